@@ -1,0 +1,33 @@
+/* Process-to-process couplings T (where M1's memories live), applied without ever storing T.
+
+   Every kind works in two phases over blocks of local rows, so that one MPI_Allreduce of a few
+   numbers per right-hand side is all the global communication they need:
+     accumulate: partial reductions from psi(p) of the block (hebbian: the K overlaps o_mu),
+     apply:      (T psi)_ij for the block's synapses from the globally reduced numbers.
+   Kinds are registered by name and summed: -coupling hebbian,constant. */
+#ifndef TPCOUPLING_H
+#define TPCOUPLING_H
+#include <tpnetwork.h>
+#include <tppatterns.h>
+
+typedef struct _p_TpCoupling *TpCoupling;
+
+/* Everything a kind sees of a block of rows: local rows [i0, i1) and their synapses. */
+typedef struct {
+  PetscInt i0, i1;
+} TpBlock;
+
+PetscErrorCode TpCouplingRegister(const char name[], PetscErrorCode (*create)(TpCoupling));
+PetscErrorCode TpCouplingCreate(MPI_Comm comm, const char *list, TpNetwork net, TpPatterns pat, TpCoupling *c);
+PetscErrorCode TpCouplingSetFromOptions(TpCoupling c);
+PetscErrorCode TpCouplingGetNumReductions(TpCoupling c, PetscInt *nred);
+PetscErrorCode TpCouplingGetName(TpCoupling c, const char **name);
+/* red has nred entries; accumulate adds the block's contribution to it. */
+PetscErrorCode TpCouplingAccumulate(TpCoupling c, const TpBlock *blk, const double *psi, double *red);
+/* out[q] = (T psi)_q for the block's synapses q (overwrites). red: globally reduced values. */
+PetscErrorCode TpCouplingApply(TpCoupling c, const TpBlock *blk, const double *red, double *out);
+/* sum_ijkl T_ijkl psi_ij psi_kl from the globally reduced values. */
+PetscErrorCode TpCouplingQuadratic(TpCoupling c, const double *red, double *q);
+PetscErrorCode TpCouplingView(TpCoupling c, PetscViewer viewer);
+PetscErrorCode TpCouplingDestroy(TpCoupling *c);
+#endif

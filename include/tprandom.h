@@ -1,0 +1,33 @@
+/* Counter-based random streams keyed by global indices.
+
+   Every random quantity of a run (pattern bits, cue flips, wiring) is a pure function of
+   (seed, stream, a, b), where a and b are global indices.  The same network, cue and
+   trajectory therefore come out on any number of ranks, without any rank drawing numbers
+   that belong to another. */
+#ifndef TPRANDOM_H
+#define TPRANDOM_H
+#include <stdint.h>
+
+enum { TP_STREAM_PATTERN = 1, TP_STREAM_CUE = 2, TP_STREAM_WIRING = 3 };
+
+/* SplitMix64 finaliser: a bijective 64-bit mixer with full avalanche. */
+static inline uint64_t TpMix64(uint64_t z)
+{
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/* 64 random bits for the key (seed, stream, a, b). */
+static inline uint64_t TpHash(uint64_t seed, uint64_t stream, uint64_t a, uint64_t b)
+{
+  return TpMix64(TpMix64(TpMix64(TpMix64(seed) ^ stream) ^ a) ^ b);
+}
+
+/* A uniform double in [0, 1) for the key (seed, stream, a, b). */
+static inline double TpUniform(uint64_t seed, uint64_t stream, uint64_t a, uint64_t b)
+{
+  return (double)(TpHash(seed, stream, a, b) >> 11) * 0x1.0p-53;
+}
+#endif

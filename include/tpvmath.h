@@ -1,0 +1,17 @@
+/* Batched activations on plain arrays (no PETSc), vectorised where the CPU allows. */
+#ifndef TPVMATH_H
+#define TPVMATH_H
+#include <stddef.h>
+
+/* out[i] = tanh(beta * in[i]) for i < n.  in and out may alias. */
+void TpVecTanh(size_t n, double beta, const double *in, double *out);
+
+/* out[i] = log(cosh(beta * in[i])) / beta for i < n.  in and out may alias. */
+void TpVecLogCosh(size_t n, double beta, const double *in, double *out);
+
+/* Name of the tanh implementation chosen at run time (for -log_view style reports). */
+const char *TpVecTanhImplementation(void);
+
+/* log(cosh(beta u)) / beta, the Legendre partner of tanh(beta u), without overflow. */
+double TpLogCosh(double beta, double u);
+#endif

@@ -1,0 +1,154 @@
+static const char help[] = "tripart: distributed simulation of neuron-astrocyte networks (PETSc, MPI, parallel HDF5).\n\n"
+                           "Usage: mpirun -n RANKS tripart [run] [options]\n"
+                           "  run       simulate a model and write one HDF5 file (default)\n"
+                           "  version   print the version\n\n";
+
+#include <tpnetwork.h>
+#include <tppatterns.h>
+#include <tpmodel.h>
+#include <tpstepper.h>
+#include <tpoutput.h>
+#include <tpvmath.h>
+#include <dlfcn.h>
+#include <sys/resource.h>
+#include "../network/networkimpl.h"
+
+/* One BLAS thread per MPI rank unless the user asks for more (OpenBLAS reads its environment
+   before main, so ask it through its API when it is the BLAS in use). */
+static void SetBlasThreads(PetscInt n)
+{
+  void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
+  if (set) set((int)n);
+}
+
+static PetscErrorCode PeakMemory(MPI_Comm comm, double *bytes)
+{
+  struct rusage ru;
+  double        mine;
+
+  PetscFunctionBegin;
+  getrusage(RUSAGE_SELF, &ru);
+  mine = 1024.0 * (double)ru.ru_maxrss;
+  PetscCall(MPIU_Allreduce(&mine, bytes, 1, MPI_DOUBLE, MPI_SUM, comm));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Run(void)
+{
+  MPI_Comm    comm = PETSC_COMM_WORLD;
+  char        out[PETSC_MAX_PATH_LEN] = "tripart-run.h5";
+  PetscBool   synapses = PETSC_FALSE, help = PETSC_FALSE, quiet = PETSC_FALSE, fromfile, nset;
+  PetscInt    Nfile, Nopt, blas_threads = 1, seed;
+  PetscMPIInt size;
+  TpPatterns  pat;
+  TpNetwork   net;
+  TpModel     model;
+  TpStepper   st;
+  Vec         u;
+  TpRunInfo   info = {0};
+  PetscLogDouble t0, t1;
+  double      base_bytes;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PeakMemory(comm, &base_bytes));
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  PetscOptionsBegin(comm, NULL, "Run options", "tripart");
+  PetscCall(PetscOptionsString("-o", "Output HDF5 file (written as FILE.part, renamed when complete)", "", out, out, sizeof(out), NULL));
+  PetscCall(PetscOptionsBool("-save_synapses", "Also write /state/s and /state/p (and the CSR of a random network)", "", synapses, &synapses, NULL));
+  PetscCall(PetscOptionsInt("-blas_threads", "BLAS threads per MPI rank", "", blas_threads, &blas_threads, NULL));
+  PetscCall(PetscOptionsBool("-quiet", "Print no progress lines and no summary", "", quiet, &quiet, NULL));
+  PetscOptionsEnd();
+  SetBlasThreads(blas_threads);
+  if (!help) PetscCall(TpOutputCheckPath(comm, out));
+
+  PetscCall(TpPatternsCreate(comm, &pat));
+  PetscCall(TpPatternsSetFromOptions(pat));
+  PetscCall(TpPatternsGetFileSize(pat, &fromfile, &Nfile));
+  PetscCall(TpNetworkCreate(comm, &net));
+  if (fromfile) {
+    PetscCall(PetscOptionsGetInt(NULL, NULL, "-N", &Nopt, &nset));
+    PetscCheck(!nset || Nopt == Nfile, comm, PETSC_ERR_ARG_INCOMP, "Option -N %" PetscInt_FMT " disagrees with the %" PetscInt_FMT " neurons of -patterns_file '%s'", Nopt, Nfile, pat->file);
+    PetscCall(TpNetworkSetSize(net, Nfile));
+  }
+  PetscCall(TpNetworkSetFromOptions(net));
+  PetscCall(TpNetworkSetUp(net));
+  PetscCall(TpNetworkGetSeed(net, &seed));
+  PetscCall(TpPatternsSetUp(pat, net->N, seed));
+
+  PetscCall(TpModelCreate(comm, net, pat, &model));
+  PetscCall(TpModelSetFromOptions(model));
+  PetscCall(TpModelSetUp(model));
+  PetscCall(TpModelCreateState(model, &u));
+  PetscCall(TpModelInitialState(model, u));
+  PetscCall(TpStepperCreate(model, &st));
+  if (quiet) st->quiet = PETSC_TRUE;
+  PetscCall(TpStepperSetFromOptions(st));
+  if (help) goto cleanup;
+
+  if (!quiet) {
+    PetscViewer v = PETSC_VIEWER_STDOUT_(comm);
+    TSType      type;
+    PetscCall(TSGetType(st->ts, &type));
+    PetscCall(PetscPrintf(comm, "tripart %s: %" PetscInt_FMT " neurons, %" PetscCount_FMT " synapses, %" PetscCount_FMT " processes, %" PetscInt_FMT " patterns, %d ranks, stepper %s\n", TRIPART_VERSION, net->N, net->nsyn, net->nsyn, pat->K, size, type));
+    PetscCall(TpNetworkView(net, v));
+    PetscCall(TpModelView(model, v));
+    PetscCall(PetscPrintf(comm, "  cue: pattern %" PetscInt_FMT " with %" PetscInt_FMT " of %" PetscInt_FMT " bits flipped%s; activations: %s tanh\n", pat->target, pat->flipped, net->N, pat->cue_from_file ? " (cue from file)" : "", TpVecTanhImplementation()));
+  }
+  PetscCall(PetscTime(&t0));
+  PetscCall(TpStepperSolve(st, u));
+  PetscCall(PetscTime(&t1));
+  info.wall = t1 - t0;
+  PetscCall(TSGetStepNumber(st->ts, &info.steps));
+  PetscCall(TSGetSolveTime(st->ts, &info.final_time));
+  {
+    TSConvergedReason reason;
+    PetscCall(TSGetConvergedReason(st->ts, &reason));
+    PetscCheck(reason >= 0, comm, PETSC_ERR_NOT_CONVERGED, "Time stepping failed: %s at t = %g after %" PetscInt_FMT " steps", TSConvergedReasons[reason], (double)info.final_time, info.steps);
+  }
+  {
+    SNES snes;
+    PetscInt nfe = 0;
+    PetscCall(TSGetSNES(st->ts, &snes));
+    PetscCall(SNESGetNumberFunctionEvals(snes, &nfe));
+    info.rhs_evals = nfe;
+  }
+  PetscCall(PeakMemory(comm, &info.peak_bytes));
+  PetscCall(TpOutputWrite(out, st, u, synapses, &info));
+  if (!quiet) {
+    const PetscInt K = pat->K, last = st->nsamples - 1;
+    PetscInt       best = 0;
+    for (PetscInt mu = 1; mu < K; mu++)
+      if (st->overlap[last * K + mu] > st->overlap[last * K + best]) best = mu;
+    PetscCall(PetscPrintf(comm, "  steps %" PetscInt_FMT " to t = %g\n", info.steps, (double)info.final_time));
+    PetscCall(PetscPrintf(comm, "  retrieved pattern %" PetscInt_FMT " (overlap %.6f); target %" PetscInt_FMT ", Hamming error %g\n", best, (double)st->overlap[last * K + best], pat->target, (double)st->hamming[last]));
+    PetscCall(PetscPrintf(comm, "  energy %.10g at start, %.10g at end\n", (double)st->energy[0], (double)st->energy[last]));
+    PetscCall(PetscPrintf(comm, "  wall time %.3f s; peak memory %.1f MiB over %d ranks (%.0f bytes per synapse above the %.1f MiB at start)\n", info.wall, info.peak_bytes / 1048576.0, size, (info.peak_bytes - base_bytes) / (double)net->nsyn, base_bytes / 1048576.0));
+    PetscCall(PetscPrintf(comm, "  output %s\n", out));
+  }
+cleanup:
+  PetscCall(VecDestroy(&u));
+  PetscCall(TpStepperDestroy(&st));
+  PetscCall(TpModelDestroy(&model));
+  PetscCall(TpNetworkDestroy(&net));
+  PetscCall(TpPatternsDestroy(&pat));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  const char *cmd = "run";
+
+  if (argc > 1 && argv[1][0] != '-') {
+    cmd = argv[1];
+    for (int i = 1; i < argc - 1; i++) argv[i] = argv[i + 1];
+    argc--;
+  }
+  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  if (!strcmp(cmd, "run")) PetscCall(Run());
+  else if (!strcmp(cmd, "version")) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "tripart %s\n", TRIPART_VERSION));
+  else SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown subcommand '%s'; available: run, version", cmd);
+  PetscCall(PetscFinalize());
+  return 0;
+}

@@ -1,0 +1,390 @@
+#include <tpcoupling.h>
+#include <petscblaslapack.h>
+#include "../network/networkimpl.h"
+
+#define TP_MAX_KINDS 8
+
+typedef struct _TpKind TpKind;
+struct _TpKind {
+  char     name[32];
+  PetscInt nred, redoff;
+  void    *data;
+  PetscErrorCode (*setfromoptions)(TpCoupling, TpKind *);
+  PetscErrorCode (*accumulate)(TpCoupling, TpKind *, const TpBlock *, const double *, double *);
+  PetscErrorCode (*apply)(TpCoupling, TpKind *, const TpBlock *, const double *, PetscBool, double *);
+  double (*quadratic)(TpKind *, const double *);
+  PetscErrorCode (*view)(TpKind *, PetscViewer);
+  PetscErrorCode (*destroy)(TpKind *);
+};
+
+struct _p_TpCoupling {
+  MPI_Comm   comm;
+  TpNetwork  net;
+  TpPatterns pat;
+  char       list[256];
+  PetscInt   nkinds, nred;
+  TpKind     kinds[TP_MAX_KINDS];
+  TpKind    *current; /* the kind being created by a registered constructor */
+};
+
+static PetscFunctionList TpCouplingList;
+
+PetscErrorCode TpCouplingRegister(const char name[], PetscErrorCode (*create)(TpCoupling))
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFunctionListAdd(&TpCouplingList, name, create));
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- hebbian
+   T_ijkl = c_T sum_mu xi_i xi_j xi_k xi_l.  Reductions: o_mu = sum_kl xi_k xi_l psi_kl.
+   All-to-all rows are two BLAS products per block: Y = Psi Xi (b x K), then Xi_b diag(w) Xi^T. */
+typedef struct {
+  PetscReal c_T;
+  PetscInt  K;
+  double   *xrow; /* local rows of Xi (nloc x K) */
+  double   *xcol; /* Xi for the column slots (ncol x K) */
+  double   *work; /* max block rows x K */
+  PetscInt  wrows;
+} Hebbian;
+
+static PetscErrorCode HebbianSetFromOptions(TpCoupling c, TpKind *k)
+{
+  Hebbian *h = k->data;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(c->comm, NULL, "Hebbian coupling", "TpCoupling");
+  PetscCall(PetscOptionsReal("-naam_c_T", "Scale c_T of the hebbian coupling T_ijkl = c_T sum_mu xi_i xi_j xi_k xi_l (default 1/N^3)", "TpCouplingSetFromOptions", h->c_T, &h->c_T, NULL));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HebbianWork(Hebbian *h, PetscInt rows)
+{
+  PetscFunctionBegin;
+  if (rows > h->wrows) {
+    PetscCall(PetscFree(h->work));
+    PetscCall(PetscMalloc1((size_t)rows * h->K, &h->work));
+    h->wrows = rows;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HebbianAccumulate(TpCoupling c, TpKind *k, const TpBlock *blk, const double *psi, double *red)
+{
+  Hebbian       *h = k->data;
+  TpNetwork      net = c->net;
+  const PetscInt K = h->K, b = blk->i1 - blk->i0;
+
+  PetscFunctionBegin;
+  PetscCall(HebbianWork(h, b));
+  if (net->dense) {
+    PetscBLASInt m, n, kk;
+    const double one = 1.0, zero = 0.0;
+    PetscCall(PetscBLASIntCast(K, &m));
+    PetscCall(PetscBLASIntCast(b, &n));
+    PetscCall(PetscBLASIntCast(net->ncol, &kk));
+    /* Y^T (K x b) = Xi_col^T (K x N) Psi_b^T (N x b), all column-major views of row-major arrays */
+    if (b > 0) PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &m, &n, &kk, &one, h->xcol, &m, psi, &kk, &zero, h->work, &m));
+  } else {
+    const PetscInt *rp = net->rowptr, *col = net->col, q0 = rp[blk->i0];
+    for (PetscInt i = blk->i0; i < blk->i1; i++) {
+      double *y = h->work + (size_t)(i - blk->i0) * K;
+      for (PetscInt mu = 0; mu < K; mu++) y[mu] = 0;
+      for (PetscInt q = rp[i]; q < rp[i + 1]; q++) {
+        const double  v = psi[q - q0];
+        const double *x = h->xcol + (size_t)col[q] * K;
+        for (PetscInt mu = 0; mu < K; mu++) y[mu] += v * x[mu];
+      }
+    }
+  }
+  for (PetscInt i = 0; i < b; i++) {
+    const double *y = h->work + (size_t)i * K, *x = h->xrow + (size_t)(blk->i0 + i) * K;
+    for (PetscInt mu = 0; mu < K; mu++) red[mu] += x[mu] * y[mu];
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HebbianApply(TpCoupling c, TpKind *k, const TpBlock *blk, const double *red, PetscBool add, double *out)
+{
+  Hebbian       *h = k->data;
+  TpNetwork      net = c->net;
+  const PetscInt K = h->K, b = blk->i1 - blk->i0;
+
+  PetscFunctionBegin;
+  PetscCall(HebbianWork(h, b));
+  /* A = c_T Xi_b diag(o) */
+  for (PetscInt i = 0; i < b; i++) {
+    const double *x = h->xrow + (size_t)(blk->i0 + i) * K;
+    double       *a = h->work + (size_t)i * K;
+    for (PetscInt mu = 0; mu < K; mu++) a[mu] = h->c_T * red[mu] * x[mu];
+  }
+  if (net->dense) {
+    PetscBLASInt m, n, kk;
+    const double one = 1.0, beta = add ? 1.0 : 0.0;
+    PetscCall(PetscBLASIntCast(net->ncol, &m));
+    PetscCall(PetscBLASIntCast(b, &n));
+    PetscCall(PetscBLASIntCast(K, &kk));
+    /* Out^T (N x b) = Xi_col (N x K) A^T (K x b) */
+    if (b > 0) PetscCallBLAS("BLASgemm", BLASgemm_("T", "N", &m, &n, &kk, &one, h->xcol, &kk, h->work, &kk, &beta, out, &m));
+  } else {
+    const PetscInt *rp = net->rowptr, *col = net->col, q0 = rp[blk->i0];
+    for (PetscInt i = blk->i0; i < blk->i1; i++) {
+      const double *a = h->work + (size_t)(i - blk->i0) * K;
+      for (PetscInt q = rp[i]; q < rp[i + 1]; q++) {
+        const double *x = h->xcol + (size_t)col[q] * K;
+        double        v = 0;
+        for (PetscInt mu = 0; mu < K; mu++) v += a[mu] * x[mu];
+        out[q - q0] = add ? out[q - q0] + v : v;
+      }
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+static double HebbianQuadratic(TpKind *k, const double *red)
+{
+  Hebbian *h = k->data;
+  double   s = 0;
+  for (PetscInt mu = 0; mu < h->K; mu++) s += red[mu] * red[mu];
+  return h->c_T * s;
+}
+
+static PetscErrorCode HebbianView(TpKind *k, PetscViewer v)
+{
+  Hebbian *h = k->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(v, "  hebbian: c_T = %g, K = %" PetscInt_FMT "\n", (double)h->c_T, h->K));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HebbianDestroy(TpKind *k)
+{
+  Hebbian *h = k->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscFree(h->xrow));
+  PetscCall(PetscFree(h->xcol));
+  PetscCall(PetscFree(h->work));
+  PetscCall(PetscFree(k->data));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TpCouplingCreate_Hebbian(TpCoupling c)
+{
+  TpKind        *k = c->current;
+  Hebbian       *h;
+  TpNetwork      net = c->net;
+  const PetscInt K   = c->pat->K;
+  const double   N   = (double)net->N;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&h));
+  h->K   = K;
+  h->c_T = 1.0 / (N * N * N);
+  PetscCall(PetscMalloc1((size_t)net->nloc * K, &h->xrow));
+  PetscCall(PetscMalloc1((size_t)net->ncol * K, &h->xcol));
+  PetscCall(PetscArraycpy(h->xrow, c->pat->xi + (size_t)net->rstart * K, (size_t)net->nloc * K));
+  for (PetscInt s = 0; s < net->ncol; s++) PetscCall(PetscArraycpy(h->xcol + (size_t)s * K, c->pat->xi + (size_t)net->colgid[s] * K, K));
+  k->data           = h;
+  k->nred           = K;
+  k->setfromoptions = HebbianSetFromOptions;
+  k->accumulate     = HebbianAccumulate;
+  k->apply          = HebbianApply;
+  k->quadratic      = HebbianQuadratic;
+  k->view           = HebbianView;
+  k->destroy        = HebbianDestroy;
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- constant
+   T_ijkl = c (the transformer limit): (T psi)_ij = c sum_kl psi_kl, one global sum. */
+typedef struct {
+  PetscReal c;
+} Constant;
+
+static PetscErrorCode ConstantSetFromOptions(TpCoupling c, TpKind *k)
+{
+  Constant *t = k->data;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(c->comm, NULL, "Constant coupling", "TpCoupling");
+  PetscCall(PetscOptionsReal("-naam_T_constant", "Value c of the constant coupling T_ijkl = c (default 1/N^2)", "TpCouplingSetFromOptions", t->c, &t->c, NULL));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ConstantAccumulate(TpCoupling c, TpKind *k, const TpBlock *blk, const double *psi, double *red)
+{
+  const PetscInt n = c->net->rowptr[blk->i1] - c->net->rowptr[blk->i0];
+  double         s = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < n; q++) s += psi[q];
+  red[0] += s;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ConstantApply(TpCoupling c, TpKind *k, const TpBlock *blk, const double *red, PetscBool add, double *out)
+{
+  const PetscInt n = c->net->rowptr[blk->i1] - c->net->rowptr[blk->i0];
+  const double   v = ((Constant *)k->data)->c * red[0];
+
+  PetscFunctionBegin;
+  if (add)
+    for (PetscInt q = 0; q < n; q++) out[q] += v;
+  else
+    for (PetscInt q = 0; q < n; q++) out[q] = v;
+  PetscFunctionReturn(0);
+}
+
+static double ConstantQuadratic(TpKind *k, const double *red)
+{
+  return ((Constant *)k->data)->c * red[0] * red[0];
+}
+
+static PetscErrorCode ConstantView(TpKind *k, PetscViewer v)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(v, "  constant: c = %g\n", (double)((Constant *)k->data)->c));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ConstantDestroy(TpKind *k)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(k->data));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TpCouplingCreate_Constant(TpCoupling c)
+{
+  TpKind   *k = c->current;
+  Constant *t;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&t));
+  t->c              = 1.0 / ((double)c->net->N * (double)c->net->N);
+  k->data           = t;
+  k->nred           = 1;
+  k->setfromoptions = ConstantSetFromOptions;
+  k->accumulate     = ConstantAccumulate;
+  k->apply          = ConstantApply;
+  k->quadratic      = ConstantQuadratic;
+  k->view           = ConstantView;
+  k->destroy        = ConstantDestroy;
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- composite */
+static PetscErrorCode TpCouplingRegisterAll(void)
+{
+  static PetscBool done = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  if (done) PetscFunctionReturn(0);
+  done = PETSC_TRUE;
+  PetscCall(TpCouplingRegister("hebbian", TpCouplingCreate_Hebbian));
+  PetscCall(TpCouplingRegister("constant", TpCouplingCreate_Constant));
+  PetscFunctionReturn(0);
+}
+
+/* Collective: create the sum of the comma-separated kinds in list (e.g. "hebbian,constant"). */
+PetscErrorCode TpCouplingCreate(MPI_Comm comm, const char *list, TpNetwork net, TpPatterns pat, TpCoupling *out)
+{
+  TpCoupling c;
+  char       buf[256], *tok, *save = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(TpCouplingRegisterAll());
+  PetscCall(PetscNew(&c));
+  c->comm = comm;
+  c->net  = net;
+  c->pat  = pat;
+  PetscCall(PetscStrncpy(c->list, list, sizeof(c->list)));
+  PetscCall(PetscStrncpy(buf, list, sizeof(buf)));
+  for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+    PetscErrorCode (*create)(TpCoupling) = NULL;
+    PetscCall(PetscFunctionListFind(TpCouplingList, tok, &create));
+    if (!create) {
+      PetscCall(TpCouplingDestroy(&c));
+      SETERRQ(comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown coupling kind '%s' in option -coupling '%s'; available kinds: hebbian, constant", tok, list);
+    }
+    for (PetscInt q = 0; q < c->nkinds; q++) {
+      PetscBool same;
+      PetscCall(PetscStrcmp(c->kinds[q].name, tok, &same));
+      PetscCheck(!same, comm, PETSC_ERR_ARG_WRONG, "Coupling kind '%s' appears twice in option -coupling '%s'", tok, list);
+    }
+    PetscCheck(c->nkinds < TP_MAX_KINDS, comm, PETSC_ERR_ARG_OUTOFRANGE, "Too many coupling kinds in option -coupling '%s'", list);
+    c->current = &c->kinds[c->nkinds++];
+    PetscCall(PetscStrncpy(c->current->name, tok, sizeof(c->current->name)));
+    PetscCall((*create)(c));
+    c->current->redoff = c->nred;
+    c->nred += c->current->nred;
+  }
+  PetscCheck(c->nkinds > 0, comm, PETSC_ERR_ARG_WRONG, "Option -coupling is empty; give one or more of: hebbian, constant");
+  *out = c;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpCouplingSetFromOptions(TpCoupling c)
+{
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < c->nkinds; q++)
+    if (c->kinds[q].setfromoptions) PetscCall(c->kinds[q].setfromoptions(c, &c->kinds[q]));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpCouplingGetNumReductions(TpCoupling c, PetscInt *nred)
+{
+  PetscFunctionBegin;
+  *nred = c->nred;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpCouplingGetName(TpCoupling c, const char **name)
+{
+  PetscFunctionBegin;
+  *name = c->list;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpCouplingAccumulate(TpCoupling c, const TpBlock *blk, const double *psi, double *red)
+{
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < c->nkinds; q++) PetscCall(c->kinds[q].accumulate(c, &c->kinds[q], blk, psi, red + c->kinds[q].redoff));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpCouplingApply(TpCoupling c, const TpBlock *blk, const double *red, double *out)
+{
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < c->nkinds; q++) PetscCall(c->kinds[q].apply(c, &c->kinds[q], blk, red + c->kinds[q].redoff, q > 0, out));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpCouplingQuadratic(TpCoupling c, const double *red, double *quad)
+{
+  PetscFunctionBegin;
+  *quad = 0;
+  for (PetscInt q = 0; q < c->nkinds; q++) *quad += c->kinds[q].quadratic(&c->kinds[q], red + c->kinds[q].redoff);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpCouplingView(TpCoupling c, PetscViewer v)
+{
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < c->nkinds; q++) PetscCall(c->kinds[q].view(&c->kinds[q], v));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpCouplingDestroy(TpCoupling *c)
+{
+  PetscFunctionBegin;
+  if (!*c) PetscFunctionReturn(0);
+  for (PetscInt q = 0; q < (*c)->nkinds; q++)
+    if ((*c)->kinds[q].destroy) PetscCall((*c)->kinds[q].destroy(&(*c)->kinds[q]));
+  PetscCall(PetscFree(*c));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,129 @@
+#include <tpoutput.h>
+#include <tph5.h>
+#include "../network/networkimpl.h"
+#include <errno.h>
+#include <libgen.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+PetscErrorCode TpOutputCheckPath(MPI_Comm comm, const char *path)
+{
+  char        msg[2 * PETSC_MAX_PATH_LEN] = "";
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (!rank) {
+    char        dir[PETSC_MAX_PATH_LEN];
+    struct stat sb;
+    PetscCall(PetscStrncpy(dir, path, sizeof(dir)));
+    const char *d = dirname(dir);
+    if (!path[0]) PetscCall(PetscSNPrintf(msg, sizeof(msg), "Option -o (output file) is empty"));
+    else if (stat(d, &sb) || !S_ISDIR(sb.st_mode)) PetscCall(PetscSNPrintf(msg, sizeof(msg), "Output directory '%s' of -o '%s' does not exist", d, path));
+    else if (access(d, W_OK)) PetscCall(PetscSNPrintf(msg, sizeof(msg), "Output directory '%s' of -o '%s' is not writable", d, path));
+    else if (!stat(path, &sb) && S_ISDIR(sb.st_mode)) PetscCall(PetscSNPrintf(msg, sizeof(msg), "Output path -o '%s' is a directory", path));
+  }
+  PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, comm));
+  PetscCheck(!msg[0], comm, PETSC_ERR_FILE_OPEN, "%s", msg);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteFile(hid_t f, TpStepper st, Vec u, PetscBool synapses, const TpRunInfo *info)
+{
+  TpModel        m   = st->model;
+  TpNetwork      net = m->net;
+  TpPatterns     pat = m->pat;
+  const PetscInt K = pat->K, N = net->N, last = st->nsamples - 1;
+  PetscMPIInt    size;
+  char          *opts;
+  TSType         tstype;
+  hid_t          g;
+  hsize_t        dims[2];
+  signed char   *buf;
+  PetscInt       best = 0;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(m->comm, &size));
+  PetscCall(PetscOptionsGetAll(NULL, &opts));
+  PetscCall(TSGetType(st->ts, &tstype));
+  PetscCall(TpH5WriteAttrString(f, "program", "tripart"));
+  PetscCall(TpH5WriteAttrString(f, "version", TRIPART_VERSION));
+  PetscCall(TpH5WriteAttrString(f, "model", m->type));
+  PetscCall(TpH5WriteAttrInt(f, "ranks", size));
+  PetscCall(TpH5WriteAttrString(f, "options", opts));
+  PetscCall(TpH5WriteAttrInt(f, "neurons", N));
+  PetscCall(TpH5WriteAttrInt(f, "synapses", (long long)net->nsyn));
+  PetscCall(TpH5WriteAttrInt(f, "processes", (long long)net->nsyn));
+  PetscCall(TpH5WriteAttrInt(f, "patterns", K));
+  PetscCall(TpH5WriteAttrInt(f, "seed", net->seed));
+  PetscCall(TpH5WriteAttrString(f, "connectivity", net->dense ? "all" : "random"));
+  PetscCall(TpH5WriteAttrString(f, "stepper", tstype));
+  PetscCall(TpH5WriteAttrInt(f, "steps", info->steps));
+  PetscCall(TpH5WriteAttrInt(f, "rhs_evaluations", info->rhs_evals));
+  PetscCall(TpH5WriteAttrDouble(f, "final_time", info->final_time));
+  PetscCall(TpH5WriteAttrDouble(f, "wall_time", info->wall));
+  PetscCall(PetscFree(opts));
+
+  dims[0] = (hsize_t)st->nsamples;
+  dims[1] = (hsize_t)K;
+  PetscCall(TpH5WriteRoot(m->comm, f, "time", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->time));
+  PetscCall(TpH5WriteRoot(m->comm, f, "energy", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->energy));
+  PetscCall(TpH5WriteRoot(m->comm, f, "step", H5T_NATIVE_INT, H5T_STD_I32LE, 1, dims, st->step));
+  PetscCallH5(g = H5Gcreate2(f, "observables", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  PetscCall(TpH5WriteRoot(m->comm, g, "overlap", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 2, dims, st->overlap));
+  PetscCall(TpH5WriteRoot(m->comm, g, "hamming_error", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->hamming));
+  PetscCall(TpH5WriteRoot(m->comm, g, "soft_hamming_error", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->soft_hamming));
+  for (PetscInt mu = 1; mu < K; mu++)
+    if (st->overlap[last * K + mu] > st->overlap[last * K + best]) best = mu;
+  PetscCall(TpH5WriteAttrInt(g, "target", pat->target));
+  PetscCall(TpH5WriteAttrDouble(g, "hamming_error", st->hamming[last]));
+  PetscCall(TpH5WriteAttrDouble(g, "soft_hamming_error", st->soft_hamming[last]));
+  PetscCall(TpH5WriteAttrDouble(g, "overlap", st->overlap[last * K + pat->target]));
+  PetscCall(TpH5WriteAttrInt(g, "retrieved", best));
+  PetscCall(TpH5WriteAttrInt(g, "cue_flipped_bits", pat->flipped));
+  PetscCallH5(H5Gclose(g));
+
+  PetscCall(PetscMalloc1((size_t)K * N, &buf));
+  for (PetscInt mu = 0; mu < K; mu++)
+    for (PetscInt i = 0; i < N; i++) buf[(size_t)mu * N + i] = (signed char)pat->xi[(size_t)i * K + mu];
+  dims[0] = (hsize_t)K;
+  dims[1] = (hsize_t)N;
+  PetscCall(TpH5WriteRoot(m->comm, f, "patterns", H5T_NATIVE_SCHAR, H5T_STD_I8LE, 2, dims, buf));
+  for (PetscInt i = 0; i < N; i++) buf[i] = (signed char)pat->cue[i];
+  dims[0] = (hsize_t)N;
+  PetscCall(TpH5WriteRoot(m->comm, f, "cue", H5T_NATIVE_SCHAR, H5T_STD_I8LE, 1, dims, buf));
+  PetscCall(PetscFree(buf));
+  PetscCall(TpModelWriteState(m, u, f, synapses));
+  PetscFunctionReturn(0);
+}
+
+/* Collective: write the run's output file. */
+PetscErrorCode TpOutputWrite(const char *path, TpStepper st, Vec u, PetscBool synapses, const TpRunInfo *info)
+{
+  MPI_Comm       comm = st->comm;
+  char           tmp[PETSC_MAX_PATH_LEN + 8];
+  PetscMPIInt    rank;
+  hid_t          fapl, f = -1;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(TP_EVENT_OUTPUT, 0, 0, 0, 0));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.part", path));
+  PetscCallH5(fapl = H5Pcreate(H5P_FILE_ACCESS));
+  PetscCallH5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
+  f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  PetscCallH5(H5Pclose(fapl));
+  PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Cannot create output file '%s' (option -o)", tmp);
+  ierr = WriteFile(f, st, u, synapses, info);
+  if (H5Fclose(f) < 0 && !ierr) ierr = PETSC_ERR_FILE_WRITE;
+  if (ierr) {
+    if (!rank) unlink(tmp);
+    SETERRQ(comm, ierr, "Writing output file '%s' failed; nothing was left under that name", path);
+  }
+  PetscCallMPI(MPI_Barrier(comm));
+  if (!rank) PetscCheck(!rename(tmp, path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+  PetscCall(PetscLogEventEnd(TP_EVENT_OUTPUT, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}

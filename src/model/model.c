@@ -1,0 +1,171 @@
+#include <tpmodel.h>
+#include "../network/networkimpl.h"
+
+PetscLogEvent     TP_EVENT_RHS, TP_EVENT_GHOST, TP_EVENT_REDUCE, TP_EVENT_OBSERVE, TP_EVENT_OUTPUT, TP_EVENT_SETUP;
+static PetscFunctionList TpModelList;
+static PetscClassId      TP_CLASSID;
+
+PetscErrorCode TpModelRegister(const char name[], PetscErrorCode (*create)(TpModel))
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFunctionListAdd(&TpModelList, name, create));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpInitializePackage(void)
+{
+  static PetscBool done = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  if (done) PetscFunctionReturn(0);
+  done = PETSC_TRUE;
+  PetscCall(PetscClassIdRegister("Tripart", &TP_CLASSID));
+  PetscCall(PetscLogEventRegister("TpSetUp", TP_CLASSID, &TP_EVENT_SETUP));
+  PetscCall(PetscLogEventRegister("TpRHS", TP_CLASSID, &TP_EVENT_RHS));
+  PetscCall(PetscLogEventRegister("TpGhostExchange", TP_CLASSID, &TP_EVENT_GHOST));
+  PetscCall(PetscLogEventRegister("TpReduce", TP_CLASSID, &TP_EVENT_REDUCE));
+  PetscCall(PetscLogEventRegister("TpObserve", TP_CLASSID, &TP_EVENT_OBSERVE));
+  PetscCall(PetscLogEventRegister("TpOutput", TP_CLASSID, &TP_EVENT_OUTPUT));
+  PetscCall(TpModelRegister("naam", TpModelCreate_Naam));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpModelCreate(MPI_Comm comm, TpNetwork net, TpPatterns pat, TpModel *model)
+{
+  PetscFunctionBegin;
+  PetscCall(TpInitializePackage());
+  PetscCall(PetscNew(model));
+  (*model)->comm = comm;
+  (*model)->net  = net;
+  (*model)->pat  = pat;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpModelSetType(TpModel model, const char *type)
+{
+  PetscErrorCode (*create)(TpModel) = NULL;
+  PetscBool same;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrcmp(model->type, type, &same));
+  if (same) PetscFunctionReturn(0);
+  PetscCall(PetscFunctionListFind(TpModelList, type, &create));
+  PetscCheck(create, model->comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown model '%s' for option -model; available models: naam", type);
+  if (model->ops.destroy) PetscCall(model->ops.destroy(model));
+  PetscCall(PetscMemzero(&model->ops, sizeof(model->ops)));
+  PetscCall(PetscStrncpy(model->type, type, sizeof(model->type)));
+  PetscCall((*create)(model));
+  PetscFunctionReturn(0);
+}
+
+/* Options: -model NAME, then the model's own options. */
+PetscErrorCode TpModelSetFromOptions(TpModel model)
+{
+  char      type[64] = "naam";
+  PetscBool set;
+
+  PetscFunctionBegin;
+  if (model->type[0]) PetscCall(PetscStrncpy(type, model->type, sizeof(type)));
+  PetscOptionsBegin(model->comm, NULL, "Model options", "TpModel");
+  PetscCall(PetscOptionsFList("-model", "Model: naam (M1, neuron-astrocyte associative memory)", "TpModelSetType", TpModelList, type, type, sizeof(type), &set));
+  PetscOptionsEnd();
+  PetscCall(TpModelSetType(model, type));
+  if (model->ops.setfromoptions) PetscCall(model->ops.setfromoptions(model));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpModelSetUp(TpModel model)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(TP_EVENT_SETUP, 0, 0, 0, 0));
+  PetscCall(model->ops.setup(model));
+  PetscCall(PetscLogEventEnd(TP_EVENT_SETUP, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpModelCreateState(TpModel model, Vec *u)
+{
+  PetscFunctionBegin;
+  PetscCall(VecCreateMPI(model->comm, model->nlocal, PETSC_DETERMINE, u));
+  PetscCall(PetscObjectSetName((PetscObject)*u, "state"));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpModelInitialState(TpModel model, Vec u)
+{
+  PetscFunctionBegin;
+  PetscCall(model->ops.initialstate(model, u));
+  PetscFunctionReturn(0);
+}
+
+/* The TS right-hand side: ctx is the TpModel. */
+PetscErrorCode TpModelRHSFunction(TS ts, PetscReal t, Vec u, Vec f, void *ctx)
+{
+  TpModel model = ctx;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(TP_EVENT_RHS, 0, 0, 0, 0));
+  PetscCall(model->ops.rhs(ts, t, u, f, ctx));
+  PetscCall(PetscLogEventEnd(TP_EVENT_RHS, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpModelObserve(TpModel model, Vec u, TpObservation *obs)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(TP_EVENT_OBSERVE, 0, 0, 0, 0));
+  PetscCall(model->ops.observe(model, u, obs));
+  PetscCall(PetscLogEventEnd(TP_EVENT_OBSERVE, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpModelWriteState(TpModel model, Vec u, hid_t file, PetscBool synapses)
+{
+  PetscFunctionBegin;
+  PetscCall(model->ops.writestate(model, u, file, synapses));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpModelView(TpModel model, PetscViewer viewer)
+{
+  PetscFunctionBegin;
+  if (model->ops.view) PetscCall(model->ops.view(model, viewer));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpModelDestroy(TpModel *model)
+{
+  PetscFunctionBegin;
+  if (!*model) PetscFunctionReturn(0);
+  if ((*model)->ops.destroy) PetscCall((*model)->ops.destroy(*model));
+  PetscCall(PetscFree(*model));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpModelNeuronObservables(TpModel model, const double *phi, const double *x, PetscInt nextra, double *extra, TpObservation *obs)
+{
+  TpNetwork      net = model->net;
+  TpPatterns     pat = model->pat;
+  const PetscInt K = pat->K, t = pat->target, n = K + 2 + nextra;
+  double        *buf;
+
+  PetscFunctionBegin;
+  PetscCall(PetscCalloc1(n, &buf));
+  for (PetscInt i = 0; i < net->nloc; i++) {
+    const double *xi = pat->xi + (size_t)(net->rstart + i) * K;
+    const double  sg = x[i] > 0 ? 1.0 : (x[i] < 0 ? -1.0 : 0.0);
+    for (PetscInt mu = 0; mu < K; mu++) buf[mu] += xi[mu] * phi[i];
+    buf[K] += 0.5 * PetscAbsReal(xi[t] - sg);
+    buf[K + 1] += 0.5 * PetscAbsReal(xi[t] - phi[i]);
+  }
+  for (PetscInt q = 0; q < nextra; q++) buf[K + 2 + q] = extra[q];
+  PetscCall(PetscLogEventBegin(TP_EVENT_REDUCE, 0, 0, 0, 0));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, buf, (PetscMPIInt)n, MPI_DOUBLE, MPI_SUM, model->comm));
+  PetscCall(PetscLogEventEnd(TP_EVENT_REDUCE, 0, 0, 0, 0));
+  for (PetscInt mu = 0; mu < K; mu++) obs->overlap[mu] = buf[mu] / (double)net->N;
+  obs->hamming      = buf[K];
+  obs->soft_hamming = buf[K + 1];
+  for (PetscInt q = 0; q < nextra; q++) extra[q] = buf[K + 2 + q];
+  PetscCall(PetscFree(buf));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,330 @@
+/* M1: the neuron-astrocyte associative memory (Kozachkov, Slotine, Krotov, PNAS 2025).
+
+   State on each rank: [x (owned neurons) | s (local synapses) | p (local processes)].
+   One right-hand side is two sweeps over blocks of rows that fit in cache:
+     A: psi = tanh(beta_p p), g = tanh(beta_s s); dx; ds; the coupling's partial reductions;
+        then one MPI_Allreduce of the reductions (K overlaps for hebbian);
+     B: dp = (-gamma p + T psi + g + d) / tau_p with T psi from the reduced numbers. */
+#include <tpmodel.h>
+#include <tpcoupling.h>
+#include <tpvmath.h>
+#include <tph5.h>
+#include "../../network/networkimpl.h"
+#include "kernels.h"
+
+typedef enum { NAAM_INIT_ZERO, NAAM_INIT_SLAVED } NaamInit;
+static const char *const NaamInits[] = {"zero", "slaved", "NaamInit", "NAAM_INIT_", NULL};
+
+typedef struct {
+  NaamParams P;
+  NaamInit   init;
+  char       coupling_list[256];
+  TpCoupling T;
+  PetscInt   nred;
+  PetscInt   nblocks, *blocks; /* row-block boundaries, nblocks+1 */
+  PetscInt   maxblk;           /* most synapses in one block */
+  double    *phi, *phicol;     /* phi(x) of owned neurons, and of the column slots */
+  double    *psi, *g, *w1, *w2;/* block work arrays */
+  double    *red;              /* nred reductions (+ room for energy terms) */
+} Naam;
+
+static PetscErrorCode NaamSetFromOptions(TpModel m)
+{
+  Naam       *nm = m->data;
+  NaamParams *P  = &nm->P;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(m->comm, NULL, "M1 (naam) options: tau_n dx/dt = -lambda x + sum_j g(s) phi(x_j) + b, ...", "TpModel");
+  PetscCall(PetscOptionsString("-coupling", "Process couplings T, summed: hebbian, constant, or hebbian,constant", "TpCouplingCreate", nm->coupling_list, nm->coupling_list, sizeof(nm->coupling_list), NULL));
+  PetscCall(PetscOptionsEnum("-init", "Initial synapses and processes: zero, or slaved to the cue (published reference)", "", NaamInits, (PetscEnum)nm->init, (PetscEnum *)&nm->init, NULL));
+  PetscCall(PetscOptionsReal("-naam_tau_n", "Neuron time constant tau_n", "", P->tau_n, &P->tau_n, NULL));
+  PetscCall(PetscOptionsReal("-naam_tau_s", "Synapse time constant tau_s", "", P->tau_s, &P->tau_s, NULL));
+  PetscCall(PetscOptionsReal("-naam_tau_p", "Process time constant tau_p", "", P->tau_p, &P->tau_p, NULL));
+  PetscCall(PetscOptionsReal("-naam_lambda", "Neuron leak lambda", "", P->lambda, &P->lambda, NULL));
+  PetscCall(PetscOptionsReal("-naam_alpha", "Synapse leak alpha", "", P->alpha, &P->alpha, NULL));
+  PetscCall(PetscOptionsReal("-naam_gamma", "Process leak gamma", "", P->gamma, &P->gamma, NULL));
+  PetscCall(PetscOptionsReal("-naam_beta_n", "Gain of phi(u) = tanh(beta_n u)", "", P->beta_n, &P->beta_n, NULL));
+  PetscCall(PetscOptionsReal("-naam_beta_s", "Gain of g(u) = tanh(beta_s u)", "", P->beta_s, &P->beta_s, NULL));
+  PetscCall(PetscOptionsReal("-naam_beta_p", "Gain of psi(u) = tanh(beta_p u)", "", P->beta_p, &P->beta_p, NULL));
+  PetscCall(PetscOptionsReal("-naam_b", "Neuron bias b", "", P->b, &P->b, NULL));
+  PetscCall(PetscOptionsReal("-naam_c", "Synapse bias c", "", P->c, &P->c, NULL));
+  PetscCall(PetscOptionsReal("-naam_d", "Process bias d", "", P->d, &P->d, NULL));
+  PetscOptionsEnd();
+  PetscCheck(P->tau_n > 0 && P->tau_s > 0 && P->tau_p > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Options -naam_tau_n, -naam_tau_s, -naam_tau_p must be positive; got %g, %g, %g", P->tau_n, P->tau_s, P->tau_p);
+  PetscCheck(P->beta_n > 0 && P->beta_s > 0 && P->beta_p > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Options -naam_beta_n, -naam_beta_s, -naam_beta_p must be positive; got %g, %g, %g", P->beta_n, P->beta_s, P->beta_p);
+  PetscCall(TpCouplingCreate(m->comm, nm->coupling_list, m->net, m->pat, &nm->T));
+  PetscCall(TpCouplingSetFromOptions(nm->T));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NaamSetUp(TpModel m)
+{
+  Naam     *nm  = m->data;
+  TpNetwork net = m->net;
+  PetscInt  target = 16384, nb = 0, start = 0;
+
+  PetscFunctionBegin;
+  PetscCall(TpCouplingGetNumReductions(nm->T, &nm->nred));
+  m->nlocal = net->nloc + 2 * (PetscInt)net->nsyn_loc;
+  /* blocks of whole rows holding about `target` synapses (two work arrays stay in L2) */
+  PetscCall(PetscMalloc1(net->nloc + 1, &nm->blocks));
+  nm->blocks[0] = 0;
+  nm->maxblk    = 0;
+  for (PetscInt i = 0; i < net->nloc; i++) {
+    if (net->rowptr[i + 1] - net->rowptr[start] >= target || i == net->nloc - 1) {
+      nm->blocks[++nb] = i + 1;
+      nm->maxblk       = PetscMax(nm->maxblk, net->rowptr[i + 1] - net->rowptr[start]);
+      start            = i + 1;
+    }
+  }
+  nm->nblocks = nb;
+  PetscCall(PetscMalloc1(net->nloc, &nm->phi));
+  PetscCall(PetscMalloc1(net->ncol, &nm->phicol));
+  PetscCall(PetscMalloc4(nm->maxblk, &nm->psi, nm->maxblk, &nm->g, nm->maxblk, &nm->w1, nm->maxblk, &nm->w2));
+  PetscCall(PetscMalloc1(nm->nred + 1, &nm->red));
+  PetscFunctionReturn(0);
+}
+
+/* phi(x) for owned neurons and, through the PetscSF, for every column slot. */
+static PetscErrorCode NaamRates(TpModel m, const double *x)
+{
+  Naam     *nm  = m->data;
+  TpNetwork net = m->net;
+
+  PetscFunctionBegin;
+  TpVecTanh((size_t)net->nloc, nm->P.beta_n, x, nm->phi);
+  PetscCall(PetscLogEventBegin(TP_EVENT_GHOST, 0, 0, 0, 0));
+  PetscCall(PetscSFBcastBegin(net->sf, MPI_DOUBLE, nm->phi, nm->phicol, MPI_REPLACE));
+  PetscCall(PetscSFBcastEnd(net->sf, MPI_DOUBLE, nm->phi, nm->phicol, MPI_REPLACE));
+  PetscCall(PetscLogEventEnd(TP_EVENT_GHOST, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NaamAllreduce(TpModel m, double *red, PetscInt n)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(TP_EVENT_REDUCE, 0, 0, 0, 0));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, red, (PetscMPIInt)n, MPI_DOUBLE, MPI_SUM, m->comm));
+  PetscCall(PetscLogEventEnd(TP_EVENT_REDUCE, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NaamRHS(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
+{
+  TpModel           m   = ctx;
+  Naam             *nm  = m->data;
+  TpNetwork         net = m->net;
+  const NaamParams *P   = &nm->P;
+  const PetscInt   *rp = net->rowptr, *col = net->col;
+  const double     *u, *x, *s, *p;
+  double           *f, *dx, *ds, *dp;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetArrayRead(U, &u));
+  PetscCall(VecGetArray(F, &f));
+  x  = u;
+  s  = u + net->nloc;
+  p  = s + net->nsyn_loc;
+  dx = f;
+  ds = f + net->nloc;
+  dp = ds + net->nsyn_loc;
+  PetscCall(NaamRates(m, x));
+  PetscCall(PetscArrayzero(nm->red, nm->nred));
+  for (PetscInt k = 0; k < nm->nblocks; k++) {
+    const TpBlock blk = {nm->blocks[k], nm->blocks[k + 1]};
+    const PetscInt q0 = rp[blk.i0], nq = rp[blk.i1] - q0;
+    TpVecTanh((size_t)nq, P->beta_p, p + q0, nm->psi);
+    TpVecTanh((size_t)nq, P->beta_s, s + q0, nm->g);
+    PetscCall(TpCouplingAccumulate(nm->T, &blk, nm->psi, nm->red));
+    for (PetscInt i = blk.i0; i < blk.i1; i++) {
+      const size_t    o = (size_t)(rp[i] - q0), n = (size_t)(rp[i + 1] - rp[i]);
+      const PetscInt *c = col ? col + rp[i] : NULL;
+      /* tau_n dx_i/dt = -lambda x_i + sum_j g(s_ij) phi(x_j) + b */
+      dx[i] = (-P->lambda * x[i] + NaamRowInput(n, nm->g + o, nm->phicol, c) + P->b) / P->tau_n;
+      NaamRowSynapse(P, n, s + rp[i], nm->psi + o, nm->phi[i], nm->phicol, c, ds + rp[i]);
+    }
+  }
+  PetscCall(NaamAllreduce(m, nm->red, nm->nred));
+  for (PetscInt k = 0; k < nm->nblocks; k++) {
+    const TpBlock blk = {nm->blocks[k], nm->blocks[k + 1]};
+    const PetscInt q0 = rp[blk.i0], nq = rp[blk.i1] - q0;
+    PetscCall(TpCouplingApply(nm->T, &blk, nm->red, dp + q0));
+    TpVecTanh((size_t)nq, P->beta_s, s + q0, nm->g);
+    NaamRowProcess(P, (size_t)nq, p + q0, nm->g, dp + q0);
+  }
+  PetscCall(VecRestoreArrayRead(U, &u));
+  PetscCall(VecRestoreArray(F, &f));
+  PetscCall(PetscLogFlops(30.0 * net->nsyn_loc + 4.0 * m->pat->K * net->nsyn_loc));
+  PetscFunctionReturn(0);
+}
+
+/* x = cue; s = p = 0 (zero), or slaved: psi0 = -phi phi^T, p0 = atanh(psi0)/beta_p, s0 = atanh(-T psi0)/beta_s. */
+static PetscErrorCode NaamInitialState(TpModel m, Vec U)
+{
+  Naam             *nm  = m->data;
+  TpNetwork         net = m->net;
+  const NaamParams *P   = &nm->P;
+  const PetscInt   *rp = net->rowptr, *col = net->col;
+  double           *u, *x, *s, *p;
+  PetscInt          bad = 0;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetArray(U, &u));
+  x = u;
+  s = u + net->nloc;
+  p = s + net->nsyn_loc;
+  for (PetscInt i = 0; i < net->nloc; i++) x[i] = m->pat->cue[net->rstart + i];
+  if (nm->init == NAAM_INIT_ZERO) {
+    PetscCall(PetscArrayzero(s, 2 * net->nsyn_loc));
+  } else {
+    PetscCall(NaamRates(m, x));
+    PetscCall(PetscArrayzero(nm->red, nm->nred));
+    for (PetscInt k = 0; k < nm->nblocks; k++) {
+      const TpBlock blk = {nm->blocks[k], nm->blocks[k + 1]};
+      const PetscInt q0 = rp[blk.i0];
+      for (PetscInt i = blk.i0; i < blk.i1; i++)
+        for (PetscInt q = rp[i]; q < rp[i + 1]; q++) {
+          const double psi0 = -nm->phi[i] * (col ? nm->phicol[col[q]] : nm->phicol[q - rp[i]]);
+          nm->psi[q - q0]   = psi0;
+          p[q]              = atanh(psi0) / P->beta_p;
+        }
+      PetscCall(TpCouplingAccumulate(nm->T, &blk, nm->psi, nm->red));
+    }
+    PetscCall(NaamAllreduce(m, nm->red, nm->nred));
+    for (PetscInt k = 0; k < nm->nblocks; k++) {
+      const TpBlock blk = {nm->blocks[k], nm->blocks[k + 1]};
+      const PetscInt q0 = rp[blk.i0], nq = rp[blk.i1] - q0;
+      PetscCall(TpCouplingApply(nm->T, &blk, nm->red, s + q0));
+      for (PetscInt q = q0; q < q0 + nq; q++) {
+        if (!(PetscAbsReal(s[q]) < 1.0) || PetscIsInfOrNanReal(p[q])) bad++;
+        s[q] = atanh(-s[q]) / P->beta_s;
+      }
+    }
+  }
+  PetscCall(VecRestoreArray(U, &u));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT, MPI_SUM, m->comm));
+  PetscCheck(!bad, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -init slaved: atanh(-T psi0) is undefined at %" PetscInt_FMT " synapses (|T psi0| >= 1); use -init zero or a smaller coupling scale", bad);
+  PetscFunctionReturn(0);
+}
+
+/* Energy of MODELS.md, M1, and the neuron observables. */
+static PetscErrorCode NaamObserve(TpModel m, Vec U, TpObservation *obs)
+{
+  Naam             *nm  = m->data;
+  TpNetwork         net = m->net;
+  const NaamParams *P   = &nm->P;
+  const PetscInt   *rp = net->rowptr, *col = net->col;
+  const double     *u, *x, *s, *p;
+  double            e = 0, quad;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetArrayRead(U, &u));
+  x = u;
+  s = u + net->nloc;
+  p = s + net->nsyn_loc;
+  PetscCall(NaamRates(m, x));
+  PetscCall(PetscArrayzero(nm->red, nm->nred + 1));
+  for (PetscInt i = 0; i < net->nloc; i++) e += P->lambda * (x[i] * nm->phi[i] - TpLogCosh(P->beta_n, x[i])) - P->b * nm->phi[i];
+  for (PetscInt k = 0; k < nm->nblocks; k++) {
+    const TpBlock blk = {nm->blocks[k], nm->blocks[k + 1]};
+    const PetscInt q0 = rp[blk.i0], nq = rp[blk.i1] - q0;
+    TpVecTanh((size_t)nq, P->beta_p, p + q0, nm->psi);
+    TpVecTanh((size_t)nq, P->beta_s, s + q0, nm->g);
+    TpVecLogCosh((size_t)nq, P->beta_s, s + q0, nm->w1);
+    TpVecLogCosh((size_t)nq, P->beta_p, p + q0, nm->w2);
+    PetscCall(TpCouplingAccumulate(nm->T, &blk, nm->psi, nm->red));
+    for (PetscInt i = blk.i0; i < blk.i1; i++) {
+      const size_t o = (size_t)(rp[i] - q0), n = (size_t)(rp[i + 1] - rp[i]);
+      e += NaamRowEnergy(P, n, s + rp[i], p + rp[i], nm->g + o, nm->psi + o, nm->w1 + o, nm->w2 + o, nm->phi[i], nm->phicol, col ? col + rp[i] : NULL);
+    }
+  }
+  nm->red[nm->nred] = e;
+  PetscCall(TpModelNeuronObservables(m, nm->phi, x, nm->nred + 1, nm->red, obs));
+  PetscCall(TpCouplingQuadratic(nm->T, nm->red, &quad));
+  obs->energy = nm->red[nm->nred] - 0.25 * quad;
+  PetscCall(VecRestoreArrayRead(U, &u));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NaamWriteState(TpModel m, Vec U, hid_t file, PetscBool synapses)
+{
+  TpNetwork     net = m->net;
+  const double *u;
+  hid_t         g;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetArrayRead(U, &u));
+  PetscCallH5(g = H5Gcreate2(file, "state", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  PetscCall(TpH5WriteDistributed(m->comm, g, "x", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, net->nloc, 0, u));
+  if (synapses) {
+    PetscCall(TpH5WriteDistributed(m->comm, g, "s", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, net->nsyn_loc, 0, u + net->nloc));
+    PetscCall(TpH5WriteDistributed(m->comm, g, "p", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, net->nsyn_loc, 0, u + net->nloc + net->nsyn_loc));
+  }
+  PetscCallH5(H5Gclose(g));
+  PetscCall(VecRestoreArrayRead(U, &u));
+  if (synapses && !net->dense) {
+    /* CSR of the synapse set, in global ids (scipy.sparse.csr_matrix((s, indices, indptr))) */
+    PetscMPIInt rank, size;
+    long long  *indptr, *indices;
+    PetscInt    n = net->nloc;
+    PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
+    PetscCallMPI(MPI_Comm_size(m->comm, &size));
+    if (rank == size - 1) n++;
+    PetscCall(PetscMalloc2(n, &indptr, net->nsyn_loc, &indices));
+    for (PetscInt i = 0; i < n; i++) indptr[i] = (long long)(net->syn_start + net->rowptr[i]);
+    for (PetscCount q = 0; q < net->nsyn_loc; q++) indices[q] = net->colgid[net->col[q]];
+    PetscCallH5(g = H5Gcreate2(file, "network", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    PetscCall(TpH5WriteDistributed(m->comm, g, "indptr", H5T_NATIVE_LLONG, H5T_STD_I64LE, n, 0, indptr));
+    PetscCall(TpH5WriteDistributed(m->comm, g, "indices", H5T_NATIVE_LLONG, H5T_STD_I64LE, net->nsyn_loc, 0, indices));
+    PetscCallH5(H5Gclose(g));
+    PetscCall(PetscFree2(indptr, indices));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NaamView(TpModel m, PetscViewer v)
+{
+  Naam *nm = m->data;
+  const NaamParams *P = &nm->P;
+
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(v, "  model naam (M1): tau %g %g %g, leaks %g %g %g, betas %g %g %g, biases %g %g %g, init %s\n", P->tau_n, P->tau_s, P->tau_p, P->lambda, P->alpha, P->gamma, P->beta_n, P->beta_s, P->beta_p, P->b, P->c, P->d, NaamInits[nm->init]));
+  PetscCall(TpCouplingView(nm->T, v));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NaamDestroy(TpModel m)
+{
+  Naam *nm = m->data;
+
+  PetscFunctionBegin;
+  PetscCall(TpCouplingDestroy(&nm->T));
+  PetscCall(PetscFree(nm->blocks));
+  PetscCall(PetscFree(nm->phi));
+  PetscCall(PetscFree(nm->phicol));
+  PetscCall(PetscFree4(nm->psi, nm->g, nm->w1, nm->w2));
+  PetscCall(PetscFree(nm->red));
+  PetscCall(PetscFree(m->data));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpModelCreate_Naam(TpModel m)
+{
+  Naam *nm;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&nm));
+  nm->P = (NaamParams){.tau_n = 1, .tau_s = 1, .tau_p = 1, .lambda = 1, .alpha = 1, .gamma = 1, .beta_n = 5, .beta_s = 5, .beta_p = 5, .b = 0, .c = 0, .d = 0};
+  nm->init = NAAM_INIT_SLAVED;
+  PetscCall(PetscStrncpy(nm->coupling_list, "hebbian", sizeof(nm->coupling_list)));
+  m->data                = nm;
+  m->ops.setfromoptions  = NaamSetFromOptions;
+  m->ops.setup           = NaamSetUp;
+  m->ops.initialstate    = NaamInitialState;
+  m->ops.rhs             = NaamRHS;
+  m->ops.observe         = NaamObserve;
+  m->ops.writestate      = NaamWriteState;
+  m->ops.view            = NaamView;
+  m->ops.destroy         = NaamDestroy;
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,236 @@
+#include <tppatterns.h>
+#include <tprandom.h>
+#include <tph5.h>
+#include <math.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+PetscErrorCode TpPatternsCreate(MPI_Comm comm, TpPatterns *pat)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscNew(pat));
+  (*pat)->comm          = comm;
+  (*pat)->K             = 10;
+  (*pat)->flip_fraction = 0.1;
+  (*pat)->flip_count    = -1;
+  PetscFunctionReturn(0);
+}
+
+/* Read /patterns (and /cue if present) on rank 0; a failure is described in msg, never half-loaded. */
+static PetscErrorCode ReadPatternsFile(const char *path, PetscInt *K, PetscInt *N, double **xi, double **cue, char msg[], size_t len)
+{
+  hid_t       f = -1, d = -1, s = -1, t = -1;
+  hsize_t     dims[2];
+  int         ndims;
+  H5T_class_t cls;
+
+  PetscFunctionBegin;
+  *xi  = NULL;
+  *cue = NULL;
+  msg[0] = 0;
+  if (access(path, R_OK)) {
+    PetscCall(PetscSNPrintf(msg, len, "Cannot read patterns file '%s' (option -patterns_file): %s", path, strerror(errno)));
+    PetscFunctionReturn(0);
+  }
+  if (H5Fis_hdf5(path) <= 0) {
+    PetscCall(PetscSNPrintf(msg, len, "Patterns file '%s' (option -patterns_file) is not an HDF5 file", path));
+    PetscFunctionReturn(0);
+  }
+  f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) {
+    PetscCall(PetscSNPrintf(msg, len, "Cannot open patterns file '%s' (option -patterns_file) as HDF5", path));
+    PetscFunctionReturn(0);
+  }
+  if (H5Lexists(f, "patterns", H5P_DEFAULT) <= 0 || (d = H5Dopen2(f, "patterns", H5P_DEFAULT)) < 0) {
+    PetscCall(PetscSNPrintf(msg, len, "Patterns file '%s' has no dataset /patterns (K x N, values -1/+1)", path));
+    goto done;
+  }
+  s     = H5Dget_space(d);
+  t     = H5Dget_type(d);
+  ndims = H5Sget_simple_extent_ndims(s);
+  cls   = H5Tget_class(t);
+  if (ndims != 2) {
+    PetscCall(PetscSNPrintf(msg, len, "Dataset /patterns in '%s' must be 2-D (K x N); it has %d dimensions", path, ndims));
+    goto done;
+  }
+  H5Sget_simple_extent_dims(s, dims, NULL);
+  if (dims[0] < 1 || dims[1] < 1 || dims[0] > PETSC_MAX_INT || dims[1] > PETSC_MAX_INT || dims[0] * dims[1] > (hsize_t)1 << 34) {
+    PetscCall(PetscSNPrintf(msg, len, "Dataset /patterns in '%s' has unusable shape %llu x %llu", path, (unsigned long long)dims[0], (unsigned long long)dims[1]));
+    goto done;
+  }
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
+    PetscCall(PetscSNPrintf(msg, len, "Dataset /patterns in '%s' must hold integers or floats (-1/+1); its type class is %d", path, (int)cls));
+    goto done;
+  }
+  *K = (PetscInt)dims[0];
+  *N = (PetscInt)dims[1];
+  PetscCall(PetscMalloc1((size_t)dims[0] * dims[1], xi));
+  if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *xi) < 0) {
+    PetscCall(PetscSNPrintf(msg, len, "Cannot read dataset /patterns of '%s'", path));
+    goto done;
+  }
+  for (size_t q = 0; q < (size_t)dims[0] * dims[1]; q++)
+    if ((*xi)[q] != 1.0 && (*xi)[q] != -1.0) {
+      PetscCall(PetscSNPrintf(msg, len, "Dataset /patterns in '%s' must hold only -1 and +1; found %g at pattern %zu, neuron %zu", path, (*xi)[q], (size_t)(q / dims[1]), (size_t)(q % dims[1])));
+      goto done;
+    }
+  H5Tclose(t);
+  H5Sclose(s);
+  H5Dclose(d);
+  t = s = d = -1;
+  if (H5Lexists(f, "cue", H5P_DEFAULT) > 0) {
+    hsize_t cd[2];
+    if ((d = H5Dopen2(f, "cue", H5P_DEFAULT)) < 0) {
+      PetscCall(PetscSNPrintf(msg, len, "Cannot open dataset /cue of '%s'", path));
+      goto done;
+    }
+    s = H5Dget_space(d);
+    t = H5Dget_type(d);
+    cls = H5Tget_class(t);
+    if (H5Sget_simple_extent_ndims(s) != 1 || (H5Sget_simple_extent_dims(s, cd, NULL), cd[0] != dims[1]) || (cls != H5T_INTEGER && cls != H5T_FLOAT)) {
+      PetscCall(PetscSNPrintf(msg, len, "Dataset /cue in '%s' must be a 1-D array of N = %llu values -1/+1", path, (unsigned long long)dims[1]));
+      goto done;
+    }
+    PetscCall(PetscMalloc1(dims[1], cue));
+    if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *cue) < 0) {
+      PetscCall(PetscSNPrintf(msg, len, "Cannot read dataset /cue of '%s'", path));
+      goto done;
+    }
+    for (size_t i = 0; i < dims[1]; i++)
+      if ((*cue)[i] != 1.0 && (*cue)[i] != -1.0) {
+        PetscCall(PetscSNPrintf(msg, len, "Dataset /cue in '%s' must hold only -1 and +1; found %g at neuron %zu", path, (*cue)[i], i));
+        goto done;
+      }
+  }
+done:
+  if (t >= 0) H5Tclose(t);
+  if (s >= 0) H5Sclose(s);
+  if (d >= 0) H5Dclose(d);
+  if (f >= 0) H5Fclose(f);
+  if (msg[0]) {
+    PetscCall(PetscFree(*xi));
+    PetscCall(PetscFree(*cue));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Options: -K, -patterns_file, -cue_flip_fraction, -cue_flip_count, -cue_target. */
+PetscErrorCode TpPatternsSetFromOptions(TpPatterns pat)
+{
+  PetscBool   fset, cset, kset;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(pat->comm, &rank));
+  PetscOptionsBegin(pat->comm, NULL, "Patterns and cue options", "TpPatterns");
+  PetscCall(PetscOptionsInt("-K", "Number of stored random patterns", "TpPatternsSetFromOptions", pat->K, &pat->K, &kset));
+  PetscCall(PetscOptionsString("-patterns_file", "HDF5 file with /patterns (K x N, -1/+1) and optional /cue (N)", "TpPatternsSetFromOptions", pat->file, pat->file, sizeof(pat->file), NULL));
+  PetscCall(PetscOptionsReal("-cue_flip_fraction", "Probability with which each bit of the target is flipped to make the cue", "TpPatternsSetFromOptions", pat->flip_fraction, &pat->flip_fraction, &fset));
+  PetscCall(PetscOptionsInt("-cue_flip_count", "Exact number of target bits flipped to make the cue (overrides the fraction)", "TpPatternsSetFromOptions", pat->flip_count, &pat->flip_count, &cset));
+  PetscCall(PetscOptionsInt("-cue_target", "Index of the stored pattern the cue is made from", "TpPatternsSetFromOptions", pat->target, &pat->target, NULL));
+  PetscOptionsEnd();
+  PetscCheck(pat->flip_fraction >= 0 && pat->flip_fraction <= 1, pat->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -cue_flip_fraction must lie in [0, 1]; got %g", (double)pat->flip_fraction);
+  PetscCheck(!(fset && cset), pat->comm, PETSC_ERR_ARG_INCOMP, "Give either -cue_flip_fraction or -cue_flip_count, not both");
+  PetscCheck(!cset || pat->flip_count >= 0, pat->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -cue_flip_count must be non-negative; got %" PetscInt_FMT, pat->flip_count);
+  if (pat->file[0]) {
+    char     msg[PETSC_MAX_PATH_LEN + 256] = "";
+    PetscInt dims[2] = {0, 0};
+    int      hascue = 0;
+    if (!rank) {
+      PetscCall(ReadPatternsFile(pat->file, &dims[0], &dims[1], &pat->file_xi, &pat->file_cue, msg, sizeof(msg)));
+      hascue = pat->file_cue != NULL;
+    }
+    PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, pat->comm));
+    PetscCheck(!msg[0], pat->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
+    PetscCallMPI(MPI_Bcast(dims, 2, MPIU_INT, 0, pat->comm));
+    PetscCallMPI(MPI_Bcast(&hascue, 1, MPI_INT, 0, pat->comm));
+    PetscCheck(!kset || pat->K == dims[0], pat->comm, PETSC_ERR_ARG_INCOMP, "Option -K %" PetscInt_FMT " disagrees with the %" PetscInt_FMT " patterns in '%s'", pat->K, dims[0], pat->file);
+    pat->K = dims[0];
+    pat->N = dims[1];
+    if (rank) {
+      PetscCall(PetscMalloc1((size_t)pat->K * pat->N, &pat->file_xi));
+      if (hascue) PetscCall(PetscMalloc1(pat->N, &pat->file_cue));
+    }
+    PetscCallMPI(MPI_Bcast(pat->file_xi, (PetscMPIInt)(pat->K * pat->N), MPI_DOUBLE, 0, pat->comm));
+    if (hascue) PetscCallMPI(MPI_Bcast(pat->file_cue, (PetscMPIInt)pat->N, MPI_DOUBLE, 0, pat->comm));
+  }
+  PetscCheck(pat->K > 0, pat->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -K (number of patterns) must be positive; got %" PetscInt_FMT, pat->K);
+  PetscCheck(pat->target >= 0 && pat->target < pat->K, pat->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -cue_target must lie in [0, %" PetscInt_FMT "] (K = %" PetscInt_FMT " patterns); got %" PetscInt_FMT, pat->K - 1, pat->K, pat->target);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpPatternsGetFileSize(TpPatterns pat, PetscBool *fromfile, PetscInt *N)
+{
+  PetscFunctionBegin;
+  *fromfile = pat->file[0] ? PETSC_TRUE : PETSC_FALSE;
+  *N        = pat->N;
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  double   key;
+  PetscInt i;
+} KeyIndex;
+
+static int CompareKey(const void *a, const void *b)
+{
+  const KeyIndex *x = a, *y = b;
+  if (x->key != y->key) return x->key < y->key ? -1 : 1;
+  return (x->i > y->i) - (x->i < y->i);
+}
+
+/* Collective: draw or install the patterns and build the cue; identical on every rank. */
+PetscErrorCode TpPatternsSetUp(TpPatterns pat, PetscInt N, PetscInt seed)
+{
+  const PetscInt K = pat->K;
+
+  PetscFunctionBegin;
+  pat->N    = N;
+  pat->seed = seed;
+  PetscCall(PetscMalloc1((size_t)N * K, &pat->xi));
+  PetscCall(PetscMalloc1(N, &pat->cue));
+  if (pat->file_xi) {
+    for (PetscInt mu = 0; mu < K; mu++)
+      for (PetscInt i = 0; i < N; i++) pat->xi[(size_t)i * K + mu] = pat->file_xi[(size_t)mu * N + i];
+    PetscCall(PetscFree(pat->file_xi));
+  } else {
+    for (PetscInt i = 0; i < N; i++)
+      for (PetscInt mu = 0; mu < K; mu++) pat->xi[(size_t)i * K + mu] = (TpHash((uint64_t)seed, TP_STREAM_PATTERN, (uint64_t)mu, (uint64_t)i) >> 63) ? 1.0 : -1.0;
+  }
+  for (PetscInt i = 0; i < N; i++) pat->cue[i] = pat->xi[(size_t)i * K + pat->target];
+  if (pat->file_cue) {
+    pat->cue_from_file = PETSC_TRUE;
+    PetscCall(PetscArraycpy(pat->cue, pat->file_cue, N));
+    PetscCall(PetscFree(pat->file_cue));
+  } else if (pat->flip_count >= 0) {
+    KeyIndex *k;
+    PetscCheck(pat->flip_count <= N, pat->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -cue_flip_count must be at most N = %" PetscInt_FMT "; got %" PetscInt_FMT, N, pat->flip_count);
+    PetscCall(PetscMalloc1(N, &k));
+    for (PetscInt i = 0; i < N; i++) {
+      k[i].key = TpUniform((uint64_t)seed, TP_STREAM_CUE, 1, (uint64_t)i);
+      k[i].i   = i;
+    }
+    qsort(k, (size_t)N, sizeof(*k), CompareKey);
+    for (PetscInt q = 0; q < pat->flip_count; q++) pat->cue[k[q].i] = -pat->cue[k[q].i];
+    PetscCall(PetscFree(k));
+  } else {
+    for (PetscInt i = 0; i < N; i++)
+      if (TpUniform((uint64_t)seed, TP_STREAM_CUE, 0, (uint64_t)i) < pat->flip_fraction) pat->cue[i] = -pat->cue[i];
+  }
+  pat->flipped = 0;
+  for (PetscInt i = 0; i < N; i++) pat->flipped += pat->cue[i] != pat->xi[(size_t)i * K + pat->target];
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpPatternsDestroy(TpPatterns *pat)
+{
+  PetscFunctionBegin;
+  if (!*pat) PetscFunctionReturn(0);
+  PetscCall(PetscFree((*pat)->xi));
+  PetscCall(PetscFree((*pat)->cue));
+  PetscCall(PetscFree((*pat)->file_xi));
+  PetscCall(PetscFree((*pat)->file_cue));
+  PetscCall(PetscFree(*pat));
+  PetscFunctionReturn(0);
+}

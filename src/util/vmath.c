@@ -1,0 +1,121 @@
+/* Batched tanh through glibc's vector maths library (libmvec) when the CPU has AVX-512 or AVX2,
+   the scalar libm tanh otherwise.  libmvec's tanh is accurate to a few ulp and about ten times
+   faster than the scalar one, so the activations are never the bottleneck of a right-hand side. */
+#include <tpvmath.h>
+#include <math.h>
+
+#if defined(TP_HAVE_LIBMVEC) && defined(__x86_64__) && defined(__GNUC__)
+  #include <immintrin.h>
+  #define TP_VMATH_X86 1
+__m512d _ZGVeN8v_tanh(__m512d);
+__m256d _ZGVdN4v_tanh(__m256d);
+__m512d _ZGVeN8v_exp(__m512d);
+__m512d _ZGVeN8v_log1p(__m512d);
+__m256d _ZGVdN4v_exp(__m256d);
+__m256d _ZGVdN4v_log1p(__m256d);
+
+__attribute__((target("avx512f"))) static void TanhAVX512(size_t n, double beta, const double *in, double *out)
+{
+  const __m512d b = _mm512_set1_pd(beta);
+  size_t        i = 0;
+  for (; i + 8 <= n; i += 8) _mm512_storeu_pd(out + i, _ZGVeN8v_tanh(_mm512_mul_pd(b, _mm512_loadu_pd(in + i))));
+  if (i < n) {
+    __mmask8 m = (__mmask8)((1u << (n - i)) - 1u);
+    _mm512_mask_storeu_pd(out + i, m, _ZGVeN8v_tanh(_mm512_mul_pd(b, _mm512_maskz_loadu_pd(m, in + i))));
+  }
+}
+
+__attribute__((target("avx2"))) static void TanhAVX2(size_t n, double beta, const double *in, double *out)
+{
+  const __m256d b = _mm256_set1_pd(beta);
+  size_t        i = 0;
+  for (; i + 4 <= n; i += 4) _mm256_storeu_pd(out + i, _ZGVdN4v_tanh(_mm256_mul_pd(b, _mm256_loadu_pd(in + i))));
+  for (; i < n; i++) out[i] = tanh(beta * in[i]);
+}
+
+/* log cosh(beta u) / beta = (|beta u| + log1p(exp(-2 |beta u|)) - log 2) / beta */
+__attribute__((target("avx512f"))) static void LogCoshAVX512(size_t n, double beta, const double *in, double *out)
+{
+  const __m512d b = _mm512_set1_pd(beta), ib = _mm512_set1_pd(1.0 / beta), m2 = _mm512_set1_pd(-2.0), l2 = _mm512_set1_pd(M_LN2);
+  size_t        i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m512d a = _mm512_abs_pd(_mm512_mul_pd(b, _mm512_loadu_pd(in + i)));
+    __m512d l = _ZGVeN8v_log1p(_ZGVeN8v_exp(_mm512_mul_pd(m2, a)));
+    _mm512_storeu_pd(out + i, _mm512_mul_pd(_mm512_sub_pd(_mm512_add_pd(a, l), l2), ib));
+  }
+  for (; i < n; i++) out[i] = TpLogCosh(beta, in[i]);
+}
+
+__attribute__((target("avx2"))) static void LogCoshAVX2(size_t n, double beta, const double *in, double *out)
+{
+  const __m256d b = _mm256_set1_pd(beta), ib = _mm256_set1_pd(1.0 / beta), m2 = _mm256_set1_pd(-2.0), l2 = _mm256_set1_pd(M_LN2);
+  const __m256d sign = _mm256_set1_pd(-0.0);
+  size_t        i    = 0;
+  for (; i + 4 <= n; i += 4) {
+    __m256d a = _mm256_andnot_pd(sign, _mm256_mul_pd(b, _mm256_loadu_pd(in + i)));
+    __m256d l = _ZGVdN4v_log1p(_ZGVdN4v_exp(_mm256_mul_pd(m2, a)));
+    _mm256_storeu_pd(out + i, _mm256_mul_pd(_mm256_sub_pd(_mm256_add_pd(a, l), l2), ib));
+  }
+  for (; i < n; i++) out[i] = TpLogCosh(beta, in[i]);
+}
+#endif
+
+static void LogCoshScalar(size_t n, double beta, const double *in, double *out)
+{
+  for (size_t i = 0; i < n; i++) out[i] = TpLogCosh(beta, in[i]);
+}
+
+static void TanhScalar(size_t n, double beta, const double *in, double *out)
+{
+  for (size_t i = 0; i < n; i++) out[i] = tanh(beta * in[i]);
+}
+
+typedef void (*ActFn)(size_t, double, const double *, double *);
+static ActFn       tanh_impl, logcosh_impl;
+static const char *tanh_name;
+
+static void Choose(void)
+{
+#if defined(TP_VMATH_X86)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) {
+    tanh_impl    = TanhAVX512;
+    logcosh_impl = LogCoshAVX512;
+    tanh_name = "libmvec AVX-512";
+    return;
+  }
+  if (__builtin_cpu_supports("avx2")) {
+    tanh_impl    = TanhAVX2;
+    logcosh_impl = LogCoshAVX2;
+    tanh_name = "libmvec AVX2";
+    return;
+  }
+#endif
+  tanh_impl    = TanhScalar;
+  logcosh_impl = LogCoshScalar;
+  tanh_name = "scalar libm";
+}
+
+void TpVecTanh(size_t n, double beta, const double *in, double *out)
+{
+  if (!tanh_impl) Choose();
+  tanh_impl(n, beta, in, out);
+}
+
+void TpVecLogCosh(size_t n, double beta, const double *in, double *out)
+{
+  if (!logcosh_impl) Choose();
+  logcosh_impl(n, beta, in, out);
+}
+
+const char *TpVecTanhImplementation(void)
+{
+  if (!tanh_impl) Choose();
+  return tanh_name;
+}
+
+double TpLogCosh(double beta, double u)
+{
+  const double a = fabs(beta * u);
+  return (a + log1p(exp(-2.0 * a)) - M_LN2) / beta;
+}
