@@ -135,9 +135,29 @@ cleanup:
   PetscFunctionReturn(0);
 }
 
+/* Errors a user can act on are printed as one message by the first rank of the failing
+   communicator; -tripart_traceback restores PETSc's full traceback. */
+static PetscBool tp_error_collective = PETSC_TRUE;
+
+static PetscErrorCode ErrorHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+{
+  PetscMPIInt rank = 0, size = 1, wsize = 1;
+
+  if (p != PETSC_ERROR_INITIAL) return n;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  MPI_Comm_size(PETSC_COMM_WORLD, &wsize);
+  tp_error_collective = size == wsize ? PETSC_TRUE : PETSC_FALSE;
+  if (!rank) fprintf(stderr, "tripart: error: %s\n  (in %s() at %s:%d; PETSc error %d; rerun with -tripart_traceback for details)\n", mess ? mess : "(no message)", fun, file, line, (int)n);
+  fflush(stderr);
+  return n;
+}
+
 int main(int argc, char **argv)
 {
-  const char *cmd = "run";
+  const char    *cmd = "run";
+  PetscErrorCode ierr;
+  PetscBool      traceback = PETSC_FALSE;
 
   if (argc > 1 && argv[1][0] != '-') {
     cmd = argv[1];
@@ -146,9 +166,21 @@ int main(int argc, char **argv)
   }
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  if (!strcmp(cmd, "run")) PetscCall(Run());
-  else if (!strcmp(cmd, "version")) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "tripart %s\n", TRIPART_VERSION));
-  else SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown subcommand '%s'; available: run, version", cmd);
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-tripart_traceback", &traceback, NULL));
+  if (!traceback) PetscCall(PetscPushErrorHandler(ErrorHandler, NULL));
+  if (!strcmp(cmd, "run")) ierr = Run();
+  else if (!strcmp(cmd, "version")) ierr = PetscPrintf(PETSC_COMM_WORLD, "tripart %s\n", TRIPART_VERSION);
+  else {
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "tripart: error: unknown subcommand '%s'; available: run, version\n", cmd));
+    ierr = PETSC_ERR_ARG_UNKNOWN_TYPE;
+  }
+  if (ierr) {
+    /* every rank met a collective error: leave cleanly; otherwise take the whole job down */
+    if (!tp_error_collective) MPI_Abort(PETSC_COMM_WORLD, 1);
+    PetscOptionsClear(NULL);
+    PetscFinalize();
+    return 1;
+  }
   PetscCall(PetscFinalize());
   return 0;
 }

@@ -1,0 +1,83 @@
+/* Dense serial twin of M1, used only by tests: full N x N arrays, a 0/1 synapse mask, and the
+   coupling summed naively over all four indices (O(N^4 K)), so it shares nothing with the
+   engine's low-rank, distributed evaluation except the equations of MODELS.md. */
+#ifndef NAAM_TWIN_H
+#define NAAM_TWIN_H
+#include <math.h>
+#include <stdlib.h>
+
+typedef struct {
+  int     N, K;
+  double  tau_n, tau_s, tau_p, lambda, alpha, gamma, beta_n, beta_s, beta_p, b, c, d;
+  double  c_T, c_const;  /* hebbian scale (0: off) and constant coupling (0: off) */
+  const double *xi;      /* N x K row-major, values -1/+1 */
+  const char   *mask;    /* N x N, 1 where synapse i <- j exists */
+} Twin;
+
+static double TwinT(const Twin *w, int i, int j, int k, int l)
+{
+  double t = w->c_const;
+  if (w->c_T != 0)
+    for (int mu = 0; mu < w->K; mu++) t += w->c_T * w->xi[i * w->K + mu] * w->xi[j * w->K + mu] * w->xi[k * w->K + mu] * w->xi[l * w->K + mu];
+  return t;
+}
+
+/* f = RHS(x, S, P); arrays: x[N], S[N*N], P[N*N] (entries off the mask are ignored and set to 0 in f) */
+static void TwinRHS(const Twin *w, const double *x, const double *S, const double *P, double *fx, double *fS, double *fP)
+{
+  const int N = w->N;
+  double   *phi = malloc(sizeof(double) * N);
+  for (int i = 0; i < N; i++) phi[i] = tanh(w->beta_n * x[i]);
+  for (int i = 0; i < N; i++) {
+    double acc = 0;
+    for (int j = 0; j < N; j++)
+      if (w->mask[i * N + j]) acc += tanh(w->beta_s * S[i * N + j]) * phi[j];
+    fx[i] = (-w->lambda * x[i] + acc + w->b) / w->tau_n;
+  }
+  for (int i = 0; i < N; i++)
+    for (int j = 0; j < N; j++) {
+      const int q = i * N + j;
+      if (!w->mask[q]) {
+        fS[q] = fP[q] = 0;
+        continue;
+      }
+      double tpsi = 0;
+      for (int k = 0; k < N; k++)
+        for (int l = 0; l < N; l++)
+          if (w->mask[k * N + l]) tpsi += TwinT(w, i, j, k, l) * tanh(w->beta_p * P[k * N + l]);
+      fS[q] = (-w->alpha * S[q] + phi[i] * phi[j] + tanh(w->beta_p * P[q]) + w->c) / w->tau_s;
+      fP[q] = (-w->gamma * P[q] + tpsi + tanh(w->beta_s * S[q]) + w->d) / w->tau_p;
+    }
+  free(phi);
+}
+
+static double TwinL(double beta, double u)
+{
+  return log(cosh(beta * u)) / beta;
+}
+
+/* Energy of MODELS.md, M1, term by term. */
+static double TwinEnergy(const Twin *w, const double *x, const double *S, const double *P)
+{
+  const int N = w->N;
+  double    E = 0;
+  for (int i = 0; i < N; i++) {
+    const double ph = tanh(w->beta_n * x[i]);
+    E += w->lambda * (x[i] * ph - TwinL(w->beta_n, x[i])) - w->b * ph;
+  }
+  for (int i = 0; i < N; i++)
+    for (int j = 0; j < N; j++) {
+      const int q = i * N + j;
+      if (!w->mask[q]) continue;
+      const double g = tanh(w->beta_s * S[q]), ps = tanh(w->beta_p * P[q]);
+      const double pi = tanh(w->beta_n * x[i]), pj = tanh(w->beta_n * x[j]);
+      E += 0.5 * (w->alpha * (S[q] * g - TwinL(w->beta_s, S[q])) - w->c * g);
+      E += 0.5 * (w->gamma * (P[q] * ps - TwinL(w->beta_p, P[q])) - w->d * ps);
+      E -= 0.5 * g * pi * pj + 0.5 * ps * g;
+      for (int k = 0; k < N; k++)
+        for (int l = 0; l < N; l++)
+          if (w->mask[k * N + l]) E -= 0.25 * TwinT(w, i, j, k, l) * ps * tanh(w->beta_p * P[k * N + l]);
+    }
+  return E;
+}
+#endif

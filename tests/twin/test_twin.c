@@ -1,0 +1,217 @@
+/* The distributed M1 engine against its dense serial twin: right-hand side, energy, and an
+   explicit Euler trajectory, on whatever number of ranks the test is run with.
+   Usage: test_twin -connectivity all|random [-coupling hebbian,constant] [-init zero|slaved] */
+#include <tpnetwork.h>
+#include <tppatterns.h>
+#include <tpmodel.h>
+#include <tprandom.h>
+#include "../../src/network/networkimpl.h"
+#include "naam_twin.h"
+
+/* Parameters set explicitly so that the twin and the engine use the same numbers. */
+static const char *params[][2] = {
+  {"-naam_tau_n", "0.7"}, {"-naam_tau_s", "1.3"},  {"-naam_tau_p", "2.1"},   {"-naam_lambda", "1.1"}, {"-naam_alpha", "0.9"},
+  {"-naam_gamma", "1.2"}, {"-naam_beta_n", "3.0"}, {"-naam_beta_s", "2.5"},  {"-naam_beta_p", "4.0"}, {"-naam_b", "0.05"},
+  {"-naam_c", "-0.03"},   {"-naam_d", "0.02"},     {"-naam_c_T", "0.004"}, {"-naam_T_constant", "0.003"}};
+
+static double Param(const char *name)
+{
+  for (size_t q = 0; q < sizeof(params) / sizeof(params[0]); q++)
+    if (!strcmp(params[q][0], name)) return atof(params[q][1]);
+  return NAN;
+}
+
+static PetscErrorCode MaxRelErr(MPI_Comm comm, PetscInt n, const double *a, const double *b, double *err, double *scale)
+{
+  double loc[2] = {0, 0};
+
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < n; q++) {
+    loc[0] = PetscMax(loc[0], PetscAbsReal(a[q] - b[q]));
+    loc[1] = PetscMax(loc[1], PetscAbsReal(b[q]));
+  }
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, loc, 2, MPI_DOUBLE, MPI_MAX, comm));
+  *err   = loc[0] / PetscMax(loc[1], 1e-300);
+  *scale = loc[1];
+  PetscFunctionReturn(0);
+}
+
+/* Map the twin's global arrays onto this rank's state layout [x | s | p]. */
+static void Scatter(TpNetwork net, const double *x, const double *S, const double *P, double *u)
+{
+  const PetscInt N = net->N;
+  double        *s = u + net->nloc, *p = s + net->nsyn_loc;
+  for (PetscInt i = 0; i < net->nloc; i++) {
+    const PetscInt gi = net->rstart + i;
+    u[i]              = x[gi];
+    for (PetscInt q = net->rowptr[i]; q < net->rowptr[i + 1]; q++) {
+      const PetscInt gj = net->dense ? q - net->rowptr[i] : net->colgid[net->col[q]];
+      s[q]              = S[gi * N + gj];
+      p[q]              = P[gi * N + gj];
+    }
+  }
+}
+
+int main(int argc, char **argv)
+{
+  MPI_Comm   comm;
+  TpNetwork  net;
+  TpPatterns pat;
+  TpModel    model;
+  Vec        U, F;
+  Twin       w;
+  PetscInt   N, K, steps = 20;
+  PetscBool  hebbian, constant, slaved = PETSC_FALSE;
+  char       coupling[256] = "hebbian", init[32] = "zero";
+  double    *x, *S, *P, *fx, *fS, *fP, *mine, err, scale, E, Etwin;
+  char      *mask;
+  const double dt = 0.05, tol = 1e-12;
+
+  PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  comm = PETSC_COMM_WORLD;
+  for (size_t q = 0; q < sizeof(params) / sizeof(params[0]); q++) PetscCall(PetscOptionsSetValue(NULL, params[q][0], params[q][1]));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-coupling", coupling, sizeof(coupling), NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-init", init, sizeof(init), NULL));
+  PetscCall(PetscStrInList("hebbian", coupling, ',', &hebbian));
+  PetscCall(PetscStrInList("constant", coupling, ',', &constant));
+  PetscCall(PetscStrcmp(init, "slaved", &slaved));
+  PetscCall(PetscOptionsSetValue(NULL, "-init", init));
+
+  PetscCall(TpPatternsCreate(comm, &pat));
+  PetscCall(TpPatternsSetFromOptions(pat));
+  PetscCall(TpNetworkCreate(comm, &net));
+  PetscCall(TpNetworkSetSize(net, 12));
+  PetscCall(TpNetworkSetFromOptions(net));
+  PetscCall(TpNetworkSetUp(net));
+  PetscCall(TpPatternsSetUp(pat, net->N, net->seed));
+  PetscCall(TpModelCreate(comm, net, pat, &model));
+  PetscCall(TpModelSetFromOptions(model));
+  PetscCall(TpModelSetUp(model));
+  PetscCall(TpModelCreateState(model, &U));
+  PetscCall(VecDuplicate(U, &F));
+  N = net->N;
+  K = pat->K;
+
+  /* the twin, on every rank, with its own synapse mask from the wiring rule */
+  PetscCall(PetscCalloc1(N * N, &mask));
+  for (PetscInt i = 0; i < N; i++)
+    for (PetscInt j = 0; j < N; j++) {
+      const double prob = PetscMin(1.0, net->degree / (double)N);
+      mask[i * N + j]   = net->kind == TP_CONNECT_ALL || TpUniform((uint64_t)net->seed, TP_STREAM_WIRING, (uint64_t)PetscMin(i, j), (uint64_t)PetscMax(i, j)) < prob;
+    }
+  w = (Twin){.N = (int)N, .K = (int)K, .tau_n = Param("-naam_tau_n"), .tau_s = Param("-naam_tau_s"), .tau_p = Param("-naam_tau_p"), .lambda = Param("-naam_lambda"),
+             .alpha = Param("-naam_alpha"), .gamma = Param("-naam_gamma"), .beta_n = Param("-naam_beta_n"), .beta_s = Param("-naam_beta_s"), .beta_p = Param("-naam_beta_p"),
+             .b = Param("-naam_b"), .c = Param("-naam_c"), .d = Param("-naam_d"), .c_T = hebbian ? Param("-naam_c_T") : 0, .c_const = constant ? Param("-naam_T_constant") : 0,
+             .xi = pat->xi, .mask = mask};
+  PetscCall(PetscMalloc6(N, &x, N * N, &S, N * N, &P, N, &fx, N * N, &fS, N * N, &fP));
+  PetscCall(PetscMalloc1(model->nlocal, &mine));
+
+  /* 1. initial state (-init) */
+  PetscCall(TpModelInitialState(model, U));
+  for (PetscInt i = 0; i < N; i++) x[i] = pat->cue[i];
+  if (slaved) {
+    for (PetscInt i = 0; i < N; i++)
+      for (PetscInt j = 0; j < N; j++) P[i * N + j] = mask[i * N + j] ? atanh(-tanh(w.beta_n * x[i]) * tanh(w.beta_n * x[j])) / w.beta_p : 0;
+    for (PetscInt i = 0; i < N; i++)
+      for (PetscInt j = 0; j < N; j++) {
+        double tpsi = 0;
+        if (!mask[i * N + j]) { S[i * N + j] = 0; continue; }
+        for (PetscInt k = 0; k < N; k++)
+          for (PetscInt l = 0; l < N; l++)
+            if (mask[k * N + l]) tpsi += TwinT(&w, (int)i, (int)j, (int)k, (int)l) * tanh(w.beta_p * P[k * N + l]);
+        S[i * N + j] = atanh(-tpsi) / w.beta_s;
+      }
+  } else {
+    PetscCall(PetscArrayzero(S, N * N));
+    PetscCall(PetscArrayzero(P, N * N));
+  }
+  Scatter(net, x, S, P, mine);
+  {
+    const double *u;
+    PetscCall(VecGetArrayRead(U, &u));
+    PetscCall(MaxRelErr(comm, model->nlocal, u, mine, &err, &scale));
+    PetscCall(VecRestoreArrayRead(U, &u));
+    PetscCheck(err <= tol, comm, PETSC_ERR_PLIB, "initial state (-init %s) differs from the twin: relative error %g", init, err);
+  }
+
+  /* 2. right-hand side and energy at a random state keyed by global indices */
+  for (PetscInt i = 0; i < N; i++) {
+    x[i] = 0.8 * (TpUniform(7, 11, 0, i) - 0.5);
+    for (PetscInt j = 0; j < N; j++) {
+      S[i * N + j] = mask[i * N + j] ? 0.6 * (TpUniform(7, 12, i, j) - 0.5) : 0;
+      P[i * N + j] = mask[i * N + j] ? 0.6 * (TpUniform(7, 13, i, j) - 0.5) : 0;
+    }
+  }
+  {
+    double *u;
+    PetscCall(VecGetArray(U, &u));
+    Scatter(net, x, S, P, u);
+    PetscCall(VecRestoreArray(U, &u));
+  }
+  PetscCall(TpModelRHSFunction(NULL, 0, U, F, model));
+  TwinRHS(&w, x, S, P, fx, fS, fP);
+  Scatter(net, fx, fS, fP, mine);
+  {
+    const double *f;
+    PetscCall(VecGetArrayRead(F, &f));
+    PetscCall(MaxRelErr(comm, model->nlocal, f, mine, &err, &scale));
+    PetscCall(VecRestoreArrayRead(F, &f));
+    PetscCheck(err <= tol && scale > 0, comm, PETSC_ERR_PLIB, "right-hand side differs from the twin: relative error %g (scale %g)", err, scale);
+  }
+  {
+    TpObservation obs;
+    PetscReal    *ov;
+    PetscCall(PetscMalloc1(K, &ov));
+    obs.overlap = ov;
+    PetscCall(TpModelObserve(model, U, &obs));
+    E     = obs.energy;
+    Etwin = TwinEnergy(&w, x, S, P);
+    PetscCheck(PetscAbsReal(E - Etwin) <= 1e-11 * PetscMax(1.0, PetscAbsReal(Etwin)), comm, PETSC_ERR_PLIB, "energy %.17g differs from the twin's %.17g", E, Etwin);
+    for (PetscInt mu = 0; mu < K; mu++) {
+      double m = 0;
+      for (PetscInt i = 0; i < N; i++) m += pat->xi[i * K + mu] * tanh(w.beta_n * x[i]);
+      PetscCheck(PetscAbsReal(ov[mu] - m / N) <= 1e-13, comm, PETSC_ERR_PLIB, "overlap %" PetscInt_FMT " is %g, twin %g", mu, ov[mu], m / N);
+    }
+    PetscCall(PetscFree(ov));
+  }
+
+  /* 3. explicit Euler trajectory through PETSc TS against the twin's own loop */
+  {
+    TS ts;
+    PetscCall(TSCreate(comm, &ts));
+    PetscCall(TSSetRHSFunction(ts, NULL, TpModelRHSFunction, model));
+    PetscCall(TSSetType(ts, TSEULER));
+    PetscCall(TSSetTimeStep(ts, dt));
+    PetscCall(TSSetMaxSteps(ts, steps));
+    PetscCall(TSSetMaxTime(ts, 1e9));
+    PetscCall(TSSolve(ts, U));
+    PetscCall(TSDestroy(&ts));
+  }
+  for (PetscInt n = 0; n < steps; n++) {
+    TwinRHS(&w, x, S, P, fx, fS, fP);
+    for (PetscInt i = 0; i < N; i++) x[i] += dt * fx[i];
+    for (PetscInt q = 0; q < N * N; q++) {
+      S[q] += dt * fS[q];
+      P[q] += dt * fP[q];
+    }
+  }
+  Scatter(net, x, S, P, mine);
+  {
+    const double *u;
+    PetscCall(VecGetArrayRead(U, &u));
+    PetscCall(MaxRelErr(comm, model->nlocal, u, mine, &err, &scale));
+    PetscCall(VecRestoreArrayRead(U, &u));
+    PetscCheck(err <= 1e-11, comm, PETSC_ERR_PLIB, "Euler trajectory differs from the twin: relative error %g", err);
+  }
+
+  PetscCall(PetscFree6(x, S, P, fx, fS, fP));
+  PetscCall(PetscFree(mine));
+  PetscCall(PetscFree(mask));
+  PetscCall(VecDestroy(&U));
+  PetscCall(VecDestroy(&F));
+  PetscCall(TpModelDestroy(&model));
+  PetscCall(TpNetworkDestroy(&net));
+  PetscCall(TpPatternsDestroy(&pat));
+  PetscCall(PetscFinalize());
+  return 0;
+}
