@@ -1,0 +1,187 @@
+#!/usr/bin/python3
+"""End-to-end checks of the tripart program, run by ctest.  Silent on success; on failure they
+print what differed and exit non-zero.
+
+    checks.py TRIPART MPIEXEC CHECK [args]
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+TRIPART, MPIEXEC = sys.argv[1], sys.argv[2].split()
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMPI_MCA_rmaps_base_oversubscribe="1", OPENBLAS_NUM_THREADS="1")
+
+
+def fail(msg):
+    print("FAILED:", msg)
+    sys.exit(1)
+
+
+def run(np_, args, expect_ok=True):
+    cmd = MPIEXEC + [str(np_), TRIPART] + [str(a) for a in args]
+    p = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=600)
+    if expect_ok and p.returncode != 0:
+        fail("command failed (%d): %s\n%s%s" % (p.returncode, " ".join(cmd), p.stdout, p.stderr))
+    return p
+
+
+def relerr(a, b):
+    return np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)
+
+
+def check_reference(tmp):
+    """The published reference run: N=500, K=10, 10 % flips, slaved start, Euler dt=0.05 x 1000."""
+    out = os.path.join(tmp, "ref.h5")
+    run(2, ["-N", 500, "-K", 10, "-cue_flip_fraction", 0.1, "-init", "slaved", "-ts_type", "euler",
+            "-ts_dt", 0.05, "-ts_max_steps", 1000, "-quiet", "-o", out])
+    with h5py.File(out, "r") as f:
+        obs = f["observables"]
+        if f["step"][-1] != 1000 or abs(f["time"][-1] - 50.0) > 1e-9:
+            fail("reference run ended at step %d, t = %r" % (f["step"][-1], f["time"][-1]))
+        if obs.attrs["cue_flipped_bits"] < 20:
+            fail("reference cue has only %d flipped bits" % obs.attrs["cue_flipped_bits"])
+        if obs.attrs["hamming_error"] != 0:
+            fail("reference run Hamming error %g (expected 0)" % obs.attrs["hamming_error"])
+        x, xi = f["state/x"][:], f["patterns"][obs.attrs["target"]]
+        if not np.array_equal(np.sign(x), xi):
+            fail("sign(x) differs from the target pattern")
+        e = f["energy"][:]
+        if len(e) != 1001 or np.any(np.diff(e) > 1e-12 * np.abs(e[1:])):
+            fail("reference energy increases: max step %g" % np.max(np.diff(e)))
+
+
+def check_invariance(tmp, connectivity):
+    """The same run on 1, 2, 3 and 4 ranks gives the same final state to 1e-10 relative."""
+    args = ["-N", 60, "-K", 5, "-connectivity", connectivity, "-degree", 12, "-ts_max_time", 10,
+            "-save_synapses", "-quiet", "-naam_block_synapses", 500]
+    ref = None
+    for np_ in (1, 2, 3, 4):
+        out = os.path.join(tmp, "inv%d.h5" % np_)
+        run(np_, args + ["-o", out])
+        with h5py.File(out, "r") as f:
+            if f.attrs["ranks"] != np_:
+                fail("file says %d ranks, expected %d" % (f.attrs["ranks"], np_))
+            state = {k: f["state/" + k][:] for k in ("x", "s", "p")}
+            if connectivity == "random":
+                state["indptr"], state["indices"] = f["network/indptr"][:], f["network/indices"][:]
+        if ref is None:
+            ref = state
+            continue
+        for k in ("indptr", "indices"):
+            if k in ref and not np.array_equal(ref[k], state[k]):
+                fail("%s connectivity: network/%s differs on %d ranks" % (connectivity, k, np_))
+        for k in ("x", "s", "p"):
+            e = relerr(state[k], ref[k])
+            if not e <= 1e-10:
+                fail("%s connectivity: state/%s on %d ranks differs from 1 rank by %g relative" % (connectivity, k, np_, e))
+
+
+def check_energy(tmp, coupling):
+    """With symmetric couplings the energy never increases along a trajectory."""
+    out = os.path.join(tmp, "energy.h5")
+    run(2, ["-N", 80, "-K", 6, "-coupling", coupling, "-ts_max_time", 20, "-monitor_every", 1,
+            "-ts_rtol", 1e-8, "-ts_atol", 1e-8, "-quiet", "-o", out])
+    with h5py.File(out, "r") as f:
+        e = f["energy"][:]
+    if len(e) < 10:
+        fail("too few energy samples: %d" % len(e))
+    rise = np.diff(e) / np.maximum(1.0, np.abs(e[1:]))
+    if np.any(rise > 1e-10):
+        k = int(np.argmax(rise))
+        fail("coupling %s: energy rises from %.17g to %.17g at sample %d" % (coupling, e[k], e[k + 1], k))
+    if not e[-1] < e[0]:
+        fail("coupling %s: energy did not fall (%g -> %g)" % (coupling, e[0], e[-1]))
+
+
+def write_h5(path, **datasets):
+    with h5py.File(path, "w") as f:
+        for k, v in datasets.items():
+            f[k] = v
+
+
+def check_bad_input(tmp):
+    """Bad input: a clear error naming the option, file or dataset and the value seen, a non-zero
+    exit, and no output file (final or temporary) left behind."""
+    rng = np.random.default_rng(0)
+    good = rng.choice([-1, 1], size=(4, 30)).astype(np.int8)
+    files = {
+        "good": dict(patterns=good),
+        "oneD": dict(patterns=good[0]),
+        "strings": dict(patterns=np.array([[b"a", b"b"]])),
+        "zeros": dict(patterns=np.where(good > 0, 1, 0).astype(np.int8)),
+        "halves": dict(patterns=good * 0.5),
+        "nopat": dict(other=good),
+        "badcue": dict(patterns=good, cue=np.ones(29, dtype=np.int8)),
+        "cuevals": dict(patterns=good, cue=np.full(30, 2, dtype=np.int8)),
+    }
+    for name, d in files.items():
+        write_h5(os.path.join(tmp, name + ".h5"), **d)
+    with open(os.path.join(tmp, "text.h5"), "w") as f:
+        f.write("not hdf5\n")
+    out = os.path.join(tmp, "bad.h5")
+    cases = [
+        (["-model", "nope"], ["-model", "nope"]),
+        (["-coupling", "hebbian,nope"], ["-coupling", "nope"]),
+        (["-N", 0], ["-N", "0"]),
+        (["-N", -5], ["-N", "-5"]),
+        (["-K", 0], ["-K", "0"]),
+        (["-K", -2], ["-K", "-2"]),
+        (["-cue_flip_fraction", 1.5], ["-cue_flip_fraction", "1.5"]),
+        (["-cue_flip_fraction", -0.1], ["-cue_flip_fraction", "-0.1"]),
+        (["-cue_target", 10, "-K", 10], ["-cue_target", "10"]),
+        (["-cue_target", -1], ["-cue_target", "-1"]),
+        (["-cue_flip_count", 100, "-N", 50], ["-cue_flip_count", "100"]),
+        (["-patterns_file", os.path.join(tmp, "missing.h5")], ["missing.h5", "-patterns_file"]),
+        (["-patterns_file", os.path.join(tmp, "text.h5")], ["text.h5", "not an HDF5"]),
+        (["-patterns_file", os.path.join(tmp, "oneD.h5")], ["/patterns", "2-D", "1 dimensions"]),
+        (["-patterns_file", os.path.join(tmp, "strings.h5")], ["/patterns", "type"]),
+        (["-patterns_file", os.path.join(tmp, "zeros.h5")], ["/patterns", "found 0"]),
+        (["-patterns_file", os.path.join(tmp, "halves.h5")], ["/patterns", "found 0.5"]),
+        (["-patterns_file", os.path.join(tmp, "nopat.h5")], ["/patterns", "nopat.h5"]),
+        (["-patterns_file", os.path.join(tmp, "badcue.h5")], ["/cue", "N = 30"]),
+        (["-patterns_file", os.path.join(tmp, "cuevals.h5")], ["/cue", "found 2"]),
+        (["-patterns_file", os.path.join(tmp, "good.h5"), "-N", 31], ["-N", "31", "good.h5"]),
+        (["-patterns_file", os.path.join(tmp, "good.h5"), "-K", 3], ["-K", "3", "good.h5"]),
+        (["-o", os.path.join(tmp, "nodir", "x.h5")], ["nodir", "does not exist"]),
+    ]
+    for np_ in (1, 2):
+        for args, words in cases:
+            target = args[args.index("-o") + 1] if "-o" in args else out
+            p = run(np_, ["-N", 30, "-K", 4, "-quiet", "-o", out] + args if "-o" not in args else args, expect_ok=False)
+            text = p.stdout + p.stderr
+            if p.returncode == 0:
+                fail("%s was accepted on %d ranks" % (" ".join(map(str, args)), np_))
+            if "tripart: error:" not in text:
+                fail("%s: no tripart error message:\n%s" % (" ".join(map(str, args)), text))
+            if text.count("tripart: error:") != 1:
+                fail("%s: error printed %d times" % (" ".join(map(str, args)), text.count("tripart: error:")))
+            for w in words:
+                if w not in text:
+                    fail("%s: error message does not mention %r:\n%s" % (" ".join(map(str, args)), w, text))
+            for leftover in (target, target + ".part"):
+                if os.path.exists(leftover):
+                    fail("%s left %s behind" % (" ".join(map(str, args)), leftover))
+
+
+def main():
+    check = sys.argv[3]
+    with tempfile.TemporaryDirectory() as tmp:
+        if check == "reference":
+            check_reference(tmp)
+        elif check == "invariance":
+            check_invariance(tmp, sys.argv[4])
+        elif check == "energy":
+            check_energy(tmp, sys.argv[4])
+        elif check == "bad_input":
+            check_bad_input(tmp)
+        else:
+            fail("unknown check " + check)
+
+
+if __name__ == "__main__":
+    main()
