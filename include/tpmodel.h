@@ -36,6 +36,7 @@ struct _p_TpModel {
   TpNetwork  net;
   TpPatterns pat;
   PetscInt   nlocal; /* local length of the state Vec */
+  PetscInt64 nrhs;   /* right-hand-side evaluations so far */
   TpModelOps ops;
   void      *data;
 };

@@ -6,7 +6,8 @@
 
 typedef struct {
   PetscLogDouble wall;      /* seconds spent in TSSolve */
-  PetscInt       steps, rhs_evals;
+  PetscInt       steps;
+  PetscInt64     rhs_evals;
   PetscReal      final_time;
   double         peak_bytes; /* peak resident memory summed over ranks */
 } TpRunInfo;

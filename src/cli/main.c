@@ -90,10 +90,11 @@ static PetscErrorCode Run(void)
     PetscViewer v = PETSC_VIEWER_STDOUT_(comm);
     TSType      type;
     PetscCall(TSGetType(st->ts, &type));
-    PetscCall(PetscPrintf(comm, "tripart %s: %" PetscInt_FMT " neurons, %" PetscCount_FMT " synapses, %" PetscCount_FMT " processes, %" PetscInt_FMT " patterns, %d ranks, stepper %s\n", TRIPART_VERSION, net->N, net->nsyn, net->nsyn, pat->K, size, type));
+    PetscCall(PetscPrintf(comm, "tripart %s: model %s on %d ranks, stepper %s\n", TRIPART_VERSION, model->type, size, type));
+    PetscCall(PetscPrintf(comm, "  network  %" PetscInt_FMT " neurons, %" PetscCount_FMT " synapses, %" PetscCount_FMT " astrocytic processes\n", net->N, net->nsyn, net->nsyn));
     PetscCall(TpNetworkView(net, v));
     PetscCall(TpModelView(model, v));
-    PetscCall(PetscPrintf(comm, "  cue: pattern %" PetscInt_FMT " with %" PetscInt_FMT " of %" PetscInt_FMT " bits flipped%s; activations: %s tanh\n", pat->target, pat->flipped, net->N, pat->cue_from_file ? " (cue from file)" : "", TpVecTanhImplementation()));
+    PetscCall(PetscPrintf(comm, "  memory   %" PetscInt_FMT " patterns%s; cue = pattern %" PetscInt_FMT " with %" PetscInt_FMT " of %" PetscInt_FMT " bits flipped%s\n", pat->K, pat->file[0] ? " from file" : " (random)", pat->target, pat->flipped, net->N, pat->cue_from_file ? " (cue from file)" : ""));
   }
   PetscCall(PetscTime(&t0));
   PetscCall(TpStepperSolve(st, u));
@@ -104,15 +105,9 @@ static PetscErrorCode Run(void)
   {
     TSConvergedReason reason;
     PetscCall(TSGetConvergedReason(st->ts, &reason));
-    PetscCheck(reason >= 0, comm, PETSC_ERR_NOT_CONVERGED, "Time stepping failed: %s at t = %g after %" PetscInt_FMT " steps", TSConvergedReasons[reason], (double)info.final_time, info.steps);
+    PetscCheck(reason >= 0, comm, PETSC_ERR_NOT_CONVERGED, "Time stepping failed: %s at t = %.6g after %" PetscInt_FMT " steps", TSConvergedReasons[reason], (double)info.final_time, info.steps);
   }
-  {
-    SNES snes;
-    PetscInt nfe = 0;
-    PetscCall(TSGetSNES(st->ts, &snes));
-    PetscCall(SNESGetNumberFunctionEvals(snes, &nfe));
-    info.rhs_evals = nfe;
-  }
+  info.rhs_evals = model->nrhs;
   PetscCall(PeakMemory(comm, &info.peak_bytes));
   PetscCall(TpOutputWrite(out, st, u, synapses, &info));
   if (!quiet) {
@@ -120,11 +115,11 @@ static PetscErrorCode Run(void)
     PetscInt       best = 0;
     for (PetscInt mu = 1; mu < K; mu++)
       if (st->overlap[last * K + mu] > st->overlap[last * K + best]) best = mu;
-    PetscCall(PetscPrintf(comm, "  steps %" PetscInt_FMT " to t = %g\n", info.steps, (double)info.final_time));
-    PetscCall(PetscPrintf(comm, "  retrieved pattern %" PetscInt_FMT " (overlap %.6f); target %" PetscInt_FMT ", Hamming error %g\n", best, (double)st->overlap[last * K + best], pat->target, (double)st->hamming[last]));
-    PetscCall(PetscPrintf(comm, "  energy %.10g at start, %.10g at end\n", (double)st->energy[0], (double)st->energy[last]));
-    PetscCall(PetscPrintf(comm, "  wall time %.3f s; peak memory %.1f MiB over %d ranks (%.0f bytes per synapse above the %.1f MiB at start)\n", info.wall, info.peak_bytes / 1048576.0, size, (info.peak_bytes - base_bytes) / (double)net->nsyn, base_bytes / 1048576.0));
-    PetscCall(PetscPrintf(comm, "  output %s\n", out));
+    PetscCall(PetscPrintf(comm, "  steps    %" PetscInt_FMT " to t = %.6g, %" PetscInt64_FMT " right-hand sides\n", info.steps, (double)info.final_time, info.rhs_evals));
+    PetscCall(PetscPrintf(comm, "  result   retrieved pattern %" PetscInt_FMT " (overlap %.6f); Hamming error to target %" PetscInt_FMT ": %.6g\n", best, (double)st->overlap[last * K + best], pat->target, (double)st->hamming[last]));
+    PetscCall(PetscPrintf(comm, "  energy   %.10g at start, %.10g at end\n", (double)st->energy[0], (double)st->energy[last]));
+    PetscCall(PetscPrintf(comm, "  time     %.3f s wall; peak memory %.1f MiB on %d ranks, %.0f bytes per synapse above the %.1f MiB at start; tanh: %s\n", info.wall, info.peak_bytes / 1048576.0, size, (info.peak_bytes - base_bytes) / (double)net->nsyn, base_bytes / 1048576.0, TpVecTanhImplementation()));
+    PetscCall(PetscPrintf(comm, "  output   %s\n", out));
   }
 cleanup:
   PetscCall(VecDestroy(&u));

@@ -155,7 +155,7 @@ static PetscErrorCode HebbianView(TpKind *k, PetscViewer v)
   Hebbian *h = k->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscViewerASCIIPrintf(v, "  hebbian: c_T = %g, K = %" PetscInt_FMT "\n", (double)h->c_T, h->K));
+  PetscCall(PetscViewerASCIIPrintf(v, "  coupling hebbian, c_T = %.6g over K = %" PetscInt_FMT " patterns\n", (double)h->c_T, h->K));
   PetscFunctionReturn(0);
 }
 
@@ -247,7 +247,7 @@ static double ConstantQuadratic(TpKind *k, const double *red)
 static PetscErrorCode ConstantView(TpKind *k, PetscViewer v)
 {
   PetscFunctionBegin;
-  PetscCall(PetscViewerASCIIPrintf(v, "  constant: c = %g\n", (double)((Constant *)k->data)->c));
+  PetscCall(PetscViewerASCIIPrintf(v, "  coupling constant, c = %.6g\n", (double)((Constant *)k->data)->c));
   PetscFunctionReturn(0);
 }
 

@@ -1,7 +1,6 @@
 /* Collective parallel-HDF5 writes in the manner of SWIFT: one shared file, each rank writes its
    hyperslab at an offset from MPI_Exscan, and ranks with nothing to write still take part. */
 #include <tph5.h>
-#include <string.h>
 
 PetscErrorCode TpH5WriteDistributed(MPI_Comm comm, hid_t loc, const char *name, hid_t memtype, hid_t filetype,
                                     PetscCount nloc, PetscInt ncols, const void *data)
@@ -73,12 +72,13 @@ PetscErrorCode TpH5WriteAttrString(hid_t loc, const char *name, const char *valu
   hid_t type, space, attr;
 
   PetscFunctionBegin;
+  /* variable-length UTF-8, which h5py reads back as str */
   PetscCallH5(type = H5Tcopy(H5T_C_S1));
-  PetscCallH5(H5Tset_size(type, strlen(value) > 0 ? strlen(value) : 1));
-  PetscCallH5(H5Tset_strpad(type, H5T_STR_NULLTERM));
+  PetscCallH5(H5Tset_size(type, H5T_VARIABLE));
+  PetscCallH5(H5Tset_cset(type, H5T_CSET_UTF8));
   PetscCallH5(space = H5Screate(H5S_SCALAR));
   PetscCallH5(attr = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT));
-  PetscCallH5(H5Awrite(attr, type, strlen(value) > 0 ? value : ""));
+  PetscCallH5(H5Awrite(attr, type, &value));
   PetscCallH5(H5Aclose(attr));
   PetscCallH5(H5Sclose(space));
   PetscCallH5(H5Tclose(type));

@@ -38,6 +38,8 @@ static PetscErrorCode WriteFile(hid_t f, TpStepper st, Vec u, PetscBool synapses
   PetscMPIInt    size;
   char          *opts;
   TSType         tstype;
+  const char    *sub = NULL;
+  char           stepper[128];
   hid_t          g;
   hsize_t        dims[2];
   signed char   *buf;
@@ -47,6 +49,11 @@ static PetscErrorCode WriteFile(hid_t f, TpStepper st, Vec u, PetscBool synapses
   PetscCallMPI(MPI_Comm_size(m->comm, &size));
   PetscCall(PetscOptionsGetAll(NULL, &opts));
   PetscCall(TSGetType(st->ts, &tstype));
+  {
+    PetscBool isrk;
+    PetscCall(PetscObjectTypeCompare((PetscObject)st->ts, TSRK, &isrk));
+    if (isrk) PetscCall(TSRKGetType(st->ts, &sub));
+  }
   PetscCall(TpH5WriteAttrString(f, "program", "tripart"));
   PetscCall(TpH5WriteAttrString(f, "version", TRIPART_VERSION));
   PetscCall(TpH5WriteAttrString(f, "model", m->type));
@@ -58,7 +65,8 @@ static PetscErrorCode WriteFile(hid_t f, TpStepper st, Vec u, PetscBool synapses
   PetscCall(TpH5WriteAttrInt(f, "patterns", K));
   PetscCall(TpH5WriteAttrInt(f, "seed", net->seed));
   PetscCall(TpH5WriteAttrString(f, "connectivity", net->dense ? "all" : "random"));
-  PetscCall(TpH5WriteAttrString(f, "stepper", tstype));
+  PetscCall(PetscSNPrintf(stepper, sizeof(stepper), "%s%s%s", tstype, sub ? " " : "", sub ? sub : ""));
+  PetscCall(TpH5WriteAttrString(f, "stepper", stepper));
   PetscCall(TpH5WriteAttrInt(f, "steps", info->steps));
   PetscCall(TpH5WriteAttrInt(f, "rhs_evaluations", info->rhs_evals));
   PetscCall(TpH5WriteAttrDouble(f, "final_time", info->final_time));

@@ -106,6 +106,7 @@ PetscErrorCode TpModelRHSFunction(TS ts, PetscReal t, Vec u, Vec f, void *ctx)
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(TP_EVENT_RHS, 0, 0, 0, 0));
   PetscCall(model->ops.rhs(ts, t, u, f, ctx));
+  model->nrhs++;
   PetscCall(PetscLogEventEnd(TP_EVENT_RHS, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

@@ -42,7 +42,7 @@ PetscErrorCode TpNetworkSetFromOptions(TpNetwork net)
   PetscOptionsEnd();
   PetscCheck(N > 0, net->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -N (number of neurons) must be positive; got %" PetscInt_FMT, N);
   net->N = N;
-  PetscCheck(net->degree > 0, net->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -degree must be positive; got %g", (double)net->degree);
+  PetscCheck(net->degree > 0, net->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -degree must be positive; got %.6g", (double)net->degree);
   PetscFunctionReturn(0);
 }
 
@@ -149,8 +149,8 @@ PetscErrorCode TpNetworkGetSizes(TpNetwork net, PetscInt *N, PetscInt *nloc, Pet
 PetscErrorCode TpNetworkView(TpNetwork net, PetscViewer viewer)
 {
   PetscFunctionBegin;
-  if (net->kind == TP_CONNECT_ALL) PetscCall(PetscViewerASCIIPrintf(viewer, "  connectivity all-to-all\n"));
-  else PetscCall(PetscViewerASCIIPrintf(viewer, "  connectivity random symmetric, mean degree %g (seed %" PetscInt_FMT ")\n", (double)net->degree, net->seed));
+  if (net->kind == TP_CONNECT_ALL) PetscCall(PetscViewerASCIIPrintf(viewer, "  wiring   all-to-all (synapse i <- j for every pair, self included)\n"));
+  else PetscCall(PetscViewerASCIIPrintf(viewer, "  wiring   random symmetric, mean degree %.6g (seed %" PetscInt_FMT ")\n", (double)net->degree, net->seed));
   PetscFunctionReturn(0);
 }
 

@@ -72,7 +72,7 @@ static PetscErrorCode ReadPatternsFile(const char *path, PetscInt *K, PetscInt *
   }
   for (size_t q = 0; q < (size_t)dims[0] * dims[1]; q++)
     if ((*xi)[q] != 1.0 && (*xi)[q] != -1.0) {
-      PetscCall(PetscSNPrintf(msg, len, "Dataset /patterns in '%s' must hold only -1 and +1; found %g at pattern %zu, neuron %zu", path, (*xi)[q], (size_t)(q / dims[1]), (size_t)(q % dims[1])));
+      PetscCall(PetscSNPrintf(msg, len, "Dataset /patterns in '%s' must hold only -1 and +1; found %.6g at pattern %zu, neuron %zu", path, (*xi)[q], (size_t)(q / dims[1]), (size_t)(q % dims[1])));
       goto done;
     }
   H5Tclose(t);
@@ -99,7 +99,7 @@ static PetscErrorCode ReadPatternsFile(const char *path, PetscInt *K, PetscInt *
     }
     for (size_t i = 0; i < dims[1]; i++)
       if ((*cue)[i] != 1.0 && (*cue)[i] != -1.0) {
-        PetscCall(PetscSNPrintf(msg, len, "Dataset /cue in '%s' must hold only -1 and +1; found %g at neuron %zu", path, (*cue)[i], i));
+        PetscCall(PetscSNPrintf(msg, len, "Dataset /cue in '%s' must hold only -1 and +1; found %.6g at neuron %zu", path, (*cue)[i], i));
         goto done;
       }
   }
@@ -130,7 +130,7 @@ PetscErrorCode TpPatternsSetFromOptions(TpPatterns pat)
   PetscCall(PetscOptionsInt("-cue_flip_count", "Exact number of target bits flipped to make the cue (overrides the fraction)", "TpPatternsSetFromOptions", pat->flip_count, &pat->flip_count, &cset));
   PetscCall(PetscOptionsInt("-cue_target", "Index of the stored pattern the cue is made from", "TpPatternsSetFromOptions", pat->target, &pat->target, NULL));
   PetscOptionsEnd();
-  PetscCheck(pat->flip_fraction >= 0 && pat->flip_fraction <= 1, pat->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -cue_flip_fraction must lie in [0, 1]; got %g", (double)pat->flip_fraction);
+  PetscCheck(pat->flip_fraction >= 0 && pat->flip_fraction <= 1, pat->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -cue_flip_fraction must lie in [0, 1]; got %.6g", (double)pat->flip_fraction);
   PetscCheck(!(fset && cset), pat->comm, PETSC_ERR_ARG_INCOMP, "Give either -cue_flip_fraction or -cue_flip_count, not both");
   PetscCheck(!cset || pat->flip_count >= 0, pat->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -cue_flip_count must be non-negative; got %" PetscInt_FMT, pat->flip_count);
   if (pat->file[0]) {

@@ -53,8 +53,8 @@ static PetscErrorCode NaamSetFromOptions(TpModel m)
   PetscCall(PetscOptionsInt("-naam_block_synapses", "Synapses per cache block of the right-hand side", "", nm->block_target, &nm->block_target, NULL));
   PetscOptionsEnd();
   PetscCheck(nm->block_target > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -naam_block_synapses must be positive; got %" PetscInt_FMT, nm->block_target);
-  PetscCheck(P->tau_n > 0 && P->tau_s > 0 && P->tau_p > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Options -naam_tau_n, -naam_tau_s, -naam_tau_p must be positive; got %g, %g, %g", P->tau_n, P->tau_s, P->tau_p);
-  PetscCheck(P->beta_n > 0 && P->beta_s > 0 && P->beta_p > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Options -naam_beta_n, -naam_beta_s, -naam_beta_p must be positive; got %g, %g, %g", P->beta_n, P->beta_s, P->beta_p);
+  PetscCheck(P->tau_n > 0 && P->tau_s > 0 && P->tau_p > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Options -naam_tau_n, -naam_tau_s, -naam_tau_p must be positive; got %.6g, %.6g, %.6g", P->tau_n, P->tau_s, P->tau_p);
+  PetscCheck(P->beta_n > 0 && P->beta_s > 0 && P->beta_p > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Options -naam_beta_n, -naam_beta_s, -naam_beta_p must be positive; got %.6g, %.6g, %.6g", P->beta_n, P->beta_s, P->beta_p);
   PetscCall(TpCouplingCreate(m->comm, nm->coupling_list, m->net, m->pat, &nm->T));
   PetscCall(TpCouplingSetFromOptions(nm->T));
   PetscFunctionReturn(0);
@@ -291,7 +291,7 @@ static PetscErrorCode NaamView(TpModel m, PetscViewer v)
   const NaamParams *P = &nm->P;
 
   PetscFunctionBegin;
-  PetscCall(PetscViewerASCIIPrintf(v, "  model naam (M1): tau %g %g %g, leaks %g %g %g, betas %g %g %g, biases %g %g %g, init %s\n", P->tau_n, P->tau_s, P->tau_p, P->lambda, P->alpha, P->gamma, P->beta_n, P->beta_s, P->beta_p, P->b, P->c, P->d, NaamInits[nm->init]));
+  PetscCall(PetscViewerASCIIPrintf(v, "  params   taus %.6g %.6g %.6g, leaks %.6g %.6g %.6g, betas %.6g %.6g %.6g, biases %.6g %.6g %.6g; init %s\n", P->tau_n, P->tau_s, P->tau_p, P->lambda, P->alpha, P->gamma, P->beta_n, P->beta_s, P->beta_p, P->b, P->c, P->d, NaamInits[nm->init]));
   PetscCall(TpCouplingView(nm->T, v));
   PetscFunctionReturn(0);
 }
