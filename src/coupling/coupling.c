@@ -11,7 +11,7 @@ struct _TpKind {
   void    *data;
   PetscErrorCode (*setfromoptions)(TpCoupling, TpKind *);
   PetscErrorCode (*accumulate)(TpCoupling, TpKind *, const TpBlock *, const double *, double *);
-  PetscErrorCode (*apply)(TpCoupling, TpKind *, const TpBlock *, const double *, PetscBool, double *);
+  PetscErrorCode (*apply)(TpCoupling, TpKind *, const TpBlock *, const double *, double, PetscBool, double *);
   double (*quadratic)(TpKind *, const double *);
   PetscErrorCode (*view)(TpKind *, PetscViewer);
   PetscErrorCode (*destroy)(TpKind *);
@@ -105,7 +105,7 @@ static PetscErrorCode HebbianAccumulate(TpCoupling c, TpKind *k, const TpBlock *
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode HebbianApply(TpCoupling c, TpKind *k, const TpBlock *blk, const double *red, PetscBool add, double *out)
+static PetscErrorCode HebbianApply(TpCoupling c, TpKind *k, const TpBlock *blk, const double *red, double scale, PetscBool add, double *out)
 {
   Hebbian       *h = k->data;
   TpNetwork      net = c->net;
@@ -113,11 +113,11 @@ static PetscErrorCode HebbianApply(TpCoupling c, TpKind *k, const TpBlock *blk, 
 
   PetscFunctionBegin;
   PetscCall(HebbianWork(h, b));
-  /* A = c_T Xi_b diag(o) */
+  /* A = scale c_T Xi_b diag(o) */
   for (PetscInt i = 0; i < b; i++) {
     const double *x = h->xrow + (size_t)(blk->i0 + i) * K;
     double       *a = h->work + (size_t)i * K;
-    for (PetscInt mu = 0; mu < K; mu++) a[mu] = h->c_T * red[mu] * x[mu];
+    for (PetscInt mu = 0; mu < K; mu++) a[mu] = scale * h->c_T * red[mu] * x[mu];
   }
   if (net->dense) {
     PetscBLASInt m, n, kk;
@@ -226,10 +226,10 @@ static PetscErrorCode ConstantAccumulate(TpCoupling c, TpKind *k, const TpBlock 
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ConstantApply(TpCoupling c, TpKind *k, const TpBlock *blk, const double *red, PetscBool add, double *out)
+static PetscErrorCode ConstantApply(TpCoupling c, TpKind *k, const TpBlock *blk, const double *red, double scale, PetscBool add, double *out)
 {
   const PetscInt n = c->net->rowptr[blk->i1] - c->net->rowptr[blk->i0];
-  const double   v = ((Constant *)k->data)->c * red[0];
+  const double   v = scale * ((Constant *)k->data)->c * red[0];
 
   PetscFunctionBegin;
   if (add)
@@ -357,10 +357,10 @@ PetscErrorCode TpCouplingAccumulate(TpCoupling c, const TpBlock *blk, const doub
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TpCouplingApply(TpCoupling c, const TpBlock *blk, const double *red, double *out)
+PetscErrorCode TpCouplingApply(TpCoupling c, const TpBlock *blk, const double *red, double scale, PetscBool add, double *out)
 {
   PetscFunctionBegin;
-  for (PetscInt q = 0; q < c->nkinds; q++) PetscCall(c->kinds[q].apply(c, &c->kinds[q], blk, red + c->kinds[q].redoff, q > 0, out));
+  for (PetscInt q = 0; q < c->nkinds; q++) PetscCall(c->kinds[q].apply(c, &c->kinds[q], blk, red + c->kinds[q].redoff, scale, (PetscBool)(add || q > 0), out));
   PetscFunctionReturn(0);
 }
 

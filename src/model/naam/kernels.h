@@ -40,12 +40,12 @@ static inline void NaamRowSynapse(const NaamParams *P, size_t n, const double *r
   }
 }
 
-/* tau_p dp_ij/dt = -gamma p_ij + (T psi)_ij + g(s_ij) + d;  dp holds (T psi)_ij on entry */
+/* tau_p dp_ij/dt = -gamma p_ij + g(s_ij) + d + (T psi)_ij: the local part; (T psi)_ij / tau_p is added later */
 static inline void NaamRowProcess(const NaamParams *P, size_t n, const double *restrict p, const double *restrict g, double *restrict dp)
 {
   const double r = 1.0 / P->tau_p, gm = P->gamma, d = P->d;
 #pragma omp simd
-  for (size_t q = 0; q < n; q++) dp[q] = r * (-gm * p[q] + dp[q] + g[q] + d);
+  for (size_t q = 0; q < n; q++) dp[q] = r * (-gm * p[q] + g[q] + d);
 }
 
 /* Energy density of one row of synapses and processes (without the coupling term):

@@ -1,0 +1,79 @@
+/* Benchmark of M1 right-hand-side evaluations: N all-to-all (N^2 synapses and processes), K patterns.
+   Prints one line: ranks, N, K, seconds per RHS (slowest rank, best of -repeat rounds), synapse
+   updates per second per core.
+
+     mpirun -n R bench_rhs -N 1000 -K 16 [-evals 20] [-repeat 3] */
+#include <tpnetwork.h>
+#include <tppatterns.h>
+#include <tpmodel.h>
+#include <tprandom.h>
+#include "../../src/network/networkimpl.h"
+
+int main(int argc, char **argv)
+{
+  MPI_Comm    comm;
+  TpNetwork   net;
+  TpPatterns  pat;
+  TpModel     model;
+  Vec         U, F;
+  PetscInt    evals = 20, repeat = 3;
+  PetscMPIInt size;
+  double      best = 1e300;
+
+  PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  comm = PETSC_COMM_WORLD;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-evals", &evals, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-repeat", &repeat, NULL));
+  {
+    void (*set)(int) = NULL;
+    extern void *dlsym(void *, const char *);
+    set = (void (*)(int))dlsym((void *)0, "openblas_set_num_threads");
+    if (set) set(1);
+  }
+  PetscCall(TpPatternsCreate(comm, &pat));
+  PetscCall(TpPatternsSetFromOptions(pat));
+  PetscCall(TpNetworkCreate(comm, &net));
+  PetscCall(TpNetworkSetSize(net, 1000));
+  PetscCall(TpNetworkSetFromOptions(net));
+  PetscCall(TpNetworkSetUp(net));
+  PetscCall(TpPatternsSetUp(pat, net->N, net->seed));
+  PetscCall(TpModelCreate(comm, net, pat, &model));
+  PetscCall(TpModelSetFromOptions(model));
+  PetscCall(TpModelSetUp(model));
+  PetscCall(TpModelCreateState(model, &U));
+  PetscCall(VecDuplicate(U, &F));
+  {
+    /* a state in the dynamic range of the activations, keyed by global indices */
+    double *u, *s, *p;
+    PetscCall(VecGetArray(U, &u));
+    s = u + net->nloc;
+    p = s + net->nsyn_loc;
+    for (PetscInt i = 0; i < net->nloc; i++) {
+      u[i] = TpUniform(3, 1, 0, net->rstart + i) - 0.5;
+      for (PetscInt q = net->rowptr[i]; q < net->rowptr[i + 1]; q++) {
+        s[q] = 0.4 * (TpUniform(3, 2, net->rstart + i, q - net->rowptr[i]) - 0.5);
+        p[q] = 0.4 * (TpUniform(3, 3, net->rstart + i, q - net->rowptr[i]) - 0.5);
+      }
+    }
+    PetscCall(VecRestoreArray(U, &u));
+  }
+  PetscCall(TpModelRHSFunction(NULL, 0, U, F, model));
+  for (PetscInt r = 0; r < repeat; r++) {
+    double t0, t;
+    PetscCallMPI(MPI_Barrier(comm));
+    t0 = MPI_Wtime();
+    for (PetscInt e = 0; e < evals; e++) PetscCall(TpModelRHSFunction(NULL, 0, U, F, model));
+    t = (MPI_Wtime() - t0) / evals;
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, comm));
+    best = PetscMin(best, t);
+  }
+  PetscCall(PetscPrintf(comm, "engine ranks %d N %" PetscInt_FMT " K %" PetscInt_FMT " seconds_per_rhs %.6e synapse_updates_per_s_per_core %.6e\n", size, net->N, pat->K, best, (double)net->nsyn / best / size));
+  PetscCall(VecDestroy(&U));
+  PetscCall(VecDestroy(&F));
+  PetscCall(TpModelDestroy(&model));
+  PetscCall(TpNetworkDestroy(&net));
+  PetscCall(TpPatternsDestroy(&pat));
+  PetscCall(PetscFinalize());
+  return 0;
+}
