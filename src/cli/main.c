@@ -164,7 +164,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-tripart_traceback", &traceback, NULL));
   if (!traceback) PetscCall(PetscPushErrorHandler(ErrorHandler, NULL));
   if (!strcmp(cmd, "run")) ierr = Run();
-  else if (!strcmp(cmd, "version")) ierr = PetscPrintf(PETSC_COMM_WORLD, "tripart %s\n", TRIPART_VERSION);
+  else if (!strcmp(cmd, "version")) ierr = PetscPrintf(PETSC_COMM_WORLD, "tripart %s (PETSc %d.%d.%d, tanh: %s)\n", TRIPART_VERSION, PETSC_VERSION_MAJOR, PETSC_VERSION_MINOR, PETSC_VERSION_SUBMINOR, TpVecTanhImplementation());
   else {
     PetscCall(PetscPrintf(PETSC_COMM_WORLD, "tripart: error: unknown subcommand '%s'; available: run, version\n", cmd));
     ierr = PETSC_ERR_ARG_UNKNOWN_TYPE;

@@ -11,9 +11,8 @@ export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CO
 N=1000
 field() { awk -v k="$1" '{for (i = 1; i < NF; i++) if ($i == k) print $(i + 1)}'; }
 
-printf "M1 right-hand side, N = %d all-to-all (%d synapses and processes); tanh: " $N $((N * N))
-"$build/tripart" version >/dev/null
-printf "\n%-5s %-26s %-26s %-9s %-26s %-10s\n" K "engine 1 rank (upd/s/core)" "NumPy (upd/s)" "ratio" "engine 2 ranks (upd/s/core)" "2-rank speed-up"
+printf "M1 right-hand side, N = %d all-to-all (%d synapses and processes); %s\n" $N $((N * N)) "$("$build/tripart" version)"
+printf "%-5s %-26s %-26s %-9s %-26s %-10s\n" K "engine 1 rank (upd/s/core)" "NumPy (upd/s)" "ratio" "engine 2 ranks (upd/s/core)" "2-rank speed-up"
 for K in 16 100; do
   e1=$(mpirun -n 1 "$build/tests/bench_rhs" -N $N -K $K)
   py=$(/usr/bin/python3 "$here/bench_numpy.py" $N $K)
@@ -28,6 +27,14 @@ done
 
 out=$(mktemp -d)
 echo
-echo "Peak memory of a full run with the default stepper (N = $N, K = 16, 2 ranks):"
-mpirun -n 2 "$build/tripart" run -N $N -K 16 -o "$out/bench.h5" | grep -E "steps|time"
+echo "Peak memory of full runs with the default stepper (K = 16, 2 ranks), summed over ranks:"
+declare -A peak
+for n in 700 $N; do
+  line=$(mpirun -n 2 "$build/tripart" run -N $n -K 16 -o "$out/bench.h5" | grep -E "peak memory")
+  peak[$n]=$(echo "$line" | sed -E 's/.*peak memory ([0-9.]+) MiB.*/\1/')
+  echo "  N = $n ($((n * n)) synapses): $(echo "$line" | sed -E 's/^ *time *//')"
+done
+awk -v a=${peak[700]} -v b=${peak[$N]} -v sa=490000 -v sb=$((N * N)) 'BEGIN {
+  printf "  => %.0f bytes per synapse (slope between the two runs); %.0f bytes per synapse in all at N = 1000, fixed MPI/PETSc start-up included\n",
+    (b - a) * 1048576 / (sb - sa), b * 1048576 / sb }'
 rm -rf "$out"

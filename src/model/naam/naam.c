@@ -50,9 +50,9 @@ static PetscErrorCode NaamSetFromOptions(TpModel m)
   PetscCall(PetscOptionsReal("-naam_b", "Neuron bias b", "", P->b, &P->b, NULL));
   PetscCall(PetscOptionsReal("-naam_c", "Synapse bias c", "", P->c, &P->c, NULL));
   PetscCall(PetscOptionsReal("-naam_d", "Process bias d", "", P->d, &P->d, NULL));
-  PetscCall(PetscOptionsInt("-naam_block_synapses", "Synapses per cache block of the right-hand side", "", nm->block_target, &nm->block_target, NULL));
+  PetscCall(PetscOptionsInt("-naam_block_synapses", "Synapses per cache block of the right-hand side (-1: max(16384, 1024 K))", "", nm->block_target, &nm->block_target, NULL));
   PetscOptionsEnd();
-  PetscCheck(nm->block_target > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -naam_block_synapses must be positive; got %" PetscInt_FMT, nm->block_target);
+  PetscCheck(nm->block_target > 0 || nm->block_target == -1, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -naam_block_synapses must be positive; got %" PetscInt_FMT, nm->block_target);
   PetscCheck(P->tau_n > 0 && P->tau_s > 0 && P->tau_p > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Options -naam_tau_n, -naam_tau_s, -naam_tau_p must be positive; got %.6g, %.6g, %.6g", P->tau_n, P->tau_s, P->tau_p);
   PetscCheck(P->beta_n > 0 && P->beta_s > 0 && P->beta_p > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Options -naam_beta_n, -naam_beta_s, -naam_beta_p must be positive; got %.6g, %.6g, %.6g", P->beta_n, P->beta_s, P->beta_p);
   PetscCall(TpCouplingCreate(m->comm, nm->coupling_list, m->net, m->pat, &nm->T));
@@ -64,7 +64,7 @@ static PetscErrorCode NaamSetUp(TpModel m)
 {
   Naam     *nm  = m->data;
   TpNetwork net = m->net;
-  PetscInt  target = nm->block_target, nb = 0, start = 0;
+  PetscInt  target = nm->block_target > 0 ? nm->block_target : PetscMax(16384, 1024 * m->pat->K), nb = 0, start = 0;
 
   PetscFunctionBegin;
   PetscCall(TpCouplingGetNumReductions(nm->T, &nm->nred));
@@ -318,7 +318,7 @@ PetscErrorCode TpModelCreate_Naam(TpModel m)
   PetscCall(PetscNew(&nm));
   nm->P = (NaamParams){.tau_n = 1, .tau_s = 1, .tau_p = 1, .lambda = 1, .alpha = 1, .gamma = 1, .beta_n = 5, .beta_s = 5, .beta_p = 5, .b = 0, .c = 0, .d = 0};
   nm->init = NAAM_INIT_SLAVED;
-  nm->block_target = 16384;
+  nm->block_target = -1; /* default: max(16384, 1024 K), measured best for N = 1000 */
   PetscCall(PetscStrncpy(nm->coupling_list, "hebbian", sizeof(nm->coupling_list)));
   m->data                = nm;
   m->ops.setfromoptions  = NaamSetFromOptions;
