@@ -4,6 +4,7 @@ print what differed and exit non-zero.
 
     checks.py TRIPART MPIEXEC CHECK [args]
 """
+import concurrent.futures
 import os
 import subprocess
 import sys
@@ -149,23 +150,29 @@ def check_bad_input(tmp):
         (["-patterns_file", os.path.join(tmp, "good.h5"), "-K", 3], ["-K", "3", "good.h5"]),
         (["-o", os.path.join(tmp, "nodir", "x.h5")], ["nodir", "does not exist"]),
     ]
-    for np_ in (1, 2):
-        for args, words in cases:
-            target = args[args.index("-o") + 1] if "-o" in args else out
-            p = run(np_, ["-N", 30, "-K", 4, "-quiet", "-o", out] + args if "-o" not in args else args, expect_ok=False)
-            text = p.stdout + p.stderr
-            if p.returncode == 0:
-                fail("%s was accepted on %d ranks" % (" ".join(map(str, args)), np_))
-            if "tripart: error:" not in text:
-                fail("%s: no tripart error message:\n%s" % (" ".join(map(str, args)), text))
-            if text.count("tripart: error:") != 1:
-                fail("%s: error printed %d times" % (" ".join(map(str, args)), text.count("tripart: error:")))
-            for w in words:
-                if w not in text:
-                    fail("%s: error message does not mention %r:\n%s" % (" ".join(map(str, args)), w, text))
-            for leftover in (target, target + ".part"):
-                if os.path.exists(leftover):
-                    fail("%s left %s behind" % (" ".join(map(str, args)), leftover))
+    def one(np_, args, words):
+        target = args[args.index("-o") + 1] if "-o" in args else os.path.join(tmp, "bad%d_%d.h5" % (np_, id(args)))
+        full = args if "-o" in args else ["-N", 30, "-K", 4, "-quiet", "-o", target] + args
+        p = run(np_, full, expect_ok=False)
+        text = p.stdout + p.stderr
+        what = " ".join(map(str, args))
+        if p.returncode == 0:
+            return "%s was accepted on %d ranks" % (what, np_)
+        if text.count("tripart: error:") != 1:
+            return "%s: %d error messages on %d ranks:\n%s" % (what, text.count("tripart: error:"), np_, text)
+        for w in words:
+            if w not in text:
+                return "%s: error message does not mention %r:\n%s" % (what, w, text)
+        for leftover in (target, target + ".part"):
+            if os.path.exists(leftover):
+                return "%s left %s behind" % (what, leftover)
+        return None
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        jobs = [pool.submit(one, np_, args, words) for np_ in (1, 2) for args, words in cases]
+        for j in jobs:
+            if j.result():
+                fail(j.result())
 
 
 def main():
