@@ -14,4 +14,6 @@ const char *TpVecTanhImplementation(void);
 
 /* log(cosh(beta u)) / beta, the Legendre partner of tanh(beta u), without overflow. */
 double TpLogCosh(double beta, double u);
+/* Threads of the BLAS (OpenBLAS) in this process; one per MPI rank is the default of tripart. */
+void TpBlasSetThreads(int n);
 #endif

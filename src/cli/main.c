@@ -9,17 +9,8 @@ static const char help[] = "tripart: distributed simulation of neuron-astrocyte 
 #include <tpstepper.h>
 #include <tpoutput.h>
 #include <tpvmath.h>
-#include <dlfcn.h>
 #include <sys/resource.h>
 #include "../network/networkimpl.h"
-
-/* One BLAS thread per MPI rank unless the user asks for more (OpenBLAS reads its environment
-   before main, so ask it through its API when it is the BLAS in use). */
-static void SetBlasThreads(PetscInt n)
-{
-  void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
-  if (set) set((int)n);
-}
 
 static PetscErrorCode PeakMemory(MPI_Comm comm, double *bytes)
 {
@@ -37,7 +28,7 @@ static PetscErrorCode Run(void)
 {
   MPI_Comm    comm = PETSC_COMM_WORLD;
   char        out[PETSC_MAX_PATH_LEN] = "tripart-run.h5";
-  PetscBool   synapses = PETSC_FALSE, help = PETSC_FALSE, quiet = PETSC_FALSE, fromfile, nset;
+  PetscBool   synapses = PETSC_FALSE, help = PETSC_FALSE, quiet, fromfile, nset;
   PetscInt    Nfile, Nopt, blas_threads = 1, seed;
   PetscMPIInt size;
   TpPatterns  pat;
@@ -57,9 +48,8 @@ static PetscErrorCode Run(void)
   PetscCall(PetscOptionsString("-o", "Output HDF5 file (written as FILE.part, renamed when complete)", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsBool("-save_synapses", "Also write /state/s and /state/p (and the CSR of a random network)", "", synapses, &synapses, NULL));
   PetscCall(PetscOptionsInt("-blas_threads", "BLAS threads per MPI rank", "", blas_threads, &blas_threads, NULL));
-  PetscCall(PetscOptionsBool("-quiet", "Print no progress lines and no summary", "", quiet, &quiet, NULL));
   PetscOptionsEnd();
-  SetBlasThreads(blas_threads);
+  TpBlasSetThreads(blas_threads);
   if (!help) PetscCall(TpOutputCheckPath(comm, out));
 
   PetscCall(TpPatternsCreate(comm, &pat));
@@ -82,8 +72,8 @@ static PetscErrorCode Run(void)
   PetscCall(TpModelCreateState(model, &u));
   PetscCall(TpModelInitialState(model, u));
   PetscCall(TpStepperCreate(model, &st));
-  if (quiet) st->quiet = PETSC_TRUE;
   PetscCall(TpStepperSetFromOptions(st));
+  quiet = st->quiet;
   if (help) goto cleanup;
 
   if (!quiet) {

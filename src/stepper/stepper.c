@@ -60,16 +60,14 @@ PetscErrorCode TpStepperRecord(TpStepper st, PetscInt step, PetscReal t, Vec u)
   PetscFunctionBegin;
   if (step == st->last_step) PetscFunctionReturn(0);
   if (st->nsamples == st->capacity) {
-    PetscInt   cap = st->capacity ? 2 * st->capacity : 256;
-    PetscReal *a;
-    PetscInt  *s;
-    PetscCall(PetscMalloc1(cap, &a)); PetscCall(PetscArraycpy(a, st->time, st->nsamples)); PetscCall(PetscFree(st->time)); st->time = a;
-    PetscCall(PetscMalloc1(cap, &a)); PetscCall(PetscArraycpy(a, st->energy, st->nsamples)); PetscCall(PetscFree(st->energy)); st->energy = a;
-    PetscCall(PetscMalloc1(cap, &a)); PetscCall(PetscArraycpy(a, st->hamming, st->nsamples)); PetscCall(PetscFree(st->hamming)); st->hamming = a;
-    PetscCall(PetscMalloc1(cap, &a)); PetscCall(PetscArraycpy(a, st->soft_hamming, st->nsamples)); PetscCall(PetscFree(st->soft_hamming)); st->soft_hamming = a;
-    PetscCall(PetscMalloc1(cap * K, &a)); PetscCall(PetscArraycpy(a, st->overlap, st->nsamples * K)); PetscCall(PetscFree(st->overlap)); st->overlap = a;
-    PetscCall(PetscMalloc1(cap, &s)); PetscCall(PetscArraycpy(s, st->step, st->nsamples)); PetscCall(PetscFree(st->step)); st->step = s;
-    st->capacity = cap;
+    const size_t cap = st->capacity ? 2 * (size_t)st->capacity : 256;
+    PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->time));
+    PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->energy));
+    PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->hamming));
+    PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->soft_hamming));
+    PetscCall(PetscRealloc(cap * K * sizeof(PetscReal), &st->overlap));
+    PetscCall(PetscRealloc(cap * sizeof(PetscInt), &st->step));
+    st->capacity = (PetscInt)cap;
   }
   obs.overlap = st->overlap + st->nsamples * K;
   PetscCall(TpModelObserve(st->model, u, &obs));
@@ -89,7 +87,7 @@ PetscErrorCode TpStepperSetFromOptions(TpStepper st)
   PetscFunctionBegin;
   PetscOptionsBegin(st->comm, NULL, "Stepping and monitoring options", "TpStepper");
   PetscCall(PetscOptionsInt("-monitor_every", "Record energy and observables every this many steps (and at the end)", "TpStepperSetFromOptions", st->every, &st->every, NULL));
-  PetscCall(PetscOptionsBool("-quiet", "Print no progress lines", "TpStepperSetFromOptions", st->quiet, &st->quiet, NULL));
+  PetscCall(PetscOptionsBool("-quiet", "Print no progress lines and no summary", "TpStepperSetFromOptions", st->quiet, &st->quiet, NULL));
   PetscCall(PetscOptionsReal("-progress_interval", "Seconds between progress lines", "TpStepperSetFromOptions", st->report, &st->report, NULL));
   PetscOptionsEnd();
   PetscCheck(st->every > 0, st->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -monitor_every must be positive; got %" PetscInt_FMT, st->every);

@@ -1,9 +1,11 @@
+#define _GNU_SOURCE /* RTLD_DEFAULT */
 /* Batched activations.  tanh: on AVX-512 our own branch-free kernel (below), on AVX2 glibc's vector
    maths library (libmvec), otherwise the scalar libm tanh.  Both vector paths are accurate to a few
    ulp (tests/test_vmath.c checks against libm) and 15-20 times faster than the scalar tanh, so the
    activations are never the bottleneck of a right-hand side. */
 #include <tpvmath.h>
 #include <math.h>
+#include <dlfcn.h>
 
 #if defined(TP_HAVE_LIBMVEC) && defined(__x86_64__) && defined(__GNUC__)
   #include <immintrin.h>
@@ -153,4 +155,11 @@ double TpLogCosh(double beta, double u)
 {
   const double a = fabs(beta * u);
   return (a + log1p(exp(-2.0 * a)) - M_LN2) / beta;
+}
+
+void TpBlasSetThreads(int n)
+{
+  /* OpenBLAS reads its environment before main: ask it through its API when it is the BLAS in use */
+  void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
+  if (set) set(n);
 }

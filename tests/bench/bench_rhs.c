@@ -7,6 +7,7 @@
 #include <tppatterns.h>
 #include <tpmodel.h>
 #include <tprandom.h>
+#include <tpvmath.h>
 #include "../../src/network/networkimpl.h"
 
 int main(int argc, char **argv)
@@ -25,12 +26,7 @@ int main(int argc, char **argv)
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-evals", &evals, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-repeat", &repeat, NULL));
-  {
-    void (*set)(int) = NULL;
-    extern void *dlsym(void *, const char *);
-    set = (void (*)(int))dlsym((void *)0, "openblas_set_num_threads");
-    if (set) set(1);
-  }
+  TpBlasSetThreads(1);
   PetscCall(TpPatternsCreate(comm, &pat));
   PetscCall(TpPatternsSetFromOptions(pat));
   PetscCall(TpNetworkCreate(comm, &net));
