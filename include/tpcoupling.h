@@ -26,7 +26,8 @@ PetscErrorCode TpCouplingGetName(TpCoupling c, const char **name);
 PetscErrorCode TpCouplingAccumulate(TpCoupling c, const TpBlock *blk, const double *psi, double *red);
 /* out[q] = scale (T psi)_q for the block's synapses q, or out[q] += scale (T psi)_q when add is true.
    red: the globally reduced values. */
-PetscErrorCode TpCouplingApply(TpCoupling c, const TpBlock *blk, const double *red, double scale, PetscBool add, double *out);
+PetscErrorCode TpCouplingApply(TpCoupling c, const TpBlock *blk, const double *red, double scale, PetscBool add,
+                               double *out);
 /* sum_ijkl T_ijkl psi_ij psi_kl from the globally reduced values. */
 PetscErrorCode TpCouplingQuadratic(TpCoupling c, const double *red, double *q);
 PetscErrorCode TpCouplingView(TpCoupling c, PetscViewer viewer);

@@ -5,9 +5,9 @@
 #include <hdf5.h>
 
 /* Check an HDF5 call that returns negative on failure; the message names the call. */
-#define PetscCallH5(...) \
-  do { \
-    if ((__VA_ARGS__) < 0) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "HDF5 call failed: %s", #__VA_ARGS__); \
+#define PetscCallH5(...)                                                                                               \
+  do {                                                                                                                 \
+    if ((__VA_ARGS__) < 0) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "HDF5 call failed: %s", #__VA_ARGS__);              \
   } while (0)
 
 /* Collective: write a rank's contiguous block of a 1-D or 2-D (rows x ncols) dataset.

@@ -13,10 +13,10 @@ typedef struct _p_TpModel *TpModel;
 
 /* What a monitor records about a state. */
 typedef struct {
-  PetscReal  energy;       /* energy (Lyapunov function) of the state */
-  PetscReal *overlap;      /* K overlaps m_mu = (1/N) sum_i xi_i^mu phi(x_i); caller-owned */
-  PetscReal  hamming;      /* 1/2 sum_i |xi_i^target - sign(x_i)| */
-  PetscReal  soft_hamming; /* 1/2 sum_i |xi_i^target - phi(x_i)| */
+  PetscReal energy;       /* energy (Lyapunov function) of the state */
+  PetscReal *overlap;     /* K overlaps m_mu = (1/N) sum_i xi_i^mu phi(x_i); caller-owned */
+  PetscReal hamming;      /* 1/2 sum_i |xi_i^target - sign(x_i)| */
+  PetscReal soft_hamming; /* 1/2 sum_i |xi_i^target - phi(x_i)| */
 } TpObservation;
 
 typedef struct {
@@ -31,14 +31,14 @@ typedef struct {
 } TpModelOps;
 
 struct _p_TpModel {
-  MPI_Comm   comm;
-  char       type[64];
-  TpNetwork  net;
+  MPI_Comm comm;
+  char type[64];
+  TpNetwork net;
   TpPatterns pat;
-  PetscInt   nlocal; /* local length of the state Vec */
-  PetscInt64 nrhs;   /* right-hand-side evaluations so far */
+  PetscInt nlocal; /* local length of the state Vec */
+  PetscInt64 nrhs; /* right-hand-side evaluations so far */
   TpModelOps ops;
-  void      *data;
+  void *data;
 };
 
 extern PetscLogEvent TP_EVENT_RHS, TP_EVENT_GHOST, TP_EVENT_REDUCE, TP_EVENT_OBSERVE, TP_EVENT_OUTPUT, TP_EVENT_SETUP;
@@ -59,7 +59,8 @@ PetscErrorCode TpModelDestroy(TpModel *model);
 
 /* Shared by models whose neurons are rates x with phi = tanh(beta x): reduce overlaps and the
    Hamming errors of the local rows into obs (collective). extra[nextra] are summed along. */
-PetscErrorCode TpModelNeuronObservables(TpModel model, const double *phi_loc, const double *x_loc, PetscInt nextra, double *extra, TpObservation *obs);
+PetscErrorCode TpModelNeuronObservables(TpModel model, const double *phi_loc, const double *x_loc, PetscInt nextra,
+                                        double *extra, TpObservation *obs);
 
 PETSC_EXTERN PetscErrorCode TpModelCreate_Naam(TpModel);
 #endif

@@ -5,11 +5,11 @@
 #include <tpstepper.h>
 
 typedef struct {
-  PetscLogDouble wall;      /* seconds spent in TSSolve */
-  PetscInt       steps;
-  PetscInt64     rhs_evals;
-  PetscReal      final_time;
-  double         peak_bytes; /* peak resident memory summed over ranks */
+  PetscLogDouble wall; /* seconds spent in TSSolve */
+  PetscInt steps;
+  PetscInt64 rhs_evals;
+  PetscReal final_time;
+  double peak_bytes; /* peak resident memory summed over ranks */
 } TpRunInfo;
 
 /* Collective: refuse an output path whose directory does not exist or is not writable. */

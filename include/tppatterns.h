@@ -10,18 +10,18 @@
 typedef struct _p_TpPatterns *TpPatterns;
 
 struct _p_TpPatterns {
-  MPI_Comm  comm;
-  PetscInt  N, K;
-  PetscInt  seed;
-  char      file[PETSC_MAX_PATH_LEN]; /* -patterns_file, "" when generated */
-  PetscReal flip_fraction;            /* -cue_flip_fraction: each bit flipped with this probability */
-  PetscInt  flip_count;               /* -cue_flip_count: exactly this many bits flipped (-1: unused) */
-  PetscInt  target;                   /* -cue_target: the pattern the cue is made from */
+  MPI_Comm comm;
+  PetscInt N, K;
+  PetscInt seed;
+  char file[PETSC_MAX_PATH_LEN]; /* -patterns_file, "" when generated */
+  PetscReal flip_fraction;       /* -cue_flip_fraction: each bit flipped with this probability */
+  PetscInt flip_count;           /* -cue_flip_count: exactly this many bits flipped (-1: unused) */
+  PetscInt target;               /* -cue_target: the pattern the cue is made from */
   PetscBool cue_from_file;
-  PetscInt  flipped;                  /* bits in which the cue differs from the target */
-  double   *xi;                       /* N x K, row-major: xi[i*K + mu] */
-  double   *cue;                      /* N, values -1/+1 */
-  double   *file_xi, *file_cue;       /* loaded data, before SetUp */
+  PetscInt flipped;           /* bits in which the cue differs from the target */
+  double *xi;                 /* N x K, row-major: xi[i*K + mu] */
+  double *cue;                /* N, values -1/+1 */
+  double *file_xi, *file_cue; /* loaded data, before SetUp */
 };
 
 PetscErrorCode TpPatternsCreate(MPI_Comm comm, TpPatterns *pat);

@@ -9,19 +9,19 @@
 typedef struct _p_TpStepper *TpStepper;
 
 struct _p_TpStepper {
-  MPI_Comm  comm;
-  TpModel   model;
-  TS        ts;
-  PetscInt  every;  /* -monitor_every: record every this many steps (and the last) */
+  MPI_Comm comm;
+  TpModel model;
+  TS ts;
+  PetscInt every;   /* -monitor_every: record every this many steps (and the last) */
   PetscBool quiet;  /* -quiet: no progress lines */
   PetscReal report; /* seconds between progress lines */
   /* recorded samples (identical on every rank) */
-  PetscInt   nsamples, capacity;
+  PetscInt nsamples, capacity;
   PetscReal *time, *energy, *hamming, *soft_hamming, *overlap; /* overlap: nsamples x K */
-  PetscInt  *step;
-  PetscInt   last_step;
+  PetscInt *step;
+  PetscInt last_step;
   PetscLogDouble wall0, last_report;
-  PetscReal  t0;
+  PetscReal t0;
 };
 
 PetscErrorCode TpStepperCreate(TpModel model, TpStepper *st);

@@ -17,14 +17,22 @@ int main(void)
 {
   enum { N = 1 << 20 };
   double *y = malloc(sizeof(double) * N), *t = malloc(sizeof(double) * N), worst = 0, wy = 0;
-  int     fails = 0;
+  int fails = 0;
   for (int i = 0; i < N; i++) {
     const double u = TpUniform(1, 1, 0, (uint64_t)i) - 0.5;
     switch (i % 4) {
-    case 0: y[i] = u * 1e-3; break;
-    case 1: y[i] = u * 4; break;
-    case 2: y[i] = u * 80; break;
-    default: y[i] = ldexp(u, -(int)(TpHash(1, 2, 0, (uint64_t)i) % 1000)); break;
+    case 0:
+      y[i] = u * 1e-3;
+      break;
+    case 1:
+      y[i] = u * 4;
+      break;
+    case 2:
+      y[i] = u * 80;
+      break;
+    default:
+      y[i] = ldexp(u, -(int)(TpHash(1, 2, 0, (uint64_t)i) % 1000));
+      break;
     }
   }
   for (size_t n = 1; n < 20; n++) TpVecTanh(n, 1.0, y, t); /* every tail length */
@@ -38,9 +46,10 @@ int main(void)
     fails++;
   }
   {
-    const double sp[] = {0.0, -0.0, 1e-310, -1e-310, 22.0, -22.5, 1e300, INFINITY, -INFINITY, 0.35, -0.3466, 0.34657359027997264};
+    const double sp[] = {0.0,   -0.0,     1e-310,    -1e-310, 22.0,    -22.5,
+                         1e300, INFINITY, -INFINITY, 0.35,    -0.3466, 0.34657359027997264};
     const size_t n    = sizeof(sp) / sizeof(sp[0]);
-    double       out[16];
+    double out[16];
     TpVecTanh(n, 1.0, sp, out);
     for (size_t i = 0; i < n; i++)
       if (Ulps(out[i], tanh(sp[i])) > 8 || signbit(out[i]) != signbit(tanh(sp[i]))) {

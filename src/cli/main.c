@@ -1,7 +1,8 @@
-static const char help[] = "tripart: distributed simulation of neuron-astrocyte networks (PETSc, MPI, parallel HDF5).\n\n"
-                           "Usage: mpirun -n RANKS tripart [run] [options]\n"
-                           "  run       simulate a model and write one HDF5 file (default)\n"
-                           "  version   print the version\n\n";
+static const char help[] =
+    "tripart: distributed simulation of neuron-astrocyte networks (PETSc, MPI, parallel HDF5).\n\n"
+    "Usage: mpirun -n RANKS tripart [run] [options]\n"
+    "  run       simulate a model and write one HDF5 file (default)\n"
+    "  version   print the version\n\n";
 
 #include <tpnetwork.h>
 #include <tppatterns.h>
@@ -15,7 +16,7 @@ static const char help[] = "tripart: distributed simulation of neuron-astrocyte 
 static PetscErrorCode PeakMemory(MPI_Comm comm, double *bytes)
 {
   struct rusage ru;
-  double        mine;
+  double mine;
 
   PetscFunctionBegin;
   getrusage(RUSAGE_SELF, &ru);
@@ -26,27 +27,29 @@ static PetscErrorCode PeakMemory(MPI_Comm comm, double *bytes)
 
 static PetscErrorCode Run(void)
 {
-  MPI_Comm    comm = PETSC_COMM_WORLD;
-  char        out[PETSC_MAX_PATH_LEN] = "tripart-run.h5";
-  PetscBool   synapses = PETSC_FALSE, help = PETSC_FALSE, quiet, fromfile, nset;
-  PetscInt    Nfile, Nopt, blas_threads = 1, seed;
+  MPI_Comm comm                = PETSC_COMM_WORLD;
+  char out[PETSC_MAX_PATH_LEN] = "tripart-run.h5";
+  PetscBool synapses = PETSC_FALSE, help = PETSC_FALSE, quiet, fromfile, nset;
+  PetscInt Nfile, Nopt, blas_threads = 1, seed;
   PetscMPIInt size;
-  TpPatterns  pat;
-  TpNetwork   net;
-  TpModel     model;
-  TpStepper   st;
-  Vec         u;
-  TpRunInfo   info = {0};
+  TpPatterns pat;
+  TpNetwork net;
+  TpModel model;
+  TpStepper st;
+  Vec u;
+  TpRunInfo info = {0};
   PetscLogDouble t0, t1;
-  double      base_bytes;
+  double base_bytes;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(PeakMemory(comm, &base_bytes));
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   PetscOptionsBegin(comm, NULL, "Run options", "tripart");
-  PetscCall(PetscOptionsString("-o", "Output HDF5 file (written as FILE.part, renamed when complete)", "", out, out, sizeof(out), NULL));
-  PetscCall(PetscOptionsBool("-save_synapses", "Also write /state/s and /state/p (and the CSR of a random network)", "", synapses, &synapses, NULL));
+  PetscCall(PetscOptionsString("-o", "Output HDF5 file (written as FILE.part, renamed when complete)", "", out, out,
+                               sizeof(out), NULL));
+  PetscCall(PetscOptionsBool("-save_synapses", "Also write /state/s and /state/p (and the CSR of a random network)", "",
+                             synapses, &synapses, NULL));
   PetscCall(PetscOptionsInt("-blas_threads", "BLAS threads per MPI rank", "", blas_threads, &blas_threads, NULL));
   PetscOptionsEnd();
   TpBlasSetThreads(blas_threads);
@@ -58,7 +61,9 @@ static PetscErrorCode Run(void)
   PetscCall(TpNetworkCreate(comm, &net));
   if (fromfile) {
     PetscCall(PetscOptionsGetInt(NULL, NULL, "-N", &Nopt, &nset));
-    PetscCheck(!nset || Nopt == Nfile, comm, PETSC_ERR_ARG_INCOMP, "Option -N %" PetscInt_FMT " disagrees with the %" PetscInt_FMT " neurons of -patterns_file '%s'", Nopt, Nfile, pat->file);
+    PetscCheck(!nset || Nopt == Nfile, comm, PETSC_ERR_ARG_INCOMP,
+               "Option -N %" PetscInt_FMT " disagrees with the %" PetscInt_FMT " neurons of -patterns_file '%s'", Nopt,
+               Nfile, pat->file);
     PetscCall(TpNetworkSetSize(net, Nfile));
   }
   PetscCall(TpNetworkSetFromOptions(net));
@@ -78,13 +83,21 @@ static PetscErrorCode Run(void)
 
   if (!quiet) {
     PetscViewer v = PETSC_VIEWER_STDOUT_(comm);
-    TSType      type;
+    TSType type;
     PetscCall(TSGetType(st->ts, &type));
-    PetscCall(PetscPrintf(comm, "tripart %s: model %s on %d ranks, stepper %s\n", TRIPART_VERSION, model->type, size, type));
-    PetscCall(PetscPrintf(comm, "  network  %" PetscInt_FMT " neurons, %" PetscCount_FMT " synapses, %" PetscCount_FMT " astrocytic processes\n", net->N, net->nsyn, net->nsyn));
+    PetscCall(
+        PetscPrintf(comm, "tripart %s: model %s on %d ranks, stepper %s\n", TRIPART_VERSION, model->type, size, type));
+    PetscCall(PetscPrintf(comm,
+                          "  network  %" PetscInt_FMT " neurons, %" PetscCount_FMT " synapses, %" PetscCount_FMT
+                          " astrocytic processes\n",
+                          net->N, net->nsyn, net->nsyn));
     PetscCall(TpNetworkView(net, v));
     PetscCall(TpModelView(model, v));
-    PetscCall(PetscPrintf(comm, "  memory   %" PetscInt_FMT " patterns%s; cue = pattern %" PetscInt_FMT " with %" PetscInt_FMT " of %" PetscInt_FMT " bits flipped%s\n", pat->K, pat->file[0] ? " from file" : " (random)", pat->target, pat->flipped, net->N, pat->cue_from_file ? " (cue from file)" : ""));
+    PetscCall(PetscPrintf(comm,
+                          "  memory   %" PetscInt_FMT " patterns%s; cue = pattern %" PetscInt_FMT " with %" PetscInt_FMT
+                          " of %" PetscInt_FMT " bits flipped%s\n",
+                          pat->K, pat->file[0] ? " from file" : " (random)", pat->target, pat->flipped, net->N,
+                          pat->cue_from_file ? " (cue from file)" : ""));
   }
   PetscCall(PetscTime(&t0));
   PetscCall(TpStepperSolve(st, u));
@@ -95,20 +108,32 @@ static PetscErrorCode Run(void)
   {
     TSConvergedReason reason;
     PetscCall(TSGetConvergedReason(st->ts, &reason));
-    PetscCheck(reason >= 0, comm, PETSC_ERR_NOT_CONVERGED, "Time stepping failed: %s at t = %.6g after %" PetscInt_FMT " steps", TSConvergedReasons[reason], (double)info.final_time, info.steps);
+    PetscCheck(reason >= 0, comm, PETSC_ERR_NOT_CONVERGED,
+               "Time stepping failed: %s at t = %.6g after %" PetscInt_FMT " steps", TSConvergedReasons[reason],
+               (double)info.final_time, info.steps);
   }
   info.rhs_evals = model->nrhs;
   PetscCall(PeakMemory(comm, &info.peak_bytes));
   PetscCall(TpOutputWrite(out, st, u, synapses, &info));
   if (!quiet) {
     const PetscInt K = pat->K, last = st->nsamples - 1;
-    PetscInt       best = 0;
+    PetscInt best = 0;
     for (PetscInt mu = 1; mu < K; mu++)
       if (st->overlap[last * K + mu] > st->overlap[last * K + best]) best = mu;
-    PetscCall(PetscPrintf(comm, "  steps    %" PetscInt_FMT " to t = %.6g, %" PetscInt64_FMT " right-hand sides\n", info.steps, (double)info.final_time, info.rhs_evals));
-    PetscCall(PetscPrintf(comm, "  result   retrieved pattern %" PetscInt_FMT " (overlap %.6f); Hamming error to target %" PetscInt_FMT ": %.6g\n", best, (double)st->overlap[last * K + best], pat->target, (double)st->hamming[last]));
-    PetscCall(PetscPrintf(comm, "  energy   %.10g at start, %.10g at end\n", (double)st->energy[0], (double)st->energy[last]));
-    PetscCall(PetscPrintf(comm, "  time     %.3f s wall; peak memory %.1f MiB on %d ranks, %.0f bytes per synapse above the %.1f MiB at start; tanh: %s\n", info.wall, info.peak_bytes / 1048576.0, size, (info.peak_bytes - base_bytes) / (double)net->nsyn, base_bytes / 1048576.0, TpVecTanhImplementation()));
+    PetscCall(PetscPrintf(comm, "  steps    %" PetscInt_FMT " to t = %.6g, %" PetscInt64_FMT " right-hand sides\n",
+                          info.steps, (double)info.final_time, info.rhs_evals));
+    PetscCall(PetscPrintf(comm,
+                          "  result   retrieved pattern %" PetscInt_FMT
+                          " (overlap %.6f); Hamming error to target %" PetscInt_FMT ": %.6g\n",
+                          best, (double)st->overlap[last * K + best], pat->target, (double)st->hamming[last]));
+    PetscCall(PetscPrintf(comm, "  energy   %.10g at start, %.10g at end\n", (double)st->energy[0],
+                          (double)st->energy[last]));
+    PetscCall(PetscPrintf(comm,
+                          "  time     %.3f s wall; peak memory %.1f MiB on %d ranks, %.0f bytes per synapse above the "
+                          "%.1f MiB at start; tanh: %s\n",
+                          info.wall, info.peak_bytes / 1048576.0, size,
+                          (info.peak_bytes - base_bytes) / (double)net->nsyn, base_bytes / 1048576.0,
+                          TpVecTanhImplementation()));
     PetscCall(PetscPrintf(comm, "  output   %s\n", out));
   }
 cleanup:
@@ -124,7 +149,8 @@ cleanup:
    communicator; -tripart_traceback restores PETSc's full traceback. */
 static PetscBool tp_error_collective = PETSC_TRUE;
 
-static PetscErrorCode ErrorHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+static PetscErrorCode ErrorHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n,
+                                   PetscErrorType p, const char *mess, void *ctx)
 {
   PetscMPIInt rank = 0, size = 1, wsize = 1;
 
@@ -133,16 +159,19 @@ static PetscErrorCode ErrorHandler(MPI_Comm comm, int line, const char *fun, con
   MPI_Comm_size(comm, &size);
   MPI_Comm_size(PETSC_COMM_WORLD, &wsize);
   tp_error_collective = size == wsize ? PETSC_TRUE : PETSC_FALSE;
-  if (!rank) fprintf(stderr, "tripart: error: %s\n  (in %s() at %s:%d; PETSc error %d; rerun with -tripart_traceback for details)\n", mess ? mess : "(no message)", fun, file, line, (int)n);
+  if (!rank)
+    fprintf(stderr,
+            "tripart: error: %s\n  (in %s() at %s:%d; PETSc error %d; rerun with -tripart_traceback for details)\n",
+            mess ? mess : "(no message)", fun, file, line, (int)n);
   fflush(stderr);
   return n;
 }
 
 int main(int argc, char **argv)
 {
-  const char    *cmd = "run";
+  const char *cmd = "run";
   PetscErrorCode ierr;
-  PetscBool      traceback = PETSC_FALSE;
+  PetscBool traceback = PETSC_FALSE;
 
   if (argc > 1 && argv[1][0] != '-') {
     cmd = argv[1];
@@ -153,8 +182,11 @@ int main(int argc, char **argv)
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-tripart_traceback", &traceback, NULL));
   if (!traceback) PetscCall(PetscPushErrorHandler(ErrorHandler, NULL));
-  if (!strcmp(cmd, "run")) ierr = Run();
-  else if (!strcmp(cmd, "version")) ierr = PetscPrintf(PETSC_COMM_WORLD, "tripart %s (PETSc %d.%d.%d, tanh: %s)\n", TRIPART_VERSION, PETSC_VERSION_MAJOR, PETSC_VERSION_MINOR, PETSC_VERSION_SUBMINOR, TpVecTanhImplementation());
+  if (!strcmp(cmd, "run"))
+    ierr = Run();
+  else if (!strcmp(cmd, "version"))
+    ierr = PetscPrintf(PETSC_COMM_WORLD, "tripart %s (PETSc %d.%d.%d, tanh: %s)\n", TRIPART_VERSION,
+                       PETSC_VERSION_MAJOR, PETSC_VERSION_MINOR, PETSC_VERSION_SUBMINOR, TpVecTanhImplementation());
   else {
     PetscCall(PetscPrintf(PETSC_COMM_WORLD, "tripart: error: unknown subcommand '%s'; available: run, version\n", cmd));
     ierr = PETSC_ERR_ARG_UNKNOWN_TYPE;

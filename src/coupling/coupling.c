@@ -6,9 +6,9 @@
 
 typedef struct _TpKind TpKind;
 struct _TpKind {
-  char     name[32];
+  char name[32];
   PetscInt nred, redoff;
-  void    *data;
+  void *data;
   PetscErrorCode (*setfromoptions)(TpCoupling, TpKind *);
   PetscErrorCode (*accumulate)(TpCoupling, TpKind *, const TpBlock *, const double *, double *);
   PetscErrorCode (*apply)(TpCoupling, TpKind *, const TpBlock *, const double *, double, PetscBool, double *);
@@ -18,13 +18,13 @@ struct _TpKind {
 };
 
 struct _p_TpCoupling {
-  MPI_Comm   comm;
-  TpNetwork  net;
+  MPI_Comm comm;
+  TpNetwork net;
   TpPatterns pat;
-  char       list[256];
-  PetscInt   nkinds, nred;
-  TpKind     kinds[TP_MAX_KINDS];
-  TpKind    *current; /* the kind being created by a registered constructor */
+  char list[256];
+  PetscInt nkinds, nred;
+  TpKind kinds[TP_MAX_KINDS];
+  TpKind *current; /* the kind being created by a registered constructor */
 };
 
 static PetscFunctionList TpCouplingList;
@@ -41,11 +41,11 @@ PetscErrorCode TpCouplingRegister(const char name[], PetscErrorCode (*create)(Tp
    All-to-all rows are two BLAS products per block: Y = Psi Xi (b x K), then Xi_b diag(w) Xi^T. */
 typedef struct {
   PetscReal c_T;
-  PetscInt  K;
-  double   *xrow; /* local rows of Xi (nloc x K) */
-  double   *xcol; /* Xi for the column slots (ncol x K) */
-  double   *work; /* max block rows x K */
-  PetscInt  wrows;
+  PetscInt K;
+  double *xrow; /* local rows of Xi (nloc x K) */
+  double *xcol; /* Xi for the column slots (ncol x K) */
+  double *work; /* max block rows x K */
+  PetscInt wrows;
 } Hebbian;
 
 static PetscErrorCode HebbianSetFromOptions(TpCoupling c, TpKind *k)
@@ -54,7 +54,9 @@ static PetscErrorCode HebbianSetFromOptions(TpCoupling c, TpKind *k)
 
   PetscFunctionBegin;
   PetscOptionsBegin(c->comm, NULL, "Hebbian coupling", "TpCoupling");
-  PetscCall(PetscOptionsReal("-naam_c_T", "Scale c_T of the hebbian coupling T_ijkl = c_T sum_mu xi_i xi_j xi_k xi_l (default 1/N^3)", "TpCouplingSetFromOptions", h->c_T, &h->c_T, NULL));
+  PetscCall(PetscOptionsReal(
+      "-naam_c_T", "Scale c_T of the hebbian coupling T_ijkl = c_T sum_mu xi_i xi_j xi_k xi_l (default 1/N^3)",
+      "TpCouplingSetFromOptions", h->c_T, &h->c_T, NULL));
   PetscOptionsEnd();
   PetscFunctionReturn(0);
 }
@@ -72,8 +74,8 @@ static PetscErrorCode HebbianWork(Hebbian *h, PetscInt rows)
 
 static PetscErrorCode HebbianAccumulate(TpCoupling c, TpKind *k, const TpBlock *blk, const double *psi, double *red)
 {
-  Hebbian       *h = k->data;
-  TpNetwork      net = c->net;
+  Hebbian *h       = k->data;
+  TpNetwork net    = c->net;
   const PetscInt K = h->K, b = blk->i1 - blk->i0;
 
   PetscFunctionBegin;
@@ -85,14 +87,15 @@ static PetscErrorCode HebbianAccumulate(TpCoupling c, TpKind *k, const TpBlock *
     PetscCall(PetscBLASIntCast(b, &n));
     PetscCall(PetscBLASIntCast(net->ncol, &kk));
     /* Y^T (K x b) = Xi_col^T (K x N) Psi_b^T (N x b), all column-major views of row-major arrays */
-    if (b > 0) PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &m, &n, &kk, &one, h->xcol, &m, psi, &kk, &zero, h->work, &m));
+    if (b > 0)
+      PetscCallBLAS("BLASgemm", BLASgemm_("N", "N", &m, &n, &kk, &one, h->xcol, &m, psi, &kk, &zero, h->work, &m));
   } else {
     const PetscInt *rp = net->rowptr, *col = net->col, q0 = rp[blk->i0];
     for (PetscInt i = blk->i0; i < blk->i1; i++) {
       double *y = h->work + (size_t)(i - blk->i0) * K;
       for (PetscInt mu = 0; mu < K; mu++) y[mu] = 0;
       for (PetscInt q = rp[i]; q < rp[i + 1]; q++) {
-        const double  v = psi[q - q0];
+        const double v  = psi[q - q0];
         const double *x = h->xcol + (size_t)col[q] * K;
         for (PetscInt mu = 0; mu < K; mu++) y[mu] += v * x[mu];
       }
@@ -105,10 +108,11 @@ static PetscErrorCode HebbianAccumulate(TpCoupling c, TpKind *k, const TpBlock *
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode HebbianApply(TpCoupling c, TpKind *k, const TpBlock *blk, const double *red, double scale, PetscBool add, double *out)
+static PetscErrorCode HebbianApply(TpCoupling c, TpKind *k, const TpBlock *blk, const double *red, double scale,
+                                   PetscBool add, double *out)
 {
-  Hebbian       *h = k->data;
-  TpNetwork      net = c->net;
+  Hebbian *h       = k->data;
+  TpNetwork net    = c->net;
   const PetscInt K = h->K, b = blk->i1 - blk->i0;
 
   PetscFunctionBegin;
@@ -116,7 +120,7 @@ static PetscErrorCode HebbianApply(TpCoupling c, TpKind *k, const TpBlock *blk, 
   /* A = scale c_T Xi_b diag(o) */
   for (PetscInt i = 0; i < b; i++) {
     const double *x = h->xrow + (size_t)(blk->i0 + i) * K;
-    double       *a = h->work + (size_t)i * K;
+    double *a       = h->work + (size_t)i * K;
     for (PetscInt mu = 0; mu < K; mu++) a[mu] = scale * h->c_T * red[mu] * x[mu];
   }
   if (net->dense) {
@@ -126,14 +130,15 @@ static PetscErrorCode HebbianApply(TpCoupling c, TpKind *k, const TpBlock *blk, 
     PetscCall(PetscBLASIntCast(b, &n));
     PetscCall(PetscBLASIntCast(K, &kk));
     /* Out^T (N x b) = Xi_col (N x K) A^T (K x b) */
-    if (b > 0) PetscCallBLAS("BLASgemm", BLASgemm_("T", "N", &m, &n, &kk, &one, h->xcol, &kk, h->work, &kk, &beta, out, &m));
+    if (b > 0)
+      PetscCallBLAS("BLASgemm", BLASgemm_("T", "N", &m, &n, &kk, &one, h->xcol, &kk, h->work, &kk, &beta, out, &m));
   } else {
     const PetscInt *rp = net->rowptr, *col = net->col, q0 = rp[blk->i0];
     for (PetscInt i = blk->i0; i < blk->i1; i++) {
       const double *a = h->work + (size_t)(i - blk->i0) * K;
       for (PetscInt q = rp[i]; q < rp[i + 1]; q++) {
         const double *x = h->xcol + (size_t)col[q] * K;
-        double        v = 0;
+        double v        = 0;
         for (PetscInt mu = 0; mu < K; mu++) v += a[mu] * x[mu];
         out[q - q0] = add ? out[q - q0] + v : v;
       }
@@ -145,7 +150,7 @@ static PetscErrorCode HebbianApply(TpCoupling c, TpKind *k, const TpBlock *blk, 
 static double HebbianQuadratic(TpKind *k, const double *red)
 {
   Hebbian *h = k->data;
-  double   s = 0;
+  double s   = 0;
   for (PetscInt mu = 0; mu < h->K; mu++) s += red[mu] * red[mu];
   return h->c_T * s;
 }
@@ -155,7 +160,8 @@ static PetscErrorCode HebbianView(TpKind *k, PetscViewer v)
   Hebbian *h = k->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscViewerASCIIPrintf(v, "  coupling hebbian, c_T = %.6g over K = %" PetscInt_FMT " patterns\n", (double)h->c_T, h->K));
+  PetscCall(PetscViewerASCIIPrintf(v, "  coupling hebbian, c_T = %.6g over K = %" PetscInt_FMT " patterns\n",
+                                   (double)h->c_T, h->K));
   PetscFunctionReturn(0);
 }
 
@@ -173,11 +179,11 @@ static PetscErrorCode HebbianDestroy(TpKind *k)
 
 static PetscErrorCode TpCouplingCreate_Hebbian(TpCoupling c)
 {
-  TpKind        *k = c->current;
-  Hebbian       *h;
-  TpNetwork      net = c->net;
-  const PetscInt K   = c->pat->K;
-  const double   N   = (double)net->N;
+  TpKind *k = c->current;
+  Hebbian *h;
+  TpNetwork net    = c->net;
+  const PetscInt K = c->pat->K;
+  const double N   = (double)net->N;
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&h));
@@ -186,7 +192,8 @@ static PetscErrorCode TpCouplingCreate_Hebbian(TpCoupling c)
   PetscCall(PetscMalloc1((size_t)net->nloc * K, &h->xrow));
   PetscCall(PetscMalloc1((size_t)net->ncol * K, &h->xcol));
   PetscCall(PetscArraycpy(h->xrow, c->pat->xi + (size_t)net->rstart * K, (size_t)net->nloc * K));
-  for (PetscInt s = 0; s < net->ncol; s++) PetscCall(PetscArraycpy(h->xcol + (size_t)s * K, c->pat->xi + (size_t)net->colgid[s] * K, K));
+  for (PetscInt s = 0; s < net->ncol; s++)
+    PetscCall(PetscArraycpy(h->xcol + (size_t)s * K, c->pat->xi + (size_t)net->colgid[s] * K, K));
   k->data           = h;
   k->nred           = K;
   k->setfromoptions = HebbianSetFromOptions;
@@ -210,7 +217,8 @@ static PetscErrorCode ConstantSetFromOptions(TpCoupling c, TpKind *k)
 
   PetscFunctionBegin;
   PetscOptionsBegin(c->comm, NULL, "Constant coupling", "TpCoupling");
-  PetscCall(PetscOptionsReal("-naam_T_constant", "Value c of the constant coupling T_ijkl = c (default 1/N^2)", "TpCouplingSetFromOptions", t->c, &t->c, NULL));
+  PetscCall(PetscOptionsReal("-naam_T_constant", "Value c of the constant coupling T_ijkl = c (default 1/N^2)",
+                             "TpCouplingSetFromOptions", t->c, &t->c, NULL));
   PetscOptionsEnd();
   PetscFunctionReturn(0);
 }
@@ -218,7 +226,7 @@ static PetscErrorCode ConstantSetFromOptions(TpCoupling c, TpKind *k)
 static PetscErrorCode ConstantAccumulate(TpCoupling c, TpKind *k, const TpBlock *blk, const double *psi, double *red)
 {
   const PetscInt n = c->net->rowptr[blk->i1] - c->net->rowptr[blk->i0];
-  double         s = 0;
+  double s         = 0;
 
   PetscFunctionBegin;
   for (PetscInt q = 0; q < n; q++) s += psi[q];
@@ -226,10 +234,11 @@ static PetscErrorCode ConstantAccumulate(TpCoupling c, TpKind *k, const TpBlock 
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ConstantApply(TpCoupling c, TpKind *k, const TpBlock *blk, const double *red, double scale, PetscBool add, double *out)
+static PetscErrorCode ConstantApply(TpCoupling c, TpKind *k, const TpBlock *blk, const double *red, double scale,
+                                    PetscBool add, double *out)
 {
   const PetscInt n = c->net->rowptr[blk->i1] - c->net->rowptr[blk->i0];
-  const double   v = scale * ((Constant *)k->data)->c * red[0];
+  const double v   = scale * ((Constant *)k->data)->c * red[0];
 
   PetscFunctionBegin;
   if (add)
@@ -260,7 +269,7 @@ static PetscErrorCode ConstantDestroy(TpKind *k)
 
 static PetscErrorCode TpCouplingCreate_Constant(TpCoupling c)
 {
-  TpKind   *k = c->current;
+  TpKind *k = c->current;
   Constant *t;
 
   PetscFunctionBegin;
@@ -294,7 +303,7 @@ static PetscErrorCode TpCouplingRegisterAll(void)
 PetscErrorCode TpCouplingCreate(MPI_Comm comm, const char *list, TpNetwork net, TpPatterns pat, TpCoupling *out)
 {
   TpCoupling c;
-  char       buf[256], *tok, *save = NULL;
+  char buf[256], *tok, *save = NULL;
 
   PetscFunctionBegin;
   PetscCall(TpCouplingRegisterAll());
@@ -309,21 +318,25 @@ PetscErrorCode TpCouplingCreate(MPI_Comm comm, const char *list, TpNetwork net, 
     PetscCall(PetscFunctionListFind(TpCouplingList, tok, &create));
     if (!create) {
       PetscCall(TpCouplingDestroy(&c));
-      SETERRQ(comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown coupling kind '%s' in option -coupling '%s'; available kinds: hebbian, constant", tok, list);
+      SETERRQ(comm, PETSC_ERR_ARG_UNKNOWN_TYPE,
+              "Unknown coupling kind '%s' in option -coupling '%s'; available kinds: hebbian, constant", tok, list);
     }
     for (PetscInt q = 0; q < c->nkinds; q++) {
       PetscBool same;
       PetscCall(PetscStrcmp(c->kinds[q].name, tok, &same));
-      PetscCheck(!same, comm, PETSC_ERR_ARG_WRONG, "Coupling kind '%s' appears twice in option -coupling '%s'", tok, list);
+      PetscCheck(!same, comm, PETSC_ERR_ARG_WRONG, "Coupling kind '%s' appears twice in option -coupling '%s'", tok,
+                 list);
     }
-    PetscCheck(c->nkinds < TP_MAX_KINDS, comm, PETSC_ERR_ARG_OUTOFRANGE, "Too many coupling kinds in option -coupling '%s'", list);
+    PetscCheck(c->nkinds < TP_MAX_KINDS, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Too many coupling kinds in option -coupling '%s'", list);
     c->current = &c->kinds[c->nkinds++];
     PetscCall(PetscStrncpy(c->current->name, tok, sizeof(c->current->name)));
     PetscCall((*create)(c));
     c->current->redoff = c->nred;
     c->nred += c->current->nred;
   }
-  PetscCheck(c->nkinds > 0, comm, PETSC_ERR_ARG_WRONG, "Option -coupling is empty; give one or more of: hebbian, constant");
+  PetscCheck(c->nkinds > 0, comm, PETSC_ERR_ARG_WRONG,
+             "Option -coupling is empty; give one or more of: hebbian, constant");
   *out = c;
   PetscFunctionReturn(0);
 }
@@ -353,14 +366,17 @@ PetscErrorCode TpCouplingGetName(TpCoupling c, const char **name)
 PetscErrorCode TpCouplingAccumulate(TpCoupling c, const TpBlock *blk, const double *psi, double *red)
 {
   PetscFunctionBegin;
-  for (PetscInt q = 0; q < c->nkinds; q++) PetscCall(c->kinds[q].accumulate(c, &c->kinds[q], blk, psi, red + c->kinds[q].redoff));
+  for (PetscInt q = 0; q < c->nkinds; q++)
+    PetscCall(c->kinds[q].accumulate(c, &c->kinds[q], blk, psi, red + c->kinds[q].redoff));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TpCouplingApply(TpCoupling c, const TpBlock *blk, const double *red, double scale, PetscBool add, double *out)
+PetscErrorCode TpCouplingApply(TpCoupling c, const TpBlock *blk, const double *red, double scale, PetscBool add,
+                               double *out)
 {
   PetscFunctionBegin;
-  for (PetscInt q = 0; q < c->nkinds; q++) PetscCall(c->kinds[q].apply(c, &c->kinds[q], blk, red + c->kinds[q].redoff, scale, (PetscBool)(add || q > 0), out));
+  for (PetscInt q = 0; q < c->nkinds; q++)
+    PetscCall(c->kinds[q].apply(c, &c->kinds[q], blk, red + c->kinds[q].redoff, scale, (PetscBool)(add || q > 0), out));
   PetscFunctionReturn(0);
 }
 

@@ -6,9 +6,9 @@ PetscErrorCode TpH5WriteDistributed(MPI_Comm comm, hid_t loc, const char *name, 
                                     PetscCount nloc, PetscInt ncols, const void *data)
 {
   long long n = (long long)nloc, off = 0, total = 0;
-  hsize_t   dims[2], start[2], count[2];
-  int       rank = ncols > 0 ? 2 : 1;
-  hid_t     fspace, mspace, dset, xfer;
+  hsize_t dims[2], start[2], count[2];
+  int rank = ncols > 0 ? 2 : 1;
+  hid_t fspace, mspace, dset, xfer;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Exscan(&n, &off, 1, MPI_LONG_LONG, MPI_SUM, comm));
@@ -27,7 +27,8 @@ PetscErrorCode TpH5WriteDistributed(MPI_Comm comm, hid_t loc, const char *name, 
   PetscCallH5(fspace = H5Screate_simple(rank, dims, NULL));
   PetscCallH5(dset = H5Dcreate2(loc, name, filetype, fspace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
   PetscCallH5(mspace = H5Screate_simple(rank, count, NULL));
-  if (n > 0) PetscCallH5(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL));
+  if (n > 0)
+    PetscCallH5(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL));
   else {
     PetscCallH5(H5Sselect_none(fspace));
     PetscCallH5(H5Sselect_none(mspace));
@@ -46,7 +47,7 @@ PetscErrorCode TpH5WriteRoot(MPI_Comm comm, hid_t loc, const char *name, hid_t m
                              const hsize_t dims[], const void *data)
 {
   PetscMPIInt r;
-  hid_t       fspace, mspace, dset, xfer;
+  hid_t fspace, mspace, dset, xfer;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &r));

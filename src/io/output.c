@@ -9,20 +9,24 @@
 
 PetscErrorCode TpOutputCheckPath(MPI_Comm comm, const char *path)
 {
-  char        msg[2 * PETSC_MAX_PATH_LEN] = "";
+  char msg[2 * PETSC_MAX_PATH_LEN] = "";
   PetscMPIInt rank;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank) {
-    char        dir[PETSC_MAX_PATH_LEN];
+    char dir[PETSC_MAX_PATH_LEN];
     struct stat sb;
     PetscCall(PetscStrncpy(dir, path, sizeof(dir)));
     const char *d = dirname(dir);
-    if (!path[0]) PetscCall(PetscSNPrintf(msg, sizeof(msg), "Option -o (output file) is empty"));
-    else if (stat(d, &sb) || !S_ISDIR(sb.st_mode)) PetscCall(PetscSNPrintf(msg, sizeof(msg), "Output directory '%s' of -o '%s' does not exist", d, path));
-    else if (access(d, W_OK)) PetscCall(PetscSNPrintf(msg, sizeof(msg), "Output directory '%s' of -o '%s' is not writable", d, path));
-    else if (!stat(path, &sb) && S_ISDIR(sb.st_mode)) PetscCall(PetscSNPrintf(msg, sizeof(msg), "Output path -o '%s' is a directory", path));
+    if (!path[0])
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "Option -o (output file) is empty"));
+    else if (stat(d, &sb) || !S_ISDIR(sb.st_mode))
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "Output directory '%s' of -o '%s' does not exist", d, path));
+    else if (access(d, W_OK))
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "Output directory '%s' of -o '%s' is not writable", d, path));
+    else if (!stat(path, &sb) && S_ISDIR(sb.st_mode))
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "Output path -o '%s' is a directory", path));
   }
   PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, comm));
   PetscCheck(!msg[0], comm, PETSC_ERR_FILE_OPEN, "%s", msg);
@@ -31,19 +35,19 @@ PetscErrorCode TpOutputCheckPath(MPI_Comm comm, const char *path)
 
 static PetscErrorCode WriteFile(hid_t f, TpStepper st, Vec u, PetscBool synapses, const TpRunInfo *info)
 {
-  TpModel        m   = st->model;
-  TpNetwork      net = m->net;
-  TpPatterns     pat = m->pat;
+  TpModel m        = st->model;
+  TpNetwork net    = m->net;
+  TpPatterns pat   = m->pat;
   const PetscInt K = pat->K, N = net->N, last = st->nsamples - 1;
-  PetscMPIInt    size;
-  char          *opts;
-  TSType         tstype;
-  const char    *sub = NULL;
-  char           stepper[128];
-  hid_t          g;
-  hsize_t        dims[2];
-  signed char   *buf;
-  PetscInt       best = 0;
+  PetscMPIInt size;
+  char *opts;
+  TSType tstype;
+  const char *sub = NULL;
+  char stepper[128];
+  hid_t g;
+  hsize_t dims[2];
+  signed char *buf;
+  PetscInt best = 0;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(m->comm, &size));
@@ -81,7 +85,8 @@ static PetscErrorCode WriteFile(hid_t f, TpStepper st, Vec u, PetscBool synapses
   PetscCallH5(g = H5Gcreate2(f, "observables", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
   PetscCall(TpH5WriteRoot(m->comm, g, "overlap", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 2, dims, st->overlap));
   PetscCall(TpH5WriteRoot(m->comm, g, "hamming_error", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->hamming));
-  PetscCall(TpH5WriteRoot(m->comm, g, "soft_hamming_error", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->soft_hamming));
+  PetscCall(
+      TpH5WriteRoot(m->comm, g, "soft_hamming_error", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->soft_hamming));
   for (PetscInt mu = 1; mu < K; mu++)
     if (st->overlap[last * K + mu] > st->overlap[last * K + best]) best = mu;
   PetscCall(TpH5WriteAttrInt(g, "target", pat->target));
@@ -109,10 +114,10 @@ static PetscErrorCode WriteFile(hid_t f, TpStepper st, Vec u, PetscBool synapses
 /* Collective: write the run's output file. */
 PetscErrorCode TpOutputWrite(const char *path, TpStepper st, Vec u, PetscBool synapses, const TpRunInfo *info)
 {
-  MPI_Comm       comm = st->comm;
-  char           tmp[PETSC_MAX_PATH_LEN + 8];
-  PetscMPIInt    rank;
-  hid_t          fapl, f = -1;
+  MPI_Comm comm = st->comm;
+  char tmp[PETSC_MAX_PATH_LEN + 8];
+  PetscMPIInt rank;
+  hid_t fapl, f = -1;
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
@@ -131,7 +136,9 @@ PetscErrorCode TpOutputWrite(const char *path, TpStepper st, Vec u, PetscBool sy
     SETERRQ(comm, ierr, "Writing output file '%s' failed; nothing was left under that name", path);
   }
   PetscCallMPI(MPI_Barrier(comm));
-  if (!rank) PetscCheck(!rename(tmp, path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+  if (!rank)
+    PetscCheck(!rename(tmp, path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot rename '%s' to '%s': %s", tmp, path,
+               strerror(errno));
   PetscCall(PetscLogEventEnd(TP_EVENT_OUTPUT, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

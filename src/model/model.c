@@ -1,9 +1,9 @@
 #include <tpmodel.h>
 #include "../network/networkimpl.h"
 
-PetscLogEvent     TP_EVENT_RHS, TP_EVENT_GHOST, TP_EVENT_REDUCE, TP_EVENT_OBSERVE, TP_EVENT_OUTPUT, TP_EVENT_SETUP;
+PetscLogEvent TP_EVENT_RHS, TP_EVENT_GHOST, TP_EVENT_REDUCE, TP_EVENT_OBSERVE, TP_EVENT_OUTPUT, TP_EVENT_SETUP;
 static PetscFunctionList TpModelList;
-static PetscClassId      TP_CLASSID;
+static PetscClassId TP_CLASSID;
 
 PetscErrorCode TpModelRegister(const char name[], PetscErrorCode (*create)(TpModel))
 {
@@ -50,7 +50,8 @@ PetscErrorCode TpModelSetType(TpModel model, const char *type)
   PetscCall(PetscStrcmp(model->type, type, &same));
   if (same) PetscFunctionReturn(0);
   PetscCall(PetscFunctionListFind(TpModelList, type, &create));
-  PetscCheck(create, model->comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown model '%s' for option -model; available models: naam", type);
+  PetscCheck(create, model->comm, PETSC_ERR_ARG_UNKNOWN_TYPE,
+             "Unknown model '%s' for option -model; available models: naam", type);
   if (model->ops.destroy) PetscCall(model->ops.destroy(model));
   PetscCall(PetscMemzero(&model->ops, sizeof(model->ops)));
   PetscCall(PetscStrncpy(model->type, type, sizeof(model->type)));
@@ -61,13 +62,14 @@ PetscErrorCode TpModelSetType(TpModel model, const char *type)
 /* Options: -model NAME, then the model's own options. */
 PetscErrorCode TpModelSetFromOptions(TpModel model)
 {
-  char      type[64] = "naam";
+  char type[64] = "naam";
   PetscBool set;
 
   PetscFunctionBegin;
   if (model->type[0]) PetscCall(PetscStrncpy(type, model->type, sizeof(type)));
   PetscOptionsBegin(model->comm, NULL, "Model options", "TpModel");
-  PetscCall(PetscOptionsFList("-model", "Model: naam (M1, neuron-astrocyte associative memory)", "TpModelSetType", TpModelList, type, type, sizeof(type), &set));
+  PetscCall(PetscOptionsFList("-model", "Model: naam (M1, neuron-astrocyte associative memory)", "TpModelSetType",
+                              TpModelList, type, type, sizeof(type), &set));
   PetscOptionsEnd();
   PetscCall(TpModelSetType(model, type));
   if (model->ops.setfromoptions) PetscCall(model->ops.setfromoptions(model));
@@ -143,18 +145,19 @@ PetscErrorCode TpModelDestroy(TpModel *model)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TpModelNeuronObservables(TpModel model, const double *phi, const double *x, PetscInt nextra, double *extra, TpObservation *obs)
+PetscErrorCode TpModelNeuronObservables(TpModel model, const double *phi, const double *x, PetscInt nextra,
+                                        double *extra, TpObservation *obs)
 {
-  TpNetwork      net = model->net;
-  TpPatterns     pat = model->pat;
+  TpNetwork net    = model->net;
+  TpPatterns pat   = model->pat;
   const PetscInt K = pat->K, t = pat->target, n = K + 2 + nextra;
-  double        *buf;
+  double *buf;
 
   PetscFunctionBegin;
   PetscCall(PetscCalloc1(n, &buf));
   for (PetscInt i = 0; i < net->nloc; i++) {
     const double *xi = pat->xi + (size_t)(net->rstart + i) * K;
-    const double  sg = x[i] > 0 ? 1.0 : (x[i] < 0 ? -1.0 : 0.0);
+    const double sg  = x[i] > 0 ? 1.0 : (x[i] < 0 ? -1.0 : 0.0);
     for (PetscInt mu = 0; mu < K; mu++) buf[mu] += xi[mu] * phi[i];
     buf[K] += 0.5 * PetscAbsReal(xi[t] - sg);
     buf[K + 1] += 0.5 * PetscAbsReal(xi[t] - phi[i]);

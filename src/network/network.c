@@ -28,21 +28,24 @@ PetscErrorCode TpNetworkSetSize(TpNetwork net, PetscInt N)
 PetscErrorCode TpNetworkSetFromOptions(TpNetwork net)
 {
   PetscBool set;
-  PetscInt  N = net->N;
+  PetscInt N = net->N;
 
   PetscFunctionBegin;
   PetscOptionsBegin(net->comm, NULL, "Network options", "TpNetwork");
   PetscCall(PetscOptionsInt("-N", "Number of neurons", "TpNetworkSetSize", N, &N, &set));
   PetscCall(PetscOptionsEnum("-connectivity", "Synapses: all (all-to-all, N^2 synapses) or random (symmetric, seeded)",
-                             "TpNetworkSetFromOptions", TpConnectivities, (PetscEnum)net->kind, (PetscEnum *)&net->kind, NULL));
-  PetscCall(PetscOptionsReal("-degree", "Mean number of synapses per neuron for -connectivity random", "TpNetworkSetFromOptions",
-                             net->degree, &net->degree, NULL));
-  PetscCall(PetscOptionsInt("-seed", "Seed of the random streams (patterns, cue, wiring)", "TpNetworkSetFromOptions", net->seed,
-                              &net->seed, NULL));
+                             "TpNetworkSetFromOptions", TpConnectivities, (PetscEnum)net->kind, (PetscEnum *)&net->kind,
+                             NULL));
+  PetscCall(PetscOptionsReal("-degree", "Mean number of synapses per neuron for -connectivity random",
+                             "TpNetworkSetFromOptions", net->degree, &net->degree, NULL));
+  PetscCall(PetscOptionsInt("-seed", "Seed of the random streams (patterns, cue, wiring)", "TpNetworkSetFromOptions",
+                            net->seed, &net->seed, NULL));
   PetscOptionsEnd();
-  PetscCheck(N > 0, net->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -N (number of neurons) must be positive; got %" PetscInt_FMT, N);
+  PetscCheck(N > 0, net->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -N (number of neurons) must be positive; got %" PetscInt_FMT, N);
   net->N = N;
-  PetscCheck(net->degree > 0, net->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -degree must be positive; got %.6g", (double)net->degree);
+  PetscCheck(net->degree > 0, net->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -degree must be positive; got %.6g",
+             (double)net->degree);
   PetscFunctionReturn(0);
 }
 
@@ -55,9 +58,9 @@ static inline PetscBool RandomEdge(PetscInt seed, double prob, PetscInt i, Petsc
 
 PetscErrorCode TpNetworkSetUp(TpNetwork net)
 {
-  PetscLayout  layout;
+  PetscLayout layout;
   PetscSFNode *remote;
-  PetscInt     N = net->N;
+  PetscInt N = net->N;
 
   PetscFunctionBegin;
   if (net->setup) PetscFunctionReturn(0);
@@ -75,7 +78,7 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
     PetscCall(PetscSFSetGraphWithPattern(net->sf, layout, PETSCSF_PATTERN_ALLGATHER));
   } else {
     const double prob = PetscMin(1.0, net->degree / (double)N);
-    PetscInt    *slot, nnz = 0, k = 0;
+    PetscInt *slot, nnz = 0, k = 0;
 
     net->dense = PETSC_FALSE;
     /* Count, then fill: each row visits all N candidates once (O(N^2 / ranks) hashes). */
@@ -103,7 +106,7 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
     PetscCall(PetscFree(slot));
     PetscCall(PetscMalloc1(net->ncol, &remote));
     for (PetscInt c = 0; c < net->ncol; c++) {
-      PetscMPIInt     owner;
+      PetscMPIInt owner;
       const PetscInt *range;
       PetscCall(PetscLayoutFindOwner(layout, net->colgid[c], &owner));
       PetscCall(PetscLayoutGetRanges(layout, &range));
@@ -115,7 +118,8 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
   PetscCall(PetscSFSetUp(net->sf));
   net->nsyn_loc    = net->rowptr[net->nloc];
   net->max_row_nnz = 0;
-  for (PetscInt i = 0; i < net->nloc; i++) net->max_row_nnz = PetscMax(net->max_row_nnz, net->rowptr[i + 1] - net->rowptr[i]);
+  for (PetscInt i = 0; i < net->nloc; i++)
+    net->max_row_nnz = PetscMax(net->max_row_nnz, net->rowptr[i + 1] - net->rowptr[i]);
   {
     long long n = (long long)net->nsyn_loc, off = 0, tot = 0;
     PetscMPIInt r;
@@ -149,8 +153,11 @@ PetscErrorCode TpNetworkGetSizes(TpNetwork net, PetscInt *N, PetscInt *nloc, Pet
 PetscErrorCode TpNetworkView(TpNetwork net, PetscViewer viewer)
 {
   PetscFunctionBegin;
-  if (net->kind == TP_CONNECT_ALL) PetscCall(PetscViewerASCIIPrintf(viewer, "  wiring   all-to-all (synapse i <- j for every pair, self included)\n"));
-  else PetscCall(PetscViewerASCIIPrintf(viewer, "  wiring   random symmetric, mean degree %.6g (seed %" PetscInt_FMT ")\n", (double)net->degree, net->seed));
+  if (net->kind == TP_CONNECT_ALL)
+    PetscCall(PetscViewerASCIIPrintf(viewer, "  wiring   all-to-all (synapse i <- j for every pair, self included)\n"));
+  else
+    PetscCall(PetscViewerASCIIPrintf(viewer, "  wiring   random symmetric, mean degree %.6g (seed %" PetscInt_FMT ")\n",
+                                     (double)net->degree, net->seed));
   PetscFunctionReturn(0);
 }
 

@@ -18,19 +18,21 @@ PetscErrorCode TpPatternsCreate(MPI_Comm comm, TpPatterns *pat)
 }
 
 /* Read /patterns (and /cue if present) on rank 0; a failure is described in msg, never half-loaded. */
-static PetscErrorCode ReadPatternsFile(const char *path, PetscInt *K, PetscInt *N, double **xi, double **cue, char msg[], size_t len)
+static PetscErrorCode ReadPatternsFile(const char *path, PetscInt *K, PetscInt *N, double **xi, double **cue,
+                                       char msg[], size_t len)
 {
-  hid_t       f = -1, d = -1, s = -1, t = -1;
-  hsize_t     dims[2];
-  int         ndims;
+  hid_t f = -1, d = -1, s = -1, t = -1;
+  hsize_t dims[2];
+  int ndims;
   H5T_class_t cls;
 
   PetscFunctionBegin;
-  *xi  = NULL;
-  *cue = NULL;
+  *xi    = NULL;
+  *cue   = NULL;
   msg[0] = 0;
   if (access(path, R_OK)) {
-    PetscCall(PetscSNPrintf(msg, len, "Cannot read patterns file '%s' (option -patterns_file): %s", path, strerror(errno)));
+    PetscCall(
+        PetscSNPrintf(msg, len, "Cannot read patterns file '%s' (option -patterns_file): %s", path, strerror(errno)));
     PetscFunctionReturn(0);
   }
   if (H5Fis_hdf5(path) <= 0) {
@@ -51,16 +53,21 @@ static PetscErrorCode ReadPatternsFile(const char *path, PetscInt *K, PetscInt *
   ndims = H5Sget_simple_extent_ndims(s);
   cls   = H5Tget_class(t);
   if (ndims != 2) {
-    PetscCall(PetscSNPrintf(msg, len, "Dataset /patterns in '%s' must be 2-D (K x N); it has %d dimensions", path, ndims));
+    PetscCall(
+        PetscSNPrintf(msg, len, "Dataset /patterns in '%s' must be 2-D (K x N); it has %d dimensions", path, ndims));
     goto done;
   }
   H5Sget_simple_extent_dims(s, dims, NULL);
-  if (dims[0] < 1 || dims[1] < 1 || dims[0] > PETSC_MAX_INT || dims[1] > PETSC_MAX_INT || dims[0] * dims[1] > (hsize_t)1 << 34) {
-    PetscCall(PetscSNPrintf(msg, len, "Dataset /patterns in '%s' has unusable shape %llu x %llu", path, (unsigned long long)dims[0], (unsigned long long)dims[1]));
+  if (dims[0] < 1 || dims[1] < 1 || dims[0] > PETSC_MAX_INT || dims[1] > PETSC_MAX_INT ||
+      dims[0] * dims[1] > (hsize_t)1 << 34) {
+    PetscCall(PetscSNPrintf(msg, len, "Dataset /patterns in '%s' has unusable shape %llu x %llu", path,
+                            (unsigned long long)dims[0], (unsigned long long)dims[1]));
     goto done;
   }
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
-    PetscCall(PetscSNPrintf(msg, len, "Dataset /patterns in '%s' must hold integers or floats (-1/+1); its type class is %d", path, (int)cls));
+    PetscCall(PetscSNPrintf(msg, len,
+                            "Dataset /patterns in '%s' must hold integers or floats (-1/+1); its type class is %d",
+                            path, (int)cls));
     goto done;
   }
   *K = (PetscInt)dims[0];
@@ -72,7 +79,9 @@ static PetscErrorCode ReadPatternsFile(const char *path, PetscInt *K, PetscInt *
   }
   for (size_t q = 0; q < (size_t)dims[0] * dims[1]; q++)
     if ((*xi)[q] != 1.0 && (*xi)[q] != -1.0) {
-      PetscCall(PetscSNPrintf(msg, len, "Dataset /patterns in '%s' must hold only -1 and +1; found %.6g at pattern %zu, neuron %zu", path, (*xi)[q], (size_t)(q / dims[1]), (size_t)(q % dims[1])));
+      PetscCall(PetscSNPrintf(
+          msg, len, "Dataset /patterns in '%s' must hold only -1 and +1; found %.6g at pattern %zu, neuron %zu", path,
+          (*xi)[q], (size_t)(q / dims[1]), (size_t)(q % dims[1])));
       goto done;
     }
   H5Tclose(t);
@@ -85,11 +94,13 @@ static PetscErrorCode ReadPatternsFile(const char *path, PetscInt *K, PetscInt *
       PetscCall(PetscSNPrintf(msg, len, "Cannot open dataset /cue of '%s'", path));
       goto done;
     }
-    s = H5Dget_space(d);
-    t = H5Dget_type(d);
+    s   = H5Dget_space(d);
+    t   = H5Dget_type(d);
     cls = H5Tget_class(t);
-    if (H5Sget_simple_extent_ndims(s) != 1 || (H5Sget_simple_extent_dims(s, cd, NULL), cd[0] != dims[1]) || (cls != H5T_INTEGER && cls != H5T_FLOAT)) {
-      PetscCall(PetscSNPrintf(msg, len, "Dataset /cue in '%s' must be a 1-D array of N = %llu values -1/+1", path, (unsigned long long)dims[1]));
+    if (H5Sget_simple_extent_ndims(s) != 1 || (H5Sget_simple_extent_dims(s, cd, NULL), cd[0] != dims[1]) ||
+        (cls != H5T_INTEGER && cls != H5T_FLOAT)) {
+      PetscCall(PetscSNPrintf(msg, len, "Dataset /cue in '%s' must be a 1-D array of N = %llu values -1/+1", path,
+                              (unsigned long long)dims[1]));
       goto done;
     }
     PetscCall(PetscMalloc1(dims[1], cue));
@@ -99,7 +110,8 @@ static PetscErrorCode ReadPatternsFile(const char *path, PetscInt *K, PetscInt *
     }
     for (size_t i = 0; i < dims[1]; i++)
       if ((*cue)[i] != 1.0 && (*cue)[i] != -1.0) {
-        PetscCall(PetscSNPrintf(msg, len, "Dataset /cue in '%s' must hold only -1 and +1; found %.6g at neuron %zu", path, (*cue)[i], i));
+        PetscCall(PetscSNPrintf(msg, len, "Dataset /cue in '%s' must hold only -1 and +1; found %.6g at neuron %zu",
+                                path, (*cue)[i], i));
         goto done;
       }
   }
@@ -118,25 +130,35 @@ done:
 /* Options: -K, -patterns_file, -cue_flip_fraction, -cue_flip_count, -cue_target. */
 PetscErrorCode TpPatternsSetFromOptions(TpPatterns pat)
 {
-  PetscBool   fset, cset, kset;
+  PetscBool fset, cset, kset;
   PetscMPIInt rank;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(pat->comm, &rank));
   PetscOptionsBegin(pat->comm, NULL, "Patterns and cue options", "TpPatterns");
-  PetscCall(PetscOptionsInt("-K", "Number of stored random patterns", "TpPatternsSetFromOptions", pat->K, &pat->K, &kset));
-  PetscCall(PetscOptionsString("-patterns_file", "HDF5 file with /patterns (K x N, -1/+1) and optional /cue (N)", "TpPatternsSetFromOptions", pat->file, pat->file, sizeof(pat->file), NULL));
-  PetscCall(PetscOptionsReal("-cue_flip_fraction", "Probability with which each bit of the target is flipped to make the cue", "TpPatternsSetFromOptions", pat->flip_fraction, &pat->flip_fraction, &fset));
-  PetscCall(PetscOptionsInt("-cue_flip_count", "Exact number of target bits flipped to make the cue (overrides the fraction)", "TpPatternsSetFromOptions", pat->flip_count, &pat->flip_count, &cset));
-  PetscCall(PetscOptionsInt("-cue_target", "Index of the stored pattern the cue is made from", "TpPatternsSetFromOptions", pat->target, &pat->target, NULL));
+  PetscCall(
+      PetscOptionsInt("-K", "Number of stored random patterns", "TpPatternsSetFromOptions", pat->K, &pat->K, &kset));
+  PetscCall(PetscOptionsString("-patterns_file", "HDF5 file with /patterns (K x N, -1/+1) and optional /cue (N)",
+                               "TpPatternsSetFromOptions", pat->file, pat->file, sizeof(pat->file), NULL));
+  PetscCall(PetscOptionsReal("-cue_flip_fraction",
+                             "Probability with which each bit of the target is flipped to make the cue",
+                             "TpPatternsSetFromOptions", pat->flip_fraction, &pat->flip_fraction, &fset));
+  PetscCall(PetscOptionsInt("-cue_flip_count",
+                            "Exact number of target bits flipped to make the cue (overrides the fraction)",
+                            "TpPatternsSetFromOptions", pat->flip_count, &pat->flip_count, &cset));
+  PetscCall(PetscOptionsInt("-cue_target", "Index of the stored pattern the cue is made from",
+                            "TpPatternsSetFromOptions", pat->target, &pat->target, NULL));
   PetscOptionsEnd();
-  PetscCheck(pat->flip_fraction >= 0 && pat->flip_fraction <= 1, pat->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -cue_flip_fraction must lie in [0, 1]; got %.6g", (double)pat->flip_fraction);
-  PetscCheck(!(fset && cset), pat->comm, PETSC_ERR_ARG_INCOMP, "Give either -cue_flip_fraction or -cue_flip_count, not both");
-  PetscCheck(!cset || pat->flip_count >= 0, pat->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -cue_flip_count must be non-negative; got %" PetscInt_FMT, pat->flip_count);
+  PetscCheck(pat->flip_fraction >= 0 && pat->flip_fraction <= 1, pat->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -cue_flip_fraction must lie in [0, 1]; got %.6g", (double)pat->flip_fraction);
+  PetscCheck(!(fset && cset), pat->comm, PETSC_ERR_ARG_INCOMP,
+             "Give either -cue_flip_fraction or -cue_flip_count, not both");
+  PetscCheck(!cset || pat->flip_count >= 0, pat->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -cue_flip_count must be non-negative; got %" PetscInt_FMT, pat->flip_count);
   if (pat->file[0]) {
-    char     msg[PETSC_MAX_PATH_LEN + 256] = "";
-    PetscInt dims[2] = {0, 0};
-    int      hascue = 0;
+    char msg[PETSC_MAX_PATH_LEN + 256] = "";
+    PetscInt dims[2]                   = {0, 0};
+    int hascue                         = 0;
     if (!rank) {
       PetscCall(ReadPatternsFile(pat->file, &dims[0], &dims[1], &pat->file_xi, &pat->file_cue, msg, sizeof(msg)));
       hascue = pat->file_cue != NULL;
@@ -145,7 +167,9 @@ PetscErrorCode TpPatternsSetFromOptions(TpPatterns pat)
     PetscCheck(!msg[0], pat->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
     PetscCallMPI(MPI_Bcast(dims, 2, MPIU_INT, 0, pat->comm));
     PetscCallMPI(MPI_Bcast(&hascue, 1, MPI_INT, 0, pat->comm));
-    PetscCheck(!kset || pat->K == dims[0], pat->comm, PETSC_ERR_ARG_INCOMP, "Option -K %" PetscInt_FMT " disagrees with the %" PetscInt_FMT " patterns in '%s'", pat->K, dims[0], pat->file);
+    PetscCheck(!kset || pat->K == dims[0], pat->comm, PETSC_ERR_ARG_INCOMP,
+               "Option -K %" PetscInt_FMT " disagrees with the %" PetscInt_FMT " patterns in '%s'", pat->K, dims[0],
+               pat->file);
     pat->K = dims[0];
     pat->N = dims[1];
     if (rank) {
@@ -155,8 +179,12 @@ PetscErrorCode TpPatternsSetFromOptions(TpPatterns pat)
     PetscCallMPI(MPI_Bcast(pat->file_xi, (PetscMPIInt)(pat->K * pat->N), MPI_DOUBLE, 0, pat->comm));
     if (hascue) PetscCallMPI(MPI_Bcast(pat->file_cue, (PetscMPIInt)pat->N, MPI_DOUBLE, 0, pat->comm));
   }
-  PetscCheck(pat->K > 0, pat->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -K (number of patterns) must be positive; got %" PetscInt_FMT, pat->K);
-  PetscCheck(pat->target >= 0 && pat->target < pat->K, pat->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -cue_target must lie in [0, %" PetscInt_FMT "] (K = %" PetscInt_FMT " patterns); got %" PetscInt_FMT, pat->K - 1, pat->K, pat->target);
+  PetscCheck(pat->K > 0, pat->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -K (number of patterns) must be positive; got %" PetscInt_FMT, pat->K);
+  PetscCheck(pat->target >= 0 && pat->target < pat->K, pat->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -cue_target must lie in [0, %" PetscInt_FMT "] (K = %" PetscInt_FMT
+             " patterns); got %" PetscInt_FMT,
+             pat->K - 1, pat->K, pat->target);
   PetscFunctionReturn(0);
 }
 
@@ -169,7 +197,7 @@ PetscErrorCode TpPatternsGetFileSize(TpPatterns pat, PetscBool *fromfile, PetscI
 }
 
 typedef struct {
-  double   key;
+  double key;
   PetscInt i;
 } KeyIndex;
 
@@ -196,7 +224,9 @@ PetscErrorCode TpPatternsSetUp(TpPatterns pat, PetscInt N, PetscInt seed)
     PetscCall(PetscFree(pat->file_xi));
   } else {
     for (PetscInt i = 0; i < N; i++)
-      for (PetscInt mu = 0; mu < K; mu++) pat->xi[(size_t)i * K + mu] = (TpHash((uint64_t)seed, TP_STREAM_PATTERN, (uint64_t)mu, (uint64_t)i) >> 63) ? 1.0 : -1.0;
+      for (PetscInt mu = 0; mu < K; mu++)
+        pat->xi[(size_t)i * K + mu] =
+            (TpHash((uint64_t)seed, TP_STREAM_PATTERN, (uint64_t)mu, (uint64_t)i) >> 63) ? 1.0 : -1.0;
   }
   for (PetscInt i = 0; i < N; i++) pat->cue[i] = pat->xi[(size_t)i * K + pat->target];
   if (pat->file_cue) {
@@ -205,7 +235,8 @@ PetscErrorCode TpPatternsSetUp(TpPatterns pat, PetscInt N, PetscInt seed)
     PetscCall(PetscFree(pat->file_cue));
   } else if (pat->flip_count >= 0) {
     KeyIndex *k;
-    PetscCheck(pat->flip_count <= N, pat->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -cue_flip_count must be at most N = %" PetscInt_FMT "; got %" PetscInt_FMT, N, pat->flip_count);
+    PetscCheck(pat->flip_count <= N, pat->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -cue_flip_count must be at most N = %" PetscInt_FMT "; got %" PetscInt_FMT, N, pat->flip_count);
     PetscCall(PetscMalloc1(N, &k));
     for (PetscInt i = 0; i < N; i++) {
       k[i].key = TpUniform((uint64_t)seed, TP_STREAM_CUE, 1, (uint64_t)i);

@@ -26,8 +26,8 @@ PetscErrorCode TpStepperCreate(TpModel model, TpStepper *out)
 
 static PetscErrorCode Monitor(TS ts, PetscInt step, PetscReal t, Vec u, void *ctx)
 {
-  TpStepper          st = ctx;
-  TSConvergedReason  reason;
+  TpStepper st = ctx;
+  TSConvergedReason reason;
 
   PetscFunctionBegin;
   PetscCall(TSGetConvergedReason(ts, &reason));
@@ -39,12 +39,19 @@ static PetscErrorCode Monitor(TS ts, PetscInt step, PetscReal t, Vec u, void *ct
       PetscReal tmax, left = 0;
       const PetscInt K = st->model->pat->K, last = st->nsamples - 1;
       PetscReal best = -PETSC_MAX_REAL;
-      PetscInt  ibest = 0;
+      PetscInt ibest = 0;
       PetscCall(TSGetMaxTime(ts, &tmax));
       if (t > st->t0) left = (now - st->wall0) * (tmax - t) / (t - st->t0);
       for (PetscInt mu = 0; mu < K; mu++)
-        if (PetscAbsReal(st->overlap[last * K + mu]) > best) { best = PetscAbsReal(st->overlap[last * K + mu]); ibest = mu; }
-      PetscCall(PetscPrintf(st->comm, "  t %-10.4g step %-8" PetscInt_FMT " energy %-14.8g best overlap %.4f (pattern %" PetscInt_FMT ")  %.0f s left\n", (double)t, step, (double)st->energy[last], (double)st->overlap[last * K + ibest], ibest, left));
+        if (PetscAbsReal(st->overlap[last * K + mu]) > best) {
+          best  = PetscAbsReal(st->overlap[last * K + mu]);
+          ibest = mu;
+        }
+      PetscCall(PetscPrintf(st->comm,
+                            "  t %-10.4g step %-8" PetscInt_FMT
+                            " energy %-14.8g best overlap %.4f (pattern %" PetscInt_FMT ")  %.0f s left\n",
+                            (double)t, step, (double)st->energy[last], (double)st->overlap[last * K + ibest], ibest,
+                            left));
       st->last_report = now;
     }
   }
@@ -55,7 +62,7 @@ static PetscErrorCode Monitor(TS ts, PetscInt step, PetscReal t, Vec u, void *ct
 PetscErrorCode TpStepperRecord(TpStepper st, PetscInt step, PetscReal t, Vec u)
 {
   const PetscInt K = st->model->pat->K;
-  TpObservation  obs;
+  TpObservation obs;
 
   PetscFunctionBegin;
   if (step == st->last_step) PetscFunctionReturn(0);
@@ -86,11 +93,15 @@ PetscErrorCode TpStepperSetFromOptions(TpStepper st)
 {
   PetscFunctionBegin;
   PetscOptionsBegin(st->comm, NULL, "Stepping and monitoring options", "TpStepper");
-  PetscCall(PetscOptionsInt("-monitor_every", "Record energy and observables every this many steps (and at the end)", "TpStepperSetFromOptions", st->every, &st->every, NULL));
-  PetscCall(PetscOptionsBool("-quiet", "Print no progress lines and no summary", "TpStepperSetFromOptions", st->quiet, &st->quiet, NULL));
-  PetscCall(PetscOptionsReal("-progress_interval", "Seconds between progress lines", "TpStepperSetFromOptions", st->report, &st->report, NULL));
+  PetscCall(PetscOptionsInt("-monitor_every", "Record energy and observables every this many steps (and at the end)",
+                            "TpStepperSetFromOptions", st->every, &st->every, NULL));
+  PetscCall(PetscOptionsBool("-quiet", "Print no progress lines and no summary", "TpStepperSetFromOptions", st->quiet,
+                             &st->quiet, NULL));
+  PetscCall(PetscOptionsReal("-progress_interval", "Seconds between progress lines", "TpStepperSetFromOptions",
+                             st->report, &st->report, NULL));
   PetscOptionsEnd();
-  PetscCheck(st->every > 0, st->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -monitor_every must be positive; got %" PetscInt_FMT, st->every);
+  PetscCheck(st->every > 0, st->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -monitor_every must be positive; got %" PetscInt_FMT, st->every);
   PetscCall(TSMonitorSet(st->ts, Monitor, st, NULL));
   PetscCall(TSSetFromOptions(st->ts));
   PetscFunctionReturn(0);
@@ -98,7 +109,7 @@ PetscErrorCode TpStepperSetFromOptions(TpStepper st)
 
 PetscErrorCode TpStepperSolve(TpStepper st, Vec u)
 {
-  PetscInt  steps;
+  PetscInt steps;
   PetscReal t;
 
   PetscFunctionBegin;

@@ -8,8 +8,8 @@
 #include <dlfcn.h>
 
 #if defined(TP_HAVE_LIBMVEC) && defined(__x86_64__) && defined(__GNUC__)
-  #include <immintrin.h>
-  #define TP_VMATH_X86 1
+#include <immintrin.h>
+#define TP_VMATH_X86 1
 __m256d _ZGVdN4v_tanh(__m256d);
 __m512d _ZGVeN8v_exp(__m512d);
 __m512d _ZGVeN8v_log1p(__m512d);
@@ -23,38 +23,39 @@ __m256d _ZGVdN4v_log1p(__m256d);
 __attribute__((target("avx512f"))) static inline __m512d Tanh8(__m512d y)
 {
   const __m512d sign = _mm512_set1_pd(-0.0), shift = _mm512_set1_pd(0x1.8p52);
-  const __m512d a    = _mm512_min_pd(_mm512_andnot_pd(sign, y), _mm512_set1_pd(22.0));
-  const __m512d z    = _mm512_mul_pd(a, _mm512_set1_pd(-2.0));
-  const __m512d k    = _mm512_fmadd_pd(z, _mm512_set1_pd(0x1.71547652b82fep0), shift); /* n + 1.5 2^52 */
-  const __m512d n    = _mm512_sub_pd(k, shift);
-  __m512d       r    = _mm512_fnmadd_pd(n, _mm512_set1_pd(0x1.62e42fefa39efp-1), z); /* log 2, high part */
-  __m512d       p, two, em, t;
-  r = _mm512_fnmadd_pd(n, _mm512_set1_pd(0x1.abc9e3b39803fp-56), r); /* log 2, low part */
-  p = _mm512_set1_pd(1.0 / 6227020800.0);
-  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 479001600.0));
-  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 39916800.0));
-  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 3628800.0));
-  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 362880.0));
-  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 40320.0));
-  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 5040.0));
-  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 720.0));
-  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 120.0));
-  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 24.0));
-  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 6.0));
-  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.5));
-  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0));
+  const __m512d a = _mm512_min_pd(_mm512_andnot_pd(sign, y), _mm512_set1_pd(22.0));
+  const __m512d z = _mm512_mul_pd(a, _mm512_set1_pd(-2.0));
+  const __m512d k = _mm512_fmadd_pd(z, _mm512_set1_pd(0x1.71547652b82fep0), shift); /* n + 1.5 2^52 */
+  const __m512d n = _mm512_sub_pd(k, shift);
+  __m512d r       = _mm512_fnmadd_pd(n, _mm512_set1_pd(0x1.62e42fefa39efp-1), z); /* log 2, high part */
+  __m512d p, two, em, t;
+  r   = _mm512_fnmadd_pd(n, _mm512_set1_pd(0x1.abc9e3b39803fp-56), r); /* log 2, low part */
+  p   = _mm512_set1_pd(1.0 / 6227020800.0);
+  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 479001600.0));
+  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 39916800.0));
+  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 3628800.0));
+  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 362880.0));
+  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 40320.0));
+  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 5040.0));
+  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 720.0));
+  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 120.0));
+  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 24.0));
+  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 6.0));
+  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.5));
+  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0));
   p   = _mm512_mul_pd(p, r);
-  two = _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(_mm512_castpd_si512(k), _mm512_set1_epi64(1023)), 52)); /* 2^n */
-  em  = _mm512_fmadd_pd(two, p, _mm512_sub_pd(two, _mm512_set1_pd(1.0)));
-  t   = _mm512_div_pd(_mm512_sub_pd(_mm512_setzero_pd(), em), _mm512_add_pd(em, _mm512_set1_pd(2.0)));
-  t   = _mm512_or_pd(t, _mm512_and_pd(sign, y));
+  two = _mm512_castsi512_pd(
+      _mm512_slli_epi64(_mm512_add_epi64(_mm512_castpd_si512(k), _mm512_set1_epi64(1023)), 52)); /* 2^n */
+  em = _mm512_fmadd_pd(two, p, _mm512_sub_pd(two, _mm512_set1_pd(1.0)));
+  t  = _mm512_div_pd(_mm512_sub_pd(_mm512_setzero_pd(), em), _mm512_add_pd(em, _mm512_set1_pd(2.0)));
+  t  = _mm512_or_pd(t, _mm512_and_pd(sign, y));
   return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(y, y, _CMP_UNORD_Q), t, y);
 }
 
 __attribute__((target("avx512f"))) static void TanhAVX512(size_t n, double beta, const double *in, double *out)
 {
   const __m512d b = _mm512_set1_pd(beta);
-  size_t        i = 0;
+  size_t i        = 0;
   for (; i + 8 <= n; i += 8) _mm512_storeu_pd(out + i, Tanh8(_mm512_mul_pd(b, _mm512_loadu_pd(in + i))));
   if (i < n) {
     __mmask8 m = (__mmask8)((1u << (n - i)) - 1u);
@@ -65,7 +66,7 @@ __attribute__((target("avx512f"))) static void TanhAVX512(size_t n, double beta,
 __attribute__((target("avx2"))) static void TanhAVX2(size_t n, double beta, const double *in, double *out)
 {
   const __m256d b = _mm256_set1_pd(beta);
-  size_t        i = 0;
+  size_t i        = 0;
   for (; i + 4 <= n; i += 4) _mm256_storeu_pd(out + i, _ZGVdN4v_tanh(_mm256_mul_pd(b, _mm256_loadu_pd(in + i))));
   for (; i < n; i++) out[i] = tanh(beta * in[i]);
 }
@@ -73,8 +74,9 @@ __attribute__((target("avx2"))) static void TanhAVX2(size_t n, double beta, cons
 /* log cosh(beta u) / beta = (|beta u| + log1p(exp(-2 |beta u|)) - log 2) / beta */
 __attribute__((target("avx512f"))) static void LogCoshAVX512(size_t n, double beta, const double *in, double *out)
 {
-  const __m512d b = _mm512_set1_pd(beta), ib = _mm512_set1_pd(1.0 / beta), m2 = _mm512_set1_pd(-2.0), l2 = _mm512_set1_pd(M_LN2);
-  size_t        i = 0;
+  const __m512d b = _mm512_set1_pd(beta), ib = _mm512_set1_pd(1.0 / beta), m2 = _mm512_set1_pd(-2.0),
+                l2 = _mm512_set1_pd(M_LN2);
+  size_t i         = 0;
   for (; i + 8 <= n; i += 8) {
     __m512d a = _mm512_abs_pd(_mm512_mul_pd(b, _mm512_loadu_pd(in + i)));
     __m512d l = _ZGVeN8v_log1p(_ZGVeN8v_exp(_mm512_mul_pd(m2, a)));
@@ -85,9 +87,10 @@ __attribute__((target("avx512f"))) static void LogCoshAVX512(size_t n, double be
 
 __attribute__((target("avx2"))) static void LogCoshAVX2(size_t n, double beta, const double *in, double *out)
 {
-  const __m256d b = _mm256_set1_pd(beta), ib = _mm256_set1_pd(1.0 / beta), m2 = _mm256_set1_pd(-2.0), l2 = _mm256_set1_pd(M_LN2);
+  const __m256d b = _mm256_set1_pd(beta), ib = _mm256_set1_pd(1.0 / beta), m2 = _mm256_set1_pd(-2.0),
+                l2   = _mm256_set1_pd(M_LN2);
   const __m256d sign = _mm256_set1_pd(-0.0);
-  size_t        i    = 0;
+  size_t i           = 0;
   for (; i + 4 <= n; i += 4) {
     __m256d a = _mm256_andnot_pd(sign, _mm256_mul_pd(b, _mm256_loadu_pd(in + i)));
     __m256d l = _ZGVdN4v_log1p(_ZGVdN4v_exp(_mm256_mul_pd(m2, a)));
@@ -108,7 +111,7 @@ static void TanhScalar(size_t n, double beta, const double *in, double *out)
 }
 
 typedef void (*ActFn)(size_t, double, const double *, double *);
-static ActFn       tanh_impl, logcosh_impl;
+static ActFn tanh_impl, logcosh_impl;
 static const char *tanh_name;
 
 static void Choose(void)
@@ -118,19 +121,19 @@ static void Choose(void)
   if (__builtin_cpu_supports("avx512f")) {
     tanh_impl    = TanhAVX512;
     logcosh_impl = LogCoshAVX512;
-    tanh_name = "AVX-512 kernel";
+    tanh_name    = "AVX-512 kernel";
     return;
   }
   if (__builtin_cpu_supports("avx2")) {
     tanh_impl    = TanhAVX2;
     logcosh_impl = LogCoshAVX2;
-    tanh_name = "libmvec AVX2";
+    tanh_name    = "libmvec AVX2";
     return;
   }
 #endif
   tanh_impl    = TanhScalar;
   logcosh_impl = LogCoshScalar;
-  tanh_name = "scalar libm";
+  tanh_name    = "scalar libm";
 }
 
 void TpVecTanh(size_t n, double beta, const double *in, double *out)

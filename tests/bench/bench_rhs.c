@@ -12,14 +12,14 @@
 
 int main(int argc, char **argv)
 {
-  MPI_Comm    comm;
-  TpNetwork   net;
-  TpPatterns  pat;
-  TpModel     model;
-  Vec         U, F;
-  PetscInt    evals = 20, repeat = 3;
+  MPI_Comm comm;
+  TpNetwork net;
+  TpPatterns pat;
+  TpModel model;
+  Vec U, F;
+  PetscInt evals = 20, repeat = 3;
   PetscMPIInt size;
-  double      best = 1e300;
+  double best = 1e300;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   comm = PETSC_COMM_WORLD;
@@ -64,7 +64,10 @@ int main(int argc, char **argv)
     PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, comm));
     best = PetscMin(best, t);
   }
-  PetscCall(PetscPrintf(comm, "engine ranks %d N %" PetscInt_FMT " K %" PetscInt_FMT " seconds_per_rhs %.6e synapse_updates_per_s_per_core %.6e\n", size, net->N, pat->K, best, (double)net->nsyn / best / size));
+  PetscCall(PetscPrintf(comm,
+                        "engine ranks %d N %" PetscInt_FMT " K %" PetscInt_FMT
+                        " seconds_per_rhs %.6e synapse_updates_per_s_per_core %.6e\n",
+                        size, net->N, pat->K, best, (double)net->nsyn / best / size));
   PetscCall(VecDestroy(&U));
   PetscCall(VecDestroy(&F));
   PetscCall(TpModelDestroy(&model));

@@ -7,26 +7,28 @@
 #include <stdlib.h>
 
 typedef struct {
-  int     N, K;
-  double  tau_n, tau_s, tau_p, lambda, alpha, gamma, beta_n, beta_s, beta_p, b, c, d;
-  double  c_T, c_const;  /* hebbian scale (0: off) and constant coupling (0: off) */
-  const double *xi;      /* N x K row-major, values -1/+1 */
-  const char   *mask;    /* N x N, 1 where synapse i <- j exists */
+  int N, K;
+  double tau_n, tau_s, tau_p, lambda, alpha, gamma, beta_n, beta_s, beta_p, b, c, d;
+  double c_T, c_const; /* hebbian scale (0: off) and constant coupling (0: off) */
+  const double *xi;    /* N x K row-major, values -1/+1 */
+  const char *mask;    /* N x N, 1 where synapse i <- j exists */
 } Twin;
 
 static double TwinT(const Twin *w, int i, int j, int k, int l)
 {
   double t = w->c_const;
   if (w->c_T != 0)
-    for (int mu = 0; mu < w->K; mu++) t += w->c_T * w->xi[i * w->K + mu] * w->xi[j * w->K + mu] * w->xi[k * w->K + mu] * w->xi[l * w->K + mu];
+    for (int mu = 0; mu < w->K; mu++)
+      t += w->c_T * w->xi[i * w->K + mu] * w->xi[j * w->K + mu] * w->xi[k * w->K + mu] * w->xi[l * w->K + mu];
   return t;
 }
 
 /* f = RHS(x, S, P); arrays: x[N], S[N*N], P[N*N] (entries off the mask are ignored and set to 0 in f) */
-static void TwinRHS(const Twin *w, const double *x, const double *S, const double *P, double *fx, double *fS, double *fP)
+static void TwinRHS(const Twin *w, const double *x, const double *S, const double *P, double *fx, double *fS,
+                    double *fP)
 {
   const int N = w->N;
-  double   *phi = malloc(sizeof(double) * N);
+  double *phi = malloc(sizeof(double) * N);
   for (int i = 0; i < N; i++) phi[i] = tanh(w->beta_n * x[i]);
   for (int i = 0; i < N; i++) {
     double acc = 0;
@@ -60,7 +62,7 @@ static double TwinL(double beta, double u)
 static double TwinEnergy(const Twin *w, const double *x, const double *S, const double *P)
 {
   const int N = w->N;
-  double    E = 0;
+  double E    = 0;
   for (int i = 0; i < N; i++) {
     const double ph = tanh(w->beta_n * x[i]);
     E += w->lambda * (x[i] * ph - TwinL(w->beta_n, x[i])) - w->b * ph;

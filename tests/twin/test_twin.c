@@ -9,10 +9,11 @@
 #include "naam_twin.h"
 
 /* Parameters set explicitly so that the twin and the engine use the same numbers. */
-static const char *params[][2] = {
-  {"-naam_tau_n", "0.7"}, {"-naam_tau_s", "1.3"},  {"-naam_tau_p", "2.1"},   {"-naam_lambda", "1.1"}, {"-naam_alpha", "0.9"},
-  {"-naam_gamma", "1.2"}, {"-naam_beta_n", "3.0"}, {"-naam_beta_s", "2.5"},  {"-naam_beta_p", "4.0"}, {"-naam_b", "0.05"},
-  {"-naam_c", "-0.03"},   {"-naam_d", "0.02"},     {"-naam_c_T", "0.004"}, {"-naam_T_constant", "0.003"}};
+static const char *params[][2] = {{"-naam_tau_n", "0.7"},  {"-naam_tau_s", "1.3"},       {"-naam_tau_p", "2.1"},
+                                  {"-naam_lambda", "1.1"}, {"-naam_alpha", "0.9"},       {"-naam_gamma", "1.2"},
+                                  {"-naam_beta_n", "3.0"}, {"-naam_beta_s", "2.5"},      {"-naam_beta_p", "4.0"},
+                                  {"-naam_b", "0.05"},     {"-naam_c", "-0.03"},         {"-naam_d", "0.02"},
+                                  {"-naam_c_T", "0.004"},  {"-naam_T_constant", "0.003"}};
 
 static double Param(const char *name)
 {
@@ -40,7 +41,7 @@ static PetscErrorCode MaxRelErr(MPI_Comm comm, PetscInt n, const double *a, cons
 static void Scatter(TpNetwork net, const double *x, const double *S, const double *P, double *u)
 {
   const PetscInt N = net->N;
-  double        *s = u + net->nloc, *p = s + net->nsyn_loc;
+  double *s = u + net->nloc, *p = s + net->nsyn_loc;
   for (PetscInt i = 0; i < net->nloc; i++) {
     const PetscInt gi = net->rstart + i;
     u[i]              = x[gi];
@@ -54,22 +55,23 @@ static void Scatter(TpNetwork net, const double *x, const double *S, const doubl
 
 int main(int argc, char **argv)
 {
-  MPI_Comm   comm;
-  TpNetwork  net;
+  MPI_Comm comm;
+  TpNetwork net;
   TpPatterns pat;
-  TpModel    model;
-  Vec        U, F;
-  Twin       w;
-  PetscInt   N, K, steps = 20;
-  PetscBool  hebbian, constant, slaved = PETSC_FALSE;
-  char       coupling[256] = "hebbian", init[32] = "zero";
-  double    *x, *S, *P, *fx, *fS, *fP, *mine, err, scale, E, Etwin;
-  char      *mask;
+  TpModel model;
+  Vec U, F;
+  Twin w;
+  PetscInt N, K, steps                = 20;
+  PetscBool hebbian, constant, slaved = PETSC_FALSE;
+  char coupling[256] = "hebbian", init[32] = "zero";
+  double *x, *S, *P, *fx, *fS, *fP, *mine, err, scale, E, Etwin;
+  char *mask;
   const double dt = 0.05, tol = 1e-12;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   comm = PETSC_COMM_WORLD;
-  for (size_t q = 0; q < sizeof(params) / sizeof(params[0]); q++) PetscCall(PetscOptionsSetValue(NULL, params[q][0], params[q][1]));
+  for (size_t q = 0; q < sizeof(params) / sizeof(params[0]); q++)
+    PetscCall(PetscOptionsSetValue(NULL, params[q][0], params[q][1]));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-coupling", coupling, sizeof(coupling), NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-init", init, sizeof(init), NULL));
   PetscCall(PetscStrInList("hebbian", coupling, ',', &hebbian));
@@ -97,12 +99,28 @@ int main(int argc, char **argv)
   for (PetscInt i = 0; i < N; i++)
     for (PetscInt j = 0; j < N; j++) {
       const double prob = PetscMin(1.0, net->degree / (double)N);
-      mask[i * N + j]   = net->kind == TP_CONNECT_ALL || TpUniform((uint64_t)net->seed, TP_STREAM_WIRING, (uint64_t)PetscMin(i, j), (uint64_t)PetscMax(i, j)) < prob;
+      mask[i * N + j] =
+          net->kind == TP_CONNECT_ALL ||
+          TpUniform((uint64_t)net->seed, TP_STREAM_WIRING, (uint64_t)PetscMin(i, j), (uint64_t)PetscMax(i, j)) < prob;
     }
-  w = (Twin){.N = (int)N, .K = (int)K, .tau_n = Param("-naam_tau_n"), .tau_s = Param("-naam_tau_s"), .tau_p = Param("-naam_tau_p"), .lambda = Param("-naam_lambda"),
-             .alpha = Param("-naam_alpha"), .gamma = Param("-naam_gamma"), .beta_n = Param("-naam_beta_n"), .beta_s = Param("-naam_beta_s"), .beta_p = Param("-naam_beta_p"),
-             .b = Param("-naam_b"), .c = Param("-naam_c"), .d = Param("-naam_d"), .c_T = hebbian ? Param("-naam_c_T") : 0, .c_const = constant ? Param("-naam_T_constant") : 0,
-             .xi = pat->xi, .mask = mask};
+  w = (Twin){.N       = (int)N,
+             .K       = (int)K,
+             .tau_n   = Param("-naam_tau_n"),
+             .tau_s   = Param("-naam_tau_s"),
+             .tau_p   = Param("-naam_tau_p"),
+             .lambda  = Param("-naam_lambda"),
+             .alpha   = Param("-naam_alpha"),
+             .gamma   = Param("-naam_gamma"),
+             .beta_n  = Param("-naam_beta_n"),
+             .beta_s  = Param("-naam_beta_s"),
+             .beta_p  = Param("-naam_beta_p"),
+             .b       = Param("-naam_b"),
+             .c       = Param("-naam_c"),
+             .d       = Param("-naam_d"),
+             .c_T     = hebbian ? Param("-naam_c_T") : 0,
+             .c_const = constant ? Param("-naam_T_constant") : 0,
+             .xi      = pat->xi,
+             .mask    = mask};
   PetscCall(PetscMalloc6(N, &x, N * N, &S, N * N, &P, N, &fx, N * N, &fS, N * N, &fP));
   PetscCall(PetscMalloc1(model->nlocal, &mine));
 
@@ -111,11 +129,15 @@ int main(int argc, char **argv)
   for (PetscInt i = 0; i < N; i++) x[i] = pat->cue[i];
   if (slaved) {
     for (PetscInt i = 0; i < N; i++)
-      for (PetscInt j = 0; j < N; j++) P[i * N + j] = mask[i * N + j] ? atanh(-tanh(w.beta_n * x[i]) * tanh(w.beta_n * x[j])) / w.beta_p : 0;
+      for (PetscInt j = 0; j < N; j++)
+        P[i * N + j] = mask[i * N + j] ? atanh(-tanh(w.beta_n * x[i]) * tanh(w.beta_n * x[j])) / w.beta_p : 0;
     for (PetscInt i = 0; i < N; i++)
       for (PetscInt j = 0; j < N; j++) {
         double tpsi = 0;
-        if (!mask[i * N + j]) { S[i * N + j] = 0; continue; }
+        if (!mask[i * N + j]) {
+          S[i * N + j] = 0;
+          continue;
+        }
         for (PetscInt k = 0; k < N; k++)
           for (PetscInt l = 0; l < N; l++)
             if (mask[k * N + l]) tpsi += TwinT(&w, (int)i, (int)j, (int)k, (int)l) * tanh(w.beta_p * P[k * N + l]);
@@ -131,7 +153,8 @@ int main(int argc, char **argv)
     PetscCall(VecGetArrayRead(U, &u));
     PetscCall(MaxRelErr(comm, model->nlocal, u, mine, &err, &scale));
     PetscCall(VecRestoreArrayRead(U, &u));
-    PetscCheck(err <= tol, comm, PETSC_ERR_PLIB, "initial state (-init %s) differs from the twin: relative error %g", init, err);
+    PetscCheck(err <= tol, comm, PETSC_ERR_PLIB, "initial state (-init %s) differs from the twin: relative error %g",
+               init, err);
   }
 
   /* 2. right-hand side and energy at a random state keyed by global indices */
@@ -156,21 +179,24 @@ int main(int argc, char **argv)
     PetscCall(VecGetArrayRead(F, &f));
     PetscCall(MaxRelErr(comm, model->nlocal, f, mine, &err, &scale));
     PetscCall(VecRestoreArrayRead(F, &f));
-    PetscCheck(err <= tol && scale > 0, comm, PETSC_ERR_PLIB, "right-hand side differs from the twin: relative error %g (scale %g)", err, scale);
+    PetscCheck(err <= tol && scale > 0, comm, PETSC_ERR_PLIB,
+               "right-hand side differs from the twin: relative error %g (scale %g)", err, scale);
   }
   {
     TpObservation obs;
-    PetscReal    *ov;
+    PetscReal *ov;
     PetscCall(PetscMalloc1(K, &ov));
     obs.overlap = ov;
     PetscCall(TpModelObserve(model, U, &obs));
     E     = obs.energy;
     Etwin = TwinEnergy(&w, x, S, P);
-    PetscCheck(PetscAbsReal(E - Etwin) <= 1e-11 * PetscMax(1.0, PetscAbsReal(Etwin)), comm, PETSC_ERR_PLIB, "energy %.17g differs from the twin's %.17g", E, Etwin);
+    PetscCheck(PetscAbsReal(E - Etwin) <= 1e-11 * PetscMax(1.0, PetscAbsReal(Etwin)), comm, PETSC_ERR_PLIB,
+               "energy %.17g differs from the twin's %.17g", E, Etwin);
     for (PetscInt mu = 0; mu < K; mu++) {
       double m = 0;
       for (PetscInt i = 0; i < N; i++) m += pat->xi[i * K + mu] * tanh(w.beta_n * x[i]);
-      PetscCheck(PetscAbsReal(ov[mu] - m / N) <= 1e-13, comm, PETSC_ERR_PLIB, "overlap %" PetscInt_FMT " is %g, twin %g", mu, ov[mu], m / N);
+      PetscCheck(PetscAbsReal(ov[mu] - m / N) <= 1e-13, comm, PETSC_ERR_PLIB,
+                 "overlap %" PetscInt_FMT " is %g, twin %g", mu, ov[mu], m / N);
     }
     PetscCall(PetscFree(ov));
   }

@@ -17,27 +17,32 @@ static const char *const NaamInits[] = {"zero", "slaved", "NaamInit", "NAAM_INIT
 
 typedef struct {
   NaamParams P;
-  NaamInit   init;
-  char       coupling_list[256];
+  NaamInit init;
+  char coupling_list[256];
   TpCoupling T;
-  PetscInt   nred;
-  PetscInt   nblocks, *blocks; /* row-block boundaries, nblocks+1 */
-  PetscInt   maxblk;           /* most synapses in one block */
-  PetscInt   block_target;     /* -naam_block_synapses: synapses per block */
-  double    *phi, *phicol;     /* phi(x) of owned neurons, and of the column slots */
-  double    *psi, *g, *w1, *w2;/* block work arrays */
-  double    *red;              /* nred reductions (+ room for energy terms) */
+  PetscInt nred;
+  PetscInt nblocks, *blocks; /* row-block boundaries, nblocks+1 */
+  PetscInt maxblk;           /* most synapses in one block */
+  PetscInt block_target;     /* -naam_block_synapses: synapses per block */
+  double *phi, *phicol;      /* phi(x) of owned neurons, and of the column slots */
+  double *psi, *g, *w1, *w2; /* block work arrays */
+  double *red;               /* nred reductions (+ room for energy terms) */
 } Naam;
 
 static PetscErrorCode NaamSetFromOptions(TpModel m)
 {
-  Naam       *nm = m->data;
-  NaamParams *P  = &nm->P;
+  Naam *nm      = m->data;
+  NaamParams *P = &nm->P;
 
   PetscFunctionBegin;
-  PetscOptionsBegin(m->comm, NULL, "M1 (naam) options: tau_n dx/dt = -lambda x + sum_j g(s) phi(x_j) + b, ...", "TpModel");
-  PetscCall(PetscOptionsString("-coupling", "Process couplings T, summed: hebbian, constant, or hebbian,constant", "TpCouplingCreate", nm->coupling_list, nm->coupling_list, sizeof(nm->coupling_list), NULL));
-  PetscCall(PetscOptionsEnum("-init", "Initial synapses and processes: zero, or slaved to the cue (published reference)", "", NaamInits, (PetscEnum)nm->init, (PetscEnum *)&nm->init, NULL));
+  PetscOptionsBegin(m->comm, NULL, "M1 (naam) options: tau_n dx/dt = -lambda x + sum_j g(s) phi(x_j) + b, ...",
+                    "TpModel");
+  PetscCall(PetscOptionsString("-coupling", "Process couplings T, summed: hebbian, constant, or hebbian,constant",
+                               "TpCouplingCreate", nm->coupling_list, nm->coupling_list, sizeof(nm->coupling_list),
+                               NULL));
+  PetscCall(PetscOptionsEnum("-init",
+                             "Initial synapses and processes: zero, or slaved to the cue (published reference)", "",
+                             NaamInits, (PetscEnum)nm->init, (PetscEnum *)&nm->init, NULL));
   PetscCall(PetscOptionsReal("-naam_tau_n", "Neuron time constant tau_n", "", P->tau_n, &P->tau_n, NULL));
   PetscCall(PetscOptionsReal("-naam_tau_s", "Synapse time constant tau_s", "", P->tau_s, &P->tau_s, NULL));
   PetscCall(PetscOptionsReal("-naam_tau_p", "Process time constant tau_p", "", P->tau_p, &P->tau_p, NULL));
@@ -50,11 +55,18 @@ static PetscErrorCode NaamSetFromOptions(TpModel m)
   PetscCall(PetscOptionsReal("-naam_b", "Neuron bias b", "", P->b, &P->b, NULL));
   PetscCall(PetscOptionsReal("-naam_c", "Synapse bias c", "", P->c, &P->c, NULL));
   PetscCall(PetscOptionsReal("-naam_d", "Process bias d", "", P->d, &P->d, NULL));
-  PetscCall(PetscOptionsInt("-naam_block_synapses", "Synapses per cache block of the right-hand side (-1: max(16384, 1024 K))", "", nm->block_target, &nm->block_target, NULL));
+  PetscCall(PetscOptionsInt("-naam_block_synapses",
+                            "Synapses per cache block of the right-hand side (-1: max(16384, 1024 K))", "",
+                            nm->block_target, &nm->block_target, NULL));
   PetscOptionsEnd();
-  PetscCheck(nm->block_target > 0 || nm->block_target == -1, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -naam_block_synapses must be positive; got %" PetscInt_FMT, nm->block_target);
-  PetscCheck(P->tau_n > 0 && P->tau_s > 0 && P->tau_p > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Options -naam_tau_n, -naam_tau_s, -naam_tau_p must be positive; got %.6g, %.6g, %.6g", P->tau_n, P->tau_s, P->tau_p);
-  PetscCheck(P->beta_n > 0 && P->beta_s > 0 && P->beta_p > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Options -naam_beta_n, -naam_beta_s, -naam_beta_p must be positive; got %.6g, %.6g, %.6g", P->beta_n, P->beta_s, P->beta_p);
+  PetscCheck(nm->block_target > 0 || nm->block_target == -1, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -naam_block_synapses must be positive; got %" PetscInt_FMT, nm->block_target);
+  PetscCheck(P->tau_n > 0 && P->tau_s > 0 && P->tau_p > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Options -naam_tau_n, -naam_tau_s, -naam_tau_p must be positive; got %.6g, %.6g, %.6g", P->tau_n, P->tau_s,
+             P->tau_p);
+  PetscCheck(P->beta_n > 0 && P->beta_s > 0 && P->beta_p > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Options -naam_beta_n, -naam_beta_s, -naam_beta_p must be positive; got %.6g, %.6g, %.6g", P->beta_n,
+             P->beta_s, P->beta_p);
   PetscCall(TpCouplingCreate(m->comm, nm->coupling_list, m->net, m->pat, &nm->T));
   PetscCall(TpCouplingSetFromOptions(nm->T));
   PetscFunctionReturn(0);
@@ -62,9 +74,9 @@ static PetscErrorCode NaamSetFromOptions(TpModel m)
 
 static PetscErrorCode NaamSetUp(TpModel m)
 {
-  Naam     *nm  = m->data;
-  TpNetwork net = m->net;
-  PetscInt  target = nm->block_target > 0 ? nm->block_target : PetscMax(16384, 1024 * m->pat->K), nb = 0, start = 0;
+  Naam *nm        = m->data;
+  TpNetwork net   = m->net;
+  PetscInt target = nm->block_target > 0 ? nm->block_target : PetscMax(16384, 1024 * m->pat->K), nb = 0, start = 0;
 
   PetscFunctionBegin;
   PetscCall(TpCouplingGetNumReductions(nm->T, &nm->nred));
@@ -91,7 +103,7 @@ static PetscErrorCode NaamSetUp(TpModel m)
 /* phi(x) for owned neurons and, through the PetscSF, for every column slot. */
 static PetscErrorCode NaamRates(TpModel m, const double *x)
 {
-  Naam     *nm  = m->data;
+  Naam *nm      = m->data;
   TpNetwork net = m->net;
 
   PetscFunctionBegin;
@@ -114,13 +126,13 @@ static PetscErrorCode NaamAllreduce(TpModel m, double *red, PetscInt n)
 
 static PetscErrorCode NaamRHS(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
 {
-  TpModel           m   = ctx;
-  Naam             *nm  = m->data;
-  TpNetwork         net = m->net;
-  const NaamParams *P   = &nm->P;
-  const PetscInt   *rp = net->rowptr, *col = net->col;
-  const double     *u, *x, *s, *p;
-  double           *f, *dx, *ds, *dp;
+  TpModel m           = ctx;
+  Naam *nm            = m->data;
+  TpNetwork net       = m->net;
+  const NaamParams *P = &nm->P;
+  const PetscInt *rp = net->rowptr, *col = net->col;
+  const double *u, *x, *s, *p;
+  double *f, *dx, *ds, *dp;
 
   PetscFunctionBegin;
   PetscCall(VecGetArrayRead(U, &u));
@@ -140,7 +152,7 @@ static PetscErrorCode NaamRHS(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
     TpVecTanh((size_t)nq, P->beta_s, s + q0, nm->g);
     PetscCall(TpCouplingAccumulate(nm->T, &blk, nm->psi, nm->red));
     for (PetscInt i = blk.i0; i < blk.i1; i++) {
-      const size_t    o = (size_t)(rp[i] - q0), n = (size_t)(rp[i + 1] - rp[i]);
+      const size_t o = (size_t)(rp[i] - q0), n = (size_t)(rp[i + 1] - rp[i]);
       const PetscInt *c = col ? col + rp[i] : NULL;
       /* tau_n dx_i/dt = -lambda x_i + sum_j g(s_ij) phi(x_j) + b */
       dx[i] = (-P->lambda * x[i] + NaamRowInput(n, nm->g + o, nm->phicol, c) + P->b) / P->tau_n;
@@ -163,12 +175,12 @@ static PetscErrorCode NaamRHS(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
 /* x = cue; s = p = 0 (zero), or slaved: psi0 = -phi phi^T, p0 = atanh(psi0)/beta_p, s0 = atanh(-T psi0)/beta_s. */
 static PetscErrorCode NaamInitialState(TpModel m, Vec U)
 {
-  Naam             *nm  = m->data;
-  TpNetwork         net = m->net;
-  const NaamParams *P   = &nm->P;
-  const PetscInt   *rp = net->rowptr, *col = net->col;
-  double           *u, *x, *s, *p;
-  PetscInt          bad = 0;
+  Naam *nm            = m->data;
+  TpNetwork net       = m->net;
+  const NaamParams *P = &nm->P;
+  const PetscInt *rp = net->rowptr, *col = net->col;
+  double *u, *x, *s, *p;
+  PetscInt bad = 0;
 
   PetscFunctionBegin;
   PetscCall(VecGetArray(U, &u));
@@ -205,19 +217,22 @@ static PetscErrorCode NaamInitialState(TpModel m, Vec U)
   }
   PetscCall(VecRestoreArray(U, &u));
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT, MPI_SUM, m->comm));
-  PetscCheck(!bad, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -init slaved: atanh(-T psi0) is undefined at %" PetscInt_FMT " synapses (|T psi0| >= 1); use -init zero or a smaller coupling scale", bad);
+  PetscCheck(!bad, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -init slaved: atanh(-T psi0) is undefined at %" PetscInt_FMT
+             " synapses (|T psi0| >= 1); use -init zero or a smaller coupling scale",
+             bad);
   PetscFunctionReturn(0);
 }
 
 /* Energy of MODELS.md, M1, and the neuron observables. */
 static PetscErrorCode NaamObserve(TpModel m, Vec U, TpObservation *obs)
 {
-  Naam             *nm  = m->data;
-  TpNetwork         net = m->net;
-  const NaamParams *P   = &nm->P;
-  const PetscInt   *rp = net->rowptr, *col = net->col;
-  const double     *u, *x, *s, *p;
-  double            e = 0, quad;
+  Naam *nm            = m->data;
+  TpNetwork net       = m->net;
+  const NaamParams *P = &nm->P;
+  const PetscInt *rp = net->rowptr, *col = net->col;
+  const double *u, *x, *s, *p;
+  double e = 0, quad;
 
   PetscFunctionBegin;
   PetscCall(VecGetArrayRead(U, &u));
@@ -226,7 +241,8 @@ static PetscErrorCode NaamObserve(TpModel m, Vec U, TpObservation *obs)
   p = s + net->nsyn_loc;
   PetscCall(NaamRates(m, x));
   PetscCall(PetscArrayzero(nm->red, nm->nred + 1));
-  for (PetscInt i = 0; i < net->nloc; i++) e += P->lambda * (x[i] * nm->phi[i] - TpLogCosh(P->beta_n, x[i])) - P->b * nm->phi[i];
+  for (PetscInt i = 0; i < net->nloc; i++)
+    e += P->lambda * (x[i] * nm->phi[i] - TpLogCosh(P->beta_n, x[i])) - P->b * nm->phi[i];
   for (PetscInt k = 0; k < nm->nblocks; k++) {
     const TpBlock blk = {nm->blocks[k], nm->blocks[k + 1]};
     const PetscInt q0 = rp[blk.i0], nq = rp[blk.i1] - q0;
@@ -237,7 +253,8 @@ static PetscErrorCode NaamObserve(TpModel m, Vec U, TpObservation *obs)
     PetscCall(TpCouplingAccumulate(nm->T, &blk, nm->psi, nm->red));
     for (PetscInt i = blk.i0; i < blk.i1; i++) {
       const size_t o = (size_t)(rp[i] - q0), n = (size_t)(rp[i + 1] - rp[i]);
-      e += NaamRowEnergy(P, n, s + rp[i], p + rp[i], nm->g + o, nm->psi + o, nm->w1 + o, nm->w2 + o, nm->phi[i], nm->phicol, col ? col + rp[i] : NULL);
+      e += NaamRowEnergy(P, n, s + rp[i], p + rp[i], nm->g + o, nm->psi + o, nm->w1 + o, nm->w2 + o, nm->phi[i],
+                         nm->phicol, col ? col + rp[i] : NULL);
     }
   }
   nm->red[nm->nred] = e;
@@ -250,25 +267,27 @@ static PetscErrorCode NaamObserve(TpModel m, Vec U, TpObservation *obs)
 
 static PetscErrorCode NaamWriteState(TpModel m, Vec U, hid_t file, PetscBool synapses)
 {
-  TpNetwork     net = m->net;
+  TpNetwork net = m->net;
   const double *u;
-  hid_t         g;
+  hid_t g;
 
   PetscFunctionBegin;
   PetscCall(VecGetArrayRead(U, &u));
   PetscCallH5(g = H5Gcreate2(file, "state", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
   PetscCall(TpH5WriteDistributed(m->comm, g, "x", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, net->nloc, 0, u));
   if (synapses) {
-    PetscCall(TpH5WriteDistributed(m->comm, g, "s", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, net->nsyn_loc, 0, u + net->nloc));
-    PetscCall(TpH5WriteDistributed(m->comm, g, "p", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, net->nsyn_loc, 0, u + net->nloc + net->nsyn_loc));
+    PetscCall(
+        TpH5WriteDistributed(m->comm, g, "s", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, net->nsyn_loc, 0, u + net->nloc));
+    PetscCall(TpH5WriteDistributed(m->comm, g, "p", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, net->nsyn_loc, 0,
+                                   u + net->nloc + net->nsyn_loc));
   }
   PetscCallH5(H5Gclose(g));
   PetscCall(VecRestoreArrayRead(U, &u));
   if (synapses && !net->dense) {
     /* CSR of the synapse set, in global ids (scipy.sparse.csr_matrix((s, indices, indptr))) */
     PetscMPIInt rank, size;
-    long long  *indptr, *indices;
-    PetscInt    n = net->nloc;
+    long long *indptr, *indices;
+    PetscInt n = net->nloc;
     PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
     PetscCallMPI(MPI_Comm_size(m->comm, &size));
     if (rank == size - 1) n++;
@@ -286,11 +305,14 @@ static PetscErrorCode NaamWriteState(TpModel m, Vec U, hid_t file, PetscBool syn
 
 static PetscErrorCode NaamView(TpModel m, PetscViewer v)
 {
-  Naam *nm = m->data;
+  Naam *nm            = m->data;
   const NaamParams *P = &nm->P;
 
   PetscFunctionBegin;
-  PetscCall(PetscViewerASCIIPrintf(v, "  params   taus %.6g %.6g %.6g, leaks %.6g %.6g %.6g, betas %.6g %.6g %.6g, biases %.6g %.6g %.6g; init %s\n", P->tau_n, P->tau_s, P->tau_p, P->lambda, P->alpha, P->gamma, P->beta_n, P->beta_s, P->beta_p, P->b, P->c, P->d, NaamInits[nm->init]));
+  PetscCall(PetscViewerASCIIPrintf(
+      v, "  params   taus %.6g %.6g %.6g, leaks %.6g %.6g %.6g, betas %.6g %.6g %.6g, biases %.6g %.6g %.6g; init %s\n",
+      P->tau_n, P->tau_s, P->tau_p, P->lambda, P->alpha, P->gamma, P->beta_n, P->beta_s, P->beta_p, P->b, P->c, P->d,
+      NaamInits[nm->init]));
   PetscCall(TpCouplingView(nm->T, v));
   PetscFunctionReturn(0);
 }
@@ -316,18 +338,29 @@ PetscErrorCode TpModelCreate_Naam(TpModel m)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&nm));
-  nm->P = (NaamParams){.tau_n = 1, .tau_s = 1, .tau_p = 1, .lambda = 1, .alpha = 1, .gamma = 1, .beta_n = 5, .beta_s = 5, .beta_p = 5, .b = 0, .c = 0, .d = 0};
-  nm->init = NAAM_INIT_SLAVED;
+  nm->P            = (NaamParams){.tau_n  = 1,
+                                  .tau_s  = 1,
+                                  .tau_p  = 1,
+                                  .lambda = 1,
+                                  .alpha  = 1,
+                                  .gamma  = 1,
+                                  .beta_n = 5,
+                                  .beta_s = 5,
+                                  .beta_p = 5,
+                                  .b      = 0,
+                                  .c      = 0,
+                                  .d      = 0};
+  nm->init         = NAAM_INIT_SLAVED;
   nm->block_target = -1; /* default: max(16384, 1024 K), measured best for N = 1000 */
   PetscCall(PetscStrncpy(nm->coupling_list, "hebbian", sizeof(nm->coupling_list)));
-  m->data                = nm;
-  m->ops.setfromoptions  = NaamSetFromOptions;
-  m->ops.setup           = NaamSetUp;
-  m->ops.initialstate    = NaamInitialState;
-  m->ops.rhs             = NaamRHS;
-  m->ops.observe         = NaamObserve;
-  m->ops.writestate      = NaamWriteState;
-  m->ops.view            = NaamView;
-  m->ops.destroy         = NaamDestroy;
+  m->data               = nm;
+  m->ops.setfromoptions = NaamSetFromOptions;
+  m->ops.setup          = NaamSetUp;
+  m->ops.initialstate   = NaamInitialState;
+  m->ops.rhs            = NaamRHS;
+  m->ops.observe        = NaamObserve;
+  m->ops.writestate     = NaamWriteState;
+  m->ops.view           = NaamView;
+  m->ops.destroy        = NaamDestroy;
   PetscFunctionReturn(0);
 }
