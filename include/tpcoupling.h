@@ -31,5 +31,7 @@ PetscErrorCode TpCouplingApply(TpCoupling c, const TpBlock *blk, const double *r
 /* sum_ijkl T_ijkl psi_ij psi_kl from the globally reduced values. */
 PetscErrorCode TpCouplingQuadratic(TpCoupling c, const double *red, double *q);
 PetscErrorCode TpCouplingView(TpCoupling c, PetscViewer viewer);
+/* Append a canonical description of the kinds and their parameters to buf. */
+PetscErrorCode TpCouplingDescribe(TpCoupling c, char *buf, size_t len);
 PetscErrorCode TpCouplingDestroy(TpCoupling *c);
 #endif

@@ -17,6 +17,14 @@ PetscErrorCode TpH5WriteDistributed(MPI_Comm comm, hid_t loc, const char *name, 
 /* Collective: write a dataset whose data lives on rank 0 only (dims of rank 1 or 2). */
 PetscErrorCode TpH5WriteRoot(MPI_Comm comm, hid_t loc, const char *name, hid_t memtype, hid_t filetype, int rank,
                              const hsize_t dims[], const void *data);
+/* Collective: read a rank's contiguous block (nloc rows of ncols, 0 for 1-D) of a dataset whose
+   global row count must be `total`; *ok is set false on every rank if anything is off. */
+PetscErrorCode TpH5ReadDistributed(MPI_Comm comm, hid_t loc, const char *name, hid_t memtype, PetscCount nloc,
+                                   PetscInt ncols, long long total, void *data, PetscBool *ok);
+/* Read attributes; *found is false (and nothing is written) when the attribute is missing or unreadable. */
+PetscErrorCode TpH5ReadAttrString(hid_t loc, const char *name, char *value, size_t len, PetscBool *found);
+PetscErrorCode TpH5ReadAttrDouble(hid_t loc, const char *name, double *value, PetscBool *found);
+PetscErrorCode TpH5ReadAttrInt(hid_t loc, const char *name, long long *value, PetscBool *found);
 PetscErrorCode TpH5WriteAttrString(hid_t loc, const char *name, const char *value);
 PetscErrorCode TpH5WriteAttrDouble(hid_t loc, const char *name, double value);
 PetscErrorCode TpH5WriteAttrInt(hid_t loc, const char *name, long long value);

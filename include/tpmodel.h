@@ -27,6 +27,7 @@ typedef struct {
   PetscErrorCode (*observe)(TpModel, Vec, TpObservation *);
   PetscErrorCode (*writestate)(TpModel, Vec, hid_t, PetscBool);
   PetscErrorCode (*view)(TpModel, PetscViewer);
+  PetscErrorCode (*describe)(TpModel, char *, size_t); /* every parameter that changes results, canonically */
   PetscErrorCode (*destroy)(TpModel);
 } TpModelOps;
 
@@ -55,6 +56,7 @@ PetscErrorCode TpModelRHSFunction(TS ts, PetscReal t, Vec u, Vec f, void *ctx);
 PetscErrorCode TpModelObserve(TpModel model, Vec u, TpObservation *obs);
 PetscErrorCode TpModelWriteState(TpModel model, Vec u, hid_t file, PetscBool synapses);
 PetscErrorCode TpModelView(TpModel model, PetscViewer viewer);
+PetscErrorCode TpModelDescribe(TpModel model, char *buf, size_t len);
 PetscErrorCode TpModelDestroy(TpModel *model);
 
 /* Shared by models whose neurons are rates x with phi = tanh(beta x): reduce overlaps and the

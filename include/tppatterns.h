@@ -6,6 +6,7 @@
 #ifndef TPPATTERNS_H
 #define TPPATTERNS_H
 #include <petscsys.h>
+#include <stdint.h>
 
 typedef struct _p_TpPatterns *TpPatterns;
 
@@ -28,5 +29,7 @@ PetscErrorCode TpPatternsCreate(MPI_Comm comm, TpPatterns *pat);
 PetscErrorCode TpPatternsSetFromOptions(TpPatterns pat);
 PetscErrorCode TpPatternsGetFileSize(TpPatterns pat, PetscBool *fromfile, PetscInt *N);
 PetscErrorCode TpPatternsSetUp(TpPatterns pat, PetscInt N, PetscInt seed);
+/* A 64-bit hash of the patterns and the cue (computed locally; every rank holds them all). */
+PetscErrorCode TpPatternsFingerprint(TpPatterns pat, uint64_t *hash);
 PetscErrorCode TpPatternsDestroy(TpPatterns *pat);
 #endif

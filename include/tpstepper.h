@@ -22,11 +22,29 @@ struct _p_TpStepper {
   PetscInt last_step;
   PetscLogDouble wall0, last_report;
   PetscReal t0;
+  /* checkpoints (tpcheckpoint.h) */
+  char ckpt[PETSC_MAX_PATH_LEN];     /* -checkpoint: where checkpoints go */
+  char stopfile[PETSC_MAX_PATH_LEN]; /* -stop_file: its appearance stops the run with a checkpoint */
+  PetscReal ckpt_dt;                 /* -checkpoint_interval: simulated time between checkpoints (0: none) */
+  PetscReal ckpt_wall;               /* -checkpoint_wall: seconds between checkpoints (0: none) */
+  PetscBool ckpt_final;              /* -checkpoint_final: also at the end */
+  PetscReal next_ckpt;
+  PetscLogDouble last_ckpt_wall;
+  PetscInt restart_step, checked_step, ncheckpoints;
+  int stop_signal;   /* signal that stopped the run, or 0 */
+  PetscBool stopped; /* stopped early by a signal or the stop file */
+  PetscBool fsal;    /* the RK tableau reuses its last stage (first same as last) */
 };
+
+/* Exit status of a run stopped early with a checkpoint written: run again with -restart. */
+#define TP_EXIT_CHECKPOINTED 3
 
 PetscErrorCode TpStepperCreate(TpModel model, TpStepper *st);
 PetscErrorCode TpStepperSetFromOptions(TpStepper st);
 PetscErrorCode TpStepperSolve(TpStepper st, Vec u);
 PetscErrorCode TpStepperRecord(TpStepper st, PetscInt step, PetscReal t, Vec u);
 PetscErrorCode TpStepperDestroy(TpStepper *st);
+/* Catch SIGTERM, SIGINT and SIGUSR1 (what SLURM sends before a time limit): the run finishes its
+   step, writes a checkpoint and stops. */
+PetscErrorCode TpStepperCatchSignals(void);
 #endif

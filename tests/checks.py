@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 import h5py
 import numpy as np
@@ -175,6 +176,114 @@ def check_bad_input(tmp):
                 fail(j.result())
 
 
+def start(np_, args):
+    cmd = MPIEXEC + [str(np_), TRIPART] + [str(a) for a in args]
+    return subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def read_state(path):
+    with h5py.File(path, "r") as f:
+        return {k: f[k][:] for k in ("state/x", "state/s", "state/p", "time", "step", "energy", "observables/overlap")}
+
+
+def check_restart(tmp):
+    """A run stopped mid-way (stop file) and resumed from its checkpoint is the uninterrupted run:
+    bit for bit on the same number of ranks, to 1e-10 relative on others; the output's time series
+    has no gap and no duplicated time."""
+    args = ["-N", 150, "-K", 5, "-ts_max_time", 60, "-save_synapses", "-quiet"]
+    ref = os.path.join(tmp, "ref.h5")
+    run(2, args + ["-o", ref])
+    A = read_state(ref)
+    out, ckpt, stop = os.path.join(tmp, "b.h5"), os.path.join(tmp, "b.ckpt"), os.path.join(tmp, "b.stop")
+    p = start(2, args + ["-o", out, "-checkpoint", ckpt, "-checkpoint_interval", 5, "-stop_file", stop])
+    deadline = time.time() + 120
+    while not os.path.exists(ckpt) and p.poll() is None and time.time() < deadline:
+        time.sleep(0.005)
+    open(stop, "w").close()
+    text = p.communicate(timeout=300)[0]
+    if p.returncode != 3:
+        fail("run with a stop file exited %d (expected 3):\n%s" % (p.returncode, text))
+    if os.path.exists(out):
+        fail("an interrupted run wrote its output file")
+    with h5py.File(ckpt, "r") as f:
+        t, step = f.attrs["time"], f.attrs["step"]
+    if not 0 < t < 60:
+        fail("the checkpoint is not from the middle of the run: t = %g" % t)
+    os.remove(stop)
+    for np_ in (2, 1, 3):
+        o = os.path.join(tmp, "resumed%d.h5" % np_)
+        run(np_, args + ["-o", o, "-restart", ckpt, "-stop_file", stop])
+        B = read_state(o)
+        for k in ("time", "step"):
+            if np_ != 2 and k == "time" and len(A[k]) == len(B[k]) and relerr(B[k], A[k]) <= 1e-10:
+                continue  # other rank counts: the adaptive steps agree to round-off
+            if not np.array_equal(A[k], B[k]):
+                n = min(len(A[k]), len(B[k]))
+                d = np.nonzero(A[k][:n] != B[k][:n])[0]
+                i = d[0] if len(d) else n
+                fail("resumed on %d ranks (from step %d): /%s differs from the uninterrupted run's (lengths %d, %d) from sample %d on: %s vs %s"
+                     % (np_, step, k, len(A[k]), len(B[k]), i, A[k][i:i + 3], B[k][i:i + 3]))
+        for k in ("state/x", "state/s", "state/p", "energy", "observables/overlap"):
+            if np_ == 2 and not np.array_equal(A[k], B[k]):
+                fail("resumed on the same 2 ranks (from step %d): /%s is not bit-identical (max diff %g)" % (step, k, np.max(np.abs(A[k] - B[k]))))
+            if not relerr(B[k], A[k]) <= 1e-10:
+                fail("resumed on %d ranks: /%s differs by %g relative" % (np_, k, relerr(B[k], A[k])))
+
+
+def check_restart_refused(tmp):
+    """Truncated, corrupted, foreign and mismatched checkpoints are refused, and never half-loaded."""
+    args = ["-N", 40, "-K", 3, "-ts_max_time", 5, "-quiet"]
+    good = os.path.join(tmp, "good.ckpt")
+    run(2, args + ["-o", os.path.join(tmp, "g.h5"), "-checkpoint", good, "-checkpoint_final"])
+    data = open(good, "rb").read()
+
+    def variant(name, edit=None, raw=None):
+        path = os.path.join(tmp, name + ".ckpt")
+        open(path, "wb").write(raw if raw is not None else data)
+        if edit:
+            with h5py.File(path, "r+") as f:
+                edit(f)
+        return path
+
+    with h5py.File(good, "r") as f:
+        off = f["state/s"].id.get_offset()
+    flipped = bytearray(data)
+    flipped[off + 77] ^= 0x10
+    cases = [
+        (os.path.join(tmp, "missing.ckpt"), [], ["Cannot read checkpoint", "missing.ckpt"]),
+        (variant("truncated", raw=data[: len(data) // 2]), [], ["truncated.ckpt"]),
+        (variant("text", raw=b"hello\n" * 100), [], ["text.ckpt", "not a valid HDF5"]),
+        (variant("flipped", raw=bytes(flipped)), [], ["flipped.ckpt", "corrupted"]),
+        (variant("nosig", lambda f: f.attrs.__delitem__("format")), [], ["not a tripart checkpoint"]),
+        (variant("model", lambda f: f.attrs.__setitem__("model", "gated")), [], ["model 'gated'"]),
+        (variant("version", lambda f: f.attrs.__setitem__("format_version", 99)), [], ["format version 99"]),
+        (variant("nostate", lambda f: f.__delitem__("state/p")), [], ["/state/p"]),
+        (good, ["-seed", 2], ["other patterns"]),
+        (good, ["-connectivity", "random", "-degree", 20], ["synapses"]),
+        (good, ["-N", 41], ["40 neurons"]),
+        (good, ["-K", 4], ["3 patterns"]),
+        (good, ["-naam_beta_n", 4], ["other model parameters"]),
+        (good, ["-coupling", "hebbian,constant"], ["other model parameters"]),
+        (good, ["-cue_flip_count", 3], ["other patterns or another cue"]),
+        (good, ["-ts_type", "euler"], ["stepper 'rk 3bs'", "'euler'"]),
+    ]
+    for path, extra, words in cases:
+        out = os.path.join(tmp, "refused.h5")
+        before = open(path, "rb").read() if os.path.exists(path) else None
+        p = run(2, args + ["-o", out, "-restart", path] + extra, expect_ok=False)
+        text = p.stdout + p.stderr
+        what = "%s %s" % (os.path.basename(path), " ".join(map(str, extra)))
+        if p.returncode == 0 or "tripart: error:" not in text:
+            fail("checkpoint %s was accepted:\n%s" % (what, text))
+        for w in words:
+            if w not in text:
+                fail("checkpoint %s: message does not mention %r:\n%s" % (what, w, text))
+        if os.path.exists(out) or os.path.exists(out + ".part"):
+            fail("checkpoint %s: an output file was left" % what)
+        if before is not None and open(path, "rb").read() != before:
+            fail("checkpoint %s was modified by the refused restart" % what)
+
+
 def main():
     check = sys.argv[3]
     with tempfile.TemporaryDirectory() as tmp:
@@ -184,6 +293,10 @@ def main():
             check_invariance(tmp, sys.argv[4])
         elif check == "energy":
             check_energy(tmp, sys.argv[4])
+        elif check == "restart":
+            check_restart(tmp)
+        elif check == "restart_refused":
+            check_restart_refused(tmp)
         elif check == "bad_input":
             check_bad_input(tmp)
         else:

@@ -9,8 +9,10 @@ static const char help[] =
 #include <tpmodel.h>
 #include <tpstepper.h>
 #include <tpoutput.h>
+#include <tpcheckpoint.h>
 #include <tpvmath.h>
 #include <sys/resource.h>
+#include <signal.h>
 #include "../network/networkimpl.h"
 
 static PetscErrorCode PeakMemory(MPI_Comm comm, double *bytes)
@@ -25,10 +27,10 @@ static PetscErrorCode PeakMemory(MPI_Comm comm, double *bytes)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode Run(void)
+static PetscErrorCode Run(int *status)
 {
   MPI_Comm comm                = PETSC_COMM_WORLD;
-  char out[PETSC_MAX_PATH_LEN] = "tripart-run.h5";
+  char out[PETSC_MAX_PATH_LEN] = "tripart-run.h5", restart[PETSC_MAX_PATH_LEN] = "";
   PetscBool synapses = PETSC_FALSE, help = PETSC_FALSE, quiet, fromfile, nset;
   PetscInt Nfile, Nopt, blas_threads = 1, seed;
   PetscMPIInt size;
@@ -51,6 +53,8 @@ static PetscErrorCode Run(void)
   PetscCall(PetscOptionsBool("-save_synapses", "Also write /state/s and /state/p (and the CSR of a random network)", "",
                              synapses, &synapses, NULL));
   PetscCall(PetscOptionsInt("-blas_threads", "BLAS threads per MPI rank", "", blas_threads, &blas_threads, NULL));
+  PetscCall(PetscOptionsString("-restart", "Continue the run saved in this checkpoint", "", restart, restart,
+                               sizeof(restart), NULL));
   PetscOptionsEnd();
   TpBlasSetThreads(blas_threads);
   if (!help) PetscCall(TpOutputCheckPath(comm, out));
@@ -75,12 +79,17 @@ static PetscErrorCode Run(void)
   PetscCall(TpModelSetFromOptions(model));
   PetscCall(TpModelSetUp(model));
   PetscCall(TpModelCreateState(model, &u));
-  PetscCall(TpModelInitialState(model, u));
   PetscCall(TpStepperCreate(model, &st));
+  PetscCall(PetscSNPrintf(st->ckpt, sizeof(st->ckpt), "%s.ckpt", out));
   PetscCall(TpStepperSetFromOptions(st));
+  if (!st->stopfile[0]) PetscCall(PetscSNPrintf(st->stopfile, sizeof(st->stopfile), "%s.stop", st->ckpt));
   quiet = st->quiet;
   if (help) goto cleanup;
-
+  if (restart[0])
+    PetscCall(TpCheckpointLoad(restart, st, u));
+  else
+    PetscCall(TpModelInitialState(model, u));
+  PetscCall(TpStepperCatchSignals());
   if (!quiet) {
     PetscViewer v = PETSC_VIEWER_STDOUT_(comm);
     TSType type;
@@ -92,6 +101,13 @@ static PetscErrorCode Run(void)
                           " astrocytic processes\n",
                           net->N, net->nsyn, net->nsyn));
     PetscCall(TpNetworkView(net, v));
+    if (restart[0]) {
+      PetscReal t;
+      PetscInt n;
+      PetscCall(TSGetTime(st->ts, &t));
+      PetscCall(TSGetStepNumber(st->ts, &n));
+      PetscCall(PetscPrintf(comm, "  restart  from %s at t = %.6g, step %" PetscInt_FMT "\n", restart, (double)t, n));
+    }
     PetscCall(TpModelView(model, v));
     PetscCall(PetscPrintf(comm,
                           "  memory   %" PetscInt_FMT " patterns%s; cue = pattern %" PetscInt_FMT " with %" PetscInt_FMT
@@ -103,6 +119,22 @@ static PetscErrorCode Run(void)
   PetscCall(TpStepperSolve(st, u));
   PetscCall(PetscTime(&t1));
   info.wall = t1 - t0;
+  if (st->stopped) {
+    PetscReal t;
+    PetscInt n;
+    PetscCall(TSGetTime(st->ts, &t));
+    PetscCall(TSGetStepNumber(st->ts, &n));
+    PetscCall(PetscPrintf(comm,
+                          "tripart: stopped by %s at t = %.6g, step %" PetscInt_FMT
+                          "; checkpoint written to %s; continue with -restart %s\n",
+                          st->stop_signal ? (st->stop_signal == SIGTERM  ? "SIGTERM"
+                                             : st->stop_signal == SIGINT ? "SIGINT"
+                                                                         : "SIGUSR1")
+                                          : "the stop file",
+                          (double)t, n, st->ckpt, st->ckpt));
+    *status = TP_EXIT_CHECKPOINTED;
+    goto cleanup;
+  }
   PetscCall(TSGetStepNumber(st->ts, &info.steps));
   PetscCall(TSGetSolveTime(st->ts, &info.final_time));
   {
@@ -172,6 +204,7 @@ int main(int argc, char **argv)
   const char *cmd = "run";
   PetscErrorCode ierr;
   PetscBool traceback = PETSC_FALSE;
+  int status          = 0;
 
   if (argc > 1 && argv[1][0] != '-') {
     cmd = argv[1];
@@ -183,7 +216,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-tripart_traceback", &traceback, NULL));
   if (!traceback) PetscCall(PetscPushErrorHandler(ErrorHandler, NULL));
   if (!strcmp(cmd, "run"))
-    ierr = Run();
+    ierr = Run(&status);
   else if (!strcmp(cmd, "version"))
     ierr = PetscPrintf(PETSC_COMM_WORLD, "tripart %s (PETSc %d.%d.%d, tanh: %s)\n", TRIPART_VERSION,
                        PETSC_VERSION_MAJOR, PETSC_VERSION_MINOR, PETSC_VERSION_SUBMINOR, TpVecTanhImplementation());
@@ -199,5 +232,5 @@ int main(int argc, char **argv)
     return 1;
   }
   PetscCall(PetscFinalize());
-  return 0;
+  return status;
 }

@@ -14,6 +14,7 @@ struct _TpKind {
   PetscErrorCode (*apply)(TpCoupling, TpKind *, const TpBlock *, const double *, double, PetscBool, double *);
   double (*quadratic)(TpKind *, const double *);
   PetscErrorCode (*view)(TpKind *, PetscViewer);
+  double (*parameter)(TpKind *); /* the kind's one scale, for descriptions */
   PetscErrorCode (*destroy)(TpKind *);
 };
 
@@ -155,6 +156,11 @@ static double HebbianQuadratic(TpKind *k, const double *red)
   return h->c_T * s;
 }
 
+static double HebbianScale(TpKind *k)
+{
+  return ((Hebbian *)k->data)->c_T;
+}
+
 static PetscErrorCode HebbianView(TpKind *k, PetscViewer v)
 {
   Hebbian *h = k->data;
@@ -201,6 +207,7 @@ static PetscErrorCode TpCouplingCreate_Hebbian(TpCoupling c)
   k->apply          = HebbianApply;
   k->quadratic      = HebbianQuadratic;
   k->view           = HebbianView;
+  k->parameter      = HebbianScale;
   k->destroy        = HebbianDestroy;
   PetscFunctionReturn(0);
 }
@@ -253,6 +260,11 @@ static double ConstantQuadratic(TpKind *k, const double *red)
   return ((Constant *)k->data)->c * red[0] * red[0];
 }
 
+static double ConstantValue(TpKind *k)
+{
+  return ((Constant *)k->data)->c;
+}
+
 static PetscErrorCode ConstantView(TpKind *k, PetscViewer v)
 {
   PetscFunctionBegin;
@@ -282,6 +294,7 @@ static PetscErrorCode TpCouplingCreate_Constant(TpCoupling c)
   k->apply          = ConstantApply;
   k->quadratic      = ConstantQuadratic;
   k->view           = ConstantView;
+  k->parameter      = ConstantValue;
   k->destroy        = ConstantDestroy;
   PetscFunctionReturn(0);
 }
@@ -392,6 +405,18 @@ PetscErrorCode TpCouplingView(TpCoupling c, PetscViewer v)
 {
   PetscFunctionBegin;
   for (PetscInt q = 0; q < c->nkinds; q++) PetscCall(c->kinds[q].view(&c->kinds[q], v));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpCouplingDescribe(TpCoupling c, char *buf, size_t len)
+{
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < c->nkinds; q++) {
+    size_t n;
+    PetscCall(PetscStrlen(buf, &n));
+    PetscCall(
+        PetscSNPrintf(buf + n, len - n, "coupling.%s=%.17g;", c->kinds[q].name, c->kinds[q].parameter(&c->kinds[q])));
+  }
   PetscFunctionReturn(0);
 }
 

@@ -112,3 +112,117 @@ PetscErrorCode TpH5WriteAttrInt(hid_t loc, const char *name, long long value)
   PetscCall(WriteAttrScalar(loc, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &value));
   PetscFunctionReturn(0);
 }
+
+PetscErrorCode TpH5ReadDistributed(MPI_Comm comm, hid_t loc, const char *name, hid_t memtype, PetscCount nloc,
+                                   PetscInt ncols, long long total, void *data, PetscBool *ok)
+{
+  long long n = (long long)nloc, off = 0;
+  int good = 1, rank = ncols > 0 ? 2 : 1;
+  hid_t dset = -1, fspace = -1, mspace = -1;
+  hsize_t dims[2] = {0, 0}, start[2], count[2];
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Exscan(&n, &off, 1, MPI_LONG_LONG, MPI_SUM, comm));
+  {
+    PetscMPIInt r;
+    PetscCallMPI(MPI_Comm_rank(comm, &r));
+    if (!r) off = 0;
+  }
+  if (H5Lexists(loc, name, H5P_DEFAULT) <= 0 || (dset = H5Dopen2(loc, name, H5P_DEFAULT)) < 0) good = 0;
+  if (good && ((fspace = H5Dget_space(dset)) < 0 || H5Sget_simple_extent_ndims(fspace) != rank)) good = 0;
+  if (good) {
+    H5Sget_simple_extent_dims(fspace, dims, NULL);
+    if (dims[0] != (hsize_t)total || (ncols > 0 && dims[1] != (hsize_t)ncols)) good = 0;
+  }
+  if (good) {
+    start[0] = (hsize_t)off;
+    start[1] = 0;
+    count[0] = (hsize_t)n;
+    count[1] = ncols > 0 ? (hsize_t)ncols : 1;
+    mspace   = H5Screate_simple(rank, count, NULL);
+    if (n > 0)
+      good = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >= 0;
+    else
+      good = H5Sselect_none(fspace) >= 0 && H5Sselect_none(mspace) >= 0;
+    if (good) good = H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, data) >= 0;
+  }
+  if (mspace >= 0) H5Sclose(mspace);
+  if (fspace >= 0) H5Sclose(fspace);
+  if (dset >= 0) H5Dclose(dset);
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &good, 1, MPI_INT, MPI_MIN, comm));
+  *ok = good ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpH5ReadAttrString(hid_t loc, const char *name, char *value, size_t len, PetscBool *found)
+{
+  hid_t attr, type, mem;
+
+  PetscFunctionBegin;
+  *found = PETSC_FALSE;
+  if (H5Aexists(loc, name) <= 0 || (attr = H5Aopen(loc, name, H5P_DEFAULT)) < 0) PetscFunctionReturn(0);
+  type = H5Aget_type(attr);
+  if (type >= 0 && H5Tget_class(type) == H5T_STRING) {
+    if (H5Tis_variable_str(type) > 0) {
+      char *v = NULL;
+      mem     = H5Tcopy(H5T_C_S1);
+      H5Tset_size(mem, H5T_VARIABLE);
+      H5Tset_cset(mem, H5Tget_cset(type));
+      if (H5Aread(attr, mem, &v) >= 0 && v) {
+        PetscCall(PetscStrncpy(value, v, len));
+        *found = PETSC_TRUE;
+        H5free_memory(v);
+      }
+      H5Tclose(mem);
+    } else {
+      size_t sz = H5Tget_size(type);
+      char *v;
+      PetscCall(PetscCalloc1(sz + 1, &v));
+      mem = H5Tcopy(H5T_C_S1);
+      H5Tset_size(mem, sz + 1);
+      H5Tset_cset(mem, H5Tget_cset(type));
+      if (H5Aread(attr, mem, v) >= 0) {
+        PetscCall(PetscStrncpy(value, v, len));
+        *found = PETSC_TRUE;
+      }
+      H5Tclose(mem);
+      PetscCall(PetscFree(v));
+    }
+  }
+  if (type >= 0) H5Tclose(type);
+  H5Aclose(attr);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ReadAttrScalar(hid_t loc, const char *name, hid_t mtype, H5T_class_t cls, void *v,
+                                     PetscBool *found)
+{
+  hid_t attr, type, space;
+
+  PetscFunctionBegin;
+  *found = PETSC_FALSE;
+  if (H5Aexists(loc, name) <= 0 || (attr = H5Aopen(loc, name, H5P_DEFAULT)) < 0) PetscFunctionReturn(0);
+  type  = H5Aget_type(attr);
+  space = H5Aget_space(attr);
+  if (type >= 0 && space >= 0 && H5Tget_class(type) == cls && H5Sget_simple_extent_npoints(space) == 1 &&
+      H5Aread(attr, mtype, v) >= 0)
+    *found = PETSC_TRUE;
+  if (space >= 0) H5Sclose(space);
+  if (type >= 0) H5Tclose(type);
+  H5Aclose(attr);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpH5ReadAttrDouble(hid_t loc, const char *name, double *value, PetscBool *found)
+{
+  PetscFunctionBegin;
+  PetscCall(ReadAttrScalar(loc, name, H5T_NATIVE_DOUBLE, H5T_FLOAT, value, found));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpH5ReadAttrInt(hid_t loc, const char *name, long long *value, PetscBool *found)
+{
+  PetscFunctionBegin;
+  PetscCall(ReadAttrScalar(loc, name, H5T_NATIVE_LLONG, H5T_INTEGER, value, found));
+  PetscFunctionReturn(0);
+}

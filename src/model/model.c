@@ -136,6 +136,15 @@ PetscErrorCode TpModelView(TpModel model, PetscViewer viewer)
   PetscFunctionReturn(0);
 }
 
+/* A canonical text of the model and every parameter that changes its results (for checkpoints). */
+PetscErrorCode TpModelDescribe(TpModel model, char *buf, size_t len)
+{
+  PetscFunctionBegin;
+  buf[0] = 0;
+  if (model->ops.describe) PetscCall(model->ops.describe(model, buf, len));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TpModelDestroy(TpModel *model)
 {
   PetscFunctionBegin;

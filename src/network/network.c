@@ -150,6 +150,21 @@ PetscErrorCode TpNetworkGetSizes(TpNetwork net, PetscInt *N, PetscInt *nloc, Pet
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TpNetworkFingerprint(TpNetwork net, uint64_t *hash)
+{
+  uint64_t h = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < net->nloc; i++)
+    for (PetscInt q = net->rowptr[i]; q < net->rowptr[i + 1]; q++) {
+      const uint64_t j = (uint64_t)(net->dense ? q - net->rowptr[i] : net->colgid[net->col[q]]);
+      h += TpHash(0x6e6574, 0, (uint64_t)(net->rstart + i), j);
+    }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &h, 1, MPI_UINT64_T, MPI_SUM, net->comm));
+  *hash = h ^ TpMix64((uint64_t)net->N);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TpNetworkView(TpNetwork net, PetscViewer viewer)
 {
   PetscFunctionBegin;

@@ -254,6 +254,18 @@ PetscErrorCode TpPatternsSetUp(TpPatterns pat, PetscInt N, PetscInt seed)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TpPatternsFingerprint(TpPatterns pat, uint64_t *hash)
+{
+  uint64_t h = TpMix64((uint64_t)pat->K) ^ TpMix64((uint64_t)pat->N + 1);
+
+  PetscFunctionBegin;
+  for (size_t q = 0; q < (size_t)pat->N * pat->K; q++) h += TpHash(0x706174, 1, q, pat->xi[q] > 0);
+  for (PetscInt i = 0; i < pat->N; i++) h += TpHash(0x706174, 2, (uint64_t)i, pat->cue[i] > 0);
+  h += TpMix64((uint64_t)pat->target + 7);
+  *hash = h;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TpPatternsDestroy(TpPatterns *pat)
 {
   PetscFunctionBegin;

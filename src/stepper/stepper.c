@@ -1,4 +1,28 @@
 #include <tpstepper.h>
+#include <tpcheckpoint.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t tp_signal = 0;
+
+static void OnSignal(int sig)
+{
+  tp_signal = sig;
+}
+
+PetscErrorCode TpStepperCatchSignals(void)
+{
+  struct sigaction sa;
+
+  PetscFunctionBegin;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  PetscCheck(!sigaction(SIGTERM, &sa, NULL) && !sigaction(SIGINT, &sa, NULL) && !sigaction(SIGUSR1, &sa, NULL),
+             PETSC_COMM_SELF, PETSC_ERR_SYS, "Cannot install signal handlers");
+  PetscFunctionReturn(0);
+}
 
 PetscErrorCode TpStepperCreate(TpModel model, TpStepper *out)
 {
@@ -6,11 +30,13 @@ PetscErrorCode TpStepperCreate(TpModel model, TpStepper *out)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&st));
-  st->comm      = model->comm;
-  st->model     = model;
-  st->every     = 1;
-  st->report    = 3.0;
-  st->last_step = -1;
+  st->comm         = model->comm;
+  st->model        = model;
+  st->every        = 1;
+  st->report       = 3.0;
+  st->last_step    = -1;
+  st->restart_step = 0;
+  st->checked_step = -1;
   PetscCall(TSCreate(model->comm, &st->ts));
   PetscCall(TSSetProblemType(st->ts, TS_NONLINEAR));
   PetscCall(TSSetRHSFunction(st->ts, NULL, TpModelRHSFunction, model));
@@ -21,6 +47,64 @@ PetscErrorCode TpStepperCreate(TpModel model, TpStepper *out)
   PetscCall(TSSetMaxSteps(st->ts, 100000000));
   PetscCall(TSSetExactFinalTime(st->ts, TS_EXACTFINALTIME_MATCHSTEP));
   *out = st;
+  PetscFunctionReturn(0);
+}
+
+/* Collective, after every step: a signal or the stop file ends the run with a checkpoint; the
+   intervals of simulated and wall-clock time write one and go on.  One reduction of 3 flags. */
+static PetscErrorCode CheckpointTriggers(TpStepper st, PetscInt step, PetscReal t, Vec u)
+{
+  PetscMPIInt rank;
+  PetscLogDouble now;
+  int flag[3] = {tp_signal, 0, 0};
+
+  PetscFunctionBegin;
+  st->checked_step = step;
+  PetscCallMPI(MPI_Comm_rank(st->comm, &rank));
+  PetscCall(PetscTime(&now));
+  if (!rank) {
+    flag[1] = st->stopfile[0] && !access(st->stopfile, F_OK);
+    flag[2] = st->ckpt_wall > 0 && now - st->last_ckpt_wall >= st->ckpt_wall;
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, flag, 3, MPI_INT, MPI_MAX, st->comm));
+  if (flag[0] || flag[1]) {
+    st->stopped     = PETSC_TRUE;
+    st->stop_signal = flag[0];
+    PetscCall(TpStepperRecord(st, step, t, u));
+    PetscCall(TpCheckpointWrite(st->ckpt, st, u, flag[0] ? "signal" : "stop file"));
+    PetscCall(TSSetConvergedReason(st->ts, TS_CONVERGED_USER));
+  } else if (flag[2] || (st->ckpt_dt > 0 && t >= st->next_ckpt)) {
+    PetscCall(TpStepperRecord(st, step, t, u));
+    PetscCall(TpCheckpointWrite(st->ckpt, st, u, "interval"));
+    while (st->ckpt_dt > 0 && st->next_ckpt <= t) st->next_ckpt += st->ckpt_dt;
+    st->last_ckpt_wall = now;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* TSSetConvergedReason() ends TSSolve() only from a post-step hook. */
+static PetscErrorCode PostStep(TS ts)
+{
+  TpStepper st;
+  PetscInt step;
+  PetscReal t;
+  Vec u;
+
+  PetscFunctionBegin;
+  PetscCall(TSGetApplicationContext(ts, &st));
+  PetscCall(TSGetStepNumber(ts, &step));
+  PetscCall(TSGetTime(ts, &t));
+  PetscCall(TSGetSolution(ts, &u));
+  if (st->fsal) {
+    /* For FSAL tableaus the last stage is the new solution (b = the last row of A) but is summed in
+       another order; keep the stage, whose derivative the next step reuses, as the solution so that
+       a run resumed from a checkpoint (which evaluates f(u) afresh) repeats this run bit for bit. */
+    PetscInt ns;
+    Vec *Y;
+    PetscCall(TSGetStages(ts, &ns, &Y));
+    if (ns > 0) PetscCall(VecCopy(Y[ns - 1], u));
+  }
+  if (step > st->restart_step && step > st->checked_step) PetscCall(CheckpointTriggers(st, step, t, u));
   PetscFunctionReturn(0);
 }
 
@@ -99,11 +183,35 @@ PetscErrorCode TpStepperSetFromOptions(TpStepper st)
                              &st->quiet, NULL));
   PetscCall(PetscOptionsReal("-progress_interval", "Seconds between progress lines", "TpStepperSetFromOptions",
                              st->report, &st->report, NULL));
+  PetscCall(PetscOptionsString(
+      "-checkpoint", "Checkpoint file, written on SIGTERM, SIGINT, SIGUSR1, the stop file and at the intervals",
+      "TpStepperSetFromOptions", st->ckpt, st->ckpt, sizeof(st->ckpt), NULL));
+  PetscCall(PetscOptionsReal("-checkpoint_interval", "Simulated time between checkpoints (0: none)",
+                             "TpStepperSetFromOptions", st->ckpt_dt, &st->ckpt_dt, NULL));
+  PetscCall(PetscOptionsReal("-checkpoint_wall", "Wall-clock seconds between checkpoints (0: none)",
+                             "TpStepperSetFromOptions", st->ckpt_wall, &st->ckpt_wall, NULL));
+  PetscCall(PetscOptionsBool("-checkpoint_final", "Also write a checkpoint at the end", "TpStepperSetFromOptions",
+                             st->ckpt_final, &st->ckpt_final, NULL));
+  PetscCall(PetscOptionsString("-stop_file",
+                               "A file whose appearance stops the run after a checkpoint (default: CHECKPOINT.stop)",
+                               "TpStepperSetFromOptions", st->stopfile, st->stopfile, sizeof(st->stopfile), NULL));
   PetscOptionsEnd();
   PetscCheck(st->every > 0, st->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -monitor_every must be positive; got %" PetscInt_FMT, st->every);
+  PetscCheck(st->ckpt_dt >= 0, st->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -checkpoint_interval must be non-negative; got %.6g", (double)st->ckpt_dt);
+  PetscCheck(st->ckpt_wall >= 0, st->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -checkpoint_wall must be non-negative; got %.6g", (double)st->ckpt_wall);
   PetscCall(TSMonitorSet(st->ts, Monitor, st, NULL));
+  PetscCall(TSSetApplicationContext(st->ts, st));
+  PetscCall(TSSetPostStep(st->ts, PostStep));
   PetscCall(TSSetFromOptions(st->ts));
+  {
+    PetscBool isrk;
+    st->fsal = PETSC_FALSE;
+    PetscCall(PetscObjectTypeCompare((PetscObject)st->ts, TSRK, &isrk));
+    if (isrk) PetscCall(TSRKGetTableau(st->ts, NULL, NULL, NULL, NULL, NULL, NULL, NULL, &st->fsal));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -116,10 +224,13 @@ PetscErrorCode TpStepperSolve(TpStepper st, Vec u)
   PetscCall(PetscTime(&st->wall0));
   st->last_report = st->wall0;
   PetscCall(TSGetTime(st->ts, &st->t0));
+  st->next_ckpt      = st->t0 + st->ckpt_dt;
+  st->last_ckpt_wall = st->wall0;
   PetscCall(TSSolve(st->ts, u));
   PetscCall(TSGetStepNumber(st->ts, &steps));
   PetscCall(TSGetSolveTime(st->ts, &t));
   PetscCall(TpStepperRecord(st, steps, t, u));
+  if (!st->stopped && st->ckpt_final) PetscCall(TpCheckpointWrite(st->ckpt, st, u, "final"));
   PetscFunctionReturn(0);
 }
 

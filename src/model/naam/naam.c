@@ -317,6 +317,21 @@ static PetscErrorCode NaamView(TpModel m, PetscViewer v)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode NaamDescribe(TpModel m, char *buf, size_t len)
+{
+  Naam *nm            = m->data;
+  const NaamParams *P = &nm->P;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(
+      buf, len,
+      "model=naam;tau=%.17g,%.17g,%.17g;leak=%.17g,%.17g,%.17g;beta=%.17g,%.17g,%.17g;bias=%.17g,%.17g,%.17g;init=%s;",
+      P->tau_n, P->tau_s, P->tau_p, P->lambda, P->alpha, P->gamma, P->beta_n, P->beta_s, P->beta_p, P->b, P->c, P->d,
+      NaamInits[nm->init]));
+  PetscCall(TpCouplingDescribe(nm->T, buf, len));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode NaamDestroy(TpModel m)
 {
   Naam *nm = m->data;
@@ -361,6 +376,7 @@ PetscErrorCode TpModelCreate_Naam(TpModel m)
   m->ops.observe        = NaamObserve;
   m->ops.writestate     = NaamWriteState;
   m->ops.view           = NaamView;
+  m->ops.describe       = NaamDescribe;
   m->ops.destroy        = NaamDestroy;
   PetscFunctionReturn(0);
 }

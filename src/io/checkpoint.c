@@ -1,0 +1,378 @@
+#include <tpcheckpoint.h>
+#include <tph5.h>
+#include <tprandom.h>
+#include "../network/networkimpl.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+/* "rk 3bs", "euler", ... */
+static PetscErrorCode StepperName(TS ts, char *buf, size_t len)
+{
+  TSType type;
+  PetscBool isrk;
+
+  PetscFunctionBegin;
+  PetscCall(TSGetType(ts, &type));
+  PetscCall(PetscObjectTypeCompare((PetscObject)ts, TSRK, &isrk));
+  if (isrk) {
+    TSRKType sub;
+    PetscCall(TSRKGetType(ts, &sub));
+    PetscCall(PetscSNPrintf(buf, len, "%s %s", type, sub));
+  } else
+    PetscCall(PetscStrncpy(buf, type, len));
+  PetscFunctionReturn(0);
+}
+
+/* Collective: an order-free hash of the state by global position, the same on any number of ranks. */
+static PetscErrorCode StateChecksum(TpModel m, const double *u, uint64_t *sum)
+{
+  TpNetwork net = m->net;
+  uint64_t h    = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < net->nloc; i++) {
+    uint64_t b;
+    memcpy(&b, &u[i], 8);
+    h += TpHash(b, 1, (uint64_t)(net->rstart + i), 0);
+  }
+  for (PetscCount q = 0; q < net->nsyn_loc; q++) {
+    uint64_t b, c;
+    memcpy(&b, &u[net->nloc + q], 8);
+    memcpy(&c, &u[net->nloc + net->nsyn_loc + q], 8);
+    h += TpHash(b, 2, (uint64_t)(net->syn_start + q), 0) + TpHash(c, 3, (uint64_t)(net->syn_start + q), 0);
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &h, 1, MPI_UINT64_T, MPI_SUM, m->comm));
+  *sum = h;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteCheckpoint(hid_t f, TpStepper st, Vec u, const char *reason)
+{
+  TpModel m        = st->model;
+  TpNetwork net    = m->net;
+  const PetscInt K = m->pat->K;
+  char desc[2048], stepper[128], *opts;
+  uint64_t nh, ph, ck;
+  PetscReal t, dt;
+  PetscInt step;
+  const double *a;
+  hsize_t dims[2];
+  hid_t g;
+
+  PetscFunctionBegin;
+  PetscCall(TpModelDescribe(m, desc, sizeof(desc)));
+  PetscCall(TpNetworkFingerprint(net, &nh));
+  PetscCall(TpPatternsFingerprint(m->pat, &ph));
+  PetscCall(VecGetArrayRead(u, &a));
+  PetscCall(StateChecksum(m, a, &ck));
+  PetscCall(VecRestoreArrayRead(u, &a));
+  PetscCall(StepperName(st->ts, stepper, sizeof(stepper)));
+  PetscCall(TSGetTime(st->ts, &t));
+  PetscCall(TSGetTimeStep(st->ts, &dt));
+  PetscCall(TSGetStepNumber(st->ts, &step));
+  PetscCall(PetscOptionsGetAll(NULL, &opts));
+  PetscCall(TpH5WriteAttrString(f, "format", TP_CHECKPOINT_FORMAT));
+  PetscCall(TpH5WriteAttrInt(f, "format_version", TP_CHECKPOINT_FORMAT_VERSION));
+  PetscCall(TpH5WriteAttrString(f, "version", TRIPART_VERSION));
+  PetscCall(TpH5WriteAttrString(f, "model", m->type));
+  PetscCall(TpH5WriteAttrString(f, "description", desc));
+  PetscCall(TpH5WriteAttrInt(f, "network_hash", (long long)nh));
+  PetscCall(TpH5WriteAttrInt(f, "patterns_hash", (long long)ph));
+  PetscCall(TpH5WriteAttrInt(f, "state_checksum", (long long)ck));
+  PetscCall(TpH5WriteAttrInt(f, "neurons", net->N));
+  PetscCall(TpH5WriteAttrInt(f, "synapses", (long long)net->nsyn));
+  PetscCall(TpH5WriteAttrInt(f, "patterns", K));
+  PetscCall(TpH5WriteAttrInt(f, "seed", net->seed));
+  PetscCall(TpH5WriteAttrDouble(f, "time", t));
+  PetscCall(TpH5WriteAttrDouble(f, "dt", dt));
+  PetscCall(TpH5WriteAttrInt(f, "step", step));
+  PetscCall(TpH5WriteAttrString(f, "stepper", stepper));
+  PetscCall(TpH5WriteAttrString(f, "reason", reason));
+  PetscCall(TpH5WriteAttrString(f, "options", opts));
+  PetscCall(PetscFree(opts));
+  PetscCall(TpModelWriteState(m, u, f, PETSC_TRUE));
+  PetscCallH5(g = H5Gcreate2(f, "samples", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  dims[0] = (hsize_t)st->nsamples;
+  dims[1] = (hsize_t)K;
+  PetscCall(TpH5WriteRoot(m->comm, g, "time", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->time));
+  PetscCall(TpH5WriteRoot(m->comm, g, "step", H5T_NATIVE_INT, H5T_STD_I32LE, 1, dims, st->step));
+  PetscCall(TpH5WriteRoot(m->comm, g, "energy", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->energy));
+  PetscCall(TpH5WriteRoot(m->comm, g, "hamming_error", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->hamming));
+  PetscCall(
+      TpH5WriteRoot(m->comm, g, "soft_hamming_error", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->soft_hamming));
+  PetscCall(TpH5WriteRoot(m->comm, g, "overlap", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 2, dims, st->overlap));
+  PetscCallH5(H5Gclose(g));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpCheckpointWrite(const char *path, TpStepper st, Vec u, const char *reason)
+{
+  MPI_Comm comm = st->comm;
+  char tmp[PETSC_MAX_PATH_LEN + 8], prev[PETSC_MAX_PATH_LEN + 8], msg[2 * PETSC_MAX_PATH_LEN + 64] = "";
+  PetscMPIInt rank;
+  hid_t fapl, f;
+  PetscErrorCode ierr;
+  int bad;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(TP_EVENT_OUTPUT, 0, 0, 0, 0));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.part", path));
+  PetscCall(PetscSNPrintf(prev, sizeof(prev), "%s.prev", path));
+  PetscCallH5(fapl = H5Pcreate(H5P_FILE_ACCESS));
+  PetscCallH5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
+  f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  PetscCallH5(H5Pclose(fapl));
+  PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN,
+             "Cannot create checkpoint '%s' (option -checkpoint); the previous checkpoint '%s' is untouched", tmp,
+             path);
+  ierr = WriteCheckpoint(f, st, u, reason);
+  if (H5Fclose(f) < 0 && !ierr) ierr = PETSC_ERR_FILE_WRITE;
+  bad = ierr != 0;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm));
+  if (!rank) {
+    int fd = bad ? -1 : open(tmp, O_RDONLY);
+    if (!bad && (fd < 0 || fsync(fd)))
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "Cannot flush checkpoint '%s' to disk: %s", tmp, strerror(errno)));
+    if (fd >= 0) close(fd);
+    if (bad || msg[0])
+      unlink(tmp);
+    else {
+      /* keep the previous checkpoint as PATH.prev (a hard link), then replace PATH atomically */
+      unlink(prev);
+      if (access(path, F_OK) == 0 && link(path, prev))
+        PetscCall(
+            PetscSNPrintf(msg, sizeof(msg), "Cannot keep the previous checkpoint as '%s': %s", prev, strerror(errno)));
+      else if (rename(tmp, path))
+        PetscCall(PetscSNPrintf(msg, sizeof(msg), "Cannot rename '%s' to '%s': %s", tmp, path, strerror(errno)));
+    }
+  }
+  PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, comm));
+  PetscCheck(!bad, comm, PETSC_ERR_FILE_WRITE,
+             "Writing checkpoint '%s' failed (disk full or unwritable?); the previous checkpoint '%s' is untouched",
+             tmp, path);
+  PetscCheck(!msg[0], comm, PETSC_ERR_FILE_WRITE, "%s", msg);
+  PetscCall(PetscLogEventEnd(TP_EVENT_OUTPUT, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* Read a whole small dataset of exactly n elements (any shape). */
+static PetscBool ReadWhole(hid_t g, const char *name, hid_t memtype, void *buf, long long n)
+{
+  PetscBool ok = PETSC_FALSE;
+  hid_t d, sp;
+
+  if (H5Lexists(g, name, H5P_DEFAULT) <= 0 || (d = H5Dopen2(g, name, H5P_DEFAULT)) < 0) return PETSC_FALSE;
+  if ((sp = H5Dget_space(d)) >= 0) {
+    if (H5Sget_simple_extent_npoints(sp) == n)
+      ok = n == 0 || H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
+    H5Sclose(sp);
+  }
+  H5Dclose(d);
+  return ok;
+}
+
+/* Every check collective: each rank reads the same attributes and reaches the same verdict. */
+#define CheckAttr(cond, ...) PetscCheck(cond, comm, PETSC_ERR_FILE_UNEXPECTED, __VA_ARGS__)
+
+static PetscErrorCode LoadCheckpoint(hid_t f, const char *path, TpStepper st, Vec u)
+{
+  MPI_Comm comm    = st->comm;
+  TpModel m        = st->model;
+  TpNetwork net    = m->net;
+  const PetscInt K = m->pat->K;
+  char s[4096], mine[4096];
+  long long v, step, ns = 0;
+  double t, dt;
+  uint64_t h, ck;
+  PetscBool found, ok;
+  double *buf;
+  hid_t g;
+
+  PetscFunctionBegin;
+  PetscCall(TpH5ReadAttrString(f, "format", s, sizeof(s), &found));
+  CheckAttr(found && !strcmp(s, TP_CHECKPOINT_FORMAT),
+            "'%s' (option -restart) is not a tripart checkpoint (no format signature '%s')", path,
+            TP_CHECKPOINT_FORMAT);
+  PetscCall(TpH5ReadAttrInt(f, "format_version", &v, &found));
+  PetscCall(TpH5ReadAttrString(f, "version", s, sizeof(s), &ok));
+  CheckAttr(found && v == TP_CHECKPOINT_FORMAT_VERSION,
+            "Checkpoint '%s' has format version %lld (written by tripart %s); this tripart %s reads version %d", path,
+            found ? v : -1, ok ? s : "?", TRIPART_VERSION, TP_CHECKPOINT_FORMAT_VERSION);
+  PetscCall(TpH5ReadAttrString(f, "model", s, sizeof(s), &found));
+  CheckAttr(found && !strcmp(s, m->type), "Checkpoint '%s' is of model '%s', this run is of model '%s'", path,
+            found ? s : "?", m->type);
+  PetscCall(TpH5ReadAttrInt(f, "neurons", &v, &found));
+  CheckAttr(found && v == net->N, "Checkpoint '%s' is for %lld neurons, this network has %" PetscInt_FMT, path,
+            found ? v : -1, net->N);
+  PetscCall(TpH5ReadAttrInt(f, "synapses", &v, &found));
+  CheckAttr(found && v == (long long)net->nsyn,
+            "Checkpoint '%s' is for %lld synapses, this network has %" PetscCount_FMT, path, found ? v : -1, net->nsyn);
+  PetscCall(TpH5ReadAttrInt(f, "patterns", &v, &found));
+  CheckAttr(found && v == K, "Checkpoint '%s' stores %lld patterns, this run %" PetscInt_FMT, path, found ? v : -1, K);
+  PetscCall(TpH5ReadAttrInt(f, "network_hash", &v, &found));
+  PetscCall(TpNetworkFingerprint(net, &h));
+  CheckAttr(
+      found && (uint64_t)v == h,
+      "Checkpoint '%s' is for another network (its synapses differ from this run's -connectivity, -degree, -seed)",
+      path);
+  PetscCall(TpH5ReadAttrInt(f, "patterns_hash", &v, &found));
+  PetscCall(TpPatternsFingerprint(m->pat, &h));
+  CheckAttr(found && (uint64_t)v == h,
+            "Checkpoint '%s' holds other patterns or another cue than this run (-seed, -patterns_file, -cue_*)", path);
+  PetscCall(TpH5ReadAttrString(f, "description", s, sizeof(s), &found));
+  PetscCall(TpModelDescribe(m, mine, sizeof(mine)));
+  CheckAttr(found && !strcmp(s, mine),
+            "Checkpoint '%s' was made with other model parameters:\n  checkpoint: %s\n  this run:   %s", path,
+            found ? s : "?", mine);
+  PetscCall(TpH5ReadAttrString(f, "stepper", s, sizeof(s), &found));
+  PetscCall(StepperName(st->ts, mine, sizeof(mine)));
+  CheckAttr(found && !strcmp(s, mine), "Checkpoint '%s' was made with stepper '%s', this run uses '%s' (-ts_type)",
+            path, found ? s : "?", mine);
+  PetscCall(TpH5ReadAttrDouble(f, "time", &t, &found));
+  CheckAttr(found && (PetscIsNormalReal(t) || t == 0), "Checkpoint '%s' has no valid time", path);
+  PetscCall(TpH5ReadAttrDouble(f, "dt", &dt, &found));
+  CheckAttr(found && dt > 0 && PetscIsNormalReal(dt), "Checkpoint '%s' has no valid time step", path);
+  PetscCall(TpH5ReadAttrInt(f, "step", &step, &found));
+  CheckAttr(found && step >= 0 && step <= PETSC_MAX_INT, "Checkpoint '%s' has no valid step number", path);
+  PetscCall(TpH5ReadAttrInt(f, "state_checksum", &v, &found));
+  CheckAttr(found, "Checkpoint '%s' has no state checksum", path);
+
+  /* the state, into a buffer first: never half-loaded */
+  PetscCall(PetscMalloc1(m->nlocal, &buf));
+  PetscCall(TpH5ReadDistributed(comm, f, "state/x", H5T_NATIVE_DOUBLE, net->nloc, 0, net->N, buf, &ok));
+  if (ok)
+    PetscCall(TpH5ReadDistributed(comm, f, "state/s", H5T_NATIVE_DOUBLE, net->nsyn_loc, 0, (long long)net->nsyn,
+                                  buf + net->nloc, &ok));
+  if (ok)
+    PetscCall(TpH5ReadDistributed(comm, f, "state/p", H5T_NATIVE_DOUBLE, net->nsyn_loc, 0, (long long)net->nsyn,
+                                  buf + net->nloc + net->nsyn_loc, &ok));
+  if (!ok) PetscCall(PetscFree(buf));
+  CheckAttr(ok,
+            "Checkpoint '%s': datasets /state/x, /state/s, /state/p are missing, unreadable or of the wrong size "
+            "(truncated or corrupted file?)",
+            path);
+  PetscCall(StateChecksum(m, buf, &ck));
+  if (ck != (uint64_t)v) PetscCall(PetscFree(buf));
+  CheckAttr(ck == (uint64_t)v, "Checkpoint '%s' is corrupted: its state does not match its checksum", path);
+
+  /* the time series so far */
+  g  = H5Gopen2(f, "samples", H5P_DEFAULT);
+  ok = PETSC_FALSE;
+  if (g >= 0) {
+    hid_t d = H5Dopen2(g, "time", H5P_DEFAULT);
+    if (d >= 0) {
+      hid_t sp  = H5Dget_space(d);
+      hsize_t n = 0;
+      if (sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1) {
+        H5Sget_simple_extent_dims(sp, &n, NULL);
+        ns = (long long)n;
+        ok = ns < (1LL << 31) ? PETSC_TRUE : PETSC_FALSE;
+      }
+      if (sp >= 0) H5Sclose(sp);
+      H5Dclose(d);
+    }
+  }
+  {
+    int good = ok;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &good, 1, MPI_INT, MPI_MIN, comm));
+    ok = good ? PETSC_TRUE : PETSC_FALSE;
+  }
+  if (!ok) {
+    PetscCall(PetscFree(buf));
+    if (g >= 0) H5Gclose(g);
+  }
+  CheckAttr(ok, "Checkpoint '%s' has no readable /samples time series", path);
+  {
+    /* read the series on every rank (small) into fresh arrays, then swap them in */
+    PetscReal *tm, *en, *hm, *sh, *ov;
+    PetscInt *sp;
+    PetscBool r1, r2, r3, r4, r5, r6;
+    PetscCall(PetscMalloc6(ns, &tm, ns, &en, ns, &hm, ns, &sh, ns * K, &ov, ns, &sp));
+    r1 = ReadWhole(g, "time", H5T_NATIVE_DOUBLE, tm, ns);
+    r2 = ReadWhole(g, "energy", H5T_NATIVE_DOUBLE, en, ns);
+    r3 = ReadWhole(g, "hamming_error", H5T_NATIVE_DOUBLE, hm, ns);
+    r4 = ReadWhole(g, "soft_hamming_error", H5T_NATIVE_DOUBLE, sh, ns);
+    r5 = ReadWhole(g, "overlap", H5T_NATIVE_DOUBLE, ov, ns * K);
+    r6 = ReadWhole(g, "step", H5T_NATIVE_INT, sp, ns);
+    H5Gclose(g);
+    ok = r1 && r2 && r3 && r4 && r5 && r6 && (ns == 0 || (sp[ns - 1] <= step && tm[ns - 1] <= t));
+    {
+      int good = ok;
+      PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &good, 1, MPI_INT, MPI_MIN, comm));
+      ok = good ? PETSC_TRUE : PETSC_FALSE;
+    }
+    if (!ok) {
+      PetscCall(PetscFree6(tm, en, hm, sh, ov, sp));
+      PetscCall(PetscFree(buf));
+    }
+    CheckAttr(ok,
+              "Checkpoint '%s': its /samples time series is unreadable or inconsistent with its time %g and step %lld",
+              path, t, step);
+    /* commit */
+    st->nsamples = st->capacity = 0;
+    for (PetscInt q = 0; q < ns; q++) {
+      if (st->nsamples == st->capacity) {
+        const size_t cap = st->capacity ? 2 * (size_t)st->capacity : 256;
+        PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->time));
+        PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->energy));
+        PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->hamming));
+        PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->soft_hamming));
+        PetscCall(PetscRealloc(cap * K * sizeof(PetscReal), &st->overlap));
+        PetscCall(PetscRealloc(cap * sizeof(PetscInt), &st->step));
+        st->capacity = (PetscInt)cap;
+      }
+      st->time[q]         = tm[q];
+      st->energy[q]       = en[q];
+      st->hamming[q]      = hm[q];
+      st->soft_hamming[q] = sh[q];
+      st->step[q]         = sp[q];
+      PetscCall(PetscArraycpy(st->overlap + q * K, ov + q * K, K));
+      st->nsamples++;
+    }
+    st->last_step = ns ? sp[ns - 1] : -1;
+    PetscCall(PetscFree6(tm, en, hm, sh, ov, sp));
+  }
+  {
+    double *a;
+    PetscCall(VecGetArray(u, &a));
+    PetscCall(PetscArraycpy(a, buf, m->nlocal));
+    PetscCall(VecRestoreArray(u, &a));
+  }
+  PetscCall(PetscFree(buf));
+  PetscCall(TSSetTime(st->ts, t));
+  PetscCall(TSSetStepNumber(st->ts, (PetscInt)step));
+  PetscCall(TSSetTimeStep(st->ts, dt));
+  st->restart_step = (PetscInt)step;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpCheckpointLoad(const char *path, TpStepper st, Vec u)
+{
+  MPI_Comm comm = st->comm;
+  PetscMPIInt rank;
+  int status = 0;
+  hid_t fapl, f;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (!rank) status = access(path, R_OK) ? 1 : (H5Fis_hdf5(path) > 0 ? 0 : 2);
+  PetscCallMPI(MPI_Bcast(&status, 1, MPI_INT, 0, comm));
+  PetscCheck(status != 1, comm, PETSC_ERR_FILE_OPEN,
+             "Cannot read checkpoint '%s' (option -restart): no such readable file", path);
+  PetscCheck(status != 2, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Checkpoint '%s' (option -restart) is not a valid HDF5 file (truncated or corrupted?)", path);
+  PetscCallH5(fapl = H5Pcreate(H5P_FILE_ACCESS));
+  PetscCallH5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
+  f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  PetscCallH5(H5Pclose(fapl));
+  PetscCheck(f >= 0, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Cannot open checkpoint '%s' (option -restart) as HDF5 (truncated or corrupted?)", path);
+  ierr = LoadCheckpoint(f, path, st, u);
+  H5Fclose(f);
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
