@@ -70,11 +70,9 @@ static PetscErrorCode CheckpointTriggers(TpStepper st, PetscInt step, PetscReal 
   if (flag[0] || flag[1]) {
     st->stopped     = PETSC_TRUE;
     st->stop_signal = flag[0];
-    PetscCall(TpStepperRecord(st, step, t, u));
     PetscCall(TpCheckpointWrite(st->ckpt, st, u, flag[0] ? "signal" : "stop file"));
     PetscCall(TSSetConvergedReason(st->ts, TS_CONVERGED_USER));
   } else if (flag[2] || (st->ckpt_dt > 0 && t >= st->next_ckpt)) {
-    PetscCall(TpStepperRecord(st, step, t, u));
     PetscCall(TpCheckpointWrite(st->ckpt, st, u, "interval"));
     while (st->ckpt_dt > 0 && st->next_ckpt <= t) st->next_ckpt += st->ckpt_dt;
     st->last_ckpt_wall = now;

@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""The batch scripts of jobs/ against a real SLURM started for the test (cluster.py).  Silent on
+success.
+
+    test_jobs.py REPO BUILD_DIR requeue|array|scaling
+"""
+import csv
+import os
+import shutil
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cluster import Cluster  # noqa: E402
+
+REPO, BUILD, WHICH = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), sys.argv[3]
+TRIPART = os.path.join(BUILD, "tripart")
+PORTS = {"requeue": 17810, "array": 17820, "scaling": 17830}
+
+
+def fail(msg):
+    print("FAILED:", msg)
+    sys.exit(1)
+
+
+def logs(folder):
+    text = ""
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".log"):
+            text += "== %s\n%s" % (name, open(os.path.join(folder, name)).read())
+    return text
+
+
+def test_requeue(c, work):
+    """A run whose time limit is shorter than the simulation is signalled, checkpoints, requeues,
+    resumes and finishes with the final state of an uninterrupted run."""
+    args = "-N 500 -K 8 -ts_type euler -ts_dt 0.001 -ts_max_time 50 -monitor_every 500 -save_synapses"
+    ref = os.path.join(work, "reference.h5")
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1")
+    subprocess.run(["mpirun", "-n", "2", TRIPART] + args.split() + ["-quiet", "-o", ref], env=env, check=True, capture_output=True)
+    out = os.path.join(work, "run.h5")
+    job = c.sbatch("--ntasks=2", "--time=1", "--signal=B:USR1@55", "--chdir=" + work, "--output=" + os.path.join(work, "run-%j.log"),
+                   os.path.join(REPO, "jobs", "run.sbatch"),
+                   env={"TRIPART_HOME": REPO, "TRIPART": TRIPART, "ARGS": args + " -quiet", "OUT": out, "CKPT_WALL": "0"})
+
+    def hurry(jobid, info):
+        # SLURM holds a requeued job for about two minutes; let it start at once
+        if info.get("Reason") == "BeginTime":
+            c.run("scontrol", "update", "JobId=" + jobid, "StartTime=now", check=False)
+
+    c.wait([job], timeout=900, on_pending=hurry)
+    text = logs(work)
+    info = c.job(job)[0]
+    if info.get("JobState") != "COMPLETED":
+        fail("the self-requeuing job ended %s:\n%s" % (info, text))
+    if "stopped by SIGUSR1" not in text or "-restart" not in text or int(info.get("Restarts", 0)) < 1:
+        fail("the job was never signalled, checkpointed and requeued (restarts %s):\n%s" % (info.get("Restarts"), text))
+    with h5py.File(ref, "r") as a, h5py.File(out, "r") as b:
+        for k in ("state/x", "state/s", "state/p", "time", "energy"):
+            if not np.array_equal(a[k][:], b[k][:]):
+                fail("after %s restarts, /%s differs from the uninterrupted run" % (info.get("Restarts"), k))
+
+
+def test_array(c, work):
+    """A job-array sweep of 4 tasks completes and its gathered table holds every task."""
+    env = {"TRIPART_HOME": REPO, "TRIPART": TRIPART, "K_LIST": "4 8", "SEEDS": "1 2", "ARGS": "-N 120",
+           "RESULTS": os.path.join(work, "results"), "TABLE": os.path.join(work, "sweep.h5"), "SLURM_CONF": c.conf}
+    p = subprocess.run(["bash", os.path.join(REPO, "jobs", "submit_sweep.sh")], env=dict(c.env, **env), cwd=work,
+                       capture_output=True, text=True, timeout=120)
+    if p.returncode:
+        fail("submit_sweep.sh failed: %s%s" % (p.stdout, p.stderr))
+    words = p.stdout.split()
+    array, gather = words[2], words[-1]
+    c.wait([array, gather], timeout=600)
+    for info in c.job(array) + c.job(gather):
+        if info.get("JobState") != "COMPLETED":
+            fail("sweep job ended %s:\n%s" % (info, logs(work)))
+    with h5py.File(os.path.join(work, "sweep.h5"), "r") as f:
+        task, K, seed, ham = f["task"][:], f["patterns"][:], f["seed"][:], f["hamming_error"][:]
+    if sorted(task) != [0, 1, 2, 3]:
+        fail("the gathered table holds tasks %s, expected 0..3" % list(task))
+    want = {0: (4, 1), 1: (8, 1), 2: (4, 2), 3: (8, 2)}
+    for t, k, s in zip(task, K, seed):
+        if (k, s) != want[t]:
+            fail("task %d ran K = %d, seed = %d; expected %s" % (t, k, s, want[t]))
+    if not np.all(np.isfinite(ham)):
+        fail("non-finite Hamming errors in the table: %s" % ham)
+
+
+def test_scaling(c, work):
+    """A scaling series on 1 and 2 ranks produces its table and its plot."""
+    env = {"TRIPART_HOME": REPO, "TRIPART": TRIPART, "MODE": "strong", "RANKS": "1 2", "N": "300", "STEPS": "10",
+           "TABLE": os.path.join(work, "scaling.csv"), "PLOT": os.path.join(work, "scaling.png"), "WORK": os.path.join(work, "runs")}
+    job = c.sbatch("--ntasks=2", "--chdir=" + work, "--output=" + os.path.join(work, "scaling-%j.log"),
+                   os.path.join(REPO, "jobs", "scaling.sbatch"), env=env)
+    c.wait([job], timeout=600)
+    info = c.job(job)[0]
+    if info.get("JobState") != "COMPLETED":
+        fail("scaling job ended %s:\n%s" % (info, logs(work)))
+    with open(env["TABLE"]) as f:
+        rows = list(csv.DictReader(f))
+    if [int(r["ranks"]) for r in rows] != [1, 2]:
+        fail("scaling table rows: %s" % rows)
+    for r in rows:
+        if not (int(r["steps"]) == 10 and float(r["time_per_step_s"]) > 0 and int(r["synapses"]) == 90000):
+            fail("bad scaling row %s" % r)
+    if not os.path.getsize(env["PLOT"]) > 1000:
+        fail("no scaling plot")
+
+
+def main():
+    work = os.path.join(BUILD, "slurm-" + WHICH)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    with Cluster(os.path.join(work, "cluster"), PORTS[WHICH]) as c:
+        {"requeue": test_requeue, "array": test_array, "scaling": test_scaling}[WHICH](c, work)
+
+
+if __name__ == "__main__":
+    main()
