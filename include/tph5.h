@@ -10,6 +10,10 @@
     if ((__VA_ARGS__) < 0) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "HDF5 call failed: %s", #__VA_ARGS__);              \
   } while (0)
 
+/* Set when closing a file failed (a full disk): HDF5 1.10 then crashes if it is closed again, at
+   H5close() or MPI_Finalize(), so the program leaves without either. */
+extern PetscBool TpH5Broken;
+
 /* Collective: write a rank's contiguous block of a 1-D or 2-D (rows x ncols) dataset.
    Every rank calls it; nloc may be 0.  The global row count and offsets come from MPI_Exscan. */
 PetscErrorCode TpH5WriteDistributed(MPI_Comm comm, hid_t loc, const char *name, hid_t memtype, hid_t filetype,

@@ -6,6 +6,9 @@ print what differed and exit non-zero.
 """
 import concurrent.futures
 import os
+import resource
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -284,6 +287,75 @@ def check_restart_refused(tmp):
             fail("checkpoint %s was modified by the refused restart" % what)
 
 
+def check_sigkill(tmp):
+    """One rank killed with SIGKILL mid-run: the job fails, the last checkpoint is intact, and a
+    restart completes with the result of an uninterrupted run."""
+    args = ["-N", 300, "-K", 6, "-ts_type", "euler", "-ts_dt", 0.002, "-ts_max_time", 30, "-monitor_every", 200,
+            "-checkpoint_interval", 2, "-save_synapses", "-quiet"]
+    ref = os.path.join(tmp, "ref.h5")
+    run(2, args + ["-o", ref, "-checkpoint", os.path.join(tmp, "ref.ckpt")])
+    out, ckpt = os.path.join(tmp, "killed.h5"), os.path.join(tmp, "killed.ckpt")
+    p = start(2, args + ["-o", out, "-checkpoint", ckpt])
+    deadline = time.time() + 120
+    while not os.path.exists(ckpt + ".prev") and p.poll() is None and time.time() < deadline:
+        time.sleep(0.01)
+    ranks = subprocess.run(["pgrep", "-f", "tripart.*" + out], capture_output=True, text=True).stdout.split()
+    ranks = [r for r in ranks if int(r) != p.pid]
+    if p.poll() is not None or not ranks:
+        fail("the run ended before a rank could be killed:\n%s" % p.communicate()[0])
+    os.kill(int(ranks[-1]), signal.SIGKILL)
+    text = p.communicate(timeout=120)[0]
+    if p.returncode == 0:
+        fail("the job did not fail when a rank was killed:\n%s" % text)
+    if os.path.exists(out):
+        fail("a killed run left an output file")
+    resumed = os.path.join(tmp, "resumed.h5")
+    run(2, args + ["-o", resumed, "-checkpoint", ckpt, "-restart", ckpt])
+    A, B = read_state(ref), read_state(resumed)
+    for k in A:
+        if not np.array_equal(A[k], B[k]):
+            fail("after SIGKILL and restart, /%s differs from the uninterrupted run" % k)
+
+
+def check_disk_full(tmp):
+    """A write that fails for lack of space (a file-size limit stands in for a full disk) is
+    reported clearly, and the previous checkpoint stays intact and usable; an output directory that
+    disappears during the run is reported too."""
+    args = ["-N", 200, "-K", 5, "-ts_max_time", 20, "-quiet"]
+    ckpt = os.path.join(tmp, "full.ckpt")
+    run(1, args + ["-o", os.path.join(tmp, "first.h5"), "-checkpoint", ckpt, "-checkpoint_final", "-ts_max_time", 5])
+    before = open(ckpt, "rb").read()
+    limit = len(before) // 2
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    cmd = [TRIPART] + [str(a) for a in args + ["-o", os.path.join(tmp, "second.h5"), "-checkpoint", ckpt, "-restart", ckpt, "-checkpoint_interval", 1]]
+    # one rank without mpirun; PMIx and Open MPI then keep their shared files small enough for the limit
+    env = dict(ENV, PMIX_MCA_gds="hash", OMPI_MCA_btl="self,tcp")
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, preexec_fn=small_files)
+    text = p.stdout + p.stderr
+    if p.returncode == 0 or "tripart: error:" not in text or "full.ckpt" not in text or "previous checkpoint" not in text:
+        fail("a failing checkpoint write was not reported clearly (exit %d):\n%s" % (p.returncode, text))
+    if open(ckpt, "rb").read() != before:
+        fail("a failing checkpoint write changed the previous checkpoint")
+    if os.path.exists(ckpt + ".part"):
+        fail("a failing checkpoint write left its .part file")
+    run(1, args + ["-o", os.path.join(tmp, "third.h5"), "-restart", ckpt])  # still usable
+    # the output directory disappears while the run goes on
+    gone = os.path.join(tmp, "gone")
+    os.makedirs(gone)
+    p = start(1, args + ["-o", os.path.join(gone, "out.h5"), "-checkpoint", os.path.join(tmp, "g.ckpt"), "-checkpoint_interval", 1,
+                         "-ts_max_time", 200])
+    deadline = time.time() + 60
+    while not os.path.exists(os.path.join(tmp, "g.ckpt")) and time.time() < deadline:
+        time.sleep(0.01)
+    shutil.rmtree(gone)
+    text = p.communicate(timeout=300)[0]
+    if p.returncode == 0 or "tripart: error:" not in text or "gone/out.h5" not in text:
+        fail("an output directory removed during the run was not reported clearly (exit %d):\n%s" % (p.returncode, text))
+
+
 def main():
     check = sys.argv[3]
     with tempfile.TemporaryDirectory() as tmp:
@@ -297,6 +369,10 @@ def main():
             check_restart(tmp)
         elif check == "restart_refused":
             check_restart_refused(tmp)
+        elif check == "sigkill":
+            check_sigkill(tmp)
+        elif check == "disk_full":
+            check_disk_full(tmp)
         elif check == "bad_input":
             check_bad_input(tmp)
         else:

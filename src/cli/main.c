@@ -13,6 +13,8 @@ static const char help[] =
 #include <tpvmath.h>
 #include <sys/resource.h>
 #include <signal.h>
+#include <unistd.h>
+#include <tph5.h>
 #include "../network/networkimpl.h"
 
 static PetscErrorCode PeakMemory(MPI_Comm comm, double *bytes)
@@ -211,6 +213,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc - 1; i++) argv[i] = argv[i + 1];
     argc--;
   }
+  H5dont_atexit(); /* HDF5 is closed by hand on success, and left alone after an I/O failure */
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-tripart_traceback", &traceback, NULL));
@@ -227,10 +230,17 @@ int main(int argc, char **argv)
   if (ierr) {
     /* every rank met a collective error: leave cleanly; otherwise take the whole job down */
     if (!tp_error_collective) MPI_Abort(PETSC_COMM_WORLD, 1);
+    if (TpH5Broken) { /* see tph5.h: leave without touching HDF5 or MPI again */
+      fflush(stdout);
+      fflush(stderr);
+      _exit(1);
+    }
+    H5close();
     PetscOptionsClear(NULL);
     PetscFinalize();
     return 1;
   }
+  H5close();
   PetscCall(PetscFinalize());
   return status;
 }

@@ -1,4 +1,5 @@
 #include <tpcheckpoint.h>
+#include <tpoutput.h>
 #include <tph5.h>
 #include <tprandom.h>
 #include "../network/networkimpl.h"
@@ -121,6 +122,9 @@ PetscErrorCode TpCheckpointWrite(const char *path, TpStepper st, Vec u, const ch
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.part", path));
   PetscCall(PetscSNPrintf(prev, sizeof(prev), "%s.prev", path));
+  PetscCall(PetscSNPrintf(msg, sizeof(msg), "; the previous checkpoint '%s' is untouched", path));
+  PetscCall(TpOutputCheckRoom(comm, tmp, TpOutputEstimateBytes(st, PETSC_TRUE), "checkpoint", msg));
+  msg[0] = 0;
   PetscCallH5(fapl = H5Pcreate(H5P_FILE_ACCESS));
   PetscCallH5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
   f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
@@ -128,8 +132,13 @@ PetscErrorCode TpCheckpointWrite(const char *path, TpStepper st, Vec u, const ch
   PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN,
              "Cannot create checkpoint '%s' (option -checkpoint); the previous checkpoint '%s' is untouched", tmp,
              path);
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL)); /* one clear message below, not the HDF5 details */
   ierr = WriteCheckpoint(f, st, u, reason);
-  if (H5Fclose(f) < 0 && !ierr) ierr = PETSC_ERR_FILE_WRITE;
+  PetscCall(PetscPopErrorHandler());
+  if (H5Fclose(f) < 0) {
+    TpH5Broken = PETSC_TRUE;
+    if (!ierr) ierr = PETSC_ERR_FILE_WRITE;
+  }
   bad = ierr != 0;
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm));
   if (!rank) {

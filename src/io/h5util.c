@@ -2,6 +2,8 @@
    hyperslab at an offset from MPI_Exscan, and ranks with nothing to write still take part. */
 #include <tph5.h>
 
+PetscBool TpH5Broken = PETSC_FALSE;
+
 PetscErrorCode TpH5WriteDistributed(MPI_Comm comm, hid_t loc, const char *name, hid_t memtype, hid_t filetype,
                                     PetscCount nloc, PetscInt ncols, const void *data)
 {

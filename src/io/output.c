@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/resource.h>
 
 PetscErrorCode TpOutputCheckPath(MPI_Comm comm, const char *path)
 {
@@ -31,6 +33,43 @@ PetscErrorCode TpOutputCheckPath(MPI_Comm comm, const char *path)
   PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, comm));
   PetscCheck(!msg[0], comm, PETSC_ERR_FILE_OPEN, "%s", msg);
   PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpOutputCheckRoom(MPI_Comm comm, const char *path, double bytes, const char *what, const char *note)
+{
+  char msg[2 * PETSC_MAX_PATH_LEN + 256] = "";
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (!rank) {
+    char dir[PETSC_MAX_PATH_LEN];
+    struct statvfs fs;
+    struct rlimit rl;
+    PetscCall(PetscStrncpy(dir, path, sizeof(dir)));
+    const char *d = dirname(dir);
+    if (!statvfs(d, &fs) && (double)fs.f_bavail * (double)fs.f_frsize < bytes)
+      PetscCall(PetscSNPrintf(msg, sizeof(msg),
+                              "Not enough room for %s '%s': it needs about %.1f MiB and %s has %.1f MiB free", what,
+                              path, bytes / 1048576.0, d, (double)fs.f_bavail * (double)fs.f_frsize / 1048576.0));
+    else if (!getrlimit(RLIMIT_FSIZE, &rl) && rl.rlim_cur != RLIM_INFINITY && (double)rl.rlim_cur < bytes)
+      PetscCall(PetscSNPrintf(msg, sizeof(msg),
+                              "The file-size limit (ulimit -f) of %.1f MiB is below the %.1f MiB that %s '%s' needs",
+                              (double)rl.rlim_cur / 1048576.0, bytes / 1048576.0, what, path));
+  }
+  PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, comm));
+  PetscCheck(!msg[0], comm, PETSC_ERR_FILE_WRITE, "%s%s", msg, note);
+  PetscFunctionReturn(0);
+}
+
+double TpOutputEstimateBytes(TpStepper st, PetscBool synapses)
+{
+  TpModel m     = st->model;
+  TpNetwork net = m->net;
+  double b      = 8.0 * net->N + (double)m->pat->K * net->N + net->N + 65536.0;
+  b += 8.0 * (4 + m->pat->K) * st->nsamples + 4.0 * st->nsamples;
+  if (synapses) b += 16.0 * (double)net->nsyn + (net->dense ? 0 : 8.0 * ((double)net->nsyn + net->N));
+  return b;
 }
 
 static PetscErrorCode WriteFile(hid_t f, TpStepper st, Vec u, PetscBool synapses, const TpRunInfo *info)
@@ -124,13 +163,19 @@ PetscErrorCode TpOutputWrite(const char *path, TpStepper st, Vec u, PetscBool sy
   PetscCall(PetscLogEventBegin(TP_EVENT_OUTPUT, 0, 0, 0, 0));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.part", path));
+  PetscCall(TpOutputCheckRoom(comm, path, TpOutputEstimateBytes(st, synapses), "output file", ""));
   PetscCallH5(fapl = H5Pcreate(H5P_FILE_ACCESS));
   PetscCallH5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
   f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   PetscCallH5(H5Pclose(fapl));
   PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Cannot create output file '%s' (option -o)", tmp);
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL)); /* one clear message below, not the HDF5 details */
   ierr = WriteFile(f, st, u, synapses, info);
-  if (H5Fclose(f) < 0 && !ierr) ierr = PETSC_ERR_FILE_WRITE;
+  PetscCall(PetscPopErrorHandler());
+  if (H5Fclose(f) < 0) {
+    TpH5Broken = PETSC_TRUE;
+    if (!ierr) ierr = PETSC_ERR_FILE_WRITE;
+  }
   if (ierr) {
     if (!rank) unlink(tmp);
     SETERRQ(comm, ierr, "Writing output file '%s' failed; nothing was left under that name", path);

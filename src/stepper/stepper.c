@@ -19,6 +19,7 @@ PetscErrorCode TpStepperCatchSignals(void)
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
+  signal(SIGXFSZ, SIG_IGN); /* a file-size limit makes writes fail with EFBIG, reported like a full disk */
   PetscCheck(!sigaction(SIGTERM, &sa, NULL) && !sigaction(SIGINT, &sa, NULL) && !sigaction(SIGUSR1, &sa, NULL),
              PETSC_COMM_SELF, PETSC_ERR_SYS, "Cannot install signal handlers");
   PetscFunctionReturn(0);
