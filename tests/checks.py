@@ -261,6 +261,8 @@ def check_restart_refused(tmp):
         (variant("model", lambda f: f.attrs.__setitem__("model", "gated")), [], ["model 'gated'"]),
         (variant("version", lambda f: f.attrs.__setitem__("format_version", 99)), [], ["format version 99"]),
         (variant("nostate", lambda f: f.__delitem__("state/p")), [], ["/state/p"]),
+        (variant("samples", lambda f: f["samples/energy"].__setitem__(1, f["samples/energy"][1] + 1e-9)), [], ["/samples", "corrupted"]),
+        (variant("dt", lambda f: f.attrs.__setitem__("dt", f.attrs["dt"] * (1 + 1e-12))), [], ["corrupted"]),
         (good, ["-seed", 2], ["other patterns"]),
         (good, ["-connectivity", "random", "-degree", 20], ["synapses"]),
         (good, ["-N", 41], ["40 neurons"]),

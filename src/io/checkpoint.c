@@ -49,6 +49,28 @@ static PetscErrorCode StateChecksum(TpModel m, const double *u, uint64_t *sum)
   PetscFunctionReturn(0);
 }
 
+/* A hash of time, step, time step and the recorded samples (identical on every rank). */
+static uint64_t MetaChecksum(double t, double dt, long long step, PetscInt n, PetscInt K, const PetscReal *tm,
+                             const PetscReal *en, const PetscReal *hm, const PetscReal *sh, const PetscReal *ov,
+                             const PetscInt *sp)
+{
+  const PetscReal *arr[5] = {tm, en, hm, sh, ov};
+  const PetscInt len[5]   = {n, n, n, n, n * K};
+  uint64_t h, b;
+
+  memcpy(&b, &t, 8);
+  h = TpHash(b, 11, 0, 0);
+  memcpy(&b, &dt, 8);
+  h += TpHash(b, 12, 0, 0) + TpHash((uint64_t)step, 13, (uint64_t)n, 0);
+  for (int a = 0; a < 5; a++)
+    for (PetscInt q = 0; q < len[a]; q++) {
+      memcpy(&b, &arr[a][q], 8);
+      h += TpHash(b, 20 + (uint64_t)a, (uint64_t)q, 0);
+    }
+  for (PetscInt q = 0; q < n; q++) h += TpHash((uint64_t)sp[q], 30, (uint64_t)q, 0);
+  return h;
+}
+
 static PetscErrorCode WriteCheckpoint(hid_t f, TpStepper st, Vec u, const char *reason)
 {
   TpModel m        = st->model;
@@ -91,6 +113,9 @@ static PetscErrorCode WriteCheckpoint(hid_t f, TpStepper st, Vec u, const char *
   PetscCall(TpH5WriteAttrInt(f, "step", step));
   PetscCall(TpH5WriteAttrString(f, "stepper", stepper));
   PetscCall(TpH5WriteAttrString(f, "reason", reason));
+  PetscCall(TpH5WriteAttrInt(f, "meta_checksum",
+                             (long long)MetaChecksum(t, dt, step, st->nsamples, K, st->time, st->energy, st->hamming,
+                                                     st->soft_hamming, st->overlap, st->step)));
   PetscCall(TpH5WriteAttrString(f, "options", opts));
   PetscCall(PetscFree(opts));
   PetscCall(TpModelWriteState(m, u, f, PETSC_TRUE));
@@ -307,7 +332,13 @@ static PetscErrorCode LoadCheckpoint(hid_t f, const char *path, TpStepper st, Ve
     r5 = ReadWhole(g, "overlap", H5T_NATIVE_DOUBLE, ov, ns * K);
     r6 = ReadWhole(g, "step", H5T_NATIVE_INT, sp, ns);
     H5Gclose(g);
-    ok = r1 && r2 && r3 && r4 && r5 && r6 && (ns == 0 || (sp[ns - 1] <= step && tm[ns - 1] <= t));
+    {
+      long long mc;
+      PetscBool has;
+      PetscCall(TpH5ReadAttrInt(f, "meta_checksum", &mc, &has));
+      ok = r1 && r2 && r3 && r4 && r5 && r6 && (ns == 0 || (sp[ns - 1] <= step && tm[ns - 1] <= t));
+      ok = ok && has && (uint64_t)mc == MetaChecksum(t, dt, step, (PetscInt)ns, K, tm, en, hm, sh, ov, sp);
+    }
     {
       int good = ok;
       PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &good, 1, MPI_INT, MPI_MIN, comm));
@@ -318,7 +349,8 @@ static PetscErrorCode LoadCheckpoint(hid_t f, const char *path, TpStepper st, Ve
       PetscCall(PetscFree(buf));
     }
     CheckAttr(ok,
-              "Checkpoint '%s': its /samples time series is unreadable or inconsistent with its time %g and step %lld",
+              "Checkpoint '%s': its /samples time series is unreadable or inconsistent with its time %.6g and step "
+              "%lld, or corrupted",
               path, t, step);
     /* commit */
     st->nsamples = st->capacity = 0;

@@ -47,6 +47,7 @@ PetscErrorCode TpModelSetType(TpModel model, const char *type)
   PetscBool same;
 
   PetscFunctionBegin;
+  PetscCheck(type && type[0], model->comm, PETSC_ERR_ARG_WRONG, "Option -model is empty; available models: naam");
   PetscCall(PetscStrcmp(model->type, type, &same));
   if (same) PetscFunctionReturn(0);
   PetscCall(PetscFunctionListFind(TpModelList, type, &create));

@@ -206,6 +206,20 @@ PetscErrorCode TpStepperSetFromOptions(TpStepper st)
   PetscCall(TSSetPostStep(st->ts, PostStep));
   PetscCall(TSSetFromOptions(st->ts));
   {
+    PetscReal tmax, dt, t0;
+    PetscInt maxsteps;
+    PetscCall(TSGetMaxTime(st->ts, &tmax));
+    PetscCall(TSGetTimeStep(st->ts, &dt));
+    PetscCall(TSGetTime(st->ts, &t0));
+    PetscCall(TSGetMaxSteps(st->ts, &maxsteps));
+    PetscCheck(PetscIsNormalReal(dt) && dt > 0, st->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -ts_dt must be a positive number; got %.6g", (double)dt);
+    PetscCheck(!PetscIsNanReal(tmax) && tmax > t0, st->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -ts_max_time must be a number above the start time %.6g; got %.6g", (double)t0, (double)tmax);
+    PetscCheck(maxsteps > 0, st->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -ts_max_steps must be positive; got %" PetscInt_FMT, maxsteps);
+  }
+  {
     PetscBool isrk;
     st->fsal = PETSC_FALSE;
     PetscCall(PetscObjectTypeCompare((PetscObject)st->ts, TSRK, &isrk));
