@@ -9,7 +9,7 @@ mode=${1:-run}
 case "$mode" in run | test) ;; *) echo "usage: bash jobs/quickstart.sh [run|test]" >&2; exit 2 ;; esac
 
 packages=(build-essential cmake pkg-config petsc-dev libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
-  libopenblas-dev python3-numpy python3-h5py python3-matplotlib dataset-fashion-mnist slurm-wlm munge)
+  libopenblas-dev python3-numpy python3-h5py python3-matplotlib dataset-fashion-mnist slurm-wlm munge procps)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
