@@ -45,6 +45,9 @@ struct _p_TpModel {
 extern PetscLogEvent TP_EVENT_RHS, TP_EVENT_GHOST, TP_EVENT_REDUCE, TP_EVENT_OBSERVE, TP_EVENT_OUTPUT, TP_EVENT_SETUP;
 
 PetscErrorCode TpInitializePackage(void);
+/* Collective: patterns (-K, -patterns_file, -cue_*), network (-N, default Ndefault unless a patterns
+   file fixes it; -connectivity, -degree, -seed) and model (-model and its options), all set up. */
+PetscErrorCode TpSetUpFromOptions(MPI_Comm comm, PetscInt Ndefault, TpPatterns *pat, TpNetwork *net, TpModel *model);
 PetscErrorCode TpModelRegister(const char name[], PetscErrorCode (*create)(TpModel));
 PetscErrorCode TpModelCreate(MPI_Comm comm, TpNetwork net, TpPatterns pat, TpModel *model);
 PetscErrorCode TpModelSetType(TpModel model, const char *type);

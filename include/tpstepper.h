@@ -42,6 +42,8 @@ struct _p_TpStepper {
 PetscErrorCode TpStepperCreate(TpModel model, TpStepper *st);
 PetscErrorCode TpStepperSetFromOptions(TpStepper st);
 PetscErrorCode TpStepperSolve(TpStepper st, Vec u);
+/* Room for n samples. */
+PetscErrorCode TpStepperReserve(TpStepper st, PetscInt n);
 PetscErrorCode TpStepperRecord(TpStepper st, PetscInt step, PetscReal t, Vec u);
 PetscErrorCode TpStepperDestroy(TpStepper *st);
 /* Catch SIGTERM, SIGINT and SIGUSR1 (what SLURM sends before a time limit): the run finishes its

@@ -33,8 +33,8 @@ static PetscErrorCode Run(int *status)
 {
   MPI_Comm comm                = PETSC_COMM_WORLD;
   char out[PETSC_MAX_PATH_LEN] = "tripart-run.h5", restart[PETSC_MAX_PATH_LEN] = "";
-  PetscBool synapses = PETSC_FALSE, help = PETSC_FALSE, quiet, fromfile, nset;
-  PetscInt Nfile, Nopt, blas_threads = 1, seed;
+  PetscBool synapses = PETSC_FALSE, help = PETSC_FALSE, quiet;
+  PetscInt blas_threads = 1;
   PetscMPIInt size;
   TpPatterns pat;
   TpNetwork net;
@@ -61,25 +61,7 @@ static PetscErrorCode Run(int *status)
   TpBlasSetThreads(blas_threads);
   if (!help) PetscCall(TpOutputCheckPath(comm, out));
 
-  PetscCall(TpPatternsCreate(comm, &pat));
-  PetscCall(TpPatternsSetFromOptions(pat));
-  PetscCall(TpPatternsGetFileSize(pat, &fromfile, &Nfile));
-  PetscCall(TpNetworkCreate(comm, &net));
-  if (fromfile) {
-    PetscCall(PetscOptionsGetInt(NULL, NULL, "-N", &Nopt, &nset));
-    PetscCheck(!nset || Nopt == Nfile, comm, PETSC_ERR_ARG_INCOMP,
-               "Option -N %" PetscInt_FMT " disagrees with the %" PetscInt_FMT " neurons of -patterns_file '%s'", Nopt,
-               Nfile, pat->file);
-    PetscCall(TpNetworkSetSize(net, Nfile));
-  }
-  PetscCall(TpNetworkSetFromOptions(net));
-  PetscCall(TpNetworkSetUp(net));
-  PetscCall(TpNetworkGetSeed(net, &seed));
-  PetscCall(TpPatternsSetUp(pat, net->N, seed));
-
-  PetscCall(TpModelCreate(comm, net, pat, &model));
-  PetscCall(TpModelSetFromOptions(model));
-  PetscCall(TpModelSetUp(model));
+  PetscCall(TpSetUpFromOptions(comm, 500, &pat, &net, &model));
   PetscCall(TpModelCreateState(model, &u));
   PetscCall(TpStepperCreate(model, &st));
   PetscCall(PetscSNPrintf(st->ckpt, sizeof(st->ckpt), "%s.ckpt", out));

@@ -353,18 +353,9 @@ static PetscErrorCode LoadCheckpoint(hid_t f, const char *path, TpStepper st, Ve
               "%lld, or corrupted",
               path, t, step);
     /* commit */
-    st->nsamples = st->capacity = 0;
+    st->nsamples = 0;
+    PetscCall(TpStepperReserve(st, (PetscInt)ns));
     for (PetscInt q = 0; q < ns; q++) {
-      if (st->nsamples == st->capacity) {
-        const size_t cap = st->capacity ? 2 * (size_t)st->capacity : 256;
-        PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->time));
-        PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->energy));
-        PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->hamming));
-        PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->soft_hamming));
-        PetscCall(PetscRealloc(cap * K * sizeof(PetscReal), &st->overlap));
-        PetscCall(PetscRealloc(cap * sizeof(PetscInt), &st->step));
-        st->capacity = (PetscInt)cap;
-      }
       st->time[q]         = tm[q];
       st->energy[q]       = en[q];
       st->hamming[q]      = hm[q];

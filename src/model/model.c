@@ -183,3 +183,30 @@ PetscErrorCode TpModelNeuronObservables(TpModel model, const double *phi, const 
   PetscCall(PetscFree(buf));
   PetscFunctionReturn(0);
 }
+
+PetscErrorCode TpSetUpFromOptions(MPI_Comm comm, PetscInt Ndefault, TpPatterns *pat, TpNetwork *net, TpModel *model)
+{
+  PetscBool fromfile, nset;
+  PetscInt Nfile, Nopt;
+
+  PetscFunctionBegin;
+  PetscCall(TpPatternsCreate(comm, pat));
+  PetscCall(TpPatternsSetFromOptions(*pat));
+  PetscCall(TpPatternsGetFileSize(*pat, &fromfile, &Nfile));
+  PetscCall(TpNetworkCreate(comm, net));
+  PetscCall(TpNetworkSetSize(*net, Ndefault));
+  if (fromfile) {
+    PetscCall(PetscOptionsGetInt(NULL, NULL, "-N", &Nopt, &nset));
+    PetscCheck(!nset || Nopt == Nfile, comm, PETSC_ERR_ARG_INCOMP,
+               "Option -N %" PetscInt_FMT " disagrees with the %" PetscInt_FMT " neurons of -patterns_file '%s'", Nopt,
+               Nfile, (*pat)->file);
+    PetscCall(TpNetworkSetSize(*net, Nfile));
+  }
+  PetscCall(TpNetworkSetFromOptions(*net));
+  PetscCall(TpNetworkSetUp(*net));
+  PetscCall(TpPatternsSetUp(*pat, (*net)->N, (*net)->seed));
+  PetscCall(TpModelCreate(comm, *net, *pat, model));
+  PetscCall(TpModelSetFromOptions(*model));
+  PetscCall(TpModelSetUp(*model));
+  PetscFunctionReturn(0);
+}

@@ -141,6 +141,22 @@ static PetscErrorCode Monitor(TS ts, PetscInt step, PetscReal t, Vec u, void *ct
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TpStepperReserve(TpStepper st, PetscInt n)
+{
+  const size_t cap = (size_t)n, K = (size_t)st->model->pat->K;
+
+  PetscFunctionBegin;
+  if (n <= st->capacity) PetscFunctionReturn(0);
+  PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->time));
+  PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->energy));
+  PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->hamming));
+  PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->soft_hamming));
+  PetscCall(PetscRealloc(cap * K * sizeof(PetscReal), &st->overlap));
+  PetscCall(PetscRealloc(cap * sizeof(PetscInt), &st->step));
+  st->capacity = n;
+  PetscFunctionReturn(0);
+}
+
 /* Collective: observe u and append a sample (skipped if this step is already recorded). */
 PetscErrorCode TpStepperRecord(TpStepper st, PetscInt step, PetscReal t, Vec u)
 {
@@ -149,16 +165,7 @@ PetscErrorCode TpStepperRecord(TpStepper st, PetscInt step, PetscReal t, Vec u)
 
   PetscFunctionBegin;
   if (step == st->last_step) PetscFunctionReturn(0);
-  if (st->nsamples == st->capacity) {
-    const size_t cap = st->capacity ? 2 * (size_t)st->capacity : 256;
-    PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->time));
-    PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->energy));
-    PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->hamming));
-    PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->soft_hamming));
-    PetscCall(PetscRealloc(cap * K * sizeof(PetscReal), &st->overlap));
-    PetscCall(PetscRealloc(cap * sizeof(PetscInt), &st->step));
-    st->capacity = (PetscInt)cap;
-  }
+  if (st->nsamples == st->capacity) PetscCall(TpStepperReserve(st, st->capacity ? 2 * st->capacity : 256));
   obs.overlap = st->overlap + st->nsamples * K;
   PetscCall(TpModelObserve(st->model, u, &obs));
   st->time[st->nsamples]         = t;

@@ -27,16 +27,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-evals", &evals, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-repeat", &repeat, NULL));
   TpBlasSetThreads(1);
-  PetscCall(TpPatternsCreate(comm, &pat));
-  PetscCall(TpPatternsSetFromOptions(pat));
-  PetscCall(TpNetworkCreate(comm, &net));
-  PetscCall(TpNetworkSetSize(net, 1000));
-  PetscCall(TpNetworkSetFromOptions(net));
-  PetscCall(TpNetworkSetUp(net));
-  PetscCall(TpPatternsSetUp(pat, net->N, net->seed));
-  PetscCall(TpModelCreate(comm, net, pat, &model));
-  PetscCall(TpModelSetFromOptions(model));
-  PetscCall(TpModelSetUp(model));
+  PetscCall(TpSetUpFromOptions(comm, 1000, &pat, &net, &model));
   PetscCall(TpModelCreateState(model, &U));
   PetscCall(VecDuplicate(U, &F));
   {

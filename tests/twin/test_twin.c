@@ -79,16 +79,7 @@ int main(int argc, char **argv)
   PetscCall(PetscStrcmp(init, "slaved", &slaved));
   PetscCall(PetscOptionsSetValue(NULL, "-init", init));
 
-  PetscCall(TpPatternsCreate(comm, &pat));
-  PetscCall(TpPatternsSetFromOptions(pat));
-  PetscCall(TpNetworkCreate(comm, &net));
-  PetscCall(TpNetworkSetSize(net, 12));
-  PetscCall(TpNetworkSetFromOptions(net));
-  PetscCall(TpNetworkSetUp(net));
-  PetscCall(TpPatternsSetUp(pat, net->N, net->seed));
-  PetscCall(TpModelCreate(comm, net, pat, &model));
-  PetscCall(TpModelSetFromOptions(model));
-  PetscCall(TpModelSetUp(model));
+  PetscCall(TpSetUpFromOptions(comm, 12, &pat, &net, &model));
   PetscCall(TpModelCreateState(model, &U));
   PetscCall(VecDuplicate(U, &F));
   N = net->N;
