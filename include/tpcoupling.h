@@ -20,6 +20,8 @@ typedef struct {
 PetscErrorCode TpCouplingRegister(const char name[], PetscErrorCode (*create)(TpCoupling));
 PetscErrorCode TpCouplingCreate(MPI_Comm comm, const char *list, TpNetwork net, TpPatterns pat, TpCoupling *c);
 PetscErrorCode TpCouplingSetFromOptions(TpCoupling c);
+/* With -help: also list the options of the kinds that `list` does not name. */
+PetscErrorCode TpCouplingHelpOthers(MPI_Comm comm, const char *list, TpNetwork net, TpPatterns pat);
 PetscErrorCode TpCouplingGetNumReductions(TpCoupling c, PetscInt *nred);
 PetscErrorCode TpCouplingGetName(TpCoupling c, const char **name);
 /* red has nred entries; accumulate adds the block's contribution to it. */

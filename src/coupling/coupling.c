@@ -300,6 +300,27 @@ static PetscErrorCode TpCouplingCreate_Constant(TpCoupling c)
 }
 
 /* ---------------------------------------------------------------- composite */
+/* With -help, list the options of the registered kinds that `list` does not name. */
+PetscErrorCode TpCouplingHelpOthers(MPI_Comm comm, const char *list, TpNetwork net, TpPatterns pat)
+{
+  static const char *kinds[] = {"hebbian", "constant"};
+  PetscBool help;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (!help) PetscFunctionReturn(0);
+  for (size_t q = 0; q < sizeof(kinds) / sizeof(kinds[0]); q++) {
+    PetscBool in;
+    TpCoupling c;
+    PetscCall(PetscStrInList(kinds[q], list, ',', &in));
+    if (in) continue;
+    PetscCall(TpCouplingCreate(comm, kinds[q], net, pat, &c));
+    PetscCall(TpCouplingSetFromOptions(c));
+    PetscCall(TpCouplingDestroy(&c));
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode TpCouplingRegisterAll(void)
 {
   static PetscBool done = PETSC_FALSE;

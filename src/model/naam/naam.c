@@ -68,6 +68,7 @@ static PetscErrorCode NaamSetFromOptions(TpModel m)
              "Options -naam_beta_n, -naam_beta_s, -naam_beta_p must be positive; got %.6g, %.6g, %.6g", P->beta_n,
              P->beta_s, P->beta_p);
   PetscCall(TpCouplingCreate(m->comm, nm->coupling_list, m->net, m->pat, &nm->T));
+  PetscCall(TpCouplingHelpOthers(m->comm, nm->coupling_list, m->net, m->pat));
   PetscCall(TpCouplingSetFromOptions(nm->T));
   PetscFunctionReturn(0);
 }
