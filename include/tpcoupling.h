@@ -17,6 +17,7 @@ typedef struct {
   PetscInt i0, i1;
 } TpBlock;
 
+PetscErrorCode TpCouplingFinalizePackage(void);
 PetscErrorCode TpCouplingRegister(const char name[], PetscErrorCode (*create)(TpCoupling));
 PetscErrorCode TpCouplingCreate(MPI_Comm comm, const char *list, TpNetwork net, TpPatterns pat, TpCoupling *c);
 PetscErrorCode TpCouplingSetFromOptions(TpCoupling c);

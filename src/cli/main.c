@@ -222,6 +222,7 @@ int main(int argc, char **argv)
     PetscFinalize();
     return 1;
   }
+  if (!traceback) PetscCall(PetscPopErrorHandler());
   H5close();
   PetscCall(PetscFinalize());
   return status;

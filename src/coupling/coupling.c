@@ -321,13 +321,21 @@ PetscErrorCode TpCouplingHelpOthers(MPI_Comm comm, const char *list, TpNetwork n
   PetscFunctionReturn(0);
 }
 
+static PetscBool TpCouplingRegistered = PETSC_FALSE;
+
+PetscErrorCode TpCouplingFinalizePackage(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFunctionListDestroy(&TpCouplingList));
+  TpCouplingRegistered = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode TpCouplingRegisterAll(void)
 {
-  static PetscBool done = PETSC_FALSE;
-
   PetscFunctionBegin;
-  if (done) PetscFunctionReturn(0);
-  done = PETSC_TRUE;
+  if (TpCouplingRegistered) PetscFunctionReturn(0);
+  TpCouplingRegistered = PETSC_TRUE;
   PetscCall(TpCouplingRegister("hebbian", TpCouplingCreate_Hebbian));
   PetscCall(TpCouplingRegister("constant", TpCouplingCreate_Constant));
   PetscFunctionReturn(0);

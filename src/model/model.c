@@ -1,5 +1,6 @@
 #include <tpmodel.h>
 #include "../network/networkimpl.h"
+#include <tpcoupling.h>
 
 PetscLogEvent TP_EVENT_RHS, TP_EVENT_GHOST, TP_EVENT_REDUCE, TP_EVENT_OBSERVE, TP_EVENT_OUTPUT, TP_EVENT_SETUP;
 static PetscFunctionList TpModelList;
@@ -12,13 +13,23 @@ PetscErrorCode TpModelRegister(const char name[], PetscErrorCode (*create)(TpMod
   PetscFunctionReturn(0);
 }
 
+static PetscBool TpPackageInitialized = PETSC_FALSE;
+
+static PetscErrorCode TpFinalizePackage(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFunctionListDestroy(&TpModelList));
+  PetscCall(TpCouplingFinalizePackage());
+  TpPackageInitialized = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TpInitializePackage(void)
 {
-  static PetscBool done = PETSC_FALSE;
-
   PetscFunctionBegin;
-  if (done) PetscFunctionReturn(0);
-  done = PETSC_TRUE;
+  if (TpPackageInitialized) PetscFunctionReturn(0);
+  TpPackageInitialized = PETSC_TRUE;
+  PetscCall(PetscRegisterFinalize(TpFinalizePackage));
   PetscCall(PetscClassIdRegister("Tripart", &TP_CLASSID));
   PetscCall(PetscLogEventRegister("TpSetUp", TP_CLASSID, &TP_EVENT_SETUP));
   PetscCall(PetscLogEventRegister("TpRHS", TP_CLASSID, &TP_EVENT_RHS));

@@ -20,7 +20,7 @@ __m256d _ZGVdN4v_log1p(__m256d);
    tanh rounds to 1.  expm1(z) = 2^n (1 + p(r)) - 1 with z = n log 2 + r, |r| <= log(2)/2, and p the
    degree-13 Taylor polynomial of expm1 (truncation below 2e-17 relative); for |z| < log(2)/2, n = 0
    and em = p(z) keeps full relative accuracy near 0.  At most 5 ulp from libm's tanh; NaN propagates. */
-__attribute__((target("avx512f"))) static inline __m512d Tanh8(__m512d y)
+__attribute__((target("avx512f,avx512dq"))) static inline __m512d Tanh8(__m512d y)
 {
   const __m512d sign = _mm512_set1_pd(-0.0), shift = _mm512_set1_pd(0x1.8p52);
   const __m512d a = _mm512_min_pd(_mm512_andnot_pd(sign, y), _mm512_set1_pd(22.0));
@@ -52,7 +52,7 @@ __attribute__((target("avx512f"))) static inline __m512d Tanh8(__m512d y)
   return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(y, y, _CMP_UNORD_Q), t, y);
 }
 
-__attribute__((target("avx512f"))) static void TanhAVX512(size_t n, double beta, const double *in, double *out)
+__attribute__((target("avx512f,avx512dq"))) static void TanhAVX512(size_t n, double beta, const double *in, double *out)
 {
   const __m512d b = _mm512_set1_pd(beta);
   size_t i        = 0;
@@ -72,7 +72,7 @@ __attribute__((target("avx2"))) static void TanhAVX2(size_t n, double beta, cons
 }
 
 /* log cosh(beta u) / beta = (|beta u| + log1p(exp(-2 |beta u|)) - log 2) / beta */
-__attribute__((target("avx512f"))) static void LogCoshAVX512(size_t n, double beta, const double *in, double *out)
+__attribute__((target("avx512f,avx512dq"))) static void LogCoshAVX512(size_t n, double beta, const double *in, double *out)
 {
   const __m512d b = _mm512_set1_pd(beta), ib = _mm512_set1_pd(1.0 / beta), m2 = _mm512_set1_pd(-2.0),
                 l2 = _mm512_set1_pd(M_LN2);
@@ -118,7 +118,7 @@ static void Choose(void)
 {
 #if defined(TP_VMATH_X86)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) {
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) {
     tanh_impl    = TanhAVX512;
     logcosh_impl = LogCoshAVX512;
     tanh_name    = "AVX-512 kernel";
