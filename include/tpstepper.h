@@ -49,4 +49,6 @@ PetscErrorCode TpStepperDestroy(TpStepper *st);
 /* Catch SIGTERM, SIGINT and SIGUSR1 (what SLURM sends before a time limit): the run finishes its
    step, writes a checkpoint and stops. */
 PetscErrorCode TpStepperCatchSignals(void);
+/* The same without PETSc, for use before PetscInitialize(); non-zero on failure. */
+int TpCatchSignals(void);
 #endif

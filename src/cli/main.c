@@ -73,7 +73,6 @@ static PetscErrorCode Run(int *status)
     PetscCall(TpCheckpointLoad(restart, st, u));
   else
     PetscCall(TpModelInitialState(model, u));
-  PetscCall(TpStepperCatchSignals());
   if (!quiet) {
     PetscViewer v = PETSC_VIEWER_STDOUT_(comm);
     TSType type;
@@ -196,7 +195,9 @@ int main(int argc, char **argv)
     argc--;
   }
   H5dont_atexit(); /* HDF5 is closed by hand on success, and left alone after an I/O failure */
+  if (!strcmp(cmd, "run")) TpCatchSignals(); /* a signal during start-up must not kill the run */
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  if (!strcmp(cmd, "run")) PetscCall(TpStepperCatchSignals()); /* over PETSc's own handlers */
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-tripart_traceback", &traceback, NULL));
   if (!traceback) PetscCall(PetscPushErrorHandler(ErrorHandler, NULL));

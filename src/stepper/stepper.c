@@ -11,17 +11,21 @@ static void OnSignal(int sig)
   tp_signal = sig;
 }
 
-PetscErrorCode TpStepperCatchSignals(void)
+int TpCatchSignals(void)
 {
   struct sigaction sa;
 
-  PetscFunctionBegin;
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
   signal(SIGXFSZ, SIG_IGN); /* a file-size limit makes writes fail with EFBIG, reported like a full disk */
-  PetscCheck(!sigaction(SIGTERM, &sa, NULL) && !sigaction(SIGINT, &sa, NULL) && !sigaction(SIGUSR1, &sa, NULL),
-             PETSC_COMM_SELF, PETSC_ERR_SYS, "Cannot install signal handlers");
+  return sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) || sigaction(SIGUSR1, &sa, NULL);
+}
+
+PetscErrorCode TpStepperCatchSignals(void)
+{
+  PetscFunctionBegin;
+  PetscCheck(!TpCatchSignals(), PETSC_COMM_SELF, PETSC_ERR_SYS, "Cannot install signal handlers");
   PetscFunctionReturn(0);
 }
 

@@ -72,7 +72,8 @@ __attribute__((target("avx2"))) static void TanhAVX2(size_t n, double beta, cons
 }
 
 /* log cosh(beta u) / beta = (|beta u| + log1p(exp(-2 |beta u|)) - log 2) / beta */
-__attribute__((target("avx512f,avx512dq"))) static void LogCoshAVX512(size_t n, double beta, const double *in, double *out)
+__attribute__((target("avx512f,avx512dq"))) static void LogCoshAVX512(size_t n, double beta, const double *in,
+                                                                      double *out)
 {
   const __m512d b = _mm512_set1_pd(beta), ib = _mm512_set1_pd(1.0 / beta), m2 = _mm512_set1_pd(-2.0),
                 l2 = _mm512_set1_pd(M_LN2);
