@@ -19,7 +19,6 @@ PetscErrorCode TpNetworkSetSize(TpNetwork net, PetscInt N);
 PetscErrorCode TpNetworkSetFromOptions(TpNetwork net);
 PetscErrorCode TpNetworkSetUp(TpNetwork net);
 PetscErrorCode TpNetworkGetSizes(TpNetwork net, PetscInt *N, PetscInt *nloc, PetscCount *nsyn);
-PetscErrorCode TpNetworkGetSeed(TpNetwork net, PetscInt *seed);
 /* Collective: a 64-bit hash of N and the synapse set, the same on any number of ranks. */
 PetscErrorCode TpNetworkFingerprint(TpNetwork net, uint64_t *hash);
 PetscErrorCode TpNetworkView(TpNetwork net, PetscViewer viewer);

@@ -114,6 +114,7 @@ static PetscErrorCode WriteFile(hid_t f, TpStepper st, Vec u, PetscBool synapses
   PetscCall(TpH5WriteAttrInt(f, "rhs_evaluations", info->rhs_evals));
   PetscCall(TpH5WriteAttrDouble(f, "final_time", info->final_time));
   PetscCall(TpH5WriteAttrDouble(f, "wall_time", info->wall));
+  PetscCall(TpH5WriteAttrDouble(f, "peak_memory_bytes", info->peak_bytes));
   PetscCall(PetscFree(opts));
 
   dims[0] = (hsize_t)st->nsamples;

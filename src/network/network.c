@@ -134,13 +134,6 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TpNetworkGetSeed(TpNetwork net, PetscInt *seed)
-{
-  PetscFunctionBegin;
-  *seed = net->seed;
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode TpNetworkGetSizes(TpNetwork net, PetscInt *N, PetscInt *nloc, PetscCount *nsyn)
 {
   PetscFunctionBegin;
