@@ -31,9 +31,10 @@ struct _p_TpStepper {
   PetscReal next_ckpt;
   PetscLogDouble last_ckpt_wall;
   PetscInt restart_step, checked_step, ncheckpoints;
-  int stop_signal;   /* signal that stopped the run, or 0 */
-  PetscBool stopped; /* stopped early by a signal or the stop file */
-  PetscBool fsal;    /* the RK tableau reuses its last stage (first same as last) */
+  int stop_signal;         /* signal that stopped the run, or 0 */
+  PetscBool stopped;       /* stopped early by a signal or the stop file */
+  PetscBool fsal;          /* the RK tableau reuses its last stage (first same as last) */
+  PetscBool exact_restart; /* -exact_restart: give up that reuse so that resumed runs are bit-identical */
 };
 
 /* Exit status of a run stopped early with a checkpoint written: run again with -restart. */

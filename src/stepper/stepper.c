@@ -35,13 +35,14 @@ PetscErrorCode TpStepperCreate(TpModel model, TpStepper *out)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&st));
-  st->comm         = model->comm;
-  st->model        = model;
-  st->every        = 1;
-  st->report       = 3.0;
-  st->last_step    = -1;
-  st->restart_step = 0;
-  st->checked_step = -1;
+  st->comm          = model->comm;
+  st->model         = model;
+  st->every         = 1;
+  st->report        = 3.0;
+  st->last_step     = -1;
+  st->restart_step  = 0;
+  st->checked_step  = -1;
+  st->exact_restart = PETSC_TRUE;
   PetscCall(TSCreate(model->comm, &st->ts));
   PetscCall(TSSetProblemType(st->ts, TS_NONLINEAR));
   PetscCall(TSSetRHSFunction(st->ts, NULL, TpModelRHSFunction, model));
@@ -98,14 +99,12 @@ static PetscErrorCode PostStep(TS ts)
   PetscCall(TSGetStepNumber(ts, &step));
   PetscCall(TSGetTime(ts, &t));
   PetscCall(TSGetSolution(ts, &u));
-  if (st->fsal) {
-    /* For FSAL tableaus the last stage is the new solution (b = the last row of A) but is summed in
-       another order; keep the stage, whose derivative the next step reuses, as the solution so that
-       a run resumed from a checkpoint (which evaluates f(u) afresh) repeats this run bit for bit. */
-    PetscInt ns;
-    Vec *Y;
-    PetscCall(TSGetStages(ts, &ns, &Y));
-    if (ns > 0) PetscCall(VecCopy(Y[ns - 1], u));
+  if (st->fsal && st->exact_restart) {
+    /* A first-same-as-last tableau reuses f(last stage) as the next step's first stage, but a run
+       resumed from a checkpoint evaluates f(u) afresh, and u and the last stage differ in the last
+       bits (the same sum in another order).  Restarting the step here makes every step start from
+       f(u), so a resumed run repeats this one bit for bit, for one more RHS evaluation per step. */
+    PetscCall(TSRestartStep(ts));
   }
   if (step > st->restart_step && step > st->checked_step) PetscCall(CheckpointTriggers(st, step, t, u));
   PetscFunctionReturn(0);
@@ -202,6 +201,10 @@ PetscErrorCode TpStepperSetFromOptions(TpStepper st)
                              "TpStepperSetFromOptions", st->ckpt_wall, &st->ckpt_wall, NULL));
   PetscCall(PetscOptionsBool("-checkpoint_final", "Also write a checkpoint at the end", "TpStepperSetFromOptions",
                              st->ckpt_final, &st->ckpt_final, NULL));
+  PetscCall(PetscOptionsBool(
+      "-exact_restart",
+      "Runs resumed from a checkpoint repeat this run bit for bit (costs FSAL Runge-Kutta methods one RHS per step)",
+      "TpStepperSetFromOptions", st->exact_restart, &st->exact_restart, NULL));
   PetscCall(PetscOptionsString("-stop_file",
                                "A file whose appearance stops the run after a checkpoint (default: CHECKPOINT.stop)",
                                "TpStepperSetFromOptions", st->stopfile, st->stopfile, sizeof(st->stopfile), NULL));
