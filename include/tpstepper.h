@@ -43,6 +43,10 @@ struct _p_TpStepper {
 PetscErrorCode TpStepperCreate(TpModel model, TpStepper *st);
 PetscErrorCode TpStepperSetFromOptions(TpStepper st);
 PetscErrorCode TpStepperSolve(TpStepper st, Vec u);
+/* The stepper's name as checkpoints and output record it: "rk 3bs", "euler", ... */
+PetscErrorCode TpStepperGetName(TpStepper st, char *buf, size_t len);
+/* The pattern of largest overlap in the last sample. */
+PetscInt TpStepperRetrieved(TpStepper st);
 /* Room for n samples. */
 PetscErrorCode TpStepperReserve(TpStepper st, PetscInt n);
 PetscErrorCode TpStepperRecord(TpStepper st, PetscInt step, PetscReal t, Vec u);

@@ -132,9 +132,7 @@ static PetscErrorCode Run(int *status)
   PetscCall(TpOutputWrite(out, st, u, synapses, &info));
   if (!quiet) {
     const PetscInt K = pat->K, last = st->nsamples - 1;
-    PetscInt best = 0;
-    for (PetscInt mu = 1; mu < K; mu++)
-      if (st->overlap[last * K + mu] > st->overlap[last * K + best]) best = mu;
+    const PetscInt best = TpStepperRetrieved(st);
     PetscCall(PetscPrintf(comm, "  steps    %" PetscInt_FMT " to t = %.6g, %" PetscInt64_FMT " right-hand sides\n",
                           info.steps, (double)info.final_time, info.rhs_evals));
     PetscCall(PetscPrintf(comm,

@@ -8,24 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* "rk 3bs", "euler", ... */
-static PetscErrorCode StepperName(TS ts, char *buf, size_t len)
-{
-  TSType type;
-  PetscBool isrk;
-
-  PetscFunctionBegin;
-  PetscCall(TSGetType(ts, &type));
-  PetscCall(PetscObjectTypeCompare((PetscObject)ts, TSRK, &isrk));
-  if (isrk) {
-    TSRKType sub;
-    PetscCall(TSRKGetType(ts, &sub));
-    PetscCall(PetscSNPrintf(buf, len, "%s %s", type, sub));
-  } else
-    PetscCall(PetscStrncpy(buf, type, len));
-  PetscFunctionReturn(0);
-}
-
 /* Collective: an order-free hash of the state by global position, the same on any number of ranks. */
 static PetscErrorCode StateChecksum(TpModel m, const double *u, uint64_t *sum)
 {
@@ -91,7 +73,7 @@ static PetscErrorCode WriteCheckpoint(hid_t f, TpStepper st, Vec u, const char *
   PetscCall(VecGetArrayRead(u, &a));
   PetscCall(StateChecksum(m, a, &ck));
   PetscCall(VecRestoreArrayRead(u, &a));
-  PetscCall(StepperName(st->ts, stepper, sizeof(stepper)));
+  PetscCall(TpStepperGetName(st, stepper, sizeof(stepper)));
   PetscCall(TSGetTime(st->ts, &t));
   PetscCall(TSGetTimeStep(st->ts, &dt));
   PetscCall(TSGetStepNumber(st->ts, &step));
@@ -192,6 +174,17 @@ PetscErrorCode TpCheckpointWrite(const char *path, TpStepper st, Vec u, const ch
   PetscFunctionReturn(0);
 }
 
+/* Collective: *ok becomes true only if it is true on every rank. */
+static PetscErrorCode AllTrue(MPI_Comm comm, PetscBool *ok)
+{
+  int good = *ok ? 1 : 0;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &good, 1, MPI_INT, MPI_MIN, comm));
+  *ok = good ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
 /* Read a whole small dataset of exactly n elements (any shape). */
 static PetscBool ReadWhole(hid_t g, const char *name, hid_t memtype, void *buf, long long n)
 {
@@ -262,7 +255,7 @@ static PetscErrorCode LoadCheckpoint(hid_t f, const char *path, TpStepper st, Ve
             "Checkpoint '%s' was made with other model parameters:\n  checkpoint: %s\n  this run:   %s", path,
             found ? s : "?", mine);
   PetscCall(TpH5ReadAttrString(f, "stepper", s, sizeof(s), &found));
-  PetscCall(StepperName(st->ts, mine, sizeof(mine)));
+  PetscCall(TpStepperGetName(st, mine, sizeof(mine)));
   CheckAttr(found && !strcmp(s, mine), "Checkpoint '%s' was made with stepper '%s', this run uses '%s' (-ts_type)",
             path, found ? s : "?", mine);
   PetscCall(TpH5ReadAttrDouble(f, "time", &t, &found));
@@ -309,11 +302,7 @@ static PetscErrorCode LoadCheckpoint(hid_t f, const char *path, TpStepper st, Ve
       H5Dclose(d);
     }
   }
-  {
-    int good = ok;
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &good, 1, MPI_INT, MPI_MIN, comm));
-    ok = good ? PETSC_TRUE : PETSC_FALSE;
-  }
+  PetscCall(AllTrue(comm, &ok));
   if (!ok) {
     PetscCall(PetscFree(buf));
     if (g >= 0) H5Gclose(g);
@@ -339,11 +328,7 @@ static PetscErrorCode LoadCheckpoint(hid_t f, const char *path, TpStepper st, Ve
       ok = r1 && r2 && r3 && r4 && r5 && r6 && (ns == 0 || (sp[ns - 1] <= step && tm[ns - 1] <= t));
       ok = ok && has && (uint64_t)mc == MetaChecksum(t, dt, step, (PetscInt)ns, K, tm, en, hm, sh, ov, sp);
     }
-    {
-      int good = ok;
-      PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &good, 1, MPI_INT, MPI_MIN, comm));
-      ok = good ? PETSC_TRUE : PETSC_FALSE;
-    }
+    PetscCall(AllTrue(comm, &ok));
     if (!ok) {
       PetscCall(PetscFree6(tm, en, hm, sh, ov, sp));
       PetscCall(PetscFree(buf));

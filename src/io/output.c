@@ -80,23 +80,15 @@ static PetscErrorCode WriteFile(hid_t f, TpStepper st, Vec u, PetscBool synapses
   const PetscInt K = pat->K, N = net->N, last = st->nsamples - 1;
   PetscMPIInt size;
   char *opts;
-  TSType tstype;
-  const char *sub = NULL;
   char stepper[128];
   hid_t g;
   hsize_t dims[2];
   signed char *buf;
-  PetscInt best = 0;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(m->comm, &size));
   PetscCall(PetscOptionsGetAll(NULL, &opts));
-  PetscCall(TSGetType(st->ts, &tstype));
-  {
-    PetscBool isrk;
-    PetscCall(PetscObjectTypeCompare((PetscObject)st->ts, TSRK, &isrk));
-    if (isrk) PetscCall(TSRKGetType(st->ts, &sub));
-  }
+  PetscCall(TpStepperGetName(st, stepper, sizeof(stepper)));
   PetscCall(TpH5WriteAttrString(f, "program", "tripart"));
   PetscCall(TpH5WriteAttrString(f, "version", TRIPART_VERSION));
   PetscCall(TpH5WriteAttrString(f, "model", m->type));
@@ -108,7 +100,6 @@ static PetscErrorCode WriteFile(hid_t f, TpStepper st, Vec u, PetscBool synapses
   PetscCall(TpH5WriteAttrInt(f, "patterns", K));
   PetscCall(TpH5WriteAttrInt(f, "seed", net->seed));
   PetscCall(TpH5WriteAttrString(f, "connectivity", net->dense ? "all" : "random"));
-  PetscCall(PetscSNPrintf(stepper, sizeof(stepper), "%s%s%s", tstype, sub ? " " : "", sub ? sub : ""));
   PetscCall(TpH5WriteAttrString(f, "stepper", stepper));
   PetscCall(TpH5WriteAttrInt(f, "steps", info->steps));
   PetscCall(TpH5WriteAttrInt(f, "rhs_evaluations", info->rhs_evals));
@@ -127,13 +118,11 @@ static PetscErrorCode WriteFile(hid_t f, TpStepper st, Vec u, PetscBool synapses
   PetscCall(TpH5WriteRoot(m->comm, g, "hamming_error", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->hamming));
   PetscCall(
       TpH5WriteRoot(m->comm, g, "soft_hamming_error", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->soft_hamming));
-  for (PetscInt mu = 1; mu < K; mu++)
-    if (st->overlap[last * K + mu] > st->overlap[last * K + best]) best = mu;
   PetscCall(TpH5WriteAttrInt(g, "target", pat->target));
   PetscCall(TpH5WriteAttrDouble(g, "hamming_error", st->hamming[last]));
   PetscCall(TpH5WriteAttrDouble(g, "soft_hamming_error", st->soft_hamming[last]));
   PetscCall(TpH5WriteAttrDouble(g, "overlap", st->overlap[last * K + pat->target]));
-  PetscCall(TpH5WriteAttrInt(g, "retrieved", best));
+  PetscCall(TpH5WriteAttrInt(g, "retrieved", TpStepperRetrieved(st)));
   PetscCall(TpH5WriteAttrInt(g, "cue_flipped_bits", pat->flipped));
   PetscCallH5(H5Gclose(g));
 

@@ -144,6 +144,34 @@ static PetscErrorCode Monitor(TS ts, PetscInt step, PetscReal t, Vec u, void *ct
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TpStepperGetName(TpStepper st, char *buf, size_t len)
+{
+  TSType type;
+  PetscBool isrk;
+
+  PetscFunctionBegin;
+  PetscCall(TSGetType(st->ts, &type));
+  PetscCall(PetscObjectTypeCompare((PetscObject)st->ts, TSRK, &isrk));
+  if (isrk) {
+    TSRKType sub;
+    PetscCall(TSRKGetType(st->ts, &sub));
+    PetscCall(PetscSNPrintf(buf, len, "%s %s", type, sub));
+  } else
+    PetscCall(PetscStrncpy(buf, type, len));
+  PetscFunctionReturn(0);
+}
+
+PetscInt TpStepperRetrieved(TpStepper st)
+{
+  const PetscInt K    = st->model->pat->K;
+  const PetscReal *ov = st->overlap + (st->nsamples - 1) * K;
+  PetscInt best       = 0;
+
+  for (PetscInt mu = 1; mu < K; mu++)
+    if (ov[mu] > ov[best]) best = mu;
+  return best;
+}
+
 PetscErrorCode TpStepperReserve(TpStepper st, PetscInt n)
 {
   const size_t cap = (size_t)n, K = (size_t)st->model->pat->K;
