@@ -17,6 +17,7 @@ typedef struct {
   PetscReal *overlap;     /* K overlaps m_mu = (1/N) sum_i xi_i^mu phi(x_i); caller-owned */
   PetscReal hamming;      /* 1/2 sum_i |xi_i^target - sign(x_i)| */
   PetscReal soft_hamming; /* 1/2 sum_i |xi_i^target - phi(x_i)| */
+  PetscReal perplexity;   /* exp(entropy) of the pattern gains or attention weights; NaN where none */
 } TpObservation;
 
 typedef struct {
@@ -36,8 +37,10 @@ struct _p_TpModel {
   char type[64];
   TpNetwork net;
   TpPatterns pat;
-  PetscInt nlocal; /* local length of the state Vec */
-  PetscInt64 nrhs; /* right-hand-side evaluations so far */
+  PetscInt nlocal;       /* local length of the state Vec */
+  PetscInt64 nrhs;       /* right-hand-side evaluations so far */
+  PetscBool stationary;  /* no dynamics (the oracle): the initial state is the answer */
+  PetscBool checkpoints; /* the checkpoint format (tpcheckpoint.h) holds this model's state */
   TpModelOps ops;
   void *data;
 };
@@ -67,5 +70,13 @@ PetscErrorCode TpModelDestroy(TpModel *model);
 PetscErrorCode TpModelNeuronObservables(TpModel model, const double *phi_loc, const double *x_loc, PetscInt nextra,
                                         double *extra, TpObservation *obs);
 
+/* The names -model accepts, for messages. */
+#define TP_MODEL_NAMES "naam, gated, hopfield, dam, modern, oracle"
+
 PETSC_EXTERN PetscErrorCode TpModelCreate_Naam(TpModel);
+PETSC_EXTERN PetscErrorCode TpModelCreate_Gated(TpModel);
+PETSC_EXTERN PetscErrorCode TpModelCreate_Hopfield(TpModel);
+PETSC_EXTERN PetscErrorCode TpModelCreate_Dam(TpModel);
+PETSC_EXTERN PetscErrorCode TpModelCreate_Modern(TpModel);
+PETSC_EXTERN PetscErrorCode TpModelCreate_Oracle(TpModel);
 #endif

@@ -27,6 +27,8 @@ struct _p_TpPatterns {
 
 PetscErrorCode TpPatternsCreate(MPI_Comm comm, TpPatterns *pat);
 PetscErrorCode TpPatternsSetFromOptions(TpPatterns pat);
+/* Collective: load /patterns (K x N) and /cue of an HDF5 file into pat->file_xi, pat->file_cue; *K = patterns. */
+PetscErrorCode TpPatternsLoadFile(TpPatterns pat, const char *path, PetscInt *K);
 PetscErrorCode TpPatternsGetFileSize(TpPatterns pat, PetscBool *fromfile, PetscInt *N);
 PetscErrorCode TpPatternsSetUp(TpPatterns pat, PetscInt N, PetscInt seed);
 /* A 64-bit hash of the patterns and the cue (computed locally; every rank holds them all). */

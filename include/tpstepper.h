@@ -17,7 +17,7 @@ struct _p_TpStepper {
   PetscReal report; /* seconds between progress lines */
   /* recorded samples (identical on every rank) */
   PetscInt nsamples, capacity;
-  PetscReal *time, *energy, *hamming, *soft_hamming, *overlap; /* overlap: nsamples x K */
+  PetscReal *time, *energy, *hamming, *soft_hamming, *perplexity, *overlap; /* overlap: nsamples x K */
   PetscInt *step;
   PetscInt last_step;
   PetscLogDouble wall0, last_report;
@@ -56,4 +56,6 @@ PetscErrorCode TpStepperDestroy(TpStepper *st);
 PetscErrorCode TpStepperCatchSignals(void);
 /* The same without PETSc, for use before PetscInitialize(); non-zero on failure. */
 int TpCatchSignals(void);
+/* The last of those signals received, or 0. */
+int TpSignalCaught(void);
 #endif

@@ -2,6 +2,7 @@ static const char help[] =
     "tripart: distributed simulation of neuron-astrocyte networks (PETSc, MPI, parallel HDF5).\n\n"
     "Usage: mpirun -n RANKS tripart [run] [options]\n"
     "  run       simulate a model and write one HDF5 file (default)\n"
+    "  sweep     run many independent trials over a grid of models, K, flipped bits and seeds; one HDF5 table\n"
     "  version   print the version\n\n";
 
 #include <tpnetwork.h>
@@ -10,6 +11,7 @@ static const char help[] =
 #include <tpstepper.h>
 #include <tpoutput.h>
 #include <tpcheckpoint.h>
+#include <tpsweep.h>
 #include <tpvmath.h>
 #include <sys/resource.h>
 #include <signal.h>
@@ -193,19 +195,23 @@ int main(int argc, char **argv)
     argc--;
   }
   H5dont_atexit(); /* HDF5 is closed by hand on success, and left alone after an I/O failure */
-  if (!strcmp(cmd, "run")) TpCatchSignals(); /* a signal during start-up must not kill the run */
+  if (!strcmp(cmd, "run") || !strcmp(cmd, "sweep"))
+    TpCatchSignals(); /* a signal during start-up must not kill the run */
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
-  if (!strcmp(cmd, "run")) PetscCall(TpStepperCatchSignals()); /* over PETSc's own handlers */
+  if (!strcmp(cmd, "run") || !strcmp(cmd, "sweep")) PetscCall(TpStepperCatchSignals()); /* over PETSc's own handlers */
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-tripart_traceback", &traceback, NULL));
   if (!traceback) PetscCall(PetscPushErrorHandler(ErrorHandler, NULL));
   if (!strcmp(cmd, "run"))
     ierr = Run(&status);
+  else if (!strcmp(cmd, "sweep"))
+    ierr = TpSweepRun(&status);
   else if (!strcmp(cmd, "version"))
     ierr = PetscPrintf(PETSC_COMM_WORLD, "tripart %s (PETSc %d.%d.%d, tanh: %s)\n", TRIPART_VERSION,
                        PETSC_VERSION_MAJOR, PETSC_VERSION_MINOR, PETSC_VERSION_SUBMINOR, TpVecTanhImplementation());
   else {
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "tripart: error: unknown subcommand '%s'; available: run, version\n", cmd));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "tripart: error: unknown subcommand '%s'; available: run, sweep, version\n",
+                          cmd));
     ierr = PETSC_ERR_ARG_UNKNOWN_TYPE;
   }
   if (ierr) {

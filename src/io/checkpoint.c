@@ -125,6 +125,9 @@ PetscErrorCode TpCheckpointWrite(const char *path, TpStepper st, Vec u, const ch
   int bad;
 
   PetscFunctionBegin;
+  PetscCheck(st->model->checkpoints, comm, PETSC_ERR_SUP,
+             "Cannot write a checkpoint: model '%s' has none (only naam does; rerun its short runs instead)",
+             st->model->type);
   PetscCall(PetscLogEventBegin(TP_EVENT_OUTPUT, 0, 0, 0, 0));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.part", path));
@@ -345,6 +348,7 @@ static PetscErrorCode LoadCheckpoint(hid_t f, const char *path, TpStepper st, Ve
       st->energy[q]       = en[q];
       st->hamming[q]      = hm[q];
       st->soft_hamming[q] = sh[q];
+      st->perplexity[q]   = NAN;
       st->step[q]         = sp[q];
       PetscCall(PetscArraycpy(st->overlap + q * K, ov + q * K, K));
       st->nsamples++;
@@ -375,6 +379,8 @@ PetscErrorCode TpCheckpointLoad(const char *path, TpStepper st, Vec u)
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
+  PetscCheck(st->model->checkpoints, st->comm, PETSC_ERR_SUP,
+             "Option -restart: model '%s' has no checkpoints (only naam does)", st->model->type);
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank) status = access(path, R_OK) ? 1 : (H5Fis_hdf5(path) > 0 ? 0 : 2);
   PetscCallMPI(MPI_Bcast(&status, 1, MPI_INT, 0, comm));

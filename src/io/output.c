@@ -118,7 +118,9 @@ static PetscErrorCode WriteFile(hid_t f, TpStepper st, Vec u, PetscBool synapses
   PetscCall(TpH5WriteRoot(m->comm, g, "hamming_error", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->hamming));
   PetscCall(
       TpH5WriteRoot(m->comm, g, "soft_hamming_error", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->soft_hamming));
+  PetscCall(TpH5WriteRoot(m->comm, g, "perplexity", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->perplexity));
   PetscCall(TpH5WriteAttrInt(g, "target", pat->target));
+  PetscCall(TpH5WriteAttrDouble(g, "perplexity", st->perplexity[last]));
   PetscCall(TpH5WriteAttrDouble(g, "hamming_error", st->hamming[last]));
   PetscCall(TpH5WriteAttrDouble(g, "soft_hamming_error", st->soft_hamming[last]));
   PetscCall(TpH5WriteAttrDouble(g, "overlap", st->overlap[last * K + pat->target]));

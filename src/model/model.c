@@ -38,6 +38,11 @@ PetscErrorCode TpInitializePackage(void)
   PetscCall(PetscLogEventRegister("TpObserve", TP_CLASSID, &TP_EVENT_OBSERVE));
   PetscCall(PetscLogEventRegister("TpOutput", TP_CLASSID, &TP_EVENT_OUTPUT));
   PetscCall(TpModelRegister("naam", TpModelCreate_Naam));
+  PetscCall(TpModelRegister("gated", TpModelCreate_Gated));
+  PetscCall(TpModelRegister("hopfield", TpModelCreate_Hopfield));
+  PetscCall(TpModelRegister("dam", TpModelCreate_Dam));
+  PetscCall(TpModelRegister("modern", TpModelCreate_Modern));
+  PetscCall(TpModelRegister("oracle", TpModelCreate_Oracle));
   PetscFunctionReturn(0);
 }
 
@@ -58,14 +63,17 @@ PetscErrorCode TpModelSetType(TpModel model, const char *type)
   PetscBool same;
 
   PetscFunctionBegin;
-  PetscCheck(type && type[0], model->comm, PETSC_ERR_ARG_WRONG, "Option -model is empty; available models: naam");
+  PetscCheck(type && type[0], model->comm, PETSC_ERR_ARG_WRONG,
+             "Option -model is empty; available models: " TP_MODEL_NAMES);
   PetscCall(PetscStrcmp(model->type, type, &same));
   if (same) PetscFunctionReturn(0);
   PetscCall(PetscFunctionListFind(TpModelList, type, &create));
   PetscCheck(create, model->comm, PETSC_ERR_ARG_UNKNOWN_TYPE,
-             "Unknown model '%s' for option -model; available models: naam", type);
+             "Unknown model '%s' for option -model; available models: " TP_MODEL_NAMES, type);
   if (model->ops.destroy) PetscCall(model->ops.destroy(model));
   PetscCall(PetscMemzero(&model->ops, sizeof(model->ops)));
+  model->stationary  = PETSC_FALSE;
+  model->checkpoints = PETSC_FALSE;
   PetscCall(PetscStrncpy(model->type, type, sizeof(model->type)));
   PetscCall((*create)(model));
   PetscFunctionReturn(0);
@@ -80,8 +88,8 @@ PetscErrorCode TpModelSetFromOptions(TpModel model)
   PetscFunctionBegin;
   if (model->type[0]) PetscCall(PetscStrncpy(type, model->type, sizeof(type)));
   PetscOptionsBegin(model->comm, NULL, "Model options", "TpModel");
-  PetscCall(PetscOptionsFList("-model", "Model: naam (M1, neuron-astrocyte associative memory)", "TpModelSetType",
-                              TpModelList, type, type, sizeof(type), &set));
+  PetscCall(PetscOptionsFList("-model", "Model: naam (M1), gated (M2), hopfield, dam, modern, oracle (M3)",
+                              "TpModelSetType", TpModelList, type, type, sizeof(type), &set));
   PetscOptionsEnd();
   PetscCall(TpModelSetType(model, type));
   if (model->ops.setfromoptions) PetscCall(model->ops.setfromoptions(model));

@@ -127,14 +127,45 @@ done:
   PetscFunctionReturn(0);
 }
 
-/* Options: -K, -patterns_file, -cue_flip_fraction, -cue_flip_count, -cue_target. */
-PetscErrorCode TpPatternsSetFromOptions(TpPatterns pat)
+/* Collective: read /patterns (and /cue) of an HDF5 file on rank 0 and give them to every rank
+   (pat->file_xi, K x N row-major, and pat->file_cue); the file's pattern count goes in *K. */
+PetscErrorCode TpPatternsLoadFile(TpPatterns pat, const char *path, PetscInt *K)
 {
-  PetscBool fset, cset, kset;
+  char msg[PETSC_MAX_PATH_LEN + 256] = "";
+  PetscInt dims[2]                   = {0, 0};
+  int hascue                         = 0;
   PetscMPIInt rank;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(pat->comm, &rank));
+  if (path != pat->file) PetscCall(PetscStrncpy(pat->file, path, sizeof(pat->file)));
+  PetscCall(PetscFree(pat->file_xi));
+  PetscCall(PetscFree(pat->file_cue));
+  if (!rank) {
+    PetscCall(ReadPatternsFile(pat->file, &dims[0], &dims[1], &pat->file_xi, &pat->file_cue, msg, sizeof(msg)));
+    hascue = pat->file_cue != NULL;
+  }
+  PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, pat->comm));
+  PetscCheck(!msg[0], pat->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
+  PetscCallMPI(MPI_Bcast(dims, 2, MPIU_INT, 0, pat->comm));
+  PetscCallMPI(MPI_Bcast(&hascue, 1, MPI_INT, 0, pat->comm));
+  *K     = dims[0];
+  pat->N = dims[1];
+  if (rank) {
+    PetscCall(PetscMalloc1((size_t)dims[0] * dims[1], &pat->file_xi));
+    if (hascue) PetscCall(PetscMalloc1(pat->N, &pat->file_cue));
+  }
+  PetscCallMPI(MPI_Bcast(pat->file_xi, (PetscMPIInt)(dims[0] * dims[1]), MPI_DOUBLE, 0, pat->comm));
+  if (hascue) PetscCallMPI(MPI_Bcast(pat->file_cue, (PetscMPIInt)pat->N, MPI_DOUBLE, 0, pat->comm));
+  PetscFunctionReturn(0);
+}
+
+/* Options: -K, -patterns_file, -cue_flip_fraction, -cue_flip_count, -cue_target. */
+PetscErrorCode TpPatternsSetFromOptions(TpPatterns pat)
+{
+  PetscBool fset, cset, kset;
+
+  PetscFunctionBegin;
   PetscOptionsBegin(pat->comm, NULL, "Patterns and cue options", "TpPatterns");
   PetscCall(
       PetscOptionsInt("-K", "Number of stored random patterns", "TpPatternsSetFromOptions", pat->K, &pat->K, &kset));
@@ -156,28 +187,12 @@ PetscErrorCode TpPatternsSetFromOptions(TpPatterns pat)
   PetscCheck(!cset || pat->flip_count >= 0, pat->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -cue_flip_count must be non-negative; got %" PetscInt_FMT, pat->flip_count);
   if (pat->file[0]) {
-    char msg[PETSC_MAX_PATH_LEN + 256] = "";
-    PetscInt dims[2]                   = {0, 0};
-    int hascue                         = 0;
-    if (!rank) {
-      PetscCall(ReadPatternsFile(pat->file, &dims[0], &dims[1], &pat->file_xi, &pat->file_cue, msg, sizeof(msg)));
-      hascue = pat->file_cue != NULL;
-    }
-    PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, pat->comm));
-    PetscCheck(!msg[0], pat->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
-    PetscCallMPI(MPI_Bcast(dims, 2, MPIU_INT, 0, pat->comm));
-    PetscCallMPI(MPI_Bcast(&hascue, 1, MPI_INT, 0, pat->comm));
-    PetscCheck(!kset || pat->K == dims[0], pat->comm, PETSC_ERR_ARG_INCOMP,
-               "Option -K %" PetscInt_FMT " disagrees with the %" PetscInt_FMT " patterns in '%s'", pat->K, dims[0],
+    PetscInt Kfile;
+    PetscCall(TpPatternsLoadFile(pat, pat->file, &Kfile));
+    PetscCheck(!kset || pat->K == Kfile, pat->comm, PETSC_ERR_ARG_INCOMP,
+               "Option -K %" PetscInt_FMT " disagrees with the %" PetscInt_FMT " patterns in '%s'", pat->K, Kfile,
                pat->file);
-    pat->K = dims[0];
-    pat->N = dims[1];
-    if (rank) {
-      PetscCall(PetscMalloc1((size_t)pat->K * pat->N, &pat->file_xi));
-      if (hascue) PetscCall(PetscMalloc1(pat->N, &pat->file_cue));
-    }
-    PetscCallMPI(MPI_Bcast(pat->file_xi, (PetscMPIInt)(pat->K * pat->N), MPI_DOUBLE, 0, pat->comm));
-    if (hascue) PetscCallMPI(MPI_Bcast(pat->file_cue, (PetscMPIInt)pat->N, MPI_DOUBLE, 0, pat->comm));
+    pat->K = Kfile;
   }
   PetscCheck(pat->K > 0, pat->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -K (number of patterns) must be positive; got %" PetscInt_FMT, pat->K);

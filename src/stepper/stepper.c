@@ -22,6 +22,11 @@ int TpCatchSignals(void)
   return sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) || sigaction(SIGUSR1, &sa, NULL);
 }
 
+int TpSignalCaught(void)
+{
+  return tp_signal;
+}
+
 PetscErrorCode TpStepperCatchSignals(void)
 {
   PetscFunctionBegin;
@@ -182,6 +187,7 @@ PetscErrorCode TpStepperReserve(TpStepper st, PetscInt n)
   PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->energy));
   PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->hamming));
   PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->soft_hamming));
+  PetscCall(PetscRealloc(cap * sizeof(PetscReal), &st->perplexity));
   PetscCall(PetscRealloc(cap * K * sizeof(PetscReal), &st->overlap));
   PetscCall(PetscRealloc(cap * sizeof(PetscInt), &st->step));
   st->capacity = n;
@@ -204,6 +210,7 @@ PetscErrorCode TpStepperRecord(TpStepper st, PetscInt step, PetscReal t, Vec u)
   st->energy[st->nsamples]       = obs.energy;
   st->hamming[st->nsamples]      = obs.hamming;
   st->soft_hamming[st->nsamples] = obs.soft_hamming;
+  st->perplexity[st->nsamples]   = obs.perplexity;
   st->nsamples++;
   st->last_step = step;
   PetscFunctionReturn(0);
@@ -281,6 +288,10 @@ PetscErrorCode TpStepperSolve(TpStepper st, Vec u)
   PetscCall(TSGetTime(st->ts, &st->t0));
   st->next_ckpt      = st->t0 + st->ckpt_dt;
   st->last_ckpt_wall = st->wall0;
+  if (st->model->stationary) { /* nothing to integrate: the initial state is the answer */
+    PetscCall(TpStepperRecord(st, 0, st->t0, u));
+    PetscFunctionReturn(0);
+  }
   PetscCall(TSSolve(st->ts, u));
   PetscCall(TSGetStepNumber(st->ts, &steps));
   PetscCall(TSGetSolveTime(st->ts, &t));
@@ -298,6 +309,7 @@ PetscErrorCode TpStepperDestroy(TpStepper *st)
   PetscCall(PetscFree((*st)->energy));
   PetscCall(PetscFree((*st)->hamming));
   PetscCall(PetscFree((*st)->soft_hamming));
+  PetscCall(PetscFree((*st)->perplexity));
   PetscCall(PetscFree((*st)->overlap));
   PetscCall(PetscFree((*st)->step));
   PetscCall(PetscFree(*st));

@@ -261,7 +261,8 @@ static PetscErrorCode NaamObserve(TpModel m, Vec U, TpObservation *obs)
   nm->red[nm->nred] = e;
   PetscCall(TpModelNeuronObservables(m, nm->phi, x, nm->nred + 1, nm->red, obs));
   PetscCall(TpCouplingQuadratic(nm->T, nm->red, &quad));
-  obs->energy = nm->red[nm->nred] - 0.25 * quad;
+  obs->energy     = nm->red[nm->nred] - 0.25 * quad;
+  obs->perplexity = NAN;
   PetscCall(VecRestoreArrayRead(U, &u));
   PetscFunctionReturn(0);
 }
@@ -370,6 +371,7 @@ PetscErrorCode TpModelCreate_Naam(TpModel m)
   nm->block_target = -1; /* default: max(16384, 1024 K), measured best for N = 1000 */
   PetscCall(PetscStrncpy(nm->coupling_list, "hebbian", sizeof(nm->coupling_list)));
   m->data               = nm;
+  m->checkpoints        = PETSC_TRUE;
   m->ops.setfromoptions = NaamSetFromOptions;
   m->ops.setup          = NaamSetUp;
   m->ops.initialstate   = NaamInitialState;
