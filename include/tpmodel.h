@@ -52,6 +52,7 @@ PetscErrorCode TpInitializePackage(void);
    file fixes it; -connectivity, -degree, -seed) and model (-model and its options), all set up. */
 PetscErrorCode TpSetUpFromOptions(MPI_Comm comm, PetscInt Ndefault, TpPatterns *pat, TpNetwork *net, TpModel *model);
 PetscErrorCode TpModelRegister(const char name[], PetscErrorCode (*create)(TpModel));
+PetscErrorCode TpModelTypeExists(const char *type, PetscBool *exists);
 PetscErrorCode TpModelCreate(MPI_Comm comm, TpNetwork net, TpPatterns pat, TpModel *model);
 PetscErrorCode TpModelSetType(TpModel model, const char *type);
 PetscErrorCode TpModelSetFromOptions(TpModel model);

@@ -46,6 +46,17 @@ PetscErrorCode TpInitializePackage(void)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TpModelTypeExists(const char *type, PetscBool *exists)
+{
+  PetscErrorCode (*create)(TpModel) = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(TpInitializePackage());
+  PetscCall(PetscFunctionListFind(TpModelList, type, &create));
+  *exists = create ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TpModelCreate(MPI_Comm comm, TpNetwork net, TpPatterns pat, TpModel *model)
 {
   PetscFunctionBegin;

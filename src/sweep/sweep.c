@@ -500,7 +500,9 @@ static PetscErrorCode SweepSetFromOptions(Sweep *sw, PetscBool *help)
     for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
       PetscCheck(sw->nM < MAXMODELS, sw->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -models lists more than %d models",
                  MAXMODELS);
-      PetscCheck(strlen(item) < sizeof(sw->models[0]), sw->comm, PETSC_ERR_ARG_UNKNOWN_TYPE,
+      PetscBool exists;
+      PetscCall(TpModelTypeExists(item, &exists));
+      PetscCheck(exists && strlen(item) < sizeof(sw->models[0]), sw->comm, PETSC_ERR_ARG_UNKNOWN_TYPE,
                  "Option -models: unknown model '%s'; available models: " TP_MODEL_NAMES, item);
       for (PetscInt q = 0; q < sw->nM; q++)
         PetscCheck(strcmp(sw->models[q], item), sw->comm, PETSC_ERR_ARG_WRONG, "Option -models lists '%s' twice", item);

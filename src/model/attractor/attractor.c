@@ -84,8 +84,7 @@ static PetscErrorCode OracleSetUp(TpModel m)
   TpNetwork net    = m->net;
   TpPatterns pat   = m->pat;
   const PetscInt K = pat->K;
-  double *d, best = PETSC_MAX_REAL, sum = 0;
-  PetscInt ties = 0;
+  double *d, best = PETSC_MAX_REAL;
 
   PetscFunctionBegin;
   PetscCall(PetscCalloc1(2 * K, &d));
@@ -102,13 +101,10 @@ static PetscErrorCode OracleSetUp(TpModel m)
       best       = d[mu];
       A->nearest = mu;
     }
-  /* ties are broken at random by the ideal decoder: its error is the mean over the tied patterns */
+  /* ties go the oracle's way (the tied pattern nearest the target), so that it bounds every memory */
+  A->oracle_error = PETSC_MAX_REAL;
   for (PetscInt mu = 0; mu < K; mu++)
-    if (d[mu] == best) {
-      sum += d[K + mu];
-      ties++;
-    }
-  A->oracle_error = sum / ties;
+    if (d[mu] == best) A->oracle_error = PetscMin(A->oracle_error, d[K + mu]);
   PetscCall(PetscFree(d));
   PetscFunctionReturn(0);
 }
@@ -219,8 +215,8 @@ static PetscErrorCode AttrInitialState(TpModel m, Vec U)
      gated     -(K/2N) sum a m^2 + K T sum a log a      + sum_i [x phi - L(x)]
      dam       -(N/n) sum (m/N)^n                       + sum_i [x phi - L(x)]
      modern    -(1/beta) log sum exp(beta m)            + 1/2 sum_i x^2
-   The oracle has no dynamics and no energy (NaN); its Hamming error is that of the nearest stored
-   pattern, averaged over ties. */
+   The oracle has no dynamics and no energy (NaN); its Hamming error is that of the stored pattern
+   nearest the cue (of several equally near, the one nearest the target). */
 static PetscErrorCode AttrObserve(TpModel m, Vec U, TpObservation *obs)
 {
   Attr *A          = m->data;
