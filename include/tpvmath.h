@@ -9,6 +9,9 @@ void TpVecTanh(size_t n, double beta, const double *in, double *out);
 /* out[i] = log(cosh(beta * in[i])) / beta for i < n.  in and out may alias. */
 void TpVecLogCosh(size_t n, double beta, const double *in, double *out);
 
+/* out[i] = log(in[i]) for i < n (libmvec where the CPU allows).  in and out may alias. */
+void TpVecLog(size_t n, const double *in, double *out);
+
 /* Name of the tanh implementation chosen at run time (for -log_view style reports). */
 const char *TpVecTanhImplementation(void);
 

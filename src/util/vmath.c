@@ -15,6 +15,22 @@ __m512d _ZGVeN8v_exp(__m512d);
 __m512d _ZGVeN8v_log1p(__m512d);
 __m256d _ZGVdN4v_exp(__m256d);
 __m256d _ZGVdN4v_log1p(__m256d);
+__m512d _ZGVeN8v_log(__m512d);
+__m256d _ZGVdN4v_log(__m256d);
+
+__attribute__((target("avx512f"))) static void LogAVX512(size_t n, const double *in, double *out)
+{
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm512_storeu_pd(out + i, _ZGVeN8v_log(_mm512_loadu_pd(in + i)));
+  for (; i < n; i++) out[i] = log(in[i]);
+}
+
+__attribute__((target("avx2"))) static void LogAVX2(size_t n, const double *in, double *out)
+{
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) _mm256_storeu_pd(out + i, _ZGVdN4v_log(_mm256_loadu_pd(in + i)));
+  for (; i < n; i++) out[i] = log(in[i]);
+}
 
 /* tanh(y) = -em / (2 + em) with em = expm1(-2|y|), sign restored; |y| is clamped at 22 where
    tanh rounds to 1.  expm1(z) = 2^n (1 + p(r)) - 1 with z = n log 2 + r, |r| <= log(2)/2, and p the
@@ -106,6 +122,11 @@ static void LogCoshScalar(size_t n, double beta, const double *in, double *out)
   for (size_t i = 0; i < n; i++) out[i] = TpLogCosh(beta, in[i]);
 }
 
+static void LogScalar(size_t n, const double *in, double *out)
+{
+  for (size_t i = 0; i < n; i++) out[i] = log(in[i]);
+}
+
 static void TanhScalar(size_t n, double beta, const double *in, double *out)
 {
   for (size_t i = 0; i < n; i++) out[i] = tanh(beta * in[i]);
@@ -113,6 +134,7 @@ static void TanhScalar(size_t n, double beta, const double *in, double *out)
 
 typedef void (*ActFn)(size_t, double, const double *, double *);
 static ActFn tanh_impl, logcosh_impl;
+static void (*log_impl)(size_t, const double *, double *);
 static const char *tanh_name;
 
 static void Choose(void)
@@ -122,18 +144,21 @@ static void Choose(void)
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) {
     tanh_impl    = TanhAVX512;
     logcosh_impl = LogCoshAVX512;
+    log_impl     = LogAVX512;
     tanh_name    = "AVX-512 kernel";
     return;
   }
   if (__builtin_cpu_supports("avx2")) {
     tanh_impl    = TanhAVX2;
     logcosh_impl = LogCoshAVX2;
+    log_impl     = LogAVX2;
     tanh_name    = "libmvec AVX2";
     return;
   }
 #endif
   tanh_impl    = TanhScalar;
   logcosh_impl = LogCoshScalar;
+  log_impl     = LogScalar;
   tanh_name    = "scalar libm";
 }
 
@@ -147,6 +172,12 @@ void TpVecLogCosh(size_t n, double beta, const double *in, double *out)
 {
   if (!logcosh_impl) Choose();
   logcosh_impl(n, beta, in, out);
+}
+
+void TpVecLog(size_t n, const double *in, double *out)
+{
+  if (!log_impl) Choose();
+  log_impl(n, in, out);
 }
 
 const char *TpVecTanhImplementation(void)

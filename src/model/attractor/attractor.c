@@ -183,7 +183,10 @@ static PetscErrorCode AttrRHS(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
       break;
     }
     AttrNeurons((size_t)net->nloc, (size_t)K, A->tau_x, m->pat->xi + (size_t)net->rstart * K, A->w, u, f);
-    if (A->na) Replicator((size_t)K, N, A->T, A->tau_a, mo, u + net->nloc, A->g, f + net->nloc);
+    if (A->na) {
+      TpVecLog((size_t)K, u + net->nloc, A->g);
+      Replicator((size_t)K, N, A->T, A->tau_a, mo, u + net->nloc, A->g, f + net->nloc);
+    }
   }
   PetscCall(VecRestoreArrayRead(U, &u));
   PetscCall(VecRestoreArray(F, &f));

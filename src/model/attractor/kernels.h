@@ -61,15 +61,18 @@ static inline double Softmax(size_t K, double beta, const double *restrict m, do
 
 /* The entropy-regularised replicator on the simplex:
      tau_a da_mu/dt = a_mu (g_mu - sum_nu a_nu g_nu),  g_mu = f_mu - T log a_mu,  f_mu = m_mu^2 / (2N)
-   which is (diag(a) - a a^T)(f - T log a).  A gain that reached 0 stays there (a_mu log a_mu -> 0). */
+   which is (diag(a) - a a^T)(f - T log a).  A gain that reached 0 stays there (a_mu log a_mu -> 0).
+   g must hold log(a) on entry (computed in bulk by the caller). */
 static inline void Replicator(size_t K, double N, double T, double tau_a, const double *restrict m,
                               const double *restrict a, double *restrict g, double *restrict da)
 {
   double mean = 0;
+#pragma omp simd reduction(+ : mean)
   for (size_t mu = 0; mu < K; mu++) {
-    g[mu] = m[mu] * m[mu] / (2 * N) - (a[mu] > 0 ? T * log(a[mu]) : 0);
+    g[mu] = m[mu] * m[mu] / (2 * N) - (a[mu] > 0 ? T * g[mu] : 0);
     mean += a[mu] * g[mu];
   }
+#pragma omp simd
   for (size_t mu = 0; mu < K; mu++) da[mu] = a[mu] * (g[mu] - mean) / tau_a;
 }
 
