@@ -5,7 +5,7 @@ Hamming error at most 1 % of N from cues with 10 % of their bits flipped.
     /usr/bin/python3 analysis/capacity.py [--tripart build/tripart] [--ranks 2] [--trials 8]
         [--models hopfield,dam,naam,gated] [--budget 240] [--out capacity]
 
-For each model and N (16, 32, 64, ... while the previous N took less than --budget seconds), K is
+For each model and N (16, 32, 64, ... while the next N should take less than --budget seconds), K is
 scanned on a doubling grid with one `tripart sweep` per value until retrieval fails, then bisected
 between the last success and the first failure.  Every trial runs to t = 10 with PETSc's adaptive
 Runge-Kutta (rk 3bs).  Writes OUT.h5 (the capacities), OUT.png (capacity against N, log-log,
@@ -89,7 +89,8 @@ def plot(res, path):
         Ks = np.array([r[1] for r in rows])
         capped = np.array([r[2] for r in rows])
         b, c = fit(Ns[~capped], Ks[~capped])
-        ax1.loglog(Ns, Ks, "o-", color=style.get(model), label="%s: K ~ N^%.2f" % (model, b))
+        label = "%s: K ~ N^%.2f" % (model, b) if np.isfinite(b) else "%s (beyond the scan)" % model
+        ax1.loglog(Ns, Ks, "o-", color=style.get(model), label=label)
         if capped.any():
             ax1.plot(Ns[capped], Ks[capped], "^", color=style.get(model), ms=9, mfc="none")
         ax2.loglog(Ns, Ks / np.array([units(model, n, k) for n, k in zip(Ns, Ks)]), "o-", color=style.get(model),
@@ -115,7 +116,7 @@ def main():
     ap.add_argument("--ranks", type=int, default=2)
     ap.add_argument("--trials", type=int, default=8)
     ap.add_argument("--models", default="hopfield,dam,naam,gated")
-    ap.add_argument("--budget", type=float, default=240, help="seconds one N may take before the next is skipped")
+    ap.add_argument("--budget", type=float, default=240, help="seconds one N may take (predicted from the growth so far)")
     ap.add_argument("--nmax", type=int, default=1024)
     ap.add_argument("--out", default="capacity")
     a = ap.parse_args()
@@ -132,7 +133,9 @@ def main():
                 res[model].append((N, K, capped, dt))
                 print("%-9s N %5d  capacity %6d%s  (%.0f s)" % (model, N, K, " (scan limit)" if capped else "", dt),
                       flush=True)
-                if dt > a.budget or capped:
+                # the next N would take about dt times the last growth factor
+                grow = dt / res[model][-2][3] if len(res[model]) > 1 else 4.0
+                if capped or dt * max(grow, 1.0) > a.budget:
                     break
                 N *= 2
     with h5py.File(a.out + ".h5", "w") as f:
@@ -148,7 +151,8 @@ def main():
     print("fitted exponents (capacity ~ c N^b, points below the scan limit):")
     for model, rows in res.items():
         b, c = fit([r[0] for r in rows if not r[2]], [r[1] for r in rows if not r[2]])
-        print("  %-9s b = %.2f, c = %.3g" % (model, b, c))
+        print("  %-9s b = %.2f, c = %.3g" % (model, b, c) if np.isfinite(b) else
+              "  %-9s too few points below the scan limit" % model)
     plot(res, a.out + ".png")
     print("wrote %s.h5 and %s.png" % (a.out, a.out))
 

@@ -53,7 +53,7 @@ def main():
     for ax, f in zip(axes, panels + ["all"]):
         for i, n in enumerate(names):
             y = mean[i].mean(axis=1) if f == "all" else mean[i, :, list(F).index(f)]
-            ax.plot(K, y, "o-", ms=3, color=style.get(n), ls="--" if n == "oracle" else "-", label=n)
+            ax.plot(K, y, marker="o", ms=3, color=style.get(n), ls="--" if n == "oracle" else "-", label=n)
         ax.set_xscale("log")
         ax.set_xlabel("stored patterns K")
         ax.set_title("mean over %d..%d flipped bits" % (F[0], F[-1]) if f == "all" else "%d flipped bits" % f)
