@@ -1,6 +1,6 @@
 static const char help[] =
     "tripart: distributed simulation of neuron-astrocyte networks (PETSc, MPI, parallel HDF5).\n\n"
-    "Usage: mpirun -n RANKS tripart [run] [options]\n"
+    "Usage: mpirun -n RANKS tripart [run|sweep|version] [options]\n"
     "  run       simulate a model and write one HDF5 file (default)\n"
     "  sweep     run many independent trials over a grid of models, K, flipped bits and seeds; one HDF5 table\n"
     "  version   print the version\n\n";
