@@ -65,7 +65,8 @@ def main():
     fig.tight_layout()
     fig.savefig(prefix + "-curves.png", dpi=110)
 
-    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.2), sharey=True)
+    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names) + 1.5, 3.6), sharey=True)
+    fig.subplots_adjust(left=0.06, right=0.9, bottom=0.18, top=0.9, wspace=0.08)
     axes = np.atleast_1d(axes)
     vmax = np.nanmax(mean)
     for ax, i in zip(axes, range(len(names))):
@@ -77,7 +78,7 @@ def main():
         ax.set_yticklabels(F)
         ax.set_xlabel("K")
     axes[0].set_ylabel("flipped bits")
-    fig.colorbar(im, ax=list(axes), label="mean Hamming error")
+    fig.colorbar(im, ax=list(axes), label="mean Hamming error", fraction=0.02, pad=0.01)
     fig.savefig(prefix + "-maps.png", dpi=110)
 
     print("%s: N = %d, %d pattern sets per point, %s%s" % (a.table, d["N"], d["trials"], d["stepper"],
