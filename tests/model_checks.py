@@ -224,6 +224,8 @@ def check_bad_sweep(tmp):
         (["-K", "0,3"], ["-K", "at least 1", "0"]),
         (["-K", "a"], ["-K", "cannot read", "'a'"]),
         (["-K", "4,4"], ["-K", "twice"]),
+        (["-K", "99999999999"], ["-K", "beyond 10^8"]),
+        (["-K", "50000000"], ["-K", "50000000", "2^28"]),
         (["-flips", "3:1"], ["-flips", "empty range"]),
         (["-flips", "30"], ["-flips", "30", "N = 20"]),
         (["-models", "gated,nope"], ["-models", "nope", "available"]),

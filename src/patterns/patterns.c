@@ -231,6 +231,10 @@ PetscErrorCode TpPatternsSetUp(TpPatterns pat, PetscInt N, PetscInt seed)
   PetscFunctionBegin;
   pat->N    = N;
   pat->seed = seed;
+  PetscCheck((double)N * K <= 268435456.0, pat->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -K: %" PetscInt_FMT " patterns of N = %" PetscInt_FMT
+             " neurons are more than 2^28 values (every rank holds them all, 8 bytes each)",
+             K, N);
   PetscCall(PetscMalloc1((size_t)N * K, &pat->xi));
   PetscCall(PetscMalloc1(N, &pat->cue));
   if (pat->file_xi) {

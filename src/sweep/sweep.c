@@ -84,6 +84,7 @@ static PetscErrorCode ParseList(MPI_Comm comm, const char *opt, const char *text
     PetscCheck(form > 0, comm, PETSC_ERR_ARG_WRONG,
                "Option %s: cannot read '%s' (use A, A:B, A:B:STEP or A:B@COUNT, separated by commas)", opt, item);
     PetscCheck(a <= b, comm, PETSC_ERR_ARG_OUTOFRANGE, "Option %s: empty range '%s' (%ld > %ld)", opt, item, a, b);
+    PetscCheck(b <= 100000000, comm, PETSC_ERR_ARG_OUTOFRANGE, "Option %s: '%s' goes beyond 10^8", opt, item);
     PetscCheck(c > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "Option %s: '%s' needs a positive %s", opt, item,
                geom ? "count" : "step");
     PetscCheck(a >= lo, comm, PETSC_ERR_ARG_OUTOFRANGE, "Option %s: values must be at least %" PetscInt_FMT "; got %ld",
@@ -530,6 +531,11 @@ static PetscErrorCode SweepSetFromOptions(Sweep *sw, PetscBool *help)
     PetscCheck(!sw->file[0] || sw->K[q] <= sw->Kfile, sw->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "Option -K asks for %" PetscInt_FMT " patterns; -patterns_file '%s' holds %" PetscInt_FMT, sw->K[q],
                sw->file, sw->Kfile);
+  for (PetscInt q = 0; q < sw->nK; q++)
+    PetscCheck((double)sw->K[q] * sw->N <= 268435456.0, sw->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -K: %" PetscInt_FMT " patterns of N = %" PetscInt_FMT
+               " neurons are more than 2^28 values (2 GiB) per trial",
+               sw->K[q], sw->N);
   for (PetscInt q = 0; q < sw->nF; q++)
     PetscCheck(sw->F[q] <= sw->N, sw->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "Option -flips asks for %" PetscInt_FMT " flipped bits of N = %" PetscInt_FMT " neurons", sw->F[q],
