@@ -118,18 +118,17 @@ int main(int argc, char **argv)
   comm = PETSC_COMM_WORLD;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-model", type, sizeof(type), NULL));
-  PetscCall(PetscSNPrintf(buf, sizeof(buf), "%.17g", sigma));
-  PetscCall(PetscOptionsSetValue(NULL, "-sigma", buf));
-  PetscCall(PetscSNPrintf(buf, sizeof(buf), "%.17g", tau_x));
-  PetscCall(PetscOptionsSetValue(NULL, "-tau_x", buf));
-  PetscCall(PetscSNPrintf(buf, sizeof(buf), "%.17g", tau_a));
-  PetscCall(PetscOptionsSetValue(NULL, "-gated_tau_a", buf));
-  PetscCall(PetscSNPrintf(buf, sizeof(buf), "%.17g", T));
-  PetscCall(PetscOptionsSetValue(NULL, "-gated_T", buf));
-  PetscCall(PetscSNPrintf(buf, sizeof(buf), "%.17g", beta));
-  PetscCall(PetscOptionsSetValue(NULL, "-modern_beta", buf));
-  PetscCall(PetscSNPrintf(buf, sizeof(buf), "%d", dam_n));
-  PetscCall(PetscOptionsSetValue(NULL, "-dam_n", buf));
+  {
+    const struct {
+      const char *name;
+      double value;
+    } set[] = {{"-sigma", sigma}, {"-tau_x", tau_x},      {"-gated_tau_a", tau_a},
+               {"-gated_T", T},   {"-modern_beta", beta}, {"-dam_n", dam_n}};
+    for (size_t q = 0; q < sizeof(set) / sizeof(set[0]); q++) {
+      PetscCall(PetscSNPrintf(buf, sizeof(buf), "%.17g", set[q].value));
+      PetscCall(PetscOptionsSetValue(NULL, set[q].name, buf));
+    }
+  }
   PetscCall(TpSetUpFromOptions(comm, 13, &pat, &net, &model));
   PetscCall(TpModelCreateState(model, &U));
   PetscCall(VecDuplicate(U, &F));

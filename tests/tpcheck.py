@@ -1,0 +1,60 @@
+"""What the end-to-end checks (checks.py, model_checks.py) share: how tripart is run, how a failure
+is reported, and how bad input must be refused.  Both take  TRIPART MPIEXEC CHECK  as arguments."""
+import concurrent.futures
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+TRIPART, MPIEXEC = sys.argv[1], sys.argv[2].split()
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMPI_MCA_rmaps_base_oversubscribe="1", OPENBLAS_NUM_THREADS="1")
+
+
+def fail(msg):
+    print("FAILED:", msg)
+    sys.exit(1)
+
+
+def cmd(np_, args):
+    return MPIEXEC + [str(np_), TRIPART] + [str(a) for a in args]
+
+
+def run(np_, args, expect_ok=True):
+    p = subprocess.run(cmd(np_, args), env=ENV, capture_output=True, text=True, timeout=900)
+    if expect_ok and p.returncode != 0:
+        fail("command failed (%d): %s\n%s%s" % (p.returncode, " ".join(cmd(np_, args)), p.stdout, p.stderr))
+    return p
+
+
+def relerr(a, b):
+    return np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)
+
+
+def expect_refusals(cases, complete, ranks=(1, 2)):
+    """Every case (args, words) on each number of ranks: a non-zero exit, one message naming every
+    one of `words`, and neither the output file nor its .part left behind.  complete(np_, args)
+    returns the whole argument list and the output path."""
+    def one(np_, args, words):
+        full, target = complete(np_, args)
+        p = run(np_, full, expect_ok=False)
+        text = p.stdout + p.stderr
+        what = " ".join(map(str, full))
+        if p.returncode == 0:
+            return "%s was accepted on %d ranks" % (what, np_)
+        if text.count("tripart: error:") != 1:
+            return "%s: %d error messages on %d ranks:\n%s" % (what, text.count("tripart: error:"), np_, text)
+        for w in words:
+            if w not in text:
+                return "%s: error message does not mention %r:\n%s" % (what, w, text)
+        for leftover in (target, target + ".part"):
+            if os.path.exists(leftover):
+                return "%s left %s behind" % (what, leftover)
+        return None
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        jobs = [pool.submit(one, np_, args, words) for np_ in ranks for args, words in cases]
+        for j in jobs:
+            if j.result():
+                fail(j.result())
