@@ -4,7 +4,9 @@
    numbers per right-hand side is all the global communication they need:
      accumulate: partial reductions from psi(p) of the block (hebbian: the K overlaps o_mu),
      apply:      (T psi)_ij for the block's synapses from the globally reduced numbers.
-   Kinds are registered by name and summed: -coupling hebbian,constant. */
+   Kinds with neighbours on other ranks (diffusion) also exchange a halo of psi between the two:
+     accumulate (all blocks), exchange begin, the reduction, exchange end, apply.
+   Kinds are registered by name and summed: -coupling hebbian,constant,diffusion. */
 #ifndef TPCOUPLING_H
 #define TPCOUPLING_H
 #include <tpnetwork.h>
@@ -31,6 +33,11 @@ PetscErrorCode TpCouplingAccumulate(TpCoupling c, const TpBlock *blk, const doub
    red: the globally reduced values. */
 PetscErrorCode TpCouplingApply(TpCoupling c, const TpBlock *blk, const double *red, double scale, PetscBool add,
                                double *out);
+/* Collective: the halo exchange of psi (no-ops for kinds without neighbours). */
+PetscErrorCode TpCouplingExchangeBegin(TpCoupling c);
+PetscErrorCode TpCouplingExchangeEnd(TpCoupling c);
+/* After the exchange: the local parts of the quadratic form that need neighbours, into red (before reducing). */
+PetscErrorCode TpCouplingLocalQuadratic(TpCoupling c, double *red);
 /* sum_ijkl T_ijkl psi_ij psi_kl from the globally reduced values. */
 PetscErrorCode TpCouplingQuadratic(TpCoupling c, const double *red, double *q);
 PetscErrorCode TpCouplingView(TpCoupling c, PetscViewer viewer);

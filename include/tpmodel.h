@@ -45,7 +45,8 @@ struct _p_TpModel {
   void *data;
 };
 
-extern PetscLogEvent TP_EVENT_RHS, TP_EVENT_GHOST, TP_EVENT_REDUCE, TP_EVENT_OBSERVE, TP_EVENT_OUTPUT, TP_EVENT_SETUP;
+extern PetscLogEvent TP_EVENT_RHS, TP_EVENT_GHOST, TP_EVENT_HALO, TP_EVENT_REDUCE, TP_EVENT_OBSERVE, TP_EVENT_OUTPUT,
+    TP_EVENT_SETUP;
 
 PetscErrorCode TpInitializePackage(void);
 /* Collective: patterns (-K, -patterns_file, -cue_*), network (-N, default Ndefault unless a patterns

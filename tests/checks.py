@@ -43,9 +43,13 @@ def check_reference(tmp):
 
 
 def check_invariance(tmp, connectivity):
-    """The same run on 1, 2, 3 and 4 ranks gives the same final state to 1e-10 relative."""
+    """The same run on 1, 2, 3 and 4 ranks gives the same final state to 1e-10 relative
+    (connectivity all, random, or all with calcium diffusion on the sheet: diffusion)."""
+    extra = []
+    if connectivity == "diffusion":
+        connectivity, extra = "all", ["-coupling", "hebbian,diffusion", "-naam_diffusion", 0.05]
     args = ["-N", 60, "-K", 5, "-connectivity", connectivity, "-degree", 12, "-ts_max_time", 10,
-            "-save_synapses", "-quiet", "-naam_block_synapses", 500]
+            "-save_synapses", "-quiet", "-naam_block_synapses", 500] + extra
     ref = None
     for np_ in (1, 2, 3, 4):
         out = os.path.join(tmp, "inv%d.h5" % np_)
@@ -134,6 +138,8 @@ def check_bad_input(tmp):
         (["-patterns_file", os.path.join(tmp, "good.h5"), "-N", 31], ["-N", "31", "good.h5"]),
         (["-patterns_file", os.path.join(tmp, "good.h5"), "-K", 3], ["-K", "3", "good.h5"]),
         (["-o", os.path.join(tmp, "nodir", "x.h5")], ["nodir", "does not exist"]),
+        (["-coupling", "diffusion", "-connectivity", "random"], ["diffusion", "-connectivity all", "random"]),
+        (["-coupling", "hebbian,diffusion", "-naam_diffusion", -1], ["-naam_diffusion", "-1"]),
     ]
     def complete(np_, args):
         if "-o" in args:

@@ -1,4 +1,5 @@
 #include <tpcoupling.h>
+#include <tpmodel.h> /* log events */
 #include <petscblaslapack.h>
 #include "../network/networkimpl.h"
 
@@ -15,6 +16,11 @@ struct _TpKind {
   double (*quadratic)(TpKind *, const double *);
   PetscErrorCode (*view)(TpKind *, PetscViewer);
   double (*parameter)(TpKind *); /* the kind's one scale, for descriptions */
+  /* optional, for kinds with neighbours on other ranks: halo exchange of psi, and the local part
+     of sum_ijkl T_ijkl psi_ij psi_kl into red (after the exchange, before the reduction) */
+  PetscErrorCode (*exchangebegin)(TpCoupling, TpKind *);
+  PetscErrorCode (*exchangeend)(TpCoupling, TpKind *);
+  PetscErrorCode (*localquadratic)(TpCoupling, TpKind *, double *);
   PetscErrorCode (*destroy)(TpKind *);
 };
 
@@ -299,11 +305,229 @@ static PetscErrorCode TpCouplingCreate_Constant(TpCoupling c)
   PetscFunctionReturn(0);
 }
 
+/* ---------------------------------------------------------------- diffusion
+   Calcium diffusion inside one astrocyte whose processes form a sheet: the process of synapse
+   (i, j) is adjacent to those of (i +- 1, j) and (i, j +- 1) (all-to-all wiring; no wrap-around).
+     (T psi)_ij = D sum_{kl in nbr(ij)} (psi_kl - psi_ij)
+   The kind keeps the whole local psi (its accumulate copies each block) and, after it, the rows
+   just above and below this rank's rows, which a PetscSF brings from their owners (the halo). */
+typedef struct {
+  PetscReal D;
+  PetscInt N;
+  double *psi;        /* local processes, then the halo rows: [local | above | below] */
+  PetscBool up, down; /* the halo holds the row above (global rstart - 1) / below (rstart + nloc) */
+  PetscSF sf;         /* local psi (roots) -> halo rows (leaves) */
+  double *row;        /* one row of scratch */
+} Diffusion;
+
+static PetscErrorCode DiffusionSetFromOptions(TpCoupling c, TpKind *k)
+{
+  Diffusion *d = k->data;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(c->comm, NULL, "Diffusion coupling", "TpCoupling");
+  PetscCall(PetscOptionsReal("-naam_diffusion", "Diffusion coefficient D of calcium between adjacent processes",
+                             "TpCouplingSetFromOptions", d->D, &d->D, NULL));
+  PetscOptionsEnd();
+  PetscCheck(d->D >= 0 && PetscIsNormalReal(d->D + 1), c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -naam_diffusion must be a non-negative number; got %.6g", (double)d->D);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DiffusionAccumulate(TpCoupling c, TpKind *k, const TpBlock *blk, const double *psi, double *red)
+{
+  Diffusion *d       = k->data;
+  const PetscInt *rp = c->net->rowptr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArraycpy(d->psi + rp[blk->i0], psi, rp[blk->i1] - rp[blk->i0]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DiffusionExchangeBegin(TpCoupling c, TpKind *k)
+{
+  Diffusion *d = k->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(TP_EVENT_HALO, 0, 0, 0, 0));
+  PetscCall(PetscSFBcastBegin(d->sf, MPI_DOUBLE, d->psi, d->psi + c->net->nsyn_loc, MPI_REPLACE));
+  PetscCall(PetscLogEventEnd(TP_EVENT_HALO, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DiffusionExchangeEnd(TpCoupling c, TpKind *k)
+{
+  Diffusion *d = k->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(TP_EVENT_HALO, 0, 0, 0, 0));
+  PetscCall(PetscSFBcastEnd(d->sf, MPI_DOUBLE, d->psi, d->psi + c->net->nsyn_loc, MPI_REPLACE));
+  PetscCall(PetscLogEventEnd(TP_EVENT_HALO, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* lap[j] = sum over the neighbours of (i, j) of psi_nbr - psi_ij, for one local row i */
+static void DiffusionRow(const Diffusion *d, const TpNetwork net, PetscInt i, double *restrict lap)
+{
+  const PetscInt N = d->N;
+  const double *c = d->psi + net->rowptr[i], *a = NULL, *b = NULL;
+  const double *halo = d->psi + net->nsyn_loc;
+  if (i > 0)
+    a = c - N;
+  else if (d->up)
+    a = halo;
+  if (i < net->nloc - 1)
+    b = c + N;
+  else if (d->down)
+    b = halo + (d->up ? N : 0);
+  lap[0] = N > 1 ? c[1] - c[0] : 0;
+  if (N > 1) lap[N - 1] = c[N - 2] - c[N - 1];
+#pragma omp simd
+  for (PetscInt j = 1; j < N - 1; j++) lap[j] = c[j - 1] + c[j + 1] - 2 * c[j];
+  if (a)
+#pragma omp simd
+    for (PetscInt j = 0; j < N; j++) lap[j] += a[j] - c[j];
+  if (b)
+#pragma omp simd
+    for (PetscInt j = 0; j < N; j++) lap[j] += b[j] - c[j];
+}
+
+static PetscErrorCode DiffusionApply(TpCoupling c, TpKind *k, const TpBlock *blk, const double *red, double scale,
+                                     PetscBool add, double *out)
+{
+  Diffusion *d       = k->data;
+  const PetscInt *rp = c->net->rowptr, N = d->N;
+  const double f = scale * d->D;
+
+  PetscFunctionBegin;
+  for (PetscInt i = blk->i0; i < blk->i1; i++) {
+    double *o = out + (rp[i] - rp[blk->i0]);
+    DiffusionRow(d, c->net, i, d->row);
+    if (add)
+      for (PetscInt j = 0; j < N; j++) o[j] += f * d->row[j];
+    else
+      for (PetscInt j = 0; j < N; j++) o[j] = f * d->row[j];
+  }
+  PetscCall(PetscLogFlops(6.0 * (rp[blk->i1] - rp[blk->i0])));
+  PetscFunctionReturn(0);
+}
+
+/* red[0] = the local part of sum_ij psi_ij (T psi)_ij (after the exchange) */
+static PetscErrorCode DiffusionLocalQuadratic(TpCoupling c, TpKind *k, double *red)
+{
+  Diffusion *d = k->data;
+  double s     = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < c->net->nloc; i++) {
+    const double *ps = d->psi + c->net->rowptr[i];
+    DiffusionRow(d, c->net, i, d->row);
+    for (PetscInt j = 0; j < d->N; j++) s += ps[j] * d->row[j];
+  }
+  red[0] = d->D * s;
+  PetscFunctionReturn(0);
+}
+
+static double DiffusionQuadratic(TpKind *k, const double *red)
+{
+  return red[0];
+}
+
+static double DiffusionCoefficient(TpKind *k)
+{
+  return ((Diffusion *)k->data)->D;
+}
+
+static PetscErrorCode DiffusionView(TpKind *k, PetscViewer v)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(v,
+                                   "  coupling diffusion, D = %.6g between adjacent processes of one sheet astrocyte\n",
+                                   (double)((Diffusion *)k->data)->D));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DiffusionDestroy(TpKind *k)
+{
+  Diffusion *d = k->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSFDestroy(&d->sf));
+  PetscCall(PetscFree(d->psi));
+  PetscCall(PetscFree(d->row));
+  PetscCall(PetscFree(k->data));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TpCouplingCreate_Diffusion(TpCoupling c)
+{
+  TpKind *k        = c->current;
+  TpNetwork net    = c->net;
+  const PetscInt N = net->N;
+  PetscMPIInt size, rank;
+  PetscInt *start, *count, nleaves = 0;
+  PetscInt *ilocal;
+  PetscSFNode *iremote;
+  Diffusion *d;
+
+  PetscFunctionBegin;
+  PetscCheck(net->dense, c->comm, PETSC_ERR_SUP,
+             "Coupling diffusion: its processes form a sheet over the synapse matrix, which needs -connectivity all; "
+             "got -connectivity random");
+  PetscCallMPI(MPI_Comm_size(c->comm, &size));
+  PetscCallMPI(MPI_Comm_rank(c->comm, &rank));
+  PetscCall(PetscNew(&d));
+  d->D = 1e-3; /* no published value; D = 0.01 already blurs retrieval at N = 60, K = 5 */
+  d->N = N;
+  /* who owns which rows */
+  PetscCall(PetscMalloc2(size, &start, size, &count));
+  PetscCallMPI(MPI_Allgather(&net->rstart, 1, MPIU_INT, start, 1, MPIU_INT, c->comm));
+  PetscCallMPI(MPI_Allgather(&net->nloc, 1, MPIU_INT, count, 1, MPIU_INT, c->comm));
+  d->up   = (PetscBool)(net->nloc > 0 && net->rstart > 0);
+  d->down = (PetscBool)(net->nloc > 0 && net->rstart + net->nloc < N);
+  PetscCall(PetscMalloc1((size_t)net->nsyn_loc + 2 * N, &d->psi));
+  PetscCall(PetscMalloc1(N, &d->row));
+  PetscCall(PetscMalloc2(2 * N, &ilocal, 2 * N, &iremote));
+  for (int side = 0; side < 2; side++) {
+    const PetscInt g  = side ? net->rstart + net->nloc : net->rstart - 1; /* the halo row's global id */
+    PetscMPIInt owner = -1;
+    if (!(side ? d->down : d->up)) continue;
+    for (PetscMPIInt r = 0; r < size; r++)
+      if (count[r] > 0 && start[r] <= g && g < start[r] + count[r]) owner = r;
+    PetscCheck(owner >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "No rank owns row %" PetscInt_FMT, g);
+    for (PetscInt j = 0; j < N; j++) {
+      ilocal[nleaves]        = nleaves;
+      iremote[nleaves].rank  = owner;
+      iremote[nleaves].index = (g - start[owner]) * N + j;
+      nleaves++;
+    }
+  }
+  PetscCall(PetscSFCreate(c->comm, &d->sf));
+  PetscCall(
+      PetscSFSetGraph(d->sf, (PetscInt)net->nsyn_loc, nleaves, ilocal, PETSC_COPY_VALUES, iremote, PETSC_COPY_VALUES));
+  PetscCall(PetscSFSetUp(d->sf));
+  PetscCall(PetscFree2(ilocal, iremote));
+  PetscCall(PetscFree2(start, count));
+  k->data           = d;
+  k->nred           = 1;
+  k->setfromoptions = DiffusionSetFromOptions;
+  k->accumulate     = DiffusionAccumulate;
+  k->apply          = DiffusionApply;
+  k->quadratic      = DiffusionQuadratic;
+  k->view           = DiffusionView;
+  k->parameter      = DiffusionCoefficient;
+  k->destroy        = DiffusionDestroy;
+  k->exchangebegin  = DiffusionExchangeBegin;
+  k->exchangeend    = DiffusionExchangeEnd;
+  k->localquadratic = DiffusionLocalQuadratic;
+  PetscFunctionReturn(0);
+}
+
 /* ---------------------------------------------------------------- composite */
 /* With -help, list the options of the registered kinds that `list` does not name. */
 PetscErrorCode TpCouplingHelpOthers(MPI_Comm comm, const char *list, TpNetwork net, TpPatterns pat)
 {
-  static const char *kinds[] = {"hebbian", "constant"};
+  static const char *kinds[] = {"hebbian", "constant", "diffusion"};
   PetscBool help;
 
   PetscFunctionBegin;
@@ -313,7 +537,7 @@ PetscErrorCode TpCouplingHelpOthers(MPI_Comm comm, const char *list, TpNetwork n
     PetscBool in;
     TpCoupling c;
     PetscCall(PetscStrInList(kinds[q], list, ',', &in));
-    if (in) continue;
+    if (in || (!net->dense && !strcmp(kinds[q], "diffusion"))) continue;
     PetscCall(TpCouplingCreate(comm, kinds[q], net, pat, &c));
     PetscCall(TpCouplingSetFromOptions(c));
     PetscCall(TpCouplingDestroy(&c));
@@ -338,6 +562,7 @@ static PetscErrorCode TpCouplingRegisterAll(void)
   TpCouplingRegistered = PETSC_TRUE;
   PetscCall(TpCouplingRegister("hebbian", TpCouplingCreate_Hebbian));
   PetscCall(TpCouplingRegister("constant", TpCouplingCreate_Constant));
+  PetscCall(TpCouplingRegister("diffusion", TpCouplingCreate_Diffusion));
   PetscFunctionReturn(0);
 }
 
@@ -361,7 +586,8 @@ PetscErrorCode TpCouplingCreate(MPI_Comm comm, const char *list, TpNetwork net, 
     if (!create) {
       PetscCall(TpCouplingDestroy(&c));
       SETERRQ(comm, PETSC_ERR_ARG_UNKNOWN_TYPE,
-              "Unknown coupling kind '%s' in option -coupling '%s'; available kinds: hebbian, constant", tok, list);
+              "Unknown coupling kind '%s' in option -coupling '%s'; available kinds: hebbian, constant, diffusion", tok,
+              list);
     }
     for (PetscInt q = 0; q < c->nkinds; q++) {
       PetscBool same;
@@ -378,7 +604,7 @@ PetscErrorCode TpCouplingCreate(MPI_Comm comm, const char *list, TpNetwork net, 
     c->nred += c->current->nred;
   }
   PetscCheck(c->nkinds > 0, comm, PETSC_ERR_ARG_WRONG,
-             "Option -coupling is empty; give one or more of: hebbian, constant");
+             "Option -coupling is empty; give one or more of: hebbian, constant, diffusion");
   *out = c;
   PetscFunctionReturn(0);
 }
@@ -419,6 +645,30 @@ PetscErrorCode TpCouplingApply(TpCoupling c, const TpBlock *blk, const double *r
   PetscFunctionBegin;
   for (PetscInt q = 0; q < c->nkinds; q++)
     PetscCall(c->kinds[q].apply(c, &c->kinds[q], blk, red + c->kinds[q].redoff, scale, (PetscBool)(add || q > 0), out));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpCouplingExchangeBegin(TpCoupling c)
+{
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < c->nkinds; q++)
+    if (c->kinds[q].exchangebegin) PetscCall(c->kinds[q].exchangebegin(c, &c->kinds[q]));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpCouplingExchangeEnd(TpCoupling c)
+{
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < c->nkinds; q++)
+    if (c->kinds[q].exchangeend) PetscCall(c->kinds[q].exchangeend(c, &c->kinds[q]));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpCouplingLocalQuadratic(TpCoupling c, double *red)
+{
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < c->nkinds; q++)
+    if (c->kinds[q].localquadratic) PetscCall(c->kinds[q].localquadratic(c, &c->kinds[q], red + c->kinds[q].redoff));
   PetscFunctionReturn(0);
 }
 

@@ -2,7 +2,8 @@
 #include "../network/networkimpl.h"
 #include <tpcoupling.h>
 
-PetscLogEvent TP_EVENT_RHS, TP_EVENT_GHOST, TP_EVENT_REDUCE, TP_EVENT_OBSERVE, TP_EVENT_OUTPUT, TP_EVENT_SETUP;
+PetscLogEvent TP_EVENT_RHS, TP_EVENT_GHOST, TP_EVENT_HALO, TP_EVENT_REDUCE, TP_EVENT_OBSERVE, TP_EVENT_OUTPUT,
+    TP_EVENT_SETUP;
 static PetscFunctionList TpModelList;
 static PetscClassId TP_CLASSID;
 
@@ -34,6 +35,7 @@ PetscErrorCode TpInitializePackage(void)
   PetscCall(PetscLogEventRegister("TpSetUp", TP_CLASSID, &TP_EVENT_SETUP));
   PetscCall(PetscLogEventRegister("TpRHS", TP_CLASSID, &TP_EVENT_RHS));
   PetscCall(PetscLogEventRegister("TpGhostExchange", TP_CLASSID, &TP_EVENT_GHOST));
+  PetscCall(PetscLogEventRegister("TpHaloExchange", TP_CLASSID, &TP_EVENT_HALO));
   PetscCall(PetscLogEventRegister("TpReduce", TP_CLASSID, &TP_EVENT_REDUCE));
   PetscCall(PetscLogEventRegister("TpObserve", TP_CLASSID, &TP_EVENT_OBSERVE));
   PetscCall(PetscLogEventRegister("TpOutput", TP_CLASSID, &TP_EVENT_OUTPUT));

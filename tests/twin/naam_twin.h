@@ -10,13 +10,24 @@ typedef struct {
   int N, K;
   double tau_n, tau_s, tau_p, lambda, alpha, gamma, beta_n, beta_s, beta_p, b, c, d;
   double c_T, c_const; /* hebbian scale (0: off) and constant coupling (0: off) */
+  double D;            /* diffusion between adjacent processes of the sheet (0: off) */
   const double *xi;    /* N x K row-major, values -1/+1 */
   const char *mask;    /* N x N, 1 where synapse i <- j exists */
 } Twin;
 
+/* Processes of the sheet: (i, j) is adjacent to (i +- 1, j) and (i, j +- 1) inside [0, N)^2. */
+static int TwinAdjacent(int i, int j, int k, int l)
+{
+  return abs(i - k) + abs(j - l) == 1;
+}
+
 static double TwinT(const Twin *w, int i, int j, int k, int l)
 {
   double t = w->c_const;
+  if (w->D != 0) {
+    if (TwinAdjacent(i, j, k, l)) t += w->D;
+    if (i == k && j == l) t -= w->D * ((i > 0) + (i < w->N - 1) + (j > 0) + (j < w->N - 1)); /* minus the degree */
+  }
   if (w->c_T != 0)
     for (int mu = 0; mu < w->K; mu++)
       t += w->c_T * w->xi[i * w->K + mu] * w->xi[j * w->K + mu] * w->xi[k * w->K + mu] * w->xi[l * w->K + mu];

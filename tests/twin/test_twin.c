@@ -1,6 +1,6 @@
 /* The distributed M1 engine against its dense serial twin: right-hand side, energy, and an
    explicit Euler trajectory, on whatever number of ranks the test is run with.
-   Usage: test_twin -connectivity all|random [-coupling hebbian,constant] [-init zero|slaved] */
+   Usage: test_twin -connectivity all|random [-coupling hebbian,constant,diffusion] [-init zero|slaved] */
 #include <tpnetwork.h>
 #include <tppatterns.h>
 #include <tpmodel.h>
@@ -9,11 +9,11 @@
 #include "naam_twin.h"
 
 /* Parameters set explicitly so that the twin and the engine use the same numbers. */
-static const char *params[][2] = {{"-naam_tau_n", "0.7"},  {"-naam_tau_s", "1.3"},       {"-naam_tau_p", "2.1"},
-                                  {"-naam_lambda", "1.1"}, {"-naam_alpha", "0.9"},       {"-naam_gamma", "1.2"},
-                                  {"-naam_beta_n", "3.0"}, {"-naam_beta_s", "2.5"},      {"-naam_beta_p", "4.0"},
-                                  {"-naam_b", "0.05"},     {"-naam_c", "-0.03"},         {"-naam_d", "0.02"},
-                                  {"-naam_c_T", "0.004"},  {"-naam_T_constant", "0.003"}};
+static const char *params[][2] = {{"-naam_tau_n", "0.7"},  {"-naam_tau_s", "1.3"},        {"-naam_tau_p", "2.1"},
+                                  {"-naam_lambda", "1.1"}, {"-naam_alpha", "0.9"},        {"-naam_gamma", "1.2"},
+                                  {"-naam_beta_n", "3.0"}, {"-naam_beta_s", "2.5"},       {"-naam_beta_p", "4.0"},
+                                  {"-naam_b", "0.05"},     {"-naam_c", "-0.03"},          {"-naam_d", "0.02"},
+                                  {"-naam_c_T", "0.004"},  {"-naam_T_constant", "0.003"}, {"-naam_diffusion", "0.07"}};
 
 static double Param(const char *name)
 {
@@ -61,8 +61,8 @@ int main(int argc, char **argv)
   TpModel model;
   Vec U, F;
   Twin w;
-  PetscInt N, K, steps                = 20;
-  PetscBool hebbian, constant, slaved = PETSC_FALSE;
+  PetscInt N, K, steps = 20;
+  PetscBool hebbian, constant, diffusion, slaved = PETSC_FALSE;
   char coupling[256] = "hebbian", init[32] = "zero";
   double *x, *S, *P, *fx, *fS, *fP, *mine, err, scale, E, Etwin;
   char *mask;
@@ -76,6 +76,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetString(NULL, NULL, "-init", init, sizeof(init), NULL));
   PetscCall(PetscStrInList("hebbian", coupling, ',', &hebbian));
   PetscCall(PetscStrInList("constant", coupling, ',', &constant));
+  PetscCall(PetscStrInList("diffusion", coupling, ',', &diffusion));
   PetscCall(PetscStrcmp(init, "slaved", &slaved));
   PetscCall(PetscOptionsSetValue(NULL, "-init", init));
 
@@ -110,6 +111,7 @@ int main(int argc, char **argv)
              .d       = Param("-naam_d"),
              .c_T     = hebbian ? Param("-naam_c_T") : 0,
              .c_const = constant ? Param("-naam_T_constant") : 0,
+             .D       = diffusion ? Param("-naam_diffusion") : 0,
              .xi      = pat->xi,
              .mask    = mask};
   PetscCall(PetscMalloc6(N, &x, N * N, &S, N * N, &P, N, &fx, N * N, &fS, N * N, &fP));

@@ -37,9 +37,9 @@ static PetscErrorCode NaamSetFromOptions(TpModel m)
   PetscFunctionBegin;
   PetscOptionsBegin(m->comm, NULL, "M1 (naam) options: tau_n dx/dt = -lambda x + sum_j g(s) phi(x_j) + b, ...",
                     "TpModel");
-  PetscCall(PetscOptionsString("-coupling", "Process couplings T, summed: hebbian, constant, or hebbian,constant",
-                               "TpCouplingCreate", nm->coupling_list, nm->coupling_list, sizeof(nm->coupling_list),
-                               NULL));
+  PetscCall(PetscOptionsString(
+      "-coupling", "Process couplings T, summed: hebbian, constant, diffusion (e.g. hebbian,diffusion)",
+      "TpCouplingCreate", nm->coupling_list, nm->coupling_list, sizeof(nm->coupling_list), NULL));
   PetscCall(PetscOptionsEnum("-init",
                              "Initial synapses and processes: zero, or slaved to the cue (published reference)", "",
                              NaamInits, (PetscEnum)nm->init, (PetscEnum *)&nm->init, NULL));
@@ -161,7 +161,9 @@ static PetscErrorCode NaamRHS(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
     }
     NaamRowProcess(P, (size_t)nq, p + q0, nm->g, dp + q0);
   }
+  PetscCall(TpCouplingExchangeBegin(nm->T)); /* the halo of psi travels during the reduction */
   PetscCall(NaamAllreduce(m, nm->red, nm->nred));
+  PetscCall(TpCouplingExchangeEnd(nm->T));
   {
     /* dp += (T psi) / tau_p for all local rows at once (one BLAS product for all-to-all rows) */
     const TpBlock all = {0, net->nloc};
@@ -205,7 +207,9 @@ static PetscErrorCode NaamInitialState(TpModel m, Vec U)
         }
       PetscCall(TpCouplingAccumulate(nm->T, &blk, nm->psi, nm->red));
     }
+    PetscCall(TpCouplingExchangeBegin(nm->T));
     PetscCall(NaamAllreduce(m, nm->red, nm->nred));
+    PetscCall(TpCouplingExchangeEnd(nm->T));
     for (PetscInt k = 0; k < nm->nblocks; k++) {
       const TpBlock blk = {nm->blocks[k], nm->blocks[k + 1]};
       const PetscInt q0 = rp[blk.i0], nq = rp[blk.i1] - q0;
@@ -258,6 +262,9 @@ static PetscErrorCode NaamObserve(TpModel m, Vec U, TpObservation *obs)
                          nm->phicol, col ? col + rp[i] : NULL);
     }
   }
+  PetscCall(TpCouplingExchangeBegin(nm->T));
+  PetscCall(TpCouplingExchangeEnd(nm->T));
+  PetscCall(TpCouplingLocalQuadratic(nm->T, nm->red));
   nm->red[nm->nred] = e;
   PetscCall(TpModelNeuronObservables(m, nm->phi, x, nm->nred + 1, nm->red, obs));
   PetscCall(TpCouplingQuadratic(nm->T, nm->red, &quad));
