@@ -326,7 +326,8 @@ static PetscErrorCode DiffusionSetFromOptions(TpCoupling c, TpKind *k)
 
   PetscFunctionBegin;
   PetscOptionsBegin(c->comm, NULL, "Diffusion coupling", "TpCoupling");
-  PetscCall(PetscOptionsReal("-naam_diffusion", "Diffusion coefficient D of calcium between adjacent processes",
+  PetscCall(PetscOptionsReal("-naam_diffusion",
+                             "Diffusion coefficient D of calcium between adjacent processes (default 0.01/N)",
                              "TpCouplingSetFromOptions", d->D, &d->D, NULL));
   PetscOptionsEnd();
   PetscCheck(d->D >= 0 && PetscIsNormalReal(d->D + 1), c->comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -477,7 +478,9 @@ static PetscErrorCode TpCouplingCreate_Diffusion(TpCoupling c)
   PetscCallMPI(MPI_Comm_size(c->comm, &size));
   PetscCallMPI(MPI_Comm_rank(c->comm, &rank));
   PetscCall(PetscNew(&d));
-  d->D = 1e-3; /* no published value; D = 0.01 already blurs retrieval at N = 60, K = 5 */
+  /* no published value: the hebbian drive of a process is O(1/N), and from D ~ 0.1/N on diffusion blurs
+     retrieval (N = 60 and 1000, K = 5 and 100); the default stays well below */
+  d->D = 0.01 / (double)N;
   d->N = N;
   /* who owns which rows */
   PetscCall(PetscMalloc2(size, &start, size, &count));
