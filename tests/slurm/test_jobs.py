@@ -49,12 +49,13 @@ def test_requeue(c, work):
     hurried = set()
 
     def hurry(jobid, info):
-        # SLURM holds a requeued job for about two minutes; start it 5 s from now instead, once per
-        # requeue (a start within the second of the requeue finds its credential revoked)
+        # SLURM holds a requeued job for about two minutes; start it 20 s from now instead, once per
+        # requeue (a start within the second of the requeue finds its credential revoked, and one 5 s
+        # later was seen to fail once with JobLaunchFailure while slurmd still tore down the old step)
         key = (jobid, info.get("Restarts"))
         if info.get("Reason") == "BeginTime" and key not in hurried:
             hurried.add(key)
-            c.run("scontrol", "update", "JobId=" + jobid, "StartTime=now+5", check=False)
+            c.run("scontrol", "update", "JobId=" + jobid, "StartTime=now+20", check=False)
 
     c.wait([job], timeout=900, on_pending=hurry)
     text = logs(work)
