@@ -87,7 +87,6 @@ def capacity(a, tmp):
     print("Fashion-MNIST, first K images (one per class in turn), 78 of 784 pixels flipped, %d cues per K" % a.trials)
     print("%-9s" % "K" + "".join("%8d" % k for k in K) + "   largest K retrieved (mean error <= 7.84)")
     for i, n in enumerate(names):
-        ok = [k for k, m in zip(K, mean[i]) if m <= 0.01 * 784]
         best = 0
         for k, m in zip(K, mean[i]):  # largest K below which every K retrieves
             if m > 0.01 * 784:
@@ -95,7 +94,6 @@ def capacity(a, tmp):
             best = k
         print("%-9s" % n + "".join("%8.1f" % m for m in mean[i]) + "   %d%s" %
               (best, "" if not failed[i].any() else " (%d trials failed)" % failed[i].sum()))
-        del ok
     print("table:", out)
 
 

@@ -67,6 +67,9 @@ PetscErrorCode TpModelView(TpModel model, PetscViewer viewer);
 PetscErrorCode TpModelDescribe(TpModel model, char *buf, size_t len);
 PetscErrorCode TpModelDestroy(TpModel *model);
 
+/* The pattern of largest overlap (the first of equals). */
+PetscInt TpRetrieved(PetscInt K, const PetscReal *overlap);
+
 /* Shared by models whose neurons are rates x with phi = tanh(beta x): reduce overlaps and the
    Hamming errors of the local rows into obs (collective). extra[nextra] are summed along. */
 PetscErrorCode TpModelNeuronObservables(TpModel model, const double *phi_loc, const double *x_loc, PetscInt nextra,

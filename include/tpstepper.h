@@ -43,8 +43,8 @@ struct _p_TpStepper {
 PetscErrorCode TpStepperCreate(TpModel model, TpStepper *st);
 PetscErrorCode TpStepperSetFromOptions(TpStepper st);
 PetscErrorCode TpStepperSolve(TpStepper st, Vec u);
-/* The stepper's name as checkpoints and output record it: "rk 3bs", "euler", ... */
-PetscErrorCode TpStepperGetName(TpStepper st, char *buf, size_t len);
+/* A time stepper's name as checkpoints, output and sweep tables record it: "rk 3bs", "euler", ... */
+PetscErrorCode TpTSGetName(TS ts, char *buf, size_t len);
 /* The pattern of largest overlap in the last sample. */
 PetscInt TpStepperRetrieved(TpStepper st);
 /* Room for n samples. */

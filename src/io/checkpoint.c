@@ -1,6 +1,7 @@
 #include <tpcheckpoint.h>
 #include <tpoutput.h>
 #include <tph5.h>
+#include <tputil.h>
 #include <tprandom.h>
 #include "../network/networkimpl.h"
 #include <errno.h>
@@ -73,7 +74,7 @@ static PetscErrorCode WriteCheckpoint(hid_t f, TpStepper st, Vec u, const char *
   PetscCall(VecGetArrayRead(u, &a));
   PetscCall(StateChecksum(m, a, &ck));
   PetscCall(VecRestoreArrayRead(u, &a));
-  PetscCall(TpStepperGetName(st, stepper, sizeof(stepper)));
+  PetscCall(TpTSGetName(st->ts, stepper, sizeof(stepper)));
   PetscCall(TSGetTime(st->ts, &t));
   PetscCall(TSGetTimeStep(st->ts, &dt));
   PetscCall(TSGetStepNumber(st->ts, &step));
@@ -168,11 +169,10 @@ PetscErrorCode TpCheckpointWrite(const char *path, TpStepper st, Vec u, const ch
         PetscCall(PetscSNPrintf(msg, sizeof(msg), "Cannot rename '%s' to '%s': %s", tmp, path, strerror(errno)));
     }
   }
-  PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, comm));
   PetscCheck(!bad, comm, PETSC_ERR_FILE_WRITE,
              "Writing checkpoint '%s' failed (disk full or unwritable?); the previous checkpoint '%s' is untouched",
              tmp, path);
-  PetscCheck(!msg[0], comm, PETSC_ERR_FILE_WRITE, "%s", msg);
+  PetscCall(TpRootCheck(comm, PETSC_ERR_FILE_WRITE, msg, sizeof(msg)));
   PetscCall(PetscLogEventEnd(TP_EVENT_OUTPUT, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -258,7 +258,7 @@ static PetscErrorCode LoadCheckpoint(hid_t f, const char *path, TpStepper st, Ve
             "Checkpoint '%s' was made with other model parameters:\n  checkpoint: %s\n  this run:   %s", path,
             found ? s : "?", mine);
   PetscCall(TpH5ReadAttrString(f, "stepper", s, sizeof(s), &found));
-  PetscCall(TpStepperGetName(st, mine, sizeof(mine)));
+  PetscCall(TpTSGetName(st->ts, mine, sizeof(mine)));
   CheckAttr(found && !strcmp(s, mine), "Checkpoint '%s' was made with stepper '%s', this run uses '%s' (-ts_type)",
             path, found ? s : "?", mine);
   PetscCall(TpH5ReadAttrDouble(f, "time", &t, &found));

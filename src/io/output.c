@@ -1,4 +1,5 @@
 #include <tpoutput.h>
+#include <tputil.h>
 #include <tph5.h>
 #include "../network/networkimpl.h"
 #include <errno.h>
@@ -30,8 +31,7 @@ PetscErrorCode TpOutputCheckPath(MPI_Comm comm, const char *path)
     else if (!stat(path, &sb) && S_ISDIR(sb.st_mode))
       PetscCall(PetscSNPrintf(msg, sizeof(msg), "Output path -o '%s' is a directory", path));
   }
-  PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, comm));
-  PetscCheck(!msg[0], comm, PETSC_ERR_FILE_OPEN, "%s", msg);
+  PetscCall(TpRootCheck(comm, PETSC_ERR_FILE_OPEN, msg, sizeof(msg)));
   PetscFunctionReturn(0);
 }
 
@@ -56,9 +56,9 @@ PetscErrorCode TpOutputCheckRoom(MPI_Comm comm, const char *path, double bytes, 
       PetscCall(PetscSNPrintf(msg, sizeof(msg),
                               "The file-size limit (ulimit -f) of %.1f MiB is below the %.1f MiB that %s '%s' needs",
                               (double)rl.rlim_cur / 1048576.0, bytes / 1048576.0, what, path));
+    if (msg[0]) PetscCall(PetscStrlcat(msg, note, sizeof(msg)));
   }
-  PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, comm));
-  PetscCheck(!msg[0], comm, PETSC_ERR_FILE_WRITE, "%s%s", msg, note);
+  PetscCall(TpRootCheck(comm, PETSC_ERR_FILE_WRITE, msg, sizeof(msg)));
   PetscFunctionReturn(0);
 }
 
@@ -88,7 +88,7 @@ static PetscErrorCode WriteFile(hid_t f, TpStepper st, Vec u, PetscBool synapses
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(m->comm, &size));
   PetscCall(PetscOptionsGetAll(NULL, &opts));
-  PetscCall(TpStepperGetName(st, stepper, sizeof(stepper)));
+  PetscCall(TpTSGetName(st->ts, stepper, sizeof(stepper)));
   PetscCall(TpH5WriteAttrString(f, "program", "tripart"));
   PetscCall(TpH5WriteAttrString(f, "version", TRIPART_VERSION));
   PetscCall(TpH5WriteAttrString(f, "model", m->type));

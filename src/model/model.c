@@ -187,6 +187,15 @@ PetscErrorCode TpModelDestroy(TpModel *model)
   PetscFunctionReturn(0);
 }
 
+PetscInt TpRetrieved(PetscInt K, const PetscReal *overlap)
+{
+  PetscInt best = 0;
+
+  for (PetscInt mu = 1; mu < K; mu++)
+    if (overlap[mu] > overlap[best]) best = mu;
+  return best;
+}
+
 PetscErrorCode TpModelNeuronObservables(TpModel model, const double *phi, const double *x, PetscInt nextra,
                                         double *extra, TpObservation *obs)
 {

@@ -1,4 +1,5 @@
 #include <tppatterns.h>
+#include <tputil.h>
 #include <tprandom.h>
 #include <tph5.h>
 #include <math.h>
@@ -145,8 +146,7 @@ PetscErrorCode TpPatternsLoadFile(TpPatterns pat, const char *path, PetscInt *K)
     PetscCall(ReadPatternsFile(pat->file, &dims[0], &dims[1], &pat->file_xi, &pat->file_cue, msg, sizeof(msg)));
     hascue = pat->file_cue != NULL;
   }
-  PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, pat->comm));
-  PetscCheck(!msg[0], pat->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
+  PetscCall(TpRootCheck(pat->comm, PETSC_ERR_FILE_UNEXPECTED, msg, sizeof(msg)));
   PetscCallMPI(MPI_Bcast(dims, 2, MPIU_INT, 0, pat->comm));
   PetscCallMPI(MPI_Bcast(&hascue, 1, MPI_INT, 0, pat->comm));
   *K     = dims[0];

@@ -149,17 +149,17 @@ static PetscErrorCode Monitor(TS ts, PetscInt step, PetscReal t, Vec u, void *ct
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TpStepperGetName(TpStepper st, char *buf, size_t len)
+PetscErrorCode TpTSGetName(TS ts, char *buf, size_t len)
 {
   TSType type;
   PetscBool isrk;
 
   PetscFunctionBegin;
-  PetscCall(TSGetType(st->ts, &type));
-  PetscCall(PetscObjectTypeCompare((PetscObject)st->ts, TSRK, &isrk));
+  PetscCall(TSGetType(ts, &type));
+  PetscCall(PetscObjectTypeCompare((PetscObject)ts, TSRK, &isrk));
   if (isrk) {
     TSRKType sub;
-    PetscCall(TSRKGetType(st->ts, &sub));
+    PetscCall(TSRKGetType(ts, &sub));
     PetscCall(PetscSNPrintf(buf, len, "%s %s", type, sub));
   } else
     PetscCall(PetscStrncpy(buf, type, len));
@@ -168,13 +168,8 @@ PetscErrorCode TpStepperGetName(TpStepper st, char *buf, size_t len)
 
 PetscInt TpStepperRetrieved(TpStepper st)
 {
-  const PetscInt K    = st->model->pat->K;
-  const PetscReal *ov = st->overlap + (st->nsamples - 1) * K;
-  PetscInt best       = 0;
-
-  for (PetscInt mu = 1; mu < K; mu++)
-    if (ov[mu] > ov[best]) best = mu;
-  return best;
+  const PetscInt K = st->model->pat->K;
+  return TpRetrieved(K, st->overlap + (st->nsamples - 1) * K);
 }
 
 PetscErrorCode TpStepperReserve(TpStepper st, PetscInt n)

@@ -13,6 +13,7 @@
 #include <tpstepper.h>
 #include <tpoutput.h>
 #include <tph5.h>
+#include <tputil.h>
 #include "../network/networkimpl.h"
 #include <errno.h>
 #include <math.h>
@@ -130,6 +131,15 @@ static PetscErrorCode AppendList(char *buf, size_t size, const char *name, const
 
 /* ---------------------------------------------------------------- one trial */
 
+/* Trial t is (model im, K index k, flips index f, pattern set s), s varying fastest. */
+static void TrialIndex(const Sweep *sw, PetscInt t, PetscInt *im, PetscInt *k, PetscInt *f, PetscInt *s)
+{
+  *s  = t % sw->S;
+  *f  = (t / sw->S) % sw->nF;
+  *k  = (t / (sw->S * sw->nF)) % sw->nK;
+  *im = t / (sw->S * sw->nF * sw->nK);
+}
+
 /* A fresh time stepper: the published protocol (explicit Euler, dt = 1e-3, to t = 10) unless -ts_* say otherwise. */
 static PetscErrorCode TrialStepper(TpModel model, TS *ts)
 {
@@ -175,18 +185,19 @@ static PetscErrorCode TrialCreate(Sweep *sw, MPI_Comm comm, PetscInt im, PetscIn
 
 static PetscErrorCode TrialRun(Sweep *sw, MPI_Comm comm, PetscInt t, double res[NF])
 {
-  const PetscInt s = t % sw->S, f = (t / sw->S) % sw->nF, k = (t / (sw->S * sw->nF)) % sw->nK,
-                 im = t / (sw->S * sw->nF * sw->nK), K = sw->K[k];
+  PetscInt im, k, f, s, K;
   TpPatterns pat;
   TpNetwork net;
   TpModel model;
   TpObservation obs;
   TS ts = NULL;
   Vec u;
-  PetscInt steps = 0, best = 0;
+  PetscInt steps = 0;
   PetscLogDouble t0, t1;
 
   PetscFunctionBegin;
+  TrialIndex(sw, t, &im, &k, &f, &s);
+  K = sw->K[k];
   PetscCall(PetscTime(&t0));
   PetscCall(TrialCreate(sw, comm, im, K, sw->F[f], s, &pat, &net, &model));
   PetscCall(TpModelCreateState(model, &u));
@@ -201,15 +212,13 @@ static PetscErrorCode TrialRun(Sweep *sw, MPI_Comm comm, PetscInt t, double res[
   }
   PetscCall(PetscMalloc1(K, &obs.overlap));
   PetscCall(TpModelObserve(model, u, &obs));
-  for (PetscInt mu = 1; mu < K; mu++)
-    if (obs.overlap[mu] > obs.overlap[best]) best = mu;
   PetscCall(PetscTime(&t1));
   res[F_HAMMING]    = obs.hamming;
   res[F_SOFT]       = obs.soft_hamming;
   res[F_OVERLAP]    = obs.overlap[pat->target];
   res[F_ENERGY]     = obs.energy;
   res[F_PERPLEXITY] = obs.perplexity;
-  res[F_RETRIEVED]  = (double)best;
+  res[F_RETRIEVED]  = (double)TpRetrieved(K, obs.overlap);
   res[F_STEPS]      = (double)steps;
   res[F_RHS]        = (double)model->nrhs;
   res[F_WALL]       = t1 - t0;
@@ -247,6 +256,12 @@ static const char *const FieldNames[NF] = {
     "hamming_error", "soft_hamming_error", "overlap",   "energy", "perplexity", "retrieved",
     "steps",         "rhs_evaluations",    "wall_time", "status"};
 
+/* Fields stored as integers (their values are whole numbers in the table of doubles). */
+static int FieldIsInteger(int q)
+{
+  return q == F_RETRIEVED || q == F_STEPS || q == F_RHS || q == F_STATUS;
+}
+
 static herr_t WriteArray(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank, const hsize_t *dims,
                          const void *data)
 {
@@ -262,8 +277,8 @@ static herr_t WriteArray(hid_t loc, const char *name, hid_t ftype, hid_t mtype, 
   return e;
 }
 
-/* Rank 0 alone: the whole table into path.part, renamed to path.  Returns non-zero on failure. */
-static int WriteTable(Sweep *sw, const double *tab, double wall, PetscMPIInt size, char *msg, size_t len)
+/* Rank 0 alone: the whole table into path.part, renamed to path; a failure is described in msg. */
+static void WriteTable(Sweep *sw, const double *tab, double wall, PetscMPIInt size, char *msg, size_t len)
 {
   const hsize_t nT = (hsize_t)(sw->nM * sw->nK * sw->nF * sw->S), ncell = nT / (hsize_t)sw->S;
   hsize_t dims[4] = {(hsize_t)sw->nM, (hsize_t)sw->nK, (hsize_t)sw->nF, (hsize_t)sw->S};
@@ -277,7 +292,7 @@ static int WriteTable(Sweep *sw, const double *tab, double wall, PetscMPIInt siz
   f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (f < 0) {
     snprintf(msg, len, "Cannot create sweep table '%s' (option -o)", tmp);
-    return 1;
+    return;
   }
   col      = malloc(sizeof(double) * nT);
   lv       = malloc(sizeof(long long) * (nT > 64 ? nT : 64));
@@ -345,7 +360,7 @@ static int WriteTable(Sweep *sw, const double *tab, double wall, PetscMPIInt siz
   /* one array per field, shape (model, K, flips, trial) */
   g = H5Gcreate2(f, "results", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   for (int q = 0; q < NF; q++) {
-    const int integer = q == F_RETRIEVED || q == F_STEPS || q == F_RHS || q == F_STATUS;
+    const int integer = FieldIsInteger(q);
     for (hsize_t t = 0; t < nT; t++) {
       col[t] = tab[t * NF + q];
       if (integer) lv[t] = tab[t * NF + F_STATUS] == 1 || q == F_STATUS ? (long long)col[t] : -1;
@@ -378,18 +393,17 @@ static int WriteTable(Sweep *sw, const double *tab, double wall, PetscMPIInt siz
   if (e) {
     unlink(tmp);
     snprintf(msg, len, "Writing sweep table '%s' failed (disk full?); the previous table is untouched", sw->out);
-    return 1;
+    return;
   }
   if (rename(tmp, sw->out)) {
     snprintf(msg, len, "Cannot rename '%s' to '%s': %s", tmp, sw->out, strerror(errno));
     unlink(tmp);
-    return 1;
   }
-  return 0;
 }
 
-/* Rank 0 alone: the trials an earlier run of this same sweep finished, from its table. */
-static int ReadTable(Sweep *sw, double *tab, double *wall, PetscBool *found, char *msg, size_t len)
+/* Rank 0 alone: the trials an earlier run of this same sweep finished, from its table; a table that
+   cannot be resumed is described in msg. */
+static void ReadTable(Sweep *sw, double *tab, double *wall, PetscBool *found, char *msg, size_t len)
 {
   const hsize_t nT = (hsize_t)(sw->nM * sw->nK * sw->nF * sw->S);
   char desc[sizeof(sw->desc)];
@@ -400,10 +414,10 @@ static int ReadTable(Sweep *sw, double *tab, double *wall, PetscBool *found, cha
   int bad = 0, q;
 
   *found = PETSC_FALSE;
-  if (access(sw->out, F_OK)) return 0;
+  if (access(sw->out, F_OK)) return;
   if (H5Fis_hdf5(sw->out) <= 0 || (f = H5Fopen(sw->out, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
     snprintf(msg, len, "Sweep table '%s' (option -o) exists but is not a readable HDF5 file; move it away", sw->out);
-    return 1;
+    return;
   }
   if (TpH5ReadAttrString(f, "description", desc, sizeof(desc), &has) || !has || strcmp(desc, sw->desc)) {
     H5Fclose(f);
@@ -411,14 +425,14 @@ static int ReadTable(Sweep *sw, double *tab, double *wall, PetscBool *found, cha
              "Sweep table '%s' (option -o) holds another sweep (other grid, models, stepper or parameters); "
              "rerun with its arguments to resume it, or choose another -o",
              sw->out);
-    return 1;
+    return;
   }
   if (TpH5ReadAttrDouble(f, "wall_time", wall, &has) || !has) *wall = 0;
   col = malloc(sizeof(double) * nT);
   lv  = malloc(sizeof(long long) * nT);
   g   = H5Gopen2(f, "results", H5P_DEFAULT);
   for (q = 0; q < NF && !bad; q++) {
-    const int integer = q == F_RETRIEVED || q == F_STEPS || q == F_RHS || q == F_STATUS;
+    const int integer = FieldIsInteger(q);
     hid_t d           = g < 0 ? -1 : H5Dopen2(g, FieldNames[q], H5P_DEFAULT);
     hid_t sp          = d < 0 ? -1 : H5Dget_space(d);
     hssize_t n        = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
@@ -439,10 +453,9 @@ static int ReadTable(Sweep *sw, double *tab, double *wall, PetscBool *found, cha
   if (bad) {
     snprintf(msg, len, "Sweep table '%s' (option -o) is damaged: /results/%s is missing or has the wrong size", sw->out,
              FieldNames[q - 1]);
-    return 1;
+    return;
   }
   *found = PETSC_TRUE;
-  return 0;
 }
 
 /* ---------------------------------------------------------------- set-up */
@@ -549,9 +562,7 @@ static PetscErrorCode SweepDescribe(Sweep *sw)
 {
   char part[2048];
   TS ts;
-  TSType type;
-  PetscReal dt, tf;
-  PetscBool isrk;
+  PetscReal dt = 0, tf = 0;
 
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(sw->desc, sizeof(sw->desc),
@@ -570,26 +581,19 @@ static PetscErrorCode SweepDescribe(Sweep *sw)
     PetscCall(TpNetworkFingerprint(net, &h));
     PetscCall(PetscSNPrintf(part, sizeof(part), "network=%016llx;", (unsigned long long)h));
     PetscCall(PetscStrlcat(sw->desc, part, sizeof(sw->desc)));
+    if (im == 0) { /* the trials' stepper, as -ts_* options make it */
+      char name[64];
+      PetscCall(TrialStepper(model, &ts));
+      PetscCall(TpTSGetName(ts, name, sizeof(name)));
+      PetscCall(TSGetTimeStep(ts, &dt));
+      PetscCall(TSGetMaxTime(ts, &tf));
+      PetscCall(PetscSNPrintf(sw->stepper, sizeof(sw->stepper), "%s, dt %.6g, to t = %.6g", name, dt, tf));
+      PetscCall(TSDestroy(&ts));
+    }
     PetscCall(TpModelDestroy(&model));
     PetscCall(TpNetworkDestroy(&net));
     PetscCall(TpPatternsDestroy(&pat));
   }
-  PetscCall(TSCreate(sw->comm, &ts));
-  PetscCall(TSSetType(ts, TSEULER));
-  PetscCall(TSSetTimeStep(ts, 1e-3));
-  PetscCall(TSSetMaxTime(ts, 10.0));
-  PetscCall(TSSetFromOptions(ts));
-  PetscCall(TSGetType(ts, &type));
-  PetscCall(TSGetTimeStep(ts, &dt));
-  PetscCall(TSGetMaxTime(ts, &tf));
-  PetscCall(PetscObjectTypeCompare((PetscObject)ts, TSRK, &isrk));
-  if (isrk) {
-    TSRKType sub;
-    PetscCall(TSRKGetType(ts, &sub));
-    PetscCall(PetscSNPrintf(sw->stepper, sizeof(sw->stepper), "%s %s, dt %.6g, to t = %.6g", type, sub, dt, tf));
-  } else
-    PetscCall(PetscSNPrintf(sw->stepper, sizeof(sw->stepper), "%s, dt %.6g, to t = %.6g", type, dt, tf));
-  PetscCall(TSDestroy(&ts));
   PetscCheck(PetscIsNormalReal(dt) && dt > 0, sw->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -ts_dt must be a positive number; got %.6g", (double)dt);
   PetscCall(PetscSNPrintf(part, sizeof(part), "stepper=%s;", sw->stepper));
@@ -620,7 +624,8 @@ static int CompareJob(const void *a, const void *b)
 /* Relative cost of a trial: the right-hand side's work (naam carries N^2 synapses and processes). */
 static double TrialCost(Sweep *sw, PetscInt t)
 {
-  const PetscInt k = (t / (sw->S * sw->nF)) % sw->nK, im = t / (sw->S * sw->nF * sw->nK);
+  PetscInt im, k, f, s;
+  TrialIndex(sw, t, &im, &k, &f, &s);
   const double N = (double)sw->N, K = (double)sw->K[k];
   if (!strcmp(sw->models[im], "oracle")) return 1e-3 * N * K;
   if (!strcmp(sw->models[im], "naam")) return 0.5 * N * N * (2 * K + 40); /* measured: 7-11 times gated at N = 20 */
@@ -668,7 +673,6 @@ PetscErrorCode TpSweepRun(int *status)
   MPI_Comm gcomm;
   PetscLogDouble start, now;
   char msg[3 * PETSC_MAX_PATH_LEN] = "";
-  int bad                          = 0;
 
   PetscFunctionBegin;
   *status = 0;
@@ -684,12 +688,10 @@ PetscErrorCode TpSweepRun(int *status)
   PetscCall(PetscMalloc1(nT, &st));
   if (!rank) {
     PetscCall(PetscCalloc1((size_t)nT * NF, &tab));
-    bad = ReadTable(&sw, tab, &prev_wall, &found, msg, sizeof(msg));
+    ReadTable(&sw, tab, &prev_wall, &found, msg, sizeof(msg));
     for (PetscInt t = 0; t < nT; t++) st[t] = tab[(size_t)t * NF + F_STATUS];
   }
-  PetscCallMPI(MPI_Bcast(&bad, 1, MPI_INT, 0, sw.comm));
-  PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, sw.comm));
-  PetscCheck(!bad, sw.comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
+  PetscCall(TpRootCheck(sw.comm, PETSC_ERR_FILE_UNEXPECTED, msg, sizeof(msg)));
   PetscCallMPI(MPI_Bcast(st, (PetscMPIInt)nT, MPI_DOUBLE, 0, sw.comm));
   for (PetscInt t = 0; t < nT; t++) {
     done0 += st[t] != 0;
@@ -773,10 +775,8 @@ PetscErrorCode TpSweepRun(int *status)
     PetscCallMPI(MPI_Bcast(&ndone, 1, MPIU_INT, 0, sw.comm));
     PetscCall(TpOutputCheckRoom(sw.comm, sw.out, (double)nT * 8 * (NF + 1) + 65536.0, "sweep table",
                                 "; the previous table is untouched"));
-    if (!rank) bad = WriteTable(&sw, tab, prev_wall + (now - start), size, msg, sizeof(msg));
-    PetscCallMPI(MPI_Bcast(&bad, 1, MPI_INT, 0, sw.comm));
-    PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, 0, sw.comm));
-    PetscCheck(!bad, sw.comm, PETSC_ERR_FILE_WRITE, "%s", msg);
+    if (!rank) WriteTable(&sw, tab, prev_wall + (now - start), size, msg, sizeof(msg));
+    PetscCall(TpRootCheck(sw.comm, PETSC_ERR_FILE_WRITE, msg, sizeof(msg)));
     if (!sw.quiet) {
       /* time left from the estimated cost of the trials left (the costliest run first) */
       const double rate   = (ndone - done0) / PetscMax(now - start, 1e-9);

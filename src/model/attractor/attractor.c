@@ -128,6 +128,21 @@ static PetscErrorCode AttrSetUp(TpModel m)
   PetscFunctionReturn(0);
 }
 
+/* Modern Hopfield reads the state itself, and the oracle's state is a pattern: phi = identity. */
+static PetscBool AttrIdentity(const Attr *A)
+{
+  return (PetscBool)(A->kind == ATTR_MODERN || A->kind == ATTR_ORACLE);
+}
+
+/* A->phi = phi(x) of the n owned rows */
+static void AttrRates(Attr *A, PetscInt n, const double *x)
+{
+  if (AttrIdentity(A))
+    memcpy(A->phi, x, sizeof(double) * (size_t)n);
+  else
+    TpVecTanh((size_t)n, A->sigma, x, A->phi);
+}
+
 /* phi(x) of the owned rows, the overlaps m (and the gains a) reduced into A->red = [m | a]. */
 static PetscErrorCode AttrOverlapsReduce(TpModel m, const double *u)
 {
@@ -136,10 +151,7 @@ static PetscErrorCode AttrOverlapsReduce(TpModel m, const double *u)
   const PetscInt K = m->pat->K, nred = A->kind == ATTR_GATED ? 2 * K : K;
 
   PetscFunctionBegin;
-  if (A->kind == ATTR_MODERN)
-    PetscCall(PetscArraycpy(A->phi, u, net->nloc));
-  else
-    TpVecTanh((size_t)net->nloc, A->sigma, u, A->phi);
+  AttrRates(A, net->nloc, u);
   PetscCall(PetscArrayzero(A->red, nred));
   AttrOverlaps((size_t)net->nloc, (size_t)K, m->pat->xi + (size_t)net->rstart * K, A->phi, A->red);
   if (A->na) PetscCall(PetscArraycpy(A->red + K, u + net->nloc, K));
@@ -226,25 +238,20 @@ static PetscErrorCode AttrObserve(TpModel m, Vec U, TpObservation *obs)
   TpNetwork net    = m->net;
   const PetscInt K = m->pat->K;
   const double N   = (double)net->N;
-  const double *u;
-  double extra[3] = {0, 0, 0}, *mo, e = 0;
+  double *extra = A->red, *mo = A->g, e = 0; /* [neuron terms | sum a log a | a], reduced with the overlaps */
+  const double *u, *a = extra + 2;
 
   PetscFunctionBegin;
   PetscCall(VecGetArrayRead(U, &u));
-  if (A->kind == ATTR_MODERN || A->kind == ATTR_ORACLE)
-    PetscCall(PetscArraycpy(A->phi, u, net->nloc));
-  else
-    TpVecTanh((size_t)net->nloc, A->sigma, u, A->phi);
+  AttrRates(A, net->nloc, u);
+  PetscCall(PetscArrayzero(extra, 2 + K));
   for (PetscInt i = 0; i < net->nloc; i++)
-    extra[0] += A->kind == ATTR_MODERN || A->kind == ATTR_ORACLE ? 0.5 * u[i] * u[i]
-                                                                 : u[i] * A->phi[i] - TpLogCosh(A->sigma, u[i]);
-  if (A->na) {
-    const double *a = u + net->nloc;
-    extra[1]        = NegEntropy((size_t)K, a);
-    for (PetscInt mu = 0; mu < K; mu++) extra[2] += a[mu];
+    extra[0] += AttrIdentity(A) ? 0.5 * u[i] * u[i] : u[i] * A->phi[i] - TpLogCosh(A->sigma, u[i]);
+  if (A->na) { /* the gains live on rank 0: they reach every rank in the same reduction */
+    extra[1] = NegEntropy((size_t)K, u + net->nloc);
+    PetscCall(PetscArraycpy(extra + 2, u + net->nloc, K));
   }
-  PetscCall(TpModelNeuronObservables(m, A->phi, u, 3, extra, obs));
-  PetscCall(PetscMalloc1(K, &mo));
+  PetscCall(TpModelNeuronObservables(m, A->phi, u, A->kind == ATTR_GATED ? 2 + K : 1, extra, obs));
   for (PetscInt mu = 0; mu < K; mu++) mo[mu] = obs->overlap[mu] * N;
   obs->perplexity = NAN;
   switch (A->kind) {
@@ -262,23 +269,16 @@ static PetscErrorCode AttrObserve(TpModel m, Vec U, TpObservation *obs)
       if (A->w[mu] > 0) h -= A->w[mu] * log(A->w[mu]);
     obs->perplexity = exp(h);
   } break;
-  case ATTR_GATED: {
-    /* the gains live on rank 0: bring them to every rank with the energy */
-    double *a;
-    PetscCall(PetscCalloc1(K, &a));
-    if (A->na) PetscCall(PetscArraycpy(a, u + net->nloc, K));
-    PetscCall(AttrAllreduce(m, a, K));
+  case ATTR_GATED:
     for (PetscInt mu = 0; mu < K; mu++) e -= (double)K / (2 * N) * a[mu] * mo[mu] * mo[mu];
     e += (double)K * A->T * extra[1];
     obs->perplexity = exp(-extra[1]);
-    PetscCall(PetscFree(a));
-  } break;
+    break;
   case ATTR_ORACLE:
     break;
   }
   obs->energy = A->kind == ATTR_ORACLE ? NAN : e + extra[0];
   if (A->kind == ATTR_ORACLE) obs->hamming = obs->soft_hamming = A->oracle_error;
-  PetscCall(PetscFree(mo));
   PetscCall(VecRestoreArrayRead(U, &u));
   PetscFunctionReturn(0);
 }
@@ -348,29 +348,31 @@ static PetscErrorCode AttrDestroy(TpModel m)
   PetscFunctionReturn(0);
 }
 
+static const TpModelOps AttrOps = {.setfromoptions = AttrSetFromOptions,
+                                   .setup          = AttrSetUp,
+                                   .initialstate   = AttrInitialState,
+                                   .rhs            = AttrRHS,
+                                   .observe        = AttrObserve,
+                                   .writestate     = AttrWriteState,
+                                   .view           = AttrView,
+                                   .describe       = AttrDescribe,
+                                   .destroy        = AttrDestroy};
+
 static PetscErrorCode AttrCreate(TpModel m, AttrKind kind)
 {
   Attr *A;
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&A));
-  A->kind               = kind;
-  A->sigma              = 5; /* as M1's beta_n; the gated paper's value was lost from its text */
-  A->tau_x              = 1;
-  A->tau_a              = 1;
-  A->T                  = 0.01;
-  A->n                  = 4;
-  A->beta               = 1;
-  m->data               = A;
-  m->ops.setfromoptions = AttrSetFromOptions;
-  m->ops.setup          = AttrSetUp;
-  m->ops.initialstate   = AttrInitialState;
-  m->ops.rhs            = AttrRHS;
-  m->ops.observe        = AttrObserve;
-  m->ops.writestate     = AttrWriteState;
-  m->ops.view           = AttrView;
-  m->ops.describe       = AttrDescribe;
-  m->ops.destroy        = AttrDestroy;
+  A->kind  = kind;
+  A->sigma = 5; /* as M1's beta_n; the gated paper's value was lost from its text */
+  A->tau_x = 1;
+  A->tau_a = 1;
+  A->T     = 0.01;
+  A->n     = 4;
+  A->beta  = 1;
+  m->data  = A;
+  m->ops   = AttrOps;
   PetscFunctionReturn(0);
 }
 

@@ -356,6 +356,16 @@ static PetscErrorCode NaamDestroy(TpModel m)
   PetscFunctionReturn(0);
 }
 
+static const TpModelOps NaamOps = {.setfromoptions = NaamSetFromOptions,
+                                   .setup          = NaamSetUp,
+                                   .initialstate   = NaamInitialState,
+                                   .rhs            = NaamRHS,
+                                   .observe        = NaamObserve,
+                                   .writestate     = NaamWriteState,
+                                   .view           = NaamView,
+                                   .describe       = NaamDescribe,
+                                   .destroy        = NaamDestroy};
+
 PetscErrorCode TpModelCreate_Naam(TpModel m)
 {
   Naam *nm;
@@ -377,16 +387,8 @@ PetscErrorCode TpModelCreate_Naam(TpModel m)
   nm->init         = NAAM_INIT_SLAVED;
   nm->block_target = -1; /* default: max(16384, 1024 K), measured best for N = 1000 */
   PetscCall(PetscStrncpy(nm->coupling_list, "hebbian", sizeof(nm->coupling_list)));
-  m->data               = nm;
-  m->checkpoints        = PETSC_TRUE;
-  m->ops.setfromoptions = NaamSetFromOptions;
-  m->ops.setup          = NaamSetUp;
-  m->ops.initialstate   = NaamInitialState;
-  m->ops.rhs            = NaamRHS;
-  m->ops.observe        = NaamObserve;
-  m->ops.writestate     = NaamWriteState;
-  m->ops.view           = NaamView;
-  m->ops.describe       = NaamDescribe;
-  m->ops.destroy        = NaamDestroy;
+  m->data        = nm;
+  m->checkpoints = PETSC_TRUE;
+  m->ops         = NaamOps;
   PetscFunctionReturn(0);
 }
