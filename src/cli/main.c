@@ -1,8 +1,10 @@
 static const char help[] =
     "tripart: distributed simulation of neuron-astrocyte networks (PETSc, MPI, parallel HDF5).\n\n"
-    "Usage: mpirun -n RANKS tripart [run|sweep|version] [options]\n"
+    "Usage: mpirun -n RANKS tripart [run|sweep|generate|partition|version] [options]\n"
     "  run       simulate a model and write one HDF5 file (default)\n"
     "  sweep     run many independent trials over a grid of models, K, flipped bits and seeds; one HDF5 table\n"
+    "  generate  write a network (synapses, astrocytes, process morphology, gap junctions) to an HDF5 network file\n"
+    "  partition assign neurons to ranks (blocks or PT-Scotch) and write a partition file for -partition\n"
     "  version   print the version\n\n";
 
 #include <tpnetwork.h>
@@ -12,6 +14,7 @@ static const char help[] =
 #include <tpoutput.h>
 #include <tpcheckpoint.h>
 #include <tpsweep.h>
+#include <tppartition.h>
 #include <tpvmath.h>
 #include <sys/resource.h>
 #include <signal.h>
@@ -206,12 +209,17 @@ int main(int argc, char **argv)
     ierr = Run(&status);
   else if (!strcmp(cmd, "sweep"))
     ierr = TpSweepRun(&status);
+  else if (!strcmp(cmd, "generate"))
+    ierr = TpGenerateMain(&status);
+  else if (!strcmp(cmd, "partition"))
+    ierr = TpPartitionMain(&status);
   else if (!strcmp(cmd, "version"))
     ierr = PetscPrintf(PETSC_COMM_WORLD, "tripart %s (PETSc %d.%d.%d, tanh: %s)\n", TRIPART_VERSION,
                        PETSC_VERSION_MAJOR, PETSC_VERSION_MINOR, PETSC_VERSION_SUBMINOR, TpVecTanhImplementation());
   else {
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "tripart: error: unknown subcommand '%s'; available: run, sweep, version\n",
-                          cmd));
+    PetscCall(PetscPrintf(
+        PETSC_COMM_WORLD,
+        "tripart: error: unknown subcommand '%s'; available: run, sweep, generate, partition, version\n", cmd));
     ierr = PETSC_ERR_ARG_UNKNOWN_TYPE;
   }
   if (ierr) {

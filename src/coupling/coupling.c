@@ -15,7 +15,8 @@ struct _TpKind {
   PetscErrorCode (*apply)(TpCoupling, TpKind *, const TpBlock *, const double *, double, PetscBool, double *);
   double (*quadratic)(TpKind *, const double *);
   PetscErrorCode (*view)(TpKind *, PetscViewer);
-  double (*parameter)(TpKind *); /* the kind's one scale, for descriptions */
+  double (*parameter)(TpKind *);  /* the kind's scale, for descriptions */
+  double (*parameter2)(TpKind *); /* optional second parameter */
   /* optional, for kinds with neighbours on other ranks: halo exchange of psi, and the local part
      of sum_ijkl T_ijkl psi_ij psi_kl into red (after the exchange, before the reduction) */
   PetscErrorCode (*exchangebegin)(TpCoupling, TpKind *);
@@ -203,7 +204,8 @@ static PetscErrorCode TpCouplingCreate_Hebbian(TpCoupling c)
   h->c_T = 1.0 / (N * N * N);
   PetscCall(PetscMalloc1((size_t)net->nloc * K, &h->xrow));
   PetscCall(PetscMalloc1((size_t)net->ncol * K, &h->xcol));
-  PetscCall(PetscArraycpy(h->xrow, c->pat->xi + (size_t)net->rstart * K, (size_t)net->nloc * K));
+  for (PetscInt i = 0; i < net->nloc; i++)
+    PetscCall(PetscArraycpy(h->xrow + (size_t)i * K, c->pat->xi + (size_t)TpNetworkGid(net, i) * K, K));
   for (PetscInt s = 0; s < net->ncol; s++)
     PetscCall(PetscArraycpy(h->xcol + (size_t)s * K, c->pat->xi + (size_t)net->colgid[s] * K, K));
   k->data           = h;
@@ -306,18 +308,21 @@ static PetscErrorCode TpCouplingCreate_Constant(TpCoupling c)
 }
 
 /* ---------------------------------------------------------------- diffusion
-   Calcium diffusion inside one astrocyte whose processes form a sheet: the process of synapse
-   (i, j) is adjacent to those of (i +- 1, j) and (i, j +- 1) (all-to-all wiring; no wrap-around).
-     (T psi)_ij = D sum_{kl in nbr(ij)} (psi_kl - psi_ij)
-   The kind keeps the whole local psi (its accumulate copies each block) and, after it, the rows
-   just above and below this rank's rows, which a PetscSF brings from their owners (the halo). */
+   Calcium diffusion between adjacent processes of an astrocyte, and across gap junctions between
+   astrocytes with its own coefficient:
+     (T psi)_ij = D sum_{kl in nbr(ij)} (psi_kl - psi_ij) + D_gap sum_{kl in gap(ij)} (psi_kl - psi_ij)
+   The kind keeps the whole local psi (its accumulate copies each block) followed by the halo: the
+   processes of other ranks adjacent to local ones, which a PetscSF brings from their owners.
+   Two forms: the sheet of an all-to-all network in natural order (process (i, j) adjacent to
+   (i +- 1, j) and (i, j +- 1); the halo is the rows above and below the rank's rows) as a stencil,
+   and adjacency lists (tpnetwork.h) for every other morphology or partition. */
 typedef struct {
-  PetscReal D;
+  PetscReal D, Dgap;
   PetscInt N;
-  double *psi;        /* local processes, then the halo rows: [local | above | below] */
-  PetscBool up, down; /* the halo holds the row above (global rstart - 1) / below (rstart + nloc) */
-  PetscSF sf;         /* local psi (roots) -> halo rows (leaves) */
-  double *row;        /* one row of scratch */
+  double *psi;        /* local processes, then the halo: [local | halo] */
+  PetscBool up, down; /* stencil: the halo holds the row above (global rstart - 1) / below (rstart + nloc) */
+  PetscSF sf;         /* local psi (roots) -> halo (leaves) */
+  double *row;        /* stencil: one row of scratch */
 } Diffusion;
 
 static PetscErrorCode DiffusionSetFromOptions(TpCoupling c, TpKind *k)
@@ -329,9 +334,15 @@ static PetscErrorCode DiffusionSetFromOptions(TpCoupling c, TpKind *k)
   PetscCall(PetscOptionsReal("-naam_diffusion",
                              "Diffusion coefficient D of calcium between adjacent processes (default 0.01/N)",
                              "TpCouplingSetFromOptions", d->D, &d->D, NULL));
-  PetscOptionsEnd();
   PetscCheck(d->D >= 0 && PetscIsNormalReal(d->D + 1), c->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -naam_diffusion must be a non-negative number; got %.6g", (double)d->D);
+  d->Dgap = d->D;
+  PetscCall(PetscOptionsReal("-naam_gap_diffusion",
+                             "Coefficient of calcium exchange through gap junctions between astrocytes (default D)",
+                             "TpCouplingSetFromOptions", d->Dgap, &d->Dgap, NULL));
+  PetscOptionsEnd();
+  PetscCheck(d->Dgap >= 0 && PetscIsNormalReal(d->Dgap + 1), c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -naam_gap_diffusion must be a non-negative number; got %.6g", (double)d->Dgap);
   PetscFunctionReturn(0);
 }
 
@@ -365,6 +376,18 @@ static PetscErrorCode DiffusionExchangeEnd(TpCoupling c, TpKind *k)
   PetscCall(PetscSFBcastEnd(d->sf, MPI_DOUBLE, d->psi, d->psi + c->net->nsyn_loc, MPI_REPLACE));
   PetscCall(PetscLogEventEnd(TP_EVENT_HALO, 0, 0, 0, 0));
   PetscFunctionReturn(0);
+}
+
+/* Adjacency lists: (T psi)_q / unit for the local processes q in [q0, q1). */
+static void DiffusionGraph(const Diffusion *d, const TpNetwork net, PetscInt q0, PetscInt q1, double *restrict out)
+{
+  const double *psi = d->psi;
+  for (PetscInt q = q0; q < q1; q++) {
+    double a = 0, b = 0;
+    for (PetscInt e = net->mptr[q]; e < net->mptr[q + 1]; e++) a += psi[net->madj[e]] - psi[q];
+    for (PetscInt e = net->gptr[q]; e < net->gptr[q + 1]; e++) b += psi[net->gadj[e]] - psi[q];
+    out[q - q0] = d->D * a + d->Dgap * b;
+  }
 }
 
 /* lap[j] = sum over the neighbours of (i, j) of psi_nbr - psi_ij, for one local row i */
@@ -401,6 +424,20 @@ static PetscErrorCode DiffusionApply(TpCoupling c, TpKind *k, const TpBlock *blk
   const double f = scale * d->D;
 
   PetscFunctionBegin;
+  if (!c->net->stencil) {
+    const PetscInt q0 = rp[blk->i0], q1 = rp[blk->i1];
+    for (PetscInt q0b = q0; q0b < q1; q0b += N) { /* in chunks of the scratch row */
+      const PetscInt q1b = PetscMin(q1, q0b + N);
+      double *o          = out + (q0b - q0);
+      DiffusionGraph(d, c->net, q0b, q1b, d->row);
+      if (add)
+        for (PetscInt q = 0; q < q1b - q0b; q++) o[q] += scale * d->row[q];
+      else
+        for (PetscInt q = 0; q < q1b - q0b; q++) o[q] = scale * d->row[q];
+    }
+    PetscCall(PetscLogFlops(3.0 * (c->net->mptr[q1] - c->net->mptr[q0] + c->net->gptr[q1] - c->net->gptr[q0])));
+    PetscFunctionReturn(0);
+  }
   for (PetscInt i = blk->i0; i < blk->i1; i++) {
     double *o = out + (rp[i] - rp[blk->i0]);
     DiffusionRow(d, c->net, i, d->row);
@@ -420,6 +457,15 @@ static PetscErrorCode DiffusionLocalQuadratic(TpCoupling c, TpKind *k, double *r
   double s     = 0;
 
   PetscFunctionBegin;
+  if (!c->net->stencil) {
+    for (PetscInt q0 = 0; q0 < (PetscInt)c->net->nsyn_loc; q0 += d->N) {
+      const PetscInt q1 = PetscMin((PetscInt)c->net->nsyn_loc, q0 + d->N);
+      DiffusionGraph(d, c->net, q0, q1, d->row);
+      for (PetscInt q = q0; q < q1; q++) s += d->psi[q] * d->row[q - q0];
+    }
+    red[0] = s;
+    PetscFunctionReturn(0);
+  }
   for (PetscInt i = 0; i < c->net->nloc; i++) {
     const double *ps = d->psi + c->net->rowptr[i];
     DiffusionRow(d, c->net, i, d->row);
@@ -439,12 +485,19 @@ static double DiffusionCoefficient(TpKind *k)
   return ((Diffusion *)k->data)->D;
 }
 
+static double DiffusionGapCoefficient(TpKind *k)
+{
+  return ((Diffusion *)k->data)->Dgap;
+}
+
 static PetscErrorCode DiffusionView(TpKind *k, PetscViewer v)
 {
+  Diffusion *d = k->data;
+
   PetscFunctionBegin;
-  PetscCall(PetscViewerASCIIPrintf(v,
-                                   "  coupling diffusion, D = %.6g between adjacent processes of one sheet astrocyte\n",
-                                   (double)((Diffusion *)k->data)->D));
+  PetscCall(PetscViewerASCIIPrintf(
+      v, "  coupling diffusion, D = %.6g between adjacent processes, %.6g across gap junctions\n", (double)d->D,
+      (double)d->Dgap));
   PetscFunctionReturn(0);
 }
 
@@ -472,16 +525,25 @@ static PetscErrorCode TpCouplingCreate_Diffusion(TpCoupling c)
   Diffusion *d;
 
   PetscFunctionBegin;
-  PetscCheck(net->dense, c->comm, PETSC_ERR_SUP,
-             "Coupling diffusion: its processes form a sheet over the synapse matrix, which needs -connectivity all; "
-             "got -connectivity random");
+  PetscCheck(net->nastro > 0, c->comm, PETSC_ERR_SUP,
+             "Coupling diffusion needs astrocytes whose processes are linked: -connectivity all (one sheet astrocyte), "
+             "spatial, or file with /processes; got -connectivity %s",
+             TpConnectivities[net->kind]);
   PetscCallMPI(MPI_Comm_size(c->comm, &size));
   PetscCallMPI(MPI_Comm_rank(c->comm, &rank));
   PetscCall(PetscNew(&d));
   /* no published value: the hebbian drive of a process is O(1/N), and from D ~ 0.1/N on diffusion blurs
      retrieval (N = 60 and 1000, K = 5 and 100); the default stays well below */
-  d->D = 0.01 / (double)N;
-  d->N = N;
+  d->D    = 0.01 / (double)N;
+  d->Dgap = d->D;
+  d->N    = N;
+  PetscCall(PetscMalloc1(N, &d->row));
+  if (!net->stencil) { /* adjacency lists: the network's halo */
+    PetscCall(PetscMalloc1((size_t)net->nsyn_loc + net->nhalo + 1, &d->psi));
+    PetscCall(PetscObjectReference((PetscObject)net->halo));
+    d->sf = net->halo;
+    goto done;
+  }
   /* who owns which rows */
   PetscCall(PetscMalloc2(size, &start, size, &count));
   PetscCallMPI(MPI_Allgather(&net->rstart, 1, MPIU_INT, start, 1, MPIU_INT, c->comm));
@@ -489,7 +551,6 @@ static PetscErrorCode TpCouplingCreate_Diffusion(TpCoupling c)
   d->up   = (PetscBool)(net->nloc > 0 && net->rstart > 0);
   d->down = (PetscBool)(net->nloc > 0 && net->rstart + net->nloc < N);
   PetscCall(PetscMalloc1((size_t)net->nsyn_loc + 2 * N, &d->psi));
-  PetscCall(PetscMalloc1(N, &d->row));
   PetscCall(PetscMalloc2(2 * N, &ilocal, 2 * N, &iremote));
   for (int side = 0; side < 2; side++) {
     const PetscInt g  = side ? net->rstart + net->nloc : net->rstart - 1; /* the halo row's global id */
@@ -511,6 +572,7 @@ static PetscErrorCode TpCouplingCreate_Diffusion(TpCoupling c)
   PetscCall(PetscSFSetUp(d->sf));
   PetscCall(PetscFree2(ilocal, iremote));
   PetscCall(PetscFree2(start, count));
+done:
   k->data           = d;
   k->nred           = 1;
   k->setfromoptions = DiffusionSetFromOptions;
@@ -519,6 +581,7 @@ static PetscErrorCode TpCouplingCreate_Diffusion(TpCoupling c)
   k->quadratic      = DiffusionQuadratic;
   k->view           = DiffusionView;
   k->parameter      = DiffusionCoefficient;
+  k->parameter2     = DiffusionGapCoefficient;
   k->destroy        = DiffusionDestroy;
   k->exchangebegin  = DiffusionExchangeBegin;
   k->exchangeend    = DiffusionExchangeEnd;
@@ -540,7 +603,7 @@ PetscErrorCode TpCouplingHelpOthers(MPI_Comm comm, const char *list, TpNetwork n
     PetscBool in;
     TpCoupling c;
     PetscCall(PetscStrInList(kinds[q], list, ',', &in));
-    if (in || (!net->dense && !strcmp(kinds[q], "diffusion"))) continue;
+    if (in || (!net->nastro && !strcmp(kinds[q], "diffusion"))) continue;
     PetscCall(TpCouplingCreate(comm, kinds[q], net, pat, &c));
     PetscCall(TpCouplingSetFromOptions(c));
     PetscCall(TpCouplingDestroy(&c));
@@ -697,7 +760,11 @@ PetscErrorCode TpCouplingDescribe(TpCoupling c, char *buf, size_t len)
     size_t n;
     PetscCall(PetscStrlen(buf, &n));
     PetscCall(
-        PetscSNPrintf(buf + n, len - n, "coupling.%s=%.17g;", c->kinds[q].name, c->kinds[q].parameter(&c->kinds[q])));
+        PetscSNPrintf(buf + n, len - n, "coupling.%s=%.17g", c->kinds[q].name, c->kinds[q].parameter(&c->kinds[q])));
+    PetscCall(PetscStrlen(buf, &n));
+    if (c->kinds[q].parameter2)
+      PetscCall(PetscSNPrintf(buf + n, len - n, ",%.17g", c->kinds[q].parameter2(&c->kinds[q])));
+    PetscCall(PetscStrlcat(buf, ";", len));
   }
   PetscFunctionReturn(0);
 }

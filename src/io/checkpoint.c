@@ -9,23 +9,34 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Collective: an order-free hash of the state by global position, the same on any number of ranks. */
-static PetscErrorCode StateChecksum(TpModel m, const double *u, uint64_t *sum)
+/* The state [x | s | p] in natural order: this rank's slice [x | s | p] of nn + 2 ns values. */
+static PetscErrorCode NaturalSizes(TpNetwork net, PetscCount *nn, PetscCount *ns, PetscCount *x0, PetscCount *s0)
 {
-  TpNetwork net = m->net;
-  uint64_t h    = 0;
+  PetscFunctionBegin;
+  PetscCall(TpNetworkGetNaturalSizes(net, TP_PER_NEURON, nn, x0));
+  PetscCall(TpNetworkGetNaturalSizes(net, TP_PER_SYNAPSE, ns, s0));
+  PetscFunctionReturn(0);
+}
+
+/* Collective: an order-free hash of the natural-order state by natural position, the same on any
+   number of ranks and with any partition. */
+static PetscErrorCode StateChecksum(TpModel m, const double *nat, uint64_t *sum)
+{
+  PetscCount nn, ns, x0, s0;
+  uint64_t h = 0;
 
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < net->nloc; i++) {
+  PetscCall(NaturalSizes(m->net, &nn, &ns, &x0, &s0));
+  for (PetscCount i = 0; i < nn; i++) {
     uint64_t b;
-    memcpy(&b, &u[i], 8);
-    h += TpHash(b, 1, (uint64_t)(net->rstart + i), 0);
+    memcpy(&b, &nat[i], 8);
+    h += TpHash(b, 1, (uint64_t)(x0 + i), 0);
   }
-  for (PetscCount q = 0; q < net->nsyn_loc; q++) {
+  for (PetscCount q = 0; q < ns; q++) {
     uint64_t b, c;
-    memcpy(&b, &u[net->nloc + q], 8);
-    memcpy(&c, &u[net->nloc + net->nsyn_loc + q], 8);
-    h += TpHash(b, 2, (uint64_t)(net->syn_start + q), 0) + TpHash(c, 3, (uint64_t)(net->syn_start + q), 0);
+    memcpy(&b, &nat[nn + q], 8);
+    memcpy(&c, &nat[nn + ns + q], 8);
+    h += TpHash(b, 2, (uint64_t)(s0 + q), 0) + TpHash(c, 3, (uint64_t)(s0 + q), 0);
   }
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &h, 1, MPI_UINT64_T, MPI_SUM, m->comm));
   *sum = h;
@@ -71,9 +82,19 @@ static PetscErrorCode WriteCheckpoint(hid_t f, TpStepper st, Vec u, const char *
   PetscCall(TpModelDescribe(m, desc, sizeof(desc)));
   PetscCall(TpNetworkFingerprint(net, &nh));
   PetscCall(TpPatternsFingerprint(m->pat, &ph));
-  PetscCall(VecGetArrayRead(u, &a));
-  PetscCall(StateChecksum(m, a, &ck));
-  PetscCall(VecRestoreArrayRead(u, &a));
+  {
+    PetscCount nn, ns;
+    double *nat;
+    PetscCall(NaturalSizes(net, &nn, &ns, NULL, NULL));
+    PetscCall(PetscMalloc1(nn + 2 * ns + 1, &nat));
+    PetscCall(VecGetArrayRead(u, &a));
+    PetscCall(TpNetworkToNatural(net, TP_PER_NEURON, MPI_DOUBLE, a, nat));
+    PetscCall(TpNetworkToNatural(net, TP_PER_SYNAPSE, MPI_DOUBLE, a + net->nloc, nat + nn));
+    PetscCall(TpNetworkToNatural(net, TP_PER_SYNAPSE, MPI_DOUBLE, a + net->nloc + net->nsyn_loc, nat + nn + ns));
+    PetscCall(VecRestoreArrayRead(u, &a));
+    PetscCall(StateChecksum(m, nat, &ck));
+    PetscCall(PetscFree(nat));
+  }
   PetscCall(TpTSGetName(st->ts, stepper, sizeof(stepper)));
   PetscCall(TSGetTime(st->ts, &t));
   PetscCall(TSGetTimeStep(st->ts, &dt));
@@ -271,22 +292,31 @@ static PetscErrorCode LoadCheckpoint(hid_t f, const char *path, TpStepper st, Ve
   CheckAttr(found, "Checkpoint '%s' has no state checksum", path);
 
   /* the state, into a buffer first: never half-loaded */
-  PetscCall(PetscMalloc1(m->nlocal, &buf));
-  PetscCall(TpH5ReadDistributed(comm, f, "state/x", H5T_NATIVE_DOUBLE, net->nloc, 0, net->N, buf, &ok));
-  if (ok)
-    PetscCall(TpH5ReadDistributed(comm, f, "state/s", H5T_NATIVE_DOUBLE, net->nsyn_loc, 0, (long long)net->nsyn,
-                                  buf + net->nloc, &ok));
-  if (ok)
-    PetscCall(TpH5ReadDistributed(comm, f, "state/p", H5T_NATIVE_DOUBLE, net->nsyn_loc, 0, (long long)net->nsyn,
-                                  buf + net->nloc + net->nsyn_loc, &ok));
-  if (!ok) PetscCall(PetscFree(buf));
-  CheckAttr(ok,
-            "Checkpoint '%s': datasets /state/x, /state/s, /state/p are missing, unreadable or of the wrong size "
-            "(truncated or corrupted file?)",
-            path);
-  PetscCall(StateChecksum(m, buf, &ck));
-  if (ck != (uint64_t)v) PetscCall(PetscFree(buf));
-  CheckAttr(ck == (uint64_t)v, "Checkpoint '%s' is corrupted: its state does not match its checksum", path);
+  {
+    PetscCount nn, ns;
+    double *nat;
+    PetscCall(NaturalSizes(net, &nn, &ns, NULL, NULL));
+    PetscCall(PetscMalloc1(nn + 2 * ns + 1, &nat));
+    PetscCall(TpH5ReadDistributed(comm, f, "state/x", H5T_NATIVE_DOUBLE, nn, 0, net->N, nat, &ok));
+    if (ok)
+      PetscCall(TpH5ReadDistributed(comm, f, "state/s", H5T_NATIVE_DOUBLE, ns, 0, (long long)net->nsyn, nat + nn, &ok));
+    if (ok)
+      PetscCall(
+          TpH5ReadDistributed(comm, f, "state/p", H5T_NATIVE_DOUBLE, ns, 0, (long long)net->nsyn, nat + nn + ns, &ok));
+    if (!ok) PetscCall(PetscFree(nat));
+    CheckAttr(ok,
+              "Checkpoint '%s': datasets /state/x, /state/s, /state/p are missing, unreadable or of the wrong size "
+              "(truncated or corrupted file?)",
+              path);
+    PetscCall(StateChecksum(m, nat, &ck));
+    if (ck != (uint64_t)v) PetscCall(PetscFree(nat));
+    CheckAttr(ck == (uint64_t)v, "Checkpoint '%s' is corrupted: its state does not match its checksum", path);
+    PetscCall(PetscMalloc1(m->nlocal, &buf));
+    PetscCall(TpNetworkFromNatural(net, TP_PER_NEURON, MPI_DOUBLE, nat, buf));
+    PetscCall(TpNetworkFromNatural(net, TP_PER_SYNAPSE, MPI_DOUBLE, nat + nn, buf + net->nloc));
+    PetscCall(TpNetworkFromNatural(net, TP_PER_SYNAPSE, MPI_DOUBLE, nat + nn + ns, buf + net->nloc + net->nsyn_loc));
+    PetscCall(PetscFree(nat));
+  }
 
   /* the time series so far */
   g  = H5Gopen2(f, "samples", H5P_DEFAULT);

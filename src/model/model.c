@@ -207,7 +207,7 @@ PetscErrorCode TpModelNeuronObservables(TpModel model, const double *phi, const 
   PetscFunctionBegin;
   PetscCall(PetscCalloc1(n, &buf));
   for (PetscInt i = 0; i < net->nloc; i++) {
-    const double *xi = pat->xi + (size_t)(net->rstart + i) * K;
+    const double *xi = pat->xi + (size_t)TpNetworkGid(net, i) * K;
     const double sg  = x[i] > 0 ? 1.0 : (x[i] < 0 ? -1.0 : 0.0);
     for (PetscInt mu = 0; mu < K; mu++) buf[mu] += xi[mu] * phi[i];
     buf[K] += 0.5 * PetscAbsReal(xi[t] - sg);
@@ -245,6 +245,9 @@ PetscErrorCode TpSetUpFromOptions(MPI_Comm comm, PetscInt Ndefault, TpPatterns *
   }
   PetscCall(TpNetworkSetFromOptions(*net));
   PetscCall(TpNetworkSetUp(*net));
+  PetscCheck(!fromfile || (*net)->N == Nfile, comm, PETSC_ERR_ARG_INCOMP,
+             "The network has %" PetscInt_FMT " neurons but -patterns_file '%s' has %" PetscInt_FMT, (*net)->N,
+             (*pat)->file, Nfile);
   PetscCall(TpPatternsSetUp(*pat, (*net)->N, (*net)->seed));
   PetscCall(TpModelCreate(comm, *net, *pat, model));
   PetscCall(TpModelSetFromOptions(*model));

@@ -1,22 +1,19 @@
 #include "networkimpl.h"
-#include <tprandom.h>
+#include <tppartition.h>
 #include <petscis.h>
-
-const char *const TpConnectivities[] = {"all", "random", "TpConnectivity", "TP_CONNECT_", NULL};
 
 PetscErrorCode TpNetworkCreate(MPI_Comm comm, TpNetwork *net)
 {
   PetscFunctionBegin;
   PetscCall(PetscNew(net));
-  (*net)->comm   = comm;
-  (*net)->N      = 500;
-  (*net)->kind   = TP_CONNECT_ALL;
-  (*net)->degree = 50;
-  (*net)->seed   = 1;
+  (*net)->comm = comm;
+  (*net)->N    = 500;
+  (*net)->kind = TP_CONNECT_ALL;
+  (*net)->seed = 1;
   PetscFunctionReturn(0);
 }
 
-/* Set the number of neurons, e.g. from a patterns file, before TpNetworkSetFromOptions. */
+/* Set the default number of neurons, e.g. from a patterns file, before TpNetworkSetFromOptions. */
 PetscErrorCode TpNetworkSetSize(TpNetwork net, PetscInt N)
 {
   PetscFunctionBegin;
@@ -24,112 +21,258 @@ PetscErrorCode TpNetworkSetSize(TpNetwork net, PetscInt N)
   PetscFunctionReturn(0);
 }
 
-/* Options: -N, -connectivity all|random, -degree, -seed. */
+/* Options: -seed and -partition here; the network's own (-N, -connectivity, ...) at set-up (tpnetspec.h). */
 PetscErrorCode TpNetworkSetFromOptions(TpNetwork net)
 {
-  PetscBool set;
-  PetscInt N = net->N;
-
   PetscFunctionBegin;
   PetscOptionsBegin(net->comm, NULL, "Network options", "TpNetwork");
-  PetscCall(PetscOptionsInt("-N", "Number of neurons", "TpNetworkSetSize", N, &N, &set));
-  PetscCall(PetscOptionsEnum("-connectivity", "Synapses: all (all-to-all, N^2 synapses) or random (symmetric, seeded)",
-                             "TpNetworkSetFromOptions", TpConnectivities, (PetscEnum)net->kind, (PetscEnum *)&net->kind,
-                             NULL));
-  PetscCall(PetscOptionsReal("-degree", "Mean number of synapses per neuron for -connectivity random",
-                             "TpNetworkSetFromOptions", net->degree, &net->degree, NULL));
-  PetscCall(PetscOptionsInt("-seed", "Seed of the random streams (patterns, cue, wiring)", "TpNetworkSetFromOptions",
-                            net->seed, &net->seed, NULL));
+  PetscCall(PetscOptionsInt("-seed", "Seed of the random streams (patterns, cue, wiring, positions)", "", net->seed,
+                            &net->seed, NULL));
+  PetscCall(PetscOptionsString("-partition", "Partition file (`tripart partition`): which rank owns which neurons", "",
+                               net->partition, net->partition, sizeof(net->partition), NULL));
   PetscOptionsEnd();
-  PetscCheck(N > 0, net->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Option -N (number of neurons) must be positive; got %" PetscInt_FMT, N);
-  net->N = N;
-  PetscCheck(net->degree > 0, net->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -degree must be positive; got %.6g",
-             (double)net->degree);
   PetscFunctionReturn(0);
 }
 
-/* Synapse i <- j of a random symmetric network: decided once per unordered pair {i, j}. */
-static inline PetscBool RandomEdge(PetscInt seed, double prob, PetscInt i, PetscInt j)
+/* Leaves at the given natural indices of a block-distributed natural array: (owner, offset). */
+static PetscErrorCode NaturalSF(MPI_Comm comm, PetscInt nleaves, const PetscInt *natidx, const PetscInt *ranges,
+                                PetscMPIInt size, PetscInt nroots, PetscSF *sf)
 {
-  uint64_t a = (uint64_t)(i < j ? i : j), b = (uint64_t)(i < j ? j : i);
-  return TpUniform((uint64_t)seed, TP_STREAM_WIRING, a, b) < prob ? PETSC_TRUE : PETSC_FALSE;
+  PetscSFNode *remote;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(nleaves, &remote));
+  for (PetscInt q = 0; q < nleaves; q++) {
+    PetscMPIInt lo = 0, hi = size; /* ranges[lo] <= natidx < ranges[hi] */
+    while (hi - lo > 1) {
+      PetscMPIInt mid = (lo + hi) / 2;
+      if (ranges[mid] <= natidx[q])
+        lo = mid;
+      else
+        hi = mid;
+    }
+    while (lo + 1 < size && ranges[lo + 1] <= natidx[q]) lo++; /* skip empty ranks */
+    remote[q].rank  = lo;
+    remote[q].index = natidx[q] - ranges[lo];
+  }
+  PetscCall(PetscSFCreate(comm, sf));
+  PetscCall(PetscSFSetGraph(*sf, nroots, nleaves, NULL, PETSC_OWN_POINTER, remote, PETSC_OWN_POINTER));
+  PetscCall(PetscSFSetUp(*sf));
+  PetscFunctionReturn(0);
 }
 
 PetscErrorCode TpNetworkSetUp(TpNetwork net)
 {
-  PetscLayout layout;
-  PetscSFNode *remote;
-  PetscInt N = net->N;
+  MPI_Comm comm = net->comm;
+  PetscMPIInt size, rank, *rankof;
+  PetscInt *count, *lidx, *lsoff, *natrange, N;
+  PetscBool permuted = PETSC_FALSE;
+  TpNetSpec *sp;
 
   PetscFunctionBegin;
   if (net->setup) PetscFunctionReturn(0);
-  PetscCall(PetscLayoutCreateFromSizes(net->comm, PETSC_DECIDE, N, 1, &layout));
-  PetscCall(PetscLayoutGetRange(layout, &net->rstart, NULL));
-  PetscCall(PetscLayoutGetLocalSize(layout, &net->nloc));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(TpNetSpecCreateFromOptions(comm, net->N, net->seed, &sp));
+  N           = sp->N;
+  net->N      = N;
+  net->kind   = sp->kind;
+  net->nastro = sp->nastro;
+  net->hash   = sp->hash;
+  net->nsyn   = sp->nsyn;
+  net->dense  = sp->col ? PETSC_FALSE : PETSC_TRUE;
+  PetscCall(PetscStrncpy(net->describe, sp->describe, sizeof(net->describe)));
+
+  /* who owns which neuron */
+  PetscCall(PetscMalloc1(N, &rankof));
+  PetscCall(PetscMalloc4(size + 1, &count, N, &lidx, N, &lsoff, size + 1, &natrange));
+  PetscCall(TpPartitionBlock(sp, size, rankof));
+  for (PetscMPIInt r = 0; r <= size; r++) natrange[r] = 0;
+  for (PetscInt g = 0; g < N; g++) natrange[rankof[g] + 1]++;
+  for (PetscMPIInt r = 0; r < size; r++) natrange[r + 1] += natrange[r];
+  if (net->partition[0]) {
+    PetscErrorCode ierr = TpPartitionLoad(comm, net->partition, sp, size, rankof);
+    if (ierr) {
+      PetscCall(PetscFree(rankof));
+      PetscCall(PetscFree4(count, lidx, lsoff, natrange));
+      PetscCall(TpNetSpecDestroy(&sp));
+      PetscCall(ierr);
+    }
+  }
+  for (PetscMPIInt r = 0; r <= size; r++) count[r] = 0;
+  {
+    PetscInt *soff;
+    PetscCall(PetscCalloc1(size, &soff));
+    for (PetscInt g = 0; g < N; g++) {
+      const PetscMPIInt r = rankof[g];
+      lidx[g]             = count[r]++;
+      lsoff[g]            = soff[r];
+      soff[r] += sp->rowptr[g + 1] - sp->rowptr[g];
+      if (g < natrange[r] || g >= natrange[r + 1]) permuted = PETSC_TRUE;
+    }
+    PetscCall(PetscFree(soff));
+  }
+  net->nloc   = count[rank];
+  net->rstart = 0;
+  for (PetscMPIInt r = 0; r < rank; r++) net->rstart += count[r];
+  if (permuted) {
+    PetscCall(PetscMalloc1(net->nloc, &net->gid));
+    for (PetscInt g = 0; g < N; g++)
+      if (rankof[g] == rank) net->gid[lidx[g]] = g;
+  }
+
+  /* local rows and column slots */
   PetscCall(PetscMalloc1(net->nloc + 1, &net->rowptr));
-  PetscCall(PetscSFCreate(net->comm, &net->sf));
-  if (net->kind == TP_CONNECT_ALL) {
-    net->dense = PETSC_TRUE;
-    net->ncol  = N;
-    for (PetscInt i = 0; i <= net->nloc; i++) net->rowptr[i] = i * N;
+  net->rowptr[0] = 0;
+  for (PetscInt i = 0; i < net->nloc; i++) {
+    const PetscInt g   = TpNetworkGid(net, i);
+    net->rowptr[i + 1] = net->rowptr[i] + sp->rowptr[g + 1] - sp->rowptr[g];
+  }
+  net->nsyn_loc = net->rowptr[net->nloc];
+  if (net->dense) {
+    net->ncol = N;
     PetscCall(PetscMalloc1(N, &net->colgid));
     for (PetscInt j = 0; j < N; j++) net->colgid[j] = j;
-    PetscCall(PetscSFSetGraphWithPattern(net->sf, layout, PETSCSF_PATTERN_ALLGATHER));
   } else {
-    const double prob = PetscMin(1.0, net->degree / (double)N);
-    PetscInt *slot, nnz = 0, k = 0;
-
-    net->dense = PETSC_FALSE;
-    /* Count, then fill: each row visits all N candidates once (O(N^2 / ranks) hashes). */
-    net->rowptr[0] = 0;
+    PetscInt n = (PetscInt)net->nsyn_loc;
+    PetscCall(PetscMalloc1(net->nsyn_loc + 1, &net->col));
+    PetscCall(PetscMalloc1(net->nsyn_loc + 1, &net->colgid));
     for (PetscInt i = 0; i < net->nloc; i++) {
-      for (PetscInt j = 0; j < N; j++) nnz += RandomEdge(net->seed, prob, net->rstart + i, j);
-      net->rowptr[i + 1] = nnz;
+      const PetscInt g = TpNetworkGid(net, i);
+      PetscCall(
+          PetscArraycpy(net->colgid + net->rowptr[i], sp->col + sp->rowptr[g], sp->rowptr[g + 1] - sp->rowptr[g]));
     }
-    PetscCall(PetscMalloc1(nnz, &net->col));
-    PetscCall(PetscMalloc1(N, &slot));
-    for (PetscInt j = 0; j < N; j++) slot[j] = -1;
-    for (PetscInt i = 0; i < net->nloc; i++)
-      for (PetscInt j = 0; j < N; j++)
-        if (RandomEdge(net->seed, prob, net->rstart + i, j)) {
-          net->col[k++] = j;
-          slot[j]       = 0;
-        }
-    net->ncol = 0;
-    for (PetscInt j = 0; j < N; j++)
-      if (!slot[j]) slot[j] = net->ncol++;
-    PetscCall(PetscMalloc1(net->ncol, &net->colgid));
-    for (PetscInt j = 0; j < N; j++)
-      if (slot[j] >= 0) net->colgid[slot[j]] = j;
-    for (PetscInt q = 0; q < nnz; q++) net->col[q] = slot[net->col[q]];
-    PetscCall(PetscFree(slot));
+    PetscCall(PetscSortRemoveDupsInt(&n, net->colgid));
+    net->ncol = n;
+    for (PetscInt i = 0; i < net->nloc; i++) {
+      const PetscInt g = TpNetworkGid(net, i);
+      for (PetscInt k = 0; k < sp->rowptr[g + 1] - sp->rowptr[g]; k++) {
+        PetscInt slot;
+        PetscCall(PetscFindInt(sp->col[sp->rowptr[g] + k], n, net->colgid, &slot));
+        net->col[net->rowptr[i] + k] = slot;
+      }
+    }
+  }
+  PetscCall(PetscSFCreate(comm, &net->sf));
+  if (net->dense && !permuted) {
+    PetscLayout layout;
+    PetscCall(PetscLayoutCreateFromSizes(comm, net->nloc, N, 1, &layout));
+    PetscCall(PetscSFSetGraphWithPattern(net->sf, layout, PETSCSF_PATTERN_ALLGATHER));
+    PetscCall(PetscLayoutDestroy(&layout));
+  } else {
+    PetscSFNode *remote;
     PetscCall(PetscMalloc1(net->ncol, &remote));
     for (PetscInt c = 0; c < net->ncol; c++) {
-      PetscMPIInt owner;
-      const PetscInt *range;
-      PetscCall(PetscLayoutFindOwner(layout, net->colgid[c], &owner));
-      PetscCall(PetscLayoutGetRanges(layout, &range));
-      remote[c].rank  = owner;
-      remote[c].index = net->colgid[c] - range[owner];
+      remote[c].rank  = rankof[net->colgid[c]];
+      remote[c].index = lidx[net->colgid[c]];
     }
     PetscCall(PetscSFSetGraph(net->sf, net->nloc, net->ncol, NULL, PETSC_OWN_POINTER, remote, PETSC_OWN_POINTER));
   }
   PetscCall(PetscSFSetUp(net->sf));
-  net->nsyn_loc    = net->rowptr[net->nloc];
   net->max_row_nnz = 0;
   for (PetscInt i = 0; i < net->nloc; i++)
     net->max_row_nnz = PetscMax(net->max_row_nnz, net->rowptr[i + 1] - net->rowptr[i]);
   {
-    long long n = (long long)net->nsyn_loc, off = 0, tot = 0;
-    PetscMPIInt r;
-    PetscCallMPI(MPI_Comm_rank(net->comm, &r));
-    PetscCallMPI(MPI_Exscan(&n, &off, 1, MPI_LONG_LONG, MPI_SUM, net->comm));
-    PetscCallMPI(MPI_Allreduce(&n, &tot, 1, MPI_LONG_LONG, MPI_SUM, net->comm));
-    net->syn_start = r ? (PetscCount)off : 0;
-    net->nsyn      = (PetscCount)tot;
+    long long n = (long long)net->nsyn_loc, off = 0;
+    PetscCallMPI(MPI_Exscan(&n, &off, 1, MPI_LONG_LONG, MPI_SUM, comm));
+    net->syn_start = rank ? (PetscCount)off : 0;
   }
-  PetscCall(PetscLayoutDestroy(&layout));
+
+  /* natural order: this rank's block of natural ids, and the SFs to it */
+  net->nat_rstart    = natrange[rank];
+  net->nat_nloc      = natrange[rank + 1] - natrange[rank];
+  net->nat_syn_start = sp->rowptr[natrange[rank]];
+  net->nat_nsyn      = sp->rowptr[natrange[rank + 1]] - sp->rowptr[natrange[rank]];
+  if (permuted) {
+    PetscInt *idx, *synrange;
+    PetscCall(PetscMalloc2(PetscMax(net->nloc, (PetscInt)net->nsyn_loc) + 1, &idx, size + 1, &synrange));
+    for (PetscMPIInt r = 0; r <= size; r++) synrange[r] = sp->rowptr[natrange[r]];
+    for (PetscInt i = 0; i < net->nloc; i++) idx[i] = net->gid[i];
+    PetscCall(NaturalSF(comm, net->nloc, idx, natrange, size, net->nat_nloc, &net->natrow));
+    for (PetscInt i = 0; i < net->nloc; i++)
+      for (PetscInt q = net->rowptr[i]; q < net->rowptr[i + 1]; q++)
+        idx[q] = sp->rowptr[net->gid[i]] + q - net->rowptr[i];
+    PetscCall(NaturalSF(comm, (PetscInt)net->nsyn_loc, idx, synrange, size, (PetscInt)net->nat_nsyn, &net->natsyn));
+    PetscCall(PetscFree2(idx, synrange));
+  }
+
+  /* morphology: the sheet in natural order is a stencil; anything else becomes adjacency lists */
+  net->stencil = (PetscBool)(sp->sheet && !permuted);
+  if (sp->nastro > 0 && !net->stencil) {
+    PetscInt *remote_nat = NULL, nremote = 0, cap = 0, buf[4];
+    PetscSFNode *iremote;
+    PetscCall(PetscMalloc1(net->nsyn_loc + 1, &net->mptr));
+    PetscCall(PetscMalloc1(net->nsyn_loc + 1, &net->gptr));
+    /* pass 1: count, and collect the natural ids of remote neighbours */
+    for (int pass = 0; pass < 2; pass++) {
+      PetscInt nm = 0, ng = 0;
+      for (PetscInt i = 0; i < net->nloc; i++) {
+        const PetscInt g = TpNetworkGid(net, i);
+        for (PetscInt q = net->rowptr[i]; q < net->rowptr[i + 1]; q++) {
+          const PetscInt s = sp->rowptr[g] + q - net->rowptr[i];
+          const PetscInt *nb, *gp;
+          PetscInt n, ngap;
+          TpNetSpecNeighbours(sp, s, buf, &nb, &n, &gp, &ngap);
+          if (pass == 0) {
+            net->mptr[q] = nm;
+            net->gptr[q] = ng;
+          }
+          for (int kind = 0; kind < 2; kind++) {
+            const PetscInt *list = kind ? gp : nb, len = kind ? ngap : n;
+            for (PetscInt e = 0; e < len; e++) {
+              const PetscInt t = list[e], row = TpNetSpecRow(sp, t);
+              PetscInt slot;
+              if (rankof[row] == rank)
+                slot = lsoff[row] + t - sp->rowptr[row];
+              else if (pass == 0) {
+                if (nremote == cap) {
+                  cap = cap ? 2 * cap : 1024;
+                  PetscCall(PetscRealloc(sizeof(PetscInt) * (size_t)cap, &remote_nat));
+                }
+                remote_nat[nremote++] = t;
+                slot                  = -1;
+              } else {
+                PetscCall(PetscFindInt(t, net->nhalo, remote_nat, &slot));
+                slot += (PetscInt)net->nsyn_loc;
+              }
+              if (pass == 1) {
+                if (kind)
+                  net->gadj[ng] = slot;
+                else
+                  net->madj[nm] = slot;
+              }
+              if (kind)
+                ng++;
+              else
+                nm++;
+            }
+          }
+        }
+      }
+      if (pass == 0) {
+        net->mptr[net->nsyn_loc] = nm;
+        net->gptr[net->nsyn_loc] = ng;
+        PetscCall(PetscMalloc1(nm + 1, &net->madj));
+        PetscCall(PetscMalloc1(ng + 1, &net->gadj));
+        net->nhalo = nremote;
+        PetscCall(PetscSortRemoveDupsInt(&net->nhalo, remote_nat));
+      }
+    }
+    PetscCall(PetscMalloc1(net->nhalo, &iremote));
+    for (PetscInt h = 0; h < net->nhalo; h++) {
+      const PetscInt t = remote_nat[h], row = TpNetSpecRow(sp, t);
+      iremote[h].rank  = rankof[row];
+      iremote[h].index = lsoff[row] + t - sp->rowptr[row];
+    }
+    PetscCall(PetscFree(remote_nat));
+    PetscCall(PetscSFCreate(comm, &net->halo));
+    PetscCall(PetscSFSetGraph(net->halo, (PetscInt)net->nsyn_loc, net->nhalo, NULL, PETSC_OWN_POINTER, iremote,
+                              PETSC_OWN_POINTER));
+    PetscCall(PetscSFSetUp(net->halo));
+  }
+  PetscCall(PetscFree(rankof));
+  PetscCall(PetscFree4(count, lidx, lsoff, natrange));
+  PetscCall(TpNetSpecDestroy(&sp));
   net->setup = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -145,27 +288,57 @@ PetscErrorCode TpNetworkGetSizes(TpNetwork net, PetscInt *N, PetscInt *nloc, Pet
 
 PetscErrorCode TpNetworkFingerprint(TpNetwork net, uint64_t *hash)
 {
-  uint64_t h = 0;
+  PetscFunctionBegin;
+  *hash = net->hash;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpNetworkGetNaturalSizes(TpNetwork net, TpPer per, PetscCount *nloc, PetscCount *start)
+{
+  PetscFunctionBegin;
+  if (nloc) *nloc = per == TP_PER_NEURON ? net->nat_nloc : net->nat_nsyn;
+  if (start) *start = per == TP_PER_NEURON ? net->nat_rstart : net->nat_syn_start;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpNetworkToNatural(TpNetwork net, TpPer per, MPI_Datatype type, const void *loc, void *nat)
+{
+  PetscSF sf = per == TP_PER_NEURON ? net->natrow : net->natsyn;
+  int size;
 
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < net->nloc; i++)
-    for (PetscInt q = net->rowptr[i]; q < net->rowptr[i + 1]; q++) {
-      const uint64_t j = (uint64_t)(net->dense ? q - net->rowptr[i] : net->colgid[net->col[q]]);
-      h += TpHash(0x6e6574, 0, (uint64_t)(net->rstart + i), j);
-    }
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &h, 1, MPI_UINT64_T, MPI_SUM, net->comm));
-  *hash = h ^ TpMix64((uint64_t)net->N);
+  if (!sf) {
+    PetscCallMPI(MPI_Type_size(type, &size));
+    PetscCall(PetscMemcpy(nat, loc, (size_t)size * (per == TP_PER_NEURON ? (size_t)net->nloc : (size_t)net->nsyn_loc)));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscSFReduceBegin(sf, type, loc, nat, MPI_REPLACE));
+  PetscCall(PetscSFReduceEnd(sf, type, loc, nat, MPI_REPLACE));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpNetworkFromNatural(TpNetwork net, TpPer per, MPI_Datatype type, const void *nat, void *loc)
+{
+  PetscSF sf = per == TP_PER_NEURON ? net->natrow : net->natsyn;
+  int size;
+
+  PetscFunctionBegin;
+  if (!sf) {
+    PetscCallMPI(MPI_Type_size(type, &size));
+    PetscCall(PetscMemcpy(loc, nat, (size_t)size * (per == TP_PER_NEURON ? (size_t)net->nloc : (size_t)net->nsyn_loc)));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscSFBcastBegin(sf, type, nat, loc, MPI_REPLACE));
+  PetscCall(PetscSFBcastEnd(sf, type, nat, loc, MPI_REPLACE));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode TpNetworkView(TpNetwork net, PetscViewer viewer)
 {
   PetscFunctionBegin;
-  if (net->kind == TP_CONNECT_ALL)
-    PetscCall(PetscViewerASCIIPrintf(viewer, "  wiring   all-to-all (synapse i <- j for every pair, self included)\n"));
-  else
-    PetscCall(PetscViewerASCIIPrintf(viewer, "  wiring   random symmetric, mean degree %.6g (seed %" PetscInt_FMT ")\n",
-                                     (double)net->degree, net->seed));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "  wiring   %s\n", net->describe));
+  if (net->partition[0])
+    PetscCall(PetscViewerASCIIPrintf(viewer, "  ranks    neurons as partition file %s assigns\n", net->partition));
   PetscFunctionReturn(0);
 }
 
@@ -173,10 +346,18 @@ PetscErrorCode TpNetworkDestroy(TpNetwork *net)
 {
   PetscFunctionBegin;
   if (!*net) PetscFunctionReturn(0);
+  PetscCall(PetscFree((*net)->gid));
   PetscCall(PetscFree((*net)->rowptr));
   PetscCall(PetscFree((*net)->col));
   PetscCall(PetscFree((*net)->colgid));
   PetscCall(PetscSFDestroy(&(*net)->sf));
+  PetscCall(PetscSFDestroy(&(*net)->natrow));
+  PetscCall(PetscSFDestroy(&(*net)->natsyn));
+  PetscCall(PetscFree((*net)->mptr));
+  PetscCall(PetscFree((*net)->madj));
+  PetscCall(PetscFree((*net)->gptr));
+  PetscCall(PetscFree((*net)->gadj));
+  PetscCall(PetscSFDestroy(&(*net)->halo));
   PetscCall(PetscFree(*net));
   PetscFunctionReturn(0);
 }

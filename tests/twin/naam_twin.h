@@ -11,8 +11,11 @@ typedef struct {
   double tau_n, tau_s, tau_p, lambda, alpha, gamma, beta_n, beta_s, beta_p, b, c, d;
   double c_T, c_const; /* hebbian scale (0: off) and constant coupling (0: off) */
   double D;            /* diffusion between adjacent processes of the sheet (0: off) */
-  const double *xi;    /* N x K row-major, values -1/+1 */
-  const char *mask;    /* N x N, 1 where synapse i <- j exists */
+  const double *W;     /* or, when set: N^2 x N^2 weights of process links (D inside astrocytes, D_gap across
+                          gap junctions), and deg[N^2] their row sums: T += W - diag(deg) */
+  const double *deg;
+  const double *xi; /* N x K row-major, values -1/+1 */
+  const char *mask; /* N x N, 1 where synapse i <- j exists */
 } Twin;
 
 /* Processes of the sheet: (i, j) is adjacent to (i +- 1, j) and (i, j +- 1) inside [0, N)^2. */
@@ -24,7 +27,10 @@ static int TwinAdjacent(int i, int j, int k, int l)
 static double TwinT(const Twin *w, int i, int j, int k, int l)
 {
   double t = w->c_const;
-  if (w->D != 0) {
+  if (w->W) {
+    const long N = w->N, a = (long)i * N + j, b = (long)k * N + l;
+    t += w->W[a * N * N + b] - (a == b ? w->deg[a] : 0);
+  } else if (w->D != 0) {
     if (TwinAdjacent(i, j, k, l)) t += w->D;
     if (i == k && j == l) t -= w->D * ((i > 0) + (i < w->N - 1) + (j > 0) + (j < w->N - 1)); /* minus the degree */
   }

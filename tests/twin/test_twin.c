@@ -9,11 +9,14 @@
 #include "naam_twin.h"
 
 /* Parameters set explicitly so that the twin and the engine use the same numbers. */
-static const char *params[][2] = {{"-naam_tau_n", "0.7"},  {"-naam_tau_s", "1.3"},        {"-naam_tau_p", "2.1"},
-                                  {"-naam_lambda", "1.1"}, {"-naam_alpha", "0.9"},        {"-naam_gamma", "1.2"},
-                                  {"-naam_beta_n", "3.0"}, {"-naam_beta_s", "2.5"},       {"-naam_beta_p", "4.0"},
-                                  {"-naam_b", "0.05"},     {"-naam_c", "-0.03"},          {"-naam_d", "0.02"},
-                                  {"-naam_c_T", "0.004"},  {"-naam_T_constant", "0.003"}, {"-naam_diffusion", "0.07"}};
+static const char *params[][2] = {{"-naam_tau_n", "0.7"},      {"-naam_tau_s", "1.3"},
+                                  {"-naam_tau_p", "2.1"},      {"-naam_lambda", "1.1"},
+                                  {"-naam_alpha", "0.9"},      {"-naam_gamma", "1.2"},
+                                  {"-naam_beta_n", "3.0"},     {"-naam_beta_s", "2.5"},
+                                  {"-naam_beta_p", "4.0"},     {"-naam_b", "0.05"},
+                                  {"-naam_c", "-0.03"},        {"-naam_d", "0.02"},
+                                  {"-naam_c_T", "0.004"},      {"-naam_T_constant", "0.003"},
+                                  {"-naam_diffusion", "0.07"}, {"-naam_gap_diffusion", "0.11"}};
 
 static double Param(const char *name)
 {
@@ -43,7 +46,7 @@ static void Scatter(TpNetwork net, const double *x, const double *S, const doubl
   const PetscInt N = net->N;
   double *s = u + net->nloc, *p = s + net->nsyn_loc;
   for (PetscInt i = 0; i < net->nloc; i++) {
-    const PetscInt gi = net->rstart + i;
+    const PetscInt gi = TpNetworkGid(net, i);
     u[i]              = x[gi];
     for (PetscInt q = net->rowptr[i]; q < net->rowptr[i + 1]; q++) {
       const PetscInt gj = net->dense ? q - net->rowptr[i] : net->colgid[net->col[q]];
@@ -64,6 +67,8 @@ int main(int argc, char **argv)
   PetscInt N, K, steps = 20;
   PetscBool hebbian, constant, diffusion, slaved = PETSC_FALSE;
   char coupling[256] = "hebbian", init[32] = "zero";
+  TpNetSpec *spec;
+  double *W = NULL, *deg = NULL;
   double *x, *S, *P, *fx, *fS, *fP, *mine, err, scale, E, Etwin;
   char *mask;
   const double dt = 0.05, tol = 1e-12;
@@ -86,15 +91,28 @@ int main(int argc, char **argv)
   N = net->N;
   K = pat->K;
 
-  /* the twin, on every rank, with its own synapse mask from the wiring rule */
+  /* the twin, on every rank, with the synapse mask and the process links of the whole network (made
+     again by the same generator or file, before any distribution) */
+  PetscCall(TpNetSpecCreateFromOptions(comm, 12, net->seed, &spec));
   PetscCall(PetscCalloc1(N * N, &mask));
   for (PetscInt i = 0; i < N; i++)
-    for (PetscInt j = 0; j < N; j++) {
-      const double prob = PetscMin(1.0, net->degree / (double)N);
-      mask[i * N + j] =
-          net->kind == TP_CONNECT_ALL ||
-          TpUniform((uint64_t)net->seed, TP_STREAM_WIRING, (uint64_t)PetscMin(i, j), (uint64_t)PetscMax(i, j)) < prob;
+    for (PetscInt s = spec->rowptr[i]; s < spec->rowptr[i + 1]; s++) mask[i * N + TpNetSpecCol(spec, s, i)] = 1;
+  if (diffusion && !spec->sheet) {
+    const double D = Param("-naam_diffusion"), Dg = Param("-naam_gap_diffusion");
+    PetscInt buf[4];
+    PetscCall(PetscCalloc2(N * N * N * N, &W, N * N, &deg));
+    for (PetscInt s = 0; s < spec->nsyn; s++) {
+      const PetscInt i = TpNetSpecRow(spec, s), a = i * N + TpNetSpecCol(spec, s, i), *nb, *gp;
+      PetscInt n, ng;
+      TpNetSpecNeighbours(spec, s, buf, &nb, &n, &gp, &ng);
+      for (int kind = 0; kind < 2; kind++)
+        for (PetscInt e = 0; e < (kind ? ng : n); e++) {
+          const PetscInt t = kind ? gp[e] : nb[e], k = TpNetSpecRow(spec, t), b = k * N + TpNetSpecCol(spec, t, k);
+          W[(size_t)a * N * N + b] += kind ? Dg : D;
+          deg[a] += kind ? Dg : D;
+        }
     }
+  }
   w = (Twin){.N       = (int)N,
              .K       = (int)K,
              .tau_n   = Param("-naam_tau_n"),
@@ -112,6 +130,8 @@ int main(int argc, char **argv)
              .c_T     = hebbian ? Param("-naam_c_T") : 0,
              .c_const = constant ? Param("-naam_T_constant") : 0,
              .D       = diffusion ? Param("-naam_diffusion") : 0,
+             .W       = W,
+             .deg     = deg,
              .xi      = pat->xi,
              .mask    = mask};
   PetscCall(PetscMalloc6(N, &x, N * N, &S, N * N, &P, N, &fx, N * N, &fS, N * N, &fP));
@@ -226,6 +246,8 @@ int main(int argc, char **argv)
   PetscCall(PetscFree6(x, S, P, fx, fS, fP));
   PetscCall(PetscFree(mine));
   PetscCall(PetscFree(mask));
+  PetscCall(PetscFree2(W, deg));
+  PetscCall(TpNetSpecDestroy(&spec));
   PetscCall(VecDestroy(&U));
   PetscCall(VecDestroy(&F));
   PetscCall(TpModelDestroy(&model));

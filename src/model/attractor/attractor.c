@@ -115,6 +115,10 @@ static PetscErrorCode AttrSetUp(TpModel m)
   const PetscInt K = m->pat->K;
 
   PetscFunctionBegin;
+  PetscCheck(!m->net->gid, m->comm, PETSC_ERR_ARG_INCOMP,
+             "Option -partition '%s': model %s has no synapses to distribute (its neurons stay in blocks); partition "
+             "files are for -model naam",
+             m->net->partition, m->type);
   PetscCallMPI(MPI_Comm_rank(m->comm, &A->rank));
   PetscCallMPI(MPI_Comm_size(m->comm, &A->size));
   A->na     = (A->kind == ATTR_GATED && A->rank == 0) ? K : 0;

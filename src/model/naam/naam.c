@@ -190,7 +190,7 @@ static PetscErrorCode NaamInitialState(TpModel m, Vec U)
   x = u;
   s = u + net->nloc;
   p = s + net->nsyn_loc;
-  for (PetscInt i = 0; i < net->nloc; i++) x[i] = m->pat->cue[net->rstart + i];
+  for (PetscInt i = 0; i < net->nloc; i++) x[i] = m->pat->cue[TpNetworkGid(net, i)];
   if (nm->init == NAAM_INIT_ZERO) {
     PetscCall(PetscArrayzero(s, 2 * net->nsyn_loc));
   } else {
@@ -274,40 +274,56 @@ static PetscErrorCode NaamObserve(TpModel m, Vec U, TpObservation *obs)
   PetscFunctionReturn(0);
 }
 
+/* State and network in natural order (neurons by id, synapses by the CSR of ids), whatever the partition. */
 static PetscErrorCode NaamWriteState(TpModel m, Vec U, hid_t file, PetscBool synapses)
 {
   TpNetwork net = m->net;
   const double *u;
+  double *buf;
+  PetscCount nn, ns, s0;
   hid_t g;
 
   PetscFunctionBegin;
+  PetscCall(TpNetworkGetNaturalSizes(net, TP_PER_NEURON, &nn, NULL));
+  PetscCall(TpNetworkGetNaturalSizes(net, TP_PER_SYNAPSE, &ns, &s0));
+  PetscCall(PetscMalloc1(PetscMax(nn, synapses ? ns : 0) + 1, &buf));
   PetscCall(VecGetArrayRead(U, &u));
   PetscCallH5(g = H5Gcreate2(file, "state", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-  PetscCall(TpH5WriteDistributed(m->comm, g, "x", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, net->nloc, 0, u));
+  PetscCall(TpNetworkToNatural(net, TP_PER_NEURON, MPI_DOUBLE, u, buf));
+  PetscCall(TpH5WriteDistributed(m->comm, g, "x", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, nn, 0, buf));
   if (synapses) {
-    PetscCall(
-        TpH5WriteDistributed(m->comm, g, "s", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, net->nsyn_loc, 0, u + net->nloc));
-    PetscCall(TpH5WriteDistributed(m->comm, g, "p", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, net->nsyn_loc, 0,
-                                   u + net->nloc + net->nsyn_loc));
+    PetscCall(TpNetworkToNatural(net, TP_PER_SYNAPSE, MPI_DOUBLE, u + net->nloc, buf));
+    PetscCall(TpH5WriteDistributed(m->comm, g, "s", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, ns, 0, buf));
+    PetscCall(TpNetworkToNatural(net, TP_PER_SYNAPSE, MPI_DOUBLE, u + net->nloc + net->nsyn_loc, buf));
+    PetscCall(TpH5WriteDistributed(m->comm, g, "p", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, ns, 0, buf));
   }
   PetscCallH5(H5Gclose(g));
   PetscCall(VecRestoreArrayRead(U, &u));
+  PetscCall(PetscFree(buf));
   if (synapses && !net->dense) {
-    /* CSR of the synapse set, in global ids (scipy.sparse.csr_matrix((s, indices, indptr))) */
+    /* CSR of the synapse set, in natural ids (scipy.sparse.csr_matrix((s, indices, indptr))) */
     PetscMPIInt rank, size;
+    PetscInt *len, *natlen, *cols, *natcols;
     long long *indptr, *indices;
-    PetscInt n = net->nloc;
+    PetscCount n = nn;
     PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
     PetscCallMPI(MPI_Comm_size(m->comm, &size));
+    PetscCall(PetscMalloc4(net->nloc + 1, &len, nn + 1, &natlen, net->nsyn_loc + 1, &cols, ns + 1, &natcols));
+    for (PetscInt i = 0; i < net->nloc; i++) len[i] = net->rowptr[i + 1] - net->rowptr[i];
+    for (PetscCount q = 0; q < net->nsyn_loc; q++) cols[q] = net->colgid[net->col[q]];
+    PetscCall(TpNetworkToNatural(net, TP_PER_NEURON, MPIU_INT, len, natlen));
+    PetscCall(TpNetworkToNatural(net, TP_PER_SYNAPSE, MPIU_INT, cols, natcols));
     if (rank == size - 1) n++;
-    PetscCall(PetscMalloc2(n, &indptr, net->nsyn_loc, &indices));
-    for (PetscInt i = 0; i < n; i++) indptr[i] = (long long)(net->syn_start + net->rowptr[i]);
-    for (PetscCount q = 0; q < net->nsyn_loc; q++) indices[q] = net->colgid[net->col[q]];
+    PetscCall(PetscMalloc2(n + 1, &indptr, ns + 1, &indices));
+    indptr[0] = (long long)s0;
+    for (PetscCount i = 1; i < n; i++) indptr[i] = indptr[i - 1] + natlen[i - 1];
+    for (PetscCount q = 0; q < ns; q++) indices[q] = natcols[q];
     PetscCallH5(g = H5Gcreate2(file, "network", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
     PetscCall(TpH5WriteDistributed(m->comm, g, "indptr", H5T_NATIVE_LLONG, H5T_STD_I64LE, n, 0, indptr));
-    PetscCall(TpH5WriteDistributed(m->comm, g, "indices", H5T_NATIVE_LLONG, H5T_STD_I64LE, net->nsyn_loc, 0, indices));
+    PetscCall(TpH5WriteDistributed(m->comm, g, "indices", H5T_NATIVE_LLONG, H5T_STD_I64LE, ns, 0, indices));
     PetscCallH5(H5Gclose(g));
     PetscCall(PetscFree2(indptr, indices));
+    PetscCall(PetscFree4(len, natlen, cols, natcols));
   }
   PetscFunctionReturn(0);
 }

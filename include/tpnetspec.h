@@ -1,0 +1,49 @@
+/* The whole network as one description, the same on every rank: neurons, synapses, astrocytes,
+   the morphology of their processes and the gap junctions between them.
+
+   Generators (all, random, spatial) build it from a seed; a network file (the format `tripart
+   generate` writes) brings a user's own.  Synapse s is the s-th entry of the CSR (post i <- pre j,
+   rows by i, columns sorted); the astrocytic process that wraps synapse s has the same index s.
+   A run distributes it (tpnetwork.h), the partitioner reads it, and it is then freed. */
+#ifndef TPNETSPEC_H
+#define TPNETSPEC_H
+#include <petscsys.h>
+#include <stdint.h>
+
+typedef enum { TP_CONNECT_ALL, TP_CONNECT_RANDOM, TP_CONNECT_SPATIAL, TP_CONNECT_FILE } TpConnectivity;
+extern const char *const TpConnectivities[];
+
+typedef struct {
+  TpConnectivity kind;
+  PetscInt N;            /* neurons */
+  PetscInt nsyn;         /* synapses = processes */
+  PetscInt *rowptr;      /* N+1 */
+  PetscInt *col;         /* nsyn presynaptic ids, sorted in each row; NULL: all-to-all (col = q - rowptr[i]) */
+  PetscBool sheet;       /* all-to-all with one astrocyte whose processes form a sheet (no explicit graph) */
+  PetscInt nastro;       /* astrocytes (0: the network has no morphology) */
+  PetscInt *astro;       /* nsyn: the astrocyte of each process (NULL for the sheet) */
+  PetscInt *mptr, *madj; /* process adjacency inside astrocytes, symmetric CSR over processes (nsyn+1) */
+  PetscInt *gptr, *gadj; /* gap junctions between processes of different astrocytes, symmetric CSR */
+  PetscInt dim;          /* 0, 2 or 3 */
+  double *pos;           /* N x dim neuron positions (spatial), or NULL */
+  uint64_t hash;         /* of N, the synapses, astrocytes, adjacency and gap junctions */
+  char describe[256];    /* one line for the run's header */
+} TpNetSpec;
+
+/* Collective (every rank builds the same): from -connectivity all|random|spatial|file and their
+   options; N is the default neuron count (a network file sets its own). */
+PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, PetscInt seed, TpNetSpec **spec);
+/* Collective: write the network file (FILE.part, renamed when complete). */
+PetscErrorCode TpNetSpecWrite(MPI_Comm comm, const TpNetSpec *spec, const char *path);
+PetscErrorCode TpNetSpecDestroy(TpNetSpec **spec);
+/* The neighbours of process s: nbr[0..n) inside its astrocyte, gap[0..ng) across gap junctions.
+   For the sheet, nbr points into buf (room for 4). */
+void TpNetSpecNeighbours(const TpNetSpec *spec, PetscInt s, PetscInt buf[4], const PetscInt **nbr, PetscInt *n,
+                         const PetscInt **gap, PetscInt *ng);
+/* The neuron (row) of synapse s. */
+PetscInt TpNetSpecRow(const TpNetSpec *spec, PetscInt s);
+static inline PetscInt TpNetSpecCol(const TpNetSpec *spec, PetscInt s, PetscInt row)
+{
+  return spec->col ? spec->col[s] : s - spec->rowptr[row];
+}
+#endif

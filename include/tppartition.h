@@ -1,0 +1,30 @@
+/* Assigning neurons (and with them their synapses and processes) to ranks.
+
+   Blocks of natural ids, or a graph partition (PT-Scotch through PETSc's MatPartitioning) of the
+   neurons weighted by their synapses, whose edges are what crosses ranks when the two ends are
+   apart: presynaptic rates (synapses) and process calcium (morphology and gap junctions).  A
+   partition file holds the rank of every neuron and is tied to one network and one rank count. */
+#ifndef TPPARTITION_H
+#define TPPARTITION_H
+#include <tpnetspec.h>
+
+/* Per rank of a partition: what it owns and what it receives per right-hand side. */
+typedef struct {
+  PetscInt neurons, synapses, ghosts, halo;
+} TpPartStats;
+
+/* Collective: rankof[N] of the block partition over nparts. */
+PetscErrorCode TpPartitionBlock(const TpNetSpec *spec, PetscInt nparts, PetscMPIInt *rankof);
+/* Collective: a graph partition over nparts with MatPartitioning (type from -partitioner_type, default ptscotch). */
+PetscErrorCode TpPartitionGraph(MPI_Comm comm, const TpNetSpec *spec, PetscInt nparts, PetscMPIInt *rankof);
+/* stats[nparts] of a partition. */
+PetscErrorCode TpPartitionStatistics(const TpNetSpec *spec, PetscInt nparts, const PetscMPIInt *rankof,
+                                     TpPartStats *stats);
+/* Collective: read a partition file for this network and `nparts` ranks into rankof[N]; refused with a
+   message naming the file when it is for another network or rank count. */
+PetscErrorCode TpPartitionLoad(MPI_Comm comm, const char *path, const TpNetSpec *spec, PetscInt nparts,
+                               PetscMPIInt *rankof);
+/* The `tripart partition` and `tripart generate` subcommands. */
+PetscErrorCode TpPartitionMain(int *status);
+PetscErrorCode TpGenerateMain(int *status);
+#endif

@@ -1,0 +1,848 @@
+/* The whole network, built identically on every rank: generators and the network file. */
+#include <tpnetspec.h>
+#include <tprandom.h>
+#include <tph5.h>
+#include <tputil.h>
+#include <petscsys.h>
+#include <stdio.h>
+#include <unistd.h>
+
+const char *const TpConnectivities[] = {"all", "random", "spatial", "file", "TpConnectivity", "TP_CONNECT_", NULL};
+
+#define TP_NETWORK_FORMAT "tripart-network"
+#define TP_NETWORK_FORMAT_VERSION 1
+
+enum { TP_STREAM_POSITION = 4 };
+
+PetscInt TpNetSpecRow(const TpNetSpec *spec, PetscInt s)
+{
+  PetscInt lo = 0, hi = spec->N; /* rowptr[lo] <= s < rowptr[hi] */
+  while (hi - lo > 1) {
+    PetscInt mid = (lo + hi) / 2;
+    if (spec->rowptr[mid] <= s)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+void TpNetSpecNeighbours(const TpNetSpec *spec, PetscInt s, PetscInt buf[4], const PetscInt **nbr, PetscInt *n,
+                         const PetscInt **gap, PetscInt *ng)
+{
+  *n   = 0;
+  *ng  = 0;
+  *nbr = *gap = NULL;
+  if (spec->sheet) {
+    const PetscInt N = spec->N, i = s / N, j = s % N;
+    if (i > 0) buf[(*n)++] = s - N;
+    if (j > 0) buf[(*n)++] = s - 1;
+    if (j < N - 1) buf[(*n)++] = s + 1;
+    if (i < N - 1) buf[(*n)++] = s + N;
+    *nbr = buf;
+    return;
+  }
+  if (spec->mptr) {
+    *nbr = spec->madj + spec->mptr[s];
+    *n   = spec->mptr[s + 1] - spec->mptr[s];
+  }
+  if (spec->gptr) {
+    *gap = spec->gadj + spec->gptr[s];
+    *ng  = spec->gptr[s + 1] - spec->gptr[s];
+  }
+}
+
+/* ------------------------------------------------------------------ growable arrays and CSR */
+typedef struct {
+  PetscInt n, cap, *a;
+} IntList;
+
+static PetscErrorCode ListPush(IntList *l, PetscInt v)
+{
+  PetscFunctionBegin;
+  if (l->n == l->cap) {
+    l->cap = l->cap ? 2 * l->cap : 1024;
+    PetscCall(PetscRealloc(sizeof(PetscInt) * (size_t)l->cap, &l->a));
+  }
+  l->a[l->n++] = v;
+  PetscFunctionReturn(0);
+}
+
+/* A symmetric CSR over n vertices from undirected pairs (a, b), a != b; duplicates merged. */
+static PetscErrorCode SymmetricCSR(PetscInt n, PetscInt npairs, const PetscInt *pairs, PetscInt **ptr, PetscInt **adj)
+{
+  PetscInt *p, *a, *fill;
+
+  PetscFunctionBegin;
+  PetscCall(PetscCalloc1(n + 1, &p));
+  for (PetscInt e = 0; e < npairs; e++) {
+    p[pairs[2 * e] + 1]++;
+    p[pairs[2 * e + 1] + 1]++;
+  }
+  for (PetscInt v = 0; v < n; v++) p[v + 1] += p[v];
+  PetscCall(PetscMalloc1(p[n], &a));
+  PetscCall(PetscMalloc1(n, &fill));
+  for (PetscInt v = 0; v < n; v++) fill[v] = p[v];
+  for (PetscInt e = 0; e < npairs; e++) {
+    a[fill[pairs[2 * e]]++]     = pairs[2 * e + 1];
+    a[fill[pairs[2 * e + 1]]++] = pairs[2 * e];
+  }
+  /* sort and merge duplicates row by row, compacting in place */
+  {
+    PetscInt w = 0, start = 0;
+    for (PetscInt v = 0; v < n; v++) {
+      PetscInt len = p[v + 1] - start;
+      PetscCall(PetscSortRemoveDupsInt(&len, a + start));
+      for (PetscInt q = 0; q < len; q++) a[w + q] = a[start + q];
+      start    = p[v + 1];
+      p[v + 1] = w + len;
+      w += len;
+    }
+  }
+  PetscCall(PetscFree(fill));
+  *ptr = p;
+  *adj = a;
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------ uniform cell grids over [0,1)^dim */
+typedef struct {
+  PetscInt dim, n; /* cells per side */
+  double h;
+  PetscInt *start, *idx; /* counting sort: points of cell c are idx[start[c] .. start[c+1]) */
+} Grid;
+
+static PetscInt GridCoord(const Grid *g, double x)
+{
+  PetscInt c = (PetscInt)(x * g->n);
+  return c < 0 ? 0 : (c >= g->n ? g->n - 1 : c);
+}
+
+static PetscErrorCode GridBuild(PetscInt dim, double h, PetscInt np, const double *pts, Grid *g)
+{
+  PetscInt ncell = 1, *cell;
+
+  PetscFunctionBegin;
+  g->dim = dim;
+  g->n   = PetscMax(1, PetscMin(1024, (PetscInt)(1.0 / h)));
+  g->h   = 1.0 / g->n;
+  for (PetscInt d = 0; d < dim; d++) ncell *= g->n;
+  PetscCall(PetscCalloc1(ncell + 1, &g->start));
+  PetscCall(PetscMalloc1(np, &g->idx));
+  PetscCall(PetscMalloc1(np, &cell));
+  for (PetscInt q = 0; q < np; q++) {
+    PetscInt c = 0;
+    for (PetscInt d = dim - 1; d >= 0; d--) c = c * g->n + GridCoord(g, pts[q * dim + d]);
+    cell[q] = c;
+    g->start[c + 1]++;
+  }
+  for (PetscInt c = 0; c < ncell; c++) g->start[c + 1] += g->start[c];
+  {
+    PetscInt *fill;
+    PetscCall(PetscMalloc1(ncell, &fill));
+    for (PetscInt c = 0; c < ncell; c++) fill[c] = g->start[c];
+    for (PetscInt q = 0; q < np; q++) g->idx[fill[cell[q]]++] = q; /* ascending within each cell */
+    PetscCall(PetscFree(fill));
+  }
+  PetscCall(PetscFree(cell));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GridDestroy(Grid *g)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(g->start));
+  PetscCall(PetscFree(g->idx));
+  PetscFunctionReturn(0);
+}
+
+static double Dist2(PetscInt dim, const double *a, const double *b)
+{
+  double s = 0;
+  for (PetscInt d = 0; d < dim; d++) s += (a[d] - b[d]) * (a[d] - b[d]);
+  return s;
+}
+
+/* The k points nearest to point q (excluding q) that pass keep(), by rings of cells; ties by index.
+   Only points closer than rmax count.  Returns how many were found in *nfound. */
+typedef PetscBool (*KeepFn)(const void *ctx, PetscInt q, PetscInt cand);
+
+static void Nearest(const Grid *g, const double *pts, PetscInt q, PetscInt k, double rmax, KeepFn keep, const void *ctx,
+                    PetscInt *best, double *bd, PetscInt *nfound)
+{
+  const PetscInt dim = g->dim;
+  PetscInt c0[3] = {0, 0, 0}, nf = 0;
+  for (PetscInt d = 0; d < dim; d++) c0[d] = GridCoord(g, pts[q * dim + d]);
+  for (PetscInt R = 0; R <= g->n; R++) {
+    const PetscInt lo[3] = {-R, dim > 1 ? -R : 0, dim > 2 ? -R : 0}, hi[3] = {R, dim > 1 ? R : 0, dim > 2 ? R : 0};
+    for (PetscInt dz = lo[2]; dz <= hi[2]; dz++)
+      for (PetscInt dy = lo[1]; dy <= hi[1]; dy++)
+        for (PetscInt dx = lo[0]; dx <= hi[0]; dx++) {
+          const PetscInt off[3] = {dx, dy, dz};
+          PetscInt c = 0, ring = 0;
+          PetscBool in = PETSC_TRUE;
+          for (PetscInt d = 0; d < dim; d++) ring = PetscMax(ring, PetscAbsInt(off[d]));
+          if (ring != R) continue;
+          for (PetscInt d = dim - 1; d >= 0; d--) {
+            const PetscInt cd = c0[d] + off[d];
+            if (cd < 0 || cd >= g->n) in = PETSC_FALSE;
+            c = c * g->n + cd;
+          }
+          if (!in) continue;
+          for (PetscInt t = g->start[c]; t < g->start[c + 1]; t++) {
+            const PetscInt p = g->idx[t];
+            const double d2  = Dist2(dim, pts + q * dim, pts + p * dim);
+            PetscInt pos;
+            if (p == q || d2 >= rmax * rmax || !keep(ctx, q, p)) continue;
+            if (nf == k && (d2 > bd[k - 1] || (d2 == bd[k - 1] && p > best[k - 1]))) continue;
+            pos = nf < k ? nf++ : k - 1;
+            while (pos > 0 && (bd[pos - 1] > d2 || (bd[pos - 1] == d2 && best[pos - 1] > p))) {
+              bd[pos]   = bd[pos - 1];
+              best[pos] = best[pos - 1];
+              pos--;
+            }
+            bd[pos]   = d2;
+            best[pos] = p;
+          }
+        }
+    /* every point not yet seen is at least R h away */
+    if ((nf == k && bd[k - 1] <= (R * g->h) * (R * g->h)) || R * g->h >= rmax) break;
+  }
+  *nfound = nf;
+}
+
+/* ------------------------------------------------------------------ generators */
+static PetscBool RandomEdge(PetscInt seed, double prob, PetscInt i, PetscInt j)
+{
+  uint64_t a = (uint64_t)(i < j ? i : j), b = (uint64_t)(i < j ? j : i);
+  return TpUniform((uint64_t)seed, TP_STREAM_WIRING, a, b) < prob ? PETSC_TRUE : PETSC_FALSE;
+}
+
+static PetscErrorCode GenerateRandom(TpNetSpec *sp, PetscInt seed, double degree)
+{
+  const double prob = PetscMin(1.0, degree / (double)sp->N);
+  IntList cols      = {0};
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(sp->N + 1, &sp->rowptr));
+  sp->rowptr[0] = 0;
+  for (PetscInt i = 0; i < sp->N; i++) {
+    for (PetscInt j = 0; j < sp->N; j++)
+      if (RandomEdge(seed, prob, i, j)) PetscCall(ListPush(&cols, j));
+    sp->rowptr[i + 1] = cols.n;
+  }
+  sp->col  = cols.a;
+  sp->nsyn = cols.n;
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  const PetscInt *astro, *tile; /* astrocyte of each process; tile coordinates (dim per astrocyte) */
+  PetscInt dim;
+} SpatialCtx;
+
+static PetscBool SameAstrocyte(const void *ctx, PetscInt q, PetscInt p)
+{
+  const SpatialCtx *c = ctx;
+  return c->astro[q] == c->astro[p] ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/* territories sharing a face: tile coordinates differ by one in exactly one dimension */
+static PetscBool NeighbourAstrocyte(const void *ctx, PetscInt q, PetscInt p)
+{
+  const SpatialCtx *c = ctx;
+  const PetscInt *a = c->tile + c->astro[q] * c->dim, *b = c->tile + c->astro[p] * c->dim;
+  PetscInt diff = 0;
+  for (PetscInt d = 0; d < c->dim; d++) diff += PetscAbsInt(a[d] - b[d]);
+  return diff == 1 ? PETSC_TRUE : PETSC_FALSE;
+}
+
+typedef struct {
+  PetscInt a, b; /* astrocytes, a < b */
+  double d2;     /* squared distance */
+  PetscInt p, q; /* processes, p < q */
+} GapCandidate;
+
+static int CompareGap(const void *x, const void *y)
+{
+  const GapCandidate *u = x, *v = y;
+  if (u->a != v->a) return u->a < v->a ? -1 : 1;
+  if (u->b != v->b) return u->b < v->b ? -1 : 1;
+  if (u->d2 != v->d2) return u->d2 < v->d2 ? -1 : 1;
+  if (u->p != v->p) return u->p < v->p ? -1 : 1;
+  return u->q < v->q ? -1 : (u->q > v->q);
+}
+
+/* Neurons uniform in the unit box; synapses between neurons closer than r (N V(r) = degree);
+   the process of synapse i <- j at x_i + (x_j - x_i)/3; astrocytes tile the box (tiles per side),
+   each process linked to its `links` nearest processes of the same astrocyte; across each face
+   between territories, the `gaps` closest pairs of processes (within two process spacings) form gap
+   junctions. */
+static PetscErrorCode GenerateSpatial(TpNetSpec *sp, PetscInt seed, double degree, PetscInt dim, PetscInt tiles,
+                                      PetscInt links, PetscInt gaps)
+{
+  const PetscInt N = sp->N;
+  const double vol = dim == 2 ? PETSC_PI : 4.0 * PETSC_PI / 3.0;
+  const double r   = PetscPowReal(degree / (vol * N), 1.0 / dim);
+  double *ppos;
+  PetscInt *tile, nastro = 1;
+  IntList cols = {0}, pairs = {0};
+  Grid g;
+
+  PetscFunctionBegin;
+  sp->dim = dim;
+  PetscCall(PetscMalloc1((size_t)N * dim, &sp->pos));
+  for (PetscInt i = 0; i < N; i++)
+    for (PetscInt d = 0; d < dim; d++) sp->pos[i * dim + d] = TpUniform((uint64_t)seed, TP_STREAM_POSITION, i, d);
+  /* synapses: pairs closer than r, by a grid of cells of side >= r */
+  PetscCall(GridBuild(dim, r, N, sp->pos, &g));
+  PetscCall(PetscMalloc1(N + 1, &sp->rowptr));
+  sp->rowptr[0] = 0;
+  for (PetscInt i = 0; i < N; i++) {
+    PetscInt c[3] = {0, 0, 0}, start = cols.n, len;
+    for (PetscInt d = 0; d < dim; d++) c[d] = GridCoord(&g, sp->pos[i * dim + d]);
+    for (PetscInt dz = (dim > 2 ? -1 : 0); dz <= (dim > 2 ? 1 : 0); dz++)
+      for (PetscInt dy = -1; dy <= 1; dy++)
+        for (PetscInt dx = -1; dx <= 1; dx++) {
+          const PetscInt cc[3] = {c[0] + dx, c[1] + dy, c[2] + dz};
+          PetscInt cell        = 0;
+          PetscBool in         = PETSC_TRUE;
+          for (PetscInt d = dim - 1; d >= 0; d--) {
+            if (cc[d] < 0 || cc[d] >= g.n) in = PETSC_FALSE;
+            cell = cell * g.n + cc[d];
+          }
+          if (!in) continue;
+          for (PetscInt t = g.start[cell]; t < g.start[cell + 1]; t++) {
+            const PetscInt j = g.idx[t];
+            if (j != i && Dist2(dim, sp->pos + i * dim, sp->pos + j * dim) < r * r) PetscCall(ListPush(&cols, j));
+          }
+        }
+    len = cols.n - start;
+    PetscCall(PetscSortInt(len, cols.a + start));
+    sp->rowptr[i + 1] = cols.n;
+  }
+  PetscCall(GridDestroy(&g));
+  sp->col  = cols.a;
+  sp->nsyn = cols.n;
+
+  /* processes and their territories */
+  for (PetscInt d = 0; d < dim; d++) nastro *= tiles;
+  sp->nastro = nastro;
+  PetscCall(PetscMalloc1((size_t)sp->nsyn * dim, &ppos));
+  PetscCall(PetscMalloc1(sp->nsyn, &sp->astro));
+  PetscCall(PetscMalloc1(nastro * dim, &tile));
+  for (PetscInt a = 0; a < nastro; a++)
+    for (PetscInt d = 0, t = a; d < dim; d++, t /= tiles) tile[a * dim + d] = t % tiles;
+  for (PetscInt i = 0; i < N; i++)
+    for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1]; s++) {
+      const PetscInt j = sp->col[s];
+      PetscInt a       = 0;
+      for (PetscInt d = 0; d < dim; d++)
+        ppos[s * dim + d] = sp->pos[i * dim + d] + (sp->pos[j * dim + d] - sp->pos[i * dim + d]) / 3.0;
+      for (PetscInt d = dim - 1; d >= 0; d--) {
+        PetscInt t = (PetscInt)(ppos[s * dim + d] * tiles);
+        a          = a * tiles + (t < 0 ? 0 : (t >= tiles ? tiles - 1 : t));
+      }
+      sp->astro[s] = a;
+    }
+  if (sp->nsyn > 0) {
+    const double hp     = PetscPowReal(2.0 / (double)sp->nsyn, 1.0 / dim); /* about two processes per cell */
+    const SpatialCtx cx = {sp->astro, tile, dim};
+    PetscInt *best, nf, ncand = 0;
+    double *bd;
+    GapCandidate *cand;
+
+    PetscCall(GridBuild(dim, hp, sp->nsyn, ppos, &g));
+    PetscCall(PetscMalloc2(PetscMax(links, 1), &best, PetscMax(links, 1), &bd));
+    for (PetscInt s = 0; s < sp->nsyn; s++) {
+      Nearest(&g, ppos, s, links, PETSC_MAX_REAL, SameAstrocyte, &cx, best, bd, &nf);
+      for (PetscInt t = 0; t < nf; t++) {
+        PetscCall(ListPush(&pairs, s));
+        PetscCall(ListPush(&pairs, best[t]));
+      }
+    }
+    PetscCall(SymmetricCSR(sp->nsyn, pairs.n / 2, pairs.a, &sp->mptr, &sp->madj));
+    /* gap junctions: candidates are processes within w of a face of their tile */
+    PetscCall(PetscMalloc1(sp->nsyn, &cand));
+    for (PetscInt s = 0; s < sp->nsyn && gaps > 0; s++) {
+      const double w = 2 * g.h;
+      PetscBool near = PETSC_FALSE;
+      for (PetscInt d = 0; d < dim; d++) {
+        const double x = ppos[s * dim + d] * tiles, f = x - PetscFloorReal(x);
+        const PetscInt t = tile[sp->astro[s] * dim + d];
+        if ((f * 1.0 / tiles < w && t > 0) || ((1 - f) * 1.0 / tiles < w && t < tiles - 1)) near = PETSC_TRUE;
+      }
+      if (!near) continue;
+      Nearest(&g, ppos, s, 1, w, NeighbourAstrocyte, &cx, best, bd, &nf);
+      if (!nf) continue;
+      cand[ncand].a  = PetscMin(sp->astro[s], sp->astro[best[0]]);
+      cand[ncand].b  = PetscMax(sp->astro[s], sp->astro[best[0]]);
+      cand[ncand].d2 = bd[0];
+      cand[ncand].p  = PetscMin(s, best[0]);
+      cand[ncand].q  = PetscMax(s, best[0]);
+      ncand++;
+    }
+    qsort(cand, (size_t)ncand, sizeof(GapCandidate), CompareGap);
+    pairs.n = 0;
+    for (PetscInt e = 0, taken = 0; e < ncand; e++) {
+      if (e > 0 && (cand[e].a != cand[e - 1].a || cand[e].b != cand[e - 1].b)) taken = 0;
+      if (e > 0 && cand[e].p == cand[e - 1].p && cand[e].q == cand[e - 1].q) continue;
+      if (taken++ >= gaps) continue;
+      PetscCall(ListPush(&pairs, cand[e].p));
+      PetscCall(ListPush(&pairs, cand[e].q));
+    }
+    PetscCall(SymmetricCSR(sp->nsyn, pairs.n / 2, pairs.a, &sp->gptr, &sp->gadj));
+    PetscCall(PetscFree(cand));
+    PetscCall(PetscFree2(best, bd));
+    PetscCall(GridDestroy(&g));
+  }
+  PetscCall(PetscFree(pairs.a));
+  PetscCall(PetscFree(ppos));
+  PetscCall(PetscFree(tile));
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------ the network file
+   /synapses/indptr (N+1), /synapses/indices (S): CSR of synapses i <- j (scipy.sparse.csr_matrix)
+   /processes/astrocyte (S): astrocyte of the process of each synapse
+   /morphology/indptr (S+1), /morphology/indices: process adjacency inside astrocytes (symmetric)
+   /gap_junctions (G x 2): pairs of processes of different astrocytes
+   /neurons/position (N x dim): optional
+   Integers are 64-bit; every rank reads the whole file and reaches the same verdict. */
+static PetscBool PathExists(hid_t f, const char *path)
+{
+  char buf[256];
+  size_t n = strlen(path);
+  if (n >= sizeof(buf)) return PETSC_FALSE;
+  strcpy(buf, path);
+  for (size_t q = 1; q <= n; q++)
+    if (buf[q] == '/' || buf[q] == 0) {
+      const char c = buf[q];
+      buf[q]       = 0;
+      if (H5Lexists(f, buf, H5P_DEFAULT) <= 0) return PETSC_FALSE;
+      buf[q] = c;
+    }
+  return PETSC_TRUE;
+}
+
+/* A whole integer dataset of `cols` columns (0: 1-D) into PetscInt; *n rows; NULL when absent. */
+static PetscErrorCode ReadInts(MPI_Comm comm, hid_t f, const char *file, const char *name, PetscInt cols,
+                               PetscInt **data, PetscInt *n)
+{
+  hid_t d, s;
+  hsize_t dims[2] = {0, 0};
+  int nd, ok;
+  long long *buf = NULL;
+  size_t count;
+
+  PetscFunctionBegin;
+  *data = NULL;
+  *n    = 0;
+  if (!PathExists(f, name)) PetscFunctionReturn(0);
+  PetscCheck((d = H5Dopen2(f, name, H5P_DEFAULT)) >= 0, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Network file '%s': dataset %s cannot be opened", file, name);
+  s  = H5Dget_space(d);
+  nd = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
+  if (nd >= 1 && nd <= 2) H5Sget_simple_extent_dims(s, dims, NULL);
+  ok = nd == (cols ? 2 : 1) && (!cols || dims[1] == (hsize_t)cols) && dims[0] < (hsize_t)PETSC_MAX_INT / 4;
+  {
+    hid_t t = H5Dget_type(d);
+    ok      = ok && t >= 0 && H5Tget_class(t) == H5T_INTEGER;
+    if (t >= 0) H5Tclose(t);
+  }
+  count = (size_t)dims[0] * (cols ? (size_t)cols : 1);
+  if (ok) {
+    PetscCall(PetscMalloc1(count + 1, &buf));
+    ok = count == 0 || H5Dread(d, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
+  }
+  if (s >= 0) H5Sclose(s);
+  H5Dclose(d);
+  if (!ok) PetscCall(PetscFree(buf));
+  PetscCheck(ok, comm, PETSC_ERR_FILE_UNEXPECTED, "Network file '%s': dataset %s must be a readable %s integer array%s",
+             file, name, cols ? "2-D" : "1-D", cols == 2 ? " of pairs (G x 2)" : "");
+  PetscCall(PetscMalloc1(count + 1, data));
+  for (size_t q = 0; q < count; q++) {
+    if (buf[q] < 0 || buf[q] >= PETSC_MAX_INT) {
+      const long long v = buf[q];
+      PetscCall(PetscFree(buf));
+      PetscCall(PetscFree(*data));
+      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "Network file '%s': %s[%zu] = %lld is out of range", file, name, q, v);
+    }
+    (*data)[q] = (PetscInt)buf[q];
+  }
+  PetscCall(PetscFree(buf));
+  *n = (PetscInt)dims[0];
+  PetscFunctionReturn(0);
+}
+
+/* Check a CSR (n rows, entries in [0, ncol)), sorting each row; duplicates are refused. */
+static PetscErrorCode CheckCSR(MPI_Comm comm, const char *file, const char *what, PetscInt n, PetscInt *ptr,
+                               PetscInt nent, PetscInt *idx, PetscInt ncol)
+{
+  PetscFunctionBegin;
+  PetscCheck(ptr[0] == 0 && ptr[n] == nent, comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Network file '%s': %s/indptr must start at 0 and end at the length of %s/indices (%" PetscInt_FMT
+             "); got %" PetscInt_FMT " and %" PetscInt_FMT,
+             file, what, what, nent, ptr[0], ptr[n]);
+  for (PetscInt r = 0; r < n; r++) {
+    PetscCheck(ptr[r] <= ptr[r + 1], comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Network file '%s': %s/indptr decreases at row %" PetscInt_FMT " (%" PetscInt_FMT " > %" PetscInt_FMT
+               ")",
+               file, what, r, ptr[r], ptr[r + 1]);
+    PetscCall(PetscSortInt(ptr[r + 1] - ptr[r], idx + ptr[r]));
+    for (PetscInt q = ptr[r]; q < ptr[r + 1]; q++) {
+      PetscCheck(idx[q] < ncol, comm, PETSC_ERR_FILE_UNEXPECTED,
+                 "Network file '%s': %s/indices holds %" PetscInt_FMT " in row %" PetscInt_FMT
+                 ", out of range [0, %" PetscInt_FMT ")",
+                 file, what, idx[q], r, ncol);
+      PetscCheck(q == ptr[r] || idx[q] != idx[q - 1], comm, PETSC_ERR_FILE_UNEXPECTED,
+                 "Network file '%s': %s/indices repeats %" PetscInt_FMT " in row %" PetscInt_FMT, file, what, idx[q],
+                 r);
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscBool InRow(const PetscInt *ptr, const PetscInt *idx, PetscInt r, PetscInt v)
+{
+  PetscInt loc;
+  PetscFindInt(v, ptr[r + 1] - ptr[r], idx + ptr[r], &loc);
+  return loc >= 0 ? PETSC_TRUE : PETSC_FALSE;
+}
+
+static PetscErrorCode ReadNetworkFile(MPI_Comm comm, const char *file, TpNetSpec *sp)
+{
+  hid_t f;
+  char fmt[64] = "";
+  PetscBool found;
+  PetscInt n, nsyn, nmptr = 0, nmadj = 0, nast = 0, ngap = 0, *pairs = NULL;
+
+  PetscFunctionBegin;
+  f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+  PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Option -network_file: cannot open '%s' as an HDF5 file", file);
+  PetscCall(TpH5ReadAttrString(f, "format", fmt, sizeof(fmt), &found));
+  if (!found || strcmp(fmt, TP_NETWORK_FORMAT)) H5Fclose(f);
+  PetscCheck(found && !strcmp(fmt, TP_NETWORK_FORMAT), comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Option -network_file: '%s' is not a tripart network file (no format attribute '%s'; make one with "
+             "`tripart generate`)",
+             file, TP_NETWORK_FORMAT);
+  PetscCall(ReadInts(comm, f, file, "/synapses/indptr", 0, &sp->rowptr, &n));
+  PetscCall(ReadInts(comm, f, file, "/synapses/indices", 0, &sp->col, &nsyn));
+  PetscCall(ReadInts(comm, f, file, "/processes/astrocyte", 0, &sp->astro, &nast));
+  PetscCall(ReadInts(comm, f, file, "/morphology/indptr", 0, &sp->mptr, &nmptr));
+  PetscCall(ReadInts(comm, f, file, "/morphology/indices", 0, &sp->madj, &nmadj));
+  PetscCall(ReadInts(comm, f, file, "/gap_junctions", 2, &pairs, &ngap));
+  H5Fclose(f);
+  sp->nsyn = nsyn;
+  sp->N    = n - 1;
+  /* from here on errors leave allocations to TpNetSpecDestroy; pairs is freed first */
+#define Refuse(cond, ...)                                                                                              \
+  do {                                                                                                                 \
+    if (!(cond)) {                                                                                                     \
+      PetscCall(PetscFree(pairs));                                                                                     \
+      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, __VA_ARGS__);                                                           \
+    }                                                                                                                  \
+  } while (0)
+  Refuse(sp->rowptr && sp->col,
+         "Network file '%s': dataset %s is missing (the synapses are a CSR: /synapses/indptr, /synapses/indices)", file,
+         sp->rowptr ? "/synapses/indices" : "/synapses/indptr");
+  Refuse(n >= 2, "Network file '%s': /synapses/indptr has %" PetscInt_FMT " entries; it needs N+1 >= 2", file, n);
+  PetscCall(CheckCSR(comm, file, "/synapses", sp->N, sp->rowptr, sp->nsyn, sp->col, sp->N));
+  if (sp->astro || sp->mptr || sp->madj || pairs) {
+    Refuse(sp->astro && nast == nsyn,
+           "Network file '%s': dataset /processes/astrocyte %s (it needs one astrocyte id per process, %" PetscInt_FMT
+           ")",
+           file, sp->astro ? "has the wrong length" : "is missing", nsyn);
+    for (PetscInt s = 0; s < nsyn; s++) sp->nastro = PetscMax(sp->nastro, sp->astro[s] + 1);
+    Refuse(!sp->mptr == !sp->madj,
+           "Network file '%s': dataset %s is missing (the morphology is a CSR: /morphology/indptr and "
+           "/morphology/indices)",
+           file, sp->mptr ? "/morphology/indices" : "/morphology/indptr");
+    if (sp->mptr) {
+      Refuse(nmptr == nsyn + 1,
+             "Network file '%s': /morphology/indptr has %" PetscInt_FMT
+             " entries; it needs processes + 1 = %" PetscInt_FMT,
+             file, nmptr, nsyn + 1);
+      PetscCall(CheckCSR(comm, file, "/morphology", nsyn, sp->mptr, nmadj, sp->madj, nsyn));
+      for (PetscInt s = 0; s < nsyn; s++)
+        for (PetscInt q = sp->mptr[s]; q < sp->mptr[s + 1]; q++) {
+          const PetscInt t = sp->madj[q];
+          Refuse(t != s, "Network file '%s': /morphology links process %" PetscInt_FMT " to itself", file, s);
+          Refuse(sp->astro[t] == sp->astro[s],
+                 "Network file '%s': /morphology links processes %" PetscInt_FMT " and %" PetscInt_FMT
+                 " of different astrocytes (%" PetscInt_FMT ", %" PetscInt_FMT "); links between astrocytes are "
+                 "/gap_junctions",
+                 file, s, t, sp->astro[s], sp->astro[t]);
+          Refuse(InRow(sp->mptr, sp->madj, t, s),
+                 "Network file '%s': /morphology is not symmetric: process %" PetscInt_FMT " lists %" PetscInt_FMT
+                 " but not the reverse (diffusion needs a symmetric adjacency to conserve calcium)",
+                 file, s, t);
+        }
+    } else {
+      PetscCall(PetscCalloc1(nsyn + 1, &sp->mptr)); /* astrocytes without inner links */
+      PetscCall(PetscMalloc1(1, &sp->madj));
+    }
+    for (PetscInt e = 0; e < ngap; e++) {
+      const PetscInt a = pairs[2 * e], b = pairs[2 * e + 1];
+      Refuse(a < nsyn && b < nsyn,
+             "Network file '%s': /gap_junctions[%" PetscInt_FMT "] = (%" PetscInt_FMT ", %" PetscInt_FMT
+             ") is out of range [0, %" PetscInt_FMT ")",
+             file, e, a, b, nsyn);
+      Refuse(sp->astro[a] != sp->astro[b],
+             "Network file '%s': /gap_junctions[%" PetscInt_FMT "] links processes %" PetscInt_FMT " and %" PetscInt_FMT
+             " of the same astrocyte %" PetscInt_FMT "; links inside an astrocyte are /morphology",
+             file, e, a, b, sp->astro[a]);
+    }
+    PetscCall(SymmetricCSR(nsyn, ngap, pairs, &sp->gptr, &sp->gadj));
+  }
+#undef Refuse
+  PetscCall(PetscFree(pairs));
+  PetscFunctionReturn(0);
+}
+
+static int WriteSmall(hid_t f, const char *name, int rank, const hsize_t *dims, hid_t mem, hid_t ftype, const void *buf)
+{
+  hid_t sp = H5Screate_simple(rank, dims, NULL), d;
+  int ok   = 0;
+  if (sp < 0) return 0;
+  d = H5Dcreate2(f, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (d >= 0) {
+    ok = dims[0] == 0 || H5Dwrite(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
+    ok = H5Dclose(d) >= 0 && ok;
+  }
+  H5Sclose(sp);
+  return ok;
+}
+
+/* Collective: rank 0 writes FILE.part and renames it; every rank learns the outcome. */
+PetscErrorCode TpNetSpecWrite(MPI_Comm comm, const TpNetSpec *sp, const char *path)
+{
+  char part[PETSC_MAX_PATH_LEN + 8], msg[PETSC_MAX_PATH_LEN + 128] = "";
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscSNPrintf(part, sizeof(part), "%s.part", path));
+  if (!rank) {
+    hid_t f = H5Fcreate(part, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    int ok  = f >= 0;
+    long long *buf;
+    size_t nmax = (size_t)PetscMax(sp->N + 1, sp->nsyn + 1);
+    if (sp->mptr) nmax = PetscMax(nmax, (size_t)sp->mptr[sp->nsyn]);
+    if (sp->gptr) nmax = PetscMax(nmax, (size_t)sp->gptr[sp->nsyn]);
+    PetscCall(PetscMalloc1(nmax, &buf));
+#define Write1(name, n, expr)                                                                                          \
+  do {                                                                                                                 \
+    hsize_t d[1] = {(hsize_t)(n)};                                                                                     \
+    for (size_t q = 0; q < (size_t)(n); q++) buf[q] = (long long)(expr);                                               \
+    if (ok) ok = WriteSmall(f, name, 1, d, H5T_NATIVE_LLONG, H5T_STD_I64LE, buf);                                      \
+  } while (0)
+    if (ok) {
+      ok = TpH5WriteAttrString(f, "format", TP_NETWORK_FORMAT) == 0 &&
+           TpH5WriteAttrInt(f, "format_version", TP_NETWORK_FORMAT_VERSION) == 0 &&
+           TpH5WriteAttrInt(f, "neurons", sp->N) == 0 && TpH5WriteAttrInt(f, "synapses", sp->nsyn) == 0 &&
+           TpH5WriteAttrInt(f, "astrocytes", sp->nastro) == 0 && TpH5WriteAttrString(f, "generator", sp->describe) == 0;
+      ok = ok && H5Gclose(H5Gcreate2(f, "synapses", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0;
+    }
+    Write1("/synapses/indptr", sp->N + 1, sp->rowptr[q]);
+    Write1("/synapses/indices", sp->nsyn, TpNetSpecCol(sp, (PetscInt)q, TpNetSpecRow(sp, (PetscInt)q)));
+    if (sp->nastro > 0) {
+      const PetscInt nm = sp->sheet ? 0 : sp->mptr[sp->nsyn];
+      if (ok) ok = H5Gclose(H5Gcreate2(f, "processes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0;
+      if (ok) ok = H5Gclose(H5Gcreate2(f, "morphology", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0;
+      Write1("/processes/astrocyte", sp->nsyn, sp->astro ? sp->astro[q] : 0);
+      if (sp->sheet) { /* the sheet made explicit */
+        PetscInt b4[4], n, ng, total = 0;
+        const PetscInt *nb, *gp;
+        for (PetscInt s = 0; s < sp->nsyn; s++) {
+          TpNetSpecNeighbours(sp, s, b4, &nb, &n, &gp, &ng);
+          buf[s] = total;
+          total += n;
+        }
+        buf[sp->nsyn] = total;
+        {
+          hsize_t d[1] = {(hsize_t)sp->nsyn + 1};
+          if (ok) ok = WriteSmall(f, "/morphology/indptr", 1, d, H5T_NATIVE_LLONG, H5T_STD_I64LE, buf);
+        }
+        PetscCall(PetscFree(buf));
+        PetscCall(PetscMalloc1((size_t)total + 1, &buf));
+        total = 0;
+        for (PetscInt s = 0; s < sp->nsyn; s++) {
+          TpNetSpecNeighbours(sp, s, b4, &nb, &n, &gp, &ng);
+          for (PetscInt t = 0; t < n; t++) buf[total++] = nb[t];
+        }
+        {
+          hsize_t d[1] = {(hsize_t)total};
+          if (ok) ok = WriteSmall(f, "/morphology/indices", 1, d, H5T_NATIVE_LLONG, H5T_STD_I64LE, buf);
+        }
+      } else {
+        Write1("/morphology/indptr", sp->nsyn + 1, sp->mptr[q]);
+        Write1("/morphology/indices", nm, sp->madj[q]);
+      }
+      if (sp->gptr) {
+        PetscInt ng = 0;
+        hsize_t d[2];
+        PetscCall(PetscFree(buf));
+        PetscCall(PetscMalloc1((size_t)sp->gptr[sp->nsyn] + 2, &buf));
+        for (PetscInt s = 0; s < sp->nsyn; s++)
+          for (PetscInt q = sp->gptr[s]; q < sp->gptr[s + 1]; q++)
+            if (s < sp->gadj[q]) {
+              buf[2 * ng]     = s;
+              buf[2 * ng + 1] = sp->gadj[q];
+              ng++;
+            }
+        d[0] = (hsize_t)ng;
+        d[1] = 2;
+        if (ok) ok = WriteSmall(f, "/gap_junctions", 2, d, H5T_NATIVE_LLONG, H5T_STD_I64LE, buf);
+      }
+    }
+    if (sp->pos && ok) {
+      hsize_t d[2] = {(hsize_t)sp->N, (hsize_t)sp->dim};
+      ok           = H5Gclose(H5Gcreate2(f, "neurons", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+           WriteSmall(f, "/neurons/position", 2, d, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, sp->pos);
+    }
+#undef Write1
+    PetscCall(PetscFree(buf));
+    if (f >= 0 && H5Fclose(f) < 0) ok = 0;
+    if (ok && rename(part, path)) ok = 0;
+    if (!ok) {
+      unlink(part);
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "Cannot write the network file '%s' (option -o)", path));
+    }
+  }
+  PetscCall(TpRootCheck(comm, PETSC_ERR_FILE_WRITE, msg, sizeof(msg)));
+  PetscFunctionReturn(0);
+}
+
+/* Order-free hash of N, synapses (natural ids), astrocytes and links. */
+static uint64_t SpecHash(const TpNetSpec *sp)
+{
+  uint64_t h = 0;
+  for (PetscInt i = 0; i < sp->N; i++)
+    for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1]; s++) {
+      h += TpHash(0x6e6574, 0, (uint64_t)i, (uint64_t)TpNetSpecCol(sp, s, i));
+      if (sp->astro) h += TpHash(0x617374, (uint64_t)sp->astro[s], (uint64_t)s, 0);
+    }
+  if (!sp->sheet && sp->mptr)
+    for (PetscInt s = 0; s < sp->nsyn; s++)
+      for (PetscInt q = sp->mptr[s]; q < sp->mptr[s + 1]; q++)
+        h += TpHash(0x6d6f72, 1, (uint64_t)s, (uint64_t)sp->madj[q]);
+  if (sp->gptr)
+    for (PetscInt s = 0; s < sp->nsyn; s++)
+      for (PetscInt q = sp->gptr[s]; q < sp->gptr[s + 1]; q++)
+        h += TpHash(0x6d6f72, 2, (uint64_t)s, (uint64_t)sp->gadj[q]);
+  return h ^ TpMix64((uint64_t)sp->N);
+}
+
+PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, PetscInt seed, TpNetSpec **out)
+{
+  TpNetSpec *sp;
+  PetscBool Nset, fileset, kindset;
+  PetscReal degree = 50;
+  PetscInt dim = 3, tiles = 2, links = 4, gaps = 16, Nopt = N;
+  char file[PETSC_MAX_PATH_LEN] = "";
+  TpConnectivity kind           = TP_CONNECT_ALL;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "Network options", "TpNetwork");
+  PetscCall(PetscOptionsInt("-N", "Number of neurons", "", Nopt, &Nopt, &Nset));
+  PetscCall(
+      PetscOptionsEnum("-connectivity",
+                       "Synapses: all (all-to-all, one sheet astrocyte), random (symmetric), spatial (neurons in a "
+                       "box, astrocytes tiling it), file (-network_file)",
+                       "", TpConnectivities, (PetscEnum)kind, (PetscEnum *)&kind, &kindset));
+  PetscCall(PetscOptionsString("-network_file", "Network file (the format `tripart generate` writes)", "", file, file,
+                               sizeof(file), &fileset));
+  PetscCall(
+      PetscOptionsReal("-degree", "Mean number of synapses per neuron (random, spatial)", "", degree, &degree, NULL));
+  PetscCall(
+      PetscOptionsInt("-spatial_dim", "Dimension of the box of -connectivity spatial (2 or 3)", "", dim, &dim, NULL));
+  PetscCall(PetscOptionsInt("-spatial_tiles", "Astrocyte territories per side of the box", "", tiles, &tiles, NULL));
+  PetscCall(PetscOptionsInt("-spatial_links", "Each process is linked to its nearest processes of its astrocyte", "",
+                            links, &links, NULL));
+  PetscCall(PetscOptionsInt("-spatial_gap_junctions", "Gap junctions between each pair of neighbouring astrocytes", "",
+                            gaps, &gaps, NULL));
+  PetscOptionsEnd();
+  if (fileset && !kindset) kind = TP_CONNECT_FILE;
+  PetscCheck(kind != TP_CONNECT_FILE || fileset, comm, PETSC_ERR_ARG_WRONG,
+             "Option -connectivity file needs -network_file FILE");
+  PetscCheck(!fileset || kind == TP_CONNECT_FILE, comm, PETSC_ERR_ARG_INCOMP,
+             "Option -network_file '%s' contradicts -connectivity %s", file, TpConnectivities[kind]);
+  PetscCheck(Nopt > 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -N (number of neurons) must be positive; got %" PetscInt_FMT, Nopt);
+  PetscCheck(degree > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -degree must be positive; got %.6g", (double)degree);
+  if (kind == TP_CONNECT_SPATIAL) {
+    PetscCheck(dim == 2 || dim == 3, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -spatial_dim must be 2 or 3; got %" PetscInt_FMT, dim);
+    PetscCheck(tiles >= 1 && tiles <= 64, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -spatial_tiles must be in [1, 64]; got %" PetscInt_FMT, tiles);
+    PetscCheck(links >= 1 && links <= 64, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -spatial_links must be in [1, 64]; got %" PetscInt_FMT, links);
+    PetscCheck(gaps >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -spatial_gap_junctions must be non-negative; got %" PetscInt_FMT, gaps);
+  }
+  if (kind == TP_CONNECT_ALL)
+    PetscCheck((double)Nopt * Nopt < PETSC_MAX_INT, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -N %" PetscInt_FMT ": an all-to-all network of more than 2^31 synapses needs 64-bit indices",
+               Nopt);
+
+  PetscCall(PetscNew(&sp));
+  sp->kind = kind;
+  sp->N    = Nopt;
+  switch (kind) {
+  case TP_CONNECT_ALL:
+    PetscCall(PetscMalloc1(sp->N + 1, &sp->rowptr));
+    for (PetscInt i = 0; i <= sp->N; i++) sp->rowptr[i] = i * sp->N;
+    sp->nsyn   = sp->N * sp->N;
+    sp->sheet  = PETSC_TRUE;
+    sp->nastro = 1;
+    PetscCall(PetscSNPrintf(sp->describe, sizeof(sp->describe),
+                            "all-to-all (synapse i <- j for every pair, self included), one sheet astrocyte"));
+    break;
+  case TP_CONNECT_RANDOM:
+    PetscCall(GenerateRandom(sp, seed, degree));
+    PetscCall(PetscSNPrintf(sp->describe, sizeof(sp->describe),
+                            "random symmetric, mean degree %.6g (seed %" PetscInt_FMT ")", (double)degree, seed));
+    break;
+  case TP_CONNECT_SPATIAL:
+    PetscCall(GenerateSpatial(sp, seed, degree, dim, tiles, links, gaps));
+    PetscCall(PetscSNPrintf(sp->describe, sizeof(sp->describe),
+                            "spatial %" PetscInt_FMT "-D, degree %.6g, %" PetscInt_FMT " astrocytes (%" PetscInt_FMT
+                            " per side), %" PetscInt_FMT " links per process, %" PetscInt_FMT
+                            " gap junctions per border (seed %" PetscInt_FMT ")",
+                            dim, (double)degree, sp->nastro, tiles, links, gaps, seed));
+    break;
+  case TP_CONNECT_FILE: {
+    PetscErrorCode ierr = ReadNetworkFile(comm, file, sp);
+    if (ierr) {
+      PetscCall(TpNetSpecDestroy(&sp));
+      PetscCall(ierr);
+    }
+  }
+    PetscCheck(!Nset || Nopt == sp->N, comm, PETSC_ERR_ARG_INCOMP,
+               "Option -N %" PetscInt_FMT " disagrees with the %" PetscInt_FMT " neurons of -network_file '%s'", Nopt,
+               sp->N, file);
+    PetscCall(
+        PetscSNPrintf(sp->describe, sizeof(sp->describe), "from %s (%" PetscInt_FMT " astrocytes)", file, sp->nastro));
+    break;
+  }
+  sp->hash = SpecHash(sp);
+  *out     = sp;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpNetSpecDestroy(TpNetSpec **sp)
+{
+  PetscFunctionBegin;
+  if (!*sp) PetscFunctionReturn(0);
+  PetscCall(PetscFree((*sp)->rowptr));
+  PetscCall(PetscFree((*sp)->col));
+  PetscCall(PetscFree((*sp)->astro));
+  PetscCall(PetscFree((*sp)->mptr));
+  PetscCall(PetscFree((*sp)->madj));
+  PetscCall(PetscFree((*sp)->gptr));
+  PetscCall(PetscFree((*sp)->gadj));
+  PetscCall(PetscFree((*sp)->pos));
+  PetscCall(PetscFree(*sp));
+  PetscFunctionReturn(0);
+}

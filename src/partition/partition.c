@@ -1,0 +1,425 @@
+/* Partitions of a network over ranks: blocks, or a graph partition through MatPartitioning. */
+#include <tppartition.h>
+#include <tph5.h>
+#include <tputil.h>
+#include <petscmat.h>
+#include <unistd.h>
+
+#define TP_PARTITION_FORMAT "tripart-partition"
+#define TP_PARTITION_FORMAT_VERSION 1
+
+PetscErrorCode TpPartitionBlock(const TpNetSpec *spec, PetscInt nparts, PetscMPIInt *rankof)
+{
+  const PetscInt N = spec->N, base = N / nparts, extra = N % nparts;
+
+  PetscFunctionBegin;
+  for (PetscInt r = 0, g = 0; r < nparts; r++)
+    for (PetscInt k = 0; k < base + (r < extra); k++) rankof[g++] = (PetscMPIInt)r;
+  PetscFunctionReturn(0);
+}
+
+/* The neuron graph: a and b are linked when a synapse joins them or processes of their rows are
+   adjacent; the weight counts such links (what would cross ranks if a and b were apart). */
+static PetscErrorCode NeuronGraph(const TpNetSpec *sp, PetscInt **ptr, PetscInt **adj, PetscInt **wgt)
+{
+  const PetscInt N = sp->N;
+  PetscInt *p, *a, *fill, buf[4];
+
+  PetscFunctionBegin;
+  PetscCall(PetscCalloc1(N + 1, &p));
+  for (int pass = 0; pass < 2; pass++) {
+    for (PetscInt i = 0; i < N; i++)
+      for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1]; s++) {
+        const PetscInt j = TpNetSpecCol(sp, s, i), *nb, *gp;
+        PetscInt n, ng;
+        if (j != i) {
+          if (pass == 0) {
+            p[i + 1]++;
+            p[j + 1]++;
+          } else {
+            a[fill[i]++] = j;
+            a[fill[j]++] = i;
+          }
+        }
+        TpNetSpecNeighbours(sp, s, buf, &nb, &n, &gp, &ng);
+        for (int kind = 0; kind < 2; kind++)
+          for (PetscInt e = 0; e < (kind ? ng : n); e++) {
+            const PetscInt t = kind ? gp[e] : nb[e], row = TpNetSpecRow(sp, t);
+            if (row == i) continue;
+            if (pass == 0)
+              p[i + 1]++;
+            else
+              a[fill[i]++] = row; /* the reverse link comes from t's own list */
+          }
+      }
+    if (pass == 0) {
+      for (PetscInt i = 0; i < N; i++) p[i + 1] += p[i];
+      PetscCall(PetscMalloc1(p[N] + 1, &a));
+      PetscCall(PetscMalloc1(N, &fill));
+      for (PetscInt i = 0; i < N; i++) fill[i] = p[i];
+    }
+  }
+  PetscCall(PetscFree(fill));
+  /* merge repeated neighbours into weights */
+  PetscCall(PetscMalloc1(p[N] + 1, wgt));
+  {
+    PetscInt w = 0, start = 0;
+    for (PetscInt i = 0; i < N; i++) {
+      const PetscInt end = p[i + 1];
+      PetscCall(PetscSortInt(end - start, a + start));
+      p[i] = w;
+      for (PetscInt q = start; q < end; q++) {
+        if (q > start && a[q] == a[q - 1])
+          (*wgt)[w - 1]++;
+        else {
+          a[w]        = a[q];
+          (*wgt)[w++] = 1;
+        }
+      }
+      start = end;
+    }
+    p[N] = w;
+  }
+  *ptr = p;
+  *adj = a;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpPartitionGraph(MPI_Comm comm, const TpNetSpec *sp, PetscInt nparts, PetscMPIInt *rankof)
+{
+  PetscInt *p = NULL, *a = NULL, *w = NULL, *ia, *ja, *val, *vw, rstart, nloc;
+  PetscMPIInt size, rank;
+  PetscLayout layout;
+  MatPartitioning part;
+  Mat adj;
+  IS is, all;
+  const PetscInt *parts;
+
+  PetscFunctionBegin;
+  if (nparts == 1) {
+    for (PetscInt g = 0; g < sp->N; g++) rankof[g] = 0;
+    PetscFunctionReturn(0);
+  }
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(NeuronGraph(sp, &p, &a, &w));
+  PetscCall(PetscLayoutCreateFromSizes(comm, PETSC_DECIDE, sp->N, 1, &layout));
+  PetscCall(PetscLayoutGetRange(layout, &rstart, NULL));
+  PetscCall(PetscLayoutGetLocalSize(layout, &nloc));
+  /* this rank's rows of the graph, in arrays MatMPIAdj takes over */
+  PetscCall(PetscMalloc1(nloc + 1, &ia));
+  PetscCall(PetscMalloc1(p[rstart + nloc] - p[rstart] + 1, &ja));
+  PetscCall(PetscMalloc1(p[rstart + nloc] - p[rstart] + 1, &val));
+  PetscCall(PetscMalloc1(nloc + 1, &vw));
+  for (PetscInt i = 0; i <= nloc; i++) ia[i] = p[rstart + i] - p[rstart];
+  for (PetscInt q = p[rstart]; q < p[rstart + nloc]; q++) {
+    ja[q - p[rstart]]  = a[q];
+    val[q - p[rstart]] = w[q];
+  }
+  for (PetscInt i = 0; i < nloc; i++)
+    vw[i] = 1 + sp->rowptr[rstart + i + 1] - sp->rowptr[rstart + i]; /* work ~ synapses */
+  PetscCall(PetscFree(p));
+  PetscCall(PetscFree(a));
+  PetscCall(PetscFree(w));
+  PetscCall(MatCreateMPIAdj(comm, nloc, sp->N, ia, ja, val, &adj));
+  PetscCall(MatPartitioningCreate(comm, &part));
+  PetscCall(MatPartitioningSetAdjacency(part, adj));
+  PetscCall(MatPartitioningSetNParts(part, nparts));
+  PetscCall(MatPartitioningSetVertexWeights(part, vw));
+  PetscCall(MatPartitioningSetUseEdgeWeights(part, PETSC_TRUE));
+  PetscCall(MatPartitioningSetType(part, MATPARTITIONINGPTSCOTCH));
+  PetscCall(PetscObjectSetOptionsPrefix((PetscObject)part, "partitioner_"));
+  PetscCall(MatPartitioningSetFromOptions(part));
+  PetscCall(MatPartitioningApply(part, &is));
+  PetscCall(ISAllGather(is, &all));
+  PetscCall(ISGetIndices(all, &parts));
+  for (PetscInt g = 0; g < sp->N; g++) rankof[g] = (PetscMPIInt)parts[g];
+  PetscCall(ISRestoreIndices(all, &parts));
+  PetscCall(ISDestroy(&all));
+  PetscCall(ISDestroy(&is));
+  PetscCall(MatPartitioningDestroy(&part));
+  PetscCall(MatDestroy(&adj));
+  PetscCall(PetscLayoutDestroy(&layout));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpPartitionStatistics(const TpNetSpec *sp, PetscInt nparts, const PetscMPIInt *rankof, TpPartStats *st)
+{
+  PetscMPIInt *gstamp, *hstamp, *prow;
+  PetscInt buf[4];
+
+  PetscFunctionBegin;
+  PetscCall(PetscArrayzero(st, nparts));
+  PetscCall(PetscMalloc3(sp->N, &gstamp, sp->nsyn + 1, &hstamp, sp->nsyn + 1, &prow));
+  for (PetscInt g = 0; g < sp->N; g++) gstamp[g] = -1;
+  for (PetscInt s = 0; s < sp->nsyn; s++) hstamp[s] = -1;
+  for (PetscInt i = 0; i < sp->N; i++)
+    for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1]; s++) prow[s] = rankof[i];
+  /* a stamp per (neuron or process, rank) pair: counted once per receiving rank. Rows are visited
+     rank after rank so that one stamp array serves all. */
+  for (PetscInt r = 0; r < nparts; r++)
+    for (PetscInt i = 0; i < sp->N; i++) {
+      if (rankof[i] != r) continue;
+      st[r].neurons++;
+      st[r].synapses += sp->rowptr[i + 1] - sp->rowptr[i];
+      for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1]; s++) {
+        const PetscInt j = TpNetSpecCol(sp, s, i), *nb, *gp;
+        PetscInt n, ng;
+        if (rankof[j] != r && gstamp[j] != r) {
+          gstamp[j] = (PetscMPIInt)r;
+          st[r].ghosts++;
+        }
+        TpNetSpecNeighbours(sp, s, buf, &nb, &n, &gp, &ng);
+        for (int kind = 0; kind < 2; kind++)
+          for (PetscInt e = 0; e < (kind ? ng : n); e++) {
+            const PetscInt t = kind ? gp[e] : nb[e];
+            if (prow[t] != r && hstamp[t] != r) {
+              hstamp[t] = (PetscMPIInt)r;
+              st[r].halo++;
+            }
+          }
+      }
+    }
+  PetscCall(PetscFree3(gstamp, hstamp, prow));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpPartitionLoad(MPI_Comm comm, const char *path, const TpNetSpec *sp, PetscInt nparts,
+                               PetscMPIInt *rankof)
+{
+  hid_t f, d, s;
+  char fmt[64] = "";
+  long long v;
+  PetscBool found;
+  int ok;
+  hsize_t n = 0;
+
+  PetscFunctionBegin;
+  f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Option -partition: cannot open '%s' as an HDF5 file", path);
+#define Refuse(cond, ...)                                                                                              \
+  do {                                                                                                                 \
+    if (!(cond)) {                                                                                                     \
+      H5Fclose(f);                                                                                                     \
+      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, __VA_ARGS__);                                                           \
+    }                                                                                                                  \
+  } while (0)
+  PetscCall(TpH5ReadAttrString(f, "format", fmt, sizeof(fmt), &found));
+  Refuse(found && !strcmp(fmt, TP_PARTITION_FORMAT),
+         "Option -partition: '%s' is not a tripart partition file (no format attribute '%s'; make one with `tripart "
+         "partition`)",
+         path, TP_PARTITION_FORMAT);
+  PetscCall(TpH5ReadAttrInt(f, "nparts", &v, &found));
+  Refuse(found && v == nparts,
+         "Partition file '%s' is for %lld ranks; this run has %" PetscInt_FMT " (make one with `tripart partition "
+         "-nparts %" PetscInt_FMT "`)",
+         path, found ? v : -1, nparts, nparts);
+  PetscCall(TpH5ReadAttrInt(f, "neurons", &v, &found));
+  Refuse(found && v == sp->N, "Partition file '%s' is for a network of %lld neurons; this one has %" PetscInt_FMT, path,
+         found ? v : -1, sp->N);
+  PetscCall(TpH5ReadAttrInt(f, "network_hash", &v, &found));
+  Refuse(found && (uint64_t)v == sp->hash,
+         "Partition file '%s' was made for another network (its synapses, astrocytes or links differ from this run's "
+         "network options)",
+         path);
+  ok = H5Lexists(f, "rank", H5P_DEFAULT) > 0 && (d = H5Dopen2(f, "rank", H5P_DEFAULT)) >= 0;
+  Refuse(ok, "Partition file '%s': dataset /rank is missing", path);
+  s  = H5Dget_space(d);
+  ok = s >= 0 && H5Sget_simple_extent_ndims(s) == 1;
+  if (ok) H5Sget_simple_extent_dims(s, &n, NULL);
+  ok = ok && n == (hsize_t)sp->N && H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, rankof) >= 0;
+  if (s >= 0) H5Sclose(s);
+  H5Dclose(d);
+  Refuse(ok, "Partition file '%s': dataset /rank must hold one rank per neuron (%" PetscInt_FMT " integers)", path,
+         sp->N);
+  for (PetscInt g = 0; g < sp->N; g++)
+    Refuse(rankof[g] >= 0 && rankof[g] < nparts,
+           "Partition file '%s': /rank[%" PetscInt_FMT "] = %d is not a rank in [0, %" PetscInt_FMT ")", path, g,
+           rankof[g], nparts);
+#undef Refuse
+  H5Fclose(f);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WritePartition(MPI_Comm comm, const char *path, const TpNetSpec *sp, PetscInt nparts,
+                                     const char *method, const PetscMPIInt *rankof, const TpPartStats *st)
+{
+  char part[PETSC_MAX_PATH_LEN + 8], msg[PETSC_MAX_PATH_LEN + 128] = "";
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscSNPrintf(part, sizeof(part), "%s.part", path));
+  if (!rank) {
+    hid_t f = H5Fcreate(part, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    int ok  = f >= 0;
+    if (ok)
+      ok = !TpH5WriteAttrString(f, "format", TP_PARTITION_FORMAT) &&
+           !TpH5WriteAttrInt(f, "format_version", TP_PARTITION_FORMAT_VERSION) &&
+           !TpH5WriteAttrInt(f, "nparts", nparts) && !TpH5WriteAttrInt(f, "neurons", sp->N) &&
+           !TpH5WriteAttrInt(f, "synapses", sp->nsyn) && !TpH5WriteAttrInt(f, "network_hash", (long long)sp->hash) &&
+           !TpH5WriteAttrString(f, "partitioner", method) && !TpH5WriteAttrString(f, "network", sp->describe);
+    if (ok) {
+      const char *names[4] = {"rank", "stats_neurons", "stats_synapses", "stats_ghost_neurons"};
+      for (int k = 0; k < 5 && ok; k++) {
+        hsize_t dims[1] = {(hsize_t)(k ? nparts : sp->N)};
+        int *buf;
+        hid_t s, d;
+        PetscCall(PetscMalloc1(dims[0] + 1, &buf));
+        for (hsize_t q = 0; q < dims[0]; q++)
+          buf[q] = k == 0   ? rankof[q]
+                   : k == 1 ? st[q].neurons
+                   : k == 2 ? st[q].synapses
+                   : k == 3 ? st[q].ghosts
+                            : st[q].halo;
+        s  = H5Screate_simple(1, dims, NULL);
+        d  = H5Dcreate2(f, k < 4 ? names[k] : "stats_halo_processes", H5T_STD_I32LE, s, H5P_DEFAULT, H5P_DEFAULT,
+                        H5P_DEFAULT);
+        ok = s >= 0 && d >= 0 && H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
+        if (d >= 0) H5Dclose(d);
+        if (s >= 0) H5Sclose(s);
+        PetscCall(PetscFree(buf));
+      }
+    }
+    if (f >= 0 && H5Fclose(f) < 0) ok = 0;
+    if (ok && rename(part, path)) ok = 0;
+    if (!ok) {
+      unlink(part);
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "Cannot write the partition file '%s' (option -o)", path));
+    }
+  }
+  PetscCall(TpRootCheck(comm, PETSC_ERR_FILE_WRITE, msg, sizeof(msg)));
+  PetscFunctionReturn(0);
+}
+
+static double TotalBytes(PetscInt nparts, const TpPartStats *st)
+{
+  double b = 0;
+  for (PetscInt r = 0; r < nparts; r++) b += 8.0 * (st[r].ghosts + st[r].halo);
+  return b;
+}
+
+static PetscErrorCode PrintStats(MPI_Comm comm, PetscInt nparts, const TpPartStats *st)
+{
+  double maxsyn = 0, sumsyn = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscPrintf(comm, "  %6s %10s %12s %12s %12s %12s\n", "rank", "neurons", "synapses", "ghost_neur",
+                        "halo_proc", "bytes/RHS"));
+  for (PetscInt r = 0; r < nparts; r++) {
+    PetscCall(PetscPrintf(
+        comm,
+        "  %6" PetscInt_FMT " %10" PetscInt_FMT " %12" PetscInt_FMT " %12" PetscInt_FMT " %12" PetscInt_FMT " %12.0f\n",
+        r, st[r].neurons, st[r].synapses, st[r].ghosts, st[r].halo, 8.0 * (st[r].ghosts + st[r].halo)));
+    maxsyn = PetscMax(maxsyn, (double)st[r].synapses);
+    sumsyn += st[r].synapses;
+  }
+  {
+    PetscInt nn = 0, ns = 0, ng = 0, nh = 0;
+    for (PetscInt r = 0; r < nparts; r++) {
+      nn += st[r].neurons;
+      ns += st[r].synapses;
+      ng += st[r].ghosts;
+      nh += st[r].halo;
+    }
+    PetscCall(PetscPrintf(
+        comm, "  %6s %10" PetscInt_FMT " %12" PetscInt_FMT " %12" PetscInt_FMT " %12" PetscInt_FMT " %12.0f\n", "total",
+        nn, ns, ng, nh, TotalBytes(nparts, st)));
+  }
+  PetscCall(PetscPrintf(comm, "  load imbalance (max / mean synapses) %.4f\n",
+                        sumsyn > 0 ? maxsyn / (sumsyn / nparts) : 1.0));
+  PetscFunctionReturn(0);
+}
+
+typedef enum { TP_PART_GRAPH, TP_PART_BLOCK } TpPartMethod;
+static const char *const TpPartMethods[] = {"graph", "block", "TpPartMethod", "TP_PART_", NULL};
+
+PetscErrorCode TpPartitionMain(int *status)
+{
+  MPI_Comm comm = PETSC_COMM_WORLD;
+  PetscMPIInt size, *rankof, *block;
+  PetscInt nparts, seed = 1;
+  TpPartMethod method          = TP_PART_GRAPH;
+  char out[PETSC_MAX_PATH_LEN] = "partition.h5";
+  TpNetSpec *sp;
+  TpPartStats *st, *bst;
+  PetscBool help;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  nparts = size;
+  PetscOptionsBegin(comm, NULL, "Partition options", "tripart partition");
+  PetscCall(PetscOptionsInt("-nparts", "Number of ranks the partition is for", "", nparts, &nparts, NULL));
+  PetscCall(PetscOptionsEnum("-partitioner", "graph (PT-Scotch through MatPartitioning) or block", "", TpPartMethods,
+                             (PetscEnum)method, (PetscEnum *)&method, NULL));
+  PetscCall(PetscOptionsString("-o", "Partition file to write", "", out, out, sizeof(out), NULL));
+  PetscCall(PetscOptionsInt("-seed", "Seed of the network's random streams", "", seed, &seed, NULL));
+  PetscOptionsEnd();
+  PetscCheck(nparts >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -nparts must be positive; got %" PetscInt_FMT,
+             nparts);
+  PetscCall(TpNetSpecCreateFromOptions(comm, 500, seed, &sp));
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (help) {
+    PetscCall(TpNetSpecDestroy(&sp));
+    PetscFunctionReturn(0);
+  }
+  PetscCheck(nparts <= sp->N, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -nparts %" PetscInt_FMT " exceeds the %" PetscInt_FMT " neurons", nparts, sp->N);
+  PetscCall(PetscMalloc2(sp->N, &rankof, sp->N, &block));
+  PetscCall(PetscMalloc2(nparts, &st, nparts, &bst));
+  PetscCall(TpPartitionBlock(sp, nparts, block));
+  if (method == TP_PART_BLOCK)
+    PetscCall(PetscArraycpy(rankof, block, sp->N));
+  else
+    PetscCall(TpPartitionGraph(comm, sp, nparts, rankof));
+  PetscCall(TpPartitionStatistics(sp, nparts, rankof, st));
+  PetscCall(TpPartitionStatistics(sp, nparts, block, bst));
+  PetscCall(PetscPrintf(comm,
+                        "tripart partition: %s\n  %" PetscInt_FMT " neurons, %" PetscInt_FMT " synapses, %" PetscInt_FMT
+                        " astrocytes, %s partition over %" PetscInt_FMT " ranks\n",
+                        sp->describe, sp->N, sp->nsyn, sp->nastro, TpPartMethods[method], nparts));
+  PetscCall(PrintStats(comm, nparts, st));
+  if (method != TP_PART_BLOCK)
+    PetscCall(PetscPrintf(
+        comm, "  the block partition would exchange %.0f bytes per right-hand side; this one %.0f (%.3g x)\n",
+        TotalBytes(nparts, bst), TotalBytes(nparts, st),
+        TotalBytes(nparts, bst) > 0 ? TotalBytes(nparts, st) / TotalBytes(nparts, bst) : 1.0));
+  PetscCall(WritePartition(comm, out, sp, nparts, TpPartMethods[method], rankof, st));
+  PetscCall(PetscPrintf(comm, "  wrote %s (run with -partition %s on %" PetscInt_FMT " ranks)\n", out, out, nparts));
+  PetscCall(PetscFree2(st, bst));
+  PetscCall(PetscFree2(rankof, block));
+  PetscCall(TpNetSpecDestroy(&sp));
+  *status = 0;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpGenerateMain(int *status)
+{
+  MPI_Comm comm                = PETSC_COMM_WORLD;
+  char out[PETSC_MAX_PATH_LEN] = "network.h5";
+  PetscInt seed = 1, nlinks = 0, ngap = 0;
+  TpNetSpec *sp;
+  PetscBool help;
+
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(comm, NULL, "Generate options", "tripart generate");
+  PetscCall(PetscOptionsString("-o", "Network file to write", "", out, out, sizeof(out), NULL));
+  PetscCall(PetscOptionsInt("-seed", "Seed of the network's random streams", "", seed, &seed, NULL));
+  PetscOptionsEnd();
+  PetscCall(TpNetSpecCreateFromOptions(comm, 500, seed, &sp));
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (!help) {
+    if (sp->mptr) nlinks = sp->mptr[sp->nsyn] / 2;
+    if (sp->sheet) nlinks = 2 * sp->N * (sp->N - 1);
+    if (sp->gptr) ngap = sp->gptr[sp->nsyn] / 2;
+    PetscCall(TpNetSpecWrite(comm, sp, out));
+    PetscCall(PetscPrintf(comm,
+                          "tripart generate: %s\n  %" PetscInt_FMT " neurons, %" PetscInt_FMT
+                          " synapses (mean degree %.4g), %" PetscInt_FMT " astrocytes, %" PetscInt_FMT
+                          " process links, %" PetscInt_FMT " gap junctions\n  wrote %s (run with -network_file %s)\n",
+                          sp->describe, sp->N, sp->nsyn, (double)sp->nsyn / sp->N, sp->nastro, nlinks, ngap, out, out));
+  }
+  PetscCall(TpNetSpecDestroy(&sp));
+  *status = 0;
+  PetscFunctionReturn(0);
+}
