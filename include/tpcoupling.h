@@ -11,6 +11,7 @@
 #define TPCOUPLING_H
 #include <tpnetwork.h>
 #include <tppatterns.h>
+#include <petscmat.h>
 
 typedef struct _p_TpCoupling *TpCoupling;
 
@@ -38,6 +39,9 @@ PetscErrorCode TpCouplingExchangeBegin(TpCoupling c);
 PetscErrorCode TpCouplingExchangeEnd(TpCoupling c);
 /* After the exchange: the local parts of the quadratic form that need neighbours, into red (before reducing). */
 PetscErrorCode TpCouplingLocalQuadratic(TpCoupling c, double *red);
+/* Implicit steppers, after the exchange: J += scale d(T psi)/dp for psi = tanh(beta p), rows and columns of
+   process q of rank r at pstart[r] + q.  Only kinds with neighbours (diffusion) support it. */
+PetscErrorCode TpCouplingAddJacobian(TpCoupling c, Mat J, const PetscInt *pstart, double beta, double scale);
 /* sum_ijkl T_ijkl psi_ij psi_kl from the globally reduced values. */
 PetscErrorCode TpCouplingQuadratic(TpCoupling c, const double *red, double *q);
 PetscErrorCode TpCouplingView(TpCoupling c, PetscViewer viewer);

@@ -30,6 +30,9 @@ typedef struct {
   PetscErrorCode (*view)(TpModel, PetscViewer);
   PetscErrorCode (*describe)(TpModel, char *, size_t); /* every parameter that changes results, canonically */
   PetscErrorCode (*destroy)(TpModel);
+  /* optional: split the right-hand side for IMEX steppers (TSARKIMEX): give the stiff linear-in-time part
+     (leaks, diffusion) to ts as IFunction/IJacobian; the RHS function then returns the rest */
+  PetscErrorCode (*imex)(TpModel, TS);
 } TpModelOps;
 
 struct _p_TpModel {
@@ -39,6 +42,7 @@ struct _p_TpModel {
   TpPatterns pat;
   PetscInt nlocal;       /* local length of the state Vec */
   PetscInt64 nrhs;       /* right-hand-side evaluations so far */
+  PetscInt64 nimplicit;  /* IMEX: evaluations of the implicit part */
   PetscBool stationary;  /* no dynamics (the oracle): the initial state is the answer */
   PetscBool checkpoints; /* the checkpoint format (tpcheckpoint.h) holds this model's state */
   TpModelOps ops;

@@ -1,5 +1,7 @@
-/* The diffusion coupling on the sheet, on whatever number of ranks the test runs with:
-   - it conserves calcium: sum over all processes of (T psi) is 0 to round-off, for random psi;
+/* The diffusion coupling, on whatever number of ranks the test runs with:
+   - it conserves calcium: sum over all processes of (T psi) is 0 to round-off, for random psi, across
+     rank borders, territory borders and gap junctions (-connectivity spatial; the sheet otherwise);
+   on the sheet (-connectivity all) also:
    - a Fourier mode psi_ij = cos(pi k (i + 1/2) / N) cos(pi l (j + 1/2) / N) is an eigenvector with
      eigenvalue -D (4 - 2 cos(pi k / N) - 2 cos(pi l / N)): under pure diffusion it decays at that rate;
    - the quadratic form sum psi (T psi) is the eigenvalue times sum psi^2.
@@ -25,6 +27,7 @@ int main(int argc, char **argv)
     PetscBool set;
     PetscCall(PetscOptionsGetReal(NULL, NULL, "-naam_diffusion", &D, &set));
     if (!set) PetscCall(PetscOptionsSetValue(NULL, "-naam_diffusion", "0.3"));
+    PetscCall(PetscOptionsSetValue(NULL, "-naam_gap_diffusion", "0.7"));
   }
   PetscCall(TpNetworkCreate(comm, &net));
   PetscCall(TpNetworkSetSize(net, 12));
@@ -37,12 +40,22 @@ int main(int argc, char **argv)
     const PetscInt N    = net->N;
     const TpBlock all   = {0, net->nloc};
     const double lambda = -D * (4 - 2 * cos(PETSC_PI * k / N) - 2 * cos(PETSC_PI * l / N));
-    for (int pass = 0; pass < 2; pass++) {
+    const int passes    = net->kind == TP_CONNECT_ALL ? 2 : 1;
+    if (net->kind != TP_CONNECT_ALL) { /* the spatial network must have gap junctions, and halos on > 1 rank */
+      PetscInt ng = net->gptr[net->nsyn_loc], nh = net->nhalo;
+      PetscMPIInt size;
+      PetscCallMPI(MPI_Comm_size(comm, &size));
+      PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &ng, 1, MPIU_INT, MPI_SUM, comm));
+      PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &nh, 1, MPIU_INT, MPI_SUM, comm));
+      PetscCheck(ng > 0 && (size == 1 || nh > 0), comm, PETSC_ERR_PLIB,
+                 "no gap junctions (%" PetscInt_FMT ") or no halo (%" PetscInt_FMT ")", ng, nh);
+    }
+    for (int pass = 0; pass < passes; pass++) {
       for (PetscInt i = 0; i < net->nloc; i++)
-        for (PetscInt j = 0; j < N; j++) {
-          const PetscInt gi = net->rstart + i;
-          psi[i * N + j]    = pass == 0 ? 2 * TpUniform(5, 9, (uint64_t)gi, (uint64_t)j) - 1
-                                        : cos(PETSC_PI * k * (gi + 0.5) / N) * cos(PETSC_PI * l * (j + 0.5) / N);
+        for (PetscInt q = net->rowptr[i]; q < net->rowptr[i + 1]; q++) {
+          const PetscInt gi = net->rstart + i, j = q - net->rowptr[i];
+          psi[q] = pass == 0 ? 2 * TpUniform(5, 9, (uint64_t)gi, (uint64_t)j) - 1
+                             : cos(PETSC_PI * k * (gi + 0.5) / N) * cos(PETSC_PI * l * (j + 0.5) / N);
         }
       red[0] = 0;
       PetscCall(TpCouplingAccumulate(T, &all, psi, red));

@@ -138,8 +138,16 @@ static PetscErrorCode Run(int *status)
   if (!quiet) {
     const PetscInt K = pat->K, last = st->nsamples - 1;
     const PetscInt best = TpStepperRetrieved(st);
-    PetscCall(PetscPrintf(comm, "  steps    %" PetscInt_FMT " to t = %.6g, %" PetscInt64_FMT " right-hand sides\n",
+    PetscCall(PetscPrintf(comm, "  steps    %" PetscInt_FMT " to t = %.6g, %" PetscInt64_FMT " right-hand sides",
                           info.steps, (double)info.final_time, info.rhs_evals));
+    if (model->nimplicit) {
+      PetscInt its;
+      PetscCall(TSGetKSPIterations(st->ts, &its));
+      PetscCall(PetscPrintf(
+          comm, " (explicit part), %" PetscInt64_FMT " implicit-part evaluations, %" PetscInt_FMT " linear iterations",
+          model->nimplicit, its));
+    }
+    PetscCall(PetscPrintf(comm, "\n"));
     PetscCall(PetscPrintf(comm,
                           "  result   retrieved pattern %" PetscInt_FMT
                           " (overlap %.6f); Hamming error to target %" PetscInt_FMT ": %.6g\n",

@@ -22,6 +22,8 @@ struct _TpKind {
   PetscErrorCode (*exchangebegin)(TpCoupling, TpKind *);
   PetscErrorCode (*exchangeend)(TpCoupling, TpKind *);
   PetscErrorCode (*localquadratic)(TpCoupling, TpKind *, double *);
+  /* optional, for implicit steppers: add scale d(T psi)/dp into J (after the exchange) */
+  PetscErrorCode (*jacobian)(TpCoupling, TpKind *, Mat, const PetscInt *, double, double);
   PetscErrorCode (*destroy)(TpKind *);
 };
 
@@ -62,9 +64,10 @@ static PetscErrorCode HebbianSetFromOptions(TpCoupling c, TpKind *k)
 
   PetscFunctionBegin;
   PetscOptionsBegin(c->comm, NULL, "Hebbian coupling", "TpCoupling");
-  PetscCall(PetscOptionsReal(
-      "-naam_c_T", "Scale c_T of the hebbian coupling T_ijkl = c_T sum_mu xi_i xi_j xi_k xi_l (default 1/N^3)",
-      "TpCouplingSetFromOptions", h->c_T, &h->c_T, NULL));
+  PetscCall(PetscOptionsReal("-naam_c_T",
+                             "Scale c_T of the hebbian coupling T_ijkl = c_T sum_mu xi_i xi_j xi_k xi_l (default 1/N^3 "
+                             "all-to-all, N/S^2 for S synapses)",
+                             "TpCouplingSetFromOptions", h->c_T, &h->c_T, NULL));
   PetscOptionsEnd();
   PetscFunctionReturn(0);
 }
@@ -200,8 +203,10 @@ static PetscErrorCode TpCouplingCreate_Hebbian(TpCoupling c)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&h));
-  h->K   = K;
-  h->c_T = 1.0 / (N * N * N);
+  h->K = K;
+  /* MODELS.md's 1/N^3 for all-to-all; N / S^2 for S synapses keeps the drive of a process per synapse the same
+     on sparse networks (1/N^3 leaves a degree-20 network without memory) */
+  h->c_T = net->dense ? 1.0 / (N * N * N) : N / ((double)net->nsyn * (double)net->nsyn);
   PetscCall(PetscMalloc1((size_t)net->nloc * K, &h->xrow));
   PetscCall(PetscMalloc1((size_t)net->ncol * K, &h->xcol));
   for (PetscInt i = 0; i < net->nloc; i++)
@@ -323,6 +328,7 @@ typedef struct {
   PetscBool up, down; /* stencil: the halo holds the row above (global rstart - 1) / below (rstart + nloc) */
   PetscSF sf;         /* local psi (roots) -> halo (leaves) */
   double *row;        /* stencil: one row of scratch */
+  PetscInt *halocol;  /* global column of each halo slot (implicit steppers), or NULL */
 } Diffusion;
 
 static PetscErrorCode DiffusionSetFromOptions(TpCoupling c, TpKind *k)
@@ -475,6 +481,69 @@ static PetscErrorCode DiffusionLocalQuadratic(TpCoupling c, TpKind *k, double *r
   PetscFunctionReturn(0);
 }
 
+/* The neighbours of local process q as slots of [local | halo] and their weights. */
+static PetscInt DiffusionNeighbours(const Diffusion *d, const TpNetwork net, PetscInt q, PetscInt *slot, double *w)
+{
+  PetscInt n = 0;
+  if (!net->stencil) {
+    for (PetscInt e = net->mptr[q]; e < net->mptr[q + 1]; e++, n++) slot[n] = net->madj[e], w[n] = d->D;
+    for (PetscInt e = net->gptr[q]; e < net->gptr[q + 1]; e++, n++) slot[n] = net->gadj[e], w[n] = d->Dgap;
+    return n;
+  } else {
+    const PetscInt N = d->N, i = q / N, j = q % N, halo = (PetscInt)net->nsyn_loc;
+    if (j > 0) slot[n] = q - 1, w[n++] = d->D;
+    if (j < N - 1) slot[n] = q + 1, w[n++] = d->D;
+    if (i > 0)
+      slot[n] = q - N, w[n++] = d->D;
+    else if (d->up)
+      slot[n] = halo + j, w[n++] = d->D;
+    if (i < net->nloc - 1)
+      slot[n] = q + N, w[n++] = d->D;
+    else if (d->down)
+      slot[n] = halo + (d->up ? N : 0) + j, w[n++] = d->D;
+    return n;
+  }
+}
+
+/* J += scale d(T psi)/dp with psi = tanh(beta p): d/dp_q = -sum w psi'(p_q), d/dp_nbr = w psi'(p_nbr). */
+static PetscErrorCode DiffusionJacobian(TpCoupling c, TpKind *k, Mat J, const PetscInt *pstart, double beta,
+                                        double scale)
+{
+  Diffusion *d  = k->data;
+  TpNetwork net = c->net;
+  PetscMPIInt rank;
+  PetscInt slot[256], cols[257];
+  double w[256], vals[257];
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(c->comm, &rank));
+  if (!d->halocol) {
+    PetscInt nleaves;
+    const PetscInt *ilocal;
+    const PetscSFNode *iremote;
+    PetscCall(PetscSFGetGraph(d->sf, NULL, &nleaves, &ilocal, &iremote));
+    PetscCall(PetscMalloc1(nleaves + 1, &d->halocol));
+    for (PetscInt h = 0; h < nleaves; h++)
+      d->halocol[ilocal ? ilocal[h] : h] = pstart[iremote[h].rank] + iremote[h].index;
+  }
+  for (PetscInt q = 0; q < (PetscInt)net->nsyn_loc; q++) {
+    const PetscInt n = DiffusionNeighbours(d, net, q, slot, w), row = pstart[rank] + q;
+    double diag = 0;
+    PetscCheck(n <= 256, PETSC_COMM_SELF, PETSC_ERR_SUP, "Process %" PetscInt_FMT " has more than 256 neighbours", q);
+    for (PetscInt e = 0; e < n; e++) {
+      const PetscInt s = slot[e];
+      const double ps  = d->psi[s];
+      cols[e + 1]      = s < (PetscInt)net->nsyn_loc ? pstart[rank] + s : d->halocol[s - net->nsyn_loc];
+      vals[e + 1]      = scale * w[e] * beta * (1 - ps * ps);
+      diag -= w[e];
+    }
+    cols[0] = row;
+    vals[0] = scale * diag * beta * (1 - d->psi[q] * d->psi[q]);
+    PetscCall(MatSetValues(J, 1, &row, n + 1, cols, vals, ADD_VALUES));
+  }
+  PetscFunctionReturn(0);
+}
+
 static double DiffusionQuadratic(TpKind *k, const double *red)
 {
   return red[0];
@@ -507,6 +576,7 @@ static PetscErrorCode DiffusionDestroy(TpKind *k)
 
   PetscFunctionBegin;
   PetscCall(PetscSFDestroy(&d->sf));
+  PetscCall(PetscFree(d->halocol));
   PetscCall(PetscFree(d->psi));
   PetscCall(PetscFree(d->row));
   PetscCall(PetscFree(k->data));
@@ -586,6 +656,7 @@ done:
   k->exchangebegin  = DiffusionExchangeBegin;
   k->exchangeend    = DiffusionExchangeEnd;
   k->localquadratic = DiffusionLocalQuadratic;
+  k->jacobian       = DiffusionJacobian;
   PetscFunctionReturn(0);
 }
 
@@ -735,6 +806,17 @@ PetscErrorCode TpCouplingLocalQuadratic(TpCoupling c, double *red)
   PetscFunctionBegin;
   for (PetscInt q = 0; q < c->nkinds; q++)
     if (c->kinds[q].localquadratic) PetscCall(c->kinds[q].localquadratic(c, &c->kinds[q], red + c->kinds[q].redoff));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpCouplingAddJacobian(TpCoupling c, Mat J, const PetscInt *pstart, double beta, double scale)
+{
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < c->nkinds; q++) {
+    PetscCheck(c->kinds[q].jacobian, c->comm, PETSC_ERR_SUP, "Coupling kind '%s' cannot be stepped implicitly",
+               c->kinds[q].name);
+    PetscCall(c->kinds[q].jacobian(c, &c->kinds[q], J, pstart, beta, scale));
+  }
   PetscFunctionReturn(0);
 }
 

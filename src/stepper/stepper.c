@@ -250,6 +250,12 @@ PetscErrorCode TpStepperSetFromOptions(TpStepper st)
   PetscCall(TSSetPostStep(st->ts, PostStep));
   PetscCall(TSSetFromOptions(st->ts));
   {
+    /* IMEX steppers get the model's stiff part implicitly, with an assembled Jacobian */
+    PetscBool imex;
+    PetscCall(PetscObjectTypeCompare((PetscObject)st->ts, TSARKIMEX, &imex));
+    if (imex && st->model->ops.imex) PetscCall(st->model->ops.imex(st->model, st->ts));
+  }
+  {
     PetscReal tmax, dt, t0;
     PetscInt maxsteps;
     PetscCall(TSGetMaxTime(st->ts, &tmax));

@@ -27,6 +27,13 @@ typedef struct {
   double *phi, *phicol;      /* phi(x) of owned neurons, and of the column slots */
   double *psi, *g, *w1, *w2; /* block work arrays */
   double *red;               /* nred reductions (+ room for energy terms) */
+  /* IMEX (TSARKIMEX): the stiff part, leaks and diffusion, is implicit; the rest explicit */
+  PetscBool imex;
+  TpCoupling Texp, Timp; /* the coupling kinds of each part (NULL when none) */
+  NaamParams Pexp;       /* the parameters with the leaks (now implicit) set to 0 */
+  double *psiall;        /* psi of every local process */
+  PetscInt *pstart;      /* global index of each rank's first p */
+  Mat J;
 } Naam;
 
 static PetscErrorCode NaamSetFromOptions(TpModel m)
@@ -125,13 +132,13 @@ static PetscErrorCode NaamAllreduce(TpModel m, double *red, PetscInt n)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode NaamRHS(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
+/* The right-hand side with parameters P and coupling T (NULL: none). */
+static PetscErrorCode NaamEvaluate(TpModel m, Vec U, Vec F, const NaamParams *P, TpCoupling T)
 {
-  TpModel m           = ctx;
-  Naam *nm            = m->data;
-  TpNetwork net       = m->net;
-  const NaamParams *P = &nm->P;
+  Naam *nm           = m->data;
+  TpNetwork net      = m->net;
   const PetscInt *rp = net->rowptr, *col = net->col;
+  PetscInt nred = 0;
   const double *u, *x, *s, *p;
   double *f, *dx, *ds, *dp;
 
@@ -145,13 +152,14 @@ static PetscErrorCode NaamRHS(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
   ds = f + net->nloc;
   dp = ds + net->nsyn_loc;
   PetscCall(NaamRates(m, x));
-  PetscCall(PetscArrayzero(nm->red, nm->nred));
+  if (T) PetscCall(TpCouplingGetNumReductions(T, &nred));
+  PetscCall(PetscArrayzero(nm->red, nred));
   for (PetscInt k = 0; k < nm->nblocks; k++) {
     const TpBlock blk = {nm->blocks[k], nm->blocks[k + 1]};
     const PetscInt q0 = rp[blk.i0], nq = rp[blk.i1] - q0;
     TpVecTanh((size_t)nq, P->beta_p, p + q0, nm->psi);
     TpVecTanh((size_t)nq, P->beta_s, s + q0, nm->g);
-    PetscCall(TpCouplingAccumulate(nm->T, &blk, nm->psi, nm->red));
+    if (T) PetscCall(TpCouplingAccumulate(T, &blk, nm->psi, nm->red));
     for (PetscInt i = blk.i0; i < blk.i1; i++) {
       const size_t o = (size_t)(rp[i] - q0), n = (size_t)(rp[i + 1] - rp[i]);
       const PetscInt *c = col ? col + rp[i] : NULL;
@@ -161,17 +169,202 @@ static PetscErrorCode NaamRHS(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
     }
     NaamRowProcess(P, (size_t)nq, p + q0, nm->g, dp + q0);
   }
-  PetscCall(TpCouplingExchangeBegin(nm->T)); /* the halo of psi travels during the reduction */
-  PetscCall(NaamAllreduce(m, nm->red, nm->nred));
-  PetscCall(TpCouplingExchangeEnd(nm->T));
-  {
+  if (T) {
     /* dp += (T psi) / tau_p for all local rows at once (one BLAS product for all-to-all rows) */
     const TpBlock all = {0, net->nloc};
-    PetscCall(TpCouplingApply(nm->T, &all, nm->red, 1.0 / P->tau_p, PETSC_TRUE, dp));
+    PetscCall(TpCouplingExchangeBegin(T)); /* the halo of psi travels during the reduction */
+    PetscCall(NaamAllreduce(m, nm->red, nred));
+    PetscCall(TpCouplingExchangeEnd(T));
+    PetscCall(TpCouplingApply(T, &all, nm->red, 1.0 / P->tau_p, PETSC_TRUE, dp));
   }
   PetscCall(VecRestoreArrayRead(U, &u));
   PetscCall(VecRestoreArray(F, &f));
   PetscCall(PetscLogFlops(30.0 * net->nsyn_loc + 4.0 * m->pat->K * net->nsyn_loc));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NaamRHS(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
+{
+  TpModel m = ctx;
+  Naam *nm  = m->data;
+
+  PetscFunctionBegin;
+  if (nm->imex)
+    PetscCall(NaamEvaluate(m, U, F, &nm->Pexp, nm->Texp));
+  else
+    PetscCall(NaamEvaluate(m, U, F, &nm->P, nm->T));
+  PetscFunctionReturn(0);
+}
+
+/* IMEX, implicit part G(u): -lambda x / tau_n, -alpha s / tau_s, (-gamma p + T_imp psi(p)) / tau_p.
+   Leaves psi of every local process and its halo in Timp (after the exchange). */
+static PetscErrorCode NaamImplicitPsi(TpModel m, const double *p)
+{
+  Naam *nm      = m->data;
+  TpNetwork net = m->net;
+  double red[4] = {0, 0, 0, 0};
+
+  PetscFunctionBegin;
+  if (!nm->Timp) PetscFunctionReturn(0);
+  {
+    const TpBlock all = {0, net->nloc};
+    TpVecTanh((size_t)net->nsyn_loc, nm->P.beta_p, p, nm->psiall);
+    PetscCall(TpCouplingAccumulate(nm->Timp, &all, nm->psiall, red));
+    PetscCall(TpCouplingExchangeBegin(nm->Timp));
+    PetscCall(TpCouplingExchangeEnd(nm->Timp));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* F = udot - G(u) */
+static PetscErrorCode NaamIFunction(TS ts, PetscReal t, Vec U, Vec Udot, Vec F, void *ctx)
+{
+  TpModel m           = ctx;
+  Naam *nm            = m->data;
+  TpNetwork net       = m->net;
+  const NaamParams *P = &nm->P;
+  const PetscInt nx = net->nloc, ns = (PetscInt)net->nsyn_loc;
+  const double *u, *ud;
+  double *f;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(TP_EVENT_RHS, 0, 0, 0, 0));
+  m->nimplicit++;
+  PetscCall(VecGetArrayRead(U, &u));
+  PetscCall(VecGetArrayRead(Udot, &ud));
+  PetscCall(VecGetArray(F, &f));
+  for (PetscInt i = 0; i < nx; i++) f[i] = ud[i] + P->lambda * u[i] / P->tau_n;
+  for (PetscInt q = nx; q < nx + ns; q++) f[q] = ud[q] + P->alpha * u[q] / P->tau_s;
+  for (PetscInt q = nx + ns; q < nx + 2 * ns; q++) f[q] = ud[q] + P->gamma * u[q] / P->tau_p;
+  PetscCall(NaamImplicitPsi(m, u + nx + ns));
+  if (nm->Timp) {
+    const TpBlock all = {0, net->nloc};
+    double red[4]     = {0, 0, 0, 0};
+    PetscCall(TpCouplingApply(nm->Timp, &all, red, -1.0 / P->tau_p, PETSC_TRUE, f + nx + ns));
+  }
+  PetscCall(VecRestoreArrayRead(U, &u));
+  PetscCall(VecRestoreArrayRead(Udot, &ud));
+  PetscCall(VecRestoreArray(F, &f));
+  PetscCall(PetscLogEventEnd(TP_EVENT_RHS, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* J = shift I - dG/du: diagonal for x and s; for p the leak and the diffusion's sparse rows. */
+static PetscErrorCode NaamFillJacobian(TpModel m, const double *p, PetscReal shift, Mat J)
+{
+  Naam *nm            = m->data;
+  TpNetwork net       = m->net;
+  const NaamParams *P = &nm->P;
+  const PetscInt nx = net->nloc, ns = (PetscInt)net->nsyn_loc;
+  PetscInt start;
+
+  PetscFunctionBegin;
+  PetscCall(MatGetOwnershipRange(J, &start, NULL));
+  for (PetscInt r = 0; r < nx + 2 * ns; r++) {
+    const PetscInt row = start + r;
+    const double v = shift + (r < nx ? P->lambda / P->tau_n : r < nx + ns ? P->alpha / P->tau_s : P->gamma / P->tau_p);
+    PetscCall(MatSetValues(J, 1, &row, 1, &row, &v, ADD_VALUES));
+  }
+  if (nm->Timp) {
+    PetscCall(NaamImplicitPsi(m, p));
+    PetscCall(TpCouplingAddJacobian(nm->Timp, J, nm->pstart, P->beta_p, -1.0 / P->tau_p));
+  }
+  PetscCall(MatAssemblyBegin(J, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(J, MAT_FINAL_ASSEMBLY));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NaamIJacobian(TS ts, PetscReal t, Vec U, Vec Udot, PetscReal shift, Mat A, Mat B, void *ctx)
+{
+  TpModel m     = ctx;
+  TpNetwork net = m->net;
+  const double *u;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetArrayRead(U, &u));
+  PetscCall(MatZeroEntries(B));
+  PetscCall(NaamFillJacobian(m, u + net->nloc + net->nsyn_loc, shift, B));
+  PetscCall(VecRestoreArrayRead(U, &u));
+  if (A != B) {
+    PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
+    PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Split -coupling into the implicit kinds (diffusion) and the explicit rest; assemble the
+   Jacobian's sparsity once (MATPREALLOCATOR) and hand both parts to ts. */
+static PetscErrorCode NaamIMEX(TpModel m, TS ts)
+{
+  Naam *nm      = m->data;
+  TpNetwork net = m->net;
+  char exp[256] = "", imp[256] = "", buf[256], *tok, *save = NULL;
+  const PetscInt n = m->nlocal;
+  PetscMPIInt size;
+  PetscInt mine;
+  Mat pre;
+  double *p0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(buf, nm->coupling_list, sizeof(buf)));
+  for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+    char *dst = strcmp(tok, "diffusion") ? exp : imp;
+    if (dst[0]) PetscCall(PetscStrlcat(dst, ",", sizeof(exp)));
+    PetscCall(PetscStrlcat(dst, tok, sizeof(exp)));
+  }
+  if (exp[0]) {
+    PetscCall(TpCouplingCreate(m->comm, exp, net, m->pat, &nm->Texp));
+    PetscCall(TpCouplingSetFromOptions(nm->Texp));
+  }
+  if (imp[0]) {
+    PetscCall(TpCouplingCreate(m->comm, imp, net, m->pat, &nm->Timp));
+    PetscCall(TpCouplingSetFromOptions(nm->Timp));
+  }
+  nm->Pexp        = nm->P;
+  nm->Pexp.lambda = nm->Pexp.alpha = nm->Pexp.gamma = 0;
+  PetscCallMPI(MPI_Comm_size(m->comm, &size));
+  PetscCall(PetscMalloc1(size, &nm->pstart));
+  PetscCall(PetscMalloc1(net->nsyn_loc + 1, &nm->psiall));
+  {
+    PetscInt off = 0;
+    PetscCallMPI(MPI_Exscan(&n, &off, 1, MPIU_INT, MPI_SUM, m->comm));
+    PetscCallMPI(MPI_Comm_rank(m->comm, &mine));
+    mine = (mine ? off : 0) + net->nloc + (PetscInt)net->nsyn_loc;
+    PetscCallMPI(MPI_Allgather(&mine, 1, MPIU_INT, nm->pstart, 1, MPIU_INT, m->comm));
+  }
+  PetscCall(MatCreate(m->comm, &nm->J));
+  PetscCall(MatSetSizes(nm->J, n, n, PETSC_DETERMINE, PETSC_DETERMINE));
+  PetscCall(MatSetType(nm->J, MATAIJ));
+  PetscCall(MatSetOptionsPrefix(nm->J, "imex_"));
+  PetscCall(MatSetFromOptions(nm->J));
+  PetscCall(MatCreate(m->comm, &pre));
+  PetscCall(MatSetSizes(pre, n, n, PETSC_DETERMINE, PETSC_DETERMINE));
+  PetscCall(MatSetType(pre, MATPREALLOCATOR));
+  PetscCall(MatSetUp(pre));
+  PetscCall(PetscCalloc1(net->nsyn_loc + 1, &p0));
+  PetscCall(NaamFillJacobian(m, p0, 1.0, pre));
+  PetscCall(PetscFree(p0));
+  PetscCall(MatPreallocatorPreallocate(pre, PETSC_TRUE, nm->J));
+  PetscCall(MatDestroy(&pre));
+  PetscCall(TSSetIFunction(ts, NULL, NaamIFunction, m));
+  PetscCall(TSSetIJacobian(ts, nm->J, nm->J, NaamIJacobian, m));
+  {
+    /* default linear solver: GMRES with algebraic multigrid (diffusion makes the p block a graph Laplacian);
+       -ksp_type and -pc_type override */
+    SNES snes;
+    KSP ksp;
+    PC pc;
+    PetscCall(TSGetSNES(ts, &snes));
+    PetscCall(SNESGetKSP(snes, &ksp));
+    PetscCall(KSPGetPC(ksp, &pc));
+#if defined(PETSC_HAVE_HYPRE)
+    PetscCall(PCSetType(pc, PCHYPRE));
+#else
+    PetscCall(PCSetType(pc, PCGAMG));
+#endif
+    PetscCall(KSPSetFromOptions(ksp));
+  }
+  nm->imex = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
@@ -363,6 +556,11 @@ static PetscErrorCode NaamDestroy(TpModel m)
 
   PetscFunctionBegin;
   PetscCall(TpCouplingDestroy(&nm->T));
+  PetscCall(TpCouplingDestroy(&nm->Texp));
+  PetscCall(TpCouplingDestroy(&nm->Timp));
+  PetscCall(PetscFree(nm->psiall));
+  PetscCall(PetscFree(nm->pstart));
+  PetscCall(MatDestroy(&nm->J));
   PetscCall(PetscFree(nm->blocks));
   PetscCall(PetscFree(nm->phi));
   PetscCall(PetscFree(nm->phicol));
@@ -380,7 +578,8 @@ static const TpModelOps NaamOps = {.setfromoptions = NaamSetFromOptions,
                                    .writestate     = NaamWriteState,
                                    .view           = NaamView,
                                    .describe       = NaamDescribe,
-                                   .destroy        = NaamDestroy};
+                                   .destroy        = NaamDestroy,
+                                   .imex           = NaamIMEX};
 
 PetscErrorCode TpModelCreate_Naam(TpModel m)
 {
