@@ -338,7 +338,8 @@ static PetscErrorCode DiffusionSetFromOptions(TpCoupling c, TpKind *k)
   PetscFunctionBegin;
   PetscOptionsBegin(c->comm, NULL, "Diffusion coupling", "TpCoupling");
   PetscCall(PetscOptionsReal("-naam_diffusion",
-                             "Diffusion coefficient D of calcium between adjacent processes (default 0.01/N)",
+                             "Diffusion coefficient D of calcium between adjacent processes (default 0.01/N "
+                             "all-to-all, 0.01 N/S for S synapses)",
                              "TpCouplingSetFromOptions", d->D, &d->D, NULL));
   PetscCheck(d->D >= 0 && PetscIsNormalReal(d->D + 1), c->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -naam_diffusion must be a non-negative number; got %.6g", (double)d->D);
@@ -431,17 +432,24 @@ static PetscErrorCode DiffusionApply(TpCoupling c, TpKind *k, const TpBlock *blk
 
   PetscFunctionBegin;
   if (!c->net->stencil) {
-    const PetscInt q0 = rp[blk->i0], q1 = rp[blk->i1];
-    for (PetscInt q0b = q0; q0b < q1; q0b += N) { /* in chunks of the scratch row */
-      const PetscInt q1b = PetscMin(q1, q0b + N);
-      double *o          = out + (q0b - q0);
-      DiffusionGraph(d, c->net, q0b, q1b, d->row);
-      if (add)
-        for (PetscInt q = 0; q < q1b - q0b; q++) o[q] += scale * d->row[q];
-      else
-        for (PetscInt q = 0; q < q1b - q0b; q++) o[q] = scale * d->row[q];
+    const TpNetwork net = c->net;
+    const PetscInt q0 = rp[blk->i0], q1 = rp[blk->i1], *mp = net->mptr, *ma = net->madj, *gp = net->gptr,
+                   *ga = net->gadj;
+    const double *psi = d->psi, fD = scale * d->D, fG = scale * d->Dgap;
+    double *o = out - q0;
+    for (PetscInt q = q0; q < q1; q++) {
+      const double c0 = psi[q];
+      double a        = 0, v;
+      for (PetscInt e = mp[q]; e < mp[q + 1]; e++) a += psi[ma[e]];
+      v = fD * (a - (mp[q + 1] - mp[q]) * c0);
+      if (gp[q + 1] > gp[q]) {
+        double b = 0;
+        for (PetscInt e = gp[q]; e < gp[q + 1]; e++) b += psi[ga[e]];
+        v += fG * (b - (gp[q + 1] - gp[q]) * c0);
+      }
+      o[q] = add ? o[q] + v : v;
     }
-    PetscCall(PetscLogFlops(3.0 * (c->net->mptr[q1] - c->net->mptr[q0] + c->net->gptr[q1] - c->net->gptr[q0])));
+    PetscCall(PetscLogFlops(2.0 * (mp[q1] - mp[q0] + gp[q1] - gp[q0])));
     PetscFunctionReturn(0);
   }
   for (PetscInt i = blk->i0; i < blk->i1; i++) {
@@ -604,7 +612,7 @@ static PetscErrorCode TpCouplingCreate_Diffusion(TpCoupling c)
   PetscCall(PetscNew(&d));
   /* no published value: the hebbian drive of a process is O(1/N), and from D ~ 0.1/N on diffusion blurs
      retrieval (N = 60 and 1000, K = 5 and 100); the default stays well below */
-  d->D    = 0.01 / (double)N;
+  d->D    = net->dense ? 0.01 / (double)N : 0.01 * N / (double)net->nsyn; /* 0.01 N/S: the scale of c_T S */
   d->Dgap = d->D;
   d->N    = N;
   PetscCall(PetscMalloc1(N, &d->row));

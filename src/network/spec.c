@@ -273,11 +273,10 @@ static int CompareGap(const void *x, const void *y)
   return u->q < v->q ? -1 : (u->q > v->q);
 }
 
-/* Neurons uniform in the unit box; synapses between neurons closer than r (N V(r) = degree);
-   the process of synapse i <- j at x_i + (x_j - x_i)/3; astrocytes tile the box (tiles per side),
-   each process linked to its `links` nearest processes of the same astrocyte; across each face
-   between territories, the `gaps` closest pairs of processes (within two process spacings) form gap
-   junctions. */
+/* Neurons uniform in the unit box (ids along a Z-order curve); synapses between neurons closer than r (N V(r) =
+   degree); the process of synapse i <- j at x_i + (x_j - x_i)/3; astrocytes tile the box (tiles per side), each process
+   linked to its `links` nearest processes of the same astrocyte; across each face between territories, the `gaps`
+   closest pairs of processes (within two process spacings) form gap junctions. */
 static PetscErrorCode GenerateSpatial(TpNetSpec *sp, PetscInt seed, double degree, PetscInt dim, PetscInt tiles,
                                       PetscInt links, PetscInt gaps)
 {
@@ -292,8 +291,28 @@ static PetscErrorCode GenerateSpatial(TpNetSpec *sp, PetscInt seed, double degre
   PetscFunctionBegin;
   sp->dim = dim;
   PetscCall(PetscMalloc1((size_t)N * dim, &sp->pos));
-  for (PetscInt i = 0; i < N; i++)
-    for (PetscInt d = 0; d < dim; d++) sp->pos[i * dim + d] = TpUniform((uint64_t)seed, TP_STREAM_POSITION, i, d);
+  {
+    /* uniform positions, numbered along a Z-order curve so that neighbours in space have nearby ids
+       (and the processes that diffusion couples lie close in memory) */
+    PetscInt *key, *perm;
+    double *raw;
+    const PetscInt bits = 30 / dim;
+    PetscCall(PetscMalloc3(N, &key, N, &perm, (size_t)N * dim, &raw));
+    for (PetscInt i = 0; i < N; i++) {
+      key[i]  = 0;
+      perm[i] = i;
+      for (PetscInt d = 0; d < dim; d++) raw[i * dim + d] = TpUniform((uint64_t)seed, TP_STREAM_POSITION, i, d);
+      for (PetscInt b = bits - 1; b >= 0; b--)
+        for (PetscInt d = 0; d < dim; d++) {
+          const PetscInt c = (PetscInt)(raw[i * dim + d] * (1 << bits));
+          key[i]           = (key[i] << 1) | ((c >> b) & 1);
+        }
+    }
+    PetscCall(PetscSortIntWithArray(N, key, perm));
+    for (PetscInt i = 0; i < N; i++)
+      for (PetscInt d = 0; d < dim; d++) sp->pos[i * dim + d] = raw[perm[i] * dim + d];
+    PetscCall(PetscFree3(key, perm, raw));
+  }
   /* synapses: pairs closer than r, by a grid of cells of side >= r */
   PetscCall(GridBuild(dim, r, N, sp->pos, &g));
   PetscCall(PetscMalloc1(N + 1, &sp->rowptr));
