@@ -25,6 +25,11 @@ PetscErrorCode TpH5WriteRoot(MPI_Comm comm, hid_t loc, const char *name, hid_t m
    global row count must be `total`; *ok is set false on every rank if anything is off. */
 PetscErrorCode TpH5ReadDistributed(MPI_Comm comm, hid_t loc, const char *name, hid_t memtype, PetscCount nloc,
                                    PetscInt ncols, long long total, void *data, PetscBool *ok);
+/* Collective: write a whole file the way every tripart file is written: created on comm as PATH.part,
+   filled by write(comm, f, ctx), closed, then renamed to PATH.  On any failure nothing is left under
+   PATH or PATH.part and every rank gets one error naming `what` (e.g. "output file") and the path. */
+PetscErrorCode TpH5WriteFile(MPI_Comm comm, const char *path, const char *what,
+                             PetscErrorCode (*write)(MPI_Comm, hid_t, void *), void *ctx);
 /* Read attributes; *found is false (and nothing is written) when the attribute is missing or unreadable. */
 PetscErrorCode TpH5ReadAttrString(hid_t loc, const char *name, char *value, size_t len, PetscBool *found);
 PetscErrorCode TpH5ReadAttrDouble(hid_t loc, const char *name, double *value, PetscBool *found);

@@ -385,15 +385,23 @@ static PetscErrorCode DiffusionExchangeEnd(TpCoupling c, TpKind *k)
   PetscFunctionReturn(0);
 }
 
-/* Adjacency lists: (T psi)_q / unit for the local processes q in [q0, q1). */
-static void DiffusionGraph(const Diffusion *d, const TpNetwork net, PetscInt q0, PetscInt q1, double *restrict out)
+/* Adjacency lists: (T psi)_q for the local processes q in [q0, q1), times scale, into out[q - q0] (or added). */
+static void DiffusionGraph(const Diffusion *d, const TpNetwork net, PetscInt q0, PetscInt q1, double scale,
+                           PetscBool add, double *restrict out)
 {
-  const double *psi = d->psi;
+  const PetscInt *mp = net->mptr, *ma = net->madj, *gp = net->gptr, *ga = net->gadj;
+  const double *psi = d->psi, fD = scale * d->D, fG = scale * d->Dgap;
   for (PetscInt q = q0; q < q1; q++) {
-    double a = 0, b = 0;
-    for (PetscInt e = net->mptr[q]; e < net->mptr[q + 1]; e++) a += psi[net->madj[e]] - psi[q];
-    for (PetscInt e = net->gptr[q]; e < net->gptr[q + 1]; e++) b += psi[net->gadj[e]] - psi[q];
-    out[q - q0] = d->D * a + d->Dgap * b;
+    const double c0 = psi[q];
+    double a        = 0, v;
+    for (PetscInt e = mp[q]; e < mp[q + 1]; e++) a += psi[ma[e]];
+    v = fD * (a - (mp[q + 1] - mp[q]) * c0);
+    if (gp[q + 1] > gp[q]) {
+      double b = 0;
+      for (PetscInt e = gp[q]; e < gp[q + 1]; e++) b += psi[ga[e]];
+      v += fG * (b - (gp[q + 1] - gp[q]) * c0);
+    }
+    out[q - q0] = add ? out[q - q0] + v : v;
   }
 }
 
@@ -433,23 +441,9 @@ static PetscErrorCode DiffusionApply(TpCoupling c, TpKind *k, const TpBlock *blk
   PetscFunctionBegin;
   if (!c->net->stencil) {
     const TpNetwork net = c->net;
-    const PetscInt q0 = rp[blk->i0], q1 = rp[blk->i1], *mp = net->mptr, *ma = net->madj, *gp = net->gptr,
-                   *ga = net->gadj;
-    const double *psi = d->psi, fD = scale * d->D, fG = scale * d->Dgap;
-    double *o = out - q0;
-    for (PetscInt q = q0; q < q1; q++) {
-      const double c0 = psi[q];
-      double a        = 0, v;
-      for (PetscInt e = mp[q]; e < mp[q + 1]; e++) a += psi[ma[e]];
-      v = fD * (a - (mp[q + 1] - mp[q]) * c0);
-      if (gp[q + 1] > gp[q]) {
-        double b = 0;
-        for (PetscInt e = gp[q]; e < gp[q + 1]; e++) b += psi[ga[e]];
-        v += fG * (b - (gp[q + 1] - gp[q]) * c0);
-      }
-      o[q] = add ? o[q] + v : v;
-    }
-    PetscCall(PetscLogFlops(2.0 * (mp[q1] - mp[q0] + gp[q1] - gp[q0])));
+    const PetscInt q0 = rp[blk->i0], q1 = rp[blk->i1];
+    DiffusionGraph(d, net, q0, q1, scale, add, out);
+    PetscCall(PetscLogFlops(2.0 * (net->mptr[q1] - net->mptr[q0] + net->gptr[q1] - net->gptr[q0])));
     PetscFunctionReturn(0);
   }
   for (PetscInt i = blk->i0; i < blk->i1; i++) {
@@ -474,7 +468,7 @@ static PetscErrorCode DiffusionLocalQuadratic(TpCoupling c, TpKind *k, double *r
   if (!c->net->stencil) {
     for (PetscInt q0 = 0; q0 < (PetscInt)c->net->nsyn_loc; q0 += d->N) {
       const PetscInt q1 = PetscMin((PetscInt)c->net->nsyn_loc, q0 + d->N);
-      DiffusionGraph(d, c->net, q0, q1, d->row);
+      DiffusionGraph(d, c->net, q0, q1, 1.0, PETSC_FALSE, d->row);
       for (PetscInt q = q0; q < q1; q++) s += d->psi[q] * d->row[q - q0];
     }
     red[0] = s;

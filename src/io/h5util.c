@@ -1,6 +1,10 @@
 /* Collective parallel-HDF5 writes in the manner of SWIFT: one shared file, each rank writes its
    hyperslab at an offset from MPI_Exscan, and ranks with nothing to write still take part. */
 #include <tph5.h>
+#include <tputil.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
 
 PetscBool TpH5Broken = PETSC_FALSE;
 
@@ -226,5 +230,45 @@ PetscErrorCode TpH5ReadAttrInt(hid_t loc, const char *name, long long *value, Pe
 {
   PetscFunctionBegin;
   PetscCall(ReadAttrScalar(loc, name, H5T_NATIVE_LLONG, H5T_INTEGER, value, found));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpH5WriteFile(MPI_Comm comm, const char *path, const char *what,
+                             PetscErrorCode (*write)(MPI_Comm, hid_t, void *), void *ctx)
+{
+  char tmp[PETSC_MAX_PATH_LEN + 8], msg[2 * PETSC_MAX_PATH_LEN + 64] = "";
+  PetscMPIInt rank;
+  PetscErrorCode ierr;
+  hid_t fapl, f;
+  int bad;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.part", path));
+  PetscCallH5(fapl = H5Pcreate(H5P_FILE_ACCESS));
+  PetscCallH5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
+  f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  PetscCallH5(H5Pclose(fapl));
+  PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Cannot create %s '%s' (option -o)", what, tmp);
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL)); /* one clear message below, not the HDF5 details */
+  ierr = write(comm, f, ctx);
+  PetscCall(PetscPopErrorHandler());
+  if (H5Fclose(f) < 0) {
+    TpH5Broken = PETSC_TRUE;
+    if (!ierr) ierr = PETSC_ERR_FILE_WRITE;
+  }
+  bad = ierr != 0;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm));
+  if (bad) {
+    if (!rank) unlink(tmp);
+    SETERRQ(comm, ierr ? ierr : PETSC_ERR_FILE_WRITE, "Writing %s '%s' failed; nothing was left under that name", what,
+            path);
+  }
+  PetscCallMPI(MPI_Barrier(comm));
+  if (!rank && rename(tmp, path)) {
+    PetscCall(PetscSNPrintf(msg, sizeof(msg), "Cannot rename '%s' to '%s': %s", tmp, path, strerror(errno)));
+    unlink(tmp);
+  }
+  PetscCall(TpRootCheck(comm, PETSC_ERR_FILE_WRITE, msg, sizeof(msg)));
   PetscFunctionReturn(0);
 }

@@ -72,11 +72,23 @@ double TpOutputEstimateBytes(TpStepper st, PetscBool synapses)
   return b;
 }
 
-static PetscErrorCode WriteFile(hid_t f, TpStepper st, Vec u, PetscBool synapses, const TpRunInfo *info)
+typedef struct {
+  TpStepper st;
+  Vec u;
+  PetscBool synapses;
+  const TpRunInfo *info;
+} OutputCtx;
+
+static PetscErrorCode WriteOutput(MPI_Comm comm, hid_t f, void *ctx)
 {
-  TpModel m        = st->model;
-  TpNetwork net    = m->net;
-  TpPatterns pat   = m->pat;
+  const OutputCtx *c    = ctx;
+  TpStepper st          = c->st;
+  Vec u                 = c->u;
+  PetscBool synapses    = c->synapses;
+  const TpRunInfo *info = c->info;
+  TpModel m             = st->model;
+  TpNetwork net         = m->net;
+  TpPatterns pat        = m->pat;
   const PetscInt K = pat->K, N = net->N, last = st->nsamples - 1;
   PetscMPIInt size;
   char *opts;
@@ -145,37 +157,12 @@ static PetscErrorCode WriteFile(hid_t f, TpStepper st, Vec u, PetscBool synapses
 /* Collective: write the run's output file. */
 PetscErrorCode TpOutputWrite(const char *path, TpStepper st, Vec u, PetscBool synapses, const TpRunInfo *info)
 {
-  MPI_Comm comm = st->comm;
-  char tmp[PETSC_MAX_PATH_LEN + 8];
-  PetscMPIInt rank;
-  hid_t fapl, f = -1;
-  PetscErrorCode ierr;
+  OutputCtx ctx = {st, u, synapses, info};
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(TP_EVENT_OUTPUT, 0, 0, 0, 0));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.part", path));
-  PetscCall(TpOutputCheckRoom(comm, path, TpOutputEstimateBytes(st, synapses), "output file", ""));
-  PetscCallH5(fapl = H5Pcreate(H5P_FILE_ACCESS));
-  PetscCallH5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
-  f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-  PetscCallH5(H5Pclose(fapl));
-  PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Cannot create output file '%s' (option -o)", tmp);
-  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL)); /* one clear message below, not the HDF5 details */
-  ierr = WriteFile(f, st, u, synapses, info);
-  PetscCall(PetscPopErrorHandler());
-  if (H5Fclose(f) < 0) {
-    TpH5Broken = PETSC_TRUE;
-    if (!ierr) ierr = PETSC_ERR_FILE_WRITE;
-  }
-  if (ierr) {
-    if (!rank) unlink(tmp);
-    SETERRQ(comm, ierr, "Writing output file '%s' failed; nothing was left under that name", path);
-  }
-  PetscCallMPI(MPI_Barrier(comm));
-  if (!rank)
-    PetscCheck(!rename(tmp, path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot rename '%s' to '%s': %s", tmp, path,
-               strerror(errno));
+  PetscCall(TpOutputCheckRoom(st->comm, path, TpOutputEstimateBytes(st, synapses), "output file", ""));
+  PetscCall(TpH5WriteFile(st->comm, path, "output file", WriteOutput, &ctx));
   PetscCall(PetscLogEventEnd(TP_EVENT_OUTPUT, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

@@ -34,27 +34,22 @@ PetscErrorCode TpNetworkSetFromOptions(TpNetwork net)
   PetscFunctionReturn(0);
 }
 
-/* Leaves at the given natural indices of a block-distributed natural array: (owner, offset). */
+/* An SF whose leaves are the given natural indices of an array laid out in ranges over the ranks. */
 static PetscErrorCode NaturalSF(MPI_Comm comm, PetscInt nleaves, const PetscInt *natidx, const PetscInt *ranges,
-                                PetscMPIInt size, PetscInt nroots, PetscSF *sf)
+                                PetscInt nroots, PetscSF *sf)
 {
+  PetscLayout map;
   PetscSFNode *remote;
 
   PetscFunctionBegin;
+  PetscCall(PetscLayoutCreateFromRanges(comm, ranges, PETSC_COPY_VALUES, 1, &map));
   PetscCall(PetscMalloc1(nleaves, &remote));
   for (PetscInt q = 0; q < nleaves; q++) {
-    PetscMPIInt lo = 0, hi = size; /* ranges[lo] <= natidx < ranges[hi] */
-    while (hi - lo > 1) {
-      PetscMPIInt mid = (lo + hi) / 2;
-      if (ranges[mid] <= natidx[q])
-        lo = mid;
-      else
-        hi = mid;
-    }
-    while (lo + 1 < size && ranges[lo + 1] <= natidx[q]) lo++; /* skip empty ranks */
-    remote[q].rank  = lo;
-    remote[q].index = natidx[q] - ranges[lo];
+    PetscMPIInt owner;
+    PetscCall(PetscLayoutFindOwnerIndex(map, natidx[q], &owner, &remote[q].index));
+    remote[q].rank = owner;
   }
+  PetscCall(PetscLayoutDestroy(&map));
   PetscCall(PetscSFCreate(comm, sf));
   PetscCall(PetscSFSetGraph(*sf, nroots, nleaves, NULL, PETSC_OWN_POINTER, remote, PETSC_OWN_POINTER));
   PetscCall(PetscSFSetUp(*sf));
@@ -188,11 +183,11 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
     PetscCall(PetscMalloc2(PetscMax(net->nloc, (PetscInt)net->nsyn_loc) + 1, &idx, size + 1, &synrange));
     for (PetscMPIInt r = 0; r <= size; r++) synrange[r] = sp->rowptr[natrange[r]];
     for (PetscInt i = 0; i < net->nloc; i++) idx[i] = net->gid[i];
-    PetscCall(NaturalSF(comm, net->nloc, idx, natrange, size, net->nat_nloc, &net->natrow));
+    PetscCall(NaturalSF(comm, net->nloc, idx, natrange, net->nat_nloc, &net->natrow));
     for (PetscInt i = 0; i < net->nloc; i++)
       for (PetscInt q = net->rowptr[i]; q < net->rowptr[i + 1]; q++)
         idx[q] = sp->rowptr[net->gid[i]] + q - net->rowptr[i];
-    PetscCall(NaturalSF(comm, (PetscInt)net->nsyn_loc, idx, synrange, size, (PetscInt)net->nat_nsyn, &net->natsyn));
+    PetscCall(NaturalSF(comm, (PetscInt)net->nsyn_loc, idx, synrange, (PetscInt)net->nat_nsyn, &net->natsyn));
     PetscCall(PetscFree2(idx, synrange));
   }
 
@@ -301,35 +296,38 @@ PetscErrorCode TpNetworkGetNaturalSizes(TpNetwork net, TpPer per, PetscCount *nl
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TpNetworkToNatural(TpNetwork net, TpPer per, MPI_Datatype type, const void *loc, void *nat)
+/* Engine order -> natural order (a reduction onto the natural slices) or back (a broadcast from them). */
+static PetscErrorCode Reorder(TpNetwork net, TpPer per, MPI_Datatype type, PetscBool tonatural, const void *from,
+                              void *to)
 {
   PetscSF sf = per == TP_PER_NEURON ? net->natrow : net->natsyn;
   int size;
 
   PetscFunctionBegin;
-  if (!sf) {
+  if (!sf) { /* engine order is natural order */
     PetscCallMPI(MPI_Type_size(type, &size));
-    PetscCall(PetscMemcpy(nat, loc, (size_t)size * (per == TP_PER_NEURON ? (size_t)net->nloc : (size_t)net->nsyn_loc)));
-    PetscFunctionReturn(0);
+    PetscCall(PetscMemcpy(to, from, (size_t)size * (per == TP_PER_NEURON ? (size_t)net->nloc : (size_t)net->nsyn_loc)));
+  } else if (tonatural) {
+    PetscCall(PetscSFReduceBegin(sf, type, from, to, MPI_REPLACE));
+    PetscCall(PetscSFReduceEnd(sf, type, from, to, MPI_REPLACE));
+  } else {
+    PetscCall(PetscSFBcastBegin(sf, type, from, to, MPI_REPLACE));
+    PetscCall(PetscSFBcastEnd(sf, type, from, to, MPI_REPLACE));
   }
-  PetscCall(PetscSFReduceBegin(sf, type, loc, nat, MPI_REPLACE));
-  PetscCall(PetscSFReduceEnd(sf, type, loc, nat, MPI_REPLACE));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpNetworkToNatural(TpNetwork net, TpPer per, MPI_Datatype type, const void *loc, void *nat)
+{
+  PetscFunctionBegin;
+  PetscCall(Reorder(net, per, type, PETSC_TRUE, loc, nat));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode TpNetworkFromNatural(TpNetwork net, TpPer per, MPI_Datatype type, const void *nat, void *loc)
 {
-  PetscSF sf = per == TP_PER_NEURON ? net->natrow : net->natsyn;
-  int size;
-
   PetscFunctionBegin;
-  if (!sf) {
-    PetscCallMPI(MPI_Type_size(type, &size));
-    PetscCall(PetscMemcpy(loc, nat, (size_t)size * (per == TP_PER_NEURON ? (size_t)net->nloc : (size_t)net->nsyn_loc)));
-    PetscFunctionReturn(0);
-  }
-  PetscCall(PetscSFBcastBegin(sf, type, nat, loc, MPI_REPLACE));
-  PetscCall(PetscSFBcastEnd(sf, type, nat, loc, MPI_REPLACE));
+  PetscCall(Reorder(net, per, type, PETSC_FALSE, nat, loc));
   PetscFunctionReturn(0);
 }
 

@@ -5,7 +5,6 @@
 #include <tputil.h>
 #include <petscsys.h>
 #include <stdio.h>
-#include <unistd.h>
 
 const char *const TpConnectivities[] = {"all", "random", "spatial", "file", "TpConnectivity", "TP_CONNECT_", NULL};
 
@@ -619,117 +618,94 @@ static PetscErrorCode ReadNetworkFile(MPI_Comm comm, const char *file, TpNetSpec
   PetscFunctionReturn(0);
 }
 
-static int WriteSmall(hid_t f, const char *name, int rank, const hsize_t *dims, hid_t mem, hid_t ftype, const void *buf)
+/* One 1-D 64-bit integer dataset of n values v(q), or n x 2 when pairs; every rank holds the same. */
+static PetscErrorCode WriteInts(MPI_Comm comm, hid_t f, const char *name, PetscInt n, PetscBool pairs,
+                                const PetscInt *v)
 {
-  hid_t sp = H5Screate_simple(rank, dims, NULL), d;
-  int ok   = 0;
-  if (sp < 0) return 0;
-  d = H5Dcreate2(f, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (d >= 0) {
-    ok = dims[0] == 0 || H5Dwrite(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
-    ok = H5Dclose(d) >= 0 && ok;
-  }
-  H5Sclose(sp);
-  return ok;
-}
-
-/* Collective: rank 0 writes FILE.part and renames it; every rank learns the outcome. */
-PetscErrorCode TpNetSpecWrite(MPI_Comm comm, const TpNetSpec *sp, const char *path)
-{
-  char part[PETSC_MAX_PATH_LEN + 8], msg[PETSC_MAX_PATH_LEN + 128] = "";
-  PetscMPIInt rank;
+  const hsize_t dims[2] = {(hsize_t)n, 2};
+  const size_t len      = (size_t)n * (pairs ? 2 : 1);
+  long long *buf;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PetscSNPrintf(part, sizeof(part), "%s.part", path));
-  if (!rank) {
-    hid_t f = H5Fcreate(part, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    int ok  = f >= 0;
-    long long *buf;
-    size_t nmax = (size_t)PetscMax(sp->N + 1, sp->nsyn + 1);
-    if (sp->mptr) nmax = PetscMax(nmax, (size_t)sp->mptr[sp->nsyn]);
-    if (sp->gptr) nmax = PetscMax(nmax, (size_t)sp->gptr[sp->nsyn]);
-    PetscCall(PetscMalloc1(nmax, &buf));
-#define Write1(name, n, expr)                                                                                          \
-  do {                                                                                                                 \
-    hsize_t d[1] = {(hsize_t)(n)};                                                                                     \
-    for (size_t q = 0; q < (size_t)(n); q++) buf[q] = (long long)(expr);                                               \
-    if (ok) ok = WriteSmall(f, name, 1, d, H5T_NATIVE_LLONG, H5T_STD_I64LE, buf);                                      \
-  } while (0)
-    if (ok) {
-      ok = TpH5WriteAttrString(f, "format", TP_NETWORK_FORMAT) == 0 &&
-           TpH5WriteAttrInt(f, "format_version", TP_NETWORK_FORMAT_VERSION) == 0 &&
-           TpH5WriteAttrInt(f, "neurons", sp->N) == 0 && TpH5WriteAttrInt(f, "synapses", sp->nsyn) == 0 &&
-           TpH5WriteAttrInt(f, "astrocytes", sp->nastro) == 0 && TpH5WriteAttrString(f, "generator", sp->describe) == 0;
-      ok = ok && H5Gclose(H5Gcreate2(f, "synapses", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0;
+  PetscCall(PetscMalloc1(len + 1, &buf));
+  for (size_t q = 0; q < len; q++) buf[q] = v[q];
+  PetscCall(TpH5WriteRoot(comm, f, name, H5T_NATIVE_LLONG, H5T_STD_I64LE, pairs ? 2 : 1, dims, buf));
+  PetscCall(PetscFree(buf));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteNetwork(MPI_Comm comm, hid_t f, void *ctx)
+{
+  const TpNetSpec *sp = ctx;
+  const PetscInt S    = sp->nsyn;
+  PetscInt *cols, *ptr = NULL, *adj = NULL, *pairs, ng = 0;
+
+  PetscFunctionBegin;
+  PetscCall(TpH5WriteAttrString(f, "format", TP_NETWORK_FORMAT));
+  PetscCall(TpH5WriteAttrInt(f, "format_version", TP_NETWORK_FORMAT_VERSION));
+  PetscCall(TpH5WriteAttrInt(f, "neurons", sp->N));
+  PetscCall(TpH5WriteAttrInt(f, "synapses", S));
+  PetscCall(TpH5WriteAttrInt(f, "astrocytes", sp->nastro));
+  PetscCall(TpH5WriteAttrString(f, "generator", sp->describe));
+  PetscCallH5(H5Gclose(H5Gcreate2(f, "synapses", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
+  PetscCall(WriteInts(comm, f, "/synapses/indptr", sp->N + 1, PETSC_FALSE, sp->rowptr));
+  PetscCall(PetscMalloc1(S + 1, &cols));
+  for (PetscInt i = 0; i < sp->N; i++)
+    for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1]; s++) cols[s] = TpNetSpecCol(sp, s, i);
+  PetscCall(WriteInts(comm, f, "/synapses/indices", S, PETSC_FALSE, cols));
+  PetscCall(PetscFree(cols));
+  if (sp->nastro > 0) {
+    PetscInt buf[4], n, nb_gap;
+    const PetscInt *nb, *gp;
+    PetscCallH5(H5Gclose(H5Gcreate2(f, "processes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
+    PetscCallH5(H5Gclose(H5Gcreate2(f, "morphology", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
+    if (sp->astro)
+      PetscCall(WriteInts(comm, f, "/processes/astrocyte", S, PETSC_FALSE, sp->astro));
+    else {
+      PetscInt *zero;
+      PetscCall(PetscCalloc1(S + 1, &zero));
+      PetscCall(WriteInts(comm, f, "/processes/astrocyte", S, PETSC_FALSE, zero));
+      PetscCall(PetscFree(zero));
     }
-    Write1("/synapses/indptr", sp->N + 1, sp->rowptr[q]);
-    Write1("/synapses/indices", sp->nsyn, TpNetSpecCol(sp, (PetscInt)q, TpNetSpecRow(sp, (PetscInt)q)));
-    if (sp->nastro > 0) {
-      const PetscInt nm = sp->sheet ? 0 : sp->mptr[sp->nsyn];
-      if (ok) ok = H5Gclose(H5Gcreate2(f, "processes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0;
-      if (ok) ok = H5Gclose(H5Gcreate2(f, "morphology", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0;
-      Write1("/processes/astrocyte", sp->nsyn, sp->astro ? sp->astro[q] : 0);
-      if (sp->sheet) { /* the sheet made explicit */
-        PetscInt b4[4], n, ng, total = 0;
-        const PetscInt *nb, *gp;
-        for (PetscInt s = 0; s < sp->nsyn; s++) {
-          TpNetSpecNeighbours(sp, s, b4, &nb, &n, &gp, &ng);
-          buf[s] = total;
-          total += n;
-        }
-        buf[sp->nsyn] = total;
-        {
-          hsize_t d[1] = {(hsize_t)sp->nsyn + 1};
-          if (ok) ok = WriteSmall(f, "/morphology/indptr", 1, d, H5T_NATIVE_LLONG, H5T_STD_I64LE, buf);
-        }
-        PetscCall(PetscFree(buf));
-        PetscCall(PetscMalloc1((size_t)total + 1, &buf));
-        total = 0;
-        for (PetscInt s = 0; s < sp->nsyn; s++) {
-          TpNetSpecNeighbours(sp, s, b4, &nb, &n, &gp, &ng);
-          for (PetscInt t = 0; t < n; t++) buf[total++] = nb[t];
-        }
-        {
-          hsize_t d[1] = {(hsize_t)total};
-          if (ok) ok = WriteSmall(f, "/morphology/indices", 1, d, H5T_NATIVE_LLONG, H5T_STD_I64LE, buf);
-        }
-      } else {
-        Write1("/morphology/indptr", sp->nsyn + 1, sp->mptr[q]);
-        Write1("/morphology/indices", nm, sp->madj[q]);
-      }
-      if (sp->gptr) {
-        PetscInt ng = 0;
-        hsize_t d[2];
-        PetscCall(PetscFree(buf));
-        PetscCall(PetscMalloc1((size_t)sp->gptr[sp->nsyn] + 2, &buf));
-        for (PetscInt s = 0; s < sp->nsyn; s++)
-          for (PetscInt q = sp->gptr[s]; q < sp->gptr[s + 1]; q++)
-            if (s < sp->gadj[q]) {
-              buf[2 * ng]     = s;
-              buf[2 * ng + 1] = sp->gadj[q];
-              ng++;
-            }
-        d[0] = (hsize_t)ng;
-        d[1] = 2;
-        if (ok) ok = WriteSmall(f, "/gap_junctions", 2, d, H5T_NATIVE_LLONG, H5T_STD_I64LE, buf);
+    if (sp->sheet) { /* the sheet made explicit */
+      PetscCall(PetscMalloc2(S + 1, &ptr, 4 * (size_t)S + 1, &adj));
+      ptr[0] = 0;
+      for (PetscInt s = 0; s < S; s++) {
+        TpNetSpecNeighbours(sp, s, buf, &nb, &n, &gp, &nb_gap);
+        for (PetscInt t = 0; t < n; t++) adj[ptr[s] + t] = nb[t];
+        ptr[s + 1] = ptr[s] + n;
       }
     }
-    if (sp->pos && ok) {
-      hsize_t d[2] = {(hsize_t)sp->N, (hsize_t)sp->dim};
-      ok           = H5Gclose(H5Gcreate2(f, "neurons", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-           WriteSmall(f, "/neurons/position", 2, d, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, sp->pos);
-    }
-#undef Write1
-    PetscCall(PetscFree(buf));
-    if (f >= 0 && H5Fclose(f) < 0) ok = 0;
-    if (ok && rename(part, path)) ok = 0;
-    if (!ok) {
-      unlink(part);
-      PetscCall(PetscSNPrintf(msg, sizeof(msg), "Cannot write the network file '%s' (option -o)", path));
+    PetscCall(WriteInts(comm, f, "/morphology/indptr", S + 1, PETSC_FALSE, sp->sheet ? ptr : sp->mptr));
+    PetscCall(WriteInts(comm, f, "/morphology/indices", sp->sheet ? ptr[S] : sp->mptr[S], PETSC_FALSE,
+                        sp->sheet ? adj : sp->madj));
+    PetscCall(PetscFree2(ptr, adj));
+    if (sp->gptr) { /* each gap junction once */
+      PetscCall(PetscMalloc1((size_t)sp->gptr[S] + 2, &pairs));
+      for (PetscInt s = 0; s < S; s++)
+        for (PetscInt q = sp->gptr[s]; q < sp->gptr[s + 1]; q++)
+          if (s < sp->gadj[q]) {
+            pairs[2 * ng]     = s;
+            pairs[2 * ng + 1] = sp->gadj[q];
+            ng++;
+          }
+      PetscCall(WriteInts(comm, f, "/gap_junctions", ng, PETSC_TRUE, pairs));
+      PetscCall(PetscFree(pairs));
     }
   }
-  PetscCall(TpRootCheck(comm, PETSC_ERR_FILE_WRITE, msg, sizeof(msg)));
+  if (sp->pos) {
+    const hsize_t dims[2] = {(hsize_t)sp->N, (hsize_t)sp->dim};
+    PetscCallH5(H5Gclose(H5Gcreate2(f, "neurons", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
+    PetscCall(TpH5WriteRoot(comm, f, "/neurons/position", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 2, dims, sp->pos));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Collective: the network file, written as every tripart file is (tph5.h). */
+PetscErrorCode TpNetSpecWrite(MPI_Comm comm, const TpNetSpec *sp, const char *path)
+{
+  PetscFunctionBegin;
+  PetscCall(TpH5WriteFile(comm, path, "network file", WriteNetwork, (void *)sp));
   PetscFunctionReturn(0);
 }
 

@@ -3,7 +3,6 @@
 #include <tph5.h>
 #include <tputil.h>
 #include <petscmat.h>
-#include <unistd.h>
 
 #define TP_PARTITION_FORMAT "tripart-partition"
 #define TP_PARTITION_FORMAT_VERSION 1
@@ -146,41 +145,45 @@ PetscErrorCode TpPartitionGraph(MPI_Comm comm, const TpNetSpec *sp, PetscInt npa
 PetscErrorCode TpPartitionStatistics(const TpNetSpec *sp, PetscInt nparts, const PetscMPIInt *rankof, TpPartStats *st)
 {
   PetscMPIInt *gstamp, *hstamp, *prow;
-  PetscInt buf[4];
+  PetscInt buf[4], *start, *order;
 
   PetscFunctionBegin;
   PetscCall(PetscArrayzero(st, nparts));
   PetscCall(PetscMalloc3(sp->N, &gstamp, sp->nsyn + 1, &hstamp, sp->nsyn + 1, &prow));
+  PetscCall(PetscCalloc2(nparts + 1, &start, sp->N, &order));
+  /* the neurons rank after rank (a counting sort), so that one stamp array serves all ranks */
+  for (PetscInt i = 0; i < sp->N; i++) start[rankof[i] + 1]++;
+  for (PetscInt r = 0; r < nparts; r++) start[r + 1] += start[r];
+  for (PetscInt i = 0; i < sp->N; i++) order[start[rankof[i]]++] = i;
   for (PetscInt g = 0; g < sp->N; g++) gstamp[g] = -1;
   for (PetscInt s = 0; s < sp->nsyn; s++) hstamp[s] = -1;
   for (PetscInt i = 0; i < sp->N; i++)
     for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1]; s++) prow[s] = rankof[i];
-  /* a stamp per (neuron or process, rank) pair: counted once per receiving rank. Rows are visited
-     rank after rank so that one stamp array serves all. */
-  for (PetscInt r = 0; r < nparts; r++)
-    for (PetscInt i = 0; i < sp->N; i++) {
-      if (rankof[i] != r) continue;
-      st[r].neurons++;
-      st[r].synapses += sp->rowptr[i + 1] - sp->rowptr[i];
-      for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1]; s++) {
-        const PetscInt j = TpNetSpecCol(sp, s, i), *nb, *gp;
-        PetscInt n, ng;
-        if (rankof[j] != r && gstamp[j] != r) {
-          gstamp[j] = (PetscMPIInt)r;
-          st[r].ghosts++;
-        }
-        TpNetSpecNeighbours(sp, s, buf, &nb, &n, &gp, &ng);
-        for (int kind = 0; kind < 2; kind++)
-          for (PetscInt e = 0; e < (kind ? ng : n); e++) {
-            const PetscInt t = kind ? gp[e] : nb[e];
-            if (prow[t] != r && hstamp[t] != r) {
-              hstamp[t] = (PetscMPIInt)r;
-              st[r].halo++;
-            }
-          }
+  /* a stamp per (neuron or process, rank) pair: each is counted once per receiving rank */
+  for (PetscInt k = 0; k < sp->N; k++) {
+    const PetscInt i = order[k], r = rankof[i];
+    st[r].neurons++;
+    st[r].synapses += sp->rowptr[i + 1] - sp->rowptr[i];
+    for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1]; s++) {
+      const PetscInt j = TpNetSpecCol(sp, s, i), *nb, *gp;
+      PetscInt n, ng;
+      if (rankof[j] != r && gstamp[j] != r) {
+        gstamp[j] = (PetscMPIInt)r;
+        st[r].ghosts++;
       }
+      TpNetSpecNeighbours(sp, s, buf, &nb, &n, &gp, &ng);
+      for (int kind = 0; kind < 2; kind++)
+        for (PetscInt e = 0; e < (kind ? ng : n); e++) {
+          const PetscInt t = kind ? gp[e] : nb[e];
+          if (prow[t] != r && hstamp[t] != r) {
+            hstamp[t] = (PetscMPIInt)r;
+            st[r].halo++;
+          }
+        }
     }
+  }
   PetscCall(PetscFree3(gstamp, hstamp, prow));
+  PetscCall(PetscFree2(start, order));
   PetscFunctionReturn(0);
 }
 
@@ -241,54 +244,39 @@ PetscErrorCode TpPartitionLoad(MPI_Comm comm, const char *path, const TpNetSpec 
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode WritePartition(MPI_Comm comm, const char *path, const TpNetSpec *sp, PetscInt nparts,
-                                     const char *method, const PetscMPIInt *rankof, const TpPartStats *st)
+typedef struct {
+  const TpNetSpec *sp;
+  PetscInt nparts;
+  const char *method;
+  const PetscMPIInt *rankof;
+  const TpPartStats *st;
+} PartitionFile;
+
+static PetscErrorCode WritePartition(MPI_Comm comm, hid_t f, void *ctx)
 {
-  char part[PETSC_MAX_PATH_LEN + 8], msg[PETSC_MAX_PATH_LEN + 128] = "";
-  PetscMPIInt rank;
+  const PartitionFile *p = ctx;
+  const char *names[5]   = {"rank", "stats_neurons", "stats_synapses", "stats_ghost_neurons", "stats_halo_processes"};
+  int *buf;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PetscSNPrintf(part, sizeof(part), "%s.part", path));
-  if (!rank) {
-    hid_t f = H5Fcreate(part, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    int ok  = f >= 0;
-    if (ok)
-      ok = !TpH5WriteAttrString(f, "format", TP_PARTITION_FORMAT) &&
-           !TpH5WriteAttrInt(f, "format_version", TP_PARTITION_FORMAT_VERSION) &&
-           !TpH5WriteAttrInt(f, "nparts", nparts) && !TpH5WriteAttrInt(f, "neurons", sp->N) &&
-           !TpH5WriteAttrInt(f, "synapses", sp->nsyn) && !TpH5WriteAttrInt(f, "network_hash", (long long)sp->hash) &&
-           !TpH5WriteAttrString(f, "partitioner", method) && !TpH5WriteAttrString(f, "network", sp->describe);
-    if (ok) {
-      const char *names[4] = {"rank", "stats_neurons", "stats_synapses", "stats_ghost_neurons"};
-      for (int k = 0; k < 5 && ok; k++) {
-        hsize_t dims[1] = {(hsize_t)(k ? nparts : sp->N)};
-        int *buf;
-        hid_t s, d;
-        PetscCall(PetscMalloc1(dims[0] + 1, &buf));
-        for (hsize_t q = 0; q < dims[0]; q++)
-          buf[q] = k == 0   ? rankof[q]
-                   : k == 1 ? st[q].neurons
-                   : k == 2 ? st[q].synapses
-                   : k == 3 ? st[q].ghosts
-                            : st[q].halo;
-        s  = H5Screate_simple(1, dims, NULL);
-        d  = H5Dcreate2(f, k < 4 ? names[k] : "stats_halo_processes", H5T_STD_I32LE, s, H5P_DEFAULT, H5P_DEFAULT,
-                        H5P_DEFAULT);
-        ok = s >= 0 && d >= 0 && H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
-        if (d >= 0) H5Dclose(d);
-        if (s >= 0) H5Sclose(s);
-        PetscCall(PetscFree(buf));
-      }
+  PetscCall(TpH5WriteAttrString(f, "format", TP_PARTITION_FORMAT));
+  PetscCall(TpH5WriteAttrInt(f, "format_version", TP_PARTITION_FORMAT_VERSION));
+  PetscCall(TpH5WriteAttrInt(f, "nparts", p->nparts));
+  PetscCall(TpH5WriteAttrInt(f, "neurons", p->sp->N));
+  PetscCall(TpH5WriteAttrInt(f, "synapses", p->sp->nsyn));
+  PetscCall(TpH5WriteAttrInt(f, "network_hash", (long long)p->sp->hash));
+  PetscCall(TpH5WriteAttrString(f, "partitioner", p->method));
+  PetscCall(TpH5WriteAttrString(f, "network", p->sp->describe));
+  PetscCall(PetscMalloc1(PetscMax(p->sp->N, p->nparts), &buf));
+  for (int k = 0; k < 5; k++) {
+    const hsize_t dims[1] = {(hsize_t)(k ? p->nparts : p->sp->N)};
+    for (hsize_t q = 0; q < dims[0]; q++) {
+      const TpPartStats *s = &p->st[k ? q : 0];
+      buf[q] = k == 0 ? p->rankof[q] : k == 1 ? s->neurons : k == 2 ? s->synapses : k == 3 ? s->ghosts : s->halo;
     }
-    if (f >= 0 && H5Fclose(f) < 0) ok = 0;
-    if (ok && rename(part, path)) ok = 0;
-    if (!ok) {
-      unlink(part);
-      PetscCall(PetscSNPrintf(msg, sizeof(msg), "Cannot write the partition file '%s' (option -o)", path));
-    }
+    PetscCall(TpH5WriteRoot(comm, f, names[k], H5T_NATIVE_INT, H5T_STD_I32LE, 1, dims, buf));
   }
-  PetscCall(TpRootCheck(comm, PETSC_ERR_FILE_WRITE, msg, sizeof(msg)));
+  PetscCall(PetscFree(buf));
   PetscFunctionReturn(0);
 }
 
@@ -384,7 +372,10 @@ PetscErrorCode TpPartitionMain(int *status)
         comm, "  the block partition would exchange %.0f bytes per right-hand side; this one %.0f (%.3g x)\n",
         TotalBytes(nparts, bst), TotalBytes(nparts, st),
         TotalBytes(nparts, bst) > 0 ? TotalBytes(nparts, st) / TotalBytes(nparts, bst) : 1.0));
-  PetscCall(WritePartition(comm, out, sp, nparts, TpPartMethods[method], rankof, st));
+  {
+    PartitionFile file = {sp, nparts, TpPartMethods[method], rankof, st};
+    PetscCall(TpH5WriteFile(comm, out, "partition file", WritePartition, &file));
+  }
   PetscCall(PetscPrintf(comm, "  wrote %s (run with -partition %s on %" PetscInt_FMT " ranks)\n", out, out, nparts));
   PetscCall(PetscFree2(st, bst));
   PetscCall(PetscFree2(rankof, block));
