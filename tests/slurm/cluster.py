@@ -142,7 +142,10 @@ class Cluster:
         while time.time() < deadline:
             busy = False
             for j in jobids:
-                for info in self.job(j):
+                infos = self.job(j)
+                if not infos:  # scontrol did not answer (slurmctld busy under load): ask again, never "done"
+                    busy = True
+                for info in infos:
                     if info.get("JobState") in ("PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "REQUEUED", "REQUEUE_HOLD", "SUSPENDED"):
                         busy = True
                         if on_pending and info.get("JobState") == "PENDING":
