@@ -1,4 +1,5 @@
-/* Small helpers over parallel HDF5: error checking, collective distributed writes, attributes. */
+/* Small helpers over parallel HDF5: error checking, collective distributed writes, attributes, the
+   one way every tripart file is written (FILE.part, renamed when complete), and file signatures. */
 #ifndef TPH5_H
 #define TPH5_H
 #include <petscsys.h>
@@ -14,23 +15,42 @@
    H5close() or MPI_Finalize(), so the program leaves without either. */
 extern PetscBool TpH5Broken;
 
-/* Collective: write a rank's contiguous block of a 1-D or 2-D (rows x ncols) dataset.
-   Every rank calls it; nloc may be 0.  The global row count and offsets come from MPI_Exscan. */
+/* What a kind of tripart file is: its signature (root attributes `format` and `format_version`),
+   its name in messages, and how a user makes one. */
+typedef struct {
+  const char *format; /* e.g. "tripart-checkpoint" */
+  int version;        /* the version this build writes and reads */
+  const char *what;   /* e.g. "checkpoint", for messages */
+  const char *hint;   /* how to make one, for messages (may be "") */
+} TpFileFormat;
+extern const TpFileFormat TP_FORMAT_RUN, TP_FORMAT_CHECKPOINT, TP_FORMAT_NETWORK, TP_FORMAT_PARTITION, TP_FORMAT_SWEEP;
+
+/* How TpH5WriteFile writes one file. */
+typedef struct {
+  const char *what;    /* what the file is, for messages: "output file", "checkpoint", ... */
+  const char *option;  /* the option that named it, for messages: "-o", "-checkpoint", ... */
+  double bytes;        /* room it needs, roughly; checked before anything is written (0: not checked) */
+  PetscBool fsync;     /* flushed to the disk before it replaces PATH */
+  PetscBool keep_prev; /* the file it replaces is kept as PATH.prev */
+} TpH5FileSpec;
+
+PetscErrorCode TpH5WriteFile(MPI_Comm comm, const char *path, const TpH5FileSpec *spec,
+                             PetscErrorCode (*write)(MPI_Comm, hid_t, void *), void *ctx);
+PetscErrorCode TpH5WriteSignature(hid_t f, const TpFileFormat *fmt);
+PetscErrorCode TpH5CheckSignature(hid_t f, const TpFileFormat *fmt, const char *where, char *msg, size_t len);
+
 PetscErrorCode TpH5WriteDistributed(MPI_Comm comm, hid_t loc, const char *name, hid_t memtype, hid_t filetype,
                                     PetscCount nloc, PetscInt ncols, const void *data);
-/* Collective: write a dataset whose data lives on rank 0 only (dims of rank 1 or 2). */
 PetscErrorCode TpH5WriteRoot(MPI_Comm comm, hid_t loc, const char *name, hid_t memtype, hid_t filetype, int rank,
                              const hsize_t dims[], const void *data);
-/* Collective: read a rank's contiguous block (nloc rows of ncols, 0 for 1-D) of a dataset whose
-   global row count must be `total`; *ok is set false on every rank if anything is off. */
 PetscErrorCode TpH5ReadDistributed(MPI_Comm comm, hid_t loc, const char *name, hid_t memtype, PetscCount nloc,
                                    PetscInt ncols, long long total, void *data, PetscBool *ok);
-/* Collective: write a whole file the way every tripart file is written: created on comm as PATH.part,
-   filled by write(comm, f, ctx), closed, then renamed to PATH.  On any failure nothing is left under
-   PATH or PATH.part and every rank gets one error naming `what` (e.g. "output file") and the path. */
-PetscErrorCode TpH5WriteFile(MPI_Comm comm, const char *path, const char *what,
-                             PetscErrorCode (*write)(MPI_Comm, hid_t, void *), void *ctx);
-/* Read attributes; *found is false (and nothing is written) when the attribute is missing or unreadable. */
+PetscBool TpH5ReadWhole(hid_t loc, const char *name, hid_t memtype, void *buf, long long n);
+PetscBool TpH5GetExtent(hid_t loc, const char *name, int *ndims, hsize_t dims[2]);
+PetscErrorCode TpH5CreateGroup(hid_t loc, const char *path, hid_t *g);
+hid_t TpH5NativeType(PetscDataType type);
+hid_t TpH5FileType(PetscDataType type);
+
 PetscErrorCode TpH5ReadAttrString(hid_t loc, const char *name, char *value, size_t len, PetscBool *found);
 PetscErrorCode TpH5ReadAttrDouble(hid_t loc, const char *name, double *value, PetscBool *found);
 PetscErrorCode TpH5ReadAttrInt(hid_t loc, const char *name, long long *value, PetscBool *found);

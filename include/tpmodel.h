@@ -1,91 +1,110 @@
 /* Models behind one interface, chosen by name (-model naam) from a registry.
 
-   A model owns the layout of the state Vec on each rank, its right-hand side, its energy (or
-   Lyapunov function) and observables, and how its state is written to the output file. */
+   A model declares what it has, and the rest of the engine walks the declarations:
+     fields    its state: name, the entity each value lives on (global, neuron, synapse, process),
+               values per entity, type, and whether output and checkpoints hold it;
+     series    what a recorder samples during a run (energy, overlaps, ...), with their place in the output;
+     summary   the scalars that say how the run ended (attributes of /observables, columns of a sweep).
+   It supplies the operations of the stepper type it is advanced by (tpstepper.h): a right-hand
+   side for `ts`, windows of fixed steps for `fixed`, one map for `iterate`, nothing for `none`.
+   Output, checkpoints, the CLI and sweeps never name a model or a field. */
 #ifndef TPMODEL_H
 #define TPMODEL_H
 #include <petscts.h>
-#include <hdf5.h>
 #include <tpnetwork.h>
 #include <tppatterns.h>
 
 typedef struct _p_TpModel *TpModel;
 
-/* What a monitor records about a state. */
-typedef struct {
-  PetscReal energy;       /* energy (Lyapunov function) of the state */
-  PetscReal *overlap;     /* K overlaps m_mu = (1/N) sum_i xi_i^mu phi(x_i); caller-owned */
-  PetscReal hamming;      /* 1/2 sum_i |xi_i^target - sign(x_i)| */
-  PetscReal soft_hamming; /* 1/2 sum_i |xi_i^target - phi(x_i)| */
-  PetscReal perplexity;   /* exp(entropy) of the pattern gains or attention weights; NaN where none */
-} TpObservation;
+/* The entity a field's values live on. */
+typedef enum { TP_ENTITY_GLOBAL, TP_ENTITY_NEURON, TP_ENTITY_SYNAPSE, TP_ENTITY_PROCESS, TP_ENTITY_ASTROCYTE } TpEntity;
+extern const char *const TpEntities[];
+
+/* Where a field goes. */
+#define TP_FIELD_OUTPUT 1u     /* written to the run's output under /state */
+#define TP_FIELD_REQUEST 2u    /* written to the output only on request (-save_fields, -save_synapses) */
+#define TP_FIELD_CHECKPOINT 4u /* saved and restored by checkpoints */
 
 typedef struct {
-  PetscErrorCode (*setfromoptions)(TpModel);
-  PetscErrorCode (*setup)(TpModel);
-  PetscErrorCode (*initialstate)(TpModel, Vec);
-  PetscErrorCode (*rhs)(TS, PetscReal, Vec, Vec, void *);
-  PetscErrorCode (*observe)(TpModel, Vec, TpObservation *);
-  PetscErrorCode (*writestate)(TpModel, Vec, hid_t, PetscBool);
-  PetscErrorCode (*view)(TpModel, PetscViewer);
-  PetscErrorCode (*describe)(TpModel, char *, size_t); /* every parameter that changes results, canonically */
-  PetscErrorCode (*destroy)(TpModel);
-  /* optional: split the right-hand side for IMEX steppers (TSARKIMEX): give the stiff linear-in-time part
-     (leaks, diffusion) to ts as IFunction/IJacobian; the RHS function then returns the rest */
-  PetscErrorCode (*imex)(TpModel, TS);
-} TpModelOps;
+  const char *name;   /* dataset /state/<name> */
+  TpEntity entity;    /* what each row is */
+  PetscInt width;     /* values per entity (columns); for TP_ENTITY_GLOBAL the length, held by rank 0 */
+  PetscDataType type; /* PETSC_DOUBLE, PETSC_INT, PETSC_INT64 or PETSC_CHAR */
+  unsigned flags;     /* TP_FIELD_* */
+  const char *help;
+} TpFieldInfo;
 
-struct _p_TpModel {
-  MPI_Comm comm;
-  char type[64];
-  TpNetwork net;
-  TpPatterns pat;
-  PetscInt nlocal;       /* local length of the state Vec */
-  PetscInt64 nrhs;       /* right-hand-side evaluations so far */
-  PetscInt64 nimplicit;  /* IMEX: evaluations of the implicit part */
-  PetscBool stationary;  /* no dynamics (the oracle): the initial state is the answer */
-  PetscBool checkpoints; /* the checkpoint format (tpcheckpoint.h) holds this model's state */
-  TpModelOps ops;
-  void *data;
-};
+typedef struct {
+  const char *name; /* checkpoints keep it as /samples/<name> */
+  const char *path; /* where the output writes it, from the root: "energy", "observables/overlap" */
+  PetscInt width;   /* values per sample */
+  PetscBool matrix; /* written as (samples x width) even when width is 1; otherwise 1-D when width is 1 */
+  const char *help;
+} TpSeriesInfo;
 
-extern PetscLogEvent TP_EVENT_RHS, TP_EVENT_GHOST, TP_EVENT_HALO, TP_EVENT_REDUCE, TP_EVENT_OBSERVE, TP_EVENT_OUTPUT,
-    TP_EVENT_SETUP;
+#define TP_SUMMARY_MEAN 1u /* a sweep also gives its mean over the trials of each grid point */
+typedef struct {
+  const char *name;          /* attribute of /observables; column of a sweep table */
+  PetscDataType type;        /* PETSC_DOUBLE or PETSC_INT64 */
+  unsigned flags;            /* TP_SUMMARY_* */
+  const char *zero_fraction; /* a sweep also gives, under this name, the fraction of trials where it is 0 (or NULL) */
+  const char *help;
+} TpSummaryInfo;
 
 PetscErrorCode TpInitializePackage(void);
-/* Collective: patterns (-K, -patterns_file, -cue_*), network (-N, default Ndefault unless a patterns
-   file fixes it; -connectivity, -degree, -seed) and model (-model and its options), all set up. */
-PetscErrorCode TpSetUpFromOptions(MPI_Comm comm, PetscInt Ndefault, TpPatterns *pat, TpNetwork *net, TpModel *model);
 PetscErrorCode TpModelRegister(const char name[], PetscErrorCode (*create)(TpModel));
 PetscErrorCode TpModelTypeExists(const char *type, PetscBool *exists);
-PetscErrorCode TpModelCreate(MPI_Comm comm, TpNetwork net, TpPatterns pat, TpModel *model);
+PetscErrorCode TpModelListTypes(char *buf, size_t len);
+
+PetscErrorCode TpModelCreate(MPI_Comm comm, TpModel *model);
 PetscErrorCode TpModelSetType(TpModel model, const char *type);
+PetscErrorCode TpModelSetTypeFromOptions(TpModel model, const char *deflt);
+PetscErrorCode TpModelGetType(TpModel model, const char **type);
+PetscErrorCode TpModelGetComm(TpModel model, MPI_Comm *comm);
+PetscErrorCode TpModelGetOptionsPrefix(TpModel model, const char **prefix);
+PetscErrorCode TpModelUsesPatterns(TpModel model, PetscBool *uses);
+PetscErrorCode TpModelSetInputs(TpModel model, TpNetwork net, TpPatterns pat);
+PetscErrorCode TpModelGetNetwork(TpModel model, TpNetwork *net);
+PetscErrorCode TpModelGetPatterns(TpModel model, TpPatterns *pat);
 PetscErrorCode TpModelSetFromOptions(TpModel model);
 PetscErrorCode TpModelSetUp(TpModel model);
-PetscErrorCode TpModelCreateState(TpModel model, Vec *u);
-PetscErrorCode TpModelInitialState(TpModel model, Vec u);
-PetscErrorCode TpModelRHSFunction(TS ts, PetscReal t, Vec u, Vec f, void *ctx);
-PetscErrorCode TpModelObserve(TpModel model, Vec u, TpObservation *obs);
-PetscErrorCode TpModelWriteState(TpModel model, Vec u, hid_t file, PetscBool synapses);
 PetscErrorCode TpModelView(TpModel model, PetscViewer viewer);
 PetscErrorCode TpModelDescribe(TpModel model, char *buf, size_t len);
+PetscErrorCode TpModelEstimateCost(TpModel model, PetscInt K, double *cost);
 PetscErrorCode TpModelDestroy(TpModel *model);
 
-/* The pattern of largest overlap (the first of equals). */
-PetscInt TpRetrieved(PetscInt K, const PetscReal *overlap);
+/* How the model is advanced. */
+PetscErrorCode TpModelGetStepperTypes(TpModel model, const char **deflt, const char **supported);
+PetscErrorCode TpModelInitialState(TpModel model);
+PetscErrorCode TpModelStateLoaded(TpModel model);
+PetscErrorCode TpModelGetEvaluations(TpModel model, PetscInt64 *nrhs, PetscInt64 *nimplicit);
+/* stepper type ts */
+PetscErrorCode TpModelGetSolution(TpModel model, Vec *u);
+PetscErrorCode TpModelComputeRHS(TpModel model, PetscReal t, Vec U, Vec F);
+PetscErrorCode TpModelSetUpIMEX(TpModel model, TS ts);
+/* stepper type fixed */
+PetscErrorCode TpModelGetWindow(TpModel model, PetscInt64 *steps);
+PetscErrorCode TpModelAdvance(TpModel model, PetscInt64 step, PetscInt64 nsteps, PetscReal dt);
+PetscErrorCode TpModelExchange(TpModel model, PetscInt64 step);
+/* stepper type iterate */
+PetscErrorCode TpModelIterate(TpModel model, PetscInt64 iteration, PetscBool *done);
 
-/* Shared by models whose neurons are rates x with phi = tanh(beta x): reduce overlaps and the
-   Hamming errors of the local rows into obs (collective). extra[nextra] are summed along. */
-PetscErrorCode TpModelNeuronObservables(TpModel model, const double *phi_loc, const double *x_loc, PetscInt nextra,
-                                        double *extra, TpObservation *obs);
+/* What the model declared. */
+PetscErrorCode TpModelGetNumFields(TpModel model, PetscInt *n);
+PetscErrorCode TpModelGetField(TpModel model, PetscInt f, const TpFieldInfo **info);
+PetscErrorCode TpModelGetFieldLocalSize(TpModel model, PetscInt f, PetscCount *rows);
+PetscErrorCode TpModelGetFieldArray(TpModel model, PetscInt f, void **array);
+PetscErrorCode TpModelRestoreFieldArray(TpModel model, PetscInt f, void **array);
+PetscErrorCode TpModelGetNumSeries(TpModel model, PetscInt *n, PetscInt *width);
+PetscErrorCode TpModelGetSeries(TpModel model, PetscInt s, const TpSeriesInfo **info, PetscInt *offset);
+PetscErrorCode TpModelObserve(TpModel model, double *sample);
+PetscErrorCode TpModelProgress(TpModel model, const double *sample, char *buf, size_t len);
+PetscErrorCode TpModelGetNumSummaries(TpModel model, PetscInt *n);
+PetscErrorCode TpModelGetSummary(TpModel model, PetscInt k, const TpSummaryInfo **info);
+PetscErrorCode TpModelSummarize(TpModel model, const double *first, const double *last, double *values);
+PetscErrorCode TpModelViewResult(TpModel model, const double *first, const double *last, PetscViewer viewer);
 
-/* The names -model accepts, for messages. */
-#define TP_MODEL_NAMES "naam, gated, hopfield, dam, modern, oracle"
-
-PETSC_EXTERN PetscErrorCode TpModelCreate_Naam(TpModel);
-PETSC_EXTERN PetscErrorCode TpModelCreate_Gated(TpModel);
-PETSC_EXTERN PetscErrorCode TpModelCreate_Hopfield(TpModel);
-PETSC_EXTERN PetscErrorCode TpModelCreate_Dam(TpModel);
-PETSC_EXTERN PetscErrorCode TpModelCreate_Modern(TpModel);
-PETSC_EXTERN PetscErrorCode TpModelCreate_Oracle(TpModel);
+/* Log events of the engine's phases, for -log_view. */
+extern PetscLogEvent TP_EVENT_RHS, TP_EVENT_GHOST, TP_EVENT_HALO, TP_EVENT_REDUCE, TP_EVENT_OBSERVE, TP_EVENT_OUTPUT,
+    TP_EVENT_SETUP;
 #endif

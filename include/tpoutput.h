@@ -1,23 +1,22 @@
 /* The run's HDF5 output: one file written collectively by all ranks, under PATH.part, renamed to
-   PATH when complete (nothing half-written is ever left under the final name). */
+   PATH when complete (nothing half-written is ever left under the final name).
+
+   Layout: root attributes (signature, program, version, model, ranks, options, the network's
+   identity, the patterns' count, the stepper, steps, right-hand sides, final time, wall time, peak
+   memory); the recorder's series (/time, /step and each series at its declared path, e.g. /energy,
+   /observables/overlap); the model's summary as attributes of /observables (with the cue's target
+   and flipped bits); /patterns and /cue; the fields flagged for output under /state, natural
+   order, and those on request; /network (the synapse CSR) with them. */
 #ifndef TPOUTPUT_H
 #define TPOUTPUT_H
-#include <tpstepper.h>
+#include <tprecorder.h>
 
 typedef struct {
-  PetscLogDouble wall; /* seconds spent in TSSolve */
-  PetscInt steps;
-  PetscInt64 rhs_evals;
-  PetscReal final_time;
-  double peak_bytes; /* peak resident memory summed over ranks */
-} TpRunInfo;
+  PetscLogDouble wall; /* seconds the solve took */
+  double peak_bytes;   /* peak resident memory summed over ranks */
+  PetscBool all;       /* write every field on request (-save_synapses) */
+  const char *fields;  /* or these, comma-separated (-save_fields) */
+} TpOutputInfo;
 
-/* Collective: refuse an output path whose directory does not exist or is not writable. */
-PetscErrorCode TpOutputCheckPath(MPI_Comm comm, const char *path);
-/* Collective: refuse to start writing `bytes` into path when its file system has less room, or the
-   file-size limit (ulimit -f) is lower; `what` names the file in the message, `note` ends it. */
-PetscErrorCode TpOutputCheckRoom(MPI_Comm comm, const char *path, double bytes, const char *what, const char *note);
-/* Bytes a state file of this run takes, roughly (state, patterns, samples, metadata). */
-double TpOutputEstimateBytes(TpStepper st, PetscBool synapses);
-PetscErrorCode TpOutputWrite(const char *path, TpStepper st, Vec u, PetscBool synapses, const TpRunInfo *info);
+PetscErrorCode TpOutputWrite(const char *path, TpModel model, TpStepper st, TpRecorder rec, const TpOutputInfo *info);
 #endif

@@ -24,7 +24,4 @@ PetscErrorCode TpPartitionStatistics(const TpNetSpec *spec, PetscInt nparts, con
    message naming the file when it is for another network or rank count. */
 PetscErrorCode TpPartitionLoad(MPI_Comm comm, const char *path, const TpNetSpec *spec, PetscInt nparts,
                                PetscMPIInt *rankof);
-/* The `tripart partition` and `tripart generate` subcommands. */
-PetscErrorCode TpPartitionMain(int *status);
-PetscErrorCode TpGenerateMain(int *status);
 #endif

@@ -6,32 +6,27 @@
 #ifndef TPPATTERNS_H
 #define TPPATTERNS_H
 #include <petscsys.h>
+#include <hdf5.h>
 #include <stdint.h>
 
 typedef struct _p_TpPatterns *TpPatterns;
 
-struct _p_TpPatterns {
-  MPI_Comm comm;
-  PetscInt N, K;
-  PetscInt seed;
-  char file[PETSC_MAX_PATH_LEN]; /* -patterns_file, "" when generated */
-  PetscReal flip_fraction;       /* -cue_flip_fraction: each bit flipped with this probability */
-  PetscInt flip_count;           /* -cue_flip_count: exactly this many bits flipped (-1: unused) */
-  PetscInt target;               /* -cue_target: the pattern the cue is made from */
-  PetscBool cue_from_file;
-  PetscInt flipped;           /* bits in which the cue differs from the target */
-  double *xi;                 /* N x K, row-major: xi[i*K + mu] */
-  double *cue;                /* N, values -1/+1 */
-  double *file_xi, *file_cue; /* loaded data, before SetUp */
-};
-
 PetscErrorCode TpPatternsCreate(MPI_Comm comm, TpPatterns *pat);
 PetscErrorCode TpPatternsSetFromOptions(TpPatterns pat);
-/* Collective: load /patterns (K x N) and /cue of an HDF5 file into pat->file_xi, pat->file_cue; *K = patterns. */
+PetscErrorCode TpPatternsSetNumber(TpPatterns pat, PetscInt K);
+PetscErrorCode TpPatternsSetCue(TpPatterns pat, PetscInt target, PetscInt flips);
+PetscErrorCode TpPatternsSetData(TpPatterns pat, const char *source, PetscInt K, PetscInt N, const double *xi);
 PetscErrorCode TpPatternsLoadFile(TpPatterns pat, const char *path, PetscInt *K);
+PetscErrorCode TpPatternsGetFileData(TpPatterns pat, PetscInt *K, PetscInt *N, const double **xi);
 PetscErrorCode TpPatternsGetFileSize(TpPatterns pat, PetscBool *fromfile, PetscInt *N);
+PetscErrorCode TpPatternsGetFile(TpPatterns pat, const char **file);
 PetscErrorCode TpPatternsSetUp(TpPatterns pat, PetscInt N, PetscInt seed);
-/* A 64-bit hash of the patterns and the cue (computed locally; every rank holds them all). */
+PetscErrorCode TpPatternsGetSizes(TpPatterns pat, PetscInt *N, PetscInt *K);
+PetscErrorCode TpPatternsGetPatterns(TpPatterns pat, const double **xi);
+PetscErrorCode TpPatternsGetCue(TpPatterns pat, const double **cue, PetscInt *target, PetscInt *flipped);
 PetscErrorCode TpPatternsFingerprint(TpPatterns pat, uint64_t *hash);
+PetscErrorCode TpPatternsView(TpPatterns pat, PetscViewer viewer);
+PetscErrorCode TpPatternsWrite(TpPatterns pat, hid_t f);
+PetscErrorCode TpPatternsWriteCueAttributes(TpPatterns pat, hid_t g);
 PetscErrorCode TpPatternsDestroy(TpPatterns *pat);
 #endif

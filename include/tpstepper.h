@@ -1,61 +1,47 @@
-/* Time integration with PETSc TS, and the monitor that records energy and observables.
+/* Time: a typed stepper that advances a model, with hooks called after its steps.
 
-   Defaults: adaptive Runge-Kutta (TSRK 3bs), final time 50, first step 0.05; every -ts_* option
-   of PETSc applies (-ts_type euler -ts_dt 0.05 -ts_max_steps 1000 is the published reference). */
+   Types (registered, chosen by the model's default or -stepper_type):
+     ts       PETSc TS on the model's state Vec: every -ts_* option (default adaptive RK 3bs to
+              t = 50, first step 0.05), IMEX hand-off, exact restarts of FSAL methods;
+     fixed    a fixed grid of -stepper_dt: the model advances its local state a window of steps
+              at a time (its minimum delay) and exchanges between windows; t = step dt exactly;
+     iterate  epochs or maps until the model says done (or -stepper_max_steps);
+     none     no dynamics (the oracle): the hooks see the initial state once.
+   Steps are 64-bit integers.  Hooks (the recorder, checkpoint triggers) run at the start, after
+   steps (at least at the multiples of the cadence they ask for) and at the end; a hook may ask
+   the stepper to stop.  The stepper knows nothing of what hooks do. */
 #ifndef TPSTEPPER_H
 #define TPSTEPPER_H
 #include <tpmodel.h>
 
 typedef struct _p_TpStepper *TpStepper;
 
-struct _p_TpStepper {
-  MPI_Comm comm;
-  TpModel model;
-  TS ts;
-  PetscInt every;   /* -monitor_every: record every this many steps (and the last) */
-  PetscBool quiet;  /* -quiet: no progress lines */
-  PetscReal report; /* seconds between progress lines */
-  /* recorded samples (identical on every rank) */
-  PetscInt nsamples, capacity;
-  PetscReal *time, *energy, *hamming, *soft_hamming, *perplexity, *overlap; /* overlap: nsamples x K */
-  PetscInt *step;
-  PetscInt last_step;
-  PetscLogDouble wall0, last_report;
-  PetscReal t0;
-  /* checkpoints (tpcheckpoint.h) */
-  char ckpt[PETSC_MAX_PATH_LEN];     /* -checkpoint: where checkpoints go */
-  char stopfile[PETSC_MAX_PATH_LEN]; /* -stop_file: its appearance stops the run with a checkpoint */
-  PetscReal ckpt_dt;                 /* -checkpoint_interval: simulated time between checkpoints (0: none) */
-  PetscReal ckpt_wall;               /* -checkpoint_wall: seconds between checkpoints (0: none) */
-  PetscBool ckpt_final;              /* -checkpoint_final: also at the end */
-  PetscReal next_ckpt;
-  PetscLogDouble last_ckpt_wall;
-  PetscInt restart_step, checked_step, ncheckpoints;
-  int stop_signal;         /* signal that stopped the run, or 0 */
-  PetscBool stopped;       /* stopped early by a signal or the stop file */
-  PetscBool fsal;          /* the RK tableau reuses its last stage (first same as last) */
-  PetscBool exact_restart; /* -exact_restart: give up that reuse so that resumed runs are bit-identical */
-};
+typedef enum { TP_HOOK_START, TP_HOOK_STEP, TP_HOOK_END } TpHookPoint;
+typedef PetscErrorCode (*TpStepperHook)(TpStepper, TpHookPoint, void *);
 
-/* Exit status of a run stopped early with a checkpoint written: run again with -restart. */
-#define TP_EXIT_CHECKPOINTED 3
-
+PetscErrorCode TpStepperRegister(const char name[], PetscErrorCode (*create)(TpStepper));
 PetscErrorCode TpStepperCreate(TpModel model, TpStepper *st);
+PetscErrorCode TpStepperSetType(TpStepper st, const char *type);
+PetscErrorCode TpStepperGetType(TpStepper st, const char **type);
+PetscErrorCode TpStepperSetTimeStep(TpStepper st, PetscReal dt);
+PetscErrorCode TpStepperSetMaxTime(TpStepper st, PetscReal tmax);
+PetscErrorCode TpStepperSetMaxSteps(TpStepper st, PetscInt64 n);
+PetscErrorCode TpStepperSetTSType(TpStepper st, const char *type);
 PetscErrorCode TpStepperSetFromOptions(TpStepper st);
-PetscErrorCode TpStepperSolve(TpStepper st, Vec u);
-/* A time stepper's name as checkpoints, output and sweep tables record it: "rk 3bs", "euler", ... */
-PetscErrorCode TpTSGetName(TS ts, char *buf, size_t len);
-/* The pattern of largest overlap in the last sample. */
-PetscInt TpStepperRetrieved(TpStepper st);
-/* Room for n samples. */
-PetscErrorCode TpStepperReserve(TpStepper st, PetscInt n);
-PetscErrorCode TpStepperRecord(TpStepper st, PetscInt step, PetscReal t, Vec u);
+PetscErrorCode TpStepperSetUp(TpStepper st);
+PetscErrorCode TpStepperAddHook(TpStepper st, TpStepperHook hook, void *ctx, PetscInt64 every);
+PetscErrorCode TpStepperSolve(TpStepper st);
+PetscErrorCode TpStepperRequestStop(TpStepper st);
+PetscErrorCode TpStepperGetStopped(TpStepper st, PetscBool *stopped);
+PetscErrorCode TpStepperGetModel(TpStepper st, TpModel *model);
+PetscErrorCode TpStepperGetStep(TpStepper st, PetscInt64 *step);
+PetscErrorCode TpStepperGetTime(TpStepper st, PetscReal *t);
+PetscErrorCode TpStepperGetTimeStep(TpStepper st, PetscReal *dt);
+PetscErrorCode TpStepperSetState(TpStepper st, PetscInt64 step, PetscReal t, PetscReal dt);
+PetscErrorCode TpStepperGetFractionDone(TpStepper st, PetscReal *fraction);
+PetscErrorCode TpStepperGetName(TpStepper st, char *buf, size_t len);
+PetscErrorCode TpStepperDescribe(TpStepper st, char *buf, size_t len);
+PetscErrorCode TpStepperViewSummary(TpStepper st, PetscViewer viewer);
+PetscErrorCode TpStepperTSGetTS(TpStepper st, TS *ts);
 PetscErrorCode TpStepperDestroy(TpStepper *st);
-/* Catch SIGTERM, SIGINT and SIGUSR1 (what SLURM sends before a time limit): the run finishes its
-   step, writes a checkpoint and stops. */
-PetscErrorCode TpStepperCatchSignals(void);
-/* The same without PETSc, for use before PetscInitialize(); non-zero on failure. */
-int TpCatchSignals(void);
-/* The last of those signals received, or 0. */
-int TpSignalCaught(void);
 #endif

@@ -1,4 +1,4 @@
-/* Small collective helpers. */
+/* Small helpers every component uses: collective checks, file-system checks, signals, memory. */
 #ifndef TPUTIL_H
 #define TPUTIL_H
 #include <petscsys.h>
@@ -6,4 +6,32 @@
 /* Collective: rank 0 has checked something alone and left msg empty, or a message; every rank
    receives it, and a message becomes the same error `code` on every rank. */
 PetscErrorCode TpRootCheck(MPI_Comm comm, PetscErrorCode code, char *msg, size_t len);
+/* Collective: *ok becomes true on every rank only if it is true on every rank. */
+PetscErrorCode TpAllTrue(MPI_Comm comm, PetscBool *ok);
+
+/* Collective: refuse an output path (named by `option`) whose directory does not exist or is not
+   writable, or that is a directory. */
+PetscErrorCode TpCheckOutputPath(MPI_Comm comm, const char *path, const char *option);
+/* Collective: refuse to start writing `bytes` into path when its file system has less room, or the
+   file-size limit (ulimit -f) is lower; `what` names the file in the message, `note` ends it. */
+PetscErrorCode TpCheckRoom(MPI_Comm comm, const char *path, double bytes, const char *what, const char *note);
+
+/* Catch SIGTERM, SIGINT and SIGUSR1 (what SLURM sends before a time limit) into a flag that runs
+   and sweeps poll; without PETSc, for use before PetscInitialize(): non-zero on failure. */
+int TpCatchSignals(void);
+/* The same over PETSc's own handlers, after PetscInitialize(). */
+PetscErrorCode TpCatchSignalsPetsc(void);
+/* The last of those signals received, or 0. */
+int TpSignalCaught(void);
+/* "SIGTERM", "SIGINT", "SIGUSR1" or "signal N". */
+const char *TpSignalName(int sig);
+
+/* Inside PetscOptionsBegin/End: a 64-bit integer option (PETSc 3.18 has only PetscInt ones), listed by -help. */
+PetscErrorCode TpOptionsInt64_Private(PetscOptionItems *PetscOptionsObject, const char opt[], const char text[],
+                                      const char man[], PetscInt64 current, PetscInt64 *value, PetscBool *set);
+#define TpOptionsInt64(opt, text, man, current, value, set)                                                            \
+  TpOptionsInt64_Private(PetscOptionsObject, opt, text, man, current, value, set)
+
+/* Collective: the peak resident memory of this process, summed over comm. */
+PetscErrorCode TpPeakMemory(MPI_Comm comm, double *bytes);
 #endif

@@ -218,9 +218,19 @@ def check_bad_files(tmp):
         (["-network_file", good, "-partition", badrank], ["badrank.h5", "/rank[7] = 5"]),
         (["-network_file", good, "-partition", norank], ["norank.h5", "/rank"]),
         (["-network_file", good, "-partition", good], ["good.h5", "not a tripart partition file"]),
-        (["-network_file", good, "-partition", part2, "-model", "hopfield"], ["-partition", "naam"]),
     ]
     expect_refusals(partition_cases, complete, ranks=(2,))
+    # M2/M3 run on a partition too (their rows are the partition's neurons): the same states as in blocks
+    for model in ("hopfield", "gated"):
+        outs = [os.path.join(tmp, "%s_%s.h5" % (model, how)) for how in ("blocks", "part")]
+        base = ["-network_file", good, "-model", model, "-K", 4, "-quiet", "-ts_max_time", 2]
+        run(1, base + ["-o", outs[0]])
+        run(2, base + ["-partition", part2, "-o", outs[1]])
+        with h5py.File(outs[0], "r") as a, h5py.File(outs[1], "r") as b:
+            for k in [k for k in ("x", "a") if k in a["state"]]:
+                e = relerr(b["state/" + k][:], a["state/" + k][:])
+                if not e <= 1e-10:
+                    fail("%s on a partition: state/%s differs from blocks by %g" % (model, k, e))
     # a partition for 2 ranks on 3 (and on 1) is refused with the counts named
     for np_ in (1, 3):
         out = os.path.join(tmp, "np%d.h5" % np_)

@@ -6,15 +6,17 @@
      eigenvalue -D (4 - 2 cos(pi k / N) - 2 cos(pi l / N)): under pure diffusion it decays at that rate;
    - the quadratic form sum psi (T psi) is the eigenvalue times sum psi^2.
    Usage: test_diffusion [-N 12] [-naam_diffusion 0.3] */
-#include <tpcoupling.h>
+#include "../src/model/naam/coupling.h"
 #include <tprandom.h>
 #include <tpmodel.h>
-#include "../src/network/networkimpl.h"
 
 int main(int argc, char **argv)
 {
   MPI_Comm comm;
-  TpNetwork net;
+  TpNetwork network;
+  TpNetworkRows rows, *net = &rows;
+  TpNetworkMorphology morph;
+  const char *kind;
   TpCoupling T;
   PetscReal D = 0.3;
   double *psi, *out, red[4], sums[3], err[2];
@@ -29,20 +31,24 @@ int main(int argc, char **argv)
     if (!set) PetscCall(PetscOptionsSetValue(NULL, "-naam_diffusion", "0.3"));
     PetscCall(PetscOptionsSetValue(NULL, "-naam_gap_diffusion", "0.7"));
   }
-  PetscCall(TpNetworkCreate(comm, &net));
-  PetscCall(TpNetworkSetSize(net, 12));
-  PetscCall(TpNetworkSetFromOptions(net));
-  PetscCall(TpNetworkSetUp(net));
-  PetscCall(TpCouplingCreate(comm, "diffusion", net, NULL, &T));
+  PetscCall(TpNetworkCreate(comm, &network));
+  PetscCall(TpNetworkSetSize(network, 12));
+  PetscCall(TpNetworkSetFromOptions(network));
+  PetscCall(TpNetworkSetUp(network));
+  PetscCall(TpNetworkGetRows(network, &rows));
+  PetscCall(TpNetworkGetMorphology(network, &morph));
+  PetscCall(TpNetworkGetConnectivity(network, &kind));
+  PetscCall(TpCouplingCreate(comm, "naam_", "diffusion", network, NULL, &T));
   PetscCall(TpCouplingSetFromOptions(T));
   PetscCall(PetscMalloc2(net->nsyn_loc + 1, &psi, net->nsyn_loc + 1, &out));
   {
-    const PetscInt N    = net->N;
-    const TpBlock all   = {0, net->nloc};
-    const double lambda = -D * (4 - 2 * cos(PETSC_PI * k / N) - 2 * cos(PETSC_PI * l / N));
-    const int passes    = net->kind == TP_CONNECT_ALL ? 2 : 1;
-    if (net->kind != TP_CONNECT_ALL) { /* the spatial network must have gap junctions, and halos on > 1 rank */
-      PetscInt ng = net->gptr[net->nsyn_loc], nh = net->nhalo;
+    const PetscInt N      = net->N;
+    const TpBlock all     = {0, net->nloc};
+    const double lambda   = -D * (4 - 2 * cos(PETSC_PI * k / N) - 2 * cos(PETSC_PI * l / N));
+    const PetscBool sheet = strcmp(kind, "all") ? PETSC_FALSE : PETSC_TRUE;
+    const int passes      = sheet ? 2 : 1;
+    if (!sheet) { /* the spatial network must have gap junctions, and halos on > 1 rank */
+      PetscInt ng = morph.gptr[net->nsyn_loc], nh = morph.nhalo;
       PetscMPIInt size;
       PetscCallMPI(MPI_Comm_size(comm, &size));
       PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &ng, 1, MPIU_INT, MPI_SUM, comm));
@@ -90,7 +96,7 @@ int main(int argc, char **argv)
   }
   PetscCall(PetscFree2(psi, out));
   PetscCall(TpCouplingDestroy(&T));
-  PetscCall(TpNetworkDestroy(&net));
+  PetscCall(TpNetworkDestroy(&network));
   PetscCall(PetscFinalize());
   return 0;
 }

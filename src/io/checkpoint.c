@@ -1,416 +1,566 @@
+/* Checkpoints (tpcheckpoint.h): the triggers as a stepper hook, the write walking the declarations,
+   and a load that validates everything before it changes anything. */
 #include <tpcheckpoint.h>
-#include <tpoutput.h>
+#include <tpfields.h>
 #include <tph5.h>
 #include <tputil.h>
 #include <tprandom.h>
-#include "../network/networkimpl.h"
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
-/* The state [x | s | p] in natural order: this rank's slice [x | s | p] of nn + 2 ns values. */
-static PetscErrorCode NaturalSizes(TpNetwork net, PetscCount *nn, PetscCount *ns, PetscCount *x0, PetscCount *s0)
+struct _p_TpCheckpoint {
+  MPI_Comm comm;
+  TpModel model;
+  TpStepper st;
+  TpRecorder rec;
+  char path[PETSC_MAX_PATH_LEN];     /* -checkpoint */
+  char stopfile[PETSC_MAX_PATH_LEN]; /* -stop_file: its appearance stops the run with a checkpoint */
+  PetscReal interval;                /* -checkpoint_interval: simulated time between checkpoints (0: none) */
+  PetscReal wall;                    /* -checkpoint_wall: seconds between checkpoints (0: none) */
+  PetscBool final;                   /* -checkpoint_final: also at the end */
+  PetscReal next;                    /* the simulated time of the next interval checkpoint */
+  PetscLogDouble last_wall;
+  PetscInt64 start_step, checked_step;
+  PetscBool stopped;
+  int signal;
+};
+
+/*@C
+  TpCheckpointCreate - Creates the checkpoint of a run: its model, stepper and recorder
+
+  Collective
+
+  Input Parameters:
++ model - the model, set up
+. st    - its stepper
+- rec   - its recorder
+
+  Output Parameter:
+. ck - the checkpoint (no triggers until options or setters give some; signals always stop with one)
+
+.seealso: `TpCheckpointSetFromOptions()`, `TpCheckpointAttach()`, `TpCheckpointLoad()`
+@*/
+PetscErrorCode TpCheckpointCreate(TpModel model, TpStepper st, TpRecorder rec, TpCheckpoint *ck)
 {
   PetscFunctionBegin;
-  PetscCall(TpNetworkGetNaturalSizes(net, TP_PER_NEURON, nn, x0));
-  PetscCall(TpNetworkGetNaturalSizes(net, TP_PER_SYNAPSE, ns, s0));
+  PetscCall(PetscNew(ck));
+  PetscCall(TpModelGetComm(model, &(*ck)->comm));
+  (*ck)->model        = model;
+  (*ck)->st           = st;
+  (*ck)->rec          = rec;
+  (*ck)->checked_step = -1;
+  PetscCall(PetscStrncpy((*ck)->path, "tripart.ckpt", sizeof((*ck)->path)));
   PetscFunctionReturn(0);
 }
 
-/* Collective: an order-free hash of the natural-order state by natural position, the same on any
-   number of ranks and with any partition. */
-static PetscErrorCode StateChecksum(TpModel m, const double *nat, uint64_t *sum)
-{
-  PetscCount nn, ns, x0, s0;
-  uint64_t h = 0;
+/*@C
+  TpCheckpointSetPath - Sets the default checkpoint file (-checkpoint overrides it)
 
+  Logically Collective
+
+  Input Parameters:
++ ck   - the checkpoint
+- path - the file
+
+.seealso: `TpCheckpointGetPath()`
+@*/
+PetscErrorCode TpCheckpointSetPath(TpCheckpoint ck, const char *path)
+{
   PetscFunctionBegin;
-  PetscCall(NaturalSizes(m->net, &nn, &ns, &x0, &s0));
-  for (PetscCount i = 0; i < nn; i++) {
-    uint64_t b;
-    memcpy(&b, &nat[i], 8);
-    h += TpHash(b, 1, (uint64_t)(x0 + i), 0);
-  }
-  for (PetscCount q = 0; q < ns; q++) {
-    uint64_t b, c;
-    memcpy(&b, &nat[nn + q], 8);
-    memcpy(&c, &nat[nn + ns + q], 8);
-    h += TpHash(b, 2, (uint64_t)(s0 + q), 0) + TpHash(c, 3, (uint64_t)(s0 + q), 0);
-  }
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &h, 1, MPI_UINT64_T, MPI_SUM, m->comm));
-  *sum = h;
+  PetscCall(PetscStrncpy(ck->path, path, sizeof(ck->path)));
   PetscFunctionReturn(0);
 }
 
-/* A hash of time, step, time step and the recorded samples (identical on every rank). */
-static uint64_t MetaChecksum(double t, double dt, long long step, PetscInt n, PetscInt K, const PetscReal *tm,
-                             const PetscReal *en, const PetscReal *hm, const PetscReal *sh, const PetscReal *ov,
-                             const PetscInt *sp)
+/*@C
+  TpCheckpointGetPath - The checkpoint file
+
+  Not Collective
+
+  Input Parameter:
+. ck - the checkpoint
+
+  Output Parameter:
+. path - the file
+
+.seealso: `TpCheckpointSetPath()`
+@*/
+PetscErrorCode TpCheckpointGetPath(TpCheckpoint ck, const char **path)
 {
-  const PetscReal *arr[5] = {tm, en, hm, sh, ov};
-  const PetscInt len[5]   = {n, n, n, n, n * K};
+  PetscFunctionBegin;
+  *path = ck->path;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpCheckpointSetFromOptions - Reads where checkpoints go and what triggers them
+
+  Collective
+
+  Input Parameter:
+. ck - the checkpoint
+
+  Options Database Keys:
++ -checkpoint <file>        - where checkpoints go (tripart run: OUTPUT.ckpt)
+. -checkpoint_interval <dt> - simulated time between checkpoints (0: none)
+. -checkpoint_wall <s>      - wall-clock seconds between checkpoints (0: none)
+. -checkpoint_final         - also write one at the end
+- -stop_file <file>         - when this file appears, write a checkpoint and stop (default CHECKPOINT.stop)
+
+.seealso: `TpCheckpointAttach()`
+@*/
+PetscErrorCode TpCheckpointSetFromOptions(TpCheckpoint ck)
+{
+  PetscFunctionBegin;
+  PetscOptionsBegin(ck->comm, NULL, "Checkpoint options", "TpCheckpoint");
+  PetscCall(PetscOptionsString(
+      "-checkpoint", "Checkpoint file, written on SIGTERM, SIGINT, SIGUSR1, the stop file and at the intervals",
+      "TpCheckpointSetPath", ck->path, ck->path, sizeof(ck->path), NULL));
+  PetscCall(PetscOptionsReal("-checkpoint_interval", "Simulated time between checkpoints (0: none)",
+                             "TpCheckpointSetFromOptions", ck->interval, &ck->interval, NULL));
+  PetscCall(PetscOptionsReal("-checkpoint_wall", "Wall-clock seconds between checkpoints (0: none)",
+                             "TpCheckpointSetFromOptions", ck->wall, &ck->wall, NULL));
+  PetscCall(PetscOptionsBool("-checkpoint_final", "Also write a checkpoint at the end", "TpCheckpointSetFromOptions",
+                             ck->final, &ck->final, NULL));
+  PetscCall(PetscOptionsString("-stop_file",
+                               "A file whose appearance stops the run after a checkpoint (default: CHECKPOINT.stop)",
+                               "TpCheckpointSetFromOptions", ck->stopfile, ck->stopfile, sizeof(ck->stopfile), NULL));
+  PetscOptionsEnd();
+  PetscCheck(ck->interval >= 0, ck->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -checkpoint_interval must be non-negative; got %.6g", (double)ck->interval);
+  PetscCheck(ck->wall >= 0, ck->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -checkpoint_wall must be non-negative; got %.6g", (double)ck->wall);
+  if (!ck->stopfile[0]) PetscCall(PetscSNPrintf(ck->stopfile, sizeof(ck->stopfile), "%s.stop", ck->path));
+  PetscFunctionReturn(0);
+}
+
+/* Collective, after a step: a signal or the stop file ends the run with a checkpoint; the
+   intervals of simulated and wall-clock time write one and go on.  One reduction of 3 flags. */
+static PetscErrorCode Triggers(TpCheckpoint ck, PetscReal t)
+{
+  PetscMPIInt rank;
+  PetscLogDouble now;
+  int flag[3] = {TpSignalCaught(), 0, 0};
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(ck->comm, &rank));
+  PetscCall(PetscTime(&now));
+  if (!rank) {
+    flag[1] = ck->stopfile[0] && !access(ck->stopfile, F_OK);
+    flag[2] = ck->wall > 0 && now - ck->last_wall >= ck->wall;
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, flag, 3, MPI_INT, MPI_MAX, ck->comm));
+  if (flag[0] || flag[1]) {
+    ck->stopped = PETSC_TRUE;
+    ck->signal  = flag[0];
+    PetscCall(TpCheckpointWrite(ck, flag[0] ? "signal" : "stop file"));
+    PetscCall(TpStepperRequestStop(ck->st));
+  } else if (flag[2] || (ck->interval > 0 && t >= ck->next)) {
+    PetscCall(TpCheckpointWrite(ck, "interval"));
+    while (ck->interval > 0 && ck->next <= t) ck->next += ck->interval;
+    ck->last_wall = now;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Hook(TpStepper st, TpHookPoint point, void *ctx)
+{
+  TpCheckpoint ck = ctx;
+  PetscInt64 step;
+  PetscReal t;
+
+  PetscFunctionBegin;
+  PetscCall(TpStepperGetStep(st, &step));
+  PetscCall(TpStepperGetTime(st, &t));
+  switch (point) {
+  case TP_HOOK_START:
+    ck->start_step = step;
+    ck->next       = t + ck->interval;
+    ck->stopped    = PETSC_FALSE;
+    PetscCall(PetscTime(&ck->last_wall));
+    break;
+  case TP_HOOK_STEP:
+    if (step > ck->start_step && step > ck->checked_step) {
+      ck->checked_step = step;
+      PetscCall(Triggers(ck, t));
+    }
+    break;
+  case TP_HOOK_END:
+    if (!ck->stopped && ck->final) PetscCall(TpCheckpointWrite(ck, "final"));
+    break;
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpCheckpointAttach - Makes the checkpoint's triggers a hook of its stepper
+
+  Logically Collective
+
+  Input Parameter:
+. ck - the checkpoint
+
+  Notes:
+  Attach it after the recorder, so that a checkpoint holds the sample of the step it is written at.
+
+.seealso: `TpStepperAddHook()`, `TpRecorderAttach()`
+@*/
+PetscErrorCode TpCheckpointAttach(TpCheckpoint ck)
+{
+  PetscFunctionBegin;
+  PetscCall(TpStepperAddHook(ck->st, Hook, ck, 0));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpCheckpointGetStop - Whether the run was stopped by a signal or the stop file (with a checkpoint written)
+
+  Not Collective
+
+  Input Parameter:
+. ck - the checkpoint
+
+  Output Parameters:
++ stopped - true if it was
+- signal  - the signal, or 0 for the stop file
+
+.seealso: `TpCheckpointSetFromOptions()`
+@*/
+PetscErrorCode TpCheckpointGetStop(TpCheckpoint ck, PetscBool *stopped, int *signal)
+{
+  PetscFunctionBegin;
+  *stopped = ck->stopped;
+  if (signal) *signal = ck->signal;
+  PetscFunctionReturn(0);
+}
+
+/* The checksum of the state: every checkpointed field, stream 1, 2, ... in declaration order. */
+static PetscErrorCode StateChecksum(TpCheckpoint ck, void **bufs, uint64_t *sum)
+{
+  PetscInt nf, k = 0;
+
+  PetscFunctionBegin;
+  *sum = 0;
+  PetscCall(TpModelGetNumFields(ck->model, &nf));
+  for (PetscInt f = 0; f < nf; f++) {
+    const TpFieldInfo *info;
+    uint64_t h;
+    void *a;
+    PetscCall(TpModelGetField(ck->model, f, &info));
+    if (!(info->flags & TP_FIELD_CHECKPOINT)) continue;
+    k++;
+    if (bufs)
+      a = bufs[f];
+    else
+      PetscCall(TpModelGetFieldArray(ck->model, f, &a));
+    PetscCall(TpFieldChecksum(ck->model, f, a, (uint64_t)k, &h));
+    if (!bufs) PetscCall(TpModelRestoreFieldArray(ck->model, f, &a));
+    *sum += h;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* A hash of step, time, time step and the recorder's table (identical on every rank). */
+static uint64_t MetaBase(double t, double dt, long long step)
+{
   uint64_t h, b;
-
   memcpy(&b, &t, 8);
   h = TpHash(b, 11, 0, 0);
   memcpy(&b, &dt, 8);
-  h += TpHash(b, 12, 0, 0) + TpHash((uint64_t)step, 13, (uint64_t)n, 0);
-  for (int a = 0; a < 5; a++)
-    for (PetscInt q = 0; q < len[a]; q++) {
-      memcpy(&b, &arr[a][q], 8);
-      h += TpHash(b, 20 + (uint64_t)a, (uint64_t)q, 0);
-    }
-  for (PetscInt q = 0; q < n; q++) h += TpHash((uint64_t)sp[q], 30, (uint64_t)q, 0);
-  return h;
+  return h + TpHash(b, 12, 0, 0) + TpHash((uint64_t)step, 13, 0, 0);
 }
 
-static PetscErrorCode WriteCheckpoint(hid_t f, TpStepper st, Vec u, const char *reason)
+/* What identifies the run: model, parameters, inputs, stepper. */
+typedef struct {
+  char model[64], desc[4096], stepper[128];
+  uint64_t nhash, phash;
+  PetscInt N, K;
+  PetscCount nsyn;
+  PetscInt seed;
+  PetscBool patterns;
+} Identity;
+
+static PetscErrorCode GetIdentity(TpCheckpoint ck, Identity *id)
 {
-  TpModel m        = st->model;
-  TpNetwork net    = m->net;
-  const PetscInt K = m->pat->K;
-  char desc[2048], stepper[128], *opts;
-  uint64_t nh, ph, ck;
+  const char *type;
+  TpNetwork net;
+  TpPatterns pat;
+  TpNetworkRows r;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(id, sizeof(*id)));
+  PetscCall(TpModelGetType(ck->model, &type));
+  PetscCall(PetscStrncpy(id->model, type, sizeof(id->model)));
+  PetscCall(TpModelDescribe(ck->model, id->desc, sizeof(id->desc)));
+  PetscCall(TpStepperGetName(ck->st, id->stepper, sizeof(id->stepper)));
+  PetscCall(TpModelGetNetwork(ck->model, &net));
+  PetscCall(TpModelGetPatterns(ck->model, &pat));
+  PetscCall(TpNetworkFingerprint(net, &id->nhash));
+  PetscCall(TpNetworkGetRows(net, &r));
+  PetscCall(TpNetworkGetSeed(net, &id->seed));
+  id->N    = r.N;
+  id->nsyn = r.nsyn;
+  if (pat) {
+    id->patterns = PETSC_TRUE;
+    PetscCall(TpPatternsFingerprint(pat, &id->phash));
+    PetscCall(TpPatternsGetSizes(pat, NULL, &id->K));
+  }
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  TpCheckpoint ck;
+  const char *reason;
+} WriteCtx;
+
+static PetscErrorCode WriteCheckpoint(MPI_Comm comm, hid_t f, void *ctx)
+{
+  const WriteCtx *w = ctx;
+  TpCheckpoint ck   = w->ck;
+  Identity id;
+  uint64_t sum, table;
+  PetscInt64 step;
   PetscReal t, dt;
-  PetscInt step;
-  const double *a;
-  hsize_t dims[2];
+  PetscInt nf;
+  char *opts;
   hid_t g;
 
   PetscFunctionBegin;
-  PetscCall(TpModelDescribe(m, desc, sizeof(desc)));
-  PetscCall(TpNetworkFingerprint(net, &nh));
-  PetscCall(TpPatternsFingerprint(m->pat, &ph));
-  {
-    PetscCount nn, ns;
-    double *nat;
-    PetscCall(NaturalSizes(net, &nn, &ns, NULL, NULL));
-    PetscCall(PetscMalloc1(nn + 2 * ns + 1, &nat));
-    PetscCall(VecGetArrayRead(u, &a));
-    PetscCall(TpNetworkToNatural(net, TP_PER_NEURON, MPI_DOUBLE, a, nat));
-    PetscCall(TpNetworkToNatural(net, TP_PER_SYNAPSE, MPI_DOUBLE, a + net->nloc, nat + nn));
-    PetscCall(TpNetworkToNatural(net, TP_PER_SYNAPSE, MPI_DOUBLE, a + net->nloc + net->nsyn_loc, nat + nn + ns));
-    PetscCall(VecRestoreArrayRead(u, &a));
-    PetscCall(StateChecksum(m, nat, &ck));
-    PetscCall(PetscFree(nat));
-  }
-  PetscCall(TpTSGetName(st->ts, stepper, sizeof(stepper)));
-  PetscCall(TSGetTime(st->ts, &t));
-  PetscCall(TSGetTimeStep(st->ts, &dt));
-  PetscCall(TSGetStepNumber(st->ts, &step));
+  PetscCall(GetIdentity(ck, &id));
+  PetscCall(StateChecksum(ck, NULL, &sum));
+  PetscCall(TpRecorderChecksum(ck->rec, &table));
+  PetscCall(TpStepperGetStep(ck->st, &step));
+  PetscCall(TpStepperGetTime(ck->st, &t));
+  PetscCall(TpStepperGetTimeStep(ck->st, &dt));
   PetscCall(PetscOptionsGetAll(NULL, &opts));
-  PetscCall(TpH5WriteAttrString(f, "format", TP_CHECKPOINT_FORMAT));
-  PetscCall(TpH5WriteAttrInt(f, "format_version", TP_CHECKPOINT_FORMAT_VERSION));
-  PetscCall(TpH5WriteAttrString(f, "version", TRIPART_VERSION));
-  PetscCall(TpH5WriteAttrString(f, "model", m->type));
-  PetscCall(TpH5WriteAttrString(f, "description", desc));
-  PetscCall(TpH5WriteAttrInt(f, "network_hash", (long long)nh));
-  PetscCall(TpH5WriteAttrInt(f, "patterns_hash", (long long)ph));
-  PetscCall(TpH5WriteAttrInt(f, "state_checksum", (long long)ck));
-  PetscCall(TpH5WriteAttrInt(f, "neurons", net->N));
-  PetscCall(TpH5WriteAttrInt(f, "synapses", (long long)net->nsyn));
-  PetscCall(TpH5WriteAttrInt(f, "patterns", K));
-  PetscCall(TpH5WriteAttrInt(f, "seed", net->seed));
+  PetscCall(TpH5WriteSignature(f, &TP_FORMAT_CHECKPOINT));
+  PetscCall(TpH5WriteAttrString(f, "model", id.model));
+  PetscCall(TpH5WriteAttrString(f, "description", id.desc));
+  PetscCall(TpH5WriteAttrInt(f, "network_hash", (long long)id.nhash));
+  if (id.patterns) PetscCall(TpH5WriteAttrInt(f, "patterns_hash", (long long)id.phash));
+  PetscCall(TpH5WriteAttrInt(f, "state_checksum", (long long)sum));
+  PetscCall(TpH5WriteAttrInt(f, "neurons", id.N));
+  PetscCall(TpH5WriteAttrInt(f, "synapses", (long long)id.nsyn));
+  if (id.patterns) PetscCall(TpH5WriteAttrInt(f, "patterns", id.K));
+  PetscCall(TpH5WriteAttrInt(f, "seed", id.seed));
   PetscCall(TpH5WriteAttrDouble(f, "time", t));
   PetscCall(TpH5WriteAttrDouble(f, "dt", dt));
   PetscCall(TpH5WriteAttrInt(f, "step", step));
-  PetscCall(TpH5WriteAttrString(f, "stepper", stepper));
-  PetscCall(TpH5WriteAttrString(f, "reason", reason));
-  PetscCall(TpH5WriteAttrInt(f, "meta_checksum",
-                             (long long)MetaChecksum(t, dt, step, st->nsamples, K, st->time, st->energy, st->hamming,
-                                                     st->soft_hamming, st->overlap, st->step)));
+  PetscCall(TpH5WriteAttrString(f, "stepper", id.stepper));
+  PetscCall(TpH5WriteAttrString(f, "reason", w->reason));
+  PetscCall(TpH5WriteAttrInt(f, "meta_checksum", (long long)(MetaBase(t, dt, step) + table)));
   PetscCall(TpH5WriteAttrString(f, "options", opts));
   PetscCall(PetscFree(opts));
-  PetscCall(TpModelWriteState(m, u, f, PETSC_TRUE));
-  PetscCallH5(g = H5Gcreate2(f, "samples", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-  dims[0] = (hsize_t)st->nsamples;
-  dims[1] = (hsize_t)K;
-  PetscCall(TpH5WriteRoot(m->comm, g, "time", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->time));
-  PetscCall(TpH5WriteRoot(m->comm, g, "step", H5T_NATIVE_INT, H5T_STD_I32LE, 1, dims, st->step));
-  PetscCall(TpH5WriteRoot(m->comm, g, "energy", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->energy));
-  PetscCall(TpH5WriteRoot(m->comm, g, "hamming_error", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->hamming));
-  PetscCall(
-      TpH5WriteRoot(m->comm, g, "soft_hamming_error", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, st->soft_hamming));
-  PetscCall(TpH5WriteRoot(m->comm, g, "overlap", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 2, dims, st->overlap));
+  PetscCall(TpModelGetNumFields(ck->model, &nf));
+  PetscCall(TpH5CreateGroup(f, "state", &g));
+  for (PetscInt q = 0; q < nf; q++) {
+    const TpFieldInfo *info;
+    PetscCall(TpModelGetField(ck->model, q, &info));
+    if (info->flags & TP_FIELD_CHECKPOINT) PetscCall(TpFieldWrite(ck->model, q, g));
+  }
+  PetscCallH5(H5Gclose(g));
+  PetscCall(TpH5CreateGroup(f, "samples", &g));
+  PetscCall(TpRecorderWriteSamples(ck->rec, g));
   PetscCallH5(H5Gclose(g));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TpCheckpointWrite(const char *path, TpStepper st, Vec u, const char *reason)
+/*@C
+  TpCheckpointWrite - Writes a checkpoint now
+
+  Collective
+
+  Input Parameters:
++ ck     - the checkpoint
+- reason - why: "interval", "signal", "stop file", "final"
+
+  Notes:
+  Written as PATH.part, flushed to disk, then renamed over PATH; the checkpoint it replaces stays as
+  PATH.prev.  When writing fails (no room, a full disk) the previous checkpoint is untouched and
+  the message says so.
+
+.seealso: `TpCheckpointLoad()`, `TpH5WriteFile()`
+@*/
+PetscErrorCode TpCheckpointWrite(TpCheckpoint ck, const char *reason)
 {
-  MPI_Comm comm = st->comm;
-  char tmp[PETSC_MAX_PATH_LEN + 8], prev[PETSC_MAX_PATH_LEN + 8], msg[2 * PETSC_MAX_PATH_LEN + 64] = "";
-  PetscMPIInt rank;
-  hid_t fapl, f;
-  PetscErrorCode ierr;
-  int bad;
+  WriteCtx w        = {ck, reason};
+  TpH5FileSpec spec = {"checkpoint", "-checkpoint", 65536.0, PETSC_TRUE, PETSC_TRUE};
+  PetscInt nf;
+  PetscInt64 n;
 
   PetscFunctionBegin;
-  PetscCheck(st->model->checkpoints, comm, PETSC_ERR_SUP,
-             "Cannot write a checkpoint: model '%s' has none (only naam does; rerun its short runs instead)",
-             st->model->type);
   PetscCall(PetscLogEventBegin(TP_EVENT_OUTPUT, 0, 0, 0, 0));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.part", path));
-  PetscCall(PetscSNPrintf(prev, sizeof(prev), "%s.prev", path));
-  PetscCall(PetscSNPrintf(msg, sizeof(msg), "; the previous checkpoint '%s' is untouched", path));
-  PetscCall(TpOutputCheckRoom(comm, tmp, TpOutputEstimateBytes(st, PETSC_TRUE), "checkpoint", msg));
-  msg[0] = 0;
-  PetscCallH5(fapl = H5Pcreate(H5P_FILE_ACCESS));
-  PetscCallH5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
-  f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-  PetscCallH5(H5Pclose(fapl));
-  PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN,
-             "Cannot create checkpoint '%s' (option -checkpoint); the previous checkpoint '%s' is untouched", tmp,
-             path);
-  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL)); /* one clear message below, not the HDF5 details */
-  ierr = WriteCheckpoint(f, st, u, reason);
-  PetscCall(PetscPopErrorHandler());
-  if (H5Fclose(f) < 0) {
-    TpH5Broken = PETSC_TRUE;
-    if (!ierr) ierr = PETSC_ERR_FILE_WRITE;
+  PetscCall(TpModelGetNumFields(ck->model, &nf));
+  for (PetscInt f = 0; f < nf; f++) {
+    const TpFieldInfo *info;
+    double b;
+    PetscCall(TpModelGetField(ck->model, f, &info));
+    if (!(info->flags & TP_FIELD_CHECKPOINT)) continue;
+    PetscCall(TpFieldBytes(ck->model, f, &b, NULL));
+    spec.bytes += b;
   }
-  bad = ierr != 0;
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm));
-  if (!rank) {
-    int fd = bad ? -1 : open(tmp, O_RDONLY);
-    if (!bad && (fd < 0 || fsync(fd)))
-      PetscCall(PetscSNPrintf(msg, sizeof(msg), "Cannot flush checkpoint '%s' to disk: %s", tmp, strerror(errno)));
-    if (fd >= 0) close(fd);
-    if (bad || msg[0])
-      unlink(tmp);
-    else {
-      /* keep the previous checkpoint as PATH.prev (a hard link), then replace PATH atomically */
-      unlink(prev);
-      if (access(path, F_OK) == 0 && link(path, prev))
-        PetscCall(
-            PetscSNPrintf(msg, sizeof(msg), "Cannot keep the previous checkpoint as '%s': %s", prev, strerror(errno)));
-      else if (rename(tmp, path))
-        PetscCall(PetscSNPrintf(msg, sizeof(msg), "Cannot rename '%s' to '%s': %s", tmp, path, strerror(errno)));
-    }
+  PetscCall(TpRecorderGetNumSamples(ck->rec, &n));
+  {
+    double b;
+    PetscCall(TpRecorderEstimateBytes(ck->rec, &b));
+    spec.bytes += b;
   }
-  PetscCheck(!bad, comm, PETSC_ERR_FILE_WRITE,
-             "Writing checkpoint '%s' failed (disk full or unwritable?); the previous checkpoint '%s' is untouched",
-             tmp, path);
-  PetscCall(TpRootCheck(comm, PETSC_ERR_FILE_WRITE, msg, sizeof(msg)));
+  PetscCall(TpH5WriteFile(ck->comm, ck->path, &spec, WriteCheckpoint, &w));
   PetscCall(PetscLogEventEnd(TP_EVENT_OUTPUT, 0, 0, 0, 0));
   PetscFunctionReturn(0);
-}
-
-/* Collective: *ok becomes true only if it is true on every rank. */
-static PetscErrorCode AllTrue(MPI_Comm comm, PetscBool *ok)
-{
-  int good = *ok ? 1 : 0;
-
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &good, 1, MPI_INT, MPI_MIN, comm));
-  *ok = good ? PETSC_TRUE : PETSC_FALSE;
-  PetscFunctionReturn(0);
-}
-
-/* Read a whole small dataset of exactly n elements (any shape). */
-static PetscBool ReadWhole(hid_t g, const char *name, hid_t memtype, void *buf, long long n)
-{
-  PetscBool ok = PETSC_FALSE;
-  hid_t d, sp;
-
-  if (H5Lexists(g, name, H5P_DEFAULT) <= 0 || (d = H5Dopen2(g, name, H5P_DEFAULT)) < 0) return PETSC_FALSE;
-  if ((sp = H5Dget_space(d)) >= 0) {
-    if (H5Sget_simple_extent_npoints(sp) == n)
-      ok = n == 0 || H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
-    H5Sclose(sp);
-  }
-  H5Dclose(d);
-  return ok;
 }
 
 /* Every check collective: each rank reads the same attributes and reaches the same verdict. */
 #define CheckAttr(cond, ...) PetscCheck(cond, comm, PETSC_ERR_FILE_UNEXPECTED, __VA_ARGS__)
 
-static PetscErrorCode LoadCheckpoint(hid_t f, const char *path, TpStepper st, Vec u)
+static PetscErrorCode LoadCheckpoint(TpCheckpoint ck, hid_t f, const char *path)
 {
-  MPI_Comm comm    = st->comm;
-  TpModel m        = st->model;
-  TpNetwork net    = m->net;
-  const PetscInt K = m->pat->K;
-  char s[4096], mine[4096];
-  long long v, step, ns = 0;
+  MPI_Comm comm = ck->comm;
+  char s[4096], where[PETSC_MAX_PATH_LEN + 32];
+  long long v, step, mc;
   double t, dt;
-  uint64_t h, ck;
-  PetscBool found, ok;
-  double *buf;
+  uint64_t ckv, sum;
+  PetscBool found, ok, has;
+  Identity id;
+  PetscInt nf;
+  void **bufs;
   hid_t g;
 
   PetscFunctionBegin;
-  PetscCall(TpH5ReadAttrString(f, "format", s, sizeof(s), &found));
-  CheckAttr(found && !strcmp(s, TP_CHECKPOINT_FORMAT),
-            "'%s' (option -restart) is not a tripart checkpoint (no format signature '%s')", path,
-            TP_CHECKPOINT_FORMAT);
-  PetscCall(TpH5ReadAttrInt(f, "format_version", &v, &found));
-  PetscCall(TpH5ReadAttrString(f, "version", s, sizeof(s), &ok));
-  CheckAttr(found && v == TP_CHECKPOINT_FORMAT_VERSION,
-            "Checkpoint '%s' has format version %lld (written by tripart %s); this tripart %s reads version %d", path,
-            found ? v : -1, ok ? s : "?", TRIPART_VERSION, TP_CHECKPOINT_FORMAT_VERSION);
+  PetscCall(PetscSNPrintf(where, sizeof(where), "'%s' (option -restart)", path));
+  PetscCall(TpH5CheckSignature(f, &TP_FORMAT_CHECKPOINT, where, s, sizeof(s)));
+  CheckAttr(!s[0], "%s", s);
+  PetscCall(GetIdentity(ck, &id));
   PetscCall(TpH5ReadAttrString(f, "model", s, sizeof(s), &found));
-  CheckAttr(found && !strcmp(s, m->type), "Checkpoint '%s' is of model '%s', this run is of model '%s'", path,
-            found ? s : "?", m->type);
+  CheckAttr(found && !strcmp(s, id.model), "Checkpoint '%s' is of model '%s', this run is of model '%s'", path,
+            found ? s : "?", id.model);
   PetscCall(TpH5ReadAttrInt(f, "neurons", &v, &found));
-  CheckAttr(found && v == net->N, "Checkpoint '%s' is for %lld neurons, this network has %" PetscInt_FMT, path,
-            found ? v : -1, net->N);
+  CheckAttr(found && v == id.N, "Checkpoint '%s' is for %lld neurons, this network has %" PetscInt_FMT, path,
+            found ? v : -1, id.N);
   PetscCall(TpH5ReadAttrInt(f, "synapses", &v, &found));
-  CheckAttr(found && v == (long long)net->nsyn,
-            "Checkpoint '%s' is for %lld synapses, this network has %" PetscCount_FMT, path, found ? v : -1, net->nsyn);
-  PetscCall(TpH5ReadAttrInt(f, "patterns", &v, &found));
-  CheckAttr(found && v == K, "Checkpoint '%s' stores %lld patterns, this run %" PetscInt_FMT, path, found ? v : -1, K);
+  CheckAttr(found && v == (long long)id.nsyn, "Checkpoint '%s' is for %lld synapses, this network has %" PetscCount_FMT,
+            path, found ? v : -1, id.nsyn);
+  if (id.patterns) {
+    PetscCall(TpH5ReadAttrInt(f, "patterns", &v, &found));
+    CheckAttr(found && v == id.K, "Checkpoint '%s' stores %lld patterns, this run %" PetscInt_FMT, path, found ? v : -1,
+              id.K);
+  }
   PetscCall(TpH5ReadAttrInt(f, "network_hash", &v, &found));
-  PetscCall(TpNetworkFingerprint(net, &h));
   CheckAttr(
-      found && (uint64_t)v == h,
+      found && (uint64_t)v == id.nhash,
       "Checkpoint '%s' is for another network (its synapses differ from this run's -connectivity, -degree, -seed)",
       path);
-  PetscCall(TpH5ReadAttrInt(f, "patterns_hash", &v, &found));
-  PetscCall(TpPatternsFingerprint(m->pat, &h));
-  CheckAttr(found && (uint64_t)v == h,
-            "Checkpoint '%s' holds other patterns or another cue than this run (-seed, -patterns_file, -cue_*)", path);
+  if (id.patterns) {
+    PetscCall(TpH5ReadAttrInt(f, "patterns_hash", &v, &found));
+    CheckAttr(found && (uint64_t)v == id.phash,
+              "Checkpoint '%s' holds other patterns or another cue than this run (-seed, -patterns_file, -cue_*)",
+              path);
+  }
   PetscCall(TpH5ReadAttrString(f, "description", s, sizeof(s), &found));
-  PetscCall(TpModelDescribe(m, mine, sizeof(mine)));
-  CheckAttr(found && !strcmp(s, mine),
+  CheckAttr(found && !strcmp(s, id.desc),
             "Checkpoint '%s' was made with other model parameters:\n  checkpoint: %s\n  this run:   %s", path,
-            found ? s : "?", mine);
+            found ? s : "?", id.desc);
   PetscCall(TpH5ReadAttrString(f, "stepper", s, sizeof(s), &found));
-  PetscCall(TpTSGetName(st->ts, mine, sizeof(mine)));
-  CheckAttr(found && !strcmp(s, mine), "Checkpoint '%s' was made with stepper '%s', this run uses '%s' (-ts_type)",
-            path, found ? s : "?", mine);
+  CheckAttr(found && !strcmp(s, id.stepper),
+            "Checkpoint '%s' was made with stepper '%s', this run uses '%s' (-stepper_type, -ts_type)", path,
+            found ? s : "?", id.stepper);
   PetscCall(TpH5ReadAttrDouble(f, "time", &t, &found));
   CheckAttr(found && (PetscIsNormalReal(t) || t == 0), "Checkpoint '%s' has no valid time", path);
   PetscCall(TpH5ReadAttrDouble(f, "dt", &dt, &found));
   CheckAttr(found && dt > 0 && PetscIsNormalReal(dt), "Checkpoint '%s' has no valid time step", path);
   PetscCall(TpH5ReadAttrInt(f, "step", &step, &found));
-  CheckAttr(found && step >= 0 && step <= PETSC_MAX_INT, "Checkpoint '%s' has no valid step number", path);
+  CheckAttr(found && step >= 0, "Checkpoint '%s' has no valid step number", path);
   PetscCall(TpH5ReadAttrInt(f, "state_checksum", &v, &found));
   CheckAttr(found, "Checkpoint '%s' has no state checksum", path);
+  PetscCall(TpH5ReadAttrInt(f, "meta_checksum", &mc, &has));
+  CheckAttr(has, "Checkpoint '%s' has no checksum of its time series", path);
 
-  /* the state, into a buffer first: never half-loaded */
-  {
-    PetscCount nn, ns;
-    double *nat;
-    PetscCall(NaturalSizes(net, &nn, &ns, NULL, NULL));
-    PetscCall(PetscMalloc1(nn + 2 * ns + 1, &nat));
-    PetscCall(TpH5ReadDistributed(comm, f, "state/x", H5T_NATIVE_DOUBLE, nn, 0, net->N, nat, &ok));
-    if (ok)
-      PetscCall(TpH5ReadDistributed(comm, f, "state/s", H5T_NATIVE_DOUBLE, ns, 0, (long long)net->nsyn, nat + nn, &ok));
-    if (ok)
-      PetscCall(
-          TpH5ReadDistributed(comm, f, "state/p", H5T_NATIVE_DOUBLE, ns, 0, (long long)net->nsyn, nat + nn + ns, &ok));
-    if (!ok) PetscCall(PetscFree(nat));
-    CheckAttr(ok,
-              "Checkpoint '%s': datasets /state/x, /state/s, /state/p are missing, unreadable or of the wrong size "
-              "(truncated or corrupted file?)",
-              path);
-    PetscCall(StateChecksum(m, nat, &ck));
-    if (ck != (uint64_t)v) PetscCall(PetscFree(nat));
-    CheckAttr(ck == (uint64_t)v, "Checkpoint '%s' is corrupted: its state does not match its checksum", path);
-    PetscCall(PetscMalloc1(m->nlocal, &buf));
-    PetscCall(TpNetworkFromNatural(net, TP_PER_NEURON, MPI_DOUBLE, nat, buf));
-    PetscCall(TpNetworkFromNatural(net, TP_PER_SYNAPSE, MPI_DOUBLE, nat + nn, buf + net->nloc));
-    PetscCall(TpNetworkFromNatural(net, TP_PER_SYNAPSE, MPI_DOUBLE, nat + nn + ns, buf + net->nloc + net->nsyn_loc));
-    PetscCall(PetscFree(nat));
+  /* the state, into buffers first: never half-loaded */
+  PetscCall(TpModelGetNumFields(ck->model, &nf));
+  PetscCall(PetscCalloc1(nf + 1, &bufs));
+  ok = PETSC_TRUE;
+  g  = H5Gopen2(f, "state", H5P_DEFAULT);
+  for (PetscInt q = 0; q < nf && ok; q++) {
+    const TpFieldInfo *info;
+    PetscCount bytes;
+    PetscCall(TpModelGetField(ck->model, q, &info));
+    if (!(info->flags & TP_FIELD_CHECKPOINT)) continue;
+    PetscCall(TpFieldBytes(ck->model, q, NULL, &bytes));
+    PetscCall(PetscMalloc((size_t)bytes + 8, &bufs[q]));
+    ok = g >= 0 ? PETSC_TRUE : PETSC_FALSE;
+    PetscCall(TpAllTrue(comm, &ok));
+    if (ok) PetscCall(TpFieldRead(ck->model, q, g, bufs[q], &ok));
+    if (!ok) PetscCall(PetscSNPrintf(s, sizeof(s), "/state/%s", info->name));
   }
-
-  /* the time series so far */
-  g  = H5Gopen2(f, "samples", H5P_DEFAULT);
-  ok = PETSC_FALSE;
-  if (g >= 0) {
-    hid_t d = H5Dopen2(g, "time", H5P_DEFAULT);
-    if (d >= 0) {
-      hid_t sp  = H5Dget_space(d);
-      hsize_t n = 0;
-      if (sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1) {
-        H5Sget_simple_extent_dims(sp, &n, NULL);
-        ns = (long long)n;
-        ok = ns < (1LL << 31) ? PETSC_TRUE : PETSC_FALSE;
-      }
-      if (sp >= 0) H5Sclose(sp);
-      H5Dclose(d);
-    }
+  if (g >= 0) H5Gclose(g);
+  if (ok) {
+    PetscCall(StateChecksum(ck, bufs, &sum));
+    ok = sum == (uint64_t)v ? PETSC_TRUE : PETSC_FALSE;
+    if (!ok) PetscCall(PetscStrncpy(s, "", sizeof(s)));
   }
-  PetscCall(AllTrue(comm, &ok));
   if (!ok) {
-    PetscCall(PetscFree(buf));
-    if (g >= 0) H5Gclose(g);
+    for (PetscInt q = 0; q < nf; q++) PetscCall(PetscFree(bufs[q]));
+    PetscCall(PetscFree(bufs));
   }
-  CheckAttr(ok, "Checkpoint '%s' has no readable /samples time series", path);
-  {
-    /* read the series on every rank (small) into fresh arrays, then swap them in */
-    PetscReal *tm, *en, *hm, *sh, *ov;
-    PetscInt *sp;
-    PetscBool r1, r2, r3, r4, r5, r6;
-    PetscCall(PetscMalloc6(ns, &tm, ns, &en, ns, &hm, ns, &sh, ns * K, &ov, ns, &sp));
-    r1 = ReadWhole(g, "time", H5T_NATIVE_DOUBLE, tm, ns);
-    r2 = ReadWhole(g, "energy", H5T_NATIVE_DOUBLE, en, ns);
-    r3 = ReadWhole(g, "hamming_error", H5T_NATIVE_DOUBLE, hm, ns);
-    r4 = ReadWhole(g, "soft_hamming_error", H5T_NATIVE_DOUBLE, sh, ns);
-    r5 = ReadWhole(g, "overlap", H5T_NATIVE_DOUBLE, ov, ns * K);
-    r6 = ReadWhole(g, "step", H5T_NATIVE_INT, sp, ns);
-    H5Gclose(g);
-    {
-      long long mc;
-      PetscBool has;
-      PetscCall(TpH5ReadAttrInt(f, "meta_checksum", &mc, &has));
-      ok = r1 && r2 && r3 && r4 && r5 && r6 && (ns == 0 || (sp[ns - 1] <= step && tm[ns - 1] <= t));
-      ok = ok && has && (uint64_t)mc == MetaChecksum(t, dt, step, (PetscInt)ns, K, tm, en, hm, sh, ov, sp);
-    }
-    PetscCall(AllTrue(comm, &ok));
-    if (!ok) {
-      PetscCall(PetscFree6(tm, en, hm, sh, ov, sp));
-      PetscCall(PetscFree(buf));
-    }
-    CheckAttr(ok,
-              "Checkpoint '%s': its /samples time series is unreadable or inconsistent with its time %.6g and step "
-              "%lld, or corrupted",
-              path, t, step);
-    /* commit */
-    st->nsamples = 0;
-    PetscCall(TpStepperReserve(st, (PetscInt)ns));
-    for (PetscInt q = 0; q < ns; q++) {
-      st->time[q]         = tm[q];
-      st->energy[q]       = en[q];
-      st->hamming[q]      = hm[q];
-      st->soft_hamming[q] = sh[q];
-      st->perplexity[q]   = NAN;
-      st->step[q]         = sp[q];
-      PetscCall(PetscArraycpy(st->overlap + q * K, ov + q * K, K));
-      st->nsamples++;
-    }
-    st->last_step = ns ? sp[ns - 1] : -1;
-    PetscCall(PetscFree6(tm, en, hm, sh, ov, sp));
+  CheckAttr(ok || !s[0],
+            "Checkpoint '%s': dataset %s is missing, unreadable or of the wrong size (truncated or corrupted file?)",
+            path, s);
+  CheckAttr(ok, "Checkpoint '%s' is corrupted: its state does not match its checksum", path);
+
+  /* the time series so far, checked against the checksum of step, time, time step and table */
+  g  = H5Gopen2(f, "samples", H5P_DEFAULT);
+  ok = g >= 0 ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(TpAllTrue(comm, &ok));
+  if (ok) {
+    ckv = (uint64_t)mc - MetaBase(t, dt, step);
+    PetscCall(TpRecorderLoadSamples(ck->rec, g, step, t, ckv, &ok));
   }
-  {
-    double *a;
-    PetscCall(VecGetArray(u, &a));
-    PetscCall(PetscArraycpy(a, buf, m->nlocal));
-    PetscCall(VecRestoreArray(u, &a));
+  if (g >= 0) H5Gclose(g);
+  if (!ok) {
+    for (PetscInt q = 0; q < nf; q++) PetscCall(PetscFree(bufs[q]));
+    PetscCall(PetscFree(bufs));
   }
-  PetscCall(PetscFree(buf));
-  PetscCall(TSSetTime(st->ts, t));
-  PetscCall(TSSetStepNumber(st->ts, (PetscInt)step));
-  PetscCall(TSSetTimeStep(st->ts, dt));
-  st->restart_step = (PetscInt)step;
+  CheckAttr(ok,
+            "Checkpoint '%s': its /samples time series is missing, unreadable or inconsistent with its time %.6g, "
+            "step %lld and time step, or corrupted",
+            path, t, step);
+
+  /* commit */
+  for (PetscInt q = 0; q < nf; q++)
+    if (bufs[q]) PetscCall(TpFieldCopy(ck->model, q, bufs[q], PETSC_TRUE));
+  for (PetscInt q = 0; q < nf; q++) PetscCall(PetscFree(bufs[q]));
+  PetscCall(PetscFree(bufs));
+  PetscCall(TpModelStateLoaded(ck->model));
+  PetscCall(TpStepperSetState(ck->st, (PetscInt64)step, t, dt));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TpCheckpointLoad(const char *path, TpStepper st, Vec u)
+/*@C
+  TpCheckpointLoad - Continues from a checkpoint: checks that it belongs to this run, then loads state, step, time, time
+step and time series
+
+  Collective
+
+  Input Parameters:
++ ck   - the checkpoint of the run, after set-up
+- path - the checkpoint file (option -restart)
+
+  Notes:
+  Refused with a message naming what differs: not a checkpoint, another format version, model,
+  parameters, network, patterns or stepper, a state or time series that does not match its
+  checksum.  Nothing is loaded unless everything is right.  Any number of ranks and any partition
+  may read it.
+
+.seealso: `TpCheckpointWrite()`
+@*/
+PetscErrorCode TpCheckpointLoad(TpCheckpoint ck, const char *path)
 {
-  MPI_Comm comm = st->comm;
+  MPI_Comm comm = ck->comm;
   PetscMPIInt rank;
   int status = 0;
   hid_t fapl, f;
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
-  PetscCheck(st->model->checkpoints, st->comm, PETSC_ERR_SUP,
-             "Option -restart: model '%s' has no checkpoints (only naam does)", st->model->type);
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank) status = access(path, R_OK) ? 1 : (H5Fis_hdf5(path) > 0 ? 0 : 2);
   PetscCallMPI(MPI_Bcast(&status, 1, MPI_INT, 0, comm));
@@ -424,8 +574,26 @@ PetscErrorCode TpCheckpointLoad(const char *path, TpStepper st, Vec u)
   PetscCallH5(H5Pclose(fapl));
   PetscCheck(f >= 0, comm, PETSC_ERR_FILE_UNEXPECTED,
              "Cannot open checkpoint '%s' (option -restart) as HDF5 (truncated or corrupted?)", path);
-  ierr = LoadCheckpoint(f, path, st, u);
+  ierr = LoadCheckpoint(ck, f, path);
   H5Fclose(f);
   PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpCheckpointDestroy - Destroys a checkpoint object (not the file)
+
+  Not Collective
+
+  Input Parameter:
+. ck - the checkpoint (may be NULL); set to NULL
+
+.seealso: `TpCheckpointCreate()`
+@*/
+PetscErrorCode TpCheckpointDestroy(TpCheckpoint *ck)
+{
+  PetscFunctionBegin;
+  if (!*ck) PetscFunctionReturn(0);
+  PetscCall(PetscFree(*ck));
   PetscFunctionReturn(0);
 }

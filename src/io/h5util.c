@@ -3,11 +3,43 @@
 #include <tph5.h>
 #include <tputil.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
 PetscBool TpH5Broken = PETSC_FALSE;
 
+const TpFileFormat TP_FORMAT_RUN        = {"tripart-run", 1, "run output file", ""};
+const TpFileFormat TP_FORMAT_CHECKPOINT = {"tripart-checkpoint", 2, "checkpoint", ""};
+const TpFileFormat TP_FORMAT_NETWORK    = {"tripart-network", 1, "network file", "make one with `tripart generate`"};
+const TpFileFormat TP_FORMAT_PARTITION  = {"tripart-partition", 1, "partition file",
+                                           "make one with `tripart partition`"};
+const TpFileFormat TP_FORMAT_SWEEP      = {"tripart-sweep", 1, "sweep table", ""};
+
+/* Ranks that select nothing still pass a buffer: HDF5 refuses a NULL one. */
+static const double tp_h5_dummy[1] = {0};
+
+/*@C
+  TpH5WriteDistributed - Writes each rank's contiguous block of rows of a 1-D or 2-D dataset
+
+  Collective
+
+  Input Parameters:
++ comm     - the communicator of the file
+. loc      - the group (or file) the dataset goes in
+. name     - its name
+. memtype  - the HDF5 type in memory
+. filetype - the HDF5 type in the file
+. nloc     - this rank's rows (may be 0)
+. ncols    - columns of a 2-D dataset, or 0 for 1-D
+- data     - nloc x ncols values
+
+  Notes:
+  Rows go in rank order; offsets come from MPI_Exscan, as SWIFT does it.  Every rank calls it, also
+  those with nothing to write.
+
+.seealso: `TpH5WriteRoot()`, `TpH5ReadDistributed()`
+@*/
 PetscErrorCode TpH5WriteDistributed(MPI_Comm comm, hid_t loc, const char *name, hid_t memtype, hid_t filetype,
                                     PetscCount nloc, PetscInt ncols, const void *data)
 {
@@ -41,7 +73,7 @@ PetscErrorCode TpH5WriteDistributed(MPI_Comm comm, hid_t loc, const char *name, 
   }
   PetscCallH5(xfer = H5Pcreate(H5P_DATASET_XFER));
   PetscCallH5(H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE));
-  PetscCallH5(H5Dwrite(dset, memtype, mspace, fspace, xfer, data));
+  PetscCallH5(H5Dwrite(dset, memtype, mspace, fspace, xfer, data ? data : (const void *)tp_h5_dummy));
   PetscCallH5(H5Pclose(xfer));
   PetscCallH5(H5Sclose(mspace));
   PetscCallH5(H5Sclose(fspace));
@@ -49,6 +81,23 @@ PetscErrorCode TpH5WriteDistributed(MPI_Comm comm, hid_t loc, const char *name, 
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpH5WriteRoot - Writes a dataset whose data lives on rank 0
+
+  Collective
+
+  Input Parameters:
++ comm     - the communicator of the file
+. loc      - the group (or file)
+. name     - the dataset's name
+. memtype  - the HDF5 type in memory
+. filetype - the HDF5 type in the file
+. rank     - 1 or 2 dimensions
+. dims     - the extent
+- data     - the values, read on rank 0 only (the others may pass NULL)
+
+.seealso: `TpH5WriteDistributed()`
+@*/
 PetscErrorCode TpH5WriteRoot(MPI_Comm comm, hid_t loc, const char *name, hid_t memtype, hid_t filetype, int rank,
                              const hsize_t dims[], const void *data)
 {
@@ -66,7 +115,7 @@ PetscErrorCode TpH5WriteRoot(MPI_Comm comm, hid_t loc, const char *name, hid_t m
   }
   PetscCallH5(xfer = H5Pcreate(H5P_DATASET_XFER));
   PetscCallH5(H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE));
-  PetscCallH5(H5Dwrite(dset, memtype, mspace, fspace, xfer, data));
+  PetscCallH5(H5Dwrite(dset, memtype, mspace, fspace, xfer, data ? data : (const void *)tp_h5_dummy));
   PetscCallH5(H5Pclose(xfer));
   PetscCallH5(H5Sclose(mspace));
   PetscCallH5(H5Sclose(fspace));
@@ -74,6 +123,18 @@ PetscErrorCode TpH5WriteRoot(MPI_Comm comm, hid_t loc, const char *name, hid_t m
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpH5WriteAttrString - Writes a string attribute (variable-length UTF-8, which h5py reads as str)
+
+  Not Collective (collective on the file's communicator in parallel HDF5: every rank calls it with the same value)
+
+  Input Parameters:
++ loc   - the object
+. name  - the attribute
+- value - its value
+
+.seealso: `TpH5ReadAttrString()`, `TpH5WriteAttrInt()`, `TpH5WriteAttrDouble()`
+@*/
 PetscErrorCode TpH5WriteAttrString(hid_t loc, const char *name, const char *value)
 {
   hid_t type, space, attr;
@@ -105,6 +166,18 @@ static PetscErrorCode WriteAttrScalar(hid_t loc, const char *name, hid_t ftype, 
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpH5WriteAttrDouble - Writes a float64 attribute
+
+  Not Collective (every rank of the file calls it with the same value)
+
+  Input Parameters:
++ loc   - the object
+. name  - the attribute
+- value - its value
+
+.seealso: `TpH5ReadAttrDouble()`
+@*/
 PetscErrorCode TpH5WriteAttrDouble(hid_t loc, const char *name, double value)
 {
   PetscFunctionBegin;
@@ -112,6 +185,18 @@ PetscErrorCode TpH5WriteAttrDouble(hid_t loc, const char *name, double value)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpH5WriteAttrInt - Writes an int64 attribute
+
+  Not Collective (every rank of the file calls it with the same value)
+
+  Input Parameters:
++ loc   - the object
+. name  - the attribute
+- value - its value
+
+.seealso: `TpH5ReadAttrInt()`
+@*/
 PetscErrorCode TpH5WriteAttrInt(hid_t loc, const char *name, long long value)
 {
   PetscFunctionBegin;
@@ -119,6 +204,26 @@ PetscErrorCode TpH5WriteAttrInt(hid_t loc, const char *name, long long value)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpH5ReadDistributed - Reads each rank's contiguous block of rows of a 1-D or 2-D dataset
+
+  Collective
+
+  Input Parameters:
++ comm    - the communicator
+. loc     - the group (or file)
+. name    - the dataset
+. memtype - the HDF5 type in memory
+. nloc    - this rank's rows
+. ncols   - columns of a 2-D dataset, 0 for 1-D
+- total   - the row count the dataset must have
+
+  Output Parameters:
++ data - nloc x ncols values
+- ok   - false on every rank if the dataset is missing, of another shape, or unreadable on any rank
+
+.seealso: `TpH5WriteDistributed()`
+@*/
 PetscErrorCode TpH5ReadDistributed(MPI_Comm comm, hid_t loc, const char *name, hid_t memtype, PetscCount nloc,
                                    PetscInt ncols, long long total, void *data, PetscBool *ok)
 {
@@ -160,6 +265,22 @@ PetscErrorCode TpH5ReadDistributed(MPI_Comm comm, hid_t loc, const char *name, h
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpH5ReadAttrString - Reads a string attribute (fixed or variable length)
+
+  Not Collective
+
+  Input Parameters:
++ loc  - the object
+. name - the attribute
+- len  - room in value
+
+  Output Parameters:
++ value - the string (untouched when not found)
+- found - false when the attribute is missing or not a string
+
+.seealso: `TpH5WriteAttrString()`
+@*/
 PetscErrorCode TpH5ReadAttrString(hid_t loc, const char *name, char *value, size_t len, PetscBool *found)
 {
   hid_t attr, type, mem;
@@ -219,6 +340,21 @@ static PetscErrorCode ReadAttrScalar(hid_t loc, const char *name, hid_t mtype, H
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpH5ReadAttrDouble - Reads a scalar float attribute
+
+  Not Collective
+
+  Input Parameters:
++ loc  - the object
+- name - the attribute
+
+  Output Parameters:
++ value - its value (untouched when not found)
+- found - false when the attribute is missing, not a float or not a scalar
+
+.seealso: `TpH5WriteAttrDouble()`
+@*/
 PetscErrorCode TpH5ReadAttrDouble(hid_t loc, const char *name, double *value, PetscBool *found)
 {
   PetscFunctionBegin;
@@ -226,6 +362,21 @@ PetscErrorCode TpH5ReadAttrDouble(hid_t loc, const char *name, double *value, Pe
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpH5ReadAttrInt - Reads a scalar integer attribute
+
+  Not Collective
+
+  Input Parameters:
++ loc  - the object
+- name - the attribute
+
+  Output Parameters:
++ value - its value (untouched when not found)
+- found - false when the attribute is missing, not an integer or not a scalar
+
+.seealso: `TpH5WriteAttrInt()`
+@*/
 PetscErrorCode TpH5ReadAttrInt(hid_t loc, const char *name, long long *value, PetscBool *found)
 {
   PetscFunctionBegin;
@@ -233,23 +384,276 @@ PetscErrorCode TpH5ReadAttrInt(hid_t loc, const char *name, long long *value, Pe
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TpH5WriteFile(MPI_Comm comm, const char *path, const char *what,
+/*@C
+  TpH5ReadWhole - Reads a whole small dataset of exactly n elements (any shape)
+
+  Not Collective
+
+  Input Parameters:
++ loc     - the group
+. name    - the dataset
+. memtype - the HDF5 type in memory
+- n       - the number of elements it must have
+
+  Output Parameter:
+. buf - the values
+
+  Notes:
+  Returns false (and leaves buf undefined) when the dataset is missing, of another size or unreadable.
+
+.seealso: `TpH5GetExtent()`
+@*/
+PetscBool TpH5ReadWhole(hid_t loc, const char *name, hid_t memtype, void *buf, long long n)
+{
+  PetscBool ok = PETSC_FALSE;
+  hid_t d, sp;
+
+  if (H5Lexists(loc, name, H5P_DEFAULT) <= 0 || (d = H5Dopen2(loc, name, H5P_DEFAULT)) < 0) return PETSC_FALSE;
+  if ((sp = H5Dget_space(d)) >= 0) {
+    if (H5Sget_simple_extent_npoints(sp) == n)
+      ok = n == 0 || H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
+    H5Sclose(sp);
+  }
+  H5Dclose(d);
+  return ok;
+}
+
+/*@C
+  TpH5GetExtent - The dimensions of a dataset of rank 1 or 2
+
+  Not Collective
+
+  Input Parameters:
++ loc  - the group
+- name - the dataset
+
+  Output Parameters:
++ ndims - 1 or 2
+- dims  - the extent (dims[1] = 1 for rank 1)
+
+  Notes:
+  Returns false when the dataset is missing or of another rank.
+
+.seealso: `TpH5ReadWhole()`
+@*/
+PetscBool TpH5GetExtent(hid_t loc, const char *name, int *ndims, hsize_t dims[2])
+{
+  PetscBool ok = PETSC_FALSE;
+  hid_t d, sp;
+
+  dims[0] = 0;
+  dims[1] = 1;
+  if (H5Lexists(loc, name, H5P_DEFAULT) <= 0 || (d = H5Dopen2(loc, name, H5P_DEFAULT)) < 0) return PETSC_FALSE;
+  if ((sp = H5Dget_space(d)) >= 0) {
+    *ndims = H5Sget_simple_extent_ndims(sp);
+    if (*ndims == 1 || *ndims == 2) {
+      H5Sget_simple_extent_dims(sp, dims, NULL);
+      if (*ndims == 1) dims[1] = 1;
+      ok = PETSC_TRUE;
+    }
+    H5Sclose(sp);
+  }
+  H5Dclose(d);
+  return ok;
+}
+
+/*@C
+  TpH5CreateGroup - Opens a group, creating it (and the groups above it) when missing
+
+  Not Collective (every rank of the file calls it)
+
+  Input Parameters:
++ loc  - the file or a group
+- path - e.g. "observables" or "state"
+
+  Output Parameter:
+. g - the open group; close it with H5Gclose()
+
+.seealso: `TpH5WriteRoot()`
+@*/
+PetscErrorCode TpH5CreateGroup(hid_t loc, const char *path, hid_t *g)
+{
+  PetscFunctionBegin;
+  if (!path[0] || !strcmp(path, "/")) {
+    PetscCallH5(*g = H5Gopen2(loc, "/", H5P_DEFAULT));
+    PetscFunctionReturn(0);
+  }
+  if (H5Lexists(loc, path, H5P_DEFAULT) > 0) {
+    PetscCallH5(*g = H5Gopen2(loc, path, H5P_DEFAULT));
+  } else {
+    hid_t lcpl;
+    PetscCallH5(lcpl = H5Pcreate(H5P_LINK_CREATE));
+    PetscCallH5(H5Pset_create_intermediate_group(lcpl, 1));
+    PetscCallH5(*g = H5Gcreate2(loc, path, lcpl, H5P_DEFAULT, H5P_DEFAULT));
+    PetscCallH5(H5Pclose(lcpl));
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpH5NativeType - The HDF5 memory type of a PETSc data type
+
+  Not Collective
+
+  Input Parameter:
+. type - `PETSC_DOUBLE`, `PETSC_INT`, `PETSC_INT64` or `PETSC_CHAR` (signed bytes)
+
+.seealso: `TpH5FileType()`
+@*/
+hid_t TpH5NativeType(PetscDataType type)
+{
+  switch (type) {
+  case PETSC_DOUBLE:
+    return H5T_NATIVE_DOUBLE;
+  case PETSC_INT:
+    return sizeof(PetscInt) == 8 ? H5T_NATIVE_LLONG : H5T_NATIVE_INT;
+  case PETSC_INT64:
+    return H5T_NATIVE_LLONG;
+  case PETSC_CHAR:
+    return H5T_NATIVE_SCHAR;
+  default:
+    return -1;
+  }
+}
+
+/*@C
+  TpH5FileType - The little-endian HDF5 file type of a PETSc data type
+
+  Not Collective
+
+  Input Parameter:
+. type - `PETSC_DOUBLE`, `PETSC_INT`, `PETSC_INT64` or `PETSC_CHAR`
+
+.seealso: `TpH5NativeType()`
+@*/
+hid_t TpH5FileType(PetscDataType type)
+{
+  switch (type) {
+  case PETSC_DOUBLE:
+    return H5T_IEEE_F64LE;
+  case PETSC_INT:
+    return sizeof(PetscInt) == 8 ? H5T_STD_I64LE : H5T_STD_I32LE;
+  case PETSC_INT64:
+    return H5T_STD_I64LE;
+  case PETSC_CHAR:
+    return H5T_STD_I8LE;
+  default:
+    return -1;
+  }
+}
+
+/*@C
+  TpH5WriteSignature - Writes the signature of a tripart file: root attributes `format`,
+  `format_version` and `version` (of tripart)
+
+  Not Collective (every rank of the file calls it)
+
+  Input Parameters:
++ f   - the file
+- fmt - the kind of file (`TP_FORMAT_RUN`, `TP_FORMAT_CHECKPOINT`, ...)
+
+.seealso: `TpH5CheckSignature()`, `TpH5WriteFile()`
+@*/
+PetscErrorCode TpH5WriteSignature(hid_t f, const TpFileFormat *fmt)
+{
+  PetscFunctionBegin;
+  PetscCall(TpH5WriteAttrString(f, "format", fmt->format));
+  PetscCall(TpH5WriteAttrInt(f, "format_version", fmt->version));
+  PetscCall(TpH5WriteAttrString(f, "version", TRIPART_VERSION));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpH5CheckSignature - Checks that a file is a tripart file of the given kind and version
+
+  Not Collective
+
+  Input Parameters:
++ f     - the open file
+. fmt   - the kind it must be
+. where - how to name the file in a message, e.g. "Option -network_file: 'net.h5'"
+- len   - room in msg
+
+  Output Parameter:
+. msg - empty when the signature matches; otherwise the message to raise
+
+  Notes:
+  Every reader of a tripart file calls it before reading anything else, so that a file of another
+  kind or written by another format version is refused with a message that says which.
+
+.seealso: `TpH5WriteSignature()`
+@*/
+PetscErrorCode TpH5CheckSignature(hid_t f, const TpFileFormat *fmt, const char *where, char *msg, size_t len)
+{
+  char s[128] = "", by[64] = "?";
+  long long v = -1;
+  PetscBool found, has;
+
+  PetscFunctionBegin;
+  msg[0] = 0;
+  PetscCall(TpH5ReadAttrString(f, "format", s, sizeof(s), &found));
+  if (!found || strcmp(s, fmt->format)) {
+    PetscCall(PetscSNPrintf(msg, len, "%s is not a tripart %s (no format attribute '%s'%s%s)", where, fmt->what,
+                            fmt->format, fmt->hint[0] ? "; " : "", fmt->hint));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(TpH5ReadAttrInt(f, "format_version", &v, &found));
+  PetscCall(TpH5ReadAttrString(f, "version", by, sizeof(by), &has));
+  if (!found || v != fmt->version)
+    PetscCall(PetscSNPrintf(msg, len,
+                            "%s has format version %lld (written by tripart %s); this tripart %s reads version %d",
+                            where, found ? v : -1, by, TRIPART_VERSION, fmt->version));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpH5WriteFile - Writes a whole file the way every tripart file is written
+
+  Collective
+
+  Input Parameters:
++ comm  - the ranks that write it
+. path  - the final name
+. spec  - what the file is (for messages), the room it needs, whether to fsync and keep PATH.prev
+. write - fills the open file: write(comm, file, ctx), collectively
+- ctx   - passed to write
+
+  Notes:
+  The file is created collectively as PATH.part, filled, closed, (flushed to disk), and renamed to
+  PATH only when complete; with keep_prev the file it replaces stays as PATH.prev (a hard link).
+  On any failure (no room, a failed write, a full disk at close) nothing is left under PATH.part,
+  PATH is what it was, and every rank gets one error that names the file and says whether a
+  previous one is untouched.
+
+.seealso: `TpH5WriteSignature()`, `TpCheckRoom()`
+@*/
+PetscErrorCode TpH5WriteFile(MPI_Comm comm, const char *path, const TpH5FileSpec *spec,
                              PetscErrorCode (*write)(MPI_Comm, hid_t, void *), void *ctx)
 {
-  char tmp[PETSC_MAX_PATH_LEN + 8], msg[2 * PETSC_MAX_PATH_LEN + 64] = "";
+  char tmp[PETSC_MAX_PATH_LEN + 8], prev[PETSC_MAX_PATH_LEN + 8], note[PETSC_MAX_PATH_LEN + 128];
+  char msg[2 * PETSC_MAX_PATH_LEN + 128] = "";
   PetscMPIInt rank;
   PetscErrorCode ierr;
   hid_t fapl, f;
-  int bad;
+  int bad, existed = 0;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.part", path));
+  PetscCall(PetscSNPrintf(prev, sizeof(prev), "%s.prev", path));
+  if (!rank) existed = access(path, F_OK) == 0;
+  PetscCallMPI(MPI_Bcast(&existed, 1, MPI_INT, 0, comm));
+  if (existed)
+    PetscCall(PetscSNPrintf(note, sizeof(note), "; the previous %s '%s' is untouched", spec->what, path));
+  else
+    PetscCall(PetscSNPrintf(note, sizeof(note), "; nothing was left under that name"));
+  if (spec->bytes > 0) PetscCall(TpCheckRoom(comm, path, spec->bytes, spec->what, existed ? note : ""));
   PetscCallH5(fapl = H5Pcreate(H5P_FILE_ACCESS));
   PetscCallH5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
   f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   PetscCallH5(H5Pclose(fapl));
-  PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Cannot create %s '%s' (option -o)", what, tmp);
+  PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Cannot create %s '%s' (option %s)%s", spec->what, tmp, spec->option,
+             existed ? note : "");
   PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL)); /* one clear message below, not the HDF5 details */
   ierr = write(comm, f, ctx);
   PetscCall(PetscPopErrorHandler());
@@ -259,16 +663,28 @@ PetscErrorCode TpH5WriteFile(MPI_Comm comm, const char *path, const char *what,
   }
   bad = ierr != 0;
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm));
-  if (bad) {
-    if (!rank) unlink(tmp);
-    SETERRQ(comm, ierr ? ierr : PETSC_ERR_FILE_WRITE, "Writing %s '%s' failed; nothing was left under that name", what,
-            path);
+  if (!rank) {
+    if (!bad && spec->fsync) {
+      int fd = open(tmp, O_RDONLY);
+      if (fd < 0 || fsync(fd))
+        PetscCall(PetscSNPrintf(msg, sizeof(msg), "Cannot flush %s '%s' to disk: %s%s", spec->what, tmp,
+                                strerror(errno), note));
+      if (fd >= 0) close(fd);
+    }
+    if (bad || msg[0])
+      unlink(tmp);
+    else {
+      if (spec->keep_prev) unlink(prev);
+      if (spec->keep_prev && existed && link(path, prev))
+        PetscCall(PetscSNPrintf(msg, sizeof(msg), "Cannot keep the previous %s as '%s': %s%s", spec->what, prev,
+                                strerror(errno), note));
+      else if (rename(tmp, path))
+        PetscCall(PetscSNPrintf(msg, sizeof(msg), "Cannot rename '%s' to '%s': %s", tmp, path, strerror(errno)));
+      if (msg[0]) unlink(tmp);
+    }
   }
-  PetscCallMPI(MPI_Barrier(comm));
-  if (!rank && rename(tmp, path)) {
-    PetscCall(PetscSNPrintf(msg, sizeof(msg), "Cannot rename '%s' to '%s': %s", tmp, path, strerror(errno)));
-    unlink(tmp);
-  }
+  PetscCheck(!bad, comm, ierr ? ierr : PETSC_ERR_FILE_WRITE, "Writing %s '%s' failed (disk full or unwritable?)%s",
+             spec->what, path, note);
   PetscCall(TpRootCheck(comm, PETSC_ERR_FILE_WRITE, msg, sizeof(msg)));
   PetscFunctionReturn(0);
 }

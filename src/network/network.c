@@ -1,7 +1,24 @@
+/* Distribution of the network description (tpnetspec.h) over the ranks: owned rows, column slots
+   and the ghost SF of presynaptic rates, natural-order SFs for files, and the morphology of the
+   local processes as adjacency lists with a halo SF (or the sheet's stencil). */
 #include "networkimpl.h"
 #include <tppartition.h>
+#include <tph5.h>
 #include <petscis.h>
 
+/*@C
+  TpNetworkCreate - Creates a network (500 neurons, all-to-all, seed 1 until options or setters say otherwise)
+
+  Collective
+
+  Input Parameter:
+. comm - the ranks that share the network
+
+  Output Parameter:
+. net - the network
+
+.seealso: `TpNetworkSetFromOptions()`, `TpNetworkSetUp()`, `TpNetworkDestroy()`
+@*/
 PetscErrorCode TpNetworkCreate(MPI_Comm comm, TpNetwork *net)
 {
   PetscFunctionBegin;
@@ -13,7 +30,17 @@ PetscErrorCode TpNetworkCreate(MPI_Comm comm, TpNetwork *net)
   PetscFunctionReturn(0);
 }
 
-/* Set the default number of neurons, e.g. from a patterns file, before TpNetworkSetFromOptions. */
+/*@C
+  TpNetworkSetSize - Sets the default number of neurons (-N overrides it; a network file sets its own)
+
+  Logically Collective
+
+  Input Parameters:
++ net - the network
+- N   - neurons
+
+.seealso: `TpNetworkGetSize()`
+@*/
 PetscErrorCode TpNetworkSetSize(TpNetwork net, PetscInt N)
 {
   PetscFunctionBegin;
@@ -21,7 +48,40 @@ PetscErrorCode TpNetworkSetSize(TpNetwork net, PetscInt N)
   PetscFunctionReturn(0);
 }
 
-/* Options: -seed and -partition here; the network's own (-N, -connectivity, ...) at set-up (tpnetspec.h). */
+/*@C
+  TpNetworkSetSeed - Sets the seed of the random streams (wiring, positions; patterns take it too)
+
+  Logically Collective
+
+  Input Parameters:
++ net  - the network, before TpNetworkSetUp()
+- seed - the seed; overrides -seed when called after TpNetworkSetFromOptions()
+
+.seealso: `TpNetworkGetSeed()`
+@*/
+PetscErrorCode TpNetworkSetSeed(TpNetwork net, PetscInt seed)
+{
+  PetscFunctionBegin;
+  PetscCheck(!net->setup, net->comm, PETSC_ERR_ORDER, "TpNetworkSetSeed() after TpNetworkSetUp()");
+  net->seed = seed;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpNetworkSetFromOptions - Reads -seed and -partition; the description's own options (-N,
+  -connectivity, -degree, -network_file, -spatial_*) are read at set-up
+
+  Collective
+
+  Input Parameter:
+. net - the network
+
+  Options Database Keys:
++ -seed <1>         - seed of the random streams (patterns, cue, wiring, positions)
+- -partition <file> - partition file (`tripart partition`): which rank owns which neurons
+
+.seealso: `TpNetworkSetUp()`, `TpNetSpecCreateFromOptions()`
+@*/
 PetscErrorCode TpNetworkSetFromOptions(TpNetwork net)
 {
   PetscFunctionBegin;
@@ -56,6 +116,19 @@ static PetscErrorCode NaturalSF(MPI_Comm comm, PetscInt nleaves, const PetscInt 
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpNetworkSetUp - Builds the description, assigns neurons to ranks and builds the communication plans
+
+  Collective
+
+  Input Parameter:
+. net - the network
+
+  Notes:
+  The description of the whole network is built (identically on every rank), distributed, and freed.
+
+.seealso: `TpNetworkGetRows()`, `TpNetworkGetMorphology()`, `TpNetworkGetGhostSF()`
+@*/
 PetscErrorCode TpNetworkSetUp(TpNetwork net)
 {
   MPI_Comm comm = net->comm;
@@ -164,14 +237,6 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
     PetscCall(PetscSFSetGraph(net->sf, net->nloc, net->ncol, NULL, PETSC_OWN_POINTER, remote, PETSC_OWN_POINTER));
   }
   PetscCall(PetscSFSetUp(net->sf));
-  net->max_row_nnz = 0;
-  for (PetscInt i = 0; i < net->nloc; i++)
-    net->max_row_nnz = PetscMax(net->max_row_nnz, net->rowptr[i + 1] - net->rowptr[i]);
-  {
-    long long n = (long long)net->nsyn_loc, off = 0;
-    PetscCallMPI(MPI_Exscan(&n, &off, 1, MPI_LONG_LONG, MPI_SUM, comm));
-    net->syn_start = rank ? (PetscCount)off : 0;
-  }
 
   /* natural order: this rank's block of natural ids, and the SFs to it */
   net->nat_rstart    = natrange[rank];
@@ -272,15 +337,200 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TpNetworkGetSizes(TpNetwork net, PetscInt *N, PetscInt *nloc, PetscCount *nsyn)
+/*@C
+  TpNetworkGetComm - The communicator of the network
+
+  Not Collective
+
+  Input Parameter:
+. net - the network
+
+  Output Parameter:
+. comm - its communicator
+
+.seealso: `TpNetworkCreate()`
+@*/
+PetscErrorCode TpNetworkGetComm(TpNetwork net, MPI_Comm *comm)
 {
   PetscFunctionBegin;
-  if (N) *N = net->N;
-  if (nloc) *nloc = net->nloc;
-  if (nsyn) *nsyn = net->nsyn;
+  *comm = net->comm;
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpNetworkGetSize - The number of neurons (after set-up: the network's own)
+
+  Not Collective
+
+  Input Parameter:
+. net - the network
+
+  Output Parameter:
+. N - neurons
+
+.seealso: `TpNetworkSetSize()`
+@*/
+PetscErrorCode TpNetworkGetSize(TpNetwork net, PetscInt *N)
+{
+  PetscFunctionBegin;
+  *N = net->N;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpNetworkGetSeed - The seed of the random streams
+
+  Not Collective
+
+  Input Parameter:
+. net - the network
+
+  Output Parameter:
+. seed - the seed
+
+.seealso: `TpNetworkSetSeed()`
+@*/
+PetscErrorCode TpNetworkGetSeed(TpNetwork net, PetscInt *seed)
+{
+  PetscFunctionBegin;
+  *seed = net->seed;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpNetworkGetRows - The local rows of the synapse matrix, as read-only views
+
+  Not Collective
+
+  Input Parameter:
+. net - the network, set up
+
+  Output Parameter:
+. rows - sizes, row offsets, column slots and the natural ids of rows and column slots
+
+  Notes:
+  The arrays belong to the network and live as long as it does.
+
+.seealso: `TpNetworkRows`, `TpNetworkGetGhostSF()`, `TpNetworkGetMorphology()`
+@*/
+PetscErrorCode TpNetworkGetRows(TpNetwork net, TpNetworkRows *rows)
+{
+  PetscFunctionBegin;
+  PetscCheck(net->setup, net->comm, PETSC_ERR_ORDER, "TpNetworkGetRows() before TpNetworkSetUp()");
+  rows->N        = net->N;
+  rows->nloc     = net->nloc;
+  rows->rstart   = net->rstart;
+  rows->gid      = net->gid;
+  rows->rowptr   = net->rowptr;
+  rows->col      = net->dense ? NULL : net->col;
+  rows->ncol     = net->ncol;
+  rows->colgid   = net->colgid;
+  rows->nsyn_loc = net->nsyn_loc;
+  rows->nsyn     = net->nsyn;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpNetworkGetMorphology - The links between the local processes and to the halo, as read-only views
+
+  Not Collective
+
+  Input Parameter:
+. net - the network, set up
+
+  Output Parameter:
+. morph - astrocyte count, stencil flag, adjacency lists and the halo SF
+
+.seealso: `TpNetworkMorphology`, `TpNetworkGetRows()`
+@*/
+PetscErrorCode TpNetworkGetMorphology(TpNetwork net, TpNetworkMorphology *morph)
+{
+  PetscFunctionBegin;
+  PetscCheck(net->setup, net->comm, PETSC_ERR_ORDER, "TpNetworkGetMorphology() before TpNetworkSetUp()");
+  morph->nastro  = net->nastro;
+  morph->stencil = net->stencil;
+  morph->mptr    = net->mptr;
+  morph->madj    = net->madj;
+  morph->gptr    = net->gptr;
+  morph->gadj    = net->gadj;
+  morph->nhalo   = net->nhalo;
+  morph->halo    = net->halo;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpNetworkGetGhostSF - The star forest that brings presynaptic values to the column slots
+
+  Not Collective
+
+  Input Parameter:
+. net - the network, set up
+
+  Output Parameter:
+. sf - roots: the owned rows; leaves: the column slots (`TpNetworkRows`); owned by the network
+
+.seealso: `TpNetworkGetRows()`
+@*/
+PetscErrorCode TpNetworkGetGhostSF(TpNetwork net, PetscSF *sf)
+{
+  PetscFunctionBegin;
+  *sf = net->sf;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpNetworkGetConnectivity - How the network was made: "all", "random", "spatial" or "file"
+
+  Not Collective
+
+  Input Parameter:
+. net - the network, set up
+
+  Output Parameter:
+. name - the generator's name
+
+.seealso: `TpNetSpecCreateFromOptions()`
+@*/
+PetscErrorCode TpNetworkGetConnectivity(TpNetwork net, const char **name)
+{
+  PetscFunctionBegin;
+  *name = TpConnectivities[net->kind];
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpNetworkGetPartition - The partition file the neurons are distributed by, or "" for blocks
+
+  Not Collective
+
+  Input Parameter:
+. net - the network
+
+  Output Parameter:
+. file - the -partition file or ""
+
+.seealso: `TpPartitionLoad()`
+@*/
+PetscErrorCode TpNetworkGetPartition(TpNetwork net, const char **file)
+{
+  PetscFunctionBegin;
+  *file = net->partition;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpNetworkFingerprint - A 64-bit hash of the whole network (synapses and morphology), the same on any number of ranks
+
+  Not Collective
+
+  Input Parameter:
+. net - the network, set up
+
+  Output Parameter:
+. hash - the fingerprint
+
+.seealso: `TpPatternsFingerprint()`
+@*/
 PetscErrorCode TpNetworkFingerprint(TpNetwork net, uint64_t *hash)
 {
   PetscFunctionBegin;
@@ -288,6 +538,21 @@ PetscErrorCode TpNetworkFingerprint(TpNetwork net, uint64_t *hash)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpNetworkGetNaturalSizes - This rank's slice of natural order, for files
+
+  Not Collective
+
+  Input Parameters:
++ net - the network
+- per - `TP_PER_NEURON` or `TP_PER_SYNAPSE`
+
+  Output Parameters:
++ nloc  - entities in this rank's slice
+- start - natural index of its first
+
+.seealso: `TpNetworkToNatural()`, `TpNetworkFromNatural()`
+@*/
 PetscErrorCode TpNetworkGetNaturalSizes(TpNetwork net, TpPer per, PetscCount *nloc, PetscCount *start)
 {
   PetscFunctionBegin;
@@ -306,6 +571,7 @@ static PetscErrorCode Reorder(TpNetwork net, TpPer per, MPI_Datatype type, Petsc
   PetscFunctionBegin;
   if (!sf) { /* engine order is natural order */
     PetscCallMPI(MPI_Type_size(type, &size));
+    if (!size) PetscFunctionReturn(0);
     PetscCall(PetscMemcpy(to, from, (size_t)size * (per == TP_PER_NEURON ? (size_t)net->nloc : (size_t)net->nsyn_loc)));
   } else if (tonatural) {
     PetscCall(PetscSFReduceBegin(sf, type, from, to, MPI_REPLACE));
@@ -317,6 +583,22 @@ static PetscErrorCode Reorder(TpNetwork net, TpPer per, MPI_Datatype type, Petsc
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpNetworkToNatural - Moves per-neuron or per-synapse values from engine order to natural order
+
+  Collective
+
+  Input Parameters:
++ net  - the network
+. per  - `TP_PER_NEURON` or `TP_PER_SYNAPSE`
+. type - the MPI type of one entity's values (e.g. MPI_DOUBLE, or a contiguous type of several)
+- loc  - the local values, engine order
+
+  Output Parameter:
+. nat - this rank's slice of natural order (`TpNetworkGetNaturalSizes()` entities)
+
+.seealso: `TpNetworkFromNatural()`
+@*/
 PetscErrorCode TpNetworkToNatural(TpNetwork net, TpPer per, MPI_Datatype type, const void *loc, void *nat)
 {
   PetscFunctionBegin;
@@ -324,6 +606,22 @@ PetscErrorCode TpNetworkToNatural(TpNetwork net, TpPer per, MPI_Datatype type, c
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpNetworkFromNatural - Moves per-neuron or per-synapse values from natural order to engine order
+
+  Collective
+
+  Input Parameters:
++ net  - the network
+. per  - `TP_PER_NEURON` or `TP_PER_SYNAPSE`
+. type - the MPI type of one entity's values
+- nat  - this rank's slice of natural order
+
+  Output Parameter:
+. loc - the local values, engine order
+
+.seealso: `TpNetworkToNatural()`
+@*/
 PetscErrorCode TpNetworkFromNatural(TpNetwork net, TpPer per, MPI_Datatype type, const void *nat, void *loc)
 {
   PetscFunctionBegin;
@@ -331,6 +629,85 @@ PetscErrorCode TpNetworkFromNatural(TpNetwork net, TpPer per, MPI_Datatype type,
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpNetworkWriteAttributes - Writes what identifies the network as root attributes of a file:
+  `neurons`, `synapses`, `processes`, `seed`, `connectivity`
+
+  Collective
+
+  Input Parameters:
++ net - the network
+- loc - the file (or group)
+
+.seealso: `TpNetworkWriteSynapses()`
+@*/
+PetscErrorCode TpNetworkWriteAttributes(TpNetwork net, hid_t loc)
+{
+  PetscFunctionBegin;
+  PetscCall(TpH5WriteAttrInt(loc, "neurons", net->N));
+  PetscCall(TpH5WriteAttrInt(loc, "synapses", (long long)net->nsyn));
+  PetscCall(TpH5WriteAttrInt(loc, "processes", (long long)net->nsyn));
+  PetscCall(TpH5WriteAttrInt(loc, "seed", net->seed));
+  PetscCall(TpH5WriteAttrString(loc, "connectivity", TpConnectivities[net->kind]));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpNetworkWriteSynapses - Writes the synapse set as /network/indptr and /network/indices (a CSR of
+  natural ids, as scipy.sparse.csr_matrix takes it); nothing for all-to-all networks
+
+  Collective
+
+  Input Parameters:
++ net  - the network
+- file - the open file
+
+.seealso: `TpNetworkWriteAttributes()`
+@*/
+PetscErrorCode TpNetworkWriteSynapses(TpNetwork net, hid_t file)
+{
+  PetscMPIInt rank, size;
+  PetscInt *len, *natlen, *cols, *natcols;
+  long long *indptr, *indices;
+  PetscCount nn, ns, s0, n;
+  hid_t g;
+
+  PetscFunctionBegin;
+  if (net->dense) PetscFunctionReturn(0);
+  PetscCall(TpNetworkGetNaturalSizes(net, TP_PER_NEURON, &nn, NULL));
+  PetscCall(TpNetworkGetNaturalSizes(net, TP_PER_SYNAPSE, &ns, &s0));
+  PetscCallMPI(MPI_Comm_rank(net->comm, &rank));
+  PetscCallMPI(MPI_Comm_size(net->comm, &size));
+  PetscCall(PetscMalloc4(net->nloc + 1, &len, nn + 1, &natlen, net->nsyn_loc + 1, &cols, ns + 1, &natcols));
+  for (PetscInt i = 0; i < net->nloc; i++) len[i] = net->rowptr[i + 1] - net->rowptr[i];
+  for (PetscCount q = 0; q < net->nsyn_loc; q++) cols[q] = net->colgid[net->col[q]];
+  PetscCall(TpNetworkToNatural(net, TP_PER_NEURON, MPIU_INT, len, natlen));
+  PetscCall(TpNetworkToNatural(net, TP_PER_SYNAPSE, MPIU_INT, cols, natcols));
+  n = nn + (rank == size - 1 ? 1 : 0);
+  PetscCall(PetscMalloc2(n + 1, &indptr, ns + 1, &indices));
+  indptr[0] = (long long)s0;
+  for (PetscCount i = 1; i < n; i++) indptr[i] = indptr[i - 1] + natlen[i - 1];
+  for (PetscCount q = 0; q < ns; q++) indices[q] = natcols[q];
+  PetscCall(TpH5CreateGroup(file, "network", &g));
+  PetscCall(TpH5WriteDistributed(net->comm, g, "indptr", H5T_NATIVE_LLONG, H5T_STD_I64LE, n, 0, indptr));
+  PetscCall(TpH5WriteDistributed(net->comm, g, "indices", H5T_NATIVE_LLONG, H5T_STD_I64LE, ns, 0, indices));
+  PetscCallH5(H5Gclose(g));
+  PetscCall(PetscFree2(indptr, indices));
+  PetscCall(PetscFree4(len, natlen, cols, natcols));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpNetworkView - Prints the wiring and, with a partition file, how neurons are assigned
+
+  Collective
+
+  Input Parameters:
++ net    - the network
+- viewer - an ASCII viewer
+
+.seealso: `TpNetworkCreate()`
+@*/
 PetscErrorCode TpNetworkView(TpNetwork net, PetscViewer viewer)
 {
   PetscFunctionBegin;
@@ -340,6 +717,16 @@ PetscErrorCode TpNetworkView(TpNetwork net, PetscViewer viewer)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpNetworkDestroy - Destroys a network
+
+  Collective
+
+  Input Parameter:
+. net - the network (may be NULL); set to NULL
+
+.seealso: `TpNetworkCreate()`
+@*/
 PetscErrorCode TpNetworkDestroy(TpNetwork *net)
 {
   PetscFunctionBegin;

@@ -1,3 +1,5 @@
+/* The network's private struct: only src/network/ includes this; every other component reads the
+   network through the accessors and views of tpnetwork.h. */
 #ifndef TPNETWORKIMPL_H
 #define TPNETWORKIMPL_H
 #include <tpnetwork.h>
@@ -17,17 +19,16 @@ struct _p_TpNetwork {
 
   /* Engine order: rank r owns a contiguous range of engine rows; with a partition file the rows are
      the neurons the file gives the rank, ascending, otherwise blocks of natural ids. */
-  PetscInt rstart, nloc;      /* owned rows: engine rows rstart .. rstart+nloc-1 */
-  PetscInt *gid;              /* natural id of each owned row; NULL: rstart + i */
-  PetscBool dense;            /* every row holds all N columns in order: col == NULL */
-  PetscInt *rowptr;           /* nloc+1 offsets of each row's synapses in the local synapse arrays */
-  PetscInt *col;              /* column slot of each local synapse (NULL when dense) */
-  PetscInt ncol;              /* column slots: presynaptic neurons this rank reads */
-  PetscInt *colgid;           /* natural id of each column slot */
-  PetscCount nsyn_loc;        /* local synapses (= local processes) */
-  PetscCount nsyn, syn_start; /* global synapse count, engine index of the first local synapse */
-  PetscSF sf;                 /* roots: owned neurons; leaves: column slots (ghost rates) */
-  PetscInt max_row_nnz;
+  PetscInt rstart, nloc; /* owned rows: engine rows rstart .. rstart+nloc-1 */
+  PetscInt *gid;         /* natural id of each owned row; NULL: rstart + i */
+  PetscBool dense;       /* every row holds all N columns in order: col == NULL */
+  PetscInt *rowptr;      /* nloc+1 offsets of each row's synapses in the local synapse arrays */
+  PetscInt *col;         /* column slot of each local synapse (NULL when dense) */
+  PetscInt ncol;         /* column slots: presynaptic neurons this rank reads */
+  PetscInt *colgid;      /* natural id of each column slot */
+  PetscCount nsyn_loc;   /* local synapses (= local processes) */
+  PetscCount nsyn;       /* global synapse count */
+  PetscSF sf;            /* roots: owned neurons; leaves: column slots (ghost rates) */
 
   /* Natural order, for files: this rank's slice of neurons and synapses in natural order, and the
      SFs from the owned rows and synapses to it (NULL when engine order is natural order). */

@@ -8,9 +8,6 @@
 
 const char *const TpConnectivities[] = {"all", "random", "spatial", "file", "TpConnectivity", "TP_CONNECT_", NULL};
 
-#define TP_NETWORK_FORMAT "tripart-network"
-#define TP_NETWORK_FORMAT_VERSION 1
-
 enum { TP_STREAM_POSITION = 4 };
 
 PetscInt TpNetSpecRow(const TpNetSpec *spec, PetscInt s)
@@ -531,19 +528,18 @@ static PetscBool InRow(const PetscInt *ptr, const PetscInt *idx, PetscInt r, Pet
 static PetscErrorCode ReadNetworkFile(MPI_Comm comm, const char *file, TpNetSpec *sp)
 {
   hid_t f;
-  char fmt[64] = "";
-  PetscBool found;
   PetscInt n, nsyn, nmptr = 0, nmadj = 0, nast = 0, ngap = 0, *pairs = NULL;
 
   PetscFunctionBegin;
   f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
   PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Option -network_file: cannot open '%s' as an HDF5 file", file);
-  PetscCall(TpH5ReadAttrString(f, "format", fmt, sizeof(fmt), &found));
-  if (!found || strcmp(fmt, TP_NETWORK_FORMAT)) H5Fclose(f);
-  PetscCheck(found && !strcmp(fmt, TP_NETWORK_FORMAT), comm, PETSC_ERR_FILE_UNEXPECTED,
-             "Option -network_file: '%s' is not a tripart network file (no format attribute '%s'; make one with "
-             "`tripart generate`)",
-             file, TP_NETWORK_FORMAT);
+  {
+    char where[PETSC_MAX_PATH_LEN + 32], msg[2 * PETSC_MAX_PATH_LEN + 256];
+    PetscCall(PetscSNPrintf(where, sizeof(where), "Option -network_file: '%s'", file));
+    PetscCall(TpH5CheckSignature(f, &TP_FORMAT_NETWORK, where, msg, sizeof(msg)));
+    if (msg[0]) H5Fclose(f);
+    PetscCheck(!msg[0], comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
+  }
   PetscCall(ReadInts(comm, f, file, "/synapses/indptr", 0, &sp->rowptr, &n));
   PetscCall(ReadInts(comm, f, file, "/synapses/indices", 0, &sp->col, &nsyn));
   PetscCall(ReadInts(comm, f, file, "/processes/astrocyte", 0, &sp->astro, &nast));
@@ -641,8 +637,7 @@ static PetscErrorCode WriteNetwork(MPI_Comm comm, hid_t f, void *ctx)
   PetscInt *cols, *ptr = NULL, *adj = NULL, *pairs, ng = 0;
 
   PetscFunctionBegin;
-  PetscCall(TpH5WriteAttrString(f, "format", TP_NETWORK_FORMAT));
-  PetscCall(TpH5WriteAttrInt(f, "format_version", TP_NETWORK_FORMAT_VERSION));
+  PetscCall(TpH5WriteSignature(f, &TP_FORMAT_NETWORK));
   PetscCall(TpH5WriteAttrInt(f, "neurons", sp->N));
   PetscCall(TpH5WriteAttrInt(f, "synapses", S));
   PetscCall(TpH5WriteAttrInt(f, "astrocytes", sp->nastro));
@@ -705,7 +700,10 @@ static PetscErrorCode WriteNetwork(MPI_Comm comm, hid_t f, void *ctx)
 PetscErrorCode TpNetSpecWrite(MPI_Comm comm, const TpNetSpec *sp, const char *path)
 {
   PetscFunctionBegin;
-  PetscCall(TpH5WriteFile(comm, path, "network file", WriteNetwork, (void *)sp));
+  {
+    const TpH5FileSpec spec = {"network file", "-o", 0, PETSC_FALSE, PETSC_FALSE};
+    PetscCall(TpH5WriteFile(comm, path, &spec, WriteNetwork, (void *)sp));
+  }
   PetscFunctionReturn(0);
 }
 

@@ -1,11 +1,9 @@
 /* Partitions of a network over ranks: blocks, or a graph partition through MatPartitioning. */
 #include <tppartition.h>
+#include <tpcli.h>
 #include <tph5.h>
 #include <tputil.h>
 #include <petscmat.h>
-
-#define TP_PARTITION_FORMAT "tripart-partition"
-#define TP_PARTITION_FORMAT_VERSION 1
 
 PetscErrorCode TpPartitionBlock(const TpNetSpec *spec, PetscInt nparts, PetscMPIInt *rankof)
 {
@@ -191,7 +189,6 @@ PetscErrorCode TpPartitionLoad(MPI_Comm comm, const char *path, const TpNetSpec 
                                PetscMPIInt *rankof)
 {
   hid_t f, d, s;
-  char fmt[64] = "";
   long long v;
   PetscBool found;
   int ok;
@@ -207,11 +204,12 @@ PetscErrorCode TpPartitionLoad(MPI_Comm comm, const char *path, const TpNetSpec 
       SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, __VA_ARGS__);                                                           \
     }                                                                                                                  \
   } while (0)
-  PetscCall(TpH5ReadAttrString(f, "format", fmt, sizeof(fmt), &found));
-  Refuse(found && !strcmp(fmt, TP_PARTITION_FORMAT),
-         "Option -partition: '%s' is not a tripart partition file (no format attribute '%s'; make one with `tripart "
-         "partition`)",
-         path, TP_PARTITION_FORMAT);
+  {
+    char where[PETSC_MAX_PATH_LEN + 32], msg[2 * PETSC_MAX_PATH_LEN + 256];
+    PetscCall(PetscSNPrintf(where, sizeof(where), "Option -partition: '%s'", path));
+    PetscCall(TpH5CheckSignature(f, &TP_FORMAT_PARTITION, where, msg, sizeof(msg)));
+    Refuse(!msg[0], "%s", msg);
+  }
   PetscCall(TpH5ReadAttrInt(f, "nparts", &v, &found));
   Refuse(found && v == nparts,
          "Partition file '%s' is for %lld ranks; this run has %" PetscInt_FMT " (make one with `tripart partition "
@@ -259,8 +257,7 @@ static PetscErrorCode WritePartition(MPI_Comm comm, hid_t f, void *ctx)
   int *buf;
 
   PetscFunctionBegin;
-  PetscCall(TpH5WriteAttrString(f, "format", TP_PARTITION_FORMAT));
-  PetscCall(TpH5WriteAttrInt(f, "format_version", TP_PARTITION_FORMAT_VERSION));
+  PetscCall(TpH5WriteSignature(f, &TP_FORMAT_PARTITION));
   PetscCall(TpH5WriteAttrInt(f, "nparts", p->nparts));
   PetscCall(TpH5WriteAttrInt(f, "neurons", p->sp->N));
   PetscCall(TpH5WriteAttrInt(f, "synapses", p->sp->nsyn));
@@ -373,8 +370,9 @@ PetscErrorCode TpPartitionMain(int *status)
         TotalBytes(nparts, bst), TotalBytes(nparts, st),
         TotalBytes(nparts, bst) > 0 ? TotalBytes(nparts, st) / TotalBytes(nparts, bst) : 1.0));
   {
-    PartitionFile file = {sp, nparts, TpPartMethods[method], rankof, st};
-    PetscCall(TpH5WriteFile(comm, out, "partition file", WritePartition, &file));
+    PartitionFile file      = {sp, nparts, TpPartMethods[method], rankof, st};
+    const TpH5FileSpec spec = {"partition file", "-o", 0, PETSC_FALSE, PETSC_FALSE};
+    PetscCall(TpH5WriteFile(comm, out, &spec, WritePartition, &file));
   }
   PetscCall(PetscPrintf(comm, "  wrote %s (run with -partition %s on %" PetscInt_FMT " ranks)\n", out, out, nparts));
   PetscCall(PetscFree2(st, bst));

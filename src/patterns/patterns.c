@@ -1,12 +1,45 @@
+/* Stored patterns and the cue: drawn from the counter-based stream or read from a patterns file;
+   every rank holds all N x K of them (never anything of size N^2). */
 #include <tppatterns.h>
 #include <tputil.h>
 #include <tprandom.h>
 #include <tph5.h>
+#include <petscviewer.h>
 #include <math.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
+struct _p_TpPatterns {
+  MPI_Comm comm;
+  PetscInt N, K;
+  PetscInt seed;
+  char file[PETSC_MAX_PATH_LEN]; /* -patterns_file (or the source of TpPatternsSetData), "" when generated */
+  PetscReal flip_fraction;       /* -cue_flip_fraction: each bit flipped with this probability */
+  PetscInt flip_count;           /* -cue_flip_count: exactly this many bits flipped (-1: unused) */
+  PetscInt target;               /* -cue_target: the pattern the cue is made from */
+  PetscBool cue_from_file;
+  PetscBool setup;
+  PetscInt flipped;           /* bits in which the cue differs from the target */
+  double *xi;                 /* N x K, row-major: xi[i*K + mu] */
+  double *cue;                /* N, values -1/+1 */
+  double *file_xi, *file_cue; /* loaded data (file_K x N), before SetUp */
+  PetscInt file_K;
+};
+
+/*@C
+  TpPatternsCreate - Creates a set of patterns and a cue (10 random patterns, 10 % of the cue's bits flipped)
+
+  Collective
+
+  Input Parameter:
+. comm - the ranks (every one holds all patterns)
+
+  Output Parameter:
+. pat - the patterns
+
+.seealso: `TpPatternsSetFromOptions()`, `TpPatternsSetUp()`
+@*/
 PetscErrorCode TpPatternsCreate(MPI_Comm comm, TpPatterns *pat)
 {
   PetscFunctionBegin;
@@ -128,8 +161,24 @@ done:
   PetscFunctionReturn(0);
 }
 
-/* Collective: read /patterns (and /cue) of an HDF5 file on rank 0 and give them to every rank
-   (pat->file_xi, K x N row-major, and pat->file_cue); the file's pattern count goes in *K. */
+/*@C
+  TpPatternsLoadFile - Reads /patterns (K x N, values -1/+1) and /cue (N, optional) of an HDF5 file
+
+  Collective
+
+  Input Parameters:
++ pat  - the patterns
+- path - the file
+
+  Output Parameter:
+. K - the patterns in the file
+
+  Notes:
+  Rank 0 reads and checks the file, every rank receives it; a bad file is refused with a message
+  naming the file and dataset, and nothing is half-loaded.
+
+.seealso: `TpPatternsGetFileData()`, `TpPatternsSetFromOptions()`
+@*/
 PetscErrorCode TpPatternsLoadFile(TpPatterns pat, const char *path, PetscInt *K)
 {
   char msg[PETSC_MAX_PATH_LEN + 256] = "";
@@ -149,8 +198,9 @@ PetscErrorCode TpPatternsLoadFile(TpPatterns pat, const char *path, PetscInt *K)
   PetscCall(TpRootCheck(pat->comm, PETSC_ERR_FILE_UNEXPECTED, msg, sizeof(msg)));
   PetscCallMPI(MPI_Bcast(dims, 2, MPIU_INT, 0, pat->comm));
   PetscCallMPI(MPI_Bcast(&hascue, 1, MPI_INT, 0, pat->comm));
-  *K     = dims[0];
-  pat->N = dims[1];
+  *K          = dims[0];
+  pat->file_K = dims[0];
+  pat->N      = dims[1];
   if (rank) {
     PetscCall(PetscMalloc1((size_t)dims[0] * dims[1], &pat->file_xi));
     if (hascue) PetscCall(PetscMalloc1(pat->N, &pat->file_cue));
@@ -160,7 +210,23 @@ PetscErrorCode TpPatternsLoadFile(TpPatterns pat, const char *path, PetscInt *K)
   PetscFunctionReturn(0);
 }
 
-/* Options: -K, -patterns_file, -cue_flip_fraction, -cue_flip_count, -cue_target. */
+/*@C
+  TpPatternsSetFromOptions - Reads the number of patterns, the patterns file and how the cue is made
+
+  Collective
+
+  Input Parameter:
+. pat - the patterns
+
+  Options Database Keys:
++ -K <10>                   - stored random patterns
+. -patterns_file <file>     - HDF5 file with /patterns (K x N, -1/+1) and optional /cue (N)
+. -cue_flip_fraction <0.1>  - each bit of the target flipped with this probability
+. -cue_flip_count <n>       - exactly this many bits flipped (instead of the fraction)
+- -cue_target <0>           - the stored pattern the cue is made from
+
+.seealso: `TpPatternsSetUp()`
+@*/
 PetscErrorCode TpPatternsSetFromOptions(TpPatterns pat)
 {
   PetscBool fset, cset, kset;
@@ -203,6 +269,111 @@ PetscErrorCode TpPatternsSetFromOptions(TpPatterns pat)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpPatternsSetNumber - Sets the number of random patterns (or of the first patterns of the data)
+
+  Logically Collective
+
+  Input Parameters:
++ pat - the patterns, before set-up
+- K   - the number
+
+.seealso: `TpPatternsSetCue()`, `TpPatternsSetData()`
+@*/
+PetscErrorCode TpPatternsSetNumber(TpPatterns pat, PetscInt K)
+{
+  PetscFunctionBegin;
+  PetscCheck(K > 0, pat->comm, PETSC_ERR_ARG_OUTOFRANGE, "Number of patterns must be positive; got %" PetscInt_FMT, K);
+  pat->K = K;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpPatternsSetCue - Makes the cue from a stored pattern with exactly `flips` bits flipped
+
+  Logically Collective
+
+  Input Parameters:
++ pat    - the patterns, before set-up
+. target - the pattern the cue is made from
+- flips  - how many of its bits are flipped (chosen by the stream keyed by the seed)
+
+.seealso: `TpPatternsSetNumber()`
+@*/
+PetscErrorCode TpPatternsSetCue(TpPatterns pat, PetscInt target, PetscInt flips)
+{
+  PetscFunctionBegin;
+  pat->target     = target;
+  pat->flip_count = flips;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpPatternsSetData - Stores the first K of given patterns instead of random ones
+
+  Collective
+
+  Input Parameters:
++ pat    - the patterns, before set-up
+. source - where they come from (a file name, for descriptions and outputs)
+. K      - how many to store
+. N      - neurons
+- xi     - at least K x N values -1/+1, row-major (pattern by pattern); copied
+
+.seealso: `TpPatternsLoadFile()`, `TpPatternsGetFileData()`
+@*/
+PetscErrorCode TpPatternsSetData(TpPatterns pat, const char *source, PetscInt K, PetscInt N, const double *xi)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(pat->file_xi));
+  PetscCall(PetscMalloc1((size_t)K * N, &pat->file_xi));
+  PetscCall(PetscArraycpy(pat->file_xi, xi, (size_t)K * N));
+  PetscCall(PetscStrncpy(pat->file, source, sizeof(pat->file)));
+  pat->K      = K;
+  pat->file_K = K;
+  pat->N      = N;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpPatternsGetFileData - The patterns a file brought, before set-up
+
+  Not Collective
+
+  Input Parameter:
+. pat - the patterns, after TpPatternsLoadFile()
+
+  Output Parameters:
++ K  - patterns in the file
+. N  - neurons
+- xi - K x N values, row-major; owned by pat
+
+.seealso: `TpPatternsLoadFile()`, `TpPatternsSetData()`
+@*/
+PetscErrorCode TpPatternsGetFileData(TpPatterns pat, PetscInt *K, PetscInt *N, const double **xi)
+{
+  PetscFunctionBegin;
+  PetscCheck(pat->file_xi, pat->comm, PETSC_ERR_ORDER, "TpPatternsGetFileData(): no file loaded");
+  *K  = pat->file_K;
+  *N  = pat->N;
+  *xi = pat->file_xi;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpPatternsGetFileSize - Whether the patterns come from a file, and its number of neurons
+
+  Not Collective
+
+  Input Parameter:
+. pat - the patterns, after TpPatternsSetFromOptions()
+
+  Output Parameters:
++ fromfile - true when a file was given
+- N        - its neurons
+
+.seealso: `TpPatternsSetFromOptions()`
+@*/
 PetscErrorCode TpPatternsGetFileSize(TpPatterns pat, PetscBool *fromfile, PetscInt *N)
 {
   PetscFunctionBegin;
@@ -223,7 +394,38 @@ static int CompareKey(const void *a, const void *b)
   return (x->i > y->i) - (x->i < y->i);
 }
 
-/* Collective: draw or install the patterns and build the cue; identical on every rank. */
+/*@C
+  TpPatternsGetFile - The patterns file (or the source given to TpPatternsSetData()), or "" for random patterns
+
+  Not Collective
+
+  Input Parameter:
+. pat - the patterns
+
+  Output Parameter:
+. file - the name
+
+.seealso: `TpPatternsGetFileSize()`
+@*/
+PetscErrorCode TpPatternsGetFile(TpPatterns pat, const char **file)
+{
+  PetscFunctionBegin;
+  *file = pat->file;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpPatternsSetUp - Draws or installs the patterns and makes the cue, identically on every rank
+
+  Collective
+
+  Input Parameters:
++ pat  - the patterns
+. N    - neurons
+- seed - the seed of the pattern and cue streams
+
+.seealso: `TpPatternsGetPatterns()`, `TpPatternsGetCue()`
+@*/
 PetscErrorCode TpPatternsSetUp(TpPatterns pat, PetscInt N, PetscInt seed)
 {
   const PetscInt K = pat->K;
@@ -270,9 +472,164 @@ PetscErrorCode TpPatternsSetUp(TpPatterns pat, PetscInt N, PetscInt seed)
   }
   pat->flipped = 0;
   for (PetscInt i = 0; i < N; i++) pat->flipped += pat->cue[i] != pat->xi[(size_t)i * K + pat->target];
+  pat->setup = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpPatternsGetSizes - Neurons and stored patterns
+
+  Not Collective
+
+  Input Parameter:
+. pat - the patterns
+
+  Output Parameters:
++ N - neurons (after set-up)
+- K - patterns
+
+.seealso: `TpPatternsGetPatterns()`
+@*/
+PetscErrorCode TpPatternsGetSizes(TpPatterns pat, PetscInt *N, PetscInt *K)
+{
+  PetscFunctionBegin;
+  if (N) *N = pat->N;
+  if (K) *K = pat->K;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpPatternsGetPatterns - The stored patterns, N x K row-major: xi[i*K + mu]
+
+  Not Collective
+
+  Input Parameter:
+. pat - the patterns, set up
+
+  Output Parameter:
+. xi - the values -1/+1; owned by pat
+
+.seealso: `TpPatternsGetCue()`
+@*/
+PetscErrorCode TpPatternsGetPatterns(TpPatterns pat, const double **xi)
+{
+  PetscFunctionBegin;
+  PetscCheck(pat->setup, pat->comm, PETSC_ERR_ORDER, "TpPatternsGetPatterns() before TpPatternsSetUp()");
+  *xi = pat->xi;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpPatternsGetCue - The cue (N values -1/+1), its target and how many of its bits differ from it
+
+  Not Collective
+
+  Input Parameter:
+. pat - the patterns, set up
+
+  Output Parameters:
++ cue     - N values; owned by pat (may be NULL)
+. target  - the pattern it was made from (may be NULL)
+- flipped - bits in which it differs from the target (may be NULL)
+
+.seealso: `TpPatternsGetPatterns()`
+@*/
+PetscErrorCode TpPatternsGetCue(TpPatterns pat, const double **cue, PetscInt *target, PetscInt *flipped)
+{
+  PetscFunctionBegin;
+  PetscCheck(pat->setup, pat->comm, PETSC_ERR_ORDER, "TpPatternsGetCue() before TpPatternsSetUp()");
+  if (cue) *cue = pat->cue;
+  if (target) *target = pat->target;
+  if (flipped) *flipped = pat->flipped;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpPatternsView - Prints the patterns and the cue in one line
+
+  Collective
+
+  Input Parameters:
++ pat    - the patterns, set up
+- viewer - an ASCII viewer
+
+.seealso: `TpPatternsSetUp()`
+@*/
+PetscErrorCode TpPatternsView(TpPatterns pat, PetscViewer viewer)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(viewer,
+                                   "  memory   %" PetscInt_FMT " patterns%s; cue = pattern %" PetscInt_FMT
+                                   " with %" PetscInt_FMT " of %" PetscInt_FMT " bits flipped%s\n",
+                                   pat->K, pat->file[0] ? " from file" : " (random)", pat->target, pat->flipped, pat->N,
+                                   pat->cue_from_file ? " (cue from file)" : ""));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpPatternsWrite - Writes /patterns (K x N, int8), /cue (N, int8) and the root attribute `patterns` (K)
+
+  Collective
+
+  Input Parameters:
++ pat - the patterns, set up
+- f   - the open file
+
+.seealso: `TpPatternsWriteCueAttributes()`
+@*/
+PetscErrorCode TpPatternsWrite(TpPatterns pat, hid_t f)
+{
+  const PetscInt K = pat->K, N = pat->N;
+  signed char *buf;
+  hsize_t dims[2];
+
+  PetscFunctionBegin;
+  PetscCall(TpH5WriteAttrInt(f, "patterns", K));
+  PetscCall(PetscMalloc1((size_t)K * N, &buf));
+  for (PetscInt mu = 0; mu < K; mu++)
+    for (PetscInt i = 0; i < N; i++) buf[(size_t)mu * N + i] = (signed char)pat->xi[(size_t)i * K + mu];
+  dims[0] = (hsize_t)K;
+  dims[1] = (hsize_t)N;
+  PetscCall(TpH5WriteRoot(pat->comm, f, "patterns", H5T_NATIVE_SCHAR, H5T_STD_I8LE, 2, dims, buf));
+  for (PetscInt i = 0; i < N; i++) buf[i] = (signed char)pat->cue[i];
+  dims[0] = (hsize_t)N;
+  PetscCall(TpH5WriteRoot(pat->comm, f, "cue", H5T_NATIVE_SCHAR, H5T_STD_I8LE, 1, dims, buf));
+  PetscCall(PetscFree(buf));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpPatternsWriteCueAttributes - Writes the attributes `target` and `cue_flipped_bits` on a group
+
+  Collective
+
+  Input Parameters:
++ pat - the patterns, set up
+- g   - the group (the output's /observables)
+
+.seealso: `TpPatternsWrite()`
+@*/
+PetscErrorCode TpPatternsWriteCueAttributes(TpPatterns pat, hid_t g)
+{
+  PetscFunctionBegin;
+  PetscCall(TpH5WriteAttrInt(g, "target", pat->target));
+  PetscCall(TpH5WriteAttrInt(g, "cue_flipped_bits", pat->flipped));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpPatternsFingerprint - A 64-bit hash of the patterns and the cue
+
+  Not Collective (every rank holds them all and computes the same)
+
+  Input Parameter:
+. pat - the patterns, set up
+
+  Output Parameter:
+. hash - the fingerprint
+
+.seealso: `TpNetworkFingerprint()`
+@*/
 PetscErrorCode TpPatternsFingerprint(TpPatterns pat, uint64_t *hash)
 {
   uint64_t h = TpMix64((uint64_t)pat->K) ^ TpMix64((uint64_t)pat->N + 1);
@@ -285,6 +642,16 @@ PetscErrorCode TpPatternsFingerprint(TpPatterns pat, uint64_t *hash)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpPatternsDestroy - Destroys a set of patterns
+
+  Collective
+
+  Input Parameter:
+. pat - the patterns (may be NULL); set to NULL
+
+.seealso: `TpPatternsCreate()`
+@*/
 PetscErrorCode TpPatternsDestroy(TpPatterns *pat)
 {
   PetscFunctionBegin;

@@ -1,29 +1,38 @@
-/* tripart sweep: independent retrieval trials over a grid, one HDF5 table of results.
+/* tripart sweep: independent trials over a grid, one HDF5 table of results.
 
    The grid is models x K x flipped bits x pattern sets (trials).  Trial (model, K, f, s) stores
    the K patterns drawn with seed = -seed + s (the first K of -patterns_file if given), cues
    pattern 0 (pattern s mod K for a file) with exactly f bits flipped, and runs the model from it;
-   every model sees the same patterns and cues.  The ranks are split into groups of
-   -ranks_per_trial; each group runs its share of the trials (longest first, balanced by an
-   estimate of their cost), and every -progress_interval seconds all groups hand their results to
-   rank 0, which rewrites the table (FILE.part, renamed) and prints the progress.  A rerun with the
-   same arguments reads the table and runs only the trials it lacks. */
-#include <tpsweep.h>
-#include <tpmodel.h>
-#include <tpstepper.h>
-#include <tpoutput.h>
+   every model sees the same patterns and cues.  Each trial is a TpRun (tprun.h) whose columns in
+   the table are the summary scalars its model declares, plus steps, right-hand sides, wall time
+   and status; any model can be swept.  The ranks are split into groups of -ranks_per_trial; each
+   group runs its share of the trials (longest first, balanced by the models' cost estimates), and
+   every -progress_interval seconds all groups hand their results to rank 0, and the table is
+   rewritten (TpH5WriteFile(): FILE.part, renamed) with a progress line.  A rerun with the same
+   arguments reads the table and runs only the trials it lacks. */
+#include <tpcli.h>
+#include <tprun.h>
 #include <tph5.h>
 #include <tputil.h>
-#include "../network/networkimpl.h"
-#include <errno.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
 
-#define MAXMODELS 8
-#define NF 10 /* fields of one trial's result */
-enum { F_HAMMING, F_SOFT, F_OVERLAP, F_ENERGY, F_PERPLEXITY, F_RETRIEVED, F_STEPS, F_RHS, F_WALL, F_STATUS };
-/* F_STATUS: 0 not run, 1 done, -1 failed (the model could not run it, e.g. an undefined slaved start) */
+#define MAXMODELS 16
+#define MAXCOLS 64
+
+/* A column of the table: a summary scalar of some model, or one of the run's own. */
+typedef struct {
+  char name[64];
+  PetscBool integer;
+  PetscBool mean;         /* /summary/mean_<name> */
+  char zero_fraction[64]; /* /summary/<zero_fraction>: the fraction of done trials where it is 0 */
+} Column;
+
+/* The run's own columns, after the models' summary columns. */
+enum { C_STEPS, C_RHS, C_WALL, C_STATUS, C_OWN };
+static const char *const OwnNames[C_OWN] = {"steps", "rhs_evaluations", "wall_time", "status"};
+/* status: 0 not run, 1 done, -1 failed (the model could not run it, e.g. an undefined slaved start) */
 
 typedef struct {
   MPI_Comm comm;                   /* world */
@@ -39,6 +48,11 @@ typedef struct {
   PetscBool quiet;                 /* -quiet */
   char desc[8192];                 /* canonical description: a rerun resumes only an identical sweep */
   char stepper[128];
+  Column cols[MAXCOLS]; /* the models' summary columns, then the run's own */
+  PetscInt ncols, NF;   /* summary columns, all fields of a trial's record */
+  PetscInt *colmap;     /* nM x MAXCOLS: the column of each model's summary scalar k */
+  PetscInt *nsum;       /* nM: summary scalars of each model */
+  double *cost;         /* nM x nK: relative cost of a trial */
 } Sweep;
 
 /* ---------------------------------------------------------------- grid lists */
@@ -140,101 +154,64 @@ static void TrialIndex(const Sweep *sw, PetscInt t, PetscInt *im, PetscInt *k, P
   *im = t / (sw->S * sw->nF * sw->nK);
 }
 
-/* A fresh time stepper: the published protocol (explicit Euler, dt = 1e-3, to t = 10) unless -ts_* say otherwise. */
-static PetscErrorCode TrialStepper(TpModel model, TS *ts)
-{
-  PetscFunctionBegin;
-  PetscCall(TSCreate(model->comm, ts));
-  PetscCall(TSSetProblemType(*ts, TS_NONLINEAR));
-  PetscCall(TSSetRHSFunction(*ts, NULL, TpModelRHSFunction, model));
-  PetscCall(TSSetType(*ts, TSEULER));
-  PetscCall(TSSetTimeStep(*ts, 1e-3));
-  PetscCall(TSSetMaxTime(*ts, 10.0));
-  PetscCall(TSSetMaxSteps(*ts, 1000000000));
-  PetscCall(TSSetExactFinalTime(*ts, TS_EXACTFINALTIME_MATCHSTEP));
-  PetscCall(TSSetFromOptions(*ts));
-  PetscFunctionReturn(0);
-}
-
-/* Patterns, network and model of a trial, on comm. */
+/* The run of a trial on comm, set up: the published protocol (explicit Euler, dt = 1e-3, to
+   t = 10) unless -ts_* say otherwise; only the last state is observed. */
 static PetscErrorCode TrialCreate(Sweep *sw, MPI_Comm comm, PetscInt im, PetscInt K, PetscInt flips, PetscInt s,
-                                  TpPatterns *pat, TpNetwork *net, TpModel *model)
+                                  TpRun *run)
 {
+  TpPatterns pat;
+
   PetscFunctionBegin;
-  PetscCall(TpPatternsCreate(comm, pat));
-  (*pat)->K          = K;
-  (*pat)->flip_count = flips;
-  (*pat)->target     = sw->file_xi ? s % K : 0;
-  if (sw->file_xi) {
-    PetscCall(PetscMalloc1((size_t)K * sw->N, &(*pat)->file_xi));
-    PetscCall(PetscArraycpy((*pat)->file_xi, sw->file_xi, (size_t)K * sw->N));
-    PetscCall(PetscStrncpy((*pat)->file, sw->file, sizeof((*pat)->file)));
-  }
-  PetscCall(TpNetworkCreate(comm, net));
-  PetscCall(TpNetworkSetSize(*net, sw->N));
-  PetscCall(TpNetworkSetFromOptions(*net));
-  (*net)->seed = sw->seed + s;
-  PetscCall(TpNetworkSetUp(*net));
-  PetscCall(TpPatternsSetUp(*pat, sw->N, (*net)->seed));
-  PetscCall(TpModelCreate(comm, *net, *pat, model));
-  PetscCall(TpModelSetType(*model, sw->models[im]));
-  PetscCall(TpModelSetFromOptions(*model));
-  PetscCall(TpModelSetUp(*model));
+  PetscCall(TpRunCreate(comm, run));
+  PetscCall(TpRunSetModelType(*run, sw->models[im]));
+  PetscCall(TpRunSetDefaultSize(*run, sw->N));
+  PetscCall(TpRunSetSeed(*run, sw->seed + s));
+  PetscCall(TpPatternsCreate(comm, &pat));
+  PetscCall(TpPatternsSetNumber(pat, K));
+  PetscCall(TpPatternsSetCue(pat, sw->file_xi ? s % K : 0, flips));
+  if (sw->file_xi) PetscCall(TpPatternsSetData(pat, sw->file, K, sw->N, sw->file_xi));
+  PetscCall(TpRunSetPatterns(*run, pat));
+  PetscCall(TpRunSetStepperDefaults(*run, TSEULER, 1e-3, 10.0, 1000000000));
+  PetscCall(TpRunSetRecording(*run, 0, PETSC_TRUE));
+  PetscCall(TpRunSetFromOptions(*run));
+  PetscCall(TpRunSetUp(*run));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode TrialRun(Sweep *sw, MPI_Comm comm, PetscInt t, double res[NF])
+static PetscErrorCode TrialRun(Sweep *sw, MPI_Comm comm, PetscInt t, double *res)
 {
-  PetscInt im, k, f, s, K;
-  TpPatterns pat;
-  TpNetwork net;
-  TpModel model;
-  TpObservation obs;
-  TS ts = NULL;
-  Vec u;
-  PetscInt steps = 0;
+  PetscInt im, k, f, s;
+  double summary[MAXCOLS];
+  PetscInt64 steps, nrhs;
   PetscLogDouble t0, t1;
+  TpStepper st;
+  TpModel model;
+  TpRun run;
 
   PetscFunctionBegin;
   TrialIndex(sw, t, &im, &k, &f, &s);
-  K = sw->K[k];
   PetscCall(PetscTime(&t0));
-  PetscCall(TrialCreate(sw, comm, im, K, sw->F[f], s, &pat, &net, &model));
-  PetscCall(TpModelCreateState(model, &u));
-  PetscCall(TpModelInitialState(model, u));
-  if (!model->stationary) {
-    TSConvergedReason reason;
-    PetscCall(TrialStepper(model, &ts));
-    PetscCall(TSSolve(ts, u));
-    PetscCall(TSGetConvergedReason(ts, &reason));
-    PetscCall(TSGetStepNumber(ts, &steps));
-    PetscCheck(reason >= 0, comm, PETSC_ERR_NOT_CONVERGED, "time stepping failed: %s", TSConvergedReasons[reason]);
-  }
-  PetscCall(PetscMalloc1(K, &obs.overlap));
-  PetscCall(TpModelObserve(model, u, &obs));
+  PetscCall(TrialCreate(sw, comm, im, sw->K[k], sw->F[f], s, &run));
+  PetscCall(TpRunSolve(run));
+  PetscCall(TpRunSummarize(run, summary));
+  PetscCall(TpRunGetStepper(run, &st));
+  PetscCall(TpRunGetModel(run, &model));
+  PetscCall(TpStepperGetStep(st, &steps));
+  PetscCall(TpModelGetEvaluations(model, &nrhs, NULL));
+  PetscCall(TpRunDestroy(&run));
   PetscCall(PetscTime(&t1));
-  res[F_HAMMING]    = obs.hamming;
-  res[F_SOFT]       = obs.soft_hamming;
-  res[F_OVERLAP]    = obs.overlap[pat->target];
-  res[F_ENERGY]     = obs.energy;
-  res[F_PERPLEXITY] = obs.perplexity;
-  res[F_RETRIEVED]  = (double)TpRetrieved(K, obs.overlap);
-  res[F_STEPS]      = (double)steps;
-  res[F_RHS]        = (double)model->nrhs;
-  res[F_WALL]       = t1 - t0;
-  res[F_STATUS]     = 1;
-  PetscCall(PetscFree(obs.overlap));
-  PetscCall(TSDestroy(&ts));
-  PetscCall(VecDestroy(&u));
-  PetscCall(TpModelDestroy(&model));
-  PetscCall(TpNetworkDestroy(&net));
-  PetscCall(TpPatternsDestroy(&pat));
+  for (PetscInt q = 0; q < sw->NF; q++) res[q] = NAN;
+  for (PetscInt q = 0; q < sw->nsum[im]; q++) res[sw->colmap[im * MAXCOLS + q]] = summary[q];
+  res[sw->ncols + C_STEPS]  = (double)steps;
+  res[sw->ncols + C_RHS]    = (double)nrhs;
+  res[sw->ncols + C_WALL]   = t1 - t0;
+  res[sw->ncols + C_STATUS] = 1;
   PetscFunctionReturn(0);
 }
 
 /* A trial the model cannot run (its slaved start undefined, its stepping diverged) is recorded as
    failed, not fatal: the error is kept quiet and the sweep goes on. */
-static PetscErrorCode TrialRunGuarded(Sweep *sw, MPI_Comm comm, PetscInt t, double res[NF], PetscInt *failures)
+static PetscErrorCode TrialRunGuarded(Sweep *sw, MPI_Comm comm, PetscInt t, double *res, PetscInt *failures)
 {
   PetscErrorCode ierr;
 
@@ -243,8 +220,8 @@ static PetscErrorCode TrialRunGuarded(Sweep *sw, MPI_Comm comm, PetscInt t, doub
   ierr = TrialRun(sw, comm, t, res);
   PetscCall(PetscPopErrorHandler());
   if (ierr) {
-    for (int q = 0; q < NF; q++) res[q] = NAN;
-    res[F_STATUS] = -1;
+    for (PetscInt q = 0; q < sw->NF; q++) res[q] = NAN;
+    res[sw->ncols + C_STATUS] = -1;
     (*failures)++;
   }
   PetscFunctionReturn(0);
@@ -252,210 +229,204 @@ static PetscErrorCode TrialRunGuarded(Sweep *sw, MPI_Comm comm, PetscInt t, doub
 
 /* ---------------------------------------------------------------- the table file */
 
-static const char *const FieldNames[NF] = {
-    "hamming_error", "soft_hamming_error", "overlap",   "energy", "perplexity", "retrieved",
-    "steps",         "rhs_evaluations",    "wall_time", "status"};
-
-/* Fields stored as integers (their values are whole numbers in the table of doubles). */
-static int FieldIsInteger(int q)
+static const Column *Col(const Sweep *sw, PetscInt q, Column *own)
 {
-  return q == F_RETRIEVED || q == F_STEPS || q == F_RHS || q == F_STATUS;
+  if (q < sw->ncols) return &sw->cols[q];
+  memset(own, 0, sizeof(*own));
+  snprintf(own->name, sizeof(own->name), "%s", OwnNames[q - sw->ncols]);
+  own->integer = q - sw->ncols != C_WALL;
+  return own;
 }
 
-static herr_t WriteArray(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank, const hsize_t *dims,
-                         const void *data)
-{
-  hid_t sp = H5Screate_simple(rank, dims, NULL), d;
-  herr_t e = -1;
-  if (sp < 0) return -1;
-  d = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (d >= 0) {
-    e = H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
-    if (H5Dclose(d) < 0) e = -1;
-  }
-  H5Sclose(sp);
-  return e;
-}
+typedef struct {
+  Sweep *sw;
+  const double *tab; /* rank 0: nT x NF */
+  double wall;
+  PetscMPIInt size;
+} TableCtx;
 
-/* Rank 0 alone: the whole table into path.part, renamed to path; a failure is described in msg. */
-static void WriteTable(Sweep *sw, const double *tab, double wall, PetscMPIInt size, char *msg, size_t len)
+/* Collective: the whole table; its data on rank 0 (the others pass NULL to TpH5WriteRoot). */
+static PetscErrorCode WriteTable(MPI_Comm comm, hid_t f, void *ctx)
 {
+  const TableCtx *c = ctx;
+  Sweep *sw         = c->sw;
+  const double *tab = c->tab;
   const hsize_t nT = (hsize_t)(sw->nM * sw->nK * sw->nF * sw->S), ncell = nT / (hsize_t)sw->S;
-  hsize_t dims[4] = {(hsize_t)sw->nM, (hsize_t)sw->nK, (hsize_t)sw->nF, (hsize_t)sw->S};
-  char tmp[PETSC_MAX_PATH_LEN + 8], *opts = NULL;
-  double *col, *mean, *meansoft, *frac, *ndone, *meanperp;
-  long long done = 0, failed = 0, *lv;
-  hid_t f, g, st;
-  herr_t e = 0;
+  const hsize_t dims[4] = {(hsize_t)sw->nM, (hsize_t)sw->nK, (hsize_t)sw->nF, (hsize_t)sw->S};
+  const PetscInt st     = sw->ncols + C_STATUS;
+  PetscMPIInt rank;
+  long long counts[2] = {0, 0}, *lv = NULL;
+  double *col = NULL, *acc = NULL, *ndone = NULL, wall = c->wall;
+  char *opts;
+  hid_t g, s32;
 
-  snprintf(tmp, sizeof(tmp), "%s.part", sw->out);
-  f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (f < 0) {
-    snprintf(msg, len, "Cannot create sweep table '%s' (option -o)", tmp);
-    return;
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (!rank) {
+    PetscCall(PetscMalloc2(nT + 1, &col, PetscMax(nT, 64) + 1, &lv));
+    PetscCall(PetscCalloc2(ncell + 1, &acc, ncell + 1, &ndone));
+    for (hsize_t t = 0; t < nT; t++) {
+      counts[0] += tab[t * sw->NF + st] == 1;
+      counts[1] += tab[t * sw->NF + st] == -1;
+      ndone[t / (hsize_t)sw->S] += tab[t * sw->NF + st] == 1;
+    }
   }
-  col      = malloc(sizeof(double) * nT);
-  lv       = malloc(sizeof(long long) * (nT > 64 ? nT : 64));
-  mean     = calloc(ncell, sizeof(double));
-  meansoft = calloc(ncell, sizeof(double));
-  meanperp = calloc(ncell, sizeof(double));
-  frac     = calloc(ncell, sizeof(double));
-  ndone    = calloc(ncell, sizeof(double));
-  for (hsize_t t = 0; t < nT; t++) {
-    const double *r = tab + t * NF;
-    const hsize_t c = t / (hsize_t)sw->S;
-    if (r[F_STATUS] == 1) {
-      done++;
-      ndone[c] += 1;
-      mean[c] += r[F_HAMMING];
-      meansoft[c] += r[F_SOFT];
-      meanperp[c] += r[F_PERPLEXITY];
-      frac[c] += r[F_HAMMING] == 0;
-    } else if (r[F_STATUS] == -1)
-      failed++;
-  }
-  for (hsize_t c = 0; c < ncell; c++) {
-    const double n = ndone[c];
-    mean[c]        = n > 0 ? mean[c] / n : NAN;
-    meansoft[c]    = n > 0 ? meansoft[c] / n : NAN;
-    meanperp[c]    = n > 0 ? meanperp[c] / n : NAN;
-    frac[c]        = n > 0 ? frac[c] / n : NAN;
-  }
-  PetscOptionsGetAll(NULL, &opts);
-  e |= TpH5WriteAttrString(f, "program", "tripart sweep");
-  e |= TpH5WriteAttrString(f, "version", TRIPART_VERSION);
-  e |= TpH5WriteAttrString(f, "description", sw->desc);
-  e |= TpH5WriteAttrString(f, "options", opts ? opts : "");
-  e |= TpH5WriteAttrString(f, "stepper", sw->stepper);
-  e |= TpH5WriteAttrString(f, "patterns", sw->file[0] ? sw->file : "random");
-  e |= TpH5WriteAttrInt(f, "neurons", sw->N);
-  e |= TpH5WriteAttrInt(f, "seed", sw->seed);
-  e |= TpH5WriteAttrInt(f, "ranks", size);
-  e |= TpH5WriteAttrInt(f, "ranks_per_trial", sw->ranks_per_trial);
-  e |= TpH5WriteAttrInt(f, "trials_total", (long long)nT);
-  e |= TpH5WriteAttrInt(f, "trials_done", done);
-  e |= TpH5WriteAttrInt(f, "trials_failed", failed);
-  e |= TpH5WriteAttrInt(f, "complete", done + failed == (long long)nT);
-  e |= TpH5WriteAttrDouble(f, "wall_time", wall);
-  PetscFree(opts);
+  PetscCallMPI(MPI_Bcast(counts, 2, MPI_LONG_LONG, 0, comm));
+  PetscCallMPI(MPI_Bcast(&wall, 1, MPI_DOUBLE, 0, comm));
+  PetscCall(PetscOptionsGetAll(NULL, &opts));
+  PetscCall(TpH5WriteSignature(f, &TP_FORMAT_SWEEP));
+  PetscCall(TpH5WriteAttrString(f, "program", "tripart sweep"));
+  PetscCall(TpH5WriteAttrString(f, "description", sw->desc));
+  PetscCall(TpH5WriteAttrString(f, "options", opts));
+  PetscCall(TpH5WriteAttrString(f, "stepper", sw->stepper));
+  PetscCall(TpH5WriteAttrString(f, "patterns", sw->file[0] ? sw->file : "random"));
+  PetscCall(TpH5WriteAttrInt(f, "neurons", sw->N));
+  PetscCall(TpH5WriteAttrInt(f, "seed", sw->seed));
+  PetscCall(TpH5WriteAttrInt(f, "ranks", c->size));
+  PetscCall(TpH5WriteAttrInt(f, "ranks_per_trial", sw->ranks_per_trial));
+  PetscCall(TpH5WriteAttrInt(f, "trials_total", (long long)nT));
+  PetscCall(TpH5WriteAttrInt(f, "trials_done", counts[0]));
+  PetscCall(TpH5WriteAttrInt(f, "trials_failed", counts[1]));
+  PetscCall(TpH5WriteAttrInt(f, "complete", counts[0] + counts[1] == (long long)nT));
+  PetscCall(TpH5WriteAttrDouble(f, "wall_time", wall));
+  PetscCall(PetscFree(opts));
+
   /* the grid */
-  g  = H5Gcreate2(f, "grid", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  st = H5Tcopy(H5T_C_S1);
-  H5Tset_size(st, 32);
+  PetscCall(TpH5CreateGroup(f, "grid", &g));
+  PetscCallH5(s32 = H5Tcopy(H5T_C_S1));
+  PetscCallH5(H5Tset_size(s32, 32));
   {
     hsize_t n = (hsize_t)sw->nM;
-    e |= WriteArray(g, "model", st, st, 1, &n, sw->models);
+    PetscCall(TpH5WriteRoot(comm, g, "model", s32, s32, 1, &n, sw->models));
     n = (hsize_t)sw->nK;
-    for (PetscInt q = 0; q < sw->nK; q++) lv[q] = sw->K[q];
-    e |= WriteArray(g, "K", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, &n, lv);
+    if (lv)
+      for (PetscInt q = 0; q < sw->nK; q++) lv[q] = sw->K[q];
+    PetscCall(TpH5WriteRoot(comm, g, "K", H5T_NATIVE_LLONG, H5T_STD_I64LE, 1, &n, lv));
     n = (hsize_t)sw->nF;
-    for (PetscInt q = 0; q < sw->nF; q++) lv[q] = sw->F[q];
-    e |= WriteArray(g, "flips", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, &n, lv);
+    if (lv)
+      for (PetscInt q = 0; q < sw->nF; q++) lv[q] = sw->F[q];
+    PetscCall(TpH5WriteRoot(comm, g, "flips", H5T_NATIVE_LLONG, H5T_STD_I64LE, 1, &n, lv));
     n = (hsize_t)sw->S;
-    for (PetscInt q = 0; q < sw->S; q++) lv[q] = sw->seed + q;
-    e |= WriteArray(g, "seed", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, &n, lv);
+    if (lv)
+      for (PetscInt q = 0; q < sw->S; q++) lv[q] = sw->seed + q;
+    PetscCall(TpH5WriteRoot(comm, g, "seed", H5T_NATIVE_LLONG, H5T_STD_I64LE, 1, &n, lv));
   }
-  H5Tclose(st);
-  H5Gclose(g);
-  /* one array per field, shape (model, K, flips, trial) */
-  g = H5Gcreate2(f, "results", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  for (int q = 0; q < NF; q++) {
-    const int integer = FieldIsInteger(q);
-    for (hsize_t t = 0; t < nT; t++) {
-      col[t] = tab[t * NF + q];
-      if (integer) lv[t] = tab[t * NF + F_STATUS] == 1 || q == F_STATUS ? (long long)col[t] : -1;
+  PetscCallH5(H5Tclose(s32));
+  PetscCallH5(H5Gclose(g));
+
+  /* one array per column, shape (model, K, flips, trial); values of trials not done: NaN or -1 */
+  PetscCall(TpH5CreateGroup(f, "results", &g));
+  for (PetscInt q = 0; q < sw->NF; q++) {
+    Column own;
+    const Column *cl = Col(sw, q, &own);
+    if (!rank)
+      for (hsize_t t = 0; t < nT; t++) {
+        const double v       = tab[t * sw->NF + q];
+        const PetscBool done = tab[t * sw->NF + st] == 1 || q == st;
+        col[t]               = done ? v : NAN;
+        lv[t]                = done && !PetscIsNanReal(v) ? (long long)v : -1;
+      }
+    if (cl->integer)
+      PetscCall(TpH5WriteRoot(comm, g, cl->name, H5T_NATIVE_LLONG, H5T_STD_I64LE, 4, dims, lv));
+    else
+      PetscCall(TpH5WriteRoot(comm, g, cl->name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 4, dims, col));
+  }
+  PetscCallH5(H5Gclose(g));
+
+  /* over the trials of each grid point: means and fractions of the columns that ask for them */
+  PetscCall(TpH5CreateGroup(f, "summary", &g));
+  for (PetscInt q = 0; q < sw->ncols; q++)
+    for (int kind = 0; kind < 2; kind++) {
+      char name[80];
+      if (kind == 0 && !sw->cols[q].mean) continue;
+      if (kind == 1 && !sw->cols[q].zero_fraction[0]) continue;
+      if (!rank) {
+        for (hsize_t cc = 0; cc < ncell; cc++) acc[cc] = 0;
+        for (hsize_t t = 0; t < nT; t++)
+          if (tab[t * sw->NF + st] == 1)
+            acc[t / (hsize_t)sw->S] += kind ? tab[t * sw->NF + q] == 0 : tab[t * sw->NF + q];
+        for (hsize_t cc = 0; cc < ncell; cc++) acc[cc] = ndone[cc] > 0 ? acc[cc] / ndone[cc] : NAN;
+      }
+      if (kind == 0)
+        PetscCall(PetscSNPrintf(name, sizeof(name), "mean_%s", sw->cols[q].name));
+      else
+        PetscCall(PetscStrncpy(name, sw->cols[q].zero_fraction, sizeof(name)));
+      PetscCall(TpH5WriteRoot(comm, g, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 3, dims, acc));
     }
-    if (integer)
-      e |= WriteArray(g, FieldNames[q], H5T_STD_I64LE, H5T_NATIVE_LLONG, 4, dims, lv);
-    else {
-      for (hsize_t t = 0; t < nT; t++)
-        if (tab[t * NF + F_STATUS] != 1) col[t] = NAN;
-      e |= WriteArray(g, FieldNames[q], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 4, dims, col);
-    }
+  PetscCall(TpH5WriteRoot(comm, g, "trials_done", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 3, dims, ndone));
+  PetscCallH5(H5Gclose(g));
+  if (!rank) {
+    PetscCall(PetscFree2(col, lv));
+    PetscCall(PetscFree2(acc, ndone));
   }
-  H5Gclose(g);
-  /* means over the trials of each grid point */
-  g = H5Gcreate2(f, "summary", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  e |= WriteArray(g, "mean_hamming_error", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, dims, mean);
-  e |= WriteArray(g, "mean_soft_hamming_error", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, dims, meansoft);
-  e |= WriteArray(g, "mean_perplexity", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, dims, meanperp);
-  e |= WriteArray(g, "retrieval_fraction", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, dims, frac);
-  e |= WriteArray(g, "trials_done", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, dims, ndone);
-  H5Gclose(g);
-  free(col);
-  free(lv);
-  free(mean);
-  free(meansoft);
-  free(meanperp);
-  free(frac);
-  free(ndone);
-  if (H5Fclose(f) < 0) e = -1;
-  if (e) {
-    unlink(tmp);
-    snprintf(msg, len, "Writing sweep table '%s' failed (disk full?); the previous table is untouched", sw->out);
-    return;
-  }
-  if (rename(tmp, sw->out)) {
-    snprintf(msg, len, "Cannot rename '%s' to '%s': %s", tmp, sw->out, strerror(errno));
-    unlink(tmp);
-  }
+  PetscFunctionReturn(0);
 }
 
 /* Rank 0 alone: the trials an earlier run of this same sweep finished, from its table; a table that
    cannot be resumed is described in msg. */
-static void ReadTable(Sweep *sw, double *tab, double *wall, PetscBool *found, char *msg, size_t len)
+static PetscErrorCode ReadTable(Sweep *sw, double *tab, double *wall, PetscBool *found, char *msg, size_t len)
 {
   const hsize_t nT = (hsize_t)(sw->nM * sw->nK * sw->nF * sw->S);
-  char desc[sizeof(sw->desc)];
+  char desc[sizeof(sw->desc)], where[PETSC_MAX_PATH_LEN + 32];
   double *col;
   long long *lv;
   PetscBool has;
   hid_t f, g;
-  int bad = 0, q;
+  PetscInt q, bad = -1;
 
+  PetscFunctionBegin;
   *found = PETSC_FALSE;
-  if (access(sw->out, F_OK)) return;
+  if (access(sw->out, F_OK)) PetscFunctionReturn(0);
   if (H5Fis_hdf5(sw->out) <= 0 || (f = H5Fopen(sw->out, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
-    snprintf(msg, len, "Sweep table '%s' (option -o) exists but is not a readable HDF5 file; move it away", sw->out);
-    return;
+    PetscCall(PetscSNPrintf(
+        msg, len, "Sweep table '%s' (option -o) exists but is not a readable HDF5 file; move it away", sw->out));
+    PetscFunctionReturn(0);
   }
-  if (TpH5ReadAttrString(f, "description", desc, sizeof(desc), &has) || !has || strcmp(desc, sw->desc)) {
+  PetscCall(PetscSNPrintf(where, sizeof(where), "Sweep table '%s' (option -o)", sw->out));
+  PetscCall(TpH5CheckSignature(f, &TP_FORMAT_SWEEP, where, msg, len));
+  if (msg[0]) {
     H5Fclose(f);
-    snprintf(msg, len,
-             "Sweep table '%s' (option -o) holds another sweep (other grid, models, stepper or parameters); "
-             "rerun with its arguments to resume it, or choose another -o",
-             sw->out);
-    return;
+    PetscCall(PetscStrlcat(msg, "; move it away or choose another -o", len));
+    PetscFunctionReturn(0);
   }
-  if (TpH5ReadAttrDouble(f, "wall_time", wall, &has) || !has) *wall = 0;
-  col = malloc(sizeof(double) * nT);
-  lv  = malloc(sizeof(long long) * nT);
-  g   = H5Gopen2(f, "results", H5P_DEFAULT);
-  for (q = 0; q < NF && !bad; q++) {
-    const int integer = FieldIsInteger(q);
-    hid_t d           = g < 0 ? -1 : H5Dopen2(g, FieldNames[q], H5P_DEFAULT);
-    hid_t sp          = d < 0 ? -1 : H5Dget_space(d);
-    hssize_t n        = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
-    if (n != (hssize_t)nT || H5Dread(d, integer ? H5T_NATIVE_LLONG : H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                                     integer ? (void *)lv : (void *)col) < 0)
-      bad = 1;
+  PetscCall(TpH5ReadAttrString(f, "description", desc, sizeof(desc), &has));
+  if (!has || strcmp(desc, sw->desc)) {
+    H5Fclose(f);
+    PetscCall(PetscSNPrintf(msg, len,
+                            "Sweep table '%s' (option -o) holds another sweep (other grid, models, stepper or "
+                            "parameters); rerun with its arguments to resume it, or choose another -o",
+                            sw->out));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(TpH5ReadAttrDouble(f, "wall_time", wall, &has));
+  if (!has) *wall = 0;
+  PetscCall(PetscMalloc2(nT, &col, nT, &lv));
+  g = H5Gopen2(f, "results", H5P_DEFAULT);
+  for (q = 0; q < sw->NF && bad < 0; q++) {
+    Column own;
+    const Column *cl = Col(sw, q, &own);
+    if (g < 0 || !TpH5ReadWhole(g, cl->name, cl->integer ? H5T_NATIVE_LLONG : H5T_NATIVE_DOUBLE,
+                                cl->integer ? (void *)lv : (void *)col, (long long)nT))
+      bad = q;
     else
-      for (hsize_t t = 0; t < nT; t++) tab[t * NF + q] = integer ? (double)lv[t] : col[t];
-    if (sp >= 0) H5Sclose(sp);
-    if (d >= 0) H5Dclose(d);
+      for (hsize_t t = 0; t < nT; t++) tab[t * sw->NF + q] = cl->integer ? (double)lv[t] : col[t];
   }
-  for (hsize_t t = 0; t < nT && !bad; t++)
-    if (tab[t * NF + F_STATUS] != 1 && tab[t * NF + F_STATUS] != -1) tab[t * NF + F_STATUS] = 0;
+  for (hsize_t t = 0; t < nT && bad < 0; t++) {
+    double *st = &tab[t * sw->NF + sw->ncols + C_STATUS];
+    if (*st != 1 && *st != -1) *st = 0;
+  }
   if (g >= 0) H5Gclose(g);
   H5Fclose(f);
-  free(col);
-  free(lv);
-  if (bad) {
-    snprintf(msg, len, "Sweep table '%s' (option -o) is damaged: /results/%s is missing or has the wrong size", sw->out,
-             FieldNames[q - 1]);
-    return;
+  PetscCall(PetscFree2(col, lv));
+  if (bad >= 0) {
+    Column own;
+    PetscCall(PetscSNPrintf(msg, len,
+                            "Sweep table '%s' (option -o) is damaged: /results/%s is missing or has the wrong size",
+                            sw->out, Col(sw, bad, &own)->name));
+    PetscFunctionReturn(0);
   }
   *found = PETSC_TRUE;
+  PetscFunctionReturn(0);
 }
 
 /* ---------------------------------------------------------------- set-up */
@@ -476,7 +447,7 @@ static PetscErrorCode SweepSetFromOptions(Sweep *sw, PetscBool *help)
   sw->interval        = 5;
   PetscCall(PetscStrncpy(sw->out, "tripart-sweep.h5", sizeof(sw->out)));
   PetscOptionsBegin(sw->comm, NULL, "Sweep options (tripart sweep)", "tripart");
-  PetscCall(PetscOptionsString("-models", "Models to compare, comma-separated: " TP_MODEL_NAMES, "", models, models,
+  PetscCall(PetscOptionsString("-models", "Models to compare, comma-separated (see -model)", "", models, models,
                                sizeof(models), NULL));
   PetscCall(PetscOptionsString("-K", "Stored patterns: A, A:B, A:B:STEP or A:B@COUNT (geometric), comma-separated", "",
                                klist, klist, sizeof(klist), NULL));
@@ -511,13 +482,15 @@ static PetscErrorCode SweepSetFromOptions(Sweep *sw, PetscBool *help)
   {
     char buf[512], *save = NULL, *item;
     PetscCall(PetscStrncpy(buf, models, sizeof(buf)));
+    char names[512];
+    PetscCall(TpModelListTypes(names, sizeof(names)));
     for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
       PetscCheck(sw->nM < MAXMODELS, sw->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -models lists more than %d models",
                  MAXMODELS);
       PetscBool exists;
       PetscCall(TpModelTypeExists(item, &exists));
       PetscCheck(exists && strlen(item) < sizeof(sw->models[0]), sw->comm, PETSC_ERR_ARG_UNKNOWN_TYPE,
-                 "Option -models: unknown model '%s'; available models: " TP_MODEL_NAMES, item);
+                 "Option -models: unknown model '%s'; available models: %s", item, names);
       for (PetscInt q = 0; q < sw->nM; q++)
         PetscCheck(strcmp(sw->models[q], item), sw->comm, PETSC_ERR_ARG_WRONG, "Option -models lists '%s' twice", item);
       PetscCall(PetscStrncpy(sw->models[sw->nM++], item, sizeof(sw->models[0])));
@@ -528,15 +501,18 @@ static PetscErrorCode SweepSetFromOptions(Sweep *sw, PetscBool *help)
   PetscCall(ParseList(sw->comm, "-flips", flist, 0, &sw->F, &sw->nF));
   if (sw->file[0]) {
     TpPatterns probe;
+    const double *xi;
+    PetscInt Nfile;
     PetscCall(TpPatternsCreate(sw->comm, &probe));
     PetscCall(TpPatternsLoadFile(probe, sw->file, &sw->Kfile));
+    PetscCall(TpPatternsGetFileData(probe, &sw->Kfile, &Nfile, &xi));
     PetscCall(PetscOptionsHasName(NULL, NULL, "-N", &set));
-    PetscCheck(!set || sw->N == probe->N, sw->comm, PETSC_ERR_ARG_INCOMP,
+    PetscCheck(!set || sw->N == Nfile, sw->comm, PETSC_ERR_ARG_INCOMP,
                "Option -N %" PetscInt_FMT " disagrees with the %" PetscInt_FMT " neurons of -patterns_file '%s'", sw->N,
-               probe->N, sw->file);
-    sw->N          = probe->N;
-    sw->file_xi    = probe->file_xi;
-    probe->file_xi = NULL;
+               Nfile, sw->file);
+    sw->N = Nfile;
+    PetscCall(PetscMalloc1((size_t)sw->Kfile * Nfile, &sw->file_xi));
+    PetscCall(PetscArraycpy(sw->file_xi, xi, (size_t)sw->Kfile * Nfile));
     PetscCall(TpPatternsDestroy(&probe));
   }
   PetscCheck(sw->N > 0, sw->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -N must be positive; got %" PetscInt_FMT, sw->N);
@@ -553,16 +529,20 @@ static PetscErrorCode SweepSetFromOptions(Sweep *sw, PetscBool *help)
     PetscCheck(sw->F[q] <= sw->N, sw->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "Option -flips asks for %" PetscInt_FMT " flipped bits of N = %" PetscInt_FMT " neurons", sw->F[q],
                sw->N);
+  PetscCheck((double)sw->nM * sw->nK * sw->nF * sw->S <= 1e8, sw->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "The grid of %" PetscInt_FMT " models x %" PetscInt_FMT " K x %" PetscInt_FMT " flips x %" PetscInt_FMT
+             " trials (option -trials) holds more than 10^8 trials; split it into several sweeps",
+             sw->nM, sw->nK, sw->nF, sw->S);
   PetscFunctionReturn(0);
 }
 
-/* Builds every model once on all ranks (options are checked here, collectively, before any trial),
-   and the canonical description a resumed sweep must match. */
+/* Builds every model once on all ranks (options are checked here, collectively, before any trial):
+   the canonical description a resumed sweep must match, the table's columns (the union of the
+   models' summary scalars), and the models' cost estimates. */
 static PetscErrorCode SweepDescribe(Sweep *sw)
 {
-  char part[2048];
-  TS ts;
-  PetscReal dt = 0, tf = 0;
+  char part[4096];
+  PetscBool described = PETSC_FALSE;
 
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(sw->desc, sizeof(sw->desc),
@@ -570,32 +550,54 @@ static PetscErrorCode SweepDescribe(Sweep *sw)
                           sw->N, sw->S, sw->seed, sw->file[0] ? sw->file : "random"));
   PetscCall(AppendList(sw->desc, sizeof(sw->desc), "K", sw->K, sw->nK));
   PetscCall(AppendList(sw->desc, sizeof(sw->desc), "flips", sw->F, sw->nF));
+  PetscCall(PetscMalloc3(sw->nM * MAXCOLS, &sw->colmap, sw->nM, &sw->nsum, sw->nM * sw->nK, &sw->cost));
+  sw->ncols = 0;
   for (PetscInt im = 0; im < sw->nM; im++) {
-    TpPatterns pat;
-    TpNetwork net;
+    TpRun run;
     TpModel model;
+    TpNetwork net;
+    TpStepper st;
+    const char *type;
     uint64_t h;
-    PetscCall(TrialCreate(sw, sw->comm, im, sw->K[0], sw->F[0], 0, &pat, &net, &model));
+    PetscCall(TrialCreate(sw, sw->comm, im, sw->K[0], sw->F[0], 0, &run));
+    PetscCall(TpRunGetModel(run, &model));
+    PetscCall(TpRunGetNetwork(run, &net));
+    PetscCall(TpRunGetStepper(run, &st));
     PetscCall(TpModelDescribe(model, part, sizeof(part)));
     PetscCall(PetscStrlcat(sw->desc, part, sizeof(sw->desc)));
     PetscCall(TpNetworkFingerprint(net, &h));
     PetscCall(PetscSNPrintf(part, sizeof(part), "network=%016llx;", (unsigned long long)h));
     PetscCall(PetscStrlcat(sw->desc, part, sizeof(sw->desc)));
-    if (im == 0) { /* the trials' stepper, as -ts_* options make it */
-      char name[64];
-      PetscCall(TrialStepper(model, &ts));
-      PetscCall(TpTSGetName(ts, name, sizeof(name)));
-      PetscCall(TSGetTimeStep(ts, &dt));
-      PetscCall(TSGetMaxTime(ts, &tf));
-      PetscCall(PetscSNPrintf(sw->stepper, sizeof(sw->stepper), "%s, dt %.6g, to t = %.6g", name, dt, tf));
-      PetscCall(TSDestroy(&ts));
+    PetscCall(TpStepperGetType(st, &type));
+    if (!described && (strcmp(type, "none") || im == sw->nM - 1)) { /* the trials' stepper, as -ts_* make it */
+      PetscCall(TpStepperDescribe(st, sw->stepper, sizeof(sw->stepper)));
+      described = PETSC_TRUE;
     }
-    PetscCall(TpModelDestroy(&model));
-    PetscCall(TpNetworkDestroy(&net));
-    PetscCall(TpPatternsDestroy(&pat));
+    PetscCall(TpModelGetNumSummaries(model, &sw->nsum[im]));
+    PetscCheck(sw->nsum[im] <= MAXCOLS - C_OWN, sw->comm, PETSC_ERR_SUP, "Model %s declares too many summary scalars",
+               sw->models[im]);
+    for (PetscInt q = 0; q < sw->nsum[im]; q++) {
+      const TpSummaryInfo *info;
+      PetscInt c;
+      PetscCall(TpModelGetSummary(model, q, &info));
+      for (c = 0; c < sw->ncols && strcmp(sw->cols[c].name, info->name); c++) {
+      }
+      if (c == sw->ncols) {
+        PetscCheck(sw->ncols < MAXCOLS - C_OWN, sw->comm, PETSC_ERR_SUP, "The models declare too many summary scalars");
+        PetscCall(PetscMemzero(&sw->cols[c], sizeof(Column)));
+        PetscCall(PetscStrncpy(sw->cols[c].name, info->name, sizeof(sw->cols[c].name)));
+        sw->cols[c].integer = info->type == PETSC_INT64;
+        sw->cols[c].mean    = (info->flags & TP_SUMMARY_MEAN) ? PETSC_TRUE : PETSC_FALSE;
+        if (info->zero_fraction)
+          PetscCall(PetscStrncpy(sw->cols[c].zero_fraction, info->zero_fraction, sizeof(sw->cols[c].zero_fraction)));
+        sw->ncols++;
+      }
+      sw->colmap[im * MAXCOLS + q] = c;
+    }
+    for (PetscInt k = 0; k < sw->nK; k++) PetscCall(TpModelEstimateCost(model, sw->K[k], &sw->cost[im * sw->nK + k]));
+    PetscCall(TpRunDestroy(&run));
   }
-  PetscCheck(PetscIsNormalReal(dt) && dt > 0, sw->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Option -ts_dt must be a positive number; got %.6g", (double)dt);
+  sw->NF = sw->ncols + C_OWN;
   PetscCall(PetscSNPrintf(part, sizeof(part), "stepper=%s;", sw->stepper));
   PetscCall(PetscStrlcat(sw->desc, part, sizeof(sw->desc)));
   {
@@ -621,15 +623,12 @@ static int CompareJob(const void *a, const void *b)
   return (x->t > y->t) - (x->t < y->t);
 }
 
-/* Relative cost of a trial: the right-hand side's work (naam carries N^2 synapses and processes). */
+/* Relative cost of a trial: its model's estimate (TpModelEstimateCost()). */
 static double TrialCost(Sweep *sw, PetscInt t)
 {
   PetscInt im, k, f, s;
   TrialIndex(sw, t, &im, &k, &f, &s);
-  const double N = (double)sw->N, K = (double)sw->K[k];
-  if (!strcmp(sw->models[im], "oracle")) return 1e-3 * N * K;
-  if (!strcmp(sw->models[im], "naam")) return 0.5 * N * N * (2 * K + 40); /* measured: 7-11 times gated at N = 20 */
-  return N * (2 * K + 40) + 200;
+  return sw->cost[im * sw->nK + k];
 }
 
 /* The pending trials of group `color` of G: longest first, each to the least loaded group. */
@@ -663,6 +662,28 @@ static PetscErrorCode Schedule(Sweep *sw, const double *status, PetscInt G, Pets
 
 /* ---------------------------------------------------------------- the sweep */
 
+/*@C
+  TpSweepRun - The `tripart sweep` subcommand
+
+  Collective on PETSC_COMM_WORLD
+
+  Output Parameter:
+. status - 0, or TP_EXIT_CHECKPOINTED when a signal stopped it with the finished trials saved
+
+  Options Database Keys:
++ -models <list>         - models to compare
+. -K <list>              - stored patterns: A, A:B, A:B:STEP or A:B@COUNT, comma-separated
+. -flips <list>          - flipped bits of the cue, the same forms
+. -trials <50>           - pattern sets per grid point
+. -N <20>, -seed <1>     - neurons, seed of the first pattern set
+. -patterns_file <file>  - trials store its first K patterns
+. -ranks_per_trial <1>   - ranks that run one trial together
+. -o <tripart-sweep.h5>  - the table
+. -progress_interval <5> - seconds between saves of the table and progress lines
+- -quiet                 - no progress lines
+
+.seealso: `TpRunCreate()`
+@*/
 PetscErrorCode TpSweepRun(int *status)
 {
   Sweep sw = {.comm = PETSC_COMM_WORLD};
@@ -679,7 +700,7 @@ PetscErrorCode TpSweepRun(int *status)
   PetscCallMPI(MPI_Comm_rank(sw.comm, &rank));
   PetscCallMPI(MPI_Comm_size(sw.comm, &size));
   PetscCall(SweepSetFromOptions(&sw, &help));
-  if (!help) PetscCall(TpOutputCheckPath(sw.comm, sw.out));
+  if (!help) PetscCall(TpCheckOutputPath(sw.comm, sw.out, "-o"));
   PetscCall(SweepDescribe(&sw));
   if (help) goto cleanup;
   nT = sw.nM * sw.nK * sw.nF * sw.S;
@@ -687,9 +708,9 @@ PetscErrorCode TpSweepRun(int *status)
   /* what an earlier run of this sweep finished */
   PetscCall(PetscMalloc1(nT, &st));
   if (!rank) {
-    PetscCall(PetscCalloc1((size_t)nT * NF, &tab));
-    ReadTable(&sw, tab, &prev_wall, &found, msg, sizeof(msg));
-    for (PetscInt t = 0; t < nT; t++) st[t] = tab[(size_t)t * NF + F_STATUS];
+    PetscCall(PetscCalloc1((size_t)nT * sw.NF, &tab));
+    PetscCall(ReadTable(&sw, tab, &prev_wall, &found, msg, sizeof(msg)));
+    for (PetscInt t = 0; t < nT; t++) st[t] = tab[(size_t)t * sw.NF + sw.ncols + C_STATUS];
   }
   PetscCall(TpRootCheck(sw.comm, PETSC_ERR_FILE_UNEXPECTED, msg, sizeof(msg)));
   PetscCallMPI(MPI_Bcast(st, (PetscMPIInt)nT, MPI_DOUBLE, 0, sw.comm));
@@ -706,7 +727,7 @@ PetscErrorCode TpSweepRun(int *status)
   PetscCallMPI(MPI_Comm_rank(gcomm, &grank));
   PetscCall(Schedule(&sw, st, G, color, &mine, &nmine));
   PetscCall(PetscFree(st));
-  PetscCall(PetscMalloc1((size_t)(nmine + 1) * (NF + 1), &mybuf));
+  PetscCall(PetscMalloc1((size_t)(nmine + 1) * (sw.NF + 1), &mybuf));
   if (!sw.quiet) {
     PetscCall(PetscPrintf(sw.comm,
                           "tripart %s sweep: %" PetscInt_FMT " models x %" PetscInt_FMT " K x %" PetscInt_FMT
@@ -737,7 +758,7 @@ PetscErrorCode TpSweepRun(int *status)
       if (sw.ranks_per_trial > 1) PetscCallMPI(MPI_Bcast(&flag, 1, MPI_INT, 0, gcomm));
       if (!flag) break;
       {
-        double *rec = mybuf + (size_t)nnew * (NF + 1);
+        double *rec = mybuf + (size_t)nnew * (sw.NF + 1);
         rec[0]      = (double)mine[pos];
         PetscCall(TrialRunGuarded(&sw, gcomm, mine[pos], rec + 1, &failures));
         pos++;
@@ -748,7 +769,7 @@ PetscErrorCode TpSweepRun(int *status)
     left[0] = grank ? 0 : nmine - pos;
     left[1] = TpSignalCaught();
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, left, 2, MPIU_INT, MPI_MAX, sw.comm));
-    n = (PetscMPIInt)(nnew * (NF + 1));
+    n = (PetscMPIInt)(nnew * (sw.NF + 1));
     if (!rank) PetscCall(PetscMalloc2(size, &counts, size, &displs));
     PetscCallMPI(MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, 0, sw.comm));
     if (!rank) {
@@ -762,10 +783,10 @@ PetscErrorCode TpSweepRun(int *status)
     PetscCallMPI(MPI_Gatherv(mybuf, n, MPI_DOUBLE, recv, counts, displs, MPI_DOUBLE, 0, sw.comm));
     PetscCall(PetscTime(&now));
     if (!rank) {
-      PetscInt got = (displs[size - 1] + counts[size - 1]) / (NF + 1);
+      PetscInt got = (displs[size - 1] + counts[size - 1]) / (sw.NF + 1);
       for (PetscInt q = 0; q < got; q++) {
-        const double *rec = recv + (size_t)q * (NF + 1);
-        PetscCall(PetscArraycpy(tab + (size_t)rec[0] * NF, rec + 1, NF));
+        const double *rec = recv + (size_t)q * (sw.NF + 1);
+        PetscCall(PetscArraycpy(tab + (size_t)rec[0] * sw.NF, rec + 1, sw.NF));
         cost_done += TrialCost(&sw, (PetscInt)rec[0]);
       }
       ndone += got;
@@ -773,10 +794,11 @@ PetscErrorCode TpSweepRun(int *status)
       PetscCall(PetscFree(recv));
     }
     PetscCallMPI(MPI_Bcast(&ndone, 1, MPIU_INT, 0, sw.comm));
-    PetscCall(TpOutputCheckRoom(sw.comm, sw.out, (double)nT * 8 * (NF + 1) + 65536.0, "sweep table",
-                                "; the previous table is untouched"));
-    if (!rank) WriteTable(&sw, tab, prev_wall + (now - start), size, msg, sizeof(msg));
-    PetscCall(TpRootCheck(sw.comm, PETSC_ERR_FILE_WRITE, msg, sizeof(msg)));
+    {
+      TableCtx tc       = {&sw, tab, prev_wall + (now - start), size};
+      TpH5FileSpec spec = {"sweep table", "-o", (double)nT * 8 * (sw.NF + 1) + 65536.0, PETSC_FALSE, PETSC_FALSE};
+      PetscCall(TpH5WriteFile(sw.comm, sw.out, &spec, WriteTable, &tc));
+    }
     if (!sw.quiet) {
       /* time left from the estimated cost of the trials left (the costliest run first) */
       const double rate   = (ndone - done0) / PetscMax(now - start, 1e-9);
@@ -811,5 +833,6 @@ cleanup:
   PetscCall(PetscFree(sw.K));
   PetscCall(PetscFree(sw.F));
   PetscCall(PetscFree(sw.file_xi));
+  PetscCall(PetscFree3(sw.colmap, sw.nsum, sw.cost));
   PetscFunctionReturn(0);
 }

@@ -3,19 +3,19 @@
    updates per second per core.
 
      mpirun -n R bench_rhs -N 1000 -K 16 [-evals 20] [-repeat 3] */
-#include <tpnetwork.h>
-#include <tppatterns.h>
-#include <tpmodel.h>
+#include <tprun.h>
 #include <tprandom.h>
 #include <tpvmath.h>
-#include "../../src/network/networkimpl.h"
 
 int main(int argc, char **argv)
 {
   MPI_Comm comm;
-  TpNetwork net;
+  TpRun run;
+  TpNetwork network;
+  TpNetworkRows rows, *net = &rows;
   TpPatterns pat;
   TpModel model;
+  PetscInt K;
   Vec U, F;
   PetscInt evals = 20, repeat = 3;
   PetscMPIInt size;
@@ -27,8 +27,15 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-evals", &evals, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-repeat", &repeat, NULL));
   TpBlasSetThreads(1);
-  PetscCall(TpSetUpFromOptions(comm, 1000, &pat, &net, &model));
-  PetscCall(TpModelCreateState(model, &U));
+  PetscCall(TpRunCreate(comm, &run));
+  PetscCall(TpRunSetDefaultSize(run, 1000));
+  PetscCall(TpRunSetFromOptions(run));
+  PetscCall(TpRunGetModel(run, &model));
+  PetscCall(TpRunGetNetwork(run, &network));
+  PetscCall(TpRunGetPatterns(run, &pat));
+  PetscCall(TpNetworkGetRows(network, &rows));
+  PetscCall(TpPatternsGetSizes(pat, NULL, &K));
+  PetscCall(TpModelGetSolution(model, &U));
   PetscCall(VecDuplicate(U, &F));
   {
     /* a state in the dynamic range of the activations, keyed by global indices */
@@ -45,12 +52,12 @@ int main(int argc, char **argv)
     }
     PetscCall(VecRestoreArray(U, &u));
   }
-  PetscCall(TpModelRHSFunction(NULL, 0, U, F, model));
+  PetscCall(TpModelComputeRHS(model, 0, U, F));
   for (PetscInt r = 0; r < repeat; r++) {
     double t0, t;
     PetscCallMPI(MPI_Barrier(comm));
     t0 = MPI_Wtime();
-    for (PetscInt e = 0; e < evals; e++) PetscCall(TpModelRHSFunction(NULL, 0, U, F, model));
+    for (PetscInt e = 0; e < evals; e++) PetscCall(TpModelComputeRHS(model, 0, U, F));
     t = (MPI_Wtime() - t0) / evals;
     PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, comm));
     best = PetscMin(best, t);
@@ -58,12 +65,9 @@ int main(int argc, char **argv)
   PetscCall(PetscPrintf(comm,
                         "engine ranks %d N %" PetscInt_FMT " K %" PetscInt_FMT
                         " seconds_per_rhs %.6e synapse_updates_per_s_per_core %.6e\n",
-                        size, net->N, pat->K, best, (double)net->nsyn / best / size));
-  PetscCall(VecDestroy(&U));
+                        size, net->N, K, best, (double)net->nsyn / best / size));
   PetscCall(VecDestroy(&F));
-  PetscCall(TpModelDestroy(&model));
-  PetscCall(TpNetworkDestroy(&net));
-  PetscCall(TpPatternsDestroy(&pat));
+  PetscCall(TpRunDestroy(&run));
   PetscCall(PetscFinalize());
   return 0;
 }

@@ -35,9 +35,25 @@ ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIR
 # Values that differ from run to run, never compared.
 VOLATILE = {"wall_time", "peak_memory_bytes"}
 
-# Differences made on purpose since the references were made: (file, path, name) -> why.
-# path is the group ("/" for the root), name an attribute ("@name") or a dataset.
-INTENDED = {}
+# Differences made on purpose since the references were made (at 44f4796, before the redesign of
+# issue 10): (file, path, name) -> why.  path is the group ("/" for the root), name an attribute
+# ("@name") or a dataset; "*" for every file.  Everything else is compared.
+INTENDED = {
+    ("*", "/", "@format"): "every tripart file carries a signature (format, format_version)",
+    ("*", "/", "@format_version"): "every tripart file carries a signature",
+    ("*", "/", "@version"): "tripart 0.2.0",
+    ("*", "/observables", "@energy"): "the energy at the end is a declared summary scalar of M1-M3, like the others",
+    ("naam_spatial_diffusion", "/", "@connectivity"): "was 'random' for spatial networks (a defect)",
+    ("naam_file_partition", "/", "@connectivity"): "was 'random' for file networks (a defect)",
+    ("oracle", "/", "@stepper"): "the oracle is advanced by the stepper type none (was the unused TS's name)",
+    ("naam_checkpoint", "/", "@format_version"): "checkpoint format 2: declared fields and series",
+    ("naam_checkpoint", "/", "@meta_checksum"): "checkpoint format 2: one checksum over the whole table",
+    ("naam_checkpoint", "/samples", "perplexity"): "checkpoint format 2: every declared series is kept",
+    ("naam_checkpoint", "/samples", "step"): "checkpoint format 2: steps are 64-bit",
+}
+# Options renamed (the old names are deprecated aliases): the reference's names are read as the new ones.
+RENAMED = {"-coupling": "-naam_coupling", "-init": "-naam_init", "-sigma": "-attractor_sigma",
+           "-tau_x": "-attractor_tau_x"}
 
 SPATIAL = ["-connectivity", "spatial", "-N", 200, "-degree", 8, "-spatial_dim", 2, "-spatial_tiles", 2,
            "-spatial_links", 3, "-spatial_gap_junctions", 6]
@@ -187,6 +203,7 @@ def compare(name, got_path, ref_path, tmp, reftmp, exact, problems):
             a, b = g.attrs[k], h.attrs[k]
             if k == "options":
                 a, b = options_dict(str(a), tmp), options_dict(str(b), reftmp)
+                b = {RENAMED.get(n, n): v for n, v in b.items()}
                 if a != b:
                     problems.append("%s:%s@options differ: %s vs %s" % (name, path, a, b))
                 continue
@@ -256,7 +273,7 @@ def main():
                 compare(name, files[name], os.path.join(REF, name + ".h5"), tmp, manifest["tmp"], exact, problems)
         if problems:
             fail("%d differences from the stored references (%s):\n  %s" %
-                 (len(problems), "bit for bit" if exact else "to 1e-9, another platform", "\n  ".join(problems[:40])))
+                 (len(problems), "bit for bit" if exact else "to 1e-9, another platform", "\n  ".join(problems[:300])))
 
 
 if __name__ == "__main__":

@@ -2,11 +2,8 @@
    of MODELS.md explicitly: right-hand side, Lyapunov function, perplexity and a 20-step explicit
    Euler trajectory, on whatever number of ranks the test runs with.
    Usage: test_attractor_twin -model gated|hopfield|dam|modern|oracle [-N n -K k] */
-#include <tpnetwork.h>
-#include <tppatterns.h>
-#include <tpmodel.h>
+#include <tprun.h>
 #include <tprandom.h>
-#include "../../src/network/networkimpl.h"
 
 /* Non-default parameters, so that the twin and the engine must agree on each. */
 static const double sigma = 2.5, tau_x = 0.8, tau_a = 1.7, T = 0.05, beta = 0.3;
@@ -101,11 +98,15 @@ static PetscErrorCode Check(MPI_Comm comm, const char *what, double got, double 
 int main(int argc, char **argv)
 {
   MPI_Comm comm;
-  TpNetwork net;
+  TpRun run;
+  TpNetwork network;
+  TpNetworkRows rows, *net = &rows;
   TpPatterns pat;
   TpModel model;
-  TpObservation obs;
   Vec U, F;
+  PetscInt nlocal, width;
+  double *sample, energy, perplexity;
+  const double *pxi, *cue;
   Twin w;
   PetscMPIInt rank;
   PetscInt N, K;
@@ -122,33 +123,44 @@ int main(int argc, char **argv)
     const struct {
       const char *name;
       double value;
-    } set[] = {{"-sigma", sigma}, {"-tau_x", tau_x},      {"-gated_tau_a", tau_a},
-               {"-gated_T", T},   {"-modern_beta", beta}, {"-dam_n", dam_n}};
+    } set[] = {{"-attractor_sigma", sigma}, {"-attractor_tau_x", tau_x},
+               {"-gated_tau_a", tau_a},     {"-gated_T", T},
+               {"-modern_beta", beta},      {"-dam_n", dam_n}};
     for (size_t q = 0; q < sizeof(set) / sizeof(set[0]); q++) {
       PetscCall(PetscSNPrintf(buf, sizeof(buf), "%.17g", set[q].value));
       PetscCall(PetscOptionsSetValue(NULL, set[q].name, buf));
     }
   }
-  PetscCall(TpSetUpFromOptions(comm, 13, &pat, &net, &model));
-  PetscCall(TpModelCreateState(model, &U));
+  PetscCall(TpRunCreate(comm, &run));
+  PetscCall(TpRunSetDefaultSize(run, 13));
+  PetscCall(TpRunSetFromOptions(run));
+  PetscCall(TpRunGetModel(run, &model));
+  PetscCall(TpRunGetNetwork(run, &network));
+  PetscCall(TpRunGetPatterns(run, &pat));
+  PetscCall(TpNetworkGetRows(network, &rows));
+  PetscCall(TpPatternsGetSizes(pat, NULL, &K));
+  PetscCall(TpPatternsGetPatterns(pat, &pxi));
+  PetscCall(TpPatternsGetCue(pat, &cue, NULL, NULL));
+  PetscCall(TpModelGetSolution(model, &U));
   PetscCall(VecDuplicate(U, &F));
+  PetscCall(VecGetLocalSize(U, &nlocal));
+  PetscCall(TpModelGetNumSeries(model, NULL, &width));
+  PetscCall(PetscMalloc1(width, &sample));
   N = net->N;
-  K = pat->K;
-  w = (Twin){.N = (int)N, .K = (int)K, .kind = -1, .xi = pat->xi};
+  w = (Twin){.N = (int)N, .K = (int)K, .kind = -1, .xi = pxi};
   for (int q = 0; q < 5; q++)
     if (!strcmp(type, kinds[q])) w.kind = q;
   PetscCheck(w.kind >= 0, comm, PETSC_ERR_ARG_WRONG, "unknown -model %s", type);
   PetscCall(PetscMalloc4(N, &x, K, &a, N, &dx, K, &da));
-  PetscCall(PetscMalloc1(K, &obs.overlap));
 
   /* 1. the initial state: the cue (the oracle: the pattern nearest to it), uniform gains */
-  PetscCall(TpModelInitialState(model, U));
+  PetscCall(TpModelInitialState(model));
   {
     const double *u;
     PetscInt best = 0, dbest = N + 1;
     for (PetscInt mu = 0; mu < K; mu++) {
       PetscInt d = 0;
-      for (PetscInt i = 0; i < N; i++) d += pat->xi[i * K + mu] != pat->cue[i];
+      for (PetscInt i = 0; i < N; i++) d += pxi[i * K + mu] != cue[i];
       if (d < dbest) {
         dbest = d;
         best  = mu;
@@ -156,8 +168,8 @@ int main(int argc, char **argv)
     }
     PetscCall(VecGetArrayRead(U, &u));
     for (PetscInt i = 0; i < net->nloc; i++) {
-      const PetscInt gi = net->rstart + i;
-      PetscCall(Check(comm, "initial x", u[i], w.kind == 4 ? pat->xi[gi * K + best] : pat->cue[gi], 0));
+      const PetscInt gi = TpRowGid(net, i);
+      PetscCall(Check(comm, "initial x", u[i], w.kind == 4 ? pxi[gi * K + best] : cue[gi], 0));
     }
     if (w.kind == 1 && !rank)
       for (PetscInt mu = 0; mu < K; mu++) PetscCall(Check(comm, "initial a", u[net->nloc + mu], 1.0 / K, 0));
@@ -175,32 +187,31 @@ int main(int argc, char **argv)
     double *u;
     const double *f;
     PetscCall(VecGetArray(U, &u));
-    for (PetscInt i = 0; i < net->nloc; i++) u[i] = x[net->rstart + i];
-    if (model->nlocal > net->nloc)
+    for (PetscInt i = 0; i < net->nloc; i++) u[i] = x[TpRowGid(net, i)];
+    if (nlocal > net->nloc)
       for (PetscInt mu = 0; mu < K; mu++) u[net->nloc + mu] = a[mu];
     PetscCall(VecRestoreArray(U, &u));
     E = TwinRHS(&w, x, a, dx, da, &perp);
-    PetscCall(TpModelRHSFunction(NULL, 0, U, F, model));
-    PetscCall(TpModelObserve(model, U, &obs));
+    PetscCall(TpModelComputeRHS(model, 0, U, F));
+    PetscCall(TpModelObserve(model, sample));
+    energy     = sample[0]; /* the retrieval's series: energy, hamming, soft hamming, perplexity, overlaps */
+    perplexity = sample[3];
     PetscCall(VecGetArrayRead(F, &f));
-    for (PetscInt i = 0; i < net->nloc; i++) PetscCall(Check(comm, "dx", f[i], dx[net->rstart + i], tol));
-    if (model->nlocal > net->nloc)
+    for (PetscInt i = 0; i < net->nloc; i++) PetscCall(Check(comm, "dx", f[i], dx[TpRowGid(net, i)], tol));
+    if (nlocal > net->nloc)
       for (PetscInt mu = 0; mu < K; mu++) PetscCall(Check(comm, "da", f[net->nloc + mu], da[mu], tol));
     PetscCall(VecRestoreArrayRead(F, &f));
-    if (w.kind != 4) PetscCall(Check(comm, "Lyapunov function", obs.energy, E, tol));
-    PetscCall(Check(comm, "perplexity", obs.perplexity, perp, tol));
+    if (w.kind != 4) PetscCall(Check(comm, "Lyapunov function", energy, E, tol));
+    PetscCall(Check(comm, "perplexity", perplexity, perp, tol));
     /* along the twin's explicit Euler trajectory (the engine is given each of its states) */
     for (PetscInt i = 0; i < N; i++) x[i] += dt * dx[i];
     if (w.kind == 1)
       for (PetscInt mu = 0; mu < K; mu++) a[mu] += dt * da[mu];
   }
   PetscCall(PetscFree4(x, a, dx, da));
-  PetscCall(PetscFree(obs.overlap));
-  PetscCall(VecDestroy(&U));
+  PetscCall(PetscFree(sample));
   PetscCall(VecDestroy(&F));
-  PetscCall(TpModelDestroy(&model));
-  PetscCall(TpNetworkDestroy(&net));
-  PetscCall(TpPatternsDestroy(&pat));
+  PetscCall(TpRunDestroy(&run));
   PetscCall(PetscFinalize());
   return 0;
 }

@@ -1,11 +1,9 @@
 /* The distributed M1 engine against its dense serial twin: right-hand side, energy, and an
    explicit Euler trajectory, on whatever number of ranks the test is run with.
-   Usage: test_twin -connectivity all|random [-coupling hebbian,constant,diffusion] [-init zero|slaved] */
-#include <tpnetwork.h>
-#include <tppatterns.h>
-#include <tpmodel.h>
+   Usage: test_twin -connectivity all|random [-naam_coupling hebbian,constant,diffusion] [-naam_init zero|slaved] */
+#include <tprun.h>
+#include <tpnetspec.h>
 #include <tprandom.h>
-#include "../../src/network/networkimpl.h"
 #include "naam_twin.h"
 
 /* Parameters set explicitly so that the twin and the engine use the same numbers. */
@@ -41,28 +39,40 @@ static PetscErrorCode MaxRelErr(MPI_Comm comm, PetscInt n, const double *a, cons
 }
 
 /* Map the twin's global arrays onto this rank's state layout [x | s | p]. */
-static void Scatter(TpNetwork net, const double *x, const double *S, const double *P, double *u)
+static void Scatter(const TpNetworkRows *net, const double *x, const double *S, const double *P, double *u)
 {
   const PetscInt N = net->N;
   double *s = u + net->nloc, *p = s + net->nsyn_loc;
   for (PetscInt i = 0; i < net->nloc; i++) {
-    const PetscInt gi = TpNetworkGid(net, i);
+    const PetscInt gi = TpRowGid(net, i);
     u[i]              = x[gi];
     for (PetscInt q = net->rowptr[i]; q < net->rowptr[i + 1]; q++) {
-      const PetscInt gj = net->dense ? q - net->rowptr[i] : net->colgid[net->col[q]];
+      const PetscInt gj = !net->col ? q - net->rowptr[i] : net->colgid[net->col[q]];
       s[q]              = S[gi * N + gj];
       p[q]              = P[gi * N + gj];
     }
   }
 }
 
+/* Euler through PETSc TS, with the model's right-hand side */
+static PetscErrorCode RHS(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
+{
+  PetscFunctionBegin;
+  PetscCall(TpModelComputeRHS((TpModel)ctx, t, U, F));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   MPI_Comm comm;
-  TpNetwork net;
+  TpRun run;
+  TpNetwork network;
+  TpNetworkRows rows, *net = &rows;
   TpPatterns pat;
   TpModel model;
   Vec U, F;
+  PetscInt nlocal, seed, width, ovoff = -1, nseries;
+  const double *xi, *cue;
   Twin w;
   PetscInt N, K, steps = 20;
   PetscBool hebbian, constant, diffusion, slaved = PETSC_FALSE;
@@ -77,23 +87,41 @@ int main(int argc, char **argv)
   comm = PETSC_COMM_WORLD;
   for (size_t q = 0; q < sizeof(params) / sizeof(params[0]); q++)
     PetscCall(PetscOptionsSetValue(NULL, params[q][0], params[q][1]));
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-coupling", coupling, sizeof(coupling), NULL));
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-init", init, sizeof(init), NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-naam_coupling", coupling, sizeof(coupling), NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-naam_init", init, sizeof(init), NULL));
   PetscCall(PetscStrInList("hebbian", coupling, ',', &hebbian));
   PetscCall(PetscStrInList("constant", coupling, ',', &constant));
   PetscCall(PetscStrInList("diffusion", coupling, ',', &diffusion));
   PetscCall(PetscStrcmp(init, "slaved", &slaved));
-  PetscCall(PetscOptionsSetValue(NULL, "-init", init));
+  PetscCall(PetscOptionsSetValue(NULL, "-naam_init", init));
 
-  PetscCall(TpSetUpFromOptions(comm, 12, &pat, &net, &model));
-  PetscCall(TpModelCreateState(model, &U));
+  PetscCall(TpRunCreate(comm, &run));
+  PetscCall(TpRunSetDefaultSize(run, 12));
+  PetscCall(TpRunSetFromOptions(run));
+  PetscCall(TpRunGetModel(run, &model));
+  PetscCall(TpRunGetNetwork(run, &network));
+  PetscCall(TpRunGetPatterns(run, &pat));
+  PetscCall(TpNetworkGetRows(network, &rows));
+  PetscCall(TpNetworkGetSeed(network, &seed));
+  PetscCall(TpPatternsGetSizes(pat, NULL, &K));
+  PetscCall(TpPatternsGetPatterns(pat, &xi));
+  PetscCall(TpPatternsGetCue(pat, &cue, NULL, NULL));
+  PetscCall(TpModelGetSolution(model, &U));
   PetscCall(VecDuplicate(U, &F));
+  PetscCall(VecGetLocalSize(U, &nlocal));
+  PetscCall(TpModelGetNumSeries(model, &nseries, &width));
+  for (PetscInt q = 0; q < nseries; q++) {
+    const TpSeriesInfo *info;
+    PetscInt off;
+    PetscCall(TpModelGetSeries(model, q, &info, &off));
+    if (!strcmp(info->name, "overlap")) ovoff = off;
+  }
+  PetscCheck(ovoff >= 0, comm, PETSC_ERR_PLIB, "no overlap series");
   N = net->N;
-  K = pat->K;
 
   /* the twin, on every rank, with the synapse mask and the process links of the whole network (made
      again by the same generator or file, before any distribution) */
-  PetscCall(TpNetSpecCreateFromOptions(comm, 12, net->seed, &spec));
+  PetscCall(TpNetSpecCreateFromOptions(comm, 12, seed, &spec));
   PetscCall(PetscCalloc1(N * N, &mask));
   for (PetscInt i = 0; i < N; i++)
     for (PetscInt s = spec->rowptr[i]; s < spec->rowptr[i + 1]; s++) mask[i * N + TpNetSpecCol(spec, s, i)] = 1;
@@ -132,14 +160,14 @@ int main(int argc, char **argv)
              .D       = diffusion ? Param("-naam_diffusion") : 0,
              .W       = W,
              .deg     = deg,
-             .xi      = pat->xi,
+             .xi      = xi,
              .mask    = mask};
   PetscCall(PetscMalloc6(N, &x, N * N, &S, N * N, &P, N, &fx, N * N, &fS, N * N, &fP));
-  PetscCall(PetscMalloc1(model->nlocal, &mine));
+  PetscCall(PetscMalloc1(nlocal, &mine));
 
   /* 1. initial state (-init) */
-  PetscCall(TpModelInitialState(model, U));
-  for (PetscInt i = 0; i < N; i++) x[i] = pat->cue[i];
+  PetscCall(TpModelInitialState(model));
+  for (PetscInt i = 0; i < N; i++) x[i] = cue[i];
   if (slaved) {
     for (PetscInt i = 0; i < N; i++)
       for (PetscInt j = 0; j < N; j++)
@@ -164,7 +192,7 @@ int main(int argc, char **argv)
   {
     const double *u;
     PetscCall(VecGetArrayRead(U, &u));
-    PetscCall(MaxRelErr(comm, model->nlocal, u, mine, &err, &scale));
+    PetscCall(MaxRelErr(comm, nlocal, u, mine, &err, &scale));
     PetscCall(VecRestoreArrayRead(U, &u));
     PetscCheck(err <= tol, comm, PETSC_ERR_PLIB, "initial state (-init %s) differs from the twin: relative error %g",
                init, err);
@@ -184,41 +212,40 @@ int main(int argc, char **argv)
     Scatter(net, x, S, P, u);
     PetscCall(VecRestoreArray(U, &u));
   }
-  PetscCall(TpModelRHSFunction(NULL, 0, U, F, model));
+  PetscCall(TpModelComputeRHS(model, 0, U, F));
   TwinRHS(&w, x, S, P, fx, fS, fP);
   Scatter(net, fx, fS, fP, mine);
   {
     const double *f;
     PetscCall(VecGetArrayRead(F, &f));
-    PetscCall(MaxRelErr(comm, model->nlocal, f, mine, &err, &scale));
+    PetscCall(MaxRelErr(comm, nlocal, f, mine, &err, &scale));
     PetscCall(VecRestoreArrayRead(F, &f));
     PetscCheck(err <= tol && scale > 0, comm, PETSC_ERR_PLIB,
                "right-hand side differs from the twin: relative error %g (scale %g)", err, scale);
   }
   {
-    TpObservation obs;
-    PetscReal *ov;
-    PetscCall(PetscMalloc1(K, &ov));
-    obs.overlap = ov;
-    PetscCall(TpModelObserve(model, U, &obs));
-    E     = obs.energy;
+    double *sample, *ov;
+    PetscCall(PetscMalloc1(width, &sample));
+    PetscCall(TpModelObserve(model, sample));
+    ov    = sample + ovoff;
+    E     = sample[0];
     Etwin = TwinEnergy(&w, x, S, P);
     PetscCheck(PetscAbsReal(E - Etwin) <= 1e-11 * PetscMax(1.0, PetscAbsReal(Etwin)), comm, PETSC_ERR_PLIB,
                "energy %.17g differs from the twin's %.17g", E, Etwin);
     for (PetscInt mu = 0; mu < K; mu++) {
       double m = 0;
-      for (PetscInt i = 0; i < N; i++) m += pat->xi[i * K + mu] * tanh(w.beta_n * x[i]);
+      for (PetscInt i = 0; i < N; i++) m += xi[i * K + mu] * tanh(w.beta_n * x[i]);
       PetscCheck(PetscAbsReal(ov[mu] - m / N) <= 1e-13, comm, PETSC_ERR_PLIB,
                  "overlap %" PetscInt_FMT " is %g, twin %g", mu, ov[mu], m / N);
     }
-    PetscCall(PetscFree(ov));
+    PetscCall(PetscFree(sample));
   }
 
   /* 3. explicit Euler trajectory through PETSc TS against the twin's own loop */
   {
     TS ts;
     PetscCall(TSCreate(comm, &ts));
-    PetscCall(TSSetRHSFunction(ts, NULL, TpModelRHSFunction, model));
+    PetscCall(TSSetRHSFunction(ts, NULL, RHS, model));
     PetscCall(TSSetType(ts, TSEULER));
     PetscCall(TSSetTimeStep(ts, dt));
     PetscCall(TSSetMaxSteps(ts, steps));
@@ -238,7 +265,7 @@ int main(int argc, char **argv)
   {
     const double *u;
     PetscCall(VecGetArrayRead(U, &u));
-    PetscCall(MaxRelErr(comm, model->nlocal, u, mine, &err, &scale));
+    PetscCall(MaxRelErr(comm, nlocal, u, mine, &err, &scale));
     PetscCall(VecRestoreArrayRead(U, &u));
     PetscCheck(err <= 1e-11, comm, PETSC_ERR_PLIB, "Euler trajectory differs from the twin: relative error %g", err);
   }
@@ -248,11 +275,8 @@ int main(int argc, char **argv)
   PetscCall(PetscFree(mask));
   PetscCall(PetscFree2(W, deg));
   PetscCall(TpNetSpecDestroy(&spec));
-  PetscCall(VecDestroy(&U));
   PetscCall(VecDestroy(&F));
-  PetscCall(TpModelDestroy(&model));
-  PetscCall(TpNetworkDestroy(&net));
-  PetscCall(TpPatternsDestroy(&pat));
+  PetscCall(TpRunDestroy(&run));
   PetscCall(PetscFinalize());
   return 0;
 }

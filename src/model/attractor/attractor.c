@@ -6,15 +6,16 @@
    rank 0.  One right-hand side: phi(x) of the owned rows, the K partial overlaps, one
    MPI_Allreduce of [m | a] (2K numbers; K without gains), then dx for the owned rows and da on
    rank 0.  The oracle has no dynamics: its state is the stored pattern nearest to the cue. */
-#include <tpmodel.h>
+#include "../interface/modelimpl.h"
 #include <tpvmath.h>
-#include <tph5.h>
-#include "../../network/networkimpl.h"
 #include "kernels.h"
 
 typedef enum { ATTR_HOPFIELD, ATTR_DAM, ATTR_MODERN, ATTR_GATED, ATTR_ORACLE } AttrKind;
 
 typedef struct {
+  TpNetworkRows r; /* the network's local rows (views): the owned neurons */
+  PetscInt K;
+  double *xi; /* the patterns of the owned neurons, nloc x K row-major */
   AttrKind kind;
   PetscReal sigma, tau_x; /* phi(u) = tanh(sigma u); neuron time constant */
   PetscReal tau_a, T;     /* gated: gain time constant and temperature */
@@ -29,31 +30,39 @@ typedef struct {
   PetscReal oracle_error;
 } Attr;
 
+/* Options: -attractor_sigma and -attractor_tau_x shared by the family (formerly -sigma, -tau_x), and
+   each model's own under its prefix: -gated_tau_a, -gated_T, -dam_n, -modern_beta. */
 static PetscErrorCode AttrSetFromOptions(TpModel m)
 {
   Attr *A = m->data;
 
   PetscFunctionBegin;
-  PetscOptionsBegin(m->comm, NULL, "M2/M3 options: tau_x dx/dt = -x + sum_mu xi^mu w_mu(m), phi(u) = tanh(sigma u)",
-                    "TpModel");
+  PetscOptionsBegin(m->comm, NULL, "M2/M3: deprecated option names", "TpModel");
+  PetscCall(PetscOptionsDeprecated("-sigma", "-attractor_sigma", "0.2", NULL));
+  PetscCall(PetscOptionsDeprecated("-tau_x", "-attractor_tau_x", "0.2", NULL));
+  PetscOptionsEnd();
+  PetscOptionsBegin(m->comm, "attractor_",
+                    "M2/M3 options: tau_x dx/dt = -x + sum_mu xi^mu w_mu(m), phi(u) = tanh(sigma u)", "TpModel");
   if (A->kind != ATTR_ORACLE) {
     if (A->kind != ATTR_MODERN)
       PetscCall(PetscOptionsReal("-sigma", "Gain of phi(u) = tanh(sigma u)", "", A->sigma, &A->sigma, NULL));
     PetscCall(PetscOptionsReal("-tau_x", "Neuron time constant tau_x", "", A->tau_x, &A->tau_x, NULL));
   }
+  PetscOptionsEnd();
+  PetscOptionsBegin(m->comm, m->prefix, "Options of this model", "TpModel");
   if (A->kind == ATTR_GATED) {
-    PetscCall(PetscOptionsReal("-gated_tau_a", "Gain time constant tau_a", "", A->tau_a, &A->tau_a, NULL));
-    PetscCall(PetscOptionsReal("-gated_T", "Temperature T of the entropy regulariser", "", A->T, &A->T, NULL));
+    PetscCall(PetscOptionsReal("-tau_a", "Gain time constant tau_a", "", A->tau_a, &A->tau_a, NULL));
+    PetscCall(PetscOptionsReal("-T", "Temperature T of the entropy regulariser", "", A->T, &A->T, NULL));
   }
-  if (A->kind == ATTR_DAM) PetscCall(PetscOptionsInt("-dam_n", "Order n of F(z) = z^n / n", "", A->n, &A->n, NULL));
+  if (A->kind == ATTR_DAM) PetscCall(PetscOptionsInt("-n", "Order n of F(z) = z^n / n", "", A->n, &A->n, NULL));
   if (A->kind == ATTR_MODERN)
-    PetscCall(PetscOptionsReal("-modern_beta", "Inverse temperature beta of softmax(beta Xi^T x)", "", A->beta,
-                               &A->beta, NULL));
+    PetscCall(
+        PetscOptionsReal("-beta", "Inverse temperature beta of softmax(beta Xi^T x)", "", A->beta, &A->beta, NULL));
   PetscOptionsEnd();
   PetscCheck(A->sigma > 0 && PetscIsNormalReal(A->sigma), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Option -sigma must be positive; got %.6g", (double)A->sigma);
+             "Option -attractor_sigma must be positive; got %.6g", (double)A->sigma);
   PetscCheck(A->tau_x > 0 && PetscIsNormalReal(A->tau_x), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Option -tau_x must be positive; got %.6g", (double)A->tau_x);
+             "Option -attractor_tau_x must be positive; got %.6g", (double)A->tau_x);
   PetscCheck(A->tau_a > 0 && !PetscIsNanReal(A->tau_a), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -gated_tau_a must be positive; got %.6g", (double)A->tau_a);
   PetscCheck(A->T >= 0 && PetscIsNormalReal(A->T + 1), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -81,18 +90,19 @@ static PetscErrorCode AttrAllreduce(TpModel m, double *buf, PetscInt n)
 static PetscErrorCode OracleSetUp(TpModel m)
 {
   Attr *A          = m->data;
-  TpNetwork net    = m->net;
-  TpPatterns pat   = m->pat;
-  const PetscInt K = pat->K;
+  const PetscInt K = A->K;
+  const double *cue;
+  PetscInt target;
   double *d, best = PETSC_MAX_REAL;
 
   PetscFunctionBegin;
+  PetscCall(TpPatternsGetCue(m->pat, &cue, &target, NULL));
   PetscCall(PetscCalloc1(2 * K, &d));
-  for (PetscInt i = 0; i < net->nloc; i++) {
-    const double *xi = pat->xi + (size_t)(net->rstart + i) * K, c = pat->cue[net->rstart + i];
+  for (PetscInt i = 0; i < A->r.nloc; i++) {
+    const double *xi = A->xi + (size_t)i * K, c = cue[TpRowGid(&A->r, i)];
     for (PetscInt mu = 0; mu < K; mu++) {
       d[mu] += xi[mu] != c;
-      d[K + mu] += xi[mu] != xi[pat->target];
+      d[K + mu] += xi[mu] != xi[target];
     }
   }
   PetscCall(AttrAllreduce(m, d, 2 * K));
@@ -109,26 +119,38 @@ static PetscErrorCode OracleSetUp(TpModel m)
   PetscFunctionReturn(0);
 }
 
+/* State [x (owned neurons) | a (K gains, on rank 0, gated)]; fields x and a; the retrieval's series.
+   The patterns of the owned neurons are copied in row order, so that any partition works. */
 static PetscErrorCode AttrSetUp(TpModel m)
 {
-  Attr *A          = m->data;
-  const PetscInt K = m->pat->K;
+  Attr *A = m->data;
+  const double *xi;
+  PetscInt K;
 
   PetscFunctionBegin;
-  PetscCheck(!m->net->gid, m->comm, PETSC_ERR_ARG_INCOMP,
-             "Option -partition '%s': model %s has no synapses to distribute (its neurons stay in blocks); partition "
-             "files are for -model naam",
-             m->net->partition, m->type);
+  PetscCall(TpNetworkGetRows(m->net, &A->r));
+  PetscCall(TpPatternsGetSizes(m->pat, NULL, &K));
+  PetscCall(TpPatternsGetPatterns(m->pat, &xi));
+  A->K = K;
   PetscCallMPI(MPI_Comm_rank(m->comm, &A->rank));
   PetscCallMPI(MPI_Comm_size(m->comm, &A->size));
-  A->na     = (A->kind == ATTR_GATED && A->rank == 0) ? K : 0;
-  m->nlocal = m->net->nloc + A->na;
-  PetscCall(PetscMalloc1(m->net->nloc, &A->phi));
-  PetscCall(PetscMalloc3(2 * K + 4, &A->red, K, &A->w, K, &A->g));
-  if (A->kind == ATTR_ORACLE) {
-    PetscCall(OracleSetUp(m));
-    m->stationary = PETSC_TRUE;
+  A->na = (A->kind == ATTR_GATED && A->rank == 0) ? K : 0;
+  PetscCall(PetscMalloc1((size_t)A->r.nloc * K + 1, &A->xi));
+  for (PetscInt i = 0; i < A->r.nloc; i++)
+    PetscCall(PetscArraycpy(A->xi + (size_t)i * K, xi + (size_t)TpRowGid(&A->r, i) * K, K));
+  PetscCall(TpModelCreateState(m, A->r.nloc + A->na));
+  {
+    const TpFieldInfo x = {
+        "x", TP_ENTITY_NEURON, 1, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT, "neuron states"};
+    const TpFieldInfo a = {
+        "a", TP_ENTITY_GLOBAL, K, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT, "pattern gains on the simplex"};
+    PetscCall(TpModelDeclareStateField(m, &x, 0));
+    if (A->kind == ATTR_GATED) PetscCall(TpModelDeclareStateField(m, &a, A->r.nloc));
   }
+  PetscCall(TpRetrievalDeclare(m));
+  PetscCall(PetscMalloc1(A->r.nloc, &A->phi));
+  PetscCall(PetscMalloc3(2 * K + 4, &A->red, K, &A->w, K, &A->g));
+  if (A->kind == ATTR_ORACLE) PetscCall(OracleSetUp(m));
   PetscFunctionReturn(0);
 }
 
@@ -151,25 +173,22 @@ static void AttrRates(Attr *A, PetscInt n, const double *x)
 static PetscErrorCode AttrOverlapsReduce(TpModel m, const double *u)
 {
   Attr *A          = m->data;
-  TpNetwork net    = m->net;
-  const PetscInt K = m->pat->K, nred = A->kind == ATTR_GATED ? 2 * K : K;
+  const PetscInt K = A->K, nred = A->kind == ATTR_GATED ? 2 * K : K, nloc = A->r.nloc;
 
   PetscFunctionBegin;
-  AttrRates(A, net->nloc, u);
+  AttrRates(A, nloc, u);
   PetscCall(PetscArrayzero(A->red, nred));
-  AttrOverlaps((size_t)net->nloc, (size_t)K, m->pat->xi + (size_t)net->rstart * K, A->phi, A->red);
-  if (A->na) PetscCall(PetscArraycpy(A->red + K, u + net->nloc, K));
+  AttrOverlaps((size_t)nloc, (size_t)K, A->xi, A->phi, A->red);
+  if (A->na) PetscCall(PetscArraycpy(A->red + K, u + nloc, K));
   PetscCall(AttrAllreduce(m, A->red, nred));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode AttrRHS(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
+static PetscErrorCode AttrRHS(TpModel m, PetscReal t, Vec U, Vec F)
 {
-  TpModel m        = ctx;
   Attr *A          = m->data;
-  TpNetwork net    = m->net;
-  const PetscInt K = m->pat->K;
-  const double N = (double)net->N, *mo = NULL, *a = NULL;
+  const PetscInt K = A->K, nloc = A->r.nloc;
+  const double N = (double)A->r.N, *mo = NULL, *a = NULL;
   const double *u;
   double *f;
 
@@ -177,7 +196,7 @@ static PetscErrorCode AttrRHS(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
   PetscCall(VecGetArrayRead(U, &u));
   PetscCall(VecGetArray(F, &f));
   if (A->kind == ATTR_ORACLE) {
-    PetscCall(PetscArrayzero(f, m->nlocal));
+    PetscCall(PetscArrayzero(f, nloc + A->na));
   } else {
     PetscCall(AttrOverlapsReduce(m, u));
     mo = A->red;
@@ -198,33 +217,32 @@ static PetscErrorCode AttrRHS(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
     case ATTR_ORACLE:
       break;
     }
-    AttrNeurons((size_t)net->nloc, (size_t)K, A->tau_x, m->pat->xi + (size_t)net->rstart * K, A->w, u, f);
+    AttrNeurons((size_t)nloc, (size_t)K, A->tau_x, A->xi, A->w, u, f);
     if (A->na) {
-      TpVecLog((size_t)K, u + net->nloc, A->g);
-      Replicator((size_t)K, N, A->T, A->tau_a, mo, u + net->nloc, A->g, f + net->nloc);
+      TpVecLog((size_t)K, u + nloc, A->g);
+      Replicator((size_t)K, N, A->T, A->tau_a, mo, u + nloc, A->g, f + nloc);
     }
   }
   PetscCall(VecRestoreArrayRead(U, &u));
   PetscCall(VecRestoreArray(F, &f));
-  PetscCall(PetscLogFlops(4.0 * K * net->nloc));
+  PetscCall(PetscLogFlops(4.0 * K * nloc));
   PetscFunctionReturn(0);
 }
 
 /* x = cue (the oracle: the nearest stored pattern); gains uniform, a = 1/K. */
-static PetscErrorCode AttrInitialState(TpModel m, Vec U)
+static PetscErrorCode AttrInitialState(TpModel m)
 {
-  Attr *A        = m->data;
-  TpNetwork net  = m->net;
-  TpPatterns pat = m->pat;
+  Attr *A = m->data;
+  const double *cue;
   double *u;
 
   PetscFunctionBegin;
-  PetscCall(VecGetArray(U, &u));
-  for (PetscInt i = 0; i < net->nloc; i++)
-    u[i] =
-        A->kind == ATTR_ORACLE ? pat->xi[(size_t)(net->rstart + i) * pat->K + A->nearest] : pat->cue[net->rstart + i];
-  for (PetscInt mu = 0; mu < A->na; mu++) u[net->nloc + mu] = 1.0 / (double)pat->K;
-  PetscCall(VecRestoreArray(U, &u));
+  PetscCall(TpPatternsGetCue(m->pat, &cue, NULL, NULL));
+  PetscCall(VecGetArray(m->state, &u));
+  for (PetscInt i = 0; i < A->r.nloc; i++)
+    u[i] = A->kind == ATTR_ORACLE ? A->xi[(size_t)i * A->K + A->nearest] : cue[TpRowGid(&A->r, i)];
+  for (PetscInt mu = 0; mu < A->na; mu++) u[A->r.nloc + mu] = 1.0 / (double)A->K;
+  PetscCall(VecRestoreArray(m->state, &u));
   PetscFunctionReturn(0);
 }
 
@@ -236,28 +254,27 @@ static PetscErrorCode AttrInitialState(TpModel m, Vec U)
      modern    -(1/beta) log sum exp(beta m)            + 1/2 sum_i x^2
    The oracle has no dynamics and no energy (NaN); its Hamming error is that of the stored pattern
    nearest the cue (of several equally near, the one nearest the target). */
-static PetscErrorCode AttrObserve(TpModel m, Vec U, TpObservation *obs)
+static PetscErrorCode AttrObserve(TpModel m, double *sample)
 {
   Attr *A          = m->data;
-  TpNetwork net    = m->net;
-  const PetscInt K = m->pat->K;
-  const double N   = (double)net->N;
+  const PetscInt K = A->K, nloc = A->r.nloc;
+  const double N = (double)A->r.N;
   double *extra = A->red, *mo = A->g, e = 0; /* [neuron terms | sum a log a | a], reduced with the overlaps */
-  const double *u, *a = extra + 2;
+  const double *u, *a = extra + 2, *ov = sample + TP_RETRIEVAL_OVERLAP;
 
   PetscFunctionBegin;
-  PetscCall(VecGetArrayRead(U, &u));
-  AttrRates(A, net->nloc, u);
+  PetscCall(VecGetArrayRead(m->state, &u));
+  AttrRates(A, nloc, u);
   PetscCall(PetscArrayzero(extra, 2 + K));
-  for (PetscInt i = 0; i < net->nloc; i++)
+  for (PetscInt i = 0; i < nloc; i++)
     extra[0] += AttrIdentity(A) ? 0.5 * u[i] * u[i] : u[i] * A->phi[i] - TpLogCosh(A->sigma, u[i]);
   if (A->na) { /* the gains live on rank 0: they reach every rank in the same reduction */
-    extra[1] = NegEntropy((size_t)K, u + net->nloc);
-    PetscCall(PetscArraycpy(extra + 2, u + net->nloc, K));
+    extra[1] = NegEntropy((size_t)K, u + nloc);
+    PetscCall(PetscArraycpy(extra + 2, u + nloc, K));
   }
-  PetscCall(TpModelNeuronObservables(m, A->phi, u, A->kind == ATTR_GATED ? 2 + K : 1, extra, obs));
-  for (PetscInt mu = 0; mu < K; mu++) mo[mu] = obs->overlap[mu] * N;
-  obs->perplexity = NAN;
+  PetscCall(TpRetrievalObserve(m, A->phi, u, A->kind == ATTR_GATED ? 2 + K : 1, extra, sample));
+  for (PetscInt mu = 0; mu < K; mu++) mo[mu] = ov[mu] * N;
+  sample[TP_RETRIEVAL_PERPLEXITY] = NAN;
   switch (A->kind) {
   case ATTR_HOPFIELD:
     for (PetscInt mu = 0; mu < K; mu++) e -= mo[mu] * mo[mu] / (2 * N);
@@ -271,36 +288,30 @@ static PetscErrorCode AttrObserve(TpModel m, Vec U, TpObservation *obs)
     e        = -Softmax((size_t)K, A->beta, mo, A->w);
     for (PetscInt mu = 0; mu < K; mu++)
       if (A->w[mu] > 0) h -= A->w[mu] * log(A->w[mu]);
-    obs->perplexity = exp(h);
+    sample[TP_RETRIEVAL_PERPLEXITY] = exp(h);
   } break;
   case ATTR_GATED:
     for (PetscInt mu = 0; mu < K; mu++) e -= (double)K / (2 * N) * a[mu] * mo[mu] * mo[mu];
     e += (double)K * A->T * extra[1];
-    obs->perplexity = exp(-extra[1]);
+    sample[TP_RETRIEVAL_PERPLEXITY] = exp(-extra[1]);
     break;
   case ATTR_ORACLE:
     break;
   }
-  obs->energy = A->kind == ATTR_ORACLE ? NAN : e + extra[0];
-  if (A->kind == ATTR_ORACLE) obs->hamming = obs->soft_hamming = A->oracle_error;
-  PetscCall(VecRestoreArrayRead(U, &u));
+  sample[TP_RETRIEVAL_ENERGY] = A->kind == ATTR_ORACLE ? NAN : e + extra[0];
+  if (A->kind == ATTR_ORACLE) sample[TP_RETRIEVAL_HAMMING] = sample[TP_RETRIEVAL_SOFT_HAMMING] = A->oracle_error;
+  PetscCall(VecRestoreArrayRead(m->state, &u));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode AttrWriteState(TpModel m, Vec U, hid_t file, PetscBool synapses)
+/* Relative cost of a run: K overlaps and K weights per neuron and step; the oracle has no steps. */
+static PetscErrorCode AttrCost(TpModel m, PetscInt K, double *cost)
 {
-  Attr *A = m->data;
-  const double *u;
-  hid_t g;
+  Attr *A        = m->data;
+  const double N = (double)A->r.N;
 
   PetscFunctionBegin;
-  PetscCall(VecGetArrayRead(U, &u));
-  PetscCallH5(g = H5Gcreate2(file, "state", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-  PetscCall(TpH5WriteDistributed(m->comm, g, "x", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, m->net->nloc, 0, u));
-  if (A->kind == ATTR_GATED)
-    PetscCall(TpH5WriteDistributed(m->comm, g, "a", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, A->na, 0, u + m->net->nloc));
-  PetscCallH5(H5Gclose(g));
-  PetscCall(VecRestoreArrayRead(U, &u));
+  *cost = A->kind == ATTR_ORACLE ? 1e-3 * N * K : N * (2.0 * K + 40) + 200;
   PetscFunctionReturn(0);
 }
 
@@ -347,6 +358,7 @@ static PetscErrorCode AttrDestroy(TpModel m)
 
   PetscFunctionBegin;
   PetscCall(PetscFree(A->phi));
+  PetscCall(PetscFree(A->xi));
   PetscCall(PetscFree3(A->red, A->w, A->g));
   PetscCall(PetscFree(m->data));
   PetscFunctionReturn(0);
@@ -355,12 +367,15 @@ static PetscErrorCode AttrDestroy(TpModel m)
 static const TpModelOps AttrOps = {.setfromoptions = AttrSetFromOptions,
                                    .setup          = AttrSetUp,
                                    .initialstate   = AttrInitialState,
-                                   .rhs            = AttrRHS,
                                    .observe        = AttrObserve,
-                                   .writestate     = AttrWriteState,
+                                   .summarize      = TpRetrievalSummarize,
+                                   .viewresult     = TpRetrievalViewResult,
+                                   .progress       = TpRetrievalProgress,
                                    .view           = AttrView,
                                    .describe       = AttrDescribe,
-                                   .destroy        = AttrDestroy};
+                                   .cost           = AttrCost,
+                                   .destroy        = AttrDestroy,
+                                   .rhs            = AttrRHS};
 
 static PetscErrorCode AttrCreate(TpModel m, AttrKind kind)
 {
@@ -368,15 +383,17 @@ static PetscErrorCode AttrCreate(TpModel m, AttrKind kind)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&A));
-  A->kind  = kind;
-  A->sigma = 5; /* as M1's beta_n; the gated paper's value was lost from its text */
-  A->tau_x = 1;
-  A->tau_a = 1;
-  A->T     = 0.01;
-  A->n     = 4;
-  A->beta  = 1;
-  m->data  = A;
-  m->ops   = AttrOps;
+  A->kind          = kind;
+  A->sigma         = 5; /* as M1's beta_n; the gated paper's value was lost from its text */
+  A->tau_x         = 1;
+  A->tau_a         = 1;
+  A->T             = 0.01;
+  A->n             = 4;
+  A->beta          = 1;
+  m->data          = A;
+  m->ops           = AttrOps;
+  m->uses_patterns = PETSC_TRUE;
+  if (kind == ATTR_ORACLE) PetscCall(TpModelSetStepperTypes(m, "none", "none"));
   PetscFunctionReturn(0);
 }
 

@@ -5,17 +5,17 @@
      A: psi = tanh(beta_p p), g = tanh(beta_s s); dx; ds; the coupling's partial reductions;
         then one MPI_Allreduce of the reductions (K overlaps for hebbian);
      B: dp = (-gamma p + T psi + g + d) / tau_p with T psi from the reduced numbers. */
-#include <tpmodel.h>
-#include <tpcoupling.h>
+#include "../interface/modelimpl.h"
+#include "coupling.h"
 #include <tpvmath.h>
-#include <tph5.h>
-#include "../../network/networkimpl.h"
 #include "kernels.h"
 
 typedef enum { NAAM_INIT_ZERO, NAAM_INIT_SLAVED } NaamInit;
 static const char *const NaamInits[] = {"zero", "slaved", "NaamInit", "NAAM_INIT_", NULL};
 
 typedef struct {
+  TpNetworkRows r; /* the network's local rows (views) */
+  PetscSF ghost;   /* brings phi of presynaptic neurons to the column slots */
   NaamParams P;
   NaamInit init;
   char coupling_list[256];
@@ -36,13 +36,21 @@ typedef struct {
   Mat J;
 } Naam;
 
+/* Options (prefix naam_): -naam_coupling, -naam_init, -naam_tau_n, ..., -naam_block_synapses; the
+   couplings' own (-naam_c_T, -naam_T_constant, -naam_diffusion, -naam_gap_diffusion). */
 static PetscErrorCode NaamSetFromOptions(TpModel m)
 {
   Naam *nm      = m->data;
   NaamParams *P = &nm->P;
 
   PetscFunctionBegin;
-  PetscOptionsBegin(m->comm, NULL, "M1 (naam) options: tau_n dx/dt = -lambda x + sum_j g(s) phi(x_j) + b, ...",
+  PetscCall(TpNetworkGetRows(m->net, &nm->r));
+  PetscCall(TpNetworkGetGhostSF(m->net, &nm->ghost));
+  PetscOptionsBegin(m->comm, NULL, "M1 (naam): deprecated option names", "TpModel");
+  PetscCall(PetscOptionsDeprecated("-coupling", "-naam_coupling", "0.2", NULL));
+  PetscCall(PetscOptionsDeprecated("-init", "-naam_init", "0.2", NULL));
+  PetscOptionsEnd();
+  PetscOptionsBegin(m->comm, m->prefix, "M1 (naam) options: tau_n dx/dt = -lambda x + sum_j g(s) phi(x_j) + b, ...",
                     "TpModel");
   PetscCall(PetscOptionsString(
       "-coupling", "Process couplings T, summed: hebbian, constant, diffusion (e.g. hebbian,diffusion)",
@@ -50,19 +58,19 @@ static PetscErrorCode NaamSetFromOptions(TpModel m)
   PetscCall(PetscOptionsEnum("-init",
                              "Initial synapses and processes: zero, or slaved to the cue (published reference)", "",
                              NaamInits, (PetscEnum)nm->init, (PetscEnum *)&nm->init, NULL));
-  PetscCall(PetscOptionsReal("-naam_tau_n", "Neuron time constant tau_n", "", P->tau_n, &P->tau_n, NULL));
-  PetscCall(PetscOptionsReal("-naam_tau_s", "Synapse time constant tau_s", "", P->tau_s, &P->tau_s, NULL));
-  PetscCall(PetscOptionsReal("-naam_tau_p", "Process time constant tau_p", "", P->tau_p, &P->tau_p, NULL));
-  PetscCall(PetscOptionsReal("-naam_lambda", "Neuron leak lambda", "", P->lambda, &P->lambda, NULL));
-  PetscCall(PetscOptionsReal("-naam_alpha", "Synapse leak alpha", "", P->alpha, &P->alpha, NULL));
-  PetscCall(PetscOptionsReal("-naam_gamma", "Process leak gamma", "", P->gamma, &P->gamma, NULL));
-  PetscCall(PetscOptionsReal("-naam_beta_n", "Gain of phi(u) = tanh(beta_n u)", "", P->beta_n, &P->beta_n, NULL));
-  PetscCall(PetscOptionsReal("-naam_beta_s", "Gain of g(u) = tanh(beta_s u)", "", P->beta_s, &P->beta_s, NULL));
-  PetscCall(PetscOptionsReal("-naam_beta_p", "Gain of psi(u) = tanh(beta_p u)", "", P->beta_p, &P->beta_p, NULL));
-  PetscCall(PetscOptionsReal("-naam_b", "Neuron bias b", "", P->b, &P->b, NULL));
-  PetscCall(PetscOptionsReal("-naam_c", "Synapse bias c", "", P->c, &P->c, NULL));
-  PetscCall(PetscOptionsReal("-naam_d", "Process bias d", "", P->d, &P->d, NULL));
-  PetscCall(PetscOptionsInt("-naam_block_synapses",
+  PetscCall(PetscOptionsReal("-tau_n", "Neuron time constant tau_n", "", P->tau_n, &P->tau_n, NULL));
+  PetscCall(PetscOptionsReal("-tau_s", "Synapse time constant tau_s", "", P->tau_s, &P->tau_s, NULL));
+  PetscCall(PetscOptionsReal("-tau_p", "Process time constant tau_p", "", P->tau_p, &P->tau_p, NULL));
+  PetscCall(PetscOptionsReal("-lambda", "Neuron leak lambda", "", P->lambda, &P->lambda, NULL));
+  PetscCall(PetscOptionsReal("-alpha", "Synapse leak alpha", "", P->alpha, &P->alpha, NULL));
+  PetscCall(PetscOptionsReal("-gamma", "Process leak gamma", "", P->gamma, &P->gamma, NULL));
+  PetscCall(PetscOptionsReal("-beta_n", "Gain of phi(u) = tanh(beta_n u)", "", P->beta_n, &P->beta_n, NULL));
+  PetscCall(PetscOptionsReal("-beta_s", "Gain of g(u) = tanh(beta_s u)", "", P->beta_s, &P->beta_s, NULL));
+  PetscCall(PetscOptionsReal("-beta_p", "Gain of psi(u) = tanh(beta_p u)", "", P->beta_p, &P->beta_p, NULL));
+  PetscCall(PetscOptionsReal("-b", "Neuron bias b", "", P->b, &P->b, NULL));
+  PetscCall(PetscOptionsReal("-c", "Synapse bias c", "", P->c, &P->c, NULL));
+  PetscCall(PetscOptionsReal("-d", "Process bias d", "", P->d, &P->d, NULL));
+  PetscCall(PetscOptionsInt("-block_synapses",
                             "Synapses per cache block of the right-hand side (-1: max(16384, 1024 K))", "",
                             nm->block_target, &nm->block_target, NULL));
   PetscOptionsEnd();
@@ -74,21 +82,45 @@ static PetscErrorCode NaamSetFromOptions(TpModel m)
   PetscCheck(P->beta_n > 0 && P->beta_s > 0 && P->beta_p > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Options -naam_beta_n, -naam_beta_s, -naam_beta_p must be positive; got %.6g, %.6g, %.6g", P->beta_n,
              P->beta_s, P->beta_p);
-  PetscCall(TpCouplingCreate(m->comm, nm->coupling_list, m->net, m->pat, &nm->T));
-  PetscCall(TpCouplingHelpOthers(m->comm, nm->coupling_list, m->net, m->pat));
+  PetscCall(TpCouplingDestroy(&nm->T));
+  PetscCall(TpCouplingCreate(m->comm, m->prefix, nm->coupling_list, m->net, m->pat, &nm->T));
+  PetscCall(TpCouplingHelpOthers(m->comm, m->prefix, nm->coupling_list, m->net, m->pat));
   PetscCall(TpCouplingSetFromOptions(nm->T));
   PetscFunctionReturn(0);
 }
 
+/* State [x | s | p]; fields x (output), s and p (on request), all checkpointed; the retrieval's series. */
 static PetscErrorCode NaamSetUp(TpModel m)
 {
-  Naam *nm        = m->data;
-  TpNetwork net   = m->net;
-  PetscInt target = nm->block_target > 0 ? nm->block_target : PetscMax(16384, 1024 * m->pat->K), nb = 0, start = 0;
+  Naam *nm                 = m->data;
+  const TpNetworkRows *net = &nm->r;
+  PetscInt K, nb = 0, start = 0, target;
 
   PetscFunctionBegin;
+  PetscCall(TpPatternsGetSizes(m->pat, NULL, &K));
+  target = nm->block_target > 0 ? nm->block_target : PetscMax(16384, 1024 * K);
   PetscCall(TpCouplingGetNumReductions(nm->T, &nm->nred));
-  m->nlocal = net->nloc + 2 * (PetscInt)net->nsyn_loc;
+  PetscCall(TpModelCreateState(m, net->nloc + 2 * (PetscInt)net->nsyn_loc));
+  {
+    const TpFieldInfo x = {
+        "x", TP_ENTITY_NEURON, 1, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT, "neuron states"};
+    const TpFieldInfo sf = {"s",
+                            TP_ENTITY_SYNAPSE,
+                            1,
+                            PETSC_DOUBLE,
+                            TP_FIELD_REQUEST | TP_FIELD_CHECKPOINT,
+                            "synapse states, by the CSR of natural ids"};
+    const TpFieldInfo pf = {"p",
+                            TP_ENTITY_PROCESS,
+                            1,
+                            PETSC_DOUBLE,
+                            TP_FIELD_REQUEST | TP_FIELD_CHECKPOINT,
+                            "astrocytic process states, one per synapse"};
+    PetscCall(TpModelDeclareStateField(m, &x, 0));
+    PetscCall(TpModelDeclareStateField(m, &sf, net->nloc));
+    PetscCall(TpModelDeclareStateField(m, &pf, net->nloc + (PetscInt)net->nsyn_loc));
+  }
+  PetscCall(TpRetrievalDeclare(m));
   /* blocks of whole rows holding about `target` synapses (two work arrays stay in L2) */
   PetscCall(PetscMalloc1(net->nloc + 1, &nm->blocks));
   nm->blocks[0] = 0;
@@ -111,14 +143,13 @@ static PetscErrorCode NaamSetUp(TpModel m)
 /* phi(x) for owned neurons and, through the PetscSF, for every column slot. */
 static PetscErrorCode NaamRates(TpModel m, const double *x)
 {
-  Naam *nm      = m->data;
-  TpNetwork net = m->net;
+  Naam *nm = m->data;
 
   PetscFunctionBegin;
-  TpVecTanh((size_t)net->nloc, nm->P.beta_n, x, nm->phi);
+  TpVecTanh((size_t)nm->r.nloc, nm->P.beta_n, x, nm->phi);
   PetscCall(PetscLogEventBegin(TP_EVENT_GHOST, 0, 0, 0, 0));
-  PetscCall(PetscSFBcastBegin(net->sf, MPI_DOUBLE, nm->phi, nm->phicol, MPI_REPLACE));
-  PetscCall(PetscSFBcastEnd(net->sf, MPI_DOUBLE, nm->phi, nm->phicol, MPI_REPLACE));
+  PetscCall(PetscSFBcastBegin(nm->ghost, MPI_DOUBLE, nm->phi, nm->phicol, MPI_REPLACE));
+  PetscCall(PetscSFBcastEnd(nm->ghost, MPI_DOUBLE, nm->phi, nm->phicol, MPI_REPLACE));
   PetscCall(PetscLogEventEnd(TP_EVENT_GHOST, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -135,10 +166,10 @@ static PetscErrorCode NaamAllreduce(TpModel m, double *red, PetscInt n)
 /* The right-hand side with parameters P and coupling T (NULL: none). */
 static PetscErrorCode NaamEvaluate(TpModel m, Vec U, Vec F, const NaamParams *P, TpCoupling T)
 {
-  Naam *nm           = m->data;
-  TpNetwork net      = m->net;
+  Naam *nm                 = m->data;
+  const TpNetworkRows *net = &nm->r;
   const PetscInt *rp = net->rowptr, *col = net->col;
-  PetscInt nred = 0;
+  PetscInt nred = 0, K;
   const double *u, *x, *s, *p;
   double *f, *dx, *ds, *dp;
 
@@ -179,14 +210,14 @@ static PetscErrorCode NaamEvaluate(TpModel m, Vec U, Vec F, const NaamParams *P,
   }
   PetscCall(VecRestoreArrayRead(U, &u));
   PetscCall(VecRestoreArray(F, &f));
-  PetscCall(PetscLogFlops(30.0 * net->nsyn_loc + 4.0 * m->pat->K * net->nsyn_loc));
+  PetscCall(TpPatternsGetSizes(m->pat, NULL, &K));
+  PetscCall(PetscLogFlops(30.0 * net->nsyn_loc + 4.0 * K * net->nsyn_loc));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode NaamRHS(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
+static PetscErrorCode NaamRHS(TpModel m, PetscReal t, Vec U, Vec F)
 {
-  TpModel m = ctx;
-  Naam *nm  = m->data;
+  Naam *nm = m->data;
 
   PetscFunctionBegin;
   if (nm->imex)
@@ -200,9 +231,9 @@ static PetscErrorCode NaamRHS(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
    Leaves psi of every local process and its halo in Timp (after the exchange). */
 static PetscErrorCode NaamImplicitPsi(TpModel m, const double *p)
 {
-  Naam *nm      = m->data;
-  TpNetwork net = m->net;
-  double red[4] = {0, 0, 0, 0};
+  Naam *nm                 = m->data;
+  const TpNetworkRows *net = &nm->r;
+  double red[4]            = {0, 0, 0, 0};
 
   PetscFunctionBegin;
   if (!nm->Timp) PetscFunctionReturn(0);
@@ -219,10 +250,10 @@ static PetscErrorCode NaamImplicitPsi(TpModel m, const double *p)
 /* F = udot - G(u) */
 static PetscErrorCode NaamIFunction(TS ts, PetscReal t, Vec U, Vec Udot, Vec F, void *ctx)
 {
-  TpModel m           = ctx;
-  Naam *nm            = m->data;
-  TpNetwork net       = m->net;
-  const NaamParams *P = &nm->P;
+  TpModel m                = ctx;
+  Naam *nm                 = m->data;
+  const TpNetworkRows *net = &nm->r;
+  const NaamParams *P      = &nm->P;
   const PetscInt nx = net->nloc, ns = (PetscInt)net->nsyn_loc;
   const double *u, *ud;
   double *f;
@@ -252,9 +283,9 @@ static PetscErrorCode NaamIFunction(TS ts, PetscReal t, Vec U, Vec Udot, Vec F, 
 /* J = shift I - dG/du: diagonal for x and s; for p the leak and the diffusion's sparse rows. */
 static PetscErrorCode NaamFillJacobian(TpModel m, const double *p, PetscReal shift, Mat J)
 {
-  Naam *nm            = m->data;
-  TpNetwork net       = m->net;
-  const NaamParams *P = &nm->P;
+  Naam *nm                 = m->data;
+  const TpNetworkRows *net = &nm->r;
+  const NaamParams *P      = &nm->P;
   const PetscInt nx = net->nloc, ns = (PetscInt)net->nsyn_loc;
   PetscInt start;
 
@@ -276,8 +307,8 @@ static PetscErrorCode NaamFillJacobian(TpModel m, const double *p, PetscReal shi
 
 static PetscErrorCode NaamIJacobian(TS ts, PetscReal t, Vec U, Vec Udot, PetscReal shift, Mat A, Mat B, void *ctx)
 {
-  TpModel m     = ctx;
-  TpNetwork net = m->net;
+  TpModel m                = ctx;
+  const TpNetworkRows *net = &((Naam *)m->data)->r;
   const double *u;
 
   PetscFunctionBegin;
@@ -296,16 +327,17 @@ static PetscErrorCode NaamIJacobian(TS ts, PetscReal t, Vec U, Vec Udot, PetscRe
    Jacobian's sparsity once (MATPREALLOCATOR) and hand both parts to ts. */
 static PetscErrorCode NaamIMEX(TpModel m, TS ts)
 {
-  Naam *nm      = m->data;
-  TpNetwork net = m->net;
+  Naam *nm                 = m->data;
+  const TpNetworkRows *net = &nm->r;
   char exp[256] = "", imp[256] = "", buf[256], *tok, *save = NULL;
-  const PetscInt n = m->nlocal;
+  PetscInt n;
   PetscMPIInt size;
   PetscInt mine;
   Mat pre;
   double *p0;
 
   PetscFunctionBegin;
+  PetscCall(VecGetLocalSize(m->state, &n));
   PetscCall(PetscStrncpy(buf, nm->coupling_list, sizeof(buf)));
   for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
     char *dst = strcmp(tok, "diffusion") ? exp : imp;
@@ -313,11 +345,11 @@ static PetscErrorCode NaamIMEX(TpModel m, TS ts)
     PetscCall(PetscStrlcat(dst, tok, sizeof(exp)));
   }
   if (exp[0]) {
-    PetscCall(TpCouplingCreate(m->comm, exp, net, m->pat, &nm->Texp));
+    PetscCall(TpCouplingCreate(m->comm, m->prefix, exp, m->net, m->pat, &nm->Texp));
     PetscCall(TpCouplingSetFromOptions(nm->Texp));
   }
   if (imp[0]) {
-    PetscCall(TpCouplingCreate(m->comm, imp, net, m->pat, &nm->Timp));
+    PetscCall(TpCouplingCreate(m->comm, m->prefix, imp, m->net, m->pat, &nm->Timp));
     PetscCall(TpCouplingSetFromOptions(nm->Timp));
   }
   nm->Pexp        = nm->P;
@@ -369,21 +401,23 @@ static PetscErrorCode NaamIMEX(TpModel m, TS ts)
 }
 
 /* x = cue; s = p = 0 (zero), or slaved: psi0 = -phi phi^T, p0 = atanh(psi0)/beta_p, s0 = atanh(-T psi0)/beta_s. */
-static PetscErrorCode NaamInitialState(TpModel m, Vec U)
+static PetscErrorCode NaamInitialState(TpModel m)
 {
-  Naam *nm            = m->data;
-  TpNetwork net       = m->net;
-  const NaamParams *P = &nm->P;
+  Naam *nm                 = m->data;
+  const TpNetworkRows *net = &nm->r;
+  const NaamParams *P      = &nm->P;
   const PetscInt *rp = net->rowptr, *col = net->col;
+  const double *cue;
   double *u, *x, *s, *p;
   PetscInt bad = 0;
 
   PetscFunctionBegin;
-  PetscCall(VecGetArray(U, &u));
+  PetscCall(TpPatternsGetCue(m->pat, &cue, NULL, NULL));
+  PetscCall(VecGetArray(m->state, &u));
   x = u;
   s = u + net->nloc;
   p = s + net->nsyn_loc;
-  for (PetscInt i = 0; i < net->nloc; i++) x[i] = m->pat->cue[TpNetworkGid(net, i)];
+  for (PetscInt i = 0; i < net->nloc; i++) x[i] = cue[TpRowGid(net, i)];
   if (nm->init == NAAM_INIT_ZERO) {
     PetscCall(PetscArrayzero(s, 2 * net->nsyn_loc));
   } else {
@@ -413,27 +447,27 @@ static PetscErrorCode NaamInitialState(TpModel m, Vec U)
       }
     }
   }
-  PetscCall(VecRestoreArray(U, &u));
+  PetscCall(VecRestoreArray(m->state, &u));
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT, MPI_SUM, m->comm));
   PetscCheck(!bad, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Option -init slaved: atanh(-T psi0) is undefined at %" PetscInt_FMT
-             " synapses (|T psi0| >= 1); use -init zero or a smaller coupling scale",
+             "Option -naam_init slaved: atanh(-T psi0) is undefined at %" PetscInt_FMT
+             " synapses (|T psi0| >= 1); use -naam_init zero or a smaller coupling scale",
              bad);
   PetscFunctionReturn(0);
 }
 
 /* Energy of MODELS.md, M1, and the neuron observables. */
-static PetscErrorCode NaamObserve(TpModel m, Vec U, TpObservation *obs)
+static PetscErrorCode NaamObserve(TpModel m, double *sample)
 {
-  Naam *nm            = m->data;
-  TpNetwork net       = m->net;
-  const NaamParams *P = &nm->P;
+  Naam *nm                 = m->data;
+  const TpNetworkRows *net = &nm->r;
+  const NaamParams *P      = &nm->P;
   const PetscInt *rp = net->rowptr, *col = net->col;
   const double *u, *x, *s, *p;
   double e = 0, quad;
 
   PetscFunctionBegin;
-  PetscCall(VecGetArrayRead(U, &u));
+  PetscCall(VecGetArrayRead(m->state, &u));
   x = u;
   s = u + net->nloc;
   p = s + net->nsyn_loc;
@@ -459,65 +493,19 @@ static PetscErrorCode NaamObserve(TpModel m, Vec U, TpObservation *obs)
   PetscCall(TpCouplingExchangeEnd(nm->T));
   PetscCall(TpCouplingLocalQuadratic(nm->T, nm->red));
   nm->red[nm->nred] = e;
-  PetscCall(TpModelNeuronObservables(m, nm->phi, x, nm->nred + 1, nm->red, obs));
+  PetscCall(TpRetrievalObserve(m, nm->phi, x, nm->nred + 1, nm->red, sample));
   PetscCall(TpCouplingQuadratic(nm->T, nm->red, &quad));
-  obs->energy     = nm->red[nm->nred] - 0.25 * quad;
-  obs->perplexity = NAN;
-  PetscCall(VecRestoreArrayRead(U, &u));
+  sample[TP_RETRIEVAL_ENERGY]     = nm->red[nm->nred] - 0.25 * quad;
+  sample[TP_RETRIEVAL_PERPLEXITY] = NAN;
+  PetscCall(VecRestoreArrayRead(m->state, &u));
   PetscFunctionReturn(0);
 }
 
-/* State and network in natural order (neurons by id, synapses by the CSR of ids), whatever the partition. */
-static PetscErrorCode NaamWriteState(TpModel m, Vec U, hid_t file, PetscBool synapses)
+/* Relative cost of a run: two sweeps over the synapses, K reductions each. */
+static PetscErrorCode NaamCost(TpModel m, PetscInt K, double *cost)
 {
-  TpNetwork net = m->net;
-  const double *u;
-  double *buf;
-  PetscCount nn, ns, s0;
-  hid_t g;
-
   PetscFunctionBegin;
-  PetscCall(TpNetworkGetNaturalSizes(net, TP_PER_NEURON, &nn, NULL));
-  PetscCall(TpNetworkGetNaturalSizes(net, TP_PER_SYNAPSE, &ns, &s0));
-  PetscCall(PetscMalloc1(PetscMax(nn, synapses ? ns : 0) + 1, &buf));
-  PetscCall(VecGetArrayRead(U, &u));
-  PetscCallH5(g = H5Gcreate2(file, "state", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-  PetscCall(TpNetworkToNatural(net, TP_PER_NEURON, MPI_DOUBLE, u, buf));
-  PetscCall(TpH5WriteDistributed(m->comm, g, "x", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, nn, 0, buf));
-  if (synapses) {
-    PetscCall(TpNetworkToNatural(net, TP_PER_SYNAPSE, MPI_DOUBLE, u + net->nloc, buf));
-    PetscCall(TpH5WriteDistributed(m->comm, g, "s", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, ns, 0, buf));
-    PetscCall(TpNetworkToNatural(net, TP_PER_SYNAPSE, MPI_DOUBLE, u + net->nloc + net->nsyn_loc, buf));
-    PetscCall(TpH5WriteDistributed(m->comm, g, "p", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, ns, 0, buf));
-  }
-  PetscCallH5(H5Gclose(g));
-  PetscCall(VecRestoreArrayRead(U, &u));
-  PetscCall(PetscFree(buf));
-  if (synapses && !net->dense) {
-    /* CSR of the synapse set, in natural ids (scipy.sparse.csr_matrix((s, indices, indptr))) */
-    PetscMPIInt rank, size;
-    PetscInt *len, *natlen, *cols, *natcols;
-    long long *indptr, *indices;
-    PetscCount n = nn;
-    PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
-    PetscCallMPI(MPI_Comm_size(m->comm, &size));
-    PetscCall(PetscMalloc4(net->nloc + 1, &len, nn + 1, &natlen, net->nsyn_loc + 1, &cols, ns + 1, &natcols));
-    for (PetscInt i = 0; i < net->nloc; i++) len[i] = net->rowptr[i + 1] - net->rowptr[i];
-    for (PetscCount q = 0; q < net->nsyn_loc; q++) cols[q] = net->colgid[net->col[q]];
-    PetscCall(TpNetworkToNatural(net, TP_PER_NEURON, MPIU_INT, len, natlen));
-    PetscCall(TpNetworkToNatural(net, TP_PER_SYNAPSE, MPIU_INT, cols, natcols));
-    if (rank == size - 1) n++;
-    PetscCall(PetscMalloc2(n + 1, &indptr, ns + 1, &indices));
-    indptr[0] = (long long)s0;
-    for (PetscCount i = 1; i < n; i++) indptr[i] = indptr[i - 1] + natlen[i - 1];
-    for (PetscCount q = 0; q < ns; q++) indices[q] = natcols[q];
-    PetscCallH5(g = H5Gcreate2(file, "network", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-    PetscCall(TpH5WriteDistributed(m->comm, g, "indptr", H5T_NATIVE_LLONG, H5T_STD_I64LE, n, 0, indptr));
-    PetscCall(TpH5WriteDistributed(m->comm, g, "indices", H5T_NATIVE_LLONG, H5T_STD_I64LE, ns, 0, indices));
-    PetscCallH5(H5Gclose(g));
-    PetscCall(PetscFree2(indptr, indices));
-    PetscCall(PetscFree4(len, natlen, cols, natcols));
-  }
+  *cost = 0.5 * (double)((Naam *)m->data)->r.nsyn * (2.0 * K + 40); /* measured: 7-11 times gated at N = 20 */
   PetscFunctionReturn(0);
 }
 
@@ -573,12 +561,15 @@ static PetscErrorCode NaamDestroy(TpModel m)
 static const TpModelOps NaamOps = {.setfromoptions = NaamSetFromOptions,
                                    .setup          = NaamSetUp,
                                    .initialstate   = NaamInitialState,
-                                   .rhs            = NaamRHS,
                                    .observe        = NaamObserve,
-                                   .writestate     = NaamWriteState,
+                                   .summarize      = TpRetrievalSummarize,
+                                   .viewresult     = TpRetrievalViewResult,
+                                   .progress       = TpRetrievalProgress,
                                    .view           = NaamView,
                                    .describe       = NaamDescribe,
+                                   .cost           = NaamCost,
                                    .destroy        = NaamDestroy,
+                                   .rhs            = NaamRHS,
                                    .imex           = NaamIMEX};
 
 PetscErrorCode TpModelCreate_Naam(TpModel m)
@@ -602,8 +593,8 @@ PetscErrorCode TpModelCreate_Naam(TpModel m)
   nm->init         = NAAM_INIT_SLAVED;
   nm->block_target = -1; /* default: max(16384, 1024 K), measured best for N = 1000 */
   PetscCall(PetscStrncpy(nm->coupling_list, "hebbian", sizeof(nm->coupling_list)));
-  m->data        = nm;
-  m->checkpoints = PETSC_TRUE;
-  m->ops         = NaamOps;
+  m->data          = nm;
+  m->ops           = NaamOps;
+  m->uses_patterns = PETSC_TRUE;
   PetscFunctionReturn(0);
 }

@@ -6,7 +6,9 @@
      apply:      (T psi)_ij for the block's synapses from the globally reduced numbers.
    Kinds with neighbours on other ranks (diffusion) also exchange a halo of psi between the two:
      accumulate (all blocks), exchange begin, the reduction, exchange end, apply.
-   Kinds are registered by name and summed: -coupling hebbian,constant,diffusion. */
+   Kinds are registered by name and summed: -naam_coupling hebbian,constant,diffusion.  Their
+   options carry the prefix of the model that owns them (naam_: -naam_c_T, -naam_diffusion, ...).
+   Private to M1 (src/model/naam/); the diffusion test (tests/test_diffusion.c) drives it directly. */
 #ifndef TPCOUPLING_H
 #define TPCOUPLING_H
 #include <tpnetwork.h>
@@ -20,14 +22,14 @@ typedef struct {
   PetscInt i0, i1;
 } TpBlock;
 
-PetscErrorCode TpCouplingFinalizePackage(void);
 PetscErrorCode TpCouplingRegister(const char name[], PetscErrorCode (*create)(TpCoupling));
-PetscErrorCode TpCouplingCreate(MPI_Comm comm, const char *list, TpNetwork net, TpPatterns pat, TpCoupling *c);
+/* Collective: the sum of the kinds in list (comma-separated); prefix: the owning model's options prefix. */
+PetscErrorCode TpCouplingCreate(MPI_Comm comm, const char *prefix, const char *list, TpNetwork net, TpPatterns pat,
+                                TpCoupling *c);
 PetscErrorCode TpCouplingSetFromOptions(TpCoupling c);
 /* With -help: also list the options of the kinds that `list` does not name. */
-PetscErrorCode TpCouplingHelpOthers(MPI_Comm comm, const char *list, TpNetwork net, TpPatterns pat);
+PetscErrorCode TpCouplingHelpOthers(MPI_Comm comm, const char *prefix, const char *list, TpNetwork net, TpPatterns pat);
 PetscErrorCode TpCouplingGetNumReductions(TpCoupling c, PetscInt *nred);
-PetscErrorCode TpCouplingGetName(TpCoupling c, const char **name);
 /* red has nred entries; accumulate adds the block's contribution to it. */
 PetscErrorCode TpCouplingAccumulate(TpCoupling c, const TpBlock *blk, const double *psi, double *red);
 /* out[q] = scale (T psi)_q for the block's synapses q, or out[q] += scale (T psi)_q when add is true.

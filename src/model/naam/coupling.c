@@ -1,7 +1,7 @@
-#include <tpcoupling.h>
+/* The process-to-process couplings T of M1 (hebbian, constant, diffusion), summed; see coupling.h. */
+#include "coupling.h"
 #include <tpmodel.h> /* log events */
 #include <petscblaslapack.h>
-#include "../network/networkimpl.h"
 
 #define TP_MAX_KINDS 8
 
@@ -27,10 +27,26 @@ struct _TpKind {
   PetscErrorCode (*destroy)(TpKind *);
 };
 
+/* What the kinds read of the network, gathered once from its views (tpnetwork.h). */
+typedef struct {
+  PetscInt N, nloc, rstart, ncol, nastro, nhalo;
+  const PetscInt *gid, *rowptr, *col, *colgid, *mptr, *madj, *gptr, *gadj;
+  PetscCount nsyn_loc, nsyn;
+  PetscBool dense, stencil;
+  PetscSF halo;
+  const char *connectivity;
+} NetView;
+
+static inline PetscInt NetGid(const NetView *net, PetscInt i)
+{
+  return net->gid ? net->gid[i] : net->rstart + i;
+}
+
 struct _p_TpCoupling {
   MPI_Comm comm;
-  TpNetwork net;
+  NetView view, *net;
   TpPatterns pat;
+  char prefix[64];
   char list[256];
   PetscInt nkinds, nred;
   TpKind kinds[TP_MAX_KINDS];
@@ -63,8 +79,8 @@ static PetscErrorCode HebbianSetFromOptions(TpCoupling c, TpKind *k)
   Hebbian *h = k->data;
 
   PetscFunctionBegin;
-  PetscOptionsBegin(c->comm, NULL, "Hebbian coupling", "TpCoupling");
-  PetscCall(PetscOptionsReal("-naam_c_T",
+  PetscOptionsBegin(c->comm, c->prefix, "Hebbian coupling", "TpCoupling");
+  PetscCall(PetscOptionsReal("-c_T",
                              "Scale c_T of the hebbian coupling T_ijkl = c_T sum_mu xi_i xi_j xi_k xi_l (default 1/N^3 "
                              "all-to-all, N/S^2 for S synapses)",
                              "TpCouplingSetFromOptions", h->c_T, &h->c_T, NULL));
@@ -85,8 +101,8 @@ static PetscErrorCode HebbianWork(Hebbian *h, PetscInt rows)
 
 static PetscErrorCode HebbianAccumulate(TpCoupling c, TpKind *k, const TpBlock *blk, const double *psi, double *red)
 {
-  Hebbian *h       = k->data;
-  TpNetwork net    = c->net;
+  Hebbian *h         = k->data;
+  const NetView *net = c->net;
   const PetscInt K = h->K, b = blk->i1 - blk->i0;
 
   PetscFunctionBegin;
@@ -122,8 +138,8 @@ static PetscErrorCode HebbianAccumulate(TpCoupling c, TpKind *k, const TpBlock *
 static PetscErrorCode HebbianApply(TpCoupling c, TpKind *k, const TpBlock *blk, const double *red, double scale,
                                    PetscBool add, double *out)
 {
-  Hebbian *h       = k->data;
-  TpNetwork net    = c->net;
+  Hebbian *h         = k->data;
+  const NetView *net = c->net;
   const PetscInt K = h->K, b = blk->i1 - blk->i0;
 
   PetscFunctionBegin;
@@ -197,11 +213,14 @@ static PetscErrorCode TpCouplingCreate_Hebbian(TpCoupling c)
 {
   TpKind *k = c->current;
   Hebbian *h;
-  TpNetwork net    = c->net;
-  const PetscInt K = c->pat->K;
-  const double N   = (double)net->N;
+  const NetView *net = c->net;
+  const double N     = (double)net->N;
+  const double *xi;
+  PetscInt K;
 
   PetscFunctionBegin;
+  PetscCall(TpPatternsGetSizes(c->pat, NULL, &K));
+  PetscCall(TpPatternsGetPatterns(c->pat, &xi));
   PetscCall(PetscNew(&h));
   h->K = K;
   /* MODELS.md's 1/N^3 for all-to-all; N / S^2 for S synapses keeps the drive of a process per synapse the same
@@ -210,9 +229,9 @@ static PetscErrorCode TpCouplingCreate_Hebbian(TpCoupling c)
   PetscCall(PetscMalloc1((size_t)net->nloc * K, &h->xrow));
   PetscCall(PetscMalloc1((size_t)net->ncol * K, &h->xcol));
   for (PetscInt i = 0; i < net->nloc; i++)
-    PetscCall(PetscArraycpy(h->xrow + (size_t)i * K, c->pat->xi + (size_t)TpNetworkGid(net, i) * K, K));
+    PetscCall(PetscArraycpy(h->xrow + (size_t)i * K, xi + (size_t)NetGid(net, i) * K, K));
   for (PetscInt s = 0; s < net->ncol; s++)
-    PetscCall(PetscArraycpy(h->xcol + (size_t)s * K, c->pat->xi + (size_t)net->colgid[s] * K, K));
+    PetscCall(PetscArraycpy(h->xcol + (size_t)s * K, xi + (size_t)net->colgid[s] * K, K));
   k->data           = h;
   k->nred           = K;
   k->setfromoptions = HebbianSetFromOptions;
@@ -236,8 +255,8 @@ static PetscErrorCode ConstantSetFromOptions(TpCoupling c, TpKind *k)
   Constant *t = k->data;
 
   PetscFunctionBegin;
-  PetscOptionsBegin(c->comm, NULL, "Constant coupling", "TpCoupling");
-  PetscCall(PetscOptionsReal("-naam_T_constant", "Value c of the constant coupling T_ijkl = c (default 1/N^2)",
+  PetscOptionsBegin(c->comm, c->prefix, "Constant coupling", "TpCoupling");
+  PetscCall(PetscOptionsReal("-T_constant", "Value c of the constant coupling T_ijkl = c (default 1/N^2)",
                              "TpCouplingSetFromOptions", t->c, &t->c, NULL));
   PetscOptionsEnd();
   PetscFunctionReturn(0);
@@ -336,20 +355,20 @@ static PetscErrorCode DiffusionSetFromOptions(TpCoupling c, TpKind *k)
   Diffusion *d = k->data;
 
   PetscFunctionBegin;
-  PetscOptionsBegin(c->comm, NULL, "Diffusion coupling", "TpCoupling");
-  PetscCall(PetscOptionsReal("-naam_diffusion",
+  PetscOptionsBegin(c->comm, c->prefix, "Diffusion coupling", "TpCoupling");
+  PetscCall(PetscOptionsReal("-diffusion",
                              "Diffusion coefficient D of calcium between adjacent processes (default 0.01/N "
                              "all-to-all, 0.01 N/S for S synapses)",
                              "TpCouplingSetFromOptions", d->D, &d->D, NULL));
   PetscCheck(d->D >= 0 && PetscIsNormalReal(d->D + 1), c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Option -naam_diffusion must be a non-negative number; got %.6g", (double)d->D);
+             "Option -%sdiffusion must be a non-negative number; got %.6g", c->prefix, (double)d->D);
   d->Dgap = d->D;
-  PetscCall(PetscOptionsReal("-naam_gap_diffusion",
+  PetscCall(PetscOptionsReal("-gap_diffusion",
                              "Coefficient of calcium exchange through gap junctions between astrocytes (default D)",
                              "TpCouplingSetFromOptions", d->Dgap, &d->Dgap, NULL));
   PetscOptionsEnd();
   PetscCheck(d->Dgap >= 0 && PetscIsNormalReal(d->Dgap + 1), c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Option -naam_gap_diffusion must be a non-negative number; got %.6g", (double)d->Dgap);
+             "Option -%sgap_diffusion must be a non-negative number; got %.6g", c->prefix, (double)d->Dgap);
   PetscFunctionReturn(0);
 }
 
@@ -386,7 +405,7 @@ static PetscErrorCode DiffusionExchangeEnd(TpCoupling c, TpKind *k)
 }
 
 /* Adjacency lists: (T psi)_q for the local processes q in [q0, q1), times scale, into out[q - q0] (or added). */
-static void DiffusionGraph(const Diffusion *d, const TpNetwork net, PetscInt q0, PetscInt q1, double scale,
+static void DiffusionGraph(const Diffusion *d, const NetView *net, PetscInt q0, PetscInt q1, double scale,
                            PetscBool add, double *restrict out)
 {
   const PetscInt *mp = net->mptr, *ma = net->madj, *gp = net->gptr, *ga = net->gadj;
@@ -406,7 +425,7 @@ static void DiffusionGraph(const Diffusion *d, const TpNetwork net, PetscInt q0,
 }
 
 /* lap[j] = sum over the neighbours of (i, j) of psi_nbr - psi_ij, for one local row i */
-static void DiffusionRow(const Diffusion *d, const TpNetwork net, PetscInt i, double *restrict lap)
+static void DiffusionRow(const Diffusion *d, const NetView *net, PetscInt i, double *restrict lap)
 {
   const PetscInt N = d->N;
   const double *c = d->psi + net->rowptr[i], *a = NULL, *b = NULL;
@@ -440,7 +459,7 @@ static PetscErrorCode DiffusionApply(TpCoupling c, TpKind *k, const TpBlock *blk
 
   PetscFunctionBegin;
   if (!c->net->stencil) {
-    const TpNetwork net = c->net;
+    const NetView *net = c->net;
     const PetscInt q0 = rp[blk->i0], q1 = rp[blk->i1];
     DiffusionGraph(d, net, q0, q1, scale, add, out);
     PetscCall(PetscLogFlops(2.0 * (net->mptr[q1] - net->mptr[q0] + net->gptr[q1] - net->gptr[q0])));
@@ -484,7 +503,7 @@ static PetscErrorCode DiffusionLocalQuadratic(TpCoupling c, TpKind *k, double *r
 }
 
 /* The neighbours of local process q as slots of [local | halo] and their weights. */
-static PetscInt DiffusionNeighbours(const Diffusion *d, const TpNetwork net, PetscInt q, PetscInt *slot, double *w)
+static PetscInt DiffusionNeighbours(const Diffusion *d, const NetView *net, PetscInt q, PetscInt *slot, double *w)
 {
   PetscInt n = 0;
   if (!net->stencil) {
@@ -511,8 +530,8 @@ static PetscInt DiffusionNeighbours(const Diffusion *d, const TpNetwork net, Pet
 static PetscErrorCode DiffusionJacobian(TpCoupling c, TpKind *k, Mat J, const PetscInt *pstart, double beta,
                                         double scale)
 {
-  Diffusion *d  = k->data;
-  TpNetwork net = c->net;
+  Diffusion *d       = k->data;
+  const NetView *net = c->net;
   PetscMPIInt rank;
   PetscInt slot[256], cols[257];
   double w[256], vals[257];
@@ -587,9 +606,9 @@ static PetscErrorCode DiffusionDestroy(TpKind *k)
 
 static PetscErrorCode TpCouplingCreate_Diffusion(TpCoupling c)
 {
-  TpKind *k        = c->current;
-  TpNetwork net    = c->net;
-  const PetscInt N = net->N;
+  TpKind *k          = c->current;
+  const NetView *net = c->net;
+  const PetscInt N   = net->N;
   PetscMPIInt size, rank;
   PetscInt *start, *count, nleaves = 0;
   PetscInt *ilocal;
@@ -600,7 +619,7 @@ static PetscErrorCode TpCouplingCreate_Diffusion(TpCoupling c)
   PetscCheck(net->nastro > 0, c->comm, PETSC_ERR_SUP,
              "Coupling diffusion needs astrocytes whose processes are linked: -connectivity all (one sheet astrocyte), "
              "spatial, or file with /processes; got -connectivity %s",
-             TpConnectivities[net->kind]);
+             net->connectivity);
   PetscCallMPI(MPI_Comm_size(c->comm, &size));
   PetscCallMPI(MPI_Comm_rank(c->comm, &rank));
   PetscCall(PetscNew(&d));
@@ -663,30 +682,56 @@ done:
 }
 
 /* ---------------------------------------------------------------- composite */
-/* With -help, list the options of the registered kinds that `list` does not name. */
-PetscErrorCode TpCouplingHelpOthers(MPI_Comm comm, const char *list, TpNetwork net, TpPatterns pat)
+static PetscErrorCode TpCouplingRegisterAll(void);
+
+/* The registered kinds, comma-separated, for messages. */
+static PetscErrorCode ListKinds(char *buf, size_t len)
 {
-  static const char *kinds[] = {"hebbian", "constant", "diffusion"};
+  const char **names;
+  int n;
+
+  PetscFunctionBegin;
+  PetscCall(PetscFunctionListGet(TpCouplingList, &names, &n));
+  buf[0] = 0;
+  for (int q = 0; q < n; q++) {
+    if (q) PetscCall(PetscStrlcat(buf, ", ", len));
+    PetscCall(PetscStrlcat(buf, names[q], len));
+  }
+  PetscCall(PetscFree(names));
+  PetscFunctionReturn(0);
+}
+
+/* With -help, list the options of the registered kinds that `list` does not name. */
+PetscErrorCode TpCouplingHelpOthers(MPI_Comm comm, const char *prefix, const char *list, TpNetwork network,
+                                    TpPatterns pat)
+{
+  TpNetworkMorphology morph;
+  const char **kinds;
+  int nk;
   PetscBool help;
 
   PetscFunctionBegin;
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (!help) PetscFunctionReturn(0);
-  for (size_t q = 0; q < sizeof(kinds) / sizeof(kinds[0]); q++) {
+  PetscCall(TpCouplingRegisterAll());
+  PetscCall(TpNetworkGetMorphology(network, &morph));
+  PetscCall(PetscFunctionListGet(TpCouplingList, &kinds, &nk));
+  for (int q = 0; q < nk; q++) {
     PetscBool in;
     TpCoupling c;
     PetscCall(PetscStrInList(kinds[q], list, ',', &in));
-    if (in || (!net->nastro && !strcmp(kinds[q], "diffusion"))) continue;
-    PetscCall(TpCouplingCreate(comm, kinds[q], net, pat, &c));
+    if (in || (!morph.nastro && !strcmp(kinds[q], "diffusion"))) continue;
+    PetscCall(TpCouplingCreate(comm, prefix, kinds[q], network, pat, &c));
     PetscCall(TpCouplingSetFromOptions(c));
     PetscCall(TpCouplingDestroy(&c));
   }
+  PetscCall(PetscFree(kinds));
   PetscFunctionReturn(0);
 }
 
 static PetscBool TpCouplingRegistered = PETSC_FALSE;
 
-PetscErrorCode TpCouplingFinalizePackage(void)
+static PetscErrorCode TpCouplingFinalizePackage(void)
 {
   PetscFunctionBegin;
   PetscCall(PetscFunctionListDestroy(&TpCouplingList));
@@ -699,6 +744,7 @@ static PetscErrorCode TpCouplingRegisterAll(void)
   PetscFunctionBegin;
   if (TpCouplingRegistered) PetscFunctionReturn(0);
   TpCouplingRegistered = PETSC_TRUE;
+  PetscCall(PetscRegisterFinalize(TpCouplingFinalizePackage));
   PetscCall(TpCouplingRegister("hebbian", TpCouplingCreate_Hebbian));
   PetscCall(TpCouplingRegister("constant", TpCouplingCreate_Constant));
   PetscCall(TpCouplingRegister("diffusion", TpCouplingCreate_Diffusion));
@@ -706,44 +752,75 @@ static PetscErrorCode TpCouplingRegisterAll(void)
 }
 
 /* Collective: create the sum of the comma-separated kinds in list (e.g. "hebbian,constant"). */
-PetscErrorCode TpCouplingCreate(MPI_Comm comm, const char *list, TpNetwork net, TpPatterns pat, TpCoupling *out)
+PetscErrorCode TpCouplingCreate(MPI_Comm comm, const char *prefix, const char *list, TpNetwork network, TpPatterns pat,
+                                TpCoupling *out)
 {
   TpCoupling c;
+  TpNetworkRows rows;
+  TpNetworkMorphology morph;
   char buf[256], *tok, *save = NULL;
 
   PetscFunctionBegin;
   PetscCall(TpCouplingRegisterAll());
   PetscCall(PetscNew(&c));
   c->comm = comm;
-  c->net  = net;
   c->pat  = pat;
+  PetscCall(PetscStrncpy(c->prefix, prefix, sizeof(c->prefix)));
+  PetscCall(TpNetworkGetRows(network, &rows));
+  PetscCall(TpNetworkGetMorphology(network, &morph));
+  c->view = (NetView){.N        = rows.N,
+                      .nloc     = rows.nloc,
+                      .rstart   = rows.rstart,
+                      .ncol     = rows.ncol,
+                      .nastro   = morph.nastro,
+                      .nhalo    = morph.nhalo,
+                      .gid      = rows.gid,
+                      .rowptr   = rows.rowptr,
+                      .col      = rows.col,
+                      .colgid   = rows.colgid,
+                      .mptr     = morph.mptr,
+                      .madj     = morph.madj,
+                      .gptr     = morph.gptr,
+                      .gadj     = morph.gadj,
+                      .nsyn_loc = rows.nsyn_loc,
+                      .nsyn     = rows.nsyn,
+                      .dense    = rows.col ? PETSC_FALSE : PETSC_TRUE,
+                      .stencil  = morph.stencil,
+                      .halo     = morph.halo};
+  PetscCall(TpNetworkGetConnectivity(network, &c->view.connectivity));
+  c->net = &c->view;
   PetscCall(PetscStrncpy(c->list, list, sizeof(c->list)));
   PetscCall(PetscStrncpy(buf, list, sizeof(buf)));
   for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
     PetscErrorCode (*create)(TpCoupling) = NULL;
     PetscCall(PetscFunctionListFind(TpCouplingList, tok, &create));
     if (!create) {
+      char names[256];
+      PetscCall(ListKinds(names, sizeof(names)));
       PetscCall(TpCouplingDestroy(&c));
       SETERRQ(comm, PETSC_ERR_ARG_UNKNOWN_TYPE,
-              "Unknown coupling kind '%s' in option -coupling '%s'; available kinds: hebbian, constant, diffusion", tok,
-              list);
+              "Unknown coupling kind '%s' in option -%scoupling '%s'; available kinds: %s", tok, prefix, list, names);
     }
     for (PetscInt q = 0; q < c->nkinds; q++) {
       PetscBool same;
       PetscCall(PetscStrcmp(c->kinds[q].name, tok, &same));
-      PetscCheck(!same, comm, PETSC_ERR_ARG_WRONG, "Coupling kind '%s' appears twice in option -coupling '%s'", tok,
-                 list);
+      PetscCheck(!same, comm, PETSC_ERR_ARG_WRONG, "Coupling kind '%s' appears twice in option -%scoupling '%s'", tok,
+                 prefix, list);
     }
     PetscCheck(c->nkinds < TP_MAX_KINDS, comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "Too many coupling kinds in option -coupling '%s'", list);
+               "Too many coupling kinds in option -%scoupling '%s'", prefix, list);
     c->current = &c->kinds[c->nkinds++];
     PetscCall(PetscStrncpy(c->current->name, tok, sizeof(c->current->name)));
     PetscCall((*create)(c));
     c->current->redoff = c->nred;
     c->nred += c->current->nred;
   }
-  PetscCheck(c->nkinds > 0, comm, PETSC_ERR_ARG_WRONG,
-             "Option -coupling is empty; give one or more of: hebbian, constant, diffusion");
+  if (!c->nkinds) {
+    char names[256];
+    PetscCall(ListKinds(names, sizeof(names)));
+    PetscCall(TpCouplingDestroy(&c));
+    SETERRQ(comm, PETSC_ERR_ARG_WRONG, "Option -%scoupling is empty; give one or more of: %s", prefix, names);
+  }
   *out = c;
   PetscFunctionReturn(0);
 }
@@ -760,13 +837,6 @@ PetscErrorCode TpCouplingGetNumReductions(TpCoupling c, PetscInt *nred)
 {
   PetscFunctionBegin;
   *nred = c->nred;
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode TpCouplingGetName(TpCoupling c, const char **name)
-{
-  PetscFunctionBegin;
-  *name = c->list;
   PetscFunctionReturn(0);
 }
 

@@ -1,0 +1,261 @@
+/* Stepper type ts: PETSc TS on the model's state Vec.
+
+   Defaults: adaptive Runge-Kutta (TSRK 3bs), final time 50, first step 0.05, unless the caller set
+   others; every -ts_* option of PETSc applies (-ts_type euler -ts_dt 0.05 -ts_max_steps 1000 is the
+   published reference).  IMEX types get the model's stiff part (TpModelSetUpIMEX()).  Hooks run
+   from the post-step (where TSSetConvergedReason() can end TSSolve()). */
+#include "../interface/stepperimpl.h"
+
+typedef struct {
+  TS ts;
+  PetscBool fsal;          /* the RK tableau reuses its last stage (first same as last) */
+  PetscBool exact_restart; /* -exact_restart: give up that reuse so that resumed runs are bit-identical */
+  PetscBool solved;
+} StepperTS;
+
+static PetscErrorCode RHSFunction(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
+{
+  PetscFunctionBegin;
+  PetscCall(TpModelComputeRHS((TpModel)ctx, t, U, F));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PostStep(TS ts)
+{
+  TpStepper st;
+  StepperTS *s;
+
+  PetscFunctionBegin;
+  PetscCall(TSGetApplicationContext(ts, &st));
+  s = st->data;
+  if (s->fsal && s->exact_restart) {
+    /* A first-same-as-last tableau reuses f(last stage) as the next step's first stage, but a run
+       resumed from a checkpoint evaluates f(u) afresh, and u and the last stage differ in the last
+       bits (the same sum in another order).  Restarting the step here makes every step start from
+       f(u), so a resumed run repeats this one bit for bit, for one more RHS evaluation per step. */
+    PetscCall(TSRestartStep(ts));
+  }
+  PetscCall(TpStepperRunHooks(st, TP_HOOK_STEP));
+  if (st->stop) PetscCall(TSSetConvergedReason(ts, TS_CONVERGED_USER));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SetFromOptions_TS(TpStepper st)
+{
+  StepperTS *s = st->data;
+  TS ts        = s->ts;
+  Vec u;
+
+  PetscFunctionBegin;
+  PetscCall(TpModelGetSolution(st->model, &u));
+  PetscCall(TSSetSolution(ts, u));
+  if (st->ts_type[0])
+    PetscCall(TSSetType(ts, st->ts_type));
+  else {
+    PetscCall(TSSetType(ts, TSRK));
+    PetscCall(TSRKSetType(ts, TSRK3BS));
+  }
+  PetscCall(TSSetMaxTime(ts, st->max_time));
+  PetscCall(TSSetTimeStep(ts, st->dt));
+  PetscCall(TSSetMaxSteps(ts, (PetscInt)PetscMin(st->max_steps, (PetscInt64)PETSC_MAX_INT)));
+  PetscCall(TSSetExactFinalTime(ts, TS_EXACTFINALTIME_MATCHSTEP));
+  PetscOptionsBegin(st->comm, NULL, "Stepper ts options", "TpStepper");
+  PetscCall(PetscOptionsBool(
+      "-exact_restart",
+      "Runs resumed from a checkpoint repeat this run bit for bit (costs FSAL Runge-Kutta methods one RHS per step)",
+      "TpStepperSetFromOptions", s->exact_restart, &s->exact_restart, NULL));
+  PetscOptionsEnd();
+  PetscCall(TSSetFromOptions(ts));
+  {
+    /* IMEX steppers get the model's stiff part implicitly, with an assembled Jacobian */
+    PetscBool imex;
+    PetscCall(PetscObjectTypeCompare((PetscObject)ts, TSARKIMEX, &imex));
+    if (imex) PetscCall(TpModelSetUpIMEX(st->model, ts));
+  }
+  {
+    PetscReal tmax, dt, t0;
+    PetscInt maxsteps;
+    PetscCall(TSGetMaxTime(ts, &tmax));
+    PetscCall(TSGetTimeStep(ts, &dt));
+    PetscCall(TSGetTime(ts, &t0));
+    PetscCall(TSGetMaxSteps(ts, &maxsteps));
+    PetscCheck(PetscIsNormalReal(dt) && dt > 0, st->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -ts_dt must be a positive number; got %.6g", (double)dt);
+    PetscCheck(!PetscIsNanReal(tmax) && tmax > t0, st->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -ts_max_time must be a number above the start time %.6g; got %.6g", (double)t0, (double)tmax);
+    PetscCheck(maxsteps > 0, st->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -ts_max_steps must be positive; got %" PetscInt_FMT, maxsteps);
+    st->max_time  = tmax;
+    st->max_steps = maxsteps;
+    st->dt        = dt;
+  }
+  {
+    PetscBool isrk;
+    s->fsal = PETSC_FALSE;
+    PetscCall(PetscObjectTypeCompare((PetscObject)ts, TSRK, &isrk));
+    if (isrk) PetscCall(TSRKGetTableau(ts, NULL, NULL, NULL, NULL, NULL, NULL, NULL, &s->fsal));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Solve_TS(TpStepper st)
+{
+  StepperTS *s = st->data;
+  TSConvergedReason reason;
+  Vec u;
+
+  PetscFunctionBegin;
+  s->solved = PETSC_FALSE;
+  PetscCall(TpModelGetSolution(st->model, &u));
+  PetscCall(TpStepperRunHooks(st, TP_HOOK_START));
+  PetscCall(TSSolve(s->ts, u));
+  s->solved = PETSC_TRUE;
+  PetscCall(TSGetConvergedReason(s->ts, &reason));
+  if (reason < 0) {
+    PetscInt steps;
+    PetscReal t;
+    PetscCall(TSGetStepNumber(s->ts, &steps));
+    PetscCall(TSGetSolveTime(s->ts, &t));
+    SETERRQ(st->comm, PETSC_ERR_NOT_CONVERGED, "Time stepping failed: %s at t = %.6g after %" PetscInt_FMT " steps",
+            TSConvergedReasons[reason], (double)t, steps);
+  }
+  PetscCall(TpStepperRunHooks(st, TP_HOOK_END));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GetState_TS(TpStepper st, PetscInt64 *step, PetscReal *t, PetscReal *dt)
+{
+  StepperTS *s = st->data;
+  PetscInt n;
+
+  PetscFunctionBegin;
+  PetscCall(TSGetStepNumber(s->ts, &n));
+  *step = n;
+  if (s->solved)
+    PetscCall(TSGetSolveTime(s->ts, t));
+  else
+    PetscCall(TSGetTime(s->ts, t));
+  PetscCall(TSGetTimeStep(s->ts, dt));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SetState_TS(TpStepper st, PetscInt64 step, PetscReal t, PetscReal dt)
+{
+  StepperTS *s = st->data;
+
+  PetscFunctionBegin;
+  PetscCheck(step >= 0 && step <= PETSC_MAX_INT, st->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Step %" PetscInt64_FMT " is beyond what a TS counts", step);
+  PetscCall(TSSetTime(s->ts, t));
+  PetscCall(TSSetStepNumber(s->ts, (PetscInt)step));
+  PetscCall(TSSetTimeStep(s->ts, dt));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Name_TS(TpStepper st, char *buf, size_t len)
+{
+  StepperTS *s = st->data;
+  TSType type;
+  PetscBool isrk;
+
+  PetscFunctionBegin;
+  PetscCall(TSGetType(s->ts, &type));
+  PetscCall(PetscObjectTypeCompare((PetscObject)s->ts, TSRK, &isrk));
+  if (isrk) {
+    TSRKType sub;
+    PetscCall(TSRKGetType(s->ts, &sub));
+    PetscCall(PetscSNPrintf(buf, len, "%s %s", type, sub));
+  } else
+    PetscCall(PetscStrncpy(buf, type ? type : "ts", len));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Describe_TS(TpStepper st, char *buf, size_t len)
+{
+  char name[64];
+
+  PetscFunctionBegin;
+  PetscCall(Name_TS(st, name, sizeof(name)));
+  PetscCall(PetscSNPrintf(buf, len, "%s, dt %.6g, to t = %.6g", name, (double)st->dt, (double)st->max_time));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ViewSummary_TS(TpStepper st, PetscViewer v)
+{
+  StepperTS *s = st->data;
+  PetscInt64 step, nrhs, nimpl;
+  PetscReal t, dt;
+
+  PetscFunctionBegin;
+  PetscCall(GetState_TS(st, &step, &t, &dt));
+  PetscCall(TpModelGetEvaluations(st->model, &nrhs, &nimpl));
+  PetscCall(PetscViewerASCIIPrintf(
+      v, "  steps    %" PetscInt64_FMT " to t = %.6g, %" PetscInt64_FMT " right-hand sides", step, (double)t, nrhs));
+  if (nimpl) {
+    PetscInt its;
+    PetscCall(TSGetKSPIterations(s->ts, &its));
+    PetscCall(PetscViewerASCIIPrintf(
+        v, " (explicit part), %" PetscInt64_FMT " implicit-part evaluations, %" PetscInt_FMT " linear iterations",
+        nimpl, its));
+  }
+  PetscCall(PetscViewerASCIIPrintf(v, "\n"));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Destroy_TS(TpStepper st)
+{
+  StepperTS *s = st->data;
+
+  PetscFunctionBegin;
+  PetscCall(TSDestroy(&s->ts));
+  PetscCall(PetscFree(st->data));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpStepperTSGetTS - The TS of a ts stepper
+
+  Not Collective
+
+  Input Parameter:
+. st - a stepper of type ts
+
+  Output Parameter:
+. ts - its TS; owned by the stepper
+
+.seealso: `TpStepperSetType()`
+@*/
+PetscErrorCode TpStepperTSGetTS(TpStepper st, TS *ts)
+{
+  PetscBool is;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrcmp(st->type, "ts", &is));
+  PetscCheck(is, st->comm, PETSC_ERR_ARG_WRONG, "Stepper of type %s has no TS", st->type);
+  *ts = ((StepperTS *)st->data)->ts;
+  PetscFunctionReturn(0);
+}
+
+PETSC_EXTERN PetscErrorCode TpStepperCreate_TS(TpStepper st)
+{
+  StepperTS *s;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&s));
+  s->exact_restart = PETSC_TRUE;
+  PetscCall(TSCreate(st->comm, &s->ts));
+  PetscCall(TSSetProblemType(s->ts, TS_NONLINEAR));
+  PetscCall(TSSetRHSFunction(s->ts, NULL, RHSFunction, st->model));
+  PetscCall(TSSetApplicationContext(s->ts, st));
+  PetscCall(TSSetPostStep(s->ts, PostStep));
+  st->data               = s;
+  st->ops.setfromoptions = SetFromOptions_TS;
+  st->ops.solve          = Solve_TS;
+  st->ops.getstate       = GetState_TS;
+  st->ops.setstate       = SetState_TS;
+  st->ops.name           = Name_TS;
+  st->ops.describe       = Describe_TS;
+  st->ops.viewsummary    = ViewSummary_TS;
+  st->ops.destroy        = Destroy_TS;
+  PetscFunctionReturn(0);
+}
