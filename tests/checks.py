@@ -116,7 +116,7 @@ def check_bad_input(tmp):
         f.write("not hdf5\n")
     cases = [
         (["-model", "nope"], ["-model", "nope"]),
-        (["-coupling", "hebbian,nope"], ["-coupling", "nope"]),
+        (["-coupling", "hebbian,nope"], ["-naam_coupling", "nope"]),
         (["-N", 0], ["-N", "0"]),
         (["-N", -5], ["-N", "-5"]),
         (["-K", 0], ["-K", "0"]),

@@ -10,6 +10,17 @@ const char *const TpConnectivities[] = {"all", "random", "spatial", "file", "TpC
 
 enum { TP_STREAM_POSITION = 4 };
 
+/*@C
+  TpNetSpecRow - The neuron (row) of synapse s
+
+  Not Collective
+
+  Input Parameters:
++ spec - the description
+- s    - a synapse, 0 .. nsyn-1
+
+.seealso: `TpNetSpecCol()`, `TpNetSpecNeighbours()`
+@*/
 PetscInt TpNetSpecRow(const TpNetSpec *spec, PetscInt s)
 {
   PetscInt lo = 0, hi = spec->N; /* rowptr[lo] <= s < rowptr[hi] */
@@ -23,6 +34,24 @@ PetscInt TpNetSpecRow(const TpNetSpec *spec, PetscInt s)
   return lo;
 }
 
+/*@C
+  TpNetSpecNeighbours - The processes linked to process s: inside its astrocyte and across gap junctions
+
+  Not Collective
+
+  Input Parameters:
++ spec - the description
+. s    - a process (= synapse)
+- buf  - room for 4 entries (the sheet's neighbours are made in it)
+
+  Output Parameters:
++ nbr - the linked processes of the same astrocyte
+. n   - how many
+. gap - the processes across gap junctions
+- ng  - how many
+
+.seealso: `TpNetSpecRow()`
+@*/
 void TpNetSpecNeighbours(const TpNetSpec *spec, PetscInt s, PetscInt buf[4], const PetscInt **nbr, PetscInt *n,
                          const PetscInt **gap, PetscInt *ng)
 {
@@ -696,7 +725,22 @@ static PetscErrorCode WriteNetwork(MPI_Comm comm, hid_t f, void *ctx)
   PetscFunctionReturn(0);
 }
 
-/* Collective: the network file, written as every tripart file is (tph5.h). */
+/*@C
+  TpNetSpecWrite - Writes the network file (the format -network_file reads), as every tripart file is written
+
+  Collective
+
+  Input Parameters:
++ comm - the ranks (each holds the same description)
+. sp   - the description
+- path - the file
+
+  Notes:
+  /synapses/indptr and /synapses/indices (scipy CSR, natural ids), /processes/astrocyte,
+  /morphology/indptr and /morphology/indices, /gap_junctions (G x 2), /neurons/position.
+
+.seealso: `TpNetSpecCreateFromOptions()`, `TpGenerateMain()`
+@*/
 PetscErrorCode TpNetSpecWrite(MPI_Comm comm, const TpNetSpec *sp, const char *path)
 {
   PetscFunctionBegin;
@@ -727,6 +771,32 @@ static uint64_t SpecHash(const TpNetSpec *sp)
   return h ^ TpMix64((uint64_t)sp->N);
 }
 
+/*@C
+  TpNetSpecCreateFromOptions - Builds the description of the whole network, the same on every rank
+
+  Collective
+
+  Input Parameters:
++ comm - the ranks
+. N    - the default number of neurons (a network file sets its own)
+- seed - the seed of the wiring and position streams
+
+  Output Parameter:
+. out - the description; free it with TpNetSpecDestroy()
+
+  Options Database Keys:
++ -N <n>                  - neurons
+. -connectivity <all>     - all, random, spatial or file
+. -degree <d>             - mean synapses per neuron (random, spatial)
+. -network_file <file>    - a network file (implies file)
+- -spatial_dim, -spatial_tiles, -spatial_links, -spatial_gap_junctions - the spatial generator
+
+  Notes:
+  Files are checked (signature, missing datasets, indices out of range, repeated entries,
+  asymmetric links, links across astrocytes) with messages naming the file and the dataset.
+
+.seealso: `TpNetworkSetUp()`, `TpNetSpecWrite()`
+@*/
 PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, PetscInt seed, TpNetSpec **out)
 {
   TpNetSpec *sp;
@@ -824,6 +894,16 @@ PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, PetscInt se
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpNetSpecDestroy - Frees a network description
+
+  Not Collective
+
+  Input Parameter:
+. sp - the description (may be NULL); set to NULL
+
+.seealso: `TpNetSpecCreateFromOptions()`
+@*/
 PetscErrorCode TpNetSpecDestroy(TpNetSpec **sp)
 {
   PetscFunctionBegin;

@@ -5,6 +5,20 @@
 #include <tputil.h>
 #include <petscmat.h>
 
+/*@C
+  TpPartitionBlock - The block partition: neuron g to the rank of its block of natural ids
+
+  Not Collective
+
+  Input Parameters:
++ spec   - the description
+- nparts - ranks
+
+  Output Parameter:
+. rankof - N ranks
+
+.seealso: `TpPartitionGraph()`
+@*/
 PetscErrorCode TpPartitionBlock(const TpNetSpec *spec, PetscInt nparts, PetscMPIInt *rankof)
 {
   const PetscInt N = spec->N, base = N / nparts, extra = N % nparts;
@@ -82,6 +96,28 @@ static PetscErrorCode NeuronGraph(const TpNetSpec *sp, PetscInt **ptr, PetscInt 
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpPartitionGraph - A graph partition of the neurons (MatPartitioning, PT-Scotch by default)
+
+  Collective
+
+  Input Parameters:
++ comm   - the ranks
+. sp     - the description
+- nparts - the parts
+
+  Output Parameter:
+. rankof - N ranks
+
+  Options Database Key:
+. -partitioner_type <ptscotch> - the MatPartitioning type
+
+  Notes:
+  Vertices are weighted by their synapses; edges by what crosses ranks when their ends are apart: a
+  presynaptic rate per synapse, a calcium value per process link or gap junction.
+
+.seealso: `TpPartitionBlock()`, `TpPartitionStatistics()`
+@*/
 PetscErrorCode TpPartitionGraph(MPI_Comm comm, const TpNetSpec *sp, PetscInt nparts, PetscMPIInt *rankof)
 {
   PetscInt *p = NULL, *a = NULL, *w = NULL, *ia, *ja, *val, *vw, rstart, nloc;
@@ -140,6 +176,21 @@ PetscErrorCode TpPartitionGraph(MPI_Comm comm, const TpNetSpec *sp, PetscInt npa
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpPartitionStatistics - What each rank of a partition owns and receives per right-hand side
+
+  Not Collective
+
+  Input Parameters:
++ sp     - the description
+. nparts - the parts
+- rankof - the rank of each neuron
+
+  Output Parameter:
+. st - nparts entries: neurons, synapses, ghost neurons, halo processes
+
+.seealso: `TpPartitionGraph()`
+@*/
 PetscErrorCode TpPartitionStatistics(const TpNetSpec *sp, PetscInt nparts, const PetscMPIInt *rankof, TpPartStats *st)
 {
   PetscMPIInt *gstamp, *hstamp, *prow;
@@ -185,6 +236,26 @@ PetscErrorCode TpPartitionStatistics(const TpNetSpec *sp, PetscInt nparts, const
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpPartitionLoad - Reads a partition file for this network and rank count
+
+  Collective
+
+  Input Parameters:
++ comm   - the ranks
+. path   - the file (option -partition)
+. sp     - the network's description
+- nparts - the ranks of this run
+
+  Output Parameter:
+. rankof - N ranks
+
+  Notes:
+  Refused with a message naming the file when it is not a partition file (or of another format
+  version), or was made for another network or another rank count.
+
+.seealso: `TpPartitionMain()`
+@*/
 PetscErrorCode TpPartitionLoad(MPI_Comm comm, const char *path, const TpNetSpec *sp, PetscInt nparts,
                                PetscMPIInt *rankof)
 {
@@ -319,6 +390,22 @@ static PetscErrorCode PrintStats(MPI_Comm comm, PetscInt nparts, const TpPartSta
 typedef enum { TP_PART_GRAPH, TP_PART_BLOCK } TpPartMethod;
 static const char *const TpPartMethods[] = {"graph", "block", "TpPartMethod", "TP_PART_", NULL};
 
+/*@C
+  TpPartitionMain - The `tripart partition` subcommand: a block or graph partition, its statistics, the file
+
+  Collective on PETSC_COMM_WORLD
+
+  Output Parameter:
+. status - the exit status
+
+  Options Database Keys:
++ -nparts <ranks>        - the ranks the partition is for
+. -partitioner <graph>   - graph (PT-Scotch) or block
+. -o <partition.h5>      - the file
+- the network's options (TpNetSpecCreateFromOptions())
+
+.seealso: `TpPartitionLoad()`
+@*/
 PetscErrorCode TpPartitionMain(int *status)
 {
   MPI_Comm comm = PETSC_COMM_WORLD;
@@ -382,6 +469,20 @@ PetscErrorCode TpPartitionMain(int *status)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpGenerateMain - The `tripart generate` subcommand: writes the network the options describe to a network file
+
+  Collective on PETSC_COMM_WORLD
+
+  Output Parameter:
+. status - the exit status
+
+  Options Database Keys:
++ -o <network.h5> - the file
+- the network's options (TpNetSpecCreateFromOptions())
+
+.seealso: `TpNetSpecWrite()`
+@*/
 PetscErrorCode TpGenerateMain(int *status)
 {
   MPI_Comm comm                = PETSC_COMM_WORLD;

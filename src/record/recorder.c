@@ -65,7 +65,7 @@ PetscErrorCode TpRecorderCreate(TpModel model, TpRecorder *rec)
 @*/
 PetscErrorCode TpRecorderSetFromOptions(TpRecorder rec)
 {
-  PetscInt every = (PetscInt)rec->every;
+  PetscInt every = (PetscInt)PetscMax(rec->every, 1);
 
   PetscFunctionBegin;
   PetscOptionsBegin(rec->comm, NULL, "Recording and monitoring options", "TpRecorder");

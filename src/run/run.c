@@ -2,6 +2,7 @@
 #include <tprun.h>
 #include <tputil.h>
 #include <tpvmath.h>
+#include <string.h>
 
 struct _p_TpRun {
   MPI_Comm comm;
@@ -287,8 +288,18 @@ PetscErrorCode TpRunSetFromOptions(TpRun run)
   if (run->rec_given) {
     PetscCall(TpRecorderSetInterval(run->rec, run->every));
     PetscCall(TpRecorderSetQuiet(run->rec, run->quiet));
-  } else
+  } else {
+    /* on a fixed grid, record once a window unless -monitor_every says otherwise (every step would
+       shorten the windows to one step) */
+    const char *stype;
+    PetscCall(TpStepperGetType(run->st, &stype));
+    if (!strcmp(stype, "fixed")) {
+      PetscInt64 w;
+      PetscCall(TpModelGetWindow(run->model, &w));
+      PetscCall(TpRecorderSetInterval(run->rec, w));
+    }
     PetscCall(TpRecorderSetFromOptions(run->rec));
+  }
   if (run->checkpointing) {
     PetscCall(TpCheckpointCreate(run->model, run->st, run->rec, &run->ck));
     PetscCall(TpCheckpointSetPath(run->ck, run->ckpt));

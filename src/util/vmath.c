@@ -162,36 +162,115 @@ static void Choose(void)
   tanh_name    = "scalar libm";
 }
 
+/*@C
+  TpVecTanh - out[i] = tanh(beta in[i]), vectorised (the kernel chosen at run time for the CPU)
+
+  Not Collective
+
+  Input Parameters:
++ n    - values
+. beta - the gain
+- in   - the arguments (may alias out)
+
+  Output Parameter:
+. out - the values
+
+  Notes:
+  AVX-512: tripart's own branch-free kernel; AVX2: glibc's libmvec; otherwise libm.  A few ulp from
+  libm's tanh (tests/test_vmath.c).
+
+.seealso: `TpVecTanhImplementation()`, `TpVecLogCosh()`
+@*/
 void TpVecTanh(size_t n, double beta, const double *in, double *out)
 {
   if (!tanh_impl) Choose();
   tanh_impl(n, beta, in, out);
 }
 
+/*@C
+  TpVecLogCosh - out[i] = log(cosh(beta in[i])) / beta, vectorised, without overflow
+
+  Not Collective
+
+  Input Parameters:
++ n    - values
+. beta - the gain
+- in   - the arguments (may alias out)
+
+  Output Parameter:
+. out - the values
+
+.seealso: `TpLogCosh()`, `TpVecTanh()`
+@*/
 void TpVecLogCosh(size_t n, double beta, const double *in, double *out)
 {
   if (!logcosh_impl) Choose();
   logcosh_impl(n, beta, in, out);
 }
 
+/*@C
+  TpVecLog - out[i] = log(in[i]), vectorised (libmvec where the CPU allows)
+
+  Not Collective
+
+  Input Parameters:
++ n  - values
+- in - the arguments (may alias out)
+
+  Output Parameter:
+. out - the values
+
+.seealso: `TpVecTanh()`
+@*/
 void TpVecLog(size_t n, const double *in, double *out)
 {
   if (!log_impl) Choose();
   log_impl(n, in, out);
 }
 
+/*@C
+  TpVecTanhImplementation - The name of the tanh kernel chosen at run time, for reports
+
+  Not Collective
+
+.seealso: `TpVecTanh()`
+@*/
 const char *TpVecTanhImplementation(void)
 {
   if (!tanh_impl) Choose();
   return tanh_name;
 }
 
+/*@C
+  TpLogCosh - log(cosh(beta u)) / beta, the Legendre partner of tanh(beta u), without overflow
+
+  Not Collective
+
+  Input Parameters:
++ beta - the gain
+- u    - the argument
+
+.seealso: `TpVecLogCosh()`
+@*/
 double TpLogCosh(double beta, double u)
 {
   const double a = fabs(beta * u);
   return (a + log1p(exp(-2.0 * a)) - M_LN2) / beta;
 }
 
+/*@C
+  TpBlasSetThreads - Sets the threads of the BLAS (OpenBLAS) in this process
+
+  Not Collective
+
+  Input Parameter:
+. n - threads (tripart's default is one per MPI rank)
+
+  Notes:
+  OpenBLAS reads its environment before main(); this asks it through its API when it is the BLAS in use.
+
+.seealso: `TpCliRun()`
+@*/
 void TpBlasSetThreads(int n)
 {
   /* OpenBLAS reads its environment before main: ask it through its API when it is the BLAS in use */

@@ -116,7 +116,7 @@ PetscErrorCode TpModelListTypes(char *buf, size_t len)
   PetscCall(TpInitializePackage());
   PetscCall(PetscFunctionListGet(TpModelList, &names, &n));
   buf[0] = 0;
-  for (int q = 0; q < n; q++) {
+  for (int q = 0; q < n && names[q]; q++) {
     if (q) PetscCall(PetscStrlcat(buf, ", ", len));
     PetscCall(PetscStrlcat(buf, names[q], len));
   }

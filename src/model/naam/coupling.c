@@ -693,7 +693,7 @@ static PetscErrorCode ListKinds(char *buf, size_t len)
   PetscFunctionBegin;
   PetscCall(PetscFunctionListGet(TpCouplingList, &names, &n));
   buf[0] = 0;
-  for (int q = 0; q < n; q++) {
+  for (int q = 0; q < n && names[q]; q++) {
     if (q) PetscCall(PetscStrlcat(buf, ", ", len));
     PetscCall(PetscStrlcat(buf, names[q], len));
   }
@@ -716,7 +716,7 @@ PetscErrorCode TpCouplingHelpOthers(MPI_Comm comm, const char *prefix, const cha
   PetscCall(TpCouplingRegisterAll());
   PetscCall(TpNetworkGetMorphology(network, &morph));
   PetscCall(PetscFunctionListGet(TpCouplingList, &kinds, &nk));
-  for (int q = 0; q < nk; q++) {
+  for (int q = 0; q < nk && kinds[q]; q++) {
     PetscBool in;
     TpCoupling c;
     PetscCall(PetscStrInList(kinds[q], list, ',', &in));

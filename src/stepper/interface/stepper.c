@@ -108,8 +108,19 @@ PetscErrorCode TpStepperSetType(TpStepper st, const char *type)
   if (same) PetscFunctionReturn(0);
   PetscCheck(!st->setup, st->comm, PETSC_ERR_ORDER, "TpStepperSetType() after TpStepperSetUp()");
   PetscCall(PetscFunctionListFind(TpStepperList, type, &create));
-  PetscCheck(create, st->comm, PETSC_ERR_ARG_UNKNOWN_TYPE,
-             "Unknown stepper type '%s' for option -stepper_type; available: ts, fixed, iterate, none", type);
+  if (!create) {
+    const char **names;
+    char list[256] = "";
+    int n;
+    PetscCall(PetscFunctionListGet(TpStepperList, &names, &n));
+    for (int q = 0; q < n && names[q]; q++) {
+      if (q) PetscCall(PetscStrlcat(list, ", ", sizeof(list)));
+      PetscCall(PetscStrlcat(list, names[q], sizeof(list)));
+    }
+    PetscCall(PetscFree(names));
+    SETERRQ(st->comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown stepper type '%s' for option -stepper_type; available: %s",
+            type, list);
+  }
   if (st->ops.destroy) PetscCall(st->ops.destroy(st));
   PetscCall(PetscMemzero(&st->ops, sizeof(st->ops)));
   st->data = NULL;
