@@ -223,7 +223,8 @@ PetscErrorCode TpRecorderAttach(TpRecorder rec, TpStepper st)
 {
   PetscFunctionBegin;
   rec->st = st;
-  PetscCall(TpStepperAddHook(st, Hook, rec, rec->every));
+  /* recording the last state only, silently, needs no call after steps */
+  PetscCall(TpStepperAddHook(st, Hook, rec, rec->every > 0 || !rec->quiet ? rec->every : -1));
   PetscFunctionReturn(0);
 }
 

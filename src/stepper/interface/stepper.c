@@ -321,8 +321,17 @@ PetscErrorCode TpStepperAddHook(TpStepper st, TpStepperHook hook, void *ctx, Pet
 PetscErrorCode TpStepperRunHooks(TpStepper st, TpHookPoint point)
 {
   PetscFunctionBegin;
-  for (PetscInt h = 0; h < st->nhooks; h++) PetscCall(st->hooks[h].hook(st, point, st->hooks[h].ctx));
+  for (PetscInt h = 0; h < st->nhooks; h++)
+    if (point != TP_HOOK_STEP || st->hooks[h].every >= 0) PetscCall(st->hooks[h].hook(st, point, st->hooks[h].ctx));
   PetscFunctionReturn(0);
+}
+
+/* Whether any hook runs after steps. */
+PetscBool TpStepperHooksAfterSteps(TpStepper st)
+{
+  for (PetscInt h = 0; h < st->nhooks; h++)
+    if (st->hooks[h].every >= 0) return PETSC_TRUE;
+  return PETSC_FALSE;
 }
 
 /* The next step after `step` at which some hook wants to run, or `limit`. */

@@ -19,7 +19,8 @@ typedef struct {
 typedef struct {
   TpStepperHook hook;
   void *ctx;
-  PetscInt64 every; /* the hook wants to run at least at multiples of this many steps (0: after any step) */
+  PetscInt64 every; /* it runs at least after multiples of this many steps (0: after any step; < 0: only at
+                       the start and the end) */
 } TpHook;
 
 #define TP_MAX_HOOKS 8
@@ -41,6 +42,8 @@ struct _p_TpStepper {
 
 /* For types: run every hook at this point (they read step and time through the accessors). */
 PetscErrorCode TpStepperRunHooks(TpStepper st, TpHookPoint point);
+/* For types: whether any hook runs after steps (else a type need not call TpStepperRunHooks() there). */
+PetscBool TpStepperHooksAfterSteps(TpStepper st);
 /* For fixed-grid types: the next step after `step` at which some hook wants to run, or `limit`. */
 PetscInt64 TpStepperNextSync(TpStepper st, PetscInt64 step, PetscInt64 limit);
 #endif

@@ -107,6 +107,8 @@ static PetscErrorCode Solve_TS(TpStepper st)
   PetscFunctionBegin;
   s->solved = PETSC_FALSE;
   PetscCall(TpModelGetSolution(st->model, &u));
+  /* no post-step at all when nothing needs one (sweep trials: the last state only) */
+  PetscCall(TSSetPostStep(s->ts, (s->fsal && s->exact_restart) || TpStepperHooksAfterSteps(st) ? PostStep : NULL));
   PetscCall(TpStepperRunHooks(st, TP_HOOK_START));
   PetscCall(TSSolve(s->ts, u));
   s->solved = PETSC_TRUE;
@@ -247,7 +249,6 @@ PETSC_EXTERN PetscErrorCode TpStepperCreate_TS(TpStepper st)
   PetscCall(TSSetProblemType(s->ts, TS_NONLINEAR));
   PetscCall(TSSetRHSFunction(s->ts, NULL, RHSFunction, st->model));
   PetscCall(TSSetApplicationContext(s->ts, st));
-  PetscCall(TSSetPostStep(s->ts, PostStep));
   st->data               = s;
   st->ops.setfromoptions = SetFromOptions_TS;
   st->ops.solve          = Solve_TS;
