@@ -32,6 +32,9 @@ PetscErrorCode TpOptionsInt64_Private(PetscOptionItems *PetscOptionsObject, cons
 #define TpOptionsInt64(opt, text, man, current, value, set)                                                            \
   TpOptionsInt64_Private(PetscOptionsObject, opt, text, man, current, value, set)
 
+/* The names of a registry (PetscFunctionList), comma-separated, for messages and help. */
+PetscErrorCode TpListNames(PetscFunctionList list, char *buf, size_t len);
+
 /* Collective: the peak resident memory of this process, summed over comm. */
 PetscErrorCode TpPeakMemory(MPI_Comm comm, double *bytes);
 #endif

@@ -464,7 +464,7 @@ PetscBool TpH5GetExtent(hid_t loc, const char *name, int *ndims, hsize_t dims[2]
 
   Input Parameters:
 + loc  - the file or a group
-- path - e.g. "observables" or "state"
+- path - e.g. "observables" or "state" (relative to loc); "." or "" for loc itself, "/" for the root
 
   Output Parameter:
 . g - the open group; close it with H5Gclose()
@@ -474,8 +474,8 @@ PetscBool TpH5GetExtent(hid_t loc, const char *name, int *ndims, hsize_t dims[2]
 PetscErrorCode TpH5CreateGroup(hid_t loc, const char *path, hid_t *g)
 {
   PetscFunctionBegin;
-  if (!path[0] || !strcmp(path, "/")) {
-    PetscCallH5(*g = H5Gopen2(loc, "/", H5P_DEFAULT));
+  if (!path[0] || !strcmp(path, ".") || !strcmp(path, "/")) {
+    PetscCallH5(*g = H5Gopen2(loc, path[0] ? path : ".", H5P_DEFAULT));
     PetscFunctionReturn(0);
   }
   if (H5Lexists(loc, path, H5P_DEFAULT) > 0) {

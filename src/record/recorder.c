@@ -313,8 +313,38 @@ static PetscErrorCode WriteTimeStep(TpRecorder rec, hid_t loc, PetscBool wide)
   PetscFunctionReturn(0);
 }
 
+/* The table into loc: time, step, and each series at its declared path (output) or by its name (checkpoint). */
+static PetscErrorCode WriteTable(TpRecorder rec, hid_t loc, PetscBool checkpoint)
+{
+  PetscFunctionBegin;
+  PetscCall(WriteTimeStep(rec, loc, checkpoint));
+  for (PetscInt s = 0; s < rec->nseries; s++) {
+    const TpSeriesInfo *info;
+    PetscInt off;
+    char dir[128] = ".", *slash = NULL;
+    hid_t g;
+    PetscCall(TpModelGetSeries(rec->model, s, &info, &off));
+    if (!checkpoint) {
+      PetscCall(PetscStrncpy(dir, info->path, sizeof(dir)));
+      if ((slash = strrchr(dir, '/')))
+        *slash = 0;
+      else
+        PetscCall(PetscStrncpy(dir, ".", sizeof(dir)));
+    }
+    PetscCall(TpH5CreateGroup(loc, dir, &g));
+    PetscCall(WriteColumn(rec, g,
+                          checkpoint ? info->name
+                          : slash    ? slash + 1
+                                     : info->path,
+                          off, info->width, info->matrix));
+    PetscCallH5(H5Gclose(g));
+  }
+  PetscFunctionReturn(0);
+}
+
 /*@C
-  TpRecorderWrite - Writes the series to a run's output: /time, /step, and each series at its declared path
+  TpRecorderWrite - Writes the series to a run's output: /time, /step (int32 while steps fit), and each series at its
+declared path
 
   Collective
 
@@ -327,20 +357,7 @@ static PetscErrorCode WriteTimeStep(TpRecorder rec, hid_t loc, PetscBool wide)
 PetscErrorCode TpRecorderWrite(TpRecorder rec, hid_t file)
 {
   PetscFunctionBegin;
-  PetscCall(WriteTimeStep(rec, file, PETSC_FALSE));
-  for (PetscInt s = 0; s < rec->nseries; s++) {
-    const TpSeriesInfo *info;
-    PetscInt off;
-    char dir[128], *slash;
-    hid_t g;
-    PetscCall(TpModelGetSeries(rec->model, s, &info, &off));
-    PetscCall(PetscStrncpy(dir, info->path, sizeof(dir)));
-    slash = strrchr(dir, '/');
-    if (slash) *slash = 0;
-    PetscCall(TpH5CreateGroup(file, slash ? dir : "/", &g));
-    PetscCall(WriteColumn(rec, g, slash ? slash + 1 : info->path, off, info->width, info->matrix));
-    PetscCallH5(H5Gclose(g));
-  }
+  PetscCall(WriteTable(rec, file, PETSC_FALSE));
   PetscFunctionReturn(0);
 }
 
@@ -358,13 +375,7 @@ PetscErrorCode TpRecorderWrite(TpRecorder rec, hid_t file)
 PetscErrorCode TpRecorderWriteSamples(TpRecorder rec, hid_t group)
 {
   PetscFunctionBegin;
-  PetscCall(WriteTimeStep(rec, group, PETSC_TRUE));
-  for (PetscInt s = 0; s < rec->nseries; s++) {
-    const TpSeriesInfo *info;
-    PetscInt off;
-    PetscCall(TpModelGetSeries(rec->model, s, &info, &off));
-    PetscCall(WriteColumn(rec, group, info->name, off, info->width, info->matrix));
-  }
+  PetscCall(WriteTable(rec, group, PETSC_TRUE));
   PetscFunctionReturn(0);
 }
 

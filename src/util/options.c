@@ -47,3 +47,33 @@ PetscErrorCode TpOptionsInt64_Private(PetscOptionItems *PetscOptionsObject, cons
   if (set) *set = flg;
   PetscFunctionReturn(0);
 }
+
+/*@C
+  TpListNames - The names of a registry, comma-separated, for messages and help
+
+  Not Collective
+
+  Input Parameters:
++ list - a PetscFunctionList (models, couplings, stepper types)
+- len  - room in buf
+
+  Output Parameter:
+. buf - e.g. "ts, fixed, iterate, none"
+
+.seealso: `TpModelListTypes()`
+@*/
+PetscErrorCode TpListNames(PetscFunctionList list, char *buf, size_t len)
+{
+  const char **names;
+  int n;
+
+  PetscFunctionBegin;
+  PetscCall(PetscFunctionListGet(list, &names, &n));
+  buf[0] = 0;
+  for (int q = 0; q < n && names[q]; q++) {
+    if (q) PetscCall(PetscStrlcat(buf, ", ", len));
+    PetscCall(PetscStrlcat(buf, names[q], len));
+  }
+  PetscCall(PetscFree(names));
+  PetscFunctionReturn(0);
+}

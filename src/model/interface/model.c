@@ -1,6 +1,7 @@
 /* The model interface: registry and lifecycle, the declarations of fields, series and summaries,
    and the dispatch to the operations of each stepper type. */
 #include "modelimpl.h"
+#include <tputil.h>
 
 PetscLogEvent TP_EVENT_RHS, TP_EVENT_GHOST, TP_EVENT_HALO, TP_EVENT_REDUCE, TP_EVENT_OBSERVE, TP_EVENT_OUTPUT,
     TP_EVENT_SETUP;
@@ -109,18 +110,9 @@ PetscErrorCode TpModelTypeExists(const char *type, PetscBool *exists)
 @*/
 PetscErrorCode TpModelListTypes(char *buf, size_t len)
 {
-  const char **names;
-  int n;
-
   PetscFunctionBegin;
   PetscCall(TpInitializePackage());
-  PetscCall(PetscFunctionListGet(TpModelList, &names, &n));
-  buf[0] = 0;
-  for (int q = 0; q < n && names[q]; q++) {
-    if (q) PetscCall(PetscStrlcat(buf, ", ", len));
-    PetscCall(PetscStrlcat(buf, names[q], len));
-  }
-  PetscCall(PetscFree(names));
+  PetscCall(TpListNames(TpModelList, buf, len));
   PetscFunctionReturn(0);
 }
 

@@ -1,6 +1,7 @@
 /* The process-to-process couplings T of M1 (hebbian, constant, diffusion), summed; see coupling.h. */
 #include "coupling.h"
 #include <tpmodel.h> /* log events */
+#include <tputil.h>
 #include <petscblaslapack.h>
 
 #define TP_MAX_KINDS 8
@@ -687,17 +688,8 @@ static PetscErrorCode TpCouplingRegisterAll(void);
 /* The registered kinds, comma-separated, for messages. */
 static PetscErrorCode ListKinds(char *buf, size_t len)
 {
-  const char **names;
-  int n;
-
   PetscFunctionBegin;
-  PetscCall(PetscFunctionListGet(TpCouplingList, &names, &n));
-  buf[0] = 0;
-  for (int q = 0; q < n && names[q]; q++) {
-    if (q) PetscCall(PetscStrlcat(buf, ", ", len));
-    PetscCall(PetscStrlcat(buf, names[q], len));
-  }
-  PetscCall(PetscFree(names));
+  PetscCall(TpListNames(TpCouplingList, buf, len));
   PetscFunctionReturn(0);
 }
 

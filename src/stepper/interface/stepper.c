@@ -1,6 +1,7 @@
 /* The stepper interface: registry and lifecycle, the grid defaults, hooks, and the dispatch to the
    type (src/stepper/<type>/). */
 #include "stepperimpl.h"
+#include <tputil.h>
 
 static PetscFunctionList TpStepperList;
 static PetscBool TpStepperRegistered = PETSC_FALSE;
@@ -109,15 +110,8 @@ PetscErrorCode TpStepperSetType(TpStepper st, const char *type)
   PetscCheck(!st->setup, st->comm, PETSC_ERR_ORDER, "TpStepperSetType() after TpStepperSetUp()");
   PetscCall(PetscFunctionListFind(TpStepperList, type, &create));
   if (!create) {
-    const char **names;
-    char list[256] = "";
-    int n;
-    PetscCall(PetscFunctionListGet(TpStepperList, &names, &n));
-    for (int q = 0; q < n && names[q]; q++) {
-      if (q) PetscCall(PetscStrlcat(list, ", ", sizeof(list)));
-      PetscCall(PetscStrlcat(list, names[q], sizeof(list)));
-    }
-    PetscCall(PetscFree(names));
+    char list[256];
+    PetscCall(TpListNames(TpStepperList, list, sizeof(list)));
     SETERRQ(st->comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown stepper type '%s' for option -stepper_type; available: %s",
             type, list);
   }
