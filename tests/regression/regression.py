@@ -18,6 +18,7 @@ file lacks, or a value that differs, fails the test unless it is named there.
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -151,8 +152,8 @@ def fail(msg):
 
 
 def options_dict(text, tmp):
-    """The options attribute as {name: value}, temporary paths replaced."""
-    words = text.replace(tmp, "TMP").split()
+    """The options attribute as {name: value}, temporary paths and the checkout's place replaced."""
+    words = re.sub(r"\S*/tests/regression/", "REGRESSION/", text.replace(tmp, "TMP")).split()
     d, i = {}, 0
     while i < len(words):
         if words[i].startswith("-") and not _number(words[i]):
