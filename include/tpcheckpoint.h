@@ -25,6 +25,7 @@ PetscErrorCode TpCheckpointSetPath(TpCheckpoint ck, const char *path);
 PetscErrorCode TpCheckpointSetFromOptions(TpCheckpoint ck);
 PetscErrorCode TpCheckpointAttach(TpCheckpoint ck);
 PetscErrorCode TpCheckpointWrite(TpCheckpoint ck, const char *reason);
+PetscErrorCode TpCheckpointEstimateBytes(TpCheckpoint ck, double *bytes);
 PetscErrorCode TpCheckpointLoad(TpCheckpoint ck, const char *path);
 PetscErrorCode TpCheckpointGetPath(TpCheckpoint ck, const char **path);
 PetscErrorCode TpCheckpointGetStop(TpCheckpoint ck, PetscBool *stopped, int *signal);

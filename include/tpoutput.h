@@ -19,4 +19,5 @@ typedef struct {
 } TpOutputInfo;
 
 PetscErrorCode TpOutputWrite(const char *path, TpModel model, TpStepper st, TpRecorder rec, const TpOutputInfo *info);
+PetscErrorCode TpOutputEstimateBytes(TpModel model, TpRecorder rec, const TpOutputInfo *info, double *bytes);
 #endif

@@ -12,9 +12,21 @@ PetscErrorCode TpAllTrue(MPI_Comm comm, PetscBool *ok);
 /* Collective: refuse an output path (named by `option`) whose directory does not exist or is not
    writable, or that is a directory. */
 PetscErrorCode TpCheckOutputPath(MPI_Comm comm, const char *path, const char *option);
+/* Collective, before anything is computed: refuse outputs that cannot be written or would destroy
+   an input.  outputs[nout] are (option, path) pairs of files to be written (with PATH.part, and
+   PATH.prev where keep_prev); inputs are the paths the options of TpInputOptions name. */
+typedef struct {
+  const char *option; /* e.g. "-o" */
+  const char *path;
+  PetscBool keep_prev; /* it replaces its previous version by PATH.prev (checkpoints) */
+  const char *may_be;  /* an input option it may be the same file as (a checkpoint continues -restart), or NULL */
+} TpOutputPath;
+extern const char *const TpInputOptions[];
+PetscErrorCode TpCheckPaths(MPI_Comm comm, PetscInt nout, const TpOutputPath *outputs);
+
 /* Collective: refuse to start writing `bytes` into path when its file system has less room, or the
-   file-size limit (ulimit -f) is lower; `what` names the file in the message, `note` ends it. */
-PetscErrorCode TpCheckRoom(MPI_Comm comm, const char *path, double bytes, const char *what, const char *note);
+   file-size limit (ulimit -f) is lower; `what` names the file in the message. */
+PetscErrorCode TpCheckRoom(MPI_Comm comm, const char *path, double bytes, const char *what);
 
 /* Catch SIGTERM, SIGINT and SIGUSR1 (what SLURM sends before a time limit) into a flag that runs
    and sweeps poll; without PETSc, for use before PetscInitialize(): non-zero on failure. */

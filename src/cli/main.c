@@ -12,6 +12,7 @@ static const char help[] =
 #include <tpvmath.h>
 #include <tph5.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 /* Errors a user can act on are printed as one message by the first rank of the failing
@@ -49,6 +50,10 @@ int main(int argc, char **argv)
     argc--;
   }
   H5dont_atexit(); /* HDF5 is closed by hand on success, and left alone after an I/O failure */
+  /* Open MPI's MPI-IO (OMPIO) makes the name of a lock file (sharedfp lockedfile, sm) from the file's
+     name in a fixed buffer and crashes on names over about 220 characters; tripart never uses shared
+     file pointers, so only the component that needs no side file is allowed (unless the user chose) */
+  setenv("OMPI_MCA_sharedfp", "individual", 0);
   if (!strcmp(cmd, "run") || !strcmp(cmd, "sweep"))
     TpCatchSignals(); /* a signal during start-up must not kill the run */
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));

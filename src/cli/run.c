@@ -47,17 +47,35 @@ PetscErrorCode TpCliRun(int *status)
   PetscCall(PetscOptionsString("-restart", "Continue the run saved in this checkpoint", "", restart, restart,
                                sizeof(restart), NULL));
   PetscOptionsEnd();
+  PetscCheck(blas_threads >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -blas_threads must be at least 1; got %" PetscInt_FMT, blas_threads);
   TpBlasSetThreads((int)blas_threads);
-  if (!help) PetscCall(TpCheckOutputPath(comm, out, "-o"));
+  PetscCall(PetscSNPrintf(ckpt, sizeof(ckpt), "%s.ckpt", out));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-checkpoint", ckpt, sizeof(ckpt), NULL));
+  if (!help) { /* before anything is computed: the outputs can be written and destroy no input */
+    const TpOutputPath outputs[] = {{"-o", out, PETSC_FALSE, NULL}, {"-checkpoint", ckpt, PETSC_TRUE, "-restart"}};
+    PetscCall(TpCheckPaths(comm, 2, outputs));
+  }
 
   PetscCall(TpRunCreate(comm, &run));
-  PetscCall(PetscSNPrintf(ckpt, sizeof(ckpt), "%s.ckpt", out));
   PetscCall(TpRunSetCheckpointing(run, ckpt));
   if (restart[0]) PetscCall(TpRunSetRestart(run, restart));
   PetscCall(TpRunSetFromOptions(run));
   PetscCall(TpRunGetRecorder(run, &rec));
   PetscCall(TpRecorderGetQuiet(rec, &quiet));
   if (help) goto cleanup;
+  { /* room for the output and a checkpoint, before the run */
+    TpModel model;
+    TpCheckpoint ck;
+    TpOutputInfo info = {0, 0, synapses, fields};
+    double bytes;
+    PetscCall(TpRunGetModel(run, &model));
+    PetscCall(TpRunGetCheckpoint(run, &ck));
+    PetscCall(TpOutputEstimateBytes(model, NULL, &info, &bytes));
+    PetscCall(TpCheckRoom(comm, out, bytes, "output file"));
+    PetscCall(TpCheckpointEstimateBytes(ck, &bytes));
+    PetscCall(TpCheckRoom(comm, ckpt, bytes, "checkpoint"));
+  }
   PetscCall(TpRunSetUp(run));
   if (!quiet) PetscCall(TpRunView(run, v));
   PetscCall(TpRunSolve(run));

@@ -383,29 +383,46 @@ static PetscErrorCode WriteCheckpoint(MPI_Comm comm, hid_t f, void *ctx)
 PetscErrorCode TpCheckpointWrite(TpCheckpoint ck, const char *reason)
 {
   WriteCtx w        = {ck, reason};
-  TpH5FileSpec spec = {"checkpoint", "-checkpoint", 65536.0, PETSC_TRUE, PETSC_TRUE};
-  PetscInt nf;
-  PetscInt64 n;
+  TpH5FileSpec spec = {"checkpoint", "-checkpoint", 0, PETSC_TRUE, PETSC_TRUE};
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(TP_EVENT_OUTPUT, 0, 0, 0, 0));
+  PetscCall(TpCheckpointEstimateBytes(ck, &spec.bytes));
+  PetscCall(TpH5WriteFile(ck->comm, ck->path, &spec, WriteCheckpoint, &w));
+  PetscCall(PetscLogEventEnd(TP_EVENT_OUTPUT, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpCheckpointEstimateBytes - Roughly the bytes a checkpoint of the run takes
+
+  Not Collective
+
+  Input Parameter:
+. ck - the checkpoint
+
+  Output Parameter:
+. bytes - the fields flagged for checkpoints, the series so far and 64 KiB of metadata
+
+.seealso: `TpCheckpointWrite()`, `TpCheckRoom()`
+@*/
+PetscErrorCode TpCheckpointEstimateBytes(TpCheckpoint ck, double *bytes)
+{
+  PetscInt nf;
+  double b;
+
+  PetscFunctionBegin;
+  *bytes = 65536.0;
   PetscCall(TpModelGetNumFields(ck->model, &nf));
   for (PetscInt f = 0; f < nf; f++) {
     const TpFieldInfo *info;
-    double b;
     PetscCall(TpModelGetField(ck->model, f, &info));
     if (!(info->flags & TP_FIELD_CHECKPOINT)) continue;
     PetscCall(TpFieldBytes(ck->model, f, &b, NULL));
-    spec.bytes += b;
+    *bytes += b;
   }
-  PetscCall(TpRecorderGetNumSamples(ck->rec, &n));
-  {
-    double b;
-    PetscCall(TpRecorderEstimateBytes(ck->rec, &b));
-    spec.bytes += b;
-  }
-  PetscCall(TpH5WriteFile(ck->comm, ck->path, &spec, WriteCheckpoint, &w));
-  PetscCall(PetscLogEventEnd(TP_EVENT_OUTPUT, 0, 0, 0, 0));
+  PetscCall(TpRecorderEstimateBytes(ck->rec, &b));
+  *bytes += b;
   PetscFunctionReturn(0);
 }
 

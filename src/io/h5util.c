@@ -71,10 +71,12 @@ PetscErrorCode TpH5WriteDistributed(MPI_Comm comm, hid_t loc, const char *name, 
     PetscCallH5(H5Sselect_none(fspace));
     PetscCallH5(H5Sselect_none(mspace));
   }
-  PetscCallH5(xfer = H5Pcreate(H5P_DATASET_XFER));
-  PetscCallH5(H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE));
-  PetscCallH5(H5Dwrite(dset, memtype, mspace, fspace, xfer, data ? data : (const void *)tp_h5_dummy));
-  PetscCallH5(H5Pclose(xfer));
+  if (total > 0) { /* an empty dataset is only created: HDF5 1.10 refuses a collective write of nothing */
+    PetscCallH5(xfer = H5Pcreate(H5P_DATASET_XFER));
+    PetscCallH5(H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE));
+    PetscCallH5(H5Dwrite(dset, memtype, mspace, fspace, xfer, data ? data : (const void *)tp_h5_dummy));
+    PetscCallH5(H5Pclose(xfer));
+  }
   PetscCallH5(H5Sclose(mspace));
   PetscCallH5(H5Sclose(fspace));
   PetscCallH5(H5Dclose(dset));
@@ -113,10 +115,16 @@ PetscErrorCode TpH5WriteRoot(MPI_Comm comm, hid_t loc, const char *name, hid_t m
     PetscCallH5(H5Sselect_none(fspace));
     PetscCallH5(H5Sselect_none(mspace));
   }
-  PetscCallH5(xfer = H5Pcreate(H5P_DATASET_XFER));
-  PetscCallH5(H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE));
-  PetscCallH5(H5Dwrite(dset, memtype, mspace, fspace, xfer, data ? data : (const void *)tp_h5_dummy));
-  PetscCallH5(H5Pclose(xfer));
+  {
+    hssize_t npts;
+    PetscCallH5(npts = H5Sget_simple_extent_npoints(fspace));
+    if (npts > 0) { /* an empty dataset is only created */
+      PetscCallH5(xfer = H5Pcreate(H5P_DATASET_XFER));
+      PetscCallH5(H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE));
+      PetscCallH5(H5Dwrite(dset, memtype, mspace, fspace, xfer, data ? data : (const void *)tp_h5_dummy));
+      PetscCallH5(H5Pclose(xfer));
+    }
+  }
   PetscCallH5(H5Sclose(mspace));
   PetscCallH5(H5Sclose(fspace));
   PetscCallH5(H5Dclose(dset));
@@ -255,7 +263,7 @@ PetscErrorCode TpH5ReadDistributed(MPI_Comm comm, hid_t loc, const char *name, h
       good = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >= 0;
     else
       good = H5Sselect_none(fspace) >= 0 && H5Sselect_none(mspace) >= 0;
-    if (good) good = H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, data) >= 0;
+    if (good && total > 0) good = H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, data) >= 0;
   }
   if (mspace >= 0) H5Sclose(mspace);
   if (fspace >= 0) H5Sclose(fspace);
@@ -647,7 +655,7 @@ PetscErrorCode TpH5WriteFile(MPI_Comm comm, const char *path, const TpH5FileSpec
     PetscCall(PetscSNPrintf(note, sizeof(note), "; the previous %s '%s' is untouched", spec->what, path));
   else
     PetscCall(PetscSNPrintf(note, sizeof(note), "; nothing was left under that name"));
-  if (spec->bytes > 0) PetscCall(TpCheckRoom(comm, path, spec->bytes, spec->what, existed ? note : ""));
+  if (spec->bytes > 0) PetscCall(TpCheckRoom(comm, path, spec->bytes, spec->what));
   PetscCallH5(fapl = H5Pcreate(H5P_FILE_ACCESS));
   PetscCallH5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
   f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);

@@ -127,19 +127,45 @@ static PetscErrorCode WriteOutput(MPI_Comm comm, hid_t f, void *ctx)
 PetscErrorCode TpOutputWrite(const char *path, TpModel model, TpStepper st, TpRecorder rec, const TpOutputInfo *info)
 {
   OutputCtx ctx     = {model, st, rec, info};
-  TpH5FileSpec spec = {"output file", "-o", 65536.0, PETSC_FALSE, PETSC_FALSE};
-  TpPatterns pat;
+  TpH5FileSpec spec = {"output file", "-o", 0, PETSC_FALSE, PETSC_FALSE};
   MPI_Comm comm;
-  PetscInt nf;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(TP_EVENT_OUTPUT, 0, 0, 0, 0));
   PetscCall(TpModelGetComm(model, &comm));
+  PetscCall(TpOutputEstimateBytes(model, rec, info, &spec.bytes));
+  PetscCall(TpH5WriteFile(comm, path, &spec, WriteOutput, &ctx));
+  PetscCall(PetscLogEventEnd(TP_EVENT_OUTPUT, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpOutputEstimateBytes - Roughly the bytes a run's output file takes
+
+  Not Collective
+
+  Input Parameters:
++ model - the model, set up
+. rec   - its recorder, or NULL before the run (the series are then not counted)
+- info  - which fields on request are written
+
+  Output Parameter:
+. bytes - the estimate (fields, patterns, series, 64 KiB of metadata)
+
+.seealso: `TpOutputWrite()`, `TpCheckRoom()`
+@*/
+PetscErrorCode TpOutputEstimateBytes(TpModel model, TpRecorder rec, const TpOutputInfo *info, double *bytes)
+{
+  TpPatterns pat;
+  PetscInt nf;
+
+  PetscFunctionBegin;
+  *bytes = 65536.0;
   PetscCall(TpModelGetPatterns(model, &pat));
   if (pat) {
     PetscInt N, K;
     PetscCall(TpPatternsGetSizes(pat, &N, &K));
-    spec.bytes += (double)N * (K + 1);
+    *bytes += (double)N * (K + 1);
   }
   PetscCall(TpModelGetNumFields(model, &nf));
   for (PetscInt q = 0; q < nf; q++) {
@@ -150,14 +176,12 @@ PetscErrorCode TpOutputWrite(const char *path, TpModel model, TpStepper st, TpRe
     PetscCall(Wanted(info, fi, &yes));
     if (!yes) continue;
     PetscCall(TpFieldBytes(model, q, &b, NULL));
-    spec.bytes += b + (fi->entity == TP_ENTITY_GLOBAL || fi->entity == TP_ENTITY_NEURON ? 0 : b);
+    *bytes += b + (fi->entity == TP_ENTITY_GLOBAL || fi->entity == TP_ENTITY_NEURON ? 0 : b); /* and the CSR */
   }
-  {
+  if (rec) {
     double b;
     PetscCall(TpRecorderEstimateBytes(rec, &b));
-    spec.bytes += b;
+    *bytes += b;
   }
-  PetscCall(TpH5WriteFile(comm, path, &spec, WriteOutput, &ctx));
-  PetscCall(PetscLogEventEnd(TP_EVENT_OUTPUT, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

@@ -149,8 +149,11 @@ static PetscErrorCode GridBuild(PetscInt dim, double h, PetscInt np, const doubl
 
   PetscFunctionBegin;
   g->dim = dim;
-  g->n   = PetscMax(1, PetscMin(1024, (PetscInt)(1.0 / h)));
-  g->h   = 1.0 / g->n;
+  /* cells of side >= h (searches look at neighbouring cells), at most 1024 per side and not many more
+     than points (a tiny h, from a tiny -degree, would otherwise ask for 1024^3 cells) */
+  g->n = PetscMax(1, PetscMin(PetscMin(1024, (PetscInt)(1.0 / h)),
+                              (PetscInt)PetscCeilReal(2.0 * PetscPowReal((PetscReal)PetscMax(np, 1), 1.0 / dim))));
+  g->h = 1.0 / g->n;
   for (PetscInt d = 0; d < dim; d++) ncell *= g->n;
   PetscCall(PetscCalloc1(ncell + 1, &g->start));
   PetscCall(PetscMalloc1(np, &g->idx));
@@ -519,7 +522,8 @@ static PetscErrorCode ReadInts(MPI_Comm comm, hid_t f, const char *file, const c
   PetscFunctionReturn(0);
 }
 
-/* Check a CSR (n rows, entries in [0, ncol)), sorting each row; duplicates are refused. */
+/* Check a CSR (n rows, entries in [0, ncol)), sorting each row; duplicates are refused.  Every offset
+   is checked (monotonic, within the entries) before any row is walked. */
 static PetscErrorCode CheckCSR(MPI_Comm comm, const char *file, const char *what, PetscInt n, PetscInt *ptr,
                                PetscInt nent, PetscInt *idx, PetscInt ncol)
 {
@@ -528,11 +532,12 @@ static PetscErrorCode CheckCSR(MPI_Comm comm, const char *file, const char *what
              "Network file '%s': %s/indptr must start at 0 and end at the length of %s/indices (%" PetscInt_FMT
              "); got %" PetscInt_FMT " and %" PetscInt_FMT,
              file, what, what, nent, ptr[0], ptr[n]);
+  for (PetscInt r = 0; r < n; r++)
+    PetscCheck(ptr[r] <= ptr[r + 1] && ptr[r + 1] <= nent, comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Network file '%s': %s/indptr must not decrease nor pass the %" PetscInt_FMT
+               " entries of %s/indices; got %" PetscInt_FMT " then %" PetscInt_FMT " at row %" PetscInt_FMT,
+               file, what, nent, what, ptr[r], ptr[r + 1], r);
   for (PetscInt r = 0; r < n; r++) {
-    PetscCheck(ptr[r] <= ptr[r + 1], comm, PETSC_ERR_FILE_UNEXPECTED,
-               "Network file '%s': %s/indptr decreases at row %" PetscInt_FMT " (%" PetscInt_FMT " > %" PetscInt_FMT
-               ")",
-               file, what, r, ptr[r], ptr[r + 1]);
     PetscCall(PetscSortInt(ptr[r + 1] - ptr[r], idx + ptr[r]));
     for (PetscInt q = ptr[r]; q < ptr[r + 1]; q++) {
       PetscCheck(idx[q] < ncol, comm, PETSC_ERR_FILE_UNEXPECTED,
@@ -889,6 +894,8 @@ PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, PetscInt se
         PetscSNPrintf(sp->describe, sizeof(sp->describe), "from %s (%" PetscInt_FMT " astrocytes)", file, sp->nastro));
     break;
   }
+  if (sp->kind != TP_CONNECT_ALL && !sp->col)
+    PetscCall(PetscMalloc1(1, &sp->col)); /* no synapse at all, still sparse */
   sp->hash = SpecHash(sp);
   *out     = sp;
   PetscFunctionReturn(0);

@@ -299,6 +299,11 @@ PetscErrorCode TpPartitionLoad(MPI_Comm comm, const char *path, const TpNetSpec 
   s  = H5Dget_space(d);
   ok = s >= 0 && H5Sget_simple_extent_ndims(s) == 1;
   if (ok) H5Sget_simple_extent_dims(s, &n, NULL);
+  {
+    hid_t t = H5Dget_type(d); /* ranks are integers: a float dataset would be rounded without a word */
+    ok      = ok && t >= 0 && H5Tget_class(t) == H5T_INTEGER;
+    if (t >= 0) H5Tclose(t);
+  }
   ok = ok && n == (hsize_t)sp->N && H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, rankof) >= 0;
   if (s >= 0) H5Sclose(s);
   H5Dclose(d);
@@ -429,6 +434,11 @@ PetscErrorCode TpPartitionMain(int *status)
   PetscOptionsEnd();
   PetscCheck(nparts >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -nparts must be positive; got %" PetscInt_FMT,
              nparts);
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (!help) {
+    const TpOutputPath outputs[] = {{"-o", out, PETSC_FALSE, NULL}};
+    PetscCall(TpCheckPaths(comm, 1, outputs));
+  }
   PetscCall(TpNetSpecCreateFromOptions(comm, 500, seed, &sp));
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (help) {
@@ -496,6 +506,11 @@ PetscErrorCode TpGenerateMain(int *status)
   PetscCall(PetscOptionsString("-o", "Network file to write", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsInt("-seed", "Seed of the network's random streams", "", seed, &seed, NULL));
   PetscOptionsEnd();
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (!help) {
+    const TpOutputPath outputs[] = {{"-o", out, PETSC_FALSE, NULL}};
+    PetscCall(TpCheckPaths(comm, 1, outputs));
+  }
   PetscCall(TpNetSpecCreateFromOptions(comm, 500, seed, &sp));
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (!help) {

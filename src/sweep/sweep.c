@@ -14,6 +14,7 @@
 #include <tprun.h>
 #include <tph5.h>
 #include <tputil.h>
+#include <tprandom.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -238,6 +239,35 @@ static const Column *Col(const Sweep *sw, PetscInt q, Column *own)
   return own;
 }
 
+/* Column q as the file holds it: doubles (NaN where not done) or integers (-1 where not done). */
+static void ColumnValues(const Sweep *sw, const double *tab, PetscInt q, PetscBool integer, double *col, long long *lv)
+{
+  const hsize_t nT  = (hsize_t)(sw->nM * sw->nK * sw->nF * sw->S);
+  const PetscInt st = sw->ncols + C_STATUS;
+  for (hsize_t t = 0; t < nT; t++) {
+    const double v       = tab[t * sw->NF + q];
+    const PetscBool done = tab[t * sw->NF + st] == 1 || q == st;
+    if (integer)
+      lv[t] = done && !PetscIsNanReal(v) ? (long long)v : -1;
+    else
+      col[t] = done ? v : NAN;
+  }
+}
+
+/* A hash of every column of /results, as the file holds them: a table edited by hand is not resumed. */
+static uint64_t ColumnHash(PetscInt q, hsize_t nT, PetscBool integer, const double *col, const long long *lv)
+{
+  uint64_t h = 0, b;
+  for (hsize_t t = 0; t < nT; t++) {
+    if (integer)
+      b = (uint64_t)lv[t];
+    else
+      memcpy(&b, &col[t], 8);
+    h += TpHash(b, 40 + (uint64_t)q, (uint64_t)t, 0);
+  }
+  return h;
+}
+
 typedef struct {
   Sweep *sw;
   const double *tab; /* rank 0: nT x NF */
@@ -255,7 +285,7 @@ static PetscErrorCode WriteTable(MPI_Comm comm, hid_t f, void *ctx)
   const hsize_t dims[4] = {(hsize_t)sw->nM, (hsize_t)sw->nK, (hsize_t)sw->nF, (hsize_t)sw->S};
   const PetscInt st     = sw->ncols + C_STATUS;
   PetscMPIInt rank;
-  long long counts[2] = {0, 0}, *lv = NULL;
+  long long counts[3] = {0, 0, 0}, *lv = NULL;
   double *col = NULL, *acc = NULL, *ndone = NULL, wall = c->wall;
   char *opts;
   hid_t g, s32;
@@ -263,6 +293,7 @@ static PetscErrorCode WriteTable(MPI_Comm comm, hid_t f, void *ctx)
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank) {
+    uint64_t h = 0;
     PetscCall(PetscMalloc2(nT + 1, &col, PetscMax(nT, 64) + 1, &lv));
     PetscCall(PetscCalloc2(ncell + 1, &acc, ncell + 1, &ndone));
     for (hsize_t t = 0; t < nT; t++) {
@@ -270,8 +301,15 @@ static PetscErrorCode WriteTable(MPI_Comm comm, hid_t f, void *ctx)
       counts[1] += tab[t * sw->NF + st] == -1;
       ndone[t / (hsize_t)sw->S] += tab[t * sw->NF + st] == 1;
     }
+    for (PetscInt q = 0; q < sw->NF; q++) {
+      Column own;
+      const Column *cl = Col(sw, q, &own);
+      ColumnValues(sw, tab, q, cl->integer, col, lv);
+      h += ColumnHash(q, nT, cl->integer, col, lv);
+    }
+    counts[2] = (long long)h;
   }
-  PetscCallMPI(MPI_Bcast(counts, 2, MPI_LONG_LONG, 0, comm));
+  PetscCallMPI(MPI_Bcast(counts, 3, MPI_LONG_LONG, 0, comm));
   PetscCallMPI(MPI_Bcast(&wall, 1, MPI_DOUBLE, 0, comm));
   PetscCall(PetscOptionsGetAll(NULL, &opts));
   PetscCall(TpH5WriteSignature(f, &TP_FORMAT_SWEEP));
@@ -287,6 +325,7 @@ static PetscErrorCode WriteTable(MPI_Comm comm, hid_t f, void *ctx)
   PetscCall(TpH5WriteAttrInt(f, "trials_total", (long long)nT));
   PetscCall(TpH5WriteAttrInt(f, "trials_done", counts[0]));
   PetscCall(TpH5WriteAttrInt(f, "trials_failed", counts[1]));
+  PetscCall(TpH5WriteAttrInt(f, "results_checksum", counts[2]));
   PetscCall(TpH5WriteAttrInt(f, "complete", counts[0] + counts[1] == (long long)nT));
   PetscCall(TpH5WriteAttrDouble(f, "wall_time", wall));
   PetscCall(PetscFree(opts));
@@ -319,13 +358,7 @@ static PetscErrorCode WriteTable(MPI_Comm comm, hid_t f, void *ctx)
   for (PetscInt q = 0; q < sw->NF; q++) {
     Column own;
     const Column *cl = Col(sw, q, &own);
-    if (!rank)
-      for (hsize_t t = 0; t < nT; t++) {
-        const double v       = tab[t * sw->NF + q];
-        const PetscBool done = tab[t * sw->NF + st] == 1 || q == st;
-        col[t]               = done ? v : NAN;
-        lv[t]                = done && !PetscIsNanReal(v) ? (long long)v : -1;
-      }
+    if (!rank) ColumnValues(sw, tab, q, cl->integer, col, lv);
     if (cl->integer)
       PetscCall(TpH5WriteRoot(comm, g, cl->name, H5T_NATIVE_LLONG, H5T_STD_I64LE, 4, dims, lv));
     else
@@ -369,7 +402,8 @@ static PetscErrorCode ReadTable(Sweep *sw, double *tab, double *wall, PetscBool 
   const hsize_t nT = (hsize_t)(sw->nM * sw->nK * sw->nF * sw->S);
   char desc[sizeof(sw->desc)], where[PETSC_MAX_PATH_LEN + 32];
   double *col;
-  long long *lv;
+  long long *lv, sum = 0;
+  uint64_t h = 0;
   PetscBool has;
   hid_t f, g;
   PetscInt q, bad = -1;
@@ -400,6 +434,7 @@ static PetscErrorCode ReadTable(Sweep *sw, double *tab, double *wall, PetscBool 
   }
   PetscCall(TpH5ReadAttrDouble(f, "wall_time", wall, &has));
   if (!has) *wall = 0;
+  PetscCall(TpH5ReadAttrInt(f, "results_checksum", &sum, &has));
   PetscCall(PetscMalloc2(nT, &col, nT, &lv));
   g = H5Gopen2(f, "results", H5P_DEFAULT);
   for (q = 0; q < sw->NF && bad < 0; q++) {
@@ -408,8 +443,10 @@ static PetscErrorCode ReadTable(Sweep *sw, double *tab, double *wall, PetscBool 
     if (g < 0 || !TpH5ReadWhole(g, cl->name, cl->integer ? H5T_NATIVE_LLONG : H5T_NATIVE_DOUBLE,
                                 cl->integer ? (void *)lv : (void *)col, (long long)nT))
       bad = q;
-    else
+    else {
       for (hsize_t t = 0; t < nT; t++) tab[t * sw->NF + q] = cl->integer ? (double)lv[t] : col[t];
+      h += ColumnHash(q, nT, cl->integer, col, lv);
+    }
   }
   for (hsize_t t = 0; t < nT && bad < 0; t++) {
     double *st = &tab[t * sw->NF + sw->ncols + C_STATUS];
@@ -423,6 +460,13 @@ static PetscErrorCode ReadTable(Sweep *sw, double *tab, double *wall, PetscBool 
     PetscCall(PetscSNPrintf(msg, len,
                             "Sweep table '%s' (option -o) is damaged: /results/%s is missing or has the wrong size",
                             sw->out, Col(sw, bad, &own)->name));
+    PetscFunctionReturn(0);
+  }
+  if (!has || (uint64_t)sum != h) {
+    PetscCall(PetscSNPrintf(msg, len,
+                            "Sweep table '%s' (option -o) is corrupted: its /results do not match their checksum "
+                            "(edited or damaged); move it away or choose another -o",
+                            sw->out));
     PetscFunctionReturn(0);
   }
   *found = PETSC_TRUE;
@@ -700,7 +744,10 @@ PetscErrorCode TpSweepRun(int *status)
   PetscCallMPI(MPI_Comm_rank(sw.comm, &rank));
   PetscCallMPI(MPI_Comm_size(sw.comm, &size));
   PetscCall(SweepSetFromOptions(&sw, &help));
-  if (!help) PetscCall(TpCheckOutputPath(sw.comm, sw.out, "-o"));
+  if (!help) {
+    const TpOutputPath outputs[] = {{"-o", sw.out, PETSC_FALSE, NULL}};
+    PetscCall(TpCheckPaths(sw.comm, 1, outputs));
+  }
   PetscCall(SweepDescribe(&sw));
   if (help) goto cleanup;
   nT = sw.nM * sw.nK * sw.nF * sw.S;

@@ -47,6 +47,7 @@ INTENDED = {
     ("naam_spatial_diffusion", "/", "@connectivity"): "was 'random' for spatial networks (a defect)",
     ("naam_file_partition", "/", "@connectivity"): "was 'random' for file networks (a defect)",
     ("oracle", "/", "@stepper"): "the oracle is advanced by the stepper type none (was the unused TS's name)",
+    ("sweep", "/", "@results_checksum"): "sweep tables carry a checksum of /results, checked on resume (issue 17)",
     ("naam_checkpoint", "/", "@format_version"): "checkpoint format 2: declared fields and series",
     ("naam_checkpoint", "/", "@meta_checksum"): "checkpoint format 2: one checksum over the whole table",
     ("naam_checkpoint", "/samples", "perplexity"): "checkpoint format 2: every declared series is kept",

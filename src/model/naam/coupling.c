@@ -226,7 +226,7 @@ static PetscErrorCode TpCouplingCreate_Hebbian(TpCoupling c)
   h->K = K;
   /* MODELS.md's 1/N^3 for all-to-all; N / S^2 for S synapses keeps the drive of a process per synapse the same
      on sparse networks (1/N^3 leaves a degree-20 network without memory) */
-  h->c_T = net->dense ? 1.0 / (N * N * N) : N / ((double)net->nsyn * (double)net->nsyn);
+  h->c_T = net->dense ? 1.0 / (N * N * N) : net->nsyn ? N / ((double)net->nsyn * (double)net->nsyn) : 0;
   PetscCall(PetscMalloc1((size_t)net->nloc * K, &h->xrow));
   PetscCall(PetscMalloc1((size_t)net->ncol * K, &h->xcol));
   for (PetscInt i = 0; i < net->nloc; i++)
@@ -626,7 +626,7 @@ static PetscErrorCode TpCouplingCreate_Diffusion(TpCoupling c)
   PetscCall(PetscNew(&d));
   /* no published value: the hebbian drive of a process is O(1/N), and from D ~ 0.1/N on diffusion blurs
      retrieval (N = 60 and 1000, K = 5 and 100); the default stays well below */
-  d->D    = net->dense ? 0.01 / (double)N : 0.01 * N / (double)net->nsyn; /* 0.01 N/S: the scale of c_T S */
+  d->D    = net->dense ? 0.01 / (double)N : net->nsyn ? 0.01 * N / (double)net->nsyn : 0; /* 0.01 N/S: c_T S */
   d->Dgap = d->D;
   d->N    = N;
   PetscCall(PetscMalloc1(N, &d->row));
