@@ -41,6 +41,8 @@ PetscErrorCode TpStepperSetState(TpStepper st, PetscInt64 step, PetscReal t, Pet
 PetscErrorCode TpStepperGetFractionDone(TpStepper st, PetscReal *fraction);
 PetscErrorCode TpStepperGetName(TpStepper st, char *buf, size_t len);
 PetscErrorCode TpStepperDescribe(TpStepper st, char *buf, size_t len);
+PetscErrorCode TpStepperDescribeTrajectory(TpStepper st, char *buf, size_t len);
+PetscErrorCode TpStepperCheckEnd(TpStepper st, PetscInt64 step, PetscReal t, const char *what);
 PetscErrorCode TpStepperViewSummary(TpStepper st, PetscViewer viewer);
 PetscErrorCode TpStepperTSGetTS(TpStepper st, TS *ts);
 PetscErrorCode TpStepperDestroy(TpStepper *st);

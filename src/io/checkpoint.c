@@ -271,7 +271,7 @@ static uint64_t MetaBase(double t, double dt, long long step)
 
 /* What identifies the run: model, parameters, inputs, stepper. */
 typedef struct {
-  char model[64], desc[4096], stepper[128];
+  char model[64], desc[4096], stepper[128], trajectory[1024];
   uint64_t nhash, phash;
   PetscInt N, K;
   PetscCount nsyn;
@@ -292,6 +292,7 @@ static PetscErrorCode GetIdentity(TpCheckpoint ck, Identity *id)
   PetscCall(PetscStrncpy(id->model, type, sizeof(id->model)));
   PetscCall(TpModelDescribe(ck->model, id->desc, sizeof(id->desc)));
   PetscCall(TpStepperGetName(ck->st, id->stepper, sizeof(id->stepper)));
+  PetscCall(TpStepperDescribeTrajectory(ck->st, id->trajectory, sizeof(id->trajectory)));
   PetscCall(TpModelGetNetwork(ck->model, &net));
   PetscCall(TpModelGetPatterns(ck->model, &pat));
   PetscCall(TpNetworkFingerprint(net, &id->nhash));
@@ -346,6 +347,7 @@ static PetscErrorCode WriteCheckpoint(MPI_Comm comm, hid_t f, void *ctx)
   PetscCall(TpH5WriteAttrDouble(f, "dt", dt));
   PetscCall(TpH5WriteAttrInt(f, "step", step));
   PetscCall(TpH5WriteAttrString(f, "stepper", id.stepper));
+  PetscCall(TpH5WriteAttrString(f, "stepper_description", id.trajectory));
   PetscCall(TpH5WriteAttrString(f, "reason", w->reason));
   PetscCall(TpH5WriteAttrInt(f, "meta_checksum", (long long)(MetaBase(t, dt, step) + table)));
   PetscCall(TpH5WriteAttrString(f, "options", opts));
@@ -441,6 +443,7 @@ static PetscErrorCode LoadCheckpoint(TpCheckpoint ck, hid_t f, const char *path)
   PetscInt nf;
   void **bufs;
   hid_t g;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(where, sizeof(where), "'%s' (option -restart)", path));
@@ -480,6 +483,11 @@ static PetscErrorCode LoadCheckpoint(TpCheckpoint ck, hid_t f, const char *path)
   CheckAttr(found && !strcmp(s, id.stepper),
             "Checkpoint '%s' was made with stepper '%s', this run uses '%s' (-stepper_type, -ts_type)", path,
             found ? s : "?", id.stepper);
+  PetscCall(TpH5ReadAttrString(f, "stepper_description", s, sizeof(s), &found));
+  CheckAttr(found && !strcmp(s, id.trajectory),
+            "Checkpoint '%s' was made with other stepper settings (a restart may change the end, the recording and "
+            "the checkpoints, not the trajectory):\n  checkpoint: %s\n  this run:   %s",
+            path, found ? s : "?", id.trajectory);
   PetscCall(TpH5ReadAttrDouble(f, "time", &t, &found));
   CheckAttr(found && (PetscIsNormalReal(t) || t == 0), "Checkpoint '%s' has no valid time", path);
   PetscCall(TpH5ReadAttrDouble(f, "dt", &dt, &found));
@@ -488,6 +496,11 @@ static PetscErrorCode LoadCheckpoint(TpCheckpoint ck, hid_t f, const char *path)
   CheckAttr(found && step >= 0, "Checkpoint '%s' has no valid step number", path);
   PetscCall(TpH5ReadAttrInt(f, "state_checksum", &v, &found));
   CheckAttr(found, "Checkpoint '%s' has no state checksum", path);
+  {
+    char what[PETSC_MAX_PATH_LEN + 32];
+    PetscCall(PetscSNPrintf(what, sizeof(what), "checkpoint '%s'", path));
+    PetscCall(TpStepperCheckEnd(ck->st, (PetscInt64)step, t, what));
+  }
   PetscCall(TpH5ReadAttrInt(f, "meta_checksum", &mc, &has));
   CheckAttr(has, "Checkpoint '%s' has no checksum of its time series", path);
 
@@ -541,13 +554,26 @@ static PetscErrorCode LoadCheckpoint(TpCheckpoint ck, hid_t f, const char *path)
             "step %lld and time step, or corrupted",
             path, t, step);
 
+  /* the stepper may refuse the step, time and time step (a fixed grid of another dt): say which checkpoint */
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  ierr = TpStepperSetState(ck->st, (PetscInt64)step, t, dt);
+  PetscCall(PetscPopErrorHandler());
+  if (ierr) {
+    char *text = NULL;
+
+    for (PetscInt q = 0; q < nf; q++) PetscCall(PetscFree(bufs[q]));
+    PetscCall(PetscFree(bufs));
+    PetscCall(PetscErrorMessage(ierr, NULL, &text));
+    SETERRQ(comm, ierr, "Checkpoint '%s' cannot be continued: %s", path,
+            text && text[0] ? text : "refused by the stepper");
+  }
+
   /* commit */
   for (PetscInt q = 0; q < nf; q++)
     if (bufs[q]) PetscCall(TpFieldCopy(ck->model, q, bufs[q], PETSC_TRUE));
   for (PetscInt q = 0; q < nf; q++) PetscCall(PetscFree(bufs[q]));
   PetscCall(PetscFree(bufs));
   PetscCall(TpModelStateLoaded(ck->model));
-  PetscCall(TpStepperSetState(ck->st, (PetscInt64)step, t, dt));
   PetscFunctionReturn(0);
 }
 

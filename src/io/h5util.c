@@ -4,6 +4,8 @@
 #include <tputil.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,6 +20,57 @@ const TpFileFormat TP_FORMAT_SWEEP      = {"tripart-sweep", 1, "sweep table", ""
 
 /* Ranks that select nothing still pass a buffer: HDF5 refuses a NULL one. */
 static const double tp_h5_dummy[1] = {0};
+
+/* Fault injection for tests (tests/robust_checks.py, never set in use): TRIPART_FAULT_WRITE=RANK:N makes
+   the N-th dataset write (from 1) of rank RANK fail as a full disk would, on that rank only. */
+static PetscBool FaultInjected(MPI_Comm comm)
+{
+  static int count = 0;
+  const char *f    = getenv("TRIPART_FAULT_WRITE");
+  int r, n, wr;
+  if (!f || sscanf(f, "%d:%d", &r, &n) != 2) return PETSC_FALSE;
+  MPI_Comm_rank(MPI_COMM_WORLD, &wr);
+  (void)comm;
+  return wr == r && ++count == n ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/* Collective: create dataset `name` (global extent dims) and write this rank's block (start, count;
+   count[0] = 0 for none).  Every call is made on every rank whatever failed before, and the ranks
+   agree on the outcome, so that a write failing on one rank (a full disk seen by one MPI-IO
+   aggregator) fails on all of them at the same point instead of leaving the others waiting in the
+   next collective call. */
+static PetscErrorCode WriteSlab(MPI_Comm comm, hid_t loc, const char *name, hid_t memtype, hid_t filetype, int rank,
+                                const hsize_t dims[], const hsize_t start[], const hsize_t count[], const void *data)
+{
+  hid_t fspace = -1, mspace = -1, dset = -1, xfer = -1;
+  hssize_t total = 0;
+  int ok         = 1;
+
+  PetscFunctionBegin;
+  ok = ok && (fspace = H5Screate_simple(rank, dims, NULL)) >= 0;
+  ok = ok && (mspace = H5Screate_simple(rank, count, NULL)) >= 0;
+  ok = ok && (dset = H5Dcreate2(loc, name, filetype, fspace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0;
+  if (ok && count[0] > 0)
+    ok = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >= 0;
+  else if (ok)
+    ok = H5Sselect_none(fspace) >= 0 && H5Sselect_none(mspace) >= 0;
+  if (ok) total = H5Sget_simple_extent_npoints(fspace);
+  /* every rank enters the collective write, or none */
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm));
+  if (ok && total > 0) { /* an empty dataset is only created: HDF5 1.10 refuses a collective write of nothing */
+    ok = (xfer = H5Pcreate(H5P_DATASET_XFER)) >= 0 && H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE) >= 0;
+    if (H5Dwrite(dset, memtype, mspace, fspace, ok ? xfer : H5P_DEFAULT, data ? data : (const void *)tp_h5_dummy) < 0)
+      ok = 0;
+  }
+  if (FaultInjected(comm)) ok = 0;
+  if (xfer >= 0) H5Pclose(xfer);
+  if (mspace >= 0) H5Sclose(mspace);
+  if (fspace >= 0) H5Sclose(fspace);
+  if (dset >= 0 && H5Dclose(dset) < 0) ok = 0;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm));
+  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Writing dataset %s failed (disk full or unwritable?)", name);
+  PetscFunctionReturn(0);
+}
 
 /*@C
   TpH5WriteDistributed - Writes each rank's contiguous block of rows of a 1-D or 2-D dataset
@@ -36,7 +89,7 @@ static const double tp_h5_dummy[1] = {0};
 
   Notes:
   Rows go in rank order; offsets come from MPI_Exscan, as SWIFT does it.  Every rank calls it, also
-  those with nothing to write.
+  those with nothing to write.  A write that fails on any rank fails on all.
 
 .seealso: `TpH5WriteRoot()`, `TpH5ReadDistributed()`
 @*/
@@ -45,41 +98,20 @@ PetscErrorCode TpH5WriteDistributed(MPI_Comm comm, hid_t loc, const char *name, 
 {
   long long n = (long long)nloc, off = 0, total = 0;
   hsize_t dims[2], start[2], count[2];
-  int rank = ncols > 0 ? 2 : 1;
-  hid_t fspace, mspace, dset, xfer;
+  PetscMPIInt r;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Exscan(&n, &off, 1, MPI_LONG_LONG, MPI_SUM, comm));
   PetscCallMPI(MPI_Allreduce(&n, &total, 1, MPI_LONG_LONG, MPI_SUM, comm));
-  {
-    PetscMPIInt r;
-    PetscCallMPI(MPI_Comm_rank(comm, &r));
-    if (!r) off = 0;
-  }
+  PetscCallMPI(MPI_Comm_rank(comm, &r));
+  if (!r) off = 0;
   dims[0]  = (hsize_t)total;
   dims[1]  = (hsize_t)(ncols > 0 ? ncols : 1);
   start[0] = (hsize_t)off;
   start[1] = 0;
   count[0] = (hsize_t)n;
   count[1] = dims[1];
-  PetscCallH5(fspace = H5Screate_simple(rank, dims, NULL));
-  PetscCallH5(dset = H5Dcreate2(loc, name, filetype, fspace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-  PetscCallH5(mspace = H5Screate_simple(rank, count, NULL));
-  if (n > 0)
-    PetscCallH5(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL));
-  else {
-    PetscCallH5(H5Sselect_none(fspace));
-    PetscCallH5(H5Sselect_none(mspace));
-  }
-  if (total > 0) { /* an empty dataset is only created: HDF5 1.10 refuses a collective write of nothing */
-    PetscCallH5(xfer = H5Pcreate(H5P_DATASET_XFER));
-    PetscCallH5(H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE));
-    PetscCallH5(H5Dwrite(dset, memtype, mspace, fspace, xfer, data ? data : (const void *)tp_h5_dummy));
-    PetscCallH5(H5Pclose(xfer));
-  }
-  PetscCallH5(H5Sclose(mspace));
-  PetscCallH5(H5Sclose(fspace));
-  PetscCallH5(H5Dclose(dset));
+  PetscCall(WriteSlab(comm, loc, name, memtype, filetype, ncols > 0 ? 2 : 1, dims, start, count, data));
   PetscFunctionReturn(0);
 }
 
@@ -94,40 +126,27 @@ PetscErrorCode TpH5WriteDistributed(MPI_Comm comm, hid_t loc, const char *name, 
 . name     - the dataset's name
 . memtype  - the HDF5 type in memory
 . filetype - the HDF5 type in the file
-. rank     - 1 or 2 dimensions
+. rank     - its dimensions (1 to 8)
 . dims     - the extent
 - data     - the values, read on rank 0 only (the others may pass NULL)
+
+  Notes:
+  A write that fails on any rank fails on all.
 
 .seealso: `TpH5WriteDistributed()`
 @*/
 PetscErrorCode TpH5WriteRoot(MPI_Comm comm, hid_t loc, const char *name, hid_t memtype, hid_t filetype, int rank,
                              const hsize_t dims[], const void *data)
 {
+  hsize_t start[8] = {0}, count[8];
   PetscMPIInt r;
-  hid_t fspace, mspace, dset, xfer;
 
   PetscFunctionBegin;
+  PetscCheck(rank >= 1 && rank <= 8, comm, PETSC_ERR_ARG_OUTOFRANGE, "Dataset %s: rank %d", name, rank);
   PetscCallMPI(MPI_Comm_rank(comm, &r));
-  PetscCallH5(fspace = H5Screate_simple(rank, dims, NULL));
-  PetscCallH5(mspace = H5Screate_simple(rank, dims, NULL));
-  PetscCallH5(dset = H5Dcreate2(loc, name, filetype, fspace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-  if (r) {
-    PetscCallH5(H5Sselect_none(fspace));
-    PetscCallH5(H5Sselect_none(mspace));
-  }
-  {
-    hssize_t npts;
-    PetscCallH5(npts = H5Sget_simple_extent_npoints(fspace));
-    if (npts > 0) { /* an empty dataset is only created */
-      PetscCallH5(xfer = H5Pcreate(H5P_DATASET_XFER));
-      PetscCallH5(H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE));
-      PetscCallH5(H5Dwrite(dset, memtype, mspace, fspace, xfer, data ? data : (const void *)tp_h5_dummy));
-      PetscCallH5(H5Pclose(xfer));
-    }
-  }
-  PetscCallH5(H5Sclose(mspace));
-  PetscCallH5(H5Sclose(fspace));
-  PetscCallH5(H5Dclose(dset));
+  for (int d = 0; d < rank; d++) count[d] = dims[d];
+  if (r) count[0] = 0;
+  PetscCall(WriteSlab(comm, loc, name, memtype, filetype, rank, dims, start, count, data));
   PetscFunctionReturn(0);
 }
 
@@ -658,6 +677,7 @@ PetscErrorCode TpH5WriteFile(MPI_Comm comm, const char *path, const TpH5FileSpec
   if (spec->bytes > 0) PetscCall(TpCheckRoom(comm, path, spec->bytes, spec->what));
   PetscCallH5(fapl = H5Pcreate(H5P_FILE_ACCESS));
   PetscCallH5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
+  PetscCallH5(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)); /* closed at once, also with objects a failure left open */
   f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   PetscCallH5(H5Pclose(fapl));
   PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Cannot create %s '%s' (option %s)%s", spec->what, tmp, spec->option,

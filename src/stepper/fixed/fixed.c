@@ -96,6 +96,14 @@ static PetscErrorCode Describe_Fixed(TpStepper st, char *buf, size_t len)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode Trajectory_Fixed(TpStepper st, char *buf, size_t len)
+{
+  PetscFunctionBegin;
+  /* the grid step is checked by SetState_Fixed, which names -stepper_dt */
+  PetscCall(PetscSNPrintf(buf, len, "fixed;"));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ViewSummary_Fixed(TpStepper st, PetscViewer v)
 {
   StepperFixed *f = st->data;
@@ -131,6 +139,9 @@ PETSC_EXTERN PetscErrorCode TpStepperCreate_Fixed(TpStepper st)
   st->ops.setstate       = SetState_Fixed;
   st->ops.describe       = Describe_Fixed;
   st->ops.viewsummary    = ViewSummary_Fixed;
+  st->ops.trajectory     = Trajectory_Fixed;
+  st->opt_time           = "-stepper_max_time";
+  st->opt_steps          = "-stepper_max_steps";
   st->ops.destroy        = Destroy_Fixed;
   PetscFunctionReturn(0);
 }

@@ -583,6 +583,63 @@ PetscErrorCode TpStepperDescribe(TpStepper st, char *buf, size_t len)
 }
 
 /*@C
+  TpStepperDescribeTrajectory - Every setting of the stepper that changes the trajectory, canonically
+  (type and tableau, tolerances, adaptivity, the grid): what a restart must match
+
+  Not Collective
+
+  Input Parameters:
++ st  - the stepper, after TpStepperSetFromOptions()
+- len - room in buf
+
+  Output Parameter:
+. buf - the description
+
+  Notes:
+  The end of the solve (final time, step count) and what is recorded are not part of it: a restart may
+  change those.
+
+.seealso: `TpCheckpointLoad()`, `TpStepperDescribe()`
+@*/
+PetscErrorCode TpStepperDescribeTrajectory(TpStepper st, char *buf, size_t len)
+{
+  PetscFunctionBegin;
+  if (st->ops.trajectory)
+    PetscCall(st->ops.trajectory(st, buf, len));
+  else
+    PetscCall(TpStepperGetName(st, buf, len));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpStepperCheckEnd - Refuses an end of the solve that a state to continue from has already passed
+
+  Collective
+
+  Input Parameters:
++ st   - the stepper, after TpStepperSetFromOptions()
+. step - the step of the state
+. t    - its time
+- what - the state, for the message (e.g. "checkpoint 'c.ckpt'")
+
+.seealso: `TpCheckpointLoad()`
+@*/
+PetscErrorCode TpStepperCheckEnd(TpStepper st, PetscInt64 step, PetscReal t, const char *what)
+{
+  PetscFunctionBegin;
+  if (st->opt_steps)
+    PetscCheck(st->max_steps >= step, st->comm, PETSC_ERR_ARG_INCOMP,
+               "Option %s %" PetscInt64_FMT " is below the step %" PetscInt64_FMT
+               " of %s, which has gone past that end",
+               st->opt_steps, st->max_steps, step, what);
+  if (st->opt_time)
+    PetscCheck(st->max_time >= t * (1 - 1e-12), st->comm, PETSC_ERR_ARG_INCOMP,
+               "Option %s %.6g is below the time %.6g of %s, which has gone past that end", st->opt_time,
+               (double)st->max_time, (double)t, what);
+  PetscFunctionReturn(0);
+}
+
+/*@C
   TpStepperViewSummary - One line on what the solve did (steps, time, evaluations)
 
   Collective

@@ -13,6 +13,7 @@ typedef struct {
   PetscErrorCode (*name)(TpStepper, char *, size_t);     /* as checkpoints and outputs record it */
   PetscErrorCode (*describe)(TpStepper, char *, size_t); /* with its grid, for sweep tables */
   PetscErrorCode (*viewsummary)(TpStepper, PetscViewer);
+  PetscErrorCode (*trajectory)(TpStepper, char *, size_t); /* every setting that changes the trajectory */
   PetscErrorCode (*destroy)(TpStepper);
 } TpStepperOps;
 
@@ -32,7 +33,8 @@ struct _p_TpStepper {
   /* the grid, before options: the model's or the caller's defaults */
   PetscReal dt, max_time;
   PetscInt64 max_steps;
-  char ts_type[32]; /* ts: the TS type (or "" for RK 3bs) */
+  char ts_type[32];                 /* ts: the TS type (or "" for RK 3bs) */
+  const char *opt_time, *opt_steps; /* the options that end a solve, for messages (NULL: none) */
   PetscBool setup, stop;
   PetscInt nhooks;
   TpHook hooks[TP_MAX_HOOKS];

@@ -98,6 +98,7 @@ PETSC_EXTERN PetscErrorCode TpStepperCreate_Iterate(TpStepper st)
   st->ops.setstate       = SetState_Iterate;
   st->ops.describe       = Describe_Iterate;
   st->ops.viewsummary    = ViewSummary_Iterate;
+  st->opt_steps          = "-stepper_max_steps";
   st->ops.destroy        = Destroy_Iterate;
   PetscFunctionReturn(0);
 }

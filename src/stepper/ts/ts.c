@@ -85,6 +85,14 @@ static PetscErrorCode SetFromOptions_TS(TpStepper st)
                "Option -ts_max_time must be a number above the start time %.6g; got %.6g", (double)t0, (double)tmax);
     PetscCheck(maxsteps > 0, st->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "Option -ts_max_steps must be positive; got %" PetscInt_FMT, maxsteps);
+    if (PetscIsInfReal(tmax)) { /* an end only by the step count: it must be one the user chose */
+      PetscBool set;
+      PetscCall(PetscOptionsHasName(NULL, NULL, "-ts_max_steps", &set));
+      PetscCheck(set, st->comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "Option -ts_max_time inf: the run would end only after %" PetscInt_FMT
+                 " steps; give -ts_max_steps too, or a finite -ts_max_time",
+                 maxsteps);
+    }
     st->max_time  = tmax;
     st->max_steps = maxsteps;
     st->dt        = dt;
@@ -182,6 +190,69 @@ static PetscErrorCode Describe_TS(TpStepper st, char *buf, size_t len)
   PetscFunctionReturn(0);
 }
 
+/* type and tableau, tolerances, adaptivity, exact final time and exact restarts; the solvers of implicit parts */
+static PetscErrorCode Trajectory_TS(TpStepper st, char *buf, size_t len)
+{
+  StepperTS *s = st->data;
+  TS ts        = s->ts;
+  char name[64];
+  PetscReal rtol, atol, safety, rsafety, lo, hi, hmin, hmax, fail;
+  TSAdapt adapt;
+  TSAdaptType atype;
+  TSExactFinalTimeOption eft;
+  PetscBool is;
+  size_t n;
+
+  PetscFunctionBegin;
+  PetscCall(Name_TS(st, name, sizeof(name)));
+  PetscCall(TSGetTolerances(ts, &atol, NULL, &rtol, NULL));
+  PetscCall(TSGetAdapt(ts, &adapt));
+  PetscCall(TSAdaptGetType(adapt, &atype));
+  PetscCall(TSAdaptGetSafety(adapt, &safety, &rsafety));
+  PetscCall(TSAdaptGetClip(adapt, &lo, &hi));
+  PetscCall(TSAdaptGetStepLimits(adapt, &hmin, &hmax));
+  PetscCall(TSAdaptGetScaleSolveFailed(adapt, &fail));
+  PetscCall(TSGetExactFinalTime(ts, &eft));
+  PetscCall(PetscSNPrintf(buf, len,
+                          "ts=%s;rtol=%.17g;atol=%.17g;adapt=%s,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g;"
+                          "exact_final_time=%d;exact_restart=%d;",
+                          name, (double)rtol, (double)atol, atype ? atype : "", (double)safety, (double)rsafety,
+                          (double)lo, (double)hi, (double)hmin, (double)hmax, (double)fail, (int)eft,
+                          (int)s->exact_restart));
+  PetscCall(PetscObjectTypeCompare((PetscObject)ts, TSARKIMEX, &is));
+  if (is) {
+    TSARKIMEXType t;
+    SNES snes;
+    KSP ksp;
+    KSPType kt;
+    PC pc;
+    PCType pt;
+    PetscReal a, r, stol, kr, ka, kd;
+    PetscInt it, mf, kit;
+    PetscCall(TSARKIMEXGetType(ts, &t));
+    PetscCall(TSGetSNES(ts, &snes));
+    PetscCall(SNESGetTolerances(snes, &a, &r, &stol, &it, &mf));
+    PetscCall(SNESGetKSP(snes, &ksp));
+    PetscCall(KSPGetType(ksp, &kt));
+    PetscCall(KSPGetTolerances(ksp, &kr, &ka, &kd, &kit));
+    PetscCall(KSPGetPC(ksp, &pc));
+    PetscCall(PCGetType(pc, &pt));
+    PetscCall(PetscStrlen(buf, &n));
+    PetscCall(PetscSNPrintf(
+        buf + n, len - n,
+        "arkimex=%s;snes=%.17g,%.17g,%.17g,%" PetscInt_FMT ";ksp=%s,%.17g,%.17g,%" PetscInt_FMT ";pc=%s;", t, (double)a,
+        (double)r, (double)stol, it, kt ? kt : "", (double)kr, (double)ka, kit, pt ? pt : ""));
+  }
+  PetscCall(PetscObjectTypeCompare((PetscObject)ts, TSSSP, &is));
+  if (is) {
+    TSSSPType t;
+    PetscCall(TSSSPGetType(ts, &t));
+    PetscCall(PetscStrlen(buf, &n));
+    PetscCall(PetscSNPrintf(buf + n, len - n, "ssp=%s;", t));
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ViewSummary_TS(TpStepper st, PetscViewer v)
 {
   StepperTS *s = st->data;
@@ -257,6 +328,9 @@ PETSC_EXTERN PetscErrorCode TpStepperCreate_TS(TpStepper st)
   st->ops.name           = Name_TS;
   st->ops.describe       = Describe_TS;
   st->ops.viewsummary    = ViewSummary_TS;
+  st->ops.trajectory     = Trajectory_TS;
+  st->opt_time           = "-ts_max_time";
+  st->opt_steps          = "-ts_max_steps";
   st->ops.destroy        = Destroy_TS;
   PetscFunctionReturn(0);
 }
