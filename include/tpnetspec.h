@@ -33,6 +33,7 @@ typedef struct {
 /* Collective (every rank builds the same): from -connectivity all|random|spatial|file and their
    options; N is the default neuron count (a network file sets its own). */
 PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, PetscInt seed, TpNetSpec **spec);
+PetscErrorCode TpNetSpecHelp(MPI_Comm comm, PetscInt N); /* -help: list the options above */
 /* Collective: write the network file (FILE.part, renamed when complete). */
 PetscErrorCode TpNetSpecWrite(MPI_Comm comm, const TpNetSpec *spec, const char *path);
 PetscErrorCode TpNetSpecDestroy(TpNetSpec **spec);

@@ -44,6 +44,18 @@ PetscErrorCode TpOptionsInt64_Private(PetscOptionItems *PetscOptionsObject, cons
 #define TpOptionsInt64(opt, text, man, current, value, set)                                                            \
   TpOptionsInt64_Private(PetscOptionsObject, opt, text, man, current, value, set)
 
+/* Before PetscInitialize(): the options files named (also inside options files and PETSC_OPTIONS) are readable
+   and none includes itself; non-zero after one message. */
+int TpOptionsFilesCheck(int argc, char **argv);
+/* Collective: refuse NaN, infinite (but for end times), subnormal or out-of-range numbers in any option's value. */
+PetscErrorCode TpOptionsCheckValues(MPI_Comm comm);
+/* Collective, after set-up and before the run: refuse options given but never read, and options given without the
+   value they need, naming the nearest option; describe is the subcommand, run in help mode to list its options
+   when one is in doubt.  -allow_unused_options makes it a warning. */
+PetscErrorCode TpOptionsCheckUnused(MPI_Comm comm, const char *command, PetscErrorCode (*describe)(int *));
+/* Collective, at the end: a warning for each option still not read (viewers and logs, left to the end). */
+PetscErrorCode TpOptionsWarnUnread(MPI_Comm comm);
+
 /* The names of a registry (PetscFunctionList), comma-separated, for messages and help. */
 PetscErrorCode TpListNames(PetscFunctionList list, char *buf, size_t len);
 

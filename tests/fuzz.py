@@ -73,7 +73,7 @@ def make_cases(tmp, rng):
     # checkpoints
     ck = os.path.join(tmp, "good.ckpt")
     p = subprocess.run(MPIEXEC + ["1", TRIPART] + BASE + ["-o", os.path.join(tmp, "g.h5"), "-checkpoint", ck, "-checkpoint_final"],
-                       env=ENV, capture_output=True, text=True, timeout=120)
+                       env=ENV, capture_output=True, text=True, errors="backslashreplace", timeout=120)
     if p.returncode:
         raise SystemExit("FAILED: could not make the base checkpoint: %s%s" % (p.stdout, p.stderr))
     raw = open(ck, "rb").read()
@@ -117,7 +117,7 @@ def run_case(case, tmp, i):
     out = os.path.join(tmp, "out%d.h5" % i)
     full = MPIEXEC + [str(np_), TRIPART] + BASE + ["-o", out] + args
     try:
-        p = subprocess.run(full, env=ENV, capture_output=True, text=True, timeout=120)
+        p = subprocess.run(full, env=ENV, capture_output=True, text=True, errors="backslashreplace", timeout=120)
     except subprocess.TimeoutExpired:
         return "%s: hung (%s)" % (desc, " ".join(args))
     text = p.stdout + p.stderr

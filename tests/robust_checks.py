@@ -210,7 +210,10 @@ def check_degenerate(tmp):
     for np_ in (1, 2, 3):
         for args in cases:
             out = os.path.join(tmp, "deg_%d.h5" % np_)
-            p = tool(np_, ["-N", 20, "-K", 2, "-ts_max_time", 1, "-stepper_max_time", 1, "-quiet", "-o", out] + args)
+            model = args[args.index("-model") + 1] if "-model" in args else "naam"
+            end = {"decay": ["-stepper_max_time", 1], "jacobi": [], "oracle": []}.get(model, ["-ts_max_time", 1])
+            patterns = [] if model in ("decay", "jacobi") else ["-K", 2]  # the test models store no patterns
+            p = tool(np_, ["-N", 20, "-quiet", "-o", out] + patterns + end + args)
             if p.returncode != 0:
                 fail("a degenerate run failed on %d ranks: %s\n%s%s" % (np_, args, p.stdout, p.stderr[-2000:]))
             with h5py.File(out, "r") as f:
@@ -221,11 +224,109 @@ def check_degenerate(tmp):
                     fail("%s on %d ranks: the energy is not finite" % (args, np_))
 
 
+def check_io(tmp):
+    """A write that fails on one rank (fault injection, TRIPART_FAULT_WRITE=RANK:N: the N-th dataset
+    write of that rank fails as a full disk would) fails on every rank with one message and no
+    hang, leaves no FILE.part (nor Open MPI's side files), and leaves the previous file byte for byte
+    as it was: run outputs, checkpoints, network files, partition files and sweep tables, on 2 and
+    3 ranks.  And a file-size limit below what the output needs refuses the run before it starts."""
+    net = os.path.join(tmp, "net.h5")
+    run(1, ["generate"] + SPATIAL + ["-o", net])
+    jobs = {
+        "output": (["-N", 30, "-K", 3, "-ts_max_time", 1, "-quiet"], "o.h5", "-o"),
+        "checkpoint": (["-N", 30, "-K", 3, "-ts_max_time", 3, "-checkpoint_interval", 1, "-quiet",
+                        "-o", os.path.join(tmp, "ck_out.h5")], "c.ckpt", "-checkpoint"),
+        "network file": (["generate"] + SPATIAL, "n.h5", "-o"),
+        "partition file": (["partition", "-network_file", net, "-partitioner", "block"], "p.h5", "-o"),
+        "sweep table": (["sweep", "-models", "hopfield", "-N", 16, "-K", "2,3", "-flips", 1, "-trials", 2, "-quiet",
+                         "-ts_max_time", 0.5], "s.h5", "-o"),
+    }
+    for what, (args, name, opt) in jobs.items():
+        for np_ in (2, 3):
+            path = os.path.join(tmp, "%d_%s" % (np_, name))
+            full = args + (["-nparts", np_] if what == "partition file" else []) + [opt, path]
+            run(np_, full)  # the previous file
+            before = open(path, "rb").read()
+            if what == "sweep table":  # a finished table is not written again: start another
+                os.remove(path)
+                before = None
+            for rank in (0, np_ - 1):
+                for n in (1, 2):
+                    env = dict(ENV, TRIPART_FAULT_WRITE="%d:%d" % (rank, n))
+                    cmd = MPIEXEC + [str(np_), TRIPART] + [str(a) for a in full]
+                    try:
+                        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+                    except subprocess.TimeoutExpired:
+                        fail("%s on %d ranks, write %d of rank %d failing: hung" % (what, np_, n, rank))
+                    label = "%s on %d ranks, write %d of rank %d failing" % (what, np_, n, rank)
+                    clean_failure(p, label, ["Writing %s" % what, os.path.basename(path)])
+                    left = [f for f in os.listdir(tmp) if f.startswith(os.path.basename(path) + ".part")]
+                    if left:
+                        fail("%s left %s" % (label, left))
+                    if before is not None and open(path, "rb").read() != before:
+                        fail("%s changed the previous file" % label)
+                    if before is None and os.path.exists(path):
+                        os.remove(path)
+    # a file-size limit below what the output needs: refused before the run, on 2 ranks (Open MPI's own
+    # shared-memory files must then stay small: PMIx's hash store, no vader)
+    import resource
+    limit = 2 << 20
+
+    def small():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    out = os.path.join(tmp, "limited.h5")
+    cmd = MPIEXEC + ["2", TRIPART, "-N", 700, "-K", 5, "-ts_max_time", 0.5, "-save_synapses", "-quiet", "-o", out]
+    t0 = time.time()
+    p = subprocess.run([str(a) for a in cmd], env=dict(ENV, PMIX_MCA_gds="hash", OMPI_MCA_btl="self,tcp"),
+                       capture_output=True, text=True, timeout=300, preexec_fn=small)
+    clean_failure(p, "an output over the file-size limit", ["file-size limit", "limited.h5"])
+    if os.path.exists(out) or os.path.exists(out + ".part"):
+        fail("an output over the file-size limit left a file")
+    if time.time() - t0 > 60:
+        fail("an output over the file-size limit was found out late")
+
+
+def check_restart(tmp):
+    """A restart refuses every setting that changes the trajectory and is not the checkpoint's (the
+    stepper's tableau, tolerances, adaptivity, exact restarts; the fixed grid's dt) and an end that
+    the checkpoint has passed; it accepts what a restart may change (a later end, the recording)."""
+    base = ["-N", 30, "-K", 3, "-quiet"]
+    ck = os.path.join(tmp, "a.ckpt")
+    run(2, base + ["-ts_max_time", 4, "-o", os.path.join(tmp, "a.h5"), "-checkpoint", ck, "-checkpoint_final"])
+    dk = os.path.join(tmp, "d.ckpt")
+    D = ["-model", "decay", "-N", 30, "-connectivity", "random", "-degree", 4, "-quiet"]
+    run(2, D + ["-stepper_max_time", 2, "-o", os.path.join(tmp, "d.h5"), "-checkpoint", dk, "-checkpoint_final"])
+    R = base + ["-restart", ck, "-ts_max_time", 6]
+    cases = [
+        (R + ["-ts_rtol", 1e-6], ["a.ckpt", "stepper settings", "rtol"]),
+        (R + ["-ts_atol", 1e-6], ["a.ckpt", "stepper settings", "atol"]),
+        (R + ["-ts_adapt_type", "none"], ["a.ckpt", "stepper settings", "adapt"]),
+        (R + ["-ts_adapt_safety", 0.8], ["a.ckpt", "stepper settings"]),
+        (R + ["-ts_adapt_clip", "0.2,5"], ["a.ckpt", "stepper settings"]),
+        (R + ["-ts_rk_type", "5dp"], ["a.ckpt", "rk 3bs", "rk 5dp"]),
+        (R + ["-exact_restart", 0], ["a.ckpt", "exact_restart"]),
+        (base + ["-restart", ck, "-ts_max_time", 3], ["-ts_max_time 3", "a.ckpt"]),
+        (base + ["-restart", ck, "-ts_max_steps", 5], ["-ts_max_steps 5", "a.ckpt"]),
+        (D + ["-restart", dk, "-stepper_max_time", 1], ["-stepper_max_time 1", "d.ckpt"]),
+        (D + ["-restart", dk, "-stepper_max_time", 4, "-stepper_dt", 0.01], ["-stepper_dt", "d.ckpt"]),
+    ]
+
+    def complete(np_, args):
+        out = os.path.join(tmp, "r%d_%d.h5" % (np_, abs(hash(tuple(map(str, args))))))
+        return args + ["-o", out], out
+
+    expect_refusals(cases, complete)
+    run(2, R + ["-monitor_every", 3, "-checkpoint_interval", 1, "-o", os.path.join(tmp, "fine.h5")])
+    run(2, D + ["-restart", dk, "-stepper_max_time", 4, "-o", os.path.join(tmp, "dfine.h5")])
+
+
 def main():
     check = sys.argv[3]
     with tempfile.TemporaryDirectory() as tmp:
         {"files": check_files, "inputs": check_inputs, "paths": check_paths,
-         "degenerate": check_degenerate}[check](tmp)
+         "degenerate": check_degenerate, "io": check_io,
+         "restart": check_restart}[check](tmp)
 
 
 if __name__ == "__main__":

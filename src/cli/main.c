@@ -13,26 +13,83 @@ static const char help[] =
 #include <tph5.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* Errors a user can act on are printed as one message by the first rank of the failing
    communicator; -tripart_traceback restores PETSc's full traceback. */
 static PetscBool tp_error_collective = PETSC_TRUE;
 
+/* "Option -N: " for the options whose value is the one PETSc's message quotes ("Input string 2x0 has ..."). */
+static void NameOptionsOfValue(const char *mess, char *named, size_t len)
+{
+  const char *keys[] = {"Input string ", "Unknown logical value: ", NULL};
+  char value[256] = "", *all = NULL, *save = NULL, *w, *prev = NULL;
+  size_t k = 0;
+
+  for (int q = 0; keys[q] && !value[0]; q++) {
+    const char *v = mess ? strstr(mess, keys[q]) : NULL;
+    if (!v) continue;
+    v += strlen(keys[q]);
+    for (k = 0; v[k] && v[k] != ' ' && k < sizeof(value) - 1; k++) value[k] = v[k];
+    value[k] = 0;
+  }
+  if (!value[0] || PetscOptionsGetAll(NULL, &all)) return;
+  for (w = strtok_r(all, " ", &save); w; prev = w, w = strtok_r(NULL, " ", &save)) {
+    char *hit = strstr(w, value); /* also one item of a list: -ts_adapt_clip 1,abc */
+    if (!prev || prev[0] != '-' || !hit) continue;
+    if ((hit != w && hit[-1] != ',') || (hit[strlen(value)] && hit[strlen(value)] != ',')) continue;
+    snprintf(named, len, "Option %s: ", prev);
+    break;
+  }
+  PetscFree(all);
+}
+
+/* A message fit for a terminal and a UTF-8 log: valid UTF-8 (names with accents) is kept, control characters and
+   bytes that are not UTF-8 (a name read from a corrupted file) are written as \xNN. */
+static void Printable(const char *in, char *out, size_t len)
+{
+  const unsigned char *s = (const unsigned char *)in;
+  size_t k               = 0;
+
+  while (*s && k + 5 < len) {
+    int n  = *s < 0x80 ? 1 : (*s >> 5) == 6 ? 2 : (*s >> 4) == 14 ? 3 : (*s >> 3) == 30 ? 4 : 0;
+    int ok = n > 0 && (*s >= 0x20 || *s == '\n') && *s != 0x7f;
+    for (int q = 1; ok && q < n; q++) ok = (s[q] & 0xc0) == 0x80;
+    if (ok) {
+      for (int q = 0; q < n; q++) out[k++] = (char)s[q];
+      s += n;
+    } else
+      k += (size_t)snprintf(out + k, len - k, "\\x%02x", *s++);
+  }
+  out[k] = 0;
+}
+
 static PetscErrorCode ErrorHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n,
                                    PetscErrorType p, const char *mess, void *ctx)
 {
   PetscMPIInt rank = 0, size = 1, wsize = 1;
 
+  char named[1024] = "";
+
   if (p != PETSC_ERROR_INITIAL) return n;
+  if (!strncmp(fun, "PetscOptions", 12)) {
+    /* a value the options database cannot read: every rank holds the same options and meets it, but PETSc
+       raises it on PETSC_COMM_SELF, and without the option's name */
+    comm = PETSC_COMM_WORLD;
+    NameOptionsOfValue(mess, named, sizeof(named));
+  }
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   MPI_Comm_size(PETSC_COMM_WORLD, &wsize);
   tp_error_collective = size == wsize ? PETSC_TRUE : PETSC_FALSE;
-  if (!rank)
+  if (!rank) {
+    static char text[8192];
+    Printable(mess ? mess : "(no message)", text, sizeof(text));
     fprintf(stderr,
-            "tripart: error: %s\n  (in %s() at %s:%d; PETSc error %d; rerun with -tripart_traceback for details)\n",
-            mess ? mess : "(no message)", fun, file, line, (int)n);
+            "tripart: error: %s%s\n  (in %s() at %s:%d; PETSc error %d; rerun with -tripart_traceback for details)\n",
+            named, text, fun, file, line, (int)n);
+  }
   fflush(stderr);
   return n;
 }
@@ -41,8 +98,8 @@ int main(int argc, char **argv)
 {
   const char *cmd = "run";
   PetscErrorCode ierr;
-  PetscBool traceback = PETSC_FALSE;
-  int status          = 0;
+  PetscBool traceback = PETSC_FALSE, helpmode = PETSC_FALSE;
+  int status = 0;
 
   if (argc > 1 && argv[1][0] != '-') {
     cmd = argv[1];
@@ -54,14 +111,19 @@ int main(int argc, char **argv)
      name in a fixed buffer and crashes on names over about 220 characters; tripart never uses shared
      file pointers, so only the component that needs no side file is allowed (unless the user chose) */
   setenv("OMPI_MCA_sharedfp", "individual", 0);
+  if (TpOptionsFilesCheck(argc, argv)) return 1; /* before PETSc reads them */
   if (!strcmp(cmd, "run") || !strcmp(cmd, "sweep"))
     TpCatchSignals(); /* a signal during start-up must not kill the run */
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   if (!strcmp(cmd, "run") || !strcmp(cmd, "sweep")) PetscCall(TpCatchSignalsPetsc()); /* over PETSc's own handlers */
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-tripart_traceback", &traceback, NULL));
+  PetscCall(PetscOptionsHasHelp(NULL, &helpmode));
   if (!traceback) PetscCall(PetscPushErrorHandler(ErrorHandler, NULL));
-  if (!strcmp(cmd, "run"))
+  ierr = TpOptionsCheckValues(PETSC_COMM_WORLD);
+  if (ierr)
+    ;
+  else if (!strcmp(cmd, "run"))
     ierr = TpCliRun(&status);
   else if (!strcmp(cmd, "sweep"))
     ierr = TpSweepRun(&status);
@@ -92,6 +154,7 @@ int main(int argc, char **argv)
     return 1;
   }
   if (!traceback) PetscCall(PetscPopErrorHandler());
+  if (!helpmode && strcmp(cmd, "version")) PetscCall(TpOptionsWarnUnread(PETSC_COMM_WORLD));
   H5close();
   PetscCall(PetscFinalize());
   return status;

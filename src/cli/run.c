@@ -77,6 +77,7 @@ PetscErrorCode TpCliRun(int *status)
     PetscCall(TpCheckRoom(comm, ckpt, bytes, "checkpoint"));
   }
   PetscCall(TpRunSetUp(run));
+  PetscCall(TpOptionsCheckUnused(comm, "run", TpCliRun)); /* every option is read by now */
   if (!quiet) PetscCall(TpRunView(run, v));
   PetscCall(TpRunSolve(run));
   PetscCall(TpRunGetStopped(run, &stopped, &sig));

@@ -84,6 +84,8 @@ PetscErrorCode TpNetworkSetSeed(TpNetwork net, PetscInt seed)
 @*/
 PetscErrorCode TpNetworkSetFromOptions(TpNetwork net)
 {
+  PetscBool help;
+
   PetscFunctionBegin;
   PetscOptionsBegin(net->comm, NULL, "Network options", "TpNetwork");
   PetscCall(PetscOptionsInt("-seed", "Seed of the random streams (patterns, cue, wiring, positions)", "", net->seed,
@@ -91,6 +93,8 @@ PetscErrorCode TpNetworkSetFromOptions(TpNetwork net)
   PetscCall(PetscOptionsString("-partition", "Partition file (`tripart partition`): which rank owns which neurons", "",
                                net->partition, net->partition, sizeof(net->partition), NULL));
   PetscOptionsEnd();
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (help) PetscCall(TpNetSpecHelp(net->comm, net->N)); /* read at set-up, which -help does not reach */
   PetscFunctionReturn(0);
 }
 

@@ -776,6 +776,61 @@ static uint64_t SpecHash(const TpNetSpec *sp)
   return h ^ TpMix64((uint64_t)sp->N);
 }
 
+/* The description's options, as read (also listed by -help through TpNetSpecHelp()). */
+typedef struct {
+  PetscInt N, dim, tiles, links, gaps;
+  PetscReal degree;
+  char file[PETSC_MAX_PATH_LEN];
+  TpConnectivity kind;
+  PetscBool Nset, fileset, kindset;
+} SpecOptions;
+
+static PetscErrorCode ReadSpecOptions(MPI_Comm comm, SpecOptions *o)
+{
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "Network description options (read at set-up)", "TpNetwork");
+  PetscCall(PetscOptionsInt("-N", "Number of neurons", "", o->N, &o->N, &o->Nset));
+  PetscCall(
+      PetscOptionsEnum("-connectivity",
+                       "Synapses: all (all-to-all, one sheet astrocyte), random (symmetric), spatial (neurons in a "
+                       "box, astrocytes tiling it), file (-network_file)",
+                       "", TpConnectivities, (PetscEnum)o->kind, (PetscEnum *)&o->kind, &o->kindset));
+  PetscCall(PetscOptionsString("-network_file", "Network file (the format `tripart generate` writes)", "", o->file,
+                               o->file, sizeof(o->file), &o->fileset));
+  PetscCall(PetscOptionsReal("-degree", "Mean number of synapses per neuron (random, spatial)", "", o->degree,
+                             &o->degree, NULL));
+  PetscCall(PetscOptionsInt("-spatial_dim", "Dimension of the box of -connectivity spatial (2 or 3)", "", o->dim,
+                            &o->dim, NULL));
+  PetscCall(
+      PetscOptionsInt("-spatial_tiles", "Astrocyte territories per side of the box", "", o->tiles, &o->tiles, NULL));
+  PetscCall(PetscOptionsInt("-spatial_links", "Each process is linked to its nearest processes of its astrocyte", "",
+                            o->links, &o->links, NULL));
+  PetscCall(PetscOptionsInt("-spatial_gap_junctions", "Gap junctions between each pair of neighbouring astrocytes", "",
+                            o->gaps, &o->gaps, NULL));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpNetSpecHelp - Lists the description's options under -help (they are read at set-up, which -help skips)
+
+  Collective
+
+  Input Parameters:
++ comm - the communicator
+- N    - the default number of neurons
+
+.seealso: `TpNetSpecCreateFromOptions()`
+@*/
+PetscErrorCode TpNetSpecHelp(MPI_Comm comm, PetscInt N)
+{
+  SpecOptions o = {N, 3, 2, 4, 16, 50, "", TP_CONNECT_ALL, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE};
+
+  PetscFunctionBegin;
+  PetscCall(ReadSpecOptions(comm, &o));
+  PetscFunctionReturn(0);
+}
+
 /*@C
   TpNetSpecCreateFromOptions - Builds the description of the whole network, the same on every rank
 
@@ -805,32 +860,25 @@ static uint64_t SpecHash(const TpNetSpec *sp)
 PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, PetscInt seed, TpNetSpec **out)
 {
   TpNetSpec *sp;
+  SpecOptions o = {N, 3, 2, 4, 16, 50, "", TP_CONNECT_ALL, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE};
   PetscBool Nset, fileset, kindset;
-  PetscReal degree = 50;
-  PetscInt dim = 3, tiles = 2, links = 4, gaps = 16, Nopt = N;
-  char file[PETSC_MAX_PATH_LEN] = "";
-  TpConnectivity kind           = TP_CONNECT_ALL;
+  PetscReal degree;
+  PetscInt dim, tiles, links, gaps, Nopt;
+  char *file = o.file;
+  TpConnectivity kind;
 
   PetscFunctionBegin;
-  PetscOptionsBegin(comm, NULL, "Network options", "TpNetwork");
-  PetscCall(PetscOptionsInt("-N", "Number of neurons", "", Nopt, &Nopt, &Nset));
-  PetscCall(
-      PetscOptionsEnum("-connectivity",
-                       "Synapses: all (all-to-all, one sheet astrocyte), random (symmetric), spatial (neurons in a "
-                       "box, astrocytes tiling it), file (-network_file)",
-                       "", TpConnectivities, (PetscEnum)kind, (PetscEnum *)&kind, &kindset));
-  PetscCall(PetscOptionsString("-network_file", "Network file (the format `tripart generate` writes)", "", file, file,
-                               sizeof(file), &fileset));
-  PetscCall(
-      PetscOptionsReal("-degree", "Mean number of synapses per neuron (random, spatial)", "", degree, &degree, NULL));
-  PetscCall(
-      PetscOptionsInt("-spatial_dim", "Dimension of the box of -connectivity spatial (2 or 3)", "", dim, &dim, NULL));
-  PetscCall(PetscOptionsInt("-spatial_tiles", "Astrocyte territories per side of the box", "", tiles, &tiles, NULL));
-  PetscCall(PetscOptionsInt("-spatial_links", "Each process is linked to its nearest processes of its astrocyte", "",
-                            links, &links, NULL));
-  PetscCall(PetscOptionsInt("-spatial_gap_junctions", "Gap junctions between each pair of neighbouring astrocytes", "",
-                            gaps, &gaps, NULL));
-  PetscOptionsEnd();
+  PetscCall(ReadSpecOptions(comm, &o));
+  Nset    = o.Nset;
+  fileset = o.fileset;
+  kindset = o.kindset;
+  degree  = o.degree;
+  dim     = o.dim;
+  tiles   = o.tiles;
+  links   = o.links;
+  gaps    = o.gaps;
+  Nopt    = o.N;
+  kind    = o.kind;
   if (fileset && !kindset) kind = TP_CONNECT_FILE;
   PetscCheck(kind != TP_CONNECT_FILE || fileset, comm, PETSC_ERR_ARG_WRONG,
              "Option -connectivity file needs -network_file FILE");

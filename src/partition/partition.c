@@ -445,6 +445,7 @@ PetscErrorCode TpPartitionMain(int *status)
     PetscCall(TpNetSpecDestroy(&sp));
     PetscFunctionReturn(0);
   }
+  PetscCall(TpOptionsCheckUnused(comm, "partition", TpPartitionMain));
   PetscCheck(nparts <= sp->N, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -nparts %" PetscInt_FMT " exceeds the %" PetscInt_FMT " neurons", nparts, sp->N);
   PetscCall(PetscMalloc2(sp->N, &rankof, sp->N, &block));
@@ -514,6 +515,7 @@ PetscErrorCode TpGenerateMain(int *status)
   PetscCall(TpNetSpecCreateFromOptions(comm, 500, seed, &sp));
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (!help) {
+    PetscCall(TpOptionsCheckUnused(comm, "generate", TpGenerateMain));
     if (sp->mptr) nlinks = sp->mptr[sp->nsyn] / 2;
     if (sp->sheet) nlinks = 2 * sp->N * (sp->N - 1);
     if (sp->gptr) ngap = sp->gptr[sp->nsyn] / 2;

@@ -750,6 +750,7 @@ PetscErrorCode TpSweepRun(int *status)
   }
   PetscCall(SweepDescribe(&sw));
   if (help) goto cleanup;
+  PetscCall(TpOptionsCheckUnused(sw.comm, "sweep", TpSweepRun)); /* every model has read its options */
   nT = sw.nM * sw.nK * sw.nF * sw.S;
 
   /* what an earlier run of this sweep finished */
