@@ -6,6 +6,14 @@
 /* Collective: rank 0 has checked something alone and left msg empty, or a message; every rank
    receives it, and a message becomes the same error `code` on every rank. */
 PetscErrorCode TpRootCheck(MPI_Comm comm, PetscErrorCode code, char *msg, size_t len);
+/* Catch the errors of calls that check on PETSC_COMM_SELF (PETSc's own option checks) and raise them
+   once, collectively, naming the option by the function that raised it. */
+typedef struct {
+  char fun[64];
+  char msg[1024];
+} TpCaught;
+PetscErrorCode TpCatchBegin(TpCaught *c);
+PetscErrorCode TpCatchEnd(MPI_Comm comm, PetscErrorCode ierr, const TpCaught *c, const char *const *options);
 /* Collective: *ok becomes true on every rank only if it is true on every rank. */
 PetscErrorCode TpAllTrue(MPI_Comm comm, PetscBool *ok);
 
@@ -33,10 +41,14 @@ PetscErrorCode TpCheckRoom(MPI_Comm comm, const char *path, double bytes, const 
 int TpCatchSignals(void);
 /* The same over PETSc's own handlers, after PetscInitialize(). */
 PetscErrorCode TpCatchSignalsPetsc(void);
-/* The last of those signals received, or 0. */
+/* The first of those signals received, or 0 (later ones wait for its checkpoint). */
 int TpSignalCaught(void);
 /* "SIGTERM", "SIGINT", "SIGUSR1" or "signal N". */
 const char *TpSignalName(int sig);
+/* FILE.stopped beside a checkpoint or table: removed when a run starts, written when a signal or the
+   stop file ends it early (status 3, for job scripts where mpirun cannot pass the exit status). */
+PetscErrorCode TpStopMarkerClear(MPI_Comm comm, const char *file);
+PetscErrorCode TpStopMarkerWrite(MPI_Comm comm, const char *file, int sig, PetscInt64 step);
 
 /* Inside PetscOptionsBegin/End: a 64-bit integer option (PETSc 3.18 has only PetscInt ones), listed by -help. */
 PetscErrorCode TpOptionsInt64_Private(PetscOptionItems *PetscOptionsObject, const char opt[], const char text[],

@@ -99,7 +99,7 @@ int main(int argc, char **argv)
   const char *cmd = "run";
   PetscErrorCode ierr;
   PetscBool traceback = PETSC_FALSE, helpmode = PETSC_FALSE;
-  int status = 0;
+  int status = 0, catching;
 
   if (argc > 1 && argv[1][0] != '-') {
     cmd = argv[1];
@@ -112,10 +112,14 @@ int main(int argc, char **argv)
      file pointers, so only the component that needs no side file is allowed (unless the user chose) */
   setenv("OMPI_MCA_sharedfp", "individual", 0);
   if (TpOptionsFilesCheck(argc, argv)) return 1; /* before PETSc reads them */
-  if (!strcmp(cmd, "run") || !strcmp(cmd, "sweep"))
-    TpCatchSignals(); /* a signal during start-up must not kill the run */
+  catching = !strcmp(cmd, "run") || !strcmp(cmd, "sweep");
+  if (catching) TpCatchSignals(); /* a signal during start-up must not kill the run */
+  /* MPI is started and ended here, not by PETSc: PetscFinalize() gives SIGTERM its default action
+     back, and a rank still in MPI_Finalize() when another has exited with status 3 is sent SIGTERM
+     by mpirun; it must go on exiting with 3, not die of the signal */
+  if (MPI_Init(&argc, &argv)) return 1;
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
-  if (!strcmp(cmd, "run") || !strcmp(cmd, "sweep")) PetscCall(TpCatchSignalsPetsc()); /* over PETSc's own handlers */
+  if (catching) PetscCall(TpCatchSignalsPetsc()); /* over PETSc's own handlers */
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-tripart_traceback", &traceback, NULL));
   PetscCall(PetscOptionsHasHelp(NULL, &helpmode));
@@ -151,11 +155,15 @@ int main(int argc, char **argv)
     H5close();
     PetscOptionsClear(NULL);
     PetscFinalize();
+    if (catching) TpCatchSignals();
+    MPI_Finalize();
     return 1;
   }
   if (!traceback) PetscCall(PetscPopErrorHandler());
   if (!helpmode && strcmp(cmd, "version")) PetscCall(TpOptionsWarnUnread(PETSC_COMM_WORLD));
   H5close();
   PetscCall(PetscFinalize());
+  if (catching) TpCatchSignals(); /* see MPI_Init() above */
+  MPI_Finalize();
   return status;
 }

@@ -78,6 +78,7 @@ PetscErrorCode TpCliRun(int *status)
   }
   PetscCall(TpRunSetUp(run));
   PetscCall(TpOptionsCheckUnused(comm, "run", TpCliRun)); /* every option is read by now */
+  PetscCall(TpStopMarkerClear(comm, ckpt));
   if (!quiet) PetscCall(TpRunView(run, v));
   PetscCall(TpRunSolve(run));
   PetscCall(TpRunGetStopped(run, &stopped, &sig));
@@ -96,6 +97,7 @@ PetscErrorCode TpCliRun(int *status)
                           "tripart: stopped by %s at t = %.6g, step %" PetscInt64_FMT
                           "; checkpoint written to %s; continue with -restart %s\n",
                           sig ? TpSignalName(sig) : "the stop file", (double)t, step, path, path));
+    PetscCall(TpStopMarkerWrite(comm, path, sig, step));
     *status = TP_EXIT_CHECKPOINTED;
     goto cleanup;
   }

@@ -411,7 +411,14 @@ static PetscErrorCode ReadTable(Sweep *sw, double *tab, double *wall, PetscBool 
   PetscFunctionBegin;
   *found = PETSC_FALSE;
   if (access(sw->out, F_OK)) PetscFunctionReturn(0);
-  if (H5Fis_hdf5(sw->out) <= 0 || (f = H5Fopen(sw->out, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
+  {
+    char what[PETSC_MAX_PATH_LEN + 64];
+    PetscCall(PetscSNPrintf(what, sizeof(what), "sweep table '%s' (option -o)", sw->out));
+    f = -1;
+    if (H5Fis_hdf5(sw->out) > 0) PetscCall(TpH5Open(sw->out, H5P_DEFAULT, what, msg, len, &f));
+    if (msg[0]) PetscFunctionReturn(0);
+  }
+  if (f < 0) {
     PetscCall(PetscSNPrintf(
         msg, len, "Sweep table '%s' (option -o) exists but is not a readable HDF5 file; move it away", sw->out));
     PetscFunctionReturn(0);
@@ -789,6 +796,7 @@ PetscErrorCode TpSweepRun(int *status)
                             sw.out, done0, nT - done0));
   }
 
+  PetscCall(TpStopMarkerClear(sw.comm, sw.out));
   PetscCall(PetscTime(&start));
   for (;;) {
     PetscLogDouble round0;
@@ -860,6 +868,7 @@ PetscErrorCode TpSweepRun(int *status)
                             "tripart: sweep stopped by a signal with %" PetscInt_FMT " of %" PetscInt_FMT
                             " trials saved in %s; run the same command again to finish it\n",
                             ndone, nT, sw.out));
+      PetscCall(TpStopMarkerWrite(sw.comm, sw.out, (int)left[1], (PetscInt64)ndone));
       *status = TP_EXIT_CHECKPOINTED;
       break;
     }

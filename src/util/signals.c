@@ -2,14 +2,17 @@
    time limit) only set a flag; runs poll it after each step and sweeps between trials, then save
    what they have and exit with status 3. */
 #include <tputil.h>
+#include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t tp_signal = 0;
 
 static void OnSignal(int sig)
 {
-  tp_signal = sig;
+  if (!tp_signal) tp_signal = sig; /* the first one counts: later ones wait for its checkpoint */
 }
 
 /*@C
@@ -31,6 +34,7 @@ int TpCatchSignals(void)
 
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = OnSignal;
+  sa.sa_flags   = SA_RESTART; /* a write or a wait that a signal interrupts goes on */
   sigemptyset(&sa.sa_mask);
   signal(SIGXFSZ, SIG_IGN);
   return sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) || sigaction(SIGUSR1, &sa, NULL);
@@ -89,4 +93,79 @@ const char *TpSignalName(int sig)
     snprintf(buf, sizeof(buf), "signal %d", sig);
     return buf;
   }
+}
+
+/*@C
+  TpStopMarkerClear - Removes the marker `FILE.stopped` a stopped run left beside its checkpoint or table
+
+  Collective
+
+  Input Parameters:
++ comm - the ranks of the run
+- file - the checkpoint or sweep table
+
+  Notes:
+  Called when a run starts, so that a marker found after it ended is this run's.
+
+.seealso: `TpStopMarkerWrite()`
+@*/
+PetscErrorCode TpStopMarkerClear(MPI_Comm comm, const char *file)
+{
+  char marker[PETSC_MAX_PATH_LEN + 16];
+  PetscMPIInt rank;
+  int err = 0;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscSNPrintf(marker, sizeof(marker), "%s.stopped", file));
+  if (!rank && unlink(marker) && errno != ENOENT) err = errno;
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+  PetscCheck(!err, comm, PETSC_ERR_FILE_WRITE, "Cannot remove the stop marker %s: %s", marker, strerror(err));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpStopMarkerWrite - Writes `FILE.stopped`: the run stopped early with its state saved in FILE
+
+  Collective
+
+  Input Parameters:
++ comm - the ranks of the run
+. file - the checkpoint or sweep table just written
+. sig  - the signal that stopped it, or 0 for the stop file
+- step - the step reached (runs), or the trials saved (sweeps)
+
+  Notes:
+  The exit status 3 reaches the shell through `srun` and through `mpirun` for SIGUSR1; `mpirun`
+  that is itself sent SIGTERM or SIGINT exits 1 whatever the ranks return.  Job scripts read this
+  marker instead: lines `status 3`, `signal NAME`, `file PATH`, `step N`.  Written under a
+  temporary name and renamed.
+
+.seealso: `TpStopMarkerClear()`
+@*/
+PetscErrorCode TpStopMarkerWrite(MPI_Comm comm, const char *file, int sig, PetscInt64 step)
+{
+  char marker[PETSC_MAX_PATH_LEN + 16], part[PETSC_MAX_PATH_LEN + 24];
+  PetscMPIInt rank;
+  int err = 0;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscSNPrintf(marker, sizeof(marker), "%s.stopped", file));
+  PetscCall(PetscSNPrintf(part, sizeof(part), "%s.part", marker));
+  if (!rank) {
+    FILE *f = fopen(part, "w");
+    if (!f)
+      err = errno;
+    else {
+      fprintf(f, "status 3\nsignal %s\nfile %s\nstep %lld\n", sig ? TpSignalName(sig) : "none (stop file)", file,
+              (long long)step);
+      if (fclose(f)) err = errno;
+      if (!err && rename(part, marker)) err = errno;
+      if (err) unlink(part);
+    }
+  }
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+  PetscCheck(!err, comm, PETSC_ERR_FILE_WRITE, "Cannot write the stop marker %s: %s", marker, strerror(err));
+  PetscFunctionReturn(0);
 }
