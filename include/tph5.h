@@ -48,6 +48,12 @@ PetscErrorCode TpH5ReadDistributed(MPI_Comm comm, hid_t loc, const char *name, h
 PetscBool TpH5ReadWhole(hid_t loc, const char *name, hid_t memtype, void *buf, long long n);
 PetscBool TpH5GetExtent(hid_t loc, const char *name, int *ndims, hsize_t dims[2]);
 PetscErrorCode TpH5CreateGroup(hid_t loc, const char *path, hid_t *g);
+/* H5Dread() after checking that a compact or contiguous dataset's recorded size is what its dataspace
+   and type need (HDF5 1.10 trusts it and copies past its buffer on a corrupt file); < 0 on failure. */
+herr_t TpH5Read(hid_t d, hid_t memtype, hid_t mspace, hid_t fspace, void *buf);
+/* Open a file to read after a child process has read it without crashing (HDF5 1.10 crashes on some
+   corrupt files): msg says why not, *f is -1 then; `what` names the file and its option. */
+PetscErrorCode TpH5Open(const char *path, hid_t fapl, const char *what, char *msg, size_t len, hid_t *f);
 hid_t TpH5NativeType(PetscDataType type);
 hid_t TpH5FileType(PetscDataType type);
 

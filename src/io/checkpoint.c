@@ -599,14 +599,23 @@ PetscErrorCode TpCheckpointLoad(TpCheckpoint ck, const char *path)
 {
   MPI_Comm comm = ck->comm;
   PetscMPIInt rank;
-  int status = 0;
+  int status                             = 0;
+  char why[2 * PETSC_MAX_PATH_LEN + 256] = "";
   hid_t fapl, f;
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank) status = access(path, R_OK) ? 1 : (H5Fis_hdf5(path) > 0 ? 0 : 2);
+  if (!rank && !status) { /* HDF5 must be able to read it without crashing (see TpH5Open()) */
+    char what[PETSC_MAX_PATH_LEN + 64];
+    PetscCall(PetscSNPrintf(what, sizeof(what), "checkpoint '%s' (option -restart)", path));
+    PetscCall(TpH5Open(path, H5P_DEFAULT, what, why, sizeof(why), NULL));
+    if (why[0]) status = 3;
+  }
   PetscCallMPI(MPI_Bcast(&status, 1, MPI_INT, 0, comm));
+  if (status == 3) PetscCallMPI(MPI_Bcast(why, sizeof(why), MPI_CHAR, 0, comm));
+  PetscCheck(status != 3, comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
   PetscCheck(status != 1, comm, PETSC_ERR_FILE_OPEN,
              "Cannot read checkpoint '%s' (option -restart): no such readable file", path);
   PetscCheck(status != 2, comm, PETSC_ERR_FILE_UNEXPECTED,

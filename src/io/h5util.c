@@ -6,8 +6,22 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TP_ASAN 1
+#endif
+#endif
+#if defined(TP_ASAN)
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 PetscBool TpH5Broken = PETSC_FALSE;
 
@@ -231,6 +245,218 @@ PetscErrorCode TpH5WriteAttrInt(hid_t loc, const char *name, long long value)
   PetscFunctionReturn(0);
 }
 
+/* The probe's child: open the file and read everything HDF5 would parse for a loader (every object
+   header, every attribute, the data of every dataset up to 64 MiB); exits 0, or 1 where HDF5 refused
+   something (the parent's own open then says what). */
+static herr_t ProbeAttr(hid_t loc, const char *name, const H5A_info_t *info, void *ctx)
+{
+  hid_t a = H5Aopen(loc, name, H5P_DEFAULT), t = a >= 0 ? H5Aget_type(a) : -1, s = a >= 0 ? H5Aget_space(a) : -1;
+  hssize_t np = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
+  size_t ts   = t >= 0 ? H5Tget_size(t) : 0;
+  int *bad    = ctx;
+
+  if (a < 0 || t < 0 || s < 0 || np < 0)
+    *bad = 1;
+  else if (H5Tis_variable_str(t) > 0 && (hsize_t)np <= (1u << 16)) { /* as TpH5ReadAttrString() reads them */
+    hid_t m     = H5Tcopy(H5T_C_S1);
+    char **strs = calloc((size_t)np + 1, sizeof(char *));
+    if (H5Tget_cset(t) >= 0) H5Tset_cset(m, H5Tget_cset(t)); /* (whatever the cset, read as the loaders would) */
+    if (m < 0 || !strs || H5Tset_size(m, H5T_VARIABLE) < 0 || H5Aread(a, m, strs) < 0)
+      *bad = 1;
+    else
+      for (hssize_t i = 0; i < np; i++) H5free_memory(strs[i]);
+    free(strs);
+    if (m >= 0) H5Tclose(m);
+  } else if (H5Tdetect_class(t, H5T_VLEN) <= 0 && !H5Tis_variable_str(t) && ts > 0 && (hsize_t)np <= (1u << 20) / ts) {
+    void *buf = malloc((size_t)np * ts + 1);
+    if (!buf || H5Aread(a, t, buf) < 0) *bad = 1;
+    free(buf);
+  }
+  if (s >= 0) H5Sclose(s);
+  if (t >= 0) H5Tclose(t);
+  if (a >= 0) H5Aclose(a);
+  return 0;
+}
+
+/* Every attribute of an object: those tripart reads by name (the signature), then each by index,
+   going on past those HDF5 refuses (an iteration would stop at the first). */
+static void ProbeAttrs(hid_t o, int *bad)
+{
+  static const char *const named[] = {"format", "format_version", "version", "neurons", "nparts", "network_hash"};
+  H5O_info_t info;
+
+  for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+    if (H5Aexists(o, named[i]) > 0) ProbeAttr(o, named[i], NULL, bad);
+  if (H5Oget_info2(o, &info, H5O_INFO_NUM_ATTRS) < 0) {
+    *bad = 1;
+    return;
+  }
+  for (hsize_t i = 0; i < info.num_attrs && i < 4096; i++) {
+    char name[256];
+    if (H5Aget_name_by_idx(o, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof(name), H5P_DEFAULT) < 0)
+      *bad = 1;
+    else
+      ProbeAttr(o, name, NULL, bad);
+  }
+}
+
+static herr_t ProbeObject(hid_t root, const char *name, const H5O_info_t *info, void *ctx)
+{
+  int *bad = ctx;
+  hid_t o  = H5Oopen(root, name, H5P_DEFAULT);
+
+  if (o < 0) {
+    *bad = 1;
+    return 0;
+  }
+  ProbeAttrs(o, bad);
+  if (info->type == H5O_TYPE_DATASET) {
+    hid_t s = H5Dget_space(o), t = H5Dget_type(o), n = t >= 0 ? H5Tget_native_type(t, H5T_DIR_DEFAULT) : -1;
+    hssize_t np = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
+    size_t ts   = n >= 0 ? H5Tget_size(n) : 0;
+    if (s < 0 || t < 0 || n < 0 || np < 0)
+      *bad = 1;
+    else if (H5Tdetect_class(t, H5T_VLEN) <= 0 && !H5Tis_variable_str(t) && ts > 0 && np > 0 &&
+             (hsize_t)np <= ((hsize_t)64 << 20) / ts) {
+      void *buf = malloc((size_t)np * ts);
+      if (!buf || TpH5Read(o, n, H5S_ALL, H5S_ALL, buf) < 0) *bad = 1;
+      free(buf);
+    }
+    if (n >= 0) H5Tclose(n);
+    if (t >= 0) H5Tclose(t);
+    if (s >= 0) H5Sclose(s);
+  }
+  H5Oclose(o);
+  return 0;
+}
+
+/*@C
+  TpH5Open - Opens an HDF5 file for reading, after a child process has read it without crashing
+
+  Not Collective
+
+  Input Parameters:
++ path - the file
+. fapl - its file access list (H5P_DEFAULT, or an MPI-IO one: then every rank of it calls this)
+- what - what it is, for the message: "patterns file '...' (option -patterns_file)"
+
+  Output Parameters:
++ msg - "" when the file opened, else why not
+- f   - the file, or -1 (NULL: only the probe, for a collective open that follows)
+
+  Notes:
+  HDF5 1.10 (the version Debian 12 ships) crashes on some corrupt files while it parses their
+  metadata (local heaps, B-trees, the metadata accumulator), before any check of tripart's can run;
+  the fuzzer of tests/fuzz finds such files in seconds.  So a child process (fork(), no MPI, no
+  PETSc) first opens the file and reads what a loader would: every object header and attribute and
+  the data of every dataset up to 64 MiB.  If the child dies of a signal, or has not finished
+  after 60 s (or TRIPART_PROBE_TIMEOUT seconds), the file is refused as corrupt; if it ends, the file is opened here and
+the loader's own checks give their messages.  Datasets over 64 MiB are read by the loader only (their headers are
+probed).  Costs one fork() per file a loader opens.
+
+.seealso: `TpH5Read()`
+@*/
+PetscErrorCode TpH5Open(const char *path, hid_t fapl, const char *what, char *msg, size_t len, hid_t *f)
+{
+  pid_t pid;
+  int st = 0;
+
+  PetscFunctionBegin;
+  msg[0] = 0;
+  if (f) *f = -1;
+  fflush(stdout);
+  fflush(stderr);
+  pid = fork();
+  if (pid == 0) { /* the child: HDF5 only, and out with _exit(): 0 read, 3 refused by HDF5 */
+    const int deadly[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
+    int bad            = 0;
+    hid_t g;
+    /* a crash must kill the child, not run PETSc's handler (which would MPI_Abort the job) nor a
+       sanitizer's or the fuzzer's report of it */
+    for (size_t i = 0; i < sizeof(deadly) / sizeof(deadly[0]); i++) signal(deadly[i], SIG_DFL);
+#if defined(TP_ASAN)
+    __sanitizer_set_death_callback(NULL);
+#endif
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    g = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (g < 0) _exit(3);
+    /* the root's attributes (the signature) first: a visit stops at the first object HDF5 refuses */
+    ProbeAttrs(g, &bad);
+    if (H5Ovisit2(g, H5_INDEX_NAME, H5_ITER_NATIVE, ProbeObject, &bad, H5O_INFO_BASIC) < 0) bad = 1;
+    _exit(bad ? 3 : 0);
+  }
+  if (pid > 0) {
+    struct timespec nap = {0, 2000000};
+    const char *env     = getenv("TRIPART_PROBE_TIMEOUT");
+    const double limit  = env && atof(env) > 0 ? atof(env) : 60.0; /* seconds */
+    int waited          = 0;
+    pid_t r;
+    while ((r = waitpid(pid, &st, WNOHANG)) == 0 && waited < limit * 500) {
+      nanosleep(&nap, NULL);
+      waited++;
+    }
+    if (r == 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &st, 0);
+      PetscCall(PetscSNPrintf(msg, len,
+                              "The %s is corrupt: HDF5 was still reading it after %.0f s (TRIPART_PROBE_TIMEOUT "
+                              "gives it longer)",
+                              what, limit));
+      PetscFunctionReturn(0);
+    }
+    if (r == pid && (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != 3))) {
+      PetscCall(PetscSNPrintf(msg, len, "The %s is corrupt: HDF5 crashed reading it (%s %d, in a process of its own)",
+                              what, WIFSIGNALED(st) ? "signal" : "exit status",
+                              WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st)));
+      PetscFunctionReturn(0);
+    }
+  } /* (fork() failed: open without the probe) */
+  if (f) *f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpH5Read - H5Dread() of a whole dataset or a selection, after checking the dataset's recorded size
+
+  Not Collective (collective as H5Dread() is, with a collective transfer list)
+
+  Input Parameters:
++ d       - the dataset
+. memtype - the type in memory
+. mspace  - the memory dataspace, or H5S_ALL
+- fspace  - the file selection, or H5S_ALL
+
+  Output Parameter:
+. buf - the data
+
+  Notes:
+  A compact dataset holds its data in its header, a contiguous one in one block of the file: both
+  record a size, which HDF5 1.10 trusts; a corrupt file whose recorded size is below what the
+  dataspace and type need makes H5Dread() copy past the end of its buffer (found by the fuzzer).
+  The size must be exactly that (a contiguous dataset never written may have none: it reads as its
+  fill value).  Returns a negative value, as HDF5 does, on failure; not a PETSc function.
+
+.seealso: `TpH5ReadDistributed()`
+@*/
+herr_t TpH5Read(hid_t d, hid_t memtype, hid_t mspace, hid_t fspace, void *buf)
+{
+  hid_t dcpl = H5Dget_create_plist(d), s = H5Dget_space(d), t = H5Dget_type(d);
+  H5D_layout_t layout = dcpl >= 0 ? H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
+  hssize_t np         = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
+  size_t ts           = t >= 0 ? H5Tget_size(t) : 0;
+  int ok              = layout != H5D_LAYOUT_ERROR && np >= 0 && ts > 0 && (hsize_t)np <= (hsize_t)-1 / ts;
+
+  if (ok && (layout == H5D_COMPACT || layout == H5D_CONTIGUOUS)) {
+    hsize_t have = H5Dget_storage_size(d), need = (hsize_t)np * ts;
+    ok = have == need || (layout == H5D_CONTIGUOUS && have == 0);
+  }
+  if (dcpl >= 0) H5Pclose(dcpl);
+  if (s >= 0) H5Sclose(s);
+  if (t >= 0) H5Tclose(t);
+  if (!ok) return -1;
+  return H5Dread(d, memtype, mspace, fspace, H5P_DEFAULT, buf);
+}
+
 /*@C
   TpH5ReadDistributed - Reads each rank's contiguous block of rows of a 1-D or 2-D dataset
 
@@ -282,7 +508,7 @@ PetscErrorCode TpH5ReadDistributed(MPI_Comm comm, hid_t loc, const char *name, h
       good = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >= 0;
     else
       good = H5Sselect_none(fspace) >= 0 && H5Sselect_none(mspace) >= 0;
-    if (good && total > 0) good = H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, data) >= 0;
+    if (good && total > 0) good = TpH5Read(dset, memtype, mspace, fspace, data) >= 0;
   }
   if (mspace >= 0) H5Sclose(mspace);
   if (fspace >= 0) H5Sclose(fspace);
@@ -316,7 +542,8 @@ PetscErrorCode TpH5ReadAttrString(hid_t loc, const char *name, char *value, size
   *found = PETSC_FALSE;
   if (H5Aexists(loc, name) <= 0 || (attr = H5Aopen(loc, name, H5P_DEFAULT)) < 0) PetscFunctionReturn(0);
   type = H5Aget_type(attr);
-  if (type >= 0 && H5Tget_class(type) == H5T_STRING) {
+  /* (a character set HDF5 cannot name is a corrupt type: reading it through a conversion can loop) */
+  if (type >= 0 && H5Tget_class(type) == H5T_STRING && H5Tget_cset(type) >= 0) {
     if (H5Tis_variable_str(type) > 0) {
       char *v = NULL;
       mem     = H5Tcopy(H5T_C_S1);
@@ -437,8 +664,7 @@ PetscBool TpH5ReadWhole(hid_t loc, const char *name, hid_t memtype, void *buf, l
 
   if (H5Lexists(loc, name, H5P_DEFAULT) <= 0 || (d = H5Dopen2(loc, name, H5P_DEFAULT)) < 0) return PETSC_FALSE;
   if ((sp = H5Dget_space(d)) >= 0) {
-    if (H5Sget_simple_extent_npoints(sp) == n)
-      ok = n == 0 || H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
+    if (H5Sget_simple_extent_npoints(sp) == n) ok = n == 0 || TpH5Read(d, memtype, H5S_ALL, H5S_ALL, buf) >= 0;
     H5Sclose(sp);
   }
   H5Dclose(d);

@@ -112,8 +112,8 @@ static PetscErrorCode SymmetricCSR(PetscInt n, PetscInt npairs, const PetscInt *
     a[fill[pairs[2 * e]]++]     = pairs[2 * e + 1];
     a[fill[pairs[2 * e + 1]]++] = pairs[2 * e];
   }
-  /* sort and merge duplicates row by row, compacting in place */
-  {
+  /* sort and merge duplicates row by row, compacting in place (no pairs: nothing to do, and a is NULL) */
+  if (p[n]) {
     PetscInt w = 0, start = 0;
     for (PetscInt v = 0; v < n; v++) {
       PetscInt len = p[v + 1] - start;
@@ -500,7 +500,7 @@ static PetscErrorCode ReadInts(MPI_Comm comm, hid_t f, const char *file, const c
   count = (size_t)dims[0] * (cols ? (size_t)cols : 1);
   if (ok) {
     PetscCall(PetscMalloc1(count + 1, &buf));
-    ok = count == 0 || H5Dread(d, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
+    ok = count == 0 || TpH5Read(d, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, buf) >= 0;
   }
   if (s >= 0) H5Sclose(s);
   H5Dclose(d);
@@ -565,7 +565,12 @@ static PetscErrorCode ReadNetworkFile(MPI_Comm comm, const char *file, TpNetSpec
   PetscInt n, nsyn, nmptr = 0, nmadj = 0, nast = 0, ngap = 0, *pairs = NULL;
 
   PetscFunctionBegin;
-  f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+  {
+    char what[PETSC_MAX_PATH_LEN + 64], why[2 * PETSC_MAX_PATH_LEN + 256];
+    PetscCall(PetscSNPrintf(what, sizeof(what), "network file '%s' (option -network_file)", file));
+    PetscCall(TpH5Open(file, H5P_DEFAULT, what, why, sizeof(why), &f));
+    PetscCheck(!why[0], comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
+  }
   PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Option -network_file: cannot open '%s' as an HDF5 file", file);
   {
     char where[PETSC_MAX_PATH_LEN + 32], msg[2 * PETSC_MAX_PATH_LEN + 256];
@@ -574,13 +579,16 @@ static PetscErrorCode ReadNetworkFile(MPI_Comm comm, const char *file, TpNetSpec
     if (msg[0]) H5Fclose(f);
     PetscCheck(!msg[0], comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
   }
-  PetscCall(ReadInts(comm, f, file, "/synapses/indptr", 0, &sp->rowptr, &n));
-  PetscCall(ReadInts(comm, f, file, "/synapses/indices", 0, &sp->col, &nsyn));
-  PetscCall(ReadInts(comm, f, file, "/processes/astrocyte", 0, &sp->astro, &nast));
-  PetscCall(ReadInts(comm, f, file, "/morphology/indptr", 0, &sp->mptr, &nmptr));
-  PetscCall(ReadInts(comm, f, file, "/morphology/indices", 0, &sp->madj, &nmadj));
-  PetscCall(ReadInts(comm, f, file, "/gap_junctions", 2, &pairs, &ngap));
-  H5Fclose(f);
+  { /* a refused dataset still closes the file */
+    PetscErrorCode ierr = ReadInts(comm, f, file, "/synapses/indptr", 0, &sp->rowptr, &n);
+    if (!ierr) ierr = ReadInts(comm, f, file, "/synapses/indices", 0, &sp->col, &nsyn);
+    if (!ierr) ierr = ReadInts(comm, f, file, "/processes/astrocyte", 0, &sp->astro, &nast);
+    if (!ierr) ierr = ReadInts(comm, f, file, "/morphology/indptr", 0, &sp->mptr, &nmptr);
+    if (!ierr) ierr = ReadInts(comm, f, file, "/morphology/indices", 0, &sp->madj, &nmadj);
+    if (!ierr) ierr = ReadInts(comm, f, file, "/gap_junctions", 2, &pairs, &ngap);
+    H5Fclose(f);
+    PetscCall(ierr);
+  }
   sp->nsyn = nsyn;
   sp->N    = n - 1;
   /* from here on errors leave allocations to TpNetSpecDestroy; pairs is freed first */

@@ -266,7 +266,12 @@ PetscErrorCode TpPartitionLoad(MPI_Comm comm, const char *path, const TpNetSpec 
   hsize_t n = 0;
 
   PetscFunctionBegin;
-  f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  {
+    char what[PETSC_MAX_PATH_LEN + 64], why[2 * PETSC_MAX_PATH_LEN + 256];
+    PetscCall(PetscSNPrintf(what, sizeof(what), "partition file '%s' (option -partition)", path));
+    PetscCall(TpH5Open(path, H5P_DEFAULT, what, why, sizeof(why), &f));
+    PetscCheck(!why[0], comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
+  }
   PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Option -partition: cannot open '%s' as an HDF5 file", path);
 #define Refuse(cond, ...)                                                                                              \
   do {                                                                                                                 \
@@ -304,7 +309,7 @@ PetscErrorCode TpPartitionLoad(MPI_Comm comm, const char *path, const TpNetSpec 
     ok      = ok && t >= 0 && H5Tget_class(t) == H5T_INTEGER;
     if (t >= 0) H5Tclose(t);
   }
-  ok = ok && n == (hsize_t)sp->N && H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, rankof) >= 0;
+  ok = ok && n == (hsize_t)sp->N && TpH5Read(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, rankof) >= 0;
   if (s >= 0) H5Sclose(s);
   H5Dclose(d);
   Refuse(ok, "Partition file '%s': dataset /rank must hold one rank per neuron (%" PetscInt_FMT " integers)", path,

@@ -73,7 +73,12 @@ static PetscErrorCode ReadPatternsFile(const char *path, PetscInt *K, PetscInt *
     PetscCall(PetscSNPrintf(msg, len, "Patterns file '%s' (option -patterns_file) is not an HDF5 file", path));
     PetscFunctionReturn(0);
   }
-  f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  {
+    char what[PETSC_MAX_PATH_LEN + 64];
+    PetscCall(PetscSNPrintf(what, sizeof(what), "patterns file '%s' (option -patterns_file)", path));
+    PetscCall(TpH5Open(path, H5P_DEFAULT, what, msg, len, &f));
+    if (msg[0]) PetscFunctionReturn(0);
+  }
   if (f < 0) {
     PetscCall(PetscSNPrintf(msg, len, "Cannot open patterns file '%s' (option -patterns_file) as HDF5", path));
     PetscFunctionReturn(0);
@@ -107,7 +112,7 @@ static PetscErrorCode ReadPatternsFile(const char *path, PetscInt *K, PetscInt *
   *K = (PetscInt)dims[0];
   *N = (PetscInt)dims[1];
   PetscCall(PetscMalloc1((size_t)dims[0] * dims[1], xi));
-  if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *xi) < 0) {
+  if (TpH5Read(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, *xi) < 0) {
     PetscCall(PetscSNPrintf(msg, len, "Cannot read dataset /patterns of '%s'", path));
     goto done;
   }
@@ -138,7 +143,7 @@ static PetscErrorCode ReadPatternsFile(const char *path, PetscInt *K, PetscInt *
       goto done;
     }
     PetscCall(PetscMalloc1(dims[1], cue));
-    if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *cue) < 0) {
+    if (TpH5Read(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, *cue) < 0) {
       PetscCall(PetscSNPrintf(msg, len, "Cannot read dataset /cue of '%s'", path));
       goto done;
     }

@@ -78,6 +78,8 @@ PetscErrorCode TpRecorderSetFromOptions(TpRecorder rec)
   PetscOptionsEnd();
   PetscCheck(every > 0, rec->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -monitor_every must be positive; got %" PetscInt_FMT, every);
+  PetscCheck(rec->report > 0, rec->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -progress_interval must be positive (seconds); got %g", (double)rec->report);
   rec->every = every;
   PetscFunctionReturn(0);
 }

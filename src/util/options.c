@@ -474,8 +474,9 @@ PetscErrorCode TpOptionsCheckUnused(MPI_Comm comm, const char *command, PetscErr
         best[0] = 0;
       else
         Nearest(names[q], best, sizeof(best));
-      PetscCall(PetscSNPrintf(msg, sizeof(msg), "Option -%s%s%s was given but this %s does not read it%s%s%s%s",
-                              names[q], values[q] ? " " : "", values[q] ? values[q] : "", command, note,
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "Option -%s%s%s was given but %s%s does not read it%s%s%s%s", names[q],
+                              values[q] ? " " : "", values[q] ? values[q] : "",
+                              strcmp(command, "run") && strcmp(command, "sweep") ? "tripart " : "this ", command, note,
                               best[0] ? "; did you mean -" : "", best,
                               best[0]   ? "?"
                               : note[0] ? ""

@@ -5,6 +5,7 @@
    published reference).  IMEX types get the model's stiff part (TpModelSetUpIMEX()).  Hooks run
    from the post-step (where TSSetConvergedReason() can end TSSolve()). */
 #include "../interface/stepperimpl.h"
+#include <tputil.h>
 
 typedef struct {
   TS ts;
@@ -65,7 +66,24 @@ static PetscErrorCode SetFromOptions_TS(TpStepper st)
       "Runs resumed from a checkpoint repeat this run bit for bit (costs FSAL Runge-Kutta methods one RHS per step)",
       "TpStepperSetFromOptions", s->exact_restart, &s->exact_restart, NULL));
   PetscOptionsEnd();
-  PetscCall(TSSetFromOptions(ts));
+  { /* PETSc checks the TS options' values on PETSC_COMM_SELF: one collective error instead */
+    static const char *const names[] = {"TSAdaptSetStepLimits",
+                                        "-ts_adapt_dt_min or -ts_adapt_dt_max",
+                                        "TSAdaptSetSafety",
+                                        "-ts_adapt_safety or -ts_adapt_reject_safety",
+                                        "TSAdaptSetScaleSolveFailed",
+                                        "-ts_adapt_scale_solve_failed",
+                                        "TSAdaptSetClip",
+                                        "-ts_adapt_clip",
+                                        "TSAdaptSetMaxIgnore",
+                                        "-ts_adapt_max_ignore",
+                                        NULL};
+    TpCaught c;
+    PetscErrorCode ierr;
+    PetscCall(TpCatchBegin(&c));
+    ierr = TSSetFromOptions(ts);
+    PetscCall(TpCatchEnd(st->comm, ierr, &c, names));
+  }
   {
     /* IMEX steppers get the model's stiff part implicitly, with an assembled Jacobian */
     PetscBool imex;
