@@ -1,14 +1,19 @@
 #!/usr/bin/python3
-"""Fuzz test of every loader and of the options: truncated, bit-flipped and wrongly-shaped HDF5
-patterns files and checkpoints, and nonsense option values.  Each case must end with exit 0 (a
-flip that left the file valid) or with one clear `tripart: error:` and a non-zero exit: never a
-crash, never a hang.  Deterministic (seeded).  Prints nothing on success.
+"""Structured fuzz test of every loader and of the options: truncated, bit-flipped and edited
+patterns files, checkpoints, network files, partition files and sweep tables, and every numeric
+option of every model (from its own -help) given NaN, infinities, overflowing, subnormal, negative,
+zero and non-numeric values.  Each case must end with exit 0 (a flip that left the file valid, a
+value the option accepts) or with one clear `tripart: error:` and a non-zero exit: never a crash,
+never a hang, never an output left by a failed run.  Cases alternate between 1 and 2 ranks.
+Deterministic (seeded).  Prints nothing on success (TRIPART_FUZZ_COUNT=1: the number of cases).
 
     fuzz.py TRIPART "MPIEXEC ARGS..."
 """
 import concurrent.futures
+import contextlib
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -19,7 +24,7 @@ import numpy as np
 
 TRIPART, MPIEXEC = sys.argv[1], sys.argv[2].split()
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1", OPENBLAS_NUM_THREADS="1")
+           OMPI_MCA_rmaps_base_oversubscribe="1", OPENBLAS_NUM_THREADS="1", TRIPART_PROBE_TIMEOUT="10")
 BASE = ["-N", "30", "-K", "4", "-ts_max_time", "2", "-quiet"]
 
 
@@ -31,8 +36,41 @@ def flips(data, rng, n):
     return bytes(b)
 
 
+def edited(src, dst, fn):
+    import shutil
+    shutil.copy(src, dst)
+    with h5py.File(dst, "r+") as f:
+        fn(f)
+    return dst
+
+
+def swap(f, name, values):
+    del f[name]
+    f[name] = values
+
+
+def help_options(model):
+    """The numeric options a run of `model` reads, from its -help: name -> current value."""
+    p = subprocess.run(MPIEXEC + ["1", TRIPART, "-model", model, "-help"], env=ENV, capture_output=True, text=True,
+                       errors="backslashreplace", timeout=120)
+    found = {}
+    for line in p.stdout.splitlines():
+        m = re.match(r"^  -(\w+) <(?:now )?([^:>]*?)\s*(?::[^>]*)?>", line)
+        if not m or m.group(1) in found:
+            continue
+        name, value = m.group(1), m.group(2).strip()
+        if re.match(r"^(snes|ksp|pc|mat|vec|device|default_device|root_device|ts_monitor|ts_adapt_monitor)", name):
+            continue
+        try:
+            float(value)
+        except ValueError:
+            continue
+        found[name] = value
+    return found
+
+
 def make_cases(tmp, rng):
-    cases = []  # (description, ranks, args)
+    cases = []  # (description, ranks, args[, base])
 
     def put(name, raw):
         path = os.path.join(tmp, name)
@@ -109,13 +147,118 @@ def make_cases(tmp, rng):
                 ["-patterns_file", "/dev/null"], ["-naam_block_synapses", "0"], ["-blas_threads", "abc"]]
     for args in nonsense:
         cases.append(("option " + " ".join(args), 1, args))
+    # network files
+    net = os.path.join(tmp, "good_net.h5")
+    spatial = ["-connectivity", "spatial", "-N", "60", "-degree", "5", "-spatial_dim", "2", "-spatial_tiles", "2",
+               "-spatial_gap_junctions", "3"]
+    p = subprocess.run(MPIEXEC + ["1", TRIPART, "generate"] + spatial + ["-o", net], env=ENV, capture_output=True,
+                       text=True, errors="backslashreplace", timeout=120)
+    if p.returncode:
+        raise SystemExit("FAILED: could not make the base network file: %s%s" % (p.stdout, p.stderr))
+    raw = open(net, "rb").read()
+    NB = ["-K", "3", "-ts_max_time", "0.5", "-quiet"]
+    for k in range(40):
+        cases.append(("network truncated", 1 + k % 2, ["-network_file", put("nt%d.h5" % k, raw[: rng.randrange(len(raw))])], NB))
+    for k in range(120):
+        cases.append(("network bit-flipped", 1 + k % 2, ["-network_file", put("nf%d.h5" % k, flips(raw, rng, 1 + k % 8))], NB))
+    with h5py.File(net, "r") as f:
+        groups = {g: list(f[g].keys()) for g in f if isinstance(f[g], h5py.Group)}
+        datasets = ["%s/%s" % (g, d) for g, ds in groups.items() for d in ds]
+        attrs = list(f.attrs.keys())
+    for j, name in enumerate(datasets):
+        for how in ("delete", "negate", "float", "short", "huge"):
+            def fn(f, name=name, how=how):
+                v = f[name][()]
+                if how == "delete":
+                    del f[name]
+                elif how == "negate":
+                    swap(f, name, -np.asarray(v) - 1)
+                elif how == "float":
+                    swap(f, name, np.asarray(v, dtype=np.float64) + 0.5)
+                elif how == "short":
+                    swap(f, name, np.asarray(v).ravel()[:-1] if np.asarray(v).size else np.zeros(1))
+                else:
+                    a = np.asarray(v).copy()
+                    if a.size:
+                        a.flat[rng.randrange(a.size)] = 2**40 if a.dtype.kind in "iu" else 1e300
+                    swap(f, name, a)
+            path = edited(net, os.path.join(tmp, "ne_%d_%s.h5" % (j, how)), fn)
+            cases.append(("network %s %s" % (how, name), 1 + j % 2, ["-network_file", path], NB))
+    for j, a in enumerate(attrs):
+        for how, value in (("string", "x"), ("huge", 2**62), ("negative", -7), ("nan", float("nan"))):
+            path = edited(net, os.path.join(tmp, "na_%d_%s.h5" % (j, how)), lambda f, a=a, value=value: f.attrs.__setitem__(a, value))
+            cases.append(("network attribute %s %s" % (a, how), 1 + j % 2, ["-network_file", path], NB))
+    # partition files (for the network above, 2 ranks)
+    part = os.path.join(tmp, "good_part.h5")
+    p = subprocess.run(MPIEXEC + ["1", TRIPART, "partition", "-network_file", net, "-nparts", "2", "-partitioner", "block",
+                                  "-o", part], env=ENV, capture_output=True, text=True, errors="backslashreplace", timeout=120)
+    if p.returncode:
+        raise SystemExit("FAILED: could not make the base partition: %s%s" % (p.stdout, p.stderr))
+    raw = open(part, "rb").read()
+    for k in range(25):
+        cases.append(("partition truncated", 2, ["-network_file", net, "-partition", put("qt%d.h5" % k, raw[: rng.randrange(len(raw))])], NB))
+    for k in range(60):
+        cases.append(("partition bit-flipped", 2, ["-network_file", net, "-partition", put("qf%d.h5" % k, flips(raw, rng, 1 + k % 8))], NB))
+    for how, fn in (("ranks3", lambda f: swap(f, "rank", f["rank"][:] * 3)), ("negative", lambda f: swap(f, "rank", -f["rank"][:] - 1)),
+                    ("short", lambda f: swap(f, "rank", f["rank"][:-1])), ("float", lambda f: swap(f, "rank", f["rank"][:] + 0.25)),
+                    ("empty", lambda f: swap(f, "rank", np.zeros(0, np.int32))), ("2d", lambda f: swap(f, "rank", f["rank"][:].reshape(2, -1))),
+                    ("no_rank", lambda f: f.__delitem__("rank")), ("hash", lambda f: f.attrs.__setitem__("network_hash", 12345)),
+                    ("nparts", lambda f: f.attrs.__setitem__("nparts", 2**40))):
+        cases.append(("partition " + how, 2, ["-network_file", net, "-partition", edited(part, os.path.join(tmp, "qe_%s.h5" % how), fn)], NB))
+    # sweep tables (resumed: the table is both the input and the output)
+    grid = ["sweep", "-models", "hopfield", "-N", "16", "-K", "2,3", "-flips", "1", "-trials", "2", "-quiet", "-ts_max_time", "0.5"]
+    table = os.path.join(tmp, "good_table.h5")
+    p = subprocess.run(MPIEXEC + ["1", TRIPART] + grid + ["-o", table], env=ENV, capture_output=True, text=True,
+                       errors="backslashreplace", timeout=120)
+    if p.returncode:
+        raise SystemExit("FAILED: could not make the base sweep table: %s%s" % (p.stdout, p.stderr))
+    raw = open(table, "rb").read()
+    for k in range(25):
+        cases.append(("table truncated", 1 + k % 2, ["-o", put("tt%d.h5" % k, raw[: rng.randrange(len(raw))])], grid))
+    for k in range(60):
+        cases.append(("table bit-flipped", 1 + k % 2, ["-o", put("tf%d.h5" % k, flips(raw, rng, 1 + k % 8))], grid))
+    with h5py.File(table, "r") as f:
+        tds = ["results/" + d for d in f["results"].keys()]
+    for j, name in enumerate(tds):
+        for how in ("delete", "nan", "short"):
+            def fn(f, name=name, how=how):
+                v = np.asarray(f[name][()])
+                if how == "delete":
+                    del f[name]
+                elif how == "nan":
+                    swap(f, name, np.full(v.shape, np.nan))
+                else:
+                    swap(f, name, v.ravel()[:-1])
+            cases.append(("table %s %s" % (how, name), 1 + j % 2, ["-o", edited(table, os.path.join(tmp, "te_%d_%s.h5" % (j, how)), fn)], grid))
+    # every numeric option of every model, from its own -help
+    ends = {"decay": ["-stepper_max_time", "1", "-N", "30", "-quiet"], "jacobi": ["-N", "30", "-quiet"],
+            "oracle": ["-N", "30", "-K", "4", "-quiet"]}
+    values = ["nan", "-inf", "1e999", "-1", "0", "1e-320", "abc", "1,2", "99999999999999999999"]
+    seen = set()
+    for model in ("naam", "gated", "hopfield", "dam", "modern", "oracle", "decay", "jacobi"):
+        base = ["-model", model] + ends.get(model, ["-N", "30", "-K", "4", "-ts_max_time", "2", "-ts_max_steps", "4000", "-quiet"])
+        for name in sorted(help_options(model)):
+            if name in seen or name in ("N", "ts_max_steps", "stepper_max_steps"):
+                continue  # each option once (with the first model that reads it)
+            seen.add(name)
+            for v in values:
+                cases.append(("option -%s %s (%s)" % (name, v, model), 1 + len(cases) % 2, ["-" + name, v], base))
     return cases
 
 
 def run_case(case, tmp, i):
-    desc, np_, args = case
+    desc, np_, args = case[:3]
+    base = case[3] if len(case) > 3 else BASE
     out = os.path.join(tmp, "out%d.h5" % i)
-    full = MPIEXEC + [str(np_), TRIPART] + BASE + ["-o", out] + args
+    before = None
+    if base[0] == "sweep":  # a sweep table: the case's file is the output, kept as it was when refused
+        out = args[args.index("-o") + 1]
+        before = open(out, "rb").read()
+        full = MPIEXEC + [str(np_), TRIPART] + base + args
+    else:
+        full = MPIEXEC + [str(np_), TRIPART] + base + ["-o", out] + args
+        if "-o" in args:  # a case about -o itself
+            out = args[args.index("-o") + 1]
     try:
         p = subprocess.run(full, env=ENV, capture_output=True, text=True, errors="backslashreplace", timeout=120)
     except subprocess.TimeoutExpired:
@@ -125,15 +268,27 @@ def run_case(case, tmp, i):
         return "%s: crashed (%s):\n%s" % (desc, " ".join(args), text)
     if p.returncode != 0 and "tripart: error:" not in text:
         return "%s: failed without a clear message (exit %d, %s):\n%s" % (desc, p.returncode, " ".join(args), text)
-    if p.returncode != 0 and os.path.exists(out):
+    if p.returncode != 0 and "tripart: error:" in text and text.count("tripart: error:") != 1:
+        return "%s: %d error messages (one expected, %s):\n%s" % (desc, text.count("tripart: error:"), " ".join(args), text)
+    if p.returncode != 0 and before is None and os.path.exists(out):
         return "%s: failed but left its output file" % desc
+    if p.returncode != 0 and before is not None and open(out, "rb").read() != before:
+        return "%s: a refused sweep table was changed" % desc
+    if os.path.exists(out + ".part"):
+        return "%s: left %s.part" % (desc, os.path.basename(out))
     return None
 
 
 def main():
     rng = random.Random(20261122)
-    with tempfile.TemporaryDirectory() as tmp:
+    keep = os.environ.get("TRIPART_FUZZ_KEEP")  # a folder to make the cases in and keep (to look at failures)
+    if keep:
+        os.makedirs(keep, exist_ok=True)
+    with (contextlib.nullcontext(keep) if keep else tempfile.TemporaryDirectory()) as tmp:
         cases = make_cases(tmp, rng)
+        only = os.environ.get("TRIPART_FUZZ_ONLY")  # a regular expression: run only the cases it finds
+        if only:
+            cases = [c for c in cases if re.search(only, c[0] + " " + " ".join(c[2]))]
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
             results = list(pool.map(lambda ic: run_case(ic[1], tmp, ic[0]), enumerate(cases)))
         bad = [r for r in results if r]

@@ -321,12 +321,188 @@ def check_restart(tmp):
     run(2, D + ["-restart", dk, "-stepper_max_time", 4, "-o", os.path.join(tmp, "dfine.h5")])
 
 
+def check_signals(tmp):
+    """Signals: the first one starts the checkpoint and later ones wait for it (SIGUSR1 three times
+    to mpirun, SIGTERM five times to every rank, one just after start-up); the exit status 3 reaches
+    the shell through mpirun, or, where mpirun cannot pass it (mpirun itself sent SIGTERM), the
+    marker CHECKPOINT.stopped says so; the checkpoint continues to the uninterrupted run's state,
+    bit for bit; a sweep stopped the same way exits 3, leaves TABLE.stopped, and resumes."""
+    base = ["-N", 200, "-K", 8, "-ts_type", "rk", "-ts_adapt_type", "none", "-ts_dt", 0.01, "-quiet"]
+    ref = os.path.join(tmp, "ref.h5")
+    run(2, base + ["-ts_max_time", 60, "-o", ref])
+    with h5py.File(ref, "r") as f:
+        want = f["state/x"][:]
+
+    def start(args):
+        cmd = MPIEXEC + ["2", TRIPART] + [str(a) for a in args]
+        p = subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             errors="backslashreplace")
+        return p
+
+    def ranks_of(p):
+        for _ in range(100):
+            try:
+                kids = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
+            except FileNotFoundError:
+                kids = []
+            if len(kids) == 2:
+                return [int(k) for k in kids]
+            time.sleep(0.05)
+        fail("could not find the two ranks of mpirun %d" % p.pid)
+
+    def catches(pid, sig):
+        for _ in range(400):
+            try:
+                with open("/proc/%d/status" % pid) as f:
+                    cgt = [int(line.split()[1], 16) for line in f if line.startswith("SigCgt:")]
+            except OSError:
+                cgt = []
+            if cgt and cgt[0] >> (int(sig) - 1) & 1:
+                return
+            time.sleep(0.005)
+        fail("rank %d never caught %s" % (pid, signal.Signals(sig).name))
+
+    def finish(p, label):
+        try:
+            out, _ = p.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            fail("%s: hung" % label)
+        if "Segmentation" in out or "signal number" in out:
+            fail("%s crashed:\n%s" % (label, out[-3000:]))
+        return p.returncode, out
+
+    cases = [("SIGUSR1 three times to mpirun", "mpirun", signal.SIGUSR1, 3, 3.0),
+             ("SIGTERM five times to every rank", "ranks", signal.SIGTERM, 5, 3.0),
+             ("SIGTERM once to mpirun", "mpirun", signal.SIGTERM, 1, 3.0),
+             ("SIGINT to every rank at start-up", "ranks", signal.SIGINT, 1, 0.0)]
+    for k, (label, to, sig, times, after) in enumerate(cases):
+        ck = os.path.join(tmp, "s%d.ckpt" % k)
+        with open(ck + ".stopped", "w") as f:
+            f.write("status 3\n")  # a stale marker of an earlier start: the run must remove it
+        out = os.path.join(tmp, "s%d.h5" % k)
+        p = start(base + ["-ts_max_time", 60, "-o", out, "-checkpoint", ck])
+        pids = ranks_of(p) if to == "ranks" else [p.pid]
+        if to == "ranks":  # from when tripart's handlers exist (main's first lines), not before exec
+            for pid in pids:
+                catches(pid, sig)
+        time.sleep(after)
+        for _ in range(times):
+            for pid in pids:
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.02)
+        rc, text = finish(p, label)
+        marker = ck + ".stopped"
+        if not os.path.exists(marker) or "status 3" not in open(marker).read():
+            fail("%s: no marker %s saying status 3 (exit %d):\n%s" % (label, marker, rc, text))
+        if to == "ranks" or sig == signal.SIGUSR1:
+            if rc != 3:
+                fail("%s: exit %d through mpirun, not 3:\n%s" % (label, rc, text))
+        if text.count("tripart: stopped by") != 1:
+            fail("%s: %d stop messages (one expected):\n%s" % (label, text.count("tripart: stopped by"), text))
+        if os.path.exists(out):
+            fail("%s: an interrupted run wrote its output" % label)
+        fin = os.path.join(tmp, "f%d.h5" % k)
+        run(2, base + ["-ts_max_time", 60, "-o", fin, "-restart", ck, "-checkpoint", ck])
+        if os.path.exists(marker):
+            fail("%s: the marker outlived the run that finished" % label)
+        with h5py.File(fin, "r") as f:
+            if not np.array_equal(f["state/x"][:], want):
+                fail("%s: the continued run does not end in the uninterrupted run's state" % label)
+    # a sweep
+    grid = ["sweep", "-models", "naam", "-N", 40, "-K", "2,4,6,8", "-flips", "1,2", "-trials", 6, "-quiet",
+            "-ts_max_time", 20, "-progress_interval", 0.2]
+    table = os.path.join(tmp, "table.h5")
+    p = start(grid + ["-o", table])
+    pids = ranks_of(p)
+    time.sleep(2.0)
+    for _ in range(3):
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.02)
+    rc, text = finish(p, "a sweep sent SIGTERM")
+    if rc != 3:
+        fail("a sweep sent SIGTERM exited %d, not 3:\n%s" % (rc, text))
+    if not os.path.exists(table + ".stopped"):
+        fail("a sweep sent SIGTERM left no %s.stopped" % table)
+    run(2, grid + ["-o", table])
+    with h5py.File(table, "r") as f:
+        if (f["results/status"][:] == 0).any():
+            fail("the resumed sweep left trials undone")
+    if os.path.exists(table + ".stopped"):
+        fail("the marker outlived the sweep that finished")
+
+
+def check_options(tmp):
+    """Options: NaN and infinities refused unless an option means them (-ts_max_time inf with
+    -ts_max_steps), subnormal and out-of-range numbers too, each message naming the option and the
+    value; values that are not numbers give one line on any number of ranks; options set but never
+    read are an error naming the nearest real option (or the model that has it), for run, sweep,
+    generate and partition, and -allow_unused_options turns that into a warning; options files that
+    are missing, not files or include themselves are refused naming the file."""
+    selfinc = os.path.join(tmp, "self.opts")
+    with open(selfinc, "w") as f:
+        f.write("-K 3\n-options_file %s\n" % selfinc)
+    ok = os.path.join(tmp, "ok.opts")
+    with open(ok, "w") as f:
+        f.write("-K 3\n-ts_max_time 0.2\n")
+    cases = [
+        (["-ts_max_time", "nan"], ["-ts_max_time", "nan"]),
+        (["-ts_max_time", "NaN"], ["-ts_max_time", "NaN"]),
+        (["-K", "inf"], ["-K", "inf"]),
+        (["-cue_flip_fraction", "-inf"], ["-cue_flip_fraction", "-inf"]),
+        (["-naam_tau_n", "Infinity"], ["-naam_tau_n", "Infinity"]),
+        (["-ts_rtol", "1e-320"], ["-ts_rtol", "1e-320"]),
+        (["-naam_beta_s", "1e999"], ["-naam_beta_s", "1e999"]),
+        (["-ts_max_time", "inf"], ["-ts_max_time", "-ts_max_steps"]),
+        (["-K", "abc"], ["-K", "abc"]),
+        (["-N", "1.5"], ["-N", "1.5"]),
+        (["-seed", "0x1g"], ["-seed", "0x1g"]),
+        (["-progress_interval", "-5"], ["-progress_interval", "-5"]),
+        (["-monitor_every", "0"], ["-monitor_every"]),
+        (["-ts_max_tim", 3], ["-ts_max_tim", "did you mean -ts_max_time?"]),
+        (["-stepper_typ", "fixed"], ["-stepper_typ", "did you mean -stepper_type?"]),
+        (["-mode", "dam"], ["-mode", "did you mean -model?"]),
+        (["-dam_n", 3], ["-dam_n", "-model dam", "naam"]),
+        (["-Kk", 3], ["-Kk", "-allow_unused_options"]),
+        (["-K"], ["-K", "needs a value"]),
+        (["-options_file", os.path.join(tmp, "nope.opts")], ["-options_file", "nope.opts"]),
+        (["-options_file", tmp], ["-options_file", "not a regular file"]),
+        (["-options_file", selfinc], ["self.opts", "includes itself"]),
+    ]
+
+    def complete(np_, args):
+        out = os.path.join(tmp, "o_%d_%d.h5" % (np_, abs(hash(tuple(map(str, args))))))
+        return ["-N", 30, "-quiet", "-o", out] + args, out
+
+    expect_refusals(cases, complete, ranks=(1, 2))
+    sub = [(["sweep", "-models", "hopfield", "-N", 16, "-K", 2, "-flips", 1, "-trial", 2], ["-trial", "-trials?"]),
+           (["generate", "-N", 20, "-degre", 3], ["-degre", "-degree?"]),
+           (["partition", "-N", 20, "-nparts", 2, "-partitoner", "block"], ["-partitoner", "-partitioner?"])]
+    expect_refusals(sub, lambda np_, a: (a + ["-o", os.path.join(tmp, "sub_%d.h5" % np_)], os.path.join(tmp, "x")),
+                    ranks=(2,))
+    # accepted: what an option means by inf, an options file, and the wrapper scripts' way out
+    for args in (["-ts_max_time", "inf", "-ts_max_steps", 5], ["-options_file", ok]):
+        run(2, ["-N", 30, "-quiet", "-o", os.path.join(tmp, "fine.h5")] + args)
+    p = run(2, ["-N", 30, "-K", 3, "-ts_max_time", 0.2, "-quiet", "-o", os.path.join(tmp, "w.h5"),
+                "-allow_unused_options", "-Kk", 3])
+    text = p.stdout + p.stderr
+    if text.count("tripart: warning: Option -Kk 3") != 1:
+        fail("-allow_unused_options: not one warning naming -Kk:\n%s" % text)
+
+
 def main():
     check = sys.argv[3]
     with tempfile.TemporaryDirectory() as tmp:
         {"files": check_files, "inputs": check_inputs, "paths": check_paths,
          "degenerate": check_degenerate, "io": check_io,
-         "restart": check_restart}[check](tmp)
+         "restart": check_restart, "signals": check_signals, "options": check_options}[check](tmp)
 
 
 if __name__ == "__main__":

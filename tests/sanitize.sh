@@ -3,7 +3,8 @@
 # paths are chosen at run time, so the AVX2 or AVX-512 code of this CPU runs under the sanitizers
 # too, which valgrind cannot run).  Builds the program and the unit tests, then runs the unit
 # tests, the twins of M1 and M2/M3 on 1 and 2 ranks, and a short run of each stepper type with a
-# checkpoint and a restart.  Silent on success; any report of the sanitizers fails it.
+# checkpoint and a restart, and the loaders' fuzz corpus.  Silent on success; any report of the
+# sanitizers fails it.
 #
 #   bash tests/sanitize.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
@@ -11,7 +12,8 @@ src=$1
 build=$2/sanitize
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRIPART_NATIVE=OFF -DTRIPART_SANITIZE=ON \
   -DTRIPART_WERROR=ON >/dev/null
-cmake --build "$build" -j"$(nproc)" --target tripart-bin test_vmath test_twin test_attractor_twin test_diffusion >/dev/null
+cmake --build "$build" -j"$(nproc)" --target tripart-bin test_vmath test_twin test_attractor_twin test_diffusion \
+  tripart-fuzz-replay >/dev/null
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
 # Open MPI, PMIx and HDF5 keep allocations to exit by design: leaks are not ours to report here
 # (PETSc's own -malloc_dump checks tripart's); everything else the sanitizers see fails the test.
@@ -48,3 +50,9 @@ for case in "-N 40 -K 3 -ts_max_time 4 -save_synapses" \
 done
 check mpi 2 "$T" sweep -models gated,naam,oracle,decay -N 16 -K 2,4 -flips 1 -trials 2 -ts_max_time 1 -quiet \
   -o "$tmp/s.h5" -malloc_dump
+# the loaders' fuzz corpus (tests/fuzz): HDF5 asks malloc for what a corrupt header says and copes
+# with NULL, as in production
+for kind in patterns network partition checkpoint table; do
+  ASAN_OPTIONS=$ASAN_OPTIONS:allocator_may_return_null=1:max_allocation_size_mb=2048 TRIPART_PROBE_TIMEOUT=5 TP_FUZZ_DIR=$tmp \
+    check "$build/tests/tripart-fuzz-replay" "$kind" "$src"/tests/fuzz/corpus/"$kind"/*
+done
