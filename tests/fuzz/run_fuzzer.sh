@@ -36,7 +36,7 @@ for kind in "${kinds[@]}"; do
   start=$(date +%s)
   # -rss_limit_mb: a loader must refuse sizes it cannot hold before it allocates them
   "$build/tests/tripart-fuzz-$kind" "$work/new" "$corpus" -max_total_time="$budget" -max_len=65536 \
-    -rss_limit_mb=4096 -malloc_limit_mb=4096 -timeout=30 -jobs=1 -workers=1 -artifact_prefix="$work/" -print_final_stats=1 \
+    -rss_limit_mb=4096 -malloc_limit_mb=4096 -timeout=30 -artifact_prefix="$work/" -print_final_stats=1 \
     >"$work/log" 2>&1 || {
     echo "tripart-fuzz-$kind: a finding after $(($(date +%s) - start)) s; see $work/log and $work/crash-*"
     exit 1
