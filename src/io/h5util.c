@@ -374,6 +374,13 @@ PetscErrorCode TpH5Open(const char *path, hid_t fapl, const char *what, char *ms
     /* a crash must kill the child, not run PETSc's handler (which would MPI_Abort the job) nor a
        sanitizer's or the fuzzer's report of it */
     for (size_t i = 0; i < sizeof(deadly) / sizeof(deadly[0]); i++) signal(deadly[i], SIG_DFL);
+    { /* nothing it prints is wanted (HDF5's or a sanitizer's report of HDF5's fault): the parent says what happened */
+      int null = open("/dev/null", O_WRONLY);
+      if (null >= 0) {
+        dup2(null, 1);
+        dup2(null, 2);
+      }
+    }
 #if defined(TP_ASAN)
     __sanitizer_set_death_callback(NULL);
 #endif
