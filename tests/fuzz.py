@@ -22,7 +22,8 @@ import tempfile
 import h5py
 import numpy as np
 
-TRIPART, MPIEXEC = sys.argv[1], sys.argv[2].split()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tpcheck import MPIEXEC, TRIPART, edit, replace  # noqa: E402
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1", OPENBLAS_NUM_THREADS="1", TRIPART_PROBE_TIMEOUT="10")
 BASE = ["-N", "30", "-K", "4", "-ts_max_time", "2", "-quiet"]
@@ -34,19 +35,6 @@ def flips(data, rng, n):
         i = rng.randrange(len(b))
         b[i] ^= 1 << rng.randrange(8)
     return bytes(b)
-
-
-def edited(src, dst, fn):
-    import shutil
-    shutil.copy(src, dst)
-    with h5py.File(dst, "r+") as f:
-        fn(f)
-    return dst
-
-
-def swap(f, name, values):
-    del f[name]
-    f[name] = values
 
 
 def help_options(model):
@@ -131,10 +119,10 @@ def make_cases(tmp, rng):
         "checksum_string": lambda f: f.attrs.__setitem__("state_checksum", "x"),
         "neurons_huge": lambda f: f.attrs.__setitem__("neurons", 2**40),
     }
-    for name, edit in edits.items():
+    for name, change in edits.items():
         path = put("ce_%s.ckpt" % name, raw)
         with h5py.File(path, "r+") as f:
-            edit(f)
+            change(f)
         cases.append(("checkpoint " + name, 1, ["-restart", path]))
     # nonsense options
     nonsense = [["-N", "abc"], ["-N", "1e3"], ["-N", "99999999999"], ["-K", "-1"], ["-K", "x"], ["-seed", "xyz"],
@@ -172,21 +160,21 @@ def make_cases(tmp, rng):
                 if how == "delete":
                     del f[name]
                 elif how == "negate":
-                    swap(f, name, -np.asarray(v) - 1)
+                    replace(f, name, -np.asarray(v) - 1)
                 elif how == "float":
-                    swap(f, name, np.asarray(v, dtype=np.float64) + 0.5)
+                    replace(f, name, np.asarray(v, dtype=np.float64) + 0.5)
                 elif how == "short":
-                    swap(f, name, np.asarray(v).ravel()[:-1] if np.asarray(v).size else np.zeros(1))
+                    replace(f, name, np.asarray(v).ravel()[:-1] if np.asarray(v).size else np.zeros(1))
                 else:
                     a = np.asarray(v).copy()
                     if a.size:
                         a.flat[rng.randrange(a.size)] = 2**40 if a.dtype.kind in "iu" else 1e300
-                    swap(f, name, a)
-            path = edited(net, os.path.join(tmp, "ne_%d_%s.h5" % (j, how)), fn)
+                    replace(f, name, a)
+            path = edit(net, os.path.join(tmp, "ne_%d_%s.h5" % (j, how)), fn)
             cases.append(("network %s %s" % (how, name), 1 + j % 2, ["-network_file", path], NB))
     for j, a in enumerate(attrs):
         for how, value in (("string", "x"), ("huge", 2**62), ("negative", -7), ("nan", float("nan"))):
-            path = edited(net, os.path.join(tmp, "na_%d_%s.h5" % (j, how)), lambda f, a=a, value=value: f.attrs.__setitem__(a, value))
+            path = edit(net, os.path.join(tmp, "na_%d_%s.h5" % (j, how)), lambda f, a=a, value=value: f.attrs.__setitem__(a, value))
             cases.append(("network attribute %s %s" % (a, how), 1 + j % 2, ["-network_file", path], NB))
     # partition files (for the network above, 2 ranks)
     part = os.path.join(tmp, "good_part.h5")
@@ -199,12 +187,12 @@ def make_cases(tmp, rng):
         cases.append(("partition truncated", 2, ["-network_file", net, "-partition", put("qt%d.h5" % k, raw[: rng.randrange(len(raw))])], NB))
     for k in range(60):
         cases.append(("partition bit-flipped", 2, ["-network_file", net, "-partition", put("qf%d.h5" % k, flips(raw, rng, 1 + k % 8))], NB))
-    for how, fn in (("ranks3", lambda f: swap(f, "rank", f["rank"][:] * 3)), ("negative", lambda f: swap(f, "rank", -f["rank"][:] - 1)),
-                    ("short", lambda f: swap(f, "rank", f["rank"][:-1])), ("float", lambda f: swap(f, "rank", f["rank"][:] + 0.25)),
-                    ("empty", lambda f: swap(f, "rank", np.zeros(0, np.int32))), ("2d", lambda f: swap(f, "rank", f["rank"][:].reshape(2, -1))),
+    for how, fn in (("ranks3", lambda f: replace(f, "rank", f["rank"][:] * 3)), ("negative", lambda f: replace(f, "rank", -f["rank"][:] - 1)),
+                    ("short", lambda f: replace(f, "rank", f["rank"][:-1])), ("float", lambda f: replace(f, "rank", f["rank"][:] + 0.25)),
+                    ("empty", lambda f: replace(f, "rank", np.zeros(0, np.int32))), ("2d", lambda f: replace(f, "rank", f["rank"][:].reshape(2, -1))),
                     ("no_rank", lambda f: f.__delitem__("rank")), ("hash", lambda f: f.attrs.__setitem__("network_hash", 12345)),
                     ("nparts", lambda f: f.attrs.__setitem__("nparts", 2**40))):
-        cases.append(("partition " + how, 2, ["-network_file", net, "-partition", edited(part, os.path.join(tmp, "qe_%s.h5" % how), fn)], NB))
+        cases.append(("partition " + how, 2, ["-network_file", net, "-partition", edit(part, os.path.join(tmp, "qe_%s.h5" % how), fn)], NB))
     # sweep tables (resumed: the table is both the input and the output)
     grid = ["sweep", "-models", "hopfield", "-N", "16", "-K", "2,3", "-flips", "1", "-trials", "2", "-quiet", "-ts_max_time", "0.5"]
     table = os.path.join(tmp, "good_table.h5")
@@ -226,10 +214,10 @@ def make_cases(tmp, rng):
                 if how == "delete":
                     del f[name]
                 elif how == "nan":
-                    swap(f, name, np.full(v.shape, np.nan))
+                    replace(f, name, np.full(v.shape, np.nan))
                 else:
-                    swap(f, name, v.ravel()[:-1])
-            cases.append(("table %s %s" % (how, name), 1 + j % 2, ["-o", edited(table, os.path.join(tmp, "te_%d_%s.h5" % (j, how)), fn)], grid))
+                    replace(f, name, v.ravel()[:-1])
+            cases.append(("table %s %s" % (how, name), 1 + j % 2, ["-o", edit(table, os.path.join(tmp, "te_%d_%s.h5" % (j, how)), fn)], grid))
     # every numeric option of every model, from its own -help
     ends = {"decay": ["-stepper_max_time", "1", "-N", "30", "-quiet"], "jacobi": ["-N", "30", "-quiet"],
             "oracle": ["-N", "30", "-K", "4", "-quiet"]}

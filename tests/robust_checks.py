@@ -7,7 +7,6 @@ closing note of issue 17 says which).  Silent on success.
     robust_checks.py TRIPART MPIEXEC CHECK
 """
 import os
-import shutil
 import signal
 import stat
 import subprocess
@@ -20,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from tpcheck import ENV, MPIEXEC, TRIPART, expect_refusals, fail, run  # noqa: E402
+from tpcheck import ENV, MPIEXEC, TRIPART, edit, expect_refusals, fail, replace, run  # noqa: E402
 
 SPATIAL = ["-connectivity", "spatial", "-N", 100, "-degree", 6, "-spatial_dim", 2, "-spatial_tiles", 2]
 
@@ -45,18 +44,6 @@ def clean_failure(p, what, words=()):
     for w in words:
         if w not in text:
             fail("%s: the message does not mention %r:\n%s" % (what, w, text[-3000:]))
-
-
-def edit(src, dst, fn):
-    shutil.copy(src, dst)
-    with h5py.File(dst, "r+") as f:
-        fn(f)
-    return dst
-
-
-def replace(f, name, values):
-    del f[name]
-    f[name] = values
 
 
 def check_files(tmp):

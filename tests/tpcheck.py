@@ -58,3 +58,19 @@ def expect_refusals(cases, complete, ranks=(1, 2)):
         for j in jobs:
             if j.result():
                 fail(j.result())
+
+
+def edit(src, dst, fn):
+    """A copy of the HDF5 file src at dst, changed by fn(h5py.File); returns dst."""
+    import shutil
+    import h5py
+    shutil.copy(src, dst)
+    with h5py.File(dst, "r+") as f:
+        fn(f)
+    return dst
+
+
+def replace(f, name, values):
+    """Dataset `name` of the open file f replaced by `values` (any shape and type)."""
+    del f[name]
+    f[name] = values
