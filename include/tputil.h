@@ -61,6 +61,8 @@ PetscErrorCode TpOptionsInt64_Private(PetscOptionItems *PetscOptionsObject, cons
 int TpOptionsFilesCheck(int argc, char **argv);
 /* Collective: refuse NaN, infinite (but for end times), subnormal or out-of-range numbers in any option's value. */
 PetscErrorCode TpOptionsCheckValues(MPI_Comm comm);
+/* "Option NAME: " for the option whose value PETSc's message quotes, or "" */
+void TpOptionsNameOfValue(const char *mess, char *named, size_t len);
 /* Collective, after set-up and before the run: refuse options given but never read, and options given without the
    value they need, naming the nearest option; describe is the subcommand, run in help mode to list its options
    when one is in doubt.  -allow_unused_options makes it a warning. */

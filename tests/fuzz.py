@@ -129,7 +129,7 @@ def make_cases(tmp, rng):
                 ["-ts_dt", "-1"], ["-ts_max_time", "nan"], ["-ts_type", "nonsense"], ["-cue_flip_fraction", "nan"],
                 ["-cue_flip_fraction", "2"], ["-cue_flip_count", "-3"], ["-cue_target", "4"], ["-connectivity", "sideways"],
                 ["-init", "maybe"], ["-degree", "0"], ["-degree", "-4"], ["-naam_tau_n", "0"], ["-naam_beta_s", "-1"],
-                ["-naam_tau_p", "inf"], ["-monitor_every", "0"], ["-checkpoint_interval", "-1"], ["-checkpoint_wall", "-2"],
+                ["-naam_tau_p", "inf"], ["-monitor_every", "-1"], ["-checkpoint_interval", "-1"], ["-checkpoint_wall", "-2"],
                 ["-coupling", ""], ["-coupling", ",,"], ["-coupling", "hebbian,hebbian"], ["-model", ""], ["-o", ""],
                 ["-o", "/proc/nope/x.h5"], ["-restart", "/dev/null"], ["-restart", tmp], ["-patterns_file", tmp],
                 ["-patterns_file", "/dev/null"], ["-naam_block_synapses", "0"], ["-blas_threads", "abc"]]

@@ -449,10 +449,14 @@ def check_options(tmp):
         (["-naam_beta_s", "1e999"], ["-naam_beta_s", "1e999"]),
         (["-ts_max_time", "inf"], ["-ts_max_time", "-ts_max_steps"]),
         (["-K", "abc"], ["-K", "abc"]),
+        (["-ts_rtol", "abc"], ["Option -ts_rtol:", "abc"]),
+        (["-ts_adapt_clip", "0.1,1x"], ["Option -ts_adapt_clip:", "1x"]),
+        (["-ts_type", "beuler", "-snes_rtol", "1y"], ["Option -snes_rtol:", "1y"]),
+        (["-ts_type", "beuler", "-ksp_type", "nonsense"], ["KSP type nonsense"]),
         (["-N", "1.5"], ["-N", "1.5"]),
         (["-seed", "0x1g"], ["-seed", "0x1g"]),
         (["-progress_interval", "-5"], ["-progress_interval", "-5"]),
-        (["-monitor_every", "0"], ["-monitor_every"]),
+        (["-monitor_every", "-1"], ["-monitor_every", "-1"]),
         (["-ts_max_tim", 3], ["-ts_max_tim", "did you mean -ts_max_time?"]),
         (["-stepper_typ", "fixed"], ["-stepper_typ", "did you mean -stepper_type?"]),
         (["-mode", "dam"], ["-mode", "did you mean -model?"]),
@@ -482,6 +486,14 @@ def check_options(tmp):
     text = p.stdout + p.stderr
     if text.count("tripart: warning: Option -Kk 3") != 1:
         fail("-allow_unused_options: not one warning naming -Kk:\n%s" % text)
+    # -monitor_every 0: the last step only, on any number of ranks and steppers
+    for np_, extra in ((1, []), (2, []), (2, ["-ts_type", "euler", "-ts_dt", 0.05])):
+        last = os.path.join(tmp, "last_%d.h5" % np_)
+        run(np_, ["-N", 30, "-K", 3, "-ts_max_time", 1, "-quiet", "-o", last, "-monitor_every", 0] + extra)
+        with h5py.File(last, "r") as f:
+            if f["step"].shape != (1,) or abs(f["time"][0] - 1.0) > 1e-9 or f["energy"].shape != (1,):
+                fail("-monitor_every 0 %s on %d ranks: samples at steps %s, times %s (want the last only)"
+                     % (" ".join(map(str, extra)), np_, list(f["step"][:]), list(f["time"][:])))
 
 
 def main():

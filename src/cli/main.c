@@ -20,31 +20,6 @@ static const char help[] =
    communicator; -tripart_traceback restores PETSc's full traceback. */
 static PetscBool tp_error_collective = PETSC_TRUE;
 
-/* "Option -N: " for the options whose value is the one PETSc's message quotes ("Input string 2x0 has ..."). */
-static void NameOptionsOfValue(const char *mess, char *named, size_t len)
-{
-  const char *keys[] = {"Input string ", "Unknown logical value: ", NULL};
-  char value[256] = "", *all = NULL, *save = NULL, *w, *prev = NULL;
-  size_t k = 0;
-
-  for (int q = 0; keys[q] && !value[0]; q++) {
-    const char *v = mess ? strstr(mess, keys[q]) : NULL;
-    if (!v) continue;
-    v += strlen(keys[q]);
-    for (k = 0; v[k] && v[k] != ' ' && k < sizeof(value) - 1; k++) value[k] = v[k];
-    value[k] = 0;
-  }
-  if (!value[0] || PetscOptionsGetAll(NULL, &all)) return;
-  for (w = strtok_r(all, " ", &save); w; prev = w, w = strtok_r(NULL, " ", &save)) {
-    char *hit = strstr(w, value); /* also one item of a list: -ts_adapt_clip 1,abc */
-    if (!prev || prev[0] != '-' || !hit) continue;
-    if ((hit != w && hit[-1] != ',') || (hit[strlen(value)] && hit[strlen(value)] != ',')) continue;
-    snprintf(named, len, "Option %s: ", prev);
-    break;
-  }
-  PetscFree(all);
-}
-
 /* A message fit for a terminal and a UTF-8 log: valid UTF-8 (names with accents) is kept, control characters and
    bytes that are not UTF-8 (a name read from a corrupted file) are written as \xNN. */
 static void Printable(const char *in, char *out, size_t len)
@@ -77,7 +52,7 @@ static PetscErrorCode ErrorHandler(MPI_Comm comm, int line, const char *fun, con
     /* a value the options database cannot read: every rank holds the same options and meets it, but PETSc
        raises it on PETSC_COMM_SELF, and without the option's name */
     comm = PETSC_COMM_WORLD;
-    NameOptionsOfValue(mess, named, sizeof(named));
+    TpOptionsNameOfValue(mess, named, sizeof(named));
   }
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);

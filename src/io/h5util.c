@@ -423,6 +423,47 @@ PetscErrorCode TpH5Open(const char *path, hid_t fapl, const char *what, char *ms
 }
 
 /*@C
+  TpH5OpenShared - `TpH5Open()` for a file every rank of a communicator reads: one probe, on rank 0
+
+  Collective
+
+  Input Parameters:
++ comm - the ranks that open the file
+. path - the file
+. fapl - its file access list
+- what - what it is, for the message
+
+  Output Parameters:
++ msg - "" when the file opened, else why not (the same on every rank)
+- f   - the file on each rank, or -1
+
+  Notes:
+  Rank 0's child reads the file (see `TpH5Open()`) and its verdict is broadcast, so a job of P ranks
+  forks once per file, not P times, and every rank refuses a corrupt file with the same message.
+
+.seealso: `TpH5Open()`
+@*/
+PetscErrorCode TpH5OpenShared(MPI_Comm comm, const char *path, hid_t fapl, const char *what, char *msg, size_t len,
+                              hid_t *f)
+{
+  PetscMPIInt rank;
+  int n;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  msg[0] = 0;
+  *f     = -1;
+  if (!rank) PetscCall(TpH5Open(path, fapl, what, msg, len, NULL));
+  n = (int)strlen(msg);
+  PetscCallMPI(MPI_Bcast(&n, 1, MPI_INT, 0, comm));
+  if (n)
+    PetscCallMPI(MPI_Bcast(msg, n + 1, MPI_CHAR, 0, comm));
+  else
+    *f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  PetscFunctionReturn(0);
+}
+
+/*@C
   TpH5Read - H5Dread() of a whole dataset or a selection, after checking the dataset's recorded size
 
   Not Collective (collective as H5Dread() is, with a collective transfer list)

@@ -269,7 +269,7 @@ PetscErrorCode TpPartitionLoad(MPI_Comm comm, const char *path, const TpNetSpec 
   {
     char what[PETSC_MAX_PATH_LEN + 64], why[2 * PETSC_MAX_PATH_LEN + 256];
     PetscCall(PetscSNPrintf(what, sizeof(what), "partition file '%s' (option -partition)", path));
-    PetscCall(TpH5Open(path, H5P_DEFAULT, what, why, sizeof(why), &f));
+    PetscCall(TpH5OpenShared(comm, path, H5P_DEFAULT, what, why, sizeof(why), &f));
     PetscCheck(!why[0], comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
   }
   PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Option -partition: cannot open '%s' as an HDF5 file", path);

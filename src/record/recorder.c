@@ -57,7 +57,7 @@ PetscErrorCode TpRecorderCreate(TpModel model, TpRecorder *rec)
 . rec - the recorder
 
   Options Database Keys:
-+ -monitor_every <1>     - record the series every this many steps (and at the last)
++ -monitor_every <1>     - record the series every this many steps (and at the last); 0: the last step only
 . -quiet                 - no progress lines (and, in tripart run, no summary)
 - -progress_interval <3> - seconds between progress lines
 
@@ -65,19 +65,21 @@ PetscErrorCode TpRecorderCreate(TpModel model, TpRecorder *rec)
 @*/
 PetscErrorCode TpRecorderSetFromOptions(TpRecorder rec)
 {
-  PetscInt every = (PetscInt)PetscMax(rec->every, 1);
+  PetscInt every = (PetscInt)rec->every;
 
   PetscFunctionBegin;
   PetscOptionsBegin(rec->comm, NULL, "Recording and monitoring options", "TpRecorder");
-  PetscCall(PetscOptionsInt("-monitor_every", "Record energy and observables every this many steps (and at the end)",
+  PetscCall(PetscOptionsInt("-monitor_every",
+                            "Record energy and observables every this many steps (and at the end; 0: at the end only)",
                             "TpRecorderSetInterval", every, &every, NULL));
   PetscCall(PetscOptionsBool("-quiet", "Print no progress lines and no summary", "TpRecorderSetQuiet", rec->quiet,
                              &rec->quiet, NULL));
   PetscCall(PetscOptionsReal("-progress_interval", "Seconds between progress lines", "TpRecorderSetFromOptions",
                              rec->report, &rec->report, NULL));
   PetscOptionsEnd();
-  PetscCheck(every > 0, rec->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Option -monitor_every must be positive; got %" PetscInt_FMT, every);
+  PetscCheck(every >= 0, rec->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -monitor_every must be 0 (the last step only) or a positive number of steps; got %" PetscInt_FMT,
+             every);
   PetscCheck(rec->report > 0, rec->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -progress_interval must be positive (seconds); got %g", (double)rec->report);
   rec->every = every;

@@ -115,10 +115,13 @@ PetscErrorCode TpCatchEnd(MPI_Comm comm, PetscErrorCode ierr, const TpCaught *c,
   PetscCallMPI(MPI_Allreduce(&cand, &root, 1, MPI_INT, MPI_MIN, comm));
   if (rank == root) {
     const char *name = NULL;
+    char named[512]  = "";
     for (int i = 0; options && options[i]; i += 2)
       if (!strcmp(options[i], c->fun)) name = options[i + 1];
-    PetscCall(PetscSNPrintf(msg, sizeof(msg), "%s%s%s%s", name ? "Option " : "", name ? name : "", name ? ": " : "",
-                            c->msg[0] ? c->msg : "refused"));
+    /* a value the options database could not read ("Input string abc has no numeric value"): its option */
+    if (!name && !strncmp(c->fun, "PetscOptions", 12)) TpOptionsNameOfValue(c->msg, named, sizeof(named));
+    PetscCall(PetscSNPrintf(msg, sizeof(msg), "%s%s%s%s%s", named, name ? "Option " : "", name ? name : "",
+                            name ? ": " : "", c->msg[0] ? c->msg : "refused"));
   }
   PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, root, comm));
   PetscCallMPI(MPI_Bcast(&code, 1, MPI_INT, root, comm));

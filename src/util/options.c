@@ -533,3 +533,41 @@ PetscErrorCode TpOptionsWarnUnread(MPI_Comm comm)
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
   PetscFunctionReturn(0);
 }
+
+/*@C
+  TpOptionsNameOfValue - "Option -N: " for the option whose value is the one a message of PETSc's options
+  database quotes ("Input string 2x0 has no integer value"), which names no option
+
+  Not Collective
+
+  Input Parameter:
+. mess - PETSc's message
+
+  Output Parameter:
+. named - "Option NAME: ", or "" when no option (or no item of a list) has that value
+
+.seealso: `TpCatchEnd()`
+@*/
+void TpOptionsNameOfValue(const char *mess, char *named, size_t len)
+{
+  const char *keys[] = {"Input string ", "Unknown logical value: ", NULL};
+  char value[256] = "", *all = NULL, *save = NULL, *w, *prev = NULL;
+  size_t k = 0;
+
+  for (int q = 0; keys[q] && !value[0]; q++) {
+    const char *v = mess ? strstr(mess, keys[q]) : NULL;
+    if (!v) continue;
+    v += strlen(keys[q]);
+    for (k = 0; v[k] && v[k] != ' ' && k < sizeof(value) - 1; k++) value[k] = v[k];
+    value[k] = 0;
+  }
+  if (!value[0] || PetscOptionsGetAll(NULL, &all)) return;
+  for (w = strtok_r(all, " ", &save); w; prev = w, w = strtok_r(NULL, " ", &save)) {
+    char *hit = strstr(w, value); /* also one item of a list: -ts_adapt_clip 1,abc */
+    if (!prev || prev[0] != '-' || !hit) continue;
+    if ((hit != w && hit[-1] != ',') || (hit[strlen(value)] && hit[strlen(value)] != ',')) continue;
+    snprintf(named, len, "Option %s: ", prev);
+    break;
+  }
+  PetscFree(all);
+}
