@@ -9,11 +9,14 @@ void TpVecTanh(size_t n, double beta, const double *in, double *out);
 /* out[i] = log(cosh(beta * in[i])) / beta for i < n.  in and out may alias. */
 void TpVecLogCosh(size_t n, double beta, const double *in, double *out);
 
-/* out[i] = log(in[i]) for i < n (libmvec where the CPU allows).  in and out may alias. */
+/* out[i] = log(in[i]) for i < n, less than 1 ulp from libm.  in and out may alias. */
 void TpVecLog(size_t n, const double *in, double *out);
 
-/* Name of the tanh implementation chosen at run time (for -log_view style reports). */
+/* Name of the kernels chosen at run time (for -log_view style reports). */
 const char *TpVecTanhImplementation(void);
+/* Chooses the kernels: "avx512", "avx2", "generic", NULL the widest this CPU has; 0 if it cannot run them.
+   All give the same bits. */
+int TpVecUseImplementation(const char *name);
 
 /* log(cosh(beta u)) / beta, the Legendre partner of tanh(beta u), without overflow. */
 double TpLogCosh(double beta, double u);

@@ -1,165 +1,206 @@
 #define _GNU_SOURCE /* RTLD_DEFAULT */
-/* Batched activations.  tanh: on AVX-512 our own branch-free kernel (below), on AVX2 glibc's vector
-   maths library (libmvec), otherwise the scalar libm tanh.  Both vector paths are accurate to a few
-   ulp (tests/test_vmath.c checks against libm) and 15-20 times faster than the scalar tanh, so the
-   activations are never the bottleneck of a right-hand side. */
+/* Batched activations: tanh, log cosh and log.  Each is one branch-free kernel written once in plain
+   C below (the maths of fdlibm's expm1 and log, evaluated with fma()) and compiled three times, for
+   AVX-512, for AVX2 with FMA and for the CPU the build targets, from the same loop; the widest the
+   CPU has is chosen at run time (TRIPART_VMATH=avx512|avx2|generic chooses by hand).  The copies
+   perform the same IEEE operations in the same order, lane by lane, so they return the same bits on
+   every CPU: a result does not depend on the node it ran on.  tests/test_vmath.c checks each copy
+   against libm and against each other. */
 #include <tpvmath.h>
 #include <math.h>
 #include <dlfcn.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
-#if defined(TP_HAVE_LIBMVEC) && defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+static inline double FromBits(uint64_t u)
+{
+  double d;
+  memcpy(&d, &u, sizeof(d));
+  return d;
+}
+
+static inline uint64_t Bits(double d)
+{
+  uint64_t u;
+  memcpy(&u, &d, sizeof(u));
+  return u;
+}
+
+/* expm1(z) = 2^n (1 + p(r)) - 1 for -44 <= z <= 0, with z = n log 2 + r, |r| <= log(2)/2, and
+   p(r) = r q(r), q the degree-10 polynomial nearest (e^r - 1) / r on that interval (Chebyshev fit in
+   40 digits, coefficients rounded to double: relative error below 2.4e-17); for |z| < log(2)/2, n = 0
+   and the result p(z) keeps full relative accuracy near 0.  *e is exp(z) = 2^n (1 + p).  A NaN z
+   gives NaN. */
+static inline double Expm1(double z, double *e)
+{
+  const double shift = 0x1.8p52;                                      /* rounds n to an integer in the low bits */
+  const double k = fma(z, 0x1.71547652b82fep0, shift), n = k - shift; /* n + 1.5 2^52, n */
+  const double r   = fma(-n, 0x1.abc9e3b39803fp-56, fma(-n, 0x1.62e42fefa39efp-1, z)); /* z - n log 2 */
+  const double two = FromBits((Bits(k) + 1023) << 52);                                 /* 2^n */
+  double q         = 2.510520637395701e-08;
+  q                = fma(q, r, 2.7626357241447223e-07);
+  q                = fma(q, r, 2.7557255425746435e-06);
+  q                = fma(q, r, 2.4801504346997686e-05);
+  q                = fma(q, r, 0.00019841269874800493);
+  q                = fma(q, r, 0.0013888888932488599);
+  q                = fma(q, r, 0.008333333333326141);
+  q                = fma(q, r, 0.04166666666657314);
+  q                = fma(q, r, 0.1666666666666667);
+  q                = fma(q, r, 0.5000000000000006);
+  q                = fma(q, r, 1.0);
+  const double p   = r * q;
+  *e               = fma(two, p, two);
+  return fma(two, p, two - 1.0);
+}
+
+/* log(1 + f) - f for sqrt(2)/2 - 1 <= f <= sqrt(2) - 1: fdlibm's log, s = f / (2 + f) and its
+   minimax polynomial in s^2 (error below 2^-58.45); less than 1 ulp. */
+static inline double Log1pMinus(double f)
+{
+  const double s = f / (2.0 + f), z = s * s, hfsq = 0.5 * f * f;
+  double R = 1.479819860511658591e-01;
+  R        = fma(R, z, 1.531383769920937332e-01);
+  R        = fma(R, z, 1.818357216161805012e-01);
+  R        = fma(R, z, 2.222219843214978396e-01);
+  R        = fma(R, z, 2.857142874366239149e-01);
+  R        = fma(R, z, 3.999999999940941908e-01);
+  R        = fma(R, z, 6.666666666666735130e-01);
+  R        = R * z;
+  return s * (hfsq + R) - hfsq;
+}
+
+static const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
+
+/* tanh(y) = -em / (2 + em) with em = expm1(-2|y|), sign restored; |y| is clamped at 22 where tanh
+   rounds to 1.  At most 5 ulp from libm's tanh; NaN propagates. */
+static inline double Tanh(double y)
+{
+  const double a = fabs(y), c = 22.0 < a ? 22.0 : a; /* (a NaN passes) */
+  double e;
+  const double em = Expm1(-2.0 * c, &e), t = (0.0 - em) / (em + 2.0); /* >= +0 */
+  (void)e;
+  return FromBits(Bits(t) | (Bits(y) & 0x8000000000000000ULL)); /* the sign of y */
+}
+
+/* log cosh(y) = |y| - log 2 + log1p(e), e = exp(-2|y|) in (0, 1].  For e >= sqrt(2) - 1,
+   log1p(e) = log 2 + log1p(f) with f = (e - 1) / 2 = expm1(-2|y|) / 2 exactly, and the log 2 cancel;
+   below, f = e.  Past |y| = 22, e is taken at 22 (it changes the result by less than 1e-19). */
+static inline double LogCosh(double y)
+{
+  const double a = fabs(y), c = 22.0 < a ? 22.0 : a;
+  double e;
+  const double em = Expm1(-2.0 * c, &e);
+  const int half  = e >= 0x1.a827999fcef32p-2; /* sqrt(2) - 1 */
+  const double f  = half ? 0.5 * em : e;
+  const double l  = f + Log1pMinus(f);
+  return half ? a + l : (a - M_LN2) + l;
+}
+
+/* log(x) = k log 2 + log(m), x = 2^k m with sqrt(2)/2 <= m < sqrt(2) (subnormals scaled by 2^54
+   first): fdlibm's log, less than 1 ulp; log(0) = -inf, log(inf) = inf, NaN for x < 0 and NaN. */
+static inline double Log(double x)
+{
+  const int sub     = x < 0x1p-1022;
+  const double xs   = sub ? x * 0x1p54 : x;
+  const uint64_t b  = Bits(xs);
+  const uint64_t hi = (b & 0x000fffffffffffffULL) >= 0x6a09e667f3bcdULL; /* mantissa past sqrt(2) */
+  const double m    = FromBits((b & 0x000fffffffffffffULL) | (hi ? 0x3fe0000000000000ULL : 0x3ff0000000000000ULL));
+  const double k    = FromBits(((b >> 52) + hi) | 0x4330000000000000ULL) - (0x1p52 + 1023.0) - (sub ? 54.0 : 0.0);
+  const double f    = m - 1.0;
+  const double r    = fma(k, LN2_HI, f + fma(k, LN2_LO, Log1pMinus(f)));
+  return x == INFINITY ? x : x == 0.0 ? -INFINITY : x > 0.0 ? r : NAN;
+}
+
+/* One loop of each kernel per target: the compiler vectorises them (omp simd) to the target's width. */
+#define TP_VMATH_LOOPS(suffix, attr)                                                                                   \
+  attr static void Tanh_##suffix(size_t n, double beta, const double *in, double *out)                                 \
+  {                                                                                                                    \
+    _Pragma("omp simd") for (size_t i = 0; i < n; i++) out[i] = Tanh(beta * in[i]);                                    \
+  }                                                                                                                    \
+  attr static void LogCosh_##suffix(size_t n, double beta, const double *in, double *out)                              \
+  {                                                                                                                    \
+    const double ib                                           = 1.0 / beta;                                            \
+    _Pragma("omp simd") for (size_t i = 0; i < n; i++) out[i] = LogCosh(beta * in[i]) * ib;                            \
+  }                                                                                                                    \
+  attr static void Log_##suffix(size_t n, const double *in, double *out)                                               \
+  {                                                                                                                    \
+    _Pragma("omp simd") for (size_t i = 0; i < n; i++) out[i] = Log(in[i]);                                            \
+  }
+
+TP_VMATH_LOOPS(generic, )
+#if defined(__x86_64__) && defined(__GNUC__)
 #define TP_VMATH_X86 1
-__m256d _ZGVdN4v_tanh(__m256d);
-__m512d _ZGVeN8v_exp(__m512d);
-__m512d _ZGVeN8v_log1p(__m512d);
-__m256d _ZGVdN4v_exp(__m256d);
-__m256d _ZGVdN4v_log1p(__m256d);
-__m512d _ZGVeN8v_log(__m512d);
-__m256d _ZGVdN4v_log(__m256d);
-
-__attribute__((target("avx512f"))) static void LogAVX512(size_t n, const double *in, double *out)
-{
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm512_storeu_pd(out + i, _ZGVeN8v_log(_mm512_loadu_pd(in + i)));
-  for (; i < n; i++) out[i] = log(in[i]);
-}
-
-__attribute__((target("avx2"))) static void LogAVX2(size_t n, const double *in, double *out)
-{
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) _mm256_storeu_pd(out + i, _ZGVdN4v_log(_mm256_loadu_pd(in + i)));
-  for (; i < n; i++) out[i] = log(in[i]);
-}
-
-/* tanh(y) = -em / (2 + em) with em = expm1(-2|y|), sign restored; |y| is clamped at 22 where
-   tanh rounds to 1.  expm1(z) = 2^n (1 + p(r)) - 1 with z = n log 2 + r, |r| <= log(2)/2, and p the
-   degree-13 Taylor polynomial of expm1 (truncation below 2e-17 relative); for |z| < log(2)/2, n = 0
-   and em = p(z) keeps full relative accuracy near 0.  At most 5 ulp from libm's tanh; NaN propagates. */
-__attribute__((target("avx512f,avx512dq"))) static inline __m512d Tanh8(__m512d y)
-{
-  const __m512d sign = _mm512_set1_pd(-0.0), shift = _mm512_set1_pd(0x1.8p52);
-  const __m512d a = _mm512_min_pd(_mm512_andnot_pd(sign, y), _mm512_set1_pd(22.0));
-  const __m512d z = _mm512_mul_pd(a, _mm512_set1_pd(-2.0));
-  const __m512d k = _mm512_fmadd_pd(z, _mm512_set1_pd(0x1.71547652b82fep0), shift); /* n + 1.5 2^52 */
-  const __m512d n = _mm512_sub_pd(k, shift);
-  __m512d r       = _mm512_fnmadd_pd(n, _mm512_set1_pd(0x1.62e42fefa39efp-1), z); /* log 2, high part */
-  __m512d p, two, em, t;
-  r   = _mm512_fnmadd_pd(n, _mm512_set1_pd(0x1.abc9e3b39803fp-56), r); /* log 2, low part */
-  p   = _mm512_set1_pd(1.0 / 6227020800.0);
-  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 479001600.0));
-  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 39916800.0));
-  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 3628800.0));
-  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 362880.0));
-  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 40320.0));
-  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 5040.0));
-  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 720.0));
-  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 120.0));
-  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 24.0));
-  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 6.0));
-  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.5));
-  p   = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0));
-  p   = _mm512_mul_pd(p, r);
-  two = _mm512_castsi512_pd(
-      _mm512_slli_epi64(_mm512_add_epi64(_mm512_castpd_si512(k), _mm512_set1_epi64(1023)), 52)); /* 2^n */
-  em = _mm512_fmadd_pd(two, p, _mm512_sub_pd(two, _mm512_set1_pd(1.0)));
-  t  = _mm512_div_pd(_mm512_sub_pd(_mm512_setzero_pd(), em), _mm512_add_pd(em, _mm512_set1_pd(2.0)));
-  t  = _mm512_or_pd(t, _mm512_and_pd(sign, y));
-  return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(y, y, _CMP_UNORD_Q), t, y);
-}
-
-__attribute__((target("avx512f,avx512dq"))) static void TanhAVX512(size_t n, double beta, const double *in, double *out)
-{
-  const __m512d b = _mm512_set1_pd(beta);
-  size_t i        = 0;
-  for (; i + 8 <= n; i += 8) _mm512_storeu_pd(out + i, Tanh8(_mm512_mul_pd(b, _mm512_loadu_pd(in + i))));
-  if (i < n) {
-    __mmask8 m = (__mmask8)((1u << (n - i)) - 1u);
-    _mm512_mask_storeu_pd(out + i, m, Tanh8(_mm512_mul_pd(b, _mm512_maskz_loadu_pd(m, in + i))));
-  }
-}
-
-__attribute__((target("avx2"))) static void TanhAVX2(size_t n, double beta, const double *in, double *out)
-{
-  const __m256d b = _mm256_set1_pd(beta);
-  size_t i        = 0;
-  for (; i + 4 <= n; i += 4) _mm256_storeu_pd(out + i, _ZGVdN4v_tanh(_mm256_mul_pd(b, _mm256_loadu_pd(in + i))));
-  for (; i < n; i++) out[i] = tanh(beta * in[i]);
-}
-
-/* log cosh(beta u) / beta = (|beta u| + log1p(exp(-2 |beta u|)) - log 2) / beta */
-__attribute__((target("avx512f,avx512dq"))) static void LogCoshAVX512(size_t n, double beta, const double *in,
-                                                                      double *out)
-{
-  const __m512d b = _mm512_set1_pd(beta), ib = _mm512_set1_pd(1.0 / beta), m2 = _mm512_set1_pd(-2.0),
-                l2 = _mm512_set1_pd(M_LN2);
-  size_t i         = 0;
-  for (; i + 8 <= n; i += 8) {
-    __m512d a = _mm512_abs_pd(_mm512_mul_pd(b, _mm512_loadu_pd(in + i)));
-    __m512d l = _ZGVeN8v_log1p(_ZGVeN8v_exp(_mm512_mul_pd(m2, a)));
-    _mm512_storeu_pd(out + i, _mm512_mul_pd(_mm512_sub_pd(_mm512_add_pd(a, l), l2), ib));
-  }
-  for (; i < n; i++) out[i] = TpLogCosh(beta, in[i]);
-}
-
-__attribute__((target("avx2"))) static void LogCoshAVX2(size_t n, double beta, const double *in, double *out)
-{
-  const __m256d b = _mm256_set1_pd(beta), ib = _mm256_set1_pd(1.0 / beta), m2 = _mm256_set1_pd(-2.0),
-                l2   = _mm256_set1_pd(M_LN2);
-  const __m256d sign = _mm256_set1_pd(-0.0);
-  size_t i           = 0;
-  for (; i + 4 <= n; i += 4) {
-    __m256d a = _mm256_andnot_pd(sign, _mm256_mul_pd(b, _mm256_loadu_pd(in + i)));
-    __m256d l = _ZGVdN4v_log1p(_ZGVdN4v_exp(_mm256_mul_pd(m2, a)));
-    _mm256_storeu_pd(out + i, _mm256_mul_pd(_mm256_sub_pd(_mm256_add_pd(a, l), l2), ib));
-  }
-  for (; i < n; i++) out[i] = TpLogCosh(beta, in[i]);
-}
+#if defined(__clang__)
+#define TP_AVX512 __attribute__((target("avx512f"), min_vector_width(512)))
+#else
+#define TP_AVX512 __attribute__((target("avx512f,prefer-vector-width=512")))
+#endif
+TP_VMATH_LOOPS(avx2, __attribute__((target("avx2,fma"))))
+TP_VMATH_LOOPS(avx512, TP_AVX512)
 #endif
 
-static void LogCoshScalar(size_t n, double beta, const double *in, double *out)
-{
-  for (size_t i = 0; i < n; i++) out[i] = TpLogCosh(beta, in[i]);
-}
+typedef struct {
+  const char *name, *description;
+  void (*tanh)(size_t, double, const double *, double *);
+  void (*logcosh)(size_t, double, const double *, double *);
+  void (*log)(size_t, const double *, double *);
+} Kernels;
 
-static void LogScalar(size_t n, const double *in, double *out)
-{
-  for (size_t i = 0; i < n; i++) out[i] = log(in[i]);
-}
+static const Kernels kernels[] = {
+#if defined(TP_VMATH_X86)
+    {"avx512", "AVX-512 kernels", Tanh_avx512, LogCosh_avx512, Log_avx512},
+    {"avx2", "AVX2 kernels", Tanh_avx2, LogCosh_avx2, Log_avx2},
+#endif
+    {"generic", "generic kernels", Tanh_generic, LogCosh_generic, Log_generic},
+};
+static const Kernels *chosen;
 
-static void TanhScalar(size_t n, double beta, const double *in, double *out)
-{
-  for (size_t i = 0; i < n; i++) out[i] = tanh(beta * in[i]);
-}
-
-typedef void (*ActFn)(size_t, double, const double *, double *);
-static ActFn tanh_impl, logcosh_impl;
-static void (*log_impl)(size_t, const double *, double *);
-static const char *tanh_name;
-
-static void Choose(void)
+static int Supported(const Kernels *k)
 {
 #if defined(TP_VMATH_X86)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) {
-    tanh_impl    = TanhAVX512;
-    logcosh_impl = LogCoshAVX512;
-    log_impl     = LogAVX512;
-    tanh_name    = "AVX-512 kernel";
-    return;
-  }
-  if (__builtin_cpu_supports("avx2")) {
-    tanh_impl    = TanhAVX2;
-    logcosh_impl = LogCoshAVX2;
-    log_impl     = LogAVX2;
-    tanh_name    = "libmvec AVX2";
-    return;
-  }
+  if (!strcmp(k->name, "avx512")) return __builtin_cpu_supports("avx512f");
+  if (!strcmp(k->name, "avx2")) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
-  tanh_impl    = TanhScalar;
-  logcosh_impl = LogCoshScalar;
-  log_impl     = LogScalar;
-  tanh_name    = "scalar libm";
+  return 1;
+}
+
+static void Choose(void)
+{
+  const char *want = getenv("TRIPART_VMATH");
+  for (size_t i = 0; i < sizeof(kernels) / sizeof(kernels[0]) && !chosen; i++)
+    if ((!want || !want[0] || !strcmp(want, kernels[i].name)) && Supported(&kernels[i])) chosen = &kernels[i];
+  if (!chosen) chosen = &kernels[sizeof(kernels) / sizeof(kernels[0]) - 1]; /* (a name this CPU cannot run) */
+}
+
+/*@C
+  TpVecUseImplementation - Chooses the activation kernels by name, for tests and benchmarks
+
+  Not Collective
+
+  Input Parameter:
+. name - "avx512", "avx2" or "generic"; NULL: the widest this CPU supports (as at start-up)
+
+  Notes:
+  Returns 0 when this CPU (or build) cannot run them, and leaves the choice as it was.  Every
+  implementation gives the same bits; they differ in speed only.
+
+.seealso: `TpVecTanhImplementation()`
+@*/
+int TpVecUseImplementation(const char *name)
+{
+  if (!name) {
+    chosen = NULL;
+    Choose();
+    return 1;
+  }
+  for (size_t i = 0; i < sizeof(kernels) / sizeof(kernels[0]); i++)
+    if (!strcmp(name, kernels[i].name) && Supported(&kernels[i])) {
+      chosen = &kernels[i];
+      return 1;
+    }
+  return 0;
 }
 
 /*@C
@@ -176,15 +217,14 @@ static void Choose(void)
 . out - the values
 
   Notes:
-  AVX-512: tripart's own branch-free kernel; AVX2: glibc's libmvec; otherwise libm.  A few ulp from
-  libm's tanh (tests/test_vmath.c).
+  At most 5 ulp from libm's tanh (tests/test_vmath.c), the same bits on every CPU.
 
 .seealso: `TpVecTanhImplementation()`, `TpVecLogCosh()`
 @*/
 void TpVecTanh(size_t n, double beta, const double *in, double *out)
 {
-  if (!tanh_impl) Choose();
-  tanh_impl(n, beta, in, out);
+  if (!chosen) Choose();
+  chosen->tanh(n, beta, in, out);
 }
 
 /*@C
@@ -204,12 +244,12 @@ void TpVecTanh(size_t n, double beta, const double *in, double *out)
 @*/
 void TpVecLogCosh(size_t n, double beta, const double *in, double *out)
 {
-  if (!logcosh_impl) Choose();
-  logcosh_impl(n, beta, in, out);
+  if (!chosen) Choose();
+  chosen->logcosh(n, beta, in, out);
 }
 
 /*@C
-  TpVecLog - out[i] = log(in[i]), vectorised (libmvec where the CPU allows)
+  TpVecLog - out[i] = log(in[i]), vectorised (less than 1 ulp from libm)
 
   Not Collective
 
@@ -224,8 +264,8 @@ void TpVecLogCosh(size_t n, double beta, const double *in, double *out)
 @*/
 void TpVecLog(size_t n, const double *in, double *out)
 {
-  if (!log_impl) Choose();
-  log_impl(n, in, out);
+  if (!chosen) Choose();
+  chosen->log(n, in, out);
 }
 
 /*@C
@@ -237,8 +277,8 @@ void TpVecLog(size_t n, const double *in, double *out)
 @*/
 const char *TpVecTanhImplementation(void)
 {
-  if (!tanh_impl) Choose();
-  return tanh_name;
+  if (!chosen) Choose();
+  return chosen->description;
 }
 
 /*@C

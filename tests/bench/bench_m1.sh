@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark of M1 right-hand sides for N = 1000 all-to-all (10^6 synapses, 10^6 processes):
-# the engine on 1 and 2 ranks against the same right-hand side in NumPy (same BLAS, one thread),
-# measured side by side, then the peak memory of a full run with the default stepper.
+# the engine on 1 and 2 ranks against the same right-hand side in NumPy (same BLAS, one thread) and in
+# PyTorch (float64, one thread; skipped with a message where it is not installed), measured side by
+# side; the roofline (bytes moved, bandwidth against a STREAM triad of the same run, tanh rate);
+# then the peak memory of a full run with the default stepper.
 #
 #   bash tests/bench/bench_m1.sh [BUILD_DIR]
 set -euo pipefail
@@ -11,18 +13,37 @@ export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CO
 N=1000
 field() { awk -v k="$1" '{for (i = 1; i < NF; i++) if ($i == k) print $(i + 1)}'; }
 
-printf "M1 right-hand side, N = %d all-to-all (%d synapses and processes); %s\n" $N $((N * N)) "$("$build/tripart" version)"
-printf "%-5s %-26s %-26s %-9s %-26s %-10s\n" K "engine 1 rank (upd/s/core)" "NumPy (upd/s)" "ratio" "engine 2 ranks (upd/s/core)" "2-rank speed-up"
+printf "M1 right-hand side, N = %d all-to-all (%d synapses and processes); %s; CPU: %s\n" $N $((N * N)) \
+  "$("$build/tripart" version)" "$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
+printf "%-4s %-24s %-24s %-24s %-8s %-8s %-24s %-8s\n" K "engine 1 rank (upd/s)" "NumPy (upd/s)" "PyTorch (upd/s)" \
+  "/NumPy" "/PyTorch" "engine 2 ranks (upd/s/core)" "speed-up"
+roof=()
 for K in 16 100; do
   e1=$(mpirun -n 1 "$build/tests/bench_rhs" -N $N -K $K)
   py=$(/usr/bin/python3 "$here/bench_numpy.py" $N $K)
+  pt=$(/usr/bin/python3 "$here/bench_torch.py" $N $K)
   e2=$(mpirun -n 2 "$build/tests/bench_rhs" -N $N -K $K)
   t1=$(echo "$e1" | field seconds_per_rhs); u1=$(echo "$e1" | field synapse_updates_per_s_per_core)
   tp=$(echo "$py" | field seconds_per_rhs); up=$(echo "$py" | field synapse_updates_per_s_per_core)
+  tt=$(echo "$pt" | field seconds_per_rhs); ut=$(echo "$pt" | field synapse_updates_per_s_per_core)
   t2=$(echo "$e2" | field seconds_per_rhs); u2=$(echo "$e2" | field synapse_updates_per_s_per_core)
-  awk -v K=$K -v t1=$t1 -v u1=$u1 -v tp=$tp -v up=$up -v t2=$t2 -v u2=$u2 'BEGIN {
-    printf "%-5d %-26s %-26s %-9s %-26s %-10s\n", K, sprintf("%.3g (%.2f ms)", u1, 1e3 * t1), sprintf("%.3g (%.2f ms)", up, 1e3 * tp),
-      sprintf("%.1fx", tp / t1), sprintf("%.3g (%.2f ms)", u2, 1e3 * t2), sprintf("%.2fx", t1 / t2) }'
+  [ -n "$tt" ] || { tt=0; ut=0; echo "  (PyTorch skipped: $pt)"; }
+  awk -v K=$K -v t1=$t1 -v u1=$u1 -v tp=$tp -v up=$up -v tt=$tt -v ut=$ut -v t2=$t2 -v u2=$u2 'BEGIN {
+    torch = "-"; vs = "-"
+    if (tt > 0) { torch = sprintf("%.3g (%.2f ms)", ut, 1e3 * tt); vs = sprintf("%.1fx", tt / t1) }
+    printf "%-4d %-24s %-24s %-24s %-8s %-8s %-24s %-8s\n", K, sprintf("%.3g (%.2f ms)", u1, 1e3 * t1),
+      sprintf("%.3g (%.2f ms)", up, 1e3 * tp), torch, sprintf("%.1fx", tp / t1), vs, sprintf("%.3g (%.2f ms)", u2, 1e3 * t2),
+      sprintf("%.2fx", t1 / t2) }'
+  for e in "$e1" "$e2"; do roof+=("$K $(echo "$e" | field ranks) $(echo "$e" | field bytes_per_rhs_per_rank) $(echo "$e" | field achieved_GBps_per_rank) $(echo "$e" | field triad_GBps_per_rank) $(echo "$e" | field roofline_fraction) $(echo "$e" | field tanh_peak_per_s) $(echo "$e" | field tanh_share) $(echo "$e" | field kernels)"); done
+done
+echo
+echo "Roofline of the engine's right-hand side (32 bytes per synapse must move: read s, p, write ds, dp), per rank,"
+echo "against a STREAM triad run on every rank at once in the same run; activations at the kernels' peak in cache:"
+printf "%-4s %-6s %-14s %-14s %-14s %-10s %-16s %-12s %s\n" K ranks "MB per RHS" "achieved GB/s" "triad GB/s" "of triad" "tanh peak (/s)" "tanh share" kernels
+for r in "${roof[@]}"; do
+  set -- $r
+  awk -v K=$1 -v R=$2 -v b=$3 -v a=$4 -v t=$5 -v f=$6 -v p=$7 -v s=$8 -v k="$9" 'BEGIN {
+    printf "%-4d %-6d %-14.1f %-14.2f %-14.2f %-10s %-16.3g %-12s %s\n", K, R, b / 1e6, a, t, sprintf("%.0f%%", 100 * f), p, sprintf("%.0f%%", 100 * s), k }'
 done
 
 out=$(mktemp -d)

@@ -1,11 +1,55 @@
 /* Benchmark of M1 right-hand-side evaluations: N all-to-all (N^2 synapses and processes), K patterns.
    Prints one line: ranks, N, K, seconds per RHS (slowest rank, best of -repeat rounds), synapse
-   updates per second per core.
+   updates per second per core, and the roofline: the bytes a right-hand side must move (read s and
+   p, write ds and dp: 32 per synapse, STREAM's convention, no write-allocate), the bandwidth that
+   achieves, a STREAM triad measured in the same run on every rank at once (a[i] = b[i] + q c[i],
+   24 bytes per element, 3 x 64 MiB per rank) and their ratio; the tanh rate of the kernels in cache
+   (their peak) and the share of the RHS time the activations would take at that peak.
 
      mpirun -n R bench_rhs -N 1000 -K 16 [-evals 20] [-repeat 3] */
 #include <tprun.h>
 #include <tprandom.h>
 #include <tpvmath.h>
+
+/* Best STREAM triad of this rank, while every rank runs one: bytes per second (24 per element) */
+static double Triad(MPI_Comm comm)
+{
+  const size_t n = (size_t)8 << 20;
+  double *a = malloc(sizeof(double) * n), *b = malloc(sizeof(double) * n), *c = malloc(sizeof(double) * n), best = 0;
+  if (!a || !b || !c) return 0;
+  for (size_t i = 0; i < n; i++) a[i] = 0, b[i] = 1, c[i] = 2;
+  for (int r = 0; r < 6; r++) {
+    double t0, t;
+    MPI_Barrier(comm);
+    t0 = MPI_Wtime();
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) a[i] = b[i] + 0.5 * c[i];
+    t = MPI_Wtime() - t0;
+    if (24.0 * n / t > best) best = 24.0 * n / t;
+  }
+  if (a[n / 2] != 2) best = 0; /* (keeps the loop) */
+  free(a);
+  free(b);
+  free(c);
+  return best;
+}
+
+/* tanh per second of the chosen kernels on 4096 values in cache */
+static double TanhPeak(void)
+{
+  enum { n = 4096 };
+  static double in[n], out[n];
+  double best = 0;
+  for (int i = 0; i < n; i++) in[i] = 0.8 * (TpUniform(4, 1, 0, (uint64_t)i) - 0.5);
+  for (int r = 0; r < 5; r++) {
+    const double t0 = MPI_Wtime();
+    double t;
+    for (int e = 0; e < 200; e++) TpVecTanh(n, 5.0, in, out);
+    t = MPI_Wtime() - t0;
+    if (200.0 * n / t > best) best = 200.0 * n / t;
+  }
+  return best;
+}
 
 int main(int argc, char **argv)
 {
@@ -62,10 +106,20 @@ int main(int argc, char **argv)
     PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, comm));
     best = PetscMin(best, t);
   }
-  PetscCall(PetscPrintf(comm,
-                        "engine ranks %d N %" PetscInt_FMT " K %" PetscInt_FMT
-                        " seconds_per_rhs %.6e synapse_updates_per_s_per_core %.6e\n",
-                        size, net->N, K, best, (double)net->nsyn / best / size));
+  {
+    /* the roofline, per rank: the slowest rank's time, the rank's own share of bytes and bandwidth */
+    double triad = Triad(comm), peak = TanhPeak(), bytes = 32.0 * (double)net->nsyn / size + 16.0 * net->N / size;
+    double tanhs = (2.0 * (double)net->nsyn + net->N) / size;
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &triad, 1, MPI_DOUBLE, MPI_MIN, comm));
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &peak, 1, MPI_DOUBLE, MPI_MIN, comm));
+    PetscCall(PetscPrintf(comm,
+                          "engine ranks %d N %" PetscInt_FMT " K %" PetscInt_FMT
+                          " seconds_per_rhs %.6e synapse_updates_per_s_per_core %.6e bytes_per_rhs_per_rank %.6e"
+                          " achieved_GBps_per_rank %.4g triad_GBps_per_rank %.4g roofline_fraction %.3f"
+                          " tanh_peak_per_s %.4g tanh_share %.3f kernels %s\n",
+                          size, net->N, K, best, (double)net->nsyn / best / size, bytes, bytes / best / 1e9,
+                          triad / 1e9, bytes / best / triad, peak, tanhs / peak / best, TpVecTanhImplementation()));
+  }
   PetscCall(VecDestroy(&F));
   PetscCall(TpRunDestroy(&run));
   PetscCall(PetscFinalize());

@@ -136,6 +136,9 @@ class Cluster:
         out = self.run("scontrol", "show", "job", jobid, check=False)
         return [dict(re.findall(r"(JobState|ExitCode|Restarts|Reason|ArrayTaskId)=(\S+)", block)) for block in out.split("\n\n") if "JobId=" in block]
 
+    ENDED = ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "DEADLINE",
+             "OUT_OF_MEMORY", "SPECIAL_EXIT")
+
     def wait(self, jobids, timeout, on_pending=None):
         """Wait until no job of jobids is pending or running; on_pending(jobid, info) may act on a pending job."""
         deadline = time.time() + timeout
@@ -146,7 +149,9 @@ class Cluster:
                 if not infos:  # scontrol did not answer (slurmctld busy under load): ask again, never "done"
                     busy = True
                 for info in infos:
-                    if info.get("JobState") in ("PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "REQUEUED", "REQUEUE_HOLD", "SUSPENDED"):
+                    # anything but an end state is still under way (SIGNALING, STAGE_OUT, REQUEUED, ... are
+                    # passing states: a job being signalled before its time limit was once taken for done)
+                    if info.get("JobState") not in self.ENDED:
                         busy = True
                         if on_pending and info.get("JobState") == "PENDING":
                             on_pending(j, info)
