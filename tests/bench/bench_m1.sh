@@ -48,6 +48,22 @@ done
 
 out=$(mktemp -d)
 echo
+echo "A whole step of the default stepper (adaptive RK 3bs, every step restarted for exact restarts), K = 16, 1 rank,"
+echo "from -log_view: outside the right-hand sides, PETSc's stage combinations and copies, and the recorder:"
+mpirun -n 1 "$build/tripart" run -N $N -K 16 -ts_max_time 10 -quiet -o "$out/step.h5" -log_view >"$out/log" 2>&1
+awk -v nsyn=$((N * N)) -v n=$N '
+  $1 == "TSStep" { steps = $2; step = $4 }
+  $1 == "TpRHS" { rhsn = $2; rhs = $4 }
+  $1 == "TpObserve" { obs = $4 }
+  $1 ~ /^Vec/ && $1 != "VecSet" { vec += $4; t[$1] = $4 }
+  END {
+    if (!steps) { print "  (no TSStep line in -log_view)"; exit }
+    printf "  %d steps, %.2f right-hand sides per step; per step %.2f ms: right-hand sides %.0f%%, vector operations %.0f%%", steps, rhsn / steps, 1e3 * step / steps, 100 * rhs / step, 100 * vec / step
+    for (k in t) if (t[k] > 0.01 * step) printf ", %s %.0f%%", k, 100 * t[k] / step
+    printf ", the recorder (energy and observables every step, -monitor_every 1) %.0f%%", 100 * obs / step
+    printf "\n  (state %d doubles: each pass over one vector moves %.0f MB)\n", 2 * nsyn + n, 8e-6 * (2 * nsyn + n)
+  }' "$out/log"
+echo
 echo "Peak memory of full runs with the default stepper (K = 16, 2 ranks), summed over ranks:"
 declare -A peak
 for n in 700 $N; do
