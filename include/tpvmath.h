@@ -9,6 +9,9 @@ void TpVecTanh(size_t n, double beta, const double *in, double *out);
 /* out[i] = log(cosh(beta * in[i])) / beta for i < n.  in and out may alias. */
 void TpVecLogCosh(size_t n, double beta, const double *in, double *out);
 
+/* t[i] = tanh(beta * in[i]), l[i] = log(cosh(beta * in[i])) / beta: the same bits as the two calls, one pass. */
+void TpVecTanhLogCosh(size_t n, double beta, const double *in, double *t, double *l);
+
 /* out[i] = log(in[i]) for i < n, less than 1 ulp from libm.  in and out may alias. */
 void TpVecLog(size_t n, const double *in, double *out);
 

@@ -478,10 +478,8 @@ static PetscErrorCode NaamObserve(TpModel m, double *sample)
   for (PetscInt k = 0; k < nm->nblocks; k++) {
     const TpBlock blk = {nm->blocks[k], nm->blocks[k + 1]};
     const PetscInt q0 = rp[blk.i0], nq = rp[blk.i1] - q0;
-    TpVecTanh((size_t)nq, P->beta_p, p + q0, nm->psi);
-    TpVecTanh((size_t)nq, P->beta_s, s + q0, nm->g);
-    TpVecLogCosh((size_t)nq, P->beta_s, s + q0, nm->w1);
-    TpVecLogCosh((size_t)nq, P->beta_p, p + q0, nm->w2);
+    TpVecTanhLogCosh((size_t)nq, P->beta_p, p + q0, nm->psi, nm->w2);
+    TpVecTanhLogCosh((size_t)nq, P->beta_s, s + q0, nm->g, nm->w1);
     PetscCall(TpCouplingAccumulate(nm->T, &blk, nm->psi, nm->red));
     for (PetscInt i = blk.i0; i < blk.i1; i++) {
       const size_t o = (size_t)(rp[i] - q0), n = (size_t)(rp[i + 1] - rp[i]);
