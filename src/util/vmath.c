@@ -117,15 +117,17 @@ static inline double LogCosh(double y)
    first): fdlibm's log, less than 1 ulp; log(0) = -inf, log(inf) = inf, NaN for x < 0 and NaN. */
 static inline double Log(double x)
 {
-  const int sub     = x < 0x1p-1022;
-  const double xs   = sub ? x * 0x1p54 : x;
-  const uint64_t b  = Bits(xs);
-  const uint64_t hi = (b & 0x000fffffffffffffULL) >= 0x6a09e667f3bcdULL; /* mantissa past sqrt(2) */
-  const double m    = FromBits((b & 0x000fffffffffffffULL) | (hi ? 0x3fe0000000000000ULL : 0x3ff0000000000000ULL));
-  const double k    = FromBits(((b >> 52) + hi) | 0x4330000000000000ULL) - (0x1p52 + 1023.0) - (sub ? 54.0 : 0.0);
-  const double f    = m - 1.0;
-  const double r    = fma(k, LN2_HI, f + fma(k, LN2_LO, Log1pMinus(f)));
-  return x == INFINITY ? x : x == 0.0 ? -INFINITY : x > 0.0 ? r : NAN;
+  const double scale = x < 0x1p-1022 ? 0x1p54 : 1.0; /* subnormals (and 0, x < 0) scaled: exact */
+  const double adj   = x < 0x1p-1022 ? -54.0 : 0.0;  /* and the exponent corrected */
+  const uint64_t b   = Bits(x * scale);
+  const uint64_t man = b & 0x000fffffffffffffULL;
+  const uint64_t hi  = man >= 0x6a09e667f3bcdULL; /* mantissa past sqrt(2): m / 2, k + 1 */
+  const double m     = FromBits(man | ((0x3ffULL - hi) << 52));
+  const double k     = (FromBits(((b >> 52) + hi) | 0x4330000000000000ULL) - (0x1p52 + 1023.0)) + adj;
+  const double f     = m - 1.0;
+  const double r     = fma(k, LN2_HI, f + fma(k, LN2_LO, Log1pMinus(f)));
+  const double sp    = x == 0.0 ? -INFINITY : x > 0.0 ? x : NAN; /* log 0, log inf; NaN for x < 0 and NaN */
+  return x > 0.0 && x < INFINITY ? r : sp;
 }
 
 /* One loop of each kernel per target: the compiler vectorises them (omp simd) to the target's width. */
