@@ -20,6 +20,8 @@ const char *TpVecTanhImplementation(void);
 /* Chooses the kernels: "avx512", "avx2", "generic", NULL the widest this CPU has; 0 if it cannot run them.
    All give the same bits. */
 int TpVecUseImplementation(const char *name);
+/* msg = "" or why TRIPART_VMATH cannot be honoured (an unknown name, kernels this CPU cannot run). */
+void TpVecCheckEnvironment(char *msg, size_t len);
 
 /* log(cosh(beta u)) / beta, the Legendre partner of tanh(beta u), without overflow. */
 double TpLogCosh(double beta, double u);

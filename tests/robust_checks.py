@@ -486,6 +486,27 @@ def check_options(tmp):
     text = p.stdout + p.stderr
     if text.count("tripart: warning: Option -Kk 3") != 1:
         fail("-allow_unused_options: not one warning naming -Kk:\n%s" % text)
+    # TRIPART_VMATH: a name this CPU cannot run is refused; every kernel it can run gives the same run, bit for bit
+    for np_ in (1, 2):
+        c = MPIEXEC + [str(np_), TRIPART, "-N", "30", "-quiet", "-o", os.path.join(tmp, "vm.h5")]
+        p = subprocess.run(c, env=dict(ENV, TRIPART_VMATH="nonsense"), capture_output=True, text=True, timeout=120)
+        text = p.stdout + p.stderr
+        if p.returncode == 0 or text.count("TRIPART_VMATH=nonsense") != 1:
+            fail("TRIPART_VMATH=nonsense on %d ranks: exit %d, want one message naming it:\n%s" % (np_, p.returncode, text))
+    outs = {}
+    for kernels in ("", "avx2", "avx512", "generic"):
+        out = os.path.join(tmp, "vm_%s.h5" % (kernels or "default"))
+        c = MPIEXEC + ["2", TRIPART, "-N", "40", "-K", "4", "-ts_max_time", "3", "-save_synapses", "-quiet", "-o", out]
+        p = subprocess.run(c, env=dict(ENV, TRIPART_VMATH=kernels), capture_output=True, text=True, timeout=120)
+        if p.returncode and "this CPU cannot run" in p.stdout + p.stderr:
+            continue
+        if p.returncode:
+            fail("TRIPART_VMATH=%s: exit %d\n%s%s" % (kernels, p.returncode, p.stdout, p.stderr))
+        with h5py.File(out, "r") as f:
+            outs[kernels or "default"] = [f[k][...].tobytes() for k in ("energy", "state/x", "state/s", "state/p")]
+    for name, data in outs.items():
+        if data != outs["default"]:
+            fail("TRIPART_VMATH=%s gives other bits than the default kernels" % name)
     # -monitor_every 0: the last step only, on any number of ranks and steppers
     for np_, extra in ((1, []), (2, []), (2, ["-ts_type", "euler", "-ts_dt", 0.05])):
         last = os.path.join(tmp, "last_%d.h5" % np_)

@@ -69,6 +69,17 @@ static PetscErrorCode ErrorHandler(MPI_Comm comm, int line, const char *fun, con
   return n;
 }
 
+/* A kernel choice (TRIPART_VMATH) that cannot be honoured is refused, not silently replaced. */
+static PetscErrorCode CheckKernels(void)
+{
+  char msg[256];
+
+  PetscFunctionBegin;
+  TpVecCheckEnvironment(msg, sizeof(msg));
+  PetscCheck(!msg[0], PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "%s", msg);
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   const char *cmd = "run";
@@ -100,6 +111,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsHasHelp(NULL, &helpmode));
   if (!traceback) PetscCall(PetscPushErrorHandler(ErrorHandler, NULL));
   ierr = TpOptionsCheckValues(PETSC_COMM_WORLD);
+  if (!ierr) ierr = CheckKernels();
   if (ierr)
     ;
   else if (!strcmp(cmd, "run"))

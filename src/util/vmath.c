@@ -10,6 +10,7 @@
 #include <math.h>
 #include <dlfcn.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,6 +204,38 @@ static void Choose(void)
   for (size_t i = 0; i < sizeof(kernels) / sizeof(kernels[0]) && !chosen; i++)
     if ((!want || !want[0] || !strcmp(want, kernels[i].name)) && Supported(&kernels[i])) chosen = &kernels[i];
   if (!chosen) chosen = &kernels[sizeof(kernels) / sizeof(kernels[0]) - 1]; /* (a name this CPU cannot run) */
+}
+
+/*@C
+  TpVecCheckEnvironment - Says what is wrong with TRIPART_VMATH, if anything
+
+  Not Collective
+
+  Output Parameter:
+. msg - "" when TRIPART_VMATH is unset, empty, or names kernels this CPU runs; else why not
+
+.seealso: `TpVecUseImplementation()`
+@*/
+void TpVecCheckEnvironment(char *msg, size_t len)
+{
+  const char *want = getenv("TRIPART_VMATH");
+  char runs[64]    = "";
+  int known        = 0;
+
+  msg[0] = 0;
+  if (!want || !want[0]) return;
+  for (size_t i = 0; i < sizeof(kernels) / sizeof(kernels[0]); i++) {
+    if (!strcmp(want, kernels[i].name)) {
+      known = 1;
+      if (Supported(&kernels[i])) return;
+    }
+    if (Supported(&kernels[i])) {
+      if (runs[0]) strncat(runs, ", ", sizeof(runs) - strlen(runs) - 1);
+      strncat(runs, kernels[i].name, sizeof(runs) - strlen(runs) - 1);
+    }
+  }
+  snprintf(msg, len, "Environment variable TRIPART_VMATH=%.64s: %s; this CPU runs %s", want,
+           known ? "this CPU cannot run those kernels" : "unknown kernels (avx512, avx2 or generic)", runs);
 }
 
 /*@C
