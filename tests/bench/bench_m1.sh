@@ -34,16 +34,25 @@ for K in 16 100; do
     printf "%-4d %-24s %-24s %-24s %-8s %-8s %-24s %-8s\n", K, sprintf("%.3g (%.2f ms)", u1, 1e3 * t1),
       sprintf("%.3g (%.2f ms)", up, 1e3 * tp), torch, sprintf("%.1fx", tp / t1), vs, sprintf("%.3g (%.2f ms)", u2, 1e3 * t2),
       sprintf("%.2fx", t1 / t2) }'
-  for e in "$e1" "$e2"; do roof+=("$K $(echo "$e" | field ranks) $(echo "$e" | field bytes_per_rhs_per_rank) $(echo "$e" | field achieved_GBps_per_rank) $(echo "$e" | field triad_GBps_per_rank) $(echo "$e" | field roofline_fraction) $(echo "$e" | field tanh_peak_per_s) $(echo "$e" | field tanh_share) $(echo "$e" | field kernels)"); done
+  for e in "$e1" "$e2"; do
+    r="$K"
+    for k in ranks bytes_per_rhs_per_rank achieved_GBps_per_rank triad_GBps_per_rank roofline_fraction tanh_peak_per_s \
+      tanh_share dgemm_GFlops bound_s of_bound kernels; do r="$r $(echo "$e" | field $k)"; done
+    roof+=("$r")
+  done
 done
 echo
 echo "Roofline of the engine's right-hand side (32 bytes per synapse must move: read s, p, write ds, dp), per rank,"
-echo "against a STREAM triad run on every rank at once in the same run; activations at the kernels' peak in cache:"
-printf "%-4s %-6s %-14s %-14s %-14s %-10s %-16s %-12s %s\n" K ranks "MB per RHS" "achieved GB/s" "triad GB/s" "of triad" "tanh peak (/s)" "tanh share" kernels
+echo "against a STREAM triad run on every rank at once in the same run; activations at the kernels' peak in cache;"
+echo "bound: the larger of the bytes at the triad's rate and the compute (2 tanh per synapse at that peak + the"
+echo "hebbian products' 4 K flops per synapse at a 1000^3 DGEMM's rate, measured in the same run):"
+printf "%-4s %-6s %-11s %-14s %-11s %-9s %-15s %-11s %-11s %-10s %-9s %s\n" K ranks "MB per RHS" "achieved GB/s" "triad GB/s" \
+  "of triad" "tanh peak (/s)" "tanh share" "DGEMM GF/s" "bound ms" "of bound" kernels
 for r in "${roof[@]}"; do
   set -- $r
-  awk -v K=$1 -v R=$2 -v b=$3 -v a=$4 -v t=$5 -v f=$6 -v p=$7 -v s=$8 -v k="$9" 'BEGIN {
-    printf "%-4d %-6d %-14.1f %-14.2f %-14.2f %-10s %-16.3g %-12s %s\n", K, R, b / 1e6, a, t, sprintf("%.0f%%", 100 * f), p, sprintf("%.0f%%", 100 * s), k }'
+  awk -v K=$1 -v R=$2 -v b=$3 -v a=$4 -v t=$5 -v f=$6 -v p=$7 -v s=$8 -v g=$9 -v bd=${10} -v ob=${11} -v k="${12}" 'BEGIN {
+    printf "%-4d %-6d %-11.1f %-14.2f %-11.2f %-9s %-15.3g %-11s %-11.1f %-10.2f %-9s %s\n", K, R, b / 1e6, a, t,
+      sprintf("%.0f%%", 100 * f), p, sprintf("%.0f%%", 100 * s), g, 1e3 * bd, sprintf("%.0f%%", 100 * ob), k }'
 done
 
 out=$(mktemp -d)
