@@ -52,11 +52,14 @@ PetscErrorCode TpH5CreateGroup(hid_t loc, const char *path, hid_t *g);
    and type need (HDF5 1.10 trusts it and copies past its buffer on a corrupt file); < 0 on failure. */
 herr_t TpH5Read(hid_t d, hid_t memtype, hid_t mspace, hid_t fspace, void *buf);
 /* Open a file to read after a child process has read it without crashing (HDF5 1.10 crashes on some
-   corrupt files): msg says why not, *f is -1 then; `what` names the file and its option. */
-PetscErrorCode TpH5Open(const char *path, hid_t fapl, const char *what, char *msg, size_t len, hid_t *f);
-/* TpH5Open() on every rank of comm, with one probe (on rank 0) whose verdict all ranks share. */
-PetscErrorCode TpH5OpenShared(MPI_Comm comm, const char *path, hid_t fapl, const char *what, char *msg, size_t len,
-                              hid_t *f);
+   corrupt files): msg says why not, *f is -1 then; kind ("network file") and option name it.  f NULL:
+   only the probe. */
+PetscErrorCode TpH5Open(const char *path, hid_t fapl, const char *kind, const char *option, char *msg, size_t len,
+                        hid_t *f);
+/* TpH5Open() on every rank of comm (collective with an MPI-IO fapl), with one probe, on rank 0, whose
+   verdict all ranks share. */
+PetscErrorCode TpH5OpenShared(MPI_Comm comm, const char *path, hid_t fapl, const char *kind, const char *option,
+                              char *msg, size_t len, hid_t *f);
 hid_t TpH5NativeType(PetscDataType type);
 hid_t TpH5FileType(PetscDataType type);
 

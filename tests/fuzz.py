@@ -23,10 +23,16 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tpcheck import MPIEXEC, TRIPART, edit, replace  # noqa: E402
+from tpcheck import cmd, edit, replace  # noqa: E402
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1", OPENBLAS_NUM_THREADS="1", TRIPART_PROBE_TIMEOUT="10")
 BASE = ["-N", "30", "-K", "4", "-ts_max_time", "2", "-quiet"]
+
+
+def tripart(np_, args):
+    """tripart on np_ ranks, its output as text (bytes that are not UTF-8 escaped)."""
+    return subprocess.run(cmd(np_, args), env=ENV, capture_output=True, text=True, errors="backslashreplace",
+                          timeout=120)
 
 
 def flips(data, rng, n):
@@ -39,8 +45,7 @@ def flips(data, rng, n):
 
 def help_options(model):
     """The numeric options a run of `model` reads, from its -help: name -> current value."""
-    p = subprocess.run(MPIEXEC + ["1", TRIPART, "-model", model, "-help"], env=ENV, capture_output=True, text=True,
-                       errors="backslashreplace", timeout=120)
+    p = tripart(1, ["-model", model, "-help"])
     found = {}
     for line in p.stdout.splitlines():
         m = re.match(r"^  -(\w+) <(?:now )?([^:>]*?)\s*(?::[^>]*)?>", line)
@@ -98,8 +103,7 @@ def make_cases(tmp, rng):
         cases.append(("patterns " + name, 1, ["-patterns_file", path]))
     # checkpoints
     ck = os.path.join(tmp, "good.ckpt")
-    p = subprocess.run(MPIEXEC + ["1", TRIPART] + BASE + ["-o", os.path.join(tmp, "g.h5"), "-checkpoint", ck, "-checkpoint_final"],
-                       env=ENV, capture_output=True, text=True, errors="backslashreplace", timeout=120)
+    p = tripart(1, BASE + ["-o", os.path.join(tmp, "g.h5"), "-checkpoint", ck, "-checkpoint_final"])
     if p.returncode:
         raise SystemExit("FAILED: could not make the base checkpoint: %s%s" % (p.stdout, p.stderr))
     raw = open(ck, "rb").read()
@@ -139,8 +143,7 @@ def make_cases(tmp, rng):
     net = os.path.join(tmp, "good_net.h5")
     spatial = ["-connectivity", "spatial", "-N", "60", "-degree", "5", "-spatial_dim", "2", "-spatial_tiles", "2",
                "-spatial_gap_junctions", "3"]
-    p = subprocess.run(MPIEXEC + ["1", TRIPART, "generate"] + spatial + ["-o", net], env=ENV, capture_output=True,
-                       text=True, errors="backslashreplace", timeout=120)
+    p = tripart(1, ["generate"] + spatial + ["-o", net])
     if p.returncode:
         raise SystemExit("FAILED: could not make the base network file: %s%s" % (p.stdout, p.stderr))
     raw = open(net, "rb").read()
@@ -178,8 +181,7 @@ def make_cases(tmp, rng):
             cases.append(("network attribute %s %s" % (a, how), 1 + j % 2, ["-network_file", path], NB))
     # partition files (for the network above, 2 ranks)
     part = os.path.join(tmp, "good_part.h5")
-    p = subprocess.run(MPIEXEC + ["1", TRIPART, "partition", "-network_file", net, "-nparts", "2", "-partitioner", "block",
-                                  "-o", part], env=ENV, capture_output=True, text=True, errors="backslashreplace", timeout=120)
+    p = tripart(1, ["partition", "-network_file", net, "-nparts", "2", "-partitioner", "block", "-o", part])
     if p.returncode:
         raise SystemExit("FAILED: could not make the base partition: %s%s" % (p.stdout, p.stderr))
     raw = open(part, "rb").read()
@@ -196,8 +198,7 @@ def make_cases(tmp, rng):
     # sweep tables (resumed: the table is both the input and the output)
     grid = ["sweep", "-models", "hopfield", "-N", "16", "-K", "2,3", "-flips", "1", "-trials", "2", "-quiet", "-ts_max_time", "0.5"]
     table = os.path.join(tmp, "good_table.h5")
-    p = subprocess.run(MPIEXEC + ["1", TRIPART] + grid + ["-o", table], env=ENV, capture_output=True, text=True,
-                       errors="backslashreplace", timeout=120)
+    p = tripart(1, grid + ["-o", table])
     if p.returncode:
         raise SystemExit("FAILED: could not make the base sweep table: %s%s" % (p.stdout, p.stderr))
     raw = open(table, "rb").read()
@@ -242,13 +243,13 @@ def run_case(case, tmp, i):
     if base[0] == "sweep":  # a sweep table: the case's file is the output, kept as it was when refused
         out = args[args.index("-o") + 1]
         before = open(out, "rb").read()
-        full = MPIEXEC + [str(np_), TRIPART] + base + args
+        full = base + args
     else:
-        full = MPIEXEC + [str(np_), TRIPART] + base + ["-o", out] + args
+        full = base + ["-o", out] + args
         if "-o" in args:  # a case about -o itself
             out = args[args.index("-o") + 1]
     try:
-        p = subprocess.run(full, env=ENV, capture_output=True, text=True, errors="backslashreplace", timeout=120)
+        p = tripart(np_, full)
     except subprocess.TimeoutExpired:
         return "%s: hung (%s)" % (desc, " ".join(args))
     text = p.stdout + p.stderr

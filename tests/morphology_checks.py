@@ -16,7 +16,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from tpcheck import ENV, MPIEXEC, TRIPART, expect_refusals, fail, relerr, run  # noqa: E402
+from tpcheck import ENV, MPIEXEC, TRIPART, edit, expect_refusals, fail, relerr, replace, run  # noqa: E402
 
 SPATIAL = ["-connectivity", "spatial", "-N", 160, "-degree", 8, "-spatial_dim", 2, "-spatial_tiles", 3,
            "-spatial_links", 3, "-spatial_gap_junctions", 6]
@@ -132,16 +132,8 @@ def check_bad_files(tmp):
     part2 = os.path.join(tmp, "part2.h5")
     subcommand(1, "partition", ["-network_file", good, "-nparts", 2, "-o", part2])
 
-    def variant(name, edit):
-        path = os.path.join(tmp, name + ".h5")
-        shutil.copy(good, path)
-        with h5py.File(path, "r+") as f:
-            edit(f)
-        return path
-
-    def replace(f, name, data):
-        del f[name]
-        f[name] = data
+    def variant(name, change):
+        return edit(good, os.path.join(tmp, name + ".h5"), change)
 
     def asym(f):
         idx, ptr = f["morphology/indices"][:], f["morphology/indptr"][:]
@@ -179,17 +171,13 @@ def check_bad_files(tmp):
     }
     other = os.path.join(tmp, "other.h5")
     subcommand(1, "generate", SPATIAL + ["-seed", 9, "-o", other])
-    badrank = os.path.join(tmp, "badrank.h5")
-    shutil.copy(part2, badrank)
-    with h5py.File(badrank, "r+") as f:
+    def rank5(f):
         r = f["rank"][:]
         r[7] = 5
-        del f["rank"]
-        f["rank"] = r
-    norank = os.path.join(tmp, "norank.h5")
-    shutil.copy(part2, norank)
-    with h5py.File(norank, "r+") as f:
-        del f["rank"]
+        replace(f, "rank", r)
+
+    badrank = edit(part2, os.path.join(tmp, "badrank.h5"), rank5)
+    norank = edit(part2, os.path.join(tmp, "norank.h5"), lambda f: f.__delitem__("rank"))
     cases = [
         (["-network_file", files["nosyn"]], ["nosyn.h5", "/synapses/indices", "missing"]),
         (["-network_file", files["range"]], ["range.h5", "/synapses/indices", "out of range"]),

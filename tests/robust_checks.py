@@ -19,18 +19,18 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from tpcheck import ENV, MPIEXEC, TRIPART, edit, expect_refusals, fail, replace, run  # noqa: E402
+from tpcheck import ENV, cmd, edit, expect_refusals, fail, replace, run  # noqa: E402
 
 SPATIAL = ["-connectivity", "spatial", "-N", 100, "-degree", 6, "-spatial_dim", 2, "-spatial_tiles", 2]
 
 
 def tool(np_, args, timeout=120):
     """Run tripart; a run that outlives timeout is a hang (killed, and reported)."""
-    cmd = MPIEXEC + [str(np_), TRIPART] + [str(a) for a in args]
+    c = cmd(np_, args)
     try:
-        return subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(c, env=ENV, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        fail("hung: %s" % " ".join(cmd))
+        fail("hung: %s" % " ".join(c))
 
 
 def clean_failure(p, what, words=()):
@@ -240,9 +240,8 @@ def check_io(tmp):
             for rank in (0, np_ - 1):
                 for n in (1, 2):
                     env = dict(ENV, TRIPART_FAULT_WRITE="%d:%d" % (rank, n))
-                    cmd = MPIEXEC + [str(np_), TRIPART] + [str(a) for a in full]
                     try:
-                        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+                        p = subprocess.run(cmd(np_, full), env=env, capture_output=True, text=True, timeout=120)
                     except subprocess.TimeoutExpired:
                         fail("%s on %d ranks, write %d of rank %d failing: hung" % (what, np_, n, rank))
                     label = "%s on %d ranks, write %d of rank %d failing" % (what, np_, n, rank)
@@ -263,9 +262,9 @@ def check_io(tmp):
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     out = os.path.join(tmp, "limited.h5")
-    cmd = MPIEXEC + ["2", TRIPART, "-N", 700, "-K", 5, "-ts_max_time", 0.5, "-save_synapses", "-quiet", "-o", out]
     t0 = time.time()
-    p = subprocess.run([str(a) for a in cmd], env=dict(ENV, PMIX_MCA_gds="hash", OMPI_MCA_btl="self,tcp"),
+    p = subprocess.run(cmd(2, ["-N", 700, "-K", 5, "-ts_max_time", 0.5, "-save_synapses", "-quiet", "-o", out]),
+                       env=dict(ENV, PMIX_MCA_gds="hash", OMPI_MCA_btl="self,tcp"),
                        capture_output=True, text=True, timeout=300, preexec_fn=small)
     clean_failure(p, "an output over the file-size limit", ["file-size limit", "limited.h5"])
     if os.path.exists(out) or os.path.exists(out + ".part"):
@@ -321,8 +320,7 @@ def check_signals(tmp):
         want = f["state/x"][:]
 
     def start(args):
-        cmd = MPIEXEC + ["2", TRIPART] + [str(a) for a in args]
-        p = subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        p = subprocess.Popen(cmd(2, args), env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                              errors="backslashreplace")
         return p
 
@@ -488,16 +486,16 @@ def check_options(tmp):
         fail("-allow_unused_options: not one warning naming -Kk:\n%s" % text)
     # TRIPART_VMATH: a name this CPU cannot run is refused; every kernel it can run gives the same run, bit for bit
     for np_ in (1, 2):
-        c = MPIEXEC + [str(np_), TRIPART, "-N", "30", "-quiet", "-o", os.path.join(tmp, "vm.h5")]
-        p = subprocess.run(c, env=dict(ENV, TRIPART_VMATH="nonsense"), capture_output=True, text=True, timeout=120)
+        p = subprocess.run(cmd(np_, ["-N", 30, "-quiet", "-o", os.path.join(tmp, "vm.h5")]),
+                           env=dict(ENV, TRIPART_VMATH="nonsense"), capture_output=True, text=True, timeout=120)
         text = p.stdout + p.stderr
         if p.returncode == 0 or text.count("TRIPART_VMATH=nonsense") != 1:
             fail("TRIPART_VMATH=nonsense on %d ranks: exit %d, want one message naming it:\n%s" % (np_, p.returncode, text))
     outs = {}
     for kernels in ("", "avx2", "avx512", "generic"):
         out = os.path.join(tmp, "vm_%s.h5" % (kernels or "default"))
-        c = MPIEXEC + ["2", TRIPART, "-N", "40", "-K", "4", "-ts_max_time", "3", "-save_synapses", "-quiet", "-o", out]
-        p = subprocess.run(c, env=dict(ENV, TRIPART_VMATH=kernels), capture_output=True, text=True, timeout=120)
+        p = subprocess.run(cmd(2, ["-N", 40, "-K", 4, "-ts_max_time", 3, "-save_synapses", "-quiet", "-o", out]),
+                           env=dict(ENV, TRIPART_VMATH=kernels), capture_output=True, text=True, timeout=120)
         if p.returncode and "this CPU cannot run" in p.stdout + p.stderr:
             continue
         if p.returncode:

@@ -607,23 +607,17 @@ PetscErrorCode TpCheckpointLoad(TpCheckpoint ck, const char *path)
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank) status = access(path, R_OK) ? 1 : (H5Fis_hdf5(path) > 0 ? 0 : 2);
-  if (!rank && !status) { /* HDF5 must be able to read it without crashing (see TpH5Open()) */
-    char what[PETSC_MAX_PATH_LEN + 64];
-    PetscCall(PetscSNPrintf(what, sizeof(what), "checkpoint '%s' (option -restart)", path));
-    PetscCall(TpH5Open(path, H5P_DEFAULT, what, why, sizeof(why), NULL));
-    if (why[0]) status = 3;
-  }
   PetscCallMPI(MPI_Bcast(&status, 1, MPI_INT, 0, comm));
-  if (status == 3) PetscCallMPI(MPI_Bcast(why, sizeof(why), MPI_CHAR, 0, comm));
-  PetscCheck(status != 3, comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
   PetscCheck(status != 1, comm, PETSC_ERR_FILE_OPEN,
              "Cannot read checkpoint '%s' (option -restart): no such readable file", path);
   PetscCheck(status != 2, comm, PETSC_ERR_FILE_UNEXPECTED,
              "Checkpoint '%s' (option -restart) is not a valid HDF5 file (truncated or corrupted?)", path);
   PetscCallH5(fapl = H5Pcreate(H5P_FILE_ACCESS));
   PetscCallH5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
-  f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  ierr = TpH5OpenShared(comm, path, fapl, "checkpoint", "-restart", why, sizeof(why), &f);
   PetscCallH5(H5Pclose(fapl));
+  PetscCall(ierr);
+  PetscCheck(!why[0], comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
   PetscCheck(f >= 0, comm, PETSC_ERR_FILE_UNEXPECTED,
              "Cannot open checkpoint '%s' (option -restart) as HDF5 (truncated or corrupted?)", path);
   ierr = LoadCheckpoint(ck, f, path);

@@ -338,7 +338,8 @@ static herr_t ProbeObject(hid_t root, const char *name, const H5O_info_t *info, 
   Input Parameters:
 + path - the file
 . fapl - its file access list (H5P_DEFAULT, or an MPI-IO one: then every rank of it calls this)
-- what - what it is, for the message: "patterns file '...' (option -patterns_file)"
+. kind - what it is, for the message: "patterns file"
+- option - the option that named it: "-patterns_file"
 
   Output Parameters:
 + msg - "" when the file opened, else why not
@@ -350,13 +351,15 @@ static herr_t ProbeObject(hid_t root, const char *name, const H5O_info_t *info, 
   the fuzzer of tests/fuzz finds such files in seconds.  So a child process (fork(), no MPI, no
   PETSc) first opens the file and reads what a loader would: every object header and attribute and
   the data of every dataset up to 64 MiB.  If the child dies of a signal, or has not finished
-  after 60 s (or TRIPART_PROBE_TIMEOUT seconds), the file is refused as corrupt; if it ends, the file is opened here and
-the loader's own checks give their messages.  Datasets over 64 MiB are read by the loader only (their headers are
-probed).  Costs one fork() per file a loader opens.
+  after 60 s (or TRIPART_PROBE_TIMEOUT seconds), the file is refused as corrupt; if it ends, the
+  file is opened here and the loader's own checks give their messages.  Datasets over 64 MiB are
+  read by the loader only (their headers are probed).  Costs one fork() per file a loader opens;
+  `TpH5OpenShared()` for a file every rank opens.
 
 .seealso: `TpH5Read()`
 @*/
-PetscErrorCode TpH5Open(const char *path, hid_t fapl, const char *what, char *msg, size_t len, hid_t *f)
+PetscErrorCode TpH5Open(const char *path, hid_t fapl, const char *kind, const char *option, char *msg, size_t len,
+                        hid_t *f)
 {
   pid_t pid;
   int st = 0;
@@ -406,14 +409,16 @@ PetscErrorCode TpH5Open(const char *path, hid_t fapl, const char *what, char *ms
       kill(pid, SIGKILL);
       waitpid(pid, &st, 0);
       PetscCall(PetscSNPrintf(msg, len,
-                              "The %s is corrupt: HDF5 was still reading it after %.0f s (TRIPART_PROBE_TIMEOUT "
-                              "gives it longer)",
-                              what, limit));
+                              "The %s '%s' (option %s) is corrupt: HDF5 was still reading it after %.0f s "
+                              "(TRIPART_PROBE_TIMEOUT gives it longer)",
+                              kind, path, option, limit));
       PetscFunctionReturn(0);
     }
     if (r == pid && (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != 3))) {
-      PetscCall(PetscSNPrintf(msg, len, "The %s is corrupt: HDF5 crashed reading it (%s %d, in a process of its own)",
-                              what, WIFSIGNALED(st) ? "signal" : "exit status",
+      PetscCall(PetscSNPrintf(msg, len,
+                              "The %s '%s' (option %s) is corrupt: HDF5 crashed reading it (%s %d, in a process "
+                              "of its own)",
+                              kind, path, option, WIFSIGNALED(st) ? "signal" : "exit status",
                               WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st)));
       PetscFunctionReturn(0);
     }
@@ -431,7 +436,8 @@ PetscErrorCode TpH5Open(const char *path, hid_t fapl, const char *what, char *ms
 + comm - the ranks that open the file
 . path - the file
 . fapl - its file access list
-- what - what it is, for the message
+. kind - what it is, for the message
+- option - the option that named it
 
   Output Parameters:
 + msg - "" when the file opened, else why not (the same on every rank)
@@ -443,8 +449,8 @@ PetscErrorCode TpH5Open(const char *path, hid_t fapl, const char *what, char *ms
 
 .seealso: `TpH5Open()`
 @*/
-PetscErrorCode TpH5OpenShared(MPI_Comm comm, const char *path, hid_t fapl, const char *what, char *msg, size_t len,
-                              hid_t *f)
+PetscErrorCode TpH5OpenShared(MPI_Comm comm, const char *path, hid_t fapl, const char *kind, const char *option,
+                              char *msg, size_t len, hid_t *f)
 {
   PetscMPIInt rank;
   int n;
@@ -453,7 +459,7 @@ PetscErrorCode TpH5OpenShared(MPI_Comm comm, const char *path, hid_t fapl, const
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   msg[0] = 0;
   *f     = -1;
-  if (!rank) PetscCall(TpH5Open(path, fapl, what, msg, len, NULL));
+  if (!rank) PetscCall(TpH5Open(path, fapl, kind, option, msg, len, NULL));
   n = (int)strlen(msg);
   PetscCallMPI(MPI_Bcast(&n, 1, MPI_INT, 0, comm));
   if (n)

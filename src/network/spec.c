@@ -566,9 +566,8 @@ static PetscErrorCode ReadNetworkFile(MPI_Comm comm, const char *file, TpNetSpec
 
   PetscFunctionBegin;
   {
-    char what[PETSC_MAX_PATH_LEN + 64], why[2 * PETSC_MAX_PATH_LEN + 256];
-    PetscCall(PetscSNPrintf(what, sizeof(what), "network file '%s' (option -network_file)", file));
-    PetscCall(TpH5OpenShared(comm, file, H5P_DEFAULT, what, why, sizeof(why), &f));
+    char why[2 * PETSC_MAX_PATH_LEN + 256];
+    PetscCall(TpH5OpenShared(comm, file, H5P_DEFAULT, "network file", "-network_file", why, sizeof(why), &f));
     PetscCheck(!why[0], comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
   }
   PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Option -network_file: cannot open '%s' as an HDF5 file", file);

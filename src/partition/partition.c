@@ -267,9 +267,8 @@ PetscErrorCode TpPartitionLoad(MPI_Comm comm, const char *path, const TpNetSpec 
 
   PetscFunctionBegin;
   {
-    char what[PETSC_MAX_PATH_LEN + 64], why[2 * PETSC_MAX_PATH_LEN + 256];
-    PetscCall(PetscSNPrintf(what, sizeof(what), "partition file '%s' (option -partition)", path));
-    PetscCall(TpH5OpenShared(comm, path, H5P_DEFAULT, what, why, sizeof(why), &f));
+    char why[2 * PETSC_MAX_PATH_LEN + 256];
+    PetscCall(TpH5OpenShared(comm, path, H5P_DEFAULT, "partition file", "-partition", why, sizeof(why), &f));
     PetscCheck(!why[0], comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
   }
   PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Option -partition: cannot open '%s' as an HDF5 file", path);

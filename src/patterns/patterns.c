@@ -73,12 +73,8 @@ static PetscErrorCode ReadPatternsFile(const char *path, PetscInt *K, PetscInt *
     PetscCall(PetscSNPrintf(msg, len, "Patterns file '%s' (option -patterns_file) is not an HDF5 file", path));
     PetscFunctionReturn(0);
   }
-  {
-    char what[PETSC_MAX_PATH_LEN + 64];
-    PetscCall(PetscSNPrintf(what, sizeof(what), "patterns file '%s' (option -patterns_file)", path));
-    PetscCall(TpH5Open(path, H5P_DEFAULT, what, msg, len, &f));
-    if (msg[0]) PetscFunctionReturn(0);
-  }
+  PetscCall(TpH5Open(path, H5P_DEFAULT, "patterns file", "-patterns_file", msg, len, &f));
+  if (msg[0]) PetscFunctionReturn(0);
   if (f < 0) {
     PetscCall(PetscSNPrintf(msg, len, "Cannot open patterns file '%s' (option -patterns_file) as HDF5", path));
     PetscFunctionReturn(0);

@@ -411,13 +411,9 @@ static PetscErrorCode ReadTable(Sweep *sw, double *tab, double *wall, PetscBool 
   PetscFunctionBegin;
   *found = PETSC_FALSE;
   if (access(sw->out, F_OK)) PetscFunctionReturn(0);
-  {
-    char what[PETSC_MAX_PATH_LEN + 64];
-    PetscCall(PetscSNPrintf(what, sizeof(what), "sweep table '%s' (option -o)", sw->out));
-    f = -1;
-    if (H5Fis_hdf5(sw->out) > 0) PetscCall(TpH5Open(sw->out, H5P_DEFAULT, what, msg, len, &f));
-    if (msg[0]) PetscFunctionReturn(0);
-  }
+  f = -1;
+  if (H5Fis_hdf5(sw->out) > 0) PetscCall(TpH5Open(sw->out, H5P_DEFAULT, "sweep table", "-o", msg, len, &f));
+  if (msg[0]) PetscFunctionReturn(0);
   if (f < 0) {
     PetscCall(PetscSNPrintf(
         msg, len, "Sweep table '%s' (option -o) exists but is not a readable HDF5 file; move it away", sw->out));

@@ -198,11 +198,18 @@ static int Supported(const Kernels *k)
   return 1;
 }
 
+/* The kernels of that name (NULL: the widest) if this CPU runs them, else NULL */
+static const Kernels *Find(const char *name)
+{
+  for (size_t i = 0; i < sizeof(kernels) / sizeof(kernels[0]); i++)
+    if ((!name || !strcmp(name, kernels[i].name)) && Supported(&kernels[i])) return &kernels[i];
+  return NULL;
+}
+
 static void Choose(void)
 {
   const char *want = getenv("TRIPART_VMATH");
-  for (size_t i = 0; i < sizeof(kernels) / sizeof(kernels[0]) && !chosen; i++)
-    if ((!want || !want[0] || !strcmp(want, kernels[i].name)) && Supported(&kernels[i])) chosen = &kernels[i];
+  chosen           = Find(want && want[0] ? want : NULL);
   if (!chosen) chosen = &kernels[sizeof(kernels) / sizeof(kernels[0]) - 1]; /* (a name this CPU cannot run) */
 }
 
@@ -223,12 +230,9 @@ void TpVecCheckEnvironment(char *msg, size_t len)
   int known        = 0;
 
   msg[0] = 0;
-  if (!want || !want[0]) return;
+  if (!want || !want[0] || Find(want)) return;
   for (size_t i = 0; i < sizeof(kernels) / sizeof(kernels[0]); i++) {
-    if (!strcmp(want, kernels[i].name)) {
-      known = 1;
-      if (Supported(&kernels[i])) return;
-    }
+    if (!strcmp(want, kernels[i].name)) known = 1;
     if (Supported(&kernels[i])) {
       if (runs[0]) strncat(runs, ", ", sizeof(runs) - strlen(runs) - 1);
       strncat(runs, kernels[i].name, sizeof(runs) - strlen(runs) - 1);
@@ -259,12 +263,11 @@ int TpVecUseImplementation(const char *name)
     Choose();
     return 1;
   }
-  for (size_t i = 0; i < sizeof(kernels) / sizeof(kernels[0]); i++)
-    if (!strcmp(name, kernels[i].name) && Supported(&kernels[i])) {
-      chosen = &kernels[i];
-      return 1;
-    }
-  return 0;
+  {
+    const Kernels *k = Find(name);
+    if (k) chosen = k;
+    return k != NULL;
+  }
 }
 
 /*@C

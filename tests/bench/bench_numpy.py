@@ -35,14 +35,24 @@ def main():
         dP = (-gamma * P + Tpsi + g + d) / tau_p
         return dx, dS, dP
 
-    rhs(x, S, P)
+    report("numpy", N, K, best_seconds(rhs, (x, S, P), evals, repeat))
+
+
+def best_seconds(rhs, args, evals, repeat):
+    """Seconds per call of rhs(*args): the best of `repeat` rounds of `evals` calls, after one warm-up."""
+    rhs(*args)
     best = 1e300
     for _ in range(repeat):
         t0 = time.perf_counter()
         for _ in range(evals):
-            rhs(x, S, P)
+            rhs(*args)
         best = min(best, (time.perf_counter() - t0) / evals)
-    print("numpy ranks 1 N %d K %d seconds_per_rhs %.6e synapse_updates_per_s_per_core %.6e" % (N, K, best, N * N / best))
+    return best
+
+
+def report(name, N, K, best):
+    """One line in bench_rhs's format."""
+    print("%s ranks 1 N %d K %d seconds_per_rhs %.6e synapse_updates_per_s_per_core %.6e" % (name, N, K, best, N * N / best))
 
 
 if __name__ == "__main__":

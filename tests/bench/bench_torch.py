@@ -5,8 +5,11 @@ all-to-all N x N tensors.  Prints a line in bench_rhs's format, or says why it c
 
     bench_torch.py N K [evals] [repeat]
 """
+import os
 import sys
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_numpy import best_seconds, report  # noqa: E402  (the same timing as the NumPy peer)
 
 
 def main():
@@ -42,14 +45,7 @@ def main():
         dP = (-gamma * P + Tpsi + gs + d) / tau_p
         return dx, dS, dP
 
-    rhs(x, S, P)
-    best = 1e300
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(evals):
-            rhs(x, S, P)
-        best = min(best, (time.perf_counter() - t0) / evals)
-    print("torch ranks 1 N %d K %d seconds_per_rhs %.6e synapse_updates_per_s_per_core %.6e" % (N, K, best, N * N / best))
+    report("torch", N, K, best_seconds(rhs, (x, S, P), evals, repeat))
 
 
 if __name__ == "__main__":
