@@ -340,7 +340,14 @@ static PetscErrorCode TpCouplingCreate_Constant(TpCoupling c)
    processes of other ranks adjacent to local ones, which a PetscSF brings from their owners.
    Two forms: the sheet of an all-to-all network in natural order (process (i, j) adjacent to
    (i +- 1, j) and (i, j +- 1); the halo is the rows above and below the rank's rows) as a stencil,
-   and adjacency lists (tpnetwork.h) for every other morphology or partition. */
+   and adjacency lists (tpnetwork.h) for every other morphology or partition.
+   The adjacency lists are also kept in slices of TP_SLICE consecutive processes (sliced ELLPACK):
+   slice s holds, for e below its width (its longest list), the e-th neighbour of each of its
+   processes lane by lane, shorter lists padded with the slot of a -0.0 (x + -0.0 is x, bit for
+   bit, for every x). A slice's sums then run as TP_SLICE independent chains (vector gathers where
+   the CPU has them) with no branch per list, each in the order of its list: the same bits as one
+   list at a time, about twice as fast on the spatial generator's morphologies. */
+#define TP_SLICE 8
 typedef struct {
   PetscReal D, Dgap;
   PetscInt N;
@@ -349,6 +356,8 @@ typedef struct {
   PetscSF sf;         /* local psi (roots) -> halo (leaves) */
   double *row;        /* stencil: one row of scratch */
   PetscInt *halocol;  /* global column of each halo slot (implicit steppers), or NULL */
+  PetscInt *sptr;     /* adjacency lists: slice s's entries are scol[sptr[s] .. sptr[s + 1]) */
+  PetscInt *scol;     /* ... lane by lane, each a slot of psi; padding: the slot after the halo (-0.0) */
 } Diffusion;
 
 static PetscErrorCode DiffusionSetFromOptions(TpCoupling c, TpKind *k)
@@ -409,20 +418,63 @@ static PetscErrorCode DiffusionExchangeEnd(TpCoupling c, TpKind *k)
 static void DiffusionGraph(const Diffusion *d, const NetView *net, PetscInt q0, PetscInt q1, double scale,
                            PetscBool add, double *restrict out)
 {
-  const PetscInt *mp = net->mptr, *ma = net->madj, *gp = net->gptr, *ga = net->gadj;
+  const PetscInt *mp = net->mptr, *gp = net->gptr, *ga = net->gadj;
   const double *psi = d->psi, fD = scale * d->D, fG = scale * d->Dgap;
-  for (PetscInt q = q0; q < q1; q++) {
-    const double c0 = psi[q];
-    double a        = 0, v;
-    for (PetscInt e = mp[q]; e < mp[q + 1]; e++) a += psi[ma[e]];
-    v = fD * (a - (mp[q + 1] - mp[q]) * c0);
-    if (gp[q + 1] > gp[q]) {
-      double b = 0;
-      for (PetscInt e = gp[q]; e < gp[q + 1]; e++) b += psi[ga[e]];
-      v += fG * (b - (gp[q + 1] - gp[q]) * c0);
+  for (PetscInt s = q0 / TP_SLICE; s * TP_SLICE < q1; s++) {
+    const PetscInt *col = d->scol + d->sptr[s], w = (d->sptr[s + 1] - d->sptr[s]) / TP_SLICE;
+    double a[TP_SLICE], a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0; /* in registers */
+    for (const PetscInt *c = col; c < col + w * TP_SLICE; c += TP_SLICE) {
+      a0 += psi[c[0]], a1 += psi[c[1]], a2 += psi[c[2]], a3 += psi[c[3]];
+      a4 += psi[c[4]], a5 += psi[c[5]], a6 += psi[c[6]], a7 += psi[c[7]];
     }
-    out[q - q0] = add ? out[q - q0] + v : v;
+    a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3, a[4] = a4, a[5] = a5, a[6] = a6, a[7] = a7;
+    for (PetscInt l = 0; l < TP_SLICE; l++) {
+      const PetscInt q = s * TP_SLICE + l;
+      double c0, v;
+      if (q < q0 || q >= q1) continue;
+      c0 = psi[q];
+      v  = fD * (a[l] - (mp[q + 1] - mp[q]) * c0);
+      if (gp[q + 1] > gp[q]) {
+        double b = 0;
+        for (PetscInt e = gp[q]; e < gp[q + 1]; e++) b += psi[ga[e]];
+        v += fG * (b - (gp[q + 1] - gp[q]) * c0);
+      }
+      out[q - q0] = add ? out[q - q0] + v : v;
+    }
   }
+}
+
+/* The slices of the adjacency lists (see Diffusion); psi needs the padding slot pad = nsyn_loc + nhalo. */
+static PetscErrorCode DiffusionSlice(Diffusion *d, const NetView *net, MPI_Comm comm)
+{
+  const PetscInt nq = (PetscInt)net->nsyn_loc, ns = (nq + TP_SLICE - 1) / TP_SLICE, pad = nq + net->nhalo;
+  const PetscInt *mp = net->mptr, *ma = net->madj;
+  PetscCount total = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(ns + 1, &d->sptr));
+  d->sptr[0] = 0;
+  for (PetscInt s = 0; s < ns; s++) {
+    PetscInt w = 0;
+    for (PetscInt q = s * TP_SLICE; q < PetscMin(nq, (s + 1) * TP_SLICE); q++) w = PetscMax(w, mp[q + 1] - mp[q]);
+    total += (PetscCount)w * TP_SLICE;
+    PetscCheck(total <= PETSC_MAX_INT, comm, PETSC_ERR_SUP,
+               "The local processes' links, padded in slices of %d, number more than %" PetscInt_FMT
+               " (this build's PetscInt): use more ranks or a PETSc with 64-bit indices",
+               TP_SLICE, PETSC_MAX_INT);
+    d->sptr[s + 1] = (PetscInt)total;
+  }
+  PetscCall(PetscMalloc1(total + 1, &d->scol));
+  for (PetscInt s = 0; s < ns; s++) {
+    const PetscInt w = (d->sptr[s + 1] - d->sptr[s]) / TP_SLICE;
+    PetscInt *col    = d->scol + d->sptr[s];
+    for (PetscInt l = 0; l < TP_SLICE; l++) {
+      const PetscInt q = s * TP_SLICE + l, n = q < nq ? mp[q + 1] - mp[q] : 0;
+      for (PetscInt e = 0; e < w; e++) col[e * TP_SLICE + l] = e < n ? ma[mp[q] + e] : pad;
+    }
+  }
+  d->psi[pad] = -0.0;
+  PetscFunctionReturn(0);
 }
 
 /* lap[j] = sum over the neighbours of (i, j) of psi_nbr - psi_ij, for one local row i */
@@ -599,6 +651,8 @@ static PetscErrorCode DiffusionDestroy(TpKind *k)
   PetscFunctionBegin;
   PetscCall(PetscSFDestroy(&d->sf));
   PetscCall(PetscFree(d->halocol));
+  PetscCall(PetscFree(d->sptr));
+  PetscCall(PetscFree(d->scol));
   PetscCall(PetscFree(d->psi));
   PetscCall(PetscFree(d->row));
   PetscCall(PetscFree(k->data));
@@ -630,8 +684,9 @@ static PetscErrorCode TpCouplingCreate_Diffusion(TpCoupling c)
   d->Dgap = d->D;
   d->N    = N;
   PetscCall(PetscMalloc1(N, &d->row));
-  if (!net->stencil) { /* adjacency lists: the network's halo */
-    PetscCall(PetscMalloc1((size_t)net->nsyn_loc + net->nhalo + 1, &d->psi));
+  if (!net->stencil) {                                                        /* adjacency lists: the network's halo */
+    PetscCall(PetscMalloc1((size_t)net->nsyn_loc + net->nhalo + 1, &d->psi)); /* [local | halo | -0.0] */
+    PetscCall(DiffusionSlice(d, net, c->comm));
     PetscCall(PetscObjectReference((PetscObject)net->halo));
     d->sf = net->halo;
     goto done;
