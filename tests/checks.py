@@ -4,6 +4,7 @@ print what differed and exit non-zero.
 
     checks.py TRIPART MPIEXEC CHECK [args]
 """
+import concurrent.futures
 import os
 import resource
 import shutil
@@ -329,6 +330,46 @@ def check_disk_full(tmp):
         fail("an output directory removed during the run was not reported clearly (exit %d):\n%s" % (p.returncode, text))
 
 
+def check_restart_every_step(tmp):
+    """Exact restarts with rejected steps: the default FSAL stepper reuses the last stage and retries
+    rejected steps; a run resumed from the checkpoint of any step (the next one rejected or not)
+    repeats the uninterrupted run bit for bit, and it takes no more right-hand sides than the
+    reuse without exact restarts (-exact_restart 0).  Without exact restarts some resumed run
+    differs (the check can fail)."""
+    base = ["-N", 200, "-K", 6, "-ts_max_time", 20, "-save_fields", "s,p"]
+    keys = ("state/x", "state/s", "state/p", "time", "energy", "observables/overlap")
+
+    def one(args, out):
+        p = subprocess.run([TRIPART] + [str(a) for a in args + ["-o", out]], env=ENV, capture_output=True, text=True,
+                           timeout=300)
+        if p.returncode != 0:
+            fail("tripart %s failed (%d):\n%s%s" % (" ".join(map(str, args)), p.returncode, p.stdout, p.stderr))
+        with h5py.File(out, "r") as f:
+            return {k: f[k][:] for k in keys}, int(f.attrs["steps"]), int(f.attrs["rhs_evaluations"])
+
+    def differs(extra, ref, k):
+        ckpt = os.path.join(tmp, "s%d%s.ckpt" % (k, "".join(map(str, extra))))
+        one(base + extra + ["-ts_max_steps", k, "-checkpoint", ckpt, "-checkpoint_final"], ckpt + ".a.h5")
+        B = one(base + extra + ["-restart", ckpt], ckpt + ".b.h5")[0]
+        return any(not np.array_equal(ref[q], B[q]) for q in keys)
+
+    def resumed_differs(extra, ref, steps, first_only=False):
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:  # one rank each, both cores
+            if first_only:
+                return any(pool.map(lambda k: differs(extra, ref, k), range(1, steps)))
+            return [k for k, d in zip(range(1, steps), pool.map(lambda k: differs(extra, ref, k), range(1, steps))) if d]
+
+    ref, steps, rhs = one(base, os.path.join(tmp, "ref.h5"))
+    reuse, steps0, rhs0 = one(base + ["-exact_restart", 0], os.path.join(tmp, "reuse.h5"))
+    if rhs > rhs0:
+        fail("exact restarts cost right-hand sides: %d against %d without (%d and %d steps)" % (rhs, rhs0, steps, steps0))
+    bad = resumed_differs([], ref, steps)
+    if bad:
+        fail("resumed from the checkpoints of steps %s, the run is not the uninterrupted one bit for bit" % bad)
+    if not resumed_differs(["-exact_restart", 0], reuse, steps0, first_only=True):
+        fail("without exact restarts every resumed run repeated the uninterrupted one: the check cannot fail")
+
+
 def main():
     check = sys.argv[3]
     with tempfile.TemporaryDirectory() as tmp:
@@ -340,6 +381,8 @@ def main():
             check_energy(tmp, sys.argv[4])
         elif check == "restart":
             check_restart(tmp)
+        elif check == "restart_every_step":
+            check_restart_every_step(tmp)
         elif check == "restart_refused":
             check_restart_refused(tmp)
         elif check == "sigkill":

@@ -10,7 +10,9 @@
 typedef struct {
   TS ts;
   PetscBool fsal;          /* the RK tableau reuses its last stage (first same as last) */
-  PetscBool exact_restart; /* -exact_restart: give up that reuse so that resumed runs are bit-identical */
+  PetscBool exact_restart; /* -exact_restart: resumed runs repeat this one bit for bit */
+  PetscBool lastisb;       /* the tableau's last row of A is b (and b_s = 0): the last stage is the new u */
+  PetscInt rejects;        /* the TS's step rejections when the current attempt began */
   PetscBool solved;
 } StepperTS;
 
@@ -18,6 +20,70 @@ static PetscErrorCode RHSFunction(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
 {
   PetscFunctionBegin;
   PetscCall(TpModelComputeRHS((TpModel)ctx, t, U, F));
+  PetscFunctionReturn(0);
+}
+
+/* Exact restarts of a first-same-as-last tableau. Such a tableau reuses f(last stage) as the next
+   step's first stage, while a run resumed from a checkpoint evaluates f(u) afresh: the two agree
+   bit for bit exactly when the last stage is the new u bit for bit (PETSc computes both as u plus
+   the same products, in the same order, the new u with one more term h b_s f_s = 0), and when
+   every attempt of a step starts from the same u. PETSc undoes a rejected attempt by subtracting
+   h sum_j b_j f_j from the new u, which leaves u perturbed in the last bits; the first stage of
+   the attempt (stage vector 0) still holds u itself, so the attempt that follows a rejection
+   starts from it (PreStage), and after each step PostStep checks the last stage against u and
+   restarts the step (TSRestartStep: one more RHS) only where they differ. Resumed runs thus repeat
+   the uninterrupted one bit for bit at no cost in right-hand sides. */
+static PetscErrorCode PreStep(TS ts)
+{
+  TpStepper st;
+  StepperTS *s;
+
+  PetscFunctionBegin;
+  PetscCall(TSGetApplicationContext(ts, &st));
+  s = st->data;
+  PetscCall(TSGetStepRejections(ts, &s->rejects));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PreStage(TS ts, PetscReal stagetime)
+{
+  TpStepper st;
+  StepperTS *s;
+  PetscInt rejects, ns;
+  PetscReal t;
+  Vec *Y, u;
+
+  PetscFunctionBegin;
+  PetscCall(TSGetApplicationContext(ts, &st));
+  s = st->data;
+  PetscCall(TSGetStepRejections(ts, &rejects));
+  PetscCall(TSGetTime(ts, &t));
+  if (rejects == s->rejects || stagetime != t) PetscFunctionReturn(0);
+  s->rejects = rejects; /* the first stage of the attempt after a rejection: start from u itself */
+  PetscCall(TSGetStages(ts, &ns, &Y));
+  PetscCall(TSGetSolution(ts, &u));
+  PetscCall(VecCopy(Y[0], u));
+  PetscFunctionReturn(0);
+}
+
+/* Whether the last stage of the step just taken is the new u, bit for bit, on every rank. */
+static PetscErrorCode LastStageIsSolution(TS ts, PetscBool *same)
+{
+  const PetscScalar *y, *u;
+  PetscInt ns, n;
+  Vec *Y, U;
+  PetscBool local;
+
+  PetscFunctionBegin;
+  PetscCall(TSGetStages(ts, &ns, &Y));
+  PetscCall(TSGetSolution(ts, &U));
+  PetscCall(VecGetLocalSize(U, &n));
+  PetscCall(VecGetArrayRead(Y[ns - 1], &y));
+  PetscCall(VecGetArrayRead(U, &u));
+  local = (PetscBool)(!n || !memcmp(y, u, sizeof(PetscScalar) * (size_t)n));
+  PetscCall(VecRestoreArrayRead(U, &u));
+  PetscCall(VecRestoreArrayRead(Y[ns - 1], &y));
+  PetscCall(MPIU_Allreduce(&local, same, 1, MPIU_BOOL, MPI_LAND, PetscObjectComm((PetscObject)ts)));
   PetscFunctionReturn(0);
 }
 
@@ -29,15 +95,13 @@ static PetscErrorCode PostStep(TS ts)
   PetscFunctionBegin;
   PetscCall(TSGetApplicationContext(ts, &st));
   s = st->data;
-  if (s->fsal && s->exact_restart) {
-    /* A first-same-as-last tableau reuses f(last stage) as the next step's first stage, but a run
-       resumed from a checkpoint evaluates f(u) afresh, and u and the last stage differ in the last
-       bits (the same sum in another order).  Restarting the step here makes every step start from
-       f(u), so a resumed run repeats this one bit for bit, for one more RHS evaluation per step. */
-    PetscCall(TSRestartStep(ts));
-  }
   PetscCall(TpStepperRunHooks(st, TP_HOOK_STEP));
   if (st->stop) PetscCall(TSSetConvergedReason(ts, TS_CONVERGED_USER));
+  if (s->fsal && s->exact_restart) { /* after the hooks: one that changed u makes the step restart */
+    PetscBool same = PETSC_FALSE;
+    if (s->lastisb) PetscCall(LastStageIsSolution(ts, &same));
+    if (!same) PetscCall(TSRestartStep(ts));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -119,7 +183,15 @@ static PetscErrorCode SetFromOptions_TS(TpStepper st)
     PetscBool isrk;
     s->fsal = PETSC_FALSE;
     PetscCall(PetscObjectTypeCompare((PetscObject)ts, TSRK, &isrk));
-    if (isrk) PetscCall(TSRKGetTableau(ts, NULL, NULL, NULL, NULL, NULL, NULL, NULL, &s->fsal));
+    s->lastisb = PETSC_FALSE;
+    if (isrk) {
+      const PetscReal *A, *b;
+      PetscInt ns;
+      PetscCall(TSRKGetTableau(ts, &ns, &A, &b, NULL, NULL, NULL, NULL, &s->fsal));
+      s->lastisb = (PetscBool)(s->fsal && b[ns - 1] == 0);
+      for (PetscInt j = 0; j < ns - 1; j++)
+        if (A[(ns - 1) * ns + j] != b[j]) s->lastisb = PETSC_FALSE;
+    }
   }
   PetscFunctionReturn(0);
 }
@@ -135,6 +207,8 @@ static PetscErrorCode Solve_TS(TpStepper st)
   PetscCall(TpModelGetSolution(st->model, &u));
   /* no post-step at all when nothing needs one (sweep trials: the last state only) */
   PetscCall(TSSetPostStep(s->ts, (s->fsal && s->exact_restart) || TpStepperHooksAfterSteps(st) ? PostStep : NULL));
+  PetscCall(TSSetPreStep(s->ts, s->fsal && s->exact_restart ? PreStep : NULL));
+  PetscCall(TSSetPreStage(s->ts, s->fsal && s->exact_restart ? PreStage : NULL));
   PetscCall(TpStepperRunHooks(st, TP_HOOK_START));
   PetscCall(TSSolve(s->ts, u));
   s->solved = PETSC_TRUE;
