@@ -458,6 +458,7 @@ def check_options(tmp):
         (["-ts_max_tim", 3], ["-ts_max_tim", "did you mean -ts_max_time?"]),
         (["-stepper_typ", "fixed"], ["-stepper_typ", "did you mean -stepper_type?"]),
         (["-mode", "dam"], ["-mode", "did you mean -model?"]),
+        (["-tau_a", 2, "-model", "gated"], ["-tau_a", "did you mean -gated_tau_a?"]),
         (["-dam_n", 3], ["-dam_n", "-model dam", "naam"]),
         (["-Kk", 3], ["-Kk", "-allow_unused_options"]),
         (["-K"], ["-K", "needs a value"]),

@@ -358,6 +358,18 @@ static void Nearest(const char *name, char *best, size_t len)
       return;
     }
   }
+  for (const char *p = help_text; p && (p = strstr(p, "\n  -"));
+       p++) { /* or a model's: -naam_diffusion for -diffusion */
+    char cand[64];
+    int k    = 0;
+    size_t l = strlen(name);
+    for (const char *c = p + 4; *c && k < 63 && (isalnum((unsigned char)*c) || *c == '_'); c++) cand[k++] = *c;
+    cand[k] = 0;
+    if ((size_t)k > l + 1 && !strcmp(cand + k - l, name) && cand[k - l - 1] == '_') {
+      snprintf(best, len, "%s", cand);
+      return;
+    }
+  }
 }
 
 /* For an option of another model (-naam_tau_n with -model hopfield): " (an option of -model naam; this run's
