@@ -164,7 +164,25 @@ static PetscErrorCode HebbianApply(TpCoupling c, TpKind *k, const TpBlock *blk, 
     const PetscInt *rp = net->rowptr, *col = net->col, q0 = rp[blk->i0];
     for (PetscInt i = blk->i0; i < blk->i1; i++) {
       const double *a = h->work + (size_t)(i - blk->i0) * K;
-      for (PetscInt q = rp[i]; q < rp[i + 1]; q++) {
+      PetscInt q      = rp[i];
+      /* four synapses at a time: four independent sums, each over mu in order (the same bits as one at a time),
+         so that the latency of one sum's chain of multiply-adds no longer sets the pace */
+      for (; q + 4 <= rp[i + 1]; q += 4) {
+        const double *x0 = h->xcol + (size_t)col[q] * K, *x1 = h->xcol + (size_t)col[q + 1] * K;
+        const double *x2 = h->xcol + (size_t)col[q + 2] * K, *x3 = h->xcol + (size_t)col[q + 3] * K;
+        double v0 = 0, v1 = 0, v2 = 0, v3 = 0, *o = out + (q - q0);
+        for (PetscInt mu = 0; mu < K; mu++) {
+          v0 += a[mu] * x0[mu];
+          v1 += a[mu] * x1[mu];
+          v2 += a[mu] * x2[mu];
+          v3 += a[mu] * x3[mu];
+        }
+        if (add)
+          o[0] += v0, o[1] += v1, o[2] += v2, o[3] += v3;
+        else
+          o[0] = v0, o[1] = v1, o[2] = v2, o[3] = v3;
+      }
+      for (; q < rp[i + 1]; q++) {
         const double *x = h->xcol + (size_t)col[q] * K;
         double v        = 0;
         for (PetscInt mu = 0; mu < K; mu++) v += a[mu] * x[mu];
