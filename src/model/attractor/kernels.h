@@ -12,11 +12,27 @@
 #include <math.h>
 #include <stddef.h>
 
-/* m[mu] += sum_i xi[i*K + mu] phi[i] over n rows (xi row-major, K patterns per row) */
+/* m[mu] += sum_i xi[i*K + mu] phi[i] over n rows (xi row-major, K patterns per row), the rows added
+   in order; four rows per pass over m, so that m is loaded and stored a quarter as often (the same
+   operations in the same order as a row per pass) */
 static inline void AttrOverlaps(size_t n, size_t K, const double *restrict xi, const double *restrict phi,
                                 double *restrict m)
 {
-  for (size_t i = 0; i < n; i++) {
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const double *restrict r0 = xi + i * K, *restrict r1 = r0 + K, *restrict r2 = r1 + K, *restrict r3 = r2 + K;
+    const double v0 = phi[i], v1 = phi[i + 1], v2 = phi[i + 2], v3 = phi[i + 3];
+#pragma omp simd
+    for (size_t mu = 0; mu < K; mu++) {
+      double acc = m[mu];
+      acc += r0[mu] * v0;
+      acc += r1[mu] * v1;
+      acc += r2[mu] * v2;
+      acc += r3[mu] * v3;
+      m[mu] = acc;
+    }
+  }
+  for (; i < n; i++) {
     const double *restrict r = xi + i * K;
     const double v           = phi[i];
 #pragma omp simd
