@@ -2,6 +2,7 @@
 #include "coupling.h"
 #include <tpmodel.h> /* log events */
 #include <tputil.h>
+#include <tph5.h>
 #include <petscblaslapack.h>
 
 #define TP_MAX_KINDS 8
@@ -45,6 +46,7 @@ static inline PetscInt NetGid(const NetView *net, PetscInt i)
 
 struct _p_TpCoupling {
   MPI_Comm comm;
+  TpNetwork network; /* for the natural order of processes (kind file) */
   NetView view, *net;
   TpPatterns pat;
   char prefix[64];
@@ -755,6 +757,354 @@ done:
   PetscFunctionReturn(0);
 }
 
+/* ---------------------------------------------------------------- file
+   An explicit sparse T over process pairs, read from HDF5 (learned couplings):
+     (T psi)_q = sum_e data[e] psi_indices[e],  e in [indptr[q], indptr[q + 1])
+   with processes numbered in natural order (process q is synapse q of the network's CSR, as in
+   /network/indptr and /network/indices of an output written with -save_synapses, or /synapses of a
+   network file). Each rank reads the rows of its slice of natural order (hyperslabs, nothing on one
+   rank is O(T)); psi moves to natural order, the columns other ranks own arrive through a PetscSF,
+   and T psi moves back to engine order. */
+typedef struct {
+  char path[PETSC_MAX_PATH_LEN];
+  PetscInt n, nhalo;  /* natural slice: rows; columns owned elsewhere */
+  PetscInt *ptr, *ix; /* the slice's rows: entries index [slice | halo] */
+  double *val;
+  double *psi;  /* engine order, copied block by block */
+  double *nat;  /* [natural slice | halo] */
+  double *tnat; /* T psi, natural slice */
+  double *tpsi; /* T psi, engine order */
+  PetscSF sf;   /* natural slices (roots) -> halo (leaves) */
+  PetscBool symmetric;
+  uint64_t hash; /* of every entry, order-independent: the same T on any number of ranks */
+  long long nnz;
+} FileT;
+
+/* One hyperslab [start, start + count) of a 1-D dataset, read by this rank alone. */
+static PetscBool ReadSlab(hid_t f, const char *name, hid_t memtype, long long start, long long count, void *buf)
+{
+  hid_t d = -1, fs = -1, ms = -1;
+  hsize_t st = (hsize_t)start, ct = (hsize_t)count;
+  PetscBool ok = PETSC_FALSE;
+  if ((d = H5Dopen2(f, name, H5P_DEFAULT)) < 0) return PETSC_FALSE;
+  if ((fs = H5Dget_space(d)) >= 0 && (ms = H5Screate_simple(1, &ct, NULL)) >= 0) {
+    if (!count)
+      ok = (PetscBool)(H5Sselect_none(fs) >= 0 && H5Sselect_none(ms) >= 0 && TpH5Read(d, memtype, ms, fs, buf) >= 0);
+    else
+      ok = (PetscBool)(H5Sselect_hyperslab(fs, H5S_SELECT_SET, &st, NULL, &ct, NULL) >= 0 &&
+                       TpH5Read(d, memtype, ms, fs, buf) >= 0);
+  }
+  if (ms >= 0) H5Sclose(ms);
+  if (fs >= 0) H5Sclose(fs);
+  H5Dclose(d);
+  return ok;
+}
+
+/* An order-independent hash of one entry (q, t, v): summed over all entries it is the same for T and its
+   transpose exactly when (with overwhelming probability) T is symmetric. */
+static uint64_t EntryHash(uint64_t q, uint64_t t, double v)
+{
+  uint64_t h, b;
+  memcpy(&b, &v, sizeof(b));
+  h = q * 0x9E3779B97F4A7C15ULL ^ (t + 0x632BE59BD9B4E019ULL) * 0xC2B2AE3D27D4EB4FULL ^ b;
+  h ^= h >> 31;
+  h *= 0xBF58476D1CE4E5B9ULL;
+  h ^= h >> 29;
+  return h;
+}
+
+static PetscErrorCode FileLoad(TpCoupling c, FileT *ft)
+{
+  const char *opt = "coupling_file";
+  PetscCount nloc, start;
+  long long nsyn = (long long)c->net->nsyn, nnz = 0, lo, hi, *ptr = NULL, *ix = NULL;
+  char why[2 * PETSC_MAX_PATH_LEN + 256];
+  hid_t f;
+  int bad = 0, ndims;
+  hsize_t dims[2];
+  uint64_t sym[2] = {0, 0};
+  PetscInt *cols  = NULL;
+
+  PetscFunctionBegin;
+  PetscCheck(ft->path[0], c->comm, PETSC_ERR_ARG_WRONG,
+             "Coupling file needs its T: give -%s%s FILE (HDF5: /coupling/indptr, /coupling/indices, /coupling/data "
+             "over the network's processes in natural order)",
+             c->prefix, opt);
+  PetscCall(TpNetworkGetNaturalSizes(c->network, TP_PER_SYNAPSE, &nloc, &start));
+  ft->n = (PetscInt)nloc;
+  {
+    char option[96];
+    PetscCall(PetscSNPrintf(option, sizeof(option), "-%s%s", c->prefix, opt));
+    PetscCall(TpH5OpenShared(c->comm, ft->path, H5P_DEFAULT, "coupling file", option, why, sizeof(why), &f));
+  }
+  PetscCheck(!why[0], c->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
+  PetscCheck(f >= 0, c->comm, PETSC_ERR_FILE_OPEN, "Option -%s%s: cannot open '%s' as an HDF5 file", c->prefix, opt,
+             ft->path);
+  /* shapes, the same on every rank */
+  for (int q = 0; q < 3 && !bad; q++) {
+    const char *name = q == 0 ? "/coupling/indptr" : q == 1 ? "/coupling/indices" : "/coupling/data";
+    if (!TpH5GetExtent(f, name, &ndims, dims) || ndims != 1) {
+      bad = 1 + q;
+      break;
+    }
+    if (q == 0 && (long long)dims[0] != nsyn + 1) bad = 4;
+    if (q == 1) nnz = (long long)dims[0];
+    if (q == 2 && (long long)dims[0] != nnz) bad = 5;
+  }
+  if (bad) H5Fclose(f);
+  PetscCheck(bad < 1 || bad > 3, c->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Coupling file '%s' (option -%s%s) has no 1-D dataset %s", ft->path, c->prefix, opt,
+             bad == 1   ? "/coupling/indptr"
+             : bad == 2 ? "/coupling/indices"
+                        : "/coupling/data");
+  PetscCheck(bad != 4, c->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Coupling file '%s' (option -%s%s): /coupling/indptr has %llu entries, but the network has %lld processes "
+             "(synapses), so it needs %lld",
+             ft->path, c->prefix, opt, (unsigned long long)dims[0], nsyn, nsyn + 1);
+  PetscCheck(bad != 5, c->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Coupling file '%s' (option -%s%s): /coupling/data has %llu entries and /coupling/indices %lld; they must "
+             "be the same",
+             ft->path, c->prefix, opt, (unsigned long long)dims[0], nnz);
+  /* this rank's rows: indptr[start .. start + n], validated before anything is indexed */
+  PetscCall(PetscMalloc1(ft->n + 1, &ptr));
+  if (!ReadSlab(f, "/coupling/indptr", H5T_NATIVE_LLONG, (long long)start, ft->n + 1, ptr)) bad = 1;
+  lo = bad ? 0 : ptr[0];
+  hi = bad ? 0 : ptr[ft->n];
+  for (PetscInt q = 0; q < ft->n && !bad; q++)
+    if (ptr[q + 1] < ptr[q]) bad = 2;
+  if (!bad && (lo < 0 || hi > nnz)) bad = 3;
+  if (!bad && start == 0 && lo != 0) bad = 4;
+  if (!bad && (long long)(start + nloc) == nsyn && hi != nnz) bad = 5;
+  if (!bad && hi - lo > PETSC_MAX_INT) bad = 6;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, c->comm));
+  if (bad) {
+    H5Fclose(f);
+    PetscCall(PetscFree(ptr));
+  }
+  PetscCheck(!bad, c->comm, PETSC_ERR_FILE_UNEXPECTED, "Coupling file '%s' (option -%s%s): /coupling/indptr %s",
+             ft->path, c->prefix, opt,
+             bad == 1   ? "cannot be read"
+             : bad == 2 ? "decreases somewhere (row offsets must not)"
+             : bad == 3 ? "has an offset outside [0, the length of /coupling/indices]"
+             : bad == 4 ? "does not start at 0"
+             : bad == 5 ? "does not end at the length of /coupling/indices"
+                        : "gives one rank more entries than this build's PetscInt can count: use more ranks");
+  PetscCall(PetscMalloc1(hi - lo + 1, &ix));
+  PetscCall(PetscMalloc1(hi - lo + 1, &ft->val));
+  PetscCall(PetscMalloc1(hi - lo + 1, &cols));
+  if (!ReadSlab(f, "/coupling/indices", H5T_NATIVE_LLONG, lo, hi - lo, ix) ||
+      !ReadSlab(f, "/coupling/data", H5T_NATIVE_DOUBLE, lo, hi - lo, ft->val))
+    bad = 1;
+  for (long long e = 0; e < hi - lo && !bad; e++) {
+    if (ix[e] < 0 || ix[e] >= nsyn)
+      bad = 2;
+    else if (!PetscIsNormalReal(ft->val[e]) && ft->val[e] != 0)
+      bad = 3;
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, c->comm));
+  H5Fclose(f);
+  if (bad) {
+    PetscCall(PetscFree(ptr));
+    PetscCall(PetscFree(ix));
+    PetscCall(PetscFree(ft->val));
+    PetscCall(PetscFree(cols));
+  }
+  PetscCheck(!bad, c->comm, PETSC_ERR_FILE_UNEXPECTED, "Coupling file '%s' (option -%s%s): /coupling/%s", ft->path,
+             c->prefix, opt,
+             bad == 1   ? "indices or /coupling/data cannot be read"
+             : bad == 2 ? "indices has a process outside [0, the network's synapse count)"
+                        : "data has a value that is not a finite number");
+  /* symmetry (T_ijkl = T_klij, which the energy needs): one reduction of two order-independent hashes */
+  for (PetscInt q = 0; q < ft->n; q++)
+    for (long long e = ptr[q] - lo; e < ptr[q + 1] - lo; e++) {
+      sym[0] += EntryHash((uint64_t)(start + q), (uint64_t)ix[e], ft->val[e]);
+      sym[1] += EntryHash((uint64_t)ix[e], (uint64_t)(start + q), ft->val[e]);
+    }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sym, 2, MPI_UINT64_T, MPI_SUM, c->comm));
+  ft->symmetric = (PetscBool)(sym[0] == sym[1]);
+  ft->hash      = sym[0];
+  ft->nnz       = nnz;
+  /* columns: the natural slice's own, then the halo (sorted, unique) */
+  {
+    PetscInt nh = 0;
+    PetscLayout map;
+    PetscCall(PetscMalloc2(ft->n + 1, &ft->ptr, hi - lo + 1, &ft->ix));
+    for (PetscInt q = 0; q <= ft->n; q++) ft->ptr[q] = (PetscInt)(ptr[q] - lo);
+    for (long long e = 0; e < hi - lo; e++)
+      if (ix[e] < (long long)start || ix[e] >= (long long)(start + nloc)) cols[nh++] = (PetscInt)ix[e];
+    PetscCall(PetscSortRemoveDupsInt(&nh, cols));
+    ft->nhalo = nh;
+    for (long long e = 0; e < hi - lo; e++) {
+      PetscInt slot;
+      if (ix[e] >= (long long)start && ix[e] < (long long)(start + nloc))
+        ft->ix[e] = (PetscInt)(ix[e] - (long long)start);
+      else {
+        PetscCall(PetscFindInt((PetscInt)ix[e], nh, cols, &slot));
+        ft->ix[e] = ft->n + slot;
+      }
+    }
+    PetscCall(PetscLayoutCreateFromSizes(c->comm, ft->n, PETSC_DECIDE, 1, &map));
+    PetscCall(PetscSFCreate(c->comm, &ft->sf));
+    PetscCall(PetscSFSetGraphLayout(ft->sf, map, nh, NULL, PETSC_COPY_VALUES, cols));
+    PetscCall(PetscLayoutDestroy(&map));
+  }
+  PetscCall(PetscFree(ptr));
+  PetscCall(PetscFree(ix));
+  PetscCall(PetscFree(cols));
+  PetscCall(PetscMalloc4((size_t)c->net->nsyn_loc + 1, &ft->psi, (size_t)ft->n + ft->nhalo + 1, &ft->nat,
+                         (size_t)ft->n + 1, &ft->tnat, (size_t)c->net->nsyn_loc + 1, &ft->tpsi));
+  if (!ft->symmetric)
+    PetscCall(PetscPrintf(c->comm,
+                          "tripart: warning: the coupling of '%s' (option -%s%s) is not symmetric (T_ijkl != T_klij): "
+                          "the energy is then not a Lyapunov function\n",
+                          ft->path, c->prefix, opt));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FileSetFromOptions(TpCoupling c, TpKind *k)
+{
+  FileT *ft = k->data;
+  PetscBool help;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(c->comm, c->prefix, "File coupling", "TpCoupling");
+  PetscCall(
+      PetscOptionsString("-coupling_file",
+                         "HDF5 file of T over process pairs in natural order: /coupling/indptr, /coupling/indices, "
+                         "/coupling/data",
+                         "TpCouplingSetFromOptions", ft->path, ft->path, sizeof(ft->path), NULL));
+  PetscOptionsEnd();
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (!ft->ptr && !(help && !ft->path[0])) PetscCall(FileLoad(c, ft));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FileAccumulate(TpCoupling c, TpKind *k, const TpBlock *blk, const double *psi, double *red)
+{
+  FileT *ft          = k->data;
+  const PetscInt *rp = c->net->rowptr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArraycpy(ft->psi + rp[blk->i0], psi, rp[blk->i1] - rp[blk->i0]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FileExchangeBegin(TpCoupling c, TpKind *k)
+{
+  FileT *ft = k->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(TP_EVENT_HALO, 0, 0, 0, 0));
+  PetscCall(TpNetworkToNatural(c->network, TP_PER_SYNAPSE, MPI_DOUBLE, ft->psi, ft->nat));
+  PetscCall(PetscSFBcastBegin(ft->sf, MPI_DOUBLE, ft->nat, ft->nat + ft->n, MPI_REPLACE));
+  PetscCall(PetscLogEventEnd(TP_EVENT_HALO, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* After the halo: T psi on the natural slice, then back to engine order. */
+static PetscErrorCode FileExchangeEnd(TpCoupling c, TpKind *k)
+{
+  FileT *ft = k->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(TP_EVENT_HALO, 0, 0, 0, 0));
+  PetscCall(PetscSFBcastEnd(ft->sf, MPI_DOUBLE, ft->nat, ft->nat + ft->n, MPI_REPLACE));
+  PetscCall(PetscLogEventEnd(TP_EVENT_HALO, 0, 0, 0, 0));
+  for (PetscInt q = 0; q < ft->n; q++) {
+    double v = 0;
+    for (PetscInt e = ft->ptr[q]; e < ft->ptr[q + 1]; e++) v += ft->val[e] * ft->nat[ft->ix[e]];
+    ft->tnat[q] = v;
+  }
+  PetscCall(PetscLogFlops(2.0 * ft->ptr[ft->n]));
+  PetscCall(TpNetworkFromNatural(c->network, TP_PER_SYNAPSE, MPI_DOUBLE, ft->tnat, ft->tpsi));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FileApply(TpCoupling c, TpKind *k, const TpBlock *blk, const double *red, double scale,
+                                PetscBool add, double *out)
+{
+  FileT *ft          = k->data;
+  const PetscInt *rp = c->net->rowptr, q0 = rp[blk->i0], nq = rp[blk->i1] - q0;
+
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < nq; q++) out[q] = add ? out[q] + scale * ft->tpsi[q0 + q] : scale * ft->tpsi[q0 + q];
+  PetscFunctionReturn(0);
+}
+
+/* red[0] = the local part of sum_q psi_q (T psi)_q (after the exchange) */
+static PetscErrorCode FileLocalQuadratic(TpCoupling c, TpKind *k, double *red)
+{
+  FileT *ft = k->data;
+  double s  = 0;
+
+  PetscFunctionBegin;
+  for (PetscCount q = 0; q < c->net->nsyn_loc; q++) s += ft->psi[q] * ft->tpsi[q];
+  red[0] = s;
+  PetscFunctionReturn(0);
+}
+
+static double FileQuadratic(TpKind *k, const double *red)
+{
+  return red[0];
+}
+
+/* For descriptions (checkpoints, sweep tables): a hash of every entry, exact in a double, and the entry count. */
+static double FileHash(TpKind *k)
+{
+  return (double)(((FileT *)k->data)->hash >> 11);
+}
+
+static double FileEntries(TpKind *k)
+{
+  return (double)((FileT *)k->data)->nnz;
+}
+
+static PetscErrorCode FileView(TpKind *k, PetscViewer v)
+{
+  FileT *ft = k->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(v, "  coupling file '%s', %lld entries, %s\n", ft->path, ft->nnz,
+                                   ft->symmetric ? "symmetric" : "not symmetric"));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FileDestroy(TpKind *k)
+{
+  FileT *ft = k->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSFDestroy(&ft->sf));
+  PetscCall(PetscFree2(ft->ptr, ft->ix));
+  PetscCall(PetscFree(ft->val));
+  PetscCall(PetscFree4(ft->psi, ft->nat, ft->tnat, ft->tpsi));
+  PetscCall(PetscFree(k->data));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TpCouplingCreate_File(TpCoupling c)
+{
+  TpKind *k = c->current;
+  FileT *ft;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&ft));
+  k->data           = ft;
+  k->nred           = 1;
+  k->setfromoptions = FileSetFromOptions;
+  k->accumulate     = FileAccumulate;
+  k->apply          = FileApply;
+  k->quadratic      = FileQuadratic;
+  k->view           = FileView;
+  k->parameter      = FileHash;
+  k->parameter2     = FileEntries;
+  k->destroy        = FileDestroy;
+  k->exchangebegin  = FileExchangeBegin;
+  k->exchangeend    = FileExchangeEnd;
+  k->localquadratic = FileLocalQuadratic;
+  PetscFunctionReturn(0);
+}
+
 /* ---------------------------------------------------------------- composite */
 static PetscErrorCode TpCouplingRegisterAll(void);
 
@@ -813,6 +1163,7 @@ static PetscErrorCode TpCouplingRegisterAll(void)
   PetscCall(TpCouplingRegister("hebbian", TpCouplingCreate_Hebbian));
   PetscCall(TpCouplingRegister("constant", TpCouplingCreate_Constant));
   PetscCall(TpCouplingRegister("diffusion", TpCouplingCreate_Diffusion));
+  PetscCall(TpCouplingRegister("file", TpCouplingCreate_File));
   PetscFunctionReturn(0);
 }
 
@@ -828,8 +1179,9 @@ PetscErrorCode TpCouplingCreate(MPI_Comm comm, const char *prefix, const char *l
   PetscFunctionBegin;
   PetscCall(TpCouplingRegisterAll());
   PetscCall(PetscNew(&c));
-  c->comm = comm;
-  c->pat  = pat;
+  c->comm    = comm;
+  c->pat     = pat;
+  c->network = network;
   PetscCall(PetscStrncpy(c->prefix, prefix, sizeof(c->prefix)));
   PetscCall(TpNetworkGetRows(network, &rows));
   PetscCall(TpNetworkGetMorphology(network, &morph));
