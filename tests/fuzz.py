@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Structured fuzz test of every loader and of the options: truncated, bit-flipped and edited
-patterns files, checkpoints, network files, partition files and sweep tables, and every numeric
+patterns files, checkpoints, network files, partition files, sweep tables and coupling files, and every numeric
 option of every model (from its own -help) given NaN, infinities, overflowing, subnormal, negative,
 zero and non-numeric values.  Each case must end with exit 0 (a flip that left the file valid, a
 value the option accepts) or with one clear `tripart: error:` and a non-zero exit: never a crash,
@@ -128,6 +128,43 @@ def make_cases(tmp, rng):
         with h5py.File(path, "r+") as f:
             change(f)
         cases.append(("checkpoint " + name, 1, ["-restart", path]))
+    # coupling files (-naam_coupling file): a sparse symmetric T over the 900 processes of BASE
+    S = 900
+    trng = np.random.default_rng(5)
+    a = trng.integers(0, S, 2700)
+    b = trng.integers(0, S, 2700)
+    T = {}
+    for q, r, v in zip(a, b, trng.normal(0, 0.01, 2700)):
+        T[(q, r)] = T[(r, q)] = v
+    keys = sorted(T)
+    good = os.path.join(tmp, "good_T.h5")
+    with h5py.File(good, "w") as f:
+        f["coupling/indptr"] = np.searchsorted([k[0] for k in keys], np.arange(S + 1)).astype(np.int64)
+        f["coupling/indices"] = np.array([k[1] for k in keys], np.int64)
+        f["coupling/data"] = np.array([T[k] for k in keys])
+    cf = ["-naam_coupling", "file", "-naam_coupling_file"]
+    cases.append(("coupling file good", 2, cf + [good]))
+    raw = open(good, "rb").read()
+    for k in range(20):
+        cases.append(("coupling file truncated", 1 + k % 2, cf + [put("tt%d.h5" % k, raw[: rng.randrange(len(raw))])]))
+    for k in range(30):
+        cases.append(("coupling file bit-flipped", 1 + k % 2, cf + [put("tf%d.h5" % k, flips(raw, rng, 1 + k % 8))]))
+    tedits = {
+        "indptr_float": lambda f: replace(f, "coupling/indptr", f["coupling/indptr"][:] + 0.5),
+        "indptr_2d": lambda f: replace(f, "coupling/indptr", np.zeros((2, S), np.int64)),
+        "indptr_huge": lambda f: replace(f, "coupling/indptr", np.where(np.arange(S + 1) == S, 2**62, f["coupling/indptr"][:])),
+        "indptr_negative": lambda f: replace(f, "coupling/indptr", -f["coupling/indptr"][:]),
+        "indices_negative": lambda f: replace(f, "coupling/indices", -1 - f["coupling/indices"][:]),
+        "indices_string": lambda f: replace(f, "coupling/indices", np.array([b"x"] * len(f["coupling/indices"]))),
+        "data_inf": lambda f: replace(f, "coupling/data", np.full(len(f["coupling/data"]), np.inf)),
+        "data_int": lambda f: replace(f, "coupling/data", np.ones(len(f["coupling/data"]), np.int32)),
+        "coupling_group_missing": lambda f: f.__delitem__("coupling"),
+        "empty": lambda f: (replace(f, "coupling/indptr", np.zeros(S + 1, np.int64)),
+                            replace(f, "coupling/indices", np.zeros(0, np.int64)),
+                            replace(f, "coupling/data", np.zeros(0))),
+    }
+    for name, change in tedits.items():
+        cases.append(("coupling file " + name, 1 + len(name) % 2, cf + [edit(good, os.path.join(tmp, "te_%s.h5" % name), change)]))
     # nonsense options
     nonsense = [["-N", "abc"], ["-N", "1e3"], ["-N", "99999999999"], ["-K", "-1"], ["-K", "x"], ["-seed", "xyz"],
                 ["-ts_dt", "-1"], ["-ts_max_time", "nan"], ["-ts_type", "nonsense"], ["-cue_flip_fraction", "nan"],
