@@ -14,6 +14,7 @@ typedef struct {
   const double *W;     /* or, when set: N^2 x N^2 weights of process links (D inside astrocytes, D_gap across
                           gap junctions), and deg[N^2] their row sums: T += W - diag(deg) */
   const double *deg;
+  const double *F;  /* or NULL: N^2 x N^2 explicit T over process pairs (coupling file), added */
   const double *xi; /* N x K row-major, values -1/+1 */
   const char *mask; /* N x N, 1 where synapse i <- j exists */
 } Twin;
@@ -27,6 +28,10 @@ static int TwinAdjacent(int i, int j, int k, int l)
 static double TwinT(const Twin *w, int i, int j, int k, int l)
 {
   double t = w->c_const;
+  if (w->F) {
+    const long N = w->N, a = (long)i * N + j, b = (long)k * N + l;
+    t += w->F[a * N * N + b];
+  }
   if (w->W) {
     const long N = w->N, a = (long)i * N + j, b = (long)k * N + l;
     t += w->W[a * N * N + b] - (a == b ? w->deg[a] : 0);

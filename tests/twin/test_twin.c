@@ -1,10 +1,14 @@
 /* The distributed M1 engine against its dense serial twin: right-hand side, energy, and an
    explicit Euler trajectory, on whatever number of ranks the test is run with.
-   Usage: test_twin -connectivity all|random [-naam_coupling hebbian,constant,diffusion] [-naam_init zero|slaved] */
+   Usage: test_twin -connectivity all|random [-naam_coupling hebbian,constant,diffusion,file] [-naam_init zero|slaved]
+   With file in the coupling list it writes a random sparse symmetric T over the network's processes
+   (natural order) to a coupling file and gives the twin the same T densely. */
 #include <tprun.h>
 #include <tpnetspec.h>
 #include <tprandom.h>
 #include "naam_twin.h"
+#include <hdf5.h>
+#include <unistd.h>
 
 /* Parameters set explicitly so that the twin and the engine use the same numbers. */
 static const char *params[][2] = {{"-naam_tau_n", "0.7"},      {"-naam_tau_s", "1.3"},
@@ -62,6 +66,75 @@ static PetscErrorCode RHS(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
   PetscFunctionReturn(0);
 }
 
+/* A random sparse symmetric T over the nsyn processes of spec (about 3 entries a row, diagonal
+   included), the same on every rank: dense (by the twin's (i*N+j, k*N+l)) into Fd, and as a coupling
+   file at path (written by rank 0). */
+static PetscErrorCode WriteCouplingFile(MPI_Comm comm, const TpNetSpec *spec, PetscInt N, const char *path, double *Fd)
+{
+  const PetscInt S = spec->nsyn, N2 = N * N;
+  double *T;
+  unsigned long long r = 88172645463325252ULL;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCall(PetscCalloc1((size_t)S * S, &T));
+  for (PetscInt s = 0; s < S; s++)
+    for (int e = 0; e < 3; e++) {
+      PetscInt t;
+      double v;
+      r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+      t = (PetscInt)(r % (unsigned long long)S);
+      r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+      v = ((double)(r >> 11) / 9007199254740992.0 - 0.5) * 0.1;
+      T[(size_t)s * S + t] += v;
+      if (t != s) T[(size_t)t * S + s] += v;
+    }
+  for (PetscInt s = 0; s < S; s++) {
+    const PetscInt i = TpNetSpecRow(spec, s), a = i * N + TpNetSpecCol(spec, s, i);
+    for (PetscInt t = 0; t < S; t++) {
+      const PetscInt k = TpNetSpecRow(spec, t), b = k * N + TpNetSpecCol(spec, t, k);
+      Fd[(size_t)a * N2 + b] = T[(size_t)s * S + t];
+    }
+  }
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (!rank) {
+    long long *ptr, *ix, nnz = 0;
+    double *val;
+    hid_t f, g, sp, d;
+    hsize_t n;
+    PetscCall(PetscMalloc3(S + 1, &ptr, (size_t)S * S + 1, &ix, (size_t)S * S + 1, &val));
+    ptr[0] = 0;
+    for (PetscInt s = 0; s < S; s++) {
+      for (PetscInt t = 0; t < S; t++)
+        if (T[(size_t)s * S + t] != 0) ix[nnz] = t, val[nnz++] = T[(size_t)s * S + t];
+      ptr[s + 1] = nnz;
+    }
+    f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    g = H5Gcreate2(f, "coupling", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    for (int q = 0; q < 3; q++) {
+      n  = q ? (hsize_t)nnz : (hsize_t)S + 1;
+      sp = H5Screate_simple(1, &n, NULL);
+      d  = H5Dcreate2(g,
+                     q == 0   ? "indptr"
+                      : q == 1 ? "indices"
+                               : "data",
+                     q == 2 ? H5T_IEEE_F64LE : H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      H5Dwrite(d, q == 2 ? H5T_NATIVE_DOUBLE : H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+               q == 0   ? (void *)ptr
+               : q == 1 ? (void *)ix
+                        : (void *)val);
+      H5Dclose(d);
+      H5Sclose(sp);
+    }
+    H5Gclose(g);
+    PetscCheck(H5Fclose(f) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write %s", path);
+    PetscCall(PetscFree3(ptr, ix, val));
+  }
+  PetscCallMPI(MPI_Barrier(comm));
+  PetscCall(PetscFree(T));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   MPI_Comm comm;
@@ -75,7 +148,9 @@ int main(int argc, char **argv)
   const double *xi, *cue;
   Twin w;
   PetscInt N, K, steps = 20;
-  PetscBool hebbian, constant, diffusion, slaved = PETSC_FALSE;
+  PetscBool hebbian, constant, diffusion, file, slaved = PETSC_FALSE;
+  double *Fd                     = NULL;
+  char tfile[PETSC_MAX_PATH_LEN] = "";
   char coupling[256] = "hebbian", init[32] = "zero";
   TpNetSpec *spec;
   double *W = NULL, *deg = NULL;
@@ -92,6 +167,21 @@ int main(int argc, char **argv)
   PetscCall(PetscStrInList("hebbian", coupling, ',', &hebbian));
   PetscCall(PetscStrInList("constant", coupling, ',', &constant));
   PetscCall(PetscStrInList("diffusion", coupling, ',', &diffusion));
+  PetscCall(PetscStrInList("file", coupling, ',', &file));
+  if (file) { /* the coupling file first: the run reads it as it is set up */
+    PetscInt n = 12, sd = 1;
+    PetscMPIInt rank;
+    PetscCall(PetscOptionsGetInt(NULL, NULL, "-N", &n, NULL));
+    PetscCall(PetscOptionsGetInt(NULL, NULL, "-seed", &sd, NULL));
+    PetscCall(TpNetSpecCreateFromOptions(comm, 12, sd, &spec));
+    PetscCall(PetscCalloc1((size_t)n * n * n * n, &Fd));
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    PetscCall(PetscSNPrintf(tfile, sizeof(tfile), "twin_T_%d.h5", (int)getpid()));
+    PetscCallMPI(MPI_Bcast(tfile, sizeof(tfile), MPI_CHAR, 0, comm));
+    PetscCall(WriteCouplingFile(comm, spec, n, tfile, Fd));
+    PetscCall(TpNetSpecDestroy(&spec));
+    PetscCall(PetscOptionsSetValue(NULL, "-naam_coupling_file", tfile));
+  }
   PetscCall(PetscStrcmp(init, "slaved", &slaved));
   PetscCall(PetscOptionsSetValue(NULL, "-naam_init", init));
 
@@ -160,6 +250,7 @@ int main(int argc, char **argv)
              .D       = diffusion ? Param("-naam_diffusion") : 0,
              .W       = W,
              .deg     = deg,
+             .F       = Fd,
              .xi      = xi,
              .mask    = mask};
   PetscCall(PetscMalloc6(N, &x, N * N, &S, N * N, &P, N, &fx, N * N, &fS, N * N, &fP));
@@ -274,6 +365,12 @@ int main(int argc, char **argv)
   PetscCall(PetscFree(mine));
   PetscCall(PetscFree(mask));
   PetscCall(PetscFree2(W, deg));
+  PetscCall(PetscFree(Fd));
+  if (file) {
+    PetscMPIInt rank;
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    if (!rank) unlink(tfile);
+  }
   PetscCall(TpNetSpecDestroy(&spec));
   PetscCall(VecDestroy(&F));
   PetscCall(TpRunDestroy(&run));
