@@ -70,11 +70,13 @@ def main():
         tripart(["-ts_max_time", 0.1, "-save_synapses", "-o", out])
         with h5py.File(out, "r") as f:
             ip, ix, xi = f["network/indptr"][:], f["network/indices"][:], f["patterns"][:]
+            network_hash = f.attrs["network_hash"]
         S, qa, qb, w, loss = learn(ip, ix, xi)
         order = np.lexsort((qb, qa))
         qa, qb, w = qa[order], qb[order], w[order]
         tfile = os.path.join(tmp, "learned_T.h5")
         with h5py.File(tfile, "w") as f:
+            f.attrs["network_hash"] = network_hash  # the network T was made for: tripart checks it
             f["coupling/indptr"] = np.searchsorted(qa, np.arange(S + 1)).astype(np.int64)
             f["coupling/indices"] = qb.astype(np.int64)
             f["coupling/data"] = w

@@ -60,6 +60,8 @@ def main():
         rows = np.repeat(np.arange(len(ip) - 1), np.diff(ip))
         A = xi[:, rows] * xi[:, ix]
         write_T(p("heb_T.h5"), S, 0.01 * A.T @ A)
+        with h5py.File(p("heb.h5"), "r") as f, h5py.File(p("heb_T.h5"), "r+") as g:
+            g.attrs["network_hash"] = f.attrs["network_hash"]  # the network it was made for: accepted
         ref = read(p("heb.h5"))
         run(3, ["partition", "-connectivity", "random", "-N", 40, "-degree", 6, "-o", p("part3.h5")])
         for np_, extra in ((1, []), (2, []), (3, ["-partition", p("part3.h5")])):
@@ -123,6 +125,7 @@ def main():
              ["/coupling/data", "finite"]),
             (edit(src, p("b6.h5"), put("coupling/data", lambda v: v[:-1])), ["/coupling/data", "entries"]),
             (p("missing.h5"), ["missing.h5", "-naam_coupling_file"]),
+            (edit(src, p("b7.h5"), lambda f: f.attrs.__setitem__("network_hash", 12345)), ["another network", "12345"]),
         ]
         refusals = [(BASE + ["-naam_coupling", "file", "-naam_coupling_file", f], words + [os.path.basename(f)])
                     for f, words in cases]

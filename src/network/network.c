@@ -635,7 +635,8 @@ PetscErrorCode TpNetworkFromNatural(TpNetwork net, TpPer per, MPI_Datatype type,
 
 /*@C
   TpNetworkWriteAttributes - Writes what identifies the network as root attributes of a file:
-  `neurons`, `synapses`, `processes`, `seed`, `connectivity`
+  `neurons`, `synapses`, `processes`, `seed`, `connectivity`, `network_hash` (`TpNetworkFingerprint()`,
+  as a signed 64-bit integer)
 
   Collective
 
@@ -653,6 +654,11 @@ PetscErrorCode TpNetworkWriteAttributes(TpNetwork net, hid_t loc)
   PetscCall(TpH5WriteAttrInt(loc, "processes", (long long)net->nsyn));
   PetscCall(TpH5WriteAttrInt(loc, "seed", net->seed));
   PetscCall(TpH5WriteAttrString(loc, "connectivity", TpConnectivities[net->kind]));
+  {
+    uint64_t h;
+    PetscCall(TpNetworkFingerprint(net, &h));
+    PetscCall(TpH5WriteAttrInt(loc, "network_hash", (long long)h));
+  }
   PetscFunctionReturn(0);
 }
 

@@ -46,6 +46,7 @@ FLOAT_CHECKSUMS = {"state_checksum", "meta_checksum"}
 # ("@name") or a dataset; "*" for every file.  Everything else is compared.
 INTENDED = {
     # (case or "*", group path, "@attribute" or dataset): why it changed on purpose
+    ("*", "/", "@network_hash"): "outputs name their network by its fingerprint, as checkpoints do (coupling files check it)",
 }
 # Options renamed (the old names are deprecated aliases): the reference's names are read as the new ones.
 RENAMED = {"-coupling": "-naam_coupling", "-init": "-naam_init", "-sigma": "-attractor_sigma",

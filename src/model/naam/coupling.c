@@ -840,6 +840,18 @@ static PetscErrorCode FileLoad(TpCoupling c, FileT *ft)
   PetscCheck(!why[0], c->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
   PetscCheck(f >= 0, c->comm, PETSC_ERR_FILE_OPEN, "Option -%s%s: cannot open '%s' as an HDF5 file", c->prefix, opt,
              ft->path);
+  { /* the network it was made for, when the file says (the network_hash of an output or a checkpoint) */
+    long long v;
+    PetscBool found;
+    uint64_t h;
+    PetscCall(TpH5ReadAttrInt(f, "network_hash", &v, &found));
+    PetscCall(TpNetworkFingerprint(c->network, &h));
+    if (found && (uint64_t)v != h) H5Fclose(f);
+    PetscCheck(!found || (uint64_t)v == h, c->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Coupling file '%s' (option -%s%s) was made for another network: its network_hash is %lld, this run's "
+               "network's %lld",
+               ft->path, c->prefix, opt, v, (long long)h);
+  }
   /* shapes, the same on every rank */
   for (int q = 0; q < 3 && !bad; q++) {
     const char *name = q == 0 ? "/coupling/indptr" : q == 1 ? "/coupling/indices" : "/coupling/data";
