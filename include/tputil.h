@@ -39,6 +39,7 @@ PetscErrorCode TpCheckRoom(MPI_Comm comm, const char *path, double bytes, const 
 /* Catch SIGTERM, SIGINT and SIGUSR1 (what SLURM sends before a time limit) into a flag that runs
    and sweeps poll; without PETSc, for use before PetscInitialize(): non-zero on failure. */
 int TpCatchSignals(void);
+int TpHoldSignals(int hold);
 /* The same over PETSc's own handlers, after PetscInitialize(). */
 PetscErrorCode TpCatchSignalsPetsc(void);
 /* The first of those signals received, or 0 (later ones wait for its checkpoint). */

@@ -141,16 +141,19 @@ int main(int argc, char **argv)
     }
     H5close();
     PetscOptionsClear(NULL);
+    if (catching) TpHoldSignals(1); /* see below */
     PetscFinalize();
-    if (catching) TpCatchSignals();
+    if (catching) TpCatchSignals(), TpHoldSignals(0);
     MPI_Finalize();
     return 1;
   }
   if (!traceback) PetscCall(PetscPopErrorHandler());
   if (!helpmode && strcmp(cmd, "version")) PetscCall(TpOptionsWarnUnread(PETSC_COMM_WORLD));
   H5close();
+  /* PetscFinalize() gives the signals their default action back: held until they are caught again */
+  if (catching) TpHoldSignals(1);
   PetscCall(PetscFinalize());
-  if (catching) TpCatchSignals(); /* see MPI_Init() above */
+  if (catching) TpCatchSignals(), TpHoldSignals(0); /* see MPI_Init() above */
   MPI_Finalize();
   return status;
 }

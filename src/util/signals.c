@@ -41,6 +41,30 @@ int TpCatchSignals(void)
 }
 
 /*@C
+  TpHoldSignals - Holds SIGTERM, SIGINT and SIGUSR1 back (hold = 1) or lets them through again (0)
+
+  Not Collective
+
+  Notes:
+  PetscFinalize() gives these signals their default action back before TpCatchSignals() can catch
+  them again; held around it, a signal sent then (mpirun's SIGTERM to a rank still finishing, a
+  repeated signal from the user or the scheduler) waits and is caught, instead of killing the rank.
+  Returns non-zero on failure (it is not a PETSc function).
+
+.seealso: `TpCatchSignals()`
+@*/
+int TpHoldSignals(int hold)
+{
+  sigset_t set;
+
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGUSR1);
+  return sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+/*@C
   TpCatchSignalsPetsc - Catches SIGTERM, SIGINT and SIGUSR1 into a flag, over PETSc's handlers
 
   Not Collective
