@@ -402,13 +402,20 @@ static PetscErrorCode DiffusionSetFromOptions(TpCoupling c, TpKind *k)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode DiffusionAccumulate(TpCoupling c, TpKind *k, const TpBlock *blk, const double *psi, double *red)
+/* Kinds that need every local psi at once (diffusion, file) keep a copy: the block's psi into all[] at its offset. */
+static PetscErrorCode KeepBlock(TpCoupling c, const TpBlock *blk, const double *psi, double *all)
 {
-  Diffusion *d       = k->data;
   const PetscInt *rp = c->net->rowptr;
 
   PetscFunctionBegin;
-  PetscCall(PetscArraycpy(d->psi + rp[blk->i0], psi, rp[blk->i1] - rp[blk->i0]));
+  PetscCall(PetscArraycpy(all + rp[blk->i0], psi, rp[blk->i1] - rp[blk->i0]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DiffusionAccumulate(TpCoupling c, TpKind *k, const TpBlock *blk, const double *psi, double *red)
+{
+  PetscFunctionBegin;
+  PetscCall(KeepBlock(c, blk, psi, ((Diffusion *)k->data)->psi));
   PetscFunctionReturn(0);
 }
 
@@ -993,11 +1000,8 @@ static PetscErrorCode FileSetFromOptions(TpCoupling c, TpKind *k)
 
 static PetscErrorCode FileAccumulate(TpCoupling c, TpKind *k, const TpBlock *blk, const double *psi, double *red)
 {
-  FileT *ft          = k->data;
-  const PetscInt *rp = c->net->rowptr;
-
   PetscFunctionBegin;
-  PetscCall(PetscArraycpy(ft->psi + rp[blk->i0], psi, rp[blk->i1] - rp[blk->i0]));
+  PetscCall(KeepBlock(c, blk, psi, ((FileT *)k->data)->psi));
   PetscFunctionReturn(0);
 }
 

@@ -33,14 +33,22 @@ static PetscErrorCode RHSFunction(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
    starts from it (PreStage), and after each step PostStep checks the last stage against u and
    restarts the step (TSRestartStep: one more RHS) only where they differ. Resumed runs thus repeat
    the uninterrupted one bit for bit at no cost in right-hand sides. */
+/* The stepper a TS hook runs for, and its data. */
+static PetscErrorCode HookStepper(TS ts, TpStepper *st, StepperTS **s)
+{
+  PetscFunctionBegin;
+  PetscCall(TSGetApplicationContext(ts, st));
+  *s = (*st)->data;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode PreStep(TS ts)
 {
   TpStepper st;
-  StepperTS *s;
+  StepperTS *s = NULL;
 
   PetscFunctionBegin;
-  PetscCall(TSGetApplicationContext(ts, &st));
-  s = st->data;
+  PetscCall(HookStepper(ts, &st, &s));
   PetscCall(TSGetStepRejections(ts, &s->rejects));
   PetscFunctionReturn(0);
 }
@@ -48,14 +56,13 @@ static PetscErrorCode PreStep(TS ts)
 static PetscErrorCode PreStage(TS ts, PetscReal stagetime)
 {
   TpStepper st;
-  StepperTS *s;
+  StepperTS *s = NULL;
   PetscInt rejects, ns;
   PetscReal t;
   Vec *Y, u;
 
   PetscFunctionBegin;
-  PetscCall(TSGetApplicationContext(ts, &st));
-  s = st->data;
+  PetscCall(HookStepper(ts, &st, &s));
   PetscCall(TSGetStepRejections(ts, &rejects));
   PetscCall(TSGetTime(ts, &t));
   if (rejects == s->rejects || stagetime != t) PetscFunctionReturn(0);
@@ -66,40 +73,24 @@ static PetscErrorCode PreStage(TS ts, PetscReal stagetime)
   PetscFunctionReturn(0);
 }
 
-/* Whether the last stage of the step just taken is the new u, bit for bit, on every rank. */
-static PetscErrorCode LastStageIsSolution(TS ts, PetscBool *same)
-{
-  const PetscScalar *y, *u;
-  PetscInt ns, n;
-  Vec *Y, U;
-  PetscBool local;
-
-  PetscFunctionBegin;
-  PetscCall(TSGetStages(ts, &ns, &Y));
-  PetscCall(TSGetSolution(ts, &U));
-  PetscCall(VecGetLocalSize(U, &n));
-  PetscCall(VecGetArrayRead(Y[ns - 1], &y));
-  PetscCall(VecGetArrayRead(U, &u));
-  local = (PetscBool)(!n || !memcmp(y, u, sizeof(PetscScalar) * (size_t)n));
-  PetscCall(VecRestoreArrayRead(U, &u));
-  PetscCall(VecRestoreArrayRead(Y[ns - 1], &y));
-  PetscCall(MPIU_Allreduce(&local, same, 1, MPIU_BOOL, MPI_LAND, PetscObjectComm((PetscObject)ts)));
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode PostStep(TS ts)
 {
   TpStepper st;
-  StepperTS *s;
+  StepperTS *s = NULL;
 
   PetscFunctionBegin;
-  PetscCall(TSGetApplicationContext(ts, &st));
-  s = st->data;
+  PetscCall(HookStepper(ts, &st, &s));
   PetscCall(TpStepperRunHooks(st, TP_HOOK_STEP));
   if (st->stop) PetscCall(TSSetConvergedReason(ts, TS_CONVERGED_USER));
   if (s->fsal && s->exact_restart) { /* after the hooks: one that changed u makes the step restart */
     PetscBool same = PETSC_FALSE;
-    if (s->lastisb) PetscCall(LastStageIsSolution(ts, &same));
+    if (s->lastisb) { /* the last stage is the new u, bit for bit, on every rank (VecEqual: memcmp, reduced) */
+      PetscInt ns;
+      Vec *Y, u;
+      PetscCall(TSGetStages(ts, &ns, &Y));
+      PetscCall(TSGetSolution(ts, &u));
+      PetscCall(VecEqual(Y[ns - 1], u, &same));
+    }
     if (!same) PetscCall(TSRestartStep(ts));
   }
   PetscFunctionReturn(0);
@@ -403,7 +394,7 @@ PetscErrorCode TpStepperTSGetTS(TpStepper st, TS *ts)
 
 PETSC_EXTERN PetscErrorCode TpStepperCreate_TS(TpStepper st)
 {
-  StepperTS *s;
+  StepperTS *s = NULL;
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&s));
