@@ -102,6 +102,9 @@ RESTARTS = {
     "hopfield": (["-model", "hopfield", "-N", 30, "-K", 4, "-ts_type", "euler", "-ts_dt", 0.01, "-ts_max_time", 2], 1.3),
     "dam": (["-model", "dam", "-N", 30, "-K", 5, "-ts_max_time", 3], 2),
     "modern": (["-model", "modern", "-N", 30, "-K", 5, "-ts_max_time", 3], 2),
+    # the discrete update: 10 sweeps to a 2-cycle seen from step 9 (the state before the last sweep is checkpointed), 4 sweeps
+    "dam_sync": (["-model", "dam", "-dam_update", "sync", "-N", 37, "-K", 300, "-cue_flip_count", 9], 9),
+    "dam_async": (["-model", "dam", "-dam_update", "async", "-N", 37, "-K", 300, "-cue_flip_count", 9], 3),
     "oracle": (["-model", "oracle", "-N", 30, "-K", 5], None),
     "decay": (DECAY[:-1] + ["-decay_window", 6, "-stepper_max_time", 9], 5),
     "jacobi": (JACOBI[:-1], 13),

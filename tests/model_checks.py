@@ -118,6 +118,90 @@ def check_invariance(tmp):
                 fail("%s on %d ranks differs from 1 rank: relative error %g" % (model, np_, relerr(s, ref)))
 
 
+def dam_twin(xi, cue, n, update):
+    """Krotov and Hopfield's discrete update in exact integers (Python's), dense and serial: the
+    states after each sweep until a sweep changes nothing or, synchronous, goes back to the state
+    before the one before (a 2-cycle); at most 50."""
+    xi = [[int(v) for v in row] for row in xi]  # K x N
+    s = [int(v) for v in cue]
+    states = [list(s)]
+    K, N = len(xi), len(cue)
+
+    def new_state(i, m):
+        d = sum((xi[mu][i] + m[mu] - xi[mu][i] * s[i]) ** n - (-xi[mu][i] + m[mu] - xi[mu][i] * s[i]) ** n
+                for mu in range(K))
+        return 1 if d > 0 else -1 if d < 0 else s[i]
+
+    for _ in range(50):
+        m = [sum(xi[mu][j] * s[j] for j in range(N)) for mu in range(K)]
+        if update == "sync":
+            new = [new_state(i, m) for i in range(N)]
+            changed, s = new != s, new
+        else:
+            changed = False
+            for i in range(N):
+                v = new_state(i, m)
+                if v != s[i]:
+                    m = [m[mu] + (v - s[i]) * xi[mu][i] for mu in range(K)]
+                    s[i], changed = v, True
+        states.append(list(s))
+        if not changed or (update == "sync" and len(states) >= 3 and states[-1] == states[-3]):
+            break
+    return np.array(states[1:], float)
+
+
+def check_dam_discrete(tmp):
+    """-dam_update sync|async against a dense serial twin in exact integers: the state after every
+    sweep, the number of sweeps and the energy -(N/n) sum (m/N)^n, bit for bit on 1, 2 and 3 ranks
+    and on 3 ranks with a scrambled partition (asynchronous runs cut at every owner change); the
+    energy of asynchronous sweeps never rises; n = 12 sums in floating point (K (N+1)^n > 2^62)
+    and still agrees; the continuous options are refused with the discrete update."""
+    N, K, flips = 37, 30, 9
+    part = os.path.join(tmp, "scrambled.h5")
+    run(1, ["partition", "-N", N, "-nparts", 3, "-partitioner", "block", "-o", part])
+    with h5py.File(part, "r+") as f:
+        f["rank"][...] = np.random.default_rng(5).integers(0, 3, N)
+    for n, K in ((2, 5), (3, 12), (4, 300), (12, 30)):
+        for update in ("sync", "async"):
+            ref = None
+            for np_, extra in ((1, []), (2, []), (3, []), (3, ["-partition", part])):
+                out = os.path.join(tmp, "dd.h5")
+                run(np_, ["-model", "dam", "-dam_update", update, "-dam_n", n, "-N", N, "-K", K, "-cue_flip_count",
+                          flips, "-monitor_every", 1, "-quiet", "-o", out] + extra)
+                with h5py.File(out, "r") as f:
+                    xi, cue, x = f["patterns"][:], f["cue"][:], f["state/x"][:]
+                    e, ov, steps = f["energy"][:], f["observables/overlap"][:], f.attrs["steps"]
+                    if f.attrs["stepper"] != "iterate":
+                        fail("dam -dam_update %s is stepped by %s" % (update, f.attrs["stepper"]))
+                if ref is None:
+                    states = dam_twin(xi, cue, n, update)
+                    m = states @ xi.T.astype(float)
+                    want = -(N / n) * np.sum((m / N) ** n, axis=1)
+                    if len(states) != steps or not np.array_equal(states[-1], x):
+                        fail("dam %s n=%d: %d sweeps to a state %d bits from the twin's (%d sweeps)" %
+                             (update, n, steps, np.sum(states[-1] != x), len(states)))
+                    if not np.allclose(ov[1:], m / N, rtol=0, atol=1e-15) or relerr(e[1:], want) > 1e-13:
+                        fail("dam %s n=%d: overlaps or energies along the sweeps differ from the twin's" % (update, n))
+                    if update == "async" and np.any(np.diff(e) > 1e-12 * np.abs(e[1:])):
+                        fail("dam async n=%d: the energy rises: %s" % (n, e))
+                    if n == 4 and not (steps >= 3 and np.sum(x != cue) >= flips):
+                        fail("dam %s n=4: the case is too easy to test anything (%d sweeps)" % (update, steps))
+                    cycle = update == "sync" and len(states) >= 2 and np.array_equal(states[-1], (states[-3] if len(
+                        states) >= 3 else cue))
+                    if n == 4 and update == "sync" and not cycle:
+                        fail("dam sync n=4: expected a 2-cycle in this case, got none")
+                    ref = (x, e, steps)
+                elif not (np.array_equal(ref[0], x) and np.array_equal(ref[1], e) and ref[2] == steps):
+                    fail("dam %s n=%d on %d ranks %s differs from 1 rank" % (update, n, np_, " ".join(extra)))
+    p = run(1, ["-model", "dam", "-dam_update", "async", "-attractor_sigma", 2, "-N", 20, "-K", 3, "-quiet"],
+            expect_ok=False)
+    if p.returncode == 0 or "-attractor_sigma 2 was given but this run does not read it" not in p.stderr:
+        fail("-attractor_sigma with the discrete update is not refused as unread:\n" + p.stdout + p.stderr)
+    p = run(1, ["-model", "dam", "-dam_update", "async", "-stepper_type", "ts", "-N", 20, "-K", 3], expect_ok=False)
+    if p.returncode == 0 or "iterate" not in p.stdout + p.stderr:
+        fail("the discrete update accepted -stepper_type ts:\n" + p.stdout + p.stderr)
+
+
 def table(path):
     with h5py.File(path, "r") as f:
         r = {k: f["results"][k][:] for k in f["results"] if k != "wall_time"}
@@ -232,7 +316,7 @@ def check_bad_sweep(tmp):
 def main():
     checks = {"gated": check_gated, "capacity": check_capacity, "oracle": check_oracle,
               "invariance": check_invariance, "sweep_invariance": check_sweep_invariance,
-              "resume": check_resume, "bad_sweep": check_bad_sweep}
+              "resume": check_resume, "bad_sweep": check_bad_sweep, "dam_discrete": check_dam_discrete}
     if sys.argv[3] not in checks:
         fail("unknown check " + sys.argv[3])
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,5 +1,6 @@
 /* The recorder (tprecorder.h).  Samples are [time, step, the model's series] for the steps it
    recorded; every rank holds the same table (the model's observation is collective). */
+#include <unistd.h>
 #include <tprecorder.h>
 #include <tprandom.h>
 #include <tph5.h>
@@ -10,14 +11,15 @@ struct _p_TpRecorder {
   TpModel model;
   TpStepper st;
   PetscInt nseries, width;
-  PetscInt64 every;  /* -monitor_every: record every this many steps (and the last); 0: the last only */
-  PetscBool quiet;   /* -quiet: no progress lines */
-  PetscReal report;  /* -progress_interval: seconds between progress lines */
-  PetscInt64 n, cap; /* samples recorded, room */
-  PetscReal *time;   /* n */
-  PetscInt64 *step;  /* n */
-  double *values;    /* n x width */
-  PetscInt64 last;   /* the last step recorded, or -1 */
+  PetscMPIInt node_ranks; /* ranks on this node, which all hold the table */
+  PetscInt64 every;       /* -monitor_every: record every this many steps (and the last); 0: the last only */
+  PetscBool quiet;        /* -quiet: no progress lines */
+  PetscReal report;       /* -progress_interval: seconds between progress lines */
+  PetscInt64 n, cap;      /* samples recorded, room */
+  PetscReal *time;        /* n */
+  PetscInt64 *step;       /* n */
+  double *values;         /* n x width */
+  PetscInt64 last;        /* the last step recorded, or -1 */
   PetscLogDouble wall0, last_report;
   PetscReal f0; /* the fraction done at the start */
 };
@@ -40,6 +42,12 @@ PetscErrorCode TpRecorderCreate(TpModel model, TpRecorder *rec)
   PetscFunctionBegin;
   PetscCall(PetscNew(rec));
   PetscCall(TpModelGetComm(model, &(*rec)->comm));
+  {
+    MPI_Comm node;
+    PetscCallMPI(MPI_Comm_split_type((*rec)->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
+    PetscCallMPI(MPI_Comm_size(node, &(*rec)->node_ranks));
+    PetscCallMPI(MPI_Comm_free(&node));
+  }
   (*rec)->model  = model;
   (*rec)->every  = 1;
   (*rec)->report = 3.0;
@@ -143,10 +151,21 @@ PetscErrorCode TpRecorderGetQuiet(TpRecorder rec, PetscBool *quiet)
   PetscFunctionReturn(0);
 }
 
+/* Room for n samples.  The table is refused before the copies of the ranks of a node outgrow half
+   its memory (a run that never ends, recording every step, would otherwise take the node down). */
 static PetscErrorCode Reserve(TpRecorder rec, PetscInt64 n)
 {
+  const double bytes = 8.0 * (rec->width + 2) * (double)n,
+               node  = (double)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
+
   PetscFunctionBegin;
   if (n <= rec->cap) PetscFunctionReturn(0);
+  PetscCheck(
+      node <= 0 || bytes * rec->node_ranks <= 0.5 * node, rec->comm, PETSC_ERR_MEM,
+      "The recorded series would no longer fit in memory: %" PetscInt64_FMT " samples of %" PetscInt_FMT
+      " values, %.3g GiB on each of the %d ranks of a node; record less often (-monitor_every, now %" PetscInt64_FMT
+      ") or stop sooner",
+      rec->n, rec->width + 2, bytes / 1073741824.0, rec->node_ranks, rec->every);
   PetscCall(PetscRealloc(sizeof(PetscReal) * (size_t)n, &rec->time));
   PetscCall(PetscRealloc(sizeof(PetscInt64) * (size_t)n, &rec->step));
   PetscCall(PetscRealloc(sizeof(double) * (size_t)(n * rec->width + 1), &rec->values));

@@ -6,11 +6,13 @@
      hopfield  w = m / N                       (W = (1/N) Xi Xi^T)
      gated     w = (K/N) a m                   (W(a) = (K/N) Xi diag(a) Xi^T)
      dam       w = (m/N)^(n-1)                 (F(z) = z^n/n on the normalised overlap)
-     modern    w = softmax(beta m)             (phi = identity: x <- Xi softmax(beta Xi^T x)) */
+     modern    w = softmax(beta m)             (phi = identity: x <- Xi softmax(beta Xi^T x))
+   and, after them, the discrete update of the dense associative memory (DamDecide()). */
 #ifndef ATTRACTOR_KERNELS_H
 #define ATTRACTOR_KERNELS_H
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* m[mu] += sum_i xi[i*K + mu] phi[i] over n rows (xi row-major, K patterns per row), the rows added
    in order; four rows per pass over m, so that m is loaded and stored a quarter as often (the same
@@ -79,6 +81,59 @@ static inline void DamWeights(size_t K, double N, int n, const double *restrict 
     double p       = 1;
     for (int q = 1; q < n; q++) p *= z;
     w[mu] = p;
+  }
+}
+
+/* Krotov and Hopfield's discrete update of the dense associative memory (MODELS.md M3), neuron i
+   left out of its own overlaps: with h_mu = m_mu - xi_i^mu s_i (the overlaps without neuron i),
+     s_i <- sign( sum_mu [F(xi_i^mu + h_mu) - F(-xi_i^mu + h_mu)] ) = sign( sum_mu xi_i^mu G(h_mu) ),
+   G(h) = F(h + 1) - F(h - 1), F(z) = z^n / n, since xi = +-1.  Here
+     n G(h) = (h + 1)^n - (h - 1)^n = 2 sum_{k odd} C(n,k) h^(n-k),
+   a polynomial whose terms all have the sign of h (no cancellation), in powers of h^2 once h is
+   taken out for even n.  Where K (N + 1)^n fits in 62 bits it is summed exactly in integers, so
+   that ties (a sum of 0: the neuron keeps its state) are ties; beyond, in floating point scaled by
+   N^(n-1), G(h) / N^(n-1) = (2/n) sum_{k odd} C(n,k) z^(n-k) N^(1-k), z = h / N.  ci[q] and c[q],
+   q = 0 .. (n-1)/2, are the coefficients of the q-th power of h^2 and of z^2. */
+static inline int DamDifferenceCoefficients(int n, double N, double K, int64_t *ci, double *c)
+{
+  const int exact = K * pow(N + 1, n) < 0x1p62;
+  double C        = 1; /* C(n, k) */
+  for (int k = 1; k <= n; k++) {
+    C = C * (n - k + 1) / k;
+    if (k % 2) {
+      c[(n - k) / 2]  = 2.0 / n * C * pow(N, 1 - k);
+      ci[(n - k) / 2] = exact ? 2 * (int64_t)C : 0;
+    }
+  }
+  return exact;
+}
+
+/* The new state of neuron i (patterns xi of its row, state s) from the overlaps m of the whole
+   state, m_mu = sum_j xi_j^mu s_j: sign( sum_mu xi_i^mu G(m_mu - xi_i^mu s) ), s where that is 0;
+   exactly with ci (exact, DamDifferenceCoefficients()), else in floating point with c.  The sum
+   runs over mu in order, so that the decision does not depend on the ranks. */
+static inline double DamDecide(size_t K, double N, int n, int exact, const int64_t *ci, const double *c,
+                               const double *restrict xi, const double *restrict m, double s)
+{
+  const int top = (n - 1) / 2;
+  if (exact) {
+    int64_t sum = 0;
+    for (size_t mu = 0; mu < K; mu++) {
+      const int64_t h = (int64_t)(m[mu] - xi[mu] * s), w = h * h;
+      int64_t g = 0;
+      for (int q = top; q >= 0; q--) g = g * w + ci[q];
+      sum += (xi[mu] > 0 ? 1 : -1) * (n % 2 ? g : h * g);
+    }
+    return sum > 0 ? 1.0 : sum < 0 ? -1.0 : s;
+  } else {
+    double sum = 0;
+    for (size_t mu = 0; mu < K; mu++) {
+      const double z = (m[mu] - xi[mu] * s) / N, w = z * z;
+      double g = 0;
+      for (int q = top; q >= 0; q--) g = g * w + c[q];
+      sum += xi[mu] * (n % 2 ? g : z * g);
+    }
+    return sum > 0 ? 1.0 : sum < 0 ? -1.0 : s;
   }
 }
 
