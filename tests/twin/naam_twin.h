@@ -17,6 +17,8 @@ typedef struct {
   const double *F;  /* or NULL: N^2 x N^2 explicit T over process pairs (coupling file), added */
   const double *xi; /* N x K row-major, values -1/+1 */
   const char *mask; /* N x N, 1 where synapse i <- j exists */
+  const char *cutp; /* or NULL: N x N, 1 where process ij is cut off from T (ablation) */
+  const char *cuts; /* or NULL: N x N, 1 where synapse ij is removed from the neurons */
 } Twin;
 
 /* Processes of the sheet: (i, j) is adjacent to (i +- 1, j) and (i, j +- 1) inside [0, N)^2. */
@@ -25,19 +27,37 @@ static int TwinAdjacent(int i, int j, int k, int l)
   return abs(i - k) + abs(j - l) == 1;
 }
 
+static int TwinCut(const Twin *w, long a)
+{
+  return w->cutp && w->cutp[a];
+}
+
+/* T_ijkl; with processes cut off, that of the kept ones (P T P), the diffusion's degree counting
+   only the links between kept processes */
 static double TwinT(const Twin *w, int i, int j, int k, int l)
 {
   double t = w->c_const;
+  if (TwinCut(w, (long)i * w->N + j) || TwinCut(w, (long)k * w->N + l)) return 0;
   if (w->F) {
     const long N = w->N, a = (long)i * N + j, b = (long)k * N + l;
     t += w->F[a * N * N + b];
   }
   if (w->W) {
     const long N = w->N, a = (long)i * N + j, b = (long)k * N + l;
-    t += w->W[a * N * N + b] - (a == b ? w->deg[a] : 0);
+    double deg = w->deg[a];
+    if (a == b && w->cutp)
+      for (long c = 0; c < N * N; c++)
+        if (w->cutp[c]) deg -= w->W[a * N * N + c];
+    t += w->W[a * N * N + b] - (a == b ? deg : 0);
   } else if (w->D != 0) {
     if (TwinAdjacent(i, j, k, l)) t += w->D;
-    if (i == k && j == l) t -= w->D * ((i > 0) + (i < w->N - 1) + (j > 0) + (j < w->N - 1)); /* minus the degree */
+    if (i == k && j == l) { /* minus the degree */
+      const int nb[4][2] = {{i - 1, j}, {i + 1, j}, {i, j - 1}, {i, j + 1}};
+      for (int e = 0; e < 4; e++)
+        if (nb[e][0] >= 0 && nb[e][0] < w->N && nb[e][1] >= 0 && nb[e][1] < w->N &&
+            !TwinCut(w, (long)nb[e][0] * w->N + nb[e][1]))
+          t -= w->D;
+    }
   }
   if (w->c_T != 0)
     for (int mu = 0; mu < w->K; mu++)
@@ -55,7 +75,7 @@ static void TwinRHS(const Twin *w, const double *x, const double *S, const doubl
   for (int i = 0; i < N; i++) {
     double acc = 0;
     for (int j = 0; j < N; j++)
-      if (w->mask[i * N + j]) acc += tanh(w->beta_s * S[i * N + j]) * phi[j];
+      if (w->mask[i * N + j] && !(w->cuts && w->cuts[i * N + j])) acc += tanh(w->beta_s * S[i * N + j]) * phi[j];
     fx[i] = (-w->lambda * x[i] + acc + w->b) / w->tau_n;
   }
   for (int i = 0; i < N; i++)
@@ -69,7 +89,8 @@ static void TwinRHS(const Twin *w, const double *x, const double *S, const doubl
       for (int k = 0; k < N; k++)
         for (int l = 0; l < N; l++)
           if (w->mask[k * N + l]) tpsi += TwinT(w, i, j, k, l) * tanh(w->beta_p * P[k * N + l]);
-      fS[q] = (-w->alpha * S[q] + phi[i] * phi[j] + tanh(w->beta_p * P[q]) + w->c) / w->tau_s;
+      fS[q] =
+          (-w->alpha * S[q] + (w->cuts && w->cuts[q] ? 0 : phi[i] * phi[j]) + tanh(w->beta_p * P[q]) + w->c) / w->tau_s;
       fP[q] = (-w->gamma * P[q] + tpsi + tanh(w->beta_s * S[q]) + w->d) / w->tau_p;
     }
   free(phi);
@@ -97,7 +118,7 @@ static double TwinEnergy(const Twin *w, const double *x, const double *S, const 
       const double pi = tanh(w->beta_n * x[i]), pj = tanh(w->beta_n * x[j]);
       E += 0.5 * (w->alpha * (S[q] * g - TwinL(w->beta_s, S[q])) - w->c * g);
       E += 0.5 * (w->gamma * (P[q] * ps - TwinL(w->beta_p, P[q])) - w->d * ps);
-      E -= 0.5 * g * pi * pj + 0.5 * ps * g;
+      E -= (w->cuts && w->cuts[q] ? 0 : 0.5 * g * pi * pj) + 0.5 * ps * g;
       for (int k = 0; k < N; k++)
         for (int l = 0; l < N; l++)
           if (w->mask[k * N + l]) E -= 0.25 * TwinT(w, i, j, k, l) * ps * tanh(w->beta_p * P[k * N + l]);

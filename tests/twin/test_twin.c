@@ -1,6 +1,7 @@
 /* The distributed M1 engine against its dense serial twin: right-hand side, energy, and an
    explicit Euler trajectory, on whatever number of ranks the test is run with.
    Usage: test_twin -connectivity all|random [-naam_coupling hebbian,constant,diffusion,file] [-naam_init zero|slaved]
+          [-naam_ablate_processes f] [-naam_ablate_synapses f] [-naam_ablate_seed s]
    With file in the coupling list it writes a random sparse symmetric T over the network's processes
    (natural order) to a coupling file and gives the twin the same T densely. */
 #include <tprun.h>
@@ -155,7 +156,9 @@ int main(int argc, char **argv)
   TpNetSpec *spec;
   double *W = NULL, *deg = NULL;
   double *x, *S, *P, *fx, *fS, *fP, *mine, err, scale, E, Etwin;
-  char *mask;
+  char *mask, *cutp = NULL, *cuts = NULL;
+  PetscReal fp = 0, fs = 0;
+  PetscInt aseed  = 1;
   const double dt = 0.05, tol = 1e-12;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
@@ -182,6 +185,9 @@ int main(int argc, char **argv)
     PetscCall(TpNetSpecDestroy(&spec));
     PetscCall(PetscOptionsSetValue(NULL, "-naam_coupling_file", tfile));
   }
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-naam_ablate_processes", &fp, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-naam_ablate_synapses", &fs, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-naam_ablate_seed", &aseed, NULL));
   PetscCall(PetscStrcmp(init, "slaved", &slaved));
   PetscCall(PetscOptionsSetValue(NULL, "-naam_init", init));
 
@@ -215,6 +221,18 @@ int main(int argc, char **argv)
   PetscCall(PetscCalloc1(N * N, &mask));
   for (PetscInt i = 0; i < N; i++)
     for (PetscInt s = spec->rowptr[i]; s < spec->rowptr[i + 1]; s++) mask[i * N + TpNetSpecCol(spec, s, i)] = 1;
+  if (fp > 0 || fs > 0) { /* the lesions, drawn from the streams the engine keys by (post, pre) */
+    PetscInt np = 0, ns = 0;
+    PetscCall(PetscCalloc2(N * N, &cutp, N * N, &cuts));
+    for (PetscInt i = 0; i < N; i++)
+      for (PetscInt j = 0; j < N; j++)
+        if (mask[i * N + j]) {
+          np += cutp[i * N + j] = TpUniform((uint64_t)aseed, 4, (uint64_t)i, (uint64_t)j) < fp;
+          ns += cuts[i * N + j] = TpUniform((uint64_t)aseed, 5, (uint64_t)i, (uint64_t)j) < fs;
+        }
+    PetscCheck((fp == 0 || np > 0) && (fs == 0 || ns > 0), comm, PETSC_ERR_ARG_WRONG,
+               "the ablation cuts nothing: %" PetscInt_FMT " processes, %" PetscInt_FMT " synapses", np, ns);
+  }
   if (diffusion && !spec->sheet) {
     const double D = Param("-naam_diffusion"), Dg = Param("-naam_gap_diffusion");
     PetscInt buf[4];
@@ -252,7 +270,9 @@ int main(int argc, char **argv)
              .deg     = deg,
              .F       = Fd,
              .xi      = xi,
-             .mask    = mask};
+             .mask    = mask,
+             .cutp    = fp > 0 ? cutp : NULL,
+             .cuts    = fs > 0 ? cuts : NULL};
   PetscCall(PetscMalloc6(N, &x, N * N, &S, N * N, &P, N, &fx, N * N, &fS, N * N, &fP));
   PetscCall(PetscMalloc1(nlocal, &mine));
 
@@ -364,6 +384,7 @@ int main(int argc, char **argv)
   PetscCall(PetscFree6(x, S, P, fx, fS, fP));
   PetscCall(PetscFree(mine));
   PetscCall(PetscFree(mask));
+  PetscCall(PetscFree2(cutp, cuts));
   PetscCall(PetscFree2(W, deg));
   PetscCall(PetscFree(Fd));
   if (file) {

@@ -1,8 +1,17 @@
-/* The process-to-process couplings T of M1 (hebbian, constant, diffusion), summed; see coupling.h. */
+/* The process-to-process couplings T of M1 (hebbian, constant, diffusion, file), summed; see coupling.h.
+
+   Ablation (-PREFIX_ablate_processes f): a fraction f of the processes, each drawn by a stream
+   keyed by its synapse's (post, pre) neurons (the same on any number of ranks), is cut off from
+   the coupling, as if calcium transport through them were blocked: T becomes P T P with P the
+   diagonal of the kept processes (their psi is masked before the kinds accumulate, and the cut-off
+   processes receive nothing), and for diffusion the links to cut-off processes disappear from the
+   morphology: the Laplacian of the graph of kept processes, P L P plus a diagonal that gives back
+   each kept process's links to cut-off ones (so that calcium stays conserved). */
 #include "coupling.h"
 #include <tpmodel.h> /* log events */
 #include <tputil.h>
 #include <tph5.h>
+#include <tprandom.h>
 #include <petscblaslapack.h>
 
 #define TP_MAX_KINDS 8
@@ -26,6 +35,9 @@ struct _TpKind {
   PetscErrorCode (*localquadratic)(TpCoupling, TpKind *, double *);
   /* optional, for implicit steppers: add scale d(T psi)/dp into J (after the exchange) */
   PetscErrorCode (*jacobian)(TpCoupling, TpKind *, Mat, const PetscInt *, double, double);
+  /* optional, for kinds whose T is more than its entries between kept processes (diffusion): after
+     c->keep is set */
+  PetscErrorCode (*ablate)(TpCoupling, TpKind *);
   PetscErrorCode (*destroy)(TpKind *);
 };
 
@@ -53,8 +65,15 @@ struct _p_TpCoupling {
   char list[256];
   PetscInt nkinds, nred;
   TpKind kinds[TP_MAX_KINDS];
-  TpKind *current; /* the kind being created by a registered constructor */
+  TpKind *current;    /* the kind being created by a registered constructor */
+  PetscReal ablate;   /* -PREFIX_ablate_processes: the fraction of processes cut off from T */
+  PetscInt seed;      /* -PREFIX_ablate_seed */
+  PetscInt64 ncut;    /* processes cut off, over all ranks */
+  double *keep;       /* local processes: 1 coupled, 0 cut off; NULL: none cut off */
+  double *mpsi, *out; /* psi times keep; the coupling's outputs of the cut-off processes, kept */
 };
+
+enum { TP_STREAM_ABLATE = 4 };
 
 static PetscFunctionList TpCouplingList;
 
@@ -378,6 +397,7 @@ typedef struct {
   PetscInt *halocol;  /* global column of each halo slot (implicit steppers), or NULL */
   PetscInt *sptr;     /* adjacency lists: slice s's entries are scol[sptr[s] .. sptr[s + 1]) */
   PetscInt *scol;     /* ... lane by lane, each a slot of psi; padding: the slot after the halo (-0.0) */
+  double *cut;        /* ablation: sum of the weights of each local process's links to cut-off ones, or NULL */
 } Diffusion;
 
 static PetscErrorCode DiffusionSetFromOptions(TpCoupling c, TpKind *k)
@@ -543,17 +563,19 @@ static PetscErrorCode DiffusionApply(TpCoupling c, TpKind *k, const TpBlock *blk
     const PetscInt q0 = rp[blk->i0], q1 = rp[blk->i1];
     DiffusionGraph(d, net, q0, q1, scale, add, out);
     PetscCall(PetscLogFlops(2.0 * (net->mptr[q1] - net->mptr[q0] + net->gptr[q1] - net->gptr[q0])));
-    PetscFunctionReturn(0);
+  } else {
+    for (PetscInt i = blk->i0; i < blk->i1; i++) {
+      double *o = out + (rp[i] - rp[blk->i0]);
+      DiffusionRow(d, c->net, i, d->row);
+      if (add)
+        for (PetscInt j = 0; j < N; j++) o[j] += f * d->row[j];
+      else
+        for (PetscInt j = 0; j < N; j++) o[j] = f * d->row[j];
+    }
+    PetscCall(PetscLogFlops(6.0 * (rp[blk->i1] - rp[blk->i0])));
   }
-  for (PetscInt i = blk->i0; i < blk->i1; i++) {
-    double *o = out + (rp[i] - rp[blk->i0]);
-    DiffusionRow(d, c->net, i, d->row);
-    if (add)
-      for (PetscInt j = 0; j < N; j++) o[j] += f * d->row[j];
-    else
-      for (PetscInt j = 0; j < N; j++) o[j] = f * d->row[j];
-  }
-  PetscCall(PetscLogFlops(6.0 * (rp[blk->i1] - rp[blk->i0])));
+  if (d->cut) /* the links to cut-off processes (whose masked psi is 0) are not links */
+    for (PetscInt q = rp[blk->i0]; q < rp[blk->i1]; q++) out[q - rp[blk->i0]] += scale * d->cut[q] * d->psi[q];
   PetscFunctionReturn(0);
 }
 
@@ -571,14 +593,16 @@ static PetscErrorCode DiffusionLocalQuadratic(TpCoupling c, TpKind *k, double *r
       for (PetscInt q = q0; q < q1; q++) s += d->psi[q] * d->row[q - q0];
     }
     red[0] = s;
-    PetscFunctionReturn(0);
+  } else {
+    for (PetscInt i = 0; i < c->net->nloc; i++) {
+      const double *ps = d->psi + c->net->rowptr[i];
+      DiffusionRow(d, c->net, i, d->row);
+      for (PetscInt j = 0; j < d->N; j++) s += ps[j] * d->row[j];
+    }
+    red[0] = d->D * s;
   }
-  for (PetscInt i = 0; i < c->net->nloc; i++) {
-    const double *ps = d->psi + c->net->rowptr[i];
-    DiffusionRow(d, c->net, i, d->row);
-    for (PetscInt j = 0; j < d->N; j++) s += ps[j] * d->row[j];
-  }
-  red[0] = d->D * s;
+  if (d->cut)
+    for (PetscInt q = 0; q < (PetscInt)c->net->nsyn_loc; q++) red[0] += d->cut[q] * d->psi[q] * d->psi[q];
   PetscFunctionReturn(0);
 }
 
@@ -645,6 +669,31 @@ static PetscErrorCode DiffusionJacobian(TpCoupling c, TpKind *k, Mat J, const Pe
   PetscFunctionReturn(0);
 }
 
+/* Ablation: the cut-off processes' mask reaches the halo through the exchange's PetscSF; each kept
+   process then sums the weights of its links to cut-off ones (which DiffusionApply gives back). */
+static PetscErrorCode DiffusionAblate(TpCoupling c, TpKind *k)
+{
+  Diffusion *d       = k->data;
+  const NetView *net = c->net;
+  const PetscInt nq  = (PetscInt)net->nsyn_loc;
+  PetscInt slot[256];
+  double w[256];
+
+  PetscFunctionBegin;
+  PetscCall(PetscArraycpy(d->psi, c->keep, nq));
+  PetscCall(PetscSFBcastBegin(d->sf, MPI_DOUBLE, d->psi, d->psi + nq, MPI_REPLACE));
+  PetscCall(PetscSFBcastEnd(d->sf, MPI_DOUBLE, d->psi, d->psi + nq, MPI_REPLACE));
+  PetscCall(PetscCalloc1(nq + 1, &d->cut));
+  for (PetscInt q = 0; q < nq; q++) {
+    const PetscInt n = DiffusionNeighbours(d, net, q, slot, w);
+    PetscCheck(n <= 256, PETSC_COMM_SELF, PETSC_ERR_SUP, "Process %" PetscInt_FMT " has more than 256 neighbours", q);
+    if (c->keep[q] != 0)
+      for (PetscInt e = 0; e < n; e++)
+        if (d->psi[slot[e]] == 0) d->cut[q] += w[e];
+  }
+  PetscFunctionReturn(0);
+}
+
 static double DiffusionQuadratic(TpKind *k, const double *red)
 {
   return red[0];
@@ -682,6 +731,7 @@ static PetscErrorCode DiffusionDestroy(TpKind *k)
   PetscCall(PetscFree(d->scol));
   PetscCall(PetscFree(d->psi));
   PetscCall(PetscFree(d->row));
+  PetscCall(PetscFree(d->cut));
   PetscCall(PetscFree(k->data));
   PetscFunctionReturn(0);
 }
@@ -761,6 +811,7 @@ done:
   k->exchangeend    = DiffusionExchangeEnd;
   k->localquadratic = DiffusionLocalQuadratic;
   k->jacobian       = DiffusionJacobian;
+  k->ablate         = DiffusionAblate;
   PetscFunctionReturn(0);
 }
 
@@ -1196,6 +1247,7 @@ PetscErrorCode TpCouplingCreate(MPI_Comm comm, const char *prefix, const char *l
   PetscCall(TpCouplingRegisterAll());
   PetscCall(PetscNew(&c));
   c->comm    = comm;
+  c->seed    = 1;
   c->pat     = pat;
   c->network = network;
   PetscCall(PetscStrncpy(c->prefix, prefix, sizeof(c->prefix)));
@@ -1258,11 +1310,46 @@ PetscErrorCode TpCouplingCreate(MPI_Comm comm, const char *prefix, const char *l
   PetscFunctionReturn(0);
 }
 
+/* The processes cut off from T: each drawn by the stream keyed by its synapse's (post, pre) neurons. */
+static PetscErrorCode AblateSetUp(TpCoupling c)
+{
+  const NetView *net = c->net;
+  PetscInt64 ncut    = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscFree3(c->keep, c->mpsi, c->out));
+  c->ncut = 0;
+  if (c->ablate <= 0) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc3(net->nsyn_loc + 1, &c->keep, net->nsyn_loc + 1, &c->mpsi, net->nsyn_loc + 1, &c->out));
+  for (PetscInt i = 0; i < net->nloc; i++)
+    for (PetscInt q = net->rowptr[i]; q < net->rowptr[i + 1]; q++) {
+      const PetscInt pre  = net->col ? net->colgid[net->col[q]] : q - net->rowptr[i];
+      const PetscBool cut = (PetscBool)(TpUniform((uint64_t)c->seed, TP_STREAM_ABLATE, (uint64_t)NetGid(net, i),
+                                                  (uint64_t)pre) < c->ablate);
+      c->keep[q]          = cut ? 0.0 : 1.0;
+      ncut += cut;
+    }
+  PetscCallMPI(MPIU_Allreduce(&ncut, &c->ncut, 1, MPIU_INT64, MPI_SUM, c->comm));
+  for (PetscInt q = 0; q < c->nkinds; q++)
+    if (c->kinds[q].ablate) PetscCall(c->kinds[q].ablate(c, &c->kinds[q]));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TpCouplingSetFromOptions(TpCoupling c)
 {
   PetscFunctionBegin;
   for (PetscInt q = 0; q < c->nkinds; q++)
     if (c->kinds[q].setfromoptions) PetscCall(c->kinds[q].setfromoptions(c, &c->kinds[q]));
+  PetscOptionsBegin(c->comm, c->prefix, "Ablation of the astrocytic coupling", "TpCoupling");
+  PetscCall(PetscOptionsReal("-ablate_processes",
+                             "Fraction of the processes cut off from the coupling T (calcium transport blocked)",
+                             "TpCouplingSetFromOptions", c->ablate, &c->ablate, NULL));
+  PetscCall(PetscOptionsInt("-ablate_seed", "Seed of the stream that draws the cut-off processes",
+                            "TpCouplingSetFromOptions", c->seed, &c->seed, NULL));
+  PetscOptionsEnd();
+  PetscCheck(c->ablate >= 0 && c->ablate <= 1, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -%sablate_processes must lie in [0, 1]; got %.6g", c->prefix, (double)c->ablate);
+  PetscCall(AblateSetUp(c));
   PetscFunctionReturn(0);
 }
 
@@ -1276,6 +1363,11 @@ PetscErrorCode TpCouplingGetNumReductions(TpCoupling c, PetscInt *nred)
 PetscErrorCode TpCouplingAccumulate(TpCoupling c, const TpBlock *blk, const double *psi, double *red)
 {
   PetscFunctionBegin;
+  if (c->keep) { /* P psi */
+    const PetscInt q0 = c->net->rowptr[blk->i0], q1 = c->net->rowptr[blk->i1];
+    for (PetscInt q = q0; q < q1; q++) c->mpsi[q] = psi[q - q0] * c->keep[q];
+    psi = c->mpsi + q0;
+  }
   for (PetscInt q = 0; q < c->nkinds; q++)
     PetscCall(c->kinds[q].accumulate(c, &c->kinds[q], blk, psi, red + c->kinds[q].redoff));
   PetscFunctionReturn(0);
@@ -1284,9 +1376,17 @@ PetscErrorCode TpCouplingAccumulate(TpCoupling c, const TpBlock *blk, const doub
 PetscErrorCode TpCouplingApply(TpCoupling c, const TpBlock *blk, const double *red, double scale, PetscBool add,
                                double *out)
 {
+  const PetscInt q0 = c->net->rowptr[blk->i0], q1 = c->net->rowptr[blk->i1];
+
   PetscFunctionBegin;
+  if (c->keep) /* the cut-off processes receive nothing: their outputs are kept through the kinds' */
+    for (PetscInt q = q0; q < q1; q++)
+      if (c->keep[q] == 0) c->out[q] = add ? out[q - q0] : 0;
   for (PetscInt q = 0; q < c->nkinds; q++)
     PetscCall(c->kinds[q].apply(c, &c->kinds[q], blk, red + c->kinds[q].redoff, scale, (PetscBool)(add || q > 0), out));
+  if (c->keep)
+    for (PetscInt q = q0; q < q1; q++)
+      if (c->keep[q] == 0) out[q - q0] = c->out[q];
   PetscFunctionReturn(0);
 }
 
@@ -1317,6 +1417,9 @@ PetscErrorCode TpCouplingLocalQuadratic(TpCoupling c, double *red)
 PetscErrorCode TpCouplingAddJacobian(TpCoupling c, Mat J, const PetscInt *pstart, double beta, double scale)
 {
   PetscFunctionBegin;
+  PetscCheck(!c->keep, c->comm, PETSC_ERR_SUP,
+             "Option -%sablate_processes %g cannot be stepped implicitly (IMEX); use an explicit -ts_type", c->prefix,
+             (double)c->ablate);
   for (PetscInt q = 0; q < c->nkinds; q++) {
     PetscCheck(c->kinds[q].jacobian, c->comm, PETSC_ERR_SUP, "Coupling kind '%s' cannot be stepped implicitly",
                c->kinds[q].name);
@@ -1337,6 +1440,12 @@ PetscErrorCode TpCouplingView(TpCoupling c, PetscViewer v)
 {
   PetscFunctionBegin;
   for (PetscInt q = 0; q < c->nkinds; q++) PetscCall(c->kinds[q].view(&c->kinds[q], v));
+  if (c->keep)
+    PetscCall(PetscViewerASCIIPrintf(v,
+                                     "  ablation %" PetscInt64_FMT " of %" PetscCount_FMT
+                                     " processes cut off from the coupling (-%sablate_processes %g, seed %" PetscInt_FMT
+                                     ")\n",
+                                     c->ncut, c->net->nsyn, c->prefix, (double)c->ablate, c->seed));
   PetscFunctionReturn(0);
 }
 
@@ -1353,6 +1462,11 @@ PetscErrorCode TpCouplingDescribe(TpCoupling c, char *buf, size_t len)
       PetscCall(PetscSNPrintf(buf + n, len - n, ",%.17g", c->kinds[q].parameter2(&c->kinds[q])));
     PetscCall(PetscStrlcat(buf, ";", len));
   }
+  if (c->keep) {
+    size_t n;
+    PetscCall(PetscStrlen(buf, &n));
+    PetscCall(PetscSNPrintf(buf + n, len - n, "ablate_processes=%.17g,%" PetscInt_FMT ";", (double)c->ablate, c->seed));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -1362,6 +1476,7 @@ PetscErrorCode TpCouplingDestroy(TpCoupling *c)
   if (!*c) PetscFunctionReturn(0);
   for (PetscInt q = 0; q < (*c)->nkinds; q++)
     if ((*c)->kinds[q].destroy) PetscCall((*c)->kinds[q].destroy(&(*c)->kinds[q]));
+  PetscCall(PetscFree3((*c)->keep, (*c)->mpsi, (*c)->out));
   PetscCall(PetscFree(*c));
   PetscFunctionReturn(0);
 }

@@ -4,11 +4,19 @@
    One right-hand side is two sweeps over blocks of rows that fit in cache:
      A: psi = tanh(beta_p p), g = tanh(beta_s s); dx; ds; the coupling's partial reductions;
         then one MPI_Allreduce of the reductions (K overlaps for hebbian);
-     B: dp = (-gamma p + T psi + g + d) / tau_p with T psi from the reduced numbers. */
+     B: dp = (-gamma p + T psi + g + d) / tau_p with T psi from the reduced numbers.
+   Lesions for the ablation experiment: -naam_ablate_processes cuts processes off from T
+   (coupling.c); -naam_ablate_synapses removes synapses from the neurons: a removed synapse ij
+   neither drives x_i (its g(s_ij) phi(x_j)) nor learns (its phi(x_i) phi(x_j)), and its term
+   -1/2 g_ij phi_i phi_j leaves the energy; it stays with its process.  Each is drawn by a stream
+   keyed by (post, pre) neurons: the same synapses on any number of ranks. */
 #include "../interface/modelimpl.h"
 #include "coupling.h"
 #include <tpvmath.h>
 #include "kernels.h"
+#include <tprandom.h>
+
+enum { TP_STREAM_ABLATE_SYNAPSES = 5 };
 
 typedef enum { NAAM_INIT_ZERO, NAAM_INIT_SLAVED } NaamInit;
 static const char *const NaamInits[] = {"zero", "slaved", "NaamInit", "NAAM_INIT_", NULL};
@@ -34,6 +42,11 @@ typedef struct {
   double *psiall;        /* psi of every local process */
   PetscInt *pstart;      /* global index of each rank's first p */
   Mat J;
+  PetscReal ablate;    /* -naam_ablate_synapses: the fraction of synapses removed from the neurons */
+  PetscInt seed;       /* -naam_ablate_seed */
+  PetscInt ncut, *cut; /* the local removed synapses (ascending), */
+  PetscInt *cutrow;    /*   the local row of each */
+  PetscInt64 ncut_all; /* removed over all ranks */
 } Naam;
 
 /* Options (prefix naam_): -naam_coupling, -naam_init, -naam_tau_n, ..., -naam_block_synapses; the
@@ -70,10 +83,17 @@ static PetscErrorCode NaamSetFromOptions(TpModel m)
   PetscCall(PetscOptionsReal("-b", "Neuron bias b", "", P->b, &P->b, NULL));
   PetscCall(PetscOptionsReal("-c", "Synapse bias c", "", P->c, &P->c, NULL));
   PetscCall(PetscOptionsReal("-d", "Process bias d", "", P->d, &P->d, NULL));
+  PetscCall(PetscOptionsReal("-ablate_synapses",
+                             "Fraction of the synapses removed from the neurons (neither drive nor learn)", "",
+                             nm->ablate, &nm->ablate, NULL));
+  PetscCall(PetscOptionsInt("-ablate_seed", "Seed of the streams that draw removed synapses and cut-off processes", "",
+                            nm->seed, &nm->seed, NULL));
   PetscCall(PetscOptionsInt("-block_synapses",
                             "Synapses per cache block of the right-hand side (-1: max(16384, 1024 K))", "",
                             nm->block_target, &nm->block_target, NULL));
   PetscOptionsEnd();
+  PetscCheck(nm->ablate >= 0 && nm->ablate <= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -naam_ablate_synapses must lie in [0, 1]; got %.6g", (double)nm->ablate);
   PetscCheck(nm->block_target > 0 || nm->block_target == -1, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -naam_block_synapses must be positive; got %" PetscInt_FMT, nm->block_target);
   PetscCheck(P->tau_n > 0 && P->tau_s > 0 && P->tau_p > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -137,6 +157,28 @@ static PetscErrorCode NaamSetUp(TpModel m)
   PetscCall(PetscMalloc1(net->ncol, &nm->phicol));
   PetscCall(PetscMalloc4(nm->maxblk, &nm->psi, nm->maxblk, &nm->g, nm->maxblk, &nm->w1, nm->maxblk, &nm->w2));
   PetscCall(PetscMalloc1(nm->nred + 1, &nm->red));
+  PetscCall(PetscFree2(nm->cut, nm->cutrow));
+  nm->ncut = 0;
+  if (nm->ablate > 0) {
+    PetscInt n = 0;
+    for (int pass = 0; pass < 2; pass++, n = 0) {
+      for (PetscInt i = 0; i < net->nloc; i++)
+        for (PetscInt q = net->rowptr[i]; q < net->rowptr[i + 1]; q++) {
+          const PetscInt pre = net->col ? net->colgid[net->col[q]] : q - net->rowptr[i];
+          if (TpUniform((uint64_t)nm->seed, TP_STREAM_ABLATE_SYNAPSES, (uint64_t)TpRowGid(net, i), (uint64_t)pre) >=
+              nm->ablate)
+            continue;
+          if (pass) nm->cut[n] = q, nm->cutrow[n] = i;
+          n++;
+        }
+      if (!pass) PetscCall(PetscMalloc2(n + 1, &nm->cut, n + 1, &nm->cutrow));
+      nm->ncut = n;
+    }
+  }
+  {
+    PetscInt64 n = nm->ncut;
+    PetscCallMPI(MPIU_Allreduce(&n, &nm->ncut_all, 1, MPIU_INT64, MPI_SUM, m->comm));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -185,18 +227,29 @@ static PetscErrorCode NaamEvaluate(TpModel m, Vec U, Vec F, const NaamParams *P,
   PetscCall(NaamRates(m, x));
   if (T) PetscCall(TpCouplingGetNumReductions(T, &nred));
   PetscCall(PetscArrayzero(nm->red, nred));
-  for (PetscInt k = 0; k < nm->nblocks; k++) {
+  for (PetscInt k = 0, next = 0; k < nm->nblocks; k++) {
     const TpBlock blk = {nm->blocks[k], nm->blocks[k + 1]};
     const PetscInt q0 = rp[blk.i0], nq = rp[blk.i1] - q0;
+    const double *gin = nm->g; /* g of the synapses that drive the neurons */
+    PetscInt first    = next;
     TpVecTanh((size_t)nq, P->beta_p, p + q0, nm->psi);
     TpVecTanh((size_t)nq, P->beta_s, s + q0, nm->g);
     if (T) PetscCall(TpCouplingAccumulate(T, &blk, nm->psi, nm->red));
+    if (next < nm->ncut && nm->cut[next] < q0 + nq) { /* removed synapses in this block */
+      PetscCall(PetscArraycpy(nm->w1, nm->g, nq));
+      for (; next < nm->ncut && nm->cut[next] < q0 + nq; next++) nm->w1[nm->cut[next] - q0] = 0;
+      gin = nm->w1;
+    }
     for (PetscInt i = blk.i0; i < blk.i1; i++) {
       const size_t o = (size_t)(rp[i] - q0), n = (size_t)(rp[i + 1] - rp[i]);
       const PetscInt *c = col ? col + rp[i] : NULL;
       /* tau_n dx_i/dt = -lambda x_i + sum_j g(s_ij) phi(x_j) + b */
-      dx[i] = (-P->lambda * x[i] + NaamRowInput(n, nm->g + o, nm->phicol, c) + P->b) / P->tau_n;
+      dx[i] = (-P->lambda * x[i] + NaamRowInput(n, gin + o, nm->phicol, c) + P->b) / P->tau_n;
       NaamRowSynapse(P, n, s + rp[i], nm->psi + o, nm->phi[i], nm->phicol, c, ds + rp[i]);
+    }
+    for (PetscInt e = first; e < next; e++) { /* a removed synapse does not learn */
+      const PetscInt q = nm->cut[e];
+      ds[q]            = (-P->alpha * s[q] + nm->psi[q - q0] + P->c) / P->tau_s;
     }
     NaamRowProcess(P, (size_t)nq, p + q0, nm->g, dp + q0);
   }
@@ -475,7 +528,7 @@ static PetscErrorCode NaamObserve(TpModel m, double *sample)
   PetscCall(PetscArrayzero(nm->red, nm->nred + 1));
   for (PetscInt i = 0; i < net->nloc; i++)
     e += P->lambda * (x[i] * nm->phi[i] - TpLogCosh(P->beta_n, x[i])) - P->b * nm->phi[i];
-  for (PetscInt k = 0; k < nm->nblocks; k++) {
+  for (PetscInt k = 0, next = 0; k < nm->nblocks; k++) {
     const TpBlock blk = {nm->blocks[k], nm->blocks[k + 1]};
     const PetscInt q0 = rp[blk.i0], nq = rp[blk.i1] - q0;
     TpVecTanhLogCosh((size_t)nq, P->beta_p, p + q0, nm->psi, nm->w2);
@@ -485,6 +538,10 @@ static PetscErrorCode NaamObserve(TpModel m, double *sample)
       const size_t o = (size_t)(rp[i] - q0), n = (size_t)(rp[i + 1] - rp[i]);
       e += NaamRowEnergy(P, n, s + rp[i], p + rp[i], nm->g + o, nm->psi + o, nm->w1 + o, nm->w2 + o, nm->phi[i],
                          nm->phicol, col ? col + rp[i] : NULL);
+    }
+    for (; next < nm->ncut && nm->cut[next] < q0 + nq; next++) { /* -1/2 g phi_i phi_j of the removed synapses */
+      const PetscInt q = nm->cut[next], i = nm->cutrow[next];
+      e += 0.5 * nm->g[q - q0] * nm->phi[i] * nm->phicol[col ? col[q] : q - rp[i]];
     }
   }
   PetscCall(TpCouplingExchangeBegin(nm->T));
@@ -518,6 +575,12 @@ static PetscErrorCode NaamView(TpModel m, PetscViewer v)
       P->tau_n, P->tau_s, P->tau_p, P->lambda, P->alpha, P->gamma, P->beta_n, P->beta_s, P->beta_p, P->b, P->c, P->d,
       NaamInits[nm->init]));
   PetscCall(TpCouplingView(nm->T, v));
+  if (nm->ablate > 0)
+    PetscCall(PetscViewerASCIIPrintf(v,
+                                     "  ablation %" PetscInt64_FMT " of %" PetscCount_FMT
+                                     " synapses removed from the neurons (-naam_ablate_synapses %g, seed %" PetscInt_FMT
+                                     ")\n",
+                                     nm->ncut_all, nm->r.nsyn, (double)nm->ablate, nm->seed));
   PetscFunctionReturn(0);
 }
 
@@ -533,6 +596,12 @@ static PetscErrorCode NaamDescribe(TpModel m, char *buf, size_t len)
       P->tau_n, P->tau_s, P->tau_p, P->lambda, P->alpha, P->gamma, P->beta_n, P->beta_s, P->beta_p, P->b, P->c, P->d,
       NaamInits[nm->init]));
   PetscCall(TpCouplingDescribe(nm->T, buf, len));
+  if (nm->ablate > 0) {
+    size_t n;
+    PetscCall(PetscStrlen(buf, &n));
+    PetscCall(
+        PetscSNPrintf(buf + n, len - n, "ablate_synapses=%.17g,%" PetscInt_FMT ";", (double)nm->ablate, nm->seed));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -552,6 +621,7 @@ static PetscErrorCode NaamDestroy(TpModel m)
   PetscCall(PetscFree(nm->phicol));
   PetscCall(PetscFree4(nm->psi, nm->g, nm->w1, nm->w2));
   PetscCall(PetscFree(nm->red));
+  PetscCall(PetscFree2(nm->cut, nm->cutrow));
   PetscCall(PetscFree(m->data));
   PetscFunctionReturn(0);
 }
@@ -590,6 +660,7 @@ PetscErrorCode TpModelCreate_Naam(TpModel m)
                                   .d      = 0};
   nm->init         = NAAM_INIT_SLAVED;
   nm->block_target = -1; /* default: max(16384, 1024 K), measured best for N = 1000 */
+  nm->seed         = 1;
   PetscCall(PetscStrncpy(nm->coupling_list, "hebbian", sizeof(nm->coupling_list)));
   m->data          = nm;
   m->ops           = NaamOps;
