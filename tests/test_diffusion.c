@@ -4,8 +4,9 @@
    on the sheet (-connectivity all) also:
    - a Fourier mode psi_ij = cos(pi k (i + 1/2) / N) cos(pi l (j + 1/2) / N) is an eigenvector with
      eigenvalue -D (4 - 2 cos(pi k / N) - 2 cos(pi l / N)): under pure diffusion it decays at that rate;
-   - the quadratic form sum psi (T psi) is the eigenvalue times sum psi^2.
-   Usage: test_diffusion [-N 12] [-naam_diffusion 0.3] */
+   - the quadratic form sum psi (T psi) is the eigenvalue times sum psi^2
+   (not with -naam_ablate_processes: the processes left then conserve calcium among themselves).
+   Usage: test_diffusion [-N 12] [-naam_diffusion 0.3] [-naam_ablate_processes f] */
 #include "../src/model/naam/coupling.h"
 #include <tprandom.h>
 #include <tpmodel.h>
@@ -46,7 +47,9 @@ int main(int argc, char **argv)
     const TpBlock all     = {0, net->nloc};
     const double lambda   = -D * (4 - 2 * cos(PETSC_PI * k / N) - 2 * cos(PETSC_PI * l / N));
     const PetscBool sheet = strcmp(kind, "all") ? PETSC_FALSE : PETSC_TRUE;
-    const int passes      = sheet ? 2 : 1;
+    PetscBool ablated;
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-naam_ablate_processes", &ablated));
+    const int passes = sheet && !ablated ? 2 : 1;
     if (!sheet) { /* the spatial network must have gap junctions, and halos on > 1 rank */
       PetscInt ng = morph.gptr[net->nsyn_loc], nh = morph.nhalo;
       PetscMPIInt size;
