@@ -118,6 +118,11 @@ def check_bad_input(tmp):
     cases = [
         (["-model", "nope"], ["-model", "nope"]),
         (["-coupling", "hebbian,nope"], ["-naam_coupling", "nope"]),
+        (["-naam_ablate_processes", 1.5], ["-naam_ablate_processes", "1.5"]),
+        (["-naam_ablate_synapses", -0.2], ["-naam_ablate_synapses", "-0.2"]),
+        (["-naam_coupling", "hebbian,diffusion", "-naam_ablate_processes", 0.3, "-ts_type", "arkimex"],
+         ["-naam_ablate_processes 0.3", "implicitly"]),
+        (["-model", "dam", "-dam_update", "nope"], ["-dam_update", "nope"]),
         (["-N", 0], ["-N", "0"]),
         (["-N", -5], ["-N", "-5"]),
         (["-K", 0], ["-K", "0"]),

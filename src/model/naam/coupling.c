@@ -1414,17 +1414,23 @@ PetscErrorCode TpCouplingLocalQuadratic(TpCoupling c, double *red)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TpCouplingAddJacobian(TpCoupling c, Mat J, const PetscInt *pstart, double beta, double scale)
+PetscErrorCode TpCouplingCheckImplicit(TpCoupling c)
 {
   PetscFunctionBegin;
   PetscCheck(!c->keep, c->comm, PETSC_ERR_SUP,
              "Option -%sablate_processes %g cannot be stepped implicitly (IMEX); use an explicit -ts_type", c->prefix,
              (double)c->ablate);
-  for (PetscInt q = 0; q < c->nkinds; q++) {
+  for (PetscInt q = 0; q < c->nkinds; q++)
     PetscCheck(c->kinds[q].jacobian, c->comm, PETSC_ERR_SUP, "Coupling kind '%s' cannot be stepped implicitly",
                c->kinds[q].name);
-    PetscCall(c->kinds[q].jacobian(c, &c->kinds[q], J, pstart, beta, scale));
-  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TpCouplingAddJacobian(TpCoupling c, Mat J, const PetscInt *pstart, double beta, double scale)
+{
+  PetscFunctionBegin;
+  PetscCall(TpCouplingCheckImplicit(c));
+  for (PetscInt q = 0; q < c->nkinds; q++) PetscCall(c->kinds[q].jacobian(c, &c->kinds[q], J, pstart, beta, scale));
   PetscFunctionReturn(0);
 }
 

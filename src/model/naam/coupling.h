@@ -44,6 +44,9 @@ PetscErrorCode TpCouplingLocalQuadratic(TpCoupling c, double *red);
 /* Implicit steppers, after the exchange: J += scale d(T psi)/dp for psi = tanh(beta p), rows and columns of
    process q of rank r at pstart[r] + q.  Only kinds with neighbours (diffusion) support it. */
 PetscErrorCode TpCouplingAddJacobian(TpCoupling c, Mat J, const PetscInt *pstart, double beta, double scale);
+/* Refuses, naming the reason, a coupling that TpCouplingAddJacobian() cannot differentiate (before a stepper is built).
+ */
+PetscErrorCode TpCouplingCheckImplicit(TpCoupling c);
 /* sum_ijkl T_ijkl psi_ij psi_kl from the globally reduced values. */
 PetscErrorCode TpCouplingQuadratic(TpCoupling c, const double *red, double *q);
 PetscErrorCode TpCouplingView(TpCoupling c, PetscViewer viewer);

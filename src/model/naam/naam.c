@@ -404,6 +404,7 @@ static PetscErrorCode NaamIMEX(TpModel m, TS ts)
   if (imp[0]) {
     PetscCall(TpCouplingCreate(m->comm, m->prefix, imp, m->net, m->pat, &nm->Timp));
     PetscCall(TpCouplingSetFromOptions(nm->Timp));
+    PetscCall(TpCouplingCheckImplicit(nm->Timp));
   }
   nm->Pexp        = nm->P;
   nm->Pexp.lambda = nm->Pexp.alpha = nm->Pexp.gamma = 0;
