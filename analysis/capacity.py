@@ -67,6 +67,7 @@ class Study:
         out = os.path.join(self.tmp, "c%d.h5" % self.calls)
         self.calls += 1
         name, args, _, _ = spec(model)
+        args = args + self.a.extra.split()
         flips = round(self.a.flips * N) if self.a.flips == 0 else max(1, round(self.a.flips * N))
         cmd = ["mpirun", "-n", str(self.a.ranks), self.a.tripart, "sweep", "-models", name, "-N", str(N), "-K",
                str(K), "-flips", str(flips), "-trials", str(self.a.trials), "-quiet", "-o", out] + args
@@ -152,6 +153,7 @@ def main():
     ap.add_argument("--budget", type=float, default=240, help="seconds one N may take (predicted from the growth so far)")
     ap.add_argument("--nmax", type=int, default=1024)
     ap.add_argument("--flips", type=float, default=0.1, help="fraction of the cue's bits flipped")
+    ap.add_argument("--extra", default="", help="more options for every sweep (e.g. \"-naam_tau_s 0.1\")")
     ap.add_argument("--out", default="capacity")
     ap.add_argument("--replot", metavar="OUT.h5", help="draw and print a study already made, without running it")
     a = ap.parse_args()
@@ -193,6 +195,7 @@ def main():
         f.attrs["criterion"] = "largest K with mean Hamming error <= 0.01 N from cues with round(%g N) flipped bits" % (
             a.flips)
         f.attrs["trials"] = a.trials
+        f.attrs["extra"] = a.extra
     report(res, a)
 
 
