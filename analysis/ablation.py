@@ -19,42 +19,33 @@ retrieved, nothing held).
 """
 import argparse
 import os
-import subprocess
 import tempfile
 
 import h5py
 import numpy as np
+from tpsweep import add_options, sweep
 
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1", OPENBLAS_NUM_THREADS="1")
 TS = ["-ts_type", "rk", "-ts_max_time", "10", "-ts_dt", "0.01"]
 
 
 def errors(a, tmp, coupling, lesion, frac):
     """Hamming and soft Hamming errors of the trials, one sweep per lesion seed (a sweep's options
     are the same for all its trials)."""
-    out, errs = os.path.join(tmp, "a.h5"), []
+    errs = []
     for t in range(a.trials):
-        cmd = ["mpirun", "-n", str(a.ranks), a.tripart, "sweep", "-models", "naam", "-N", str(a.N), "-K", str(a.K),
-               "-flips", str(a.flips), "-trials", "1", "-seed", str(1 + t), "-quiet", "-o", out,
-               "-naam_coupling", coupling, "-naam_ablate_" + lesion, repr(frac), "-naam_ablate_seed",
-               str(1 + t)] + TS
-        subprocess.run(cmd, env=ENV, check=True, capture_output=True, text=True)
-        with h5py.File(out, "r") as f:
-            errs.append((float(f["summary/mean_hamming_error"][0, 0, 0]),
-                         float(f["summary/mean_soft_hamming_error"][0, 0, 0])))
-        os.unlink(out)
+        d = sweep(a, os.path.join(tmp, "a.h5"),
+                  ["-models", "naam", "-N", a.N, "-K", a.K, "-flips", a.flips, "-trials", 1, "-seed", 1 + t,
+                   "-naam_coupling", coupling, "-naam_ablate_" + lesion, repr(frac), "-naam_ablate_seed", 1 + t] + TS)
+        errs.append((float(d["mean_hamming_error"][0, 0, 0]), float(d["mean_soft_hamming_error"][0, 0, 0])))
     return np.array(errs).T  # [hamming | soft] x trials
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--tripart", default=os.path.join(os.path.dirname(__file__), "..", "build", "tripart"))
-    ap.add_argument("--ranks", type=int, default=2)
+    add_options(ap, trials=16)
     ap.add_argument("--N", type=int, default=64)
     ap.add_argument("--K", type=int, default=88)
     ap.add_argument("--flips", type=int, default=6)
-    ap.add_argument("--trials", type=int, default=16)
     ap.add_argument("--fractions", default="0:1:0.1", help="A:B:STEP, both ends included")
     ap.add_argument("--out", default="ablation")
     a = ap.parse_args()

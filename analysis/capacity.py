@@ -19,15 +19,13 @@ published capacity N^(n-1) / (2 (2n-3)!! ln N), which is for cues without flippe
 """
 import argparse
 import os
-import subprocess
 import tempfile
 import time
 
 import h5py
 import numpy as np
+from tpsweep import add_options, sweep
 
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1", OPENBLAS_NUM_THREADS="1")
 # K is never scanned beyond this (the cost of one right-hand side grows like K N, or K N^2 for naam)
 KMAX = {"hopfield": 4096, "dam": 65536, "naam": 8192, "gated": 65536, "dam-sync": 1 << 20, "dam-async": 1 << 20}
 TS = ["-ts_type", "rk", "-ts_max_time", "10", "-ts_dt", "0.01"]
@@ -68,14 +66,9 @@ class Study:
         self.calls += 1
         name, args, _, _ = spec(model)
         args = args + self.a.extra.split()
-        flips = round(self.a.flips * N) if self.a.flips == 0 else max(1, round(self.a.flips * N))
-        cmd = ["mpirun", "-n", str(self.a.ranks), self.a.tripart, "sweep", "-models", name, "-N", str(N), "-K",
-               str(K), "-flips", str(flips), "-trials", str(self.a.trials), "-quiet", "-o", out] + args
-        subprocess.run(cmd, env=ENV, check=True, capture_output=True, text=True)
-        with h5py.File(out, "r") as f:
-            m = float(f["summary/mean_hamming_error"][0, 0, 0])
-        os.unlink(out)
-        return m
+        flips = max(1, round(self.a.flips * N)) if self.a.flips > 0 else 0
+        d = sweep(self.a, out, ["-models", name, "-N", N, "-K", K, "-flips", flips, "-trials", self.a.trials] + args)
+        return float(d["mean_hamming_error"][0, 0, 0])
 
     def capacity(self, model, N):
         """Largest K with mean error <= 1 % of N (and whether the scan stopped at KMAX)."""
@@ -146,9 +139,7 @@ def plot(res, path, flips=0.1):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--tripart", default=os.path.join(os.path.dirname(__file__), "..", "build", "tripart"))
-    ap.add_argument("--ranks", type=int, default=2)
-    ap.add_argument("--trials", type=int, default=8)
+    add_options(ap, trials=8)
     ap.add_argument("--models", default="hopfield,dam,naam,gated")
     ap.add_argument("--budget", type=float, default=240, help="seconds one N may take (predicted from the growth so far)")
     ap.add_argument("--nmax", type=int, default=1024)

@@ -16,34 +16,24 @@ against K at the best and at the default parameters).
 """
 import argparse
 import os
-import subprocess
 import tempfile
 
 import h5py
 import numpy as np
+from tpsweep import add_options, sweep
 
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1", OPENBLAS_NUM_THREADS="1")
 GRID = ["-N", "20", "-K", "2:200@20", "-flips", "1:10", "-ts_type", "euler", "-ts_dt", "1e-3", "-ts_max_time", "10"]
 
 
-def sweep(a, tmp, model, extra):
+def errors(a, tmp, model, extra):
     """The mean Hamming error of one model over the grid: K x flips, and the grid's K and flips."""
-    out = os.path.join(tmp, "s.h5")
-    cmd = ["mpirun", "-n", str(a.ranks), a.tripart, "sweep", "-models", model, "-trials", str(a.trials), "-quiet",
-           "-o", out] + GRID + [str(e) for e in extra]
-    subprocess.run(cmd, env=ENV, check=True, capture_output=True, text=True)
-    with h5py.File(out, "r") as f:
-        r = f["summary/mean_hamming_error"][0], f["grid/K"][:], f["grid/flips"][:]
-    os.unlink(out)
-    return r
+    d = sweep(a, os.path.join(tmp, "s.h5"), ["-models", model, "-trials", a.trials] + GRID + extra)
+    return d["mean_hamming_error"][0], d["grid/K"], d["grid/flips"]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--tripart", default=os.path.join(os.path.dirname(__file__), "..", "build", "tripart"))
-    ap.add_argument("--ranks", type=int, default=2)
-    ap.add_argument("--trials", type=int, default=20)
+    add_options(ap, trials=20)
     ap.add_argument("--sigmas", default="1,2,5,10")
     ap.add_argument("--temps", default="0.001,0.01,0.1")
     ap.add_argument("--out", default="gated-study")
@@ -61,12 +51,12 @@ def main():
     sigmas = [float(v) for v in a.sigmas.split(",")]
     temps = [float(v) for v in a.temps.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
-        naam, K, F = sweep(a, tmp, "naam", [])
-        hop = {s: sweep(a, tmp, "hopfield", ["-attractor_sigma", s])[0] for s in sigmas}
+        naam, K, F = errors(a, tmp, "naam", [])
+        hop = {s: errors(a, tmp, "hopfield", ["-attractor_sigma", s])[0] for s in sigmas}
         gated = {}
         for s in sigmas:
             for T in temps:
-                gated[s, T] = sweep(a, tmp, "gated", ["-attractor_sigma", s, "-gated_T", T])[0]
+                gated[s, T] = errors(a, tmp, "gated", ["-attractor_sigma", s, "-gated_T", T])[0]
                 print("sigma %5g  T %6g  gated mean error %.3f (naam %.3f, hopfield %.3f)" % (
                     s, T, gated[s, T].mean(), naam.mean(), hop[s].mean()), flush=True)
     report(a, sigmas, temps, K, F, naam, hop, gated)

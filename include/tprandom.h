@@ -8,7 +8,13 @@
 #define TPRANDOM_H
 #include <stdint.h>
 
-enum { TP_STREAM_PATTERN = 1, TP_STREAM_CUE = 2, TP_STREAM_WIRING = 3 };
+enum {
+  TP_STREAM_PATTERN          = 1,
+  TP_STREAM_CUE              = 2,
+  TP_STREAM_WIRING           = 3,
+  TP_STREAM_ABLATE_PROCESSES = 4, /* M1's lesions, keyed by a synapse's (post, pre) neurons */
+  TP_STREAM_ABLATE_SYNAPSES  = 5
+};
 
 /* SplitMix64 finaliser: a bijective 64-bit mixer with full avalanche. */
 static inline uint64_t TpMix64(uint64_t z)

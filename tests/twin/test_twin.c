@@ -227,8 +227,8 @@ int main(int argc, char **argv)
     for (PetscInt i = 0; i < N; i++)
       for (PetscInt j = 0; j < N; j++)
         if (mask[i * N + j]) {
-          np += cutp[i * N + j] = TpUniform((uint64_t)aseed, 4, (uint64_t)i, (uint64_t)j) < fp;
-          ns += cuts[i * N + j] = TpUniform((uint64_t)aseed, 5, (uint64_t)i, (uint64_t)j) < fs;
+          np += cutp[i * N + j] = TpUniform((uint64_t)aseed, TP_STREAM_ABLATE_PROCESSES, (uint64_t)i, (uint64_t)j) < fp;
+          ns += cuts[i * N + j] = TpUniform((uint64_t)aseed, TP_STREAM_ABLATE_SYNAPSES, (uint64_t)i, (uint64_t)j) < fs;
         }
     PetscCheck((fp == 0 || np > 0) && (fs == 0 || ns > 0), comm, PETSC_ERR_ARG_WRONG,
                "the ablation cuts nothing: %" PetscInt_FMT " processes, %" PetscInt_FMT " synapses", np, ns);

@@ -73,8 +73,6 @@ struct _p_TpCoupling {
   double *mpsi, *out; /* psi times keep; the coupling's outputs of the cut-off processes, kept */
 };
 
-enum { TP_STREAM_ABLATE = 4 };
-
 static PetscFunctionList TpCouplingList;
 
 PetscErrorCode TpCouplingRegister(const char name[], PetscErrorCode (*create)(TpCoupling))
@@ -1310,26 +1308,51 @@ PetscErrorCode TpCouplingCreate(MPI_Comm comm, const char *prefix, const char *l
   PetscFunctionReturn(0);
 }
 
-/* The processes cut off from T: each drawn by the stream keyed by its synapse's (post, pre) neurons. */
+PetscErrorCode TpLesionDraw(MPI_Comm comm, TpNetwork network, PetscInt seed, uint64_t stream, PetscReal f, PetscInt *n,
+                            PetscInt **cut, PetscInt **row, PetscInt64 *total)
+{
+  TpNetworkRows r;
+  PetscInt64 mine;
+
+  PetscFunctionBegin;
+  PetscCall(TpNetworkGetRows(network, &r));
+  for (int pass = 0; pass < 2; pass++) {
+    *n = 0;
+    for (PetscInt i = 0; i < r.nloc; i++)
+      for (PetscInt q = r.rowptr[i]; q < r.rowptr[i + 1]; q++) {
+        const PetscInt pre = r.col ? r.colgid[r.col[q]] : q - r.rowptr[i];
+        if (f <= 0 || TpUniform((uint64_t)seed, stream, (uint64_t)TpRowGid(&r, i), (uint64_t)pre) >= f) continue;
+        if (pass) {
+          (*cut)[*n] = q;
+          if (row) (*row)[*n] = i;
+        }
+        (*n)++;
+      }
+    if (pass) break;
+    PetscCall(PetscMalloc1(*n + 1, cut));
+    if (row) PetscCall(PetscMalloc1(*n + 1, row));
+  }
+  mine = *n;
+  PetscCallMPI(MPIU_Allreduce(&mine, total, 1, MPIU_INT64, MPI_SUM, comm));
+  PetscFunctionReturn(0);
+}
+
+/* The processes cut off from T (TpLesionDraw()), as a mask of the local ones. */
 static PetscErrorCode AblateSetUp(TpCoupling c)
 {
-  const NetView *net = c->net;
-  PetscInt64 ncut    = 0;
+  const PetscCount nq = c->net->nsyn_loc;
+  PetscInt n, *cut;
 
   PetscFunctionBegin;
   PetscCall(PetscFree3(c->keep, c->mpsi, c->out));
   c->ncut = 0;
   if (c->ablate <= 0) PetscFunctionReturn(0);
-  PetscCall(PetscMalloc3(net->nsyn_loc + 1, &c->keep, net->nsyn_loc + 1, &c->mpsi, net->nsyn_loc + 1, &c->out));
-  for (PetscInt i = 0; i < net->nloc; i++)
-    for (PetscInt q = net->rowptr[i]; q < net->rowptr[i + 1]; q++) {
-      const PetscInt pre  = net->col ? net->colgid[net->col[q]] : q - net->rowptr[i];
-      const PetscBool cut = (PetscBool)(TpUniform((uint64_t)c->seed, TP_STREAM_ABLATE, (uint64_t)NetGid(net, i),
-                                                  (uint64_t)pre) < c->ablate);
-      c->keep[q]          = cut ? 0.0 : 1.0;
-      ncut += cut;
-    }
-  PetscCallMPI(MPIU_Allreduce(&ncut, &c->ncut, 1, MPIU_INT64, MPI_SUM, c->comm));
+  PetscCall(
+      TpLesionDraw(c->comm, c->network, c->seed, TP_STREAM_ABLATE_PROCESSES, c->ablate, &n, &cut, NULL, &c->ncut));
+  PetscCall(PetscMalloc3(nq + 1, &c->keep, nq + 1, &c->mpsi, nq + 1, &c->out));
+  for (PetscCount q = 0; q < nq; q++) c->keep[q] = 1;
+  for (PetscInt e = 0; e < n; e++) c->keep[cut[e]] = 0;
+  PetscCall(PetscFree(cut));
   for (PetscInt q = 0; q < c->nkinds; q++)
     if (c->kinds[q].ablate) PetscCall(c->kinds[q].ablate(c, &c->kinds[q]));
   PetscFunctionReturn(0);

@@ -53,4 +53,9 @@ PetscErrorCode TpCouplingView(TpCoupling c, PetscViewer viewer);
 /* Append a canonical description of the kinds and their parameters to buf. */
 PetscErrorCode TpCouplingDescribe(TpCoupling c, char *buf, size_t len);
 PetscErrorCode TpCouplingDestroy(TpCoupling *c);
+/* Collective: the local synapses (or their processes) a lesion of fraction f removes, ascending, each
+   drawn by the stream (seed, stream, post, pre) of its synapse (the same on any number of ranks);
+   *cut and, if row is not NULL, *row (the local row of each) are PetscMalloc'd; *total over all ranks. */
+PetscErrorCode TpLesionDraw(MPI_Comm comm, TpNetwork net, PetscInt seed, uint64_t stream, PetscReal f, PetscInt *n,
+                            PetscInt **cut, PetscInt **row, PetscInt64 *total);
 #endif

@@ -16,8 +16,6 @@
 #include "kernels.h"
 #include <tprandom.h>
 
-enum { TP_STREAM_ABLATE_SYNAPSES = 5 };
-
 typedef enum { NAAM_INIT_ZERO, NAAM_INIT_SLAVED } NaamInit;
 static const char *const NaamInits[] = {"zero", "slaved", "NaamInit", "NAAM_INIT_", NULL};
 
@@ -157,28 +155,10 @@ static PetscErrorCode NaamSetUp(TpModel m)
   PetscCall(PetscMalloc1(net->ncol, &nm->phicol));
   PetscCall(PetscMalloc4(nm->maxblk, &nm->psi, nm->maxblk, &nm->g, nm->maxblk, &nm->w1, nm->maxblk, &nm->w2));
   PetscCall(PetscMalloc1(nm->nred + 1, &nm->red));
-  PetscCall(PetscFree2(nm->cut, nm->cutrow));
-  nm->ncut = 0;
-  if (nm->ablate > 0) {
-    PetscInt n = 0;
-    for (int pass = 0; pass < 2; pass++, n = 0) {
-      for (PetscInt i = 0; i < net->nloc; i++)
-        for (PetscInt q = net->rowptr[i]; q < net->rowptr[i + 1]; q++) {
-          const PetscInt pre = net->col ? net->colgid[net->col[q]] : q - net->rowptr[i];
-          if (TpUniform((uint64_t)nm->seed, TP_STREAM_ABLATE_SYNAPSES, (uint64_t)TpRowGid(net, i), (uint64_t)pre) >=
-              nm->ablate)
-            continue;
-          if (pass) nm->cut[n] = q, nm->cutrow[n] = i;
-          n++;
-        }
-      if (!pass) PetscCall(PetscMalloc2(n + 1, &nm->cut, n + 1, &nm->cutrow));
-      nm->ncut = n;
-    }
-  }
-  {
-    PetscInt64 n = nm->ncut;
-    PetscCallMPI(MPIU_Allreduce(&n, &nm->ncut_all, 1, MPIU_INT64, MPI_SUM, m->comm));
-  }
+  PetscCall(PetscFree(nm->cut));
+  PetscCall(PetscFree(nm->cutrow));
+  PetscCall(TpLesionDraw(m->comm, m->net, nm->seed, TP_STREAM_ABLATE_SYNAPSES, nm->ablate, &nm->ncut, &nm->cut,
+                         &nm->cutrow, &nm->ncut_all));
   PetscFunctionReturn(0);
 }
 
@@ -622,7 +602,8 @@ static PetscErrorCode NaamDestroy(TpModel m)
   PetscCall(PetscFree(nm->phicol));
   PetscCall(PetscFree4(nm->psi, nm->g, nm->w1, nm->w2));
   PetscCall(PetscFree(nm->red));
-  PetscCall(PetscFree2(nm->cut, nm->cutrow));
+  PetscCall(PetscFree(nm->cut));
+  PetscCall(PetscFree(nm->cutrow));
   PetscCall(PetscFree(m->data));
   PetscFunctionReturn(0);
 }
