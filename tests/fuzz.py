@@ -317,6 +317,9 @@ def main():
             cases = [c for c in cases if re.search(only, c[0] + " " + " ".join(c[2]))]
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
             results = list(pool.map(lambda ic: run_case(ic[1], tmp, ic[0]), enumerate(cases)))
+        # a case that hung among four at a time on a loaded machine (an mpirun that stalled at start-up
+        # once in 1,269 cases) runs again alone: it fails only if it hangs, or fails otherwise, again
+        results = [run_case(cases[i], tmp, i) if r and ": hung (" in r else r for i, r in enumerate(results)]
         bad = [r for r in results if r]
         if bad:
             print("FAILED: %d of %d fuzz cases:\n%s" % (len(bad), len(cases), "\n".join(bad[:10])))
