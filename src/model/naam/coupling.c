@@ -1341,7 +1341,7 @@ PetscErrorCode TpLesionDraw(MPI_Comm comm, TpNetwork network, PetscInt seed, uin
 static PetscErrorCode AblateSetUp(TpCoupling c)
 {
   const PetscCount nq = c->net->nsyn_loc;
-  PetscInt n, *cut;
+  PetscInt n = 0, *cut = NULL;
 
   PetscFunctionBegin;
   PetscCall(PetscFree3(c->keep, c->mpsi, c->out));
