@@ -75,6 +75,7 @@ PetscErrorCode TpModelDestroy(TpModel *model);
 
 /* How the model is advanced. */
 PetscErrorCode TpModelGetStepperTypes(TpModel model, const char **deflt, const char **supported);
+PetscErrorCode TpModelGetDefaultSteps(TpModel model, PetscInt64 *steps, PetscInt64 *every);
 PetscErrorCode TpModelInitialState(TpModel model);
 PetscErrorCode TpModelStateLoaded(TpModel model);
 PetscErrorCode TpModelGetEvaluations(TpModel model, PetscInt64 *nrhs, PetscInt64 *nimplicit);

@@ -29,4 +29,7 @@ PetscErrorCode TpPatternsView(TpPatterns pat, PetscViewer viewer);
 PetscErrorCode TpPatternsWrite(TpPatterns pat, hid_t f);
 PetscErrorCode TpPatternsWriteCueAttributes(TpPatterns pat, hid_t g);
 PetscErrorCode TpPatternsDestroy(TpPatterns *pat);
+/* The binary patterns of M5: /patterns (K x N, values 0/1) of an HDF5 file, on every rank. */
+PetscErrorCode TpPatternsReadBinary(MPI_Comm comm, const char *path, const char *option, PetscInt *K, PetscInt *N,
+                                    double **xi);
 #endif

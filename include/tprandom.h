@@ -13,7 +13,9 @@ enum {
   TP_STREAM_CUE              = 2,
   TP_STREAM_WIRING           = 3,
   TP_STREAM_ABLATE_PROCESSES = 4, /* M1's lesions, keyed by a synapse's (post, pre) neurons */
-  TP_STREAM_ABLATE_SYNAPSES  = 5
+  TP_STREAM_ABLATE_SYNAPSES  = 5,
+  TP_STREAM_M5_PATTERNS      = 6, /* M5's binary patterns, keyed by (attempt, neuron) and pattern */
+  TP_STREAM_M5_FACTORS       = 7  /* M5's initial factors, keyed by (post, pre x z + factor) */
 };
 
 /* SplitMix64 finaliser: a bijective 64-bit mixer with full avalanche. */

@@ -108,6 +108,10 @@ RESTARTS = {
     "oracle": (["-model", "oracle", "-N", 30, "-K", 5], None),
     "decay": (DECAY[:-1] + ["-decay_window", 6, "-stepper_max_time", 9], 5),
     "jacobi": (JACOBI[:-1], 13),
+    # M5: a checkpoint in the soft-min phase after two convergence tests; every series every 10 epochs
+    "consolidation": (["-model", "consolidation", "-N", 40, "-consolidation_M", 8, "-consolidation_eta", 0.02,
+                       "-consolidation_eta_theta", 0.02, "-consolidation_beta", 100, "-consolidation_check", 50,
+                       "-stepper_max_steps", 200, "-monitor_every", 10], 130),
 }
 
 

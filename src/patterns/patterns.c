@@ -52,8 +52,19 @@ PetscErrorCode TpPatternsCreate(MPI_Comm comm, TpPatterns *pat)
 }
 
 /* Read /patterns (and /cue if present) on rank 0; a failure is described in msg, never half-loaded. */
-static PetscErrorCode ReadPatternsFile(const char *path, PetscInt *K, PetscInt *N, double **xi, double **cue,
-                                       char msg[], size_t len)
+/* What a patterns file holds: its option, its values (-1/+1 or 0/1), and whether it may carry /cue. */
+typedef struct {
+  const char *option;
+  double lo, hi;
+  const char *values; /* "-1/+1" */
+  const char *only;   /* "-1 and +1" */
+  PetscBool cue;
+} PatternsFileKind;
+
+static const PatternsFileKind SignedPatterns = {"-patterns_file", -1.0, 1.0, "-1/+1", "-1 and +1", PETSC_TRUE};
+
+static PetscErrorCode ReadPatternsFile(const char *path, const PatternsFileKind *kind, PetscInt *K, PetscInt *N,
+                                       double **xi, double **cue, char msg[], size_t len)
 {
   hid_t f = -1, d = -1, s = -1, t = -1;
   hsize_t dims[2];
@@ -66,21 +77,22 @@ static PetscErrorCode ReadPatternsFile(const char *path, PetscInt *K, PetscInt *
   msg[0] = 0;
   if (access(path, R_OK)) {
     PetscCall(
-        PetscSNPrintf(msg, len, "Cannot read patterns file '%s' (option -patterns_file): %s", path, strerror(errno)));
+        PetscSNPrintf(msg, len, "Cannot read patterns file '%s' (option %s): %s", path, kind->option, strerror(errno)));
     PetscFunctionReturn(0);
   }
   if (H5Fis_hdf5(path) <= 0) {
-    PetscCall(PetscSNPrintf(msg, len, "Patterns file '%s' (option -patterns_file) is not an HDF5 file", path));
+    PetscCall(PetscSNPrintf(msg, len, "Patterns file '%s' (option %s) is not an HDF5 file", path, kind->option));
     PetscFunctionReturn(0);
   }
-  PetscCall(TpH5Open(path, H5P_DEFAULT, "patterns file", "-patterns_file", msg, len, &f));
+  PetscCall(TpH5Open(path, H5P_DEFAULT, "patterns file", kind->option, msg, len, &f));
   if (msg[0]) PetscFunctionReturn(0);
   if (f < 0) {
-    PetscCall(PetscSNPrintf(msg, len, "Cannot open patterns file '%s' (option -patterns_file) as HDF5", path));
+    PetscCall(PetscSNPrintf(msg, len, "Cannot open patterns file '%s' (option %s) as HDF5", path, kind->option));
     PetscFunctionReturn(0);
   }
   if (H5Lexists(f, "patterns", H5P_DEFAULT) <= 0 || (d = H5Dopen2(f, "patterns", H5P_DEFAULT)) < 0) {
-    PetscCall(PetscSNPrintf(msg, len, "Patterns file '%s' has no dataset /patterns (K x N, values -1/+1)", path));
+    PetscCall(
+        PetscSNPrintf(msg, len, "Patterns file '%s' has no dataset /patterns (K x N, values %s)", path, kind->values));
     goto done;
   }
   s     = H5Dget_space(d);
@@ -101,8 +113,8 @@ static PetscErrorCode ReadPatternsFile(const char *path, PetscInt *K, PetscInt *
   }
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
     PetscCall(PetscSNPrintf(msg, len,
-                            "Dataset /patterns in '%s' must hold integers or floats (-1/+1); its type class is %d",
-                            path, (int)cls));
+                            "Dataset /patterns in '%s' must hold integers or floats (%s); its type class is %d", path,
+                            kind->values, (int)cls));
     goto done;
   }
   *K = (PetscInt)dims[0];
@@ -113,17 +125,17 @@ static PetscErrorCode ReadPatternsFile(const char *path, PetscInt *K, PetscInt *
     goto done;
   }
   for (size_t q = 0; q < (size_t)dims[0] * dims[1]; q++)
-    if ((*xi)[q] != 1.0 && (*xi)[q] != -1.0) {
-      PetscCall(PetscSNPrintf(
-          msg, len, "Dataset /patterns in '%s' must hold only -1 and +1; found %.6g at pattern %zu, neuron %zu", path,
-          (*xi)[q], (size_t)(q / dims[1]), (size_t)(q % dims[1])));
+    if ((*xi)[q] != kind->hi && (*xi)[q] != kind->lo) {
+      PetscCall(PetscSNPrintf(msg, len,
+                              "Dataset /patterns in '%s' must hold only %s; found %.6g at pattern %zu, neuron %zu",
+                              path, kind->only, (*xi)[q], (size_t)(q / dims[1]), (size_t)(q % dims[1])));
       goto done;
     }
   H5Tclose(t);
   H5Sclose(s);
   H5Dclose(d);
   t = s = d = -1;
-  if (H5Lexists(f, "cue", H5P_DEFAULT) > 0) {
+  if (kind->cue && H5Lexists(f, "cue", H5P_DEFAULT) > 0) {
     hsize_t cd[2];
     if ((d = H5Dopen2(f, "cue", H5P_DEFAULT)) < 0) {
       PetscCall(PetscSNPrintf(msg, len, "Cannot open dataset /cue of '%s'", path));
@@ -193,7 +205,8 @@ PetscErrorCode TpPatternsLoadFile(TpPatterns pat, const char *path, PetscInt *K)
   PetscCall(PetscFree(pat->file_xi));
   PetscCall(PetscFree(pat->file_cue));
   if (!rank) {
-    PetscCall(ReadPatternsFile(pat->file, &dims[0], &dims[1], &pat->file_xi, &pat->file_cue, msg, sizeof(msg)));
+    PetscCall(ReadPatternsFile(pat->file, &SignedPatterns, &dims[0], &dims[1], &pat->file_xi, &pat->file_cue, msg,
+                               sizeof(msg)));
     hascue = pat->file_cue != NULL;
   }
   PetscCall(TpRootCheck(pat->comm, PETSC_ERR_FILE_UNEXPECTED, msg, sizeof(msg)));
@@ -208,6 +221,51 @@ PetscErrorCode TpPatternsLoadFile(TpPatterns pat, const char *path, PetscInt *K)
   }
   PetscCallMPI(MPI_Bcast(pat->file_xi, (PetscMPIInt)(dims[0] * dims[1]), MPI_DOUBLE, 0, pat->comm));
   if (hascue) PetscCallMPI(MPI_Bcast(pat->file_cue, (PetscMPIInt)pat->N, MPI_DOUBLE, 0, pat->comm));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpPatternsReadBinary - Reads /patterns (K x N, values 0/1) of an HDF5 file onto every rank, for the
+  models that learn binary patterns (M5)
+
+  Collective
+
+  Input Parameters:
++ comm   - the ranks that read it
+. path   - the file
+- option - the option that named it, for messages
+
+  Output Parameters:
++ K  - the patterns
+. N  - their length
+- xi - K x N values 0 or 1, row mu is pattern mu (PetscFree() it)
+
+  Notes:
+  Rank 0 reads and checks the file, every rank receives it; a bad file is refused with a message
+  naming the file, the option and the dataset.
+
+.seealso: `TpPatternsLoadFile()`
+@*/
+PetscErrorCode TpPatternsReadBinary(MPI_Comm comm, const char *path, const char *option, PetscInt *K, PetscInt *N,
+                                    double **xi)
+{
+  const PatternsFileKind kind        = {option, 0.0, 1.0, "0/1", "0 and 1", PETSC_FALSE};
+  char msg[PETSC_MAX_PATH_LEN + 256] = "";
+  PetscInt dims[2]                   = {0, 0};
+  double *cue                        = NULL;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  *xi = NULL;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (!rank) PetscCall(ReadPatternsFile(path, &kind, &dims[0], &dims[1], xi, &cue, msg, sizeof(msg)));
+  PetscCall(TpRootCheck(comm, PETSC_ERR_FILE_UNEXPECTED, msg, sizeof(msg)));
+  PetscCallMPI(MPI_Bcast(dims, 2, MPIU_INT, 0, comm));
+  if (rank) PetscCall(PetscMalloc1((size_t)dims[0] * dims[1], xi));
+  for (size_t off = 0, n = (size_t)dims[0] * dims[1]; off < n; off += (size_t)1 << 28)
+    PetscCallMPI(MPI_Bcast(*xi + off, (PetscMPIInt)PetscMin(n - off, (size_t)1 << 28), MPI_DOUBLE, 0, comm));
+  *K = dims[0];
+  *N = dims[1];
   PetscFunctionReturn(0);
 }
 

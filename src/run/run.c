@@ -292,7 +292,10 @@ PetscErrorCode TpRunSetFromOptions(TpRun run)
     /* on a fixed grid, record once a window unless -monitor_every says otherwise (every step would
        shorten the windows to one step) */
     const char *stype;
+    PetscInt64 every;
     PetscCall(TpStepperGetType(run->st, &stype));
+    PetscCall(TpModelGetDefaultSteps(run->model, NULL, &every));
+    if (every > 0) PetscCall(TpRecorderSetInterval(run->rec, every));
     if (!strcmp(stype, "fixed")) {
       PetscInt64 w;
       PetscCall(TpModelGetWindow(run->model, &w));

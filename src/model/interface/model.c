@@ -527,6 +527,32 @@ PetscErrorCode TpModelGetStepperTypes(TpModel model, const char **deflt, const c
 }
 
 /*@C
+  TpModelGetDefaultSteps - The most steps (or iterations) and the recording interval the model suggests
+
+  Not Collective
+
+  Input Parameter:
+. model - the model, set up
+
+  Output Parameters:
++ steps - the most steps, or 0: the stepper's own default (-stepper_max_steps, -ts_max_steps override it)
+- every - record every this many steps, or 0: every step (-monitor_every overrides it)
+
+  Notes:
+  M5's training, for one, is capped by the published epoch budget and records its series every
+  10^3 epochs.
+
+.seealso: `TpStepperCreate()`, `TpRecorderSetInterval()`
+@*/
+PetscErrorCode TpModelGetDefaultSteps(TpModel model, PetscInt64 *steps, PetscInt64 *every)
+{
+  PetscFunctionBegin;
+  if (steps) *steps = model->default_steps;
+  if (every) *every = model->default_every;
+  PetscFunctionReturn(0);
+}
+
+/*@C
   TpModelCreateState - Creates the state Vec of a model advanced by the ts stepper
 
   Collective

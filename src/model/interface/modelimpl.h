@@ -56,6 +56,8 @@ struct _p_TpModel {
   char steppers[64];        /* stepper types it supports, comma-separated */
   char default_stepper[16]; /* the one it is advanced by unless -stepper_type says otherwise */
   PetscBool uses_patterns;  /* it stores patterns and starts from a cue (M1-M3) */
+  PetscInt64 default_steps; /* set in ops.setup: the most steps or iterations unless options say (0: the stepper's) */
+  PetscInt64 default_every; /* set in ops.setup: the recorder's interval unless -monitor_every says (0: 1) */
   TpNetwork net;
   TpPatterns pat;
   PetscBool setup;

@@ -70,6 +70,7 @@ PetscErrorCode TpStepperRegister(const char name[], PetscErrorCode (*create)(TpS
 PetscErrorCode TpStepperCreate(TpModel model, TpStepper *st)
 {
   const char *deflt;
+  PetscInt64 steps;
 
   PetscFunctionBegin;
   PetscCall(TpStepperRegisterAll());
@@ -79,6 +80,8 @@ PetscErrorCode TpStepperCreate(TpModel model, TpStepper *st)
   (*st)->dt        = 0.05;
   (*st)->max_time  = 50.0;
   (*st)->max_steps = 100000000;
+  PetscCall(TpModelGetDefaultSteps(model, &steps, NULL));
+  if (steps > 0) (*st)->max_steps = steps;
   PetscCall(TpModelGetStepperTypes(model, &deflt, NULL));
   PetscCall(TpStepperSetType(*st, deflt));
   PetscFunctionReturn(0);

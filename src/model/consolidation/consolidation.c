@@ -1,0 +1,748 @@
+/* M5, two-factor synaptic consolidation (Iatropoulos, Gerstner & Brea, PNAS 2025; MODELS.md M5): a
+   binary recurrent network s(t+1) = H(W s(t) - theta) learns M patterns x^mu in {0,1}^N of coding
+   level f, each weight a product of z non-negative factors w_ij = prod_k u_ijk, each neuron
+   maximising its worst margin min_mu y_i^mu h_i^mu (y = 2x - 1, h = w_i . x - theta_i) under the
+   factor norm sum_jk u_ijk^2 = z L: the authors' algorithm (RNN.py, optimizer 'bp'), epoch by epoch
+   on the iterate stepper.
+
+   Each epoch, with the fields H = W X - theta of every owned neuron over every pattern (one
+   product per rank, in register tiles of a fixed order: kernels.h):
+     - while some neuron gets some pattern wrong (y h <= 0, anywhere in the network), every neuron
+       steps on its worst pattern mu*:  u_ijk += eta y^mu* x_j^mu* prod_{l != k} u_ijl M_ij,
+       theta_i -= eta_theta y^mu*;
+     - once none does, the soft-min over patterns (beta; targets sign h):
+       a^mu = exp(-beta |h^mu| / <|h|>) sign(h^mu) / sum_nu (...),
+       u_ijk += eta (sum_mu a^mu x_j^mu) prod_{l != k} u_ijl M_ij, theta_i -= eta_theta sum_mu a^mu
+       (<|h|> of the previous epoch: the authors' H_means);
+     - after either: M_ij = [w_ij > 1e-10] as it was before the step (pruning: a synapse below it is
+       never updated again), u <- max(u M, 1e-20), u_ii = 0, and each neuron's factors rescaled
+       together to the norm (homeostatic scaling);
+     - every -consolidation_check epochs the convergence test: density and margin changed by less
+       than 1e-4 since the last test, density < 0.99, no error, |mean_i sum_j w^(2/z) - L| < 0.02.
+   Neurons learn independently; each rank owns the input rows of its neurons (their synapses' z
+   factors and thresholds) and holds the patterns, so the only communication is the error count
+   (one integer sum per epoch) and the means of the series (gathered in natural order, so that
+   every number is the same on any number of ranks).
+
+   Fields: u (synapse x z), w (synapse), theta (neuron), patterns (neuron x M, the bits x_i^mu),
+   h_mean (the soft-min's <|h|>; checkpoint), test (the convergence test's state; checkpoint).
+   Series: error, density, margin, synaptic_margin, rho, norm, theta. */
+#include "../interface/modelimpl.h"
+#include "kernels.h"
+#include <tppatterns.h>
+#include <tprandom.h>
+#include <unistd.h>
+
+typedef enum { CONS_PATTERNS_BERNOULLI, CONS_PATTERNS_EXACT } ConsPatternType;
+static const char *const ConsPatternTypes[] = {"bernoulli", "exact", "ConsPatternType", "CONS_PATTERNS_", NULL};
+
+/* The published settings of Fig. 2 (run_rnn_f50.py) for z = 1..4; larger z take z = 4's. */
+static const double PubEta[4] = {1e-4, 5e-3, 7e-3, 7e-3}, PubEtaTheta[4] = {1e-3, 5e-3, 7e-3, 7e-3},
+                    PubL[4] = {10, 20, 50, 50}, PubEpochs[4] = {25, 30, 25, 25};
+
+enum { S_ERROR, S_DENSITY, S_MARGIN, S_SYNAPTIC, S_RHO, S_NORM, S_THETA, NSTAT };
+
+typedef struct {
+  TpNetworkRows r;
+  /* parameters */
+  PetscInt z, M, check, seed;
+  PetscReal f, alpha, u0, eta, eta_theta, L, beta;
+  ConsPatternType ptype;
+  char file[PETSC_MAX_PATH_LEN];
+  /* the patterns */
+  double *X;                 /* M x N, natural order: every rank */
+  PetscInt Mp, ncolp, nlocp; /* M, ncol and nloc rounded up to whole tiles (kernels.h) */
+  double *XT;                /* ncol x Mp: column slot c's bits over the patterns (zero beyond M) */
+  double *Xm;                /* M x ncolp: pattern mu over the column slots (zero beyond ncol) */
+  double *y;                 /* nloc x M: targets 2 x - 1 of the owned neurons */
+  char *xloc;                /* nloc x M: the owned neurons' bits (field patterns) */
+  /* the state */
+  double *u;             /* nsyn_loc x z */
+  double *w;             /* nsyn_loc: prod_k u */
+  double *theta, *hmean; /* nloc */
+  double test[3];        /* global (rank 0): density and margin at the last test, the epoch it passed (0: none) */
+  double last[3];        /* the same, on every rank */
+  /* work */
+  PetscInt *slot; /* index of each local synapse in the tiled Wd */
+  PetscInt *cs;   /* its column slot */
+  char *self;     /* synapse i <- i */
+  PetscInt *nrow; /* synapses of each owned row (the density's denominator) */
+  double *Wd;     /* nlocp x ncol, tiled (kernels.h): weights */
+  double *Gd;     /* nlocp x ncolp, tiled: the soft-min's sum_mu a^mu x_j^mu; a row's scratch */
+  double *H;      /* nlocp x Mp, tiled: h - theta, or the soft-min weights a */
+  double *asum;   /* nloc */
+  double *sq;     /* a row's squared factors */
+} Cons;
+
+static PetscErrorCode ConsSetFromOptions(TpModel m)
+{
+  Cons *C        = m->data;
+  const double N = (double)C->r.N;
+  PetscBool mset, aset, fset, eset, tset, lset;
+  PetscInt zi;
+  double ac;
+
+  PetscFunctionBegin;
+  PetscCall(TpNetworkGetSeed(m->net, &C->seed));
+  PetscOptionsBegin(m->comm, m->prefix, "M5: two-factor synaptic consolidation", "TpModel");
+  PetscCall(PetscOptionsInt("-z", "Factors per synapse, w = prod_k u_k (1: a plain weight; 2: the two-factor synapse)",
+                            "", C->z, &C->z, NULL));
+  PetscCall(PetscOptionsReal("-f", "Coding level: the probability of a 1 in a pattern", "", C->f, &C->f, &fset));
+  PetscCall(PetscOptionsReal("-alpha", "Load M/N (M = round(alpha N) patterns)", "", C->alpha, &C->alpha, &aset));
+  PetscCall(PetscOptionsInt("-M", "Number of patterns (instead of -consolidation_alpha)", "", C->M, &C->M, &mset));
+  PetscCall(PetscOptionsEnum("-pattern_type",
+                             "Random patterns: bernoulli (each bit 1 with probability f, no neuron "
+                             "silent in every pattern) or exact (round(f N) ones each)",
+                             "", ConsPatternTypes, (PetscEnum)C->ptype, (PetscEnum *)&C->ptype, NULL));
+  PetscCall(PetscOptionsString("-patterns_file", "HDF5 file with /patterns (M x N, values 0/1)", "", C->file, C->file,
+                               sizeof(C->file), NULL));
+  PetscCheck(C->z >= 1 && C->z <= CONS_ZMAX, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -consolidation_z must lie in [1, %d]; got %" PetscInt_FMT, CONS_ZMAX, C->z);
+  zi           = PetscMin(C->z, 4) - 1;
+  C->eta       = PubEta[zi];
+  C->eta_theta = PubEtaTheta[zi];
+  C->L         = PubL[zi] * N / 1000.0;
+  PetscCall(PetscOptionsReal("-u0", "Initial factors uniform in [0.7 u0, 1.3 u0]", "", C->u0, &C->u0, NULL));
+  PetscCall(PetscOptionsReal("-eta", "Learning rate of the factors (published: 1e-4, 5e-3, 7e-3, 7e-3 for z = 1..4)",
+                             "", C->eta, &C->eta, &eset));
+  PetscCall(PetscOptionsReal("-eta_theta", "Learning rate of the thresholds (published: 1e-3, 5e-3, 7e-3, 7e-3)", "",
+                             C->eta_theta, &C->eta_theta, &tset));
+  PetscCall(PetscOptionsReal("-L",
+                             "Factor norm: sum_jk u_ijk^2 = z L per neuron (published 10, 20, 50, 50 at N = 1000; "
+                             "scaled by N/1000)",
+                             "", C->L, &C->L, &lset));
+  PetscCall(PetscOptionsReal("-beta", "Sharpness of the soft-min over patterns", "", C->beta, &C->beta, NULL));
+  PetscCall(PetscOptionsInt("-check", "Epochs between two convergence tests", "", C->check, &C->check, NULL));
+  PetscOptionsEnd();
+  PetscCheck(!(mset && aset), m->comm, PETSC_ERR_ARG_INCOMP,
+             "Options -consolidation_M and -consolidation_alpha both given (%" PetscInt_FMT ", %g): give one", C->M,
+             (double)C->alpha);
+  PetscCheck(C->f > 0 && C->f < 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -consolidation_f (coding level) must lie in (0, 1); got %g", (double)C->f);
+  PetscCheck(C->u0 > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -consolidation_u0 must be positive; got %g",
+             (double)C->u0);
+  PetscCheck(C->eta > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -consolidation_eta must be positive; got %g",
+             (double)C->eta);
+  PetscCheck(C->eta_theta >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -consolidation_eta_theta must not be negative; got %g", (double)C->eta_theta);
+  PetscCheck(C->L > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -consolidation_L must be positive; got %g",
+             (double)C->L);
+  PetscCheck(C->beta > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -consolidation_beta must be positive; got %g",
+             (double)C->beta);
+  PetscCheck(C->check > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -consolidation_check must be positive; got %" PetscInt_FMT, C->check);
+  if (C->file[0]) {
+    PetscInt K, Nf;
+    PetscCheck(!aset, m->comm, PETSC_ERR_ARG_INCOMP,
+               "Option -consolidation_alpha given with -consolidation_patterns_file '%s' (the file sets M)", C->file);
+    PetscCall(TpPatternsReadBinary(m->comm, C->file, "-consolidation_patterns_file", &K, &Nf, &C->X));
+    PetscCheck(Nf == C->r.N, m->comm, PETSC_ERR_ARG_INCOMP,
+               "Patterns file '%s' (option -consolidation_patterns_file) has patterns of %" PetscInt_FMT
+               " neurons, the network %" PetscInt_FMT " (option -N)",
+               C->file, Nf, C->r.N);
+    PetscCheck(!mset || K == C->M, m->comm, PETSC_ERR_ARG_INCOMP,
+               "Option -consolidation_M %" PetscInt_FMT " disagrees with the %" PetscInt_FMT " patterns in '%s'", C->M,
+               K, C->file);
+    C->M = K;
+    if (!fset) { /* the coding level of the file */
+      double s = 0;
+      for (size_t q = 0; q < (size_t)K * Nf; q++) s += C->X[q];
+      C->f = s / ((double)K * Nf);
+      PetscCheck(C->f > 0 && C->f<1, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+                                  "Patterns file '%s' (option -consolidation_patterns_file) is all %s: coding level %g",
+                                  C->file, C->f> 0
+                     ? "ones"
+                     : "zeros",
+                 C->f);
+    }
+  } else if (!mset) {
+    PetscCheck(C->alpha > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -consolidation_alpha (load M/N) must be positive; got %g", (double)C->alpha);
+    C->M = (PetscInt)PetscMax(1, round(C->alpha * N));
+  }
+  PetscCheck(C->M >= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -consolidation_M (number of patterns) must be positive; got %" PetscInt_FMT, C->M);
+  C->alpha = C->M / N;
+  ac       = ConsCriticalLoad(C->f);
+  PetscCheck(C->alpha <= ac, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Load M/N = %" PetscInt_FMT "/%" PetscInt_FMT " = %g is beyond the critical capacity %.4g of coding level "
+             "f = %g (option -consolidation_alpha or -consolidation_M): no network stores it",
+             C->M, C->r.N, (double)C->alpha, ac, (double)C->f);
+  PetscFunctionReturn(0);
+}
+
+/* The patterns, from the keyed stream (seed, stream, neuron, pattern): the same on any number of ranks. */
+static PetscErrorCode ConsMakePatterns(TpModel m)
+{
+  Cons *C          = m->data;
+  const PetscInt N = C->r.N, M = C->M;
+
+  PetscFunctionBegin;
+  if (C->X) PetscFunctionReturn(0); /* from the file */
+  PetscCall(PetscCalloc1((size_t)M * N + 1, &C->X));
+  if (C->ptype == CONS_PATTERNS_BERNOULLI) {
+    for (PetscInt i = 0; i < N; i++) {
+      PetscInt ones = 0;
+      for (uint64_t attempt = 0; !ones; attempt++) {
+        PetscCheck(attempt < 10000, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+                   "Neuron %" PetscInt_FMT " is silent in all %" PetscInt_FMT
+                   " patterns after 10000 draws at coding level %g: raise -consolidation_f or the load",
+                   i, M, (double)C->f);
+        for (PetscInt mu = 0; mu < M; mu++) {
+          const double x =
+              TpUniform((uint64_t)C->seed, TP_STREAM_M5_PATTERNS, attempt << 32 | (uint64_t)i, (uint64_t)mu) < C->f;
+          C->X[(size_t)mu * N + i] = x;
+          ones += (PetscInt)x;
+        }
+      }
+    }
+  } else {
+    const PetscInt n1 = (PetscInt)round(C->f * N);
+    PetscInt *idx;
+    PetscCheck(n1 >= 1 && n1 < N, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -consolidation_pattern_type exact: round(f N) = %" PetscInt_FMT " ones of %" PetscInt_FMT
+               " (f = %g) leaves the patterns constant",
+               n1, N, (double)C->f);
+    PetscCall(PetscMalloc1(N, &idx));
+    for (PetscInt mu = 0; mu < M; mu++) { /* the first n1 of a Fisher-Yates shuffle */
+      for (PetscInt i = 0; i < N; i++) idx[i] = i;
+      for (PetscInt t = 0; t < n1; t++) {
+        const PetscInt j =
+            t + (PetscInt)(TpUniform((uint64_t)C->seed, TP_STREAM_M5_PATTERNS, 1ULL << 63 | (uint64_t)mu, (uint64_t)t) *
+                           (double)(N - t));
+        const PetscInt s              = idx[t];
+        idx[t]                        = idx[j];
+        idx[j]                        = s;
+        C->X[(size_t)mu * N + idx[t]] = 1;
+      }
+    }
+    PetscCall(PetscFree(idx));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Element (i, k) of a tiled array of rows of n: the CONS_TR rows of a tile interleaved. */
+static inline size_t TileIndex(PetscInt i, PetscInt k, PetscInt n)
+{
+  return ((size_t)(i / CONS_TR) * n + k) * CONS_TR + i % CONS_TR;
+}
+
+static PetscErrorCode ConsSetUp(TpModel m)
+{
+  Cons *C          = m->data;
+  const PetscInt z = C->z, M = C->M, nloc = C->r.nloc, ncol = C->r.ncol, N = C->r.N;
+  const TpFieldInfo fields[] = {
+      {"u", TP_ENTITY_SYNAPSE, z, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
+       "the z factors of each synapse, w = prod_k u_k"},
+      {"w", TP_ENTITY_SYNAPSE, 1, PETSC_DOUBLE, TP_FIELD_OUTPUT, "the weight of each synapse (pruned: below 1e-10)"},
+      {"theta", TP_ENTITY_NEURON, 1, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT, "the thresholds"},
+      {"patterns", TP_ENTITY_NEURON, M, PETSC_CHAR, TP_FIELD_OUTPUT, "x_i^mu: neuron i's bit in pattern mu"},
+      {"h_mean", TP_ENTITY_NEURON, 1, PETSC_DOUBLE, TP_FIELD_CHECKPOINT, "mean |h| over the patterns, last epoch"},
+      {"test", TP_ENTITY_GLOBAL, 3, PETSC_DOUBLE, TP_FIELD_CHECKPOINT,
+       "density and margin at the last convergence test, and the epoch it passed (0: not yet)"}};
+  const TpSeriesInfo series[] = {
+      {"error", "observables/error", 1, PETSC_FALSE, "fraction of (neuron, pattern) pairs on the wrong side"},
+      {"density", "observables/density", 1, PETSC_FALSE, "fraction of connections with w > 1e-10"},
+      {"margin", "observables/margin", 1, PETSC_FALSE, "mean over neurons of min_mu y h / |w|_2"},
+      {"synaptic_margin", "observables/synaptic_margin", 1, PETSC_FALSE,
+       "mean of min_mu y h / sqrt(sum_j w^(2 - 2/z)): the SNR against noise on one factor"},
+      {"rho", "observables/rho", 1, PETSC_FALSE, "mean of min_mu y h / (mean_j w sqrt(N f (1-f)))"},
+      {"norm", "observables/norm", 1, PETSC_FALSE, "mean over neurons of sum_j w^(2/z) (L at convergence)"},
+      {"theta", "observables/theta", 1, PETSC_FALSE, "mean threshold"}};
+  const TpSummaryInfo summary[] = {
+      {"error", PETSC_DOUBLE, TP_SUMMARY_MEAN, "stored", "fraction of wrong (neuron, pattern) pairs at the end"},
+      {"density", PETSC_DOUBLE, TP_SUMMARY_MEAN, NULL, "surviving connections"},
+      {"margin", PETSC_DOUBLE, TP_SUMMARY_MEAN, NULL, "neural margin"},
+      {"synaptic_margin", PETSC_DOUBLE, TP_SUMMARY_MEAN, NULL, "synaptic margin"},
+      {"rho", PETSC_DOUBLE, TP_SUMMARY_MEAN, NULL, "margin over mean weight"},
+      {"norm", PETSC_DOUBLE, 0, NULL, "mean sum_j w^(2/z)"},
+      {"converged", PETSC_INT64, 0, NULL, "the epoch the convergence test passed (0: it did not)"}};
+  double bytes;
+
+  PetscFunctionBegin;
+  /* the dense rows, work and patterns, refused before anything is allocated when they cannot fit */
+  bytes = 8.0 * ((double)(nloc + CONS_TR) * (ncol + CONS_TV) * 2 + (double)C->r.nsyn_loc * (z + 1) +
+                 (double)(M + CONS_TV) * (N + 2 * ncol + 3 * nloc + 2 * CONS_TV));
+  {
+    const double node = (double)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
+    MPI_Comm shm;
+    PetscMPIInt on_node;
+    double most = bytes;
+    PetscCallMPI(MPI_Comm_split_type(m->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &shm));
+    PetscCallMPI(MPI_Comm_size(shm, &on_node));
+    PetscCallMPI(MPI_Comm_free(&shm));
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &most, 1, MPI_DOUBLE, MPI_MAX, m->comm));
+    PetscCheck(most * on_node < 0.9 * node, m->comm, PETSC_ERR_MEM,
+               "Model consolidation with N = %" PetscInt_FMT " and M = %" PetscInt_FMT
+               " needs %.3g GiB per rank (dense rows, patterns, factors); %d ranks of this node have %.3g GiB: use "
+               "more nodes, or smaller -N or -consolidation_M",
+               N, M, most / 1073741824.0, on_node, node / 1073741824.0);
+  }
+  PetscCall(ConsMakePatterns(m));
+  C->Mp    = (M + CONS_TV - 1) / CONS_TV * CONS_TV;
+  C->ncolp = (ncol + CONS_TV - 1) / CONS_TV * CONS_TV;
+  C->nlocp = (nloc + CONS_TR - 1) / CONS_TR * CONS_TR;
+  PetscCall(PetscMalloc2((size_t)nloc * M + 1, &C->y, (size_t)nloc * M + 1, &C->xloc));
+  PetscCall(PetscCalloc3((size_t)ncol * C->Mp + 1, &C->XT, (size_t)M * C->ncolp + 1, &C->Xm,
+                         (size_t)C->nlocp * C->Mp + 1, &C->H));
+  for (PetscInt mu = 0; mu < M; mu++)
+    for (PetscInt c = 0; c < ncol; c++)
+      C->XT[(size_t)c * C->Mp + mu] = C->Xm[(size_t)mu * C->ncolp + c] = C->X[(size_t)mu * N + C->r.colgid[c]];
+  for (PetscInt i = 0; i < nloc; i++)
+    for (PetscInt mu = 0; mu < M; mu++) {
+      const double x              = C->X[(size_t)mu * N + TpRowGid(&C->r, i)];
+      C->y[(size_t)i * M + mu]    = 2 * x - 1;
+      C->xloc[(size_t)i * M + mu] = (char)x;
+    }
+  PetscCall(PetscMalloc4((size_t)C->r.nsyn_loc * z + 1, &C->u, C->r.nsyn_loc + 1, &C->w, nloc + 1, &C->theta, nloc + 1,
+                         &C->hmean));
+  PetscCall(PetscMalloc5(C->r.nsyn_loc + 1, &C->slot, C->r.nsyn_loc + 1, &C->cs, C->r.nsyn_loc + 1, &C->self, nloc + 1,
+                         &C->nrow, nloc + 1, &C->asum));
+  PetscCall(PetscCalloc2((size_t)C->nlocp * ncol + 1, &C->Wd, (size_t)C->nlocp * C->ncolp + 1, &C->Gd));
+  {
+    PetscInt most = 0;
+    for (PetscInt i = 0; i < nloc; i++) most = PetscMax(most, C->r.rowptr[i + 1] - C->r.rowptr[i]);
+    PetscCall(PetscMalloc1(most + 1, &C->sq));
+  }
+  for (PetscInt i = 0; i < nloc; i++) {
+    C->nrow[i] = C->r.rowptr[i + 1] - C->r.rowptr[i];
+    for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++) {
+      const PetscInt c = C->r.col ? C->r.col[q] : q - C->r.rowptr[i];
+      C->slot[q]       = (PetscInt)TileIndex(i, c, ncol);
+      C->cs[q]         = c;
+      C->self[q]       = C->r.colgid[c] == TpRowGid(&C->r, i);
+    }
+  }
+  PetscCall(TpModelDeclareArrayField(m, &fields[0], C->u));
+  PetscCall(TpModelDeclareArrayField(m, &fields[1], C->w));
+  PetscCall(TpModelDeclareArrayField(m, &fields[2], C->theta));
+  PetscCall(TpModelDeclareArrayField(m, &fields[3], C->xloc));
+  PetscCall(TpModelDeclareArrayField(m, &fields[4], C->hmean));
+  PetscCall(TpModelDeclareArrayField(m, &fields[5], C->test));
+  for (size_t q = 0; q < sizeof(series) / sizeof(series[0]); q++) PetscCall(TpModelDeclareSeries(m, &series[q]));
+  for (size_t q = 0; q < sizeof(summary) / sizeof(summary[0]); q++) PetscCall(TpModelDeclareSummary(m, &summary[q]));
+  {
+    const double per = 500.0 * M * PubEpochs[PetscMin(z, 4) - 1];
+    m->default_steps = (PetscInt64)per;
+    m->default_every = 1000;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* w = prod u of row i's synapses into w and the dense rows */
+static void RowWeights(Cons *C, PetscInt i)
+{
+  for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++) {
+    C->w[q]           = ConsWeight((int)C->z, C->u + (size_t)q * C->z);
+    C->Wd[C->slot[q]] = C->w[q];
+  }
+}
+
+/* homeostatic scaling of row i: its factors divided together by sqrt(sum_jk u^2 / L / z) */
+static void RowNormalize(Cons *C, PetscInt i)
+{
+  const size_t a = (size_t)C->r.rowptr[i] * C->z, b = (size_t)C->r.rowptr[i + 1] * C->z;
+  double s = 0, c;
+  for (size_t p = a; p < b; p++) s += C->u[p] * C->u[p];
+  if (s > 0) {
+    c = sqrt(s / C->L / (double)C->z);
+    for (size_t p = a; p < b; p++) C->u[p] /= c;
+  }
+  RowWeights(C, i);
+}
+
+/* H = W X - theta over the owned rows, each field summed over the presynaptic neurons in
+   ascending order (no BLAS: the same bits on any number of ranks, whatever the rows), pruned
+   synapses skipped where a whole tile column is. */
+static void ComputeFields(Cons *C)
+{
+  const size_t ncol = (size_t)C->r.ncol, Mp = (size_t)C->Mp;
+
+  for (size_t t = 0; t < (size_t)C->nlocp / CONS_TR; t++)
+    for (size_t mu0 = 0; mu0 < Mp; mu0 += CONS_TV)
+      ConsFieldsTile(ncol, C->Wd + t * ncol * CONS_TR, C->XT + mu0, Mp, C->H + (t * Mp + mu0) * CONS_TR);
+  for (PetscInt i = 0; i < C->r.nloc; i++)
+    for (PetscInt mu = 0; mu < C->M; mu++) C->H[TileIndex(i, mu, C->Mp)] -= C->theta[i];
+}
+
+/* G_ic = sum_mu a_i^mu x_c^mu (a in place of H) */
+static void ComputeSoftMinGradient(Cons *C)
+{
+  const size_t M = (size_t)C->M, Mp = (size_t)C->Mp, ncolp = (size_t)C->ncolp;
+
+  for (size_t t = 0; t < (size_t)C->nlocp / CONS_TR; t++)
+    for (size_t c0 = 0; c0 < ncolp; c0 += CONS_TV)
+      ConsGradientTile(M, C->H + t * Mp * CONS_TR, C->Xm + c0, ncolp, C->Gd + (t * ncolp + c0) * CONS_TR);
+}
+
+/* Sums over all neurons of nv values per neuron, in natural order on rank 0 whatever the ranks:
+   the same bits on any number of them. */
+static PetscErrorCode NeuronSums(TpModel m, PetscInt nv, const double *loc, double *sums)
+{
+  PetscCount nnat, start;
+  MPI_Datatype t;
+  PetscMPIInt size, rank, cnt, dsp, *counts = NULL, *displs = NULL;
+  double *nat, *all = NULL;
+  const PetscInt N = ((Cons *)m->data)->r.N;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(m->comm, &size));
+  PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
+  PetscCall(TpNetworkGetNaturalSizes(m->net, TP_PER_NEURON, &nnat, &start));
+  PetscCallMPI(MPI_Type_contiguous((PetscMPIInt)nv, MPI_DOUBLE, &t));
+  PetscCallMPI(MPI_Type_commit(&t));
+  PetscCall(PetscMalloc1((size_t)nnat * nv + 1, &nat));
+  PetscCall(TpNetworkToNatural(m->net, TP_PER_NEURON, t, loc, nat));
+  PetscCallMPI(MPI_Type_free(&t));
+  PetscCall(PetscMPIIntCast(nnat * nv, &cnt));
+  PetscCall(PetscMPIIntCast(start * nv, &dsp));
+  if (!rank) PetscCall(PetscMalloc3(size, &counts, size, &displs, (size_t)N * nv + 1, &all));
+  PetscCallMPI(MPI_Gather(&cnt, 1, MPI_INT, counts, 1, MPI_INT, 0, m->comm));
+  PetscCallMPI(MPI_Gather(&dsp, 1, MPI_INT, displs, 1, MPI_INT, 0, m->comm));
+  PetscCallMPI(MPI_Gatherv(nat, cnt, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, 0, m->comm));
+  if (!rank)
+    for (PetscInt v = 0; v < nv; v++) {
+      double s = 0;
+      for (PetscInt g = 0; g < N; g++) s += all[(size_t)g * nv + v];
+      sums[v] = s;
+    }
+  PetscCallMPI(MPI_Bcast(sums, (PetscMPIInt)nv, MPI_DOUBLE, 0, m->comm));
+  PetscCall(PetscFree(nat));
+  if (!rank) PetscCall(PetscFree3(counts, displs, all));
+  PetscFunctionReturn(0);
+}
+
+/* The series from the fields H of the current weights: means over neurons (error: over pairs). */
+static PetscErrorCode ConsStats(TpModel m, double *stat)
+{
+  Cons *C          = m->data;
+  const PetscInt M = C->M, nloc = C->r.nloc, z = C->z;
+  const double qn = 2.0 / z, qs = 2.0 - 2.0 / z, sq = sqrt(C->r.N * C->f * (1 - C->f));
+  double *v;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1((size_t)nloc * NSTAT + 1, &v));
+  for (PetscInt i = 0; i < nloc; i++) {
+    const double *h = C->H + TileIndex(i, 0, C->Mp), *y = C->y + (size_t)i * M;
+    double err = 0, kappa = INFINITY, s1 = 0, s2 = 0, sn = 0, ss = 0, alive = 0, *o = v + (size_t)i * NSTAT;
+    for (PetscInt mu = 0; mu < M; mu++) {
+      err += (1 - y[mu] * ConsSign(h[mu * CONS_TR])) / 2;
+      kappa = PetscMin(kappa, y[mu] * h[mu * CONS_TR]);
+    }
+    for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++) {
+      const double w = C->w[q];
+      s1 += w;
+      s2 += w * w;
+      sn += pow(w, qn);
+      ss += z == 1 ? 1.0 : pow(w, qs);
+      alive += w > CONS_PRUNE;
+    }
+    o[S_ERROR]    = err;
+    o[S_DENSITY]  = C->nrow[i] ? alive / C->nrow[i] : 0;
+    o[S_MARGIN]   = kappa / sqrt(s2);
+    o[S_SYNAPTIC] = kappa / sqrt(ss);
+    o[S_RHO]      = kappa / (s1 / C->nrow[i] * sq);
+    o[S_NORM]     = sn;
+    o[S_THETA]    = C->theta[i];
+  }
+  PetscCall(NeuronSums(m, NSTAT, v, stat));
+  PetscCall(PetscFree(v));
+  stat[S_ERROR] /= (double)C->r.N * M;
+  for (PetscInt s = S_DENSITY; s < NSTAT; s++) stat[s] /= (double)C->r.N;
+  PetscFunctionReturn(0);
+}
+
+/* u ~ U[0.7 u0, 1.3 u0] keyed by (post, pre, factor), u_ii = 0, normalised; theta from the
+   Gaussian approximation; <|h|> of the start (the soft-min needs one should no pattern be wrong
+   at the first epoch, where the authors' code has none). */
+static PetscErrorCode ConsInitialState(TpModel m)
+{
+  Cons *C          = m->data;
+  const PetscInt z = C->z, M = C->M;
+  double stat[NSTAT];
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < C->r.nloc; i++) {
+    const uint64_t gi = (uint64_t)TpRowGid(&C->r, i);
+    double sw = 0, sw2 = 0;
+    for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++) {
+      const uint64_t gj = (uint64_t)C->r.colgid[C->cs[q]];
+      for (PetscInt k = 0; k < z; k++)
+        C->u[(size_t)q * z + k] =
+            C->self[q] ? 0.0 : C->u0 * (0.7 + 0.6 * TpUniform((uint64_t)C->seed, TP_STREAM_M5_FACTORS, gi, gj * z + k));
+    }
+    RowNormalize(C, i);
+    for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++) {
+      sw += C->w[q];
+      sw2 += C->w[q] * C->w[q];
+    }
+    C->theta[i] = ConsBias(C->f, sw, sw2);
+  }
+  ComputeFields(C);
+  for (PetscInt i = 0; i < C->r.nloc; i++) {
+    double s = 0;
+    for (PetscInt mu = 0; mu < M; mu++) s += PetscAbsReal(C->H[TileIndex(i, mu, C->Mp)]);
+    C->hmean[i] = s / M;
+  }
+  PetscCall(ConsStats(m, stat));
+  C->last[0] = stat[S_DENSITY];
+  C->last[1] = stat[S_MARGIN];
+  C->last[2] = 0;
+  PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
+  if (!rank) PetscCall(PetscArraycpy(C->test, C->last, 3));
+  PetscFunctionReturn(0);
+}
+
+/* after a checkpoint set u, theta, h_mean and the test: the weights, and the test on every rank */
+static PetscErrorCode ConsLoaded(TpModel m)
+{
+  Cons *C = m->data;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < C->r.nloc; i++) RowWeights(C, i);
+  PetscCall(PetscArraycpy(C->last, C->test, 3));
+  PetscCallMPI(MPI_Bcast(C->last, 3, MPI_DOUBLE, 0, m->comm));
+  PetscFunctionReturn(0);
+}
+
+/* the step on row i's factors with gradient g_c (per column slot, times eta), its clip and scaling */
+static void RowStep(Cons *C, PetscInt i, const double *g, PetscInt stride)
+{
+  const int z = (int)C->z;
+  double s    = 0, c;
+  if (z == 2) {
+    const PetscInt a = C->r.rowptr[i], n = C->r.rowptr[i + 1] - a;
+    ConsStepClip2((size_t)n, C->eta, g, (size_t)stride, C->cs + a, C->w + a, C->self + a, C->u + 2 * (size_t)a, C->sq);
+    s = ConsSum((size_t)n, C->sq);
+  } else
+    for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++) {
+      const int alive = C->w[q] > CONS_PRUNE;
+      s += ConsStepClip(z, alive ? C->eta * g[C->cs[q] * stride] : 0.0, alive, C->self[q], C->u + (size_t)q * z);
+    }
+  if (s > 0) { /* the row's scaling (RowNormalize()) fused with its weights */
+    c = sqrt(s / C->L / (double)z);
+    for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++) {
+      double *u = C->u + (size_t)q * z, w = 1;
+      for (int k = 0; k < z; k++) {
+        u[k] /= c;
+        w *= u[k];
+      }
+      C->w[q]           = w;
+      C->Wd[C->slot[q]] = w;
+    }
+  } else
+    RowWeights(C, i);
+}
+
+/* One epoch of the authors' optimize(): the test (every -check epochs), then the worst-pattern
+   step while any pair is wrong, else the soft-min step. */
+static PetscErrorCode ConsIterate(TpModel m, PetscInt64 it, PetscBool *done)
+{
+  Cons *C          = m->data;
+  const PetscInt M = C->M, nloc = C->r.nloc, ncol = C->r.ncol;
+  const PetscInt64 epoch = it + 1;
+  PetscInt64 wrong       = 0;
+
+  PetscFunctionBegin;
+  *done = PETSC_FALSE;
+  PetscCall(PetscLogEventBegin(TP_EVENT_RHS, 0, 0, 0, 0));
+  ComputeFields(C);
+  for (PetscInt i = 0; i < nloc; i++)
+    for (PetscInt mu = 0; mu < M; mu++) wrong += C->y[(size_t)i * M + mu] * C->H[TileIndex(i, mu, C->Mp)] <= 0;
+  PetscCall(PetscLogEventEnd(TP_EVENT_RHS, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(TP_EVENT_REDUCE, 0, 0, 0, 0));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &wrong, 1, MPIU_INT64, MPI_SUM, m->comm));
+  PetscCall(PetscLogEventEnd(TP_EVENT_REDUCE, 0, 0, 0, 0));
+  if (epoch % C->check == 0) {
+    double stat[NSTAT];
+    PetscMPIInt rank;
+    PetscCall(ConsStats(m, stat));
+    if (PetscAbsReal(C->last[0] - stat[S_DENSITY]) < CONS_CONVERGED &&
+        PetscAbsReal(C->last[1] - stat[S_MARGIN]) < CONS_CONVERGED && stat[S_DENSITY] < CONS_DENSITY_MAX && !wrong &&
+        PetscAbsReal(stat[S_NORM] - C->L) < CONS_NORM_SLACK) {
+      C->last[2] = (double)epoch;
+      *done      = PETSC_TRUE;
+    } else {
+      C->last[0] = stat[S_DENSITY];
+      C->last[1] = stat[S_MARGIN];
+    }
+    PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
+    if (!rank) PetscCall(PetscArraycpy(C->test, C->last, 3));
+    if (*done) PetscFunctionReturn(0);
+  }
+  PetscCall(PetscLogEventBegin(TP_EVENT_RHS, 0, 0, 0, 0));
+  if (wrong) { /* the worst pattern of each neuron */
+    for (PetscInt i = 0; i < nloc; i++) {
+      double kappa;
+      const size_t mu =
+          ConsWorst((size_t)M, C->H + TileIndex(i, 0, C->Mp), CONS_TR, C->y + (size_t)i * M, &kappa, &C->hmean[i]);
+      const double ys = C->y[(size_t)i * M + mu];
+      for (PetscInt c = 0; c < ncol; c++) C->Gd[c] = ys * C->XT[(size_t)c * C->Mp + mu];
+      RowStep(C, i, C->Gd, 1);
+      C->theta[i] -= C->eta_theta * ys;
+    }
+  } else { /* the soft-min: a in place of H, then sum_mu a^mu x^mu for every row at once */
+    for (PetscInt i = 0; i < nloc; i++)
+      C->asum[i] = ConsSoftMin((size_t)M, C->beta, C->hmean[i], C->H + TileIndex(i, 0, C->Mp), CONS_TR, &C->hmean[i]);
+    ComputeSoftMinGradient(C);
+    for (PetscInt i = 0; i < nloc; i++) {
+      RowStep(C, i, C->Gd + TileIndex(i, 0, C->ncolp), CONS_TR);
+      C->theta[i] -= C->eta_theta * C->asum[i];
+    }
+  }
+  PetscCall(PetscLogEventEnd(TP_EVENT_RHS, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ConsObserve(TpModel m, double *sample)
+{
+  Cons *C = m->data;
+
+  PetscFunctionBegin;
+  ComputeFields(C);
+  PetscCall(ConsStats(m, sample));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ConsSummarize(TpModel m, const double *first, const double *last, double *values)
+{
+  Cons *C = m->data;
+
+  PetscFunctionBegin;
+  for (PetscInt s = 0; s < 6; s++) values[s] = last[s == 5 ? S_NORM : s];
+  values[6] = C->last[2];
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ConsViewResult(TpModel m, const double *first, const double *last, PetscViewer v)
+{
+  Cons *C = m->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(v,
+                                   "  result   error %.4g (%s), density %.4f (from %.4f), margin %.5g, synaptic margin "
+                                   "%.5g, rho %.4g, norm %.4g\n",
+                                   last[S_ERROR], last[S_ERROR] == 0 ? "every pattern stored" : "not all stored",
+                                   last[S_DENSITY], first[S_DENSITY], last[S_MARGIN], last[S_SYNAPTIC], last[S_RHO],
+                                   last[S_NORM]));
+  if (C->last[2] > 0)
+    PetscCall(PetscViewerASCIIPrintf(v, "  converged at epoch %.0f (test every %" PetscInt_FMT " epochs)\n", C->last[2],
+                                     C->check));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ConsProgress(TpModel m, const double *sample, char *buf, size_t len)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(buf, len, "error %-9.3g density %.4f margin %-10.5g norm %.4g", sample[S_ERROR],
+                          sample[S_DENSITY], sample[S_MARGIN], sample[S_NORM]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ConsDescribe(TpModel m, char *buf, size_t len)
+{
+  Cons *C = m->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(buf, len,
+                          "model=consolidation;z=%" PetscInt_FMT ";f=%.17g;M=%" PetscInt_FMT
+                          ";u0=%.17g;eta=%.17g;eta_theta=%.17g;L=%.17g;beta=%.17g;check=%" PetscInt_FMT
+                          ";patterns=%s%s;",
+                          C->z, (double)C->f, C->M, (double)C->u0, (double)C->eta, (double)C->eta_theta, (double)C->L,
+                          (double)C->beta, C->check, C->file[0] ? "file:" : ConsPatternTypes[C->ptype], C->file));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ConsView(TpModel m, PetscViewer v)
+{
+  Cons *C = m->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(v,
+                                   "  params   z %" PetscInt_FMT " factors per synapse, u0 %g, L %g, eta %g, eta_theta "
+                                   "%g, beta %g; convergence test every %" PetscInt_FMT " epochs\n",
+                                   C->z, (double)C->u0, (double)C->L, (double)C->eta, (double)C->eta_theta,
+                                   (double)C->beta, C->check));
+  PetscCall(PetscViewerASCIIPrintf(v,
+                                   "  memory   M = %" PetscInt_FMT
+                                   " patterns (load %.4g of critical %.4g), coding level "
+                                   "%g, %s%s\n",
+                                   C->M, (double)C->alpha, ConsCriticalLoad(C->f), (double)C->f,
+                                   C->file[0] ? "from " : ConsPatternTypes[C->ptype], C->file));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ConsCost(TpModel m, PetscInt K, double *cost)
+{
+  Cons *C = m->data;
+
+  PetscFunctionBegin;
+  *cost = (double)C->r.nsyn * (C->M + C->z);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ConsDestroy(TpModel m)
+{
+  Cons *C = m->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscFree(C->X));
+  PetscCall(PetscFree2(C->y, C->xloc));
+  PetscCall(PetscFree3(C->XT, C->Xm, C->H));
+  PetscCall(PetscFree4(C->u, C->w, C->theta, C->hmean));
+  PetscCall(PetscFree5(C->slot, C->cs, C->self, C->nrow, C->asum));
+  PetscCall(PetscFree2(C->Wd, C->Gd));
+  PetscCall(PetscFree(C->sq));
+  PetscCall(PetscFree(m->data));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ConsSetUpRows(TpModel m)
+{
+  Cons *C = m->data;
+
+  PetscFunctionBegin;
+  PetscCall(TpNetworkGetRows(m->net, &C->r));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ConsSetFromOptionsAll(TpModel m)
+{
+  PetscFunctionBegin;
+  PetscCall(ConsSetUpRows(m));
+  PetscCall(ConsSetFromOptions(m));
+  PetscFunctionReturn(0);
+}
+
+static const TpModelOps ConsOps = {.setfromoptions = ConsSetFromOptionsAll,
+                                   .setup          = ConsSetUp,
+                                   .initialstate   = ConsInitialState,
+                                   .observe        = ConsObserve,
+                                   .summarize      = ConsSummarize,
+                                   .viewresult     = ConsViewResult,
+                                   .progress       = ConsProgress,
+                                   .view           = ConsView,
+                                   .describe       = ConsDescribe,
+                                   .cost           = ConsCost,
+                                   .loaded         = ConsLoaded,
+                                   .destroy        = ConsDestroy,
+                                   .iterate        = ConsIterate};
+
+PetscErrorCode TpModelCreate_Consolidation(TpModel m)
+{
+  Cons *C;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&C));
+  C->z     = 2;
+  C->f     = 0.5;
+  C->alpha = 0.2;
+  C->u0    = 0.1;
+  C->beta  = 100;
+  C->check = 10000;
+  m->data  = C;
+  m->ops   = ConsOps;
+  PetscCall(TpModelSetStepperTypes(m, "iterate", "iterate"));
+  PetscFunctionReturn(0);
+}
