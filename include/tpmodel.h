@@ -71,6 +71,7 @@ PetscErrorCode TpModelSetUp(TpModel model);
 PetscErrorCode TpModelView(TpModel model, PetscViewer viewer);
 PetscErrorCode TpModelDescribe(TpModel model, char *buf, size_t len);
 PetscErrorCode TpModelEstimateCost(TpModel model, PetscInt K, double *cost);
+PetscErrorCode TpModelFinish(TpModel model);
 PetscErrorCode TpModelDestroy(TpModel *model);
 
 /* How the model is advanced. */

@@ -15,7 +15,8 @@ enum {
   TP_STREAM_ABLATE_PROCESSES = 4, /* M1's lesions, keyed by a synapse's (post, pre) neurons */
   TP_STREAM_ABLATE_SYNAPSES  = 5,
   TP_STREAM_M5_PATTERNS      = 6, /* M5's binary patterns, keyed by (attempt, neuron) and pattern */
-  TP_STREAM_M5_FACTORS       = 7  /* M5's initial factors, keyed by (post, pre x z + factor) */
+  TP_STREAM_M5_FACTORS       = 7, /* M5's initial factors, keyed by (post, pre x z + factor) */
+  TP_STREAM_M5_NOISE         = 8  /* M5's recall tests: flipped cue bits and synaptic noise, keyed by the test */
 };
 
 /* SplitMix64 finaliser: a bijective 64-bit mixer with full avalanche. */

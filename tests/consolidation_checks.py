@@ -149,6 +149,40 @@ def check_maxmargin(tmp):
              (min(ratio), np.mean(ratio)))
 
 
+def check_published(tmp):
+    """The published behaviour at reduced size (N = 200, f = 0.5, the published eta, eta_theta and L
+    scaled to N): every pattern stored and the convergence test passed; the surviving density about
+    0.5 for z = 1 (0.47 here: finite N, and 0.5 is the N -> infinity value of the maximal-margin
+    perceptron) and within 15 % of the authors' theory for z = 2 (theory/l1.npy: 0.071 at alpha =
+    0.08, 0.163 at 0.2; measured 0.163 at 0.2); the tolerance to synaptic noise on one factor with
+    regrowth (gauss1) higher for z = 2 than for z = 1 (about 4x here)."""
+    import concurrent.futures
+    runs = {("z1", 0.2): 1, ("z2", 0.2): 2, ("z2", 0.08): 2}
+
+    def one(key):
+        name, alpha = key
+        out = os.path.join(tmp, "pub_%s_%g.h5" % key)
+        run(1, ["-model", "consolidation", "-N", 200, "-consolidation_z", runs[key], "-consolidation_alpha", alpha,
+                "-consolidation_tolerance", "gauss1", "-consolidation_tolerance_levels", 12,
+                "-consolidation_tolerance_trials", 5, "-quiet", "-o", out])
+        with h5py.File(out, "r") as f:
+            return {k: f["observables"].attrs[k] for k in f["observables"].attrs}
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        res = dict(zip(runs, pool.map(one, runs)))
+    theory = {0.2: 0.163, 0.08: 0.071}
+    for key, r in res.items():
+        if r["error"] != 0 or not r["converged"]:
+            fail("%s alpha %g: error %g, converged at %d" % (key[0], key[1], r["error"], r["converged"]))
+        if key[0] == "z1" and not 0.45 <= r["density"] <= 0.55:
+            fail("z = 1, alpha %g: density %.4f, not about 0.5" % (key[1], r["density"]))
+        if key[0] == "z2" and abs(r["density"] / theory[key[1]] - 1) > 0.15:
+            fail("z = 2, alpha %g: density %.4f, theory %.3f" % (key[1], r["density"], theory[key[1]]))
+    t1, t2 = res[("z1", 0.2)]["tolerance_gauss1"], res[("z2", 0.2)]["tolerance_gauss1"]
+    if not t2 > 1.5 * t1:
+        fail("synaptic-noise tolerance (gauss1) z = 2 %.4g not above z = 1 %.4g" % (t2, t1))
+
+
 def check_bad_input(tmp):
     """Bad input is refused naming the option or file and the value: z < 1, f outside (0, 1), a
     load beyond capacity, a pattern file with values other than 0/1 or the wrong shape, an unknown
@@ -172,6 +206,9 @@ def check_bad_input(tmp):
         (["-consolidation_pattern_type", "gauss"], ["-consolidation_pattern_type", "gauss"]),
         (["-consolidation_pattern_type", "exact", "-consolidation_f", 0.01], ["exact", "0.01"]),
         (["-consolidation_eta", -1], ["-consolidation_eta", "-1"]),
+        (["-consolidation_tolerance", "bernoulli,salt"], ["-consolidation_tolerance", "salt"]),
+        (["-consolidation_tolerance_levels", 1], ["-consolidation_tolerance_levels", "1"]),
+        (["-consolidation_tolerance_max", 1.5], ["-consolidation_tolerance_max", "1.5"]),
         (["-consolidation_L", 0], ["-consolidation_L", "0"]),
         (["-consolidation_patterns_file", os.path.join(tmp, "gray.h5")], ["gray.h5", "0 and 1", "0.5"]),
         (["-consolidation_patterns_file", os.path.join(tmp, "pm.h5")], ["pm.h5", "0 and 1", "-1"]),
@@ -208,7 +245,7 @@ def check_file(tmp):
 
 def main():
     checks = {"twin": check_twin, "invariants": check_invariants, "maxmargin": check_maxmargin,
-              "bad_input": check_bad_input, "file": check_file}
+              "bad_input": check_bad_input, "file": check_file, "published": check_published}
     if sys.argv[3] not in checks:
         fail("unknown check " + sys.argv[3])
     with tempfile.TemporaryDirectory() as tmp:

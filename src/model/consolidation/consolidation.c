@@ -40,6 +40,14 @@ static const char *const ConsPatternTypes[] = {"bernoulli", "exact", "ConsPatter
 static const double PubEta[4] = {1e-4, 5e-3, 7e-3, 7e-3}, PubEtaTheta[4] = {1e-3, 5e-3, 7e-3, 7e-3},
                     PubL[4] = {10, 20, 50, 50}, PubEpochs[4] = {25, 30, 25, 25};
 
+/* The noise of a recall test (run_rnn_f50.py): neural noise flips cue bits, synaptic noise is
+   added to factors (sigma = scale x level). */
+typedef enum { NOISE_BERNOULLI, NOISE_BALANCED, NOISE_GAUSS, NOISE_GAUSS1, NOISE_GAUSS1MASKED, NNOISE } ConsNoise;
+static const char *const NoiseNames[]     = {"bernoulli", "bernoulli-balanced", "gauss", "gauss1", "gauss1masked"};
+static const char *const NoiseSummaries[] = {"tolerance_bernoulli", "tolerance_bernoulli_balanced", "tolerance_gauss",
+                                             "tolerance_gauss1", "tolerance_gauss1masked"};
+static const double NoiseScale[]          = {1, 1, 0.1, 0.16, 0.2};
+
 enum { S_ERROR, S_DENSITY, S_MARGIN, S_SYNAPTIC, S_RHO, S_NORM, S_THETA, NSTAT };
 
 typedef struct {
@@ -54,7 +62,7 @@ typedef struct {
   PetscInt Mp, ncolp, nlocp; /* M, ncol and nloc rounded up to whole tiles (kernels.h) */
   double *XT;                /* ncol x Mp: column slot c's bits over the patterns (zero beyond M) */
   double *Xm;                /* M x ncolp: pattern mu over the column slots (zero beyond ncol) */
-  double *y;                 /* nloc x M: targets 2 x - 1 of the owned neurons */
+  double *y;                 /* nlocp x Mp, tiled (kernels.h): targets 2 x - 1 of the owned neurons (0: padding) */
   char *xloc;                /* nloc x M: the owned neurons' bits (field patterns) */
   /* the state */
   double *u;             /* nsyn_loc x z */
@@ -72,6 +80,17 @@ typedef struct {
   double *H;      /* nlocp x Mp, tiled: h - theta, or the soft-min weights a */
   double *asum;   /* nloc */
   double *sq;     /* a row's squared factors */
+  /* recall tests after training (-consolidation_tolerance) */
+  PetscInt nkinds, nlevels, ntrials, rsteps;
+  ConsNoise kinds[NNOISE];
+  PetscReal pmax;
+  double *levels;          /* nlevels: the noise levels p */
+  double *rate;            /* nkinds x nlevels: recall rate (field recall_rate, held by rank 0) */
+  double tol[NNOISE];      /* the noise at which the recall rate crosses 0.5 */
+  PetscBool above[NNOISE]; /* it never did: at least the largest level */
+  PetscBool tested;        /* the tests ran */
+  double *un, *thn, *Wn;   /* the factors and thresholds rescaled to mean surviving u = 0.1; a weight copy (tiled) */
+  double *ST, *Sown;       /* the network's state over the patterns: column slots (ncol x Mp), owned rows (nloc x Mp) */
 } Cons;
 
 static PetscErrorCode ConsSetFromOptions(TpModel m)
@@ -113,7 +132,51 @@ static PetscErrorCode ConsSetFromOptions(TpModel m)
                              "", C->L, &C->L, &lset));
   PetscCall(PetscOptionsReal("-beta", "Sharpness of the soft-min over patterns", "", C->beta, &C->beta, NULL));
   PetscCall(PetscOptionsInt("-check", "Epochs between two convergence tests", "", C->check, &C->check, NULL));
+  {
+    char *names[NNOISE];
+    PetscInt n = NNOISE;
+    PetscBool set;
+    PetscCall(PetscOptionsStringArray("-tolerance",
+                                      "After training, the recall rate against noise and the tolerance, for these "
+                                      "noise kinds: bernoulli, bernoulli-balanced (neural), gauss, gauss1, "
+                                      "gauss1masked (synaptic)",
+                                      "", names, &n, &set));
+    if (set) {
+      C->nkinds = 0;
+      for (PetscInt q = 0; q < n; q++) {
+        PetscInt k = 0;
+        while (k < NNOISE && strcmp(names[q], NoiseNames[k])) k++;
+        if (k == NNOISE) {
+          char bad[64];
+          PetscCall(PetscStrncpy(bad, names[q], sizeof(bad)));
+          for (PetscInt r = 0; r < n; r++) PetscCall(PetscFree(names[r]));
+          SETERRQ(m->comm, PETSC_ERR_ARG_UNKNOWN_TYPE,
+                  "Option -consolidation_tolerance: unknown noise kind '%s' (bernoulli, bernoulli-balanced, gauss, "
+                  "gauss1, gauss1masked)",
+                  bad);
+        }
+        C->kinds[C->nkinds++] = (ConsNoise)k;
+      }
+      for (PetscInt r = 0; r < n; r++) PetscCall(PetscFree(names[r]));
+    }
+  }
+  PetscCall(PetscOptionsInt("-tolerance_levels", "Noise levels of the recall tests, evenly from 0 to the largest", "",
+                            C->nlevels, &C->nlevels, NULL));
+  PetscCall(PetscOptionsReal("-tolerance_max",
+                             "Largest noise level p (flip probability; synaptic sigma = 0.1, 0.16, 0.2 p)", "", C->pmax,
+                             &C->pmax, NULL));
+  PetscCall(PetscOptionsInt("-tolerance_trials", "Trials per noise level", "", C->ntrials, &C->ntrials, NULL));
+  PetscCall(
+      PetscOptionsInt("-recall_steps", "Steps of s <- H(W s - theta) from the cue", "", C->rsteps, &C->rsteps, NULL));
   PetscOptionsEnd();
+  PetscCheck(C->nlevels >= 2, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -consolidation_tolerance_levels must be at least 2; got %" PetscInt_FMT, C->nlevels);
+  PetscCheck(C->pmax > 0 && C->pmax <= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -consolidation_tolerance_max must lie in (0, 1]; got %g", (double)C->pmax);
+  PetscCheck(C->ntrials >= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -consolidation_tolerance_trials must be positive; got %" PetscInt_FMT, C->ntrials);
+  PetscCheck(C->rsteps >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -consolidation_recall_steps must not be negative; got %" PetscInt_FMT, C->rsteps);
   PetscCheck(!(mset && aset), m->comm, PETSC_ERR_ARG_INCOMP,
              "Options -consolidation_M and -consolidation_alpha both given (%" PetscInt_FMT ", %g): give one", C->M,
              (double)C->alpha);
@@ -282,20 +345,20 @@ static PetscErrorCode ConsSetUp(TpModel m)
   C->Mp    = (M + CONS_TV - 1) / CONS_TV * CONS_TV;
   C->ncolp = (ncol + CONS_TV - 1) / CONS_TV * CONS_TV;
   C->nlocp = (nloc + CONS_TR - 1) / CONS_TR * CONS_TR;
-  PetscCall(PetscMalloc2((size_t)nloc * M + 1, &C->y, (size_t)nloc * M + 1, &C->xloc));
-  PetscCall(PetscCalloc3((size_t)ncol * C->Mp + 1, &C->XT, (size_t)M * C->ncolp + 1, &C->Xm,
-                         (size_t)C->nlocp * C->Mp + 1, &C->H));
+  PetscCall(PetscMalloc1((size_t)nloc * M + 1, &C->xloc));
+  PetscCall(PetscCalloc4((size_t)C->nlocp * C->Mp + 1, &C->y, (size_t)ncol * C->Mp + 1, &C->XT,
+                         (size_t)M * C->ncolp + 1, &C->Xm, (size_t)C->nlocp * C->Mp + 1, &C->H));
   for (PetscInt mu = 0; mu < M; mu++)
     for (PetscInt c = 0; c < ncol; c++)
       C->XT[(size_t)c * C->Mp + mu] = C->Xm[(size_t)mu * C->ncolp + c] = C->X[(size_t)mu * N + C->r.colgid[c]];
   for (PetscInt i = 0; i < nloc; i++)
     for (PetscInt mu = 0; mu < M; mu++) {
-      const double x              = C->X[(size_t)mu * N + TpRowGid(&C->r, i)];
-      C->y[(size_t)i * M + mu]    = 2 * x - 1;
-      C->xloc[(size_t)i * M + mu] = (char)x;
+      const double x                = C->X[(size_t)mu * N + TpRowGid(&C->r, i)];
+      C->y[TileIndex(i, mu, C->Mp)] = 2 * x - 1;
+      C->xloc[(size_t)i * M + mu]   = (char)x;
     }
-  PetscCall(PetscMalloc4((size_t)C->r.nsyn_loc * z + 1, &C->u, C->r.nsyn_loc + 1, &C->w, nloc + 1, &C->theta, nloc + 1,
-                         &C->hmean));
+  PetscCall(PetscMalloc4((size_t)C->r.nsyn_loc * z + 1, &C->u, C->r.nsyn_loc + 1, &C->w, C->nlocp + 1, &C->theta,
+                         nloc + 1, &C->hmean));
   PetscCall(PetscMalloc5(C->r.nsyn_loc + 1, &C->slot, C->r.nsyn_loc + 1, &C->cs, C->r.nsyn_loc + 1, &C->self, nloc + 1,
                          &C->nrow, nloc + 1, &C->asum));
   PetscCall(PetscCalloc2((size_t)C->nlocp * ncol + 1, &C->Wd, (size_t)C->nlocp * C->ncolp + 1, &C->Gd));
@@ -321,6 +384,27 @@ static PetscErrorCode ConsSetUp(TpModel m)
   PetscCall(TpModelDeclareArrayField(m, &fields[5], C->test));
   for (size_t q = 0; q < sizeof(series) / sizeof(series[0]); q++) PetscCall(TpModelDeclareSeries(m, &series[q]));
   for (size_t q = 0; q < sizeof(summary) / sizeof(summary[0]); q++) PetscCall(TpModelDeclareSummary(m, &summary[q]));
+  if (C->nkinds) {
+    const TpFieldInfo tf[] = {
+        {"noise_levels", TP_ENTITY_GLOBAL, C->nlevels, PETSC_DOUBLE, TP_FIELD_OUTPUT,
+         "the noise levels p of the recall tests (synaptic sigma = 0.1, 0.16, 0.2 p for gauss, gauss1, gauss1masked)"},
+        {"recall_rate", TP_ENTITY_GLOBAL, C->nkinds * C->nlevels, PETSC_DOUBLE, TP_FIELD_OUTPUT,
+         "the fraction of patterns recalled at each level, the -consolidation_tolerance kinds one after the other"}};
+    PetscCall(PetscMalloc2(C->nlevels, &C->levels, C->nkinds * C->nlevels, &C->rate));
+    for (PetscInt l = 0; l < C->nlevels; l++) C->levels[l] = C->pmax * l / (C->nlevels - 1);
+    for (PetscInt q = 0; q < C->nkinds * C->nlevels; q++) C->rate[q] = NAN;
+    PetscCall(PetscMalloc5((size_t)C->r.nsyn_loc * z + 1, &C->un, C->nlocp + 1, &C->thn, (size_t)C->nlocp * ncol + 1,
+                           &C->Wn, (size_t)ncol * C->Mp + 1, &C->ST, (size_t)nloc * C->Mp + 1, &C->Sown));
+    PetscCall(PetscArrayzero(C->Wn, (size_t)C->nlocp * ncol));
+    PetscCall(PetscArrayzero(C->thn, C->nlocp));
+    PetscCall(TpModelDeclareArrayField(m, &tf[0], C->levels));
+    PetscCall(TpModelDeclareArrayField(m, &tf[1], C->rate));
+    for (PetscInt q = 0; q < C->nkinds; q++) {
+      const TpSummaryInfo ts = {NoiseSummaries[C->kinds[q]], PETSC_DOUBLE, TP_SUMMARY_MEAN, NULL,
+                                "the noise level (neural: p; synaptic: sigma) where the recall rate crosses 0.5"};
+      PetscCall(TpModelDeclareSummary(m, &ts));
+    }
+  }
   {
     const double per = 500.0 * M * PubEpochs[PetscMin(z, 4) - 1];
     m->default_steps = (PetscInt64)per;
@@ -354,15 +438,21 @@ static void RowNormalize(Cons *C, PetscInt i)
 /* H = W X - theta over the owned rows, each field summed over the presynaptic neurons in
    ascending order (no BLAS: the same bits on any number of ranks, whatever the rows), pruned
    synapses skipped where a whole tile column is. */
-static void ComputeFields(Cons *C)
+static void ComputeFieldsOf(Cons *C, const double *Wd, const double *XT, const double *theta, double *H)
 {
   const size_t ncol = (size_t)C->r.ncol, Mp = (size_t)C->Mp;
 
   for (size_t t = 0; t < (size_t)C->nlocp / CONS_TR; t++)
     for (size_t mu0 = 0; mu0 < Mp; mu0 += CONS_TV)
-      ConsFieldsTile(ncol, C->Wd + t * ncol * CONS_TR, C->XT + mu0, Mp, C->H + (t * Mp + mu0) * CONS_TR);
-  for (PetscInt i = 0; i < C->r.nloc; i++)
-    for (PetscInt mu = 0; mu < C->M; mu++) C->H[TileIndex(i, mu, C->Mp)] -= C->theta[i];
+      ConsFieldsTile(ncol, Wd + t * ncol * CONS_TR, XT + mu0, Mp, H + (t * Mp + mu0) * CONS_TR);
+  for (size_t t = 0; t < (size_t)C->nlocp / CONS_TR; t++)
+    for (size_t p = 0; p < Mp; p++)
+      for (int r = 0; r < CONS_TR; r++) H[(t * Mp + p) * CONS_TR + r] -= theta[t * CONS_TR + r];
+}
+
+static void ComputeFields(Cons *C)
+{
+  ComputeFieldsOf(C, C->Wd, C->XT, C->theta, C->H);
 }
 
 /* G_ic = sum_mu a_i^mu x_c^mu (a in place of H) */
@@ -423,11 +513,11 @@ static PetscErrorCode ConsStats(TpModel m, double *stat)
   PetscFunctionBegin;
   PetscCall(PetscMalloc1((size_t)nloc * NSTAT + 1, &v));
   for (PetscInt i = 0; i < nloc; i++) {
-    const double *h = C->H + TileIndex(i, 0, C->Mp), *y = C->y + (size_t)i * M;
+    const double *h = C->H + TileIndex(i, 0, C->Mp), *y = C->y + TileIndex(i, 0, C->Mp);
     double err = 0, kappa = INFINITY, s1 = 0, s2 = 0, sn = 0, ss = 0, alive = 0, *o = v + (size_t)i * NSTAT;
     for (PetscInt mu = 0; mu < M; mu++) {
-      err += (1 - y[mu] * ConsSign(h[mu * CONS_TR])) / 2;
-      kappa = PetscMin(kappa, y[mu] * h[mu * CONS_TR]);
+      err += (1 - y[mu * CONS_TR] * ConsSign(h[mu * CONS_TR])) / 2;
+      kappa = PetscMin(kappa, y[mu * CONS_TR] * h[mu * CONS_TR]);
     }
     for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++) {
       const double w = C->w[q];
@@ -511,9 +601,13 @@ static void RowStep(Cons *C, PetscInt i, const double *g, PetscInt stride)
 {
   const int z = (int)C->z;
   double s    = 0, c;
-  if (z == 2) {
+  if (z <= 2) {
     const PetscInt a = C->r.rowptr[i], n = C->r.rowptr[i + 1] - a;
-    ConsStepClip2((size_t)n, C->eta, g, (size_t)stride, C->cs + a, C->w + a, C->self + a, C->u + 2 * (size_t)a, C->sq);
+    if (z == 2)
+      ConsStepClip2((size_t)n, C->eta, g, (size_t)stride, C->cs + a, C->w + a, C->self + a, C->u + 2 * (size_t)a,
+                    C->sq);
+    else
+      ConsStepClip1((size_t)n, C->eta, g, (size_t)stride, C->cs + a, C->w + a, C->self + a, C->u + a, C->sq);
     s = ConsSum((size_t)n, C->sq);
   } else
     for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++) {
@@ -548,8 +642,7 @@ static PetscErrorCode ConsIterate(TpModel m, PetscInt64 it, PetscBool *done)
   *done = PETSC_FALSE;
   PetscCall(PetscLogEventBegin(TP_EVENT_RHS, 0, 0, 0, 0));
   ComputeFields(C);
-  for (PetscInt i = 0; i < nloc; i++)
-    for (PetscInt mu = 0; mu < M; mu++) wrong += C->y[(size_t)i * M + mu] * C->H[TileIndex(i, mu, C->Mp)] <= 0;
+  for (size_t p = 0; p < (size_t)C->nlocp * C->Mp; p++) wrong += (C->y[p] * C->H[p] <= 0) & (C->y[p] != 0);
   PetscCall(PetscLogEventEnd(TP_EVENT_RHS, 0, 0, 0, 0));
   PetscCall(PetscLogEventBegin(TP_EVENT_REDUCE, 0, 0, 0, 0));
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &wrong, 1, MPIU_INT64, MPI_SUM, m->comm));
@@ -575,9 +668,9 @@ static PetscErrorCode ConsIterate(TpModel m, PetscInt64 it, PetscBool *done)
   if (wrong) { /* the worst pattern of each neuron */
     for (PetscInt i = 0; i < nloc; i++) {
       double kappa;
-      const size_t mu =
-          ConsWorst((size_t)M, C->H + TileIndex(i, 0, C->Mp), CONS_TR, C->y + (size_t)i * M, &kappa, &C->hmean[i]);
-      const double ys = C->y[(size_t)i * M + mu];
+      const size_t mu = ConsWorst((size_t)M, C->H + TileIndex(i, 0, C->Mp), CONS_TR, C->y + TileIndex(i, 0, C->Mp),
+                                  &kappa, &C->hmean[i]);
+      const double ys = C->y[TileIndex(i, (PetscInt)mu, C->Mp)];
       for (PetscInt c = 0; c < ncol; c++) C->Gd[c] = ys * C->XT[(size_t)c * C->Mp + mu];
       RowStep(C, i, C->Gd, 1);
       C->theta[i] -= C->eta_theta * ys;
@@ -592,6 +685,157 @@ static PetscErrorCode ConsIterate(TpModel m, PetscInt64 it, PetscBool *done)
     }
   }
   PetscCall(PetscLogEventEnd(TP_EVENT_RHS, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* A standard normal number for the key (seed, stream, a, b): Box-Muller on two keyed uniforms. */
+static double KeyedNormal(uint64_t seed, uint64_t a, uint64_t b)
+{
+  const double u1 = TpUniform(seed, TP_STREAM_M5_NOISE, a, 2 * b),
+               u2 = TpUniform(seed, TP_STREAM_M5_NOISE, a, 2 * b + 1);
+  return sqrt(-2 * log(1 - u1)) * cos(2 * M_PI * u2);
+}
+
+/* The reference of the recall tests (scale_weights_to_ref('mean-u')): each neuron's factors divided
+   by c = 10 sum_jk u / (its surviving synapses x z), its threshold by c^z, into un and thn; the
+   signs of the fields, and so recall without noise, are unchanged. */
+static void RecallReference(Cons *C)
+{
+  const PetscInt z = C->z;
+  for (PetscInt i = 0; i < C->r.nloc; i++) {
+    double su = 0, alive = 0, c;
+    for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++) {
+      for (PetscInt k = 0; k < z; k++) su += C->u[(size_t)q * z + k];
+      alive += C->w[q] > CONS_PRUNE;
+    }
+    c = alive > 0 ? 10 * su / (alive * z) : 1;
+    for (size_t p = (size_t)C->r.rowptr[i] * z; p < (size_t)C->r.rowptr[i + 1] * z; p++) C->un[p] = C->u[p] / c;
+    C->thn[i] = C->theta[i] / pow(c, (double)z);
+  }
+}
+
+/* The weights of one recall test into Wn: the reference factors, with synaptic noise of the
+   test's kind (keyed by the test and the synapse) and clamped at 1e-20 as the authors do. */
+static void RecallWeights(Cons *C, ConsNoise kind, double sigma, uint64_t key)
+{
+  const PetscInt z = C->z;
+  for (PetscInt i = 0; i < C->r.nloc; i++) {
+    const uint64_t gi = (uint64_t)TpRowGid(&C->r, i);
+    for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++) {
+      const uint64_t gj = (uint64_t)C->r.colgid[C->cs[q]];
+      const double *u   = C->un + (size_t)q * z;
+      double w = 1, wref = 1;
+      for (PetscInt k = 0; k < z; k++) wref *= u[k];
+      for (PetscInt k = 0; k < z; k++) {
+        double v = u[k];
+        if (kind == NOISE_GAUSS || (k == 0 && kind != NOISE_BERNOULLI && kind != NOISE_BALANCED)) {
+          const double n = sigma * KeyedNormal((uint64_t)C->seed, key << 40 | gi, gj * z + k);
+          if (kind == NOISE_GAUSS1)
+            v += wref > CONS_PRUNE ? n : fabs(n); /* regrowth of pruned synapses */
+          else if (kind == NOISE_GAUSS1MASKED)
+            v += wref > CONS_PRUNE ? n : 0;
+          else
+            v += n;
+        }
+        if (kind != NOISE_BERNOULLI && kind != NOISE_BALANCED) v = v > CONS_FLOOR ? v : CONS_FLOOR;
+        w *= v;
+      }
+      C->Wn[C->slot[q]] = w;
+    }
+  }
+}
+
+/* One recall test: from the cues (the patterns with bits flipped by neural noise) 49 steps of
+   s <- H(W s - theta) over all patterns at once (the new rows of every rank reach the others'
+   column slots through the ghost SF); a pattern is recalled when at most 0.2 N f neurons are on
+   the wrong side of the next step's fields (sign 0 counting half).  Returns the fraction recalled. */
+static PetscErrorCode RecallTest(TpModel m, ConsNoise kind, double p, uint64_t key, double *recalled)
+{
+  Cons *C          = m->data;
+  const PetscInt M = C->M, Mp = C->Mp, N = C->r.N, ncol = C->r.ncol, nloc = C->r.nloc;
+  const double qa = kind == NOISE_BALANCED ? PetscMin(1, p / C->f) : p,
+               qi = kind == NOISE_BALANCED ? PetscMin(1, p / (1 - C->f)) : p;
+  PetscSF ghost;
+  MPI_Datatype unit;
+  double *err, ok = 0;
+
+  PetscFunctionBegin;
+  PetscCall(TpNetworkGetGhostSF(m->net, &ghost));
+  PetscCall(PetscArrayzero(C->ST, (size_t)ncol * Mp));
+  for (PetscInt c = 0; c < ncol; c++) {
+    const PetscInt g = C->r.colgid[c];
+    for (PetscInt mu = 0; mu < M; mu++) {
+      double x = C->X[(size_t)mu * N + g];
+      if (kind == NOISE_BERNOULLI || kind == NOISE_BALANCED) {
+        const double q = x > 0 ? qa : qi;
+        if (TpUniform((uint64_t)C->seed, TP_STREAM_M5_NOISE, key << 40 | (uint64_t)g, (uint64_t)mu) < q) x = 1 - x;
+      }
+      C->ST[(size_t)c * Mp + mu] = x;
+    }
+  }
+  PetscCallMPI(MPI_Type_contiguous((PetscMPIInt)Mp, MPI_DOUBLE, &unit));
+  PetscCallMPI(MPI_Type_commit(&unit));
+  for (PetscInt step = 0; step < C->rsteps; step++) {
+    ComputeFieldsOf(C, C->Wn, C->ST, C->thn, C->H);
+    for (PetscInt i = 0; i < nloc; i++)
+      for (PetscInt mu = 0; mu < Mp; mu++) C->Sown[(size_t)i * Mp + mu] = C->H[TileIndex(i, mu, Mp)] > 0 ? 1.0 : 0.0;
+    PetscCall(PetscSFBcastBegin(ghost, unit, C->Sown, C->ST, MPI_REPLACE));
+    PetscCall(PetscSFBcastEnd(ghost, unit, C->Sown, C->ST, MPI_REPLACE));
+  }
+  PetscCallMPI(MPI_Type_free(&unit));
+  ComputeFieldsOf(C, C->Wn, C->ST, C->thn, C->H);
+  PetscCall(PetscCalloc1(M, &err));
+  for (PetscInt i = 0; i < nloc; i++)
+    for (PetscInt mu = 0; mu < M; mu++)
+      err[mu] += (1 - C->y[TileIndex(i, mu, Mp)] * ConsSign(C->H[TileIndex(i, mu, Mp)])) / 2;
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, err, (PetscMPIInt)M, MPI_DOUBLE, MPI_SUM, m->comm));
+  for (PetscInt mu = 0; mu < M; mu++) ok += err[mu] <= 0.2 * N * C->f;
+  PetscCall(PetscFree(err));
+  *recalled = ok / M;
+  PetscFunctionReturn(0);
+}
+
+/* The noise where the recall rate first falls below 0.5, interpolated linearly (the largest level
+   if it never does, 0 if it starts below). */
+static double Crossing(PetscInt n, const double *x, const double *r)
+{
+  if (r[0] < 0.5) return 0;
+  for (PetscInt l = 1; l < n; l++)
+    if (r[l] < 0.5) return x[l - 1] + (r[l - 1] - 0.5) / (r[l - 1] - r[l]) * (x[l] - x[l - 1]);
+  return x[n - 1];
+}
+
+/* After training: the recall rate of every -consolidation_tolerance kind against its noise level,
+   and the tolerances (run_rnn_f50.py's protocol). */
+static PetscErrorCode ConsFinish(TpModel m)
+{
+  Cons *C = m->data;
+  double *x;
+
+  PetscFunctionBegin;
+  if (!C->nkinds) PetscFunctionReturn(0);
+  RecallReference(C);
+  PetscCall(PetscMalloc1(C->nlevels, &x));
+  for (PetscInt q = 0; q < C->nkinds; q++) {
+    const ConsNoise kind   = C->kinds[q];
+    const PetscBool neural = kind == NOISE_BERNOULLI || kind == NOISE_BALANCED;
+    if (neural) RecallWeights(C, kind, 0, 0);
+    for (PetscInt l = 0; l < C->nlevels; l++) {
+      double rate = 0, one;
+      x[l]        = NoiseScale[kind] * C->levels[l];
+      for (PetscInt t = 0; t < C->ntrials; t++) {
+        const uint64_t key = ((uint64_t)kind * C->nlevels + l) * C->ntrials + t + 1;
+        if (!neural) RecallWeights(C, kind, x[l], key);
+        PetscCall(RecallTest(m, kind, C->levels[l], key, &one));
+        rate += one;
+      }
+      C->rate[q * C->nlevels + l] = rate / C->ntrials;
+    }
+    C->tol[q]   = Crossing(C->nlevels, x, C->rate + q * C->nlevels);
+    C->above[q] = C->rate[q * C->nlevels + C->nlevels - 1] >= 0.5;
+  }
+  PetscCall(PetscFree(x));
+  C->tested = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
@@ -612,6 +856,7 @@ static PetscErrorCode ConsSummarize(TpModel m, const double *first, const double
   PetscFunctionBegin;
   for (PetscInt s = 0; s < 6; s++) values[s] = last[s == 5 ? S_NORM : s];
   values[6] = C->last[2];
+  for (PetscInt q = 0; q < C->nkinds; q++) values[7 + q] = C->tested ? C->tol[q] : NAN;
   PetscFunctionReturn(0);
 }
 
@@ -629,6 +874,16 @@ static PetscErrorCode ConsViewResult(TpModel m, const double *first, const doubl
   if (C->last[2] > 0)
     PetscCall(PetscViewerASCIIPrintf(v, "  converged at epoch %.0f (test every %" PetscInt_FMT " epochs)\n", C->last[2],
                                      C->check));
+  if (C->tested) {
+    PetscCall(PetscViewerASCIIPrintf(v,
+                                     "  recall   tolerance (recall rate 0.5; %" PetscInt_FMT " levels x %" PetscInt_FMT
+                                     " trials, %" PetscInt_FMT " steps):",
+                                     C->nlevels, C->ntrials, C->rsteps));
+    for (PetscInt q = 0; q < C->nkinds; q++)
+      PetscCall(PetscViewerASCIIPrintf(v, "%s %s %s%.4g", q ? "," : "", NoiseNames[C->kinds[q]],
+                                       C->above[q] ? "above " : "", C->tol[q]));
+    PetscCall(PetscViewerASCIIPrintf(v, "\n"));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -688,12 +943,14 @@ static PetscErrorCode ConsDestroy(TpModel m)
 
   PetscFunctionBegin;
   PetscCall(PetscFree(C->X));
-  PetscCall(PetscFree2(C->y, C->xloc));
-  PetscCall(PetscFree3(C->XT, C->Xm, C->H));
+  PetscCall(PetscFree(C->xloc));
+  PetscCall(PetscFree4(C->y, C->XT, C->Xm, C->H));
   PetscCall(PetscFree4(C->u, C->w, C->theta, C->hmean));
   PetscCall(PetscFree5(C->slot, C->cs, C->self, C->nrow, C->asum));
   PetscCall(PetscFree2(C->Wd, C->Gd));
   PetscCall(PetscFree(C->sq));
+  PetscCall(PetscFree2(C->levels, C->rate));
+  PetscCall(PetscFree5(C->un, C->thn, C->Wn, C->ST, C->Sown));
   PetscCall(PetscFree(m->data));
   PetscFunctionReturn(0);
 }
@@ -727,6 +984,7 @@ static const TpModelOps ConsOps = {.setfromoptions = ConsSetFromOptionsAll,
                                    .cost           = ConsCost,
                                    .loaded         = ConsLoaded,
                                    .destroy        = ConsDestroy,
+                                   .finish         = ConsFinish,
                                    .iterate        = ConsIterate};
 
 PetscErrorCode TpModelCreate_Consolidation(TpModel m)
@@ -735,14 +993,18 @@ PetscErrorCode TpModelCreate_Consolidation(TpModel m)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&C));
-  C->z     = 2;
-  C->f     = 0.5;
-  C->alpha = 0.2;
-  C->u0    = 0.1;
-  C->beta  = 100;
-  C->check = 10000;
-  m->data  = C;
-  m->ops   = ConsOps;
+  C->z       = 2;
+  C->f       = 0.5;
+  C->alpha   = 0.2;
+  C->u0      = 0.1;
+  C->beta    = 100;
+  C->check   = 10000;
+  C->nlevels = 50;
+  C->pmax    = 0.49;
+  C->ntrials = 20;
+  C->rsteps  = 49;
+  m->data    = C;
+  m->ops     = ConsOps;
   PetscCall(TpModelSetStepperTypes(m, "iterate", "iterate"));
   PetscFunctionReturn(0);
 }

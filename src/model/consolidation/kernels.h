@@ -143,6 +143,21 @@ static inline void ConsStepClip2(size_t n, double eta, const double *restrict g,
   }
 }
 
+/* The same for z = 1 (u: n values). */
+static inline void ConsStepClip1(size_t n, double eta, const double *restrict g, size_t ld, const PetscInt *restrict cs,
+                                 const double *restrict w, const char *restrict self, double *restrict u,
+                                 double *restrict sq)
+{
+  for (size_t q = 0; q < n; q++) {
+    const int alive = w[q] > CONS_PRUNE;
+    double v        = alive ? u[q] + eta * g[(size_t)cs[q] * ld] : 0.0;
+    v               = v > CONS_FLOOR ? v : CONS_FLOOR;
+    v               = self[q] ? 0.0 : v;
+    u[q]            = v;
+    sq[q]           = v * v;
+  }
+}
+
 /* sum_q v[q] in eight interleaved partial sums added in a fixed order (vectorised, the same bits
    on any rank) */
 static inline double ConsSum(size_t n, const double *restrict v)
@@ -161,14 +176,14 @@ static inline double ConsSign(double h)
   return (double)((h > 0) - (h < 0));
 }
 
-/* The worst pattern of one neuron: mu* = argmin_mu y^mu h^mu (the first of equals; h at stride ld);
+/* The worst pattern of one neuron: mu* = argmin_mu y^mu h^mu (the first of equals; h, y at stride ld);
    also its mean |h| (<|h|>, the soft-min's normaliser). */
 static inline size_t ConsWorst(size_t M, const double *h, size_t ld, const double *y, double *kappa, double *hmean)
 {
   size_t best = 0;
   double k = INFINITY, s = 0;
   for (size_t mu = 0; mu < M; mu++) {
-    const double v = y[mu] * h[mu * ld];
+    const double v = y[mu * ld] * h[mu * ld];
     if (v < k) {
       k    = v;
       best = mu;

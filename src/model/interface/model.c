@@ -527,6 +527,24 @@ PetscErrorCode TpModelGetStepperTypes(TpModel model, const char **deflt, const c
 }
 
 /*@C
+  TpModelFinish - What the model does once a run has reached its end (not when it was stopped early
+  for a checkpoint): M5's recall tests, for one
+
+  Collective
+
+  Input Parameter:
+. model - the model
+
+.seealso: `TpStepperSolve()`
+@*/
+PetscErrorCode TpModelFinish(TpModel model)
+{
+  PetscFunctionBegin;
+  if (model->ops.finish) PetscCall(model->ops.finish(model));
+  PetscFunctionReturn(0);
+}
+
+/*@C
   TpModelGetDefaultSteps - The most steps (or iterations) and the recording interval the model suggests
 
   Not Collective

@@ -19,6 +19,8 @@ typedef struct {
   PetscErrorCode (*cost)(TpModel, PetscInt, double *); /* relative cost of a run with K patterns (sweeps) */
   PetscErrorCode (*loaded)(TpModel);                   /* after a checkpoint set the fields: rebuild what derives */
   PetscErrorCode (*destroy)(TpModel);
+  PetscErrorCode (*finish)(
+      TpModel); /* optional, collective: after a run that was not stopped early (M5's recall tests) */
   /* stepper type ts: an ODE on the state Vec */
   PetscErrorCode (*rhs)(TpModel, PetscReal, Vec, Vec);
   PetscErrorCode (*imex)(TpModel, TS); /* optional: hand the stiff part to ts as IFunction/IJacobian */

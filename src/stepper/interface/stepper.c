@@ -361,6 +361,7 @@ PetscErrorCode TpStepperSolve(TpStepper st)
   PetscCall(TpStepperSetUp(st));
   st->stop = PETSC_FALSE;
   PetscCall(st->ops.solve(st));
+  if (!st->stop) PetscCall(TpModelFinish(st->model));
   PetscFunctionReturn(0);
 }
 
