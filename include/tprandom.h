@@ -16,7 +16,8 @@ enum {
   TP_STREAM_ABLATE_SYNAPSES  = 5,
   TP_STREAM_M5_PATTERNS      = 6, /* M5's binary patterns, keyed by (attempt, neuron) and pattern */
   TP_STREAM_M5_FACTORS       = 7, /* M5's initial factors, keyed by (post, pre x z + factor) */
-  TP_STREAM_M5_NOISE         = 8  /* M5's recall tests: flipped cue bits and synaptic noise, keyed by the test */
+  TP_STREAM_M5_NOISE         = 8, /* M5's recall tests: flipped cue bits and synaptic noise, keyed by the test */
+  TP_STREAM_M5_WAKE          = 9  /* M5's order of the patterns in each pass awake */
 };
 
 /* SplitMix64 finaliser: a bijective 64-bit mixer with full avalanche. */

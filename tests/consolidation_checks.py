@@ -183,6 +183,40 @@ def check_published(tmp):
         fail("synaptic-noise tolerance (gauss1) z = 2 %.4g not above z = 1 %.4g" % (t2, t1))
 
 
+def check_wake_sleep(tmp):
+    """Fig. 3's protocol (-consolidation_protocol wake_sleep) against the twin's wake_sleep(): 35
+    passes awake through 20 patterns of 10 active neurons in 200 (k-winners-take-all steps, the
+    covariance rule on the first factor, thresholds from the Gaussian approximation), the same
+    patterns retained as fixed points (8), then 10 sleep epochs (soft-min replay, the rate ramping
+    to 0.4): factors and thresholds to 1e-12 on 1-3 ranks, bit for bit among them.  (The ramped
+    rate amplifies round-off: two summation orders part by 1e-6 after 60 sleep epochs.)"""
+    N, M, f, passes, sleep = 200, 20, 0.05, 35, 10
+    t = Twin(N=N, M=M, f=f, z=2, u0=0.6, eta=1e-2, eta_theta=1e-2, L=70 * N / 1000, beta=20, seed=7, check=10 ** 9,
+             kind="exact", wake_sleep=True)
+    t.wake_sleep(passes=passes, sleep=sleep, eta_wake=1e-2, eta_max=0.4, tau=40)
+    if not 0 < t.retained.sum() < M:
+        fail("the twin retains %d of %d patterns: not a test of the selection" % (t.retained.sum(), M))
+    ref = None
+    for np_ in (1, 2, 3):
+        out = os.path.join(tmp, "ws%d.h5" % np_)
+        run(np_, ["-model", "consolidation", "-consolidation_protocol", "wake_sleep", "-N", N, "-consolidation_M", M,
+                  "-consolidation_wake_passes", passes, "-consolidation_sleep_epochs", sleep, "-seed", 7, "-quiet",
+                  "-o", out])
+        s = state(out, N, 2)
+        with h5py.File(out, "r") as F:
+            retained = F["state/retained"][()]
+        if not np.array_equal(retained > 0, t.retained):
+            fail("wake_sleep on %d ranks retains %s, the twin %s" % (np_, np.flatnonzero(retained > 0),
+                                                                     np.flatnonzero(t.retained)))
+        for k, a, b in (("u", s["u"], t.U), ("theta", s["theta"], t.theta)):
+            if relerr(a, b) > 1e-12:
+                fail("wake_sleep on %d ranks: %s differs from the twin's by %.3g" % (np_, k, relerr(a, b)))
+        if ref is None:
+            ref = s
+        elif not (np.array_equal(ref["u"], s["u"]) and np.array_equal(ref["theta"], s["theta"])):
+            fail("wake_sleep on %d ranks: not bit-identical to 1 rank" % np_)
+
+
 def check_bad_input(tmp):
     """Bad input is refused naming the option or file and the value: z < 1, f outside (0, 1), a
     load beyond capacity, a pattern file with values other than 0/1 or the wrong shape, an unknown
@@ -245,7 +279,9 @@ def check_file(tmp):
 
 def main():
     checks = {"twin": check_twin, "invariants": check_invariants, "maxmargin": check_maxmargin,
-              "bad_input": check_bad_input, "file": check_file, "published": check_published}
+              "bad_input": check_bad_input, "file": check_file, "published": check_published,
+              "wake_sleep": check_wake_sleep}
+
     if sys.argv[3] not in checks:
         fail("unknown check " + sys.argv[3])
     with tempfile.TemporaryDirectory() as tmp:

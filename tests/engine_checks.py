@@ -112,6 +112,12 @@ RESTARTS = {
     "consolidation": (["-model", "consolidation", "-N", 40, "-consolidation_M", 8, "-consolidation_eta", 0.02,
                        "-consolidation_eta_theta", 0.02, "-consolidation_beta", 100, "-consolidation_check", 50,
                        "-stepper_max_steps", 200, "-monitor_every", 10], 130),
+    # M5's wake and sleep: a checkpoint asleep (the retained patterns come back from it)
+    "consolidation_sleep": (["-model", "consolidation", "-consolidation_protocol", "wake_sleep", "-N", 200,
+                             "-consolidation_M", 20, "-consolidation_wake_passes", 35, "-consolidation_sleep_epochs", 30,
+                             "-seed", 7, "-monitor_every", 7], 705),
+
+
 }
 
 

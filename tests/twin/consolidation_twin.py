@@ -7,7 +7,7 @@ import numpy as np
 from scipy.special import erfinv
 
 M64 = (1 << 64) - 1
-STREAM_PATTERNS, STREAM_FACTORS = 6, 7
+STREAM_PATTERNS, STREAM_FACTORS, STREAM_WAKE = 6, 7, 9
 PRUNE, FLOOR = 1e-10, 1e-20
 
 
@@ -43,25 +43,35 @@ def patterns(N, M, f, seed, kind="bernoulli"):
 
 
 class Twin:
-    def __init__(self, N, M, f, z, u0, eta, eta_theta, L, beta, seed, check, kind="bernoulli", X=None):
-        self.N, self.M, self.f, self.z = N, M, f, z
+    def __init__(self, N, M, f, z, u0, eta, eta_theta, L, beta, seed, check, kind="bernoulli", X=None,
+                 wake_sleep=False):
+        self.N, self.M, self.f, self.z, self.seed = N, M, f, z, seed
         self.eta, self.eta_theta, self.L, self.beta, self.check = eta, eta_theta, L, beta, check
         self.X = patterns(N, M, f, seed, kind) if X is None else X
         self.Y = 2 * self.X.T - 1  # N x M
-        self.U = np.array([[[u0 * (0.7 + 0.6 * uniform(seed, STREAM_FACTORS, i, j * z + k)) for k in range(z)]
-                            for j in range(N)] for i in range(N)])
+        if wake_sleep:  # ContinualRNN: every factor u0, the diagonal clipped, no scaling
+            self.U = np.full((N, N, z), float(u0))
+        else:
+            self.U = np.array([[[u0 * (0.7 + 0.6 * uniform(seed, STREAM_FACTORS, i, j * z + k)) for k in range(z)]
+                                for j in range(N)] for i in range(N)])
         self.U[np.arange(N), np.arange(N), :] = 0
-        self.normalize()
-        W = self.W()
-        self.theta = f * W.sum(1) + np.sqrt(2 * f * (1 - f) * (W ** 2).sum(1)) * erfinv(1 - 2 * f)
+        if not wake_sleep:
+            self.normalize()
+        self.theta = self.bias()
+
         self.hmean = np.abs(self.fields()).mean(1)
         s = self.stats()
         self.last = [s["density"], s["margin"]]
         self.converged = 0
-        self.pruned = ~(W > PRUNE)
+        self.pruned = ~(self.W() > PRUNE)
 
     def W(self):
         return np.prod(self.U, axis=2)
+
+    def bias(self):
+        W, f = self.W(), self.f
+        return f * W.sum(1) + np.sqrt(2 * f * (1 - f) * (W ** 2).sum(1)) * erfinv(1 - 2 * f)
+
 
     def normalize(self):
         c = (self.U ** 2).sum(axis=(1, 2), keepdims=True) / self.L / self.z
@@ -139,3 +149,48 @@ class Twin:
             if self.epoch(e):
                 return e
         return epochs
+
+    def wake_sleep(self, passes, sleep, eta_wake, eta_max, tau, observe=None):
+        """ContinualRNN.optimize for one day: `passes` passes awake through the patterns in the
+        engine's keyed order, one k-WTA step and a covariance update of the first factor each; the
+        patterns that are then fixed points are replayed asleep for `sleep` soft-min epochs with
+        targets sign(h), after one scaling to the norm."""
+        N, M, f, z = self.N, self.M, self.f, self.z
+        for p in range(passes):
+            order = list(range(M))
+            for t in range(M - 1, 0, -1):
+                j = int(uniform(self.seed, STREAM_WAKE, p, t) * (t + 1))
+                order[t], order[j] = order[j], order[t]
+            for mu in order:
+                x = self.X[mu]
+                mask = self.W() > PRUNE
+                h = self.W() @ x - self.theta
+                E = 0.0
+                if not abs((h > 0).mean() - f) <= 1e-8 + 1e-5 * f:
+                    E = np.sort(h)[int(N * (1 - f)) - 1]
+                self.U[:, :, 0] += eta_wake * abs(E) * np.outer(x - f, x - f)
+                self.U *= mask[:, :, None]
+                np.maximum(self.U, FLOOR, out=self.U)
+                self.U[np.arange(N), np.arange(N), :] = 0
+                self.theta = self.bias()
+        H = self.fields()
+        self.retained = (self.Y * H).min(0) > 0
+        X, Y = self.X[self.retained], self.Y[:, self.retained]
+        c = (self.U ** 2).sum(axis=(1, 2)) / self.L / z
+        self.U /= np.sqrt(c)[:, None, None]
+        self.theta /= np.sqrt(c) ** z
+        hmean = np.abs(self.W() @ X.T - self.theta[:, None]).mean(1)
+        for e in range(sleep):
+            eta = self.eta if z == 1 else self.eta + (eta_max - self.eta) * (1 - np.exp(-e / tau))
+            H = self.W() @ X.T - self.theta[:, None]
+            loss = np.exp(-self.beta * np.abs(H) / hmean[:, None])
+            hmean = np.abs(H).mean(1)
+            A = loss * np.sign(H) / loss.sum(1, keepdims=True)
+            mask = self.W() > PRUNE
+            self.U += eta * (A @ X)[:, :, None] * self.grad_factors() * mask[:, :, None]
+            self.U *= mask[:, :, None]
+            np.maximum(self.U, FLOOR, out=self.U)
+            self.U[np.arange(N), np.arange(N), :] = 0
+            self.normalize()
+            self.theta -= eta * A.sum(1)
+            self.invariants(consolidating=True)

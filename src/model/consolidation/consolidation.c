@@ -31,9 +31,13 @@
 #include "kernels.h"
 #include <tppatterns.h>
 #include <tprandom.h>
+#include <tputil.h>
 #include <unistd.h>
 
 typedef enum { CONS_PATTERNS_BERNOULLI, CONS_PATTERNS_EXACT } ConsPatternType;
+/* train: Fig. 2's consolidation (optimize); wake_sleep: Fig. 3's few-shot encoding awake, then replay asleep */
+typedef enum { CONS_TRAIN, CONS_WAKE_SLEEP } ConsProtocol;
+static const char *const ConsProtocols[]    = {"train", "wake_sleep", "ConsProtocol", "CONS_", NULL};
 static const char *const ConsPatternTypes[] = {"bernoulli", "exact", "ConsPatternType", "CONS_PATTERNS_", NULL};
 
 /* The published settings of Fig. 2 (run_rnn_f50.py) for z = 1..4; larger z take z = 4's. */
@@ -56,9 +60,19 @@ typedef struct {
   PetscInt z, M, check, seed;
   PetscReal f, alpha, u0, eta, eta_theta, L, beta;
   ConsPatternType ptype;
+  ConsProtocol protocol;
+  PetscInt passes;                  /* wake: passes through the patterns, one step each */
+  PetscInt64 sleep;                 /* sleep: soft-min epochs */
+  PetscReal eta_wake, eta_max, tau; /* wake's covariance rate; sleep's rate ramps from eta to eta_max over tau */
+  PetscInt *perm, perm_pass;        /* the order of the patterns in pass perm_pass of the wake */
+  PetscBool asleep;                 /* the retained patterns are the active ones */
+
   char file[PETSC_MAX_PATH_LEN];
   /* the patterns */
-  double *X;                 /* M x N, natural order: every rank */
+  double *X;                 /* Mall x N, natural order: every rank */
+  PetscInt Mall;             /* the patterns; M of them are active (all but during sleep: those retained) */
+  PetscInt *act;             /* M: the active patterns */
+  double *retained;          /* Mall (global, rank 0): 1 for the patterns kept for sleep, -1 before the wake ends */
   PetscInt Mp, ncolp, nlocp; /* M, ncol and nloc rounded up to whole tiles (kernels.h) */
   double *XT;                /* ncol x Mp: column slot c's bits over the patterns (zero beyond M) */
   double *Xm;                /* M x ncolp: pattern mu over the column slots (zero beyond ncol) */
@@ -104,6 +118,16 @@ static PetscErrorCode ConsSetFromOptions(TpModel m)
   PetscFunctionBegin;
   PetscCall(TpNetworkGetSeed(m->net, &C->seed));
   PetscOptionsBegin(m->comm, m->prefix, "M5: two-factor synaptic consolidation", "TpModel");
+  PetscCall(PetscOptionsEnum("-protocol",
+                             "train (Fig. 2: learn all patterns to convergence) or wake_sleep (Fig. 3: few-shot "
+                             "Hebbian encoding awake, then consolidation by replay asleep)",
+                             "", ConsProtocols, (PetscEnum)C->protocol, (PetscEnum *)&C->protocol, NULL));
+  if (C->protocol == CONS_WAKE_SLEEP) { /* run_rnn_wake-sleep.py */
+    C->f     = 0.05;
+    C->u0    = 0.6;
+    C->beta  = 20;
+    C->ptype = CONS_PATTERNS_EXACT;
+  }
   PetscCall(PetscOptionsInt("-z", "Factors per synapse, w = prod_k u_k (1: a plain weight; 2: the two-factor synapse)",
                             "", C->z, &C->z, NULL));
   PetscCall(PetscOptionsReal("-f", "Coding level: the probability of a 1 in a pattern", "", C->f, &C->f, &fset));
@@ -121,7 +145,24 @@ static PetscErrorCode ConsSetFromOptions(TpModel m)
   C->eta       = PubEta[zi];
   C->eta_theta = PubEtaTheta[zi];
   C->L         = PubL[zi] * N / 1000.0;
-  PetscCall(PetscOptionsReal("-u0", "Initial factors uniform in [0.7 u0, 1.3 u0]", "", C->u0, &C->u0, NULL));
+  if (C->protocol == CONS_WAKE_SLEEP) {
+    C->eta = C->eta_theta = 1e-2;
+    C->L                  = 70 * N / 1000.0;
+  }
+  PetscCall(PetscOptionsReal(
+      "-u0", "Initial factors uniform in [0.7 u0, 1.3 u0] (wake_sleep: all equal to u0, as the authors)", "", C->u0,
+      &C->u0, NULL));
+  if (C->protocol == CONS_WAKE_SLEEP) {
+    PetscCall(PetscOptionsInt("-wake_passes", "Passes through the patterns awake, one step each in a random order", "",
+                              C->passes, &C->passes, NULL));
+    PetscCall(TpOptionsInt64("-sleep_epochs", "Soft-min epochs of replay asleep", "", C->sleep, &C->sleep, NULL));
+    PetscCall(PetscOptionsReal("-eta_wake", "Rate of the covariance rule on the first factor awake", "", C->eta_wake,
+                               &C->eta_wake, NULL));
+    PetscCall(PetscOptionsReal("-sleep_eta_max", "Asleep the rate ramps from -consolidation_eta to this", "",
+                               C->eta_max, &C->eta_max, NULL));
+    PetscCall(PetscOptionsReal("-sleep_eta_tau", "... with this time constant (epochs)", "", C->tau, &C->tau, NULL));
+  }
+
   PetscCall(PetscOptionsReal("-eta", "Learning rate of the factors (published: 1e-4, 5e-3, 7e-3, 7e-3 for z = 1..4)",
                              "", C->eta, &C->eta, &eset));
   PetscCall(PetscOptionsReal("-eta_theta", "Learning rate of the thresholds (published: 1e-3, 5e-3, 7e-3, 7e-3)", "",
@@ -226,7 +267,18 @@ static PetscErrorCode ConsSetFromOptions(TpModel m)
   PetscCheck(C->M >= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -consolidation_M (number of patterns) must be positive; got %" PetscInt_FMT, C->M);
   C->alpha = C->M / N;
-  ac       = ConsCriticalLoad(C->f);
+  C->Mall  = C->M;
+  if (C->protocol == CONS_WAKE_SLEEP) {
+    PetscCheck(C->passes >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -consolidation_wake_passes must not be negative; got %" PetscInt_FMT, C->passes);
+    PetscCheck(C->sleep >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -consolidation_sleep_epochs must not be negative; got %" PetscInt64_FMT, C->sleep);
+    PetscCheck(C->eta_wake >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -consolidation_eta_wake must not be negative; got %g", (double)C->eta_wake);
+    PetscCheck(C->tau > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -consolidation_sleep_eta_tau must be positive; got %g", (double)C->tau);
+  }
+  ac = ConsCriticalLoad(C->f);
   PetscCheck(C->alpha <= ac, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Load M/N = %" PetscInt_FMT "/%" PetscInt_FMT " = %g is beyond the critical capacity %.4g of coding level "
              "f = %g (option -consolidation_alpha or -consolidation_M): no network stores it",
@@ -290,6 +342,24 @@ static inline size_t TileIndex(PetscInt i, PetscInt k, PetscInt n)
   return ((size_t)(i / CONS_TR) * n + k) * CONS_TR + i % CONS_TR;
 }
 
+/* The pattern arrays of the first n patterns of the list act: XT, Xm, the targets y. */
+static void ActivatePatterns(Cons *C, PetscInt n)
+{
+  const PetscInt N = C->r.N, ncol = C->r.ncol;
+
+  C->M  = n;
+  C->Mp = (n + CONS_TV - 1) / CONS_TV * CONS_TV;
+  memset(C->y, 0, sizeof(double) * (size_t)C->nlocp * C->Mp);
+  memset(C->XT, 0, sizeof(double) * (size_t)ncol * C->Mp);
+  memset(C->Xm, 0, sizeof(double) * (size_t)n * C->ncolp);
+  for (PetscInt a = 0; a < n; a++) {
+    const double *x = C->X + (size_t)C->act[a] * N;
+    for (PetscInt c = 0; c < ncol; c++)
+      C->XT[(size_t)c * C->Mp + a] = C->Xm[(size_t)a * C->ncolp + c] = x[C->r.colgid[c]];
+    for (PetscInt i = 0; i < C->r.nloc; i++) C->y[TileIndex(i, a, C->Mp)] = 2 * x[TpRowGid(&C->r, i)] - 1;
+  }
+}
+
 static PetscErrorCode ConsSetUp(TpModel m)
 {
   Cons *C          = m->data;
@@ -345,18 +415,13 @@ static PetscErrorCode ConsSetUp(TpModel m)
   C->Mp    = (M + CONS_TV - 1) / CONS_TV * CONS_TV;
   C->ncolp = (ncol + CONS_TV - 1) / CONS_TV * CONS_TV;
   C->nlocp = (nloc + CONS_TR - 1) / CONS_TR * CONS_TR;
-  PetscCall(PetscMalloc1((size_t)nloc * M + 1, &C->xloc));
+  PetscCall(PetscMalloc3((size_t)nloc * M + 1, &C->xloc, M, &C->act, M, &C->retained));
   PetscCall(PetscCalloc4((size_t)C->nlocp * C->Mp + 1, &C->y, (size_t)ncol * C->Mp + 1, &C->XT,
                          (size_t)M * C->ncolp + 1, &C->Xm, (size_t)C->nlocp * C->Mp + 1, &C->H));
-  for (PetscInt mu = 0; mu < M; mu++)
-    for (PetscInt c = 0; c < ncol; c++)
-      C->XT[(size_t)c * C->Mp + mu] = C->Xm[(size_t)mu * C->ncolp + c] = C->X[(size_t)mu * N + C->r.colgid[c]];
   for (PetscInt i = 0; i < nloc; i++)
-    for (PetscInt mu = 0; mu < M; mu++) {
-      const double x                = C->X[(size_t)mu * N + TpRowGid(&C->r, i)];
-      C->y[TileIndex(i, mu, C->Mp)] = 2 * x - 1;
-      C->xloc[(size_t)i * M + mu]   = (char)x;
-    }
+    for (PetscInt mu = 0; mu < M; mu++) C->xloc[(size_t)i * M + mu] = (char)C->X[(size_t)mu * N + TpRowGid(&C->r, i)];
+  for (PetscInt mu = 0; mu < M; mu++) C->act[mu] = mu;
+  ActivatePatterns(C, M);
   PetscCall(PetscMalloc4((size_t)C->r.nsyn_loc * z + 1, &C->u, C->r.nsyn_loc + 1, &C->w, C->nlocp + 1, &C->theta,
                          nloc + 1, &C->hmean));
   PetscCall(PetscMalloc5(C->r.nsyn_loc + 1, &C->slot, C->r.nsyn_loc + 1, &C->cs, C->r.nsyn_loc + 1, &C->self, nloc + 1,
@@ -407,8 +472,19 @@ static PetscErrorCode ConsSetUp(TpModel m)
   }
   {
     const double per = 500.0 * M * PubEpochs[PetscMin(z, 4) - 1];
-    m->default_steps = (PetscInt64)per;
-    m->default_every = 1000;
+    m->default_steps = C->protocol == CONS_WAKE_SLEEP ? (PetscInt64)C->passes * M + C->sleep : (PetscInt64)per;
+    m->default_every = C->protocol == CONS_WAKE_SLEEP ? PetscMax(1, M / 4) : 1000;
+  }
+  PetscCall(PetscMalloc1(M + 1, &C->perm));
+  if (C->protocol == CONS_WAKE_SLEEP) {
+    const TpFieldInfo rf = {"retained",
+                            TP_ENTITY_GLOBAL,
+                            M,
+                            PETSC_DOUBLE,
+                            TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
+                            "1 for the patterns that were fixed points after the wake and were replayed asleep, 0 for "
+                            "the others (-1: still awake)"};
+    PetscCall(TpModelDeclareArrayField(m, &rf, C->retained));
   }
   PetscFunctionReturn(0);
 }
@@ -527,6 +603,7 @@ static PetscErrorCode ConsStats(TpModel m, double *stat)
       ss += z == 1 ? 1.0 : pow(w, qs);
       alive += w > CONS_PRUNE;
     }
+    if (!M) kappa = NAN; /* asleep with no pattern retained */
     o[S_ERROR]    = err;
     o[S_DENSITY]  = C->nrow[i] ? alive / C->nrow[i] : 0;
     o[S_MARGIN]   = kappa / sqrt(s2);
@@ -537,7 +614,8 @@ static PetscErrorCode ConsStats(TpModel m, double *stat)
   }
   PetscCall(NeuronSums(m, NSTAT, v, stat));
   PetscCall(PetscFree(v));
-  stat[S_ERROR] /= (double)C->r.N * M;
+  stat[S_ERROR] = M ? stat[S_ERROR] / ((double)C->r.N * M) : 0;
+
   for (PetscInt s = S_DENSITY; s < NSTAT; s++) stat[s] /= (double)C->r.N;
   PetscFunctionReturn(0);
 }
@@ -553,6 +631,13 @@ static PetscErrorCode ConsInitialState(TpModel m)
   PetscMPIInt rank;
 
   PetscFunctionBegin;
+  for (PetscInt mu = 0; mu < C->Mall; mu++) {
+    C->act[mu]      = mu;
+    C->retained[mu] = -1;
+  }
+  ActivatePatterns(C, C->Mall);
+  C->perm_pass = -1;
+  C->asleep    = PETSC_FALSE;
   for (PetscInt i = 0; i < C->r.nloc; i++) {
     const uint64_t gi = (uint64_t)TpRowGid(&C->r, i);
     double sw = 0, sw2 = 0;
@@ -560,9 +645,15 @@ static PetscErrorCode ConsInitialState(TpModel m)
       const uint64_t gj = (uint64_t)C->r.colgid[C->cs[q]];
       for (PetscInt k = 0; k < z; k++)
         C->u[(size_t)q * z + k] =
-            C->self[q] ? 0.0 : C->u0 * (0.7 + 0.6 * TpUniform((uint64_t)C->seed, TP_STREAM_M5_FACTORS, gi, gj * z + k));
+            C->self[q] ? 0.0
+            : C->protocol == CONS_WAKE_SLEEP
+                ? C->u0
+                : C->u0 * (0.7 + 0.6 * TpUniform((uint64_t)C->seed, TP_STREAM_M5_FACTORS, gi, gj * z + k));
     }
-    RowNormalize(C, i);
+    if (C->protocol == CONS_WAKE_SLEEP)
+      RowWeights(C, i); /* the authors' wake starts unscaled */
+    else
+      RowNormalize(C, i);
     for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++) {
       sw += C->w[q];
       sw2 += C->w[q] * C->w[q];
@@ -593,26 +684,37 @@ static PetscErrorCode ConsLoaded(TpModel m)
   for (PetscInt i = 0; i < C->r.nloc; i++) RowWeights(C, i);
   PetscCall(PetscArraycpy(C->last, C->test, 3));
   PetscCallMPI(MPI_Bcast(C->last, 3, MPI_DOUBLE, 0, m->comm));
+  C->perm_pass = -1;
+  if (C->protocol == CONS_WAKE_SLEEP) { /* asleep: the retained patterns */
+    PetscInt n = 0;
+    PetscCallMPI(MPI_Bcast(C->retained, (PetscMPIInt)C->Mall, MPI_DOUBLE, 0, m->comm));
+    if (C->retained[0] >= 0) {
+      for (PetscInt mu = 0; mu < C->Mall; mu++)
+        if (C->retained[mu] > 0) C->act[n++] = mu;
+      ActivatePatterns(C, n);
+      C->asleep = PETSC_TRUE;
+    }
+  }
+
   PetscFunctionReturn(0);
 }
 
 /* the step on row i's factors with gradient g_c (per column slot, times eta), its clip and scaling */
-static void RowStep(Cons *C, PetscInt i, const double *g, PetscInt stride)
+static void RowStep(Cons *C, PetscInt i, const double *g, PetscInt stride, double eta)
 {
   const int z = (int)C->z;
   double s    = 0, c;
   if (z <= 2) {
     const PetscInt a = C->r.rowptr[i], n = C->r.rowptr[i + 1] - a;
     if (z == 2)
-      ConsStepClip2((size_t)n, C->eta, g, (size_t)stride, C->cs + a, C->w + a, C->self + a, C->u + 2 * (size_t)a,
-                    C->sq);
+      ConsStepClip2((size_t)n, eta, g, (size_t)stride, C->cs + a, C->w + a, C->self + a, C->u + 2 * (size_t)a, C->sq);
     else
-      ConsStepClip1((size_t)n, C->eta, g, (size_t)stride, C->cs + a, C->w + a, C->self + a, C->u + a, C->sq);
+      ConsStepClip1((size_t)n, eta, g, (size_t)stride, C->cs + a, C->w + a, C->self + a, C->u + a, C->sq);
     s = ConsSum((size_t)n, C->sq);
   } else
     for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++) {
       const int alive = C->w[q] > CONS_PRUNE;
-      s += ConsStepClip(z, alive ? C->eta * g[C->cs[q] * stride] : 0.0, alive, C->self[q], C->u + (size_t)q * z);
+      s += ConsStepClip(z, alive ? eta * g[C->cs[q] * stride] : 0.0, alive, C->self[q], C->u + (size_t)q * z);
     }
   if (s > 0) { /* the row's scaling (RowNormalize()) fused with its weights */
     c = sqrt(s / C->L / (double)z);
@@ -631,6 +733,9 @@ static void RowStep(Cons *C, PetscInt i, const double *g, PetscInt stride)
 
 /* One epoch of the authors' optimize(): the test (every -check epochs), then the worst-pattern
    step while any pair is wrong, else the soft-min step. */
+static void SoftMinStep(Cons *, double, double);
+static PetscErrorCode WakeSleepIterate(TpModel, PetscInt64, PetscBool *);
+
 static PetscErrorCode ConsIterate(TpModel m, PetscInt64 it, PetscBool *done)
 {
   Cons *C          = m->data;
@@ -639,9 +744,14 @@ static PetscErrorCode ConsIterate(TpModel m, PetscInt64 it, PetscBool *done)
   PetscInt64 wrong       = 0;
 
   PetscFunctionBegin;
+  if (C->protocol == CONS_WAKE_SLEEP) {
+    PetscCall(WakeSleepIterate(m, it, done));
+    PetscFunctionReturn(0);
+  }
   *done = PETSC_FALSE;
   PetscCall(PetscLogEventBegin(TP_EVENT_RHS, 0, 0, 0, 0));
   ComputeFields(C);
+
   for (size_t p = 0; p < (size_t)C->nlocp * C->Mp; p++) wrong += (C->y[p] * C->H[p] <= 0) & (C->y[p] != 0);
   PetscCall(PetscLogEventEnd(TP_EVENT_RHS, 0, 0, 0, 0));
   PetscCall(PetscLogEventBegin(TP_EVENT_REDUCE, 0, 0, 0, 0));
@@ -672,19 +782,197 @@ static PetscErrorCode ConsIterate(TpModel m, PetscInt64 it, PetscBool *done)
                                   &kappa, &C->hmean[i]);
       const double ys = C->y[TileIndex(i, (PetscInt)mu, C->Mp)];
       for (PetscInt c = 0; c < ncol; c++) C->Gd[c] = ys * C->XT[(size_t)c * C->Mp + mu];
-      RowStep(C, i, C->Gd, 1);
+      RowStep(C, i, C->Gd, 1, C->eta);
       C->theta[i] -= C->eta_theta * ys;
     }
-  } else { /* the soft-min: a in place of H, then sum_mu a^mu x^mu for every row at once */
-    for (PetscInt i = 0; i < nloc; i++)
-      C->asum[i] = ConsSoftMin((size_t)M, C->beta, C->hmean[i], C->H + TileIndex(i, 0, C->Mp), CONS_TR, &C->hmean[i]);
-    ComputeSoftMinGradient(C);
-    for (PetscInt i = 0; i < nloc; i++) {
-      RowStep(C, i, C->Gd + TileIndex(i, 0, C->ncolp), CONS_TR);
-      C->theta[i] -= C->eta_theta * C->asum[i];
+  } else
+    SoftMinStep(C, C->eta, C->eta_theta); /* the soft-min: a in place of H, then sum_mu a^mu x^mu at once */
+  PetscCall(PetscLogEventEnd(TP_EVENT_RHS, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* The soft-min step of every row at rate eta (factors and, asleep, thresholds with sum_mu a^mu). */
+static void SoftMinStep(Cons *C, double eta, double eta_theta)
+{
+  for (PetscInt i = 0; i < C->r.nloc; i++)
+    C->asum[i] = ConsSoftMin((size_t)C->M, C->beta, C->hmean[i], C->H + TileIndex(i, 0, C->Mp), CONS_TR, &C->hmean[i]);
+  ComputeSoftMinGradient(C);
+  for (PetscInt i = 0; i < C->r.nloc; i++) {
+    RowStep(C, i, C->Gd + TileIndex(i, 0, C->ncolp), CONS_TR, eta);
+    C->theta[i] -= eta_theta * C->asum[i];
+  }
+}
+
+/* theta_i = f sum_j w_ij + sqrt(2 f (1-f) sum_j w_ij^2) erfinv(1 - 2f) (get_bias) */
+static void RowBias(Cons *C, PetscInt i)
+{
+  double sw = 0, sw2 = 0;
+  for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++) {
+    sw += C->w[q];
+    sw2 += C->w[q] * C->w[q];
+  }
+  C->theta[i] = ConsBias(C->f, sw, sw2);
+}
+
+static int CompareDoubles(const void *a, const void *b)
+{
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* One awake step on pattern mu (ContinualRNN.optimize, wake): the network's fields from x^mu; when
+   the step would not leave exactly f N neurons active, the inhibition E that would (the
+   int(N (1-f))-th smallest field, over the whole network); then the covariance rule on the first
+   factor, u_ij1 += eta_wake |E| (x_i - f)(x_j - f), the clip (with the mask of before the step) and
+   the thresholds from the Gaussian approximation.  No scaling awake. */
+static PetscErrorCode WakeStep(TpModel m, PetscInt mu)
+{
+  Cons *C          = m->data;
+  const PetscInt N = C->r.N, nloc = C->r.nloc, z = C->z;
+  const double *x = C->X + (size_t)mu * N, f = C->f;
+  double *h, E                               = 0;
+  PetscInt64 active = 0;
+  PetscMPIInt rank, size, n;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(nloc + 1, &h));
+  for (PetscInt i = 0; i < nloc; i++) {
+    double s = 0;
+    for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++)
+      if (C->w[q] >= CONS_SKIP) s += C->w[q] * x[C->r.colgid[C->cs[q]]];
+    h[i] = s - C->theta[i];
+    active += h[i] > 0;
+  }
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &active, 1, MPIU_INT64, MPI_SUM, m->comm));
+  if (PetscAbsReal((double)active / N - f) > 1e-8 + 1e-5 * f) { /* torch.isclose */
+    PetscMPIInt *counts = NULL, *displs = NULL;
+    double *all = NULL;
+    PetscInt k  = (PetscInt)(N * (1 - f)) - 1;
+    PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
+    PetscCallMPI(MPI_Comm_size(m->comm, &size));
+    PetscCall(PetscMPIIntCast(nloc, &n));
+    if (!rank) PetscCall(PetscMalloc3(size, &counts, size, &displs, N, &all));
+    PetscCallMPI(MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, 0, m->comm));
+    if (!rank)
+      for (PetscMPIInt r = 0, o = 0; r < size; r++) {
+        displs[r] = o;
+        o += counts[r];
+      }
+    PetscCallMPI(MPI_Gatherv(h, n, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, 0, m->comm));
+    if (!rank) {
+      qsort(all, (size_t)N, sizeof(double), CompareDoubles);
+      E = all[PetscMax(0, PetscMin(N - 1, k))];
+      PetscCall(PetscFree3(counts, displs, all));
+    }
+    PetscCallMPI(MPI_Bcast(&E, 1, MPI_DOUBLE, 0, m->comm));
+  }
+  E = PetscAbsReal(E);
+  for (PetscInt i = 0; i < nloc; i++) {
+    const double xi = x[TpRowGid(&C->r, i)] - f;
+    for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++) {
+      const int alive = C->w[q] > CONS_PRUNE;
+      double *u       = C->u + (size_t)q * z;
+      u[0] += C->eta_wake * E * (xi * (x[C->r.colgid[C->cs[q]]] - f));
+      ConsClip((int)z, alive, C->self[q], u);
+    }
+    RowWeights(C, i);
+    RowBias(C, i);
+  }
+  PetscCall(PetscFree(h));
+  PetscFunctionReturn(0);
+}
+
+/* The wake's order of the patterns in pass p: a Fisher-Yates shuffle keyed by the pass. */
+static void WakeOrder(Cons *C, PetscInt p)
+{
+  const PetscInt M = C->Mall;
+  if (C->perm_pass == p) return;
+  for (PetscInt a = 0; a < M; a++) C->perm[a] = a;
+  for (PetscInt t = M - 1; t > 0; t--) {
+    const PetscInt j = (PetscInt)(TpUniform((uint64_t)C->seed, TP_STREAM_M5_WAKE, (uint64_t)p, (uint64_t)t) * (t + 1));
+    const PetscInt s = C->perm[t];
+    C->perm[t]       = C->perm[j];
+    C->perm[j]       = s;
+  }
+  C->perm_pass = p;
+}
+
+/* The patterns that are fixed points of the network without inhibition (min_i y_i h_i > 0): those
+   replayed asleep (idx_attr). */
+static PetscErrorCode SelectRetained(TpModel m)
+{
+  Cons *C          = m->data;
+  const PetscInt M = C->Mall;
+  double *worst;
+  PetscInt n = 0;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(M, &worst));
+  ComputeFields(C);
+  for (PetscInt mu = 0; mu < M; mu++) {
+    worst[mu] = INFINITY;
+    for (PetscInt i = 0; i < C->r.nloc; i++)
+      worst[mu] = PetscMin(worst[mu], C->y[TileIndex(i, mu, C->Mp)] * C->H[TileIndex(i, mu, C->Mp)]);
+  }
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, worst, (PetscMPIInt)M, MPI_DOUBLE, MPI_MIN, m->comm));
+  for (PetscInt mu = 0; mu < M; mu++)
+    if (worst[mu] > 0) C->act[n++] = mu;
+  PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
+  if (!rank)
+    for (PetscInt mu = 0; mu < M; mu++) C->retained[mu] = worst[mu] > 0;
+  PetscCall(PetscFree(worst));
+  ActivatePatterns(C, n);
+  C->asleep = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* Fig. 3's protocol, one iteration each: -consolidation_wake_passes passes through the patterns
+   awake (one WakeStep() each), then -consolidation_sleep_epochs soft-min epochs on the retained
+   patterns with targets sign(h) at a rate that ramps from eta to eta_max (thresholds at the same
+   rate), after one scaling of the factors (and thresholds) to the norm. */
+static PetscErrorCode WakeSleepIterate(TpModel m, PetscInt64 it, PetscBool *done)
+{
+  Cons *C               = m->data;
+  const PetscInt64 wake = (PetscInt64)C->passes * C->Mall;
+
+  PetscFunctionBegin;
+  *done = PETSC_FALSE;
+  PetscCall(PetscLogEventBegin(TP_EVENT_RHS, 0, 0, 0, 0));
+  if (it < wake) {
+    WakeOrder(C, (PetscInt)(it / C->Mall));
+    PetscCall(WakeStep(m, C->perm[it % C->Mall]));
+  } else {
+    const PetscInt64 e = it - wake;
+    double eta;
+    if (e == 0) {
+      PetscCall(SelectRetained(m));
+      for (PetscInt i = 0; i < C->r.nloc; i++) {
+        const size_t a = (size_t)C->r.rowptr[i] * C->z, b = (size_t)C->r.rowptr[i + 1] * C->z;
+        double s = 0, c;
+        for (size_t p = a; p < b; p++) s += C->u[p] * C->u[p];
+        c = s / C->L / (double)C->z;
+        if (c > 0) {
+          for (size_t p = a; p < b; p++) C->u[p] /= sqrt(c);
+          C->theta[i] /= pow(sqrt(c), (double)C->z);
+        }
+        RowWeights(C, i);
+      }
+      ComputeFields(C);
+      for (PetscInt i = 0; i < C->r.nloc; i++) {
+        double s = 0;
+        for (PetscInt mu = 0; mu < C->M; mu++) s += PetscAbsReal(C->H[TileIndex(i, mu, C->Mp)]);
+        C->hmean[i] = C->M ? s / C->M : 0;
+      }
+    }
+    if (C->M) {
+      eta = C->z == 1 ? C->eta : C->eta + (C->eta_max - C->eta) * (1 - exp(-(double)e / C->tau));
+      ComputeFields(C);
+      SoftMinStep(C, eta, eta);
     }
   }
   PetscCall(PetscLogEventEnd(TP_EVENT_RHS, 0, 0, 0, 0));
+  if (it + 1 >= wake + C->sleep) *done = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
@@ -765,7 +1053,8 @@ static PetscErrorCode RecallTest(TpModel m, ConsNoise kind, double p, uint64_t k
   for (PetscInt c = 0; c < ncol; c++) {
     const PetscInt g = C->r.colgid[c];
     for (PetscInt mu = 0; mu < M; mu++) {
-      double x = C->X[(size_t)mu * N + g];
+      double x = C->X[(size_t)C->act[mu] * N + g];
+
       if (kind == NOISE_BERNOULLI || kind == NOISE_BALANCED) {
         const double q = x > 0 ? qa : qi;
         if (TpUniform((uint64_t)C->seed, TP_STREAM_M5_NOISE, key << 40 | (uint64_t)g, (uint64_t)mu) < q) x = 1 - x;
@@ -865,8 +1154,18 @@ static PetscErrorCode ConsViewResult(TpModel m, const double *first, const doubl
   Cons *C = m->data;
 
   PetscFunctionBegin;
+  if (C->protocol == CONS_WAKE_SLEEP) {
+    const PetscInt n = C->asleep ? C->M : 0;
+    PetscCall(PetscViewerASCIIPrintf(v,
+                                     "  wake     %" PetscInt_FMT " passes through %" PetscInt_FMT
+                                     " patterns, %" PetscInt_FMT
+                                     " of them fixed points after it; sleep %" PetscInt64_FMT
+                                     " epochs of replay on those (the series below: over them)\n",
+                                     C->passes, C->Mall, n, C->sleep));
+  }
   PetscCall(PetscViewerASCIIPrintf(v,
                                    "  result   error %.4g (%s), density %.4f (from %.4f), margin %.5g, synaptic margin "
+
                                    "%.5g, rho %.4g, norm %.4g\n",
                                    last[S_ERROR], last[S_ERROR] == 0 ? "every pattern stored" : "not all stored",
                                    last[S_DENSITY], first[S_DENSITY], last[S_MARGIN], last[S_SYNAPTIC], last[S_RHO],
@@ -900,12 +1199,18 @@ static PetscErrorCode ConsDescribe(TpModel m, char *buf, size_t len)
   Cons *C = m->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscSNPrintf(buf, len,
-                          "model=consolidation;z=%" PetscInt_FMT ";f=%.17g;M=%" PetscInt_FMT
-                          ";u0=%.17g;eta=%.17g;eta_theta=%.17g;L=%.17g;beta=%.17g;check=%" PetscInt_FMT
-                          ";patterns=%s%s;",
-                          C->z, (double)C->f, C->M, (double)C->u0, (double)C->eta, (double)C->eta_theta, (double)C->L,
-                          (double)C->beta, C->check, C->file[0] ? "file:" : ConsPatternTypes[C->ptype], C->file));
+  PetscCall(PetscSNPrintf(
+      buf, len,
+      "model=consolidation;z=%" PetscInt_FMT ";f=%.17g;M=%" PetscInt_FMT
+      ";u0=%.17g;eta=%.17g;eta_theta=%.17g;L=%.17g;beta=%.17g;check=%" PetscInt_FMT ";patterns=%s%s;protocol=%s;",
+      C->z, (double)C->f, C->Mall, (double)C->u0, (double)C->eta, (double)C->eta_theta, (double)C->L, (double)C->beta,
+      C->check, C->file[0] ? "file:" : ConsPatternTypes[C->ptype], C->file, ConsProtocols[C->protocol]));
+  if (C->protocol == CONS_WAKE_SLEEP) {
+    size_t n = strlen(buf);
+    PetscCall(PetscSNPrintf(
+        buf + n, len - n, "passes=%" PetscInt_FMT ";sleep=%" PetscInt64_FMT ";eta_wake=%.17g;eta_max=%.17g;tau=%.17g;",
+        C->passes, C->sleep, (double)C->eta_wake, (double)C->eta_max, (double)C->tau));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -923,7 +1228,7 @@ static PetscErrorCode ConsView(TpModel m, PetscViewer v)
                                    "  memory   M = %" PetscInt_FMT
                                    " patterns (load %.4g of critical %.4g), coding level "
                                    "%g, %s%s\n",
-                                   C->M, (double)C->alpha, ConsCriticalLoad(C->f), (double)C->f,
+                                   C->Mall, (double)C->alpha, ConsCriticalLoad(C->f), (double)C->f,
                                    C->file[0] ? "from " : ConsPatternTypes[C->ptype], C->file));
   PetscFunctionReturn(0);
 }
@@ -933,7 +1238,7 @@ static PetscErrorCode ConsCost(TpModel m, PetscInt K, double *cost)
   Cons *C = m->data;
 
   PetscFunctionBegin;
-  *cost = (double)C->r.nsyn * (C->M + C->z);
+  *cost = (double)C->r.nsyn * (C->Mall + C->z);
   PetscFunctionReturn(0);
 }
 
@@ -943,7 +1248,9 @@ static PetscErrorCode ConsDestroy(TpModel m)
 
   PetscFunctionBegin;
   PetscCall(PetscFree(C->X));
-  PetscCall(PetscFree(C->xloc));
+  PetscCall(PetscFree3(C->xloc, C->act, C->retained));
+  PetscCall(PetscFree(C->perm));
+
   PetscCall(PetscFree4(C->y, C->XT, C->Xm, C->H));
   PetscCall(PetscFree4(C->u, C->w, C->theta, C->hmean));
   PetscCall(PetscFree5(C->slot, C->cs, C->self, C->nrow, C->asum));
@@ -993,12 +1300,18 @@ PetscErrorCode TpModelCreate_Consolidation(TpModel m)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&C));
-  C->z       = 2;
-  C->f       = 0.5;
-  C->alpha   = 0.2;
-  C->u0      = 0.1;
-  C->beta    = 100;
-  C->check   = 10000;
+  C->z        = 2;
+  C->f        = 0.5;
+  C->alpha    = 0.2;
+  C->u0       = 0.1;
+  C->beta     = 100;
+  C->check    = 10000;
+  C->passes   = 35;
+  C->sleep    = 100000;
+  C->eta_wake = 1e-2;
+  C->eta_max  = 0.40;
+  C->tau      = 40;
+
   C->nlevels = 50;
   C->pmax    = 0.49;
   C->ntrials = 20;
