@@ -514,13 +514,22 @@ static void RowNormalize(Cons *C, PetscInt i)
 /* H = W X - theta over the owned rows, each field summed over the presynaptic neurons in
    ascending order (no BLAS: the same bits on any number of ranks, whatever the rows), pruned
    synapses skipped where a whole tile column is. */
+/* Rows of n doubles per cache block of the products (at most 512 KiB: within a core's L2). */
+static size_t CacheBlock(size_t n)
+{
+  return PetscMax(CONS_TR, (size_t)65536 / PetscMax(n, 1));
+}
+
 static void ComputeFieldsOf(Cons *C, const double *Wd, const double *XT, const double *theta, double *H)
 {
-  const size_t ncol = (size_t)C->r.ncol, Mp = (size_t)C->Mp;
 
-  for (size_t t = 0; t < (size_t)C->nlocp / CONS_TR; t++)
-    for (size_t mu0 = 0; mu0 < Mp; mu0 += CONS_TV)
-      ConsFieldsTile(ncol, Wd + t * ncol * CONS_TR, XT + mu0, Mp, H + (t * Mp + mu0) * CONS_TR);
+  const size_t ncol = (size_t)C->r.ncol, Mp = (size_t)C->Mp, B = CacheBlock(Mp);
+
+  for (size_t c0 = 0; c0 < ncol || c0 == 0; c0 += B) /* blocks of columns whose patterns stay in cache */
+    for (size_t t = 0; t < (size_t)C->nlocp / CONS_TR; t++)
+      for (size_t mu0 = 0; mu0 < Mp; mu0 += CONS_TV)
+        ConsFieldsTile(PetscMin(B, ncol - c0), Wd + (t * ncol + c0) * CONS_TR, XT + c0 * Mp + mu0, Mp,
+                       H + (t * Mp + mu0) * CONS_TR, c0 == 0);
   for (size_t t = 0; t < (size_t)C->nlocp / CONS_TR; t++)
     for (size_t p = 0; p < Mp; p++)
       for (int r = 0; r < CONS_TR; r++) H[(t * Mp + p) * CONS_TR + r] -= theta[t * CONS_TR + r];
@@ -534,11 +543,13 @@ static void ComputeFields(Cons *C)
 /* G_ic = sum_mu a_i^mu x_c^mu (a in place of H) */
 static void ComputeSoftMinGradient(Cons *C)
 {
-  const size_t M = (size_t)C->M, Mp = (size_t)C->Mp, ncolp = (size_t)C->ncolp;
+  const size_t M = (size_t)C->M, Mp = (size_t)C->Mp, ncolp = (size_t)C->ncolp, B = CacheBlock(ncolp);
 
-  for (size_t t = 0; t < (size_t)C->nlocp / CONS_TR; t++)
-    for (size_t c0 = 0; c0 < ncolp; c0 += CONS_TV)
-      ConsGradientTile(M, C->H + t * Mp * CONS_TR, C->Xm + c0, ncolp, C->Gd + (t * ncolp + c0) * CONS_TR);
+  for (size_t m0 = 0; m0 < M || m0 == 0; m0 += B) /* blocks of patterns whose bits stay in cache */
+    for (size_t t = 0; t < (size_t)C->nlocp / CONS_TR; t++)
+      for (size_t c0 = 0; c0 < ncolp; c0 += CONS_TV)
+        ConsGradientTile(PetscMin(B, M - m0), C->H + (t * Mp + m0) * CONS_TR, C->Xm + m0 * ncolp + c0, ncolp,
+                         C->Gd + (t * ncolp + c0) * CONS_TR, m0 == 0);
 }
 
 /* Sums over all neurons of nv values per neuron, in natural order on rank 0 whatever the ranks:
@@ -717,17 +728,24 @@ static void RowStep(Cons *C, PetscInt i, const double *g, PetscInt stride, doubl
       s += ConsStepClip(z, alive ? eta * g[C->cs[q] * stride] : 0.0, alive, C->self[q], C->u + (size_t)q * z);
     }
   if (s > 0) { /* the row's scaling (RowNormalize()) fused with its weights */
+    const PetscInt a = C->r.rowptr[i], b = C->r.rowptr[i + 1];
     c = sqrt(s / C->L / (double)z);
-    for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++) {
-      double *u = C->u + (size_t)q * z, w = 1;
-      for (int k = 0; k < z; k++) {
-        u[k] /= c;
-        w *= u[k];
+    if (z == 2)
+      ConsScale2((size_t)(b - a), c, C->u + 2 * (size_t)a, C->w + a);
+    else if (z == 1)
+      ConsScale1((size_t)(b - a), c, C->u + a, C->w + a);
+    else
+      for (PetscInt q = a; q < b; q++) {
+        double *u = C->u + (size_t)q * z, w = 1;
+        for (int k = 0; k < z; k++) {
+          u[k] /= c;
+          w *= u[k];
+        }
+        C->w[q] = w;
       }
-      C->w[q]           = w;
-      C->Wd[C->slot[q]] = w;
-    }
+    for (PetscInt q = a; q < b; q++) C->Wd[C->slot[q]] = C->w[q];
   } else
+
     RowWeights(C, i);
 }
 

@@ -59,12 +59,17 @@ static inline void ConsClip(int z, int alive, int self, double *u)
 #endif
 
 /* h[l][r] = sum_c w[c][r] x[c][l], c ascending: the fields of CONS_TR neurons over CONS_TV
-   patterns.  Weights below CONS_SKIP count as 0 (exactly what they add, the same on any rank),
-   columns where all CONS_TR do are skipped. */
+   patterns (added to h unless first: a block of columns after another, the same operations).
+   Weights below CONS_SKIP count as 0 (exactly what they add, the same on any rank), columns where
+   all CONS_TR do are skipped. */
+
 static inline void ConsFieldsTile(size_t ncol, const double *restrict w, const double *restrict x, size_t ldx,
-                                  double *restrict h)
+                                  double *restrict h, int first)
 {
   double acc[CONS_TR][CONS_TV] = {{0}};
+  if (!first)
+    for (int l = 0; l < CONS_TV; l++)
+      for (int r = 0; r < CONS_TR; r++) acc[r][l] = h[l * CONS_TR + r];
   for (size_t c = 0; c < ncol; c++) {
     double wr[CONS_TR];
     int any = 0;
@@ -81,9 +86,12 @@ static inline void ConsFieldsTile(size_t ncol, const double *restrict w, const d
 /* g[l][r] = sum_mu a[mu][r] x[mu][l], mu ascending: the soft-min's sum_mu a_i^mu x_j^mu for
    CONS_TR neurons and CONS_TV presynaptic neurons. */
 static inline void ConsGradientTile(size_t M, const double *restrict a, const double *restrict x, size_t ldx,
-                                    double *restrict g)
+                                    double *restrict g, int first)
 {
   double acc[CONS_TR][CONS_TV] = {{0}};
+  if (!first)
+    for (int l = 0; l < CONS_TV; l++)
+      for (int r = 0; r < CONS_TR; r++) acc[r][l] = g[l * CONS_TR + r];
   for (size_t mu = 0; mu < M; mu++)
     for (int r = 0; r < CONS_TR; r++)
       for (int l = 0; l < CONS_TV; l++) acc[r][l] += a[mu * CONS_TR + r] * x[mu * ldx + l];
@@ -131,7 +139,7 @@ static inline void ConsStepClip2(size_t n, double eta, const double *restrict g,
 {
   for (size_t q = 0; q < n; q++) {
     const int alive = w[q] > CONS_PRUNE;
-    const double gq = alive ? eta * g[(size_t)cs[q] * ld] : 0.0, u0 = u[2 * q], u1 = u[2 * q + 1];
+    const double gq = eta * g[(size_t)cs[q] * ld], u0 = u[2 * q], u1 = u[2 * q + 1];
     double v0 = alive ? u0 + gq * u1 : 0.0, v1 = alive ? u1 + gq * u0 : 0.0;
     v0           = v0 > CONS_FLOOR ? v0 : CONS_FLOOR;
     v1           = v1 > CONS_FLOOR ? v1 : CONS_FLOOR;
@@ -150,15 +158,34 @@ static inline void ConsStepClip1(size_t n, double eta, const double *restrict g,
 {
   for (size_t q = 0; q < n; q++) {
     const int alive = w[q] > CONS_PRUNE;
-    double v        = alive ? u[q] + eta * g[(size_t)cs[q] * ld] : 0.0;
-    v               = v > CONS_FLOOR ? v : CONS_FLOOR;
-    v               = self[q] ? 0.0 : v;
-    u[q]            = v;
-    sq[q]           = v * v;
+    const double gq = eta * g[(size_t)cs[q] * ld];
+    double v        = alive ? u[q] + gq : 0.0;
+
+    v     = v > CONS_FLOOR ? v : CONS_FLOOR;
+    v     = self[q] ? 0.0 : v;
+    u[q]  = v;
+    sq[q] = v * v;
   }
 }
 
-/* sum_q v[q] in eight interleaved partial sums added in a fixed order (vectorised, the same bits
+/* A row's homeostatic scaling, u /= c, and its weights w = u_1 u_2 (z = 2), w = u (z = 1). */
+static inline void ConsScale2(size_t n, double c, double *restrict u, double *restrict w)
+{
+  for (size_t q = 0; q < n; q++) {
+    const double u0 = u[2 * q] / c, u1 = u[2 * q + 1] / c;
+    u[2 * q]     = u0;
+    u[2 * q + 1] = u1;
+    w[q]         = u0 * u1;
+  }
+}
+
+static inline void ConsScale1(size_t n, double c, double *restrict u, double *restrict w)
+{
+  for (size_t q = 0; q < n; q++) w[q] = u[q] = u[q] / c;
+}
+
+/* sum_q v[q] in eight interleaved partial sums
+ added in a fixed order (vectorised, the same bits
    on any rank) */
 static inline double ConsSum(size_t n, const double *restrict v)
 {
