@@ -258,10 +258,13 @@ def make_cases(tmp, rng):
             cases.append(("table %s %s" % (how, name), 1 + j % 2, ["-o", edit(table, os.path.join(tmp, "te_%d_%s.h5" % (j, how)), fn)], grid))
     # every numeric option of every model, from its own -help
     ends = {"decay": ["-stepper_max_time", "1", "-N", "30", "-quiet"], "jacobi": ["-N", "30", "-quiet"],
-            "oracle": ["-N", "30", "-K", "4", "-quiet"]}
+            "oracle": ["-N", "30", "-K", "4", "-quiet"],
+            "consolidation": ["-N", "30", "-stepper_max_steps", "40", "-consolidation_tolerance", "bernoulli,gauss1",
+                              "-consolidation_tolerance_levels", "3", "-consolidation_tolerance_trials", "2", "-quiet"]}
     values = ["nan", "-inf", "1e999", "-1", "0", "1e-320", "abc", "1,2", "99999999999999999999"]
     seen = set()
-    for model in ("naam", "gated", "hopfield", "dam", "modern", "oracle", "decay", "jacobi"):
+    for model in ("naam", "gated", "hopfield", "dam", "modern", "oracle", "decay", "jacobi", "consolidation"):
+
         base = ["-model", model] + ends.get(model, ["-N", "30", "-K", "4", "-ts_max_time", "2", "-ts_max_steps", "4000", "-quiet"])
         for name in sorted(help_options(model)):
             if name in seen or name in ("N", "ts_max_steps", "stepper_max_steps"):
