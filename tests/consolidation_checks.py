@@ -207,6 +207,12 @@ def check_wake_sleep(tmp):
         s = state(out, N, 2)
         with h5py.File(out, "r") as F:
             retained = F["state/retained"][()]
+            pm = F["state/pattern_margin"][()]
+        for k, got, want in (("start", pm[:M], t.margin_start), ("end", pm[M:], t.margin_end)):
+            if not (np.array_equal(np.isnan(got), np.isnan(want)) and
+                    relerr(np.nan_to_num(got), np.nan_to_num(want)) <= 1e-10):
+                fail("wake_sleep on %d ranks: pattern margins at the %s of sleep %s, the twin's %s" % (np_, k, got, want))
+
         if not np.array_equal(retained > 0, t.retained):
             fail("wake_sleep on %d ranks retains %s, the twin %s" % (np_, np.flatnonzero(retained > 0),
                                                                      np.flatnonzero(t.retained)))

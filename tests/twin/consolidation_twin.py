@@ -180,7 +180,9 @@ class Twin:
         self.U /= np.sqrt(c)[:, None, None]
         self.theta /= np.sqrt(c) ** z
         hmean = np.abs(self.W() @ X.T - self.theta[:, None]).mean(1)
+        self.margin_start = self.pattern_margins()
         for e in range(sleep):
+
             eta = self.eta if z == 1 else self.eta + (eta_max - self.eta) * (1 - np.exp(-e / tau))
             H = self.W() @ X.T - self.theta[:, None]
             loss = np.exp(-self.beta * np.abs(H) / hmean[:, None])
@@ -194,3 +196,10 @@ class Twin:
             self.normalize()
             self.theta -= eta * A.sum(1)
             self.invariants(consolidating=True)
+        self.margin_end = self.pattern_margins()
+
+    def pattern_margins(self):
+        """min_i y_i^mu h_i^mu / |w_i| of each retained pattern (get_min_radius), NaN for the others."""
+        W = self.W()
+        r = (self.Y * self.fields() / np.linalg.norm(W, axis=1)[:, None]).min(0)
+        return np.where(self.retained, r, np.nan)

@@ -65,6 +65,7 @@ typedef struct {
   PetscInt64 sleep;                 /* sleep: soft-min epochs */
   PetscReal eta_wake, eta_max, tau; /* wake's covariance rate; sleep's rate ramps from eta to eta_max over tau */
   PetscInt *perm, perm_pass;        /* the order of the patterns in pass perm_pass of the wake */
+  double *pmargin;                  /* 2 x Mall (global, rank 0): each pattern's margin as sleep starts, and ends */
   PetscBool asleep;                 /* the retained patterns are the active ones */
 
   char file[PETSC_MAX_PATH_LEN];
@@ -476,7 +477,17 @@ static PetscErrorCode ConsSetUp(TpModel m)
     m->default_every = C->protocol == CONS_WAKE_SLEEP ? PetscMax(1, M / 4) : 1000;
   }
   PetscCall(PetscMalloc1(M + 1, &C->perm));
+  PetscCall(PetscMalloc1(2 * M + 1, &C->pmargin));
+  for (PetscInt q = 0; q < 2 * M; q++) C->pmargin[q] = NAN;
   if (C->protocol == CONS_WAKE_SLEEP) {
+    const TpFieldInfo pf = {"pattern_margin",
+                            TP_ENTITY_GLOBAL,
+                            2 * M,
+                            PETSC_DOUBLE,
+                            TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
+                            "each retained pattern's margin min_i y_i h_i / |w_i|, as sleep starts (first M) and "
+                            "at its end (last M); NaN for the others"};
+    PetscCall(TpModelDeclareArrayField(m, &pf, C->pmargin));
     const TpFieldInfo rf = {"retained",
                             TP_ENTITY_GLOBAL,
                             M,
@@ -945,6 +956,36 @@ static PetscErrorCode SelectRetained(TpModel m)
   PetscFunctionReturn(0);
 }
 
+/* The margin of each retained pattern, min_i y_i h_i / |w_i|_2 over all neurons (get_min_radius),
+   from the fields of the last ComputeFields(), into out[Mall] on rank 0 (NaN for the others). */
+static PetscErrorCode PatternMargins(TpModel m, double *out)
+{
+  Cons *C = m->data;
+  double *r, *norm;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(C->M + 1, &r, C->r.nloc + 1, &norm));
+  for (PetscInt i = 0; i < C->r.nloc; i++) {
+    double s = 0;
+    for (PetscInt q = C->r.rowptr[i]; q < C->r.rowptr[i + 1]; q++) s += C->w[q] * C->w[q];
+    norm[i] = sqrt(s);
+  }
+  for (PetscInt a = 0; a < C->M; a++) {
+    r[a] = INFINITY;
+    for (PetscInt i = 0; i < C->r.nloc; i++)
+      r[a] = PetscMin(r[a], C->y[TileIndex(i, a, C->Mp)] * C->H[TileIndex(i, a, C->Mp)] / norm[i]);
+  }
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, r, (PetscMPIInt)C->M, MPI_DOUBLE, MPI_MIN, m->comm));
+  PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
+  if (!rank) {
+    for (PetscInt mu = 0; mu < C->Mall; mu++) out[mu] = NAN;
+    for (PetscInt a = 0; a < C->M; a++) out[C->act[a]] = r[a];
+  }
+  PetscCall(PetscFree2(r, norm));
+  PetscFunctionReturn(0);
+}
+
 /* Fig. 3's protocol, one iteration each: -consolidation_wake_passes passes through the patterns
    awake (one WakeStep() each), then -consolidation_sleep_epochs soft-min epochs on the retained
    patterns with targets sign(h) at a rate that ramps from eta to eta_max (thresholds at the same
@@ -982,6 +1023,7 @@ static PetscErrorCode WakeSleepIterate(TpModel m, PetscInt64 it, PetscBool *done
         for (PetscInt mu = 0; mu < C->M; mu++) s += PetscAbsReal(C->H[TileIndex(i, mu, C->Mp)]);
         C->hmean[i] = C->M ? s / C->M : 0;
       }
+      PetscCall(PatternMargins(m, C->pmargin));
     }
     if (C->M) {
       eta = C->z == 1 ? C->eta : C->eta + (C->eta_max - C->eta) * (1 - exp(-(double)e / C->tau));
@@ -1120,6 +1162,10 @@ static PetscErrorCode ConsFinish(TpModel m)
   double *x;
 
   PetscFunctionBegin;
+  if (C->protocol == CONS_WAKE_SLEEP && C->asleep) { /* the retained patterns' margins at the end of sleep */
+    ComputeFields(C);
+    PetscCall(PatternMargins(m, C->pmargin + C->Mall));
+  }
   if (!C->nkinds) PetscFunctionReturn(0);
   RecallReference(C);
   PetscCall(PetscMalloc1(C->nlevels, &x));
@@ -1180,6 +1226,26 @@ static PetscErrorCode ConsViewResult(TpModel m, const double *first, const doubl
                                      " of them fixed points after it; sleep %" PetscInt64_FMT
                                      " epochs of replay on those (the series below: over them)\n",
                                      C->passes, C->Mall, n, C->sleep));
+  }
+  if (C->protocol == CONS_WAKE_SLEEP && C->asleep) { /* rank 0 holds the margins, and prints */
+    double n = 0, s0 = 0, s1 = 0, s00 = 0, s01 = 0, s11 = 0, r;
+    for (PetscInt mu = 0; mu < C->Mall; mu++) {
+      const double a = C->pmargin[mu], g = C->pmargin[C->Mall + mu] - a;
+      if (a != a || g != g) continue;
+      n += 1;
+      s0 += a;
+      s1 += g;
+      s00 += a * a;
+      s01 += a * g;
+      s11 += g * g;
+    }
+    r = (n * s01 - s0 * s1) / sqrt((n * s00 - s0 * s0) * (n * s11 - s1 * s1));
+    if (n > 0)
+      PetscCall(
+          PetscViewerASCIIPrintf(v,
+                                 "  sleep    pattern margins %.4g -> %.4g on average; correlation of the gain with "
+                                 "the margin before: %.3f (negative: weak memories gain most)\n",
+                                 s0 / n, (s0 + s1) / n, r));
   }
   PetscCall(PetscViewerASCIIPrintf(v,
                                    "  result   error %.4g (%s), density %.4f (from %.4f), margin %.5g, synaptic margin "
@@ -1268,6 +1334,7 @@ static PetscErrorCode ConsDestroy(TpModel m)
   PetscCall(PetscFree(C->X));
   PetscCall(PetscFree3(C->xloc, C->act, C->retained));
   PetscCall(PetscFree(C->perm));
+  PetscCall(PetscFree(C->pmargin));
 
   PetscCall(PetscFree4(C->y, C->XT, C->Xm, C->H));
   PetscCall(PetscFree4(C->u, C->w, C->theta, C->hmean));
