@@ -145,6 +145,7 @@ int main(int argc, char **argv)
     PetscFinalize();
     if (catching) TpCatchSignals(), TpHoldSignals(0);
     MPI_Finalize();
+    if (catching) TpHoldSignals(1); /* see below */
     return 1;
   }
   if (!traceback) PetscCall(PetscPopErrorHandler());
@@ -155,5 +156,10 @@ int main(int argc, char **argv)
   PetscCall(PetscFinalize());
   if (catching) TpCatchSignals(), TpHoldSignals(0); /* see MPI_Init() above */
   MPI_Finalize();
+  /* nothing is left to stop: a late signal (mpirun's SIGTERM to a rank whose peer has exited with
+     status 3) waits, held, while the libraries' exit handlers run, some of which may give the
+     signals their default action back, and goes with the process */
+  if (catching) TpHoldSignals(1);
   return status;
+
 }
