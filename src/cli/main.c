@@ -161,5 +161,4 @@ int main(int argc, char **argv)
      signals their default action back, and goes with the process */
   if (catching) TpHoldSignals(1);
   return status;
-
 }
