@@ -110,13 +110,15 @@ typedef struct {
 
 static PetscErrorCode ConsSetFromOptions(TpModel m)
 {
-  Cons *C        = m->data;
-  const double N = (double)C->r.N;
+  Cons *C = m->data;
+  double N;
   PetscBool mset, aset, fset, eset, tset, lset;
   PetscInt zi;
   double ac;
 
   PetscFunctionBegin;
+  PetscCall(TpNetworkGetRows(m->net, &C->r));
+  N = (double)C->r.N;
   PetscCall(TpNetworkGetSeed(m->net, &C->seed));
   PetscOptionsBegin(m->comm, m->prefix, "M5: two-factor synaptic consolidation", "TpModel");
   PetscCall(PetscOptionsEnum("-protocol",
@@ -1027,7 +1029,7 @@ static PetscErrorCode WakeSleepIterate(TpModel m, PetscInt64 it, PetscBool *done
     }
     if (C->M) {
       eta = C->z == 1 ? C->eta : C->eta + (C->eta_max - C->eta) * (1 - exp(-(double)e / C->tau));
-      ComputeFields(C);
+      if (e > 0) ComputeFields(C); /* at e = 0 they are the ones <|h|> was just taken from */
       SoftMinStep(C, eta, eta);
     }
   }
@@ -1347,24 +1349,7 @@ static PetscErrorCode ConsDestroy(TpModel m)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ConsSetUpRows(TpModel m)
-{
-  Cons *C = m->data;
-
-  PetscFunctionBegin;
-  PetscCall(TpNetworkGetRows(m->net, &C->r));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode ConsSetFromOptionsAll(TpModel m)
-{
-  PetscFunctionBegin;
-  PetscCall(ConsSetUpRows(m));
-  PetscCall(ConsSetFromOptions(m));
-  PetscFunctionReturn(0);
-}
-
-static const TpModelOps ConsOps = {.setfromoptions = ConsSetFromOptionsAll,
+static const TpModelOps ConsOps = {.setfromoptions = ConsSetFromOptions,
                                    .setup          = ConsSetUp,
                                    .initialstate   = ConsInitialState,
                                    .observe        = ConsObserve,
