@@ -13,6 +13,7 @@
 #include <petscts.h>
 #include <tpnetwork.h>
 #include <tppatterns.h>
+#include <hdf5.h>
 
 typedef struct _p_TpModel *TpModel;
 
@@ -72,11 +73,15 @@ PetscErrorCode TpModelView(TpModel model, PetscViewer viewer);
 PetscErrorCode TpModelDescribe(TpModel model, char *buf, size_t len);
 PetscErrorCode TpModelEstimateCost(TpModel model, PetscInt K, double *cost);
 PetscErrorCode TpModelFinish(TpModel model);
+PetscErrorCode TpModelGetOwnNeurons(TpModel model, PetscInt *N);
+PetscErrorCode TpModelWriteEvents(TpModel model, hid_t file);
+PetscErrorCode TpModelEstimateEventBytes(TpModel model, double *bytes);
 PetscErrorCode TpModelDestroy(TpModel *model);
 
 /* How the model is advanced. */
 PetscErrorCode TpModelGetStepperTypes(TpModel model, const char **deflt, const char **supported);
 PetscErrorCode TpModelGetDefaultSteps(TpModel model, PetscInt64 *steps, PetscInt64 *every);
+PetscErrorCode TpModelGetDefaultGrid(TpModel model, PetscReal *dt, PetscReal *tmax);
 PetscErrorCode TpModelInitialState(TpModel model);
 PetscErrorCode TpModelStateLoaded(TpModel model);
 PetscErrorCode TpModelGetEvaluations(TpModel model, PetscInt64 *nrhs, PetscInt64 *nimplicit);

@@ -10,7 +10,7 @@
 #include <petscsys.h>
 #include <stdint.h>
 
-typedef enum { TP_CONNECT_ALL, TP_CONNECT_RANDOM, TP_CONNECT_SPATIAL, TP_CONNECT_FILE } TpConnectivity;
+typedef enum { TP_CONNECT_ALL, TP_CONNECT_RANDOM, TP_CONNECT_SPATIAL, TP_CONNECT_FILE, TP_CONNECT_NONE } TpConnectivity;
 extern const char *const TpConnectivities[];
 
 typedef struct {
@@ -30,9 +30,11 @@ typedef struct {
   char describe[256];    /* one line for the run's header */
 } TpNetSpec;
 
-/* Collective (every rank builds the same): from -connectivity all|random|spatial|file and their
-   options; N is the default neuron count (a network file sets its own). */
-PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, PetscInt seed, TpNetSpec **spec);
+/* Collective (every rank builds the same): from -connectivity all|random|spatial|file|none and
+   their options; N is the default neuron count (a network file sets its own), kind the default
+   generator (none: neurons only, for models that wire their own synapses, as spiking projections). */
+PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, TpConnectivity kind, PetscInt seed,
+                                          TpNetSpec **spec);
 PetscErrorCode TpNetSpecHelp(MPI_Comm comm, PetscInt N); /* -help: list the options above */
 /* Collective: write the network file (FILE.part, renamed when complete). */
 PetscErrorCode TpNetSpecWrite(MPI_Comm comm, const TpNetSpec *spec, const char *path);

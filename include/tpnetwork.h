@@ -10,6 +10,7 @@
 #include <petscsf.h>
 #include <hdf5.h>
 #include <stdint.h>
+#include <tpnetspec.h>
 
 typedef struct _p_TpNetwork *TpNetwork;
 
@@ -46,6 +47,7 @@ typedef struct {
 PetscErrorCode TpNetworkCreate(MPI_Comm comm, TpNetwork *net);
 PetscErrorCode TpNetworkSetSize(TpNetwork net, PetscInt N);
 PetscErrorCode TpNetworkSetSeed(TpNetwork net, PetscInt seed);
+PetscErrorCode TpNetworkSetConnectivity(TpNetwork net, TpConnectivity kind);
 PetscErrorCode TpNetworkSetFromOptions(TpNetwork net);
 PetscErrorCode TpNetworkSetUp(TpNetwork net);
 PetscErrorCode TpNetworkView(TpNetwork net, PetscViewer viewer);

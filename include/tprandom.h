@@ -14,10 +14,12 @@ enum {
   TP_STREAM_WIRING           = 3,
   TP_STREAM_ABLATE_PROCESSES = 4, /* M1's lesions, keyed by a synapse's (post, pre) neurons */
   TP_STREAM_ABLATE_SYNAPSES  = 5,
-  TP_STREAM_M5_PATTERNS      = 6, /* M5's binary patterns, keyed by (attempt, neuron) and pattern */
-  TP_STREAM_M5_FACTORS       = 7, /* M5's initial factors, keyed by (post, pre x z + factor) */
-  TP_STREAM_M5_NOISE         = 8, /* M5's recall tests: flipped cue bits and synaptic noise, keyed by the test */
-  TP_STREAM_M5_WAKE          = 9  /* M5's order of the patterns in each pass awake */
+  TP_STREAM_M5_PATTERNS      = 6,  /* M5's binary patterns, keyed by (attempt, neuron) and pattern */
+  TP_STREAM_M5_FACTORS       = 7,  /* M5's initial factors, keyed by (post, pre x z + factor) */
+  TP_STREAM_M5_NOISE         = 8,  /* M5's recall tests: flipped cue bits and synaptic noise, keyed by the test */
+  TP_STREAM_M5_WAKE          = 9,  /* M5's order of the patterns in each pass awake */
+  TP_STREAM_M4_WIRING        = 10, /* M4's synapses, keyed by (projection, target) and draw */
+  TP_STREAM_M4_POISSON       = 11  /* M4's Poisson input, keyed by (neuron, step) */
 };
 
 /* SplitMix64 finaliser: a bijective 64-bit mixer with full avalanche. */

@@ -67,6 +67,7 @@ static PetscErrorCode WriteOutput(MPI_Comm comm, hid_t f, void *ctx)
 
   /* series, and the summary as attributes of /observables */
   PetscCall(TpRecorderWrite(c->rec, f));
+  PetscCall(TpModelWriteEvents(c->model, f));
   PetscCall(TpH5CreateGroup(f, "observables", &g));
   PetscCall(TpRecorderGetNumSamples(c->rec, &nsamples));
   PetscCall(TpModelGetNumSummaries(m, &ns));
@@ -177,6 +178,11 @@ PetscErrorCode TpOutputEstimateBytes(TpModel model, TpRecorder rec, const TpOutp
     if (!yes) continue;
     PetscCall(TpFieldBytes(model, q, &b, NULL));
     *bytes += b + (fi->entity == TP_ENTITY_GLOBAL || fi->entity == TP_ENTITY_NEURON ? 0 : b); /* and the CSR */
+  }
+  {
+    double b;
+    PetscCall(TpModelEstimateEventBytes(model, &b));
+    *bytes += b;
   }
   if (rec) {
     double b;

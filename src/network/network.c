@@ -49,6 +49,24 @@ PetscErrorCode TpNetworkSetSize(TpNetwork net, PetscInt N)
 }
 
 /*@C
+  TpNetworkSetConnectivity - Sets the default generator (-connectivity overrides it)
+
+  Logically Collective
+
+  Input Parameters:
++ net  - the network, before TpNetworkSetUp()
+- kind - the generator (TP_CONNECT_NONE: neurons only, for a model that wires its own synapses)
+
+.seealso: `TpNetworkGetConnectivity()`
+@*/
+PetscErrorCode TpNetworkSetConnectivity(TpNetwork net, TpConnectivity kind)
+{
+  PetscFunctionBegin;
+  net->kind = kind;
+  PetscFunctionReturn(0);
+}
+
+/*@C
   TpNetworkSetSeed - Sets the seed of the random streams (wiring, positions; patterns take it too)
 
   Logically Collective
@@ -145,7 +163,7 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
   if (net->setup) PetscFunctionReturn(0);
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(TpNetSpecCreateFromOptions(comm, net->N, net->seed, &sp));
+  PetscCall(TpNetSpecCreateFromOptions(comm, net->N, net->kind, net->seed, &sp));
   N           = sp->N;
   net->N      = N;
   net->kind   = sp->kind;
@@ -483,7 +501,7 @@ PetscErrorCode TpNetworkGetGhostSF(TpNetwork net, PetscSF *sf)
 }
 
 /*@C
-  TpNetworkGetConnectivity - How the network was made: "all", "random", "spatial" or "file"
+  TpNetworkGetConnectivity - How the network was made: "all", "random", "spatial", "file" or "none"
 
   Not Collective
 

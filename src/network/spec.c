@@ -6,7 +6,8 @@
 #include <petscsys.h>
 #include <stdio.h>
 
-const char *const TpConnectivities[] = {"all", "random", "spatial", "file", "TpConnectivity", "TP_CONNECT_", NULL};
+const char *const TpConnectivities[] = {"all",  "random",         "spatial",     "file",
+                                        "none", "TpConnectivity", "TP_CONNECT_", NULL};
 
 enum { TP_STREAM_POSITION = 4 };
 
@@ -800,7 +801,7 @@ static PetscErrorCode ReadSpecOptions(MPI_Comm comm, SpecOptions *o)
   PetscCall(
       PetscOptionsEnum("-connectivity",
                        "Synapses: all (all-to-all, one sheet astrocyte), random (symmetric), spatial (neurons in a "
-                       "box, astrocytes tiling it), file (-network_file)",
+                       "box, astrocytes tiling it), file (-network_file), none (neurons only: the model wires them)",
                        "", TpConnectivities, (PetscEnum)o->kind, (PetscEnum *)&o->kind, &o->kindset));
   PetscCall(PetscOptionsString("-network_file", "Network file (the format `tripart generate` writes)", "", o->file,
                                o->file, sizeof(o->file), &o->fileset));
@@ -844,16 +845,17 @@ PetscErrorCode TpNetSpecHelp(MPI_Comm comm, PetscInt N)
   Collective
 
   Input Parameters:
-+ comm - the ranks
-. N    - the default number of neurons (a network file sets its own)
-- seed - the seed of the wiring and position streams
++ comm  - the ranks
+. N     - the default number of neurons (a network file sets its own)
+. deflt - the generator unless -connectivity says otherwise
+- seed  - the seed of the wiring and position streams
 
   Output Parameter:
 . out - the description; free it with TpNetSpecDestroy()
 
   Options Database Keys:
 + -N <n>                  - neurons
-. -connectivity <all>     - all, random, spatial or file
+. -connectivity <deflt>   - all, random, spatial, file or none
 . -degree <d>             - mean synapses per neuron (random, spatial)
 . -network_file <file>    - a network file (implies file)
 - -spatial_dim, -spatial_tiles, -spatial_links, -spatial_gap_junctions - the spatial generator
@@ -864,10 +866,11 @@ PetscErrorCode TpNetSpecHelp(MPI_Comm comm, PetscInt N)
 
 .seealso: `TpNetworkSetUp()`, `TpNetSpecWrite()`
 @*/
-PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, PetscInt seed, TpNetSpec **out)
+PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, TpConnectivity deflt, PetscInt seed,
+                                          TpNetSpec **out)
 {
   TpNetSpec *sp;
-  SpecOptions o = {N, 3, 2, 4, 16, 50, "", TP_CONNECT_ALL, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE};
+  SpecOptions o = {N, 3, 2, 4, 16, 50, "", deflt, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE};
   PetscBool Nset, fileset, kindset;
   PetscReal degree;
   PetscInt dim, tiles, links, gaps, Nopt;
@@ -921,6 +924,10 @@ PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, PetscInt se
     sp->nastro = 1;
     PetscCall(PetscSNPrintf(sp->describe, sizeof(sp->describe),
                             "all-to-all (synapse i <- j for every pair, self included), one sheet astrocyte"));
+    break;
+  case TP_CONNECT_NONE:
+    PetscCall(PetscCalloc1(sp->N + 1, &sp->rowptr));
+    PetscCall(PetscSNPrintf(sp->describe, sizeof(sp->describe), "neurons only (the model wires its own synapses)"));
     break;
   case TP_CONNECT_RANDOM:
     PetscCall(GenerateRandom(sp, seed, degree));

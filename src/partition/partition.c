@@ -443,7 +443,7 @@ PetscErrorCode TpPartitionMain(int *status)
     const TpOutputPath outputs[] = {{"-o", out, PETSC_FALSE, NULL}};
     PetscCall(TpCheckPaths(comm, 1, outputs));
   }
-  PetscCall(TpNetSpecCreateFromOptions(comm, 500, seed, &sp));
+  PetscCall(TpNetSpecCreateFromOptions(comm, 500, TP_CONNECT_ALL, seed, &sp));
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (help) {
     PetscCall(TpNetSpecDestroy(&sp));
@@ -516,7 +516,7 @@ PetscErrorCode TpGenerateMain(int *status)
     const TpOutputPath outputs[] = {{"-o", out, PETSC_FALSE, NULL}};
     PetscCall(TpCheckPaths(comm, 1, outputs));
   }
-  PetscCall(TpNetSpecCreateFromOptions(comm, 500, seed, &sp));
+  PetscCall(TpNetSpecCreateFromOptions(comm, 500, TP_CONNECT_ALL, seed, &sp));
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (!help) {
     PetscCall(TpOptionsCheckUnused(comm, "generate", TpGenerateMain));

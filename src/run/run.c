@@ -241,7 +241,7 @@ PetscErrorCode TpRunSetFromOptions(TpRun run)
 {
   MPI_Comm comm = run->comm;
   PetscBool uses, fromfile = PETSC_FALSE;
-  PetscInt Nfile   = 0, N, seed;
+  PetscInt Nfile   = 0, N, seed, Nown;
   const char *file = "";
 
   PetscFunctionBegin;
@@ -253,8 +253,10 @@ PetscErrorCode TpRunSetFromOptions(TpRun run)
     PetscCall(TpPatternsSetFromOptions(run->pat));
   }
   if (run->pat) PetscCall(TpPatternsGetFileSize(run->pat, &fromfile, &Nfile));
+  PetscCall(TpModelGetOwnNeurons(run->model, &Nown));
   PetscCall(TpNetworkCreate(comm, &run->net));
-  PetscCall(TpNetworkSetSize(run->net, run->Ndefault));
+  PetscCall(TpNetworkSetSize(run->net, Nown > 0 ? Nown : run->Ndefault));
+  if (Nown > 0) PetscCall(TpNetworkSetConnectivity(run->net, TP_CONNECT_NONE));
   if (fromfile) PetscCall(TpPatternsGetFile(run->pat, &file));
   if (fromfile && !run->pat_given) {
     PetscInt Nopt;
@@ -270,6 +272,18 @@ PetscErrorCode TpRunSetFromOptions(TpRun run)
   PetscCall(TpNetworkSetUp(run->net));
   PetscCall(TpNetworkGetSize(run->net, &N));
   PetscCall(TpNetworkGetSeed(run->net, &seed));
+  if (Nown > 0) {
+    const char *conn, *type;
+    PetscCall(TpNetworkGetConnectivity(run->net, &conn));
+    PetscCall(TpModelGetType(run->model, &type));
+    PetscCheck(!strcmp(conn, "none"), comm, PETSC_ERR_ARG_INCOMP,
+               "Model %s wires its own synapses (-%s_projections); option -connectivity %s does not apply", type, type,
+               conn);
+    PetscCheck(N == Nown, comm, PETSC_ERR_ARG_INCOMP,
+               "Option -N %" PetscInt_FMT " disagrees with the %" PetscInt_FMT
+               " neurons of the populations of model %s (-%s_populations)",
+               N, Nown, type, type);
+  }
   PetscCheck(!fromfile || N == Nfile, comm, PETSC_ERR_ARG_INCOMP,
              "The network has %" PetscInt_FMT " neurons but -patterns_file '%s' has %" PetscInt_FMT, N, file, Nfile);
   if (run->pat) PetscCall(TpPatternsSetUp(run->pat, N, seed));

@@ -545,6 +545,94 @@ PetscErrorCode TpModelFinish(TpModel model)
 }
 
 /*@C
+  TpModelGetOwnNeurons - Whether the model wires its own synapses, and how many neurons it simulates
+
+  Collective
+
+  Input Parameter:
+. model - the model, its type set (before TpModelSetInputs())
+
+  Output Parameter:
+. N - the neurons its options describe (M4's populations), or 0: it takes the network it is given
+
+  Notes:
+  A run gives such a model a network of neurons only (-connectivity none) of this size.
+
+.seealso: `TpRunSetFromOptions()`, `TpNetworkSetConnectivity()`
+@*/
+PetscErrorCode TpModelGetOwnNeurons(TpModel model, PetscInt *N)
+{
+  PetscFunctionBegin;
+  *N = 0;
+  if (model->ops.neurons) PetscCall(model->ops.neurons(model, N));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpModelWriteEvents - Writes the model's events (M4's spikes) into the run's output
+
+  Collective
+
+  Input Parameters:
++ model - the model, after the solve
+- file  - the output file
+
+.seealso: `TpOutputWrite()`
+@*/
+PetscErrorCode TpModelWriteEvents(TpModel model, hid_t file)
+{
+  PetscFunctionBegin;
+  if (model->ops.writeevents) PetscCall(model->ops.writeevents(model, file));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpModelEstimateEventBytes - Roughly the bytes TpModelWriteEvents() takes
+
+  Not Collective
+
+  Input Parameter:
+. model - the model
+
+  Output Parameter:
+. bytes - the estimate (0 for a model without events)
+
+.seealso: `TpOutputEstimateBytes()`
+@*/
+PetscErrorCode TpModelEstimateEventBytes(TpModel model, double *bytes)
+{
+  PetscFunctionBegin;
+  *bytes = 0;
+  if (model->ops.eventbytes) PetscCall(model->ops.eventbytes(model, bytes));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpModelGetDefaultGrid - The fixed grid's step and final time the model suggests
+
+  Not Collective
+
+  Input Parameter:
+. model - the model, set up
+
+  Output Parameters:
++ dt   - the step, or 0: the stepper's default (-stepper_dt overrides it)
+- tmax - the final time, or 0: the stepper's default (-stepper_max_time overrides it)
+
+  Notes:
+  M4's spiking networks run on 0.1 ms for 1000 ms unless told otherwise.
+
+.seealso: `TpStepperCreate()`
+@*/
+PetscErrorCode TpModelGetDefaultGrid(TpModel model, PetscReal *dt, PetscReal *tmax)
+{
+  PetscFunctionBegin;
+  if (dt) *dt = model->default_dt;
+  if (tmax) *tmax = model->default_tmax;
+  PetscFunctionReturn(0);
+}
+
+/*@C
   TpModelGetDefaultSteps - The most steps (or iterations) and the recording interval the model suggests
 
   Not Collective

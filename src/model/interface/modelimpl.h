@@ -4,6 +4,7 @@
 #ifndef TPMODELIMPL_H
 #define TPMODELIMPL_H
 #include <tpmodel.h>
+#include <hdf5.h>
 
 typedef struct {
   /* every model */
@@ -19,6 +20,9 @@ typedef struct {
   PetscErrorCode (*cost)(TpModel, PetscInt, double *); /* relative cost of a run with K patterns (sweeps) */
   PetscErrorCode (*loaded)(TpModel);                   /* after a checkpoint set the fields: rebuild what derives */
   PetscErrorCode (*destroy)(TpModel);
+  PetscErrorCode (*neurons)(TpModel, PetscInt *);  /* optional: it wires its own synapses; the neurons it simulates */
+  PetscErrorCode (*writeevents)(TpModel, hid_t);   /* optional, collective: its events into the output (spikes) */
+  PetscErrorCode (*eventbytes)(TpModel, double *); /* optional: roughly the bytes writeevents takes */
   PetscErrorCode (*finish)(
       TpModel); /* optional, collective: after a run that was not stopped early (M5's recall tests) */
   /* stepper type ts: an ODE on the state Vec */
@@ -60,6 +64,8 @@ struct _p_TpModel {
   PetscBool uses_patterns;  /* it stores patterns and starts from a cue (M1-M3) */
   PetscInt64 default_steps; /* set in ops.setup: the most steps or iterations unless options say (0: the stepper's) */
   PetscInt64 default_every; /* set in ops.setup: the recorder's interval unless -monitor_every says (0: 1) */
+  PetscReal default_dt;     /* set in ops.setup: the fixed grid's step unless -stepper_dt says (0: the stepper's) */
+  PetscReal default_tmax;   /* set in ops.setup: the final time unless -stepper_max_time says (0: the stepper's) */
   TpNetwork net;
   TpPatterns pat;
   PetscBool setup;

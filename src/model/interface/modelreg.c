@@ -10,6 +10,7 @@
   X("modern", TpModelCreate_Modern)               /* M3: modern Hopfield */                                            \
   X("oracle", TpModelCreate_Oracle)               /* M3: the nearest stored pattern */                                 \
   X("consolidation", TpModelCreate_Consolidation) /* M5: two-factor synaptic consolidation */                          \
+  X("spiking", TpModelCreate_Spiking)             /* M4: spiking neurons in populations and projections */             \
   X("decay", TpModelCreate_Decay)                 /* test model: linear relaxation on a fixed grid, exact */           \
   X("jacobi", TpModelCreate_Jacobi)               /* test model: a contraction map iterated to its fixed point */
 

@@ -62,7 +62,8 @@ PetscErrorCode TpStepperRegister(const char name[], PetscErrorCode (*create)(TpS
 . st - the stepper
 
   Notes:
-  The grid starts from the defaults dt = 0.05, final time 50, at most 10^8 steps; a caller may set
+  The grid starts from the defaults dt = 0.05, final time 50, at most 10^8 steps, or those the
+  model suggests (TpModelGetDefaultGrid(), TpModelGetDefaultSteps()); a caller may set
   others (TpStepperSetTimeStep(), ...) before TpStepperSetFromOptions(), whose options win.
 
 .seealso: `TpStepperSetFromOptions()`, `TpStepperSetUp()`, `TpStepperSolve()`, `TpStepperDestroy()`
@@ -71,6 +72,7 @@ PetscErrorCode TpStepperCreate(TpModel model, TpStepper *st)
 {
   const char *deflt;
   PetscInt64 steps;
+  PetscReal dt, tmax;
 
   PetscFunctionBegin;
   PetscCall(TpStepperRegisterAll());
@@ -82,6 +84,9 @@ PetscErrorCode TpStepperCreate(TpModel model, TpStepper *st)
   (*st)->max_steps = 100000000;
   PetscCall(TpModelGetDefaultSteps(model, &steps, NULL));
   if (steps > 0) (*st)->max_steps = steps;
+  PetscCall(TpModelGetDefaultGrid(model, &dt, &tmax));
+  if (dt > 0) (*st)->dt = dt;
+  if (tmax > 0) (*st)->max_time = tmax;
   PetscCall(TpModelGetStepperTypes(model, &deflt, NULL));
   PetscCall(TpStepperSetType(*st, deflt));
   PetscFunctionReturn(0);

@@ -1,0 +1,1072 @@
+/* M4, part 1: networks of spiking neurons in populations, wired by projections, on the fixed grid.
+
+   Populations (-spiking_populations E:10000,I:2500) hold neurons of one type and parameters, given
+   per population (-spiking_E_type iaf_psc_delta -spiking_E_tau_m 20 ...), with Poisson input
+   (independent per neuron, as NEST's poisson_generator) and DC input; a spike_generator population
+   fires at given times.  Projections (-spiking_projections E-E,E-I) connect a source population to
+   a target one by a rule (all_to_all, pairwise_bernoulli, fixed_indegree), a weight and a delay
+   (-spiking_E-I_rule fixed_indegree -spiking_E-I_indegree 1000 -spiking_E-I_weight 0.1 ...).
+   Without -spiking_populations the network is Brunel's balanced network as NEST's
+   pynest/examples/brunel_delta_nest.py builds it.
+
+   Inside: a rank owns a block of neurons (the network's rows) and the synapses onto them, wired
+   from streams keyed by (projection, target) so that the network is the same on any number of
+   ranks, and stored by presynaptic neuron (target, weight, delay).  Neurons advance a window of D
+   steps (the smallest delay) with no communication; at its end the window's spikes are gathered
+   by every rank, sorted by (step, id), and delivered into per-neuron ring buffers by delay, so
+   every sum is made in the same order on any number of ranks.  Poisson counts are a function of
+   (seed, neuron, step).
+   Fields: V_m, I_syn, refractory, spike_count (output and checkpoint), ring and isi (checkpoint).
+   Series: rate per population; V_m of -spiking_record_V neurons.  Events: /spikes/<population>/
+   {timestamps, node_ids} (SONATA), sorted by time. */
+#include "../interface/modelimpl.h"
+#include "kernels.h"
+#include <tph5.h>
+#include <tprandom.h>
+#include <tputil.h>
+
+#define SPIKING_MAX_POPS 16
+#define SPIKING_MAX_PROJ 64
+#define SPIKING_MAX_REC 64
+
+typedef enum { NT_IAF_PSC_DELTA, NT_IAF_PSC_EXP, NT_SPIKE_GENERATOR } NeuronType;
+static const char *const NeuronTypes[] = {"iaf_psc_delta", "iaf_psc_exp", "spike_generator", "NeuronType", "NT_", NULL};
+typedef enum { RULE_ALL_TO_ALL, RULE_PAIRWISE_BERNOULLI, RULE_FIXED_INDEGREE } Rule;
+static const char *const Rules[] = {"all_to_all", "pairwise_bernoulli", "fixed_indegree", "Rule", "RULE_", NULL};
+
+typedef struct {
+  char name[32];
+  PetscInt size, first; /* natural ids first .. first + size - 1 */
+  NeuronType type;
+  PetscReal C_m, tau_m, t_ref, E_L, V_th, V_reset, I_e, tau_syn_ex, tau_syn_in, V_m;
+  PetscReal poisson_rate, poisson_weight; /* Hz, and mV (delta) or pA (exp) */
+  PetscInt ntimes;
+  PetscReal times[256]; /* spike_generator: ms */
+  PetscInt64 steps[256];
+  SpikingPropagator k;
+  double lambda, expl; /* Poisson mean per step and e^{-lambda} */
+  PetscInt lo, hi;     /* its local rows */
+} Population;
+
+typedef struct {
+  char name[72];
+  PetscInt src, tgt;
+  Rule rule;
+  PetscInt indegree;
+  PetscReal p, weight, delay;
+  PetscBool autapses, multapses;
+  PetscInt dsteps;
+} Projection;
+
+typedef struct {
+  TpNetworkRows r;
+  PetscInt64 seed;
+  PetscReal dt;
+  PetscBool brunel; /* the default network */
+  PetscReal brunel_g, brunel_eta, brunel_J, brunel_delay, brunel_epsilon;
+  PetscInt brunel_order;
+  PetscInt npop, nproj, nrec;
+  Population pop[SPIKING_MAX_POPS];
+  Projection proj[SPIKING_MAX_PROJ];
+  PetscInt rec[SPIKING_MAX_REC]; /* natural ids of the neurons whose V_m is a series */
+  PetscInt window, dring;        /* D = smallest delay in steps; ring length = largest delay */
+  /* state of the local neurons */
+  PetscInt *popof;  /* nloc: population of each local row */
+  double *V, *Isyn; /* nloc, nloc x 2 */
+  PetscInt64 *refr; /* nloc: steps left refractory */
+  PetscInt64 *nspk; /* nloc: spikes so far */
+  PetscInt64 *last; /* nloc: step of the last spike (-1: none) */
+  double *isi;      /* nloc x 3: number, sum and sum of squares of inter-spike intervals (steps) */
+  double *ring;     /* nloc x dring x 2: input arriving at each step mod dring, excitatory and inhibitory */
+  PetscInt64 popspk[SPIKING_MAX_POPS]; /* global: spikes of each population so far (identical on every rank) */
+  /* synapses onto local neurons, by presynaptic neuron */
+  PetscInt ncol;
+  PetscInt *colof;     /* N: the column slot of each natural id, or -1 */
+  PetscCount *outptr;  /* ncol + 1 */
+  int32_t *tgt;        /* local row */
+  double *w;           /* weight */
+  uint16_t *dly;       /* delay in steps */
+  PetscCount nsyn_loc; /* local synapses */
+  PetscCount nsyn;     /* all synapses */
+  /* this window's spikes, and the record of every local spike */
+  PetscInt64 wstart, nwin, capwin, *win; /* keys (step - wstart) N + id */
+  PetscInt64 nrecd, caprecd, *recd;      /* keys step N + id */
+  PetscInt64 *gath;                      /* the gathered window */
+  PetscInt64 capgath;
+  PetscMPIInt *counts, *displs;
+  /* observation */
+  PetscInt64 obs_step, step_now, obs_popspk[SPIKING_MAX_POPS];
+  double cv[SPIKING_MAX_POPS];
+} Spiking;
+
+static PetscInt PopOf(const Spiking *d, PetscInt g)
+{
+  PetscInt p = 0;
+  while (p + 1 < d->npop && g >= d->pop[p + 1].first) p++;
+  return p;
+}
+
+static PetscErrorCode FindPop(TpModel m, const char *name, const char *opt, const char *item, PetscInt *p)
+{
+  Spiking *d = m->data;
+
+  PetscFunctionBegin;
+  for (*p = 0; *p < d->npop; (*p)++)
+    if (!strcmp(d->pop[*p].name, name)) PetscFunctionReturn(0);
+  SETERRQ(m->comm, PETSC_ERR_ARG_WRONG, "Option %s: '%s' names population '%s', which does not exist", opt, item, name);
+}
+
+static PetscBool GoodName(const char *s)
+{
+  if (!*s || strlen(s) >= 32) return PETSC_FALSE;
+  for (; *s; s++)
+    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9'))) return PETSC_FALSE;
+  return PETSC_TRUE;
+}
+
+/* The populations: names and sizes (before the network is made, which takes their total). */
+static PetscErrorCode SpikingNeurons(TpModel m, PetscInt *N)
+{
+  Spiking *d      = m->data;
+  char list[4096] = "", opt[80];
+  PetscBool set;
+  double total = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(opt, sizeof(opt), "-%spopulations", m->prefix));
+  PetscOptionsBegin(m->comm, m->prefix, "Spiking network (M4): populations", "TpModel");
+  PetscCall(PetscOptionsString("-populations", "Populations NAME:SIZE,... (default: Brunel's network)", "", list, list,
+                               sizeof(list), &set));
+  PetscCall(PetscOptionsInt("-brunel_order", "Brunel's network: N_E = 4 order, N_I = order", "", d->brunel_order,
+                            &d->brunel_order, NULL));
+  PetscOptionsEnd();
+  d->brunel = set ? PETSC_FALSE : PETSC_TRUE;
+  d->npop   = 0;
+  if (d->brunel) {
+    PetscCheck(d->brunel_order > 0 && d->brunel_order < PETSC_MAX_INT / 5, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%sbrunel_order must be in [1, %d]; got %" PetscInt_FMT, m->prefix, (int)(PETSC_MAX_INT / 5),
+               d->brunel_order);
+    PetscCall(PetscStrncpy(d->pop[0].name, "E", 32));
+    PetscCall(PetscStrncpy(d->pop[1].name, "I", 32));
+    d->pop[0].size = 4 * d->brunel_order;
+    d->pop[1].size = d->brunel_order;
+    d->npop        = 2;
+  } else {
+    char *item = list, *next;
+    PetscCheck(list[0], m->comm, PETSC_ERR_ARG_WRONG, "Option %s is empty", opt);
+    for (; item; item = next) {
+      char *colon, *end;
+      long long size;
+      next = strchr(item, ',');
+      if (next) *next++ = 0;
+      colon = strchr(item, ':');
+      PetscCheck(colon, m->comm, PETSC_ERR_ARG_WRONG, "Option %s: '%s' is not NAME:SIZE", opt, item);
+      *colon = 0;
+      size   = strtoll(colon + 1, &end, 10);
+      PetscCheck(GoodName(item), m->comm, PETSC_ERR_ARG_WRONG,
+                 "Option %s: population name '%s' must be 1 to 31 letters or digits", opt, item);
+      PetscCheck(*end == 0 && colon[1] && size > 0 && size < PETSC_MAX_INT, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "Option %s: population %s has size '%s'; it must be a positive integer below 2^31", opt, item,
+                 colon + 1);
+      PetscCheck(d->npop < SPIKING_MAX_POPS, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option %s: more than %d populations",
+                 opt, SPIKING_MAX_POPS);
+      for (PetscInt q = 0; q < d->npop; q++)
+        PetscCheck(strcmp(d->pop[q].name, item), m->comm, PETSC_ERR_ARG_WRONG, "Option %s names population %s twice",
+                   opt, item);
+      PetscCall(PetscStrncpy(d->pop[d->npop].name, item, 32));
+      d->pop[d->npop++].size = (PetscInt)size;
+    }
+  }
+  for (PetscInt q = 0; q < d->npop; q++) {
+    d->pop[q].first = (PetscInt)total;
+    total += (double)d->pop[q].size;
+  }
+  PetscCheck(total < PETSC_MAX_INT, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option %s: %.0f neurons in all; this build counts neurons in 32 bits", opt, total);
+  *N = (PetscInt)total;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ReadPopulation(TpModel m, Population *P)
+{
+  Spiking *d = m->data;
+  char prefix[80];
+  PetscBool set;
+  PetscInt n = 256;
+
+  PetscFunctionBegin;
+  /* NEST's defaults for the type, or Brunel's parameters for the default network */
+  if (d->brunel) {
+    const double CE    = PetscCeilReal(d->brunel_epsilon * d->pop[0].size);
+    const double nu_th = 20.0 / (d->brunel_J * CE * 20.0); /* per ms */
+    P->type            = NT_IAF_PSC_DELTA;
+    P->C_m = 1, P->tau_m = 20, P->t_ref = 2, P->E_L = 0, P->V_th = 20, P->V_reset = 0, P->V_m = 0, P->I_e = 0;
+    P->tau_syn_ex = P->tau_syn_in = 2;
+    P->poisson_rate               = 1000.0 * d->brunel_eta * nu_th * CE;
+    P->poisson_weight             = d->brunel_J;
+  } else {
+    P->type = NT_IAF_PSC_DELTA;
+    P->C_m = 250, P->tau_m = 10, P->t_ref = 2, P->E_L = -70, P->V_th = -55, P->V_reset = -70, P->V_m = -70;
+    P->I_e = 0, P->tau_syn_ex = P->tau_syn_in = 2, P->poisson_rate = 0, P->poisson_weight = 0;
+  }
+  PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "%s%s_", m->prefix, P->name));
+  PetscOptionsBegin(m->comm, prefix, "Spiking network (M4): a population", "TpModel");
+  PetscCall(PetscOptionsEnum("-type", "Neuron type", "", NeuronTypes, (PetscEnum)P->type, (PetscEnum *)&P->type, NULL));
+  PetscCall(PetscOptionsReal("-C_m", "Capacitance (pF)", "", P->C_m, &P->C_m, NULL));
+  PetscCall(PetscOptionsReal("-tau_m", "Membrane time constant (ms)", "", P->tau_m, &P->tau_m, NULL));
+  PetscCall(PetscOptionsReal("-t_ref", "Refractory period (ms)", "", P->t_ref, &P->t_ref, NULL));
+  PetscCall(PetscOptionsReal("-E_L", "Resting potential (mV)", "", P->E_L, &P->E_L, NULL));
+  PetscCall(PetscOptionsReal("-V_th", "Threshold (mV)", "", P->V_th, &P->V_th, NULL));
+  PetscCall(PetscOptionsReal("-V_reset", "Reset potential (mV)", "", P->V_reset, &P->V_reset, NULL));
+  PetscCall(PetscOptionsReal("-V_m", "Initial membrane potential (mV)", "", P->V_m, &P->V_m, NULL));
+  PetscCall(PetscOptionsReal("-I_e", "Constant input current (pA)", "", P->I_e, &P->I_e, NULL));
+  PetscCall(PetscOptionsReal("-tau_syn_ex", "Excitatory synaptic time constant (ms, iaf_psc_exp)", "", P->tau_syn_ex,
+                             &P->tau_syn_ex, NULL));
+  PetscCall(PetscOptionsReal("-tau_syn_in", "Inhibitory synaptic time constant (ms, iaf_psc_exp)", "", P->tau_syn_in,
+                             &P->tau_syn_in, NULL));
+  PetscCall(PetscOptionsReal("-poisson_rate", "Rate of independent Poisson input to each neuron (Hz)", "",
+                             P->poisson_rate, &P->poisson_rate, NULL));
+  PetscCall(PetscOptionsReal("-poisson_weight", "Weight of each Poisson spike (mV delta, pA exp)", "",
+                             P->poisson_weight, &P->poisson_weight, NULL));
+  PetscCall(PetscOptionsRealArray("-spike_times", "spike_generator: times (ms) at which every neuron fires", "",
+                                  P->times, &n, &set));
+  PetscOptionsEnd();
+  P->ntimes = set ? n : 0;
+#define POSITIVE(x, what)                                                                                              \
+  PetscCheck(PetscIsNormalReal(P->x) && P->x > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,                                   \
+             "Option -%s" #x " (" what ") must be positive; got %.6g", prefix, (double)P->x)
+  POSITIVE(C_m, "capacitance");
+  POSITIVE(tau_m, "membrane time constant");
+  POSITIVE(tau_syn_ex, "synaptic time constant");
+  POSITIVE(tau_syn_in, "synaptic time constant");
+#undef POSITIVE
+  PetscCheck(P->t_ref >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -%st_ref must be non-negative; got %.6g", prefix,
+             (double)P->t_ref);
+  PetscCheck(P->V_reset < P->V_th, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Options -%sV_reset %.6g and -%sV_th %.6g: the reset must lie below the threshold", prefix,
+             (double)P->V_reset, prefix, (double)P->V_th);
+  PetscCheck(P->poisson_rate >= 0 && PetscIsNormalReal(P->poisson_rate + 1), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -%spoisson_rate must be non-negative; got %.6g", prefix, (double)P->poisson_rate);
+  PetscCheck(P->type == NT_SPIKE_GENERATOR || !set, m->comm, PETSC_ERR_ARG_INCOMP,
+             "Option -%sspike_times applies to type spike_generator, not %s", prefix, NeuronTypes[P->type]);
+  PetscCheck(P->type != NT_SPIKE_GENERATOR || set, m->comm, PETSC_ERR_ARG_WRONG,
+             "Population %s of type spike_generator needs -%sspike_times", P->name, prefix);
+  for (PetscInt q = 0; q < P->ntimes; q++) {
+    const double s = P->times[q] / d->dt;
+    PetscCheck(P->times[q] >= d->dt && (q == 0 || P->times[q] > P->times[q - 1]), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%sspike_times: times must increase and be at least one step (%.6g ms); entry %" PetscInt_FMT
+               " is %.6g",
+               prefix, (double)d->dt, q, (double)P->times[q]);
+    PetscCheck(PetscAbsReal(s - round(s)) < 1e-6, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%sspike_times: %.6g ms is not on the grid of -stepper_dt %.6g", prefix, (double)P->times[q],
+               (double)d->dt);
+    P->steps[q] = (PetscInt64)round(s) - 1; /* fired in the step that ends at the time */
+  }
+  SpikingPropagatorSet(&P->k, d->dt, P->C_m, P->tau_m, P->tau_syn_ex, P->tau_syn_in, P->E_L, P->V_th, P->V_reset,
+                       P->I_e, (int64_t)round(P->t_ref / d->dt));
+  P->lambda = P->poisson_rate * d->dt / 1000.0;
+  P->expl   = exp(-P->lambda);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ReadProjection(TpModel m, Projection *J)
+{
+  Spiking *d = m->data;
+  char prefix[96];
+  const Population *S = &d->pop[J->src], *T = &d->pop[J->tgt];
+  double s;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "%s%s_", m->prefix, J->name));
+  PetscOptionsBegin(m->comm, prefix, "Spiking network (M4): a projection", "TpModel");
+  PetscCall(PetscOptionsEnum("-rule", "Connection rule", "", Rules, (PetscEnum)J->rule, (PetscEnum *)&J->rule, NULL));
+  PetscCall(
+      PetscOptionsInt("-indegree", "fixed_indegree: synapses onto each target", "", J->indegree, &J->indegree, NULL));
+  PetscCall(PetscOptionsReal("-p", "pairwise_bernoulli: probability of each pair", "", J->p, &J->p, NULL));
+  PetscCall(
+      PetscOptionsReal("-weight", "Weight (mV delta, pA exp; negative: inhibitory)", "", J->weight, &J->weight, NULL));
+  PetscCall(PetscOptionsReal("-delay", "Delay (ms), at least one step", "", J->delay, &J->delay, NULL));
+  PetscCall(PetscOptionsBool("-autapses", "Allow a neuron to connect to itself", "", J->autapses, &J->autapses, NULL));
+  PetscCall(
+      PetscOptionsBool("-multapses", "fixed_indegree: allow repeated pairs", "", J->multapses, &J->multapses, NULL));
+  PetscOptionsEnd();
+  PetscCheck(d->pop[J->tgt].type != NT_SPIKE_GENERATOR, m->comm, PETSC_ERR_ARG_WRONG,
+             "Projection %s targets population %s, a spike_generator, which takes no input", J->name, T->name);
+  PetscCheck(PetscIsNormalReal(J->weight) || J->weight == 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -%sweight must be a finite number; got %.6g", prefix, (double)J->weight);
+  s = J->delay / d->dt;
+  PetscCheck(J->delay >= d->dt * (1 - 1e-9), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -%sdelay %.6g ms is below one step (-stepper_dt %.6g)", prefix, (double)J->delay, (double)d->dt);
+  PetscCheck(s < 65535, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -%sdelay %.6g ms is more than 65535 steps", prefix,
+             (double)J->delay);
+  J->dsteps = (PetscInt)round(s);
+  if (J->rule == RULE_FIXED_INDEGREE) {
+    const PetscInt avail = S->size - (J->autapses || J->src != J->tgt ? 0 : 1);
+    PetscCheck(J->indegree >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%sindegree must be non-negative; got %" PetscInt_FMT, prefix, J->indegree);
+    PetscCheck(J->multapses || J->indegree <= avail, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%sindegree %" PetscInt_FMT " exceeds the %" PetscInt_FMT
+               " distinct sources of population %s (-%smultapses false)",
+               prefix, J->indegree, avail, S->name, prefix);
+  }
+  if (J->rule == RULE_PAIRWISE_BERNOULLI)
+    PetscCheck(J->p >= 0 && J->p <= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -%sp must lie in [0, 1]; got %.6g",
+               prefix, (double)J->p);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SpikingSetFromOptions(TpModel m)
+{
+  Spiking *d      = m->data;
+  char list[4096] = "", opt[80];
+  PetscBool set, recset;
+  PetscInt nrec = SPIKING_MAX_REC, N;
+
+  PetscFunctionBegin;
+  PetscCall(TpNetworkGetRows(m->net, &d->r));
+  N = d->r.N;
+  PetscCall(PetscSNPrintf(opt, sizeof(opt), "-%sprojections", m->prefix));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-stepper_dt", &d->dt, NULL));
+  PetscCheck(PetscIsNormalReal(d->dt) && d->dt > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -stepper_dt must be a positive number; got %.6g", (double)d->dt);
+  PetscOptionsBegin(m->comm, m->prefix, "Spiking network (M4)", "TpModel");
+  PetscCall(PetscOptionsReal("-brunel_g", "Brunel's network: relative inhibitory strength", "", d->brunel_g,
+                             &d->brunel_g, NULL));
+  PetscCall(PetscOptionsReal("-brunel_eta", "Brunel's network: external rate over threshold rate", "", d->brunel_eta,
+                             &d->brunel_eta, NULL));
+  PetscCall(
+      PetscOptionsReal("-brunel_J", "Brunel's network: excitatory weight (mV)", "", d->brunel_J, &d->brunel_J, NULL));
+  PetscCall(
+      PetscOptionsReal("-brunel_delay", "Brunel's network: delay (ms)", "", d->brunel_delay, &d->brunel_delay, NULL));
+  PetscCall(PetscOptionsReal("-brunel_epsilon", "Brunel's network: connection probability", "", d->brunel_epsilon,
+                             &d->brunel_epsilon, NULL));
+  PetscCall(PetscOptionsString("-projections", "Projections SOURCE-TARGET,... (default: Brunel's four)", "", list, list,
+                               sizeof(list), &set));
+  PetscCall(PetscOptionsIntArray("-record_V", "Natural ids of neurons whose V_m is recorded as a series", "", d->rec,
+                                 &nrec, &recset));
+  PetscOptionsEnd();
+  d->nrec = recset ? nrec : 0;
+  for (PetscInt q = 0; q < d->nrec; q++)
+    PetscCheck(d->rec[q] >= 0 && d->rec[q] < N, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%srecord_V: neuron %" PetscInt_FMT " does not exist (ids 0..%" PetscInt_FMT ")", m->prefix,
+               d->rec[q], N - 1);
+  PetscCheck(d->brunel || !set || list[0], m->comm, PETSC_ERR_ARG_WRONG, "Option %s is empty", opt);
+  PetscCheck(!d->brunel || (d->brunel_J > 0 && d->brunel_g >= 0 && d->brunel_eta >= 0 && d->brunel_epsilon > 0 &&
+                            d->brunel_epsilon <= 1),
+             m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Options -%sbrunel_*: J must be positive, g and eta non-negative, epsilon in (0, 1]", m->prefix);
+  for (PetscInt q = 0; q < d->npop; q++) PetscCall(ReadPopulation(m, &d->pop[q]));
+
+  d->nproj = 0;
+  if (d->brunel && !set) {
+    const PetscInt CE = (PetscInt)PetscCeilReal(d->brunel_epsilon * d->pop[0].size),
+                   CI = (PetscInt)PetscCeilReal(d->brunel_epsilon * d->pop[1].size);
+    for (PetscInt q = 0; q < 4; q++) {
+      Projection *J = &d->proj[q];
+      J->src        = q / 2;
+      J->tgt        = q % 2;
+      PetscCall(PetscSNPrintf(J->name, sizeof(J->name), "%s-%s", d->pop[J->src].name, d->pop[J->tgt].name));
+      J->rule     = RULE_FIXED_INDEGREE;
+      J->indegree = J->src ? CI : CE;
+      J->weight   = J->src ? -d->brunel_g * d->brunel_J : d->brunel_J;
+      J->delay    = d->brunel_delay;
+      J->autapses = J->multapses = PETSC_TRUE;
+    }
+    d->nproj = 4;
+  } else if (set) {
+    char *item = list, *next;
+    for (; item; item = next) {
+      char *dash;
+      Projection *J;
+      next = strchr(item, ',');
+      if (next) *next++ = 0;
+      dash = strchr(item, '-');
+      PetscCheck(dash, m->comm, PETSC_ERR_ARG_WRONG, "Option %s: '%s' is not SOURCE-TARGET", opt, item);
+      PetscCheck(d->nproj < SPIKING_MAX_PROJ, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option %s: more than %d projections",
+                 opt, SPIKING_MAX_PROJ);
+      J = &d->proj[d->nproj];
+      PetscCall(PetscStrncpy(J->name, item, sizeof(J->name)));
+      *dash = 0;
+      PetscCall(FindPop(m, item, opt, J->name, &J->src));
+      PetscCall(FindPop(m, dash + 1, opt, J->name, &J->tgt));
+      for (PetscInt q = 0; q < d->nproj; q++)
+        PetscCheck(strcmp(d->proj[q].name, J->name), m->comm, PETSC_ERR_ARG_WRONG,
+                   "Option %s names projection %s twice", opt, J->name);
+      J->rule     = RULE_ALL_TO_ALL;
+      J->indegree = 1;
+      J->p        = 0.1;
+      J->weight   = 1;
+      J->delay    = 1;
+      J->autapses = J->multapses = PETSC_TRUE;
+      d->nproj++;
+    }
+  }
+  d->window = 0;
+  d->dring  = 1;
+  for (PetscInt q = 0; q < d->nproj; q++) {
+    PetscCall(ReadProjection(m, &d->proj[q]));
+    d->window = d->window ? PetscMin(d->window, d->proj[q].dsteps) : d->proj[q].dsteps;
+    d->dring  = PetscMax(d->dring, d->proj[q].dsteps);
+  }
+  if (!d->window) d->window = 10;
+  PetscFunctionReturn(0);
+}
+
+/* Append the synapse (source id j) to the growing arrays. */
+typedef struct {
+  PetscCount n, cap;
+  PetscInt *src;
+  int32_t *tgt;
+  double *w;
+  uint16_t *dly;
+} SynList;
+
+static PetscErrorCode SynPush(SynList *L, PetscInt j, PetscInt i, double w, PetscInt dly)
+{
+  PetscFunctionBegin;
+  if (L->n == L->cap) {
+    L->cap = L->cap ? 2 * L->cap : 1024;
+    PetscCall(PetscRealloc(sizeof(PetscInt) * L->cap, &L->src));
+    PetscCall(PetscRealloc(sizeof(int32_t) * L->cap, &L->tgt));
+    PetscCall(PetscRealloc(sizeof(double) * L->cap, &L->w));
+    PetscCall(PetscRealloc(sizeof(uint16_t) * L->cap, &L->dly));
+  }
+  L->src[L->n] = j;
+  L->tgt[L->n] = (int32_t)i;
+  L->w[L->n]   = w;
+  L->dly[L->n] = (uint16_t)dly;
+  L->n++;
+  PetscFunctionReturn(0);
+}
+
+/* The synapses onto the local neurons, each projection's drawn from the stream keyed by
+   (projection, target), then ordered by presynaptic neuron (stably: by target, then draw). */
+static PetscErrorCode SpikingWire(TpModel m)
+{
+  Spiking *d   = m->data;
+  SynList L    = {0, 0, NULL, NULL, NULL, NULL};
+  PetscInt N   = d->r.N;
+  char *marked = NULL;
+  PetscCount *cnt;
+  double expect = 0, total;
+
+  PetscFunctionBegin;
+  /* refuse what cannot fit before drawing anything */
+  for (PetscInt i = 0; i < d->r.nloc; i++) {
+    const PetscInt q = d->popof[i];
+    for (PetscInt p = 0; p < d->nproj; p++) {
+      const Projection *J = &d->proj[p];
+      if (J->tgt != q) continue;
+      expect += J->rule == RULE_FIXED_INDEGREE ? J->indegree
+                : J->rule == RULE_ALL_TO_ALL   ? d->pop[J->src].size
+                                               : J->p * d->pop[J->src].size;
+    }
+  }
+  PetscCheck(expect < 4e9, PETSC_COMM_SELF, PETSC_ERR_MEM,
+             "The projections make %.4g synapses on one rank; use more ranks", expect);
+  for (PetscInt i = 0; i < d->r.nloc; i++) {
+    const PetscInt g = TpRowGid(&d->r, i), q = d->popof[i];
+    for (PetscInt p = 0; p < d->nproj; p++) {
+      const Projection *J  = &d->proj[p];
+      const Population *S  = &d->pop[J->src];
+      const uint64_t key   = ((uint64_t)p << 40) | (uint64_t)g;
+      const PetscBool self = (PetscBool)(J->src == q && !J->autapses);
+      uint64_t draw        = 0;
+      if (J->tgt != q) continue;
+      switch (J->rule) {
+      case RULE_ALL_TO_ALL:
+        for (PetscInt j = S->first; j < S->first + S->size; j++)
+          if (!(self && j == g)) PetscCall(SynPush(&L, j, i, J->weight, J->dsteps));
+        break;
+      case RULE_PAIRWISE_BERNOULLI:
+        if (J->p <= 0) break;
+        if (J->p >= 1) {
+          for (PetscInt j = S->first; j < S->first + S->size; j++)
+            if (!(self && j == g)) PetscCall(SynPush(&L, j, i, J->weight, J->dsteps));
+          break;
+        }
+        /* geometric skips between the chosen sources */
+        for (double j = S->first - 1.0;;) {
+          const double u = TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++);
+          j += 1 + PetscFloorReal(log1p(-u) / log1p(-J->p));
+          if (j >= S->first + S->size) break;
+          if (!(self && (PetscInt)j == g)) PetscCall(SynPush(&L, (PetscInt)j, i, J->weight, J->dsteps));
+        }
+        break;
+      case RULE_FIXED_INDEGREE:
+        if (!J->multapses && !marked) PetscCall(PetscCalloc1(N, &marked));
+        for (PetscInt k = 0; k < J->indegree;) {
+          const double u = TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++);
+          PetscInt j     = S->first + (PetscInt)(u * S->size);
+          if (j >= S->first + S->size) j = S->first + S->size - 1;
+          if ((self && j == g) || (!J->multapses && marked[j])) continue;
+          if (!J->multapses) marked[j] = 1;
+          PetscCall(SynPush(&L, j, i, J->weight, J->dsteps));
+          k++;
+        }
+        if (!J->multapses)
+          for (PetscCount s = L.n - J->indegree; s < L.n; s++) marked[L.src[s]] = 0;
+        break;
+      }
+    }
+  }
+  PetscCall(PetscFree(marked));
+
+  /* by presynaptic neuron */
+  PetscCall(PetscCalloc1(N, &cnt));
+  for (PetscCount s = 0; s < L.n; s++) cnt[L.src[s]]++;
+  d->ncol = 0;
+  for (PetscInt j = 0; j < N; j++) {
+    d->colof[j] = cnt[j] ? d->ncol++ : -1;
+  }
+  PetscCall(PetscMalloc1(d->ncol + 1, &d->outptr));
+  d->outptr[0] = 0;
+  for (PetscInt j = 0, c = 0; j < N; j++)
+    if (cnt[j]) {
+      d->outptr[c + 1] = d->outptr[c] + cnt[j];
+      c++;
+    }
+  d->nsyn_loc = L.n;
+  PetscCall(PetscMalloc3(L.n + 1, &d->tgt, L.n + 1, &d->w, L.n + 1, &d->dly));
+  for (PetscInt j = 0; j < N; j++)
+    if (cnt[j]) cnt[j] = d->outptr[d->colof[j]];
+  for (PetscCount s = 0; s < L.n; s++) {
+    const PetscCount o = cnt[L.src[s]]++;
+    d->tgt[o]          = L.tgt[s];
+    d->w[o]            = L.w[s];
+    d->dly[o]          = L.dly[s];
+  }
+  PetscCall(PetscFree(cnt));
+  PetscCall(PetscFree(L.src));
+  PetscCall(PetscFree(L.tgt));
+  PetscCall(PetscFree(L.w));
+  PetscCall(PetscFree(L.dly));
+  total = (double)d->nsyn_loc;
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, m->comm));
+  d->nsyn = (PetscCount)total;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SpikingSetUp(TpModel m)
+{
+  Spiking *d = m->data;
+  const char *conn;
+  PetscInt nloc = d->r.nloc, N = d->r.N, seed;
+  PetscMPIInt size;
+  TpFieldInfo fields[] = {
+      {"V_m", TP_ENTITY_NEURON, 1, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT, "membrane potential (mV)"},
+      {"I_syn", TP_ENTITY_NEURON, 2, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
+       "excitatory and inhibitory synaptic currents (pA, iaf_psc_exp)"},
+      {"refractory", TP_ENTITY_NEURON, 1, PETSC_INT64, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
+       "steps left in the refractory period"},
+      {"spike_count", TP_ENTITY_NEURON, 1, PETSC_INT64, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT, "spikes so far"},
+      {"last_spike", TP_ENTITY_NEURON, 1, PETSC_INT64, TP_FIELD_CHECKPOINT, "step of the last spike (-1: none)"},
+      {"isi", TP_ENTITY_NEURON, 3, PETSC_DOUBLE, TP_FIELD_CHECKPOINT,
+       "number, sum and sum of squares of the inter-spike intervals (steps)"},
+      {"ring", TP_ENTITY_NEURON, 2 * d->dring, PETSC_DOUBLE, TP_FIELD_CHECKPOINT,
+       "input arriving at each step modulo the longest delay (excitatory, inhibitory)"},
+      {"population_spikes", TP_ENTITY_GLOBAL, d->npop, PETSC_INT64, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
+       "spikes of each population so far"}};
+  TpSeriesInfo rate = {"rate", "observables/rate", d->npop, PETSC_TRUE,
+                       "mean rate of each population since the previous sample (Hz)"};
+  TpSeriesInfo vm   = {"V_m", "observables/V_m", d->nrec, PETSC_TRUE, "V_m of the -spiking_record_V neurons (mV)"};
+
+  PetscFunctionBegin;
+  PetscCall(TpNetworkGetConnectivity(m->net, &conn));
+  PetscCheck(!strcmp(conn, "none"), m->comm, PETSC_ERR_ARG_INCOMP,
+             "Model spiking wires its own synapses (-spiking_projections); -connectivity %s does not apply", conn);
+  PetscCall(TpNetworkGetSeed(m->net, &seed));
+  d->seed = seed;
+  PetscCallMPI(MPI_Comm_size(m->comm, &size));
+  PetscCheck((double)nloc * 2 * d->dring < 4e9, PETSC_COMM_SELF, PETSC_ERR_MEM,
+             "Ring buffers of %" PetscInt_FMT " neurons x %" PetscInt_FMT " steps do not fit; use more ranks", nloc,
+             d->dring);
+  PetscCall(PetscMalloc6(nloc + 1, &d->popof, nloc + 1, &d->V, 2 * nloc + 1, &d->Isyn, nloc + 1, &d->refr, nloc + 1,
+                         &d->nspk, nloc + 1, &d->last));
+  PetscCall(PetscMalloc2(3 * nloc + 1, &d->isi, (size_t)2 * nloc * d->dring + 1, &d->ring));
+  PetscCall(PetscMalloc1(N, &d->colof));
+  PetscCall(PetscMalloc2(size, &d->counts, size + 1, &d->displs));
+  for (PetscInt q = 0; q < d->npop; q++) d->pop[q].lo = d->pop[q].hi = -1;
+  for (PetscInt i = 0; i < nloc; i++) {
+    const PetscInt q = PopOf(d, TpRowGid(&d->r, i));
+    d->popof[i]      = q;
+    if (d->pop[q].lo < 0) d->pop[q].lo = i;
+    d->pop[q].hi = i + 1;
+  }
+  for (PetscInt i = 1; i < nloc; i++)
+    PetscCheck(TpRowGid(&d->r, i) > TpRowGid(&d->r, i - 1) && d->popof[i] >= d->popof[i - 1], PETSC_COMM_SELF,
+               PETSC_ERR_PLIB, "Local neurons must come in ascending natural order");
+  PetscCall(SpikingWire(m));
+
+  PetscCall(TpModelDeclareArrayField(m, &fields[0], d->V));
+  PetscCall(TpModelDeclareArrayField(m, &fields[1], d->Isyn));
+  PetscCall(TpModelDeclareArrayField(m, &fields[2], d->refr));
+  PetscCall(TpModelDeclareArrayField(m, &fields[3], d->nspk));
+  PetscCall(TpModelDeclareArrayField(m, &fields[4], d->last));
+  PetscCall(TpModelDeclareArrayField(m, &fields[5], d->isi));
+  PetscCall(TpModelDeclareArrayField(m, &fields[6], d->ring));
+  PetscCall(TpModelDeclareArrayField(m, &fields[7], d->popspk));
+  PetscCall(TpModelDeclareSeries(m, &rate));
+  if (d->nrec) PetscCall(TpModelDeclareSeries(m, &vm));
+  for (PetscInt q = 0; q < d->npop; q++) {
+    char name[3][64], help[3][128];
+    TpSummaryInfo s[3] = {
+        {name[0], PETSC_DOUBLE, TP_SUMMARY_MEAN, NULL, help[0]},
+        {name[1], PETSC_DOUBLE, TP_SUMMARY_MEAN, NULL, help[1]},
+        {name[2], PETSC_INT64, TP_SUMMARY_MEAN, NULL, help[2]},
+    };
+    PetscCall(PetscSNPrintf(name[0], 64, "rate_%s", d->pop[q].name));
+    PetscCall(PetscSNPrintf(name[1], 64, "cv_isi_%s", d->pop[q].name));
+    PetscCall(PetscSNPrintf(name[2], 64, "spikes_%s", d->pop[q].name));
+    PetscCall(PetscSNPrintf(help[0], 128, "mean rate of population %s over the run (Hz)", d->pop[q].name));
+    PetscCall(PetscSNPrintf(help[1], 128, "mean over the neurons of %s with two intervals or more of their CV",
+                            d->pop[q].name));
+    PetscCall(PetscSNPrintf(help[2], 128, "spikes of population %s", d->pop[q].name));
+    for (int k = 0; k < 3; k++) PetscCall(TpModelDeclareSummary(m, &s[k]));
+  }
+  {
+    TpSummaryInfo s = {"synapses", PETSC_INT64, 0, NULL, "synapses of the projections"};
+    PetscCall(TpModelDeclareSummary(m, &s));
+  }
+  m->default_dt    = d->dt;
+  m->default_tmax  = 1000;
+  m->default_every = d->window * (PetscInt64)PetscCeilReal(10.0 / (d->window * d->dt)); /* about 10 ms */
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SpikingInitialState(TpModel m)
+{
+  Spiking *d = m->data;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < d->r.nloc; i++) {
+    const Population *P = &d->pop[d->popof[i]];
+    d->V[i]             = P->V_m;
+    d->Isyn[2 * i] = d->Isyn[2 * i + 1] = 0;
+    d->refr[i] = d->nspk[i] = 0;
+    d->last[i]              = -1;
+    d->isi[3 * i] = d->isi[3 * i + 1] = d->isi[3 * i + 2] = 0;
+  }
+  PetscCall(PetscArrayzero(d->ring, (size_t)2 * d->r.nloc * d->dring));
+  PetscCall(PetscArrayzero(d->popspk, SPIKING_MAX_POPS));
+  PetscCall(PetscArrayzero(d->obs_popspk, SPIKING_MAX_POPS));
+  d->nwin = d->nrecd = 0;
+  d->obs_step = d->step_now = 0;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SpikingLoaded(TpModel m)
+{
+  Spiking *d = m->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArraycpy(d->obs_popspk, d->popspk, SPIKING_MAX_POPS));
+  d->nwin = 0;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Push(PetscInt64 **a, PetscInt64 *n, PetscInt64 *cap, PetscInt64 v)
+{
+  PetscFunctionBegin;
+  if (*n == *cap) {
+    *cap = *cap ? 2 * *cap : 4096;
+    PetscCall(PetscRealloc(sizeof(PetscInt64) * (size_t)*cap, a));
+  }
+  (*a)[(*n)++] = v;
+  PetscFunctionReturn(0);
+}
+
+/* The spike of local neuron i in step t: counted, its interval, and kept for the exchange and the record. */
+static PetscErrorCode Spike(Spiking *d, PetscInt i, PetscInt64 t)
+{
+  const PetscInt64 g = TpRowGid(&d->r, i), N = d->r.N;
+
+  PetscFunctionBegin;
+  d->nspk[i]++;
+  if (d->last[i] >= 0) {
+    const double isi = (double)(t - d->last[i]);
+    d->isi[3 * i] += 1;
+    d->isi[3 * i + 1] += isi;
+    d->isi[3 * i + 2] += isi * isi;
+  }
+  d->last[i] = t;
+  PetscCall(Push(&d->win, &d->nwin, &d->capwin, (t - d->wstart) * N + g));
+  PetscCall(Push(&d->recd, &d->nrecd, &d->caprecd, t * N + g));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SpikingWindow(TpModel m, PetscInt64 *steps)
+{
+  PetscFunctionBegin;
+  *steps = ((Spiking *)m->data)->window;
+  PetscFunctionReturn(0);
+}
+
+/* nsteps steps of every local neuron, no communication */
+static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nsteps, PetscReal dt)
+{
+  Spiking *d        = m->data;
+  const PetscInt DR = d->dring;
+
+  PetscFunctionBegin;
+  PetscCheck(dt == d->dt, m->comm, PETSC_ERR_ARG_INCOMP, "Model spiking was set up for dt %.17g, not %.17g",
+             (double)d->dt, (double)dt);
+  d->wstart = step; /* the exchange emptied the window */
+  for (PetscInt64 t = step; t < step + nsteps; t++) {
+    const PetscInt slot = (PetscInt)(t % DR);
+    for (PetscInt q = 0; q < d->npop; q++) {
+      const Population *P        = &d->pop[q];
+      const SpikingPropagator *k = &P->k;
+      if (P->lo < 0) continue;
+      if (P->type == NT_SPIKE_GENERATOR) {
+        for (PetscInt s = 0; s < P->ntimes; s++)
+          if (P->steps[s] == t)
+            for (PetscInt i = P->lo; i < P->hi; i++) PetscCall(Spike(d, i, t));
+        continue;
+      }
+      for (PetscInt i = P->lo; i < P->hi; i++) {
+        double *rb = d->ring + ((size_t)i * DR + slot) * 2, ex = rb[0], in = rb[1];
+        int fired;
+        rb[0] = rb[1] = 0;
+        if (P->lambda > 0) {
+          const int n = SpikingPoisson(
+              TpUniform((uint64_t)d->seed, TP_STREAM_M4_POISSON, (uint64_t)TpRowGid(&d->r, i), (uint64_t)t), P->lambda,
+              P->expl);
+          if (P->poisson_weight >= 0)
+            ex += n * P->poisson_weight;
+          else
+            in += n * P->poisson_weight;
+        }
+        if (P->type == NT_IAF_PSC_DELTA) {
+          double y = d->V[i] - P->E_L;
+          fired    = IafPscDeltaStep(k, &y, &d->refr[i], ex + in);
+          d->V[i]  = y + P->E_L;
+        } else {
+          double y = d->V[i] - P->E_L;
+          fired    = IafPscExpStep(k, &y, &d->Isyn[2 * i], &d->Isyn[2 * i + 1], &d->refr[i], ex, in);
+          d->V[i]  = y + P->E_L;
+        }
+        if (fired) PetscCall(Spike(d, i, t));
+      }
+    }
+  }
+  PetscCall(PetscLogFlops(10.0 * (double)nsteps * d->r.nloc));
+  PetscFunctionReturn(0);
+}
+
+/* After a window: every rank gathers the window's spikes, sorts them by (step, id) and delivers
+   those of its presynaptic neurons into the ring buffers of their targets. */
+static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
+{
+  Spiking *d         = m->data;
+  const PetscInt64 N = d->r.N;
+  const PetscInt DR  = d->dring;
+  PetscMPIInt size, n = (PetscMPIInt)d->nwin;
+  PetscInt64 total = 0;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(m->comm, &size));
+  PetscCheck(d->nwin < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "More than 2^31 spikes in one window");
+  PetscCallMPI(MPI_Allgather(&n, 1, MPI_INT, d->counts, 1, MPI_INT, m->comm));
+  d->displs[0] = 0;
+  for (PetscMPIInt r = 0; r < size; r++) {
+    total += d->counts[r];
+    PetscCheck(total < PETSC_MPI_INT_MAX, m->comm, PETSC_ERR_SUP, "More than 2^31 spikes in one window");
+    d->displs[r + 1] = (PetscMPIInt)total;
+  }
+  if (total > d->capgath) {
+    d->capgath = PetscMax(total, 2 * d->capgath);
+    PetscCall(PetscFree(d->gath));
+    PetscCall(PetscMalloc1(d->capgath, &d->gath));
+  }
+  PetscCallMPI(MPI_Allgatherv(d->win, n, MPIU_INT64, d->gath, d->counts, d->displs, MPIU_INT64, m->comm));
+  PetscCall(PetscSortInt64((PetscInt)total, d->gath));
+  for (PetscInt64 s = 0; s < total; s++) {
+    const PetscInt64 key = d->gath[s], g = key % N, t = d->wstart + key / N;
+    const PetscInt c = d->colof[g];
+    d->popspk[PopOf(d, (PetscInt)g)]++;
+    if (c < 0) continue;
+    {
+      const PetscInt base = (PetscInt)(t % DR);
+      for (PetscCount q = d->outptr[c]; q < d->outptr[c + 1]; q++) {
+        PetscInt slot = base + d->dly[q];
+        if (slot >= DR) slot -= DR;
+        d->ring[((size_t)d->tgt[q] * DR + slot) * 2 + (d->w[q] < 0)] += d->w[q];
+      }
+    }
+  }
+  d->nwin     = 0;
+  d->step_now = step;
+  PetscFunctionReturn(0);
+}
+
+/* sample = [rate of each population since the previous sample (Hz) | V_m of the recorded neurons] */
+static PetscErrorCode SpikingObserve(TpModel m, double *sample)
+{
+  Spiking *d = m->data;
+  double *buf;
+  const PetscInt np = d->npop, nr = d->nrec;
+  const double T = (double)(d->step_now - d->obs_step) * d->dt / 1000.0;
+
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < np; q++) {
+    sample[q]        = T > 0 ? (double)(d->popspk[q] - d->obs_popspk[q]) / d->pop[q].size / T : 0;
+    d->obs_popspk[q] = d->popspk[q];
+  }
+  d->obs_step = d->step_now;
+  /* V_m of the recorded neurons and, per population, the sum and number of CVs */
+  PetscCall(PetscCalloc1(nr + 2 * np, &buf));
+  for (PetscInt q = 0; q < nr; q++) {
+    const PetscInt g = d->rec[q];
+    for (PetscInt i = 0; i < d->r.nloc; i++)
+      if (TpRowGid(&d->r, i) == g) buf[q] = d->V[i];
+  }
+  for (PetscInt i = 0; i < d->r.nloc; i++) {
+    const double n = d->isi[3 * i];
+    if (n >= 2) {
+      const double mean = d->isi[3 * i + 1] / n, var = PetscMax(d->isi[3 * i + 2] / n - mean * mean, 0);
+      buf[nr + 2 * d->popof[i]] += sqrt(var) / mean;
+      buf[nr + 2 * d->popof[i] + 1] += 1;
+    }
+  }
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, buf, nr + 2 * np, MPI_DOUBLE, MPI_SUM, m->comm));
+  for (PetscInt q = 0; q < nr; q++) sample[np + q] = buf[q];
+  for (PetscInt q = 0; q < np; q++) d->cv[q] = buf[nr + 2 * q + 1] > 0 ? buf[nr + 2 * q] / buf[nr + 2 * q + 1] : NAN;
+  PetscCall(PetscFree(buf));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SpikingSummarize(TpModel m, const double *first, const double *last, double *values)
+{
+  Spiking *d     = m->data;
+  const double T = (double)d->step_now * d->dt / 1000.0;
+
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < d->npop; q++) {
+    values[3 * q]     = T > 0 ? (double)d->popspk[q] / d->pop[q].size / T : 0;
+    values[3 * q + 1] = d->cv[q];
+    values[3 * q + 2] = (double)d->popspk[q];
+  }
+  values[3 * d->npop] = (double)d->nsyn;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SpikingViewResult(TpModel m, const double *first, const double *last, PetscViewer v)
+{
+  Spiking *d     = m->data;
+  const double T = (double)d->step_now * d->dt / 1000.0;
+
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < d->npop; q++)
+    PetscCall(PetscViewerASCIIPrintf(v, "  result   %-8s %" PetscInt64_FMT " spikes, rate %.4g Hz, CV of ISI %.3g\n",
+                                     d->pop[q].name, d->popspk[q],
+                                     T > 0 ? (double)d->popspk[q] / d->pop[q].size / T : 0.0, d->cv[q]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SpikingProgress(TpModel m, const double *sample, char *buf, size_t len)
+{
+  Spiking *d = m->data;
+  size_t o   = 0;
+
+  PetscFunctionBegin;
+  buf[0] = 0;
+  for (PetscInt q = 0; q < d->npop && o + 40 < len; q++) {
+    PetscCall(PetscSNPrintf(buf + o, len - o, "%s%s %.4g Hz", q ? ", " : "rate ", d->pop[q].name, sample[q]));
+    o = strlen(buf);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
+{
+  Spiking *d = m->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(
+      v, "  params   %s; %g synapses, window %" PetscInt_FMT " steps, ring %" PetscInt_FMT " steps\n",
+      d->brunel ? "Brunel's balanced network (NEST brunel_delta_nest)" : "populations", (double)d->nsyn, d->window,
+      d->dring));
+  for (PetscInt q = 0; q < d->npop; q++) {
+    const Population *P = &d->pop[q];
+    PetscCall(PetscViewerASCIIPrintf(
+        v,
+        "  pop      %s: %" PetscInt_FMT " %s, tau_m %g, C_m %g, V_th %g, V_reset %g, E_L %g, "
+        "t_ref %g, I_e %g, Poisson %g Hz x %g\n",
+        P->name, P->size, NeuronTypes[P->type], (double)P->tau_m, (double)P->C_m, (double)P->V_th, (double)P->V_reset,
+        (double)P->E_L, (double)P->t_ref, (double)P->I_e, (double)P->poisson_rate, (double)P->poisson_weight));
+  }
+  for (PetscInt p = 0; p < d->nproj; p++) {
+    const Projection *J = &d->proj[p];
+    PetscCall(PetscViewerASCIIPrintf(v, "  proj     %s: %s", J->name, Rules[J->rule]));
+    if (J->rule == RULE_FIXED_INDEGREE) PetscCall(PetscViewerASCIIPrintf(v, " %" PetscInt_FMT, J->indegree));
+    if (J->rule == RULE_PAIRWISE_BERNOULLI) PetscCall(PetscViewerASCIIPrintf(v, " p %g", (double)J->p));
+    PetscCall(PetscViewerASCIIPrintf(v, ", weight %g, delay %g ms\n", (double)J->weight, (double)J->delay));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
+{
+  Spiking *d = m->data;
+  size_t o;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(buf, len, "model=spiking;dt=%.17g;", (double)d->dt));
+  for (PetscInt q = 0; q < d->npop; q++) {
+    const Population *P = &d->pop[q];
+    o                   = strlen(buf);
+    PetscCall(PetscSNPrintf(buf + o, len - o,
+                            "%s=%" PetscInt_FMT ",%s,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,"
+                            "%.17g,%" PetscInt_FMT ";",
+                            P->name, P->size, NeuronTypes[P->type], (double)P->C_m, (double)P->tau_m, (double)P->t_ref,
+                            (double)P->E_L, (double)P->V_th, (double)P->V_reset, (double)P->I_e, (double)P->tau_syn_ex,
+                            (double)P->tau_syn_in, (double)P->V_m, (double)P->poisson_rate, (double)P->poisson_weight,
+                            P->ntimes));
+  }
+  for (PetscInt p = 0; p < d->nproj; p++) {
+    const Projection *J = &d->proj[p];
+    o                   = strlen(buf);
+    PetscCall(PetscSNPrintf(buf + o, len - o, "%s=%s,%" PetscInt_FMT ",%.17g,%.17g,%" PetscInt_FMT ",%d%d;", J->name,
+                            Rules[J->rule], J->indegree, (double)J->p, (double)J->weight, J->dsteps, (int)J->autapses,
+                            (int)J->multapses));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* /spikes/<population>/{timestamps (ms), node_ids (ids within the population)}, sorted by time then id */
+static PetscErrorCode SpikingWriteEvents(TpModel m, hid_t file)
+{
+  Spiking *d         = m->data;
+  const PetscInt64 N = d->r.N;
+  PetscMPIInt size, rank, n = (PetscMPIInt)d->nrecd;
+  PetscInt64 total = 0, *all = NULL;
+  PetscMPIInt *counts = NULL, *displs = NULL;
+  hid_t grp;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(m->comm, &size));
+  PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
+  PetscCheck(d->nrecd < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "More than 2^31 spikes on one rank");
+  if (!rank) PetscCall(PetscMalloc2(size, &counts, size + 1, &displs));
+  PetscCallMPI(MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, 0, m->comm));
+  if (!rank) {
+    displs[0] = 0;
+    for (PetscMPIInt r = 0; r < size; r++) total += counts[r];
+    PetscCheck(total < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "More than 2^31 spikes to write");
+    for (PetscMPIInt r = 0; r < size; r++) displs[r + 1] = displs[r] + counts[r];
+    PetscCall(PetscMalloc1(total + 1, &all));
+  }
+  PetscCallMPI(MPI_Gatherv(d->recd, n, MPIU_INT64, all, counts, displs, MPIU_INT64, 0, m->comm));
+  if (!rank) PetscCall(PetscSortInt64((PetscInt)total, all));
+  PetscCall(TpH5CreateGroup(file, "spikes", &grp));
+  for (PetscInt q = 0; q < d->npop; q++) {
+    const Population *P = &d->pop[q];
+    PetscCount k        = 0;
+    double *ts          = NULL;
+    uint64_t *ids       = NULL;
+    hid_t g, ds;
+    if (!rank) {
+      PetscCall(PetscMalloc2(total + 1, &ts, total + 1, &ids));
+      for (PetscInt64 s = 0; s < total; s++) {
+        const PetscInt64 gid = all[s] % N;
+        if (gid < P->first || gid >= P->first + P->size) continue;
+        ts[k]    = (double)(all[s] / N + 1) * d->dt;
+        ids[k++] = (uint64_t)(gid - P->first);
+      }
+    }
+    PetscCall(TpH5CreateGroup(grp, P->name, &g));
+    PetscCall(TpH5WriteDistributed(m->comm, g, "timestamps", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, k, 1, ts));
+    PetscCall(TpH5WriteDistributed(m->comm, g, "node_ids", H5T_NATIVE_UINT64, H5T_STD_U64LE, k, 1, ids));
+    PetscCall(TpH5WriteAttrString(g, "sorting", "by_time"));
+    PetscCall(TpH5WriteAttrInt(g, "first_id", P->first));
+    PetscCall(TpH5WriteAttrInt(g, "size", P->size));
+    PetscCallH5(ds = H5Dopen2(g, "timestamps", H5P_DEFAULT));
+    PetscCall(TpH5WriteAttrString(ds, "units", "ms"));
+    PetscCallH5(H5Dclose(ds));
+    PetscCallH5(H5Gclose(g));
+    PetscCall(PetscFree2(ts, ids));
+  }
+  PetscCallH5(H5Gclose(grp));
+  PetscCall(PetscFree(all));
+  if (!rank) PetscCall(PetscFree2(counts, displs));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SpikingEventBytes(TpModel m, double *bytes)
+{
+  Spiking *d = m->data;
+  double n   = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < d->npop; q++) n += (double)d->popspk[q];
+  *bytes = 16 * n + 4096.0 * d->npop;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SpikingCost(TpModel m, PetscInt K, double *cost)
+{
+  Spiking *d = m->data;
+
+  PetscFunctionBegin;
+  *cost = (double)d->nsyn + (double)d->r.N;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SpikingDestroy(TpModel m)
+{
+  Spiking *d = m->data;
+
+  PetscFunctionBegin;
+  if (d->popof) {
+    PetscCall(PetscFree6(d->popof, d->V, d->Isyn, d->refr, d->nspk, d->last));
+    PetscCall(PetscFree2(d->isi, d->ring));
+    PetscCall(PetscFree(d->colof));
+    PetscCall(PetscFree2(d->counts, d->displs));
+    PetscCall(PetscFree(d->outptr));
+    PetscCall(PetscFree3(d->tgt, d->w, d->dly));
+  }
+  PetscCall(PetscFree(d->win));
+  PetscCall(PetscFree(d->recd));
+  PetscCall(PetscFree(d->gath));
+  PetscCall(PetscFree(m->data));
+  PetscFunctionReturn(0);
+}
+
+static const TpModelOps SpikingOps = {.setfromoptions = SpikingSetFromOptions,
+                                      .setup          = SpikingSetUp,
+                                      .initialstate   = SpikingInitialState,
+                                      .observe        = SpikingObserve,
+                                      .summarize      = SpikingSummarize,
+                                      .viewresult     = SpikingViewResult,
+                                      .progress       = SpikingProgress,
+                                      .view           = SpikingView,
+                                      .describe       = SpikingDescribe,
+                                      .cost           = SpikingCost,
+                                      .loaded         = SpikingLoaded,
+                                      .destroy        = SpikingDestroy,
+                                      .neurons        = SpikingNeurons,
+                                      .writeevents    = SpikingWriteEvents,
+                                      .eventbytes     = SpikingEventBytes,
+                                      .window         = SpikingWindow,
+                                      .advance        = SpikingAdvance,
+                                      .exchange       = SpikingExchange};
+
+PetscErrorCode TpModelCreate_Spiking(TpModel m)
+{
+  Spiking *d;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&d));
+  d->dt             = 0.1;
+  d->brunel_order   = 2500;
+  d->brunel_g       = 5;
+  d->brunel_eta     = 2;
+  d->brunel_J       = 0.1;
+  d->brunel_delay   = 1.5;
+  d->brunel_epsilon = 0.1;
+  m->data           = d;
+  m->ops            = SpikingOps;
+  PetscCall(TpModelSetStepperTypes(m, "fixed", "fixed"));
+  PetscFunctionReturn(0);
+}
