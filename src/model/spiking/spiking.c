@@ -976,8 +976,8 @@ static PetscErrorCode SpikingWriteEvents(TpModel m, hid_t file)
       }
     }
     PetscCall(TpH5CreateGroup(grp, P->name, &g));
-    PetscCall(TpH5WriteDistributed(m->comm, g, "timestamps", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, k, 1, ts));
-    PetscCall(TpH5WriteDistributed(m->comm, g, "node_ids", H5T_NATIVE_UINT64, H5T_STD_U64LE, k, 1, ids));
+    PetscCall(TpH5WriteDistributed(m->comm, g, "timestamps", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, k, 0, ts));
+    PetscCall(TpH5WriteDistributed(m->comm, g, "node_ids", H5T_NATIVE_UINT64, H5T_STD_U64LE, k, 0, ids));
     PetscCall(TpH5WriteAttrString(g, "sorting", "by_time"));
     PetscCall(TpH5WriteAttrInt(g, "first_id", P->first));
     PetscCall(TpH5WriteAttrInt(g, "size", P->size));

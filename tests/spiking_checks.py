@@ -1,0 +1,258 @@
+"""End-to-end checks of M4's spiking networks (-model spiking) against theory (the f-I curve of
+the LIF neuron, closed-form PSPs, the Siegert mean-field rate of Brunel's network) and against the
+serial twin (twin/spiking_twin.py).  Usage: spiking_checks.py TRIPART MPIEXEC CHECK"""
+import math
+import os
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "twin"))
+from tpcheck import expect_refusals, fail, run  # noqa: E402
+from spiking_twin import Twin  # noqa: E402
+
+NEST_LIF = dict(C_m=250.0, tau_m=10.0, t_ref=2.0, E_L=-70.0, V_th=-55.0, V_reset=-70.0, V_m=-70.0, I_e=0.0,
+                tau_syn_ex=2.0, tau_syn_in=2.0, poisson_rate=0.0, poisson_weight=0.0)
+
+
+def spikes(path):
+    with h5py.File(path, "r") as f:
+        return {p: (f["spikes"][p]["timestamps"][()], f["spikes"][p]["node_ids"][()]) for p in f["spikes"]}
+
+
+def check_fi(tmp):
+    """iaf_psc_delta driven by constant currents: every interval is t_ref plus the whole steps the
+    exact propagator takes from V_reset to V_th (the discrete theory, to the spike), and the rate is
+    1 / (t_ref + tau_m ln(R I / (R I - (V_th - E_L)))) to within one step per interval."""
+    currents = [400.0, 500.0, 700.0, 1000.0, 1500.0, 3000.0]
+    pops = ",".join("P%d:1" % k for k in range(len(currents)))
+    args = ["-model", "spiking", "-spiking_populations", pops, "-stepper_max_time", 2000, "-quiet"]
+    for k, I in enumerate(currents):
+        args += ["-spiking_P%d_type" % k, "iaf_psc_delta", "-spiking_P%d_I_e" % k, I]
+    out = os.path.join(tmp, "fi.h5")
+    run(1, args + ["-o", out])
+    sp, h, P = spikes(out), 0.1, NEST_LIF
+    R = P["tau_m"] / P["C_m"]
+    for k, I in enumerate(currents):
+        ts = sp["P%d" % k][0]
+        theta, Vinf, P22 = P["V_th"] - P["E_L"], R * I, math.exp(-h / P["tau_m"])
+        P20 = -P["tau_m"] / P["C_m"] * math.expm1(-h / P["tau_m"])
+        # the discrete theory: steps from reset (0) to threshold
+        y, n = 0.0, 0
+        while y < theta:
+            y = P20 * I + P22 * y
+            n += 1
+        ref = int(round(P["t_ref"] / h))
+        first = n * h
+        want = first + np.arange(len(ts)) * (ref + n) * h
+        if len(ts) < 5 or np.max(np.abs(ts - want)) > 1e-9:
+            fail("I_e %g: spike times %s..., the exact grid theory %s..." % (I, ts[:4], want[:4]))
+        isi_cont = P["t_ref"] + P["tau_m"] * math.log(Vinf / (Vinf - theta))
+        isi = np.diff(ts).mean()
+        if not (isi_cont - 1e-9 <= isi <= isi_cont + h + 1e-9):
+            fail("I_e %g: mean interval %.6g ms, the continuous theory %.6g ms (+ one step)" % (I, isi, isi_cont))
+    # below rheobase nothing fires
+    run(1, ["-model", "spiking", "-spiking_populations", "P:1", "-spiking_P_I_e", 370, "-stepper_max_time", 500,
+            "-quiet", "-o", out])
+    if len(spikes(out)["P"][0]):
+        fail("a neuron below rheobase (R I = 14.8 mV < 15 mV) fired")
+
+
+def check_psp(tmp):
+    """One spike into iaf_psc_exp and into iaf_psc_delta: the recorded V_m is the closed-form PSP,
+    w / C_m tau_s tau_m / (tau_m - tau_s) (e^{-t/tau_m} - e^{-t/tau_s}) and w e^{-t/tau_m}, to
+    round-off, starting exactly one delay after the spike; with tau_s = tau_m the alpha-like limit
+    (w / C_m) t e^{-t/tau}."""
+    h, w, delay, tspk = 0.1, 120.0, 1.3, 5.0
+    for tgt_type, tau_s in (("iaf_psc_exp", 2.0), ("iaf_psc_exp", 10.0), ("iaf_psc_delta", 2.0)):
+        out = os.path.join(tmp, "psp.h5")
+        ww = w if tgt_type == "iaf_psc_exp" else 0.5
+        run(1, ["-model", "spiking", "-spiking_populations", "S:1,T:1", "-spiking_S_type", "spike_generator",
+                "-spiking_S_spike_times", tspk, "-spiking_T_type", tgt_type, "-spiking_T_tau_syn_ex", tau_s,
+                "-spiking_projections", "S-T", "-spiking_S-T_weight", ww, "-spiking_S-T_delay", delay,
+                "-spiking_record_V", 1, "-monitor_every", 1, "-stepper_max_time", 60, "-quiet", "-o", out])
+        with h5py.File(out, "r") as f:
+            t, V = f["time"][()], f["observables/V_m"][()][:, 0]
+        P = NEST_LIF
+        s = t - (tspk + delay)
+        tm = P["tau_m"]
+        if tgt_type == "iaf_psc_delta":
+            want = np.where(s >= -1e-9, ww * np.exp(-np.maximum(s, 0) / tm), 0.0)
+        elif tau_s == tm:
+            want = np.where(s > 0, ww / P["C_m"] * s * np.exp(-s / tm), 0.0)
+        else:
+            want = np.where(s > 0, ww / P["C_m"] * tau_s * tm / (tm - tau_s) * (np.exp(-s / tm) - np.exp(-s / tau_s)),
+                            0.0)
+        err = np.max(np.abs((V - P["E_L"]) - want))
+        if err > 1e-11 * np.max(np.abs(want)) or np.max(np.abs(want)) == 0:
+            k = np.argmax(np.abs((V - P["E_L"]) - want))
+            fail("%s tau_s %g: V_m differs from the closed-form PSP by %.3g (at t = %g: %.12g, want %.12g)"
+                 % (tgt_type, tau_s, err, t[k], V[k] - P["E_L"], want[k]))
+
+
+def network_args(seed=4):
+    """A small random network: excitatory and inhibitory iaf_psc_exp and iaf_psc_delta populations,
+    three rules, four delays, Poisson input."""
+    a = ["-model", "spiking", "-spiking_populations", "E:40,I:12,D:9", "-seed", seed,
+         "-spiking_projections", "E-E,E-I,I-E,I-D,D-E,E-D", "-stepper_max_time", 150, "-quiet"]
+    for p in ("E", "I"):
+        a += ["-spiking_%s_type" % p, "iaf_psc_exp", "-spiking_%s_poisson_rate" % p, 9000,
+              "-spiking_%s_poisson_weight" % p, 45.0]
+    a += ["-spiking_D_type", "iaf_psc_delta", "-spiking_D_poisson_rate", 3000, "-spiking_D_poisson_weight", 0.6,
+          "-spiking_D_tau_m", 15, "-spiking_I_t_ref", 1.0]
+    proj = {"E-E": ("fixed_indegree", 8, 30.0, 1.5), "E-I": ("pairwise_bernoulli", 0.3, 40.0, 1.0),
+            "I-E": ("fixed_indegree", 5, -90.0, 0.8), "I-D": ("all_to_all", 0, -0.2, 2.3),
+            "D-E": ("pairwise_bernoulli", 0.5, 25.0, 1.2), "E-D": ("fixed_indegree", 6, 0.3, 0.8)}
+    for name, (rule, k, w, d) in proj.items():
+        a += ["-spiking_%s_rule" % name, rule, "-spiking_%s_weight" % name, w, "-spiking_%s_delay" % name, d]
+        if rule == "fixed_indegree":
+            a += ["-spiking_%s_indegree" % name, k]
+        if rule == "pairwise_bernoulli":
+            a += ["-spiking_%s_p" % name, k]
+    a += ["-spiking_E-E_autapses", "false", "-spiking_E-E_multapses", "false"]
+    return a
+
+
+def twin_of(seed=4):
+    def pop(name, size, typ, **kw):
+        d = dict(NEST_LIF, name=name, size=size, type=typ)
+        d.update(kw)
+        return d
+    pops = [pop("E", 40, "iaf_psc_exp", poisson_rate=9000.0, poisson_weight=45.0),
+            pop("I", 12, "iaf_psc_exp", poisson_rate=9000.0, poisson_weight=45.0, t_ref=1.0),
+            pop("D", 9, "iaf_psc_delta", poisson_rate=3000.0, poisson_weight=0.6, tau_m=15.0)]
+    ix = {"E": 0, "I": 1, "D": 2}
+
+    def proj(name, rule, k, w, d, auto=True, multi=True):
+        s, t = name.split("-")
+        return dict(src=ix[s], tgt=ix[t], rule=rule, indegree=k, p=k, weight=w, delay=d, autapses=auto,
+                    multapses=multi)
+    projs = [proj("E-E", "fixed_indegree", 8, 30.0, 1.5, False, False), proj("E-I", "pairwise_bernoulli", 0.3, 40.0, 1.0),
+             proj("I-E", "fixed_indegree", 5, -90.0, 0.8), proj("I-D", "all_to_all", 0, -0.2, 2.3),
+             proj("D-E", "pairwise_bernoulli", 0.5, 25.0, 1.2), proj("E-D", "fixed_indegree", 6, 0.3, 0.8)]
+    return Twin(pops, projs, 0.1, seed)
+
+
+def check_invariance(tmp):
+    """A random network with three rules, several delays, two neuron types and Poisson input gives
+    every spike (time and id) and the final state bit for bit the same on 1, 2, 3 and 4 ranks and on
+    3 ranks with a scrambled partition, and the same as the serial twin."""
+    part = os.path.join(tmp, "part.h5")
+    run(1, ["partition", "-N", 61, "-connectivity", "none", "-nparts", 3, "-partitioner", "block", "-o", part])
+    with h5py.File(part, "r+") as f:
+        f["rank"][...] = np.random.default_rng(2).permutation(np.arange(61) % 3)
+    ref = None
+    for np_, extra in ((1, []), (2, []), (3, []), (4, []), (3, ["-partition", part])):
+        out = os.path.join(tmp, "inv%d_%d.h5" % (np_, len(extra)))
+        run(np_, network_args() + ["-o", out] + extra)
+        with h5py.File(out, "r") as f:
+            got = (spikes(out), f["state/V_m"][()], f["state/I_syn"][()], f["observables"].attrs["synapses"])
+        if ref is None:
+            ref = got
+            continue
+        for p in ref[0]:
+            if not all(np.array_equal(a, b) for a, b in zip(ref[0][p], got[0][p])):
+                fail("population %s: spikes on %d ranks %s differ from 1 rank" % (p, np_, extra))
+        if not (np.array_equal(ref[1], got[1]) and np.array_equal(ref[2], got[2])):
+            fail("final state on %d ranks %s differs from 1 rank" % (np_, extra))
+    t = twin_of().run(1500)
+    nspk = sum(len(v[0]) for v in ref[0].values())
+    if nspk < 200:
+        fail("the network is too quiet to test anything: %d spikes" % nspk)
+    engine = sorted((int(round(ts / 0.1)) - 1, int(i) + {"E": 0, "I": 40, "D": 52}[p])
+                    for p, (T, I) in ref[0].items() for ts, i in zip(T, I))
+    if engine != t.spikes:
+        k = next((k for k, (a, b) in enumerate(zip(engine, t.spikes)) if a != b), min(len(engine), len(t.spikes)))
+        fail("engine and twin spikes differ from spike %d: engine %s, twin %s (%d vs %d spikes)"
+             % (k, engine[k:k + 3], t.spikes[k:k + 3], len(engine), len(t.spikes)))
+    if not np.array_equal(ref[1], np.array(t.V)):
+        fail("final V_m differs from the twin's by %.3g" % np.max(np.abs(ref[1] - np.array(t.V))))
+    if ref[3] != sum(len(o) for o in t.out):
+        fail("%d synapses, the twin %d" % (ref[3], sum(len(o) for o in t.out)))
+
+
+def siegert_rate(J=0.1, g=5.0, eta=2.0, CE=1000, CI=250, tau=20e-3, tref=2e-3, theta=20.0, Vr=0.0):
+    """Brunel's self-consistent mean-field rate, as NEST's brunel_siegert_nest.py computes it."""
+    from scipy.integrate import quad
+    from scipy.optimize import brentq
+    from scipy.special import erfcx
+    nu_ext = eta * theta / (J * CE * tau)
+
+    def siegert(mu, sigma):
+        integral = quad(lambda u: erfcx(-u), (Vr - mu) / sigma, (theta - mu) / sigma)[0]
+        return 1 / (tref + tau * math.sqrt(math.pi) * integral)
+
+    def f(nu):
+        mu = tau * (J * CE * nu - g * J * CI * nu + J * CE * nu_ext)
+        s2 = tau * (J * J * CE * nu + g * g * J * J * CI * nu + J * J * CE * nu_ext)
+        return siegert(mu, math.sqrt(s2)) - nu
+    return brentq(f, 0.1, 500)
+
+
+def check_brunel(tmp):
+    """Brunel's network as NEST's brunel_delta_nest.py (the default network: 10,000 + 2,500
+    iaf_psc_delta, C_E 1,000, C_I 250, J 0.1 mV, g 5, eta 2, delay 1.5 ms, 1 s) fires at the Siegert
+    mean-field rate within 3 %, E and I alike, on 2 ranks."""
+    out = os.path.join(tmp, "brunel.h5")
+    run(2, ["-model", "spiking", "-quiet", "-o", out])
+    nu = siegert_rate()
+    with h5py.File(out, "r") as f:
+        a = f["observables"].attrs
+        for p in "EI":
+            if abs(a["rate_" + p] / nu - 1) > 0.03:
+                fail("Brunel population %s fires at %.4g Hz, the Siegert rate is %.4g Hz" % (p, a["rate_" + p], nu))
+        if a["synapses"] != 12500 * 1250:
+            fail("Brunel's network has %d synapses, not %d" % (a["synapses"], 12500 * 1250))
+        ts = f["spikes/E/timestamps"][()]
+        if not (np.all(np.diff(ts) >= 0) and len(ts) == a["spikes_E"]):
+            fail("SONATA spikes of E are not sorted by time or not all there")
+
+
+def check_bad_input(tmp):
+    """Bad input is refused with one message naming the option and the value, and nothing written."""
+    P = ["-spiking_populations", "A:5,B:3"]
+    cases = [
+        (P + ["-spiking_A_type", "hh_psc_alpha"], ["-spiking_A_type", "hh_psc_alpha"]),
+        (P + ["-spiking_projections", "A-C"], ["-spiking_projections", "C"]),
+        (P + ["-spiking_projections", "AB"], ["-spiking_projections", "AB"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_delay", 0.05], ["-spiking_A-B_delay", "0.05"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_delay", -1], ["-spiking_A-B_delay", "-1"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_rule", "fixed_indegree", "-spiking_A-B_indegree", 9,
+              "-spiking_A-B_multapses", "false"], ["-spiking_A-B_indegree", "9"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_rule", "pairwise_bernoulli", "-spiking_A-B_p", 1.5],
+         ["-spiking_A-B_p", "1.5"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_rule", "gaussian"], ["-spiking_A-B_rule", "gaussian"]),
+        (P + ["-spiking_A_type", "spike_generator", "-spiking_A_spike_times", "5,3"], ["-spiking_A_spike_times", "3"]),
+        (P + ["-spiking_A_type", "spike_generator", "-spiking_A_spike_times", "5.05"], ["-spiking_A_spike_times",
+                                                                                      "5.05"]),
+        (P + ["-spiking_A_type", "spike_generator"], ["-spiking_A_spike_times"]),
+        (P + ["-spiking_A_tau_m", 0], ["-spiking_A_tau_m", "0"]),
+        (P + ["-spiking_A_V_reset", -50], ["-spiking_A_V_reset", "-50"]),
+        (P + ["-spiking_record_V", 8], ["-spiking_record_V", "8"]),
+        (["-spiking_populations", "A:5,A:3"], ["-spiking_populations", "A"]),
+        (["-spiking_populations", "A:0"], ["-spiking_populations", "0"]),
+        (["-spiking_populations", "A_1:4"], ["-spiking_populations", "A_1"]),
+        (P + ["-connectivity", "random"], ["-connectivity", "random"]),
+        (P + ["-N", 7], ["-N", "7", "8"]),
+    ]
+
+    def complete(np_, args):
+        target = os.path.join(tmp, "bad%d_%d.h5" % (np_, id(args)))
+        return ["-model", "spiking", "-stepper_max_time", 5, "-quiet", "-o", target] + args, target
+
+    expect_refusals(cases, complete)
+
+
+def main():
+    checks = {"fi": check_fi, "psp": check_psp, "invariance": check_invariance, "brunel": check_brunel,
+              "bad_input": check_bad_input}
+    if sys.argv[3] not in checks:
+        fail("unknown check " + sys.argv[3])
+    with tempfile.TemporaryDirectory() as tmp:
+        checks[sys.argv[3]](tmp)
+
+
+if __name__ == "__main__":
+    main()
