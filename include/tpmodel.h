@@ -74,6 +74,7 @@ PetscErrorCode TpModelDescribe(TpModel model, char *buf, size_t len);
 PetscErrorCode TpModelEstimateCost(TpModel model, PetscInt K, double *cost);
 PetscErrorCode TpModelFinish(TpModel model);
 PetscErrorCode TpModelGetOwnNeurons(TpModel model, PetscInt *N);
+PetscErrorCode TpModelGetSynapseCount(TpModel model, PetscCount *nsyn);
 PetscErrorCode TpModelWriteEvents(TpModel model, hid_t file);
 PetscErrorCode TpModelEstimateEventBytes(TpModel model, double *bytes);
 PetscErrorCode TpModelDestroy(TpModel *model);

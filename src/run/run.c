@@ -458,11 +458,11 @@ PetscErrorCode TpRunViewSummary(TpRun run, PetscViewer viewer)
 {
   PetscMPIInt size;
   PetscInt64 n;
-  TpNetworkRows r;
+  PetscCount nsyn;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(run->comm, &size));
-  PetscCall(TpNetworkGetRows(run->net, &r));
+  PetscCall(TpModelGetSynapseCount(run->model, &nsyn));
   PetscCall(TpStepperViewSummary(run->st, viewer));
   PetscCall(TpRecorderGetNumSamples(run->rec, &n));
   if (n > 0) {
@@ -475,7 +475,7 @@ PetscErrorCode TpRunViewSummary(TpRun run, PetscViewer viewer)
                                    "  time     %.3f s wall; peak memory %.1f MiB on %d ranks, %.0f bytes per synapse "
                                    "above the %.1f MiB at start; tanh: %s\n",
                                    run->wall, run->peak_bytes / 1048576.0, size,
-                                   (run->peak_bytes - run->base_bytes) / (double)PetscMax(r.nsyn, 1),
+                                   (run->peak_bytes - run->base_bytes) / (double)PetscMax(nsyn, 1),
                                    run->base_bytes / 1048576.0, TpVecTanhImplementation()));
   PetscFunctionReturn(0);
 }

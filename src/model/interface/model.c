@@ -569,6 +569,33 @@ PetscErrorCode TpModelGetOwnNeurons(TpModel model, PetscInt *N)
 }
 
 /*@C
+  TpModelGetSynapseCount - The synapses of the model: the network's, or those it wired itself
+
+  Not Collective
+
+  Input Parameter:
+. model - the model, set up
+
+  Output Parameter:
+. nsyn - synapses in all
+
+.seealso: `TpModelGetOwnNeurons()`
+@*/
+PetscErrorCode TpModelGetSynapseCount(TpModel model, PetscCount *nsyn)
+{
+  TpNetworkRows r;
+
+  PetscFunctionBegin;
+  if (model->synapses > 0)
+    *nsyn = model->synapses;
+  else {
+    PetscCall(TpNetworkGetRows(model->net, &r));
+    *nsyn = r.nsyn;
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@C
   TpModelWriteEvents - Writes the model's events (M4's spikes) into the run's output
 
   Collective

@@ -65,6 +65,7 @@ struct _p_TpModel {
   PetscInt64 default_steps; /* set in ops.setup: the most steps or iterations unless options say (0: the stepper's) */
   PetscInt64 default_every; /* set in ops.setup: the recorder's interval unless -monitor_every says (0: 1) */
   PetscReal default_dt;     /* set in ops.setup: the fixed grid's step unless -stepper_dt says (0: the stepper's) */
+  PetscCount synapses;      /* set in ops.setup by a model that wires its own synapses: how many (all ranks) */
   PetscReal default_tmax;   /* set in ops.setup: the final time unless -stepper_max_time says (0: the stepper's) */
   TpNetwork net;
   TpPatterns pat;

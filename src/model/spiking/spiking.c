@@ -424,12 +424,16 @@ typedef struct {
 static PetscErrorCode SynPush(SynList *L, PetscInt j, PetscInt i, double w, PetscInt dly)
 {
   PetscFunctionBegin;
-  if (L->n == L->cap) {
-    L->cap = L->cap ? 2 * L->cap : 1024;
-    PetscCall(PetscRealloc(sizeof(PetscInt) * L->cap, &L->src));
-    PetscCall(PetscRealloc(sizeof(int32_t) * L->cap, &L->tgt));
-    PetscCall(PetscRealloc(sizeof(double) * L->cap, &L->w));
-    PetscCall(PetscRealloc(sizeof(uint16_t) * L->cap, &L->dly));
+  if (L->n == L->cap) { /* more than pairwise_bernoulli's mean and 2 %: grow by half */
+    SynList M = *L;
+    M.cap     = L->cap + L->cap / 2 + 1024;
+    PetscCall(PetscMalloc4(M.cap, &M.src, M.cap, &M.tgt, M.cap, &M.w, M.cap, &M.dly));
+    PetscCall(PetscArraycpy(M.src, L->src, L->n));
+    PetscCall(PetscArraycpy(M.tgt, L->tgt, L->n));
+    PetscCall(PetscArraycpy(M.w, L->w, L->n));
+    PetscCall(PetscArraycpy(M.dly, L->dly, L->n));
+    PetscCall(PetscFree4(L->src, L->tgt, L->w, L->dly));
+    *L = M;
   }
   L->src[L->n] = j;
   L->tgt[L->n] = (int32_t)i;
@@ -464,6 +468,9 @@ static PetscErrorCode SpikingWire(TpModel m)
   }
   PetscCheck(expect < 4e9, PETSC_COMM_SELF, PETSC_ERR_MEM,
              "The projections make %.4g synapses on one rank; use more ranks", expect);
+  /* sized once: exact for all_to_all and fixed_indegree, the mean and some for pairwise_bernoulli */
+  L.cap = (PetscCount)(expect * 1.02) + 1024;
+  PetscCall(PetscMalloc4(L.cap, &L.src, L.cap, &L.tgt, L.cap, &L.w, L.cap, &L.dly));
   for (PetscInt i = 0; i < d->r.nloc; i++) {
     const PetscInt g = TpRowGid(&d->r, i), q = d->popof[i];
     for (PetscInt p = 0; p < d->nproj; p++) {
@@ -537,10 +544,7 @@ static PetscErrorCode SpikingWire(TpModel m)
     d->dly[o]          = L.dly[s];
   }
   PetscCall(PetscFree(cnt));
-  PetscCall(PetscFree(L.src));
-  PetscCall(PetscFree(L.tgt));
-  PetscCall(PetscFree(L.w));
-  PetscCall(PetscFree(L.dly));
+  PetscCall(PetscFree4(L.src, L.tgt, L.w, L.dly));
   total = (double)d->nsyn_loc;
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, m->comm));
   d->nsyn = (PetscCount)total;
@@ -628,6 +632,7 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     TpSummaryInfo s = {"synapses", PETSC_INT64, 0, NULL, "synapses of the projections"};
     PetscCall(TpModelDeclareSummary(m, &s));
   }
+  m->synapses      = d->nsyn;
   m->default_dt    = d->dt;
   m->default_tmax  = 1000;
   m->default_every = d->window * (PetscInt64)PetscCeilReal(10.0 / (d->window * d->dt)); /* about 10 ms */
