@@ -116,6 +116,8 @@ RESTARTS = {
     "consolidation_sleep": (["-model", "consolidation", "-consolidation_protocol", "wake_sleep", "-N", 200,
                              "-consolidation_M", 20, "-consolidation_wake_passes", 35, "-consolidation_sleep_epochs", 30,
                              "-seed", 7, "-monitor_every", 7], 705),
+    # M4: Brunel's network, checkpointed mid-window (membranes, refractory counts, ring buffers, spikes so far)
+    "spiking": (["-model", "spiking", "-spiking_brunel_order", 100, "-stepper_max_time", 100, "-monitor_every", 7], 43.3),
 
 
 }
@@ -130,6 +132,9 @@ def state_of(path):
             d["observables/" + k] = obs[k][()]
         if "energy" in f:
             d["energy"] = f["energy"][()]
+        for p in f.get("spikes", {}):
+            for k in ("timestamps", "node_ids"):
+                d["spikes/%s/%s" % (p, k)] = f["spikes"][p][k][()]
         return d
 
 

@@ -363,6 +363,7 @@ static PetscErrorCode WriteCheckpoint(MPI_Comm comm, hid_t f, void *ctx)
   PetscCall(TpH5CreateGroup(f, "samples", &g));
   PetscCall(TpRecorderWriteSamples(ck->rec, g));
   PetscCallH5(H5Gclose(g));
+  PetscCall(TpModelWriteEvents(ck->model, f));
   PetscFunctionReturn(0);
 }
 
@@ -424,6 +425,8 @@ PetscErrorCode TpCheckpointEstimateBytes(TpCheckpoint ck, double *bytes)
     *bytes += b;
   }
   PetscCall(TpRecorderEstimateBytes(ck->rec, &b));
+  *bytes += b;
+  PetscCall(TpModelEstimateEventBytes(ck->model, &b));
   *bytes += b;
   PetscFunctionReturn(0);
 }
@@ -567,6 +570,14 @@ static PetscErrorCode LoadCheckpoint(TpCheckpoint ck, hid_t f, const char *path)
     SETERRQ(comm, ierr, "Checkpoint '%s' cannot be continued: %s", path,
             text && text[0] ? text : "refused by the stepper");
   }
+
+  /* the events so far (M4's spikes) */
+  PetscCall(TpModelLoadEvents(ck->model, f, &ok));
+  if (!ok) {
+    for (PetscInt q = 0; q < nf; q++) PetscCall(PetscFree(bufs[q]));
+    PetscCall(PetscFree(bufs));
+  }
+  CheckAttr(ok, "Checkpoint '%s': its /spikes are missing, unreadable or out of range", path);
 
   /* commit */
   for (PetscInt q = 0; q < nf; q++)

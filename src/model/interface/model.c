@@ -614,6 +614,28 @@ PetscErrorCode TpModelWriteEvents(TpModel model, hid_t file)
 }
 
 /*@C
+  TpModelLoadEvents - Reads back the events a checkpoint holds (M4's spikes so far)
+
+  Collective
+
+  Input Parameters:
++ model - the model, set up
+- file  - the checkpoint
+
+  Output Parameter:
+. ok - whether they were there and sound (the same on every rank)
+
+.seealso: `TpCheckpointLoad()`, `TpModelWriteEvents()`
+@*/
+PetscErrorCode TpModelLoadEvents(TpModel model, hid_t file, PetscBool *ok)
+{
+  PetscFunctionBegin;
+  *ok = PETSC_TRUE;
+  if (model->ops.loadevents) PetscCall(model->ops.loadevents(model, file, ok));
+  PetscFunctionReturn(0);
+}
+
+/*@C
   TpModelEstimateEventBytes - Roughly the bytes TpModelWriteEvents() takes
 
   Not Collective

@@ -23,6 +23,7 @@ typedef struct {
   PetscErrorCode (*neurons)(TpModel, PetscInt *);  /* optional: it wires its own synapses; the neurons it simulates */
   PetscErrorCode (*writeevents)(TpModel, hid_t);   /* optional, collective: its events into the output (spikes) */
   PetscErrorCode (*eventbytes)(TpModel, double *); /* optional: roughly the bytes writeevents takes */
+  PetscErrorCode (*loadevents)(TpModel, hid_t, PetscBool *); /* optional, collective: read them back (restart) */
   PetscErrorCode (*finish)(
       TpModel); /* optional, collective: after a run that was not stopped early (M5's recall tests) */
   /* stepper type ts: an ODE on the state Vec */

@@ -95,7 +95,8 @@ typedef struct {
   PetscInt64 capgath;
   PetscMPIInt *counts, *displs;
   /* observation */
-  PetscInt64 obs_step, step_now, obs_popspk[SPIKING_MAX_POPS];
+  PetscInt64 clock[2]; /* global: the step of the last exchange, and of the last sample */
+  PetscInt64 obs_popspk[SPIKING_MAX_POPS];
   double cv[SPIKING_MAX_POPS];
 } Spiking;
 
@@ -570,7 +571,8 @@ static PetscErrorCode SpikingSetUp(TpModel m)
       {"ring", TP_ENTITY_NEURON, 2 * d->dring, PETSC_DOUBLE, TP_FIELD_CHECKPOINT,
        "input arriving at each step modulo the longest delay (excitatory, inhibitory)"},
       {"population_spikes", TP_ENTITY_GLOBAL, d->npop, PETSC_INT64, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
-       "spikes of each population so far"}};
+       "spikes of each population so far"},
+      {"clock", TP_ENTITY_GLOBAL, 2, PETSC_INT64, TP_FIELD_CHECKPOINT, "steps of the last exchange and sample"}};
   TpSeriesInfo rate = {"rate", "observables/rate", d->npop, PETSC_TRUE,
                        "mean rate of each population since the previous sample (Hz)"};
   TpSeriesInfo vm   = {"V_m", "observables/V_m", d->nrec, PETSC_TRUE, "V_m of the -spiking_record_V neurons (mV)"};
@@ -610,6 +612,7 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   PetscCall(TpModelDeclareArrayField(m, &fields[5], d->isi));
   PetscCall(TpModelDeclareArrayField(m, &fields[6], d->ring));
   PetscCall(TpModelDeclareArrayField(m, &fields[7], d->popspk));
+  PetscCall(TpModelDeclareArrayField(m, &fields[8], d->clock));
   PetscCall(TpModelDeclareSeries(m, &rate));
   if (d->nrec) PetscCall(TpModelDeclareSeries(m, &vm));
   for (PetscInt q = 0; q < d->npop; q++) {
@@ -656,7 +659,7 @@ static PetscErrorCode SpikingInitialState(TpModel m)
   PetscCall(PetscArrayzero(d->popspk, SPIKING_MAX_POPS));
   PetscCall(PetscArrayzero(d->obs_popspk, SPIKING_MAX_POPS));
   d->nwin = d->nrecd = 0;
-  d->obs_step = d->step_now = 0;
+  d->clock[0] = d->clock[1] = 0;
   PetscFunctionReturn(0);
 }
 
@@ -665,6 +668,9 @@ static PetscErrorCode SpikingLoaded(TpModel m)
   Spiking *d = m->data;
 
   PetscFunctionBegin;
+  /* global fields come back on rank 0 */
+  PetscCallMPI(MPI_Bcast(d->popspk, SPIKING_MAX_POPS, MPIU_INT64, 0, m->comm));
+  PetscCallMPI(MPI_Bcast(d->clock, 2, MPIU_INT64, 0, m->comm));
   PetscCall(PetscArraycpy(d->obs_popspk, d->popspk, SPIKING_MAX_POPS));
   d->nwin = 0;
   PetscFunctionReturn(0);
@@ -801,7 +807,7 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
     }
   }
   d->nwin     = 0;
-  d->step_now = step;
+  d->clock[0] = step;
   PetscFunctionReturn(0);
 }
 
@@ -811,14 +817,14 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
   Spiking *d = m->data;
   double *buf;
   const PetscInt np = d->npop, nr = d->nrec;
-  const double T = (double)(d->step_now - d->obs_step) * d->dt / 1000.0;
+  const double T = (double)(d->clock[0] - d->clock[1]) * d->dt / 1000.0;
 
   PetscFunctionBegin;
   for (PetscInt q = 0; q < np; q++) {
     sample[q]        = T > 0 ? (double)(d->popspk[q] - d->obs_popspk[q]) / d->pop[q].size / T : 0;
     d->obs_popspk[q] = d->popspk[q];
   }
-  d->obs_step = d->step_now;
+  d->clock[1] = d->clock[0];
   /* V_m of the recorded neurons and, per population, the sum and number of CVs */
   PetscCall(PetscCalloc1(nr + 2 * np, &buf));
   for (PetscInt q = 0; q < nr; q++) {
@@ -844,7 +850,7 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
 static PetscErrorCode SpikingSummarize(TpModel m, const double *first, const double *last, double *values)
 {
   Spiking *d     = m->data;
-  const double T = (double)d->step_now * d->dt / 1000.0;
+  const double T = (double)d->clock[0] * d->dt / 1000.0;
 
   PetscFunctionBegin;
   for (PetscInt q = 0; q < d->npop; q++) {
@@ -859,7 +865,7 @@ static PetscErrorCode SpikingSummarize(TpModel m, const double *first, const dou
 static PetscErrorCode SpikingViewResult(TpModel m, const double *first, const double *last, PetscViewer v)
 {
   Spiking *d     = m->data;
-  const double T = (double)d->step_now * d->dt / 1000.0;
+  const double T = (double)d->clock[0] * d->dt / 1000.0;
 
   PetscFunctionBegin;
   for (PetscInt q = 0; q < d->npop; q++)
@@ -998,6 +1004,60 @@ static PetscErrorCode SpikingWriteEvents(TpModel m, hid_t file)
   PetscFunctionReturn(0);
 }
 
+/* The spikes of a checkpoint back into the record of the ranks that own their neurons. */
+static PetscErrorCode SpikingLoadEvents(TpModel m, hid_t file, PetscBool *ok)
+{
+  Spiking *d         = m->data;
+  const PetscInt64 N = d->r.N;
+
+  PetscFunctionBegin;
+  d->nrecd = 0;
+  for (PetscInt q = 0; q < d->npop && *ok; q++) {
+    const Population *P = &d->pop[q];
+    char path[2][96];
+    int nd[2];
+    hsize_t dims[2][2];
+    double *ts    = NULL;
+    uint64_t *ids = NULL;
+    PetscCall(PetscSNPrintf(path[0], 96, "spikes/%s/timestamps", P->name));
+    PetscCall(PetscSNPrintf(path[1], 96, "spikes/%s/node_ids", P->name));
+    *ok = (PetscBool)(TpH5GetExtent(file, path[0], &nd[0], dims[0]) && TpH5GetExtent(file, path[1], &nd[1], dims[1]) &&
+                      nd[0] == 1 && nd[1] == 1 && dims[0][0] == dims[1][0]);
+    if (*ok) {
+      const long long n = (long long)dims[0][0];
+      PetscCall(PetscMalloc2(n + 1, &ts, n + 1, &ids));
+      *ok = (PetscBool)(TpH5ReadWhole(file, path[0], H5T_NATIVE_DOUBLE, ts, n) &&
+                        TpH5ReadWhole(file, path[1], H5T_NATIVE_UINT64, ids, n));
+      for (long long s = 0; s < n && *ok; s++) {
+        const PetscInt64 step = (PetscInt64)round(ts[s] / d->dt) - 1;
+        PetscInt loc;
+        if (ids[s] >= (uint64_t)P->size || step < 0) {
+          *ok = PETSC_FALSE;
+          break;
+        }
+        if (P->lo < 0) continue;
+        /* is the neuron local? local rows ascend in natural id */
+        {
+          PetscInt lo = P->lo, hi = P->hi;
+          const PetscInt g = P->first + (PetscInt)ids[s];
+          while (hi - lo > 1) {
+            const PetscInt mid = (lo + hi) / 2;
+            if (TpRowGid(&d->r, mid) <= g)
+              lo = mid;
+            else
+              hi = mid;
+          }
+          loc = TpRowGid(&d->r, lo) == g ? lo : -1;
+        }
+        if (loc >= 0) PetscCall(Push(&d->recd, &d->nrecd, &d->caprecd, step * N + TpRowGid(&d->r, loc)));
+      }
+      PetscCall(PetscFree2(ts, ids));
+    }
+    PetscCall(TpAllTrue(m->comm, ok));
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SpikingEventBytes(TpModel m, double *bytes)
 {
   Spiking *d = m->data;
@@ -1053,6 +1113,7 @@ static const TpModelOps SpikingOps = {.setfromoptions = SpikingSetFromOptions,
                                       .neurons        = SpikingNeurons,
                                       .writeevents    = SpikingWriteEvents,
                                       .eventbytes     = SpikingEventBytes,
+                                      .loadevents     = SpikingLoadEvents,
                                       .window         = SpikingWindow,
                                       .advance        = SpikingAdvance,
                                       .exchange       = SpikingExchange};
