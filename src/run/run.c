@@ -417,6 +417,7 @@ PetscErrorCode TpRunView(TpRun run, PetscViewer viewer)
   const char *type;
   char stepper[128];
   TpNetworkRows r;
+  const char *conn;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(run->comm, &size));
@@ -425,10 +426,19 @@ PetscErrorCode TpRunView(TpRun run, PetscViewer viewer)
   PetscCall(TpNetworkGetRows(run->net, &r));
   PetscCall(PetscViewerASCIIPrintf(viewer, "tripart %s: model %s on %d ranks, stepper %s\n", TRIPART_VERSION, type,
                                    size, stepper));
-  PetscCall(PetscViewerASCIIPrintf(viewer,
-                                   "  network  %" PetscInt_FMT " neurons, %" PetscCount_FMT
-                                   " synapses, %" PetscCount_FMT " astrocytic processes\n",
-                                   r.N, r.nsyn, r.nsyn));
+  PetscCall(TpNetworkGetConnectivity(run->net, &conn));
+  if (!strcmp(conn, "none")) { /* neurons only: the synapses are the model's own */
+    PetscCount nsyn;
+    PetscCall(TpModelGetSynapseCount(run->model, &nsyn));
+    PetscCall(PetscViewerASCIIPrintf(viewer,
+                                     "  network  %" PetscInt_FMT " neurons, %" PetscCount_FMT
+                                     " synapses of the model's projections, no astrocytes\n",
+                                     r.N, nsyn));
+  } else
+    PetscCall(PetscViewerASCIIPrintf(viewer,
+                                     "  network  %" PetscInt_FMT " neurons, %" PetscCount_FMT
+                                     " synapses, %" PetscCount_FMT " astrocytic processes\n",
+                                     r.N, r.nsyn, r.nsyn));
   PetscCall(TpNetworkView(run->net, viewer));
   if (run->restart[0]) {
     PetscInt64 step;
