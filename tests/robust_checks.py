@@ -336,7 +336,7 @@ def check_signals(tmp):
         fail("could not find the two ranks of mpirun %d" % p.pid)
 
     def catches(pid, sig):
-        for _ in range(400):
+        for _ in range(4000):
             try:
                 with open("/proc/%d/status" % pid) as f:
                     cgt = [int(line.split()[1], 16) for line in f if line.startswith("SigCgt:")]
@@ -367,10 +367,12 @@ def check_signals(tmp):
             f.write("status 3\n")  # a stale marker of an earlier start: the run must remove it
         out = os.path.join(tmp, "s%d.h5" % k)
         p = start(base + ["-ts_max_time", 60, "-o", out, "-checkpoint", ck])
-        pids = ranks_of(p) if to == "ranks" else [p.pid]
-        if to == "ranks":  # from when tripart's handlers exist (main's first lines), not before exec
-            for pid in pids:
-                catches(pid, sig)
+        ranks = ranks_of(p)
+        pids = ranks if to == "ranks" else [p.pid]
+        # from when tripart's handlers exist (main's first lines), not before exec: a loaded machine
+        # may take seconds to start the ranks, and mpirun forwards a signal to whatever runs then
+        for pid in ranks:
+            catches(pid, sig)
         time.sleep(after)
         for _ in range(times):
             for pid in pids:
