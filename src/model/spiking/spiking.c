@@ -68,8 +68,9 @@ typedef struct {
   PetscInt npop, nproj, nrec;
   Population pop[SPIKING_MAX_POPS];
   Projection proj[SPIKING_MAX_PROJ];
-  PetscInt rec[SPIKING_MAX_REC]; /* natural ids of the neurons whose V_m is a series */
-  PetscInt window, dring;        /* D = smallest delay in steps; ring length = largest delay */
+  PetscInt rec[SPIKING_MAX_REC];    /* natural ids of the neurons whose V_m is a series */
+  PetscInt recloc[SPIKING_MAX_REC]; /* their local rows here, or -1 (found once, in set-up) */
+  PetscInt window, dring;           /* D = smallest delay in steps; ring length = largest delay */
   /* state of the local neurons */
   PetscInt *popof;  /* nloc: population of each local row */
   double *V, *Isyn; /* nloc, nloc x 2 */
@@ -603,6 +604,11 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     PetscCheck(TpRowGid(&d->r, i) > TpRowGid(&d->r, i - 1) && d->popof[i] >= d->popof[i - 1], PETSC_COMM_SELF,
                PETSC_ERR_PLIB, "Local neurons must come in ascending natural order");
   PetscCall(SpikingWire(m));
+  for (PetscInt q = 0; q < d->nrec; q++) {
+    d->recloc[q] = -1;
+    for (PetscInt i = 0; i < nloc; i++)
+      if (TpRowGid(&d->r, i) == d->rec[q]) d->recloc[q] = i;
+  }
 
   PetscCall(TpModelDeclareArrayField(m, &fields[0], d->V));
   PetscCall(TpModelDeclareArrayField(m, &fields[1], d->Isyn));
@@ -827,11 +833,8 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
   d->clock[1] = d->clock[0];
   /* V_m of the recorded neurons and, per population, the sum and number of CVs */
   PetscCall(PetscCalloc1(nr + 2 * np, &buf));
-  for (PetscInt q = 0; q < nr; q++) {
-    const PetscInt g = d->rec[q];
-    for (PetscInt i = 0; i < d->r.nloc; i++)
-      if (TpRowGid(&d->r, i) == g) buf[q] = d->V[i];
-  }
+  for (PetscInt q = 0; q < nr; q++)
+    if (d->recloc[q] >= 0) buf[q] = d->V[d->recloc[q]];
   for (PetscInt i = 0; i < d->r.nloc; i++) {
     const double n = d->isi[3 * i];
     if (n >= 2) {
