@@ -19,7 +19,8 @@ enum {
   TP_STREAM_M5_NOISE         = 8,  /* M5's recall tests: flipped cue bits and synaptic noise, keyed by the test */
   TP_STREAM_M5_WAKE          = 9,  /* M5's order of the patterns in each pass awake */
   TP_STREAM_M4_WIRING        = 10, /* M4's synapses, keyed by (projection, target) and draw */
-  TP_STREAM_M4_POISSON       = 11  /* M4's Poisson input, keyed by (neuron, step) */
+  TP_STREAM_M4_POISSON       = 11, /* M4's Poisson input, keyed by (neuron, step) */
+  TP_STREAM_M4_INIT          = 12  /* M4's random initial state, keyed by (neuron, 0) */
 };
 
 /* SplitMix64 finaliser: a bijective 64-bit mixer with full avalanche. */

@@ -64,11 +64,14 @@ def check_psp(tmp):
     """One spike into iaf_psc_exp and into iaf_psc_delta: the recorded V_m is the closed-form PSP,
     w / C_m tau_s tau_m / (tau_m - tau_s) (e^{-t/tau_m} - e^{-t/tau_s}) and w e^{-t/tau_m}, to
     round-off, starting exactly one delay after the spike; with tau_s = tau_m the alpha-like limit
-    (w / C_m) t e^{-t/tau}."""
+    (w / C_m) t e^{-t/tau}; into iaf_psc_alpha (a PSC of peak w at tau_s), w e / (tau_s C_m)
+    e^{-t/tau_m} (1 - e^{-dt} (1 + dt)) / d^2 with d = 1/tau_s - 1/tau_m, and its limit at d = 0 and
+    near it (the series)."""
     h, w, delay, tspk = 0.1, 120.0, 1.3, 5.0
-    for tgt_type, tau_s in (("iaf_psc_exp", 2.0), ("iaf_psc_exp", 10.0), ("iaf_psc_delta", 2.0)):
+    for tgt_type, tau_s in (("iaf_psc_exp", 2.0), ("iaf_psc_exp", 10.0), ("iaf_psc_delta", 2.0),
+                            ("iaf_psc_alpha", 2.0), ("iaf_psc_alpha", 10.0), ("iaf_psc_alpha", 9.99)):
         out = os.path.join(tmp, "psp.h5")
-        ww = w if tgt_type == "iaf_psc_exp" else 0.5
+        ww = 0.5 if tgt_type == "iaf_psc_delta" else w
         run(1, ["-model", "spiking", "-spiking_populations", "S:1,T:1", "-spiking_S_type", "spike_generator",
                 "-spiking_S_spike_times", tspk, "-spiking_T_type", tgt_type, "-spiking_T_tau_syn_ex", tau_s,
                 "-spiking_projections", "S-T", "-spiking_S-T_weight", ww, "-spiking_S-T_delay", delay,
@@ -80,6 +83,13 @@ def check_psp(tmp):
         tm = P["tau_m"]
         if tgt_type == "iaf_psc_delta":
             want = np.where(s >= -1e-9, ww * np.exp(-np.maximum(s, 0) / tm), 0.0)
+        elif tgt_type == "iaf_psc_alpha":  # a PSC of peak w at tau_s: w e / tau_s t e^{-t/tau_s}
+            dd, sp = 1 / tau_s - 1 / tm, np.maximum(s, 0)
+            if dd == 0:
+                shape = sp * sp / 2 * np.exp(-sp / tm)
+            else:
+                shape = np.exp(-sp / tm) * (-np.expm1(-dd * sp) - dd * sp * np.exp(-dd * sp)) / dd ** 2
+            want = np.where(s > 0, ww * math.e / tau_s / P["C_m"] * shape, 0.0)
         elif tau_s == tm:
             want = np.where(s > 0, ww / P["C_m"] * s * np.exp(-s / tm), 0.0)
         else:
@@ -90,6 +100,129 @@ def check_psp(tmp):
             k = np.argmax(np.abs((V - P["E_L"]) - want))
             fail("%s tau_s %g: V_m differs from the closed-form PSP by %.3g (at t = %g: %.12g, want %.12g)"
                  % (tgt_type, tau_s, err, t[k], V[k] - P["E_L"], want[k]))
+
+
+def check_tsodyks_markram(tmp):
+    """A spike train through a Tsodyks-Markram synapse into a neuron that only integrates (iaf_psc_delta,
+    tau_m 1e15 ms): each jump of V_m is w r_n, and r_n follows the analytic recursion
+    u_n = u_{n-1} e^{-D/tau_fac} (1 - U_0) + U_0, x_n = 1 + (x_{n-1} - r_{n-1} - 1) e^{-D/tau_rec},
+    r_n = u_n x_n (Tsodyks & Markram; Brian2's Stimberg et al. 2018 synapses), to round-off; with
+    tau_fac 0, u_n = U_0; a static projection beside it passes w unchanged."""
+    times = [10.0, 15.0, 20.0, 30.0, 30.5, 31.0, 60.0, 200.0, 205.0, 210.0, 400.0]
+    h, w, delay = 0.1, 2.0, 1.0
+    for U0, tf, tr in ((0.6, 1000 / 3.33, 500.0), (0.15, 80.0, 40.0), (0.5, 0.0, 120.0)):
+        out = os.path.join(tmp, "tm.h5")
+        run(1, ["-model", "spiking", "-spiking_populations", "S:1,T:1,U:1", "-spiking_S_type", "spike_generator",
+                "-spiking_S_spike_times", ",".join("%g" % x for x in times)]
+            + sum((["-spiking_%s_type" % q, "iaf_psc_delta", "-spiking_%s_tau_m" % q, 1e15, "-spiking_%s_V_th" % q, 1e9,
+                    "-spiking_%s_E_L" % q, 0, "-spiking_%s_V_m" % q, 0, "-spiking_%s_V_reset" % q, 0] for q in "TU"), [])
+            + ["-spiking_projections", "S-T,S-U", "-spiking_S-T_weight", w, "-spiking_S-T_delay", delay,
+               "-spiking_S-T_synapse", "tsodyks_markram", "-spiking_S-T_U_0", U0, "-spiking_S-T_tau_fac", tf,
+               "-spiking_S-T_tau_rec", tr, "-spiking_S-U_weight", w, "-spiking_S-U_delay", delay,
+               "-spiking_record_V", "1,2", "-monitor_every", 1, "-stepper_max_time", 420, "-quiet", "-o", out])
+        with h5py.File(out, "r") as f:
+            V = f["observables/V_m"][()]
+        jumps = np.diff(np.concatenate([[0.0], V[:, 0]]))
+        got = jumps[np.abs(jumps) > 1e-12] / w
+        u = x = r = 0.0
+        want, last = [], None
+        for t in times:
+            if last is None:
+                u, x = U0, 1.0
+            else:
+                D = t - last
+                eu = 0.0 if tf == 0 else math.exp(-D / tf)
+                u = u * eu * (1 - U0) + U0
+                x = 1 + (x - r - 1) * math.exp(-D / tr)
+            r = u * x
+            want.append(r)
+            last = t
+        if len(got) != len(want) or np.max(np.abs(got - want)) > 1e-13:
+            fail("Tsodyks-Markram U_0 %g tau_fac %g tau_rec %g: released fractions %s, the recursion %s"
+                 % (U0, tf, tr, got, np.array(want)))
+        static = np.diff(np.concatenate([[0.0], V[:, 1]]))
+        static = static[np.abs(static) > 1e-12]
+        if len(static) != len(times) or np.max(np.abs(static - w)) > 1e-12:
+            fail("a static projection beside the Tsodyks-Markram one did not pass its weight unchanged")
+
+
+def reference_spikes(rhs, y0, reset, T, thresh, t_ref=0.0):
+    """Spike times of one neuron by an independent adaptive integration (scipy's DOP853, tolerance
+    1e-10) that stops exactly at each threshold crossing, resets, and holds V for t_ref."""
+    from scipy.integrate import solve_ivp
+    t, y, out = 0.0, np.array(y0, float), []
+    ev = lambda t, y: y[0] - thresh  # noqa: E731
+    ev.terminal, ev.direction = True, 1
+    while t < T:
+        sol = solve_ivp(rhs, (t, T), y, method="DOP853", rtol=1e-10, atol=1e-10, events=ev, max_step=0.05)
+        if sol.status != 1:
+            break
+        t = sol.t_events[0][0]
+        out.append(t)
+        y = reset(sol.y_events[0][0])
+        if t_ref > 0:  # V held at reset; the rest evolves
+            held = solve_ivp(lambda s, z: rhs(s, z, True), (t, t + t_ref), y, method="DOP853", rtol=1e-10, atol=1e-10)
+            y, t = held.y[:, -1], t + t_ref
+    return np.array(out)
+
+
+def check_adex_izhikevich(tmp):
+    """aeif_cond_alpha (NEST's defaults, 800 pA: an adapting train) and izhikevich (regular spiking,
+    I 10) against an independent adaptive integration of the same equations: the same number of
+    spikes in 400 ms; aeif's each within a step and a little (RK4 on 0.01 ms substeps), izhikevich's
+    intervals within forward Euler's first-order error (NEST's scheme); coba_lif against Brian2's
+    forward-Euler recurrence, spike for spike."""
+    T = 400.0
+    # AdEx, NEST's aeif_cond_alpha defaults
+    C, gL, EL, VT, DT, tw, a, b, Vr, Vp, Ie = 281.0, 30.0, -70.6, -50.4, 2.0, 144.0, 4.0, 80.5, -60.0, 0.0, 800.0
+
+    def adex(t, y, refr=False):
+        V = Vr if refr else min(y[0], Vp)
+        dV = 0.0 if refr else (-gL * (V - EL) + gL * DT * math.exp((V - VT) / DT) - y[1] + Ie) / C
+        return [dV, (a * (V - EL) - y[1]) / tw]
+    # the reference stops 5 mV short of V_peak: V gets from there to V_peak in about 1e-6 ms, and no
+    # adaptive step reaches V_peak itself through the exponential
+    ref = reference_spikes(adex, [EL, 0.0], lambda y: np.array([Vr, y[1] + b]), T, Vp - 5)
+    out = os.path.join(tmp, "adex.h5")
+    # a spike is reported at the end of its step, so it lies in [ref, ref + dt]; with 10 substeps
+    # (the default) the late resets (up to a substep each) add up to a few hundredths of a ms
+    for nsub, slack in ((10, 0.05), (100, 0.005)):
+        run(1, ["-model", "spiking", "-spiking_populations", "X:1", "-spiking_X_type", "aeif_cond_alpha",
+                "-spiking_X_I_e", Ie, "-spiking_X_substeps", nsub, "-stepper_max_time", T, "-quiet", "-o", out])
+        got = spikes(out)["X"][0]
+        if len(ref) < 8 or len(got) != len(ref) or np.min(got - ref) < -0.005 or np.max(got - ref) > 0.1 + slack:
+            fail("aeif_cond_alpha (%d substeps): spikes at %s, the reference at %s" % (nsub, got[:8], ref[:8]))
+    isi = np.diff(got)
+    if not isi[-1] > 1.5 * isi[0]:
+        fail("aeif_cond_alpha at 800 pA does not adapt: intervals %s" % isi)
+    # Izhikevich, regular spiking
+    ia, ib, ic, idd, I = 0.02, 0.2, -65.0, 8.0, 10.0
+
+    def izh(t, y, refr=False):
+        return [0.04 * y[0] ** 2 + 5 * y[0] + 140 - y[1] + I, ia * (ib * y[0] - y[1])]
+    ref = reference_spikes(izh, [-65.0, 0.0], lambda y: np.array([ic, y[1] + idd]), T, 30.0)
+    # forward Euler is first order: each interval within 0.15 % at dt 0.01 ms, 1.5 % at NEST's 0.1 ms
+    for dt, tol in ((0.01, 0.0015), (0.1, 0.015)):
+        run(1, ["-model", "spiking", "-spiking_populations", "Z:1", "-spiking_Z_type", "izhikevich", "-spiking_Z_I_e",
+                I, "-stepper_dt", dt, "-stepper_max_time", T, "-quiet", "-o", out])
+        got = spikes(out)["Z"][0]
+        if (len(ref) < 8 or len(got) != len(ref) or abs(got[0] - ref[0]) > 10 * dt
+                or np.max(np.abs(np.diff(got) / np.diff(ref) - 1)) > tol):
+            fail("izhikevich (dt %g): spikes at %s, the reference at %s" % (dt, got[:6], ref[:6]))
+    # coba_lif: Brian2's recurrence (forward Euler, 'unless refractory', v > V_th) with a constant current
+    C, gL, EL, Vth, Vr, h, Ie, R = 198.0, 9.99, -60.0, -50.0, -60.0, 0.1, 150.0, 50
+    run(1, ["-model", "spiking", "-spiking_populations", "C:1", "-spiking_C_type", "coba_lif", "-spiking_C_I_e", Ie,
+            "-stepper_max_time", T, "-quiet", "-o", out])
+    got = spikes(out)["C"][0]
+    v, last, want = EL, None, []
+    for n in range(int(round(T / h))):
+        if last is None or n - last >= R:
+            v = v + h * ((gL * (EL - v) + 0.0 * (0.0 - v) + 0.0 * (-80.0 - v) + Ie) / C)
+            if v > Vth:
+                v, last = Vr, n
+                want.append((n + 1) * h)
+    if len(want) < 5 or len(got) != len(want) or np.max(np.abs(got - np.array(want))) > 1e-9:
+        fail("coba_lif: spikes at %s, Brian2's recurrence at %s" % (got[:6], want[:6]))
 
 
 def network_args(seed=4):
@@ -173,6 +306,104 @@ def check_invariance(tmp):
         fail("%d synapses, the twin %d" % (ref[3], sum(len(o) for o in t.out)))
 
 
+TYPES_PROJ = {"A-A": ("fixed_indegree", 6, 15.0, 1.0, (0.3, 100.0, 200.0)),
+              "A-Z": ("pairwise_bernoulli", 0.3, 2.0, 1.2, None),
+              "Z-C": ("fixed_indegree", 4, -2.0, 0.9, (0.6, 0.0, 300.0)),
+              "C-A": ("pairwise_bernoulli", 0.4, 30.0, 1.1, (0.6, 1000 / 3.33, 500.0)),
+              "C-C": ("all_to_all", 0, 0.5, 0.7, None),
+              "A-C": ("fixed_indegree", 5, 1.0, 1.5, (0.2, 50.0, 100.0))}
+TYPES_POPS = [("A", 30, "iaf_psc_alpha", dict(poisson_rate=9000.0, poisson_weight=20.0)),
+              ("Z", 12, "izhikevich", dict(I_e=5.0, poisson_rate=2000.0, poisson_weight=1.5)),
+              ("C", 20, "coba_lif", dict(I_e=150.0, poisson_rate=2000.0, poisson_weight=0.5))]
+
+
+def types_args(adex=False, seed=6):
+    """The newer neuron types (iaf_psc_alpha, izhikevich, coba_lif; aeif_cond_alpha on request) wired
+    by static and Tsodyks-Markram projections, with Poisson input."""
+    pops = TYPES_POPS + ([("X", 10, "aeif_cond_alpha", dict(I_e=700.0, t_ref=1.0))] if adex else [])
+    proj = dict(TYPES_PROJ)
+    if adex:
+        proj.update({"A-X": ("fixed_indegree", 5, 2.0, 1.0, (0.5, 20.0, 100.0)), "X-C": ("all_to_all", 0, 1.0, 2.0,
+                                                                                         None)})
+    a = ["-model", "spiking", "-seed", seed, "-spiking_populations", ",".join("%s:%d" % (n, k) for n, k, _, _ in pops),
+         "-spiking_projections", ",".join(proj), "-stepper_max_time", 150, "-quiet"]
+    for n, _, t, kw in pops:
+        a += ["-spiking_%s_type" % n, t]
+        for k, v in kw.items():
+            a += ["-spiking_%s_%s" % (n, k), v]
+    for name, (rule, k, w, d, tm) in proj.items():
+        a += ["-spiking_%s_rule" % name, rule, "-spiking_%s_weight" % name, w, "-spiking_%s_delay" % name, d]
+        if rule == "fixed_indegree":
+            a += ["-spiking_%s_indegree" % name, k]
+        if rule == "pairwise_bernoulli":
+            a += ["-spiking_%s_p" % name, k]
+        if tm:
+            a += ["-spiking_%s_synapse" % name, "tsodyks_markram", "-spiking_%s_U_0" % name, tm[0],
+                  "-spiking_%s_tau_fac" % name, tm[1], "-spiking_%s_tau_rec" % name, tm[2]]
+    return a
+
+
+def types_twin(seed=6):
+    izh = dict(a=0.02, b=0.2, c=-65.0, d=8.0, V_th=30.0, V_m=-65.0, V_min=-1.7976931348623157e308, U_m=0.0, t_ref=0.0)
+    coba = dict(C_m=198.0, g_L=9.99, E_L=-60.0, E_ex=0.0, E_in=-80.0, tau_syn_ex=5.0, tau_syn_in=10.0, t_ref=5.0,
+                V_th=-50.0, V_reset=-60.0, V_m=-60.0)
+    pops, ix = [], {}
+    for n, k, t, kw in TYPES_POPS:
+        d = dict(NEST_LIF, name=n, size=k, type=t)
+        d.update(izh if t == "izhikevich" else coba if t == "coba_lif" else {})
+        d.update(kw)
+        ix[n] = len(pops)
+        pops.append(d)
+    projs = []
+    for name, (rule, k, w, dl, tm) in TYPES_PROJ.items():
+        s, t = name.split("-")
+        J = dict(src=ix[s], tgt=ix[t], rule=rule, indegree=k, p=k, weight=w, delay=dl, autapses=True, multapses=True)
+        if tm:
+            J.update(synapse="tsodyks_markram", U_0=tm[0], tau_fac=tm[1], tau_rec=tm[2])
+        projs.append(J)
+    return Twin(pops, projs, 0.1, seed)
+
+
+def state_of(out):
+    with h5py.File(out, "r") as f:
+        return spikes(out), {k: f["state"][k][()] for k in f["state"]}
+
+
+def check_types(tmp):
+    """The newer types and Tsodyks-Markram synapses: every spike and the final state the same on 1 to
+    4 ranks (aeif_cond_alpha among them) and the same as the serial twin (without it)."""
+    for adex in (False, True):
+        ref = None
+        for np_ in (1, 2, 3, 4):
+            out = os.path.join(tmp, "types%d_%d.h5" % (np_, adex))
+            run(np_, types_args(adex) + ["-o", out])
+            got = state_of(out)
+            if ref is None:
+                ref = got
+                for p, (T, _) in got[0].items():
+                    if len(T) < 20:
+                        fail("population %s fires %d spikes in 150 ms: too quiet to test" % (p, len(T)))
+                continue
+            for p in ref[0]:
+                if not all(np.array_equal(a, b) for a, b in zip(ref[0][p], got[0][p])):
+                    fail("population %s: spikes on %d ranks differ from 1 rank (aeif %s)" % (p, np_, adex))
+            for k in ref[1]:
+                if not np.array_equal(ref[1][k], got[1][k]):
+                    fail("final %s on %d ranks differs from 1 rank (aeif %s)" % (k, np_, adex))
+        if adex:
+            break
+        t = types_twin().run(1500)
+        first = {"A": 0, "Z": 30, "C": 42}
+        engine = sorted((int(round(ts / 0.1)) - 1, int(i) + first[p]) for p, (T, I) in ref[0].items()
+                        for ts, i in zip(T, I))
+        if engine != t.spikes:
+            k = next((k for k, (a, b) in enumerate(zip(engine, t.spikes)) if a != b), min(len(engine), len(t.spikes)))
+            fail("engine and twin spikes differ from spike %d: engine %s, twin %s (%d vs %d spikes)"
+                 % (k, engine[k:k + 3], t.spikes[k:k + 3], len(engine), len(t.spikes)))
+        if not np.array_equal(ref[1]["V_m"], np.array(t.V)):
+            fail("final V_m differs from the twin's by %.3g" % np.max(np.abs(ref[1]["V_m"] - np.array(t.V))))
+
+
 def siegert_rate(J=0.1, g=5.0, eta=2.0, CE=1000, CI=250, tau=20e-3, tref=2e-3, theta=20.0, Vr=0.0):
     """Brunel's self-consistent mean-field rate, as NEST's brunel_siegert_nest.py computes it."""
     from scipy.integrate import quad
@@ -234,6 +465,17 @@ def check_bad_input(tmp):
         (["-spiking_populations", "A:5,A:3"], ["-spiking_populations", "A"]),
         (["-spiking_populations", "A:0"], ["-spiking_populations", "0"]),
         (["-spiking_populations", "A_1:4"], ["-spiking_populations", "A_1"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_synapse", "stdp_triplet"],
+         ["-spiking_A-B_synapse", "stdp_triplet"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_synapse", "tsodyks_markram", "-spiking_A-B_U_0", 1.5],
+         ["-spiking_A-B_U_0", "1.5"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_synapse", "tsodyks_markram", "-spiking_A-B_tau_rec", 0],
+         ["-spiking_A-B_tau_rec", "0"]),
+        (P + ["-spiking_A_V_m_uniform", "-50,-60"], ["-spiking_A_V_m_uniform"]),
+        (P + ["-spiking_A_type", "aeif_cond_alpha", "-spiking_A_substeps", 0], ["-spiking_A_substeps", "0"]),
+        (P + ["-spiking_A_type", "aeif_cond_alpha", "-spiking_A_V_peak", -65], ["-spiking_A_V_peak", "-65"]),
+        (P + ["-spiking_A_type", "coba_lif", "-spiking_A_g_L", -1], ["-spiking_A_g_L", "-1"]),
+        (P + ["-spiking_A_type", "izhikevich", "-spiking_A_c", 40], ["-spiking_A_c", "40"]),
         (P + ["-connectivity", "random"], ["-connectivity", "random"]),
         (P + ["-N", 7], ["-N", "7", "8"]),
     ]
@@ -247,7 +489,8 @@ def check_bad_input(tmp):
 
 def main():
     checks = {"fi": check_fi, "psp": check_psp, "invariance": check_invariance, "brunel": check_brunel,
-              "bad_input": check_bad_input}
+              "bad_input": check_bad_input, "types": check_types,
+              "tsodyks_markram": check_tsodyks_markram, "adex_izhikevich": check_adex_izhikevich}
     if sys.argv[3] not in checks:
         fail("unknown check " + sys.argv[3])
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,5 +1,6 @@
 """Dense serial twin of M4's spiking networks (-model spiking), for tests only: the same equations
-(NEST's exact integration of iaf_psc_delta and iaf_psc_exp), the same keyed streams for wiring and
+(NEST's exact integration of iaf_psc_delta, iaf_psc_exp and iaf_psc_alpha, NEST's izhikevich,
+Brian2's forward-Euler COBA LIF, Tsodyks-Markram synapses), the same keyed streams for wiring and
 Poisson input, and the same order of every sum, in plain Python, one neuron at a time."""
 import math
 
@@ -26,6 +27,18 @@ def p21(tau_s, tau_m, C, h):
     return -math.exp(-h / tau_m) * math.expm1(-h * d) / (d * C)
 
 
+def p31(tau_s, tau_m, C, h):
+    d = 1.0 / tau_s - 1.0 / tau_m
+    x = d * h
+    if abs(x) > 0.5:
+        return math.exp(-h / tau_m) * (-math.expm1(-x) - x * math.exp(-x)) / (d * d * C)
+    g, term = 0.0, 0.5
+    for n in range(2, 40):
+        g += (n - 1) * term
+        term *= -x / (n + 1)
+    return math.exp(-h / tau_m) * h * h * g / C
+
+
 def poisson(u, lam, expl):
     p = F = expl
     k, kmax = 0, int(10 * lam) + 40
@@ -38,8 +51,9 @@ def poisson(u, lam, expl):
 
 class Twin:
     """pops: list of dicts (name, size, type, C_m, tau_m, t_ref, E_L, V_th, V_reset, V_m, I_e,
-    tau_syn_ex, tau_syn_in, poisson_rate, poisson_weight); projs: list of dicts (src, tgt (indices),
-    rule, indegree, p, weight, delay, autapses, multapses)."""
+    tau_syn_ex, tau_syn_in, poisson_rate, poisson_weight; izhikevich: a, b, c, d, V_min, U_m;
+    coba_lif: g_L, E_ex, E_in); projs: list of dicts (src, tgt (indices), rule, indegree, p, weight,
+    delay, autapses, multapses; tsodyks_markram: U_0, tau_fac, tau_rec)."""
 
     def __init__(self, pops, projs, dt, seed):
         self.pops, self.projs, self.dt, self.seed = pops, projs, dt, seed
@@ -51,6 +65,10 @@ class Twin:
             P["P11ex"], P["P11in"] = math.exp(-h / P["tau_syn_ex"]), math.exp(-h / P["tau_syn_in"])
             P["P21ex"] = p21(P["tau_syn_ex"], P["tau_m"], P["C_m"], h)
             P["P21in"] = p21(P["tau_syn_in"], P["tau_m"], P["C_m"], h)
+            P["P31ex"] = p31(P["tau_syn_ex"], P["tau_m"], P["C_m"], h)
+            P["P31in"] = p31(P["tau_syn_in"], P["tau_m"], P["C_m"], h)
+            P["Q21ex"], P["Q21in"] = h * P["P11ex"], h * P["P11in"]
+            P["a0ex"], P["a0in"] = math.e / P["tau_syn_ex"], math.e / P["tau_syn_in"]
             P["ref"] = int(round(P["t_ref"] / dt))
             P["lam"] = P["poisson_rate"] * dt / 1000.0
             P["expl"] = math.exp(-P["lam"])
@@ -71,6 +89,10 @@ class Twin:
         self.V = [pops[self.pop_of[i]]["V_m"] for i in range(self.N)]
         self.Iex = [0.0] * self.N
         self.Iin = [0.0] * self.N
+        self.Rex = [0.0] * self.N
+        self.Rin = [0.0] * self.N
+        self.u = [pops[self.pop_of[i]].get("U_m", 0.0) for i in range(self.N)]
+        self.tm = {}  # (source, projection) -> [u, x, last step]
         self.r = [0] * self.N
         self.ring = [[[0.0, 0.0] for _ in range(self.R)] for _ in range(self.N)]
         self.spikes = []  # (step, id)
@@ -124,8 +146,46 @@ class Twin:
                     ex += n * P["poisson_weight"]
                 else:
                     inh += n * P["poisson_weight"]
+            if P["type"] == "izhikevich":
+                v0, u0 = self.V[i], self.u[i]
+                v = v0 + self.dt * (0.04 * v0 * v0 + 5.0 * v0 + 140.0 - u0 + P["I_e"]) + (ex + inh)
+                self.u[i] = u0 + self.dt * P["a"] * (P["b"] * v0 - u0)
+                if v < P["V_min"]:
+                    v = P["V_min"]
+                if v >= P["V_th"]:
+                    v = P["c"]
+                    self.u[i] += P["d"]
+                    fired.append(i)
+                self.V[i] = v
+                continue
+            if P["type"] == "coba_lif":
+                V0, ge, gi, h = self.V[i], self.Iex[i], self.Iin[i], self.dt
+                if self.r[i] == 0:
+                    V = V0 + h * ((P["g_L"] * (P["E_L"] - V0) + ge * (P["E_ex"] - V0) + gi * (P["E_in"] - V0)
+                                   + P["I_e"]) / P["C_m"])
+                else:
+                    V = V0
+                    self.r[i] -= 1
+                self.Iex[i] = ge + h * (-ge / P["tau_syn_ex"]) + ex
+                self.Iin[i] = gi + h * (-gi / P["tau_syn_in"]) + -inh
+                if self.r[i] == 0 and V > P["V_th"]:
+                    V = P["V_reset"]
+                    self.r[i] = max(P["ref"] - 1, 0)
+                    fired.append(i)
+                self.V[i] = V
+                continue
             y = self.V[i] - P["E_L"]
-            if P["type"] == "iaf_psc_delta":
+            if P["type"] == "iaf_psc_alpha":
+                if self.r[i] == 0:
+                    y = (P["P20"] * P["I_e"] + P["P31ex"] * self.Rex[i] + P["P21ex"] * self.Iex[i]
+                         + P["P31in"] * self.Rin[i] + P["P21in"] * self.Iin[i] + P["P22"] * y)
+                else:
+                    self.r[i] -= 1
+                self.Iex[i] = P["Q21ex"] * self.Rex[i] + P["P11ex"] * self.Iex[i]
+                self.Rex[i] = self.Rex[i] * P["P11ex"] + P["a0ex"] * ex
+                self.Iin[i] = P["Q21in"] * self.Rin[i] + P["P11in"] * self.Iin[i]
+                self.Rin[i] = self.Rin[i] * P["P11in"] + P["a0in"] * inh
+            elif P["type"] == "iaf_psc_delta":
                 if self.r[i] == 0:
                     y = P["P20"] * P["I_e"] + P["P22"] * y + (ex + inh)
                 else:
@@ -144,6 +204,24 @@ class Twin:
             self.V[i] = y + P["E_L"]
         return fired
 
+    def release(self, t, j):
+        """Tsodyks-Markram: the released fraction of each TM projection of source j, by target population."""
+        rel = {}
+        for p, J in enumerate(self.projs):
+            if J["src"] != self.pop_of[j] or J.get("synapse", "static") != "tsodyks_markram":
+                continue
+            st = self.tm.setdefault((j, p), [0.0, 1.0, -1])
+            gap = float(t - st[2]) * self.dt
+            eu = 0.0 if st[2] < 0 or J["tau_fac"] == 0 else math.exp(-gap / J["tau_fac"])
+            ex = 0.0 if st[2] < 0 else math.exp(-gap / J["tau_rec"])
+            u = st[0] * eu
+            x = 1.0 + (st[1] - 1.0) * ex
+            u += J["U_0"] * (1.0 - u)
+            r = u * x
+            st[0], st[1], st[2] = u, x - r, t
+            rel[J["tgt"]] = r
+        return rel
+
     def run(self, steps):
         t = 0
         while t < steps:
@@ -153,8 +231,9 @@ class Twin:
                 window += [(s, i) for i in self.step(s)]
             window.sort()
             for s, j in window:
+                rel = self.release(s, j)
                 for i, w, d in self.out[j]:
-                    self.ring[i][(s + d) % self.R][1 if w < 0 else 0] += w
+                    self.ring[i][(s + d) % self.R][1 if w < 0 else 0] += w * rel.get(self.pop_of[i], 1.0)
             self.spikes += window
             t = end
         return self

@@ -8,7 +8,25 @@
                    spikes arriving while refractory are lost.
    iaf_psc_exp:    tau_m dV/dt = -V + R (I_ex + I_in + I_e),  dI_x/dt = -I_x / tau_syn_x,
                    each arriving spike adds its weight (pA) to I_ex (weight >= 0) or I_in (< 0).
-   Both:           V >= V_th  ->  spike, V = V_reset, clamped for t_ref (whole steps). */
+   iaf_psc_alpha:  as iaf_psc_exp with alpha-shaped currents, dI_x/dt = R_x - I_x / tau_syn_x,
+                   dR_x/dt = -R_x / tau_syn_x, each arriving spike adds e / tau_syn_x times its weight to
+                   R_x (a PSC of peak w at t = tau_syn_x).
+   All three:      V >= V_th  ->  spike, V = V_reset, clamped for t_ref (whole steps).
+   izhikevich:     dv/dt = 0.04 v^2 + 5 v + 140 - u + I_e, du/dt = a (b v - u), forward Euler from the
+                   step's start (NEST's consistent_integration); spikes make v jump by their weight;
+                   v >= V_th -> spike, v = c, u += d.
+   aeif_cond_alpha: C_m dV/dt = -g_L (V - E_L) + g_L Delta_T e^{(V - V_th)/Delta_T} - g_ex (V - E_ex)
+                   - g_in (V - E_in) - w + I_e + I_SIC,  tau_w dw/dt = a (V - E_L) - w, alpha-shaped
+                   conductances (nS) as iaf_psc_alpha's currents; classical Runge-Kutta on substeps,
+                   V bounded by V_peak inside the right-hand side as NEST does; V >= V_peak -> spike,
+                   V = V_reset, w += b, clamped for t_ref.
+   coba_lif:       C_m dV/dt = g_L (E_L - V) + g_ex (E_ex - V) + g_in (E_in - V) + I_e,
+                   dg_x/dt = -g_x / tau_syn_x, forward Euler (Brian2's method='euler', Stimberg et al.
+                   2018 examples 1 and 6), V > V_th -> spike, V = V_reset, V held for t_ref as Brian2's
+                   "unless refractory" holds it (t_ref / h - 1 whole steps); spikes add their weight (nS)
+                   to g_x.
+   Conductance-based types take inhibitory weights as negative numbers (NEST's convention) and add
+   their magnitude to g_in. */
 #ifndef SPIKING_KERNELS_H
 #define SPIKING_KERNELS_H
 #include <math.h>
@@ -23,7 +41,26 @@ typedef struct {
   double theta, reset; /* V_th - E_L, V_reset - E_L */
   double I_e;          /* pA */
   int64_t refractory;  /* t_ref in steps */
+  /* iaf_psc_alpha */
+  double P31ex, P31in; /* R_x -> V over one step */
+  double Q21ex, Q21in; /* R_x -> I_x over one step: h e^{-h/tau_syn} */
+  double a0ex, a0in;   /* e / tau_syn: a unit weight's jump of R_x */
 } SpikingPropagator;
+
+/* V(h) of dV/dt = -V / tau_m + I / C_m from V(0) = 0 when I(t) = t e^{-t/tau_s}: e^{-h/tau_m}
+   (1 - e^{-x} (1 + x)) / (C_m d^2), x = d h, d = 1/tau_s - 1/tau_m; by its series when x is small
+   (the closed form cancels there) and (h^2 / 2) e^{-h/tau_m} / C_m at d = 0. */
+static inline double SpikingP31(double tau_s, double tau_m, double C_m, double h)
+{
+  const double d = 1.0 / tau_s - 1.0 / tau_m, x = d * h;
+  double g = 0, term = 0.5; /* g = (1 - e^{-x} (1 + x)) / x^2 = sum over n >= 2 of (-1)^n (n - 1) x^(n-2) / n! */
+  if (fabs(x) > 0.5) return exp(-h / tau_m) * (-expm1(-x) - x * exp(-x)) / (d * d * C_m);
+  for (int n = 2; n < 40; n++) {
+    g += (n - 1) * term;
+    term *= -x / (n + 1);
+  }
+  return exp(-h / tau_m) * h * h * g / C_m;
+}
 
 /* V(h) of dV/dt = -V / tau_m + I / C_m from V(0) = 0, I decaying by tau_s from I(0) = 1: the current's
    contribution to V after one step, tau_s tau_m / (C_m (tau_m - tau_s)) (e^{-h/tau_m} - e^{-h/tau_s}),
@@ -49,6 +86,23 @@ static inline void SpikingPropagatorSet(SpikingPropagator *k, double h, double C
   k->reset      = V_reset - E_L;
   k->I_e        = I_e;
   k->refractory = refractory;
+  k->P31ex      = SpikingP31(tau_ex, tau_m, C_m, h);
+  k->P31in      = SpikingP31(tau_in, tau_m, C_m, h);
+  k->Q21ex      = h * k->P11ex;
+  k->Q21in      = h * k->P11in;
+  k->a0ex       = M_E / tau_ex;
+  k->a0in       = M_E / tau_in;
+}
+
+/* The tail every integrate-and-fire type shares: threshold, reset, refractory clamp. */
+static inline int SpikingThreshold(const SpikingPropagator *k, double *V, int64_t *r)
+{
+  if (*V >= k->theta) {
+    *r = k->refractory;
+    *V = k->reset;
+    return 1;
+  }
+  return 0;
 }
 
 /* One step of iaf_psc_delta (NEST's update order): returns 1 when the neuron spikes. */
@@ -58,12 +112,7 @@ static inline int IafPscDeltaStep(const SpikingPropagator *k, double *V, int64_t
     *V = k->P20 * k->I_e + k->P22 * *V + input;
   else
     --*r;
-  if (*V >= k->theta) {
-    *r = k->refractory;
-    *V = k->reset;
-    return 1;
-  }
-  return 0;
+  return SpikingThreshold(k, V, r);
 }
 
 /* One step of iaf_psc_exp: V from the currents at the step's start, then the currents decay and take
@@ -77,12 +126,140 @@ static inline int IafPscExpStep(const SpikingPropagator *k, double *V, double *I
     --*r;
   *Iex = *Iex * k->P11ex + in_ex;
   *Iin = *Iin * k->P11in + in_in;
-  if (*V >= k->theta) {
-    *r = k->refractory;
-    *V = k->reset;
+  return SpikingThreshold(k, V, r);
+}
+
+/* One step of iaf_psc_alpha (NEST's order): V from the step's start, then I and R, then R takes the
+   arriving spikes; Is[0], Rs[0] excitatory, Is[1], Rs[1] inhibitory. */
+static inline int IafPscAlphaStep(const SpikingPropagator *k, double *V, double Is[2], double Rs[2], int64_t *r,
+                                  double in_ex, double in_in)
+{
+  if (*r == 0)
+    *V = k->P20 * k->I_e + k->P31ex * Rs[0] + k->P21ex * Is[0] + k->P31in * Rs[1] + k->P21in * Is[1] + k->P22 * *V;
+  else
+    --*r;
+  Is[0] = k->Q21ex * Rs[0] + k->P11ex * Is[0];
+  Rs[0] = Rs[0] * k->P11ex + k->a0ex * in_ex;
+  Is[1] = k->Q21in * Rs[1] + k->P11in * Is[1];
+  Rs[1] = Rs[1] * k->P11in + k->a0in * in_in;
+  return SpikingThreshold(k, V, r);
+}
+
+/* Izhikevich's neuron as NEST's izhikevich (consistent_integration). */
+typedef struct {
+  double a, b, c, d, I_e, V_th, V_min, h;
+} IzhikevichParams;
+
+static inline int IzhikevichStep(const IzhikevichParams *p, double *v, double *u, double input)
+{
+  const double v0 = *v, u0 = *u;
+  *v = v0 + p->h * (0.04 * v0 * v0 + 5.0 * v0 + 140.0 - u0 + p->I_e) + input;
+  *u = u0 + p->h * p->a * (p->b * v0 - u0);
+  if (*v < p->V_min) *v = p->V_min;
+  if (*v >= p->V_th) {
+    *v = p->c;
+    *u += p->d;
     return 1;
   }
   return 0;
+}
+
+/* AdEx with alpha-shaped conductances, NEST's aeif_cond_alpha; y = V, w, g_ex, R_ex, g_in, R_in. */
+typedef struct {
+  double C_m, g_L, E_L, V_th, Delta_T, tau_w, a, b, V_reset, V_peak, E_ex, E_in, tau_ex, tau_in, I_e;
+  double a0ex, a0in; /* e / tau_syn */
+  double h;          /* one substep */
+  int nsub;          /* substeps per step */
+  int64_t refractory;
+} AdexParams;
+
+static inline void AdexRhs(const AdexParams *p, int refractory, double I_sic, const double y[6], double f[6])
+{
+  const double V     = refractory ? p->V_reset : fmin(y[0], p->V_peak);
+  const double spike = p->Delta_T > 0 ? p->g_L * p->Delta_T * exp((V - p->V_th) / p->Delta_T) : 0;
+  f[0]               = refractory
+                           ? 0
+                           : (-p->g_L * (V - p->E_L) + spike - y[2] * (V - p->E_ex) - y[4] * (V - p->E_in) - y[1] + p->I_e + I_sic) /
+                   p->C_m;
+  f[1]               = (p->a * (V - p->E_L) - y[1]) / p->tau_w;
+  f[2]               = y[3] - y[2] / p->tau_ex;
+  f[3]               = -y[3] / p->tau_ex;
+  f[4]               = y[5] - y[4] / p->tau_in;
+  f[5]               = -y[5] / p->tau_in;
+}
+
+/* One step: nsub classical Runge-Kutta substeps, each followed by NEST's spike test (so a neuron may
+   fire more than once in a step when t_ref is 0), then the refractory count, then the arriving
+   spikes (conductance jumps in nS, both >= 0); returns the spikes. */
+static inline int AeifCondAlphaStep(const AdexParams *p, double y[6], int64_t *r, double in_ex, double in_in,
+                                    double I_sic)
+{
+  int spikes = 0;
+  for (int s = 0; s < p->nsub; s++) {
+    double k1[6], k2[6], k3[6], k4[6], z[6];
+    const int refr = *r > 0, n = 6;
+    const double h = p->h;
+    AdexRhs(p, refr, I_sic, y, k1);
+    for (int j = 0; j < n; j++) z[j] = y[j] + 0.5 * h * k1[j];
+    AdexRhs(p, refr, I_sic, z, k2);
+    for (int j = 0; j < n; j++) z[j] = y[j] + 0.5 * h * k2[j];
+    AdexRhs(p, refr, I_sic, z, k3);
+    for (int j = 0; j < n; j++) z[j] = y[j] + h * k3[j];
+    AdexRhs(p, refr, I_sic, z, k4);
+    for (int j = 0; j < n; j++) y[j] += h / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j]);
+    if (refr)
+      y[0] = p->V_reset;
+    else if (y[0] >= p->V_peak) {
+      y[0] = p->V_reset;
+      y[1] += p->b;
+      *r = p->refractory > 0 ? p->refractory + 1 : 0; /* NEST: counted down at the end of this step */
+      spikes++;
+    }
+  }
+  if (*r > 0) --*r;
+  y[3] += p->a0ex * in_ex;
+  y[5] += p->a0in * in_in;
+  return spikes;
+}
+
+/* Brian2's COBA LIF (Stimberg et al. 2018), forward Euler from the step's start. */
+typedef struct {
+  double C_m, g_L, E_L, E_ex, E_in, tau_ex, tau_in, V_th, V_reset, I_e, h;
+  int64_t refractory; /* Brian2 holds V for t_ref / h - 1 steps after the spike's */
+} CobaParams;
+
+static inline int CobaLifStep(const CobaParams *p, double *V, double *gex, double *gin, int64_t *r, double in_ex,
+                              double in_in)
+{
+  const double V0 = *V, ge = *gex, gi = *gin;
+  if (*r == 0)
+    *V = V0 + p->h * ((p->g_L * (p->E_L - V0) + ge * (p->E_ex - V0) + gi * (p->E_in - V0) + p->I_e) / p->C_m);
+  else
+    --*r;
+  *gex = ge + p->h * (-ge / p->tau_ex) + in_ex;
+  *gin = gi + p->h * (-gi / p->tau_in) + in_in;
+  if (*r == 0 && *V > p->V_th) {
+    *V = p->V_reset;
+    *r = p->refractory > 0 ? p->refractory - 1 : 0;
+    return 1;
+  }
+  return 0;
+}
+
+/* Tsodyks-Markram release at a presynaptic spike, as Brian2's Stimberg et al. (2018) synapses and
+   De Pitta et al. (2011): between spikes du/dt = -u / tau_fac and dx/dt = (1 - x) / tau_rec, exactly
+   (eu = e^{-Delta/tau_fac}, ex = e^{-Delta/tau_rec}; both 0 before the first spike); at the spike
+   u += U_0 (1 - u), r = u x, x -= r.  Returns the released fraction r; the target receives w r.
+   U_0 is an argument: the slot for an astrocyte's modulation of release (MODELS.md M4). */
+static inline double TsodyksMarkramRelease(double U_0, double eu, double ex, double *u, double *x)
+{
+  double r;
+  *u = *u * eu;
+  *x = 1.0 + (*x - 1.0) * ex;
+  *u += U_0 * (1.0 - *u);
+  r = *u * *x;
+  *x -= r;
+  return r;
 }
 
 /* A Poisson count of mean lambda from one uniform u in [0, 1), by inversion (expl = e^{-lambda});

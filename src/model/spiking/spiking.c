@@ -29,8 +29,20 @@
 #define SPIKING_MAX_PROJ 64
 #define SPIKING_MAX_REC 64
 
-typedef enum { NT_IAF_PSC_DELTA, NT_IAF_PSC_EXP, NT_SPIKE_GENERATOR } NeuronType;
-static const char *const NeuronTypes[] = {"iaf_psc_delta", "iaf_psc_exp", "spike_generator", "NeuronType", "NT_", NULL};
+typedef enum {
+  NT_IAF_PSC_DELTA,
+  NT_IAF_PSC_EXP,
+  NT_SPIKE_GENERATOR,
+  NT_IAF_PSC_ALPHA,
+  NT_AEIF_COND_ALPHA,
+  NT_IZHIKEVICH,
+  NT_COBA_LIF
+} NeuronType;
+static const char *const NeuronTypes[] = {
+    "iaf_psc_delta", "iaf_psc_exp", "spike_generator", "iaf_psc_alpha", "aeif_cond_alpha",
+    "izhikevich",    "coba_lif",    "NeuronType",      "NT_",           NULL};
+typedef enum { SYN_STATIC, SYN_TSODYKS_MARKRAM } SynapseType;
+static const char *const SynapseTypes[] = {"static", "tsodyks_markram", "SynapseType", "SYN_", NULL};
 typedef enum { RULE_ALL_TO_ALL, RULE_PAIRWISE_BERNOULLI, RULE_FIXED_INDEGREE } Rule;
 static const char *const Rules[] = {"all_to_all", "pairwise_bernoulli", "fixed_indegree", "Rule", "RULE_", NULL};
 
@@ -39,13 +51,21 @@ typedef struct {
   PetscInt size, first; /* natural ids first .. first + size - 1 */
   NeuronType type;
   PetscReal C_m, tau_m, t_ref, E_L, V_th, V_reset, I_e, tau_syn_ex, tau_syn_in, V_m;
+  PetscReal g_L, E_ex, E_in, Delta_T, tau_w, a, b, c, dd, V_peak, V_min, U_m; /* AdEx, Izhikevich, COBA */
+  PetscInt substeps;                                                          /* aeif_cond_alpha */
+  PetscReal V_uniform[2];                                                     /* initial V_m uniform in [lo, hi) */
+  PetscBool V_random;
   PetscReal poisson_rate, poisson_weight; /* Hz, and mV (delta) or pA (exp) */
   PetscInt ntimes;
   PetscReal times[256]; /* spike_generator: ms */
   PetscInt64 steps[256];
   SpikingPropagator k;
-  double lambda, expl; /* Poisson mean per step and e^{-lambda} */
-  PetscInt lo, hi;     /* its local rows */
+  AdexParams adex;
+  IzhikevichParams izh;
+  CobaParams coba;
+  PetscInt ntm, tm[SPIKING_MAX_POPS]; /* its Tsodyks-Markram projections (at most one per target) */
+  double lambda, expl;                /* Poisson mean per step and e^{-lambda} */
+  PetscInt lo, hi;                    /* its local rows */
 } Population;
 
 typedef struct {
@@ -56,6 +76,9 @@ typedef struct {
   PetscReal p, weight, delay;
   PetscBool autapses, multapses;
   PetscInt dsteps;
+  SynapseType syn;
+  PetscReal U_0, tau_fac, tau_rec; /* Tsodyks-Markram */
+  PetscInt tmk;                    /* its slot among its source's Tsodyks-Markram projections, or -1 */
 } Projection;
 
 typedef struct {
@@ -73,7 +96,9 @@ typedef struct {
   PetscInt window, dring;           /* D = smallest delay in steps; ring length = largest delay */
   /* state of the local neurons */
   PetscInt *popof;  /* nloc: population of each local row */
-  double *V, *Isyn; /* nloc, nloc x 2 */
+  double *V, *Isyn; /* nloc, nloc x 2: currents (pA) or conductances (nS) */
+  double *rise;     /* nloc x 2: the alpha kernels' second variables */
+  double *adap;     /* nloc: w (aeif_cond_alpha, pA), u (izhikevich) */
   PetscInt64 *refr; /* nloc: steps left refractory */
   PetscInt64 *nspk; /* nloc: spikes so far */
   PetscInt64 *last; /* nloc: step of the last spike (-1: none) */
@@ -82,11 +107,18 @@ typedef struct {
   PetscInt64 popspk[SPIKING_MAX_POPS]; /* global: spikes of each population so far (identical on every rank) */
   /* synapses onto local neurons, by presynaptic neuron */
   PetscInt ncol;
-  PetscInt *colof;     /* N: the column slot of each natural id, or -1 */
-  PetscCount *outptr;  /* ncol + 1 */
-  int32_t *tgt;        /* local row */
-  double *w;           /* weight */
-  uint16_t *dly;       /* delay in steps */
+  PetscInt *colof;    /* N: the column slot of each natural id, or -1 */
+  PetscCount *outptr; /* ncol + 1 */
+  int32_t *tgt;       /* local row */
+  double *w;          /* weight */
+  uint16_t *dly;      /* delay in steps */
+  /* Tsodyks-Markram state per presynaptic neuron and projection (the same for all its synapses of a
+     projection: they see the same spikes): u and x of each of its source's TM projections, then the
+     step of its last spike (-1: none); for every column, and for every local neuron (checkpointed) */
+  PetscInt tmw, tms;   /* TM projections of a source at most; values per neuron 2 tmw + 1 */
+  double *tmcol;       /* ncol x tms */
+  double *tmloc;       /* nloc x tms */
+  PetscInt *locof;     /* N: local row of each natural id, or -1 (only with TM projections) */
   PetscCount nsyn_loc; /* local synapses */
   PetscCount nsyn;     /* all synapses */
   /* this window's spikes, and the record of every local spike */
@@ -189,51 +221,94 @@ static PetscErrorCode SpikingNeurons(TpModel m, PetscInt *N)
   PetscFunctionReturn(0);
 }
 
+/* NEST's defaults for each type (Brian2's example for coba_lif) */
+static void PopulationDefaults(Population *P)
+{
+  P->C_m = 250, P->tau_m = 10, P->t_ref = 2, P->E_L = -70, P->V_th = -55, P->V_reset = -70, P->V_m = -70;
+  P->I_e = 0, P->tau_syn_ex = P->tau_syn_in = 2, P->poisson_rate = 0, P->poisson_weight = 0;
+  P->g_L = 16.7, P->E_ex = 0, P->E_in = -85, P->Delta_T = 2, P->tau_w = 144, P->a = 4, P->b = 80.5;
+  P->c = -65, P->dd = 8, P->V_peak = 0, P->V_min = -PETSC_MAX_REAL, P->U_m = 0, P->substeps = 10;
+  switch (P->type) {
+  case NT_AEIF_COND_ALPHA: /* aeif_cond_alpha */
+    P->C_m = 281, P->g_L = 30, P->E_L = -70.6, P->V_th = -50.4, P->V_reset = -60, P->V_m = -70.6, P->t_ref = 0;
+    P->tau_syn_ex = 0.2, P->tau_syn_in = 2;
+    break;
+  case NT_IZHIKEVICH: /* izhikevich */
+    P->a = 0.02, P->b = 0.2, P->V_th = 30, P->V_m = -65, P->t_ref = 0;
+    break;
+  case NT_COBA_LIF: /* Stimberg et al. (2018), example 1 */
+    P->C_m = 198, P->g_L = 9.99, P->E_L = -60, P->E_ex = 0, P->E_in = -80, P->tau_syn_ex = 5, P->tau_syn_in = 10;
+    P->t_ref = 5, P->V_th = -50, P->V_reset = -60, P->V_m = -60;
+    break;
+  default:
+    break;
+  }
+}
+
 static PetscErrorCode ReadPopulation(TpModel m, Population *P)
 {
   Spiking *d = m->data;
   char prefix[80];
   PetscBool set;
-  PetscInt n = 256;
+  PetscInt n = 256, nu = 2;
+  PetscBool cond;
 
   PetscFunctionBegin;
-  /* NEST's defaults for the type, or Brunel's parameters for the default network */
-  if (d->brunel) {
+  PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "%s%s_", m->prefix, P->name));
+  P->type = NT_IAF_PSC_DELTA;
+  PetscOptionsBegin(m->comm, prefix, "Spiking network (M4): a population's type", "TpModel");
+  PetscCall(PetscOptionsEnum("-type", "Neuron type", "", NeuronTypes, (PetscEnum)P->type, (PetscEnum *)&P->type, NULL));
+  PetscOptionsEnd();
+  PopulationDefaults(P);
+  if (d->brunel) { /* Brunel's parameters for the default network */
     const double CE    = PetscCeilReal(d->brunel_epsilon * d->pop[0].size);
     const double nu_th = 20.0 / (d->brunel_J * CE * 20.0); /* per ms */
-    P->type            = NT_IAF_PSC_DELTA;
     P->C_m = 1, P->tau_m = 20, P->t_ref = 2, P->E_L = 0, P->V_th = 20, P->V_reset = 0, P->V_m = 0, P->I_e = 0;
-    P->tau_syn_ex = P->tau_syn_in = 2;
-    P->poisson_rate               = 1000.0 * d->brunel_eta * nu_th * CE;
-    P->poisson_weight             = d->brunel_J;
-  } else {
-    P->type = NT_IAF_PSC_DELTA;
-    P->C_m = 250, P->tau_m = 10, P->t_ref = 2, P->E_L = -70, P->V_th = -55, P->V_reset = -70, P->V_m = -70;
-    P->I_e = 0, P->tau_syn_ex = P->tau_syn_in = 2, P->poisson_rate = 0, P->poisson_weight = 0;
+    P->poisson_rate   = 1000.0 * d->brunel_eta * nu_th * CE;
+    P->poisson_weight = d->brunel_J;
   }
-  PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "%s%s_", m->prefix, P->name));
   PetscOptionsBegin(m->comm, prefix, "Spiking network (M4): a population", "TpModel");
-  PetscCall(PetscOptionsEnum("-type", "Neuron type", "", NeuronTypes, (PetscEnum)P->type, (PetscEnum *)&P->type, NULL));
   PetscCall(PetscOptionsReal("-C_m", "Capacitance (pF)", "", P->C_m, &P->C_m, NULL));
-  PetscCall(PetscOptionsReal("-tau_m", "Membrane time constant (ms)", "", P->tau_m, &P->tau_m, NULL));
+  PetscCall(PetscOptionsReal("-tau_m", "Membrane time constant (ms, iaf_psc_*)", "", P->tau_m, &P->tau_m, NULL));
+  PetscCall(PetscOptionsReal("-g_L", "Leak conductance (nS, aeif_cond_alpha, coba_lif)", "", P->g_L, &P->g_L, NULL));
   PetscCall(PetscOptionsReal("-t_ref", "Refractory period (ms)", "", P->t_ref, &P->t_ref, NULL));
   PetscCall(PetscOptionsReal("-E_L", "Resting potential (mV)", "", P->E_L, &P->E_L, NULL));
   PetscCall(PetscOptionsReal("-V_th", "Threshold (mV)", "", P->V_th, &P->V_th, NULL));
   PetscCall(PetscOptionsReal("-V_reset", "Reset potential (mV)", "", P->V_reset, &P->V_reset, NULL));
   PetscCall(PetscOptionsReal("-V_m", "Initial membrane potential (mV)", "", P->V_m, &P->V_m, NULL));
+  PetscCall(PetscOptionsRealArray("-V_m_uniform", "Initial V_m drawn uniformly in [lo, hi) per neuron (mV)", "",
+                                  P->V_uniform, &nu, &P->V_random));
   PetscCall(PetscOptionsReal("-I_e", "Constant input current (pA)", "", P->I_e, &P->I_e, NULL));
-  PetscCall(PetscOptionsReal("-tau_syn_ex", "Excitatory synaptic time constant (ms, iaf_psc_exp)", "", P->tau_syn_ex,
-                             &P->tau_syn_ex, NULL));
-  PetscCall(PetscOptionsReal("-tau_syn_in", "Inhibitory synaptic time constant (ms, iaf_psc_exp)", "", P->tau_syn_in,
-                             &P->tau_syn_in, NULL));
+  PetscCall(PetscOptionsReal("-tau_syn_ex", "Excitatory synaptic time constant (ms)", "", P->tau_syn_ex, &P->tau_syn_ex,
+                             NULL));
+  PetscCall(PetscOptionsReal("-tau_syn_in", "Inhibitory synaptic time constant (ms)", "", P->tau_syn_in, &P->tau_syn_in,
+                             NULL));
+  PetscCall(PetscOptionsReal("-E_ex", "Excitatory reversal potential (mV, conductance-based types)", "", P->E_ex,
+                             &P->E_ex, NULL));
+  PetscCall(PetscOptionsReal("-E_in", "Inhibitory reversal potential (mV, conductance-based types)", "", P->E_in,
+                             &P->E_in, NULL));
+  PetscCall(PetscOptionsReal("-Delta_T", "Slope factor (mV, aeif_cond_alpha)", "", P->Delta_T, &P->Delta_T, NULL));
+  PetscCall(
+      PetscOptionsReal("-tau_w", "Adaptation time constant (ms, aeif_cond_alpha)", "", P->tau_w, &P->tau_w, NULL));
+  PetscCall(
+      PetscOptionsReal("-a", "Subthreshold adaptation (nS, aeif_cond_alpha; izhikevich's a)", "", P->a, &P->a, NULL));
+  PetscCall(PetscOptionsReal("-b", "Spike adaptation (pA, aeif_cond_alpha; izhikevich's b)", "", P->b, &P->b, NULL));
+  PetscCall(PetscOptionsReal("-c", "izhikevich: reset of v (mV)", "", P->c, &P->c, NULL));
+  PetscCall(PetscOptionsReal("-d", "izhikevich: jump of u at a spike", "", P->dd, &P->dd, NULL));
+  PetscCall(PetscOptionsReal("-V_peak", "Spike detection (mV, aeif_cond_alpha)", "", P->V_peak, &P->V_peak, NULL));
+  PetscCall(PetscOptionsReal("-V_min", "Lower bound of v (mV, izhikevich)", "", P->V_min, &P->V_min, NULL));
+  PetscCall(PetscOptionsReal("-U_m", "Initial u (izhikevich)", "", P->U_m, &P->U_m, NULL));
+  PetscCall(PetscOptionsInt("-substeps", "Runge-Kutta substeps per step (aeif_cond_alpha)", "", P->substeps,
+                            &P->substeps, NULL));
   PetscCall(PetscOptionsReal("-poisson_rate", "Rate of independent Poisson input to each neuron (Hz)", "",
                              P->poisson_rate, &P->poisson_rate, NULL));
-  PetscCall(PetscOptionsReal("-poisson_weight", "Weight of each Poisson spike (mV delta, pA exp)", "",
+  PetscCall(PetscOptionsReal("-poisson_weight", "Weight of each Poisson spike (mV delta, pA exp/alpha, nS cond)", "",
                              P->poisson_weight, &P->poisson_weight, NULL));
   PetscCall(PetscOptionsRealArray("-spike_times", "spike_generator: times (ms) at which every neuron fires", "",
                                   P->times, &n, &set));
   PetscOptionsEnd();
   P->ntimes = set ? n : 0;
+  cond      = (PetscBool)(P->type == NT_AEIF_COND_ALPHA || P->type == NT_COBA_LIF);
 #define POSITIVE(x, what)                                                                                              \
   PetscCheck(PetscIsNormalReal(P->x) && P->x > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,                                   \
              "Option -%s" #x " (" what ") must be positive; got %.6g", prefix, (double)P->x)
@@ -241,12 +316,29 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
   POSITIVE(tau_m, "membrane time constant");
   POSITIVE(tau_syn_ex, "synaptic time constant");
   POSITIVE(tau_syn_in, "synaptic time constant");
+  if (cond) POSITIVE(g_L, "leak conductance");
+  if (P->type == NT_AEIF_COND_ALPHA) POSITIVE(tau_w, "adaptation time constant");
 #undef POSITIVE
   PetscCheck(P->t_ref >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -%st_ref must be non-negative; got %.6g", prefix,
              (double)P->t_ref);
-  PetscCheck(P->V_reset < P->V_th, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Options -%sV_reset %.6g and -%sV_th %.6g: the reset must lie below the threshold", prefix,
-             (double)P->V_reset, prefix, (double)P->V_th);
+  if (P->type == NT_IZHIKEVICH)
+    PetscCheck(P->c < P->V_th, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Options -%sc %.6g and -%sV_th %.6g: the reset must lie below the threshold", prefix, (double)P->c,
+               prefix, (double)P->V_th);
+  else if (P->type == NT_AEIF_COND_ALPHA) {
+    PetscCheck(P->V_reset < P->V_peak && P->V_th <= P->V_peak, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Options -%sV_reset %.6g, -%sV_th %.6g, -%sV_peak %.6g: V_reset < V_peak and V_th <= V_peak are needed",
+               prefix, (double)P->V_reset, prefix, (double)P->V_th, prefix, (double)P->V_peak);
+    PetscCheck(P->Delta_T >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -%sDelta_T must be non-negative; got %.6g",
+               prefix, (double)P->Delta_T);
+    PetscCheck(P->substeps >= 1 && P->substeps <= 1000, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%ssubsteps must be in [1, 1000]; got %" PetscInt_FMT, prefix, P->substeps);
+  } else
+    PetscCheck(P->V_reset < P->V_th, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Options -%sV_reset %.6g and -%sV_th %.6g: the reset must lie below the threshold", prefix,
+               (double)P->V_reset, prefix, (double)P->V_th);
+  PetscCheck(!P->V_random || (nu == 2 && P->V_uniform[0] < P->V_uniform[1]), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -%sV_m_uniform needs two values lo,hi with lo < hi", prefix);
   PetscCheck(P->poisson_rate >= 0 && PetscIsNormalReal(P->poisson_rate + 1), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -%spoisson_rate must be non-negative; got %.6g", prefix, (double)P->poisson_rate);
   PetscCheck(P->type == NT_SPIKE_GENERATOR || !set, m->comm, PETSC_ERR_ARG_INCOMP,
@@ -266,6 +358,26 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
   }
   SpikingPropagatorSet(&P->k, d->dt, P->C_m, P->tau_m, P->tau_syn_ex, P->tau_syn_in, P->E_L, P->V_th, P->V_reset,
                        P->I_e, (int64_t)round(P->t_ref / d->dt));
+  {
+    AdexParams *A = &P->adex;
+    A->C_m = P->C_m, A->g_L = P->g_L, A->E_L = P->E_L, A->V_th = P->V_th, A->Delta_T = P->Delta_T;
+    A->tau_w = P->tau_w, A->a = P->a, A->b = P->b, A->V_reset = P->V_reset,
+    A->V_peak = P->Delta_T > 0 ? P->V_peak : P->V_th;
+    A->E_ex = P->E_ex, A->E_in = P->E_in, A->tau_ex = P->tau_syn_ex, A->tau_in = P->tau_syn_in, A->I_e = P->I_e;
+    A->a0ex = M_E / P->tau_syn_ex, A->a0in = M_E / P->tau_syn_in;
+    A->nsub = (int)P->substeps, A->h = d->dt / P->substeps, A->refractory = (int64_t)round(P->t_ref / d->dt);
+  }
+  {
+    IzhikevichParams *Z = &P->izh;
+    Z->a = P->a, Z->b = P->b, Z->c = P->c, Z->d = P->dd, Z->I_e = P->I_e, Z->V_th = P->V_th, Z->V_min = P->V_min;
+    Z->h = d->dt;
+  }
+  {
+    CobaParams *B = &P->coba;
+    B->C_m = P->C_m, B->g_L = P->g_L, B->E_L = P->E_L, B->E_ex = P->E_ex, B->E_in = P->E_in;
+    B->tau_ex = P->tau_syn_ex, B->tau_in = P->tau_syn_in, B->V_th = P->V_th, B->V_reset = P->V_reset;
+    B->I_e = P->I_e, B->h = d->dt, B->refractory = (int64_t)round(P->t_ref / d->dt);
+  }
   P->lambda = P->poisson_rate * d->dt / 1000.0;
   P->expl   = exp(-P->lambda);
   PetscFunctionReturn(0);
@@ -291,7 +403,22 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
   PetscCall(PetscOptionsBool("-autapses", "Allow a neuron to connect to itself", "", J->autapses, &J->autapses, NULL));
   PetscCall(
       PetscOptionsBool("-multapses", "fixed_indegree: allow repeated pairs", "", J->multapses, &J->multapses, NULL));
+  PetscCall(
+      PetscOptionsEnum("-synapse", "Synapse type", "", SynapseTypes, (PetscEnum)J->syn, (PetscEnum *)&J->syn, NULL));
+  PetscCall(PetscOptionsReal("-U_0", "tsodyks_markram: release increment at rest", "", J->U_0, &J->U_0, NULL));
+  PetscCall(PetscOptionsReal("-tau_fac", "tsodyks_markram: facilitation time constant (ms; 0: none)", "", J->tau_fac,
+                             &J->tau_fac, NULL));
+  PetscCall(
+      PetscOptionsReal("-tau_rec", "tsodyks_markram: recovery time constant (ms)", "", J->tau_rec, &J->tau_rec, NULL));
   PetscOptionsEnd();
+  if (J->syn == SYN_TSODYKS_MARKRAM) {
+    PetscCheck(J->U_0 > 0 && J->U_0 <= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%sU_0 must lie in (0, 1]; got %.6g", prefix, (double)J->U_0);
+    PetscCheck(J->tau_fac >= 0 && PetscIsNormalReal(J->tau_fac + 1), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%stau_fac must be non-negative; got %.6g", prefix, (double)J->tau_fac);
+    PetscCheck(J->tau_rec > 0 && PetscIsNormalReal(J->tau_rec), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%stau_rec must be positive; got %.6g", prefix, (double)J->tau_rec);
+  }
   PetscCheck(d->pop[J->tgt].type != NT_SPIKE_GENERATOR, m->comm, PETSC_ERR_ARG_WRONG,
              "Projection %s targets population %s, a spike_generator, which takes no input", J->name, T->name);
   PetscCheck(PetscIsNormalReal(J->weight) || J->weight == 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -373,6 +500,8 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
       J->weight   = J->src ? -d->brunel_g * d->brunel_J : d->brunel_J;
       J->delay    = d->brunel_delay;
       J->autapses = J->multapses = PETSC_TRUE;
+      J->syn                     = SYN_STATIC;
+      J->U_0 = 0.6, J->tau_fac = 1000 / 3.33, J->tau_rec = 500;
     }
     d->nproj = 4;
   } else if (set) {
@@ -400,6 +529,8 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
       J->weight   = 1;
       J->delay    = 1;
       J->autapses = J->multapses = PETSC_TRUE;
+      J->syn                     = SYN_STATIC;
+      J->U_0 = 0.6, J->tau_fac = 1000 / 3.33, J->tau_rec = 500; /* Stimberg et al. (2018) */
       d->nproj++;
     }
   }
@@ -411,6 +542,19 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
     d->dring  = PetscMax(d->dring, d->proj[q].dsteps);
   }
   if (!d->window) d->window = 10;
+  /* each source's Tsodyks-Markram projections (one per target population, names being unique) */
+  d->tmw = 0;
+  for (PetscInt q = 0; q < d->npop; q++) d->pop[q].ntm = 0;
+  for (PetscInt p = 0; p < d->nproj; p++) {
+    Projection *J = &d->proj[p];
+    Population *S = &d->pop[J->src];
+    J->tmk        = -1;
+    if (J->syn != SYN_TSODYKS_MARKRAM) continue;
+    J->tmk          = S->ntm;
+    S->tm[S->ntm++] = p;
+    d->tmw          = PetscMax(d->tmw, S->ntm);
+  }
+  d->tms = d->tmw ? 2 * d->tmw + 1 : 0;
   PetscFunctionReturn(0);
 }
 
@@ -562,7 +706,7 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   TpFieldInfo fields[] = {
       {"V_m", TP_ENTITY_NEURON, 1, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT, "membrane potential (mV)"},
       {"I_syn", TP_ENTITY_NEURON, 2, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
-       "excitatory and inhibitory synaptic currents (pA, iaf_psc_exp)"},
+       "excitatory and inhibitory synaptic currents (pA; conductances in nS for aeif_cond_alpha and coba_lif)"},
       {"refractory", TP_ENTITY_NEURON, 1, PETSC_INT64, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
        "steps left in the refractory period"},
       {"spike_count", TP_ENTITY_NEURON, 1, PETSC_INT64, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT, "spikes so far"},
@@ -573,7 +717,14 @@ static PetscErrorCode SpikingSetUp(TpModel m)
        "input arriving at each step modulo the longest delay (excitatory, inhibitory)"},
       {"population_spikes", TP_ENTITY_GLOBAL, d->npop, PETSC_INT64, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
        "spikes of each population so far"},
-      {"clock", TP_ENTITY_GLOBAL, 2, PETSC_INT64, TP_FIELD_CHECKPOINT, "steps of the last exchange and sample"}};
+      {"clock", TP_ENTITY_GLOBAL, 2, PETSC_INT64, TP_FIELD_CHECKPOINT, "steps of the last exchange and sample"},
+      {"syn_rise", TP_ENTITY_NEURON, 2, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
+       "second variables of the alpha-shaped currents or conductances (iaf_psc_alpha, aeif_cond_alpha)"},
+      {"adaptation", TP_ENTITY_NEURON, 1, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
+       "adaptation current w (pA, aeif_cond_alpha) or recovery variable u (izhikevich)"},
+      {"tsodyks_markram", TP_ENTITY_NEURON, d->tms, PETSC_DOUBLE, TP_FIELD_CHECKPOINT,
+       "u and x of each outgoing Tsodyks-Markram projection of the neuron, then the step of its last spike"}};
+  PetscBool rise = PETSC_FALSE, adap = PETSC_FALSE;
   TpSeriesInfo rate = {"rate", "observables/rate", d->npop, PETSC_TRUE,
                        "mean rate of each population since the previous sample (Hz)"};
   TpSeriesInfo vm   = {"V_m", "observables/V_m", d->nrec, PETSC_TRUE, "V_m of the -spiking_record_V neurons (mV)"};
@@ -591,6 +742,7 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   PetscCall(PetscMalloc6(nloc + 1, &d->popof, nloc + 1, &d->V, 2 * nloc + 1, &d->Isyn, nloc + 1, &d->refr, nloc + 1,
                          &d->nspk, nloc + 1, &d->last));
   PetscCall(PetscMalloc2(3 * nloc + 1, &d->isi, (size_t)2 * nloc * d->dring + 1, &d->ring));
+  PetscCall(PetscCalloc2(2 * nloc + 1, &d->rise, nloc + 1, &d->adap));
   PetscCall(PetscMalloc1(N, &d->colof));
   PetscCall(PetscMalloc2(size, &d->counts, size + 1, &d->displs));
   for (PetscInt q = 0; q < d->npop; q++) d->pop[q].lo = d->pop[q].hi = -1;
@@ -604,6 +756,17 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     PetscCheck(TpRowGid(&d->r, i) > TpRowGid(&d->r, i - 1) && d->popof[i] >= d->popof[i - 1], PETSC_COMM_SELF,
                PETSC_ERR_PLIB, "Local neurons must come in ascending natural order");
   PetscCall(SpikingWire(m));
+  if (d->tmw) {
+    PetscCall(
+        PetscMalloc3((size_t)d->ncol * d->tms + 1, &d->tmcol, (size_t)nloc * d->tms + 1, &d->tmloc, N, &d->locof));
+    for (PetscInt j = 0; j < N; j++) d->locof[j] = -1;
+    for (PetscInt i = 0; i < nloc; i++) d->locof[TpRowGid(&d->r, i)] = i;
+  }
+  for (PetscInt q = 0; q < d->npop; q++) {
+    const NeuronType t = d->pop[q].type;
+    if (t == NT_IAF_PSC_ALPHA || t == NT_AEIF_COND_ALPHA) rise = PETSC_TRUE;
+    if (t == NT_AEIF_COND_ALPHA || t == NT_IZHIKEVICH) adap = PETSC_TRUE;
+  }
   for (PetscInt q = 0; q < d->nrec; q++) {
     d->recloc[q] = -1;
     for (PetscInt i = 0; i < nloc; i++)
@@ -619,6 +782,9 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   PetscCall(TpModelDeclareArrayField(m, &fields[6], d->ring));
   PetscCall(TpModelDeclareArrayField(m, &fields[7], d->popspk));
   PetscCall(TpModelDeclareArrayField(m, &fields[8], d->clock));
+  if (rise) PetscCall(TpModelDeclareArrayField(m, &fields[9], d->rise));
+  if (adap) PetscCall(TpModelDeclareArrayField(m, &fields[10], d->adap));
+  if (d->tmw) PetscCall(TpModelDeclareArrayField(m, &fields[11], d->tmloc));
   PetscCall(TpModelDeclareSeries(m, &rate));
   if (d->nrec) PetscCall(TpModelDeclareSeries(m, &vm));
   for (PetscInt q = 0; q < d->npop; q++) {
@@ -648,6 +814,13 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   PetscFunctionReturn(0);
 }
 
+/* Tsodyks-Markram state at rest: u = 0, x = 1, no spike yet */
+static void TmRest(const Spiking *d, double *st)
+{
+  for (PetscInt k = 0; k < d->tmw; k++) st[2 * k] = 0, st[2 * k + 1] = 1;
+  st[2 * d->tmw] = -1;
+}
+
 static PetscErrorCode SpikingInitialState(TpModel m)
 {
   Spiking *d = m->data;
@@ -660,7 +833,14 @@ static PetscErrorCode SpikingInitialState(TpModel m)
     d->refr[i] = d->nspk[i] = 0;
     d->last[i]              = -1;
     d->isi[3 * i] = d->isi[3 * i + 1] = d->isi[3 * i + 2] = 0;
+    d->rise[2 * i] = d->rise[2 * i + 1] = 0;
+    d->adap[i]                          = P->type == NT_IZHIKEVICH ? P->U_m : 0;
+    if (P->V_random)
+      d->V[i] = P->V_uniform[0] + (P->V_uniform[1] - P->V_uniform[0]) *
+                                      TpUniform((uint64_t)d->seed, TP_STREAM_M4_INIT, (uint64_t)TpRowGid(&d->r, i), 0);
   }
+  for (PetscInt i = 0; i < d->r.nloc && d->tmw; i++) TmRest(d, d->tmloc + (size_t)i * d->tms);
+  for (PetscInt c = 0; c < d->ncol && d->tmw; c++) TmRest(d, d->tmcol + (size_t)c * d->tms);
   PetscCall(PetscArrayzero(d->ring, (size_t)2 * d->r.nloc * d->dring));
   PetscCall(PetscArrayzero(d->popspk, SPIKING_MAX_POPS));
   PetscCall(PetscArrayzero(d->obs_popspk, SPIKING_MAX_POPS));
@@ -679,6 +859,19 @@ static PetscErrorCode SpikingLoaded(TpModel m)
   PetscCallMPI(MPI_Bcast(d->clock, 2, MPIU_INT64, 0, m->comm));
   PetscCall(PetscArraycpy(d->obs_popspk, d->popspk, SPIKING_MAX_POPS));
   d->nwin = 0;
+  if (d->tmw) { /* the columns' copies of the Tsodyks-Markram state, from the neurons' owners */
+    const PetscInt N = d->r.N, S = d->tms;
+    double *all;
+    PetscCheck((double)N * S < 1e9, PETSC_COMM_SELF, PETSC_ERR_SUP,
+               "Tsodyks-Markram state of %" PetscInt_FMT " neurons is too large to restore", N);
+    PetscCall(PetscCalloc1((size_t)N * S, &all));
+    for (PetscInt i = 0; i < d->r.nloc; i++)
+      PetscCall(PetscArraycpy(all + (size_t)TpRowGid(&d->r, i) * S, d->tmloc + (size_t)i * S, S));
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, all, (PetscMPIInt)(N * S), MPI_DOUBLE, MPI_SUM, m->comm));
+    for (PetscInt j = 0; j < N; j++)
+      if (d->colof[j] >= 0) PetscCall(PetscArraycpy(d->tmcol + (size_t)d->colof[j] * S, all + (size_t)j * S, S));
+    PetscCall(PetscFree(all));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -754,20 +947,69 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
           else
             in += n * P->poisson_weight;
         }
-        if (P->type == NT_IAF_PSC_DELTA) {
+        switch (P->type) {
+        case NT_IAF_PSC_DELTA: {
           double y = d->V[i] - P->E_L;
           fired    = IafPscDeltaStep(k, &y, &d->refr[i], ex + in);
           d->V[i]  = y + P->E_L;
-        } else {
+        } break;
+        case NT_IAF_PSC_EXP: {
           double y = d->V[i] - P->E_L;
           fired    = IafPscExpStep(k, &y, &d->Isyn[2 * i], &d->Isyn[2 * i + 1], &d->refr[i], ex, in);
           d->V[i]  = y + P->E_L;
+        } break;
+        case NT_IAF_PSC_ALPHA: {
+          double y = d->V[i] - P->E_L;
+          fired    = IafPscAlphaStep(k, &y, &d->Isyn[2 * i], &d->rise[2 * i], &d->refr[i], ex, in);
+          d->V[i]  = y + P->E_L;
+        } break;
+        case NT_AEIF_COND_ALPHA: {
+          double y[6] = {d->V[i], d->adap[i], d->Isyn[2 * i], d->rise[2 * i], d->Isyn[2 * i + 1], d->rise[2 * i + 1]};
+          fired       = AeifCondAlphaStep(&P->adex, y, &d->refr[i], ex, -in, 0.0);
+          d->V[i] = y[0], d->adap[i] = y[1], d->Isyn[2 * i] = y[2], d->rise[2 * i] = y[3];
+          d->Isyn[2 * i + 1] = y[4], d->rise[2 * i + 1] = y[5];
+        } break;
+        case NT_IZHIKEVICH:
+          fired = IzhikevichStep(&P->izh, &d->V[i], &d->adap[i], ex + in);
+          break;
+        case NT_COBA_LIF:
+          fired = CobaLifStep(&P->coba, &d->V[i], &d->Isyn[2 * i], &d->Isyn[2 * i + 1], &d->refr[i], ex, -in);
+          break;
+        default:
+          fired = 0;
         }
-        if (fired) PetscCall(Spike(d, i, t));
+        for (; fired > 0; fired--) PetscCall(Spike(d, i, t));
       }
     }
   }
   PetscCall(PetscLogFlops(10.0 * (double)nsteps * d->r.nloc));
+  PetscFunctionReturn(0);
+}
+
+/* The spike of neuron g (population pg, column c or -1) at step t through its Tsodyks-Markram
+   projections: rel[target population] is the released fraction of each, 1 for static ones.  The
+   state lives in the column's copy (to deliver) and in the owner's (to checkpoint); both see the
+   same sorted spikes, and both are updated. */
+static PetscErrorCode TmSpike(Spiking *d, PetscInt pg, PetscInt g, PetscInt c, PetscInt64 t, double *rel)
+{
+  const Population *S = &d->pop[pg];
+  const PetscInt li = d->locof[g], W = d->tmw;
+  double *st = c >= 0 ? d->tmcol + (size_t)c * d->tms : li >= 0 ? d->tmloc + (size_t)li * d->tms : NULL;
+
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < d->npop; q++) rel[q] = 1;
+  if (!st) PetscFunctionReturn(0);
+  {
+    const double last = st[2 * W], gap = (double)(t - (PetscInt64)last) * d->dt;
+    for (PetscInt k = 0; k < S->ntm; k++) {
+      const Projection *J = &d->proj[S->tm[k]];
+      const double eu     = last < 0 || J->tau_fac == 0 ? 0 : exp(-gap / J->tau_fac);
+      const double ex     = last < 0 ? 0 : exp(-gap / J->tau_rec);
+      rel[J->tgt]         = TsodyksMarkramRelease(J->U_0, eu, ex, &st[2 * k], &st[2 * k + 1]);
+    }
+    st[2 * W] = (double)t;
+  }
+  if (c >= 0 && li >= 0) PetscCall(PetscArraycpy(d->tmloc + (size_t)li * d->tms, st, d->tms));
   PetscFunctionReturn(0);
 }
 
@@ -800,16 +1042,26 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
   PetscCall(PetscSortInt64((PetscInt)total, d->gath));
   for (PetscInt64 s = 0; s < total; s++) {
     const PetscInt64 key = d->gath[s], g = key % N, t = d->wstart + key / N;
-    const PetscInt c = d->colof[g];
-    d->popspk[PopOf(d, (PetscInt)g)]++;
-    if (c < 0) continue;
-    {
-      const PetscInt base = (PetscInt)(t % DR);
+    const PetscInt c = d->colof[g], pg = PopOf(d, (PetscInt)g);
+    const PetscInt base = (PetscInt)(t % DR);
+    d->popspk[pg]++;
+    if (d->pop[pg].ntm) { /* short-term plasticity: the release of each of its TM projections */
+      double rel[SPIKING_MAX_POPS];
+      PetscCall(TmSpike(d, pg, (PetscInt)g, c, t, rel));
+      if (c < 0) continue;
       for (PetscCount q = d->outptr[c]; q < d->outptr[c + 1]; q++) {
-        PetscInt slot = base + d->dly[q];
+        const double wr = d->w[q] * rel[d->popof[d->tgt[q]]];
+        PetscInt slot   = base + d->dly[q];
         if (slot >= DR) slot -= DR;
-        d->ring[((size_t)d->tgt[q] * DR + slot) * 2 + (d->w[q] < 0)] += d->w[q];
+        d->ring[((size_t)d->tgt[q] * DR + slot) * 2 + (d->w[q] < 0)] += wr;
       }
+      continue;
+    }
+    if (c < 0) continue;
+    for (PetscCount q = d->outptr[c]; q < d->outptr[c + 1]; q++) {
+      PetscInt slot = base + d->dly[q];
+      if (slot >= DR) slot -= DR;
+      d->ring[((size_t)d->tgt[q] * DR + slot) * 2 + (d->w[q] < 0)] += d->w[q];
     }
   }
   d->nwin     = 0;
@@ -915,7 +1167,11 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
     PetscCall(PetscViewerASCIIPrintf(v, "  proj     %s: %s", J->name, Rules[J->rule]));
     if (J->rule == RULE_FIXED_INDEGREE) PetscCall(PetscViewerASCIIPrintf(v, " %" PetscInt_FMT, J->indegree));
     if (J->rule == RULE_PAIRWISE_BERNOULLI) PetscCall(PetscViewerASCIIPrintf(v, " p %g", (double)J->p));
-    PetscCall(PetscViewerASCIIPrintf(v, ", weight %g, delay %g ms\n", (double)J->weight, (double)J->delay));
+    PetscCall(PetscViewerASCIIPrintf(v, ", weight %g, delay %g ms", (double)J->weight, (double)J->delay));
+    if (J->syn == SYN_TSODYKS_MARKRAM)
+      PetscCall(PetscViewerASCIIPrintf(v, ", tsodyks_markram U_0 %g, tau_fac %g ms, tau_rec %g ms", (double)J->U_0,
+                                       (double)J->tau_fac, (double)J->tau_rec));
+    PetscCall(PetscViewerASCIIPrintf(v, "\n"));
   }
   PetscFunctionReturn(0);
 }
@@ -937,6 +1193,15 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
                             (double)P->E_L, (double)P->V_th, (double)P->V_reset, (double)P->I_e, (double)P->tau_syn_ex,
                             (double)P->tau_syn_in, (double)P->V_m, (double)P->poisson_rate, (double)P->poisson_weight,
                             P->ntimes));
+    if (P->type >= NT_IAF_PSC_ALPHA || P->V_random) { /* the newer types' parameters (older descriptions unchanged) */
+      o = strlen(buf) - 1;
+      PetscCall(PetscSNPrintf(
+          buf + o, len - o,
+          ",%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%" PetscInt_FMT ",%d,%.17g,%.17g;",
+          (double)P->g_L, (double)P->E_ex, (double)P->E_in, (double)P->Delta_T, (double)P->tau_w, (double)P->a,
+          (double)P->b, (double)P->c, (double)P->dd, (double)P->V_peak, (double)P->V_min, (double)P->U_m, P->substeps,
+          (int)P->V_random, (double)P->V_uniform[0], (double)P->V_uniform[1]));
+    }
   }
   for (PetscInt p = 0; p < d->nproj; p++) {
     const Projection *J = &d->proj[p];
@@ -944,6 +1209,11 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
     PetscCall(PetscSNPrintf(buf + o, len - o, "%s=%s,%" PetscInt_FMT ",%.17g,%.17g,%" PetscInt_FMT ",%d%d;", J->name,
                             Rules[J->rule], J->indegree, (double)J->p, (double)J->weight, J->dsteps, (int)J->autapses,
                             (int)J->multapses));
+    if (J->syn != SYN_STATIC) {
+      o = strlen(buf) - 1;
+      PetscCall(PetscSNPrintf(buf + o, len - o, ",%s,%.17g,%.17g,%.17g;", SynapseTypes[J->syn], (double)J->U_0,
+                              (double)J->tau_fac, (double)J->tau_rec));
+    }
   }
   PetscFunctionReturn(0);
 }
@@ -1093,6 +1363,8 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     PetscCall(PetscFree2(d->counts, d->displs));
     PetscCall(PetscFree(d->outptr));
     PetscCall(PetscFree3(d->tgt, d->w, d->dly));
+    PetscCall(PetscFree2(d->rise, d->adap));
+    if (d->tmw) PetscCall(PetscFree3(d->tmcol, d->tmloc, d->locof));
   }
   PetscCall(PetscFree(d->win));
   PetscCall(PetscFree(d->recd));
