@@ -209,7 +209,8 @@ def check_adex_izhikevich(tmp):
         if (len(ref) < 8 or len(got) != len(ref) or abs(got[0] - ref[0]) > 10 * dt
                 or np.max(np.abs(np.diff(got) / np.diff(ref) - 1)) > tol):
             fail("izhikevich (dt %g): spikes at %s, the reference at %s" % (dt, got[:6], ref[:6]))
-    # coba_lif: Brian2's recurrence (forward Euler, 'unless refractory', v > V_th) with a constant current
+    # coba_lif: Brian2's recurrence (forward Euler, 'unless refractory', v > V_th) with a constant current,
+    # written as the engine writes it (h / C_m once)
     C, gL, EL, Vth, Vr, h, Ie, R = 198.0, 9.99, -60.0, -50.0, -60.0, 0.1, 150.0, 50
     run(1, ["-model", "spiking", "-spiking_populations", "C:1", "-spiking_C_type", "coba_lif", "-spiking_C_I_e", Ie,
             "-stepper_max_time", T, "-quiet", "-o", out])
@@ -217,7 +218,7 @@ def check_adex_izhikevich(tmp):
     v, last, want = EL, None, []
     for n in range(int(round(T / h))):
         if last is None or n - last >= R:
-            v = v + h * ((gL * (EL - v) + 0.0 * (0.0 - v) + 0.0 * (-80.0 - v) + Ie) / C)
+            v = v + h / C * (gL * (EL - v) + 0.0 * (0.0 - v) + 0.0 * (-80.0 - v) + Ie)
             if v > Vth:
                 v, last = Vr, n
                 want.append((n + 1) * h)

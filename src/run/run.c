@@ -303,18 +303,18 @@ PetscErrorCode TpRunSetFromOptions(TpRun run)
     PetscCall(TpRecorderSetInterval(run->rec, run->every));
     PetscCall(TpRecorderSetQuiet(run->rec, run->quiet));
   } else {
-    /* on a fixed grid, record once a window unless -monitor_every says otherwise (every step would
-       shorten the windows to one step) */
+    /* the model's interval; on a fixed grid a whole number of windows (at least one: every step
+       would shorten the windows to one step), unless -monitor_every says otherwise */
     const char *stype;
     PetscInt64 every;
     PetscCall(TpStepperGetType(run->st, &stype));
     PetscCall(TpModelGetDefaultSteps(run->model, NULL, &every));
-    if (every > 0) PetscCall(TpRecorderSetInterval(run->rec, every));
     if (!strcmp(stype, "fixed")) {
       PetscInt64 w;
       PetscCall(TpModelGetWindow(run->model, &w));
-      PetscCall(TpRecorderSetInterval(run->rec, w));
+      every = every > 0 ? (every + w - 1) / w * w : w;
     }
+    if (every > 0) PetscCall(TpRecorderSetInterval(run->rec, every));
     PetscCall(TpRecorderSetFromOptions(run->rec));
   }
   if (run->checkpointing) {

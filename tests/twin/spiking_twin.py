@@ -161,13 +161,13 @@ class Twin:
             if P["type"] == "coba_lif":
                 V0, ge, gi, h = self.V[i], self.Iex[i], self.Iin[i], self.dt
                 if self.r[i] == 0:
-                    V = V0 + h * ((P["g_L"] * (P["E_L"] - V0) + ge * (P["E_ex"] - V0) + gi * (P["E_in"] - V0)
-                                   + P["I_e"]) / P["C_m"])
+                    V = V0 + h / P["C_m"] * (P["g_L"] * (P["E_L"] - V0) + ge * (P["E_ex"] - V0) + gi * (P["E_in"] - V0)
+                                             + P["I_e"])
                 else:
                     V = V0
                     self.r[i] -= 1
-                self.Iex[i] = ge + h * (-ge / P["tau_syn_ex"]) + ex
-                self.Iin[i] = gi + h * (-gi / P["tau_syn_in"]) + -inh
+                self.Iex[i] = ge * (1 - h / P["tau_syn_ex"]) + ex
+                self.Iin[i] = gi * (1 - h / P["tau_syn_in"]) + -inh
                 if self.r[i] == 0 and V > P["V_th"]:
                     V = P["V_reset"]
                     self.r[i] = max(P["ref"] - 1, 0)

@@ -222,9 +222,10 @@ static inline int AeifCondAlphaStep(const AdexParams *p, double y[6], int64_t *r
   return spikes;
 }
 
-/* Brian2's COBA LIF (Stimberg et al. 2018), forward Euler from the step's start. */
+/* Brian2's COBA LIF (Stimberg et al. 2018), forward Euler from the step's start; hC = h / C_m and
+   fex, fin = 1 - h / tau_syn (the same Euler step, without a division per neuron). */
 typedef struct {
-  double C_m, g_L, E_L, E_ex, E_in, tau_ex, tau_in, V_th, V_reset, I_e, h;
+  double hC, g_L, E_L, E_ex, E_in, fex, fin, V_th, V_reset, I_e;
   int64_t refractory; /* Brian2 holds V for t_ref / h - 1 steps after the spike's */
 } CobaParams;
 
@@ -233,11 +234,11 @@ static inline int CobaLifStep(const CobaParams *p, double *V, double *gex, doubl
 {
   const double V0 = *V, ge = *gex, gi = *gin;
   if (*r == 0)
-    *V = V0 + p->h * ((p->g_L * (p->E_L - V0) + ge * (p->E_ex - V0) + gi * (p->E_in - V0) + p->I_e) / p->C_m);
+    *V = V0 + p->hC * (p->g_L * (p->E_L - V0) + ge * (p->E_ex - V0) + gi * (p->E_in - V0) + p->I_e);
   else
     --*r;
-  *gex = ge + p->h * (-ge / p->tau_ex) + in_ex;
-  *gin = gi + p->h * (-gi / p->tau_in) + in_in;
+  *gex = ge * p->fex + in_ex;
+  *gin = gi * p->fin + in_in;
   if (*r == 0 && *V > p->V_th) {
     *V = p->V_reset;
     *r = p->refractory > 0 ? p->refractory - 1 : 0;

@@ -321,6 +321,12 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
 #undef POSITIVE
   PetscCheck(P->t_ref >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -%st_ref must be non-negative; got %.6g", prefix,
              (double)P->t_ref);
+  if (P->type == NT_COBA_LIF)
+    PetscCheck(P->tau_syn_ex > d->dt && P->tau_syn_in > d->dt && P->C_m / P->g_L > d->dt, m->comm,
+               PETSC_ERR_ARG_OUTOFRANGE,
+               "Population %s (coba_lif, forward Euler): tau_syn_ex %.6g, tau_syn_in %.6g and C_m / g_L %.6g ms must "
+               "exceed -stepper_dt %.6g",
+               P->name, (double)P->tau_syn_ex, (double)P->tau_syn_in, (double)(P->C_m / P->g_L), (double)d->dt);
   if (P->type == NT_IZHIKEVICH)
     PetscCheck(P->c < P->V_th, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "Options -%sc %.6g and -%sV_th %.6g: the reset must lie below the threshold", prefix, (double)P->c,
@@ -374,9 +380,9 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
   }
   {
     CobaParams *B = &P->coba;
-    B->C_m = P->C_m, B->g_L = P->g_L, B->E_L = P->E_L, B->E_ex = P->E_ex, B->E_in = P->E_in;
-    B->tau_ex = P->tau_syn_ex, B->tau_in = P->tau_syn_in, B->V_th = P->V_th, B->V_reset = P->V_reset;
-    B->I_e = P->I_e, B->h = d->dt, B->refractory = (int64_t)round(P->t_ref / d->dt);
+    B->hC = d->dt / P->C_m, B->g_L = P->g_L, B->E_L = P->E_L, B->E_ex = P->E_ex, B->E_in = P->E_in;
+    B->fex = 1 - d->dt / P->tau_syn_ex, B->fin = 1 - d->dt / P->tau_syn_in, B->V_th = P->V_th;
+    B->V_reset = P->V_reset, B->I_e = P->I_e, B->refractory = (int64_t)round(P->t_ref / d->dt);
   }
   P->lambda = P->poisson_rate * d->dt / 1000.0;
   P->expl   = exp(-P->lambda);
@@ -558,47 +564,92 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
   PetscFunctionReturn(0);
 }
 
-/* Append the synapse (source id j) to the growing arrays. */
+/* The wiring in two passes over the same keyed draws: the first counts the synapses of each
+   presynaptic neuron, the second puts each in its place (by presynaptic neuron; within one, by
+   target, then draw), so nothing but the final arrays is ever held. */
 typedef struct {
-  PetscCount n, cap;
-  PetscInt *src;
-  int32_t *tgt;
-  double *w;
-  uint16_t *dly;
-} SynList;
+  PetscBool fill;
+  PetscCount *pos; /* N: count (first pass), then the next place of each presynaptic neuron */
+  Spiking *d;
+} Wiring;
 
-static PetscErrorCode SynPush(SynList *L, PetscInt j, PetscInt i, double w, PetscInt dly)
+static inline void Emit(Wiring *W, PetscInt j, PetscInt i, double w, PetscInt dly)
 {
-  PetscFunctionBegin;
-  if (L->n == L->cap) { /* more than pairwise_bernoulli's mean and 2 %: grow by half */
-    SynList M = *L;
-    M.cap     = L->cap + L->cap / 2 + 1024;
-    PetscCall(PetscMalloc4(M.cap, &M.src, M.cap, &M.tgt, M.cap, &M.w, M.cap, &M.dly));
-    PetscCall(PetscArraycpy(M.src, L->src, L->n));
-    PetscCall(PetscArraycpy(M.tgt, L->tgt, L->n));
-    PetscCall(PetscArraycpy(M.w, L->w, L->n));
-    PetscCall(PetscArraycpy(M.dly, L->dly, L->n));
-    PetscCall(PetscFree4(L->src, L->tgt, L->w, L->dly));
-    *L = M;
+  if (!W->fill) {
+    W->pos[j]++;
+    return;
   }
-  L->src[L->n] = j;
-  L->tgt[L->n] = (int32_t)i;
-  L->w[L->n]   = w;
-  L->dly[L->n] = (uint16_t)dly;
-  L->n++;
+  {
+    const PetscCount o = W->pos[j]++;
+    W->d->tgt[o]       = (int32_t)i;
+    W->d->w[o]         = w;
+    W->d->dly[o]       = (uint16_t)dly;
+  }
+}
+
+static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
+{
+  Spiking *d = W->d;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < d->r.nloc; i++) {
+    const PetscInt g = TpRowGid(&d->r, i), q = d->popof[i];
+    for (PetscInt p = 0; p < d->nproj; p++) {
+      const Projection *J  = &d->proj[p];
+      const Population *S  = &d->pop[J->src];
+      const uint64_t key   = ((uint64_t)p << 40) | (uint64_t)g;
+      const PetscBool self = (PetscBool)(J->src == q && !J->autapses);
+      uint64_t draw        = 0;
+      if (J->tgt != q) continue;
+      switch (J->rule) {
+      case RULE_ALL_TO_ALL:
+        for (PetscInt j = S->first; j < S->first + S->size; j++)
+          if (!(self && j == g)) Emit(W, j, i, J->weight, J->dsteps);
+        break;
+      case RULE_PAIRWISE_BERNOULLI:
+        if (J->p <= 0) break;
+        if (J->p >= 1) {
+          for (PetscInt j = S->first; j < S->first + S->size; j++)
+            if (!(self && j == g)) Emit(W, j, i, J->weight, J->dsteps);
+          break;
+        }
+        /* geometric skips between the chosen sources */
+        for (double j = S->first - 1.0;;) {
+          const double u = TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++);
+          j += 1 + PetscFloorReal(log1p(-u) / log1p(-J->p));
+          if (j >= S->first + S->size) break;
+          if (!(self && (PetscInt)j == g)) Emit(W, (PetscInt)j, i, J->weight, J->dsteps);
+        }
+        break;
+      case RULE_FIXED_INDEGREE:
+        for (PetscInt k = 0; k < J->indegree;) {
+          const double u = TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++);
+          PetscInt j     = S->first + (PetscInt)(u * S->size);
+          if (j >= S->first + S->size) j = S->first + S->size - 1;
+          if ((self && j == g) || (!J->multapses && marked[j])) continue;
+          if (!J->multapses) marked[j] = 1, picked[k] = j;
+          Emit(W, j, i, J->weight, J->dsteps);
+          k++;
+        }
+        if (!J->multapses)
+          for (PetscInt k = 0; k < J->indegree; k++) marked[picked[k]] = 0;
+        break;
+      }
+    }
+  }
   PetscFunctionReturn(0);
 }
 
 /* The synapses onto the local neurons, each projection's drawn from the stream keyed by
-   (projection, target), then ordered by presynaptic neuron (stably: by target, then draw). */
+   (projection, target), stored by presynaptic neuron. */
 static PetscErrorCode SpikingWire(TpModel m)
 {
-  Spiking *d   = m->data;
-  SynList L    = {0, 0, NULL, NULL, NULL, NULL};
-  PetscInt N   = d->r.N;
-  char *marked = NULL;
-  PetscCount *cnt;
-  double expect = 0, total;
+  Spiking *d = m->data;
+  PetscInt N = d->r.N, maxk = 0;
+  char *marked   = NULL;
+  PetscInt *pick = NULL;
+  Wiring W       = {PETSC_FALSE, NULL, d};
+  double expect  = 0, total;
 
   PetscFunctionBegin;
   /* refuse what cannot fit before drawing anything */
@@ -614,83 +665,28 @@ static PetscErrorCode SpikingWire(TpModel m)
   }
   PetscCheck(expect < 4e9, PETSC_COMM_SELF, PETSC_ERR_MEM,
              "The projections make %.4g synapses on one rank; use more ranks", expect);
-  /* sized once: exact for all_to_all and fixed_indegree, the mean and some for pairwise_bernoulli */
-  L.cap = (PetscCount)(expect * 1.02) + 1024;
-  PetscCall(PetscMalloc4(L.cap, &L.src, L.cap, &L.tgt, L.cap, &L.w, L.cap, &L.dly));
-  for (PetscInt i = 0; i < d->r.nloc; i++) {
-    const PetscInt g = TpRowGid(&d->r, i), q = d->popof[i];
-    for (PetscInt p = 0; p < d->nproj; p++) {
-      const Projection *J  = &d->proj[p];
-      const Population *S  = &d->pop[J->src];
-      const uint64_t key   = ((uint64_t)p << 40) | (uint64_t)g;
-      const PetscBool self = (PetscBool)(J->src == q && !J->autapses);
-      uint64_t draw        = 0;
-      if (J->tgt != q) continue;
-      switch (J->rule) {
-      case RULE_ALL_TO_ALL:
-        for (PetscInt j = S->first; j < S->first + S->size; j++)
-          if (!(self && j == g)) PetscCall(SynPush(&L, j, i, J->weight, J->dsteps));
-        break;
-      case RULE_PAIRWISE_BERNOULLI:
-        if (J->p <= 0) break;
-        if (J->p >= 1) {
-          for (PetscInt j = S->first; j < S->first + S->size; j++)
-            if (!(self && j == g)) PetscCall(SynPush(&L, j, i, J->weight, J->dsteps));
-          break;
-        }
-        /* geometric skips between the chosen sources */
-        for (double j = S->first - 1.0;;) {
-          const double u = TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++);
-          j += 1 + PetscFloorReal(log1p(-u) / log1p(-J->p));
-          if (j >= S->first + S->size) break;
-          if (!(self && (PetscInt)j == g)) PetscCall(SynPush(&L, (PetscInt)j, i, J->weight, J->dsteps));
-        }
-        break;
-      case RULE_FIXED_INDEGREE:
-        if (!J->multapses && !marked) PetscCall(PetscCalloc1(N, &marked));
-        for (PetscInt k = 0; k < J->indegree;) {
-          const double u = TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++);
-          PetscInt j     = S->first + (PetscInt)(u * S->size);
-          if (j >= S->first + S->size) j = S->first + S->size - 1;
-          if ((self && j == g) || (!J->multapses && marked[j])) continue;
-          if (!J->multapses) marked[j] = 1;
-          PetscCall(SynPush(&L, j, i, J->weight, J->dsteps));
-          k++;
-        }
-        if (!J->multapses)
-          for (PetscCount s = L.n - J->indegree; s < L.n; s++) marked[L.src[s]] = 0;
-        break;
-      }
-    }
-  }
-  PetscCall(PetscFree(marked));
-
-  /* by presynaptic neuron */
-  PetscCall(PetscCalloc1(N, &cnt));
-  for (PetscCount s = 0; s < L.n; s++) cnt[L.src[s]]++;
+  for (PetscInt p = 0; p < d->nproj; p++)
+    if (d->proj[p].rule == RULE_FIXED_INDEGREE && !d->proj[p].multapses) maxk = PetscMax(maxk, d->proj[p].indegree);
+  if (maxk) PetscCall(PetscCalloc2(N, &marked, maxk, &pick));
+  PetscCall(PetscCalloc1(N + 1, &W.pos));
+  PetscCall(Draw(&W, marked, pick)); /* counts */
   d->ncol = 0;
-  for (PetscInt j = 0; j < N; j++) {
-    d->colof[j] = cnt[j] ? d->ncol++ : -1;
-  }
+  for (PetscInt j = 0; j < N; j++) d->colof[j] = W.pos[j] ? d->ncol++ : -1;
   PetscCall(PetscMalloc1(d->ncol + 1, &d->outptr));
   d->outptr[0] = 0;
   for (PetscInt j = 0, c = 0; j < N; j++)
-    if (cnt[j]) {
-      d->outptr[c + 1] = d->outptr[c] + cnt[j];
+    if (W.pos[j]) {
+      d->outptr[c + 1] = d->outptr[c] + W.pos[j];
       c++;
     }
-  d->nsyn_loc = L.n;
-  PetscCall(PetscMalloc3(L.n + 1, &d->tgt, L.n + 1, &d->w, L.n + 1, &d->dly));
+  d->nsyn_loc = d->outptr[d->ncol];
+  PetscCall(PetscMalloc3(d->nsyn_loc + 1, &d->tgt, d->nsyn_loc + 1, &d->w, d->nsyn_loc + 1, &d->dly));
   for (PetscInt j = 0; j < N; j++)
-    if (cnt[j]) cnt[j] = d->outptr[d->colof[j]];
-  for (PetscCount s = 0; s < L.n; s++) {
-    const PetscCount o = cnt[L.src[s]]++;
-    d->tgt[o]          = L.tgt[s];
-    d->w[o]            = L.w[s];
-    d->dly[o]          = L.dly[s];
-  }
-  PetscCall(PetscFree(cnt));
-  PetscCall(PetscFree4(L.src, L.tgt, L.w, L.dly));
+    if (W.pos[j]) W.pos[j] = d->outptr[d->colof[j]];
+  W.fill = PETSC_TRUE;
+  PetscCall(Draw(&W, marked, pick)); /* places */
+  PetscCall(PetscFree(W.pos));
+  if (maxk) PetscCall(PetscFree2(marked, pick));
   total = (double)d->nsyn_loc;
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, m->comm));
   d->nsyn = (PetscCount)total;
@@ -905,6 +901,25 @@ static PetscErrorCode Spike(Spiking *d, PetscInt i, PetscInt64 t)
   PetscFunctionReturn(0);
 }
 
+/* The input neuron i takes at step t: what its ring buffer holds for the step (then emptied) and its
+   Poisson input, excitatory and inhibitory. */
+static inline void Input(const Spiking *d, const Population *P, PetscInt i, PetscInt slot, PetscInt64 t, double *ex,
+                         double *in)
+{
+  double *rb = d->ring + ((size_t)i * d->dring + slot) * 2;
+  *ex = rb[0], *in = rb[1];
+  rb[0] = rb[1] = 0;
+  if (P->lambda > 0) {
+    const int n =
+        SpikingPoisson(TpUniform((uint64_t)d->seed, TP_STREAM_M4_POISSON, (uint64_t)TpRowGid(&d->r, i), (uint64_t)t),
+                       P->lambda, P->expl);
+    if (P->poisson_weight >= 0)
+      *ex += n * P->poisson_weight;
+    else
+      *in += n * P->poisson_weight;
+  }
+}
+
 static PetscErrorCode SpikingWindow(TpModel m, PetscInt64 *steps)
 {
   PetscFunctionBegin;
@@ -934,52 +949,47 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
             for (PetscInt i = P->lo; i < P->hi; i++) PetscCall(Spike(d, i, t));
         continue;
       }
-      for (PetscInt i = P->lo; i < P->hi; i++) {
-        double *rb = d->ring + ((size_t)i * DR + slot) * 2, ex = rb[0], in = rb[1];
-        int fired;
-        rb[0] = rb[1] = 0;
-        if (P->lambda > 0) {
-          const int n = SpikingPoisson(
-              TpUniform((uint64_t)d->seed, TP_STREAM_M4_POISSON, (uint64_t)TpRowGid(&d->r, i), (uint64_t)t), P->lambda,
-              P->expl);
-          if (P->poisson_weight >= 0)
-            ex += n * P->poisson_weight;
-          else
-            in += n * P->poisson_weight;
-        }
-        switch (P->type) {
-        case NT_IAF_PSC_DELTA: {
-          double y = d->V[i] - P->E_L;
-          fired    = IafPscDeltaStep(k, &y, &d->refr[i], ex + in);
-          d->V[i]  = y + P->E_L;
-        } break;
-        case NT_IAF_PSC_EXP: {
-          double y = d->V[i] - P->E_L;
-          fired    = IafPscExpStep(k, &y, &d->Isyn[2 * i], &d->Isyn[2 * i + 1], &d->refr[i], ex, in);
-          d->V[i]  = y + P->E_L;
-        } break;
-        case NT_IAF_PSC_ALPHA: {
-          double y = d->V[i] - P->E_L;
-          fired    = IafPscAlphaStep(k, &y, &d->Isyn[2 * i], &d->rise[2 * i], &d->refr[i], ex, in);
-          d->V[i]  = y + P->E_L;
-        } break;
-        case NT_AEIF_COND_ALPHA: {
-          double y[6] = {d->V[i], d->adap[i], d->Isyn[2 * i], d->rise[2 * i], d->Isyn[2 * i + 1], d->rise[2 * i + 1]};
-          fired       = AeifCondAlphaStep(&P->adex, y, &d->refr[i], ex, -in, 0.0);
-          d->V[i] = y[0], d->adap[i] = y[1], d->Isyn[2 * i] = y[2], d->rise[2 * i] = y[3];
-          d->Isyn[2 * i + 1] = y[4], d->rise[2 * i + 1] = y[5];
-        } break;
-        case NT_IZHIKEVICH:
-          fired = IzhikevichStep(&P->izh, &d->V[i], &d->adap[i], ex + in);
-          break;
-        case NT_COBA_LIF:
-          fired = CobaLifStep(&P->coba, &d->V[i], &d->Isyn[2 * i], &d->Isyn[2 * i + 1], &d->refr[i], ex, -in);
-          break;
-        default:
-          fired = 0;
-        }
-        for (; fired > 0; fired--) PetscCall(Spike(d, i, t));
+      /* one loop per type: the input of each neuron (ring buffer and Poisson), its step, its spikes */
+#define EACH_NEURON(...)                                                                                               \
+  for (PetscInt i = P->lo; i < P->hi; i++) {                                                                           \
+    double ex, in;                                                                                                     \
+    int fired;                                                                                                         \
+    Input(d, P, i, slot, t, &ex, &in);                                                                                 \
+    __VA_ARGS__;                                                                                                       \
+    for (; fired > 0; fired--) PetscCall(Spike(d, i, t));                                                              \
+  }
+      switch (P->type) {
+      case NT_IAF_PSC_DELTA:
+        EACH_NEURON(double y = d->V[i] - P->E_L; fired = IafPscDeltaStep(k, &y, &d->refr[i], ex + in);
+                    d->V[i]                            = y + P->E_L);
+        break;
+      case NT_IAF_PSC_EXP:
+        EACH_NEURON(double y = d->V[i] - P->E_L;
+                    fired    = IafPscExpStep(k, &y, &d->Isyn[2 * i], &d->Isyn[2 * i + 1], &d->refr[i], ex, in);
+                    d->V[i]  = y + P->E_L);
+        break;
+      case NT_IAF_PSC_ALPHA:
+        EACH_NEURON(double y = d->V[i] - P->E_L;
+                    fired    = IafPscAlphaStep(k, &y, &d->Isyn[2 * i], &d->rise[2 * i], &d->refr[i], ex, in);
+                    d->V[i]  = y + P->E_L);
+        break;
+      case NT_AEIF_COND_ALPHA:
+        EACH_NEURON(
+            double y[6] = {d->V[i], d->adap[i], d->Isyn[2 * i], d->rise[2 * i], d->Isyn[2 * i + 1], d->rise[2 * i + 1]};
+            fired = AeifCondAlphaStep(&P->adex, y, &d->refr[i], ex, -in, 0.0); d->V[i] = y[0]; d->adap[i] = y[1];
+            d->Isyn[2 * i] = y[2]; d->rise[2 * i] = y[3]; d->Isyn[2 * i + 1] = y[4]; d->rise[2 * i + 1] = y[5]);
+        break;
+      case NT_IZHIKEVICH:
+        EACH_NEURON(fired = IzhikevichStep(&P->izh, &d->V[i], &d->adap[i], ex + in));
+        break;
+      case NT_COBA_LIF:
+        EACH_NEURON(fired =
+                        CobaLifStep(&P->coba, &d->V[i], &d->Isyn[2 * i], &d->Isyn[2 * i + 1], &d->refr[i], ex, -in));
+        break;
+      default:
+        break;
       }
+#undef EACH_NEURON
     }
   }
   PetscCall(PetscLogFlops(10.0 * (double)nsteps * d->r.nloc));
