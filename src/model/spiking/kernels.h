@@ -94,25 +94,25 @@ static inline void SpikingPropagatorSet(SpikingPropagator *k, double h, double C
   k->a0in       = M_E / tau_in;
 }
 
-/* The tail every integrate-and-fire type shares: threshold, reset, refractory clamp. */
-static inline int SpikingThreshold(const SpikingPropagator *k, double *V, int64_t *r)
+/* The tail every integrate-and-fire type shares, written without branches so that a population's
+   loop vectorises: V_new (the integrated potential) is taken only when the neuron was not
+   refractory, else the count goes down; then the threshold, the reset and the clamp for t_ref.
+   Returns 1 when the neuron spikes. */
+static inline int SpikingClampFire(const SpikingPropagator *k, double V_old, double V_new, double *V, int64_t *r)
 {
-  if (*V >= k->theta) {
-    *r = k->refractory;
-    *V = k->reset;
-    return 1;
-  }
-  return 0;
+  const int64_t r0 = *r;
+  const double v   = r0 == 0 ? V_new : V_old;
+  const int fire   = v >= k->theta;
+  const int64_t rn = r0 == 0 ? 0 : r0 - 1;
+  *V               = fire ? k->reset : v;
+  *r               = fire ? k->refractory : rn;
+  return fire;
 }
 
 /* One step of iaf_psc_delta (NEST's update order): returns 1 when the neuron spikes. */
 static inline int IafPscDeltaStep(const SpikingPropagator *k, double *V, int64_t *r, double input)
 {
-  if (*r == 0)
-    *V = k->P20 * k->I_e + k->P22 * *V + input;
-  else
-    --*r;
-  return SpikingThreshold(k, V, r);
+  return SpikingClampFire(k, *V, k->P20 * k->I_e + k->P22 * *V + input, V, r);
 }
 
 /* One step of iaf_psc_exp: V from the currents at the step's start, then the currents decay and take
@@ -120,13 +120,10 @@ static inline int IafPscDeltaStep(const SpikingPropagator *k, double *V, int64_t
 static inline int IafPscExpStep(const SpikingPropagator *k, double *V, double *Iex, double *Iin, int64_t *r,
                                 double in_ex, double in_in)
 {
-  if (*r == 0)
-    *V = *V * k->P22 + *Iex * k->P21ex + *Iin * k->P21in + k->I_e * k->P20;
-  else
-    --*r;
-  *Iex = *Iex * k->P11ex + in_ex;
-  *Iin = *Iin * k->P11in + in_in;
-  return SpikingThreshold(k, V, r);
+  const double Vn = *V * k->P22 + *Iex * k->P21ex + *Iin * k->P21in + k->I_e * k->P20;
+  *Iex            = *Iex * k->P11ex + in_ex;
+  *Iin            = *Iin * k->P11in + in_in;
+  return SpikingClampFire(k, *V, Vn, V, r);
 }
 
 /* One step of iaf_psc_alpha (NEST's order): V from the step's start, then I and R, then R takes the
@@ -134,15 +131,13 @@ static inline int IafPscExpStep(const SpikingPropagator *k, double *V, double *I
 static inline int IafPscAlphaStep(const SpikingPropagator *k, double *V, double Is[2], double Rs[2], int64_t *r,
                                   double in_ex, double in_in)
 {
-  if (*r == 0)
-    *V = k->P20 * k->I_e + k->P31ex * Rs[0] + k->P21ex * Is[0] + k->P31in * Rs[1] + k->P21in * Is[1] + k->P22 * *V;
-  else
-    --*r;
+  const double Vn =
+      k->P20 * k->I_e + k->P31ex * Rs[0] + k->P21ex * Is[0] + k->P31in * Rs[1] + k->P21in * Is[1] + k->P22 * *V;
   Is[0] = k->Q21ex * Rs[0] + k->P11ex * Is[0];
   Rs[0] = Rs[0] * k->P11ex + k->a0ex * in_ex;
   Is[1] = k->Q21in * Rs[1] + k->P11in * Is[1];
   Rs[1] = Rs[1] * k->P11in + k->a0in * in_in;
-  return SpikingThreshold(k, V, r);
+  return SpikingClampFire(k, *V, Vn, V, r);
 }
 
 /* Izhikevich's neuron as NEST's izhikevich (consistent_integration). */
@@ -226,25 +221,22 @@ static inline int AeifCondAlphaStep(const AdexParams *p, double y[6], int64_t *r
    fex, fin = 1 - h / tau_syn (the same Euler step, without a division per neuron). */
 typedef struct {
   double hC, g_L, E_L, E_ex, E_in, fex, fin, V_th, V_reset, I_e;
-  int64_t refractory; /* Brian2 holds V for t_ref / h - 1 steps after the spike's */
+  int64_t held; /* Brian2 holds V for t_ref / h - 1 steps after the spike's */
 } CobaParams;
 
 static inline int CobaLifStep(const CobaParams *p, double *V, double *gex, double *gin, int64_t *r, double in_ex,
                               double in_in)
 {
   const double V0 = *V, ge = *gex, gi = *gin;
-  if (*r == 0)
-    *V = V0 + p->hC * (p->g_L * (p->E_L - V0) + ge * (p->E_ex - V0) + gi * (p->E_in - V0) + p->I_e);
-  else
-    --*r;
-  *gex = ge * p->fex + in_ex;
-  *gin = gi * p->fin + in_in;
-  if (*r == 0 && *V > p->V_th) {
-    *V = p->V_reset;
-    *r = p->refractory > 0 ? p->refractory - 1 : 0;
-    return 1;
-  }
-  return 0;
+  const int64_t r0 = *r;
+  const double Vi  = V0 + p->hC * (p->g_L * (p->E_L - V0) + ge * (p->E_ex - V0) + gi * (p->E_in - V0) + p->I_e);
+  const double v   = r0 == 0 ? Vi : V0;
+  const int fire   = v > p->V_th; /* a refractory neuron sits at V_reset, below V_th */
+  *gex             = ge * p->fex + in_ex;
+  *gin             = gi * p->fin + in_in;
+  *V               = fire ? p->V_reset : v;
+  *r               = fire ? p->held : (r0 == 0 ? 0 : r0 - 1);
+  return fire;
 }
 
 /* Tsodyks-Markram release at a presynaptic spike, as Brian2's Stimberg et al. (2018) synapses and

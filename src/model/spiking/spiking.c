@@ -95,15 +95,17 @@ typedef struct {
   PetscInt recloc[SPIKING_MAX_REC]; /* their local rows here, or -1 (found once, in set-up) */
   PetscInt window, dring;           /* D = smallest delay in steps; ring length = largest delay */
   /* state of the local neurons */
-  PetscInt *popof;  /* nloc: population of each local row */
-  double *V, *Isyn; /* nloc, nloc x 2: currents (pA) or conductances (nS) */
-  double *rise;     /* nloc x 2: the alpha kernels' second variables */
-  double *adap;     /* nloc: w (aeif_cond_alpha, pA), u (izhikevich) */
-  PetscInt64 *refr; /* nloc: steps left refractory */
-  PetscInt64 *nspk; /* nloc: spikes so far */
-  PetscInt64 *last; /* nloc: step of the last spike (-1: none) */
-  double *isi;      /* nloc x 3: number, sum and sum of squares of inter-spike intervals (steps) */
-  double *ring;     /* nloc x dring x 2: input arriving at each step mod dring, excitatory and inhibitory */
+  PetscInt *popof;     /* nloc: population of each local row */
+  double *V, *Isyn;    /* nloc, nloc x 2: currents (pA) or conductances (nS) */
+  double *rise;        /* nloc x 2: the alpha kernels' second variables */
+  double *adap;        /* nloc: w (aeif_cond_alpha, pA), u (izhikevich) */
+  double *inex, *inin; /* nloc: scratch, each neuron's input in the current step */
+  int *fired;          /* nloc: scratch, its spikes in the current step */
+  PetscInt64 *refr;    /* nloc: steps left refractory */
+  PetscInt64 *nspk;    /* nloc: spikes so far */
+  PetscInt64 *last;    /* nloc: step of the last spike (-1: none) */
+  double *isi;         /* nloc x 3: number, sum and sum of squares of inter-spike intervals (steps) */
+  double *ring;        /* nloc x dring x 2: input arriving at each step mod dring, excitatory and inhibitory */
   PetscInt64 popspk[SPIKING_MAX_POPS]; /* global: spikes of each population so far (identical on every rank) */
   /* synapses onto local neurons, by presynaptic neuron */
   PetscInt ncol;
@@ -126,7 +128,9 @@ typedef struct {
   PetscInt64 nrecd, caprecd, *recd;      /* keys step N + id */
   PetscInt64 *gath;                      /* the gathered window */
   PetscInt64 capgath;
-  PetscMPIInt *counts, *displs;
+  PetscMPIInt *counts, *displs, *counts2, *displs2;
+  PetscInt64 block, *blk, *sendblk; /* the exchange's fixed blocks: spikes per rank they hold, all ranks' */
+  size_t capblk;
   /* observation */
   PetscInt64 clock[2]; /* global: the step of the last exchange, and of the last sample */
   PetscInt64 obs_popspk[SPIKING_MAX_POPS];
@@ -382,7 +386,7 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
     CobaParams *B = &P->coba;
     B->hC = d->dt / P->C_m, B->g_L = P->g_L, B->E_L = P->E_L, B->E_ex = P->E_ex, B->E_in = P->E_in;
     B->fex = 1 - d->dt / P->tau_syn_ex, B->fin = 1 - d->dt / P->tau_syn_in, B->V_th = P->V_th;
-    B->V_reset = P->V_reset, B->I_e = P->I_e, B->refractory = (int64_t)round(P->t_ref / d->dt);
+    B->V_reset = P->V_reset, B->I_e = P->I_e, B->held = PetscMax((int64_t)round(P->t_ref / d->dt) - 1, 0);
   }
   P->lambda = P->poisson_rate * d->dt / 1000.0;
   P->expl   = exp(-P->lambda);
@@ -739,8 +743,10 @@ static PetscErrorCode SpikingSetUp(TpModel m)
                          &d->nspk, nloc + 1, &d->last));
   PetscCall(PetscMalloc2(3 * nloc + 1, &d->isi, (size_t)2 * nloc * d->dring + 1, &d->ring));
   PetscCall(PetscCalloc2(2 * nloc + 1, &d->rise, nloc + 1, &d->adap));
+  PetscCall(PetscCalloc3(nloc + 1, &d->inex, nloc + 1, &d->inin, nloc + 1, &d->fired));
   PetscCall(PetscMalloc1(N, &d->colof));
-  PetscCall(PetscMalloc2(size, &d->counts, size + 1, &d->displs));
+  PetscCall(PetscMalloc4(size, &d->counts, size + 1, &d->displs, size, &d->counts2, size + 1, &d->displs2));
+  d->block = 16;
   for (PetscInt q = 0; q < d->npop; q++) d->pop[q].lo = d->pop[q].hi = -1;
   for (PetscInt i = 0; i < nloc; i++) {
     const PetscInt q = PopOf(d, TpRowGid(&d->r, i));
@@ -949,47 +955,62 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
             for (PetscInt i = P->lo; i < P->hi; i++) PetscCall(Spike(d, i, t));
         continue;
       }
-      /* one loop per type: the input of each neuron (ring buffer and Poisson), its step, its spikes */
-#define EACH_NEURON(...)                                                                                               \
-  for (PetscInt i = P->lo; i < P->hi; i++) {                                                                           \
-    double ex, in;                                                                                                     \
-    int fired;                                                                                                         \
-    Input(d, P, i, slot, t, &ex, &in);                                                                                 \
-    __VA_ARGS__;                                                                                                       \
-    for (; fired > 0; fired--) PetscCall(Spike(d, i, t));                                                              \
-  }
-      switch (P->type) {
-      case NT_IAF_PSC_DELTA:
-        EACH_NEURON(double y = d->V[i] - P->E_L; fired = IafPscDeltaStep(k, &y, &d->refr[i], ex + in);
-                    d->V[i]                            = y + P->E_L);
-        break;
-      case NT_IAF_PSC_EXP:
-        EACH_NEURON(double y = d->V[i] - P->E_L;
-                    fired    = IafPscExpStep(k, &y, &d->Isyn[2 * i], &d->Isyn[2 * i + 1], &d->refr[i], ex, in);
-                    d->V[i]  = y + P->E_L);
-        break;
-      case NT_IAF_PSC_ALPHA:
-        EACH_NEURON(double y = d->V[i] - P->E_L;
-                    fired    = IafPscAlphaStep(k, &y, &d->Isyn[2 * i], &d->rise[2 * i], &d->refr[i], ex, in);
-                    d->V[i]  = y + P->E_L);
-        break;
-      case NT_AEIF_COND_ALPHA:
-        EACH_NEURON(
-            double y[6] = {d->V[i], d->adap[i], d->Isyn[2 * i], d->rise[2 * i], d->Isyn[2 * i + 1], d->rise[2 * i + 1]};
-            fired = AeifCondAlphaStep(&P->adex, y, &d->refr[i], ex, -in, 0.0); d->V[i] = y[0]; d->adap[i] = y[1];
-            d->Isyn[2 * i] = y[2]; d->rise[2 * i] = y[3]; d->Isyn[2 * i + 1] = y[4]; d->rise[2 * i + 1] = y[5]);
-        break;
-      case NT_IZHIKEVICH:
-        EACH_NEURON(fired = IzhikevichStep(&P->izh, &d->V[i], &d->adap[i], ex + in));
-        break;
-      case NT_COBA_LIF:
-        EACH_NEURON(fired =
-                        CobaLifStep(&P->coba, &d->V[i], &d->Isyn[2 * i], &d->Isyn[2 * i + 1], &d->refr[i], ex, -in));
-        break;
-      default:
-        break;
+      /* the input of each neuron (ring buffer and Poisson); then one loop per type with no calls,
+         which the compiler vectorises; then the spikes */
+      {
+        const PetscInt lo = P->lo, hi = P->hi;
+        const double E_L   = P->E_L;
+        double *restrict V = d->V, *restrict Is = d->Isyn, *restrict Rs = d->rise, *restrict ad = d->adap;
+        double *restrict ex = d->inex, *restrict in = d->inin;
+        int64_t *restrict r = d->refr;
+        int *restrict fired = d->fired;
+        /* the parameters as locals: loads the compiler can hoist, so the loops vectorise */
+        const SpikingPropagator kk = *k;
+        const CobaParams cp        = P->coba;
+        const IzhikevichParams zp  = P->izh;
+        for (PetscInt i = lo; i < hi; i++) Input(d, P, i, slot, t, &ex[i], &in[i]);
+        switch (P->type) {
+        case NT_IAF_PSC_DELTA:
+          for (PetscInt i = lo; i < hi; i++) {
+            double y = V[i] - E_L;
+            fired[i] = IafPscDeltaStep(&kk, &y, &r[i], ex[i] + in[i]);
+            V[i]     = y + E_L;
+          }
+          break;
+        case NT_IAF_PSC_EXP:
+          for (PetscInt i = lo; i < hi; i++) {
+            double y = V[i] - E_L;
+            fired[i] = IafPscExpStep(&kk, &y, &Is[2 * i], &Is[2 * i + 1], &r[i], ex[i], in[i]);
+            V[i]     = y + E_L;
+          }
+          break;
+        case NT_IAF_PSC_ALPHA:
+          for (PetscInt i = lo; i < hi; i++) {
+            double y = V[i] - E_L;
+            fired[i] = IafPscAlphaStep(&kk, &y, &Is[2 * i], &Rs[2 * i], &r[i], ex[i], in[i]);
+            V[i]     = y + E_L;
+          }
+          break;
+        case NT_COBA_LIF:
+          for (PetscInt i = lo; i < hi; i++)
+            fired[i] = CobaLifStep(&cp, &V[i], &Is[2 * i], &Is[2 * i + 1], &r[i], ex[i], -in[i]);
+          break;
+        case NT_IZHIKEVICH:
+          for (PetscInt i = lo; i < hi; i++) fired[i] = IzhikevichStep(&zp, &V[i], &ad[i], ex[i] + in[i]);
+          break;
+        case NT_AEIF_COND_ALPHA:
+          for (PetscInt i = lo; i < hi; i++) {
+            double y[6] = {V[i], ad[i], Is[2 * i], Rs[2 * i], Is[2 * i + 1], Rs[2 * i + 1]};
+            fired[i]    = AeifCondAlphaStep(&P->adex, y, &r[i], ex[i], -in[i], 0.0);
+            V[i] = y[0], ad[i] = y[1], Is[2 * i] = y[2], Rs[2 * i] = y[3], Is[2 * i + 1] = y[4], Rs[2 * i + 1] = y[5];
+          }
+          break;
+        default:
+          break;
+        }
+        for (PetscInt i = lo; i < hi; i++)
+          for (int f = fired[i]; f > 0; f--) PetscCall(Spike(d, i, t));
       }
-#undef EACH_NEURON
     }
   }
   PetscCall(PetscLogFlops(10.0 * (double)nsteps * d->r.nloc));
@@ -1036,19 +1057,49 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(m->comm, &size));
   PetscCheck(d->nwin < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "More than 2^31 spikes in one window");
-  PetscCallMPI(MPI_Allgather(&n, 1, MPI_INT, d->counts, 1, MPI_INT, m->comm));
-  d->displs[0] = 0;
-  for (PetscMPIInt r = 0; r < size; r++) {
-    total += d->counts[r];
-    PetscCheck(total < PETSC_MPI_INT_MAX, m->comm, PETSC_ERR_SUP, "More than 2^31 spikes in one window");
-    d->displs[r + 1] = (PetscMPIInt)total;
+  /* one collective in the common case: every rank sends a block of B + 1 values, its count and up to
+     B spikes; a window with more than B spikes on some rank needs a second for the rest.  B follows
+     the largest count of the last window (the same on every rank). */
+  {
+    const PetscInt64 B = d->block, W = B + 1;
+    PetscInt64 most = 0;
+    if ((size_t)size * W > d->capblk) {
+      d->capblk = (size_t)size * W;
+      PetscCall(PetscFree2(d->blk, d->sendblk));
+      PetscCall(PetscMalloc2(d->capblk, &d->blk, W, &d->sendblk));
+    }
+    d->sendblk[0] = n;
+    PetscCall(PetscArraycpy(d->sendblk + 1, d->win, PetscMin(n, B)));
+    PetscCallMPI(MPI_Allgather(d->sendblk, (PetscMPIInt)W, MPIU_INT64, d->blk, (PetscMPIInt)W, MPIU_INT64, m->comm));
+    d->displs[0] = 0;
+    for (PetscMPIInt r = 0; r < size; r++) {
+      d->counts[r] = (PetscMPIInt)d->blk[r * W];
+      most         = PetscMax(most, d->counts[r]);
+      total += d->counts[r];
+      PetscCheck(total < PETSC_MPI_INT_MAX, m->comm, PETSC_ERR_SUP, "More than 2^31 spikes in one window");
+      d->displs[r + 1] = (PetscMPIInt)total;
+    }
+    if (total > d->capgath) {
+      d->capgath = PetscMax(total, 2 * d->capgath);
+      PetscCall(PetscFree(d->gath));
+      PetscCall(PetscMalloc1(d->capgath, &d->gath));
+    }
+    for (PetscMPIInt r = 0; r < size; r++)
+      PetscCall(PetscArraycpy(d->gath + d->displs[r], d->blk + r * W + 1, PetscMin(d->counts[r], B)));
+    if (most > B) { /* the rest, after each rank's first B, into place */
+      PetscMPIInt *rc = d->counts2, *rd = d->displs2;
+      PetscInt64 *rest;
+      for (PetscMPIInt r = 0; r < size; r++) rc[r] = (PetscMPIInt)PetscMax(d->counts[r] - B, 0);
+      rd[0] = 0;
+      for (PetscMPIInt r = 0; r < size; r++) rd[r + 1] = rd[r] + rc[r];
+      PetscCall(PetscMalloc1(rd[size] + 1, &rest));
+      PetscCallMPI(MPI_Allgatherv(d->win + PetscMin(n, B), (PetscMPIInt)PetscMax(n - B, 0), MPIU_INT64, rest, rc, rd,
+                                  MPIU_INT64, m->comm));
+      for (PetscMPIInt r = 0; r < size; r++) PetscCall(PetscArraycpy(d->gath + d->displs[r] + B, rest + rd[r], rc[r]));
+      PetscCall(PetscFree(rest));
+    }
+    d->block = PetscMax(16, most + most / 4);
   }
-  if (total > d->capgath) {
-    d->capgath = PetscMax(total, 2 * d->capgath);
-    PetscCall(PetscFree(d->gath));
-    PetscCall(PetscMalloc1(d->capgath, &d->gath));
-  }
-  PetscCallMPI(MPI_Allgatherv(d->win, n, MPIU_INT64, d->gath, d->counts, d->displs, MPIU_INT64, m->comm));
   PetscCall(PetscSortInt64((PetscInt)total, d->gath));
   for (PetscInt64 s = 0; s < total; s++) {
     const PetscInt64 key = d->gath[s], g = key % N, t = d->wstart + key / N;
@@ -1370,15 +1421,17 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     PetscCall(PetscFree6(d->popof, d->V, d->Isyn, d->refr, d->nspk, d->last));
     PetscCall(PetscFree2(d->isi, d->ring));
     PetscCall(PetscFree(d->colof));
-    PetscCall(PetscFree2(d->counts, d->displs));
+    PetscCall(PetscFree4(d->counts, d->displs, d->counts2, d->displs2));
     PetscCall(PetscFree(d->outptr));
     PetscCall(PetscFree3(d->tgt, d->w, d->dly));
     PetscCall(PetscFree2(d->rise, d->adap));
+    PetscCall(PetscFree3(d->inex, d->inin, d->fired));
     if (d->tmw) PetscCall(PetscFree3(d->tmcol, d->tmloc, d->locof));
   }
   PetscCall(PetscFree(d->win));
   PetscCall(PetscFree(d->recd));
   PetscCall(PetscFree(d->gath));
+  PetscCall(PetscFree2(d->blk, d->sendblk));
   PetscCall(PetscFree(m->data));
   PetscFunctionReturn(0);
 }

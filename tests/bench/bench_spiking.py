@@ -1,0 +1,212 @@
+"""M4 beside Brian2, on this machine, in one run: Brian2's Stimberg et al. (2018) example 1 (COBA
+LIF neurons, Tsodyks-Markram synapses) and Brunel's balanced network (NEST's brunel_delta_nest) at
+two sizes, each in Brian2's C++ standalone mode (one thread; its compile timed apart) and in
+tripart on 1 and 2 ranks.  Prints wall time per simulated second (the simulation loop alone, as
+Brian2's own timer and tripart's "time" line measure it), synaptic events per second per core,
+bytes per synapse at peak, the 2-rank speed-up and the rates both produce.
+
+Usage: /usr/bin/python3 tests/bench/bench_spiking.py build/tripart [--quick]
+(needs python3-brian: apt-get install python3-brian)."""
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import numpy as np
+
+TRIPART = os.path.abspath(sys.argv[1])
+QUICK = "--quick" in sys.argv
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OPENBLAS_NUM_THREADS="1")
+
+
+def cpu():
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            name = line.split(":", 1)[1].strip()
+            flags = open("/proc/cpuinfo").read()
+            return "%s (%s)" % (name, "AVX-512" if "avx512f" in flags else "AVX2, no AVX-512")
+    return "unknown CPU"
+
+
+# ---------------------------------------------------------------------------------------------- tripart
+def tripart(args, ranks, out):
+    cmd = (["mpiexec", "-n", str(ranks), "--bind-to", "core"] if ranks > 1 else []) + [TRIPART] + args + ["-o", out]
+    p = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
+    if p.returncode:
+        sys.exit("tripart failed:\n" + p.stdout + p.stderr)
+    m = re.search(r"time\s+([0-9.]+) s wall; peak memory ([0-9.]+) MiB on \d+ ranks, ([0-9.]+) bytes per synapse", p.stdout)
+    with h5py.File(out, "r") as f:
+        a = f["observables"].attrs
+        rates = {k[5:]: float(a[k]) for k in a if k.startswith("rate_")}
+        spikes = {k[7:]: int(a[k]) for k in a if k.startswith("spikes_")}
+        nsyn = int(a["synapses"])
+    return dict(wall=float(m.group(1)), mib=float(m.group(2)), bps=float(m.group(3)), rates=rates, spikes=spikes,
+                nsyn=nsyn)
+
+
+def coba_args(T):
+    a = ["-model", "spiking", "-spiking_populations", "E:3200,I:800", "-spiking_projections", "E-E,E-I,I-E,I-I",
+         "-stepper_max_time", T, "-seed", 11922]
+    for p in "EI":
+        a += ["-spiking_%s_type" % p, "coba_lif", "-spiking_%s_I_e" % p, 150, "-spiking_%s_V_m_uniform" % p, "-60,-50"]
+    for pr in ("E-E", "E-I", "I-E", "I-I"):
+        exc = pr[0] == "E"
+        a += ["-spiking_%s_rule" % pr, "pairwise_bernoulli", "-spiking_%s_p" % pr, 0.05 if exc else 0.2,
+              "-spiking_%s_weight" % pr, 0.05 if exc else -1.0, "-spiking_%s_delay" % pr, 0.1,
+              "-spiking_%s_synapse" % pr, "tsodyks_markram", "-spiking_%s_U_0" % pr, 0.6,
+              "-spiking_%s_tau_fac" % pr, 1000 / 3.33, "-spiking_%s_tau_rec" % pr, 500]
+    return [str(x) for x in a]
+
+
+def brunel_args(order, T):
+    return [str(x) for x in ["-model", "spiking", "-spiking_brunel_order", order, "-stepper_max_time", T]]
+
+
+# ----------------------------------------------------------------------------------------------- Brian2
+def brian_run(build, T, workdir):
+    """Builds a network with build() in a fresh standalone project, compiles it (timed), runs it
+    (timed by Brian2's own clock around the simulation loop, and the whole binary), and returns the
+    figures and the spike counts per monitor."""
+    import brian2 as b2
+    if b2.get_device().__class__.__name__ != "CPPStandaloneDevice":
+        b2.set_device("cpp_standalone", directory=workdir, build_on_run=False)
+    else:
+        b2.device.reinit()
+        b2.device.activate(directory=workdir, build_on_run=False)
+    b2.prefs.devices.cpp_standalone.openmp_threads = 0
+    b2.prefs.codegen.cpp.extra_compile_args_gcc = ["-O3", "-march=native", "-w"]
+    objs, mons, nsyn, npop = build(b2)
+    net = b2.Network(*objs)
+    net.run(T * b2.ms)
+    t0 = time.time()
+    b2.device.build(directory=workdir, compile=True, run=False, debug=False)
+    compile_s = time.time() - t0
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.time()
+    b2.device.run(directory=workdir, with_output=False, run_args=[])
+    binary_s = time.time() - t0
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    loop = b2.device._last_run_time
+    counts = {k: int(m.num_spikes) for k, m in mons.items()}
+    nsyn = int(nsyn())
+    return dict(compile=compile_s, binary=binary_s, wall=loop, rss_mib=max(rss, before) / 1024.0, spikes=counts,
+                rates={k: counts[k] / npop[k] / (T / 1000.0) for k in counts}, nsyn=nsyn)
+
+
+def brian_coba(b2):
+    """Brian2's examples/frompapers/Stimberg_et_al_2018/example_1_COBA.py, its model as written
+    (seed 11922; monitors of spikes only)."""
+    ms, mV, nS, pF, pA, second = b2.ms, b2.mV, b2.nS, b2.pF, b2.pA, b2.second
+    b2.seed(11922)
+    N_e, N_i = 3200, 800
+    ns = dict(E_l=-60 * mV, g_l=9.99 * nS, E_e=0 * mV, E_i=-80 * mV, C_m=198 * pF, tau_e=5 * ms, tau_i=10 * ms,
+              tau_r=5 * ms, I_ex=150 * pA, V_th=-50 * mV, V_r=-60 * mV, w_e=0.05 * nS, w_i=1.0 * nS, U_0=0.6,
+              Omega_d=2.0 / second, Omega_f=3.33 / second)
+    b2.defaultclock.dt = 0.1 * ms
+    eqs = """dv/dt = (g_l*(E_l-v) + g_e*(E_e-v) + g_i*(E_i-v) + I_ex)/C_m : volt (unless refractory)
+             dg_e/dt = -g_e/tau_e : siemens
+             dg_i/dt = -g_i/tau_i : siemens"""
+    neurons = b2.NeuronGroup(N_e + N_i, eqs, threshold="v>V_th", reset="v=V_r", refractory="tau_r", method="euler",
+                             namespace=ns)
+    neurons.v = "E_l + rand()*(V_th-E_l)"
+    neurons.g_e = "rand()*w_e"
+    neurons.g_i = "rand()*w_i"
+    exc, inh = neurons[:N_e], neurons[N_e:]
+    syn_eqs = """du_S/dt = -Omega_f * u_S : 1 (event-driven)
+                 dx_S/dt = Omega_d *(1 - x_S) : 1 (event-driven)"""
+    action = "u_S += U_0 * (1 - u_S)\nr_S = u_S * x_S\nx_S -= r_S\n"
+    es = b2.Synapses(exc, neurons, syn_eqs, on_pre=action + "g_e_post += w_e*r_S", namespace=ns)
+    is_ = b2.Synapses(inh, neurons, syn_eqs, on_pre=action + "g_i_post += w_i*r_S", namespace=ns)
+    es.connect(p=0.05)
+    is_.connect(p=0.2)
+    es.x_S = 1
+    is_.x_S = 1
+    mons = {"E": b2.SpikeMonitor(exc), "I": b2.SpikeMonitor(inh)}
+    return [neurons, es, is_] + list(mons.values()), mons, lambda: len(es) + len(is_), {"E": N_e, "I": N_i}
+
+
+def brian_brunel(order):
+    """Brunel's network as NEST's brunel_delta_nest.py: iaf_psc_delta (exact), V_th 20 mV, reset 0,
+    t_ref 2 ms, fixed in-degree 0.1 N_E and 0.1 N_I (drawn with NumPy), J 0.1 mV, g 5, delay 1.5 ms,
+    independent Poisson input at eta nu_th per neuron (a PoissonInput of C_E sources)."""
+    def build(b2):
+        ms, mV, Hz = b2.ms, b2.mV, b2.Hz
+        b2.seed(1)
+        NE, NI = 4 * order, order
+        CE, CI = NE // 10, NI // 10
+        J, g, eta, tau, theta = 0.1 * mV, 5.0, 2.0, 20 * ms, 20 * mV
+        nu_ex = eta * theta / (J * CE * tau)
+        b2.defaultclock.dt = 0.1 * ms
+        G = b2.NeuronGroup(NE + NI, "dv/dt = -v/tau : volt (unless refractory)", threshold="v>=theta", reset="v=0*mV",
+                           refractory=2 * ms, method="exact", namespace=dict(tau=tau, theta=theta))
+        rng = np.random.default_rng(1)
+        pre, post = [], []
+        for tgt in range(NE + NI):
+            pre.append(rng.integers(0, NE, CE))
+            post.append(np.full(CE, tgt))
+        S_E = b2.Synapses(G[:NE], G, on_pre="v_post += J", delay=1.5 * ms, namespace=dict(J=J))
+        S_E.connect(i=np.concatenate(pre), j=np.concatenate(post))
+        pre, post = [], []
+        for tgt in range(NE + NI):
+            pre.append(rng.integers(0, NI, CI))
+            post.append(np.full(CI, tgt))
+        S_I = b2.Synapses(G[NE:], G, on_pre="v_post += -g*J", delay=1.5 * ms, namespace=dict(J=J, g=g))
+        S_I.connect(i=np.concatenate(pre), j=np.concatenate(post))
+        P = b2.PoissonInput(G, "v", CE, nu_ex, weight=J)
+        mons = {"E": b2.SpikeMonitor(G[:NE]), "I": b2.SpikeMonitor(G[NE:])}
+        return [G, S_E, S_I, P] + list(mons.values()), mons, lambda: len(S_E) + len(S_I), {"E": NE, "I": NI}
+    return build
+
+
+# ------------------------------------------------------------------------------------------------ report
+def events(spikes, outdeg):
+    """synaptic events: each spike times its population's mean out-degree"""
+    return sum(spikes[k] * outdeg[k] for k in spikes)
+
+
+def main():
+    try:
+        import brian2  # noqa: F401
+    except ImportError:
+        sys.exit("Brian2 is missing: apt-get install python3-brian")
+    T = 200 if QUICK else 1000
+    print("M4 beside Brian2 2.5 (C++ standalone, one thread), %g ms simulated; %s, %d cores"
+          % (T, cpu(), os.cpu_count()))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = [("Stimberg et al. example 1 (COBA, Tsodyks-Markram)", brian_coba, coba_args(T),
+                  {"E": 0.05 * 4000, "I": 0.2 * 4000})]
+        for order in ((250, 2500) if not QUICK else (250,)):  # each neuron's mean out-degree is 0.5 order
+            cases.append(("Brunel (brunel_delta_nest), %d neurons" % (5 * order), brian_brunel(order),
+                          brunel_args(order, T), {"E": 0.5 * order, "I": 0.5 * order}))
+        for name, build, args, outdeg in cases:
+            b = brian_run(build, T, os.path.join(tmp, "brian"))
+            one = tripart(args, 1, os.path.join(tmp, "t1.h5"))
+            two = tripart(args, 2, os.path.join(tmp, "t2.h5"))
+            sec = T / 1000.0
+            ev_b = events(b["spikes"], outdeg)
+            ev_t = events(one["spikes"], outdeg)
+            print("\n%s: %d synapses (Brian2 %d)" % (name, one["nsyn"], b["nsyn"]))
+            print("  Brian2   %.3f s per simulated second (binary %.2f s, compile %.1f s apart), %.3g events/s, "
+                  "peak RSS %.0f MiB (%.0f B per synapse), rates %s"
+                  % (b["wall"] / sec, b["binary"], b["compile"], ev_b / b["wall"], b["rss_mib"],
+                     b["rss_mib"] * 1048576 / max(b["nsyn"], 1),
+                     ", ".join("%s %.3g Hz" % kv for kv in b["rates"].items())))
+            print("  tripart  %.3f s per simulated second on 1 rank (%.2fx Brian2), %.3g events/s per core, "
+                  "%.0f B per synapse, rates %s"
+                  % (one["wall"] / sec, b["wall"] / one["wall"], ev_t / one["wall"], one["bps"],
+                     ", ".join("%s %.3g Hz" % kv for kv in one["rates"].items())))
+            print("  tripart  %.3f s per simulated second on 2 ranks: %.2fx its 1 rank, %.2fx Brian2's one core"
+                  % (two["wall"] / sec, one["wall"] / two["wall"], b["wall"] / two["wall"]))
+            if one["spikes"] != two["spikes"]:
+                print("  WARNING: 1 and 2 ranks gave different spike counts")
+            rows.append((name, b["wall"] / one["wall"], one["wall"] / two["wall"]))
+    print("\nratios to Brian2 per core: " + "; ".join("%s %.2fx (2 ranks %.2fx)" % r for r in rows))
+
+
+if __name__ == "__main__":
+    main()
