@@ -111,9 +111,9 @@ typedef struct {
   PetscInt ncol;
   PetscInt *colof;    /* N: the column slot of each natural id, or -1 */
   PetscCount *outptr; /* ncol + 1 */
-  int32_t *tgt;       /* local row */
-  double *w;          /* weight */
-  uint16_t *dly;      /* delay in steps */
+  int32_t *tgt;       /* local row; weight and delay are the projection's (one per source and target
+                         population: a column's synapses come by target, so in runs of one projection) */
+  PetscInt projof[SPIKING_MAX_POPS][SPIKING_MAX_POPS]; /* the projection from a population to another, or -1 */
   /* Tsodyks-Markram state per presynaptic neuron and projection (the same for all its synapses of a
      projection: they see the same spikes): u and x of each of its source's TM projections, then the
      step of its last spike (-1: none); for every column, and for every local neuron (checkpointed) */
@@ -552,6 +552,9 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
     d->dring  = PetscMax(d->dring, d->proj[q].dsteps);
   }
   if (!d->window) d->window = 10;
+  for (PetscInt q = 0; q < SPIKING_MAX_POPS; q++)
+    for (PetscInt u = 0; u < SPIKING_MAX_POPS; u++) d->projof[q][u] = -1;
+  for (PetscInt p = 0; p < d->nproj; p++) d->projof[d->proj[p].src][d->proj[p].tgt] = p;
   /* each source's Tsodyks-Markram projections (one per target population, names being unique) */
   d->tmw = 0;
   for (PetscInt q = 0; q < d->npop; q++) d->pop[q].ntm = 0;
@@ -577,7 +580,7 @@ typedef struct {
   Spiking *d;
 } Wiring;
 
-static inline void Emit(Wiring *W, PetscInt j, PetscInt i, double w, PetscInt dly)
+static inline void Emit(Wiring *W, PetscInt j, PetscInt i)
 {
   if (!W->fill) {
     W->pos[j]++;
@@ -586,8 +589,6 @@ static inline void Emit(Wiring *W, PetscInt j, PetscInt i, double w, PetscInt dl
   {
     const PetscCount o = W->pos[j]++;
     W->d->tgt[o]       = (int32_t)i;
-    W->d->w[o]         = w;
-    W->d->dly[o]       = (uint16_t)dly;
   }
 }
 
@@ -608,13 +609,13 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
       switch (J->rule) {
       case RULE_ALL_TO_ALL:
         for (PetscInt j = S->first; j < S->first + S->size; j++)
-          if (!(self && j == g)) Emit(W, j, i, J->weight, J->dsteps);
+          if (!(self && j == g)) Emit(W, j, i);
         break;
       case RULE_PAIRWISE_BERNOULLI:
         if (J->p <= 0) break;
         if (J->p >= 1) {
           for (PetscInt j = S->first; j < S->first + S->size; j++)
-            if (!(self && j == g)) Emit(W, j, i, J->weight, J->dsteps);
+            if (!(self && j == g)) Emit(W, j, i);
           break;
         }
         /* geometric skips between the chosen sources */
@@ -622,7 +623,7 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
           const double u = TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++);
           j += 1 + PetscFloorReal(log1p(-u) / log1p(-J->p));
           if (j >= S->first + S->size) break;
-          if (!(self && (PetscInt)j == g)) Emit(W, (PetscInt)j, i, J->weight, J->dsteps);
+          if (!(self && (PetscInt)j == g)) Emit(W, (PetscInt)j, i);
         }
         break;
       case RULE_FIXED_INDEGREE:
@@ -632,7 +633,7 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
           if (j >= S->first + S->size) j = S->first + S->size - 1;
           if ((self && j == g) || (!J->multapses && marked[j])) continue;
           if (!J->multapses) marked[j] = 1, picked[k] = j;
-          Emit(W, j, i, J->weight, J->dsteps);
+          Emit(W, j, i);
           k++;
         }
         if (!J->multapses)
@@ -684,7 +685,7 @@ static PetscErrorCode SpikingWire(TpModel m)
       c++;
     }
   d->nsyn_loc = d->outptr[d->ncol];
-  PetscCall(PetscMalloc3(d->nsyn_loc + 1, &d->tgt, d->nsyn_loc + 1, &d->w, d->nsyn_loc + 1, &d->dly));
+  PetscCall(PetscMalloc1(d->nsyn_loc + 1, &d->tgt));
   for (PetscInt j = 0; j < N; j++)
     if (W.pos[j]) W.pos[j] = d->outptr[d->colof[j]];
   W.fill = PETSC_TRUE;
@@ -1105,24 +1106,21 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
     const PetscInt64 key = d->gath[s], g = key % N, t = d->wstart + key / N;
     const PetscInt c = d->colof[g], pg = PopOf(d, (PetscInt)g);
     const PetscInt base = (PetscInt)(t % DR);
+    double rel[SPIKING_MAX_POPS];
     d->popspk[pg]++;
-    if (d->pop[pg].ntm) { /* short-term plasticity: the release of each of its TM projections */
-      double rel[SPIKING_MAX_POPS];
-      PetscCall(TmSpike(d, pg, (PetscInt)g, c, t, rel));
-      if (c < 0) continue;
-      for (PetscCount q = d->outptr[c]; q < d->outptr[c + 1]; q++) {
-        const double wr = d->w[q] * rel[d->popof[d->tgt[q]]];
-        PetscInt slot   = base + d->dly[q];
-        if (slot >= DR) slot -= DR;
-        d->ring[((size_t)d->tgt[q] * DR + slot) * 2 + (d->w[q] < 0)] += wr;
-      }
-      continue;
-    }
+    if (d->pop[pg].ntm) PetscCall(TmSpike(d, pg, (PetscInt)g, c, t, rel)); /* short-term plasticity */
     if (c < 0) continue;
-    for (PetscCount q = d->outptr[c]; q < d->outptr[c + 1]; q++) {
-      PetscInt slot = base + d->dly[q];
+    /* the column's synapses come by target, so by target population: one projection, weight and
+       delay per run of them */
+    for (PetscCount q = d->outptr[c], e = d->outptr[c + 1]; q < e;) {
+      const PetscInt tq = d->popof[d->tgt[q]], hi = d->pop[tq].hi;
+      const Projection *J = &d->proj[d->projof[pg][tq]];
+      const double w      = d->pop[pg].ntm ? J->weight * rel[tq] : J->weight;
+      PetscInt slot       = base + J->dsteps;
+      double *rb;
       if (slot >= DR) slot -= DR;
-      d->ring[((size_t)d->tgt[q] * DR + slot) * 2 + (d->w[q] < 0)] += d->w[q];
+      rb = d->ring + (size_t)slot * 2 + (J->weight < 0);
+      for (; q < e && d->tgt[q] < hi; q++) rb[(size_t)d->tgt[q] * DR * 2] += w;
     }
   }
   d->nwin     = 0;
@@ -1423,7 +1421,7 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     PetscCall(PetscFree(d->colof));
     PetscCall(PetscFree4(d->counts, d->displs, d->counts2, d->displs2));
     PetscCall(PetscFree(d->outptr));
-    PetscCall(PetscFree3(d->tgt, d->w, d->dly));
+    PetscCall(PetscFree(d->tgt));
     PetscCall(PetscFree2(d->rise, d->adap));
     PetscCall(PetscFree3(d->inex, d->inin, d->fired));
     if (d->tmw) PetscCall(PetscFree3(d->tmcol, d->tmloc, d->locof));
