@@ -38,6 +38,18 @@ static inline uint64_t TpHash(uint64_t seed, uint64_t stream, uint64_t a, uint64
   return TpMix64(TpMix64(TpMix64(TpMix64(seed) ^ stream) ^ a) ^ b);
 }
 
+/* The key (seed, stream, a) mixed once, for many b: TpUniformAt(TpHashPrefix(seed, stream, a), b)
+   is TpUniform(seed, stream, a, b), bit for bit, at a quarter of the work. */
+static inline uint64_t TpHashPrefix(uint64_t seed, uint64_t stream, uint64_t a)
+{
+  return TpMix64(TpMix64(TpMix64(seed) ^ stream) ^ a);
+}
+
+static inline double TpUniformAt(uint64_t prefix, uint64_t b)
+{
+  return (double)(TpMix64(prefix ^ b) >> 11) * 0x1.0p-53;
+}
+
 /* A uniform double in [0, 1) for the key (seed, stream, a, b). */
 static inline double TpUniform(uint64_t seed, uint64_t stream, uint64_t a, uint64_t b)
 {

@@ -982,6 +982,7 @@ PetscErrorCode TpModelGetFieldArray(TpModel model, PetscInt f, void **array)
   PetscFunctionBegin;
   PetscCheck(f >= 0 && f < model->nfields, model->comm, PETSC_ERR_ARG_OUTOFRANGE, "No field %" PetscInt_FMT, f);
   fd = &model->fields[f];
+  if (model->ops.sync) PetscCall(model->ops.sync(model, f));
   if (fd->offset >= 0) {
     PetscScalar *a;
     PetscCall(VecGetArray(model->state, &a));

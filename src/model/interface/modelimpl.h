@@ -24,6 +24,8 @@ typedef struct {
   PetscErrorCode (*writeevents)(TpModel, hid_t);   /* optional, collective: its events into the output (spikes) */
   PetscErrorCode (*eventbytes)(TpModel, double *); /* optional: roughly the bytes writeevents takes */
   PetscErrorCode (*loadevents)(TpModel, hid_t, PetscBool *); /* optional, collective: read them back (restart) */
+  PetscErrorCode (*sync)(TpModel, PetscInt); /* optional: bring declared field f up to date from a working layout of the
+                                                model's own, before the field is read (loaded goes the other way) */
   PetscErrorCode (*finish)(
       TpModel); /* optional, collective: after a run that was not stopped early (M5's recall tests) */
   /* stepper type ts: an ODE on the state Vec */

@@ -255,17 +255,35 @@ static inline double TsodyksMarkramRelease(double U_0, double eu, double ex, dou
   return r;
 }
 
-/* A Poisson count of mean lambda from one uniform u in [0, 1), by inversion (expl = e^{-lambda});
-   the search stops at 10 lambda + 40, far out in the tail. */
-static inline int SpikingPoisson(double u, double lambda, double expl)
+/* A Poisson count of mean lambda from one uniform u in [0, 1), by inversion: the cumulative
+   probabilities F[k] = e^{-lambda} sum_{j <= k} lambda^j / j! (by the recurrence p_k = p_{k-1}
+   lambda / k, once per population) and the first k with u < F[k]; the count stops at
+   kmax = 10 lambda + 40, far out in the tail. */
+static inline int SpikingPoissonTableSize(double lambda)
 {
-  double p = expl, F = p;
-  int k = 0, kmax = (int)(10 * lambda) + 40;
-  while (u >= F && k < kmax) {
-    k++;
+  return (int)(10 * lambda) + 40;
+}
+
+static inline void SpikingPoissonTable(double lambda, double *F)
+{
+  const int kmax = SpikingPoissonTableSize(lambda);
+  double p = exp(-lambda), Fk = p;
+  F[0] = Fk;
+  for (int k = 1; k <= kmax; k++) {
     p *= lambda / k;
-    F += p;
+    Fk += p;
+    F[k] = Fk;
   }
+}
+
+static inline int SpikingPoisson(double u, const double *F, int kmax)
+{
+  int k = 0;
+  if (kmax >= 16) { /* the first 16 without branches (F ascends, so this counts to the answer below 16) */
+    for (int j = 0; j < 16; j++) k += u >= F[j];
+    if (k < 16) return k;
+  }
+  while (k < kmax && u >= F[k]) k++;
   return k;
 }
 #endif

@@ -64,8 +64,10 @@ typedef struct {
   IzhikevichParams izh;
   CobaParams coba;
   PetscInt ntm, tm[SPIKING_MAX_POPS]; /* its Tsodyks-Markram projections (at most one per target) */
-  double lambda, expl;                /* Poisson mean per step and e^{-lambda} */
-  PetscInt lo, hi;                    /* its local rows */
+  double lambda;                      /* Poisson mean per step */
+  double *cdf;                        /* its cumulative probabilities, 0 .. kmax */
+  int kmax;
+  PetscInt lo, hi; /* its local rows */
 } Population;
 
 typedef struct {
@@ -101,11 +103,15 @@ typedef struct {
   double *adap;        /* nloc: w (aeif_cond_alpha, pA), u (izhikevich) */
   double *inex, *inin; /* nloc: scratch, each neuron's input in the current step */
   int *fired;          /* nloc: scratch, its spikes in the current step */
+  uint64_t *pkey;      /* nloc: the Poisson stream's key (seed, stream, neuron), mixed once */
   PetscInt64 *refr;    /* nloc: steps left refractory */
   PetscInt64 *nspk;    /* nloc: spikes so far */
   PetscInt64 *last;    /* nloc: step of the last spike (-1: none) */
   double *isi;         /* nloc x 3: number, sum and sum of squares of inter-spike intervals (steps) */
-  double *ring;        /* nloc x dring x 2: input arriving at each step mod dring, excitatory and inhibitory */
+  double *ring;        /* dring x nloc x 2: input arriving at each step mod dring, excitatory and inhibitory (by slot:
+                          a step's deliveries and reads stay in one block of 16 nloc bytes) */
+  double *ringck;      /* nloc x dring x 2: the same by neuron, the declared field (TpModel sync and loaded) */
+  PetscInt fring;      /* that field's number */
   PetscInt64 popspk[SPIKING_MAX_POPS]; /* global: spikes of each population so far (identical on every rank) */
   /* synapses onto local neurons, by presynaptic neuron */
   PetscInt ncol;
@@ -389,7 +395,13 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
     B->V_reset = P->V_reset, B->I_e = P->I_e, B->held = PetscMax((int64_t)round(P->t_ref / d->dt) - 1, 0);
   }
   P->lambda = P->poisson_rate * d->dt / 1000.0;
-  P->expl   = exp(-P->lambda);
+  PetscCheck(P->lambda < 1e6, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -%spoisson_rate %.6g Hz gives %.6g spikes per step; at most 1e6", prefix, (double)P->poisson_rate,
+             P->lambda);
+  PetscCall(PetscFree(P->cdf));
+  P->kmax = SpikingPoissonTableSize(P->lambda);
+  PetscCall(PetscMalloc1(P->kmax + 1, &P->cdf));
+  SpikingPoissonTable(P->lambda, P->cdf);
   PetscFunctionReturn(0);
 }
 
@@ -742,9 +754,10 @@ static PetscErrorCode SpikingSetUp(TpModel m)
              d->dring);
   PetscCall(PetscMalloc6(nloc + 1, &d->popof, nloc + 1, &d->V, 2 * nloc + 1, &d->Isyn, nloc + 1, &d->refr, nloc + 1,
                          &d->nspk, nloc + 1, &d->last));
-  PetscCall(PetscMalloc2(3 * nloc + 1, &d->isi, (size_t)2 * nloc * d->dring + 1, &d->ring));
+  PetscCall(PetscMalloc3(3 * nloc + 1, &d->isi, (size_t)2 * nloc * d->dring + 1, &d->ring,
+                         (size_t)2 * nloc * d->dring + 1, &d->ringck));
   PetscCall(PetscCalloc2(2 * nloc + 1, &d->rise, nloc + 1, &d->adap));
-  PetscCall(PetscCalloc3(nloc + 1, &d->inex, nloc + 1, &d->inin, nloc + 1, &d->fired));
+  PetscCall(PetscCalloc4(nloc + 1, &d->inex, nloc + 1, &d->inin, nloc + 1, &d->fired, nloc + 1, &d->pkey));
   PetscCall(PetscMalloc1(N, &d->colof));
   PetscCall(PetscMalloc4(size, &d->counts, size + 1, &d->displs, size, &d->counts2, size + 1, &d->displs2));
   d->block = 16;
@@ -758,6 +771,8 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   for (PetscInt i = 1; i < nloc; i++)
     PetscCheck(TpRowGid(&d->r, i) > TpRowGid(&d->r, i - 1) && d->popof[i] >= d->popof[i - 1], PETSC_COMM_SELF,
                PETSC_ERR_PLIB, "Local neurons must come in ascending natural order");
+  for (PetscInt i = 0; i < nloc; i++)
+    d->pkey[i] = TpHashPrefix((uint64_t)d->seed, TP_STREAM_M4_POISSON, (uint64_t)TpRowGid(&d->r, i));
   PetscCall(SpikingWire(m));
   if (d->tmw) {
     PetscCall(
@@ -782,7 +797,9 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   PetscCall(TpModelDeclareArrayField(m, &fields[3], d->nspk));
   PetscCall(TpModelDeclareArrayField(m, &fields[4], d->last));
   PetscCall(TpModelDeclareArrayField(m, &fields[5], d->isi));
-  PetscCall(TpModelDeclareArrayField(m, &fields[6], d->ring));
+  PetscCall(TpModelDeclareArrayField(m, &fields[6], d->ringck));
+  PetscCall(TpModelGetNumFields(m, &d->fring));
+  d->fring--;
   PetscCall(TpModelDeclareArrayField(m, &fields[7], d->popspk));
   PetscCall(TpModelDeclareArrayField(m, &fields[8], d->clock));
   if (rise) PetscCall(TpModelDeclareArrayField(m, &fields[9], d->rise));
@@ -852,11 +869,36 @@ static PetscErrorCode SpikingInitialState(TpModel m)
   PetscFunctionReturn(0);
 }
 
+/* The ring buffers by neuron (the declared field) from the working ones by slot, or back. */
+static void RingCopy(Spiking *d, PetscBool toneuron)
+{
+  const size_t n = (size_t)d->r.nloc, DR = (size_t)d->dring;
+  for (size_t s = 0; s < DR; s++)
+    for (size_t i = 0; i < n; i++)
+      for (size_t c = 0; c < 2; c++) {
+        double *a = &d->ringck[(i * DR + s) * 2 + c], *b = &d->ring[(s * n + i) * 2 + c];
+        if (toneuron)
+          *a = *b;
+        else
+          *b = *a;
+      }
+}
+
+static PetscErrorCode SpikingSync(TpModel m, PetscInt f)
+{
+  Spiking *d = m->data;
+
+  PetscFunctionBegin;
+  if (f == d->fring) RingCopy(d, PETSC_TRUE);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SpikingLoaded(TpModel m)
 {
   Spiking *d = m->data;
 
   PetscFunctionBegin;
+  RingCopy(d, PETSC_FALSE);
   /* global fields come back on rank 0 */
   PetscCallMPI(MPI_Bcast(d->popspk, SPIKING_MAX_POPS, MPIU_INT64, 0, m->comm));
   PetscCallMPI(MPI_Bcast(d->clock, 2, MPIU_INT64, 0, m->comm));
@@ -913,13 +955,11 @@ static PetscErrorCode Spike(Spiking *d, PetscInt i, PetscInt64 t)
 static inline void Input(const Spiking *d, const Population *P, PetscInt i, PetscInt slot, PetscInt64 t, double *ex,
                          double *in)
 {
-  double *rb = d->ring + ((size_t)i * d->dring + slot) * 2;
+  double *rb = d->ring + ((size_t)slot * d->r.nloc + i) * 2;
   *ex = rb[0], *in = rb[1];
   rb[0] = rb[1] = 0;
   if (P->lambda > 0) {
-    const int n =
-        SpikingPoisson(TpUniform((uint64_t)d->seed, TP_STREAM_M4_POISSON, (uint64_t)TpRowGid(&d->r, i), (uint64_t)t),
-                       P->lambda, P->expl);
+    const int n = SpikingPoisson(TpUniformAt(d->pkey[i], (uint64_t)t), P->cdf, P->kmax);
     if (P->poisson_weight >= 0)
       *ex += n * P->poisson_weight;
     else
@@ -1119,8 +1159,8 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
       PetscInt slot       = base + J->dsteps;
       double *rb;
       if (slot >= DR) slot -= DR;
-      rb = d->ring + (size_t)slot * 2 + (J->weight < 0);
-      for (; q < e && d->tgt[q] < hi; q++) rb[(size_t)d->tgt[q] * DR * 2] += w;
+      rb = d->ring + (size_t)slot * d->r.nloc * 2 + (J->weight < 0);
+      for (; q < e && d->tgt[q] < hi; q++) rb[(size_t)d->tgt[q] * 2] += w;
     }
   }
   d->nwin     = 0;
@@ -1417,19 +1457,20 @@ static PetscErrorCode SpikingDestroy(TpModel m)
   PetscFunctionBegin;
   if (d->popof) {
     PetscCall(PetscFree6(d->popof, d->V, d->Isyn, d->refr, d->nspk, d->last));
-    PetscCall(PetscFree2(d->isi, d->ring));
+    PetscCall(PetscFree3(d->isi, d->ring, d->ringck));
     PetscCall(PetscFree(d->colof));
     PetscCall(PetscFree4(d->counts, d->displs, d->counts2, d->displs2));
     PetscCall(PetscFree(d->outptr));
     PetscCall(PetscFree(d->tgt));
     PetscCall(PetscFree2(d->rise, d->adap));
-    PetscCall(PetscFree3(d->inex, d->inin, d->fired));
+    PetscCall(PetscFree4(d->inex, d->inin, d->fired, d->pkey));
     if (d->tmw) PetscCall(PetscFree3(d->tmcol, d->tmloc, d->locof));
   }
   PetscCall(PetscFree(d->win));
   PetscCall(PetscFree(d->recd));
   PetscCall(PetscFree(d->gath));
   PetscCall(PetscFree2(d->blk, d->sendblk));
+  for (PetscInt q = 0; q < SPIKING_MAX_POPS; q++) PetscCall(PetscFree(d->pop[q].cdf));
   PetscCall(PetscFree(m->data));
   PetscFunctionReturn(0);
 }
@@ -1450,6 +1491,7 @@ static const TpModelOps SpikingOps = {.setfromoptions = SpikingSetFromOptions,
                                       .writeevents    = SpikingWriteEvents,
                                       .eventbytes     = SpikingEventBytes,
                                       .loadevents     = SpikingLoadEvents,
+                                      .sync           = SpikingSync,
                                       .window         = SpikingWindow,
                                       .advance        = SpikingAdvance,
                                       .exchange       = SpikingExchange};
