@@ -109,18 +109,30 @@ PetscErrorCode TpCheckRoom(MPI_Comm comm, const char *path, double bytes, const 
 . comm - the communicator
 
   Output Parameter:
-. bytes - the sum over the ranks of each process's peak resident set (getrusage)
+. bytes - the sum over the ranks of each process's peak resident set (VmHWM on Linux, else getrusage)
 
 .seealso: `TpRunViewSummary()`
 @*/
 PetscErrorCode TpPeakMemory(MPI_Comm comm, double *bytes)
 {
   struct rusage ru;
-  double mine;
+  double mine = -1;
+  FILE *f;
 
   PetscFunctionBegin;
-  getrusage(RUSAGE_SELF, &ru);
-  mine = 1024.0 * (double)ru.ru_maxrss;
+  /* Linux's VmHWM belongs to this program's memory; getrusage's ru_maxrss survives exec, so a
+     program started by a large one (Python, say) would report its parent's peak */
+  if ((f = fopen("/proc/self/status", "r"))) {
+    char line[256];
+    long long kb;
+    while (fgets(line, sizeof(line), f))
+      if (sscanf(line, "VmHWM: %lld kB", &kb) == 1) mine = 1024.0 * (double)kb;
+    fclose(f);
+  }
+  if (mine < 0) {
+    getrusage(RUSAGE_SELF, &ru);
+    mine = 1024.0 * (double)ru.ru_maxrss;
+  }
   PetscCall(MPIU_Allreduce(&mine, bytes, 1, MPI_DOUBLE, MPI_SUM, comm));
   PetscFunctionReturn(0);
 }
