@@ -102,7 +102,7 @@ typedef struct {
   double *rise;        /* nloc x 2: the alpha kernels' second variables */
   double *adap;        /* nloc: w (aeif_cond_alpha, pA), u (izhikevich) */
   double *inex, *inin; /* nloc: scratch, each neuron's input in the current step */
-  uint8_t *fired;      /* nloc + 8: scratch, its spikes in the current step */
+  int *fired;          /* nloc: scratch, its spikes in the current step */
   uint64_t *pkey;      /* nloc: the Poisson stream's key (seed, stream, neuron), mixed once */
   PetscInt64 *refr;    /* nloc: steps left refractory */
   PetscInt64 *nspk;    /* nloc: spikes so far */
@@ -347,8 +347,8 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
                prefix, (double)P->V_reset, prefix, (double)P->V_th, prefix, (double)P->V_peak);
     PetscCheck(P->Delta_T >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -%sDelta_T must be non-negative; got %.6g",
                prefix, (double)P->Delta_T);
-    PetscCheck(P->substeps >= 1 && P->substeps <= 255, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "Option -%ssubsteps must be in [1, 255]; got %" PetscInt_FMT, prefix, P->substeps);
+    PetscCheck(P->substeps >= 1 && P->substeps <= 1000, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%ssubsteps must be in [1, 1000]; got %" PetscInt_FMT, prefix, P->substeps);
   } else
     PetscCheck(P->V_reset < P->V_th, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "Options -%sV_reset %.6g and -%sV_th %.6g: the reset must lie below the threshold", prefix,
@@ -1003,8 +1003,8 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
         const double E_L   = P->E_L;
         double *restrict V = d->V, *restrict Is = d->Isyn, *restrict Rs = d->rise, *restrict ad = d->adap;
         double *restrict ex = d->inex, *restrict in = d->inin;
-        int64_t *restrict r     = d->refr;
-        uint8_t *restrict fired = d->fired;
+        int64_t *restrict r = d->refr;
+        int *restrict fired = d->fired;
         /* the parameters as locals: loads the compiler can hoist, so the loops vectorise */
         const SpikingPropagator kk = *k;
         const CobaParams cp        = P->coba;
@@ -1050,10 +1050,10 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
           break;
         }
         for (PetscInt i = lo; i < hi;) { /* eight neurons at a time: few of them spike in a step */
-          uint64_t eight = 0;
+          uint64_t eight[4];
           if (i + 8 <= hi) {
-            memcpy(&eight, fired + i, 8);
-            if (!eight) {
+            memcpy(eight, fired + i, sizeof(eight));
+            if (!(eight[0] | eight[1] | eight[2] | eight[3])) {
               i += 8;
               continue;
             }
