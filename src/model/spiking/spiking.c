@@ -143,6 +143,9 @@ typedef struct {
   double cv[SPIKING_MAX_POPS];
 } Spiking;
 
+/* -log_view's split of a spiking run */
+static PetscLogEvent EV_UPDATE, EV_GATHER, EV_DELIVER, EV_PLASTIC;
+
 static PetscInt PopOf(const Spiking *d, PetscInt g)
 {
   PetscInt p = 0;
@@ -984,6 +987,7 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
   PetscCheck(dt == d->dt, m->comm, PETSC_ERR_ARG_INCOMP, "Model spiking was set up for dt %.17g, not %.17g",
              (double)d->dt, (double)dt);
   d->wstart = step; /* the exchange emptied the window */
+  PetscCall(PetscLogEventBegin(EV_UPDATE, 0, 0, 0, 0));
   for (PetscInt64 t = step; t < step + nsteps; t++) {
     const PetscInt slot = (PetscInt)(t % DR);
     for (PetscInt q = 0; q < d->npop; q++) {
@@ -1065,6 +1069,7 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
     }
   }
   PetscCall(PetscLogFlops(10.0 * (double)nsteps * d->r.nloc));
+  PetscCall(PetscLogEventEnd(EV_UPDATE, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -1108,6 +1113,7 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(m->comm, &size));
   PetscCheck(d->nwin < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "More than 2^31 spikes in one window");
+  PetscCall(PetscLogEventBegin(EV_GATHER, 0, 0, 0, 0));
   /* one collective in the common case: every rank sends a block of B + 1 values, its count and up to
      B spikes; a window with more than B spikes on some rank needs a second for the rest.  B follows
      the largest count of the last window (the same on every rank). */
@@ -1152,13 +1158,19 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
     d->block = PetscMax(16, most + most / 4);
   }
   PetscCall(PetscSortInt64((PetscInt)total, d->gath));
+  PetscCall(PetscLogEventEnd(EV_GATHER, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(EV_DELIVER, 0, 0, 0, 0));
   for (PetscInt64 s = 0; s < total; s++) {
     const PetscInt64 key = d->gath[s], g = key % N, t = d->wstart + key / N;
     const PetscInt c = d->colof[g], pg = PopOf(d, (PetscInt)g);
     const PetscInt base = (PetscInt)(t % DR);
     double rel[SPIKING_MAX_POPS];
     d->popspk[pg]++;
-    if (d->pop[pg].ntm) PetscCall(TmSpike(d, pg, (PetscInt)g, c, t, rel)); /* short-term plasticity */
+    if (d->pop[pg].ntm) { /* short-term plasticity */
+      PetscCall(PetscLogEventBegin(EV_PLASTIC, 0, 0, 0, 0));
+      PetscCall(TmSpike(d, pg, (PetscInt)g, c, t, rel));
+      PetscCall(PetscLogEventEnd(EV_PLASTIC, 0, 0, 0, 0));
+    }
     if (c < 0) continue;
     /* the column's synapses come by target, so by target population: one projection, weight and
        delay per run of them */
@@ -1173,6 +1185,7 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
       for (; q < e && d->tgt[q] < hi; q++) rb[(size_t)d->tgt[q] * 2] += w;
     }
   }
+  PetscCall(PetscLogEventEnd(EV_DELIVER, 0, 0, 0, 0));
   d->nwin     = 0;
   d->clock[0] = step;
   PetscFunctionReturn(0);
@@ -1511,6 +1524,14 @@ PetscErrorCode TpModelCreate_Spiking(TpModel m)
   Spiking *d;
 
   PetscFunctionBegin;
+  if (!EV_UPDATE) {
+    PetscClassId cls;
+    PetscCall(PetscClassIdRegister("TripartSpiking", &cls));
+    PetscCall(PetscLogEventRegister("M4NeuronUpdate", cls, &EV_UPDATE));
+    PetscCall(PetscLogEventRegister("M4SpikeGather", cls, &EV_GATHER));
+    PetscCall(PetscLogEventRegister("M4SpikeDeliver", cls, &EV_DELIVER));
+    PetscCall(PetscLogEventRegister("M4Plasticity", cls, &EV_PLASTIC));
+  }
   PetscCall(PetscNew(&d));
   d->dt             = 0.1;
   d->brunel_order   = 2500;
