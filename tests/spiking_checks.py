@@ -405,6 +405,65 @@ def check_types(tmp):
             fail("final V_m differs from the twin's by %.3g" % np.max(np.abs(ref[1]["V_m"] - np.array(t.V))))
 
 
+def check_spike_file(tmp):
+    """A spike_generator replays SONATA spikes from a file: a run's recorded /spikes/E, replayed by a
+    population of as many generators, comes out spike for spike the same on 1 and 3 ranks, and a
+    run checkpointed mid-way and resumed writes the same; bad spike files are refused, naming the
+    option, the dataset and the entry."""
+    src = os.path.join(tmp, "src.h5")
+    run(1, ["-model", "spiking", "-spiking_brunel_order", 50, "-stepper_max_time", 100, "-quiet", "-o", src])
+    args = ["-model", "spiking", "-spiking_populations", "G:200,T:5", "-spiking_G_type", "spike_generator",
+            "-spiking_G_spike_file", src, "-spiking_G_spike_file_group", "E", "-spiking_projections", "G-T",
+            "-spiking_G-T_weight", 0.1, "-stepper_max_time", 100, "-quiet"]
+    want = spikes(src)["E"]
+    if len(want[0]) < 500:
+        fail("the source run is too quiet: %d spikes" % len(want[0]))
+    for np_ in (1, 3):
+        out = os.path.join(tmp, "replay%d.h5" % np_)
+        run(np_, args + ["-o", out])
+        got = spikes(out)["G"]
+        if not (np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])):
+            fail("replayed spikes on %d ranks differ from the file's (%d against %d)" % (np_, len(got[0]), len(want[0])))
+    ref, ck, res = (os.path.join(tmp, x) for x in ("ref.h5", "replay.ckpt", "resumed.h5"))
+    run(2, args + ["-o", ref, "-checkpoint", ck, "-checkpoint_interval", 41.7])
+    run(2, args + ["-restart", ck, "-o", res])
+    A, B = state_of(ref), state_of(res)
+    if not all(np.array_equal(a, b) for p in A[0] for a, b in zip(A[0][p], B[0][p])) or \
+            not all(np.array_equal(A[1][k], B[1][k]) for k in A[1]):
+        fail("a replay resumed from its checkpoint differs from the uninterrupted run")
+
+    def bad(name, fn):
+        path = os.path.join(tmp, name + ".h5")
+        with h5py.File(path, "w") as f:
+            t, i = fn()
+            f["spikes/E/timestamps"] = np.asarray(t, float)
+            f["spikes/E/node_ids"] = np.asarray(i, np.uint64)
+        return path
+    G = ["-spiking_populations", "G:4,T:1", "-spiking_G_type", "spike_generator", "-spiking_G_spike_file_group", "E",
+         "-spiking_projections", "G-T"]
+    cases = [
+        (G + ["-spiking_G_spike_file", bad("unsorted", lambda: ([1.0, 3.0, 2.0], [0, 1, 2]))],
+         ["-spiking_G_spike_file", "not sorted", "entry 2"]),
+        (G + ["-spiking_G_spike_file", bad("range", lambda: ([1.0, 2.0], [0, 4]))],
+         ["-spiking_G_spike_file", "node id 4", "entry 1"]),
+        (G + ["-spiking_G_spike_file", bad("grid", lambda: ([1.0, 2.05], [0, 1]))],
+         ["-spiking_G_spike_file", "2.05", "entry 1"]),
+        (G + ["-spiking_G_spike_file", bad("early", lambda: ([0.0], [0]))], ["-spiking_G_spike_file", "entry 0"]),
+        (G + ["-spiking_G_spike_file", bad("other", lambda: ([1.0], [0])), "-spiking_G_spike_file_group", "I"],
+         ["-spiking_G_spike_file", "spikes/I/timestamps"]),
+        (G + ["-spiking_G_spike_file", os.path.join(tmp, "missing.h5")], ["-spiking_G_spike_file", "missing.h5"]),
+        (G + ["-spiking_G_spike_file", src, "-spiking_G_spike_times", 5], ["-spiking_G_spike_times",
+                                                                          "-spiking_G_spike_file"]),
+        (["-spiking_populations", "G:4", "-spiking_G_spike_file", src], ["-spiking_G_spike_file", "iaf_psc_delta"]),
+    ]
+
+    def complete(np_, a):
+        target = os.path.join(tmp, "badfile%d_%d.h5" % (np_, abs(hash(tuple(map(str, a))))))
+        return ["-model", "spiking", "-stepper_max_time", 5, "-quiet", "-o", target] + a, target
+
+    expect_refusals(cases, complete)
+
+
 def siegert_rate(J=0.1, g=5.0, eta=2.0, CE=1000, CI=250, tau=20e-3, tref=2e-3, theta=20.0, Vr=0.0):
     """Brunel's self-consistent mean-field rate, as NEST's brunel_siegert_nest.py computes it."""
     from scipy.integrate import quad
@@ -491,7 +550,8 @@ def check_bad_input(tmp):
 def main():
     checks = {"fi": check_fi, "psp": check_psp, "invariance": check_invariance, "brunel": check_brunel,
               "bad_input": check_bad_input, "types": check_types,
-              "tsodyks_markram": check_tsodyks_markram, "adex_izhikevich": check_adex_izhikevich}
+              "tsodyks_markram": check_tsodyks_markram, "adex_izhikevich": check_adex_izhikevich,
+              "spike_file": check_spike_file}
     if sys.argv[3] not in checks:
         fail("unknown check " + sys.argv[3])
     with tempfile.TemporaryDirectory() as tmp:

@@ -59,6 +59,9 @@ typedef struct {
   PetscInt ntimes;
   PetscReal times[256]; /* spike_generator: ms */
   PetscInt64 steps[256];
+  char spike_file[PETSC_MAX_PATH_LEN], spike_group[32]; /* spike_generator: SONATA spikes to replay */
+  PetscInt64 nfile, fcur, *fstep;                       /* their local entries: step, local row */
+  PetscInt *frow;
   SpikingPropagator k;
   AdexParams adex;
   IzhikevichParams izh;
@@ -262,7 +265,7 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
 {
   Spiking *d = m->data;
   char prefix[80];
-  PetscBool set;
+  PetscBool set, fset = PETSC_FALSE;
   PetscInt n = 256, nu = 2;
   PetscBool cond;
 
@@ -319,6 +322,13 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
                              P->poisson_weight, &P->poisson_weight, NULL));
   PetscCall(PetscOptionsRealArray("-spike_times", "spike_generator: times (ms) at which every neuron fires", "",
                                   P->times, &n, &set));
+  PetscCall(PetscStrncpy(P->spike_group, P->name, sizeof(P->spike_group)));
+  PetscCall(PetscOptionsString("-spike_file",
+                               "spike_generator: an HDF5 file of SONATA spikes (/spikes/<group>/timestamps, node_ids) "
+                               "each neuron replays",
+                               "", P->spike_file, P->spike_file, sizeof(P->spike_file), &fset));
+  PetscCall(PetscOptionsString("-spike_file_group", "spike_generator: the group of -spike_file (its population name)",
+                               "", P->spike_group, P->spike_group, sizeof(P->spike_group), NULL));
   PetscOptionsEnd();
   P->ntimes = set ? n : 0;
   cond      = (PetscBool)(P->type == NT_AEIF_COND_ALPHA || P->type == NT_COBA_LIF);
@@ -360,10 +370,13 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
              "Option -%sV_m_uniform needs two values lo,hi with lo < hi", prefix);
   PetscCheck(P->poisson_rate >= 0 && PetscIsNormalReal(P->poisson_rate + 1), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -%spoisson_rate must be non-negative; got %.6g", prefix, (double)P->poisson_rate);
-  PetscCheck(P->type == NT_SPIKE_GENERATOR || !set, m->comm, PETSC_ERR_ARG_INCOMP,
-             "Option -%sspike_times applies to type spike_generator, not %s", prefix, NeuronTypes[P->type]);
-  PetscCheck(P->type != NT_SPIKE_GENERATOR || set, m->comm, PETSC_ERR_ARG_WRONG,
-             "Population %s of type spike_generator needs -%sspike_times", P->name, prefix);
+  if (!fset) P->spike_file[0] = 0;
+  PetscCheck(P->type == NT_SPIKE_GENERATOR || !(set || fset), m->comm, PETSC_ERR_ARG_INCOMP,
+             "Option -%s%s applies to type spike_generator, not %s", prefix, set ? "spike_times" : "spike_file",
+             NeuronTypes[P->type]);
+  PetscCheck(P->type != NT_SPIKE_GENERATOR || set != fset, m->comm, PETSC_ERR_ARG_WRONG,
+             "Population %s of type spike_generator needs one of -%sspike_times and -%sspike_file", P->name, prefix,
+             prefix);
   for (PetscInt q = 0; q < P->ntimes; q++) {
     const double s = P->times[q] / d->dt;
     PetscCheck(P->times[q] >= d->dt && (q == 0 || P->times[q] > P->times[q - 1]), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -713,6 +726,93 @@ static PetscErrorCode SpikingWire(TpModel m)
   PetscFunctionReturn(0);
 }
 
+/* A spike_generator's -spike_file: SONATA spikes (/spikes/<group>/timestamps in ms, node_ids within
+   the population), sorted by time, on the grid, ids within the population; every rank reads them and
+   keeps its own neurons' entries. */
+static PetscErrorCode ReadSpikeFile(TpModel m, Population *P)
+{
+  Spiking *d                         = m->data;
+  char why[PETSC_MAX_PATH_LEN + 256] = "", path[2][96], opt[112];
+  hid_t f                            = -1;
+  int nd[2];
+  hsize_t dims[2][2];
+  double *ts    = NULL;
+  uint64_t *ids = NULL;
+  long long n = 0, bad = -1;
+  int what = 0; /* 1: shapes, 2: unreadable, 3: unsorted, 4: off the grid or before one step, 5: an id */
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(opt, sizeof(opt), "-%s%s_spike_file", m->prefix, P->name));
+  PetscCall(PetscSNPrintf(path[0], 96, "spikes/%s/timestamps", P->spike_group));
+  PetscCall(PetscSNPrintf(path[1], 96, "spikes/%s/node_ids", P->spike_group));
+  PetscCall(TpH5OpenShared(m->comm, P->spike_file, H5P_DEFAULT, "spike file", opt, why, sizeof(why), &f));
+  PetscCheck(!why[0], m->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
+  PetscCheck(f >= 0, m->comm, PETSC_ERR_FILE_OPEN, "Option %s: cannot open '%s' as an HDF5 file", opt, P->spike_file);
+  if (!(TpH5GetExtent(f, path[0], &nd[0], dims[0]) && TpH5GetExtent(f, path[1], &nd[1], dims[1]) && nd[0] == 1 &&
+        nd[1] == 1 && dims[0][0] == dims[1][0]))
+    what = 1;
+  if (!what) {
+    n = (long long)dims[0][0];
+    PetscCall(PetscMalloc2(n + 1, &ts, n + 1, &ids));
+    if (!(TpH5ReadWhole(f, path[0], H5T_NATIVE_DOUBLE, ts, n) && TpH5ReadWhole(f, path[1], H5T_NATIVE_UINT64, ids, n)))
+      what = 2;
+  }
+  H5Fclose(f);
+  for (long long s = 0; s < n && !what; s++) {
+    const double x = ts[s] / d->dt;
+    if (s && !(ts[s] >= ts[s - 1]))
+      what = 3, bad = s;
+    else if (!(ts[s] >= d->dt * (1 - 1e-9)) || PetscAbsReal(x - round(x)) > 1e-6)
+      what = 4, bad = s;
+    else if (ids[s] >= (uint64_t)P->size)
+      what = 5, bad = s;
+  }
+  if (what) {
+    const double t0 = bad >= 0 ? ts[bad] : 0, t1 = bad > 0 ? ts[bad - 1] : 0;
+    const unsigned long long id = bad >= 0 ? (unsigned long long)ids[bad] : 0;
+    PetscCall(PetscFree2(ts, ids));
+    PetscCheck(what != 1, m->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Option %s: '%s' has no 1-D /%s and /%s of one length (SONATA spikes)", opt, P->spike_file, path[0],
+               path[1]);
+    PetscCheck(what != 2, m->comm, PETSC_ERR_FILE_READ, "Option %s: cannot read /%s or /%s of '%s'", opt, path[0],
+               path[1], P->spike_file);
+    PetscCheck(what != 3, m->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Option %s: /%s of '%s' is not sorted by time: entry %lld is %.10g ms, after %.10g", opt, path[0],
+               P->spike_file, bad, t0, t1);
+    PetscCheck(what != 4, m->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "Option %s: /%s of '%s', entry %lld: %.10g ms is not a whole number of steps of %.6g ms from one on",
+               opt, path[0], P->spike_file, bad, t0, (double)d->dt);
+    SETERRQ(m->comm, PETSC_ERR_FILE_UNEXPECTED,
+            "Option %s: /%s of '%s', entry %lld: node id %llu, but population %s has %" PetscInt_FMT " neurons", opt,
+            path[1], P->spike_file, bad, id, P->name, P->size);
+  }
+  P->nfile = 0;
+  if (P->lo >= 0)
+    for (long long s = 0; s < n; s++) {
+      const PetscInt g = P->first + (PetscInt)ids[s];
+      if (TpRowGid(&d->r, P->lo) <= g && g <= TpRowGid(&d->r, P->hi - 1)) P->nfile++;
+    }
+  PetscCall(PetscMalloc2(P->nfile + 1, &P->fstep, P->nfile + 1, &P->frow));
+  P->nfile = 0;
+  if (P->lo >= 0)
+    for (long long s = 0; s < n; s++) {
+      const PetscInt g = P->first + (PetscInt)ids[s];
+      PetscInt lo = P->lo, hi = P->hi;
+      while (hi - lo > 1) { /* local rows ascend in natural id */
+        const PetscInt mid = (lo + hi) / 2;
+        if (TpRowGid(&d->r, mid) <= g)
+          lo = mid;
+        else
+          hi = mid;
+      }
+      if (TpRowGid(&d->r, lo) != g) continue;
+      P->fstep[P->nfile]  = (PetscInt64)round(ts[s] / d->dt) - 1; /* fired in the step that ends at the time */
+      P->frow[P->nfile++] = lo;
+    }
+  PetscCall(PetscFree2(ts, ids));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SpikingSetUp(TpModel m)
 {
   Spiking *d = m->data;
@@ -776,6 +876,8 @@ static PetscErrorCode SpikingSetUp(TpModel m)
                PETSC_ERR_PLIB, "Local neurons must come in ascending natural order");
   for (PetscInt i = 0; i < nloc; i++)
     d->pkey[i] = TpHashPrefix((uint64_t)d->seed, TP_STREAM_M4_POISSON, (uint64_t)TpRowGid(&d->r, i));
+  for (PetscInt q = 0; q < d->npop; q++)
+    if (d->pop[q].spike_file[0]) PetscCall(ReadSpikeFile(m, &d->pop[q]));
   PetscCall(SpikingWire(m));
   if (d->tmw) {
     PetscCall(
@@ -869,6 +971,7 @@ static PetscErrorCode SpikingInitialState(TpModel m)
   PetscCall(PetscArrayzero(d->obs_popspk, SPIKING_MAX_POPS));
   d->nwin = d->nrecd = 0;
   d->clock[0] = d->clock[1] = 0;
+  for (PetscInt q = 0; q < d->npop; q++) d->pop[q].fcur = 0;
   PetscFunctionReturn(0);
 }
 
@@ -902,6 +1005,7 @@ static PetscErrorCode SpikingLoaded(TpModel m)
 
   PetscFunctionBegin;
   RingCopy(d, PETSC_FALSE);
+  for (PetscInt q = 0; q < d->npop; q++) d->pop[q].fcur = 0; /* Advance skips what fired before the checkpoint */
   /* global fields come back on rank 0 */
   PetscCallMPI(MPI_Bcast(d->popspk, SPIKING_MAX_POPS, MPIU_INT64, 0, m->comm));
   PetscCallMPI(MPI_Bcast(d->clock, 2, MPIU_INT64, 0, m->comm));
@@ -995,6 +1099,9 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
       const SpikingPropagator *k = &P->k;
       if (P->lo < 0) continue;
       if (P->type == NT_SPIKE_GENERATOR) {
+        Population *G = &d->pop[q];
+        while (G->fcur < G->nfile && G->fstep[G->fcur] < t) G->fcur++; /* (after a restart: those already fired) */
+        for (; G->fcur < G->nfile && G->fstep[G->fcur] == t; G->fcur++) PetscCall(Spike(d, G->frow[G->fcur], t));
         for (PetscInt s = 0; s < P->ntimes; s++)
           if (P->steps[s] == t)
             for (PetscInt i = P->lo; i < P->hi; i++) PetscCall(Spike(d, i, t));
@@ -1315,6 +1422,10 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
                             (double)P->E_L, (double)P->V_th, (double)P->V_reset, (double)P->I_e, (double)P->tau_syn_ex,
                             (double)P->tau_syn_in, (double)P->V_m, (double)P->poisson_rate, (double)P->poisson_weight,
                             P->ntimes));
+    if (P->spike_file[0]) {
+      o = strlen(buf) - 1;
+      PetscCall(PetscSNPrintf(buf + o, len - o, ",file=%s:%s;", P->spike_file, P->spike_group));
+    }
     if (P->type >= NT_IAF_PSC_ALPHA || P->V_random) { /* the newer types' parameters (older descriptions unchanged) */
       o = strlen(buf) - 1;
       PetscCall(PetscSNPrintf(
@@ -1493,7 +1604,10 @@ static PetscErrorCode SpikingDestroy(TpModel m)
   PetscCall(PetscFree(d->recd));
   PetscCall(PetscFree(d->gath));
   PetscCall(PetscFree2(d->blk, d->sendblk));
-  for (PetscInt q = 0; q < SPIKING_MAX_POPS; q++) PetscCall(PetscFree(d->pop[q].cdf));
+  for (PetscInt q = 0; q < SPIKING_MAX_POPS; q++) {
+    PetscCall(PetscFree(d->pop[q].cdf));
+    if (d->pop[q].fstep) PetscCall(PetscFree2(d->pop[q].fstep, d->pop[q].frow));
+  }
   PetscCall(PetscFree(m->data));
   PetscFunctionReturn(0);
 }
