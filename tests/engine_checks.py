@@ -118,12 +118,14 @@ RESTARTS = {
                              "-seed", 7, "-monitor_every", 7], 705),
     # M4: Brunel's network, checkpointed mid-window (membranes, refractory counts, ring buffers, spikes so far)
     "spiking": (["-model", "spiking", "-spiking_brunel_order", 100, "-stepper_max_time", 100, "-monitor_every", 7], 43.3),
-    # M4's newer types with Tsodyks-Markram synapses (u, x and the last spike of each source come back)
+    # M4's newer types with Tsodyks-Markram and STDP synapses (u, x, K+, K-, the weights and the last spikes come back)
     "spiking_types": (["-model", "spiking", "-spiking_populations", "A:20,X:6,C:10,Z:5", "-spiking_A_type", "iaf_psc_alpha",
                        "-spiking_A_poisson_rate", 9000, "-spiking_A_poisson_weight", 20, "-spiking_X_type",
                        "aeif_cond_alpha", "-spiking_X_I_e", 700, "-spiking_C_type", "coba_lif", "-spiking_C_I_e", 150,
                        "-spiking_C_V_m_uniform", "-60,-50", "-spiking_Z_type", "izhikevich", "-spiking_Z_I_e", 8,
-                       "-spiking_projections", "A-C,C-A,A-X,X-C,C-Z", "-spiking_A-C_synapse", "tsodyks_markram",
+                       "-spiking_projections", "A-C,C-A,A-X,X-C,C-Z,Z-A", "-spiking_Z-A_synapse", "stdp_multiplicative",
+                       "-spiking_Z-A_weight", 20, "-spiking_Z-A_W_max", 60, "-spiking_Z-A_lambda", 0.1,
+                       "-spiking_A-C_synapse", "tsodyks_markram",
                        "-spiking_C-A_synapse", "tsodyks_markram", "-spiking_C-A_weight", 30, "-spiking_A-X_synapse",
                        "tsodyks_markram", "-spiking_A-X_weight", 2, "-spiking_C-Z_weight", 1.5, "-spiking_C-Z_synapse",
                        "tsodyks_markram", "-spiking_C-Z_tau_fac", 0, "-stepper_max_time", 120, "-monitor_every", 3], 67.3),

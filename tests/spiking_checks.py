@@ -464,6 +464,64 @@ def check_spike_file(tmp):
     expect_refusals(cases, complete)
 
 
+def check_stdp(tmp):
+    """Pair STDP (NEST's stdp_synapse): one presynaptic spike at t_pre and one postsynaptic at t_post,
+    through a delay d, change the weight by the window formula of Delta = t_post + d - t_pre:
+    w/W_max + lambda (1 - w/W_max)^mu e^{-Delta/tau_plus} for Delta > 0,
+    w/W_max - alpha lambda (w/W_max)^mu e^{Delta/tau_minus} for Delta < 0, to round-off, for six
+    pairs of both signs and both forms (additive mu = 0, multiplicative mu = 1); a run that
+    potentiates and depresses a network's synapses gives the same weights on 1 to 4 ranks."""
+    pre, d, W, w0, lam, alpha, taup, taum = [10.0, 20.0, 27.0, 31.0, 40.0, 70.0], 1.5, 1e-3, 4e-4, 0.02, 1.2, 17.0, 25.0
+    pops = ",".join("S%d:1" % k for k in range(len(pre))) + ",A:1,M:1"
+    a = ["-model", "spiking", "-spiking_populations", pops, "-stepper_max_time", 120, "-quiet"]
+    proj = []
+    for k, t in enumerate(pre):
+        a += ["-spiking_S%d_type" % k, "spike_generator", "-spiking_S%d_spike_times" % k, t]
+        for post, form in (("A", "stdp_additive"), ("M", "stdp_multiplicative")):
+            name = "S%d-%s" % (k, post)
+            proj.append(name)
+            a += ["-spiking_%s_synapse" % name, form, "-spiking_%s_weight" % name, w0, "-spiking_%s_W_max" % name, W,
+                  "-spiking_%s_delay" % name, d, "-spiking_%s_lambda" % name, lam, "-spiking_%s_alpha" % name, alpha,
+                  "-spiking_%s_tau_plus" % name, taup, "-spiking_%s_tau_minus" % name, taum]
+    for post in "AM":  # each fires once, near 27.8 ms; the tiny weights do not move it
+        a += ["-spiking_%s_I_e" % post, 400, "-spiking_%s_t_ref" % post, 1e5]
+    out = os.path.join(tmp, "stdp.h5")
+    run(1, a + ["-spiking_projections", ",".join(proj), "-o", out])
+    sp = spikes(out)
+    with h5py.File(out, "r") as f:
+        w, src = f["state/stdp_weight"][()], f["state/stdp_source"][()]
+    first = {"A": len(pre), "M": len(pre) + 1}
+    for post, mu in (("A", 0.0), ("M", 1.0)):
+        if len(sp[post][0]) != 1:
+            fail("the postsynaptic neuron %s fired %d times, not once" % (post, len(sp[post][0])))
+        tpost = sp[post][0][0]
+        for k, t in enumerate(pre):
+            slot = list(src[first[post]]).index(k)
+            D, x = tpost + d - t, w0 / W
+            want = (x + lam * (1 - x) ** mu * math.exp(-D / taup)) if D > 0 else \
+                (x - alpha * lam * x ** mu * math.exp(D / taum))
+            got = w[first[post], slot] / W
+            if abs(got - want) > 1e-12:
+                fail("STDP %s, Delta %.3g ms: w/W_max %.15g, the window formula %.15g" % (post, D, got, want))
+    # a network: every weight the same on 1 to 4 ranks
+    net = types_args(True) + ["-spiking_projections", ",".join(list(TYPES_PROJ) + ["A-X", "X-C", "Z-A"]),
+                              "-spiking_Z-A_synapse", "stdp_multiplicative", "-spiking_Z-A_weight", 20,
+                              "-spiking_Z-A_W_max", 60, "-spiking_Z-A_rule", "fixed_indegree",
+                              "-spiking_Z-A_indegree", 4, "-spiking_Z-A_lambda", 0.1]
+    ref = None
+    for np_ in (1, 2, 3, 4):
+        out = os.path.join(tmp, "stdpnet%d.h5" % np_)
+        run(np_, net + ["-o", out])
+        with h5py.File(out, "r") as f:
+            got = f["state/stdp_weight"][()]
+        if ref is None:
+            ref = got
+            if np.nanstd(got) == 0:
+                fail("STDP changed no weight of the network")
+        elif not np.array_equal(ref, got, equal_nan=True):
+            fail("STDP weights on %d ranks differ from 1 rank" % np_)
+
+
 def siegert_rate(J=0.1, g=5.0, eta=2.0, CE=1000, CI=250, tau=20e-3, tref=2e-3, theta=20.0, Vr=0.0):
     """Brunel's self-consistent mean-field rate, as NEST's brunel_siegert_nest.py computes it."""
     from scipy.integrate import quad
@@ -536,6 +594,10 @@ def check_bad_input(tmp):
         (P + ["-spiking_A_type", "aeif_cond_alpha", "-spiking_A_V_peak", -65], ["-spiking_A_V_peak", "-65"]),
         (P + ["-spiking_A_type", "coba_lif", "-spiking_A_g_L", -1], ["-spiking_A_g_L", "-1"]),
         (P + ["-spiking_A_type", "izhikevich", "-spiking_A_c", 40], ["-spiking_A_c", "40"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_synapse", "stdp_additive", "-spiking_A-B_weight", -2],
+         ["-spiking_A-B_weight", "-2"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_synapse", "stdp_multiplicative", "-spiking_A-B_weight", 5,
+              "-spiking_A-B_W_max", 4], ["-spiking_A-B_weight", "W_max"]),
         (P + ["-connectivity", "random"], ["-connectivity", "random"]),
         (P + ["-N", 7], ["-N", "7", "8"]),
     ]
@@ -551,7 +613,7 @@ def main():
     checks = {"fi": check_fi, "psp": check_psp, "invariance": check_invariance, "brunel": check_brunel,
               "bad_input": check_bad_input, "types": check_types,
               "tsodyks_markram": check_tsodyks_markram, "adex_izhikevich": check_adex_izhikevich,
-              "spike_file": check_spike_file}
+              "spike_file": check_spike_file, "stdp": check_stdp}
     if sys.argv[3] not in checks:
         fail("unknown check " + sys.argv[3])
     with tempfile.TemporaryDirectory() as tmp:

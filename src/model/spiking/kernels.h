@@ -255,6 +255,27 @@ static inline double TsodyksMarkramRelease(double U_0, double eu, double ex, dou
   return r;
 }
 
+/* Pair STDP as NEST's stdp_synapse (Guetig et al. 2003; mu 0: additive, as Song et al. 2000; mu 1:
+   multiplicative), weights in [0, W_max]: a presynaptic trace K+ (+1 at each presynaptic spike,
+   decaying with tau_plus) and a postsynaptic one K- (tau_minus); a postsynaptic spike potentiates,
+   w/W_max += lambda (1 - w/W_max)^mu_plus K+, a presynaptic one depresses,
+   w/W_max -= alpha lambda (w/W_max)^mu_minus K-, each clipped to [0, 1]. */
+typedef struct {
+  double tau_plus, tau_minus, lambda, alpha, mu_plus, mu_minus, W_max;
+} StdpParams;
+
+static inline double StdpFacilitate(const StdpParams *p, double w, double kplus)
+{
+  const double nw = w / p->W_max + p->lambda * pow(1.0 - w / p->W_max, p->mu_plus) * kplus;
+  return nw < 1.0 ? nw * p->W_max : p->W_max;
+}
+
+static inline double StdpDepress(const StdpParams *p, double w, double kminus)
+{
+  const double nw = w / p->W_max - p->alpha * p->lambda * pow(w / p->W_max, p->mu_minus) * kminus;
+  return nw > 0.0 ? nw * p->W_max : 0.0;
+}
+
 /* A Poisson count of mean lambda from one uniform u in [0, 1), by inversion: the cumulative
    probabilities F[k] = e^{-lambda} sum_{j <= k} lambda^j / j! (by the recurrence p_k = p_{k-1}
    lambda / k, once per population) and the first k with u < F[k]; the count stops at

@@ -41,8 +41,10 @@ typedef enum {
 static const char *const NeuronTypes[] = {
     "iaf_psc_delta", "iaf_psc_exp", "spike_generator", "iaf_psc_alpha", "aeif_cond_alpha",
     "izhikevich",    "coba_lif",    "NeuronType",      "NT_",           NULL};
-typedef enum { SYN_STATIC, SYN_TSODYKS_MARKRAM } SynapseType;
-static const char *const SynapseTypes[] = {"static", "tsodyks_markram", "SynapseType", "SYN_", NULL};
+typedef enum { SYN_STATIC, SYN_TSODYKS_MARKRAM, SYN_STDP_MULTIPLICATIVE, SYN_STDP_ADDITIVE } SynapseType;
+static const char *const SynapseTypes[] = {
+    "static", "tsodyks_markram", "stdp_multiplicative", "stdp_additive", "SynapseType", "SYN_", NULL};
+#define IS_STDP(J) ((J)->syn == SYN_STDP_MULTIPLICATIVE || (J)->syn == SYN_STDP_ADDITIVE)
 typedef enum { RULE_ALL_TO_ALL, RULE_PAIRWISE_BERNOULLI, RULE_FIXED_INDEGREE } Rule;
 static const char *const Rules[] = {"all_to_all", "pairwise_bernoulli", "fixed_indegree", "Rule", "RULE_", NULL};
 
@@ -67,6 +69,8 @@ typedef struct {
   IzhikevichParams izh;
   CobaParams coba;
   PetscInt ntm, tm[SPIKING_MAX_POPS]; /* its Tsodyks-Markram projections (at most one per target) */
+  PetscInt nsp, sp[SPIKING_MAX_POPS]; /* its STDP projections as source */
+  PetscInt nspin;                     /* STDP projections onto it */
   double lambda;                      /* Poisson mean per step */
   double *cdf;                        /* its cumulative probabilities, 0 .. kmax */
   int kmax;
@@ -84,6 +88,8 @@ typedef struct {
   SynapseType syn;
   PetscReal U_0, tau_fac, tau_rec; /* Tsodyks-Markram */
   PetscInt tmk;                    /* its slot among its source's Tsodyks-Markram projections, or -1 */
+  StdpParams stdp;                 /* STDP */
+  PetscInt spk, spin;              /* its slots among its source's STDP projections and its target's, or -1 */
 } Projection;
 
 typedef struct {
@@ -126,12 +132,23 @@ typedef struct {
   /* Tsodyks-Markram state per presynaptic neuron and projection (the same for all its synapses of a
      projection: they see the same spikes): u and x of each of its source's TM projections, then the
      step of its last spike (-1: none); for every column, and for every local neuron (checkpointed) */
-  PetscInt tmw, tms;   /* TM projections of a source at most; values per neuron 2 tmw + 1 */
-  double *tmcol;       /* ncol x tms */
-  double *tmloc;       /* nloc x tms */
-  PetscInt *locof;     /* N: local row of each natural id, or -1 (only with TM projections) */
-  PetscCount nsyn_loc; /* local synapses */
-  PetscCount nsyn;     /* all synapses */
+  PetscInt tmw, tms;   /* TM projections of a source at most; values per neuron 2 tmw + spw + 1 */
+  PetscInt spw, spinw; /* STDP projections of a source, onto a target, at most */
+  /* STDP: the plastic synapses onto each local neuron, by target (row i holds slots i Kmax .. + Kmax;
+     a run's weights, checkpointed and written in natural order of the targets) */
+  PetscInt Kmax;    /* plastic synapses onto one neuron at most (all ranks) */
+  double *sw;       /* nloc x Kmax: weights (NaN: no synapse) */
+  int32_t *scol;    /* nloc x Kmax: the column of each one's source (-1: none) */
+  PetscInt64 *ssrc; /* nloc x Kmax: its source's natural id (-1: none), output */
+  uint32_t *wpos;   /* nsyn_loc: the slot of each column synapse of an STDP projection */
+  uint8_t *colpop;  /* ncol: each column's population */
+  double *spost;    /* nloc x 2 spinw: K- and the (delay-shifted) step of the last postsynaptic spike */
+  PetscInt64 scur[SPIKING_MAX_PROJ]; /* per STDP projection: the first local spike whose event is still to come */
+  double *tmcol;                     /* ncol x tms */
+  double *tmloc;                     /* nloc x tms */
+  PetscInt *locof;                   /* N: local row of each natural id, or -1 (only with TM projections) */
+  PetscCount nsyn_loc;               /* local synapses */
+  PetscCount nsyn;                   /* all synapses */
   /* this window's spikes, and the record of every local spike */
   PetscInt64 wstart, nwin, capwin, *win; /* keys (step - wstart) N + id */
   PetscInt64 nrecd, caprecd, *recd;      /* keys step N + id */
@@ -449,6 +466,33 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
   PetscCall(
       PetscOptionsReal("-tau_rec", "tsodyks_markram: recovery time constant (ms)", "", J->tau_rec, &J->tau_rec, NULL));
   PetscOptionsEnd();
+  if (IS_STDP(J)) { /* NEST's stdp_synapse defaults; mu 0 for the additive rule */
+    StdpParams *P = &J->stdp;
+    P->tau_plus = 20, P->tau_minus = 20, P->lambda = 0.01, P->alpha = 1, P->W_max = 100;
+    P->mu_plus = P->mu_minus = J->syn == SYN_STDP_ADDITIVE ? 0 : 1;
+    PetscOptionsBegin(m->comm, prefix, "Spiking network (M4): a projection's STDP", "TpModel");
+    PetscCall(PetscOptionsReal("-tau_plus", "STDP: presynaptic trace time constant (ms)", "", P->tau_plus, &P->tau_plus,
+                               NULL));
+    PetscCall(PetscOptionsReal("-tau_minus", "STDP: postsynaptic trace time constant (ms)", "", P->tau_minus,
+                               &P->tau_minus, NULL));
+    PetscCall(PetscOptionsReal("-lambda", "STDP: learning rate", "", P->lambda, &P->lambda, NULL));
+    PetscCall(PetscOptionsReal("-alpha", "STDP: depression over potentiation", "", P->alpha, &P->alpha, NULL));
+    PetscCall(PetscOptionsReal("-mu_plus", "STDP: weight dependence of potentiation (0 additive, 1 multiplicative)", "",
+                               P->mu_plus, &P->mu_plus, NULL));
+    PetscCall(
+        PetscOptionsReal("-mu_minus", "STDP: weight dependence of depression", "", P->mu_minus, &P->mu_minus, NULL));
+    PetscCall(PetscOptionsReal("-W_max", "STDP: the largest weight", "", P->W_max, &P->W_max, NULL));
+    PetscOptionsEnd();
+    PetscCheck(P->tau_plus > 0 && P->tau_minus > 0 && P->lambda >= 0 && P->alpha >= 0 && P->mu_plus >= 0 &&
+                   P->mu_minus >= 0 && PetscIsNormalReal(P->W_max) && P->W_max > 0,
+               m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Options -%stau_plus, _tau_minus, _W_max must be positive and _lambda, _alpha, _mu_plus, _mu_minus "
+               "non-negative",
+               prefix);
+    PetscCheck(J->weight >= 0 && J->weight <= P->W_max, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%sweight %.6g: an STDP synapse's weight must lie in [0, W_max = %.6g] (excitatory; -%sW_max)",
+               prefix, (double)J->weight, (double)P->W_max, prefix);
+  }
   if (J->syn == SYN_TSODYKS_MARKRAM) {
     PetscCheck(J->U_0 > 0 && J->U_0 <= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "Option -%sU_0 must lie in (0, 1]; got %.6g", prefix, (double)J->U_0);
@@ -595,7 +639,22 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
     S->tm[S->ntm++] = p;
     d->tmw          = PetscMax(d->tmw, S->ntm);
   }
-  d->tms = d->tmw ? 2 * d->tmw + 1 : 0;
+  /* and its STDP projections, as source and as target */
+  d->spw = d->spinw = 0;
+  for (PetscInt q = 0; q < d->npop; q++) d->pop[q].nsp = d->pop[q].nspin = 0;
+  for (PetscInt p = 0; p < d->nproj; p++) {
+    Projection *J = &d->proj[p];
+    Population *S = &d->pop[J->src], *T = &d->pop[J->tgt];
+    J->spk = J->spin = -1;
+    if (!IS_STDP(J)) continue;
+    J->spk          = S->nsp;
+    S->sp[S->nsp++] = p;
+    J->spin         = T->nspin++;
+    d->spw          = PetscMax(d->spw, S->nsp);
+    d->spinw        = PetscMax(d->spinw, T->nspin);
+  }
+  /* per presynaptic neuron: u, x of each TM projection, K+ of each STDP one, the step of its last spike */
+  d->tms = d->tmw || d->spw ? 2 * d->tmw + d->spw + 1 : 0;
   PetscFunctionReturn(0);
 }
 
@@ -605,18 +664,28 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
 typedef struct {
   PetscBool fill;
   PetscCount *pos; /* N: count (first pass), then the next place of each presynaptic neuron */
+  PetscInt *pin;   /* nloc: STDP synapses onto each local neuron so far */
   Spiking *d;
 } Wiring;
 
-static inline void Emit(Wiring *W, PetscInt j, PetscInt i)
+static inline void Emit(Wiring *W, PetscInt j, PetscInt i, const Projection *J)
 {
+  Spiking *d = W->d;
   if (!W->fill) {
     W->pos[j]++;
+    if (IS_STDP(J)) W->pin[i]++;
     return;
   }
   {
     const PetscCount o = W->pos[j]++;
-    W->d->tgt[o]       = (int32_t)i;
+    d->tgt[o]          = (int32_t)i;
+    if (IS_STDP(J)) { /* its slot among the plastic synapses onto i, in draw order */
+      const size_t slot = (size_t)i * d->Kmax + W->pin[i]++;
+      d->wpos[o]        = (uint32_t)slot;
+      d->sw[slot]       = J->weight;
+      d->scol[slot]     = (int32_t)d->colof[j];
+      d->ssrc[slot]     = j;
+    }
   }
 }
 
@@ -637,13 +706,13 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
       switch (J->rule) {
       case RULE_ALL_TO_ALL:
         for (PetscInt j = S->first; j < S->first + S->size; j++)
-          if (!(self && j == g)) Emit(W, j, i);
+          if (!(self && j == g)) Emit(W, j, i, J);
         break;
       case RULE_PAIRWISE_BERNOULLI:
         if (J->p <= 0) break;
         if (J->p >= 1) {
           for (PetscInt j = S->first; j < S->first + S->size; j++)
-            if (!(self && j == g)) Emit(W, j, i);
+            if (!(self && j == g)) Emit(W, j, i, J);
           break;
         }
         /* geometric skips between the chosen sources */
@@ -651,7 +720,7 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
           const double u = TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++);
           j += 1 + PetscFloorReal(log1p(-u) / log1p(-J->p));
           if (j >= S->first + S->size) break;
-          if (!(self && (PetscInt)j == g)) Emit(W, (PetscInt)j, i);
+          if (!(self && (PetscInt)j == g)) Emit(W, (PetscInt)j, i, J);
         }
         break;
       case RULE_FIXED_INDEGREE:
@@ -661,7 +730,7 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
           if (j >= S->first + S->size) j = S->first + S->size - 1;
           if ((self && j == g) || (!J->multapses && marked[j])) continue;
           if (!J->multapses) marked[j] = 1, picked[k] = j;
-          Emit(W, j, i);
+          Emit(W, j, i, J);
           k++;
         }
         if (!J->multapses)
@@ -681,7 +750,7 @@ static PetscErrorCode SpikingWire(TpModel m)
   PetscInt N = d->r.N, maxk = 0;
   char *marked   = NULL;
   PetscInt *pick = NULL;
-  Wiring W       = {PETSC_FALSE, NULL, d};
+  Wiring W       = {PETSC_FALSE, NULL, NULL, d};
   double expect  = 0, total;
 
   PetscFunctionBegin;
@@ -702,6 +771,7 @@ static PetscErrorCode SpikingWire(TpModel m)
     if (d->proj[p].rule == RULE_FIXED_INDEGREE && !d->proj[p].multapses) maxk = PetscMax(maxk, d->proj[p].indegree);
   if (maxk) PetscCall(PetscCalloc2(N, &marked, maxk, &pick));
   PetscCall(PetscCalloc1(N + 1, &W.pos));
+  PetscCall(PetscCalloc1(d->r.nloc + 1, &W.pin));
   PetscCall(Draw(&W, marked, pick)); /* counts */
   d->ncol = 0;
   for (PetscInt j = 0; j < N; j++) d->colof[j] = W.pos[j] ? d->ncol++ : -1;
@@ -716,9 +786,27 @@ static PetscErrorCode SpikingWire(TpModel m)
   PetscCall(PetscMalloc1(d->nsyn_loc + 1, &d->tgt));
   for (PetscInt j = 0; j < N; j++)
     if (W.pos[j]) W.pos[j] = d->outptr[d->colof[j]];
+  d->Kmax = 0;
+  if (d->spw) { /* the plastic synapses by target: as many slots per neuron as the most any has */
+    PetscInt kmax = 0;
+    for (PetscInt i = 0; i < d->r.nloc; i++) kmax = PetscMax(kmax, W.pin[i]);
+    PetscCall(MPIU_Allreduce(&kmax, &d->Kmax, 1, MPIU_INT, MPI_MAX, m->comm));
+    PetscCheck((double)d->r.nloc * d->Kmax < 4e9, PETSC_COMM_SELF, PETSC_ERR_MEM,
+               "%" PetscInt_FMT " neurons with up to %" PetscInt_FMT
+               " plastic synapses each do not fit; use more ranks",
+               d->r.nloc, d->Kmax);
+    PetscCall(PetscMalloc5(d->nsyn_loc + 1, &d->wpos, (size_t)d->r.nloc * d->Kmax + 1, &d->sw,
+                           (size_t)d->r.nloc * d->Kmax + 1, &d->scol, (size_t)d->r.nloc * d->Kmax + 1, &d->ssrc,
+                           d->ncol + 1, &d->colpop));
+    for (size_t k = 0; k < (size_t)d->r.nloc * d->Kmax; k++) d->sw[k] = NAN, d->scol[k] = -1, d->ssrc[k] = -1;
+    for (PetscInt j = 0; j < N; j++)
+      if (d->colof[j] >= 0) d->colpop[d->colof[j]] = (uint8_t)PopOf(d, j);
+    PetscCall(PetscArrayzero(W.pin, d->r.nloc));
+  }
   W.fill = PETSC_TRUE;
   PetscCall(Draw(&W, marked, pick)); /* places */
   PetscCall(PetscFree(W.pos));
+  PetscCall(PetscFree(W.pin));
   if (maxk) PetscCall(PetscFree2(marked, pick));
   total = (double)d->nsyn_loc;
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, m->comm));
@@ -838,8 +926,15 @@ static PetscErrorCode SpikingSetUp(TpModel m)
        "second variables of the alpha-shaped currents or conductances (iaf_psc_alpha, aeif_cond_alpha)"},
       {"adaptation", TP_ENTITY_NEURON, 1, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
        "adaptation current w (pA, aeif_cond_alpha) or recovery variable u (izhikevich)"},
-      {"tsodyks_markram", TP_ENTITY_NEURON, d->tms, PETSC_DOUBLE, TP_FIELD_CHECKPOINT,
-       "u and x of each outgoing Tsodyks-Markram projection of the neuron, then the step of its last spike"}};
+      {"presynaptic", TP_ENTITY_NEURON, d->tms, PETSC_DOUBLE, TP_FIELD_CHECKPOINT,
+       "u and x of each outgoing Tsodyks-Markram projection of the neuron, K+ of each outgoing STDP one, then the "
+       "step of its last spike"},
+      {"stdp_weight", TP_ENTITY_NEURON, 0, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
+       "weights of the STDP synapses onto each neuron, in the order they were drawn (NaN: no more)"},
+      {"stdp_source", TP_ENTITY_NEURON, 0, PETSC_INT64, TP_FIELD_OUTPUT,
+       "natural id of the source of each of them (-1: no more)"},
+      {"stdp_post", TP_ENTITY_NEURON, 2 * d->spinw, PETSC_DOUBLE, TP_FIELD_CHECKPOINT,
+       "K- of each STDP projection onto the neuron and the step its last spike reached them"}};
   PetscBool rise = PETSC_FALSE, adap = PETSC_FALSE;
   TpSeriesInfo rate = {"rate", "observables/rate", d->npop, PETSC_TRUE,
                        "mean rate of each population since the previous sample (Hz)"};
@@ -879,7 +974,8 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   for (PetscInt q = 0; q < d->npop; q++)
     if (d->pop[q].spike_file[0]) PetscCall(ReadSpikeFile(m, &d->pop[q]));
   PetscCall(SpikingWire(m));
-  if (d->tmw) {
+  if (d->spw) PetscCall(PetscMalloc1((size_t)nloc * 2 * d->spinw + 1, &d->spost));
+  if (d->tms) {
     PetscCall(
         PetscMalloc3((size_t)d->ncol * d->tms + 1, &d->tmcol, (size_t)nloc * d->tms + 1, &d->tmloc, N, &d->locof));
     for (PetscInt j = 0; j < N; j++) d->locof[j] = -1;
@@ -909,7 +1005,13 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   PetscCall(TpModelDeclareArrayField(m, &fields[8], d->clock));
   if (rise) PetscCall(TpModelDeclareArrayField(m, &fields[9], d->rise));
   if (adap) PetscCall(TpModelDeclareArrayField(m, &fields[10], d->adap));
-  if (d->tmw) PetscCall(TpModelDeclareArrayField(m, &fields[11], d->tmloc));
+  if (d->tms) PetscCall(TpModelDeclareArrayField(m, &fields[11], d->tmloc));
+  if (d->Kmax) {
+    fields[12].width = fields[13].width = d->Kmax;
+    PetscCall(TpModelDeclareArrayField(m, &fields[12], d->sw));
+    PetscCall(TpModelDeclareArrayField(m, &fields[13], d->ssrc));
+  }
+  if (d->spw) PetscCall(TpModelDeclareArrayField(m, &fields[14], d->spost));
   PetscCall(TpModelDeclareSeries(m, &rate));
   if (d->nrec) PetscCall(TpModelDeclareSeries(m, &vm));
   for (PetscInt q = 0; q < d->npop; q++) {
@@ -943,7 +1045,8 @@ static PetscErrorCode SpikingSetUp(TpModel m)
 static void TmRest(const Spiking *d, double *st)
 {
   for (PetscInt k = 0; k < d->tmw; k++) st[2 * k] = 0, st[2 * k + 1] = 1;
-  st[2 * d->tmw] = -1;
+  for (PetscInt k = 0; k < d->spw; k++) st[2 * d->tmw + k] = 0;
+  st[d->tms - 1] = -1;
 }
 
 static PetscErrorCode SpikingInitialState(TpModel m)
@@ -964,8 +1067,17 @@ static PetscErrorCode SpikingInitialState(TpModel m)
       d->V[i] = P->V_uniform[0] + (P->V_uniform[1] - P->V_uniform[0]) *
                                       TpUniform((uint64_t)d->seed, TP_STREAM_M4_INIT, (uint64_t)TpRowGid(&d->r, i), 0);
   }
-  for (PetscInt i = 0; i < d->r.nloc && d->tmw; i++) TmRest(d, d->tmloc + (size_t)i * d->tms);
-  for (PetscInt c = 0; c < d->ncol && d->tmw; c++) TmRest(d, d->tmcol + (size_t)c * d->tms);
+  for (PetscInt i = 0; i < d->r.nloc && d->tms; i++) TmRest(d, d->tmloc + (size_t)i * d->tms);
+  for (PetscInt c = 0; c < d->ncol && d->tms; c++) TmRest(d, d->tmcol + (size_t)c * d->tms);
+  for (PetscInt i = 0; i < d->r.nloc && d->spw; i++) {
+    for (PetscInt k = 0; k < d->Kmax; k++) { /* the projection's weight back */
+      const size_t slot = (size_t)i * d->Kmax + k;
+      if (d->ssrc[slot] >= 0) d->sw[slot] = d->proj[d->projof[PopOf(d, (PetscInt)d->ssrc[slot])][d->popof[i]]].weight;
+    }
+    for (PetscInt k = 0; k < d->spinw; k++)
+      d->spost[(size_t)i * 2 * d->spinw + 2 * k] = 0, d->spost[(size_t)i * 2 * d->spinw + 2 * k + 1] = -1;
+  }
+  PetscCall(PetscArrayzero(d->scur, SPIKING_MAX_PROJ));
   PetscCall(PetscArrayzero(d->ring, (size_t)2 * d->r.nloc * d->dring));
   PetscCall(PetscArrayzero(d->popspk, SPIKING_MAX_POPS));
   PetscCall(PetscArrayzero(d->obs_popspk, SPIKING_MAX_POPS));
@@ -1006,12 +1118,13 @@ static PetscErrorCode SpikingLoaded(TpModel m)
   PetscFunctionBegin;
   RingCopy(d, PETSC_FALSE);
   for (PetscInt q = 0; q < d->npop; q++) d->pop[q].fcur = 0; /* Advance skips what fired before the checkpoint */
+  PetscCall(PetscArrayzero(d->scur, SPIKING_MAX_PROJ));      /* and STDP what reached its synapses */
   /* global fields come back on rank 0 */
   PetscCallMPI(MPI_Bcast(d->popspk, SPIKING_MAX_POPS, MPIU_INT64, 0, m->comm));
   PetscCallMPI(MPI_Bcast(d->clock, 2, MPIU_INT64, 0, m->comm));
   PetscCall(PetscArraycpy(d->obs_popspk, d->popspk, SPIKING_MAX_POPS));
   d->nwin = 0;
-  if (d->tmw) { /* the columns' copies of the Tsodyks-Markram state, from the neurons' owners */
+  if (d->tms) { /* the columns' copies of the presynaptic state, from the neurons' owners */
     const PetscInt N = d->r.N, S = d->tms;
     double *all;
     PetscCheck((double)N * S < 1e9, PETSC_COMM_SELF, PETSC_ERR_SUP,
@@ -1194,17 +1307,63 @@ static PetscErrorCode TmSpike(Spiking *d, PetscInt pg, PetscInt g, PetscInt c, P
   for (PetscInt q = 0; q < d->npop; q++) rel[q] = 1;
   if (!st) PetscFunctionReturn(0);
   {
-    const double last = st[2 * W], gap = (double)(t - (PetscInt64)last) * d->dt;
+    const double last = st[d->tms - 1], gap = (double)(t - (PetscInt64)last) * d->dt;
     for (PetscInt k = 0; k < S->ntm; k++) {
       const Projection *J = &d->proj[S->tm[k]];
       const double eu     = last < 0 || J->tau_fac == 0 ? 0 : exp(-gap / J->tau_fac);
       const double ex     = last < 0 ? 0 : exp(-gap / J->tau_rec);
       rel[J->tgt]         = TsodyksMarkramRelease(J->U_0, eu, ex, &st[2 * k], &st[2 * k + 1]);
     }
-    st[2 * W] = (double)t;
+    for (PetscInt k = 0; k < S->nsp; k++) { /* K+ (NEST: K+ e^{(t_last - t)/tau_plus} + 1) */
+      const Projection *J = &d->proj[S->sp[k]];
+      double *Kp          = &st[2 * W + k];
+      *Kp                 = last < 0 ? 1.0 : *Kp * exp(-gap / J->stdp.tau_plus) + 1.0;
+    }
+    st[d->tms - 1] = (double)t;
   }
   if (c >= 0 && li >= 0) PetscCall(PetscArraycpy(d->tmloc + (size_t)li * d->tms, st, d->tms));
   PetscFunctionReturn(0);
+}
+
+/* STDP at step T for the local postsynaptic spikes that reach their synapses then (a spike at t
+   reaches those of projection J at t + d_J, NEST's dendritic delay): potentiation of each by its
+   source's K+ at T, or (kminus, after T's presynaptic spikes) the spikes into K-.  Local spikes are
+   kept in time order; each projection keeps its place in them. */
+static void StdpPost(Spiking *d, PetscInt64 T, PetscBool kminus)
+{
+  const PetscInt64 N = d->r.N;
+
+  for (PetscInt p = 0; p < d->nproj; p++) {
+    const Projection *J = &d->proj[p];
+    PetscInt64 c;
+    if (!IS_STDP(J)) continue;
+    c = d->scur[p];
+    while (c < d->nrecd && d->recd[c] / N + J->dsteps < T) c++;
+    d->scur[p] = c;
+    for (; c < d->nrecd && d->recd[c] / N + J->dsteps == T; c++) {
+      const PetscInt i = d->locof[d->recd[c] % N];
+      if (d->popof[i] != J->tgt) continue;
+      if (kminus) {
+        double *sp = d->spost + (size_t)i * 2 * d->spinw + 2 * J->spin;
+        sp[0]      = sp[1] < 0 ? 1.0 : sp[0] * exp((sp[1] - (double)T) * d->dt / J->stdp.tau_minus) + 1.0;
+        sp[1]      = (double)T;
+        continue;
+      }
+      for (PetscInt k = 0; k < d->Kmax; k++) {
+        const size_t slot = (size_t)i * d->Kmax + k;
+        const int32_t col = d->scol[slot];
+        const double *st;
+        double last;
+        if (col < 0) break;
+        if (d->colpop[col] != J->src) continue;
+        st   = d->tmcol + (size_t)col * d->tms;
+        last = st[d->tms - 1];
+        if (last >= 0)
+          d->sw[slot] = StdpFacilitate(&J->stdp, d->sw[slot],
+                                       st[2 * d->tmw + J->spk] * exp((last - (double)T) * d->dt / J->stdp.tau_plus));
+      }
+    }
+  }
 }
 
 /* After a window: every rank gathers the window's spikes, sorts them by (step, id) and delivers
@@ -1267,30 +1426,48 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
   PetscCall(PetscSortInt64((PetscInt)total, d->gath));
   PetscCall(PetscLogEventEnd(EV_GATHER, 0, 0, 0, 0));
   PetscCall(PetscLogEventBegin(EV_DELIVER, 0, 0, 0, 0));
-  for (PetscInt64 s = 0; s < total; s++) {
-    const PetscInt64 key = d->gath[s], g = key % N, t = d->wstart + key / N;
-    const PetscInt c = d->colof[g], pg = PopOf(d, (PetscInt)g);
-    const PetscInt base = (PetscInt)(t % DR);
-    double rel[SPIKING_MAX_POPS];
-    d->popspk[pg]++;
-    if (d->pop[pg].ntm) { /* short-term plasticity */
-      PetscCall(PetscLogEventBegin(EV_PLASTIC, 0, 0, 0, 0));
-      PetscCall(TmSpike(d, pg, (PetscInt)g, c, t, rel));
-      PetscCall(PetscLogEventEnd(EV_PLASTIC, 0, 0, 0, 0));
+  /* step by step: STDP's order at one step is potentiation by the postsynaptic spikes that reach
+     their synapses then, the presynaptic spikes (depression, delivery), those postsynaptic spikes
+     into K- (NEST's stdp_synapse) */
+  for (PetscInt64 T = d->wstart, s = 0; T < step; T++) {
+    if (d->spw) StdpPost(d, T, PETSC_FALSE);
+    for (; s < total && d->wstart + d->gath[s] / N == T; s++) {
+      const PetscInt64 key = d->gath[s], g = key % N, t = d->wstart + key / N;
+      const PetscInt c = d->colof[g], pg = PopOf(d, (PetscInt)g);
+      const PetscInt base = (PetscInt)(t % DR);
+      double rel[SPIKING_MAX_POPS];
+      d->popspk[pg]++;
+      if (d->pop[pg].ntm || d->pop[pg].nsp) { /* short- and long-term plasticity */
+        PetscCall(PetscLogEventBegin(EV_PLASTIC, 0, 0, 0, 0));
+        PetscCall(TmSpike(d, pg, (PetscInt)g, c, t, rel));
+        PetscCall(PetscLogEventEnd(EV_PLASTIC, 0, 0, 0, 0));
+      }
+      if (c < 0) continue;
+      /* the column's synapses come by target, so by target population: one projection, weight and
+         delay per run of them */
+      for (PetscCount q = d->outptr[c], e = d->outptr[c + 1]; q < e;) {
+        const PetscInt tq = d->popof[d->tgt[q]], hi = d->pop[tq].hi;
+        const Projection *J = &d->proj[d->projof[pg][tq]];
+        const double w      = d->pop[pg].ntm ? J->weight * rel[tq] : J->weight;
+        PetscInt slot       = base + J->dsteps;
+        double *rb;
+        if (slot >= DR) slot -= DR;
+        rb = d->ring + (size_t)slot * d->r.nloc * 2 + (J->weight < 0);
+        if (IS_STDP(J)) { /* depression by each target's K- at t (its spikes that reached the synapse before t) */
+          for (; q < e && d->tgt[q] < hi; q++) {
+            const PetscInt i = d->tgt[q];
+            const double *sp = d->spost + (size_t)i * 2 * d->spinw + 2 * J->spin;
+            const double km  = sp[1] < 0 ? 0 : sp[0] * exp((sp[1] - (double)t) * d->dt / J->stdp.tau_minus);
+            double *wq       = &d->sw[d->wpos[q]];
+            *wq              = StdpDepress(&J->stdp, *wq, km);
+            rb[(size_t)i * 2] += *wq;
+          }
+          continue;
+        }
+        for (; q < e && d->tgt[q] < hi; q++) rb[(size_t)d->tgt[q] * 2] += w;
+      }
     }
-    if (c < 0) continue;
-    /* the column's synapses come by target, so by target population: one projection, weight and
-       delay per run of them */
-    for (PetscCount q = d->outptr[c], e = d->outptr[c + 1]; q < e;) {
-      const PetscInt tq = d->popof[d->tgt[q]], hi = d->pop[tq].hi;
-      const Projection *J = &d->proj[d->projof[pg][tq]];
-      const double w      = d->pop[pg].ntm ? J->weight * rel[tq] : J->weight;
-      PetscInt slot       = base + J->dsteps;
-      double *rb;
-      if (slot >= DR) slot -= DR;
-      rb = d->ring + (size_t)slot * d->r.nloc * 2 + (J->weight < 0);
-      for (; q < e && d->tgt[q] < hi; q++) rb[(size_t)d->tgt[q] * 2] += w;
-    }
+    if (d->spw) StdpPost(d, T, PETSC_TRUE);
   }
   PetscCall(PetscLogEventEnd(EV_DELIVER, 0, 0, 0, 0));
   d->nwin     = 0;
@@ -1400,6 +1577,10 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
     if (J->syn == SYN_TSODYKS_MARKRAM)
       PetscCall(PetscViewerASCIIPrintf(v, ", tsodyks_markram U_0 %g, tau_fac %g ms, tau_rec %g ms", (double)J->U_0,
                                        (double)J->tau_fac, (double)J->tau_rec));
+    if (IS_STDP(J))
+      PetscCall(PetscViewerASCIIPrintf(v, ", %s tau_plus %g, tau_minus %g ms, lambda %g, alpha %g, mu %g/%g, W_max %g",
+                                       SynapseTypes[J->syn], J->stdp.tau_plus, J->stdp.tau_minus, J->stdp.lambda,
+                                       J->stdp.alpha, J->stdp.mu_plus, J->stdp.mu_minus, J->stdp.W_max));
     PetscCall(PetscViewerASCIIPrintf(v, "\n"));
   }
   PetscFunctionReturn(0);
@@ -1442,7 +1623,12 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
     PetscCall(PetscSNPrintf(buf + o, len - o, "%s=%s,%" PetscInt_FMT ",%.17g,%.17g,%" PetscInt_FMT ",%d%d;", J->name,
                             Rules[J->rule], J->indegree, (double)J->p, (double)J->weight, J->dsteps, (int)J->autapses,
                             (int)J->multapses));
-    if (J->syn != SYN_STATIC) {
+    if (IS_STDP(J)) {
+      const StdpParams *P = &J->stdp;
+      o                   = strlen(buf) - 1;
+      PetscCall(PetscSNPrintf(buf + o, len - o, ",%s,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g;", SynapseTypes[J->syn],
+                              P->tau_plus, P->tau_minus, P->lambda, P->alpha, P->mu_plus, P->mu_minus, P->W_max));
+    } else if (J->syn != SYN_STATIC) {
       o = strlen(buf) - 1;
       PetscCall(PetscSNPrintf(buf + o, len - o, ",%s,%.17g,%.17g,%.17g;", SynapseTypes[J->syn], (double)J->U_0,
                               (double)J->tau_fac, (double)J->tau_rec));
@@ -1561,6 +1747,7 @@ static PetscErrorCode SpikingLoadEvents(TpModel m, hid_t file, PetscBool *ok)
     }
     PetscCall(TpAllTrue(m->comm, ok));
   }
+  PetscCall(PetscSortInt64((PetscInt)d->nrecd, d->recd)); /* in time order, as a run keeps them (STDP reads them so) */
   PetscFunctionReturn(0);
 }
 
@@ -1598,7 +1785,9 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     PetscCall(PetscFree(d->tgt));
     PetscCall(PetscFree2(d->rise, d->adap));
     PetscCall(PetscFree4(d->inex, d->inin, d->fired, d->pkey));
-    if (d->tmw) PetscCall(PetscFree3(d->tmcol, d->tmloc, d->locof));
+    if (d->tms) PetscCall(PetscFree3(d->tmcol, d->tmloc, d->locof));
+    if (d->spw) PetscCall(PetscFree(d->spost));
+    if (d->spw) PetscCall(PetscFree5(d->wpos, d->sw, d->scol, d->ssrc, d->colpop));
   }
   PetscCall(PetscFree(d->win));
   PetscCall(PetscFree(d->recd));
