@@ -264,6 +264,13 @@ typedef struct {
   double tau_plus, tau_minus, lambda, alpha, mu_plus, mu_minus, W_max;
 } StdpParams;
 
+/* A trace at step t that was K at step last (-1: never touched, so 0), decaying with tau (ms) on
+   the grid of dt. */
+static inline double StdpTrace(double K, double last, double t, double dt, double tau)
+{
+  return last < 0 ? 0.0 : K * exp((last - t) * dt / tau);
+}
+
 static inline double StdpFacilitate(const StdpParams *p, double w, double kplus)
 {
   const double nw = w / p->W_max + p->lambda * pow(1.0 - w / p->W_max, p->mu_plus) * kplus;

@@ -173,6 +173,22 @@ static PetscInt PopOf(const Spiking *d, PetscInt g)
   return p;
 }
 
+/* The local row of natural id g of population P, or -1 (local rows ascend in natural id). */
+static PetscInt LocalRow(const Spiking *d, const Population *P, PetscInt g)
+{
+  PetscInt lo = P->lo, hi = P->hi;
+
+  if (lo < 0) return -1;
+  while (hi - lo > 1) {
+    const PetscInt mid = (lo + hi) / 2;
+    if (TpRowGid(&d->r, mid) <= g)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return TpRowGid(&d->r, lo) == g ? lo : -1;
+}
+
 static PetscErrorCode FindPop(TpModel m, const char *name, const char *opt, const char *item, PetscInt *p)
 {
   Spiking *d = m->data;
@@ -285,6 +301,7 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
   PetscBool set, fset = PETSC_FALSE;
   PetscInt n = 256, nu = 2;
   PetscBool cond;
+  int64_t ref; /* t_ref in steps */
 
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "%s%s_", m->prefix, P->name));
@@ -405,8 +422,9 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
                (double)d->dt);
     P->steps[q] = (PetscInt64)round(s) - 1; /* fired in the step that ends at the time */
   }
+  ref = (int64_t)round(P->t_ref / d->dt);
   SpikingPropagatorSet(&P->k, d->dt, P->C_m, P->tau_m, P->tau_syn_ex, P->tau_syn_in, P->E_L, P->V_th, P->V_reset,
-                       P->I_e, (int64_t)round(P->t_ref / d->dt));
+                       P->I_e, ref);
   {
     AdexParams *A = &P->adex;
     A->C_m = P->C_m, A->g_L = P->g_L, A->E_L = P->E_L, A->V_th = P->V_th, A->Delta_T = P->Delta_T;
@@ -414,7 +432,7 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
     A->V_peak = P->Delta_T > 0 ? P->V_peak : P->V_th;
     A->E_ex = P->E_ex, A->E_in = P->E_in, A->tau_ex = P->tau_syn_ex, A->tau_in = P->tau_syn_in, A->I_e = P->I_e;
     A->a0ex = M_E / P->tau_syn_ex, A->a0in = M_E / P->tau_syn_in;
-    A->nsub = (int)P->substeps, A->h = d->dt / P->substeps, A->refractory = (int64_t)round(P->t_ref / d->dt);
+    A->nsub = (int)P->substeps, A->h = d->dt / P->substeps, A->refractory = ref;
   }
   {
     IzhikevichParams *Z = &P->izh;
@@ -425,7 +443,7 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
     CobaParams *B = &P->coba;
     B->hC = d->dt / P->C_m, B->g_L = P->g_L, B->E_L = P->E_L, B->E_ex = P->E_ex, B->E_in = P->E_in;
     B->fex = 1 - d->dt / P->tau_syn_ex, B->fin = 1 - d->dt / P->tau_syn_in, B->V_th = P->V_th;
-    B->V_reset = P->V_reset, B->I_e = P->I_e, B->held = PetscMax((int64_t)round(P->t_ref / d->dt) - 1, 0);
+    B->V_reset = P->V_reset, B->I_e = P->I_e, B->held = PetscMax(ref - 1, 0);
   }
   P->lambda = P->poisson_rate * d->dt / 1000.0;
   PetscCheck(P->lambda < 1e6, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -446,6 +464,8 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
   double s;
 
   PetscFunctionBegin;
+  J->syn = SYN_STATIC;
+  J->U_0 = 0.6, J->tau_fac = 1000 / 3.33, J->tau_rec = 500; /* Stimberg et al. (2018) */
   PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "%s%s_", m->prefix, J->name));
   PetscOptionsBegin(m->comm, prefix, "Spiking network (M4): a projection", "TpModel");
   PetscCall(PetscOptionsEnum("-rule", "Connection rule", "", Rules, (PetscEnum)J->rule, (PetscEnum *)&J->rule, NULL));
@@ -582,8 +602,6 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
       J->weight   = J->src ? -d->brunel_g * d->brunel_J : d->brunel_J;
       J->delay    = d->brunel_delay;
       J->autapses = J->multapses = PETSC_TRUE;
-      J->syn                     = SYN_STATIC;
-      J->U_0 = 0.6, J->tau_fac = 1000 / 3.33, J->tau_rec = 500;
     }
     d->nproj = 4;
   } else if (set) {
@@ -611,8 +629,6 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
       J->weight   = 1;
       J->delay    = 1;
       J->autapses = J->multapses = PETSC_TRUE;
-      J->syn                     = SYN_STATIC;
-      J->U_0 = 0.6, J->tau_fac = 1000 / 3.33, J->tau_rec = 500; /* Stimberg et al. (2018) */
       d->nproj++;
     }
   }
@@ -627,31 +643,25 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
   for (PetscInt q = 0; q < SPIKING_MAX_POPS; q++)
     for (PetscInt u = 0; u < SPIKING_MAX_POPS; u++) d->projof[q][u] = -1;
   for (PetscInt p = 0; p < d->nproj; p++) d->projof[d->proj[p].src][d->proj[p].tgt] = p;
-  /* each source's Tsodyks-Markram projections (one per target population, names being unique) */
-  d->tmw = 0;
-  for (PetscInt q = 0; q < d->npop; q++) d->pop[q].ntm = 0;
-  for (PetscInt p = 0; p < d->nproj; p++) {
-    Projection *J = &d->proj[p];
-    Population *S = &d->pop[J->src];
-    J->tmk        = -1;
-    if (J->syn != SYN_TSODYKS_MARKRAM) continue;
-    J->tmk          = S->ntm;
-    S->tm[S->ntm++] = p;
-    d->tmw          = PetscMax(d->tmw, S->ntm);
-  }
-  /* and its STDP projections, as source and as target */
-  d->spw = d->spinw = 0;
-  for (PetscInt q = 0; q < d->npop; q++) d->pop[q].nsp = d->pop[q].nspin = 0;
+  /* each population's Tsodyks-Markram projections as source (one per target population, names being
+     unique) and its STDP ones, as source and as target */
+  d->tmw = d->spw = d->spinw = 0;
+  for (PetscInt q = 0; q < d->npop; q++) d->pop[q].ntm = d->pop[q].nsp = d->pop[q].nspin = 0;
   for (PetscInt p = 0; p < d->nproj; p++) {
     Projection *J = &d->proj[p];
     Population *S = &d->pop[J->src], *T = &d->pop[J->tgt];
-    J->spk = J->spin = -1;
-    if (!IS_STDP(J)) continue;
-    J->spk          = S->nsp;
-    S->sp[S->nsp++] = p;
-    J->spin         = T->nspin++;
-    d->spw          = PetscMax(d->spw, S->nsp);
-    d->spinw        = PetscMax(d->spinw, T->nspin);
+    J->tmk = J->spk = J->spin = -1;
+    if (J->syn == SYN_TSODYKS_MARKRAM) {
+      J->tmk          = S->ntm;
+      S->tm[S->ntm++] = p;
+      d->tmw          = PetscMax(d->tmw, S->ntm);
+    } else if (IS_STDP(J)) {
+      J->spk          = S->nsp;
+      S->sp[S->nsp++] = p;
+      J->spin         = T->nspin++;
+      d->spw          = PetscMax(d->spw, S->nsp);
+      d->spinw        = PetscMax(d->spinw, T->nspin);
+    }
   }
   /* per presynaptic neuron: u, x of each TM projection, K+ of each STDP one, the step of its last spike */
   d->tms = d->tmw || d->spw ? 2 * d->tmw + d->spw + 1 : 0;
@@ -874,29 +884,14 @@ static PetscErrorCode ReadSpikeFile(TpModel m, Population *P)
             "Option %s: /%s of '%s', entry %lld: node id %llu, but population %s has %" PetscInt_FMT " neurons", opt,
             path[1], P->spike_file, bad, id, P->name, P->size);
   }
+  PetscCall(PetscMalloc2(n + 1, &P->fstep, n + 1, &P->frow)); /* at most all of them are local */
   P->nfile = 0;
-  if (P->lo >= 0)
-    for (long long s = 0; s < n; s++) {
-      const PetscInt g = P->first + (PetscInt)ids[s];
-      if (TpRowGid(&d->r, P->lo) <= g && g <= TpRowGid(&d->r, P->hi - 1)) P->nfile++;
-    }
-  PetscCall(PetscMalloc2(P->nfile + 1, &P->fstep, P->nfile + 1, &P->frow));
-  P->nfile = 0;
-  if (P->lo >= 0)
-    for (long long s = 0; s < n; s++) {
-      const PetscInt g = P->first + (PetscInt)ids[s];
-      PetscInt lo = P->lo, hi = P->hi;
-      while (hi - lo > 1) { /* local rows ascend in natural id */
-        const PetscInt mid = (lo + hi) / 2;
-        if (TpRowGid(&d->r, mid) <= g)
-          lo = mid;
-        else
-          hi = mid;
-      }
-      if (TpRowGid(&d->r, lo) != g) continue;
-      P->fstep[P->nfile]  = (PetscInt64)round(ts[s] / d->dt) - 1; /* fired in the step that ends at the time */
-      P->frow[P->nfile++] = lo;
-    }
+  for (long long s = 0; s < n; s++) {
+    const PetscInt i = LocalRow(d, P, P->first + (PetscInt)ids[s]);
+    if (i < 0) continue;
+    P->fstep[P->nfile]  = (PetscInt64)round(ts[s] / d->dt) - 1; /* fired in the step that ends at the time */
+    P->frow[P->nfile++] = i;
+  }
   PetscCall(PetscFree2(ts, ids));
   PetscFunctionReturn(0);
 }
@@ -1213,13 +1208,12 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
   for (PetscInt64 t = step; t < step + nsteps; t++) {
     const PetscInt slot = (PetscInt)(t % DR);
     for (PetscInt q = 0; q < d->npop; q++) {
-      const Population *P        = &d->pop[q];
+      Population *P              = &d->pop[q];
       const SpikingPropagator *k = &P->k;
       if (P->lo < 0) continue;
       if (P->type == NT_SPIKE_GENERATOR) {
-        Population *G = &d->pop[q];
-        while (G->fcur < G->nfile && G->fstep[G->fcur] < t) G->fcur++; /* (after a restart: those already fired) */
-        for (; G->fcur < G->nfile && G->fstep[G->fcur] == t; G->fcur++) PetscCall(Spike(d, G->frow[G->fcur], t));
+        while (P->fcur < P->nfile && P->fstep[P->fcur] < t) P->fcur++; /* (after a restart: those already fired) */
+        for (; P->fcur < P->nfile && P->fstep[P->fcur] == t; P->fcur++) PetscCall(Spike(d, P->frow[P->fcur], t));
         for (PetscInt s = 0; s < P->ntimes; s++)
           if (P->steps[s] == t)
             for (PetscInt i = P->lo; i < P->hi; i++) PetscCall(Spike(d, i, t));
@@ -1322,7 +1316,7 @@ static PetscErrorCode TmSpike(Spiking *d, PetscInt pg, PetscInt g, PetscInt c, P
     for (PetscInt k = 0; k < S->nsp; k++) { /* K+ (NEST: K+ e^{(t_last - t)/tau_plus} + 1) */
       const Projection *J = &d->proj[S->sp[k]];
       double *Kp          = &st[2 * W + k];
-      *Kp                 = last < 0 ? 1.0 : *Kp * exp(-gap / J->stdp.tau_plus) + 1.0;
+      *Kp                 = StdpTrace(*Kp, last, (double)t, d->dt, J->stdp.tau_plus) + 1.0;
     }
     st[d->tms - 1] = (double)t;
   }
@@ -1350,7 +1344,7 @@ static void StdpPost(Spiking *d, PetscInt64 T, PetscBool kminus)
       if (d->popof[i] != J->tgt) continue;
       if (kminus) {
         double *sp = d->spost + (size_t)i * 2 * d->spinw + 2 * J->spin;
-        sp[0]      = sp[1] < 0 ? 1.0 : sp[0] * exp((sp[1] - (double)T) * d->dt / J->stdp.tau_minus) + 1.0;
+        sp[0]      = StdpTrace(sp[0], sp[1], (double)T, d->dt, J->stdp.tau_minus) + 1.0;
         sp[1]      = (double)T;
         continue;
       }
@@ -1363,9 +1357,9 @@ static void StdpPost(Spiking *d, PetscInt64 T, PetscBool kminus)
         if (d->colpop[col] != J->src) continue;
         st   = d->tmcol + (size_t)col * d->tms;
         last = st[d->tms - 1];
-        if (last >= 0)
+        if (last >= 0) /* (a source that never fired leaves the weight as it is) */
           d->sw[slot] = StdpFacilitate(&J->stdp, d->sw[slot],
-                                       st[2 * d->tmw + J->spk] * exp((last - (double)T) * d->dt / J->stdp.tau_plus));
+                                       StdpTrace(st[2 * d->tmw + J->spk], last, (double)T, d->dt, J->stdp.tau_plus));
       }
     }
   }
@@ -1380,7 +1374,7 @@ static __attribute__((noinline)) PetscCount StdpDeliver(Spiking *d, const Projec
   for (; q < e && d->tgt[q] < hi; q++) {
     const PetscInt i = d->tgt[q];
     const double *sp = d->spost + (size_t)i * 2 * d->spinw + 2 * J->spin;
-    const double km  = sp[1] < 0 ? 0 : sp[0] * exp((sp[1] - (double)t) * d->dt / J->stdp.tau_minus);
+    const double km  = StdpTrace(sp[0], sp[1], (double)t, d->dt, J->stdp.tau_minus);
     double *wq       = &d->sw[d->wpos[q]];
     *wq              = StdpDepress(&J->stdp, *wq, km);
     rb[(size_t)i * 2] += *wq;
@@ -1453,8 +1447,9 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
      into K- (NEST's stdp_synapse) */
   for (PetscInt64 T = d->wstart, s = 0; T < step; T++) {
     if (d->spw) StdpPost(d, T, PETSC_FALSE);
-    for (; s < total && d->wstart + d->gath[s] / N == T; s++) {
+    for (; s < total; s++) {
       const PetscInt64 key = d->gath[s], g = key % N, t = d->wstart + key / N;
+      if (t != T) break; /* the next step's */
       const PetscInt c = d->colof[g], pg = PopOf(d, (PetscInt)g);
       const PetscInt base = (PetscInt)(t % DR);
       double rel[SPIKING_MAX_POPS];
@@ -1742,20 +1737,7 @@ static PetscErrorCode SpikingLoadEvents(TpModel m, hid_t file, PetscBool *ok)
           *ok = PETSC_FALSE;
           break;
         }
-        if (P->lo < 0) continue;
-        /* is the neuron local? local rows ascend in natural id */
-        {
-          PetscInt lo = P->lo, hi = P->hi;
-          const PetscInt g = P->first + (PetscInt)ids[s];
-          while (hi - lo > 1) {
-            const PetscInt mid = (lo + hi) / 2;
-            if (TpRowGid(&d->r, mid) <= g)
-              lo = mid;
-            else
-              hi = mid;
-          }
-          loc = TpRowGid(&d->r, lo) == g ? lo : -1;
-        }
+        loc = LocalRow(d, P, P->first + (PetscInt)ids[s]);
         if (loc >= 0) PetscCall(Push(&d->recd, &d->nrecd, &d->caprecd, step * N + TpRowGid(&d->r, loc)));
       }
       PetscCall(PetscFree2(ts, ids));
