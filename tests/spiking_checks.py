@@ -522,6 +522,86 @@ def check_stdp(tmp):
             fail("STDP weights on %d ranks differ from 1 rank" % np_)
 
 
+def check_stdp_gated(tmp):
+    """Gated STDP (stdp_gated, the third factor): each pair term goes into an eligibility c that
+    decays with tau_c, and each spike of the gating population at t_g writes it in,
+    w = w + eta c e^{-(t_g - t_e)/tau_c} (t_e the pair event), to round-off, for pairs of both signs
+    and both weight dependences, a gate before any pair changing nothing; without a gate the
+    weights never move and the spikes are those of static synapses, bit for bit; with one the
+    weights are the same on 1 to 4 ranks."""
+    pre, d, W, w0, lam, alpha, taup, taum = [10.0, 20.0, 27.0, 31.0, 40.0, 70.0], 1.5, 1e-3, 4e-4, 0.02, 1.2, 17.0, 25.0
+    gates, tauc, eta = [5.0, 60.0, 80.5], 40.0, 2.5
+    pops = ",".join("S%d:1" % k for k in range(len(pre))) + ",A:1,M:1,G:1"
+    a = ["-model", "spiking", "-spiking_populations", pops, "-stepper_max_time", 120, "-quiet",
+         "-spiking_G_type", "spike_generator", "-spiking_G_spike_times", ",".join(str(t) for t in gates)]
+    proj = []
+    for k, t in enumerate(pre):
+        a += ["-spiking_S%d_type" % k, "spike_generator", "-spiking_S%d_spike_times" % k, t]
+        for post, mu in (("A", 0), ("M", 1)):
+            name = "S%d-%s" % (k, post)
+            proj.append(name)
+            a += ["-spiking_%s_synapse" % name, "stdp_gated", "-spiking_%s_gate" % name, "G",
+                  "-spiking_%s_tau_c" % name, tauc, "-spiking_%s_eta" % name, eta, "-spiking_%s_weight" % name, w0,
+                  "-spiking_%s_W_max" % name, W, "-spiking_%s_delay" % name, d, "-spiking_%s_lambda" % name, lam,
+                  "-spiking_%s_alpha" % name, alpha, "-spiking_%s_tau_plus" % name, taup,
+                  "-spiking_%s_tau_minus" % name, taum, "-spiking_%s_mu_plus" % name, mu,
+                  "-spiking_%s_mu_minus" % name, mu]
+    for post in "AM":  # each fires once, near 27.8 ms; the tiny weights do not move it
+        a += ["-spiking_%s_I_e" % post, 400, "-spiking_%s_t_ref" % post, 1e5]
+    out = os.path.join(tmp, "gated.h5")
+    run(1, a + ["-spiking_projections", ",".join(proj), "-o", out])
+    sp = spikes(out)
+    with h5py.File(out, "r") as f:
+        w, src = f["state/stdp_weight"][()], f["state/stdp_source"][()]
+    first = {"A": len(pre), "M": len(pre) + 1}
+    for post, mu in (("A", 0.0), ("M", 1.0)):
+        if len(sp[post][0]) != 1:
+            fail("the postsynaptic neuron %s fired %d times, not once" % (post, len(sp[post][0])))
+        tpost = sp[post][0][0]
+        for k, t in enumerate(pre):
+            slot = list(src[first[post]]).index(k)
+            D, x = tpost + d - t, w0 / W
+            if D > 0:  # potentiation when the postsynaptic spike reaches the synapse
+                te, c = tpost + d, W * lam * (1 - x) ** mu * math.exp(-D / taup)
+            else:  # depression at the presynaptic spike
+                te, c = t, -W * alpha * lam * x ** mu * math.exp(D / taum)
+            want = w0 + sum(eta * c * math.exp(-(tg - te) / tauc) for tg in gates if tg > te)
+            got = w[first[post], slot]
+            if abs(got - want) > 1e-12 * W:
+                fail("gated STDP %s, Delta %.3g ms: w %.15g, the eligibility formula %.15g" % (post, D, got, want))
+    # a network: no gate (G never fires), then static synapses, then a gate
+    base = types_args()
+    base[base.index("-spiking_populations") + 1] += ",G:1"
+    base[base.index("-spiking_projections") + 1] += ",Z-A"
+    zone = ["-spiking_Z-A_weight", 20, "-spiking_Z-A_rule", "fixed_indegree", "-spiking_Z-A_indegree", 4]
+    gated = zone + ["-spiking_Z-A_synapse", "stdp_gated", "-spiking_Z-A_W_max", 60, "-spiking_Z-A_lambda", 0.1,
+                    "-spiking_Z-A_gate", "G", "-spiking_Z-A_tau_c", 200, "-spiking_Z-A_mu_plus", 1]
+    silent, static = os.path.join(tmp, "silent.h5"), os.path.join(tmp, "static.h5")
+    run(2, base + gated + ["-o", silent])
+    run(2, base + zone + ["-o", static])
+    with h5py.File(silent, "r") as f:
+        ws = f["state/stdp_weight"][()]
+    if not np.all(ws[~np.isnan(ws)] == 20) or np.count_nonzero(~np.isnan(ws)) != 30 * 4:
+        fail("gated STDP without a gate moved weights: %s" % np.unique(ws[~np.isnan(ws)]))
+    a_, b_ = spikes(silent), spikes(static)
+    for p in b_:
+        if not (np.array_equal(a_[p][0], b_[p][0]) and np.array_equal(a_[p][1], b_[p][1])):
+            fail("gated STDP without a gate: the spikes of %s differ from static synapses'" % p)
+    net = base + gated + ["-spiking_G_type", "spike_generator", "-spiking_G_spike_times", "30,60,90,120"]
+    ref = None
+    for np_ in (1, 2, 3, 4):
+        out = os.path.join(tmp, "gatednet%d.h5" % np_)
+        run(np_, net + ["-o", out])
+        with h5py.File(out, "r") as f:
+            got = f["state/stdp_weight"][()]
+        if ref is None:
+            ref = got
+            if np.nanstd(got) == 0:
+                fail("gated STDP with a gate changed no weight of the network")
+        elif not np.array_equal(ref, got, equal_nan=True):
+            fail("gated STDP weights on %d ranks differ from 1 rank" % np_)
+
+
 def siegert_rate(J=0.1, g=5.0, eta=2.0, CE=1000, CI=250, tau=20e-3, tref=2e-3, theta=20.0, Vr=0.0):
     """Brunel's self-consistent mean-field rate, as NEST's brunel_siegert_nest.py computes it."""
     from scipy.integrate import quad
@@ -598,6 +678,13 @@ def check_bad_input(tmp):
          ["-spiking_A-B_weight", "-2"]),
         (P + ["-spiking_projections", "A-B", "-spiking_A-B_synapse", "stdp_multiplicative", "-spiking_A-B_weight", 5,
               "-spiking_A-B_W_max", 4], ["-spiking_A-B_weight", "W_max"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_synapse", "stdp_gated"], ["-spiking_A-B_gate"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_synapse", "stdp_gated", "-spiking_A-B_gate", "R"],
+         ["-spiking_A-B_gate", "R"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_synapse", "stdp_additive", "-spiking_A-B_gate", "A"],
+         ["-spiking_A-B_gate", "stdp_additive"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_synapse", "stdp_gated", "-spiking_A-B_gate", "A",
+              "-spiking_A-B_tau_c", 0], ["-spiking_A-B_tau_c", "0"]),
         (P + ["-connectivity", "random"], ["-connectivity", "random"]),
         (P + ["-N", 7], ["-N", "7", "8"]),
     ]
@@ -613,7 +700,8 @@ def main():
     checks = {"fi": check_fi, "psp": check_psp, "invariance": check_invariance, "brunel": check_brunel,
               "bad_input": check_bad_input, "types": check_types,
               "tsodyks_markram": check_tsodyks_markram, "adex_izhikevich": check_adex_izhikevich,
-              "spike_file": check_spike_file, "stdp": check_stdp}
+              "spike_file": check_spike_file, "stdp": check_stdp,
+              "stdp_gated": check_stdp_gated}
     if sys.argv[3] not in checks:
         fail("unknown check " + sys.argv[3])
     with tempfile.TemporaryDirectory() as tmp:

@@ -283,6 +283,27 @@ static inline double StdpDepress(const StdpParams *p, double w, double kminus)
   return nw > 0.0 ? nw * p->W_max : 0.0;
 }
 
+/* The third-factor variant (stdp_gated): the pair terms, unclipped and with the weight dependence of
+   the current w, go into an eligibility trace c (weight units, decaying with tau_c) instead of w;
+   each spike of the gating population writes it in, w = clip(w + eta c, 0, W_max).  This is NEST's
+   stdp_dopamine_synapse (Izhikevich 2007; dw/dt = c n) for a dopamine trace n of brief pulses of
+   area eta, and it leaves w alone while no gate arrives. */
+static inline double StdpPotentiation(const StdpParams *p, double w, double kplus)
+{
+  return p->W_max * p->lambda * pow(1.0 - w / p->W_max, p->mu_plus) * kplus;
+}
+
+static inline double StdpDepression(const StdpParams *p, double w, double kminus)
+{
+  return -p->W_max * p->alpha * p->lambda * pow(w / p->W_max, p->mu_minus) * kminus;
+}
+
+static inline double StdpGate(const StdpParams *p, double w, double c, double eta)
+{
+  const double nw = w + eta * c;
+  return nw < 0.0 ? 0.0 : nw < p->W_max ? nw : p->W_max;
+}
+
 /* A Poisson count of mean lambda from one uniform u in [0, 1), by inversion: the cumulative
    probabilities F[k] = e^{-lambda} sum_{j <= k} lambda^j / j! (by the recurrence p_k = p_{k-1}
    lambda / k, once per population) and the first k with u < F[k]; the count stops at

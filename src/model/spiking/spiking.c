@@ -41,10 +41,17 @@ typedef enum {
 static const char *const NeuronTypes[] = {
     "iaf_psc_delta", "iaf_psc_exp", "spike_generator", "iaf_psc_alpha", "aeif_cond_alpha",
     "izhikevich",    "coba_lif",    "NeuronType",      "NT_",           NULL};
-typedef enum { SYN_STATIC, SYN_TSODYKS_MARKRAM, SYN_STDP_MULTIPLICATIVE, SYN_STDP_ADDITIVE } SynapseType;
+typedef enum {
+  SYN_STATIC,
+  SYN_TSODYKS_MARKRAM,
+  SYN_STDP_MULTIPLICATIVE,
+  SYN_STDP_ADDITIVE,
+  SYN_STDP_GATED
+} SynapseType;
 static const char *const SynapseTypes[] = {
-    "static", "tsodyks_markram", "stdp_multiplicative", "stdp_additive", "SynapseType", "SYN_", NULL};
-#define IS_STDP(J) ((J)->syn == SYN_STDP_MULTIPLICATIVE || (J)->syn == SYN_STDP_ADDITIVE)
+    "static", "tsodyks_markram", "stdp_multiplicative", "stdp_additive", "stdp_gated", "SynapseType", "SYN_", NULL};
+#define IS_STDP(J) ((J)->syn >= SYN_STDP_MULTIPLICATIVE)
+#define IS_GATED(J) ((J)->syn == SYN_STDP_GATED)
 typedef enum { RULE_ALL_TO_ALL, RULE_PAIRWISE_BERNOULLI, RULE_FIXED_INDEGREE } Rule;
 static const char *const Rules[] = {"all_to_all", "pairwise_bernoulli", "fixed_indegree", "Rule", "RULE_", NULL};
 
@@ -90,6 +97,8 @@ typedef struct {
   PetscInt tmk;                    /* its slot among its source's Tsodyks-Markram projections, or -1 */
   StdpParams stdp;                 /* STDP */
   PetscInt spk, spin;              /* its slots among its source's STDP projections and its target's, or -1 */
+  PetscInt gate;                   /* stdp_gated: the population whose spikes write the eligibility into w */
+  PetscReal tau_c, eta;            /* stdp_gated: the eligibility's time constant (ms), the gate's gain */
 } Projection;
 
 typedef struct {
@@ -143,12 +152,15 @@ typedef struct {
   uint32_t *wpos;   /* nsyn_loc: the slot of each column synapse of an STDP projection */
   uint8_t *colpop;  /* ncol: each column's population */
   double *spost;    /* nloc x 2 spinw: K- and the (delay-shifted) step of the last postsynaptic spike */
-  PetscInt64 scur[SPIKING_MAX_PROJ]; /* per STDP projection: the first local spike whose event is still to come */
-  double *tmcol;                     /* ncol x tms */
-  double *tmloc;                     /* nloc x tms */
-  PetscInt *locof;                   /* N: local row of each natural id, or -1 (only with TM projections) */
-  PetscCount nsyn_loc;               /* local synapses */
-  PetscCount nsyn;                   /* all synapses */
+  double *selig;    /* nloc x Kmax x 2 (only with stdp_gated projections): eligibility c and the step it was at */
+  PetscBool gated;  /* some projection is stdp_gated */
+  PetscInt64 gate0[SPIKING_MAX_POPS]; /* popspk at the start of the step being delivered (stdp_gated) */
+  PetscInt64 scur[SPIKING_MAX_PROJ];  /* per STDP projection: the first local spike whose event is still to come */
+  double *tmcol;                      /* ncol x tms */
+  double *tmloc;                      /* nloc x tms */
+  PetscInt *locof;                    /* N: local row of each natural id, or -1 (only with TM projections) */
+  PetscCount nsyn_loc;                /* local synapses */
+  PetscCount nsyn;                    /* all synapses */
   /* this window's spikes, and the record of every local spike */
   PetscInt64 wstart, nwin, capwin, *win; /* keys (step - wstart) N + id */
   PetscInt64 nrecd, caprecd, *recd;      /* keys step N + id */
@@ -486,10 +498,13 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
   PetscCall(
       PetscOptionsReal("-tau_rec", "tsodyks_markram: recovery time constant (ms)", "", J->tau_rec, &J->tau_rec, NULL));
   PetscOptionsEnd();
-  if (IS_STDP(J)) { /* NEST's stdp_synapse defaults; mu 0 for the additive rule */
+  if (IS_STDP(J)) { /* NEST's stdp_synapse defaults; mu 0 for the additive rule and the gated one */
     StdpParams *P = &J->stdp;
+    char gate[32] = "";
+    PetscBool gset;
     P->tau_plus = 20, P->tau_minus = 20, P->lambda = 0.01, P->alpha = 1, P->W_max = 100;
-    P->mu_plus = P->mu_minus = J->syn == SYN_STDP_ADDITIVE ? 0 : 1;
+    P->mu_plus = P->mu_minus = J->syn == SYN_STDP_MULTIPLICATIVE ? 1 : 0;
+    J->gate = -1, J->tau_c = 1000, J->eta = 1; /* tau_c as NEST's stdp_dopamine_synapse */
     PetscOptionsBegin(m->comm, prefix, "Spiking network (M4): a projection's STDP", "TpModel");
     PetscCall(PetscOptionsReal("-tau_plus", "STDP: presynaptic trace time constant (ms)", "", P->tau_plus, &P->tau_plus,
                                NULL));
@@ -502,7 +517,23 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
     PetscCall(
         PetscOptionsReal("-mu_minus", "STDP: weight dependence of depression", "", P->mu_minus, &P->mu_minus, NULL));
     PetscCall(PetscOptionsReal("-W_max", "STDP: the largest weight", "", P->W_max, &P->W_max, NULL));
+    PetscCall(PetscOptionsString("-gate", "stdp_gated: the population whose spikes write the eligibility into w", "",
+                                 gate, gate, sizeof(gate), &gset));
+    PetscCall(PetscOptionsReal("-tau_c", "stdp_gated: eligibility time constant (ms)", "", J->tau_c, &J->tau_c, NULL));
+    PetscCall(PetscOptionsReal("-eta", "stdp_gated: w += eta c at each gating spike", "", J->eta, &J->eta, NULL));
     PetscOptionsEnd();
+    PetscCheck(!gset || IS_GATED(J), m->comm, PETSC_ERR_ARG_WRONG,
+               "Option -%sgate %s applies to synapse stdp_gated, not %s", prefix, gate, SynapseTypes[J->syn]);
+    for (PetscInt q = 0; q < d->npop && gset; q++)
+      if (!strcmp(d->pop[q].name, gate)) J->gate = q;
+    PetscCheck(!IS_GATED(J) || gset, m->comm, PETSC_ERR_ARG_WRONG,
+               "Synapse stdp_gated of projection %s needs -%sgate, the population whose spikes gate it", J->name,
+               prefix);
+    PetscCheck(!gset || J->gate >= 0, m->comm, PETSC_ERR_ARG_WRONG, "Option -%sgate %s: no such population", prefix,
+               gate);
+    PetscCheck(!IS_GATED(J) || (J->tau_c > 0 && PetscIsNormalReal(J->tau_c) && !PetscIsInfOrNanReal(J->eta)), m->comm,
+               PETSC_ERR_ARG_OUTOFRANGE, "Options -%stau_c %.6g and -%seta %.6g: tau_c must be positive, eta finite",
+               prefix, (double)J->tau_c, prefix, (double)J->eta);
     PetscCheck(P->tau_plus > 0 && P->tau_minus > 0 && P->lambda >= 0 && P->alpha >= 0 && P->mu_plus >= 0 &&
                    P->mu_minus >= 0 && PetscIsNormalReal(P->W_max) && P->W_max > 0,
                m->comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -646,6 +677,7 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
   /* each population's Tsodyks-Markram projections as source (one per target population, names being
      unique) and its STDP ones, as source and as target */
   d->tmw = d->spw = d->spinw = 0;
+  d->gated                   = PETSC_FALSE;
   for (PetscInt q = 0; q < d->npop; q++) d->pop[q].ntm = d->pop[q].nsp = d->pop[q].nspin = 0;
   for (PetscInt p = 0; p < d->nproj; p++) {
     Projection *J = &d->proj[p];
@@ -661,6 +693,7 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
       J->spin         = T->nspin++;
       d->spw          = PetscMax(d->spw, S->nsp);
       d->spinw        = PetscMax(d->spinw, T->nspin);
+      if (IS_GATED(J)) d->gated = PETSC_TRUE;
     }
   }
   /* per presynaptic neuron: u, x of each TM projection, K+ of each STDP one, the step of its last spike */
@@ -809,6 +842,7 @@ static PetscErrorCode SpikingWire(TpModel m)
                            (size_t)d->r.nloc * d->Kmax + 1, &d->scol, (size_t)d->r.nloc * d->Kmax + 1, &d->ssrc,
                            d->ncol + 1, &d->colpop));
     for (size_t k = 0; k < (size_t)d->r.nloc * d->Kmax; k++) d->sw[k] = NAN, d->scol[k] = -1, d->ssrc[k] = -1;
+    if (d->gated) PetscCall(PetscMalloc1((size_t)d->r.nloc * d->Kmax * 2 + 1, &d->selig));
     for (PetscInt j = 0; j < N; j++)
       if (d->colof[j] >= 0) d->colpop[d->colof[j]] = (uint8_t)PopOf(d, j);
     PetscCall(PetscArrayzero(W.pin, d->r.nloc));
@@ -929,7 +963,10 @@ static PetscErrorCode SpikingSetUp(TpModel m)
       {"stdp_source", TP_ENTITY_NEURON, 0, PETSC_INT64, TP_FIELD_OUTPUT,
        "natural id of the source of each of them (-1: no more)"},
       {"stdp_post", TP_ENTITY_NEURON, 2 * d->spinw, PETSC_DOUBLE, TP_FIELD_CHECKPOINT,
-       "K- of each STDP projection onto the neuron and the step its last spike reached them"}};
+       "K- of each STDP projection onto the neuron and the step its last spike reached them"},
+      {"stdp_eligibility", TP_ENTITY_NEURON, 0, PETSC_DOUBLE, TP_FIELD_CHECKPOINT,
+       "eligibility c of each stdp_gated synapse onto the neuron and the step it was last brought to (slots of "
+       "stdp_weight)"}};
   PetscBool rise = PETSC_FALSE, adap = PETSC_FALSE;
   TpSeriesInfo rate = {"rate", "observables/rate", d->npop, PETSC_TRUE,
                        "mean rate of each population since the previous sample (Hz)"};
@@ -1007,6 +1044,10 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     PetscCall(TpModelDeclareArrayField(m, &fields[13], d->ssrc));
   }
   if (d->spw) PetscCall(TpModelDeclareArrayField(m, &fields[14], d->spost));
+  if (d->gated && d->Kmax) {
+    fields[15].width = 2 * d->Kmax;
+    PetscCall(TpModelDeclareArrayField(m, &fields[15], d->selig));
+  }
   PetscCall(TpModelDeclareSeries(m, &rate));
   if (d->nrec) PetscCall(TpModelDeclareSeries(m, &vm));
   for (PetscInt q = 0; q < d->npop; q++) {
@@ -1071,6 +1112,8 @@ static PetscErrorCode SpikingInitialState(TpModel m)
     }
     for (PetscInt k = 0; k < d->spinw; k++)
       d->spost[(size_t)i * 2 * d->spinw + 2 * k] = 0, d->spost[(size_t)i * 2 * d->spinw + 2 * k + 1] = -1;
+    for (PetscInt k = 0; k < d->Kmax && d->selig; k++)
+      d->selig[((size_t)i * d->Kmax + k) * 2] = 0, d->selig[((size_t)i * d->Kmax + k) * 2 + 1] = -1;
   }
   PetscCall(PetscArrayzero(d->scur, SPIKING_MAX_PROJ));
   PetscCall(PetscArrayzero(d->ring, (size_t)2 * d->r.nloc * d->dring));
@@ -1357,7 +1400,14 @@ static void StdpPost(Spiking *d, PetscInt64 T, PetscBool kminus)
         if (d->colpop[col] != J->src) continue;
         st   = d->tmcol + (size_t)col * d->tms;
         last = st[d->tms - 1];
-        if (last >= 0) /* (a source that never fired leaves the weight as it is) */
+        if (last < 0) continue; /* (a source that never fired leaves the weight as it is) */
+        if (IS_GATED(J)) {      /* into the eligibility */
+          double *e = d->selig + 2 * slot;
+          e[0]      = StdpTrace(e[0], e[1], (double)T, d->dt, J->tau_c) +
+                 StdpPotentiation(&J->stdp, d->sw[slot],
+                                  StdpTrace(st[2 * d->tmw + J->spk], last, (double)T, d->dt, J->stdp.tau_plus));
+          e[1] = (double)T;
+        } else
           d->sw[slot] = StdpFacilitate(&J->stdp, d->sw[slot],
                                        StdpTrace(st[2 * d->tmw + J->spk], last, (double)T, d->dt, J->stdp.tau_plus));
       }
@@ -1371,6 +1421,19 @@ static void StdpPost(Spiking *d, PetscInt64 T, PetscBool kminus)
 static __attribute__((noinline)) PetscCount StdpDeliver(Spiking *d, const Projection *J, PetscCount q, PetscCount e,
                                                         PetscInt hi, PetscInt64 t, double *rb)
 {
+  if (IS_GATED(J)) { /* the depression into the eligibility; the weight as it is */
+    for (; q < e && d->tgt[q] < hi; q++) {
+      const PetscInt i = d->tgt[q];
+      const double *sp = d->spost + (size_t)i * 2 * d->spinw + 2 * J->spin;
+      const double km  = StdpTrace(sp[0], sp[1], (double)t, d->dt, J->stdp.tau_minus);
+      const double w   = d->sw[d->wpos[q]];
+      double *c        = d->selig + 2 * (size_t)d->wpos[q];
+      c[0]             = StdpTrace(c[0], c[1], (double)t, d->dt, J->tau_c) + StdpDepression(&J->stdp, w, km);
+      c[1]             = (double)t;
+      rb[(size_t)i * 2] += w;
+    }
+    return q;
+  }
   for (; q < e && d->tgt[q] < hi; q++) {
     const PetscInt i = d->tgt[q];
     const double *sp = d->spost + (size_t)i * 2 * d->spinw + 2 * J->spin;
@@ -1380,6 +1443,25 @@ static __attribute__((noinline)) PetscCount StdpDeliver(Spiking *d, const Projec
     rb[(size_t)i * 2] += *wq;
   }
   return q;
+}
+
+/* The n spikes of projection J's gating population at step T (after T's pair events): each writes the
+   eligibility of J's synapses into their weights. */
+static void StdpGates(Spiking *d, const Projection *J, PetscInt64 T, PetscInt64 n)
+{
+  const Population *P = &d->pop[J->tgt];
+
+  for (PetscInt i = P->lo; i < P->hi; i++)
+    for (PetscInt k = 0; k < d->Kmax; k++) {
+      const size_t slot = (size_t)i * d->Kmax + k;
+      const int32_t col = d->scol[slot];
+      double *c         = d->selig + 2 * slot;
+      if (col < 0) break;
+      if (d->colpop[col] != J->src) continue;
+      c[0]        = StdpTrace(c[0], c[1], (double)T, d->dt, J->tau_c);
+      c[1]        = (double)T;
+      d->sw[slot] = StdpGate(&J->stdp, d->sw[slot], c[0], (double)n * J->eta);
+    }
 }
 
 /* After a window: every rank gathers the window's spikes, sorts them by (step, id) and delivers
@@ -1444,8 +1526,10 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
   PetscCall(PetscLogEventBegin(EV_DELIVER, 0, 0, 0, 0));
   /* step by step: STDP's order at one step is potentiation by the postsynaptic spikes that reach
      their synapses then, the presynaptic spikes (depression, delivery), those postsynaptic spikes
-     into K- (NEST's stdp_synapse) */
+     into K- (NEST's stdp_synapse), then the gates of stdp_gated ones.  (Every rank sees every
+     spike, so every gate.) */
   for (PetscInt64 T = d->wstart, s = 0; T < step; T++) {
+    if (d->gated) PetscCall(PetscArraycpy(d->gate0, d->popspk, d->npop));
     if (d->spw) StdpPost(d, T, PETSC_FALSE);
     for (; s < total; s++) {
       const PetscInt64 key = d->gath[s], g = key % N, t = d->wstart + key / N;
@@ -1478,6 +1562,11 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
       }
     }
     if (d->spw) StdpPost(d, T, PETSC_TRUE);
+    for (PetscInt p = 0; p < d->nproj && d->gated; p++) {
+      const Projection *J = &d->proj[p];
+      if (IS_GATED(J) && d->popspk[J->gate] > d->gate0[J->gate])
+        StdpGates(d, J, T, d->popspk[J->gate] - d->gate0[J->gate]);
+    }
   }
   PetscCall(PetscLogEventEnd(EV_DELIVER, 0, 0, 0, 0));
   d->nwin     = 0;
@@ -1591,6 +1680,9 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
       PetscCall(PetscViewerASCIIPrintf(v, ", %s tau_plus %g, tau_minus %g ms, lambda %g, alpha %g, mu %g/%g, W_max %g",
                                        SynapseTypes[J->syn], J->stdp.tau_plus, J->stdp.tau_minus, J->stdp.lambda,
                                        J->stdp.alpha, J->stdp.mu_plus, J->stdp.mu_minus, J->stdp.W_max));
+    if (IS_GATED(J))
+      PetscCall(PetscViewerASCIIPrintf(v, ", gate %s, tau_c %g ms, eta %g", d->pop[J->gate].name, (double)J->tau_c,
+                                       (double)J->eta));
     PetscCall(PetscViewerASCIIPrintf(v, "\n"));
   }
   PetscFunctionReturn(0);
@@ -1638,6 +1730,11 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
       o                   = strlen(buf) - 1;
       PetscCall(PetscSNPrintf(buf + o, len - o, ",%s,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g;", SynapseTypes[J->syn],
                               P->tau_plus, P->tau_minus, P->lambda, P->alpha, P->mu_plus, P->mu_minus, P->W_max));
+      if (IS_GATED(J)) {
+        o = strlen(buf) - 1;
+        PetscCall(PetscSNPrintf(buf + o, len - o, ",%s,%.17g,%.17g;", d->pop[J->gate].name, (double)J->tau_c,
+                                (double)J->eta));
+      }
     } else if (J->syn != SYN_STATIC) {
       o = strlen(buf) - 1;
       PetscCall(PetscSNPrintf(buf + o, len - o, ",%s,%.17g,%.17g,%.17g;", SynapseTypes[J->syn], (double)J->U_0,
@@ -1785,6 +1882,7 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     if (d->tms) PetscCall(PetscFree3(d->tmcol, d->tmloc, d->locof));
     if (d->spw) PetscCall(PetscFree(d->spost));
     if (d->spw) PetscCall(PetscFree5(d->wpos, d->sw, d->scol, d->ssrc, d->colpop));
+    PetscCall(PetscFree(d->selig));
   }
   PetscCall(PetscFree(d->win));
   PetscCall(PetscFree(d->recd));
