@@ -344,7 +344,7 @@ def types_args(adex=False, seed=6):
     return a
 
 
-def types_twin(seed=6):
+def types_twin(seed=6, files=None):
     izh = dict(a=0.02, b=0.2, c=-65.0, d=8.0, V_th=30.0, V_m=-65.0, V_min=-1.7976931348623157e308, U_m=0.0, t_ref=0.0)
     coba = dict(C_m=198.0, g_L=9.99, E_L=-60.0, E_ex=0.0, E_in=-80.0, tau_syn_ex=5.0, tau_syn_in=10.0, t_ref=5.0,
                 V_th=-50.0, V_reset=-60.0, V_m=-60.0)
@@ -359,6 +359,8 @@ def types_twin(seed=6):
     for name, (rule, k, w, dl, tm) in TYPES_PROJ.items():
         s, t = name.split("-")
         J = dict(src=ix[s], tgt=ix[t], rule=rule, indegree=k, p=k, weight=w, delay=dl, autapses=True, multapses=True)
+        if files and name in files:
+            J.update(rule="file", edges=files[name])
         if tm:
             J.update(synapse="tsodyks_markram", U_0=tm[0], tau_fac=tm[1], tau_rec=tm[2])
         projs.append(J)
@@ -602,6 +604,105 @@ def check_stdp_gated(tmp):
             fail("gated STDP weights on %d ranks differ from 1 rank" % np_)
 
 
+def write_edges(path, group, edges, weights=True, delays=True):
+    """SONATA edges: /edges/<group>/source_node_id, target_node_id, 0/syn_weight, 0/delay."""
+    with h5py.File(path, "w") as f:
+        g = f.create_group("edges/" + group)
+        g["source_node_id"] = np.array([e[0] for e in edges], dtype=np.uint64)
+        g["target_node_id"] = np.array([e[1] for e in edges], dtype=np.uint64)
+        if weights:
+            g["0/syn_weight"] = np.array([e[2] for e in edges], dtype=np.float64)
+        if delays:
+            g["0/delay"] = np.array([e[3] for e in edges], dtype=np.float64)
+
+
+def check_file_rule(tmp):
+    """Projections from SONATA edge files (-rule file): a file that lists all_to_all's pairs in a
+    shuffled order, without weights or delays, gives every spike and the final state of the rule,
+    bit for bit; files with their own weights (both signs) and delays (0.3 to 2.5 ms, so a shorter
+    window), repeated pairs, into a static and a Tsodyks-Markram projection, give the same spikes
+    on 1 to 4 ranks and the serial twin's; bad files are refused naming the option, the dataset and
+    the entry."""
+    rng = np.random.default_rng(3)
+    pairs = [(j, i, 0.5, 0.7) for i in range(20) for j in range(20)]
+    order = rng.permutation(len(pairs))
+    cc = os.path.join(tmp, "cc.h5")
+    write_edges(cc, "C-C", [pairs[k] for k in order], weights=False, delays=False)
+    a, b = os.path.join(tmp, "rule.h5"), os.path.join(tmp, "file.h5")
+    run(2, types_args() + ["-o", a])
+    run(2, types_args() + ["-spiking_C-C_rule", "file", "-spiking_C-C_file", cc, "-o", b])
+    A, B = state_of(a), state_of(b)
+    for p in A[0]:
+        if not all(np.array_equal(x, y) for x, y in zip(A[0][p], B[0][p])):
+            fail("an edge file of all_to_all's pairs: the spikes of %s differ from the rule's" % p)
+    for k in A[1]:
+        if not np.array_equal(A[1][k], B[1][k]):
+            fail("an edge file of all_to_all's pairs: final %s differs from the rule's" % k)
+    # heterogeneous weights and delays, repeated pairs, into A-Z (static) and Z-C (Tsodyks-Markram)
+    az = [(int(rng.integers(30)), int(rng.integers(12)), float(np.round(rng.normal(2.0, 1.5), 3)),
+           float(rng.integers(3, 26)) / 10) for _ in range(150)]
+    az += az[:5]
+    zc = [(int(rng.integers(12)), int(rng.integers(20)), float(np.round(rng.normal(-2.0, 1.0), 3)),
+           float(rng.integers(5, 20)) / 10) for _ in range(80)]
+    fa, fz = os.path.join(tmp, "az.h5"), os.path.join(tmp, "zc.h5")
+    write_edges(fa, "A-Z", az)
+    write_edges(fz, "edges_zc", zc)
+    args = types_args() + ["-spiking_A-Z_rule", "file", "-spiking_A-Z_file", fa, "-spiking_Z-C_rule", "file",
+                           "-spiking_Z-C_file", fz, "-spiking_Z-C_file_group", "edges_zc"]
+    ref = None
+    for np_ in (1, 2, 3, 4):
+        out = os.path.join(tmp, "files%d.h5" % np_)
+        run(np_, args + ["-o", out])
+        got = state_of(out)
+        if ref is None:
+            ref = got
+            continue
+        for p in ref[0]:
+            if not all(np.array_equal(x, y) for x, y in zip(ref[0][p], got[0][p])):
+                fail("edge files: the spikes of %s on %d ranks differ from 1 rank" % (p, np_))
+    t = types_twin(files={"A-Z": az, "Z-C": zc}).run(1500)
+    first = {"A": 0, "Z": 30, "C": 42}
+    engine = sorted((int(round(ts / 0.1)) - 1, int(i) + first[p]) for p, (T, I) in ref[0].items()
+                    for ts, i in zip(T, I))
+    if engine != t.spikes:
+        k = next((k for k, (x, y) in enumerate(zip(engine, t.spikes)) if x != y), min(len(engine), len(t.spikes)))
+        fail("edge files: engine and twin spikes differ from spike %d: engine %s, twin %s (%d vs %d spikes)"
+             % (k, engine[k:k + 3], t.spikes[k:k + 3], len(engine), len(t.spikes)))
+    if not np.array_equal(ref[1]["V_m"], np.array(t.V)):
+        fail("edge files: final V_m differs from the twin's by %.3g" % np.max(np.abs(ref[1]["V_m"] - np.array(t.V))))
+    # refusals
+    bad = {}
+    for name, edges in (("src", [(0, 0, 1.0, 1.0), (30, 1, 1.0, 1.0)]), ("tgt", [(0, 12, 1.0, 1.0)]),
+                        ("w", [(0, 0, 1.0, 1.0), (1, 1, 1.0, 1.0), (2, 2, float("nan"), 1.0)]),
+                        ("d", [(0, 0, 1.0, 0.05)])):
+        bad[name] = os.path.join(tmp, "bad_%s.h5" % name)
+        write_edges(bad[name], "A-Z", edges)
+    bad["short"] = os.path.join(tmp, "bad_short.h5")
+    with h5py.File(bad["short"], "w") as f:
+        f["edges/A-Z/source_node_id"] = np.zeros(3, dtype=np.uint64)
+        f["edges/A-Z/target_node_id"] = np.zeros(2, dtype=np.uint64)
+    P = ["-spiking_populations", "A:30,Z:12", "-spiking_projections", "A-Z", "-spiking_A-Z_rule", "file"]
+    F = P + ["-spiking_A-Z_file"]
+    cases = [
+        (F + [bad["src"]], ["-spiking_A-Z_file", "entry 1", "source_node_id", "30", "A"]),
+        (F + [bad["tgt"]], ["-spiking_A-Z_file", "entry 0", "target_node_id", "12", "Z"]),
+        (F + [bad["w"]], ["-spiking_A-Z_file", "entry 2", "syn_weight", "nan"]),
+        (F + [bad["d"]], ["-spiking_A-Z_file", "entry 0", "0/delay", "0.05"]),
+        (F + [bad["short"]], ["-spiking_A-Z_file", "target_node_id", "one length"]),
+        (F + [fa, "-spiking_A-Z_file_group", "B-Z"], ["-spiking_A-Z_file", "edges/B-Z/source_node_id"]),
+        (F + [os.path.join(tmp, "none.h5")], ["-spiking_A-Z_file", "none.h5"]),
+        (P, ["-spiking_A-Z_rule file", "-spiking_A-Z_file"]),
+        (P[:-2] + ["-spiking_A-Z_file", fa], ["-spiking_A-Z_file", "all_to_all"]),
+        (F + [fa, "-spiking_A-Z_synapse", "stdp_additive"], ["-spiking_A-Z_synapse", "stdp_additive"]),
+    ]
+
+    def complete(np_, args):
+        target = os.path.join(tmp, "badfile%d_%d.h5" % (np_, id(args)))
+        return ["-model", "spiking", "-stepper_max_time", 5, "-quiet", "-o", target] + args, target
+
+    expect_refusals(cases, complete)
+
+
 def siegert_rate(J=0.1, g=5.0, eta=2.0, CE=1000, CI=250, tau=20e-3, tref=2e-3, theta=20.0, Vr=0.0):
     """Brunel's self-consistent mean-field rate, as NEST's brunel_siegert_nest.py computes it."""
     from scipy.integrate import quad
@@ -701,7 +802,7 @@ def main():
               "bad_input": check_bad_input, "types": check_types,
               "tsodyks_markram": check_tsodyks_markram, "adex_izhikevich": check_adex_izhikevich,
               "spike_file": check_spike_file, "stdp": check_stdp,
-              "stdp_gated": check_stdp_gated}
+              "stdp_gated": check_stdp_gated, "file_rule": check_file_rule}
     if sys.argv[3] not in checks:
         fail("unknown check " + sys.argv[3])
     with tempfile.TemporaryDirectory() as tmp:

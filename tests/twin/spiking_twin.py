@@ -53,7 +53,8 @@ class Twin:
     """pops: list of dicts (name, size, type, C_m, tau_m, t_ref, E_L, V_th, V_reset, V_m, I_e,
     tau_syn_ex, tau_syn_in, poisson_rate, poisson_weight; izhikevich: a, b, c, d, V_min, U_m;
     coba_lif: g_L, E_ex, E_in); projs: list of dicts (src, tgt (indices), rule, indegree, p, weight,
-    delay, autapses, multapses; tsodyks_markram: U_0, tau_fac, tau_rec)."""
+    delay, autapses, multapses; tsodyks_markram: U_0, tau_fac, tau_rec; rule file: edges, a list of
+    (source, target, weight, delay) with ids within the populations)."""
 
     def __init__(self, pops, projs, dt, seed):
         self.pops, self.projs, self.dt, self.seed = pops, projs, dt, seed
@@ -76,13 +77,20 @@ class Twin:
         self.pop_of = [q for q, P in enumerate(pops) for _ in range(P["size"])]
         for J in projs:
             J["d"] = int(round(J["delay"] / dt))
-        self.D = min([J["d"] for J in projs] or [10])
-        self.R = max([J["d"] for J in projs] + [1])
+            if J["rule"] == "file":  # edges: (source, target (ids within the populations), weight, delay ms)
+                J["fedges"] = [(s, t, w, int(round(dl / dt))) for s, t, w, dl in J["edges"]]
+        ds = [d for J in projs for d in ([e[3] for e in J["fedges"]] if J.get("fedges") else [J["d"]])]
+        self.D = min(ds or [10])
+        self.R = max(ds + [1])
         # synapses by source: (target, weight, delay) in target order, then draw order
         self.out = [[] for _ in range(self.N)]
         for i in range(self.N):
             for p, J in enumerate(projs):
                 if J["tgt"] != self.pop_of[i]:
+                    continue
+                if J["rule"] == "file":  # in file order
+                    S, T = pops[J["src"]]["first"], pops[J["tgt"]]["first"]
+                    self.out_file(J, i, S, T)
                     continue
                 for j in self.sources(p, J, i):
                     self.out[j].append((i, J["weight"], J["d"]))
@@ -96,6 +104,11 @@ class Twin:
         self.r = [0] * self.N
         self.ring = [[[0.0, 0.0] for _ in range(self.R)] for _ in range(self.N)]
         self.spikes = []  # (step, id)
+
+    def out_file(self, J, i, S, T):
+        for s, t, w, d in J["fedges"]:
+            if T + t == i:
+                self.out[S + s].append((i, w, d))
 
     def sources(self, p, J, i):
         S = self.pops[J["src"]]

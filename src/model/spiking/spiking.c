@@ -52,8 +52,16 @@ static const char *const SynapseTypes[] = {
     "static", "tsodyks_markram", "stdp_multiplicative", "stdp_additive", "stdp_gated", "SynapseType", "SYN_", NULL};
 #define IS_STDP(J) ((J)->syn >= SYN_STDP_MULTIPLICATIVE)
 #define IS_GATED(J) ((J)->syn == SYN_STDP_GATED)
-typedef enum { RULE_ALL_TO_ALL, RULE_PAIRWISE_BERNOULLI, RULE_FIXED_INDEGREE } Rule;
-static const char *const Rules[] = {"all_to_all", "pairwise_bernoulli", "fixed_indegree", "Rule", "RULE_", NULL};
+typedef enum { RULE_ALL_TO_ALL, RULE_PAIRWISE_BERNOULLI, RULE_FIXED_INDEGREE, RULE_FILE } Rule;
+static const char *const Rules[] = {"all_to_all", "pairwise_bernoulli", "fixed_indegree", "file", "Rule", "RULE_",
+                                    NULL};
+
+/* An edge of a -rule file projection on its target's rank, until the wiring has placed it. */
+typedef struct {
+  PetscInt64 tgt, src, idx; /* local row of the target, natural id of the source, place in the file */
+  double w;
+  PetscInt64 ds; /* delay in steps */
+} FileEdge;
 
 typedef struct {
   char name[32];
@@ -93,12 +101,16 @@ typedef struct {
   PetscBool autapses, multapses;
   PetscInt dsteps;
   SynapseType syn;
-  PetscReal U_0, tau_fac, tau_rec; /* Tsodyks-Markram */
-  PetscInt tmk;                    /* its slot among its source's Tsodyks-Markram projections, or -1 */
-  StdpParams stdp;                 /* STDP */
-  PetscInt spk, spin;              /* its slots among its source's STDP projections and its target's, or -1 */
-  PetscInt gate;                   /* stdp_gated: the population whose spikes write the eligibility into w */
-  PetscReal tau_c, eta;            /* stdp_gated: the eligibility's time constant (ms), the gate's gain */
+  PetscReal U_0, tau_fac, tau_rec;           /* Tsodyks-Markram */
+  PetscInt tmk;                              /* its slot among its source's Tsodyks-Markram projections, or -1 */
+  StdpParams stdp;                           /* STDP */
+  PetscInt spk, spin;                        /* its slots among its source's STDP projections and its target's, or -1 */
+  PetscInt gate;                             /* stdp_gated: the population whose spikes write the eligibility into w */
+  PetscReal tau_c, eta;                      /* stdp_gated: the eligibility's time constant (ms), the gate's gain */
+  char file[PETSC_MAX_PATH_LEN], fgroup[72]; /* rule file: SONATA edges /edges/<fgroup>/... */
+  PetscInt64 nfe;                            /* its local edges (by target, then file order) */
+  FileEdge *fe;
+  PetscInt dmin, dmax; /* the shortest and longest delays (steps) of its synapses */
 } Projection;
 
 typedef struct {
@@ -155,12 +167,16 @@ typedef struct {
   double *selig;    /* nloc x Kmax x 2 (only with stdp_gated projections): eligibility c and the step it was at */
   PetscBool gated;  /* some projection is stdp_gated */
   PetscInt64 gate0[SPIKING_MAX_POPS]; /* popspk at the start of the step being delivered (stdp_gated) */
-  PetscInt64 scur[SPIKING_MAX_PROJ];  /* per STDP projection: the first local spike whose event is still to come */
-  double *tmcol;                      /* ncol x tms */
-  double *tmloc;                      /* nloc x tms */
-  PetscInt *locof;                    /* N: local row of each natural id, or -1 (only with TM projections) */
-  PetscCount nsyn_loc;                /* local synapses */
-  PetscCount nsyn;                    /* all synapses */
+  /* with -rule file projections: every local synapse's own weight and delay (steps) */
+  PetscBool persyn;
+  double *fw;
+  uint16_t *fd;
+  PetscInt64 scur[SPIKING_MAX_PROJ]; /* per STDP projection: the first local spike whose event is still to come */
+  double *tmcol;                     /* ncol x tms */
+  double *tmloc;                     /* nloc x tms */
+  PetscInt *locof;                   /* N: local row of each natural id, or -1 (only with TM projections) */
+  PetscCount nsyn_loc;               /* local synapses */
+  PetscCount nsyn;                   /* all synapses */
   /* this window's spikes, and the record of every local spike */
   PetscInt64 wstart, nwin, capwin, *win; /* keys (step - wstart) N + id */
   PetscInt64 nrecd, caprecd, *recd;      /* keys step N + id */
@@ -468,12 +484,180 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
   PetscFunctionReturn(0);
 }
 
+static int CompareFileEdges(const void *a, const void *b)
+{
+  const FileEdge *x = a, *y = b;
+  if (x->tgt != y->tgt) return x->tgt < y->tgt ? -1 : 1;
+  return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* A -rule file projection's edges, SONATA style: /edges/<group>/source_node_id and target_node_id
+   (ids within the source and target populations) and, optionally, 0/syn_weight and 0/delay (ms; the
+   projection's -weight and -delay where absent).  Each rank reads a slice of the file and sends each
+   edge to its target's rank; nothing is held whole anywhere. */
+static PetscErrorCode ReadEdgeFile(TpModel m, Projection *J)
+{
+  Spiking *d          = m->data;
+  const Population *S = &d->pop[J->src], *T = &d->pop[J->tgt];
+  const PetscInt N                   = d->r.N;
+  char why[PETSC_MAX_PATH_LEN + 256] = "", opt[112], path[4][128];
+  const char *leaf[4]                = {"source_node_id", "target_node_id", "0/syn_weight", "0/delay"};
+  hid_t f                            = -1, fapl;
+  int nd;
+  hsize_t dims[2];
+  PetscBool has[4] = {PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE}, ok = PETSC_TRUE;
+  long long E = -1, n, off, bad[2] = {-1, 0}; /* the first bad entry (global) and what is wrong with it */
+  PetscMPIInt size, rank, *sc, *rc, *sd, *rd;
+  uint64_t *src = NULL, *tgt = NULL;
+  double *w = NULL, *dl = NULL, val = 0;
+  PetscInt *owner;
+  FileEdge *out;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(m->comm, &size));
+  PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
+  PetscCall(PetscSNPrintf(opt, sizeof(opt), "-%s%s_file", m->prefix, J->name));
+  for (int k = 0; k < 4; k++) PetscCall(PetscSNPrintf(path[k], sizeof(path[k]), "edges/%s/%s", J->fgroup, leaf[k]));
+  PetscCallH5(fapl = H5Pcreate(H5P_FILE_ACCESS));
+  PetscCallH5(H5Pset_fapl_mpio(fapl, m->comm, MPI_INFO_NULL));
+  PetscCall(TpH5OpenShared(m->comm, J->file, fapl, "edge file", opt, why, sizeof(why), &f));
+  H5Pclose(fapl);
+  PetscCheck(!why[0], m->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
+  PetscCheck(f >= 0, m->comm, PETSC_ERR_FILE_OPEN, "Option %s: cannot open '%s' as an HDF5 file", opt, J->file);
+  for (int k = 0; k < 4; k++) {
+    if (k >= 2) has[k] = TpH5GetExtent(f, path[k], &nd, dims);
+    if (!has[k]) continue;
+    if (!TpH5GetExtent(f, path[k], &nd, dims) || nd != 1 || (E >= 0 && (long long)dims[0] != E)) {
+      H5Fclose(f);
+      SETERRQ(m->comm, PETSC_ERR_FILE_UNEXPECTED,
+              "Option %s: '%s' has no 1-D /%s of one length with /%s (SONATA edges; -%s%s_file_group)", opt, J->file,
+              path[k], path[0], m->prefix, J->name);
+    }
+    E = (long long)dims[0];
+  }
+  n   = E * (rank + 1) / size - E * rank / size;
+  off = E * rank / size;
+  PetscCall(PetscMalloc4(n + 1, &src, n + 1, &tgt, n + 1, &w, n + 1, &dl));
+  for (int k = 0; k < 4 && ok; k++) {
+    void *buf = k == 0 ? (void *)src : k == 1 ? (void *)tgt : k == 2 ? (void *)w : (void *)dl;
+    if (has[k])
+      PetscCall(
+          TpH5ReadDistributed(m->comm, f, path[k], k < 2 ? H5T_NATIVE_UINT64 : H5T_NATIVE_DOUBLE, n, 0, E, buf, &ok));
+  }
+  H5Fclose(f);
+  PetscCheck(ok, m->comm, PETSC_ERR_FILE_READ, "Option %s: cannot read the edges of '%s'", opt, J->file);
+  /* check every entry; the first bad one (in the file) is named on every rank */
+  for (long long e = 0; e < n; e++) {
+    const double x = has[3] ? dl[e] / d->dt : (double)J->dsteps;
+    int what       = 0;
+    if (src[e] >= (uint64_t)S->size)
+      what = 1, val = (double)src[e];
+    else if (tgt[e] >= (uint64_t)T->size)
+      what = 2, val = (double)tgt[e];
+    else if (has[2] && !(PetscIsNormalReal(w[e]) || w[e] == 0))
+      what = 3, val = w[e];
+    else if (has[3] && !(x >= 1 - 1e-9 && x < 65535))
+      what = 4, val = dl[e];
+    if (what) {
+      bad[0] = off + e, bad[1] = what;
+      break;
+    }
+  }
+  {
+    long long first = bad[0] < 0 ? LLONG_MAX : bad[0];
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_LONG_LONG, MPI_MIN, m->comm));
+    if (first != LLONG_MAX) {
+      const char *what[] = {"", "source_node_id", "target_node_id", "0/syn_weight", "0/delay"};
+      const char *rule[] = {"", "an id below the size of population", "an id below the size of population",
+                            "a finite weight", "a delay of one step (-stepper_dt) to 65535 steps"};
+      double v[2]        = {first == bad[0] ? (double)bad[1] : 0, first == bad[0] ? val : 0};
+      PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, v, 2, MPI_DOUBLE, MPI_SUM, m->comm));
+      PetscCall(PetscFree4(src, tgt, w, dl));
+      SETERRQ(m->comm, PETSC_ERR_FILE_UNEXPECTED, "Option %s: entry %lld of /edges/%s/%s in '%s' is %.17g, not %s %s",
+              opt, first, J->fgroup, what[(int)v[0]], J->file, v[1], rule[(int)v[0]],
+              v[0] == 1   ? S->name
+              : v[0] == 2 ? T->name
+                          : "");
+    }
+  }
+  /* to the targets' ranks */
+  PetscCall(PetscMalloc1(N, &owner));
+  {
+    PetscInt *gid, *all;
+    PetscMPIInt *cnt, *dsp, nl = (PetscMPIInt)d->r.nloc;
+    PetscCall(PetscMalloc4(nl + 1, &gid, N + 1, &all, size, &cnt, size + 1, &dsp));
+    for (PetscInt i = 0; i < d->r.nloc; i++) gid[i] = TpRowGid(&d->r, i);
+    PetscCallMPI(MPI_Allgather(&nl, 1, MPI_INT, cnt, 1, MPI_INT, m->comm));
+    dsp[0] = 0;
+    for (PetscMPIInt r = 0; r < size; r++) dsp[r + 1] = dsp[r] + cnt[r];
+    PetscCallMPI(MPI_Allgatherv(gid, nl, MPIU_INT, all, cnt, dsp, MPIU_INT, m->comm));
+    for (PetscMPIInt r = 0; r < size; r++)
+      for (PetscMPIInt k = dsp[r]; k < dsp[r + 1]; k++) owner[all[k]] = r;
+    PetscCall(PetscFree4(gid, all, cnt, dsp));
+  }
+  PetscCall(PetscMalloc4(size, &sc, size, &rc, size + 1, &sd, size + 1, &rd));
+  PetscCall(PetscArrayzero(sc, size));
+  for (long long e = 0; e < n; e++) sc[owner[T->first + (PetscInt)tgt[e]]]++;
+  PetscCallMPI(MPI_Alltoall(sc, 1, MPI_INT, rc, 1, MPI_INT, m->comm));
+  sd[0] = rd[0] = 0;
+  for (PetscMPIInt r = 0; r < size; r++) {
+    PetscCheck((double)sd[r] + sc[r] < 2e9 / sizeof(FileEdge) && (double)rd[r] + rc[r] < 2e9 / sizeof(FileEdge),
+               PETSC_COMM_SELF, PETSC_ERR_SUP, "Option %s: too many edges per rank in one exchange; use more ranks",
+               opt);
+    sd[r + 1] = sd[r] + sc[r];
+    rd[r + 1] = rd[r] + rc[r];
+  }
+  PetscCall(PetscMalloc1(sd[size] + 1, &out));
+  PetscCall(PetscMalloc1(rd[size] + 1, &J->fe));
+  {
+    PetscMPIInt *at;
+    PetscCall(PetscMalloc1(size, &at));
+    PetscCall(PetscArraycpy(at, sd, size));
+    for (long long e = 0; e < n; e++) {
+      const PetscInt g = T->first + (PetscInt)tgt[e];
+      FileEdge *x      = &out[at[owner[g]]++];
+      x->tgt = g, x->src = S->first + (PetscInt64)src[e], x->idx = off + e;
+      x->w  = has[2] ? w[e] : J->weight;
+      x->ds = has[3] ? (PetscInt64)round(dl[e] / d->dt) : J->dsteps;
+    }
+    PetscCall(PetscFree(at));
+  }
+  PetscCall(PetscFree4(src, tgt, w, dl));
+  PetscCall(PetscFree(owner));
+  for (PetscMPIInt r = 0; r <= size; r++)
+    sd[r] *= (PetscMPIInt)sizeof(FileEdge), rd[r] *= (PetscMPIInt)sizeof(FileEdge);
+  for (PetscMPIInt r = 0; r < size; r++) sc[r] *= (PetscMPIInt)sizeof(FileEdge), rc[r] *= (PetscMPIInt)sizeof(FileEdge);
+  PetscCallMPI(MPI_Alltoallv(out, sc, sd, MPI_BYTE, J->fe, rc, rd, MPI_BYTE, m->comm));
+  J->nfe = rd[size] / (PetscMPIInt)sizeof(FileEdge);
+  PetscCall(PetscFree(out));
+  PetscCall(PetscFree4(sc, rc, sd, rd));
+  /* by target (its local row), then file order; the delays' range over all ranks */
+  {
+    PetscInt *row;
+    PetscInt lo = PETSC_MAX_INT, hi = 0;
+    PetscCall(PetscMalloc1(N, &row));
+    for (PetscInt i = 0; i < d->r.nloc; i++) row[TpRowGid(&d->r, i)] = i;
+    for (PetscInt64 e = 0; e < J->nfe; e++) {
+      J->fe[e].tgt = row[J->fe[e].tgt];
+      lo           = PetscMin(lo, (PetscInt)J->fe[e].ds);
+      hi           = PetscMax(hi, (PetscInt)J->fe[e].ds);
+    }
+    PetscCall(PetscFree(row));
+    qsort(J->fe, (size_t)J->nfe, sizeof(FileEdge), CompareFileEdges);
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPIU_INT, MPI_MIN, m->comm));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPIU_INT, MPI_MAX, m->comm));
+    if (E > 0) J->dmin = lo, J->dmax = hi;
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ReadProjection(TpModel m, Projection *J)
 {
   Spiking *d = m->data;
   char prefix[96];
   const Population *S = &d->pop[J->src], *T = &d->pop[J->tgt];
   double s;
+  PetscBool fset;
 
   PetscFunctionBegin;
   J->syn = SYN_STATIC;
@@ -497,7 +681,21 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
                              &J->tau_fac, NULL));
   PetscCall(
       PetscOptionsReal("-tau_rec", "tsodyks_markram: recovery time constant (ms)", "", J->tau_rec, &J->tau_rec, NULL));
+  PetscCall(PetscStrncpy(J->fgroup, J->name, sizeof(J->fgroup)));
+  PetscCall(PetscOptionsString("-file",
+                               "file: SONATA edges (/edges/<group>/source_node_id, target_node_id, 0/syn_weight, "
+                               "0/delay)",
+                               "", J->file, J->file, sizeof(J->file), &fset));
+  PetscCall(PetscOptionsString("-file_group", "file: the edge population (default the projection's name)", "",
+                               J->fgroup, J->fgroup, sizeof(J->fgroup), NULL));
   PetscOptionsEnd();
+  PetscCheck(!fset || J->rule == RULE_FILE, m->comm, PETSC_ERR_ARG_WRONG,
+             "Option -%sfile applies to -%srule file, not %s", prefix, prefix, Rules[J->rule]);
+  PetscCheck(J->rule != RULE_FILE || (fset && J->file[0]), m->comm, PETSC_ERR_ARG_WRONG,
+             "Option -%srule file needs -%sfile, the HDF5 file of its edges", prefix, prefix);
+  PetscCheck(J->rule != RULE_FILE || !IS_STDP(J), m->comm, PETSC_ERR_SUP,
+             "Option -%ssynapse %s: a -rule file projection takes static or tsodyks_markram synapses", prefix,
+             SynapseTypes[J->syn]);
   if (IS_STDP(J)) { /* NEST's stdp_synapse defaults; mu 0 for the additive rule and the gated one */
     StdpParams *P = &J->stdp;
     char gate[32] = "";
@@ -562,6 +760,8 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
   PetscCheck(s < 65535, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -%sdelay %.6g ms is more than 65535 steps", prefix,
              (double)J->delay);
   J->dsteps = (PetscInt)round(s);
+  J->dmin = J->dmax = J->dsteps;
+  if (J->rule == RULE_FILE) PetscCall(ReadEdgeFile(m, J));
   if (J->rule == RULE_FIXED_INDEGREE) {
     const PetscInt avail = S->size - (J->autapses || J->src != J->tgt ? 0 : 1);
     PetscCheck(J->indegree >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -667,8 +867,9 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
   d->dring  = 1;
   for (PetscInt q = 0; q < d->nproj; q++) {
     PetscCall(ReadProjection(m, &d->proj[q]));
-    d->window = d->window ? PetscMin(d->window, d->proj[q].dsteps) : d->proj[q].dsteps;
-    d->dring  = PetscMax(d->dring, d->proj[q].dsteps);
+    d->window = d->window ? PetscMin(d->window, d->proj[q].dmin) : d->proj[q].dmin;
+    d->dring  = PetscMax(d->dring, d->proj[q].dmax);
+    if (d->proj[q].rule == RULE_FILE) d->persyn = PETSC_TRUE;
   }
   if (!d->window) d->window = 10;
   for (PetscInt q = 0; q < SPIKING_MAX_POPS; q++)
@@ -709,9 +910,18 @@ typedef struct {
   PetscCount *pos; /* N: count (first pass), then the next place of each presynaptic neuron */
   PetscInt *pin;   /* nloc: STDP synapses onto each local neuron so far */
   Spiking *d;
+  PetscInt64 fcur[SPIKING_MAX_PROJ]; /* each -rule file projection's next edge */
 } Wiring;
 
+static inline void EmitFile(Wiring *W, PetscInt j, PetscInt i, const Projection *J, double w, PetscInt64 ds);
+
 static inline void Emit(Wiring *W, PetscInt j, PetscInt i, const Projection *J)
+{
+  EmitFile(W, j, i, J, J->weight, J->dsteps);
+}
+
+/* Synapse j -> i of projection J, weight w and delay ds steps (a file's; the projection's otherwise). */
+static inline void EmitFile(Wiring *W, PetscInt j, PetscInt i, const Projection *J, double w, PetscInt64 ds)
 {
   Spiking *d = W->d;
   if (!W->fill) {
@@ -722,6 +932,7 @@ static inline void Emit(Wiring *W, PetscInt j, PetscInt i, const Projection *J)
   {
     const PetscCount o = W->pos[j]++;
     d->tgt[o]          = (int32_t)i;
+    if (d->persyn) d->fw[o] = w, d->fd[o] = (uint16_t)ds;
     if (IS_STDP(J)) { /* its slot among the plastic synapses onto i, in draw order */
       const size_t slot = (size_t)i * d->Kmax + W->pin[i]++;
       d->wpos[o]        = (uint32_t)slot;
@@ -766,6 +977,11 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
           if (!(self && (PetscInt)j == g)) Emit(W, (PetscInt)j, i, J);
         }
         break;
+      case RULE_FILE: { /* the file's edges onto i, in file order */
+        PetscInt64 *c = &W->fcur[p];
+        for (; *c < J->nfe && J->fe[*c].tgt == i; (*c)++)
+          EmitFile(W, (PetscInt)J->fe[*c].src, i, J, J->fe[*c].w, J->fe[*c].ds);
+      } break;
       case RULE_FIXED_INDEGREE:
         for (PetscInt k = 0; k < J->indegree;) {
           const double u = TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++);
@@ -793,7 +1009,7 @@ static PetscErrorCode SpikingWire(TpModel m)
   PetscInt N = d->r.N, maxk = 0;
   char *marked   = NULL;
   PetscInt *pick = NULL;
-  Wiring W       = {PETSC_FALSE, NULL, NULL, d};
+  Wiring W       = {PETSC_FALSE, NULL, NULL, d, {0}};
   double expect  = 0, total;
 
   PetscFunctionBegin;
@@ -805,9 +1021,11 @@ static PetscErrorCode SpikingWire(TpModel m)
       if (J->tgt != q) continue;
       expect += J->rule == RULE_FIXED_INDEGREE ? J->indegree
                 : J->rule == RULE_ALL_TO_ALL   ? d->pop[J->src].size
+                : J->rule == RULE_FILE         ? 0
                                                : J->p * d->pop[J->src].size;
     }
   }
+  for (PetscInt p = 0; p < d->nproj; p++) expect += d->proj[p].rule == RULE_FILE ? (double)d->proj[p].nfe : 0;
   PetscCheck(expect < 4e9, PETSC_COMM_SELF, PETSC_ERR_MEM,
              "The projections make %.4g synapses on one rank; use more ranks", expect);
   for (PetscInt p = 0; p < d->nproj; p++)
@@ -827,6 +1045,7 @@ static PetscErrorCode SpikingWire(TpModel m)
     }
   d->nsyn_loc = d->outptr[d->ncol];
   PetscCall(PetscMalloc1(d->nsyn_loc + 1, &d->tgt));
+  if (d->persyn) PetscCall(PetscMalloc2(d->nsyn_loc + 1, &d->fw, d->nsyn_loc + 1, &d->fd));
   for (PetscInt j = 0; j < N; j++)
     if (W.pos[j]) W.pos[j] = d->outptr[d->colof[j]];
   d->Kmax = 0;
@@ -848,7 +1067,9 @@ static PetscErrorCode SpikingWire(TpModel m)
     PetscCall(PetscArrayzero(W.pin, d->r.nloc));
   }
   W.fill = PETSC_TRUE;
+  PetscCall(PetscArrayzero(W.fcur, SPIKING_MAX_PROJ));
   PetscCall(Draw(&W, marked, pick)); /* places */
+  for (PetscInt p = 0; p < d->nproj; p++) PetscCall(PetscFree(d->proj[p].fe));
   PetscCall(PetscFree(W.pos));
   PetscCall(PetscFree(W.pin));
   if (maxk) PetscCall(PetscFree2(marked, pick));
@@ -1445,6 +1666,22 @@ static __attribute__((noinline)) PetscCount StdpDeliver(Spiking *d, const Projec
   return q;
 }
 
+/* The spike at step t (ring slot base) through a run q .. of a -rule file projection's synapses
+   (targets below hi), each with its own weight and delay, times the released fraction rel. */
+static __attribute__((noinline)) PetscCount FileDeliver(Spiking *d, PetscCount q, PetscCount e, PetscInt hi,
+                                                        PetscInt base, double rel)
+{
+  const PetscInt DR = d->dring;
+  const size_t n2   = (size_t)d->r.nloc * 2;
+  for (; q < e && d->tgt[q] < hi; q++) {
+    const double w = d->fw[q] * rel;
+    PetscInt slot  = base + d->fd[q];
+    if (slot >= DR) slot -= DR;
+    d->ring[(size_t)slot * n2 + (size_t)d->tgt[q] * 2 + (w < 0)] += w;
+  }
+  return q;
+}
+
 /* The n spikes of projection J's gating population at step T (after T's pair events): each writes the
    eligibility of J's synapses into their weights. */
 static void StdpGates(Spiking *d, const Projection *J, PetscInt64 T, PetscInt64 n)
@@ -1556,6 +1793,10 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
         rb = d->ring + (size_t)slot * d->r.nloc * 2 + (J->weight < 0);
         if (IS_STDP(J)) {
           q = StdpDeliver(d, J, q, e, hi, t, rb);
+          continue;
+        }
+        if (J->rule == RULE_FILE) {
+          q = FileDeliver(d, q, e, hi, base, d->pop[pg].ntm ? rel[tq] : 1.0);
           continue;
         }
         for (; q < e && d->tgt[q] < hi; q++) rb[(size_t)d->tgt[q] * 2] += w;
@@ -1672,7 +1913,11 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
     PetscCall(PetscViewerASCIIPrintf(v, "  proj     %s: %s", J->name, Rules[J->rule]));
     if (J->rule == RULE_FIXED_INDEGREE) PetscCall(PetscViewerASCIIPrintf(v, " %" PetscInt_FMT, J->indegree));
     if (J->rule == RULE_PAIRWISE_BERNOULLI) PetscCall(PetscViewerASCIIPrintf(v, " p %g", (double)J->p));
-    PetscCall(PetscViewerASCIIPrintf(v, ", weight %g, delay %g ms", (double)J->weight, (double)J->delay));
+    if (J->rule == RULE_FILE)
+      PetscCall(PetscViewerASCIIPrintf(v, " %s:/edges/%s, delays %g to %g ms", J->file, J->fgroup,
+                                       (double)(J->dmin * d->dt), (double)(J->dmax * d->dt)));
+    PetscCall(PetscViewerASCIIPrintf(v, ", weight %g, delay %g ms%s", (double)J->weight, (double)J->delay,
+                                     J->rule == RULE_FILE ? " where the file has none" : ""));
     if (J->syn == SYN_TSODYKS_MARKRAM)
       PetscCall(PetscViewerASCIIPrintf(v, ", tsodyks_markram U_0 %g, tau_fac %g ms, tau_rec %g ms", (double)J->U_0,
                                        (double)J->tau_fac, (double)J->tau_rec));
@@ -1725,6 +1970,10 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
     PetscCall(PetscSNPrintf(buf + o, len - o, "%s=%s,%" PetscInt_FMT ",%.17g,%.17g,%" PetscInt_FMT ",%d%d;", J->name,
                             Rules[J->rule], J->indegree, (double)J->p, (double)J->weight, J->dsteps, (int)J->autapses,
                             (int)J->multapses));
+    if (J->rule == RULE_FILE) {
+      o = strlen(buf) - 1;
+      PetscCall(PetscSNPrintf(buf + o, len - o, ",file=%s:%s;", J->file, J->fgroup));
+    }
     if (IS_STDP(J)) {
       const StdpParams *P = &J->stdp;
       o                   = strlen(buf) - 1;
@@ -1883,6 +2132,7 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     if (d->spw) PetscCall(PetscFree(d->spost));
     if (d->spw) PetscCall(PetscFree5(d->wpos, d->sw, d->scol, d->ssrc, d->colpop));
     PetscCall(PetscFree(d->selig));
+    if (d->persyn) PetscCall(PetscFree2(d->fw, d->fd));
   }
   PetscCall(PetscFree(d->win));
   PetscCall(PetscFree(d->recd));
