@@ -372,6 +372,20 @@ def state_of(out):
         return spikes(out), {k: f["state"][k][()] for k in f["state"]}
 
 
+def same_as_twin(ref, twin, what):
+    """The engine's spikes and final V_m of the types network (ref, from state_of) are the twin's."""
+    t = twin.run(1500)
+    first = {"A": 0, "Z": 30, "C": 42}
+    engine = sorted((int(round(ts / 0.1)) - 1, int(i) + first[p]) for p, (T, I) in ref[0].items()
+                    for ts, i in zip(T, I))
+    if engine != t.spikes:
+        k = next((k for k, (a, b) in enumerate(zip(engine, t.spikes)) if a != b), min(len(engine), len(t.spikes)))
+        fail("%sengine and twin spikes differ from spike %d: engine %s, twin %s (%d vs %d spikes)"
+             % (what, k, engine[k:k + 3], t.spikes[k:k + 3], len(engine), len(t.spikes)))
+    if not np.array_equal(ref[1]["V_m"], np.array(t.V)):
+        fail("%sfinal V_m differs from the twin's by %.3g" % (what, np.max(np.abs(ref[1]["V_m"] - np.array(t.V)))))
+
+
 def check_types(tmp):
     """The newer types and Tsodyks-Markram synapses: every spike and the final state the same on 1 to
     4 ranks (aeif_cond_alpha among them) and the same as the serial twin (without it)."""
@@ -395,16 +409,7 @@ def check_types(tmp):
                     fail("final %s on %d ranks differs from 1 rank (aeif %s)" % (k, np_, adex))
         if adex:
             break
-        t = types_twin().run(1500)
-        first = {"A": 0, "Z": 30, "C": 42}
-        engine = sorted((int(round(ts / 0.1)) - 1, int(i) + first[p]) for p, (T, I) in ref[0].items()
-                        for ts, i in zip(T, I))
-        if engine != t.spikes:
-            k = next((k for k, (a, b) in enumerate(zip(engine, t.spikes)) if a != b), min(len(engine), len(t.spikes)))
-            fail("engine and twin spikes differ from spike %d: engine %s, twin %s (%d vs %d spikes)"
-                 % (k, engine[k:k + 3], t.spikes[k:k + 3], len(engine), len(t.spikes)))
-        if not np.array_equal(ref[1]["V_m"], np.array(t.V)):
-            fail("final V_m differs from the twin's by %.3g" % np.max(np.abs(ref[1]["V_m"] - np.array(t.V))))
+        same_as_twin(ref, types_twin(), "")
 
 
 def check_spike_file(tmp):
@@ -466,6 +471,39 @@ def check_spike_file(tmp):
     expect_refusals(cases, complete)
 
 
+def stdp_pairs(pre, extra, forms, opts, extra_pops=""):
+    """Spike generators S<k> firing once at pre[k], each projecting onto A and M (forms[post]: the
+    synapse type and its own options; opts: every projection's), which fire once near 27.8 ms."""
+    pops = ",".join("S%d:1" % k for k in range(len(pre))) + ",A:1,M:1" + extra_pops
+    a = ["-model", "spiking", "-spiking_populations", pops, "-stepper_max_time", 120, "-quiet"] + extra
+    proj = []
+    for k, t in enumerate(pre):
+        a += ["-spiking_S%d_type" % k, "spike_generator", "-spiking_S%d_spike_times" % k, t]
+        for post in "AM":
+            name = "S%d-%s" % (k, post)
+            proj.append(name)
+            a += ["-spiking_%s_synapse" % name, forms[post][0]]
+            for key, v in list(opts.items()) + list(forms[post][1].items()):
+                a += ["-spiking_%s_%s" % (name, key), v]
+    for post in "AM":  # each fires once, near 27.8 ms; the tiny weights do not move it
+        a += ["-spiking_%s_I_e" % post, 400, "-spiking_%s_t_ref" % post, 1e5]
+    return a + ["-spiking_projections", ",".join(proj)]
+
+
+def pair_weights(a, out, pre):
+    """Runs stdp_pairs' arguments a into out: (post, mu, t_pre, t_post, final weight) of each pair."""
+    run(1, a + ["-o", out])
+    sp = spikes(out)
+    with h5py.File(out, "r") as f:
+        w, src = f["state/stdp_weight"][()], f["state/stdp_source"][()]
+    first = {"A": len(pre), "M": len(pre) + 1}
+    for post, mu in (("A", 0.0), ("M", 1.0)):
+        if len(sp[post][0]) != 1:
+            fail("the postsynaptic neuron %s fired %d times, not once" % (post, len(sp[post][0])))
+        for k, t in enumerate(pre):
+            yield post, mu, t, sp[post][0][0], w[first[post], list(src[first[post]]).index(k)]
+
+
 def check_stdp(tmp):
     """Pair STDP (NEST's stdp_synapse): one presynaptic spike at t_pre and one postsynaptic at t_post,
     through a delay d, change the weight by the window formula of Delta = t_post + d - t_pre:
@@ -474,37 +512,16 @@ def check_stdp(tmp):
     pairs of both signs and both forms (additive mu = 0, multiplicative mu = 1); a run that
     potentiates and depresses a network's synapses gives the same weights on 1 to 4 ranks."""
     pre, d, W, w0, lam, alpha, taup, taum = [10.0, 20.0, 27.0, 31.0, 40.0, 70.0], 1.5, 1e-3, 4e-4, 0.02, 1.2, 17.0, 25.0
-    pops = ",".join("S%d:1" % k for k in range(len(pre))) + ",A:1,M:1"
-    a = ["-model", "spiking", "-spiking_populations", pops, "-stepper_max_time", 120, "-quiet"]
-    proj = []
-    for k, t in enumerate(pre):
-        a += ["-spiking_S%d_type" % k, "spike_generator", "-spiking_S%d_spike_times" % k, t]
-        for post, form in (("A", "stdp_additive"), ("M", "stdp_multiplicative")):
-            name = "S%d-%s" % (k, post)
-            proj.append(name)
-            a += ["-spiking_%s_synapse" % name, form, "-spiking_%s_weight" % name, w0, "-spiking_%s_W_max" % name, W,
-                  "-spiking_%s_delay" % name, d, "-spiking_%s_lambda" % name, lam, "-spiking_%s_alpha" % name, alpha,
-                  "-spiking_%s_tau_plus" % name, taup, "-spiking_%s_tau_minus" % name, taum]
-    for post in "AM":  # each fires once, near 27.8 ms; the tiny weights do not move it
-        a += ["-spiking_%s_I_e" % post, 400, "-spiking_%s_t_ref" % post, 1e5]
+    a = stdp_pairs(pre, [], {"A": ("stdp_additive", {}), "M": ("stdp_multiplicative", {})},
+                   dict(weight=w0, W_max=W, delay=d, **{"lambda": lam}, alpha=alpha, tau_plus=taup, tau_minus=taum))
     out = os.path.join(tmp, "stdp.h5")
-    run(1, a + ["-spiking_projections", ",".join(proj), "-o", out])
-    sp = spikes(out)
-    with h5py.File(out, "r") as f:
-        w, src = f["state/stdp_weight"][()], f["state/stdp_source"][()]
-    first = {"A": len(pre), "M": len(pre) + 1}
-    for post, mu in (("A", 0.0), ("M", 1.0)):
-        if len(sp[post][0]) != 1:
-            fail("the postsynaptic neuron %s fired %d times, not once" % (post, len(sp[post][0])))
-        tpost = sp[post][0][0]
-        for k, t in enumerate(pre):
-            slot = list(src[first[post]]).index(k)
-            D, x = tpost + d - t, w0 / W
-            want = (x + lam * (1 - x) ** mu * math.exp(-D / taup)) if D > 0 else \
-                (x - alpha * lam * x ** mu * math.exp(D / taum))
-            got = w[first[post], slot] / W
-            if abs(got - want) > 1e-12:
-                fail("STDP %s, Delta %.3g ms: w/W_max %.15g, the window formula %.15g" % (post, D, got, want))
+    for post, mu, t, tpost, wk in pair_weights(a, out, pre):
+        D, x = tpost + d - t, w0 / W
+        want = (x + lam * (1 - x) ** mu * math.exp(-D / taup)) if D > 0 else \
+            (x - alpha * lam * x ** mu * math.exp(D / taum))
+        got = wk / W
+        if abs(got - want) > 1e-12:
+            fail("STDP %s, Delta %.3g ms: w/W_max %.15g, the window formula %.15g" % (post, D, got, want))
     # a network: every weight the same on 1 to 4 ranks
     net = types_args(True) + ["-spiking_projections", ",".join(list(TYPES_PROJ) + ["A-X", "X-C", "Z-A"]),
                               "-spiking_Z-A_synapse", "stdp_multiplicative", "-spiking_Z-A_weight", 20,
@@ -533,44 +550,22 @@ def check_stdp_gated(tmp):
     weights are the same on 1 to 4 ranks."""
     pre, d, W, w0, lam, alpha, taup, taum = [10.0, 20.0, 27.0, 31.0, 40.0, 70.0], 1.5, 1e-3, 4e-4, 0.02, 1.2, 17.0, 25.0
     gates, tauc, eta = [5.0, 60.0, 80.5], 40.0, 2.5
-    pops = ",".join("S%d:1" % k for k in range(len(pre))) + ",A:1,M:1,G:1"
-    a = ["-model", "spiking", "-spiking_populations", pops, "-stepper_max_time", 120, "-quiet",
-         "-spiking_G_type", "spike_generator", "-spiking_G_spike_times", ",".join(str(t) for t in gates)]
-    proj = []
-    for k, t in enumerate(pre):
-        a += ["-spiking_S%d_type" % k, "spike_generator", "-spiking_S%d_spike_times" % k, t]
-        for post, mu in (("A", 0), ("M", 1)):
-            name = "S%d-%s" % (k, post)
-            proj.append(name)
-            a += ["-spiking_%s_synapse" % name, "stdp_gated", "-spiking_%s_gate" % name, "G",
-                  "-spiking_%s_tau_c" % name, tauc, "-spiking_%s_eta" % name, eta, "-spiking_%s_weight" % name, w0,
-                  "-spiking_%s_W_max" % name, W, "-spiking_%s_delay" % name, d, "-spiking_%s_lambda" % name, lam,
-                  "-spiking_%s_alpha" % name, alpha, "-spiking_%s_tau_plus" % name, taup,
-                  "-spiking_%s_tau_minus" % name, taum, "-spiking_%s_mu_plus" % name, mu,
-                  "-spiking_%s_mu_minus" % name, mu]
-    for post in "AM":  # each fires once, near 27.8 ms; the tiny weights do not move it
-        a += ["-spiking_%s_I_e" % post, 400, "-spiking_%s_t_ref" % post, 1e5]
+    a = stdp_pairs(pre, ["-spiking_G_type", "spike_generator", "-spiking_G_spike_times", ",".join(str(t) for t in gates)],
+                   {"A": ("stdp_gated", dict(mu_plus=0, mu_minus=0)),
+                    "M": ("stdp_gated", dict(mu_plus=1, mu_minus=1))},
+                   dict(gate="G", tau_c=tauc, eta=eta, weight=w0, W_max=W, delay=d, **{"lambda": lam}, alpha=alpha,
+                        tau_plus=taup, tau_minus=taum), extra_pops=",G:1")
     out = os.path.join(tmp, "gated.h5")
-    run(1, a + ["-spiking_projections", ",".join(proj), "-o", out])
-    sp = spikes(out)
-    with h5py.File(out, "r") as f:
-        w, src = f["state/stdp_weight"][()], f["state/stdp_source"][()]
-    first = {"A": len(pre), "M": len(pre) + 1}
-    for post, mu in (("A", 0.0), ("M", 1.0)):
-        if len(sp[post][0]) != 1:
-            fail("the postsynaptic neuron %s fired %d times, not once" % (post, len(sp[post][0])))
-        tpost = sp[post][0][0]
-        for k, t in enumerate(pre):
-            slot = list(src[first[post]]).index(k)
-            D, x = tpost + d - t, w0 / W
-            if D > 0:  # potentiation when the postsynaptic spike reaches the synapse
-                te, c = tpost + d, W * lam * (1 - x) ** mu * math.exp(-D / taup)
-            else:  # depression at the presynaptic spike
-                te, c = t, -W * alpha * lam * x ** mu * math.exp(D / taum)
-            want = w0 + sum(eta * c * math.exp(-(tg - te) / tauc) for tg in gates if tg > te)
-            got = w[first[post], slot]
-            if abs(got - want) > 1e-12 * W:
-                fail("gated STDP %s, Delta %.3g ms: w %.15g, the eligibility formula %.15g" % (post, D, got, want))
+    for post, mu, t, tpost, wk in pair_weights(a, out, pre):
+        D, x = tpost + d - t, w0 / W
+        if D > 0:  # potentiation when the postsynaptic spike reaches the synapse
+            te, c = tpost + d, W * lam * (1 - x) ** mu * math.exp(-D / taup)
+        else:  # depression at the presynaptic spike
+            te, c = t, -W * alpha * lam * x ** mu * math.exp(D / taum)
+        want = w0 + sum(eta * c * math.exp(-(tg - te) / tauc) for tg in gates if tg > te)
+        got = wk
+        if abs(got - want) > 1e-12 * W:
+            fail("gated STDP %s, Delta %.3g ms: w %.15g, the eligibility formula %.15g" % (post, D, got, want))
     # a network: no gate (G never fires), then static synapses, then a gate
     base = types_args()
     base[base.index("-spiking_populations") + 1] += ",G:1"
@@ -660,16 +655,7 @@ def check_file_rule(tmp):
         for p in ref[0]:
             if not all(np.array_equal(x, y) for x, y in zip(ref[0][p], got[0][p])):
                 fail("edge files: the spikes of %s on %d ranks differ from 1 rank" % (p, np_))
-    t = types_twin(files={"A-Z": az, "Z-C": zc}).run(1500)
-    first = {"A": 0, "Z": 30, "C": 42}
-    engine = sorted((int(round(ts / 0.1)) - 1, int(i) + first[p]) for p, (T, I) in ref[0].items()
-                    for ts, i in zip(T, I))
-    if engine != t.spikes:
-        k = next((k for k, (x, y) in enumerate(zip(engine, t.spikes)) if x != y), min(len(engine), len(t.spikes)))
-        fail("edge files: engine and twin spikes differ from spike %d: engine %s, twin %s (%d vs %d spikes)"
-             % (k, engine[k:k + 3], t.spikes[k:k + 3], len(engine), len(t.spikes)))
-    if not np.array_equal(ref[1]["V_m"], np.array(t.V)):
-        fail("edge files: final V_m differs from the twin's by %.3g" % np.max(np.abs(ref[1]["V_m"] - np.array(t.V))))
+    same_as_twin(ref, types_twin(files={"A-Z": az, "Z-C": zc}), "edge files: ")
     # refusals
     bad = {}
     for name, edges in (("src", [(0, 0, 1.0, 1.0), (30, 1, 1.0, 1.0)]), ("tgt", [(0, 12, 1.0, 1.0)]),

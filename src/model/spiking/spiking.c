@@ -1616,21 +1616,19 @@ static void StdpPost(Spiking *d, PetscInt64 T, PetscBool kminus)
         const size_t slot = (size_t)i * d->Kmax + k;
         const int32_t col = d->scol[slot];
         const double *st;
-        double last;
+        double last, kplus;
         if (col < 0) break;
         if (d->colpop[col] != J->src) continue;
         st   = d->tmcol + (size_t)col * d->tms;
         last = st[d->tms - 1];
         if (last < 0) continue; /* (a source that never fired leaves the weight as it is) */
-        if (IS_GATED(J)) {      /* into the eligibility */
+        kplus = StdpTrace(st[2 * d->tmw + J->spk], last, (double)T, d->dt, J->stdp.tau_plus);
+        if (IS_GATED(J)) { /* into the eligibility */
           double *e = d->selig + 2 * slot;
-          e[0]      = StdpTrace(e[0], e[1], (double)T, d->dt, J->tau_c) +
-                 StdpPotentiation(&J->stdp, d->sw[slot],
-                                  StdpTrace(st[2 * d->tmw + J->spk], last, (double)T, d->dt, J->stdp.tau_plus));
+          e[0] = StdpTrace(e[0], e[1], (double)T, d->dt, J->tau_c) + StdpPotentiation(&J->stdp, d->sw[slot], kplus);
           e[1] = (double)T;
         } else
-          d->sw[slot] = StdpFacilitate(&J->stdp, d->sw[slot],
-                                       StdpTrace(st[2 * d->tmw + J->spk], last, (double)T, d->dt, J->stdp.tau_plus));
+          d->sw[slot] = StdpFacilitate(&J->stdp, d->sw[slot], kplus);
       }
     }
   }
