@@ -335,4 +335,54 @@ static inline int SpikingPoisson(double u, const double *F, int kmax)
   while (k < kmax && u >= F[k]) k++;
   return k;
 }
+
+/* astrocyte_lr_1994 (NEST's, after Li & Rinzel 1994 and Nadkarni & Jung 2003; MODELS.md M4), time in
+   ms, concentrations in uM, with Ca = clip(Ca_astro, 0, Ca_tot):
+     Ca_ER = (Ca_tot - Ca) / ratio_ER_cyt,  m_inf = IP3 / (IP3 + Kd_IP3_1),  n_inf = Ca / (Ca + Kd_act)
+     J_chan = ratio_ER_cyt rate_IP3R m_inf^3 n_inf^3 h^3 (Ca_ER - Ca),  J_leak = ratio_ER_cyt rate_L (Ca_ER - Ca)
+     J_pump = rate_SERCA Ca^2 / (Km_SERCA^2 + Ca^2)
+     alpha_h = k_IP3R Kd_inh (IP3 + Kd_IP3_1) / (IP3 + Kd_IP3_2),  beta_h = k_IP3R Ca
+     dIP3/dt = (IP3_0 - IP3) / tau_IP3,  dCa/dt = J_chan - J_pump + J_leak,  dh/dt = alpha_h (1 - h) - beta_h h
+   After each step (AstroLrAfterStep): Ca clipped to [0, Ca_tot], IP3 += delta_IP3 x the summed weight of
+   the spikes that arrived in it; the slow inward current is SIC_scale ln((Ca - SIC_th) 1000) where that
+   argument exceeds 1 (Ca more than 1 nM above SIC_th), else exactly 0. */
+typedef struct {
+  double Ca_tot, IP3_0, Kd_IP3_1, Kd_IP3_2, Kd_act, Kd_inh, Km_SERCA, ratio_ER_cyt;
+  double rate_IP3R, rate_L, rate_SERCA, k_IP3R, tau_IP3, delta_IP3, SIC_scale, SIC_th;
+} AstroLrParams;
+
+static inline double AstroLrClip(const AstroLrParams *p, double Ca)
+{
+  return Ca < 0 ? 0 : Ca > p->Ca_tot ? p->Ca_tot : Ca;
+}
+
+static inline void AstroLrRhs(const AstroLrParams *p, const double y[3], double f[3])
+{
+  const double IP3 = y[0], Ca = AstroLrClip(p, y[1]), h = y[2];
+  const double Ca_ER = (p->Ca_tot - Ca) / p->ratio_ER_cyt;
+  const double m_inf = IP3 / (IP3 + p->Kd_IP3_1), n_inf = Ca / (Ca + p->Kd_act);
+  const double mnh     = m_inf * n_inf * h;
+  const double J_chan  = p->ratio_ER_cyt * p->rate_IP3R * mnh * mnh * mnh * (Ca_ER - Ca);
+  const double J_leak  = p->ratio_ER_cyt * p->rate_L * (Ca_ER - Ca);
+  const double J_pump  = p->rate_SERCA * Ca * Ca / (p->Km_SERCA * p->Km_SERCA + Ca * Ca);
+  const double alpha_h = p->k_IP3R * p->Kd_inh * (IP3 + p->Kd_IP3_1) / (IP3 + p->Kd_IP3_2);
+  const double beta_h  = p->k_IP3R * Ca;
+  f[0]                 = (p->IP3_0 - IP3) / p->tau_IP3;
+  f[1]                 = J_chan - J_pump + J_leak;
+  f[2]                 = alpha_h * (1 - h) - beta_h * h;
+}
+
+static inline double AstroLrSic(const AstroLrParams *p, double Ca)
+{
+  const double y = (Ca - p->SIC_th) * 1000.0;
+  return y > 1 ? p->SIC_scale * log(y) : 0.0;
+}
+
+/* NEST's work after a step: clip Ca, add the arrived input to IP3; returns the SIC */
+static inline double AstroLrAfterStep(const AstroLrParams *p, double y[3], double input)
+{
+  y[1] = AstroLrClip(p, y[1]);
+  y[0] += p->delta_IP3 * input;
+  return AstroLrSic(p, y[1]);
+}
 #endif

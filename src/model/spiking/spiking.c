@@ -21,6 +21,7 @@
    {timestamps, node_ids} (SONATA), sorted by time. */
 #include "../interface/modelimpl.h"
 #include "kernels.h"
+#include "astro.h"
 #include <tph5.h>
 #include <tprandom.h>
 #include <tputil.h>
@@ -36,11 +37,21 @@ typedef enum {
   NT_IAF_PSC_ALPHA,
   NT_AEIF_COND_ALPHA,
   NT_IZHIKEVICH,
-  NT_COBA_LIF
+  NT_COBA_LIF,
+  NT_ASTROCYTE_LR_1994
 } NeuronType;
-static const char *const NeuronTypes[] = {
-    "iaf_psc_delta", "iaf_psc_exp", "spike_generator", "iaf_psc_alpha", "aeif_cond_alpha",
-    "izhikevich",    "coba_lif",    "NeuronType",      "NT_",           NULL};
+static const char *const NeuronTypes[] = {"iaf_psc_delta",
+                                          "iaf_psc_exp",
+                                          "spike_generator",
+                                          "iaf_psc_alpha",
+                                          "aeif_cond_alpha",
+                                          "izhikevich",
+                                          "coba_lif",
+                                          "astrocyte_lr_1994",
+                                          "NeuronType",
+                                          "NT_",
+                                          NULL};
+#define IS_ASTRO(P) ((P)->type == NT_ASTROCYTE_LR_1994)
 typedef enum {
   SYN_STATIC,
   SYN_TSODYKS_MARKRAM,
@@ -83,6 +94,9 @@ typedef struct {
   AdexParams adex;
   IzhikevichParams izh;
   CobaParams coba;
+  AstroLrParams lr;                   /* astrocyte_lr_1994 */
+  PetscReal IP3, Ca_astro, h_IP3R;    /* its initial state */
+  PetscInt nsic;                      /* its projections as source (slow inward currents) */
   PetscInt ntm, tm[SPIKING_MAX_POPS]; /* its Tsodyks-Markram projections (at most one per target) */
   PetscInt nsp, sp[SPIKING_MAX_POPS]; /* its STDP projections as source */
   PetscInt nspin;                     /* STDP projections onto it */
@@ -135,13 +149,29 @@ typedef struct {
   int *fired;          /* nloc: scratch, its spikes in the current step */
   uint64_t *pkey;      /* nloc: the Poisson stream's key (seed, stream, neuron), mixed once */
   PetscInt64 *refr;    /* nloc: steps left refractory */
-  PetscInt64 *nspk;    /* nloc: spikes so far */
-  PetscInt64 *last;    /* nloc: step of the last spike (-1: none) */
-  double *isi;         /* nloc x 3: number, sum and sum of squares of inter-spike intervals (steps) */
-  double *ring;        /* dring x nloc x 2: input arriving at each step mod dring, excitatory and inhibitory (by slot:
-                          a step's deliveries and reads stay in one block of 16 nloc bytes) */
-  double *ringck;      /* nloc x dring x 2: the same by neuron, the declared field (TpModel sync and loaded) */
-  PetscInt fring;      /* that field's number */
+  /* astrocytes (rows of astrocyte_lr_1994 populations) and their slow inward currents */
+  SpikingAstro astro;            /* the slow system of the local ones */
+  PetscInt *astof;               /* nloc: each row's place among them, or -1 */
+  PetscReal astro_dt;            /* the slow step (ms), a whole number of steps */
+  PetscInt astro_k;              /* neuron steps per slow step */
+  double *afield;                /* nloc x 4: IP3, Ca, h and input pending (the declared field) */
+  PetscInt fastro;               /* its number */
+  PetscBool sic;                 /* some projection carries slow inward currents */
+  double *isic;                  /* nloc: I_SIC held over the current step (pA) */
+  double *sring;                 /* dring x nloc: I_SIC arriving at each step modulo dring (by slot) */
+  double *sringck;               /* nloc x dring: the same by neuron, the declared field */
+  PetscInt fsring;               /* its number */
+  PetscInt64 nsev, capsev, *sev; /* this window's slow inward currents: (key (step - wstart) N + id, value bits) */
+  PetscInt64 capsgath, *sgath;   /* the gathered ones */
+  PetscInt nreca, reca[SPIKING_MAX_REC]; /* natural ids of the astrocytes recorded as a series */
+  PetscInt recaloc[SPIKING_MAX_REC];     /* their local rows here, or -1 */
+  PetscInt64 *nspk;                      /* nloc: spikes so far */
+  PetscInt64 *last;                      /* nloc: step of the last spike (-1: none) */
+  double *isi;                           /* nloc x 3: number, sum and sum of squares of inter-spike intervals (steps) */
+  double *ring;   /* dring x nloc x 2: input arriving at each step mod dring, excitatory and inhibitory (by slot:
+                     a step's deliveries and reads stay in one block of 16 nloc bytes) */
+  double *ringck; /* nloc x dring x 2: the same by neuron, the declared field (TpModel sync and loaded) */
+  PetscInt fring; /* that field's number */
   PetscInt64 popspk[SPIKING_MAX_POPS]; /* global: spikes of each population so far (identical on every rank) */
   /* synapses onto local neurons, by presynaptic neuron */
   PetscInt ncol;
@@ -317,9 +347,98 @@ static void PopulationDefaults(Population *P)
     P->C_m = 198, P->g_L = 9.99, P->E_L = -60, P->E_ex = 0, P->E_in = -80, P->tau_syn_ex = 5, P->tau_syn_in = 10;
     P->t_ref = 5, P->V_th = -50, P->V_reset = -60, P->V_m = -60;
     break;
+  case NT_ASTROCYTE_LR_1994: { /* NEST 3.9's defaults (Nadkarni & Jung 2003) */
+    const AstroLrParams lr = {.Ca_tot       = 2.0,
+                              .IP3_0        = 0.16,
+                              .Kd_IP3_1     = 0.13,
+                              .Kd_IP3_2     = 0.9434,
+                              .Kd_act       = 0.08234,
+                              .Kd_inh       = 1.049,
+                              .Km_SERCA     = 0.1,
+                              .ratio_ER_cyt = 0.185,
+                              .rate_IP3R    = 0.006,
+                              .rate_L       = 0.00011,
+                              .rate_SERCA   = 0.0009,
+                              .k_IP3R       = 0.0002,
+                              .tau_IP3      = 7142,
+                              .delta_IP3    = 0.0002,
+                              .SIC_scale    = 1,
+                              .SIC_th       = 0.19669};
+    P->lr                  = lr;
+    P->Ca_astro = 0.073, P->h_IP3R = 0.793;
+  } break;
   default:
     break;
   }
+}
+
+/* astrocyte_lr_1994's parameters and initial state, checked as NEST checks them */
+static PetscErrorCode ReadAstrocyte(TpModel m, Population *P, const char *prefix)
+{
+  AstroLrParams *A = &P->lr;
+  PetscBool set;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(m->comm, prefix, "Spiking network (M4): an astrocyte_lr_1994 population", "TpModel");
+  PetscCall(
+      PetscOptionsReal("-Ca_tot", "Total free Ca in terms of cytosolic volume (uM)", "", A->Ca_tot, &A->Ca_tot, NULL));
+  PetscCall(PetscOptionsReal("-IP3_0", "Baseline IP3 (uM)", "", A->IP3_0, &A->IP3_0, NULL));
+  PetscCall(PetscOptionsReal("-Kd_IP3_1", "First IP3R dissociation constant of IP3 (uM)", "", A->Kd_IP3_1, &A->Kd_IP3_1,
+                             NULL));
+  PetscCall(PetscOptionsReal("-Kd_IP3_2", "Second IP3R dissociation constant of IP3 (uM)", "", A->Kd_IP3_2,
+                             &A->Kd_IP3_2, NULL));
+  PetscCall(PetscOptionsReal("-Kd_act", "IP3R dissociation constant of Ca, activation (uM)", "", A->Kd_act, &A->Kd_act,
+                             NULL));
+  PetscCall(PetscOptionsReal("-Kd_inh", "IP3R dissociation constant of Ca, inhibition (uM)", "", A->Kd_inh, &A->Kd_inh,
+                             NULL));
+  PetscCall(
+      PetscOptionsReal("-Km_SERCA", "Activation constant of the SERCA pump (uM)", "", A->Km_SERCA, &A->Km_SERCA, NULL));
+  PetscCall(PetscOptionsReal("-ratio_ER_cyt", "ER over cytosol volume", "", A->ratio_ER_cyt, &A->ratio_ER_cyt, NULL));
+  PetscCall(PetscOptionsReal("-rate_IP3R", "Largest rate of Ca release by IP3R (1/ms)", "", A->rate_IP3R, &A->rate_IP3R,
+                             NULL));
+  PetscCall(PetscOptionsReal("-rate_L", "Rate of Ca leak from the ER (1/ms)", "", A->rate_L, &A->rate_L, NULL));
+  PetscCall(PetscOptionsReal("-rate_SERCA", "Largest rate of Ca uptake by SERCA (uM/ms)", "", A->rate_SERCA,
+                             &A->rate_SERCA, NULL));
+  PetscCall(PetscOptionsReal("-k_IP3R", "IP3R binding constant of Ca inhibition (1/(uM ms))", "", A->k_IP3R, &A->k_IP3R,
+                             NULL));
+  PetscCall(PetscOptionsReal("-tau_IP3", "Time constant of IP3's decay (ms)", "", A->tau_IP3, &A->tau_IP3, NULL));
+  PetscCall(PetscOptionsReal("-delta_IP3", "IP3 increase per unit of arriving spike weight (uM)", "", A->delta_IP3,
+                             &A->delta_IP3, NULL));
+  PetscCall(PetscOptionsReal("-SIC_scale", "Scale of the slow inward current", "", A->SIC_scale, &A->SIC_scale, NULL));
+  PetscCall(
+      PetscOptionsReal("-SIC_th", "Ca threshold of the slow inward current (uM)", "", A->SIC_th, &A->SIC_th, NULL));
+  P->IP3 = A->IP3_0;
+  PetscCall(PetscOptionsReal("-IP3", "Initial IP3 (uM; default IP3_0)", "", P->IP3, &P->IP3, &set));
+  PetscCall(PetscOptionsReal("-Ca_astro", "Initial Ca (uM)", "", P->Ca_astro, &P->Ca_astro, NULL));
+  PetscCall(PetscOptionsReal("-h_IP3R", "Initial fraction of active IP3 receptors", "", P->h_IP3R, &P->h_IP3R, NULL));
+  PetscOptionsEnd();
+#define ASTRO_CHECK(x, cond, what)                                                                                     \
+  PetscCheck(!PetscIsInfOrNanReal(A->x) && (cond), m->comm, PETSC_ERR_ARG_OUTOFRANGE,                                  \
+             "Option -%s" #x " (%s) must be " what "; got %.6g", prefix, "astrocyte_lr_1994", (double)A->x)
+  ASTRO_CHECK(Ca_tot, A->Ca_tot > 0, "positive");
+  ASTRO_CHECK(IP3_0, A->IP3_0 >= 0, "non-negative");
+  ASTRO_CHECK(Kd_act, A->Kd_act > 0, "positive");
+  ASTRO_CHECK(Kd_inh, A->Kd_inh >= 0, "non-negative");
+  ASTRO_CHECK(Kd_IP3_1, A->Kd_IP3_1 > 0, "positive");
+  ASTRO_CHECK(Kd_IP3_2, A->Kd_IP3_2 > 0, "positive");
+  ASTRO_CHECK(Km_SERCA, A->Km_SERCA > 0, "positive");
+  ASTRO_CHECK(ratio_ER_cyt, A->ratio_ER_cyt > 0, "positive");
+  ASTRO_CHECK(delta_IP3, A->delta_IP3 >= 0, "non-negative");
+  ASTRO_CHECK(k_IP3R, A->k_IP3R >= 0, "non-negative");
+  ASTRO_CHECK(SIC_scale, A->SIC_scale > 0, "positive");
+  ASTRO_CHECK(SIC_th, A->SIC_th >= 0, "non-negative");
+  ASTRO_CHECK(rate_L, A->rate_L >= 0, "non-negative");
+  ASTRO_CHECK(rate_IP3R, A->rate_IP3R >= 0, "non-negative");
+  ASTRO_CHECK(rate_SERCA, A->rate_SERCA >= 0, "non-negative");
+  ASTRO_CHECK(tau_IP3, A->tau_IP3 > 0, "positive");
+#undef ASTRO_CHECK
+  PetscCheck(P->IP3 >= 0 && P->Ca_astro >= 0 && P->h_IP3R >= 0 && P->h_IP3R <= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Options -%sIP3 %.6g, -%sCa_astro %.6g, -%sh_IP3R %.6g: IP3 and Ca must be non-negative, h_IP3R in [0, 1]",
+             prefix, (double)P->IP3, prefix, (double)P->Ca_astro, prefix, (double)P->h_IP3R);
+  PetscCheck(P->poisson_weight >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -%spoisson_weight %.6g: astrocyte_lr_1994 takes no negative weights", prefix,
+             (double)P->poisson_weight);
+  PetscFunctionReturn(0);
 }
 
 static PetscErrorCode ReadPopulation(TpModel m, Population *P)
@@ -473,6 +592,7 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
     B->fex = 1 - d->dt / P->tau_syn_ex, B->fin = 1 - d->dt / P->tau_syn_in, B->V_th = P->V_th;
     B->V_reset = P->V_reset, B->I_e = P->I_e, B->held = PetscMax(ref - 1, 0);
   }
+  if (IS_ASTRO(P)) PetscCall(ReadAstrocyte(m, P, prefix));
   P->lambda = P->poisson_rate * d->dt / 1000.0;
   PetscCheck(P->lambda < 1e6, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -%spoisson_rate %.6g Hz gives %.6g spikes per step; at most 1e6", prefix, (double)P->poisson_rate,
@@ -754,6 +874,24 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
              "Projection %s targets population %s, a spike_generator, which takes no input", J->name, T->name);
   PetscCheck(PetscIsNormalReal(J->weight) || J->weight == 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -%sweight must be a finite number; got %.6g", prefix, (double)J->weight);
+  if (IS_ASTRO(S)) { /* NEST's sic_connection */
+    PetscCheck(T->type == NT_AEIF_COND_ALPHA, m->comm, PETSC_ERR_ARG_INCOMP,
+               "Projection %s: astrocytes send a slow inward current, which only aeif_cond_alpha takes (NEST's "
+               "aeif_cond_alpha_astro); population %s is %s",
+               J->name, T->name, NeuronTypes[T->type]);
+    PetscCheck(J->syn == SYN_STATIC, m->comm, PETSC_ERR_ARG_INCOMP,
+               "Option -%ssynapse %s: a projection from astrocytes carries their slow inward current; it takes static "
+               "synapses",
+               prefix, SynapseTypes[J->syn]);
+  }
+  if (IS_ASTRO(T)) {
+    PetscCheck(J->syn == SYN_STATIC || J->syn == SYN_TSODYKS_MARKRAM, m->comm, PETSC_ERR_ARG_INCOMP,
+               "Option -%ssynapse %s: synapses onto astrocytes are static or tsodyks_markram", prefix,
+               SynapseTypes[J->syn]);
+    PetscCheck(J->weight >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%sweight %.6g: astrocyte_lr_1994 cannot take spikes with negative weights (as NEST)", prefix,
+               (double)J->weight);
+  }
   s = J->delay / d->dt;
   PetscCheck(J->delay >= d->dt * (1 - 1e-9), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -%sdelay %.6g ms is below one step (-stepper_dt %.6g)", prefix, (double)J->delay, (double)d->dt);
@@ -762,6 +900,16 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
   J->dsteps = (PetscInt)round(s);
   J->dmin = J->dmax = J->dsteps;
   if (J->rule == RULE_FILE) PetscCall(ReadEdgeFile(m, J));
+  if (J->rule == RULE_FILE && IS_ASTRO(T)) {
+    PetscInt64 bad = INT64_MAX;
+    for (PetscInt64 e = 0; e < J->nfe; e++)
+      if (J->fe[e].w < 0) bad = PetscMin(bad, J->fe[e].idx);
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT64, MPI_MIN, m->comm));
+    PetscCheck(bad == INT64_MAX, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "File %s, dataset /edges/%s/0/syn_weight: entry %" PetscInt64_FMT
+               " is negative; astrocyte_lr_1994 cannot take spikes with negative weights",
+               J->file, J->fgroup, bad);
+  }
   if (J->rule == RULE_FIXED_INDEGREE) {
     const PetscInt avail = S->size - (J->autapses || J->src != J->tgt ? 0 : 1);
     PetscCheck(J->indegree >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -782,7 +930,8 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
   Spiking *d      = m->data;
   char list[4096] = "", opt[80];
   PetscBool set, recset;
-  PetscInt nrec = SPIKING_MAX_REC, N;
+  PetscInt nrec = SPIKING_MAX_REC, nreca = SPIKING_MAX_REC, N;
+  PetscBool recaset;
 
   PetscFunctionBegin;
   PetscCall(TpNetworkGetRows(m->net, &d->r));
@@ -806,7 +955,21 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
                                sizeof(list), &set));
   PetscCall(PetscOptionsIntArray("-record_V", "Natural ids of neurons whose V_m is recorded as a series", "", d->rec,
                                  &nrec, &recset));
+  PetscCall(PetscOptionsIntArray("-record_astro",
+                                 "Natural ids of astrocytes whose IP3, Ca, h and SIC are recorded as a series", "",
+                                 d->reca, &nreca, &recaset));
+  d->astro_dt = d->dt;
+  PetscCall(PetscOptionsReal("-astro_dt", "The astrocytes' step (ms), a whole number of -stepper_dt steps", "",
+                             d->astro_dt, &d->astro_dt, NULL));
   PetscOptionsEnd();
+  d->nreca = recaset ? nreca : 0;
+  {
+    const double k = d->astro_dt / d->dt;
+    PetscCheck(k >= 1 - 1e-9 && PetscAbsReal(k - round(k)) < 1e-6 && k < 1e6, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%sastro_dt %.6g ms must be a whole number of steps of -stepper_dt %.6g ms", m->prefix,
+               (double)d->astro_dt, (double)d->dt);
+    d->astro_k = (PetscInt)round(k);
+  }
   d->nrec = recset ? nrec : 0;
   for (PetscInt q = 0; q < d->nrec; q++)
     PetscCheck(d->rec[q] >= 0 && d->rec[q] < N, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -818,6 +981,13 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
              m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Options -%sbrunel_*: J must be positive, g and eta non-negative, epsilon in (0, 1]", m->prefix);
   for (PetscInt q = 0; q < d->npop; q++) PetscCall(ReadPopulation(m, &d->pop[q]));
+  for (PetscInt q = 0; q < d->nreca; q++) {
+    const PetscInt g = d->reca[q];
+    PetscCheck(g >= 0 && g < N && IS_ASTRO(&d->pop[PopOf(d, g)]), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%srecord_astro: %" PetscInt_FMT " is not the id of an astrocyte (ids 0..%" PetscInt_FMT
+               " across the populations; astrocytes are those of type astrocyte_lr_1994)",
+               m->prefix, g, N - 1);
+  }
 
   d->nproj = 0;
   if (d->brunel && !set) {
@@ -879,11 +1049,13 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
      unique) and its STDP ones, as source and as target */
   d->tmw = d->spw = d->spinw = 0;
   d->gated                   = PETSC_FALSE;
-  for (PetscInt q = 0; q < d->npop; q++) d->pop[q].ntm = d->pop[q].nsp = d->pop[q].nspin = 0;
+  d->sic                     = PETSC_FALSE;
+  for (PetscInt q = 0; q < d->npop; q++) d->pop[q].ntm = d->pop[q].nsp = d->pop[q].nspin = d->pop[q].nsic = 0;
   for (PetscInt p = 0; p < d->nproj; p++) {
     Projection *J = &d->proj[p];
     Population *S = &d->pop[J->src], *T = &d->pop[J->tgt];
     J->tmk = J->spk = J->spin = -1;
+    if (IS_ASTRO(S)) S->nsic++, d->sic = PETSC_TRUE;
     if (J->syn == SYN_TSODYKS_MARKRAM) {
       J->tmk          = S->ntm;
       S->tm[S->ntm++] = p;
@@ -1187,11 +1359,21 @@ static PetscErrorCode SpikingSetUp(TpModel m)
        "K- of each STDP projection onto the neuron and the step its last spike reached them"},
       {"stdp_eligibility", TP_ENTITY_NEURON, 0, PETSC_DOUBLE, TP_FIELD_CHECKPOINT,
        "eligibility c of each stdp_gated synapse onto the neuron and the step it was last brought to (slots of "
-       "stdp_weight)"}};
+       "stdp_weight)"},
+      {"astrocyte", TP_ENTITY_NEURON, 4, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
+       "IP3 (uM), Ca (uM) and h_IP3R of each astrocyte_lr_1994 row, then the spike weight arrived since its last "
+       "step (0 for neurons)"},
+      {"I_SIC", TP_ENTITY_NEURON, 1, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
+       "slow inward current from astrocytes held over the next step (pA, aeif_cond_alpha)"},
+      {"sic_ring", TP_ENTITY_NEURON, d->dring, PETSC_DOUBLE, TP_FIELD_CHECKPOINT,
+       "slow inward current arriving at each step modulo the longest delay (pA)"}};
   PetscBool rise = PETSC_FALSE, adap = PETSC_FALSE;
   TpSeriesInfo rate = {"rate", "observables/rate", d->npop, PETSC_TRUE,
                        "mean rate of each population since the previous sample (Hz)"};
   TpSeriesInfo vm   = {"V_m", "observables/V_m", d->nrec, PETSC_TRUE, "V_m of the -spiking_record_V neurons (mV)"};
+  TpSeriesInfo as   = {"astrocyte", "observables/astrocyte", 4 * d->nreca, PETSC_TRUE,
+                       "IP3 (uM), Ca (uM), h_IP3R and SIC of each -spiking_record_astro astrocyte, at the sample"};
+  PetscBool astro   = PETSC_FALSE;
 
   PetscFunctionBegin;
   PetscCall(TpNetworkGetConnectivity(m->net, &conn));
@@ -1227,6 +1409,23 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   for (PetscInt q = 0; q < d->npop; q++)
     if (d->pop[q].spike_file[0]) PetscCall(ReadSpikeFile(m, &d->pop[q]));
   PetscCall(SpikingWire(m));
+  for (PetscInt q = 0; q < d->npop; q++)
+    if (IS_ASTRO(&d->pop[q])) astro = PETSC_TRUE;
+  PetscCall(PetscMalloc1(nloc + 1, &d->astof));
+  if (astro) { /* the slow system */
+    char prefix[96];
+    PetscInt nast = 0;
+    for (PetscInt i = 0; i < nloc; i++) d->astof[i] = IS_ASTRO(&d->pop[d->popof[i]]) ? nast++ : -1;
+    PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "%sastro_", m->prefix));
+    PetscCall(SpikingAstroSetUp(m->comm, &d->astro, nast, d->astro_k, d->dt, prefix));
+    for (PetscInt i = 0; i < nloc; i++)
+      if (d->astof[i] >= 0) d->astro.par[d->astof[i]] = &d->pop[d->popof[i]].lr;
+    PetscCall(PetscCalloc1(4 * nloc + 1, &d->afield));
+  } else
+    for (PetscInt i = 0; i < nloc; i++) d->astof[i] = -1;
+  if (d->sic)
+    PetscCall(PetscCalloc3(nloc + 1, &d->isic, (size_t)nloc * d->dring + 1, &d->sring, (size_t)nloc * d->dring + 1,
+                           &d->sringck));
   if (d->spw) PetscCall(PetscMalloc1((size_t)nloc * 2 * d->spinw + 1, &d->spost));
   if (d->tms) {
     PetscCall(
@@ -1243,6 +1442,11 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     d->recloc[q] = -1;
     for (PetscInt i = 0; i < nloc; i++)
       if (TpRowGid(&d->r, i) == d->rec[q]) d->recloc[q] = i;
+  }
+  for (PetscInt q = 0; q < d->nreca; q++) {
+    d->recaloc[q] = -1;
+    for (PetscInt i = 0; i < nloc; i++)
+      if (TpRowGid(&d->r, i) == d->reca[q]) d->recaloc[q] = i;
   }
 
   PetscCall(TpModelDeclareArrayField(m, &fields[0], d->V));
@@ -1269,8 +1473,22 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     fields[15].width = 2 * d->Kmax;
     PetscCall(TpModelDeclareArrayField(m, &fields[15], d->selig));
   }
+  if (astro) {
+    PetscCall(TpModelDeclareArrayField(m, &fields[16], d->afield));
+    PetscCall(TpModelGetNumFields(m, &d->fastro));
+    d->fastro--;
+  } else
+    d->fastro = -1;
+  if (d->sic) {
+    PetscCall(TpModelDeclareArrayField(m, &fields[17], d->isic));
+    PetscCall(TpModelDeclareArrayField(m, &fields[18], d->sringck));
+    PetscCall(TpModelGetNumFields(m, &d->fsring));
+    d->fsring--;
+  } else
+    d->fsring = -1;
   PetscCall(TpModelDeclareSeries(m, &rate));
   if (d->nrec) PetscCall(TpModelDeclareSeries(m, &vm));
+  if (d->nreca) PetscCall(TpModelDeclareSeries(m, &as));
   for (PetscInt q = 0; q < d->npop; q++) {
     char name[3][64], help[3][128];
     TpSummaryInfo s[3] = {
@@ -1336,6 +1554,19 @@ static PetscErrorCode SpikingInitialState(TpModel m)
     for (PetscInt k = 0; k < d->Kmax && d->selig; k++)
       d->selig[((size_t)i * d->Kmax + k) * 2] = 0, d->selig[((size_t)i * d->Kmax + k) * 2 + 1] = -1;
   }
+  for (PetscInt i = 0; i < d->r.nloc; i++) {
+    const Population *P = &d->pop[d->popof[i]];
+    const PetscInt a    = d->astof[i];
+    if (a < 0) continue;
+    d->astro.y[3 * a] = P->IP3, d->astro.y[3 * a + 1] = P->Ca_astro, d->astro.y[3 * a + 2] = P->h_IP3R;
+    d->astro.in[a] = 0;
+  }
+  if (d->astro.n) SpikingAstroRefresh(&d->astro);
+  if (d->sic) {
+    PetscCall(PetscArrayzero(d->isic, d->r.nloc));
+    PetscCall(PetscArrayzero(d->sring, (size_t)d->r.nloc * d->dring));
+  }
+  d->nsev = 0;
   PetscCall(PetscArrayzero(d->scur, SPIKING_MAX_PROJ));
   PetscCall(PetscArrayzero(d->ring, (size_t)2 * d->r.nloc * d->dring));
   PetscCall(PetscArrayzero(d->popspk, SPIKING_MAX_POPS));
@@ -1347,13 +1578,13 @@ static PetscErrorCode SpikingInitialState(TpModel m)
 }
 
 /* The ring buffers by neuron (the declared field) from the working ones by slot, or back. */
-static void RingCopy(Spiking *d, PetscBool toneuron)
+static void RingCopy(const Spiking *d, size_t C, double *byneuron, double *byslot, PetscBool toneuron)
 {
   const size_t n = (size_t)d->r.nloc, DR = (size_t)d->dring;
   for (size_t s = 0; s < DR; s++)
     for (size_t i = 0; i < n; i++)
-      for (size_t c = 0; c < 2; c++) {
-        double *a = &d->ringck[(i * DR + s) * 2 + c], *b = &d->ring[(s * n + i) * 2 + c];
+      for (size_t c = 0; c < C; c++) {
+        double *a = &byneuron[(i * DR + s) * C + c], *b = &byslot[(s * n + i) * C + c];
         if (toneuron)
           *a = *b;
         else
@@ -1366,7 +1597,15 @@ static PetscErrorCode SpikingSync(TpModel m, PetscInt f)
   Spiking *d = m->data;
 
   PetscFunctionBegin;
-  if (f == d->fring) RingCopy(d, PETSC_TRUE);
+  if (f == d->fring) RingCopy(d, 2, d->ringck, d->ring, PETSC_TRUE);
+  if (f == d->fsring) RingCopy(d, 1, d->sringck, d->sring, PETSC_TRUE);
+  if (f == d->fastro)
+    for (PetscInt i = 0; i < d->r.nloc; i++) {
+      const PetscInt a = d->astof[i];
+      double *y        = d->afield + 4 * i;
+      if (a < 0) continue;
+      y[0] = d->astro.y[3 * a], y[1] = d->astro.y[3 * a + 1], y[2] = d->astro.y[3 * a + 2], y[3] = d->astro.in[a];
+    }
   PetscFunctionReturn(0);
 }
 
@@ -1375,7 +1614,16 @@ static PetscErrorCode SpikingLoaded(TpModel m)
   Spiking *d = m->data;
 
   PetscFunctionBegin;
-  RingCopy(d, PETSC_FALSE);
+  RingCopy(d, 2, d->ringck, d->ring, PETSC_FALSE);
+  if (d->sic) RingCopy(d, 1, d->sringck, d->sring, PETSC_FALSE);
+  for (PetscInt i = 0; i < d->r.nloc && d->afield; i++) {
+    const PetscInt a = d->astof[i];
+    const double *y  = d->afield + 4 * i;
+    if (a < 0) continue;
+    d->astro.y[3 * a] = y[0], d->astro.y[3 * a + 1] = y[1], d->astro.y[3 * a + 2] = y[2], d->astro.in[a] = y[3];
+  }
+  if (d->astro.n) SpikingAstroRefresh(&d->astro);
+  d->nsev = 0;
   for (PetscInt q = 0; q < d->npop; q++) d->pop[q].fcur = 0; /* Advance skips what fired before the checkpoint */
   PetscCall(PetscArrayzero(d->scur, SPIKING_MAX_PROJ));      /* and STDP what reached its synapses */
   /* global fields come back on rank 0 */
@@ -1458,6 +1706,20 @@ static PetscErrorCode SpikingWindow(TpModel m, PetscInt64 *steps)
   PetscFunctionReturn(0);
 }
 
+/* a nonzero slow inward current of local astrocyte i at step t, to be sent at the window's end */
+static PetscErrorCode SicEvent(Spiking *d, PetscInt i, PetscInt64 t, double v)
+{
+  PetscFunctionBegin;
+  if (d->nsev + 2 > d->capsev) {
+    d->capsev = PetscMax(4096, 2 * d->capsev);
+    PetscCall(PetscRealloc(sizeof(PetscInt64) * (size_t)d->capsev, &d->sev));
+  }
+  d->sev[d->nsev] = (t - d->wstart) * d->r.N + TpRowGid(&d->r, i);
+  memcpy(&d->sev[d->nsev + 1], &v, sizeof(double));
+  d->nsev += 2;
+  PetscFunctionReturn(0);
+}
+
 /* nsteps steps of every local neuron, no communication */
 static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nsteps, PetscReal dt)
 {
@@ -1529,9 +1791,16 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
         case NT_AEIF_COND_ALPHA:
           for (PetscInt i = lo; i < hi; i++) {
             double y[6] = {V[i], ad[i], Is[2 * i], Rs[2 * i], Is[2 * i + 1], Rs[2 * i + 1]};
-            fired[i]    = AeifCondAlphaStep(&P->adex, y, &r[i], ex[i], -in[i], 0.0);
+            fired[i]    = AeifCondAlphaStep(&P->adex, y, &r[i], ex[i], -in[i], d->sic ? d->isic[i] : 0.0);
             V[i] = y[0], ad[i] = y[1], Is[2 * i] = y[2], Rs[2 * i] = y[3], Is[2 * i + 1] = y[4], Rs[2 * i + 1] = y[5];
           }
+          if (d->sic) { /* the current that arrived in this step drives the next (NEST's I_SIC) */
+            double *restrict sr = d->sring + (size_t)slot * d->r.nloc;
+            for (PetscInt i = lo; i < hi; i++) d->isic[i] = sr[i], sr[i] = 0;
+          }
+          break;
+        case NT_ASTROCYTE_LR_1994:
+          for (PetscInt i = lo; i < hi; i++) d->astro.in[d->astof[i]] += ex[i], fired[i] = 0;
           break;
         default:
           break;
@@ -1549,6 +1818,12 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
             for (int f = fired[i]; f > 0; f--) PetscCall(Spike(d, i, t));
         }
       }
+    }
+    if (d->astro.n) { /* the slow system, then the currents its astrocytes send for this step */
+      PetscCall(SpikingAstroAfterNeuronStep(&d->astro, t));
+      for (PetscInt q = 0; q < d->npop; q++)
+        for (PetscInt i = d->pop[q].lo; d->pop[q].nsic && i >= 0 && i < d->pop[q].hi; i++)
+          if (d->astro.sic[d->astof[i]] != 0) PetscCall(SicEvent(d, i, t, d->astro.sic[d->astof[i]]));
     }
   }
   PetscCall(PetscLogFlops(10.0 * (double)nsteps * d->r.nloc));
@@ -1699,6 +1974,60 @@ static void StdpGates(Spiking *d, const Projection *J, PetscInt64 T, PetscInt64 
     }
 }
 
+static int CompareSic(const void *a, const void *b)
+{
+  const PetscInt64 x = *(const PetscInt64 *)a, y = *(const PetscInt64 *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* After a window: every rank gathers the window's nonzero slow inward currents, sorts them by (step,
+   astrocyte) and adds those of its columns, times each synapse's weight, into the I_SIC ring of its
+   targets at the step plus the delay (NEST's sic_connection). */
+static PetscErrorCode SicExchange(TpModel m)
+{
+  Spiking *d         = m->data;
+  const PetscInt64 N = d->r.N;
+  const PetscInt DR  = d->dring;
+  const size_t n     = (size_t)d->r.nloc;
+  PetscMPIInt size, mine = (PetscMPIInt)d->nsev;
+  PetscInt64 total = 0;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(m->comm, &size));
+  PetscCheck(d->nsev < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP,
+             "Too many slow inward currents in one window");
+  PetscCallMPI(MPI_Allgather(&mine, 1, MPI_INT, d->counts, 1, MPI_INT, m->comm));
+  d->displs[0] = 0;
+  for (PetscMPIInt r = 0; r < size; r++) {
+    total += d->counts[r];
+    PetscCheck(total < PETSC_MPI_INT_MAX, m->comm, PETSC_ERR_SUP, "Too many slow inward currents in one window");
+    d->displs[r + 1] = (PetscMPIInt)total;
+  }
+  if (total > d->capsgath) {
+    d->capsgath = PetscMax(total, 2 * d->capsgath);
+    PetscCall(PetscFree(d->sgath));
+    PetscCall(PetscMalloc1(d->capsgath, &d->sgath));
+  }
+  PetscCallMPI(MPI_Allgatherv(d->sev, mine, MPIU_INT64, d->sgath, d->counts, d->displs, MPIU_INT64, m->comm));
+  qsort(d->sgath, (size_t)total / 2, 2 * sizeof(PetscInt64), CompareSic);
+  for (PetscInt64 k = 0; k < total; k += 2) {
+    const PetscInt64 key = d->sgath[k], g = key % N, t = d->wstart + key / N;
+    const PetscInt c = d->colof[g], pg = PopOf(d, (PetscInt)g), base = (PetscInt)(t % DR);
+    double v;
+    if (c < 0) continue;
+    memcpy(&v, &d->sgath[k + 1], sizeof(double));
+    for (PetscCount q = d->outptr[c]; q < d->outptr[c + 1]; q++) {
+      const Projection *J = &d->proj[d->projof[pg][d->popof[d->tgt[q]]]];
+      const PetscBool own = (PetscBool)(d->persyn && J->rule == RULE_FILE);
+      PetscInt slot       = base + (own ? d->fd[q] : J->dsteps);
+      if (slot >= DR) slot -= DR;
+      d->sring[(size_t)slot * n + (size_t)d->tgt[q]] += (own ? d->fw[q] : J->weight) * v;
+    }
+  }
+  d->nsev = 0;
+  PetscFunctionReturn(0);
+}
+
 /* After a window: every rank gathers the window's spikes, sorts them by (step, id) and delivers
    those of its presynaptic neurons into the ring buffers of their targets. */
 static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
@@ -1807,6 +2136,7 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
         StdpGates(d, J, T, d->popspk[J->gate] - d->gate0[J->gate]);
     }
   }
+  if (d->sic) PetscCall(SicExchange(m));
   PetscCall(PetscLogEventEnd(EV_DELIVER, 0, 0, 0, 0));
   d->nwin     = 0;
   d->clock[0] = step;
@@ -1818,7 +2148,7 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
 {
   Spiking *d = m->data;
   double *buf;
-  const PetscInt np = d->npop, nr = d->nrec;
+  const PetscInt np = d->npop, nr = d->nrec, na = d->nreca;
   const double T = (double)(d->clock[0] - d->clock[1]) * d->dt / 1000.0;
 
   PetscFunctionBegin;
@@ -1828,9 +2158,16 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
   }
   d->clock[1] = d->clock[0];
   /* V_m of the recorded neurons and, per population, the sum and number of CVs */
-  PetscCall(PetscCalloc1(nr + 2 * np, &buf));
+  PetscCall(PetscCalloc1(nr + 2 * np + 4 * na, &buf));
   for (PetscInt q = 0; q < nr; q++)
     if (d->recloc[q] >= 0) buf[q] = d->V[d->recloc[q]];
+  for (PetscInt q = 0; q < na; q++) { /* the astrocytes' owners */
+    const PetscInt i = d->recaloc[q];
+    double *b        = buf + nr + 2 * np + 4 * q;
+    if (i < 0) continue;
+    b[0] = d->astro.y[3 * d->astof[i]], b[1] = d->astro.y[3 * d->astof[i] + 1];
+    b[2] = d->astro.y[3 * d->astof[i] + 2], b[3] = d->astro.sic[d->astof[i]];
+  }
   for (PetscInt i = 0; i < d->r.nloc; i++) {
     const double n = d->isi[3 * i];
     if (n >= 2) {
@@ -1839,8 +2176,9 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
       buf[nr + 2 * d->popof[i] + 1] += 1;
     }
   }
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, buf, nr + 2 * np, MPI_DOUBLE, MPI_SUM, m->comm));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, buf, nr + 2 * np + 4 * na, MPI_DOUBLE, MPI_SUM, m->comm));
   for (PetscInt q = 0; q < nr; q++) sample[np + q] = buf[q];
+  for (PetscInt q = 0; q < 4 * na; q++) sample[np + nr + q] = buf[nr + 2 * np + q];
   for (PetscInt q = 0; q < np; q++) d->cv[q] = buf[nr + 2 * q + 1] > 0 ? buf[nr + 2 * q] / buf[nr + 2 * q + 1] : NAN;
   PetscCall(PetscFree(buf));
   PetscFunctionReturn(0);
@@ -1899,6 +2237,17 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
       d->dring));
   for (PetscInt q = 0; q < d->npop; q++) {
     const Population *P = &d->pop[q];
+    if (IS_ASTRO(P)) {
+      PetscCall(PetscViewerASCIIPrintf(v,
+                                       "  pop      %s: %" PetscInt_FMT
+                                       " astrocyte_lr_1994, delta_IP3 %g uM, IP3_0 %g uM, "
+                                       "tau_IP3 %g ms, SIC_th %g uM, initial IP3 %g, Ca %g, h %g; step %g ms; "
+                                       "Poisson %g Hz x %g\n",
+                                       P->name, P->size, P->lr.delta_IP3, P->lr.IP3_0, P->lr.tau_IP3, P->lr.SIC_th,
+                                       (double)P->IP3, (double)P->Ca_astro, (double)P->h_IP3R, (double)d->astro_dt,
+                                       (double)P->poisson_rate, (double)P->poisson_weight));
+      continue;
+    }
     PetscCall(PetscViewerASCIIPrintf(
         v,
         "  pop      %s: %" PetscInt_FMT " %s, tau_m %g, C_m %g, V_th %g, V_reset %g, E_L %g, "
@@ -1960,6 +2309,17 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
           (double)P->g_L, (double)P->E_ex, (double)P->E_in, (double)P->Delta_T, (double)P->tau_w, (double)P->a,
           (double)P->b, (double)P->c, (double)P->dd, (double)P->V_peak, (double)P->V_min, (double)P->U_m, P->substeps,
           (int)P->V_random, (double)P->V_uniform[0], (double)P->V_uniform[1]));
+    }
+    if (IS_ASTRO(P)) {
+      const AstroLrParams *A = &P->lr;
+      o                      = strlen(buf) - 1;
+      PetscCall(PetscSNPrintf(buf + o, len - o,
+                              ",lr=%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,"
+                              "%.17g,%.17g,%.17g,%.17g,%.17g,astro_dt=%.17g;",
+                              A->Ca_tot, A->IP3_0, A->Kd_IP3_1, A->Kd_IP3_2, A->Kd_act, A->Kd_inh, A->Km_SERCA,
+                              A->ratio_ER_cyt, A->rate_IP3R, A->rate_L, A->rate_SERCA, A->k_IP3R, A->tau_IP3,
+                              A->delta_IP3, A->SIC_scale, A->SIC_th, (double)P->IP3, (double)P->Ca_astro,
+                              (double)P->h_IP3R, (double)d->astro_dt));
     }
   }
   for (PetscInt p = 0; p < d->nproj; p++) {
@@ -2131,7 +2491,13 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     if (d->spw) PetscCall(PetscFree5(d->wpos, d->sw, d->scol, d->ssrc, d->colpop));
     PetscCall(PetscFree(d->selig));
     if (d->persyn) PetscCall(PetscFree2(d->fw, d->fd));
+    PetscCall(PetscFree(d->astof));
+    PetscCall(PetscFree(d->afield));
+    if (d->sic) PetscCall(PetscFree3(d->isic, d->sring, d->sringck));
   }
+  PetscCall(SpikingAstroDestroy(&d->astro));
+  PetscCall(PetscFree(d->sev));
+  PetscCall(PetscFree(d->sgath));
   PetscCall(PetscFree(d->win));
   PetscCall(PetscFree(d->recd));
   PetscCall(PetscFree(d->gath));

@@ -1,0 +1,95 @@
+/* The slow system of a spiking network: see astro.h. */
+#include "astro.h"
+
+static PetscErrorCode AstroRhs(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
+{
+  SpikingAstro *a = ctx;
+  const PetscScalar *u;
+  PetscScalar *f;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetArrayRead(U, &u));
+  PetscCall(VecGetArray(F, &f));
+  for (PetscInt i = 0; i < a->n; i++) AstroLrRhs(a->par[i], &u[3 * i], &f[3 * i]);
+  PetscCall(VecRestoreArray(F, &f));
+  PetscCall(VecRestoreArrayRead(U, &u));
+  PetscCall(PetscLogFlops(60.0 * a->n));
+  PetscFunctionReturn(0);
+}
+
+/* n astrocytes here (par, y set by the caller before the first step), k neuron steps of h per slow step
+   (collective on comm, for its checks);
+   the TS takes options under prefix (-<prefix>ts_type ...); its default is rk 4 with no adaptivity,
+   which keeps every astrocyte's trajectory independent of which others share its rank. */
+PetscErrorCode SpikingAstroSetUp(MPI_Comm comm, SpikingAstro *a, PetscInt n, PetscInt k, double h, const char *prefix)
+{
+  TSAdapt adapt;
+
+  PetscFunctionBegin;
+  a->n = n, a->k = k, a->h = h;
+  PetscCall(PetscMalloc4(n + 1, &a->par, 3 * n + 1, &a->y, n + 1, &a->in, n + 1, &a->sic));
+  PetscCall(PetscArrayzero(a->in, n + 1));
+  PetscCall(PetscArrayzero(a->sic, n + 1));
+  PetscCall(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, 3 * n, a->y, &a->v));
+  PetscCall(TSCreate(PETSC_COMM_SELF, &a->ts));
+  PetscCall(TSSetOptionsPrefix(a->ts, prefix));
+  PetscCall(TSSetProblemType(a->ts, TS_NONLINEAR));
+  PetscCall(TSSetType(a->ts, TSRK));
+  PetscCall(TSRKSetType(a->ts, TSRK4));
+  PetscCall(TSGetAdapt(a->ts, &adapt));
+  PetscCall(TSAdaptSetType(adapt, TSADAPTNONE));
+  PetscCall(TSSetRHSFunction(a->ts, NULL, AstroRhs, a));
+  PetscCall(TSSetSolution(a->ts, a->v));
+  PetscCall(TSSetTimeStep(a->ts, k * h));
+  PetscCall(TSSetMaxSteps(a->ts, 1)); /* each solve is one slow step */
+  PetscCall(TSSetMaxTime(a->ts, PETSC_MAX_REAL / 4));
+  PetscCall(TSSetExactFinalTime(a->ts, TS_EXACTFINALTIME_STEPOVER));
+  PetscCall(TSSetFromOptions(a->ts));
+  {
+    TSAdaptType type;
+    PetscBool none;
+    PetscCall(TSGetAdapt(a->ts, &adapt));
+    PetscCall(TSAdaptGetType(adapt, &type));
+    PetscCall(PetscStrcmp(type, TSADAPTNONE, &none));
+    PetscCheck(none, comm, PETSC_ERR_SUP,
+               "Option -%sts_adapt_type %s: the astrocytes' TS takes fixed steps of -spiking_astro_dt (use none; "
+               "choose the method with -%sts_type and its own options)",
+               prefix, type, prefix);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* After neuron step t (which ends at (t + 1) h): the slow step that ends there, if one does, then
+   NEST's after-step work on every astrocyte. */
+PetscErrorCode SpikingAstroAfterNeuronStep(SpikingAstro *a, PetscInt64 t)
+{
+  const PetscInt64 end = t + 1;
+
+  PetscFunctionBegin;
+  if (end % a->k || !a->n) PetscFunctionReturn(0);
+  PetscCall(TSSetTime(a->ts, (double)(end - a->k) * a->h));
+  PetscCall(TSSetTimeStep(a->ts, a->k * a->h));
+  PetscCall(TSSetStepNumber(a->ts, 0));
+  PetscCall(TSSolve(a->ts, a->v));
+  for (PetscInt i = 0; i < a->n; i++) {
+    a->sic[i] = AstroLrAfterStep(a->par[i], &a->y[3 * i], a->in[i]);
+    a->in[i]  = 0;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The currents from the state (after a restart) */
+void SpikingAstroRefresh(SpikingAstro *a)
+{
+  for (PetscInt i = 0; i < a->n; i++) a->sic[i] = AstroLrSic(a->par[i], a->y[3 * i + 1]);
+}
+
+PetscErrorCode SpikingAstroDestroy(SpikingAstro *a)
+{
+  PetscFunctionBegin;
+  if (!a->par) PetscFunctionReturn(0);
+  PetscCall(TSDestroy(&a->ts));
+  PetscCall(VecDestroy(&a->v));
+  PetscCall(PetscFree4(a->par, a->y, a->in, a->sic));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,272 @@
+"""End-to-end checks of astrocytes in M4's spiking networks (-spiking_<A>_type astrocyte_lr_1994 and
+the slow inward currents they send to aeif_cond_alpha neurons) against independent integrations of
+MODELS.md's equations done here with SciPy and NumPy.  Usage: astro_checks.py TRIPART MPIEXEC CHECK"""
+import math
+import os
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+from scipy.integrate import solve_ivp
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tpcheck import expect_refusals, fail, run  # noqa: E402
+
+# NEST 3.9's astrocyte_lr_1994 defaults (MODELS.md M4)
+LR = dict(Ca_tot=2.0, IP3_0=0.16, Kd_IP3_1=0.13, Kd_IP3_2=0.9434, Kd_act=0.08234, Kd_inh=1.049, Km_SERCA=0.1,
+          ratio_ER_cyt=0.185, rate_IP3R=0.006, rate_L=0.00011, rate_SERCA=0.0009, k_IP3R=0.0002, tau_IP3=7142.0,
+          delta_IP3=0.0002, SIC_scale=1.0, SIC_th=0.19669)
+H = 0.1  # ms
+
+
+def lr_rhs(t, y, p=LR):
+    ip3, ca, h = y[0], min(max(y[1], 0.0), p["Ca_tot"]), y[2]
+    ca_er = (p["Ca_tot"] - ca) / p["ratio_ER_cyt"]
+    m_inf, n_inf = ip3 / (ip3 + p["Kd_IP3_1"]), ca / (ca + p["Kd_act"])
+    j_chan = p["ratio_ER_cyt"] * p["rate_IP3R"] * m_inf ** 3 * n_inf ** 3 * h ** 3 * (ca_er - ca)
+    j_leak = p["ratio_ER_cyt"] * p["rate_L"] * (ca_er - ca)
+    j_pump = p["rate_SERCA"] * ca ** 2 / (p["Km_SERCA"] ** 2 + ca ** 2)
+    alpha_h = p["k_IP3R"] * p["Kd_inh"] * (ip3 + p["Kd_IP3_1"]) / (ip3 + p["Kd_IP3_2"])
+    return [(p["IP3_0"] - ip3) / p["tau_IP3"], j_chan - j_pump + j_leak, alpha_h * (1 - h) - p["k_IP3R"] * ca * h]
+
+
+def sic_of(ca, p=LR):
+    y = (ca - p["SIC_th"]) * 1000.0
+    return np.where(y > 1, p["SIC_scale"] * np.log(np.maximum(y, 1)), 0.0)
+
+
+def astro_trace(path):
+    with h5py.File(path, "r") as f:
+        return f["time"][()], f["observables/astrocyte"][()]
+
+
+def reference(y0, jumps, delta, samples):
+    """The equations integrated finely between the input's arrivals (DOP853 at rtol 1e-12); at the end
+    of each arrival step Ca is clipped and IP3 raised by delta x the arrived weight, as NEST's
+    astrocyte does (a sample at that time sees the raised IP3)."""
+    samples = np.asarray(samples, float)
+    out, y, t, k = np.empty((len(samples), 3)), np.array(y0, float), 0.0, 0
+    while k < len(samples) and samples[k] <= 1e-9:
+        out[k], k = y, k + 1
+    for tj in sorted(jumps) + [samples[-1]]:
+        tj = min(tj, samples[-1])
+        if tj > t:
+            sel = samples[k:][samples[k:] <= tj + 1e-9]
+            ev = sel if len(sel) and abs(sel[-1] - tj) < 1e-9 else np.append(sel, tj)
+            sol = solve_ivp(lr_rhs, (t, tj), y, method="DOP853", rtol=1e-12, atol=1e-14, t_eval=ev)
+            out[k:k + len(sel)] = sol.y.T[:len(sel)]
+            y, t, k = sol.y[:, -1].copy(), tj, k + len(sel)
+        if tj in jumps:
+            y[1] = min(max(y[1], 0.0), LR["Ca_tot"])
+            y[0] += delta * jumps[tj]
+            if k and abs(samples[k - 1] - tj) < 1e-9:
+                out[k - 1] = y
+    return out
+
+
+def poisson_times(rate_hz, T, seed):
+    rng = np.random.default_rng(seed)
+    t = np.cumsum(rng.exponential(1000.0 / rate_hz, size=int(3 * rate_hz * T / 1000) + 20))
+    t = np.unique(np.round(t[t < T - 1] / H) * H)
+    return t[t >= H]
+
+
+def check_relax(tmp):
+    """No input: IP3 relaxes to IP3_0 = 0.16 uM with tau_IP3 = 7.142 s (a log-linear fit of IP3 - IP3_0
+    over 30 s gives tau to 1e-6); a cell at IP3_0 keeps it exactly; Ca stays in [0, Ca_tot]."""
+    out = os.path.join(tmp, "relax.h5")
+    run(1, ["-model", "spiking", "-spiking_populations", "A:1,B:1", "-spiking_A_type", "astrocyte_lr_1994",
+            "-spiking_A_IP3", 1.0, "-spiking_B_type", "astrocyte_lr_1994", "-spiking_record_astro", "0,1",
+            "-monitor_every", 1000, "-stepper_max_time", 30000, "-quiet", "-o", out])
+    t, a = astro_trace(out)
+    ip3 = a[:, 0] - LR["IP3_0"]
+    slope = np.polyfit(t, np.log(ip3), 1)[0]
+    if abs(-1 / slope / LR["tau_IP3"] - 1) > 1e-6:
+        fail("IP3 relaxes with tau %.9g ms, not tau_IP3 = %g ms" % (-1 / slope, LR["tau_IP3"]))
+    if np.any(a[:, 4] != LR["IP3_0"]):
+        fail("an astrocyte at IP3_0 without input moved its IP3: %s" % a[:, 4][a[:, 4] != LR["IP3_0"]][:3])
+    if np.any(a[:, 1::4] < 0) or np.any(a[:, 1::4] > LR["Ca_tot"]):
+        fail("Ca left [0, Ca_tot]")
+
+
+def single(tmp, name, np_, extra, times, delay=1.0, T=60000.0, every=100):
+    out = os.path.join(tmp, name + ".h5")
+    run(np_, ["-model", "spiking", "-spiking_populations", "G:1,A:1", "-spiking_G_type", "spike_generator",
+              "-spiking_G_spike_times", ",".join("%.1f" % x for x in times), "-spiking_A_type", "astrocyte_lr_1994",
+              "-spiking_A_delta_IP3", 0.2, "-spiking_projections", "G-A", "-spiking_G-A_weight", 1,
+              "-spiking_G-A_delay", delay, "-spiking_record_astro", 1, "-monitor_every", every,
+              "-stepper_max_time", T, "-quiet", "-o", out] + extra)
+    return astro_trace(out)
+
+
+def check_single(tmp):
+    """NEST's astrocyte_single protocol (Poisson input of 1 Hz, weight 1, delta_IP3 0.2 uM, 60 s): IP3,
+    Ca and h at every 10 ms sample equal an independent fine integration of the equations to 1e-6
+    relative; the SIC is exactly 0 while Ca <= SIC_th + 1 nM and ln((Ca - SIC_th) 1000) above; Ca
+    stays in [0, Ca_tot] and crosses the threshold (the check is not vacuous)."""
+    times = poisson_times(1.0, 60000.0, 5)
+    if len(times) > 256:
+        fail("too many input spikes for -spike_times")
+    delay = 1.0
+    t, a = single(tmp, "single", 1, [], times, delay)
+    jumps = {}
+    for s in times:  # the generator fires in the step that ends at s; the spike arrives one delay later
+        key = round(s + delay, 6)
+        jumps[key] = jumps.get(key, 0.0) + 1.0
+    ref = reference([LR["IP3_0"], 0.073, 0.793], jumps, 0.2, list(t))
+    for k, name in enumerate(("IP3", "Ca", "h_IP3R")):
+        err = np.max(np.abs(a[:, k] - ref[:, k]) / np.abs(ref[:, k]))
+        if err > 1e-6:
+            i = int(np.argmax(np.abs(a[:, k] - ref[:, k]) / np.abs(ref[:, k])))
+            fail("astrocyte_single: %s at t = %g ms is %.12g, the reference %.12g (relative %.3g)"
+                 % (name, t[i], a[i, k], ref[i, k], err))
+    ca, sic = a[:, 1], a[:, 3]
+    if not (np.any(ca > LR["SIC_th"] + 0.002) and np.any(ca < LR["SIC_th"])):
+        fail("astrocyte_single: Ca never crossed SIC_th (max %.4g uM)" % ca.max())
+    if np.any(sic[ca <= 0.19769] != 0):
+        fail("SIC is not exactly 0 while Ca <= 0.19769 uM")
+    if np.max(np.abs(sic - sic_of(ca))) > 1e-12:
+        fail("SIC is not ln((Ca - SIC_th) 1000) above the threshold")
+    if np.any(ca < 0) or np.any(ca > LR["Ca_tot"]):
+        fail("Ca left [0, Ca_tot]")
+
+
+def check_splitting(tmp):
+    """The slow step (-spiking_astro_dt) against one-step slow steps on the astrocyte_single protocol:
+    with 1 ms and 10 ms the largest relative difference in Ca over 20 s stays within the stated bounds
+    (2e-3 and 2e-2: the inputs wait at most one slow step), and a slow step of one neuron step is the
+    default bit for bit."""
+    times = poisson_times(1.0, 20000.0, 7)
+    _, base = single(tmp, "split0", 1, [], times, T=20000.0)
+    _, same = single(tmp, "split1", 1, ["-spiking_astro_dt", 0.1], times, T=20000.0)
+    if not np.array_equal(base, same):
+        fail("-spiking_astro_dt 0.1 differs from the default")
+    for dt, bound in ((1.0, 2e-3), (10.0, 2e-2)):
+        _, a = single(tmp, "split%g" % dt, 1, ["-spiking_astro_dt", dt], times, T=20000.0)
+        err = np.max(np.abs(a[:, 1] - base[:, 1]) / base[:, 1])
+        print("slow step %g ms: largest relative difference in Ca %.3g" % (dt, err))
+        if err > bound:
+            fail("slow step %g ms: Ca differs from one-step slow steps by %.3g relative, above %g" % (dt, err, bound))
+
+
+def adex_reference(sic_in, w, nsub=10, C_m=281.0, g_L=30.0, E_L=-70.6, V_th=-50.4, Delta_T=2.0, tau_w=144.0, a=4.0,
+                   I_e=0.0):
+    """aeif_cond_alpha below threshold with no synaptic conductances, classical Runge-Kutta on nsub substeps
+    per step, I_SIC of step s = w x the current that arrived in step s - 1 (NEST's I_SIC)."""
+    def f(y, I):
+        spike = g_L * Delta_T * math.exp((y[0] - V_th) / Delta_T)
+        return np.array([(-g_L * (y[0] - E_L) + spike - y[1] + I_e + I) / C_m, (a * (y[0] - E_L) - y[1]) / tau_w])
+    y, V, hold, hs = np.array([E_L, 0.0]), [], 0.0, H / nsub
+    for s in range(len(sic_in)):
+        for _ in range(nsub):
+            k1 = f(y, hold)
+            k2 = f(y + hs / 2 * k1, hold)
+            k3 = f(y + hs / 2 * k2, hold)
+            k4 = f(y + hs * k3, hold)
+            y = y + hs / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        V.append(y[0])
+        hold = w * sic_in[s]
+    return np.array(V)
+
+
+def check_sic(tmp):
+    """An astrocyte with Ca above threshold sends its SIC through a projection (weight 7, delay 2 ms) to
+    an aeif_cond_alpha neuron: the neuron's V_m at every step equals an independent integration driven
+    by the astrocyte's recorded SIC shifted by the delay, held one step (NEST's timing), on 1 and 2
+    ranks (astrocyte and neuron on different ranks)."""
+    T, w, delay = 60.0, 7.0, 2.0
+    for np_ in (1, 2):
+        out = os.path.join(tmp, "sic%d.h5" % np_)
+        run(np_, ["-model", "spiking", "-spiking_populations", "A:1,N:1", "-spiking_A_type", "astrocyte_lr_1994",
+                  "-spiking_A_Ca_astro", 0.6, "-spiking_A_IP3", 2.0, "-spiking_N_type", "aeif_cond_alpha",
+                  "-spiking_projections", "A-N", "-spiking_A-N_weight", w, "-spiking_A-N_delay", delay,
+                  "-spiking_record_astro", 0, "-spiking_record_V", 1, "-monitor_every", 1, "-stepper_max_time", T,
+                  "-quiet", "-o", out])
+        with h5py.File(out, "r") as f:
+            t, sic, V = f["time"][()], f["observables/astrocyte"][()][:, 3], f["observables/V_m"][()][:, 0]
+        n = int(round(T / H))
+        if len(t) != n + 1 or np.any(sic[1:] <= 0):
+            fail("the SIC run has %d samples, SIC %s" % (len(t), sic[:4]))
+        d = int(round(delay / H))
+        arrived = np.zeros(n)  # the current arriving in step s: the SIC of step s - d
+        arrived[d:] = sic[1:n - d + 1]
+        ref = adex_reference(arrived, w)
+        err = np.max(np.abs(V[1:] - ref))
+        if err > 1e-9 or abs(V[-1] - V[1]) < 0.1:
+            fail("%d ranks: V_m driven by the SIC differs from the reference by %.3g mV (it moved %.3g mV)"
+                 % (np_, err, V[-1] - V[1]))
+
+
+NET = ["-spiking_populations", "E:40,A:12", "-spiking_E_type", "aeif_cond_alpha", "-spiking_E_poisson_rate", 4000,
+       "-spiking_E_poisson_weight", 1.0, "-spiking_E_tau_syn_ex", 2, "-spiking_E_tau_syn_in", 4,
+       "-spiking_A_type", "astrocyte_lr_1994", "-spiking_A_delta_IP3", 0.01,
+       "-spiking_A_IP3", 0.4, "-spiking_projections", "E-E,E-A,A-E", "-spiking_E-E_rule", "pairwise_bernoulli",
+       "-spiking_E-E_p", 0.2, "-spiking_E-E_weight", 0.5, "-spiking_E-E_delay", 1.5, "-spiking_E-A_rule",
+       "pairwise_bernoulli", "-spiking_E-A_p", 0.3, "-spiking_E-A_synapse", "tsodyks_markram", "-spiking_E-A_weight",
+       1.0, "-spiking_A-E_rule", "fixed_indegree", "-spiking_A-E_indegree", 2, "-spiking_A-E_weight", 20,
+       "-spiking_A-E_delay", 2.0, "-spiking_record_astro", "40,45,51", "-spiking_record_V", "0,39",
+       "-monitor_every", 50]
+
+
+def check_ranks(tmp):
+    """A network of aeif_cond_alpha neurons and astrocytes coupled both ways (Tsodyks-Markram synapses
+    into the astrocytes, SIC out of them) gives bit-identical spikes, astrocyte traces and fields on
+    1, 2, 3 and 4 ranks, and its SICs are not all zero."""
+    ref = None
+    for np_ in (1, 2, 3, 4):
+        out = os.path.join(tmp, "net%d.h5" % np_)
+        run(np_, ["-model", "spiking", "-stepper_max_time", 3000, "-quiet", "-o", out] + NET)
+        with h5py.File(out, "r") as f:
+            got = {"E": f["spikes/E/timestamps"][()], "ids": f["spikes/E/node_ids"][()],
+                   "astro": f["observables/astrocyte"][()], "V": f["observables/V_m"][()],
+                   "state": f["state/astrocyte"][()], "I_SIC": f["state/I_SIC"][()]}
+        if ref is None:
+            ref = got
+            if not np.any(got["astro"][:, 3::4] > 0) or len(got["E"]) < 100:
+                fail("the coupled network is vacuous: %d spikes, largest SIC %g" % (len(got["E"]),
+                                                                                   got["astro"][:, 3::4].max()))
+            continue
+        for k in ref:
+            if not np.array_equal(ref[k], got[k]):
+                fail("%d ranks: %s differs from 1 rank" % (np_, k))
+
+
+def check_bad_input(tmp):
+    """Bad astrocyte input is refused with one message naming the option and the value, nothing written."""
+    P = ["-spiking_populations", "A:3,N:4", "-spiking_A_type", "astrocyte_lr_1994"]
+    cases = [
+        (P + ["-spiking_projections", "A-N"], ["A-N", "aeif_cond_alpha", "iaf_psc_delta"]),
+        (P + ["-spiking_N_type", "aeif_cond_alpha", "-spiking_projections", "A-N", "-spiking_A-N_synapse",
+              "tsodyks_markram"], ["-spiking_A-N_synapse", "tsodyks_markram"]),
+        (P + ["-spiking_projections", "N-A", "-spiking_N-A_weight", -1], ["-spiking_N-A_weight", "-1"]),
+        (P + ["-spiking_projections", "N-A", "-spiking_N-A_synapse", "stdp_additive"],
+         ["-spiking_N-A_synapse", "stdp_additive"]),
+        (P + ["-spiking_A_Ca_tot", 0], ["-spiking_A_Ca_tot", "0"]),
+        (P + ["-spiking_A_tau_IP3", -5], ["-spiking_A_tau_IP3", "-5"]),
+        (P + ["-spiking_A_h_IP3R", 1.5], ["-spiking_A_h_IP3R", "1.5"]),
+        (P + ["-spiking_A_poisson_weight", -1], ["-spiking_A_poisson_weight", "-1"]),
+        (P + ["-spiking_astro_dt", 0.15], ["-spiking_astro_dt", "0.15"]),
+        (P + ["-spiking_record_astro", 4], ["-spiking_record_astro", "4"]),
+        (P + ["-spiking_astro_ts_adapt_type", "basic", "-spiking_astro_ts_type", "rk", "-spiking_astro_ts_rk_type",
+              "5dp", "-spiking_A_IP3", 3], ["-spiking_astro_ts_adapt_type", "none"]),
+    ]
+
+    def complete(np_, args):
+        target = os.path.join(tmp, "bad%d_%d.h5" % (np_, id(args)))
+        return ["-model", "spiking", "-stepper_max_time", 5, "-quiet", "-o", target] + args, target
+
+    expect_refusals(cases, complete)
+
+
+def main():
+    checks = {"relax": check_relax, "single": check_single, "splitting": check_splitting, "sic": check_sic,
+              "ranks": check_ranks, "bad_input": check_bad_input}
+    if sys.argv[3] not in checks:
+        fail("unknown check " + sys.argv[3])
+    with tempfile.TemporaryDirectory() as tmp:
+        checks[sys.argv[3]](tmp)
+
+
+if __name__ == "__main__":
+    main()
