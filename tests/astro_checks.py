@@ -232,9 +232,87 @@ def check_ranks(tmp):
                 fail("%d ranks: %s differs from 1 rank" % (np_, k))
 
 
+TRI = ["-spiking_T_type", "aeif_cond_alpha", "-spiking_A_type", "astrocyte_lr_1994", "-spiking_projections",
+       "S-T,S-A,A-T", "-spiking_S-T_rule", "pairwise_bernoulli", "-spiking_S-T_p", 0.2, "-spiking_S-T_third", "A",
+       "-spiking_S-A_rule", "third", "-spiking_A-T_rule", "third", "-spiking_write_edges", "-stepper_max_time", 1,
+       "-quiet"]
+
+
+def edges(path):
+    with h5py.File(path, "r") as f:
+        return {p: np.stack([f["edges"][p][k][()] for k in ("source_node_id", "target_node_id")], axis=1).astype(np.int64)
+                for p in f["edges"]}
+
+
+def tripartite(tmp, name, np_, sizes, extra):
+    out = os.path.join(tmp, name + ".h5")
+    run(np_, ["-model", "spiking", "-spiking_populations", "S:%d,T:%d,A:%d" % sizes, "-o", out] + TRI + extra)
+    return edges(out), out
+
+
+def check_tripartite(tmp):
+    """NEST's third_factor_bernoulli_with_pool (-spiking_S-T_third A): the pairings number p_primary
+    p_third N_S N_T within 3 sigma on average over 5 seeds (4 sigma each); every pairing s -> a, a -> t rides on a synapse s -> t,
+    and the astrocytes' inputs and outputs match one to one; no target meets more than pool_size
+    astrocytes; block pools give NEST's blocks (pool_size 1: consecutive N_T/N_A targets share one;
+    pool_size > 1: disjoint pools); the wiring is the same on 1 and 3 ranks; written edges read back
+    through -rule file rebuild the same projection."""
+    NS, NT, NA, pp, pt, pool = 200, 150, 40, 0.2, 0.5, 5
+    mean, sd = pp * pt * NS * NT, math.sqrt(NS * NT * pp * pt * (1 - pp * pt))
+    counts = []
+    for seed in range(5):
+        e, out = tripartite(tmp, "tri%d" % seed, 1, (NS, NT, NA), ["-spiking_S-T_p_third", pt, "-spiking_S-T_pool_size",
+                                                                    pool, "-seed", seed + 1])
+        st, sa, at = e["S-T"], e["S-A"], e["A-T"]
+        counts.append(len(sa))
+        if abs(len(sa) - mean) > 4 * sd or len(sa) != len(at):
+            fail("seed %d: %d and %d tripartite pairs, expected %.0f +- %.0f" % (seed, len(sa), len(at), mean, 4 * sd))
+        if not np.array_equal(np.bincount(sa[:, 1], minlength=NA), np.bincount(at[:, 0], minlength=NA)):
+            fail("seed %d: the astrocytes' inputs and outputs do not pair up" % seed)
+        prim = set(map(tuple, st))
+        per_t = {}
+        for a, t in at:
+            per_t.setdefault(t, set()).add(a)
+        if max(len(v) for v in per_t.values()) > pool:
+            fail("seed %d: a target meets %d astrocytes, more than pool_size %d" % (seed, max(map(len, per_t.values())),
+                                                                                    pool))
+        # each pairing's source reaches the astrocyte's target through a primary synapse
+        for t, srcs in ((t, set(sa[np.isin(sa[:, 1], list(v)), 0])) for t, v in list(per_t.items())[:20]):
+            if not any((s_, t) in prim for s_ in srcs):
+                fail("seed %d: target %d has astrocytes whose inputs are none of its sources" % (seed, t))
+        if seed == 0:
+            e3, _ = tripartite(tmp, "tri_3ranks", 3, (NS, NT, NA), ["-spiking_S-T_p_third", pt,
+                                                                     "-spiking_S-T_pool_size", pool, "-seed", 1])
+            for k in e:
+                if not np.array_equal(e[k], e3[k]):
+                    fail("tripartite edges %s differ on 3 ranks" % k)
+            back = os.path.join(tmp, "back.h5")
+            run(2, ["-model", "spiking", "-spiking_populations", "S:%d,T:%d" % (NS, NT), "-spiking_T_type",
+                    "aeif_cond_alpha", "-spiking_projections", "S-T", "-spiking_S-T_rule", "file", "-spiking_S-T_file",
+                    out, "-spiking_write_edges", "-stepper_max_time", 1, "-quiet", "-o", back])
+            if not np.array_equal(edges(back)["S-T"], st):
+                fail("edges written and read back through -rule file are not the same projection")
+    if abs(np.mean(counts) - mean) > 3 * sd / math.sqrt(len(counts)):
+        fail("%d tripartite pairs on average over seeds, expected %.0f +- %.0f" % (np.mean(counts), mean,
+                                                                                 3 * sd / math.sqrt(len(counts))))
+    e, _ = tripartite(tmp, "block1", 2, (NS, NT, 30), ["-spiking_S-T_pool_type", "block", "-spiking_S-T_pool_size", 1])
+    if len(e["A-T"]) == 0 or np.any(e["A-T"][:, 0] != e["A-T"][:, 1] // 5):
+        fail("block pools of size 1: target t must meet astrocyte t // 5 only")
+    for a in range(30):  # then an astrocyte's inputs are sources of its block's targets
+        srcs = set(e["S-A"][e["S-A"][:, 1] == a, 0])
+        if not srcs <= set(e["S-T"][e["S-T"][:, 1] // 5 == a, 0]):
+            fail("block pools of size 1: astrocyte %d has inputs that reach none of its targets" % a)
+    e, _ = tripartite(tmp, "block4", 2, (NS, 10, 40), ["-spiking_S-T_pool_type", "block", "-spiking_S-T_pool_size", 4])
+    a, t = e["A-T"][:, 0], e["A-T"][:, 1]
+    if len(a) == 0 or np.any(a // 4 != t) or len(np.unique(a)) < 30:
+        fail("block pools of size 4: target t must meet astrocytes 4t .. 4t + 3 (met %s)" % np.unique(a)[:10])
+
+
 def check_bad_input(tmp):
     """Bad astrocyte input is refused with one message naming the option and the value, nothing written."""
     P = ["-spiking_populations", "A:3,N:4", "-spiking_A_type", "astrocyte_lr_1994"]
+    Q = P + ["-spiking_N_type", "aeif_cond_alpha", "-spiking_projections", "N-N,N-A,A-N", "-spiking_N-A_rule",
+             "third", "-spiking_A-N_rule", "third", "-spiking_N-N_third", "A"]
     cases = [
         (P + ["-spiking_projections", "A-N"], ["A-N", "aeif_cond_alpha", "iaf_psc_delta"]),
         (P + ["-spiking_N_type", "aeif_cond_alpha", "-spiking_projections", "A-N", "-spiking_A-N_synapse",
@@ -248,6 +326,17 @@ def check_bad_input(tmp):
         (P + ["-spiking_A_poisson_weight", -1], ["-spiking_A_poisson_weight", "-1"]),
         (P + ["-spiking_astro_dt", 0.15], ["-spiking_astro_dt", "0.15"]),
         (P + ["-spiking_record_astro", 4], ["-spiking_record_astro", "4"]),
+        (Q + ["-spiking_N-N_p_third", 1.5], ["-spiking_N-N_p_third", "1.5", "p_third_if_primary"]),
+        (Q + ["-spiking_N-N_pool_size", 0], ["-spiking_N-N_pool_size", "0", "pool_size"]),
+        (Q + ["-spiking_N-N_pool_size", 4], ["-spiking_N-N_pool_size", "4", "third-factor population"]),
+        (Q + ["-spiking_N-N_pool_type", "block", "-spiking_N-N_pool_size", 2], ["block", "do not fit"]),
+        (Q + ["-spiking_N-N_pool_type", "ring"], ["-spiking_N-N_pool_type", "ring", "'random' or 'block'"]),
+        (Q[:-2] + ["-spiking_N-N_third", "N"], ["-spiking_N-N_third", "N", "astrocyte_lr_1994"]),
+        (Q[:-2] + ["-spiking_N-N_third", "X"], ["-spiking_N-N_third", "X"]),
+        (P + ["-spiking_N_type", "aeif_cond_alpha", "-spiking_projections", "N-N,A-N", "-spiking_N-N_third", "A",
+              "-spiking_A-N_rule", "third"], ["-spiking_N-N_third", "N-A", "A-N", "third"]),
+        (P + ["-spiking_N_type", "aeif_cond_alpha", "-spiking_projections", "N-A", "-spiking_N-A_rule", "third"],
+         ["N-A", "-rule third", "-third"]),
         (P + ["-spiking_astro_ts_adapt_type", "basic", "-spiking_astro_ts_type", "rk", "-spiking_astro_ts_rk_type",
               "5dp", "-spiking_A_IP3", 3], ["-spiking_astro_ts_adapt_type", "none"]),
     ]
@@ -261,7 +350,7 @@ def check_bad_input(tmp):
 
 def main():
     checks = {"relax": check_relax, "single": check_single, "splitting": check_splitting, "sic": check_sic,
-              "ranks": check_ranks, "bad_input": check_bad_input}
+              "ranks": check_ranks, "tripartite": check_tripartite, "bad_input": check_bad_input}
     if sys.argv[3] not in checks:
         fail("unknown check " + sys.argv[3])
     with tempfile.TemporaryDirectory() as tmp:

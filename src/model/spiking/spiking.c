@@ -63,9 +63,12 @@ static const char *const SynapseTypes[] = {
     "static", "tsodyks_markram", "stdp_multiplicative", "stdp_additive", "stdp_gated", "SynapseType", "SYN_", NULL};
 #define IS_STDP(J) ((J)->syn >= SYN_STDP_MULTIPLICATIVE)
 #define IS_GATED(J) ((J)->syn == SYN_STDP_GATED)
-typedef enum { RULE_ALL_TO_ALL, RULE_PAIRWISE_BERNOULLI, RULE_FIXED_INDEGREE, RULE_FILE } Rule;
-static const char *const Rules[] = {"all_to_all", "pairwise_bernoulli", "fixed_indegree", "file", "Rule", "RULE_",
-                                    NULL};
+typedef enum { RULE_ALL_TO_ALL, RULE_PAIRWISE_BERNOULLI, RULE_FIXED_INDEGREE, RULE_FILE, RULE_THIRD } Rule;
+static const char *const Rules[] = {
+    "all_to_all", "pairwise_bernoulli", "fixed_indegree", "file", "third", "Rule", "RULE_", NULL};
+/* projections whose synapses are listed edges with their own weights and delays: read from a file, or
+   the third-factor pairs of tripartite projections */
+#define HAS_EDGES(J) ((J)->rule == RULE_FILE || (J)->rule == RULE_THIRD)
 
 /* An edge of a -rule file projection on its target's rank, until the wiring has placed it. */
 typedef struct {
@@ -125,6 +128,13 @@ typedef struct {
   PetscInt64 nfe;                            /* its local edges (by target, then file order) */
   FileEdge *fe;
   PetscInt dmin, dmax; /* the shortest and longest delays (steps) of its synapses */
+  /* tripartite (NEST's third_factor_bernoulli_with_pool): each of its synapses S -> T gets, with
+     probability p_third, an astrocyte of population third drawn from the target's pool, and the pairs
+     S -> third, third -> T are made in the projections of those names (-rule third) */
+  PetscInt third;
+  PetscReal p_third;
+  PetscBool pool_block;
+  PetscInt pool_size;
 } Projection;
 
 typedef struct {
@@ -157,6 +167,7 @@ typedef struct {
   double *afield;                /* nloc x 4: IP3, Ca, h and input pending (the declared field) */
   PetscInt fastro;               /* its number */
   PetscBool sic;                 /* some projection carries slow inward currents */
+  PetscBool write_edges;         /* -spiking_write_edges */
   double *isic;                  /* nloc: I_SIC held over the current step (pA) */
   double *sring;                 /* dring x nloc: I_SIC arriving at each step modulo dring (by slot) */
   double *sringck;               /* nloc x dring: the same by neuron, the declared field */
@@ -615,11 +626,69 @@ static int CompareFileEdges(const void *a, const void *b)
    (ids within the source and target populations) and, optionally, 0/syn_weight and 0/delay (ms; the
    projection's -weight and -delay where absent).  Each rank reads a slice of the file and sends each
    edge to its target's rank; nothing is held whole anywhere. */
+/* n edges of projection J (tgt: the target's natural id) to their targets' ranks, added to J->fe there,
+   which ends up by target (its local row), then idx.  Collective. */
+static PetscErrorCode RouteEdges(TpModel m, Projection *J, const FileEdge *e, PetscInt64 n, const char *what)
+{
+  Spiking *d       = m->data;
+  const PetscInt N = d->r.N;
+  PetscMPIInt size, *sc, *rc, *sd, *rd, *at;
+  PetscInt *owner;
+  FileEdge *out;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(m->comm, &size));
+  PetscCall(PetscMalloc1(N, &owner));
+  {
+    PetscInt *gid, *all;
+    PetscMPIInt *cnt, *dsp, nl = (PetscMPIInt)d->r.nloc;
+    PetscCall(PetscMalloc4(nl + 1, &gid, N + 1, &all, size, &cnt, size + 1, &dsp));
+    for (PetscInt i = 0; i < d->r.nloc; i++) gid[i] = TpRowGid(&d->r, i);
+    PetscCallMPI(MPI_Allgather(&nl, 1, MPI_INT, cnt, 1, MPI_INT, m->comm));
+    dsp[0] = 0;
+    for (PetscMPIInt r = 0; r < size; r++) dsp[r + 1] = dsp[r] + cnt[r];
+    PetscCallMPI(MPI_Allgatherv(gid, nl, MPIU_INT, all, cnt, dsp, MPIU_INT, m->comm));
+    for (PetscMPIInt r = 0; r < size; r++)
+      for (PetscMPIInt k = dsp[r]; k < dsp[r + 1]; k++) owner[all[k]] = r;
+    PetscCall(PetscFree4(gid, all, cnt, dsp));
+  }
+  PetscCall(PetscMalloc5(size, &sc, size, &rc, size + 1, &sd, size + 1, &rd, size, &at));
+  PetscCall(PetscArrayzero(sc, size));
+  for (PetscInt64 k = 0; k < n; k++) sc[owner[e[k].tgt]]++;
+  PetscCallMPI(MPI_Alltoall(sc, 1, MPI_INT, rc, 1, MPI_INT, m->comm));
+  sd[0] = rd[0] = 0;
+  for (PetscMPIInt r = 0; r < size; r++) {
+    PetscCheck((double)sd[r] + sc[r] < 2e9 / sizeof(FileEdge) &&
+                   (double)rd[r] + rc[r] + J->nfe < 2e9 / sizeof(FileEdge),
+               PETSC_COMM_SELF, PETSC_ERR_SUP, "%s: too many edges per rank in one exchange; use more ranks", what);
+    sd[r + 1] = sd[r] + sc[r];
+    rd[r + 1] = rd[r] + rc[r];
+  }
+  PetscCall(PetscMalloc1(sd[size] + 1, &out));
+  PetscCall(PetscArraycpy(at, sd, size));
+  for (PetscInt64 k = 0; k < n; k++) out[at[owner[e[k].tgt]]++] = e[k];
+  PetscCall(PetscRealloc(sizeof(FileEdge) * (size_t)(J->nfe + rd[size] + 1), &J->fe));
+  for (PetscMPIInt r = 0; r <= size; r++)
+    sd[r] *= (PetscMPIInt)sizeof(FileEdge), rd[r] *= (PetscMPIInt)sizeof(FileEdge);
+  for (PetscMPIInt r = 0; r < size; r++) sc[r] *= (PetscMPIInt)sizeof(FileEdge), rc[r] *= (PetscMPIInt)sizeof(FileEdge);
+  PetscCallMPI(MPI_Alltoallv(out, sc, sd, MPI_BYTE, J->fe + J->nfe, rc, rd, MPI_BYTE, m->comm));
+  {
+    const PetscInt64 got = rd[size] / (PetscMPIInt)sizeof(FileEdge);
+    for (PetscInt i = 0; i < d->r.nloc; i++) owner[TpRowGid(&d->r, i)] = i; /* now the local rows */
+    for (PetscInt64 k = J->nfe; k < J->nfe + got; k++) J->fe[k].tgt = owner[J->fe[k].tgt];
+    J->nfe += got;
+  }
+  qsort(J->fe, (size_t)J->nfe, sizeof(FileEdge), CompareFileEdges);
+  PetscCall(PetscFree(out));
+  PetscCall(PetscFree5(sc, rc, sd, rd, at));
+  PetscCall(PetscFree(owner));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ReadEdgeFile(TpModel m, Projection *J)
 {
   Spiking *d          = m->data;
   const Population *S = &d->pop[J->src], *T = &d->pop[J->tgt];
-  const PetscInt N                   = d->r.N;
   char why[PETSC_MAX_PATH_LEN + 256] = "", opt[112], path[4][128];
   const char *leaf[4]                = {"source_node_id", "target_node_id", "0/syn_weight", "0/delay"};
   hid_t f                            = -1, fapl;
@@ -627,10 +696,9 @@ static PetscErrorCode ReadEdgeFile(TpModel m, Projection *J)
   hsize_t dims[2];
   PetscBool has[4] = {PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE}, ok = PETSC_TRUE;
   long long E = -1, n, off, bad[2] = {-1, 0}; /* the first bad entry (global) and what is wrong with it */
-  PetscMPIInt size, rank, *sc, *rc, *sd, *rd;
+  PetscMPIInt size, rank;
   uint64_t *src = NULL, *tgt = NULL;
   double *w = NULL, *dl = NULL, val = 0;
-  PetscInt *owner;
   FileEdge *out;
 
   PetscFunctionBegin;
@@ -701,69 +769,22 @@ static PetscErrorCode ReadEdgeFile(TpModel m, Projection *J)
     }
   }
   /* to the targets' ranks */
-  PetscCall(PetscMalloc1(N, &owner));
-  {
-    PetscInt *gid, *all;
-    PetscMPIInt *cnt, *dsp, nl = (PetscMPIInt)d->r.nloc;
-    PetscCall(PetscMalloc4(nl + 1, &gid, N + 1, &all, size, &cnt, size + 1, &dsp));
-    for (PetscInt i = 0; i < d->r.nloc; i++) gid[i] = TpRowGid(&d->r, i);
-    PetscCallMPI(MPI_Allgather(&nl, 1, MPI_INT, cnt, 1, MPI_INT, m->comm));
-    dsp[0] = 0;
-    for (PetscMPIInt r = 0; r < size; r++) dsp[r + 1] = dsp[r] + cnt[r];
-    PetscCallMPI(MPI_Allgatherv(gid, nl, MPIU_INT, all, cnt, dsp, MPIU_INT, m->comm));
-    for (PetscMPIInt r = 0; r < size; r++)
-      for (PetscMPIInt k = dsp[r]; k < dsp[r + 1]; k++) owner[all[k]] = r;
-    PetscCall(PetscFree4(gid, all, cnt, dsp));
-  }
-  PetscCall(PetscMalloc4(size, &sc, size, &rc, size + 1, &sd, size + 1, &rd));
-  PetscCall(PetscArrayzero(sc, size));
-  for (long long e = 0; e < n; e++) sc[owner[T->first + (PetscInt)tgt[e]]]++;
-  PetscCallMPI(MPI_Alltoall(sc, 1, MPI_INT, rc, 1, MPI_INT, m->comm));
-  sd[0] = rd[0] = 0;
-  for (PetscMPIInt r = 0; r < size; r++) {
-    PetscCheck((double)sd[r] + sc[r] < 2e9 / sizeof(FileEdge) && (double)rd[r] + rc[r] < 2e9 / sizeof(FileEdge),
-               PETSC_COMM_SELF, PETSC_ERR_SUP, "Option %s: too many edges per rank in one exchange; use more ranks",
-               opt);
-    sd[r + 1] = sd[r] + sc[r];
-    rd[r + 1] = rd[r] + rc[r];
-  }
-  PetscCall(PetscMalloc1(sd[size] + 1, &out));
-  PetscCall(PetscMalloc1(rd[size] + 1, &J->fe));
-  {
-    PetscMPIInt *at;
-    PetscCall(PetscMalloc1(size, &at));
-    PetscCall(PetscArraycpy(at, sd, size));
-    for (long long e = 0; e < n; e++) {
-      const PetscInt g = T->first + (PetscInt)tgt[e];
-      FileEdge *x      = &out[at[owner[g]]++];
-      x->tgt = g, x->src = S->first + (PetscInt64)src[e], x->idx = off + e;
-      x->w  = has[2] ? w[e] : J->weight;
-      x->ds = has[3] ? (PetscInt64)round(dl[e] / d->dt) : J->dsteps;
-    }
-    PetscCall(PetscFree(at));
+  PetscCall(PetscMalloc1(n + 1, &out));
+  for (long long e = 0; e < n; e++) {
+    FileEdge *x = &out[e];
+    x->tgt = T->first + (PetscInt64)tgt[e], x->src = S->first + (PetscInt64)src[e], x->idx = off + e;
+    x->w  = has[2] ? w[e] : J->weight;
+    x->ds = has[3] ? (PetscInt64)round(dl[e] / d->dt) : J->dsteps;
   }
   PetscCall(PetscFree4(src, tgt, w, dl));
-  PetscCall(PetscFree(owner));
-  for (PetscMPIInt r = 0; r <= size; r++)
-    sd[r] *= (PetscMPIInt)sizeof(FileEdge), rd[r] *= (PetscMPIInt)sizeof(FileEdge);
-  for (PetscMPIInt r = 0; r < size; r++) sc[r] *= (PetscMPIInt)sizeof(FileEdge), rc[r] *= (PetscMPIInt)sizeof(FileEdge);
-  PetscCallMPI(MPI_Alltoallv(out, sc, sd, MPI_BYTE, J->fe, rc, rd, MPI_BYTE, m->comm));
-  J->nfe = rd[size] / (PetscMPIInt)sizeof(FileEdge);
+  PetscCall(RouteEdges(m, J, out, n, opt));
   PetscCall(PetscFree(out));
-  PetscCall(PetscFree4(sc, rc, sd, rd));
-  /* by target (its local row), then file order; the delays' range over all ranks */
   {
-    PetscInt *row;
     PetscInt lo = PETSC_MAX_INT, hi = 0;
-    PetscCall(PetscMalloc1(N, &row));
-    for (PetscInt i = 0; i < d->r.nloc; i++) row[TpRowGid(&d->r, i)] = i;
     for (PetscInt64 e = 0; e < J->nfe; e++) {
-      J->fe[e].tgt = row[J->fe[e].tgt];
-      lo           = PetscMin(lo, (PetscInt)J->fe[e].ds);
-      hi           = PetscMax(hi, (PetscInt)J->fe[e].ds);
+      lo = PetscMin(lo, (PetscInt)J->fe[e].ds);
+      hi = PetscMax(hi, (PetscInt)J->fe[e].ds);
     }
-    PetscCall(PetscFree(row));
-    qsort(J->fe, (size_t)J->nfe, sizeof(FileEdge), CompareFileEdges);
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPIU_INT, MPI_MIN, m->comm));
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPIU_INT, MPI_MAX, m->comm));
     if (E > 0) J->dmin = lo, J->dmax = hi;
@@ -813,9 +834,56 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
              "Option -%sfile applies to -%srule file, not %s", prefix, prefix, Rules[J->rule]);
   PetscCheck(J->rule != RULE_FILE || (fset && J->file[0]), m->comm, PETSC_ERR_ARG_WRONG,
              "Option -%srule file needs -%sfile, the HDF5 file of its edges", prefix, prefix);
-  PetscCheck(J->rule != RULE_FILE || !IS_STDP(J), m->comm, PETSC_ERR_SUP,
-             "Option -%ssynapse %s: a -rule file projection takes static or tsodyks_markram synapses", prefix,
-             SynapseTypes[J->syn]);
+  PetscCheck(!HAS_EDGES(J) || !IS_STDP(J), m->comm, PETSC_ERR_SUP,
+             "Option -%ssynapse %s: a -rule %s projection takes static or tsodyks_markram synapses", prefix,
+             SynapseTypes[J->syn], Rules[J->rule]);
+  {
+    char third[32] = "", pool[16] = "random";
+    PetscBool tset;
+    J->third = -1, J->p_third = 1, J->pool_block = PETSC_FALSE, J->pool_size = -1;
+    PetscOptionsBegin(m->comm, prefix, "Spiking network (M4): a tripartite projection", "TpModel");
+    PetscCall(PetscOptionsString("-third",
+                                 "Tripartite: the astrocyte population each synapse may pair with "
+                                 "(NEST's third_factor_bernoulli_with_pool)",
+                                 "", third, third, sizeof(third), &tset));
+    PetscCall(PetscOptionsReal("-p_third", "Tripartite: probability that a synapse gets an astrocyte", "", J->p_third,
+                               &J->p_third, NULL));
+    PetscCall(PetscOptionsString("-pool_type", "Tripartite: random or block", "", pool, pool, sizeof(pool), NULL));
+    PetscCall(PetscOptionsInt("-pool_size", "Tripartite: astrocytes in each target's pool (default all)", "",
+                              J->pool_size, &J->pool_size, NULL));
+    PetscOptionsEnd();
+    if (tset) {
+      char topt[112];
+      PetscCall(PetscSNPrintf(topt, sizeof(topt), "-%sthird", prefix));
+      PetscCall(FindPop(m, third, topt, third, &J->third));
+      PetscCheck(IS_ASTRO(&d->pop[J->third]) && !IS_ASTRO(S) && !IS_ASTRO(T) && J->rule != RULE_THIRD, m->comm,
+                 PETSC_ERR_ARG_INCOMP,
+                 "Option -%sthird %s: a tripartite projection joins neurons (not astrocytes) and names a population "
+                 "of astrocyte_lr_1994",
+                 prefix, third);
+      if (J->pool_size < 0) J->pool_size = d->pop[J->third].size;
+      PetscCheck(!strcmp(pool, "random") || !strcmp(pool, "block"), m->comm, PETSC_ERR_ARG_WRONG,
+                 "Option -%spool_type %s: pool_type must be 'random' or 'block'", prefix, pool);
+      J->pool_block = (PetscBool)!strcmp(pool, "block");
+      PetscCheck(J->p_third >= 0 && J->p_third <= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "Option -%sp_third %.6g: conditional probability of third-factor connection 0 <= p_third_if_primary "
+                 "<= 1 required",
+                 prefix, (double)J->p_third);
+      PetscCheck(J->pool_size >= 1 && J->pool_size <= d->pop[J->third].size, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "Option -%spool_size %" PetscInt_FMT
+                 ": pool size 1 <= pool_size <= size of third-factor population (%" PetscInt_FMT ") required",
+                 prefix, J->pool_size, d->pop[J->third].size);
+      PetscCheck(!J->pool_block || (double)T->size * J->pool_size == (double)d->pop[J->third].size ||
+                     (J->pool_size == 1 && T->size % d->pop[J->third].size == 0),
+                 m->comm, PETSC_ERR_ARG_INCOMP,
+                 "Options -%spool_type block -%spool_size %" PetscInt_FMT ": the sizes of target (%" PetscInt_FMT
+                 ") and third-factor (%" PetscInt_FMT
+                 ") populations and the chosen pool size do not fit. If pool_size == 1, the target population size "
+                 "must be a multiple of the third-factor population size. For pool_size > 1, size(targets) * "
+                 "pool_size == size(third factor) is required. For all other cases, use random pools.",
+                 prefix, prefix, J->pool_size, T->size, d->pop[J->third].size);
+    }
+  }
   if (IS_STDP(J)) { /* NEST's stdp_synapse defaults; mu 0 for the additive rule and the gated one */
     StdpParams *P = &J->stdp;
     char gate[32] = "";
@@ -959,6 +1027,9 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
                                  "Natural ids of astrocytes whose IP3, Ca, h and SIC are recorded as a series", "",
                                  d->reca, &nreca, &recaset));
   d->astro_dt = d->dt;
+  PetscCall(PetscOptionsBool("-write_edges",
+                             "Write every projection's synapses into the output as SONATA edges (/edges/<projection>)",
+                             "", d->write_edges, &d->write_edges, NULL));
   PetscCall(PetscOptionsReal("-astro_dt", "The astrocytes' step (ms), a whole number of -stepper_dt steps", "",
                              d->astro_dt, &d->astro_dt, NULL));
   PetscOptionsEnd();
@@ -1039,12 +1110,36 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
     PetscCall(ReadProjection(m, &d->proj[q]));
     d->window = d->window ? PetscMin(d->window, d->proj[q].dmin) : d->proj[q].dmin;
     d->dring  = PetscMax(d->dring, d->proj[q].dmax);
-    if (d->proj[q].rule == RULE_FILE) d->persyn = PETSC_TRUE;
+    if (HAS_EDGES(&d->proj[q])) d->persyn = PETSC_TRUE;
   }
   if (!d->window) d->window = 10;
   for (PetscInt q = 0; q < SPIKING_MAX_POPS; q++)
     for (PetscInt u = 0; u < SPIKING_MAX_POPS; u++) d->projof[q][u] = -1;
   for (PetscInt p = 0; p < d->nproj; p++) d->projof[d->proj[p].src][d->proj[p].tgt] = p;
+  /* each tripartite projection's pairs go into projections of rule third, and each of those is fed */
+  for (PetscInt p = 0; p < d->nproj; p++) {
+    const Projection *J = &d->proj[p];
+    PetscInt in, out;
+    PetscBool fed = PETSC_FALSE;
+    if (J->third >= 0) {
+      in  = d->projof[J->src][J->third];
+      out = d->projof[J->third][J->tgt];
+      PetscCheck(in >= 0 && out >= 0 && d->proj[in].rule == RULE_THIRD && d->proj[out].rule == RULE_THIRD, m->comm,
+                 PETSC_ERR_ARG_WRONG,
+                 "Option -%s%s_third %s needs projections %s-%s and %s-%s with -rule third in %s (the astrocytes' "
+                 "input and their slow inward current)",
+                 m->prefix, J->name, d->pop[J->third].name, d->pop[J->src].name, d->pop[J->third].name,
+                 d->pop[J->third].name, d->pop[J->tgt].name, opt);
+    }
+    if (J->rule != RULE_THIRD) continue;
+    for (PetscInt u = 0; u < d->nproj; u++) {
+      const Projection *K = &d->proj[u];
+      if (K->third >= 0 && ((K->src == J->src && K->third == J->tgt) || (K->third == J->src && K->tgt == J->tgt)))
+        fed = PETSC_TRUE;
+    }
+    PetscCheck(fed, m->comm, PETSC_ERR_ARG_WRONG,
+               "Projection %s has -rule third, but no tripartite projection (-third) pairs its populations", J->name);
+  }
   /* each population's Tsodyks-Markram projections as source (one per target population, names being
      unique) and its STDP ones, as source and as target */
   d->tmw = d->spw = d->spinw = 0;
@@ -1083,6 +1178,8 @@ typedef struct {
   PetscInt *pin;   /* nloc: STDP synapses onto each local neuron so far */
   Spiking *d;
   PetscInt64 fcur[SPIKING_MAX_PROJ]; /* each -rule file projection's next edge */
+  PetscInt only;                     /* >= 0: draw this projection only, into pairs (source, local target) */
+  PetscInt64 npairs, *pairs;
 } Wiring;
 
 static inline void EmitFile(Wiring *W, PetscInt j, PetscInt i, const Projection *J, double w, PetscInt64 ds);
@@ -1096,6 +1193,11 @@ static inline void Emit(Wiring *W, PetscInt j, PetscInt i, const Projection *J)
 static inline void EmitFile(Wiring *W, PetscInt j, PetscInt i, const Projection *J, double w, PetscInt64 ds)
 {
   Spiking *d = W->d;
+  if (W->only >= 0) { /* counted, then listed */
+    if (W->pairs) W->pairs[2 * W->npairs] = j, W->pairs[2 * W->npairs + 1] = i;
+    W->npairs++;
+    return;
+  }
   if (!W->fill) {
     W->pos[j]++;
     if (IS_STDP(J)) W->pin[i]++;
@@ -1128,7 +1230,7 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
       const uint64_t key   = ((uint64_t)p << 40) | (uint64_t)g;
       const PetscBool self = (PetscBool)(J->src == q && !J->autapses);
       uint64_t draw        = 0;
-      if (J->tgt != q) continue;
+      if (J->tgt != q || (W->only >= 0 && p != W->only)) continue;
       switch (J->rule) {
       case RULE_ALL_TO_ALL:
         for (PetscInt j = S->first; j < S->first + S->size; j++)
@@ -1149,7 +1251,8 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
           if (!(self && (PetscInt)j == g)) Emit(W, (PetscInt)j, i, J);
         }
         break;
-      case RULE_FILE: { /* the file's edges onto i, in file order */
+      case RULE_FILE:
+      case RULE_THIRD: { /* the listed edges onto i, in their order */
         PetscInt64 *c = &W->fcur[p];
         for (; *c < J->nfe && J->fe[*c].tgt == i; (*c)++)
           EmitFile(W, (PetscInt)J->fe[*c].src, i, J, J->fe[*c].w, J->fe[*c].ds);
@@ -1173,6 +1276,98 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
   PetscFunctionReturn(0);
 }
 
+/* Target ti's pool of astrocytes (indices within population J->third) for tripartite projection p:
+   NEST's blocks, or pool_size drawn without replacement (Floyd's algorithm) keyed by (p, target). */
+static void Pool(const Spiking *d, const Projection *J, PetscInt p, PetscInt ti, PetscInt *pool, char *taken)
+{
+  const PetscInt NA = d->pop[J->third].size, NT = d->pop[J->tgt].size, M = J->pool_size;
+  const uint64_t key = ((uint64_t)p << 40) | (uint64_t)(d->pop[J->tgt].first + ti);
+  PetscInt n         = 0;
+
+  if (J->pool_block) {
+    const PetscInt first = M > 1 ? ti * M : ti / (NT / NA);
+    for (PetscInt r = 0; r < M; r++) pool[r] = first + r;
+    return;
+  }
+  if (M == NA) {
+    for (PetscInt r = 0; r < M; r++) pool[r] = r;
+    return;
+  }
+  for (PetscInt jj = NA - M; jj < NA; jj++) {
+    PetscInt r = (PetscInt)(TpUniform((uint64_t)d->seed, TP_STREAM_M4_POOL, key, (uint64_t)jj) * (jj + 1));
+    if (r > jj) r = jj;
+    if (taken[r]) r = jj;
+    taken[r]  = 1;
+    pool[n++] = r;
+  }
+  for (PetscInt r = 0; r < M; r++) taken[pool[r]] = 0;
+}
+
+/* The third-factor pairs of each tripartite projection (NEST's third_factor_bernoulli_with_pool), from
+   its synapses onto the local targets: with probability p_third a synapse s -> t gets an astrocyte a
+   drawn uniformly from t's pool, and the pairs s -> a and a -> t become synapses of the projections of
+   rule third (s -> a on a's rank).  The draws are keyed by (projection, t) and the synapse's place
+   among t's, so the pairs are the same on any number of ranks. */
+static PetscErrorCode ThirdFactorEdges(TpModel m, char *marked, PetscInt *pick)
+{
+  Spiking *d = m->data;
+
+  PetscFunctionBegin;
+  for (PetscInt p = 0; p < d->nproj; p++) {
+    const Projection *J = &d->proj[p];
+    const Population *A, *T;
+    Projection *Jin, *Jout;
+    Wiring W = {.d = d, .only = p};
+    FileEdge *ein, *eout;
+    PetscInt64 n = 0, k = 0;
+    PetscInt *pool, cur = -1;
+    char *taken;
+    if (J->third < 0) continue;
+    A    = &d->pop[J->third];
+    T    = &d->pop[J->tgt];
+    Jin  = &d->proj[d->projof[J->src][J->third]];
+    Jout = &d->proj[d->projof[J->third][J->tgt]];
+    PetscCall(Draw(&W, marked, pick)); /* counts */
+    PetscCall(PetscMalloc1(2 * W.npairs + 1, &W.pairs));
+    W.npairs = 0;
+    PetscCall(PetscArrayzero(W.fcur, SPIKING_MAX_PROJ));
+    PetscCall(Draw(&W, marked, pick)); /* the synapses onto the local targets: by target, in draw order */
+    PetscCall(PetscMalloc2(W.npairs + 1, &ein, W.npairs + 1, &eout));
+    PetscCall(PetscMalloc1(J->pool_size, &pool));
+    PetscCall(PetscCalloc1(A->size, &taken));
+    for (PetscInt64 e = 0; e < W.npairs; e++) {
+      const PetscInt j = (PetscInt)W.pairs[2 * e], i = (PetscInt)W.pairs[2 * e + 1], g = TpRowGid(&d->r, i);
+      const uint64_t key = ((uint64_t)p << 40) | (uint64_t)g;
+      if (i != cur) { /* a new target: its synapses' count and its pool */
+        cur = i, k = 0;
+        Pool(d, J, p, g - T->first, pool, taken);
+      }
+      PetscCheck(k < ((PetscInt64)1 << 26), PETSC_COMM_SELF, PETSC_ERR_SUP,
+                 "Projection %s: more than 2^26 synapses onto one target of a tripartite projection", J->name);
+      if (TpUniform((uint64_t)d->seed, TP_STREAM_M4_THIRD, key, (uint64_t)(2 * k)) < J->p_third) {
+        PetscInt r         = J->pool_size == 1
+                                 ? 0
+                                 : (PetscInt)(TpUniform((uint64_t)d->seed, TP_STREAM_M4_THIRD, key, (uint64_t)(2 * k + 1)) *
+                                      J->pool_size);
+        const PetscInt a   = A->first + pool[PetscMin(r, J->pool_size - 1)];
+        const PetscInt64 o = (PetscInt64)p << 57;
+        ein[n] =
+            (FileEdge){.tgt = a, .src = j, .idx = o | ((PetscInt64)g << 26) | k, .w = Jin->weight, .ds = Jin->dsteps};
+        eout[n] = (FileEdge){.tgt = g, .src = a, .idx = o | k, .w = Jout->weight, .ds = Jout->dsteps};
+        n++;
+      }
+      k++;
+    }
+    PetscCall(RouteEdges(m, Jin, ein, n, J->name));
+    PetscCall(RouteEdges(m, Jout, eout, n, J->name));
+    PetscCall(PetscFree2(ein, eout));
+    PetscCall(PetscFree(pool));
+    PetscCall(PetscFree(taken));
+    PetscCall(PetscFree(W.pairs));
+  }
+  PetscFunctionReturn(0);
+}
+
 /* The synapses onto the local neurons, each projection's drawn from the stream keyed by
    (projection, target), stored by presynaptic neuron. */
 static PetscErrorCode SpikingWire(TpModel m)
@@ -1181,10 +1376,14 @@ static PetscErrorCode SpikingWire(TpModel m)
   PetscInt N = d->r.N, maxk = 0;
   char *marked   = NULL;
   PetscInt *pick = NULL;
-  Wiring W       = {PETSC_FALSE, NULL, NULL, d, {0}};
+  Wiring W       = {.d = d, .only = -1};
   double expect  = 0, total;
 
   PetscFunctionBegin;
+  for (PetscInt p = 0; p < d->nproj; p++)
+    if (d->proj[p].rule == RULE_FIXED_INDEGREE && !d->proj[p].multapses) maxk = PetscMax(maxk, d->proj[p].indegree);
+  if (maxk) PetscCall(PetscCalloc2(N, &marked, maxk, &pick));
+  PetscCall(ThirdFactorEdges(m, marked, pick));
   /* refuse what cannot fit before drawing anything */
   for (PetscInt i = 0; i < d->r.nloc; i++) {
     const PetscInt q = d->popof[i];
@@ -1193,16 +1392,13 @@ static PetscErrorCode SpikingWire(TpModel m)
       if (J->tgt != q) continue;
       expect += J->rule == RULE_FIXED_INDEGREE ? J->indegree
                 : J->rule == RULE_ALL_TO_ALL   ? d->pop[J->src].size
-                : J->rule == RULE_FILE         ? 0
+                : HAS_EDGES(J)                 ? 0
                                                : J->p * d->pop[J->src].size;
     }
   }
-  for (PetscInt p = 0; p < d->nproj; p++) expect += d->proj[p].rule == RULE_FILE ? (double)d->proj[p].nfe : 0;
+  for (PetscInt p = 0; p < d->nproj; p++) expect += HAS_EDGES(&d->proj[p]) ? (double)d->proj[p].nfe : 0;
   PetscCheck(expect < 4e9, PETSC_COMM_SELF, PETSC_ERR_MEM,
              "The projections make %.4g synapses on one rank; use more ranks", expect);
-  for (PetscInt p = 0; p < d->nproj; p++)
-    if (d->proj[p].rule == RULE_FIXED_INDEGREE && !d->proj[p].multapses) maxk = PetscMax(maxk, d->proj[p].indegree);
-  if (maxk) PetscCall(PetscCalloc2(N, &marked, maxk, &pick));
   PetscCall(PetscCalloc1(N + 1, &W.pos));
   PetscCall(PetscCalloc1(d->r.nloc + 1, &W.pin));
   PetscCall(Draw(&W, marked, pick)); /* counts */
@@ -2018,7 +2214,7 @@ static PetscErrorCode SicExchange(TpModel m)
     memcpy(&v, &d->sgath[k + 1], sizeof(double));
     for (PetscCount q = d->outptr[c]; q < d->outptr[c + 1]; q++) {
       const Projection *J = &d->proj[d->projof[pg][d->popof[d->tgt[q]]]];
-      const PetscBool own = (PetscBool)(d->persyn && J->rule == RULE_FILE);
+      const PetscBool own = (PetscBool)(d->persyn && HAS_EDGES(J));
       PetscInt slot       = base + (own ? d->fd[q] : J->dsteps);
       if (slot >= DR) slot -= DR;
       d->sring[(size_t)slot * n + (size_t)d->tgt[q]] += (own ? d->fw[q] : J->weight) * v;
@@ -2122,7 +2318,7 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
           q = StdpDeliver(d, J, q, e, hi, t, rb);
           continue;
         }
-        if (J->rule == RULE_FILE) {
+        if (HAS_EDGES(J)) {
           q = FileDeliver(d, q, e, hi, base, d->pop[pg].ntm ? rel[tq] : 1.0);
           continue;
         }
@@ -2263,6 +2459,11 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
     if (J->rule == RULE_FILE)
       PetscCall(PetscViewerASCIIPrintf(v, " %s:/edges/%s, delays %g to %g ms", J->file, J->fgroup,
                                        (double)(J->dmin * d->dt), (double)(J->dmax * d->dt)));
+    if (J->rule == RULE_THIRD) PetscCall(PetscViewerASCIIPrintf(v, " (tripartite pairs)"));
+    if (J->third >= 0)
+      PetscCall(PetscViewerASCIIPrintf(v, ", tripartite with %s: p_third %g, %s pools of %" PetscInt_FMT,
+                                       d->pop[J->third].name, (double)J->p_third, J->pool_block ? "block" : "random",
+                                       J->pool_size));
     PetscCall(PetscViewerASCIIPrintf(v, ", weight %g, delay %g ms%s", (double)J->weight, (double)J->delay,
                                      J->rule == RULE_FILE ? " where the file has none" : ""));
     if (J->syn == SYN_TSODYKS_MARKRAM)
@@ -2332,6 +2533,11 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
       o = strlen(buf) - 1;
       PetscCall(PetscSNPrintf(buf + o, len - o, ",file=%s:%s;", J->file, J->fgroup));
     }
+    if (J->third >= 0) {
+      o = strlen(buf) - 1;
+      PetscCall(PetscSNPrintf(buf + o, len - o, ",third=%s,%.17g,%s,%" PetscInt_FMT ";", d->pop[J->third].name,
+                              (double)J->p_third, J->pool_block ? "block" : "random", J->pool_size));
+    }
     if (IS_STDP(J)) {
       const StdpParams *P = &J->stdp;
       o                   = strlen(buf) - 1;
@@ -2348,6 +2554,83 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
                               (double)J->tau_fac, (double)J->tau_rec));
     }
   }
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  PetscInt64 tgt, src, q; /* natural ids, the synapse's place */
+  double w, delay;
+} EdgeOut;
+
+static int CompareEdgeOut(const void *a, const void *b)
+{
+  const EdgeOut *x = a, *y = b;
+  if (x->tgt != y->tgt) return x->tgt < y->tgt ? -1 : 1;
+  if (x->src != y->src) return x->src < y->src ? -1 : 1;
+  return x->q < y->q ? -1 : x->q > y->q;
+}
+
+/* -spiking_write_edges: every projection's synapses as SONATA edges, /edges/<projection>/
+   {source_node_id, target_node_id (ids within the populations), 0/syn_weight (the weight now, STDP's
+   included), 0/delay (ms)}, each rank writing its targets' synapses by (target, source, draw), so that
+   the file is the same on any number of ranks with the default block partition; -rule file reads it. */
+static PetscErrorCode WriteEdges(TpModel m, hid_t file)
+{
+  Spiking *d = m->data;
+  hid_t grp;
+
+  PetscFunctionBegin;
+  PetscCall(TpH5CreateGroup(file, "edges", &grp));
+  for (PetscInt p = 0; p < d->nproj; p++) {
+    const Projection *J = &d->proj[p];
+    const Population *S = &d->pop[J->src], *T = &d->pop[J->tgt];
+    PetscCount n = 0, k = 0;
+    EdgeOut *e;
+    uint64_t *src, *tgt;
+    double *w, *dl;
+    hid_t g, g0, ds;
+    for (PetscInt j = S->first; j < S->first + S->size; j++) {
+      const PetscInt c = d->colof[j];
+      for (PetscCount q = c < 0 ? 0 : d->outptr[c]; c >= 0 && q < d->outptr[c + 1]; q++)
+        n += d->popof[d->tgt[q]] == J->tgt;
+    }
+    PetscCall(PetscMalloc5(n + 1, &e, n + 1, &src, n + 1, &tgt, n + 1, &w, n + 1, &dl));
+    for (PetscInt j = S->first; j < S->first + S->size; j++) {
+      const PetscInt c = d->colof[j];
+      for (PetscCount q = c < 0 ? 0 : d->outptr[c]; c >= 0 && q < d->outptr[c + 1]; q++) {
+        const PetscInt i = d->tgt[q];
+        if (d->popof[i] != J->tgt) continue;
+        e[k].tgt = TpRowGid(&d->r, i), e[k].src = j, e[k].q = q;
+        e[k].w     = HAS_EDGES(J) ? d->fw[q] : IS_STDP(J) ? d->sw[d->wpos[q]] : J->weight;
+        e[k].delay = (double)(HAS_EDGES(J) ? d->fd[q] : J->dsteps) * d->dt;
+        k++;
+      }
+    }
+    qsort(e, (size_t)n, sizeof(EdgeOut), CompareEdgeOut);
+    for (PetscCount q = 0; q < n; q++) {
+      src[q] = (uint64_t)(e[q].src - S->first), tgt[q] = (uint64_t)(e[q].tgt - T->first);
+      w[q] = e[q].w, dl[q] = e[q].delay;
+    }
+    PetscCall(TpH5CreateGroup(grp, J->name, &g));
+    PetscCall(TpH5WriteDistributed(m->comm, g, "source_node_id", H5T_NATIVE_UINT64, H5T_STD_U64LE, n, 0, src));
+    PetscCall(TpH5WriteDistributed(m->comm, g, "target_node_id", H5T_NATIVE_UINT64, H5T_STD_U64LE, n, 0, tgt));
+    PetscCallH5(ds = H5Dopen2(g, "source_node_id", H5P_DEFAULT));
+    PetscCall(TpH5WriteAttrString(ds, "node_population", S->name));
+    PetscCallH5(H5Dclose(ds));
+    PetscCallH5(ds = H5Dopen2(g, "target_node_id", H5P_DEFAULT));
+    PetscCall(TpH5WriteAttrString(ds, "node_population", T->name));
+    PetscCallH5(H5Dclose(ds));
+    PetscCall(TpH5CreateGroup(g, "0", &g0));
+    PetscCall(TpH5WriteDistributed(m->comm, g0, "syn_weight", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, n, 0, w));
+    PetscCall(TpH5WriteDistributed(m->comm, g0, "delay", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, n, 0, dl));
+    PetscCallH5(ds = H5Dopen2(g0, "delay", H5P_DEFAULT));
+    PetscCall(TpH5WriteAttrString(ds, "units", "ms"));
+    PetscCallH5(H5Dclose(ds));
+    PetscCallH5(H5Gclose(g0));
+    PetscCallH5(H5Gclose(g));
+    PetscCall(PetscFree5(e, src, tgt, w, dl));
+  }
+  PetscCallH5(H5Gclose(grp));
   PetscFunctionReturn(0);
 }
 
@@ -2407,6 +2690,7 @@ static PetscErrorCode SpikingWriteEvents(TpModel m, hid_t file)
   PetscCallH5(H5Gclose(grp));
   PetscCall(PetscFree(all));
   if (!rank) PetscCall(PetscFree2(counts, displs));
+  if (d->write_edges) PetscCall(WriteEdges(m, file));
   PetscFunctionReturn(0);
 }
 
