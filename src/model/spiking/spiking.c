@@ -1110,7 +1110,7 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
     PetscCall(ReadProjection(m, &d->proj[q]));
     d->window = d->window ? PetscMin(d->window, d->proj[q].dmin) : d->proj[q].dmin;
     d->dring  = PetscMax(d->dring, d->proj[q].dmax);
-    if (HAS_EDGES(&d->proj[q])) d->persyn = PETSC_TRUE;
+    if (d->proj[q].rule == RULE_FILE) d->persyn = PETSC_TRUE; /* a third rule's are uniform */
   }
   if (!d->window) d->window = 10;
   for (PetscInt q = 0; q < SPIKING_MAX_POPS; q++)
@@ -2212,12 +2212,22 @@ static PetscErrorCode SicExchange(TpModel m)
     double v;
     if (c < 0) continue;
     memcpy(&v, &d->sgath[k + 1], sizeof(double));
-    for (PetscCount q = d->outptr[c]; q < d->outptr[c + 1]; q++) {
-      const Projection *J = &d->proj[d->projof[pg][d->popof[d->tgt[q]]]];
-      const PetscBool own = (PetscBool)(d->persyn && HAS_EDGES(J));
-      PetscInt slot       = base + (own ? d->fd[q] : J->dsteps);
-      if (slot >= DR) slot -= DR;
-      d->sring[(size_t)slot * n + (size_t)d->tgt[q]] += (own ? d->fw[q] : J->weight) * v;
+    for (PetscCount q = d->outptr[c], e = d->outptr[c + 1]; q < e;) { /* runs of one projection (by target) */
+      const PetscInt tq = d->popof[d->tgt[q]], hi = d->pop[tq].hi;
+      const Projection *J = &d->proj[d->projof[pg][tq]];
+      double *restrict sr = d->sring;
+      if (J->rule == RULE_FILE) /* its own weights and delays (a third rule's are the projection's) */
+        for (; q < e && d->tgt[q] < hi; q++) {
+          PetscInt slot = base + d->fd[q];
+          if (slot >= DR) slot -= DR;
+          sr[(size_t)slot * n + (size_t)d->tgt[q]] += d->fw[q] * v;
+        }
+      else {
+        PetscInt slot = base + J->dsteps;
+        if (slot >= DR) slot -= DR;
+        sr += (size_t)slot * n;
+        for (const double wv = J->weight * v; q < e && d->tgt[q] < hi; q++) sr[d->tgt[q]] += wv;
+      }
     }
   }
   d->nsev = 0;
@@ -2318,7 +2328,7 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
           q = StdpDeliver(d, J, q, e, hi, t, rb);
           continue;
         }
-        if (HAS_EDGES(J)) {
+        if (J->rule == RULE_FILE) {
           q = FileDeliver(d, q, e, hi, base, d->pop[pg].ntm ? rel[tq] : 1.0);
           continue;
         }
@@ -2601,8 +2611,8 @@ static PetscErrorCode WriteEdges(TpModel m, hid_t file)
         const PetscInt i = d->tgt[q];
         if (d->popof[i] != J->tgt) continue;
         e[k].tgt = TpRowGid(&d->r, i), e[k].src = j, e[k].q = q;
-        e[k].w     = HAS_EDGES(J) ? d->fw[q] : IS_STDP(J) ? d->sw[d->wpos[q]] : J->weight;
-        e[k].delay = (double)(HAS_EDGES(J) ? d->fd[q] : J->dsteps) * d->dt;
+        e[k].w     = J->rule == RULE_FILE ? d->fw[q] : IS_STDP(J) ? d->sw[d->wpos[q]] : J->weight;
+        e[k].delay = (double)(J->rule == RULE_FILE ? d->fd[q] : J->dsteps) * d->dt;
         k++;
       }
     }
