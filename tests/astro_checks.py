@@ -4,14 +4,13 @@ MODELS.md's equations done here with SciPy and NumPy.  Usage: astro_checks.py TR
 import math
 import os
 import sys
-import tempfile
 
 import h5py
 import numpy as np
 from scipy.integrate import solve_ivp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tpcheck import expect_refusals, fail, run  # noqa: E402
+from tpcheck import main as tp_main, expect_spiking_refusals, fail, run  # noqa: E402
 
 # NEST 3.9's astrocyte_lr_1994 defaults (MODELS.md M4)
 LR = dict(Ca_tot=2.0, IP3_0=0.16, Kd_IP3_1=0.13, Kd_IP3_2=0.9434, Kd_act=0.08234, Kd_inh=1.049, Km_SERCA=0.1,
@@ -341,20 +340,13 @@ def check_bad_input(tmp):
               "5dp", "-spiking_A_IP3", 3], ["-spiking_astro_ts_adapt_type", "none"]),
     ]
 
-    def complete(np_, args):
-        target = os.path.join(tmp, "bad%d_%d.h5" % (np_, id(args)))
-        return ["-model", "spiking", "-stepper_max_time", 5, "-quiet", "-o", target] + args, target
-
-    expect_refusals(cases, complete)
+    expect_spiking_refusals(cases, tmp)
 
 
 def main():
     checks = {"relax": check_relax, "single": check_single, "splitting": check_splitting, "sic": check_sic,
               "ranks": check_ranks, "tripartite": check_tripartite, "bad_input": check_bad_input}
-    if sys.argv[3] not in checks:
-        fail("unknown check " + sys.argv[3])
-    with tempfile.TemporaryDirectory() as tmp:
-        checks[sys.argv[3]](tmp)
+    tp_main(checks)
 
 
 if __name__ == "__main__":

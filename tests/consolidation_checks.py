@@ -3,13 +3,12 @@ dense serial twin (twin/consolidation_twin.py), an independent quadratic program
 of the algorithm.  Usage: consolidation_checks.py TRIPART MPIEXEC CHECK"""
 import os
 import sys
-import tempfile
 
 import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "twin"))
-from tpcheck import expect_refusals, fail, relerr, run  # noqa: E402
+from tpcheck import main as tp_main, expect_refusals, fail, relerr, run  # noqa: E402
 from consolidation_twin import PRUNE, Twin  # noqa: E402
 
 # Cases that pass through both phases (worst-pattern steps, then the soft-min) within 200 epochs,
@@ -290,10 +289,7 @@ def main():
               "bad_input": check_bad_input, "file": check_file, "published": check_published,
               "wake_sleep": check_wake_sleep}
 
-    if sys.argv[3] not in checks:
-        fail("unknown check " + sys.argv[3])
-    with tempfile.TemporaryDirectory() as tmp:
-        checks[sys.argv[3]](tmp)
+    tp_main(checks)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import h5py
@@ -16,7 +15,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from tpcheck import ENV, cmd, expect_refusals, fail, relerr, run  # noqa: E402
+from tpcheck import main as tp_main, ENV, cmd, expect_refusals, fail, relerr, run  # noqa: E402
 
 EULER = ["-ts_type", "euler", "-ts_dt", 1e-3, "-ts_max_time", 10]
 MODELS = ["gated", "naam", "hopfield", "dam", "modern", "oracle"]
@@ -317,10 +316,7 @@ def main():
     checks = {"gated": check_gated, "capacity": check_capacity, "oracle": check_oracle,
               "invariance": check_invariance, "sweep_invariance": check_sweep_invariance,
               "resume": check_resume, "bad_sweep": check_bad_sweep, "dam_discrete": check_dam_discrete}
-    if sys.argv[3] not in checks:
-        fail("unknown check " + sys.argv[3])
-    with tempfile.TemporaryDirectory() as tmp:
-        checks[sys.argv[3]](tmp)
+    tp_main(checks)
 
 
 if __name__ == "__main__":

@@ -4,13 +4,12 @@ serial twin (twin/spiking_twin.py).  Usage: spiking_checks.py TRIPART MPIEXEC CH
 import math
 import os
 import sys
-import tempfile
 
 import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "twin"))
-from tpcheck import expect_refusals, fail, run  # noqa: E402
+from tpcheck import main as tp_main, expect_spiking_refusals, fail, run  # noqa: E402
 from spiking_twin import Twin  # noqa: E402
 
 NEST_LIF = dict(C_m=250.0, tau_m=10.0, t_ref=2.0, E_L=-70.0, V_th=-55.0, V_reset=-70.0, V_m=-70.0, I_e=0.0,
@@ -464,11 +463,7 @@ def check_spike_file(tmp):
         (["-spiking_populations", "G:4", "-spiking_G_spike_file", src], ["-spiking_G_spike_file", "iaf_psc_delta"]),
     ]
 
-    def complete(np_, a):
-        target = os.path.join(tmp, "badfile%d_%d.h5" % (np_, abs(hash(tuple(map(str, a))))))
-        return ["-model", "spiking", "-stepper_max_time", 5, "-quiet", "-o", target] + a, target
-
-    expect_refusals(cases, complete)
+    expect_spiking_refusals(cases, tmp)
 
 
 def stdp_pairs(pre, extra, forms, opts, extra_pops=""):
@@ -682,11 +677,7 @@ def check_file_rule(tmp):
         (F + [fa, "-spiking_A-Z_synapse", "stdp_additive"], ["-spiking_A-Z_synapse", "stdp_additive"]),
     ]
 
-    def complete(np_, args):
-        target = os.path.join(tmp, "badfile%d_%d.h5" % (np_, id(args)))
-        return ["-model", "spiking", "-stepper_max_time", 5, "-quiet", "-o", target] + args, target
-
-    expect_refusals(cases, complete)
+    expect_spiking_refusals(cases, tmp)
 
 
 def siegert_rate(J=0.1, g=5.0, eta=2.0, CE=1000, CI=250, tau=20e-3, tref=2e-3, theta=20.0, Vr=0.0):
@@ -776,11 +767,7 @@ def check_bad_input(tmp):
         (P + ["-N", 7], ["-N", "7", "8"]),
     ]
 
-    def complete(np_, args):
-        target = os.path.join(tmp, "bad%d_%d.h5" % (np_, id(args)))
-        return ["-model", "spiking", "-stepper_max_time", 5, "-quiet", "-o", target] + args, target
-
-    expect_refusals(cases, complete)
+    expect_spiking_refusals(cases, tmp)
 
 
 def main():
@@ -789,10 +776,7 @@ def main():
               "tsodyks_markram": check_tsodyks_markram, "adex_izhikevich": check_adex_izhikevich,
               "spike_file": check_spike_file, "stdp": check_stdp,
               "stdp_gated": check_stdp_gated, "file_rule": check_file_rule}
-    if sys.argv[3] not in checks:
-        fail("unknown check " + sys.argv[3])
-    with tempfile.TemporaryDirectory() as tmp:
-        checks[sys.argv[3]](tmp)
+    tp_main(checks)
 
 
 if __name__ == "__main__":

@@ -60,6 +60,24 @@ def expect_refusals(cases, complete, ranks=(1, 2)):
                 fail(j.result())
 
 
+def expect_spiking_refusals(cases, tmp, ranks=(1, 2)):
+    """expect_refusals for short -model spiking runs, each writing (or not) its own output in tmp."""
+    def complete(np_, args):
+        target = os.path.join(tmp, "bad%d_%d.h5" % (np_, id(args)))
+        return ["-model", "spiking", "-stepper_max_time", 5, "-quiet", "-o", target] + args, target
+
+    expect_refusals(cases, complete, ranks)
+
+
+def main(checks):
+    """Runs the check named by argv[3] in a temporary directory."""
+    import tempfile
+    if sys.argv[3] not in checks:
+        fail("unknown check " + sys.argv[3])
+    with tempfile.TemporaryDirectory() as tmp:
+        checks[sys.argv[3]](tmp)
+
+
 def edit(src, dst, fn):
     """A copy of the HDF5 file src at dst, changed by fn(h5py.File); returns dst."""
     import shutil

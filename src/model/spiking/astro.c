@@ -68,8 +68,7 @@ PetscErrorCode SpikingAstroAfterNeuronStep(SpikingAstro *a, PetscInt64 t)
   PetscFunctionBegin;
   if (end % a->k || !a->n) PetscFunctionReturn(0);
   PetscCall(TSSetTime(a->ts, (double)(end - a->k) * a->h));
-  PetscCall(TSSetTimeStep(a->ts, a->k * a->h));
-  PetscCall(TSSetStepNumber(a->ts, 0));
+  PetscCall(TSSetStepNumber(a->ts, 0)); /* the step itself is fixed (set up) */
   PetscCall(TSSolve(a->ts, a->v));
   for (PetscInt i = 0; i < a->n; i++) {
     a->sic[i] = AstroLrAfterStep(a->par[i], &a->y[3 * i], a->in[i]);

@@ -425,7 +425,7 @@ static PetscErrorCode ReadAstrocyte(TpModel m, Population *P, const char *prefix
   PetscOptionsEnd();
 #define ASTRO_CHECK(x, cond, what)                                                                                     \
   PetscCheck(!PetscIsInfOrNanReal(A->x) && (cond), m->comm, PETSC_ERR_ARG_OUTOFRANGE,                                  \
-             "Option -%s" #x " (%s) must be " what "; got %.6g", prefix, "astrocyte_lr_1994", (double)A->x)
+             "Option -%s" #x " (astrocyte_lr_1994) must be " what "; got %.6g", prefix, (double)A->x)
   ASTRO_CHECK(Ca_tot, A->Ca_tot > 0, "positive");
   ASTRO_CHECK(IP3_0, A->IP3_0 >= 0, "non-negative");
   ASTRO_CHECK(Kd_act, A->Kd_act > 0, "positive");
@@ -1788,6 +1788,21 @@ static void RingCopy(const Spiking *d, size_t C, double *byneuron, double *byslo
       }
 }
 
+/* The astrocytes' state (IP3, Ca, h, pending input) into the declared field by row, or back. */
+static void AstroFieldCopy(Spiking *d, PetscBool tofield)
+{
+  for (PetscInt i = 0; i < d->r.nloc; i++) {
+    const PetscInt a = d->astof[i];
+    double *f        = d->afield + 4 * i, *y;
+    if (a < 0) continue;
+    y = d->astro.y + 3 * a;
+    if (tofield)
+      f[0] = y[0], f[1] = y[1], f[2] = y[2], f[3] = d->astro.in[a];
+    else
+      y[0] = f[0], y[1] = f[1], y[2] = f[2], d->astro.in[a] = f[3];
+  }
+}
+
 static PetscErrorCode SpikingSync(TpModel m, PetscInt f)
 {
   Spiking *d = m->data;
@@ -1795,13 +1810,7 @@ static PetscErrorCode SpikingSync(TpModel m, PetscInt f)
   PetscFunctionBegin;
   if (f == d->fring) RingCopy(d, 2, d->ringck, d->ring, PETSC_TRUE);
   if (f == d->fsring) RingCopy(d, 1, d->sringck, d->sring, PETSC_TRUE);
-  if (f == d->fastro)
-    for (PetscInt i = 0; i < d->r.nloc; i++) {
-      const PetscInt a = d->astof[i];
-      double *y        = d->afield + 4 * i;
-      if (a < 0) continue;
-      y[0] = d->astro.y[3 * a], y[1] = d->astro.y[3 * a + 1], y[2] = d->astro.y[3 * a + 2], y[3] = d->astro.in[a];
-    }
+  if (f == d->fastro) AstroFieldCopy(d, PETSC_TRUE);
   PetscFunctionReturn(0);
 }
 
@@ -1812,12 +1821,7 @@ static PetscErrorCode SpikingLoaded(TpModel m)
   PetscFunctionBegin;
   RingCopy(d, 2, d->ringck, d->ring, PETSC_FALSE);
   if (d->sic) RingCopy(d, 1, d->sringck, d->sring, PETSC_FALSE);
-  for (PetscInt i = 0; i < d->r.nloc && d->afield; i++) {
-    const PetscInt a = d->astof[i];
-    const double *y  = d->afield + 4 * i;
-    if (a < 0) continue;
-    d->astro.y[3 * a] = y[0], d->astro.y[3 * a + 1] = y[1], d->astro.y[3 * a + 2] = y[2], d->astro.in[a] = y[3];
-  }
+  if (d->afield) AstroFieldCopy(d, PETSC_FALSE);
   if (d->astro.n) SpikingAstroRefresh(&d->astro);
   d->nsev = 0;
   for (PetscInt q = 0; q < d->npop; q++) d->pop[q].fcur = 0; /* Advance skips what fired before the checkpoint */
@@ -2368,11 +2372,10 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
   for (PetscInt q = 0; q < nr; q++)
     if (d->recloc[q] >= 0) buf[q] = d->V[d->recloc[q]];
   for (PetscInt q = 0; q < na; q++) { /* the astrocytes' owners */
-    const PetscInt i = d->recaloc[q];
-    double *b        = buf + nr + 2 * np + 4 * q;
-    if (i < 0) continue;
-    b[0] = d->astro.y[3 * d->astof[i]], b[1] = d->astro.y[3 * d->astof[i] + 1];
-    b[2] = d->astro.y[3 * d->astof[i] + 2], b[3] = d->astro.sic[d->astof[i]];
+    const PetscInt i = d->recaloc[q], a = i < 0 ? -1 : d->astof[i];
+    double *b = buf + nr + 2 * np + 4 * q;
+    if (a < 0) continue;
+    b[0] = d->astro.y[3 * a], b[1] = d->astro.y[3 * a + 1], b[2] = d->astro.y[3 * a + 2], b[3] = d->astro.sic[a];
   }
   for (PetscInt i = 0; i < d->r.nloc; i++) {
     const double n = d->isi[3 * i];
