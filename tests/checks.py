@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from tpcheck import ENV, MPIEXEC, TRIPART, expect_refusals, fail, relerr, run  # noqa: E402
+from tpcheck import ENV, MPIEXEC, TRIPART, expect_refusals, fail, own_session, relerr, run  # noqa: E402
 
 
 def check_reference(tmp):
@@ -345,8 +345,9 @@ def check_restart_every_step(tmp):
     keys = ("state/x", "state/s", "state/p", "time", "energy", "observables/overlap")
 
     def one(args, out):
-        p = subprocess.run([TRIPART] + [str(a) for a in args + ["-o", out]], env=ENV, capture_output=True, text=True,
-                           timeout=300)
+        with own_session() as env:
+            p = subprocess.run([TRIPART] + [str(a) for a in args + ["-o", out]], env=env, capture_output=True,
+                               text=True, timeout=300)
         if p.returncode != 0:
             fail("tripart %s failed (%d):\n%s%s" % (" ".join(map(str, args)), p.returncode, p.stdout, p.stderr))
         with h5py.File(out, "r") as f:

@@ -23,7 +23,7 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tpcheck import cmd, edit, replace  # noqa: E402
+from tpcheck import cmd, edit, own_session, replace  # noqa: E402
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1", OPENBLAS_NUM_THREADS="1", TRIPART_PROBE_TIMEOUT="10")
 BASE = ["-N", "30", "-K", "4", "-ts_max_time", "2", "-quiet"]
@@ -31,8 +31,9 @@ BASE = ["-N", "30", "-K", "4", "-ts_max_time", "2", "-quiet"]
 
 def tripart(np_, args):
     """tripart on np_ ranks, its output as text (bytes that are not UTF-8 escaped)."""
-    return subprocess.run(cmd(np_, args), env=ENV, capture_output=True, text=True, errors="backslashreplace",
-                          timeout=120)
+    with own_session(ENV) as env:
+        return subprocess.run(cmd(np_, args), env=env, capture_output=True, text=True, errors="backslashreplace",
+                              timeout=120)
 
 
 def flips(data, rng, n):

@@ -1,9 +1,11 @@
 """What the end-to-end checks (checks.py, model_checks.py) share: how tripart is run, how a failure
 is reported, and how bad input must be refused.  Both take  TRIPART MPIEXEC CHECK  as arguments."""
 import concurrent.futures
+import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 
@@ -21,8 +23,20 @@ def cmd(np_, args):
     return MPIEXEC + [str(np_), TRIPART] + [str(a) for a in args]
 
 
+@contextlib.contextmanager
+def own_session(env=ENV):
+    """env with a session directory of its own for one mpiexec (or singleton).  Open MPI 4 races when
+    runs start side by side: one removes the shared /tmp/ompi.<host>.<uid> as another creates its
+    job's folder in it, and the second aborts in orte_init (open-mpi/ompi#8510)."""
+    base = env.get("OMPI_MCA_orte_tmpdir_base") or tempfile.gettempdir()
+    os.makedirs(base, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="s", dir=base) as d:
+        yield dict(env, OMPI_MCA_orte_tmpdir_base=d)
+
+
 def run(np_, args, expect_ok=True):
-    p = subprocess.run(cmd(np_, args), env=ENV, capture_output=True, text=True, timeout=900)
+    with own_session() as env:
+        p = subprocess.run(cmd(np_, args), env=env, capture_output=True, text=True, timeout=900)
     if expect_ok and p.returncode != 0:
         fail("command failed (%d): %s\n%s%s" % (p.returncode, " ".join(cmd(np_, args)), p.stdout, p.stderr))
     return p
