@@ -73,7 +73,7 @@ PetscErrorCode TpModelView(TpModel model, PetscViewer viewer);
 PetscErrorCode TpModelDescribe(TpModel model, char *buf, size_t len);
 PetscErrorCode TpModelEstimateCost(TpModel model, PetscInt K, double *cost);
 PetscErrorCode TpModelFinish(TpModel model);
-PetscErrorCode TpModelGetOwnNeurons(TpModel model, PetscInt *N);
+PetscErrorCode TpModelGetOwnNeurons(TpModel model, PetscInt *N, PetscInt *ngroups, const PetscInt **sizes);
 PetscErrorCode TpModelGetSynapseCount(TpModel model, PetscCount *nsyn);
 PetscErrorCode TpModelWriteEvents(TpModel model, hid_t file);
 PetscErrorCode TpModelLoadEvents(TpModel model, hid_t file, PetscBool *ok);

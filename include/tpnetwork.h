@@ -48,6 +48,7 @@ PetscErrorCode TpNetworkCreate(MPI_Comm comm, TpNetwork *net);
 PetscErrorCode TpNetworkSetSize(TpNetwork net, PetscInt N);
 PetscErrorCode TpNetworkSetSeed(TpNetwork net, PetscInt seed);
 PetscErrorCode TpNetworkSetConnectivity(TpNetwork net, TpConnectivity kind);
+PetscErrorCode TpNetworkSetGroups(TpNetwork net, PetscInt n, const PetscInt sizes[]);
 PetscErrorCode TpNetworkSetFromOptions(TpNetwork net);
 PetscErrorCode TpNetworkSetUp(TpNetwork net);
 PetscErrorCode TpNetworkView(TpNetwork net, PetscViewer viewer);

@@ -131,6 +131,40 @@ def check_single(tmp):
         fail("Ca left [0, Ca_tot]")
 
 
+def check_events(tmp):
+    """Calcium events (-spiking_A_Ca_threshold 0.3 uM) of an oscillating astrocyte (IP3 held at 0.5 uM
+    by tau_IP3 = 1e9 ms; one input spike at 59 s), sampled every 1 ms for 60 s: one event, recorded as
+    the astrocyte's spike, in each sample interval where Ca rises past the threshold and none
+    elsewhere (at least three); none without a threshold; the population's total IP3 and Ca
+    (observables/astrocyte_total) are its one astrocyte's to 2^-33 uM; the events leave the
+    trajectory as it was (they are delivered nowhere)."""
+    times, theta, osc = [59000.0], 0.3, ["-spiking_A_IP3", 0.5, "-spiking_A_tau_IP3", 1e9]
+    t, a = single(tmp, "events", 1, osc + ["-spiking_A_Ca_threshold", theta], times, T=60000.0, every=10)
+    with h5py.File(os.path.join(tmp, "events.h5"), "r") as f:
+        ev, ids, tot = f["spikes/A/timestamps"][()], f["spikes/A/node_ids"][()], f["observables/astrocyte_total"][()]
+        rate, count = f["observables"].attrs["rate_A"], f["observables"].attrs["spikes_A"]
+    ca = a[:, 1]
+    up = [k for k in range(1, len(t)) if ca[k - 1] <= theta < ca[k]]
+    if len(up) < 3:
+        fail("calcium events: Ca rose past %g uM only %d times: the check is vacuous" % (theta, len(up)))
+    if len(ev) != len(up) or np.any(ids != 0) or count != len(up):
+        fail("calcium events: %d recorded (%d counted), Ca rose past %g uM in %d sample intervals"
+             % (len(ev), count, theta, len(up)))
+    for e, k in zip(ev, up):
+        if not t[k - 1] < e <= t[k] + 1e-9:
+            fail("calcium event at %g ms, but Ca rose past the threshold in (%g, %g] ms" % (e, t[k - 1], t[k]))
+    if abs(rate - len(up) / 60.0) > 1e-12:
+        fail("rate_A %g Hz, not %d events in 60 s" % (rate, len(up)))
+    if np.max(np.abs(tot[:, 0] - a[:, 0])) > 2.0 ** -33 or np.max(np.abs(tot[:, 1] - ca)) > 2.0 ** -33:
+        fail("astrocyte_total is not the one astrocyte's IP3 and Ca")
+    t0, a0 = single(tmp, "noevents", 1, osc, times, T=60000.0, every=10)
+    with h5py.File(os.path.join(tmp, "noevents.h5"), "r") as f:
+        if len(f["spikes/A/timestamps"]):
+            fail("calcium events without -spiking_A_Ca_threshold")
+    if not np.array_equal(a0, a):
+        fail("calcium events changed the astrocyte's trajectory")
+
+
 def check_splitting(tmp):
     """The slow step (-spiking_astro_dt) against one-step slow steps on the astrocyte_single protocol:
     with 1 ms and 10 ms the largest relative difference in Ca over 20 s stays within the stated bounds
@@ -210,21 +244,25 @@ NET = ["-spiking_populations", "E:40,A:12", "-spiking_E_type", "aeif_cond_alpha"
 
 def check_ranks(tmp):
     """A network of aeif_cond_alpha neurons and astrocytes coupled both ways (Tsodyks-Markram synapses
-    into the astrocytes, SIC out of them) gives bit-identical spikes, astrocyte traces and fields on
-    1, 2, 3 and 4 ranks, and its SICs are not all zero."""
+    into the astrocytes, SIC out of them) gives bit-identical spikes, calcium events, astrocyte traces,
+    totals and fields on 1, 2, 3 and 4 ranks (each population split over the ranks), and its SICs are
+    not all zero."""
     ref = None
     for np_ in (1, 2, 3, 4):
         out = os.path.join(tmp, "net%d.h5" % np_)
-        run(np_, ["-model", "spiking", "-stepper_max_time", 3000, "-quiet", "-o", out] + NET)
+        run(np_, ["-model", "spiking", "-stepper_max_time", 3000, "-quiet", "-o", out, "-spiking_A_Ca_threshold", 0.25]
+            + NET)
         with h5py.File(out, "r") as f:
             got = {"E": f["spikes/E/timestamps"][()], "ids": f["spikes/E/node_ids"][()],
+                   "events": f["spikes/A/timestamps"][()], "event_ids": f["spikes/A/node_ids"][()],
+                   "total": f["observables/astrocyte_total"][()],
                    "astro": f["observables/astrocyte"][()], "V": f["observables/V_m"][()],
                    "state": f["state/astrocyte"][()], "I_SIC": f["state/I_SIC"][()]}
         if ref is None:
             ref = got
-            if not np.any(got["astro"][:, 3::4] > 0) or len(got["E"]) < 100:
-                fail("the coupled network is vacuous: %d spikes, largest SIC %g" % (len(got["E"]),
-                                                                                   got["astro"][:, 3::4].max()))
+            if not np.any(got["astro"][:, 3::4] > 0) or len(got["E"]) < 100 or len(got["events"]) < 2:
+                fail("the coupled network is vacuous: %d spikes, %d calcium events, largest SIC %g"
+                     % (len(got["E"]), len(got["events"]), got["astro"][:, 3::4].max()))
             continue
         for k in ref:
             if not np.array_equal(ref[k], got[k]):
@@ -322,6 +360,8 @@ def check_bad_input(tmp):
         (P + ["-spiking_A_Ca_tot", 0], ["-spiking_A_Ca_tot", "0"]),
         (P + ["-spiking_A_tau_IP3", -5], ["-spiking_A_tau_IP3", "-5"]),
         (P + ["-spiking_A_h_IP3R", 1.5], ["-spiking_A_h_IP3R", "1.5"]),
+        (P + ["-spiking_A_Ca_threshold", 2], ["-spiking_A_Ca_threshold", "Ca_tot", "2"]),
+        (P + ["-spiking_A_Ca_threshold", -0.1], ["-spiking_A_Ca_threshold", "-0.1"]),
         (P + ["-spiking_A_poisson_weight", -1], ["-spiking_A_poisson_weight", "-1"]),
         (P + ["-spiking_astro_dt", 0.15], ["-spiking_astro_dt", "0.15"]),
         (P + ["-spiking_record_astro", 4], ["-spiking_record_astro", "4"]),
@@ -344,8 +384,8 @@ def check_bad_input(tmp):
 
 
 def main():
-    checks = {"relax": check_relax, "single": check_single, "splitting": check_splitting, "sic": check_sic,
-              "ranks": check_ranks, "tripartite": check_tripartite, "bad_input": check_bad_input}
+    checks = {"relax": check_relax, "single": check_single, "events": check_events, "splitting": check_splitting,
+              "sic": check_sic, "ranks": check_ranks, "tripartite": check_tripartite, "bad_input": check_bad_input}
     tp_main(checks)
 
 

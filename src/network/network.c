@@ -49,6 +49,34 @@ PetscErrorCode TpNetworkSetSize(TpNetwork net, PetscInt N)
 }
 
 /*@C
+  TpNetworkSetGroups - Splits each of consecutive groups of neurons over the ranks, instead of the whole
+
+  Logically Collective
+
+  Input Parameters:
++ net   - the network, before TpNetworkSetUp()
+. n     - groups (0: the whole network is one)
+- sizes - neurons in each, natural ids in order; they add up to the network's size
+
+  Notes:
+  Without a partition file rank r then owns the r-th block of every group, so that groups whose
+  neurons cost differently (M4's populations of different neuron types) are spread evenly.
+
+.seealso: `TpNetworkSetUp()`, `TpModelGetOwnNeurons()`
+@*/
+PetscErrorCode TpNetworkSetGroups(TpNetwork net, PetscInt n, const PetscInt sizes[])
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(net->group));
+  net->ngroups = n;
+  if (n > 0) {
+    PetscCall(PetscMalloc1(n, &net->group));
+    PetscCall(PetscArraycpy(net->group, sizes, n));
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@C
   TpNetworkSetConnectivity - Sets the default generator (-connectivity overrides it)
 
   Logically Collective
@@ -180,6 +208,15 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
   for (PetscMPIInt r = 0; r <= size; r++) natrange[r] = 0;
   for (PetscInt g = 0; g < N; g++) natrange[rankof[g] + 1]++;
   for (PetscMPIInt r = 0; r < size; r++) natrange[r + 1] += natrange[r];
+  if (!net->partition[0] && net->ngroups > 1) { /* the r-th block of each group (blocks if -N changed the size) */
+    PetscInt g = 0, total = 0;
+    for (PetscInt q = 0; q < net->ngroups; q++) total += net->group[q];
+    for (PetscInt q = 0; q < net->ngroups && total == N; q++) {
+      const PetscInt base = net->group[q] / size, extra = net->group[q] % size;
+      for (PetscMPIInt r = 0; r < size; r++)
+        for (PetscInt k = 0; k < base + (r < extra); k++) rankof[g++] = r;
+    }
+  }
   if (net->partition[0]) {
     PetscErrorCode ierr = TpPartitionLoad(comm, net->partition, sp, size, rankof);
     if (ierr) {
@@ -742,6 +779,8 @@ PetscErrorCode TpNetworkView(TpNetwork net, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "  wiring   %s\n", net->describe));
   if (net->partition[0])
     PetscCall(PetscViewerASCIIPrintf(viewer, "  ranks    neurons as partition file %s assigns\n", net->partition));
+  else if (net->ngroups > 1)
+    PetscCall(PetscViewerASCIIPrintf(viewer, "  ranks    each population split into blocks over the ranks\n"));
   PetscFunctionReturn(0);
 }
 
@@ -760,6 +799,7 @@ PetscErrorCode TpNetworkDestroy(TpNetwork *net)
   PetscFunctionBegin;
   if (!*net) PetscFunctionReturn(0);
   PetscCall(PetscFree((*net)->gid));
+  PetscCall(PetscFree((*net)->group));
   PetscCall(PetscFree((*net)->rowptr));
   PetscCall(PetscFree((*net)->col));
   PetscCall(PetscFree((*net)->colgid));

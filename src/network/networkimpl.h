@@ -15,6 +15,8 @@ struct _p_TpNetwork {
   uint64_t hash;       /* of the whole network (tpnetspec.h) */
   char describe[256];
   char partition[PETSC_MAX_PATH_LEN]; /* -partition file, or empty: blocks of neurons */
+  PetscInt ngroups, *group;           /* without a partition file: consecutive groups of natural ids (M4's
+                                         populations), each split into blocks over the ranks (0: one group) */
   PetscBool setup;
 
   /* Engine order: rank r owns a contiguous range of engine rows; with a partition file the rows are

@@ -241,7 +241,8 @@ PetscErrorCode TpRunSetFromOptions(TpRun run)
 {
   MPI_Comm comm = run->comm;
   PetscBool uses, fromfile = PETSC_FALSE;
-  PetscInt Nfile   = 0, N, seed, Nown;
+  PetscInt Nfile = 0, N, seed, Nown, ngroups;
+  const PetscInt *groups;
   const char *file = "";
 
   PetscFunctionBegin;
@@ -253,10 +254,11 @@ PetscErrorCode TpRunSetFromOptions(TpRun run)
     PetscCall(TpPatternsSetFromOptions(run->pat));
   }
   if (run->pat) PetscCall(TpPatternsGetFileSize(run->pat, &fromfile, &Nfile));
-  PetscCall(TpModelGetOwnNeurons(run->model, &Nown));
+  PetscCall(TpModelGetOwnNeurons(run->model, &Nown, &ngroups, &groups));
   PetscCall(TpNetworkCreate(comm, &run->net));
   PetscCall(TpNetworkSetSize(run->net, Nown > 0 ? Nown : run->Ndefault));
   if (Nown > 0) PetscCall(TpNetworkSetConnectivity(run->net, TP_CONNECT_NONE));
+  if (Nown > 0) PetscCall(TpNetworkSetGroups(run->net, ngroups, groups));
   if (fromfile) PetscCall(TpPatternsGetFile(run->pat, &file));
   if (fromfile && !run->pat_given) {
     PetscInt Nopt;
@@ -430,10 +432,9 @@ PetscErrorCode TpRunView(TpRun run, PetscViewer viewer)
   if (!strcmp(conn, "none")) { /* neurons only: the synapses are the model's own */
     PetscCount nsyn;
     PetscCall(TpModelGetSynapseCount(run->model, &nsyn));
-    PetscCall(PetscViewerASCIIPrintf(viewer,
-                                     "  network  %" PetscInt_FMT " neurons, %" PetscCount_FMT
-                                     " synapses of the model's projections, no astrocytes\n",
-                                     r.N, nsyn));
+    PetscCall(PetscViewerASCIIPrintf(
+        viewer, "  network  %" PetscInt_FMT " neurons, %" PetscCount_FMT " synapses of the model's projections\n", r.N,
+        nsyn));
   } else
     PetscCall(PetscViewerASCIIPrintf(viewer,
                                      "  network  %" PetscInt_FMT " neurons, %" PetscCount_FMT

@@ -552,19 +552,22 @@ PetscErrorCode TpModelFinish(TpModel model)
   Input Parameter:
 . model - the model, its type set (before TpModelSetInputs())
 
-  Output Parameter:
-. N - the neurons its options describe (M4's populations), or 0: it takes the network it is given
+  Output Parameters:
++ N       - the neurons its options describe (M4's populations), or 0: it takes the network it is given
+. ngroups - consecutive groups of them (M4's populations), each to be spread over the ranks
+- sizes   - neurons in each group (owned by the model)
 
   Notes:
-  A run gives such a model a network of neurons only (-connectivity none) of this size.
+  A run gives such a model a network of neurons only (-connectivity none) of this size, with each
+  group split over the ranks (TpNetworkSetGroups()).
 
 .seealso: `TpRunSetFromOptions()`, `TpNetworkSetConnectivity()`
 @*/
-PetscErrorCode TpModelGetOwnNeurons(TpModel model, PetscInt *N)
+PetscErrorCode TpModelGetOwnNeurons(TpModel model, PetscInt *N, PetscInt *ngroups, const PetscInt **sizes)
 {
   PetscFunctionBegin;
-  *N = 0;
-  if (model->ops.neurons) PetscCall(model->ops.neurons(model, N));
+  *N = 0, *ngroups = 0, *sizes = NULL;
+  if (model->ops.neurons) PetscCall(model->ops.neurons(model, N, ngroups, sizes));
   PetscFunctionReturn(0);
 }
 

@@ -20,7 +20,9 @@ typedef struct {
   PetscErrorCode (*cost)(TpModel, PetscInt, double *); /* relative cost of a run with K patterns (sweeps) */
   PetscErrorCode (*loaded)(TpModel);                   /* after a checkpoint set the fields: rebuild what derives */
   PetscErrorCode (*destroy)(TpModel);
-  PetscErrorCode (*neurons)(TpModel, PetscInt *);  /* optional: it wires its own synapses; the neurons it simulates */
+  PetscErrorCode (*neurons)(TpModel, PetscInt *, PetscInt *,
+                            const PetscInt **);    /* optional: it wires its own synapses; the neurons it simulates,
+                                                      in groups to spread over the ranks (populations) */
   PetscErrorCode (*writeevents)(TpModel, hid_t);   /* optional, collective: its events into the output (spikes) */
   PetscErrorCode (*eventbytes)(TpModel, double *); /* optional: roughly the bytes writeevents takes */
   PetscErrorCode (*loadevents)(TpModel, hid_t, PetscBool *); /* optional, collective: read them back (restart) */

@@ -99,6 +99,7 @@ typedef struct {
   CobaParams coba;
   AstroLrParams lr;                   /* astrocyte_lr_1994 */
   PetscReal IP3, Ca_astro, h_IP3R;    /* its initial state */
+  PetscReal Ca_threshold;             /* > 0: a calcium event (recorded as its spike) when Ca rises past it */
   PetscInt nsic;                      /* its projections as source (slow inward currents) */
   PetscInt ntm, tm[SPIKING_MAX_POPS]; /* its Tsodyks-Markram projections (at most one per target) */
   PetscInt nsp, sp[SPIKING_MAX_POPS]; /* its STDP projections as source */
@@ -146,6 +147,7 @@ typedef struct {
   PetscInt brunel_order;
   PetscInt npop, nproj, nrec;
   Population pop[SPIKING_MAX_POPS];
+  PetscInt popsize[SPIKING_MAX_POPS]; /* the sizes again, as the network's groups */
   Projection proj[SPIKING_MAX_PROJ];
   PetscInt rec[SPIKING_MAX_REC];    /* natural ids of the neurons whose V_m is a series */
   PetscInt recloc[SPIKING_MAX_REC]; /* their local rows here, or -1 (found once, in set-up) */
@@ -161,6 +163,9 @@ typedef struct {
   PetscInt64 *refr;    /* nloc: steps left refractory */
   /* astrocytes (rows of astrocyte_lr_1994 populations) and their slow inward currents */
   SpikingAstro astro;            /* the slow system of the local ones */
+  PetscBool caev;                /* some population has calcium events */
+  char *caup;                    /* astro.n: Ca above its threshold before the step (scratch) */
+  PetscInt napop;                /* astrocyte populations (their totals are a series) */
   PetscInt *astof;               /* nloc: each row's place among them, or -1 */
   PetscReal astro_dt;            /* the slow step (ms), a whole number of steps */
   PetscInt astro_k;              /* neuron steps per slow step */
@@ -277,7 +282,7 @@ static PetscBool GoodName(const char *s)
 }
 
 /* The populations: names and sizes (before the network is made, which takes their total). */
-static PetscErrorCode SpikingNeurons(TpModel m, PetscInt *N)
+static PetscErrorCode SpikingNeurons(TpModel m, PetscInt *N, PetscInt *ngroups, const PetscInt **sizes)
 {
   Spiking *d      = m->data;
   char list[4096] = "", opt[80];
@@ -332,10 +337,13 @@ static PetscErrorCode SpikingNeurons(TpModel m, PetscInt *N)
   for (PetscInt q = 0; q < d->npop; q++) {
     d->pop[q].first = (PetscInt)total;
     total += (double)d->pop[q].size;
+    d->popsize[q] = d->pop[q].size;
   }
   PetscCheck(total < PETSC_MAX_INT, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option %s: %.0f neurons in all; this build counts neurons in 32 bits", opt, total);
-  *N = (PetscInt)total;
+  *N       = (PetscInt)total;
+  *ngroups = d->npop;
+  *sizes   = d->popsize;
   PetscFunctionReturn(0);
 }
 
@@ -376,7 +384,7 @@ static void PopulationDefaults(Population *P)
                               .SIC_scale    = 1,
                               .SIC_th       = 0.19669};
     P->lr                  = lr;
-    P->Ca_astro = 0.073, P->h_IP3R = 0.793;
+    P->Ca_astro = 0.073, P->h_IP3R = 0.793, P->Ca_threshold = 0;
   } break;
   default:
     break;
@@ -422,6 +430,8 @@ static PetscErrorCode ReadAstrocyte(TpModel m, Population *P, const char *prefix
   PetscCall(PetscOptionsReal("-IP3", "Initial IP3 (uM; default IP3_0)", "", P->IP3, &P->IP3, &set));
   PetscCall(PetscOptionsReal("-Ca_astro", "Initial Ca (uM)", "", P->Ca_astro, &P->Ca_astro, NULL));
   PetscCall(PetscOptionsReal("-h_IP3R", "Initial fraction of active IP3 receptors", "", P->h_IP3R, &P->h_IP3R, NULL));
+  PetscCall(PetscOptionsReal("-Ca_threshold", "Calcium events when Ca rises past this (uM; 0: none)", "",
+                             P->Ca_threshold, &P->Ca_threshold, NULL));
   PetscOptionsEnd();
 #define ASTRO_CHECK(x, cond, what)                                                                                     \
   PetscCheck(!PetscIsInfOrNanReal(A->x) && (cond), m->comm, PETSC_ERR_ARG_OUTOFRANGE,                                  \
@@ -446,6 +456,9 @@ static PetscErrorCode ReadAstrocyte(TpModel m, Population *P, const char *prefix
   PetscCheck(P->IP3 >= 0 && P->Ca_astro >= 0 && P->h_IP3R >= 0 && P->h_IP3R <= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Options -%sIP3 %.6g, -%sCa_astro %.6g, -%sh_IP3R %.6g: IP3 and Ca must be non-negative, h_IP3R in [0, 1]",
              prefix, (double)P->IP3, prefix, (double)P->Ca_astro, prefix, (double)P->h_IP3R);
+  PetscCheck(P->Ca_threshold >= 0 && P->Ca_threshold < A->Ca_tot, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -%sCa_threshold must lie in [0, Ca_tot = %.6g) uM (0: no calcium events); got %.6g", prefix,
+             (double)A->Ca_tot, (double)P->Ca_threshold);
   PetscCheck(P->poisson_weight >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -%spoisson_weight %.6g: astrocyte_lr_1994 takes no negative weights", prefix,
              (double)P->poisson_weight);
@@ -1569,6 +1582,9 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   TpSeriesInfo vm   = {"V_m", "observables/V_m", d->nrec, PETSC_TRUE, "V_m of the -spiking_record_V neurons (mV)"};
   TpSeriesInfo as   = {"astrocyte", "observables/astrocyte", 4 * d->nreca, PETSC_TRUE,
                        "IP3 (uM), Ca (uM), h_IP3R and SIC of each -spiking_record_astro astrocyte, at the sample"};
+  TpSeriesInfo tot  = {"astrocyte_total", "observables/astrocyte_total", 0, PETSC_TRUE,
+                       "total IP3 and total Ca (uM) of each astrocyte population, at the sample (summed exactly in "
+                        "steps of 2^-32 uM: the same on any number of ranks)"};
   PetscBool astro   = PETSC_FALSE;
 
   PetscFunctionBegin;
@@ -1616,7 +1632,11 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     PetscCall(SpikingAstroSetUp(m->comm, &d->astro, nast, d->astro_k, d->dt, prefix));
     for (PetscInt i = 0; i < nloc; i++)
       if (d->astof[i] >= 0) d->astro.par[d->astof[i]] = &d->pop[d->popof[i]].lr;
-    PetscCall(PetscCalloc1(4 * nloc + 1, &d->afield));
+    PetscCall(PetscCalloc2(4 * nloc + 1, &d->afield, nast + 1, &d->caup));
+    for (PetscInt q = 0; q < d->npop; q++) {
+      d->napop += IS_ASTRO(&d->pop[q]);
+      if (IS_ASTRO(&d->pop[q]) && d->pop[q].Ca_threshold > 0) d->caev = PETSC_TRUE;
+    }
   } else
     for (PetscInt i = 0; i < nloc; i++) d->astof[i] = -1;
   if (d->sic)
@@ -1685,6 +1705,8 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   PetscCall(TpModelDeclareSeries(m, &rate));
   if (d->nrec) PetscCall(TpModelDeclareSeries(m, &vm));
   if (d->nreca) PetscCall(TpModelDeclareSeries(m, &as));
+  tot.width = 2 * d->napop;
+  if (d->napop) PetscCall(TpModelDeclareSeries(m, &tot));
   for (PetscInt q = 0; q < d->npop; q++) {
     char name[3][64], help[3][128];
     TpSummaryInfo s[3] = {
@@ -2019,8 +2041,17 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
         }
       }
     }
-    if (d->astro.n) { /* the slow system, then the currents its astrocytes send for this step */
+    if (d->astro.n) { /* the slow system, its calcium events, then the currents its astrocytes send for this step */
+      if (d->caev)
+        for (PetscInt q = 0; q < d->npop; q++)
+          for (PetscInt i = d->pop[q].lo; d->pop[q].Ca_threshold > 0 && i >= 0 && i < d->pop[q].hi; i++)
+            d->caup[d->astof[i]] = d->astro.y[3 * d->astof[i] + 1] > d->pop[q].Ca_threshold;
       PetscCall(SpikingAstroAfterNeuronStep(&d->astro, t));
+      if (d->caev)
+        for (PetscInt q = 0; q < d->npop; q++)
+          for (PetscInt i = d->pop[q].lo; d->pop[q].Ca_threshold > 0 && i >= 0 && i < d->pop[q].hi; i++)
+            if (!d->caup[d->astof[i]] && d->astro.y[3 * d->astof[i] + 1] > d->pop[q].Ca_threshold)
+              PetscCall(Spike(d, i, t));
       for (PetscInt q = 0; q < d->npop; q++)
         for (PetscInt i = d->pop[q].lo; d->pop[q].nsic && i >= 0 && i < d->pop[q].hi; i++)
           if (d->astro.sic[d->astof[i]] != 0) PetscCall(SicEvent(d, i, t, d->astro.sic[d->astof[i]]));
@@ -2317,7 +2348,7 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
         PetscCall(TmSpike(d, pg, (PetscInt)g, c, t, rel));
         PetscCall(PetscLogEventEnd(EV_PLASTIC, 0, 0, 0, 0));
       }
-      if (c < 0) continue;
+      if (c < 0 || IS_ASTRO(&d->pop[pg])) continue; /* (an astrocyte's calcium events are only recorded) */
       /* the column's synapses come by target, so by target population: one projection, weight and
          delay per run of them */
       for (PetscCount q = d->outptr[c], e = d->outptr[c + 1]; q < e;) {
@@ -2353,7 +2384,39 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
   PetscFunctionReturn(0);
 }
 
-/* sample = [rate of each population since the previous sample (Hz) | V_m of the recorded neurons] */
+/* The total IP3 and Ca of each astrocyte population, the same on any number of ranks: each value is
+   rounded to a multiple of 2^-32 uM and the integers are summed (NaN where a total could overflow). */
+static PetscErrorCode AstroTotals(const Spiking *d, MPI_Comm comm, double *tot)
+{
+  uint64_t sum[2 * SPIKING_MAX_POPS] = {0}; /* (two's complement: wraps, defined) */
+  double big[2 * SPIKING_MAX_POPS]   = {0};
+  PetscInt k                         = 0;
+
+  PetscFunctionBegin;
+  if (!d->napop) PetscFunctionReturn(0);
+  for (PetscInt q = 0; q < d->npop; q++) {
+    if (!IS_ASTRO(&d->pop[q])) continue;
+    for (PetscInt i = d->pop[q].lo; i >= 0 && i < d->pop[q].hi; i++)
+      for (int c = 0; c < 2; c++) {
+        const double v = d->astro.y[3 * d->astof[i] + c];
+        big[2 * k + c] = PetscMax(big[2 * k + c], PetscAbsReal(v));
+        if (PetscAbsReal(v) < 0x1p30) sum[2 * k + c] += (uint64_t)llround(ldexp(v, 32));
+      }
+    k++;
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, big, 2 * (int)k, MPI_DOUBLE, MPI_MAX, comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sum, 2 * (int)k, MPI_UINT64_T, MPI_SUM, comm));
+  for (PetscInt q = 0, j = 0; q < d->npop; q++)
+    if (IS_ASTRO(&d->pop[q])) {
+      for (int c = 0; c < 2; c++) /* |sum| < size x big x 2^32 must stay below 2^62 */
+        tot[2 * j + c] = big[2 * j + c] * d->pop[q].size < 0x1p30 ? ldexp((double)(int64_t)sum[2 * j + c], -32) : NAN;
+      j++;
+    }
+  PetscFunctionReturn(0);
+}
+
+/* sample = [rate of each population since the previous sample (Hz) | V_m of the recorded neurons |
+   the recorded astrocytes | the astrocyte populations' totals] */
 static PetscErrorCode SpikingObserve(TpModel m, double *sample)
 {
   Spiking *d = m->data;
@@ -2368,6 +2431,7 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
   }
   d->clock[1] = d->clock[0];
   /* V_m of the recorded neurons and, per population, the sum and number of CVs */
+  PetscCall(AstroTotals(d, m->comm, sample + np + nr + 4 * na));
   PetscCall(PetscCalloc1(nr + 2 * np + 4 * na, &buf));
   for (PetscInt q = 0; q < nr; q++)
     if (d->recloc[q] >= 0) buf[q] = d->V[d->recloc[q]];
@@ -2413,11 +2477,28 @@ static PetscErrorCode SpikingViewResult(TpModel m, const double *first, const do
   Spiking *d     = m->data;
   const double T = (double)d->clock[0] * d->dt / 1000.0;
 
+  double sum[3 * SPIKING_MAX_POPS] = {0}; /* astrocytes: IP3, Ca, how many send a slow inward current */
+
   PetscFunctionBegin;
   for (PetscInt q = 0; q < d->npop; q++)
-    PetscCall(PetscViewerASCIIPrintf(v, "  result   %-8s %" PetscInt64_FMT " spikes, rate %.4g Hz, CV of ISI %.3g\n",
-                                     d->pop[q].name, d->popspk[q],
-                                     T > 0 ? (double)d->popspk[q] / d->pop[q].size / T : 0.0, d->cv[q]));
+    for (PetscInt i = d->pop[q].lo; IS_ASTRO(&d->pop[q]) && i >= 0 && i < d->pop[q].hi; i++) {
+      const PetscInt a = d->astof[i];
+      sum[3 * q] += d->astro.y[3 * a], sum[3 * q + 1] += d->astro.y[3 * a + 1], sum[3 * q + 2] += d->astro.sic[a] > 0;
+    }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sum, 3 * (int)d->npop, MPI_DOUBLE, MPI_SUM, m->comm));
+  for (PetscInt q = 0; q < d->npop; q++) {
+    const Population *P = &d->pop[q];
+    if (IS_ASTRO(P))
+      PetscCall(PetscViewerASCIIPrintf(v,
+                                       "  result   %-8s mean IP3 %.4g uM, mean Ca %.4g uM, %.0f of %" PetscInt_FMT
+                                       " sending a slow inward current, %" PetscInt64_FMT " calcium events\n",
+                                       P->name, sum[3 * q] / P->size, sum[3 * q + 1] / P->size, sum[3 * q + 2], P->size,
+                                       d->popspk[q]));
+    else
+      PetscCall(PetscViewerASCIIPrintf(v, "  result   %-8s %" PetscInt64_FMT " spikes, rate %.4g Hz, CV of ISI %.3g\n",
+                                       P->name, d->popspk[q], T > 0 ? (double)d->popspk[q] / P->size / T : 0.0,
+                                       d->cv[q]));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -2457,12 +2538,39 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
                                        (double)P->poisson_rate, (double)P->poisson_weight));
       continue;
     }
-    PetscCall(PetscViewerASCIIPrintf(
-        v,
-        "  pop      %s: %" PetscInt_FMT " %s, tau_m %g, C_m %g, V_th %g, V_reset %g, E_L %g, "
-        "t_ref %g, I_e %g, Poisson %g Hz x %g\n",
-        P->name, P->size, NeuronTypes[P->type], (double)P->tau_m, (double)P->C_m, (double)P->V_th, (double)P->V_reset,
-        (double)P->E_L, (double)P->t_ref, (double)P->I_e, (double)P->poisson_rate, (double)P->poisson_weight));
+    PetscCall(
+        PetscViewerASCIIPrintf(v, "  pop      %s: %" PetscInt_FMT " %s, ", P->name, P->size, NeuronTypes[P->type]));
+    switch (P->type) { /* the parameters each type has */
+    case NT_AEIF_COND_ALPHA:
+      PetscCall(PetscViewerASCIIPrintf(
+          v, "C_m %g, g_L %g, E_L %g, V_th %g, Delta_T %g, a %g, b %g, tau_w %g, V_reset %g, V_peak %g, t_ref %g, ",
+          (double)P->C_m, (double)P->g_L, (double)P->E_L, (double)P->V_th, (double)P->Delta_T, (double)P->a,
+          (double)P->b, (double)P->tau_w, (double)P->V_reset, (double)P->V_peak, (double)P->t_ref));
+      PetscCall(PetscViewerASCIIPrintf(v, "E_ex %g, E_in %g, tau_syn %g/%g, ", (double)P->E_ex, (double)P->E_in,
+                                       (double)P->tau_syn_ex, (double)P->tau_syn_in));
+      break;
+    case NT_COBA_LIF:
+      PetscCall(PetscViewerASCIIPrintf(
+          v, "C_m %g, g_L %g, E_L %g, V_th %g, V_reset %g, t_ref %g, E_ex %g, E_in %g, tau_syn %g/%g, ", (double)P->C_m,
+          (double)P->g_L, (double)P->E_L, (double)P->V_th, (double)P->V_reset, (double)P->t_ref, (double)P->E_ex,
+          (double)P->E_in, (double)P->tau_syn_ex, (double)P->tau_syn_in));
+      break;
+    case NT_IZHIKEVICH:
+      PetscCall(PetscViewerASCIIPrintf(v, "a %g, b %g, c %g, d %g, V_th %g, ", (double)P->a, (double)P->b, (double)P->c,
+                                       (double)P->dd, (double)P->V_th));
+      break;
+    case NT_SPIKE_GENERATOR:
+      PetscCall(PetscViewerASCIIPrintf(v, "replaying %s\n", P->spike_file[0] ? P->spike_file : "-spike_times"));
+      continue;
+    default: /* iaf_psc_* */
+      PetscCall(PetscViewerASCIIPrintf(v, "tau_m %g, C_m %g, V_th %g, V_reset %g, E_L %g, t_ref %g, ", (double)P->tau_m,
+                                       (double)P->C_m, (double)P->V_th, (double)P->V_reset, (double)P->E_L,
+                                       (double)P->t_ref));
+      if (P->type != NT_IAF_PSC_DELTA)
+        PetscCall(PetscViewerASCIIPrintf(v, "tau_syn %g/%g, ", (double)P->tau_syn_ex, (double)P->tau_syn_in));
+    }
+    PetscCall(PetscViewerASCIIPrintf(v, "I_e %g, Poisson %g Hz x %g\n", (double)P->I_e, (double)P->poisson_rate,
+                                     (double)P->poisson_weight));
   }
   for (PetscInt p = 0; p < d->nproj; p++) {
     const Projection *J = &d->proj[p];
@@ -2534,6 +2642,10 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
                               A->ratio_ER_cyt, A->rate_IP3R, A->rate_L, A->rate_SERCA, A->k_IP3R, A->tau_IP3,
                               A->delta_IP3, A->SIC_scale, A->SIC_th, (double)P->IP3, (double)P->Ca_astro,
                               (double)P->h_IP3R, (double)d->astro_dt));
+      if (P->Ca_threshold > 0) { /* (absent when 0, as before there were calcium events) */
+        o = strlen(buf) - 1;
+        PetscCall(PetscSNPrintf(buf + o, len - o, ",Ca_threshold=%.17g;", (double)P->Ca_threshold));
+      }
     }
   }
   for (PetscInt p = 0; p < d->nproj; p++) {
@@ -2789,7 +2901,7 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     PetscCall(PetscFree(d->selig));
     if (d->persyn) PetscCall(PetscFree2(d->fw, d->fd));
     PetscCall(PetscFree(d->astof));
-    PetscCall(PetscFree(d->afield));
+    PetscCall(PetscFree2(d->afield, d->caup));
     if (d->sic) PetscCall(PetscFree3(d->isic, d->sring, d->sringck));
   }
   PetscCall(SpikingAstroDestroy(&d->astro));
