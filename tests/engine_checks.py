@@ -7,7 +7,6 @@ the deprecated option names, -help, and sweeps over any model.  Silent on succes
     engine_checks.py TRIPART MPIEXEC CHECK
 """
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -16,7 +15,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from tpcheck import ENV, MPIEXEC, TRIPART, expect_refusals, fail, relerr, run  # noqa: E402
+from tpcheck import expect_refusals, fail, relerr, run  # noqa: E402
 
 DECAY = ["-model", "decay", "-N", 40, "-connectivity", "random", "-degree", 4, "-stepper_dt", 0.01, "-quiet"]
 JACOBI = ["-model", "jacobi", "-N", 60, "-connectivity", "random", "-degree", 5, "-quiet"]

@@ -66,7 +66,7 @@ def check_psp(tmp):
     (w / C_m) t e^{-t/tau}; into iaf_psc_alpha (a PSC of peak w at tau_s), w e / (tau_s C_m)
     e^{-t/tau_m} (1 - e^{-dt} (1 + dt)) / d^2 with d = 1/tau_s - 1/tau_m, and its limit at d = 0 and
     near it (the series)."""
-    h, w, delay, tspk = 0.1, 120.0, 1.3, 5.0
+    w, delay, tspk = 120.0, 1.3, 5.0
     for tgt_type, tau_s in (("iaf_psc_exp", 2.0), ("iaf_psc_exp", 10.0), ("iaf_psc_delta", 2.0),
                             ("iaf_psc_alpha", 2.0), ("iaf_psc_alpha", 10.0), ("iaf_psc_alpha", 9.99)):
         out = os.path.join(tmp, "psp.h5")
@@ -108,7 +108,7 @@ def check_tsodyks_markram(tmp):
     r_n = u_n x_n (Tsodyks & Markram; Brian2's Stimberg et al. 2018 synapses), to round-off; with
     tau_fac 0, u_n = U_0; a static projection beside it passes w unchanged."""
     times = [10.0, 15.0, 20.0, 30.0, 30.5, 31.0, 60.0, 200.0, 205.0, 210.0, 400.0]
-    h, w, delay = 0.1, 2.0, 1.0
+    w, delay = 2.0, 1.0
     for U0, tf, tr in ((0.6, 1000 / 3.33, 500.0), (0.15, 80.0, 40.0), (0.5, 0.0, 120.0)):
         out = os.path.join(tmp, "tm.h5")
         run(1, ["-model", "spiking", "-spiking_populations", "S:1,T:1,U:1", "-spiking_S_type", "spike_generator",
@@ -651,6 +651,17 @@ def check_file_rule(tmp):
             if not all(np.array_equal(x, y) for x, y in zip(ref[0][p], got[0][p])):
                 fail("edge files: the spikes of %s on %d ranks differ from 1 rank" % (p, np_))
     same_as_twin(ref, types_twin(files={"A-Z": az, "Z-C": zc}), "edge files: ")
+    # a checkpoint is bound to its edge files' contents, not only to their names
+    ck = os.path.join(tmp, "files.ckpt")
+    run(2, args + ["-o", os.path.join(tmp, "ck.h5"), "-checkpoint", ck, "-checkpoint_final"])
+    changed = list(az)
+    changed[7] = changed[7][:2] + (changed[7][2] + 0.001, changed[7][3])
+    write_edges(fa, "A-Z", changed)
+    p = run(2, args + ["-o", os.path.join(tmp, "ck2.h5"), "-restart", ck], expect_ok=False)
+    if p.returncode == 0 or "other model parameters" not in p.stdout + p.stderr or fa not in p.stdout + p.stderr:
+        fail("a restart with an edge file changed under its name (one weight) was not refused:\n%s%s"
+             % (p.stdout, p.stderr))
+    write_edges(fa, "A-Z", az)
     # refusals
     bad = {}
     for name, edges in (("src", [(0, 0, 1.0, 1.0), (30, 1, 1.0, 1.0)]), ("tgt", [(0, 12, 1.0, 1.0)]),

@@ -7,7 +7,6 @@ the fuzzer grows the corpus from these (tests/fuzz/run_fuzzer.sh).
     make_seeds.py TRIPART OUTDIR
 """
 import os
-import shutil
 import subprocess
 import sys
 import tempfile

@@ -126,6 +126,7 @@ typedef struct {
   PetscInt gate;                             /* stdp_gated: the population whose spikes write the eligibility into w */
   PetscReal tau_c, eta;                      /* stdp_gated: the eligibility's time constant (ms), the gate's gain */
   char file[PETSC_MAX_PATH_LEN], fgroup[72]; /* rule file: SONATA edges /edges/<fgroup>/... */
+  uint64_t fhash;                            /* rule file: of its edges (a restart must read the same) */
   PetscInt64 nfe;                            /* its local edges (by target, then file order) */
   FileEdge *fe;
   PetscInt dmin, dmax; /* the shortest and longest delays (steps) of its synapses */
@@ -781,14 +782,19 @@ static PetscErrorCode ReadEdgeFile(TpModel m, Projection *J)
                           : "");
     }
   }
-  /* to the targets' ranks */
+  /* to the targets' ranks; their fingerprint, a sum over entries (the same on any number of ranks) */
   PetscCall(PetscMalloc1(n + 1, &out));
+  J->fhash = 0;
   for (long long e = 0; e < n; e++) {
     FileEdge *x = &out[e];
+    uint64_t wb;
     x->tgt = T->first + (PetscInt64)tgt[e], x->src = S->first + (PetscInt64)src[e], x->idx = off + e;
     x->w  = has[2] ? w[e] : J->weight;
     x->ds = has[3] ? (PetscInt64)round(dl[e] / d->dt) : J->dsteps;
+    memcpy(&wb, &x->w, sizeof(wb));
+    J->fhash += TpHash((uint64_t)x->idx, (uint64_t)x->src, (uint64_t)x->tgt, wb ^ TpMix64((uint64_t)x->ds));
   }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &J->fhash, 1, MPI_UINT64_T, MPI_SUM, m->comm));
   PetscCall(PetscFree4(src, tgt, w, dl));
   PetscCall(RouteEdges(m, J, out, n, opt));
   PetscCall(PetscFree(out));
@@ -2656,7 +2662,8 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
                             (int)J->multapses));
     if (J->rule == RULE_FILE) {
       o = strlen(buf) - 1;
-      PetscCall(PetscSNPrintf(buf + o, len - o, ",file=%s:%s;", J->file, J->fgroup));
+      PetscCall(PetscSNPrintf(buf + o, len - o, ",file=%s:%s,edges %016llx;", J->file, J->fgroup,
+                              (unsigned long long)J->fhash));
     }
     if (J->third >= 0) {
       o = strlen(buf) - 1;
