@@ -165,6 +165,93 @@ def check_events(tmp):
         fail("calcium events changed the astrocyte's trajectory")
 
 
+def gap_flux(i, j, F, threshold, i_theta=0.3, omega_i=0.05):
+    """MODELS.md M4's IP3 flux into an astrocyte at IP3 i from one at j (Brian2's example 6 when thresholded)."""
+    if not threshold:
+        return F * (j - i)
+    return -F / 2 * (1 + math.tanh((abs(i - j) - i_theta) / omega_i)) * np.sign(i - j)
+
+
+def gap_run(tmp, name, np_, pops, extra, T):
+    out = os.path.join(tmp, name + ".h5")
+    n = sum(k for _, k in pops)
+    args = ["-model", "spiking", "-spiking_populations", ",".join("%s:%d" % pk for pk in pops),
+            "-spiking_record_astro", ",".join(map(str, range(n))), "-monitor_every", 100, "-stepper_max_time", T,
+            "-quiet", "-o", out]
+    for name_, _ in pops:
+        args += ["-spiking_%s_type" % name_, "astrocyte_lr_1994"]
+    run(np_, args + extra)
+    with h5py.File(out, "r") as f:
+        return f["time"][()], f["observables/astrocyte"][()], f["observables/astrocyte_total"][()], f["state/astrocyte"][()]
+
+
+def check_gap(tmp):
+    """Gap junctions between astrocytes (-synapse gap_junction).  Two astrocytes coupled both ways by
+    the thresholded flux (F 0.002 uM/ms, IP3 1 and 0.2 uM at the start), 20 s: IP3, Ca and h at every
+    10 ms within 1e-6 relative of a DOP853 integration of the coupled equations done here.  Linear
+    coupling of all to all between two populations (IP3 1 and 0.2 uM) and, in a Poisson-driven
+    population, symmetric pairwise_bernoulli junctions with the thresholded flux: the total IP3 of the
+    recorded astrocytes is the uncoupled run's to 1e-12 relative (the fluxes are odd, so they conserve it; the decay and the
+    inputs are the same), while the coupling narrows the spread of IP3; the driven population's
+    trajectories bit for bit the same on 1 to 4 ranks (every rank evaluates the coupling together,
+    astrocytes or not)."""
+    # against an independent integration
+    pops = [("A", 1), ("B", 1)]
+    both = ["-spiking_A_IP3", 1.0, "-spiking_B_IP3", 0.2, "-spiking_projections", "A-B,B-A"]
+    for pj in ("A-B", "B-A"):
+        both += ["-spiking_%s_synapse" % pj, "gap_junction", "-spiking_%s_weight" % pj, 0.002]
+    t, a, _, _ = gap_run(tmp, "gap2", 1, pops, both, 20000.0)
+
+    def rhs(tt, y):
+        f1, f2 = lr_rhs(tt, y[:3]), lr_rhs(tt, y[3:])
+        f1[0] += gap_flux(y[0], y[3], 0.002, True)
+        f2[0] += gap_flux(y[3], y[0], 0.002, True)
+        return f1 + f2
+    sol = solve_ivp(rhs, (0, t[-1]), [1.0, 0.073, 0.793, 0.2, 0.073, 0.793], method="DOP853", rtol=1e-12,
+                    atol=1e-14, t_eval=t)
+    ref = sol.y.T
+    got = np.concatenate([a[:, 0:3], a[:, 4:7]], axis=1)
+    err = np.max(np.abs(got - ref) / np.abs(ref))
+    if err > 1e-6:
+        fail("two astrocytes coupled by a thresholded gap junction: %.3g relative from the coupled equations" % err)
+    _, a0, _, _ = gap_run(tmp, "gap2u", 1, pops, both[:4], 20000.0)
+    if not abs(a[-1, 0] - a[-1, 4]) < 0.8 * abs(a0[-1, 0] - a0[-1, 4]):
+        fail("the gap junction did not bring the two astrocytes' IP3 closer: %.4g against %.4g uncoupled"
+             % (abs(a[-1, 0] - a[-1, 4]), abs(a0[-1, 0] - a0[-1, 4])))
+    # conservation: linear all to all between two populations
+    pops = [("A", 3), ("B", 4)]
+    lin = list(both)
+    for pj in ("A-B", "B-A"):
+        lin += ["-spiking_%s_gap_flux" % pj, "linear", "-spiking_%s_weight" % pj, 0.0005]
+    _, a1, _, _ = gap_run(tmp, "gaplin", 1, pops, lin, 5000.0)
+    _, a0, _, _ = gap_run(tmp, "gaplin0", 1, pops, both[:4], 5000.0)
+    conserve(a1[:, 0::4], a0[:, 0::4], "linear, all to all")
+    # a Poisson-driven population with symmetric random junctions, thresholded: conservation, ranks
+    pops = [("A", 10)]
+    drive = ["-spiking_A_poisson_rate", 2, "-spiking_A_poisson_weight", 1, "-spiking_A_delta_IP3", 0.2]
+    sym = drive + ["-spiking_projections", "A-A", "-spiking_A-A_synapse", "gap_junction", "-spiking_A-A_rule",
+                   "pairwise_bernoulli", "-spiking_A-A_p", 0.3, "-spiking_A-A_symmetric", "-spiking_A-A_weight", 0.005]
+    ref = gap_run(tmp, "gapsym1", 1, pops, sym, 3000.0)
+    _, a0, _, _ = gap_run(tmp, "gapsym0", 1, pops, drive, 3000.0)
+    conserve(ref[1][:, 0::4], a0[:, 0::4], "thresholded, symmetric pairwise_bernoulli")
+    for np_ in (2, 3, 4):
+        got = gap_run(tmp, "gapsym%d" % (np_ + 10), np_, pops, sym, 3000.0)
+        for k, what in enumerate(("time", "astrocyte traces", "totals", "astrocyte field")):
+            if not np.array_equal(ref[k], got[k]):
+                fail("gap junctions on %d ranks: the %s differ from 1 rank" % (np_, what))
+
+
+def conserve(ip3, ip30, what):
+    """The total IP3 of every sample (summed exactly here) against the uncoupled run's; the final spread."""
+    total, total0 = (np.array([math.fsum(row) for row in x]) for x in (ip3, ip30))
+    err = np.max(np.abs(total - total0) / np.abs(total0))
+    if err > 1e-12:
+        fail("gap junctions (%s): total IP3 differs from the uncoupled run's by %.3g relative" % (what, err))
+    spread, spread0 = np.ptp(ip3[-1]), np.ptp(ip30[-1])
+    if not spread < 0.8 * spread0:
+        fail("gap junctions (%s): the spread of IP3 is %.4g, uncoupled %.4g" % (what, spread, spread0))
+
+
 def check_splitting(tmp):
     """The slow step (-spiking_astro_dt) against one-step slow steps on the astrocyte_single protocol:
     with 1 ms and 10 ms the largest relative difference in Ca over 20 s stays within the stated bounds
@@ -350,8 +437,15 @@ def check_bad_input(tmp):
     P = ["-spiking_populations", "A:3,N:4", "-spiking_A_type", "astrocyte_lr_1994"]
     Q = P + ["-spiking_N_type", "aeif_cond_alpha", "-spiking_projections", "N-N,N-A,A-N", "-spiking_N-A_rule",
              "third", "-spiking_A-N_rule", "third", "-spiking_N-N_third", "A"]
+    G = P + ["-spiking_projections", "A-A", "-spiking_A-A_synapse", "gap_junction"]
     cases = [
         (P + ["-spiking_projections", "A-N"], ["A-N", "aeif_cond_alpha", "iaf_psc_delta"]),
+        (P + ["-spiking_projections", "N-A", "-spiking_N-A_synapse", "gap_junction"],
+         ["-spiking_N-A_synapse", "gap_junction", "iaf_psc_delta"]),
+        (G + ["-spiking_A-A_weight", -0.1], ["-spiking_A-A_weight", "-0.1"]),
+        (G + ["-spiking_A-A_omega_I", 0], ["-spiking_A-A_omega_I", "0"]),
+        (G + ["-spiking_A-A_gap_flux", "cubic"], ["-spiking_A-A_gap_flux", "cubic"]),
+        (G + ["-spiking_astro_ts_type", "beuler"], ["-spiking_astro_ts_type", "beuler", "explicit"]),
         (P + ["-spiking_N_type", "aeif_cond_alpha", "-spiking_projections", "A-N", "-spiking_A-N_synapse",
               "tsodyks_markram"], ["-spiking_A-N_synapse", "tsodyks_markram"]),
         (P + ["-spiking_projections", "N-A", "-spiking_N-A_weight", -1], ["-spiking_N-A_weight", "-1"]),
@@ -385,7 +479,7 @@ def check_bad_input(tmp):
 
 def main():
     checks = {"relax": check_relax, "single": check_single, "events": check_events, "splitting": check_splitting,
-              "sic": check_sic, "ranks": check_ranks, "tripartite": check_tripartite, "bad_input": check_bad_input}
+              "sic": check_sic, "gap": check_gap, "ranks": check_ranks, "tripartite": check_tripartite, "bad_input": check_bad_input}
     tp_main(checks)
 
 

@@ -11,6 +11,18 @@ static PetscErrorCode AstroRhs(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
   PetscCall(VecGetArrayRead(U, &u));
   PetscCall(VecGetArray(F, &f));
   for (PetscInt i = 0; i < a->n; i++) AstroLrRhs(a->par[i], &u[3 * i], &f[3 * i]);
+  if (a->gsf) { /* gap junctions: the coupled astrocytes' IP3 at this stage, then the fluxes */
+    for (PetscInt i = 0; i < a->n; i++) a->groot[i] = u[3 * i];
+    PetscCall(PetscSFBcastBegin(a->gsf, MPI_DOUBLE, a->groot, a->gleaf, MPI_REPLACE));
+    PetscCall(PetscSFBcastEnd(a->gsf, MPI_DOUBLE, a->groot, a->gleaf, MPI_REPLACE));
+    for (PetscInt i = 0; i < a->n; i++) {
+      double J = 0;
+      for (PetscInt k = a->gptr[i]; k < a->gptr[i + 1]; k++)
+        J += AstroGapFlux(a->gpar[k], u[3 * i], a->gleaf[a->gnb[k]]);
+      f[3 * i] += J;
+    }
+    PetscCall(PetscLogFlops(20.0 * a->gptr[a->n]));
+  }
   PetscCall(VecRestoreArray(F, &f));
   PetscCall(VecRestoreArrayRead(U, &u));
   PetscCall(PetscLogFlops(60.0 * a->n));
@@ -59,14 +71,39 @@ PetscErrorCode SpikingAstroSetUp(MPI_Comm comm, SpikingAstro *a, PetscInt n, Pet
   PetscFunctionReturn(0);
 }
 
+/* Gap junctions (the arrays are taken over; sf is referenced): see SpikingAstro.  Only explicit
+   methods, which evaluate the right-hand side the same number of times on every rank. */
+PetscErrorCode SpikingAstroSetGapJunctions(SpikingAstro *a, PetscSF sf, PetscInt nslot, PetscInt *gptr, PetscInt *gnb,
+                                           const AstroGapParams **gpar)
+{
+  TSType type;
+  PetscBool explicit_;
+  char prefix[96] = "";
+  const char *pre;
+
+  PetscFunctionBegin;
+  PetscCall(TSGetType(a->ts, &type));
+  PetscCall(PetscStrInList(type, TSRK "," TSEULER "," TSSSP, ',', &explicit_));
+  PetscCall(TSGetOptionsPrefix(a->ts, &pre));
+  if (pre) PetscCall(PetscStrncpy(prefix, pre, sizeof(prefix)));
+  PetscCheck(explicit_, PetscObjectComm((PetscObject)sf), PETSC_ERR_SUP,
+             "Option -%sts_type %s: with gap junctions between astrocytes the astrocytes' TS must be explicit (rk, "
+             "euler or ssp): every rank evaluates the coupling together",
+             prefix, type);
+  PetscCall(PetscObjectReference((PetscObject)sf));
+  a->gsf = sf, a->nslot = nslot, a->gptr = gptr, a->gnb = gnb, a->gpar = gpar;
+  PetscCall(PetscMalloc2(a->n + 1, &a->groot, nslot + 1, &a->gleaf));
+  PetscFunctionReturn(0);
+}
+
 /* After neuron step t (which ends at (t + 1) h): the slow step that ends there, if one does, then
-   NEST's after-step work on every astrocyte. */
+   NEST's after-step work on every astrocyte.  (With gap junctions every rank steps, astrocytes or not.) */
 PetscErrorCode SpikingAstroAfterNeuronStep(SpikingAstro *a, PetscInt64 t)
 {
   const PetscInt64 end = t + 1;
 
   PetscFunctionBegin;
-  if (end % a->k || !a->n) PetscFunctionReturn(0);
+  if (end % a->k || (!a->n && !a->gsf)) PetscFunctionReturn(0);
   PetscCall(TSSetTime(a->ts, (double)(end - a->k) * a->h));
   PetscCall(TSSetStepNumber(a->ts, 0)); /* the step itself is fixed (set up) */
   PetscCall(TSSolve(a->ts, a->v));
@@ -87,6 +124,11 @@ PetscErrorCode SpikingAstroDestroy(SpikingAstro *a)
 {
   PetscFunctionBegin;
   if (!a->par) PetscFunctionReturn(0);
+  if (a->gsf) {
+    PetscCall(PetscSFDestroy(&a->gsf));
+    PetscCall(PetscFree2(a->groot, a->gleaf));
+    PetscCall(PetscFree3(a->gptr, a->gnb, a->gpar));
+  }
   PetscCall(TSDestroy(&a->ts));
   PetscCall(VecDestroy(&a->v));
   PetscCall(PetscFree4(a->par, a->y, a->in, a->sic));

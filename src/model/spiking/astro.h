@@ -9,6 +9,7 @@
 #ifndef SPIKING_ASTRO_H
 #define SPIKING_ASTRO_H
 #include <petscts.h>
+#include <petscsf.h>
 #include "kernels.h"
 
 typedef struct {
@@ -21,9 +22,18 @@ typedef struct {
   double h;                  /* the neuron step (ms) */
   TS ts;
   Vec v;
+  /* gap junctions: the IP3 flux into local astrocyte i from each of gnb[gptr[i] .. gptr[i+1]) (slots
+     of the coupled astrocytes' IP3, brought from their ranks by gsf at every right-hand side, which
+     is then collective over every rank: all take the same fixed steps) */
+  PetscSF gsf;                 /* roots: local astrocytes; leaves: the slots */
+  PetscInt *gptr, *gnb, nslot; /* n+1 offsets; slot of each junction */
+  const AstroGapParams **gpar; /* parameters of each junction (its projection's) */
+  double *groot, *gleaf;       /* n local IP3, nslot coupled IP3 */
 } SpikingAstro;
 
 PetscErrorCode SpikingAstroSetUp(MPI_Comm comm, SpikingAstro *a, PetscInt n, PetscInt k, double h, const char *prefix);
+PetscErrorCode SpikingAstroSetGapJunctions(SpikingAstro *a, PetscSF sf, PetscInt nslot, PetscInt *gptr, PetscInt *gnb,
+                                           const AstroGapParams **gpar);
 PetscErrorCode SpikingAstroAfterNeuronStep(SpikingAstro *a, PetscInt64 t);
 void SpikingAstroRefresh(SpikingAstro *a);
 PetscErrorCode SpikingAstroDestroy(SpikingAstro *a);

@@ -372,6 +372,22 @@ static inline void AstroLrRhs(const AstroLrParams *p, const double y[3], double 
   f[2]                 = alpha_h * (1 - h) - beta_h * h;
 }
 
+/* Gap junctions between astrocytes: the IP3 flux (uM/ms) into an astrocyte at IP3 I from a coupled one
+   at J.  Linear: F (J - I).  Thresholded (Stimberg et al. 2018, Brian2's example 6, after Goldberg et
+   al. 2010): -F/2 (1 + tanh((|I - J| - I_theta)/omega_I)) sign(I - J).  Both are odd in I - J, so a
+   pair coupled both ways exchanges IP3 and conserves it. */
+typedef struct {
+  int threshold;              /* 0: linear */
+  double F, I_theta, omega_I; /* 1/ms (linear) or uM/ms; uM; uM */
+} AstroGapParams;
+
+static inline double AstroGapFlux(const AstroGapParams *g, double ip3, double other)
+{
+  const double dI = ip3 - other;
+  if (!g->threshold) return -g->F * dI;
+  return dI == 0 ? 0.0 : -0.5 * g->F * (1 + tanh((fabs(dI) - g->I_theta) / g->omega_I)) * (dI > 0 ? 1.0 : -1.0);
+}
+
 static inline double AstroLrSic(const AstroLrParams *p, double Ca)
 {
   const double y = (Ca - p->SIC_th) * 1000.0;

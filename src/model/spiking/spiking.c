@@ -55,14 +55,23 @@ static const char *const NeuronTypes[] = {"iaf_psc_delta",
 typedef enum {
   SYN_STATIC,
   SYN_TSODYKS_MARKRAM,
+  SYN_GAP_JUNCTION,
   SYN_STDP_MULTIPLICATIVE,
   SYN_STDP_ADDITIVE,
   SYN_STDP_GATED
 } SynapseType;
-static const char *const SynapseTypes[] = {
-    "static", "tsodyks_markram", "stdp_multiplicative", "stdp_additive", "stdp_gated", "SynapseType", "SYN_", NULL};
+static const char *const SynapseTypes[] = {"static",
+                                           "tsodyks_markram",
+                                           "gap_junction",
+                                           "stdp_multiplicative",
+                                           "stdp_additive",
+                                           "stdp_gated",
+                                           "SynapseType",
+                                           "SYN_",
+                                           NULL};
 #define IS_STDP(J) ((J)->syn >= SYN_STDP_MULTIPLICATIVE)
 #define IS_GATED(J) ((J)->syn == SYN_STDP_GATED)
+#define IS_GAP(J) ((J)->syn == SYN_GAP_JUNCTION)
 typedef enum { RULE_ALL_TO_ALL, RULE_PAIRWISE_BERNOULLI, RULE_FIXED_INDEGREE, RULE_FILE, RULE_THIRD } Rule;
 static const char *const Rules[] = {
     "all_to_all", "pairwise_bernoulli", "fixed_indegree", "file", "third", "Rule", "RULE_", NULL};
@@ -137,6 +146,12 @@ typedef struct {
   PetscReal p_third;
   PetscBool pool_block;
   PetscInt pool_size;
+  /* gap junctions between astrocytes: each pair the rule draws, j -> i, is an IP3 flux into i from j
+     (Brian2's summed J_coupling_post); symmetric: each also flows back, j <- i (NEST's make_symmetric) */
+  AstroGapParams gap;
+  PetscBool symmetric;
+  PetscInt64 ngj; /* its junctions onto local astrocytes (by target, then draw) */
+  FileEdge *gj;
 } Projection;
 
 typedef struct {
@@ -167,6 +182,7 @@ typedef struct {
   PetscBool caev;                /* some population has calcium events */
   char *caup;                    /* astro.n: Ca above its threshold before the step (scratch) */
   PetscInt napop;                /* astrocyte populations (their totals are a series) */
+  PetscCount ngap;               /* gap junctions between astrocytes (directed pairs) */
   PetscInt *astof;               /* nloc: each row's place among them, or -1 */
   PetscReal astro_dt;            /* the slow step (ms), a whole number of steps */
   PetscInt astro_k;              /* neuron steps per slow step */
@@ -848,6 +864,22 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
                                "", J->file, J->file, sizeof(J->file), &fset));
   PetscCall(PetscOptionsString("-file_group", "file: the edge population (default the projection's name)", "",
                                J->fgroup, J->fgroup, sizeof(J->fgroup), NULL));
+  {
+    const char *const fluxes[] = {"linear", "threshold", "GapFlux", "GAP_", NULL};
+    PetscEnum flux             = (PetscEnum)1;
+    J->gap.I_theta = 0.3, J->gap.omega_I = 0.05, J->symmetric = PETSC_FALSE; /* Stimberg et al. (2018) */
+    PetscCall(PetscOptionsEnum("-gap_flux",
+                               "gap_junction: IP3 flux F (J - I), or Brian2's thresholded "
+                               "-F/2 (1 + tanh((|I - J| - I_theta)/omega_I)) sign(I - J) (F: the weight)",
+                               "", fluxes, flux, &flux, NULL));
+    J->gap.threshold = (int)flux;
+    PetscCall(PetscOptionsReal("-I_theta", "gap_junction threshold: IP3 difference of half flux (uM)", "",
+                               J->gap.I_theta, &J->gap.I_theta, NULL));
+    PetscCall(PetscOptionsReal("-omega_I", "gap_junction threshold: width of the transition (uM)", "", J->gap.omega_I,
+                               &J->gap.omega_I, NULL));
+    PetscCall(PetscOptionsBool("-symmetric", "gap_junction: each drawn pair also couples back", "", J->symmetric,
+                               &J->symmetric, NULL));
+  }
   PetscOptionsEnd();
   PetscCheck(!fset || J->rule == RULE_FILE, m->comm, PETSC_ERR_ARG_WRONG,
              "Option -%sfile applies to -%srule file, not %s", prefix, prefix, Rules[J->rule]);
@@ -961,7 +993,22 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
              "Projection %s targets population %s, a spike_generator, which takes no input", J->name, T->name);
   PetscCheck(PetscIsNormalReal(J->weight) || J->weight == 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -%sweight must be a finite number; got %.6g", prefix, (double)J->weight);
-  if (IS_ASTRO(S)) { /* NEST's sic_connection */
+  if (IS_GAP(J)) {
+    PetscCheck(IS_ASTRO(S) && IS_ASTRO(T), m->comm, PETSC_ERR_ARG_INCOMP,
+               "Option -%ssynapse gap_junction couples astrocytes; %s is %s and %s is %s", prefix, S->name,
+               NeuronTypes[S->type], T->name, NeuronTypes[T->type]);
+    PetscCheck(J->rule != RULE_THIRD, m->comm, PETSC_ERR_ARG_INCOMP,
+               "Option -%ssynapse gap_junction: gap junctions are not made by -rule third", prefix);
+    PetscCheck(J->weight >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%sweight %.6g: a gap junction's permeability F must be non-negative", prefix,
+               (double)J->weight);
+    PetscCheck(PetscIsNormalReal(J->gap.omega_I) && J->gap.omega_I > 0 && J->gap.I_theta >= 0 &&
+                   PetscIsNormalReal(J->gap.I_theta + 1),
+               m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Options -%somega_I %.6g and -%sI_theta %.6g: omega_I must be positive, I_theta non-negative", prefix,
+               (double)J->gap.omega_I, prefix, (double)J->gap.I_theta);
+    J->gap.F = J->weight;
+  } else if (IS_ASTRO(S)) { /* NEST's sic_connection */
     PetscCheck(T->type == NT_AEIF_COND_ALPHA, m->comm, PETSC_ERR_ARG_INCOMP,
                "Projection %s: astrocytes send a slow inward current, which only aeif_cond_alpha takes (NEST's "
                "aeif_cond_alpha_astro); population %s is %s",
@@ -971,7 +1018,7 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
                "synapses",
                prefix, SynapseTypes[J->syn]);
   }
-  if (IS_ASTRO(T)) {
+  if (IS_ASTRO(T) && !IS_GAP(J)) {
     PetscCheck(J->syn == SYN_STATIC || J->syn == SYN_TSODYKS_MARKRAM, m->comm, PETSC_ERR_ARG_INCOMP,
                "Option -%ssynapse %s: synapses onto astrocytes are static or tsodyks_markram", prefix,
                SynapseTypes[J->syn]);
@@ -1127,6 +1174,7 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
   d->dring  = 1;
   for (PetscInt q = 0; q < d->nproj; q++) {
     PetscCall(ReadProjection(m, &d->proj[q]));
+    if (IS_GAP(&d->proj[q])) continue; /* instantaneous: no delay */
     d->window = d->window ? PetscMin(d->window, d->proj[q].dmin) : d->proj[q].dmin;
     d->dring  = PetscMax(d->dring, d->proj[q].dmax);
     if (d->proj[q].rule == RULE_FILE) d->persyn = PETSC_TRUE; /* a third rule's are uniform */
@@ -1169,7 +1217,7 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
     Projection *J = &d->proj[p];
     Population *S = &d->pop[J->src], *T = &d->pop[J->tgt];
     J->tmk = J->spk = J->spin = -1;
-    if (IS_ASTRO(S)) S->nsic++, d->sic = PETSC_TRUE;
+    if (IS_ASTRO(S) && !IS_GAP(J)) S->nsic++, d->sic = PETSC_TRUE;
     if (J->syn == SYN_TSODYKS_MARKRAM) {
       J->tmk          = S->ntm;
       S->tm[S->ntm++] = p;
@@ -1249,7 +1297,7 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
       const uint64_t key   = ((uint64_t)p << 40) | (uint64_t)g;
       const PetscBool self = (PetscBool)(J->src == q && !J->autapses);
       uint64_t draw        = 0;
-      if (J->tgt != q || (W->only >= 0 && p != W->only)) continue;
+      if (J->tgt != q || (W->only >= 0 && p != W->only) || (W->only < 0 && IS_GAP(J))) continue;
       switch (J->rule) {
       case RULE_ALL_TO_ALL:
         for (PetscInt j = S->first; j < S->first + S->size; j++)
@@ -1387,6 +1435,130 @@ static PetscErrorCode ThirdFactorEdges(TpModel m, char *marked, PetscInt *pick)
   PetscFunctionReturn(0);
 }
 
+/* Each gap-junction projection's pairs, drawn by its rule as synapses are (j -> local i) and, when
+   symmetric, mirrored to j's rank (i -> j), into J->gj on the targets' ranks, by target then a key
+   that does not depend on the ranks: the draw's place among i's, or (1 << 62 | i << 26 | place). */
+static PetscErrorCode GapEdges(TpModel m, char *marked, PetscInt *pick)
+{
+  Spiking *d = m->data;
+
+  PetscFunctionBegin;
+  for (PetscInt p = 0; p < d->nproj; p++) {
+    Projection *J = &d->proj[p];
+    Wiring W      = {.d = d, .only = p};
+    FileEdge *e;
+    PetscInt64 n = 0, k = 0;
+    PetscInt cur = -1;
+    if (!IS_GAP(J)) continue;
+    PetscCall(Draw(&W, marked, pick)); /* counts */
+    PetscCall(PetscMalloc1(2 * W.npairs + 1, &W.pairs));
+    W.npairs = 0;
+    PetscCall(PetscArrayzero(W.fcur, SPIKING_MAX_PROJ));
+    PetscCall(Draw(&W, marked, pick)); /* the pairs onto the local astrocytes: by target, in draw order */
+    PetscCall(PetscMalloc1(2 * W.npairs + 1, &e));
+    for (PetscInt64 q = 0; q < W.npairs; q++) {
+      const PetscInt j = (PetscInt)W.pairs[2 * q], i = (PetscInt)W.pairs[2 * q + 1], g = TpRowGid(&d->r, i);
+      if (i != cur) cur = i, k = 0;
+      PetscCheck(k < ((PetscInt64)1 << 26), PETSC_COMM_SELF, PETSC_ERR_SUP,
+                 "Projection %s: more than 2^26 gap junctions onto one astrocyte", J->name);
+      e[n++] = (FileEdge){.tgt = g, .src = j, .idx = k, .w = J->weight, .ds = 0};
+      if (J->symmetric)
+        e[n++] = (FileEdge){.tgt = j, .src = g, .idx = ((PetscInt64)1 << 62) | ((PetscInt64)g << 26) | k};
+      k++;
+    }
+    PetscCall(PetscFree(J->fe)); /* (a file's edges, now drawn) */
+    J->nfe = 0;
+    PetscCall(RouteEdges(m, J, e, n, J->name));
+    J->gj = J->fe, J->ngj = J->nfe, J->fe = NULL, J->nfe = 0;
+    PetscCall(PetscFree(e));
+    PetscCall(PetscFree(W.pairs));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The gap junctions of the local astrocytes into their slow system: by astrocyte, then projection,
+   then key (so the fluxes are summed in one order on any number of ranks); each coupled astrocyte
+   is a slot of an SF from its rank. */
+static PetscErrorCode GapJunctionsSetUp(TpModel m)
+{
+  Spiking *d       = m->data;
+  const PetscInt N = d->r.N, n = d->astro.n;
+  PetscInt *gptr, *gnb, *slotgid, nslot = 0, ngj = 0, *arank, *aidx;
+  const AstroGapParams **gpar;
+  PetscSFNode *remote;
+  PetscMPIInt size;
+  PetscSF sf;
+  PetscBool any = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  for (PetscInt p = 0; p < d->nproj; p++) any = (PetscBool)(any || IS_GAP(&d->proj[p]));
+  if (!any) PetscFunctionReturn(0);
+  PetscCallMPI(MPI_Comm_size(m->comm, &size));
+  for (PetscInt p = 0; p < d->nproj; p++) ngj += IS_GAP(&d->proj[p]) ? (PetscInt)d->proj[p].ngj : 0;
+  PetscCall(PetscMalloc3(n + 1, &gptr, ngj + 1, &gnb, ngj + 1, &gpar));
+  PetscCall(PetscMalloc1(ngj + 1, &slotgid));
+  /* by astrocyte: each projection's junctions onto it are contiguous (by target) */
+  {
+    PetscInt64 at[SPIKING_MAX_PROJ] = {0};
+    PetscInt k                      = 0;
+    gptr[0]                         = 0;
+    for (PetscInt i = 0; i < d->r.nloc; i++) {
+      if (d->astof[i] < 0) continue;
+      for (PetscInt p = 0; p < d->nproj; p++) {
+        const Projection *J = &d->proj[p];
+        if (!IS_GAP(J)) continue;
+        for (; at[p] < J->ngj && J->gj[at[p]].tgt == i; at[p]++) {
+          gnb[k] = (PetscInt)J->gj[at[p]].src, gpar[k] = &J->gap;
+          slotgid[k++] = (PetscInt)J->gj[at[p]].src;
+        }
+      }
+      gptr[d->astof[i] + 1] = k;
+    }
+  }
+  nslot = ngj;
+  PetscCall(PetscSortRemoveDupsInt(&nslot, slotgid));
+  for (PetscInt k = 0; k < ngj; k++) PetscCall(PetscFindInt(gnb[k], nslot, slotgid, &gnb[k]));
+  /* each astrocyte's rank and index there (every rank's rows, in their order) */
+  PetscCall(PetscMalloc2(N, &arank, N, &aidx));
+  {
+    PetscInt *gid, *all;
+    PetscMPIInt *cnt, *dsp, nl = (PetscMPIInt)d->r.nloc;
+    PetscCall(PetscMalloc4(nl + 1, &gid, N + 1, &all, size, &cnt, size + 1, &dsp));
+    for (PetscInt i = 0; i < d->r.nloc; i++) gid[i] = TpRowGid(&d->r, i);
+    PetscCallMPI(MPI_Allgather(&nl, 1, MPI_INT, cnt, 1, MPI_INT, m->comm));
+    dsp[0] = 0;
+    for (PetscMPIInt r = 0; r < size; r++) dsp[r + 1] = dsp[r] + cnt[r];
+    PetscCallMPI(MPI_Allgatherv(gid, nl, MPIU_INT, all, cnt, dsp, MPIU_INT, m->comm));
+    for (PetscMPIInt r = 0; r < size; r++)
+      for (PetscMPIInt k = dsp[r], a = 0; k < dsp[r + 1]; k++) {
+        arank[all[k]] = r;
+        aidx[all[k]]  = IS_ASTRO(&d->pop[PopOf(d, all[k])]) ? a++ : -1;
+      }
+    PetscCall(PetscFree4(gid, all, cnt, dsp));
+  }
+  PetscCall(PetscMalloc1(nslot + 1, &remote));
+  for (PetscInt s = 0; s < nslot; s++) remote[s].rank = arank[slotgid[s]], remote[s].index = aidx[slotgid[s]];
+  PetscCall(PetscFree2(arank, aidx));
+  PetscCall(PetscFree(slotgid));
+  PetscCall(PetscSFCreate(m->comm, &sf));
+  PetscCall(PetscSFSetGraph(sf, n, nslot, NULL, PETSC_OWN_POINTER, remote, PETSC_OWN_POINTER));
+  PetscCall(PetscSFSetUp(sf));
+  PetscCall(SpikingAstroSetGapJunctions(&d->astro, sf, nslot, gptr, gnb, gpar));
+  PetscCall(PetscSFDestroy(&sf));
+  for (PetscInt p = 0; p < d->nproj; p++) {
+    PetscCall(PetscFree(d->proj[p].gj));
+    d->proj[p].ngj = 0;
+  }
+  d->ngap = 0;
+  for (PetscInt i = 0; i < n; i++) d->ngap += gptr[i + 1] - gptr[i];
+  {
+    double total = (double)d->ngap;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, m->comm));
+    d->ngap = (PetscCount)total;
+  }
+  PetscFunctionReturn(0);
+}
+
 /* The synapses onto the local neurons, each projection's drawn from the stream keyed by
    (projection, target), stored by presynaptic neuron. */
 static PetscErrorCode SpikingWire(TpModel m)
@@ -1403,6 +1575,7 @@ static PetscErrorCode SpikingWire(TpModel m)
     if (d->proj[p].rule == RULE_FIXED_INDEGREE && !d->proj[p].multapses) maxk = PetscMax(maxk, d->proj[p].indegree);
   if (maxk) PetscCall(PetscCalloc2(N, &marked, maxk, &pick));
   PetscCall(ThirdFactorEdges(m, marked, pick));
+  PetscCall(GapEdges(m, marked, pick));
   /* refuse what cannot fit before drawing anything */
   for (PetscInt i = 0; i < d->r.nloc; i++) {
     const PetscInt q = d->popof[i];
@@ -1638,6 +1811,7 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     PetscCall(SpikingAstroSetUp(m->comm, &d->astro, nast, d->astro_k, d->dt, prefix));
     for (PetscInt i = 0; i < nloc; i++)
       if (d->astof[i] >= 0) d->astro.par[d->astof[i]] = &d->pop[d->popof[i]].lr;
+    PetscCall(GapJunctionsSetUp(m));
     PetscCall(PetscCalloc2(4 * nloc + 1, &d->afield, nast + 1, &d->caup));
     for (PetscInt q = 0; q < d->npop; q++) {
       d->napop += IS_ASTRO(&d->pop[q]);
@@ -2047,7 +2221,7 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
         }
       }
     }
-    if (d->astro.n) { /* the slow system, its calcium events, then the currents its astrocytes send for this step */
+    if (d->astro.n || d->astro.gsf) { /* the slow system, its calcium events, the currents its astrocytes send */
       if (d->caev)
         for (PetscInt q = 0; q < d->npop; q++)
           for (PetscInt i = d->pop[q].lo; d->pop[q].Ca_threshold > 0 && i >= 0 && i < d->pop[q].hi; i++)
@@ -2531,6 +2705,8 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
       v, "  params   %s; %g synapses, window %" PetscInt_FMT " steps, ring %" PetscInt_FMT " steps\n",
       d->brunel ? "Brunel's balanced network (NEST brunel_delta_nest)" : "populations", (double)d->nsyn, d->window,
       d->dring));
+  if (d->ngap)
+    PetscCall(PetscViewerASCIIPrintf(v, "  gap      %g gap junctions between astrocytes\n", (double)d->ngap));
   for (PetscInt q = 0; q < d->npop; q++) {
     const Population *P = &d->pop[q];
     if (IS_ASTRO(P)) {
@@ -2591,8 +2767,17 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
       PetscCall(PetscViewerASCIIPrintf(v, ", tripartite with %s: p_third %g, %s pools of %" PetscInt_FMT,
                                        d->pop[J->third].name, (double)J->p_third, J->pool_block ? "block" : "random",
                                        J->pool_size));
-    PetscCall(PetscViewerASCIIPrintf(v, ", weight %g, delay %g ms%s", (double)J->weight, (double)J->delay,
-                                     J->rule == RULE_FILE ? " where the file has none" : ""));
+    if (IS_GAP(J))
+      PetscCall(PetscViewerASCIIPrintf(v, ", F %g %s", (double)J->weight, J->gap.threshold ? "uM/ms" : "/ms"));
+    else
+      PetscCall(PetscViewerASCIIPrintf(v, ", weight %g, delay %g ms%s", (double)J->weight, (double)J->delay,
+                                       J->rule == RULE_FILE ? " where the file has none" : ""));
+    if (IS_GAP(J))
+      PetscCall(PetscViewerASCIIPrintf(v, ", gap_junction %s%s", J->gap.threshold ? "thresholded" : "linear",
+                                       J->symmetric ? ", symmetric" : ""));
+    if (IS_GAP(J) && J->gap.threshold)
+      PetscCall(
+          PetscViewerASCIIPrintf(v, " (I_theta %g, omega_I %g uM)", (double)J->gap.I_theta, (double)J->gap.omega_I));
     if (J->syn == SYN_TSODYKS_MARKRAM)
       PetscCall(PetscViewerASCIIPrintf(v, ", tsodyks_markram U_0 %g, tau_fac %g ms, tau_rec %g ms", (double)J->U_0,
                                        (double)J->tau_fac, (double)J->tau_rec));
@@ -2680,6 +2865,10 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
         PetscCall(PetscSNPrintf(buf + o, len - o, ",%s,%.17g,%.17g;", d->pop[J->gate].name, (double)J->tau_c,
                                 (double)J->eta));
       }
+    } else if (IS_GAP(J)) {
+      o = strlen(buf) - 1;
+      PetscCall(PetscSNPrintf(buf + o, len - o, ",gap_junction,%d,%.17g,%.17g,%d;", J->gap.threshold,
+                              (double)J->gap.I_theta, (double)J->gap.omega_I, (int)J->symmetric));
     } else if (J->syn != SYN_STATIC) {
       o = strlen(buf) - 1;
       PetscCall(PetscSNPrintf(buf + o, len - o, ",%s,%.17g,%.17g,%.17g;", SynapseTypes[J->syn], (double)J->U_0,
