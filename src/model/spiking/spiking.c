@@ -2956,30 +2956,66 @@ static PetscErrorCode WriteEdges(TpModel m, hid_t file)
 }
 
 /* /spikes/<population>/{timestamps (ms), node_ids (ids within the population)}, sorted by time then id */
+/* The recorded spikes (keys step N + id) redistributed so that rank r holds the r-th of P runs of
+   their global order, sorted, the runs of about equal size (whole bins of a histogram of steps to
+   each rank): nothing is gathered whole, and the file is the same on any number of ranks. */
+static PetscErrorCode SpikesInOrder(TpModel m, PetscInt64 **out, PetscInt64 *nout)
+{
+  Spiking *d         = m->data;
+  const PetscInt64 N = d->r.N;
+  enum { B = 4096 };
+  PetscInt64 tmax = 0, total = 0, *hist, *mine;
+  PetscMPIInt size, *sc, *rc, *sd, *rd, *dest;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(m->comm, &size));
+  for (PetscCount k = 0; k < d->nrecd; k++) tmax = PetscMax(tmax, d->recd[k] / N);
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &tmax, 1, MPIU_INT64, MPI_MAX, m->comm));
+  PetscCall(PetscCalloc1(B, &hist));
+  PetscCall(PetscMalloc5(B, &dest, size, &sc, size, &rc, size + 1, &sd, size + 1, &rd));
+#define BIN(key) ((int)((double)((key) / N) * B / (double)(tmax + 1)))
+  for (PetscCount k = 0; k < d->nrecd; k++) hist[BIN(d->recd[k])]++;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, hist, B, MPIU_INT64, MPI_SUM, m->comm));
+  for (int b = 0; b < B; b++) total += hist[b];
+  for (PetscInt64 b = 0, before = 0; b < B; before += hist[b++]) /* the bin's first spike's share of them all */
+    dest[b] = total ? (PetscMPIInt)PetscMin(size - 1, (PetscInt64)(((double)before * size) / (double)total)) : 0;
+  PetscCall(PetscArrayzero(sc, size));
+  for (PetscCount k = 0; k < d->nrecd; k++) sc[dest[BIN(d->recd[k])]]++;
+  PetscCallMPI(MPI_Alltoall(sc, 1, MPI_INT, rc, 1, MPI_INT, m->comm));
+  sd[0] = rd[0] = 0;
+  for (PetscMPIInt r = 0; r < size; r++) {
+    PetscCheck((double)rd[r] + rc[r] < 2e9, PETSC_COMM_SELF, PETSC_ERR_SUP,
+               "More than 2^31 spikes to write on one rank");
+    sd[r + 1] = sd[r] + sc[r], rd[r + 1] = rd[r] + rc[r];
+  }
+  PetscCall(PetscMalloc1(sd[size] + 1, &mine));
+  {
+    PetscMPIInt *at;
+    PetscCall(PetscMalloc1(size, &at));
+    PetscCall(PetscArraycpy(at, sd, size));
+    for (PetscCount k = 0; k < d->nrecd; k++) mine[at[dest[BIN(d->recd[k])]]++] = d->recd[k];
+    PetscCall(PetscFree(at));
+  }
+#undef BIN
+  PetscCall(PetscMalloc1(rd[size] + 1, out));
+  PetscCallMPI(MPI_Alltoallv(mine, sc, sd, MPIU_INT64, *out, rc, rd, MPIU_INT64, m->comm));
+  *nout = rd[size];
+  PetscCall(PetscSortInt64((PetscInt)*nout, *out));
+  PetscCall(PetscFree(mine));
+  PetscCall(PetscFree(hist));
+  PetscCall(PetscFree5(dest, sc, rc, sd, rd));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SpikingWriteEvents(TpModel m, hid_t file)
 {
   Spiking *d         = m->data;
   const PetscInt64 N = d->r.N;
-  PetscMPIInt size, rank, n = (PetscMPIInt)d->nrecd;
   PetscInt64 total = 0, *all = NULL;
-  PetscMPIInt *counts = NULL, *displs = NULL;
   hid_t grp;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_size(m->comm, &size));
-  PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
-  PetscCheck(d->nrecd < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "More than 2^31 spikes on one rank");
-  if (!rank) PetscCall(PetscMalloc2(size, &counts, size + 1, &displs));
-  PetscCallMPI(MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, 0, m->comm));
-  if (!rank) {
-    displs[0] = 0;
-    for (PetscMPIInt r = 0; r < size; r++) total += counts[r];
-    PetscCheck(total < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "More than 2^31 spikes to write");
-    for (PetscMPIInt r = 0; r < size; r++) displs[r + 1] = displs[r] + counts[r];
-    PetscCall(PetscMalloc1(total + 1, &all));
-  }
-  PetscCallMPI(MPI_Gatherv(d->recd, n, MPIU_INT64, all, counts, displs, MPIU_INT64, 0, m->comm));
-  if (!rank) PetscCall(PetscSortInt64((PetscInt)total, all));
+  PetscCall(SpikesInOrder(m, &all, &total));
   PetscCall(TpH5CreateGroup(file, "spikes", &grp));
   for (PetscInt q = 0; q < d->npop; q++) {
     const Population *P = &d->pop[q];
@@ -2987,14 +3023,12 @@ static PetscErrorCode SpikingWriteEvents(TpModel m, hid_t file)
     double *ts          = NULL;
     uint64_t *ids       = NULL;
     hid_t g, ds;
-    if (!rank) {
-      PetscCall(PetscMalloc2(total + 1, &ts, total + 1, &ids));
-      for (PetscInt64 s = 0; s < total; s++) {
-        const PetscInt64 gid = all[s] % N;
-        if (gid < P->first || gid >= P->first + P->size) continue;
-        ts[k]    = (double)(all[s] / N + 1) * d->dt;
-        ids[k++] = (uint64_t)(gid - P->first);
-      }
+    PetscCall(PetscMalloc2(total + 1, &ts, total + 1, &ids));
+    for (PetscInt64 s = 0; s < total; s++) {
+      const PetscInt64 gid = all[s] % N;
+      if (gid < P->first || gid >= P->first + P->size) continue;
+      ts[k]    = (double)(all[s] / N + 1) * d->dt;
+      ids[k++] = (uint64_t)(gid - P->first);
     }
     PetscCall(TpH5CreateGroup(grp, P->name, &g));
     PetscCall(TpH5WriteDistributed(m->comm, g, "timestamps", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, k, 0, ts));
@@ -3010,7 +3044,6 @@ static PetscErrorCode SpikingWriteEvents(TpModel m, hid_t file)
   }
   PetscCallH5(H5Gclose(grp));
   PetscCall(PetscFree(all));
-  if (!rank) PetscCall(PetscFree2(counts, displs));
   if (d->write_edges) PetscCall(WriteEdges(m, file));
   PetscFunctionReturn(0);
 }
