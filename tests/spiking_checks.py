@@ -534,6 +534,35 @@ def check_stdp(tmp):
                 fail("STDP changed no weight of the network")
         elif not np.array_equal(ref, got, equal_nan=True):
             fail("STDP weights on %d ranks differ from 1 rank" % np_)
+    # two of those synapses' weights as a series: the final weights at the last sample, changing
+    # along the run, the same on 1 and 3 ranks; a pair with no synapse is refused
+    with h5py.File(os.path.join(tmp, "stdpnet1.h5"), "r") as f:
+        src, first = f["state/stdp_source"][()], {n: int(f["spikes"][n].attrs["first_id"]) for n in ("A", "Z")}
+    want, pairs = [], []
+    for i in range(first["A"], first["A"] + 12):
+        for k in range(src.shape[1]):
+            if src[i, k] >= first["Z"] and len(pairs) < 2 and not np.isnan(ref[i, k]) and ref[i, k] != 20:
+                pairs.append("%d:%d" % (src[i, k] - first["Z"], i - first["A"]))
+                want.append(ref[i, k])
+                break
+    if len(pairs) < 2:
+        fail("STDP moved fewer than two weights of Z-A")
+    series = []
+    for np_ in (1, 3):
+        out = os.path.join(tmp, "stdprec%d.h5" % np_)
+        run(np_, net + ["-spiking_Z-A_record_weights", ",".join(pairs), "-o", out])
+        with h5py.File(out, "r") as f:
+            series.append(f["observables/weight"][()])
+    w = series[0]
+    if not np.array_equal(w[-1], want) or not np.array_equal(series[0], series[1]):
+        fail("recorded weights: last sample %s, final weights %s; the same on 3 ranks: %s"
+             % (w[-1], want, np.array_equal(series[0], series[1])))
+    if np.all(w == w[0]) or not np.all(w[0] == 20):
+        fail("recorded weights do not start at 20 and change: %s ... %s" % (w[0], w[-1]))
+    p = run(1, net + ["-spiking_Z-A_record_weights", "0:%d" % 0, "-spiking_Z-A_indegree", 0, "-o",
+                      os.path.join(tmp, "norec.h5")], expect_ok=False)
+    if p.returncode == 0 or "-spiking_Z-A_record_weights" not in p.stdout + p.stderr:
+        fail("a recorded weight of no synapse was not refused:\n%s%s" % (p.stdout, p.stderr))
 
 
 def check_stdp_gated(tmp):
@@ -735,6 +764,12 @@ def check_bad_input(tmp):
         (P + ["-spiking_A_type", "hh_psc_alpha"], ["-spiking_A_type", "hh_psc_alpha"]),
         (P + ["-spiking_projections", "A-C"], ["-spiking_projections", "C"]),
         (P + ["-spiking_projections", "AB"], ["-spiking_projections", "AB"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_record_weights", "0:1"],
+         ["-spiking_A-B_record_weights", "static"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_synapse", "stdp_additive", "-spiking_A-B_weight", 0.001,
+              "-spiking_A-B_record_weights", "0:3"], ["-spiking_A-B_record_weights", "0:3", "B (3)"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_synapse", "stdp_additive", "-spiking_A-B_weight", 0.001,
+              "-spiking_A-B_record_weights", "0-1"], ["-spiking_A-B_record_weights", "'0-1'", "SOURCE:TARGET"]),
         (P + ["-spiking_projections", "A-B", "-spiking_A-B_delay", 0.05], ["-spiking_A-B_delay", "0.05"]),
         (P + ["-spiking_projections", "A-B", "-spiking_A-B_delay", -1], ["-spiking_A-B_delay", "-1"]),
         (P + ["-spiking_projections", "A-B", "-spiking_A-B_rule", "fixed_indegree", "-spiking_A-B_indegree", 9,

@@ -196,11 +196,14 @@ typedef struct {
   PetscInt fsring;               /* its number */
   PetscInt64 nsev, capsev, *sev; /* this window's slow inward currents: (key (step - wstart) N + id, value bits) */
   PetscInt64 capsgath, *sgath;   /* the gathered ones */
-  PetscInt nreca, reca[SPIKING_MAX_REC]; /* natural ids of the astrocytes recorded as a series */
-  PetscInt recaloc[SPIKING_MAX_REC];     /* their local rows here, or -1 */
-  PetscInt64 *nspk;                      /* nloc: spikes so far */
-  PetscInt64 *last;                      /* nloc: step of the last spike (-1: none) */
-  double *isi;                           /* nloc x 3: number, sum and sum of squares of inter-spike intervals (steps) */
+  PetscInt nreca, reca[SPIKING_MAX_REC];                        /* natural ids of the astrocytes recorded as a series */
+  PetscInt nrw, rwsrc[SPIKING_MAX_REC], rwtgt[SPIKING_MAX_REC]; /* STDP synapses (natural ids) whose weight is a
+                                                                   series (-spiking_<P-Q>_record_weights) */
+  PetscInt64 rwslot[SPIKING_MAX_REC];                           /* each one's slot here, or -1 */
+  PetscInt recaloc[SPIKING_MAX_REC];                            /* their local rows here, or -1 */
+  PetscInt64 *nspk;                                             /* nloc: spikes so far */
+  PetscInt64 *last;                                             /* nloc: step of the last spike (-1: none) */
+  double *isi;    /* nloc x 3: number, sum and sum of squares of inter-spike intervals (steps) */
   double *ring;   /* dring x nloc x 2: input arriving at each step mod dring, excitatory and inhibitory (by slot:
                      a step's deliveries and reads stay in one block of 16 nloc bytes) */
   double *ringck; /* nloc x dring x 2: the same by neuron, the declared field (TpModel sync and loaded) */
@@ -833,7 +836,8 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
   char prefix[96];
   const Population *S = &d->pop[J->src], *T = &d->pop[J->tgt];
   double s;
-  PetscBool fset;
+  PetscBool fset, rwset;
+  char rw[1024] = "";
 
   PetscFunctionBegin;
   J->syn = SYN_STATIC;
@@ -880,7 +884,31 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
     PetscCall(PetscOptionsBool("-symmetric", "gap_junction: each drawn pair also couples back", "", J->symmetric,
                                &J->symmetric, NULL));
   }
+  PetscCall(PetscOptionsString("-record_weights",
+                               "STDP: synapses SOURCE:TARGET,... (ids within the populations) whose weight is a series",
+                               "", rw, rw, sizeof(rw), &rwset));
   PetscOptionsEnd();
+  if (rwset) { /* the first synapse of each pair (found once the wiring is made) */
+    char *item = rw, *next;
+    PetscCheck(
+        IS_STDP(J), m->comm, PETSC_ERR_ARG_INCOMP,
+        "Option -%srecord_weights: synapse %s keeps the weight it starts with (-%sweight); only STDP ones change",
+        prefix, SynapseTypes[J->syn], prefix);
+    for (; item && *item; item = next) {
+      long long a, b;
+      int used = 0;
+      next     = strchr(item, ',');
+      if (next) *next++ = 0;
+      PetscCheck(sscanf(item, "%lld:%lld%n", &a, &b, &used) == 2 && !item[used], m->comm, PETSC_ERR_ARG_WRONG,
+                 "Option -%srecord_weights: '%s' is not SOURCE:TARGET", prefix, item);
+      PetscCheck(a >= 0 && a < S->size && b >= 0 && b < T->size, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "Option -%srecord_weights: %lld:%lld lies outside %s (%" PetscInt_FMT ") or %s (%" PetscInt_FMT ")",
+                 prefix, a, b, S->name, S->size, T->name, T->size);
+      PetscCheck(d->nrw < SPIKING_MAX_REC, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "Option -%srecord_weights: more than %d recorded weights in all", prefix, SPIKING_MAX_REC);
+      d->rwsrc[d->nrw] = S->first + (PetscInt)a, d->rwtgt[d->nrw++] = T->first + (PetscInt)b;
+    }
+  }
   PetscCheck(!fset || J->rule == RULE_FILE, m->comm, PETSC_ERR_ARG_WRONG,
              "Option -%sfile applies to -%srule file, not %s", prefix, prefix, Rules[J->rule]);
   PetscCheck(J->rule != RULE_FILE || (fset && J->file[0]), m->comm, PETSC_ERR_ARG_WRONG,
@@ -1172,6 +1200,7 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
   }
   d->window = 0;
   d->dring  = 1;
+  d->nrw    = 0;
   for (PetscInt q = 0; q < d->nproj; q++) {
     PetscCall(ReadProjection(m, &d->proj[q]));
     if (IS_GAP(&d->proj[q])) continue; /* instantaneous: no delay */
@@ -1761,6 +1790,8 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   TpSeriesInfo vm   = {"V_m", "observables/V_m", d->nrec, PETSC_TRUE, "V_m of the -spiking_record_V neurons (mV)"};
   TpSeriesInfo as   = {"astrocyte", "observables/astrocyte", 4 * d->nreca, PETSC_TRUE,
                        "IP3 (uM), Ca (uM), h_IP3R and SIC of each -spiking_record_astro astrocyte, at the sample"};
+  TpSeriesInfo wts  = {"weight", "observables/weight", 0, PETSC_TRUE,
+                       "weight of each -spiking_<P-Q>_record_weights synapse (the first of each pair), at the sample"};
   TpSeriesInfo tot  = {"astrocyte_total", "observables/astrocyte_total", 0, PETSC_TRUE,
                        "total IP3 and total Ca (uM) of each astrocyte population, at the sample (summed exactly in "
                         "steps of 2^-32 uM: the same on any number of ranks)"};
@@ -1839,6 +1870,21 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     for (PetscInt i = 0; i < nloc; i++)
       if (TpRowGid(&d->r, i) == d->rec[q]) d->recloc[q] = i;
   }
+  for (PetscInt q = 0; q < d->nrw; q++) { /* the recorded weights' slots, on their targets' ranks */
+    const PetscInt i = LocalRow(d, &d->pop[PopOf(d, d->rwtgt[q])], d->rwtgt[q]);
+    PetscInt found   = 0;
+    d->rwslot[q]     = -1;
+    for (PetscInt k = 0; i >= 0 && k < d->Kmax && d->rwslot[q] < 0; k++)
+      if (d->ssrc[(size_t)i * d->Kmax + k] == d->rwsrc[q]) d->rwslot[q] = (PetscInt64)i * d->Kmax + k;
+    found = d->rwslot[q] >= 0;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &found, 1, MPIU_INT, MPI_SUM, m->comm));
+    PetscCheck(found, m->comm, PETSC_ERR_ARG_WRONG,
+               "Option -%s%s-%s_record_weights: no STDP synapse from %s %" PetscInt_FMT " to %s %" PetscInt_FMT
+               " was made",
+               m->prefix, d->pop[PopOf(d, d->rwsrc[q])].name, d->pop[PopOf(d, d->rwtgt[q])].name,
+               d->pop[PopOf(d, d->rwsrc[q])].name, d->rwsrc[q] - d->pop[PopOf(d, d->rwsrc[q])].first,
+               d->pop[PopOf(d, d->rwtgt[q])].name, d->rwtgt[q] - d->pop[PopOf(d, d->rwtgt[q])].first);
+  }
   for (PetscInt q = 0; q < d->nreca; q++) {
     d->recaloc[q] = -1;
     for (PetscInt i = 0; i < nloc; i++)
@@ -1887,6 +1933,8 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   if (d->nreca) PetscCall(TpModelDeclareSeries(m, &as));
   tot.width = 2 * d->napop;
   if (d->napop) PetscCall(TpModelDeclareSeries(m, &tot));
+  wts.width = d->nrw;
+  if (d->nrw) PetscCall(TpModelDeclareSeries(m, &wts));
   for (PetscInt q = 0; q < d->npop; q++) {
     char name[3][64], help[3][128];
     TpSummaryInfo s[3] = {
@@ -2596,12 +2644,12 @@ static PetscErrorCode AstroTotals(const Spiking *d, MPI_Comm comm, double *tot)
 }
 
 /* sample = [rate of each population since the previous sample (Hz) | V_m of the recorded neurons |
-   the recorded astrocytes | the astrocyte populations' totals] */
+   the recorded astrocytes | the astrocyte populations' totals | the recorded weights] */
 static PetscErrorCode SpikingObserve(TpModel m, double *sample)
 {
   Spiking *d = m->data;
   double *buf;
-  const PetscInt np = d->npop, nr = d->nrec, na = d->nreca;
+  const PetscInt np = d->npop, nr = d->nrec, na = d->nreca, nw = d->nrw, W = nr + 2 * np + 4 * na + nw;
   const double T = (double)(d->clock[0] - d->clock[1]) * d->dt / 1000.0;
 
   PetscFunctionBegin;
@@ -2612,9 +2660,11 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
   d->clock[1] = d->clock[0];
   /* V_m of the recorded neurons and, per population, the sum and number of CVs */
   PetscCall(AstroTotals(d, m->comm, sample + np + nr + 4 * na));
-  PetscCall(PetscCalloc1(nr + 2 * np + 4 * na, &buf));
+  PetscCall(PetscCalloc1(W, &buf));
   for (PetscInt q = 0; q < nr; q++)
     if (d->recloc[q] >= 0) buf[q] = d->V[d->recloc[q]];
+  for (PetscInt q = 0; q < nw; q++) /* the recorded weights, from their targets' ranks */
+    if (d->rwslot[q] >= 0) buf[nr + 2 * np + 4 * na + q] = d->sw[d->rwslot[q]];
   for (PetscInt q = 0; q < na; q++) { /* the astrocytes' owners */
     const PetscInt i = d->recaloc[q], a = i < 0 ? -1 : d->astof[i];
     double *b = buf + nr + 2 * np + 4 * q;
@@ -2629,9 +2679,10 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
       buf[nr + 2 * d->popof[i] + 1] += 1;
     }
   }
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, buf, nr + 2 * np + 4 * na, MPI_DOUBLE, MPI_SUM, m->comm));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, buf, W, MPI_DOUBLE, MPI_SUM, m->comm));
   for (PetscInt q = 0; q < nr; q++) sample[np + q] = buf[q];
   for (PetscInt q = 0; q < 4 * na; q++) sample[np + nr + q] = buf[nr + 2 * np + q];
+  for (PetscInt q = 0; q < nw; q++) sample[np + nr + 4 * na + 2 * d->napop + q] = buf[nr + 2 * np + 4 * na + q];
   for (PetscInt q = 0; q < np; q++) d->cv[q] = buf[nr + 2 * q + 1] > 0 ? buf[nr + 2 * q] / buf[nr + 2 * q + 1] : NAN;
   PetscCall(PetscFree(buf));
   PetscFunctionReturn(0);
