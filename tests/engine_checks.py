@@ -131,11 +131,15 @@ RESTARTS = {
                        "-spiking_C-A_synapse", "tsodyks_markram", "-spiking_C-A_weight", 30, "-spiking_A-X_synapse",
                        "tsodyks_markram", "-spiking_A-X_weight", 2, "-spiking_C-Z_weight", 1.5, "-spiking_C-Z_synapse",
                        "tsodyks_markram", "-spiking_C-Z_tau_fac", 0, "-stepper_max_time", 120, "-monitor_every", 3], 67.3),
-    # M4's astrocytes (IP3, Ca, h and the input pending within a slow step of 0.3 ms; I_SIC and its ring)
+    # M4's astrocytes (IP3, Ca, h and the input pending within a slow step of 0.3 ms; I_SIC and its ring;
+    # calcium events; gap junctions)
     "spiking_astro": (["-model", "spiking", "-spiking_populations", "E:30,A:8", "-spiking_E_type", "aeif_cond_alpha",
                        "-spiking_E_poisson_rate", 4000, "-spiking_E_poisson_weight", 1, "-spiking_E_tau_syn_ex", 2,
                        "-spiking_A_type", "astrocyte_lr_1994", "-spiking_A_delta_IP3", 0.05, "-spiking_A_IP3", 0.4,
-                       "-spiking_A_Ca_astro", 0.3, "-spiking_astro_dt", 0.3, "-spiking_projections", "E-E,E-A,A-E",
+                       "-spiking_A_Ca_astro", 0.3, "-spiking_A_Ca_threshold", 0.31, "-spiking_A-A_synapse",
+                       "gap_junction", "-spiking_A-A_rule", "pairwise_bernoulli", "-spiking_A-A_p", 0.5,
+                       "-spiking_A-A_symmetric", "-spiking_A-A_weight", 0.01,
+                       "-spiking_astro_dt", 0.3, "-spiking_projections", "E-E,E-A,A-E,A-A",
                        "-spiking_E-E_rule", "pairwise_bernoulli", "-spiking_E-E_p", 0.2, "-spiking_E-A_rule",
                        "pairwise_bernoulli", "-spiking_E-A_p", 0.3, "-spiking_E-A_delay", 1.2, "-spiking_A-E_weight",
                        3, "-spiking_A-E_delay", 2.5, "-spiking_record_astro", "30,37", "-stepper_max_time", 120,
