@@ -44,12 +44,12 @@ def flips(data, rng, n):
     return bytes(b)
 
 
-def help_options(model):
-    """The numeric options a run of `model` reads, from its -help: name -> current value."""
-    p = tripart(1, ["-model", model, "-help"])
+def help_options(model, base=()):
+    """The numeric options a run of `model` (with the arguments base) reads, from its -help: name -> current value."""
+    p = tripart(1, ["-model", model] + list(base) + ["-help"])
     found = {}
     for line in p.stdout.splitlines():
-        m = re.match(r"^  -(\w+) <(?:now )?([^:>]*?)\s*(?::[^>]*)?>", line)
+        m = re.match(r"^  -([\w-]+) <(?:now )?([^:>]*?)\s*(?::[^>]*)?>", line)
         if not m or m.group(1) in found:
             continue
         name, value = m.group(1), m.group(2).strip()
@@ -273,6 +273,31 @@ def make_cases(tmp, rng):
             seen.add(name)
             for v in values:
                 cases.append(("option -%s %s (%s)" % (name, v, model), 1 + len(cases) % 2, ["-" + name, v], base))
+    # M4: every numeric option of a network with every kind of population and projection, each
+    # parameter once (its first population or projection), four values
+    pops = {"E": "aeif_cond_alpha", "I": "iaf_psc_exp", "L": "iaf_psc_alpha", "Z": "izhikevich", "C": "coba_lif",
+            "D": "iaf_psc_delta", "A": "astrocyte_lr_1994", "G": "spike_generator"}
+    base = ["-model", "spiking", "-spiking_populations", ",".join("%s:%d" % (n, 6) for n in pops), "-stepper_max_time",
+            "20", "-quiet", "-spiking_G_spike_times", "1,2", "-spiking_projections",
+            "E-I,I-E,L-Z,Z-C,C-D,D-L,E-A,A-E,A-A,G-E,E-E",
+            "-spiking_E-I_synapse", "tsodyks_markram", "-spiking_I-E_synapse", "stdp_additive", "-spiking_I-E_weight",
+            "0.001", "-spiking_L-Z_synapse", "stdp_multiplicative", "-spiking_L-Z_weight", "0.5",
+            "-spiking_Z-C_synapse", "stdp_gated", "-spiking_Z-C_gate", "D", "-spiking_Z-C_weight", "0.5",
+            "-spiking_A-A_synapse", "gap_junction", "-spiking_A-A_weight", "0.001", "-spiking_E-E_rule",
+            "pairwise_bernoulli", "-spiking_E-E_p", "0.5", "-spiking_E-E_third", "A", "-spiking_E-A_rule", "third",
+            "-spiking_A-E_rule", "third", "-spiking_A_Ca_threshold", "0.2", "-spiking_record_V", "0",
+            "-spiking_record_astro", "36"]
+    for n, t in pops.items():
+        base += ["-spiking_%s_type" % n, t]
+    params = set()
+    for name in sorted(help_options("spiking", base[2:])):
+        m = re.match(r"^spiking_([A-Z](?:-[A-Z])?)_(\w+)$", name)
+        key = (("-" in m.group(1)), m.group(2)) if m else name
+        if key in params or name in seen or name in ("N", "ts_max_steps", "stepper_max_steps"):
+            continue
+        params.add(key)
+        for v in ("nan", "-1", "0", "1e999"):
+            cases.append(("option -%s %s (spiking)" % (name, v), 1 + len(cases) % 2, ["-" + name, v], base))
     return cases
 
 

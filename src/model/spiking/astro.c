@@ -56,7 +56,27 @@ PetscErrorCode SpikingAstroSetUp(MPI_Comm comm, SpikingAstro *a, PetscInt n, Pet
   PetscCall(TSSetMaxSteps(a->ts, 1)); /* each solve is one slow step */
   PetscCall(TSSetMaxTime(a->ts, PETSC_MAX_REAL / 4));
   PetscCall(TSSetExactFinalTime(a->ts, TS_EXACTFINALTIME_STEPOVER));
-  PetscCall(TSSetFromOptions(a->ts));
+  { /* the TS lives on one rank, its options on all: a bad one is said once, on comm */
+    PetscErrorCode ierr;
+    PetscMPIInt rank, size, first;
+    char msg[512] = "";
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = TSSetFromOptions(a->ts);
+    PetscCall(PetscPopErrorHandler());
+    first = ierr ? rank : size;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm));
+    if (first < size) {
+      if (rank == first) {
+        char *text = NULL;
+        PetscCall(PetscErrorMessage(ierr, NULL, &text));
+        PetscCall(PetscStrncpy(msg, text && text[0] ? text : "refused", sizeof(msg)));
+      }
+      PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, first, comm));
+      SETERRQ(comm, PETSC_ERR_ARG_OUTOFRANGE, "Options -%sts_*: the astrocytes' TS refuses them: %s", prefix, msg);
+    }
+  }
   {
     TSAdaptType type;
     PetscBool none;
