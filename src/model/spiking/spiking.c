@@ -659,6 +659,31 @@ static int CompareFileEdges(const void *a, const void *b)
    (ids within the source and target populations) and, optionally, 0/syn_weight and 0/delay (ms; the
    projection's -weight and -delay where absent).  Each rank reads a slice of the file and sends each
    edge to its target's rank; nothing is held whole anywhere. */
+/* Every rank's rows, in their order: the rank of each natural id and, when aidx is given, its index
+   among its rank's astrocytes (-1 for neurons).  O(N) on every rank, as the network is (issue 11). */
+static PetscErrorCode RowOwners(TpModel m, PetscInt *owner, PetscInt *aidx)
+{
+  Spiking *d = m->data;
+  PetscMPIInt size, *cnt, *dsp, nl = (PetscMPIInt)d->r.nloc;
+  PetscInt *gid, *all;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(m->comm, &size));
+  PetscCall(PetscMalloc4(nl + 1, &gid, d->r.N + 1, &all, size, &cnt, size + 1, &dsp));
+  for (PetscInt i = 0; i < d->r.nloc; i++) gid[i] = TpRowGid(&d->r, i);
+  PetscCallMPI(MPI_Allgather(&nl, 1, MPI_INT, cnt, 1, MPI_INT, m->comm));
+  dsp[0] = 0;
+  for (PetscMPIInt r = 0; r < size; r++) dsp[r + 1] = dsp[r] + cnt[r];
+  PetscCallMPI(MPI_Allgatherv(gid, nl, MPIU_INT, all, cnt, dsp, MPIU_INT, m->comm));
+  for (PetscMPIInt r = 0; r < size; r++)
+    for (PetscMPIInt k = dsp[r], a = 0; k < dsp[r + 1]; k++) {
+      owner[all[k]] = r;
+      if (aidx) aidx[all[k]] = IS_ASTRO(&d->pop[PopOf(d, all[k])]) ? a++ : -1;
+    }
+  PetscCall(PetscFree4(gid, all, cnt, dsp));
+  PetscFunctionReturn(0);
+}
+
 /* n edges of projection J (tgt: the target's natural id) to their targets' ranks, added to J->fe there,
    which ends up by target (its local row), then idx.  Collective. */
 static PetscErrorCode RouteEdges(TpModel m, Projection *J, const FileEdge *e, PetscInt64 n, const char *what)
@@ -672,19 +697,7 @@ static PetscErrorCode RouteEdges(TpModel m, Projection *J, const FileEdge *e, Pe
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(m->comm, &size));
   PetscCall(PetscMalloc1(N, &owner));
-  {
-    PetscInt *gid, *all;
-    PetscMPIInt *cnt, *dsp, nl = (PetscMPIInt)d->r.nloc;
-    PetscCall(PetscMalloc4(nl + 1, &gid, N + 1, &all, size, &cnt, size + 1, &dsp));
-    for (PetscInt i = 0; i < d->r.nloc; i++) gid[i] = TpRowGid(&d->r, i);
-    PetscCallMPI(MPI_Allgather(&nl, 1, MPI_INT, cnt, 1, MPI_INT, m->comm));
-    dsp[0] = 0;
-    for (PetscMPIInt r = 0; r < size; r++) dsp[r + 1] = dsp[r] + cnt[r];
-    PetscCallMPI(MPI_Allgatherv(gid, nl, MPIU_INT, all, cnt, dsp, MPIU_INT, m->comm));
-    for (PetscMPIInt r = 0; r < size; r++)
-      for (PetscMPIInt k = dsp[r]; k < dsp[r + 1]; k++) owner[all[k]] = r;
-    PetscCall(PetscFree4(gid, all, cnt, dsp));
-  }
+  PetscCall(RowOwners(m, owner, NULL));
   PetscCall(PetscMalloc5(size, &sc, size, &rc, size + 1, &sd, size + 1, &rd, size, &at));
   PetscCall(PetscArrayzero(sc, size));
   for (PetscInt64 k = 0; k < n; k++) sc[owner[e[k].tgt]]++;
@@ -1515,14 +1528,12 @@ static PetscErrorCode GapJunctionsSetUp(TpModel m)
   PetscInt *gptr, *gnb, *slotgid, nslot = 0, ngj = 0, *arank, *aidx;
   const AstroGapParams **gpar;
   PetscSFNode *remote;
-  PetscMPIInt size;
   PetscSF sf;
   PetscBool any = PETSC_FALSE;
 
   PetscFunctionBegin;
   for (PetscInt p = 0; p < d->nproj; p++) any = (PetscBool)(any || IS_GAP(&d->proj[p]));
   if (!any) PetscFunctionReturn(0);
-  PetscCallMPI(MPI_Comm_size(m->comm, &size));
   for (PetscInt p = 0; p < d->nproj; p++) ngj += IS_GAP(&d->proj[p]) ? (PetscInt)d->proj[p].ngj : 0;
   PetscCall(PetscMalloc3(n + 1, &gptr, ngj + 1, &gnb, ngj + 1, &gpar));
   PetscCall(PetscMalloc1(ngj + 1, &slotgid));
@@ -1549,22 +1560,7 @@ static PetscErrorCode GapJunctionsSetUp(TpModel m)
   for (PetscInt k = 0; k < ngj; k++) PetscCall(PetscFindInt(gnb[k], nslot, slotgid, &gnb[k]));
   /* each astrocyte's rank and index there (every rank's rows, in their order) */
   PetscCall(PetscMalloc2(N, &arank, N, &aidx));
-  {
-    PetscInt *gid, *all;
-    PetscMPIInt *cnt, *dsp, nl = (PetscMPIInt)d->r.nloc;
-    PetscCall(PetscMalloc4(nl + 1, &gid, N + 1, &all, size, &cnt, size + 1, &dsp));
-    for (PetscInt i = 0; i < d->r.nloc; i++) gid[i] = TpRowGid(&d->r, i);
-    PetscCallMPI(MPI_Allgather(&nl, 1, MPI_INT, cnt, 1, MPI_INT, m->comm));
-    dsp[0] = 0;
-    for (PetscMPIInt r = 0; r < size; r++) dsp[r + 1] = dsp[r] + cnt[r];
-    PetscCallMPI(MPI_Allgatherv(gid, nl, MPIU_INT, all, cnt, dsp, MPIU_INT, m->comm));
-    for (PetscMPIInt r = 0; r < size; r++)
-      for (PetscMPIInt k = dsp[r], a = 0; k < dsp[r + 1]; k++) {
-        arank[all[k]] = r;
-        aidx[all[k]]  = IS_ASTRO(&d->pop[PopOf(d, all[k])]) ? a++ : -1;
-      }
-    PetscCall(PetscFree4(gid, all, cnt, dsp));
-  }
+  PetscCall(RowOwners(m, arank, aidx));
   PetscCall(PetscMalloc1(nslot + 1, &remote));
   for (PetscInt s = 0; s < nslot; s++) remote[s].rank = arank[slotgid[s]], remote[s].index = aidx[slotgid[s]];
   PetscCall(PetscFree2(arank, aidx));
