@@ -15,6 +15,8 @@ typedef struct {
 
 /* Collective: rankof[N] of the block partition over nparts. */
 PetscErrorCode TpPartitionBlock(const TpNetSpec *spec, PetscInt nparts, PetscMPIInt *rankof);
+/* rankof of the block partition of each of ngroups consecutive groups of natural ids (M4's populations). */
+PetscErrorCode TpPartitionGroups(PetscInt ngroups, const PetscInt sizes[], PetscInt nparts, PetscMPIInt *rankof);
 /* Collective: a graph partition over nparts with MatPartitioning (type from -partitioner_type, default ptscotch). */
 PetscErrorCode TpPartitionGraph(MPI_Comm comm, const TpNetSpec *spec, PetscInt nparts, PetscMPIInt *rankof);
 /* stats[nparts] of a partition. */

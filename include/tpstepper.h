@@ -45,5 +45,6 @@ PetscErrorCode TpStepperDescribeTrajectory(TpStepper st, char *buf, size_t len);
 PetscErrorCode TpStepperCheckEnd(TpStepper st, PetscInt64 step, PetscReal t, const char *what);
 PetscErrorCode TpStepperViewSummary(TpStepper st, PetscViewer viewer);
 PetscErrorCode TpStepperTSGetTS(TpStepper st, TS *ts);
+PetscErrorCode TpTSSetFromOptions(MPI_Comm comm, TS ts);
 PetscErrorCode TpStepperDestroy(TpStepper *st);
 #endif

@@ -209,13 +209,9 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
   for (PetscInt g = 0; g < N; g++) natrange[rankof[g] + 1]++;
   for (PetscMPIInt r = 0; r < size; r++) natrange[r + 1] += natrange[r];
   if (!net->partition[0] && net->ngroups > 1) { /* the r-th block of each group (blocks if -N changed the size) */
-    PetscInt g = 0, total = 0;
+    PetscInt total = 0;
     for (PetscInt q = 0; q < net->ngroups; q++) total += net->group[q];
-    for (PetscInt q = 0; q < net->ngroups && total == N; q++) {
-      const PetscInt base = net->group[q] / size, extra = net->group[q] % size;
-      for (PetscMPIInt r = 0; r < size; r++)
-        for (PetscInt k = 0; k < base + (r < extra); k++) rankof[g++] = r;
-    }
+    if (total == N) PetscCall(TpPartitionGroups(net->ngroups, net->group, size, rankof));
   }
   if (net->partition[0]) {
     PetscErrorCode ierr = TpPartitionLoad(comm, net->partition, sp, size, rankof);

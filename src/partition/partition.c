@@ -21,11 +21,35 @@
 @*/
 PetscErrorCode TpPartitionBlock(const TpNetSpec *spec, PetscInt nparts, PetscMPIInt *rankof)
 {
-  const PetscInt N = spec->N, base = N / nparts, extra = N % nparts;
-
   PetscFunctionBegin;
-  for (PetscInt r = 0, g = 0; r < nparts; r++)
-    for (PetscInt k = 0; k < base + (r < extra); k++) rankof[g++] = (PetscMPIInt)r;
+  PetscCall(TpPartitionGroups(1, &spec->N, nparts, rankof));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpPartitionGroups - The block partition of each of consecutive groups of natural ids: rank r owns the
+  r-th block of every group
+
+  Not Collective
+
+  Input Parameters:
++ ngroups - groups
+. sizes   - neurons in each
+- nparts  - ranks
+
+  Output Parameter:
+. rankof - the sum of sizes ranks
+
+.seealso: `TpPartitionBlock()`, `TpNetworkSetGroups()`
+@*/
+PetscErrorCode TpPartitionGroups(PetscInt ngroups, const PetscInt sizes[], PetscInt nparts, PetscMPIInt *rankof)
+{
+  PetscFunctionBegin;
+  for (PetscInt q = 0, g = 0; q < ngroups; q++) {
+    const PetscInt base = sizes[q] / nparts, extra = sizes[q] % nparts;
+    for (PetscInt r = 0; r < nparts; r++)
+      for (PetscInt k = 0; k < base + (r < extra); k++) rankof[g++] = (PetscMPIInt)r;
+  }
   PetscFunctionReturn(0);
 }
 

@@ -1,5 +1,6 @@
 /* The slow system of a spiking network: see astro.h. */
 #include "astro.h"
+#include <tpstepper.h>
 
 static PetscErrorCode AstroRhs(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
 {
@@ -42,6 +43,8 @@ PetscErrorCode SpikingAstroSetUp(MPI_Comm comm, SpikingAstro *a, PetscInt n, Pet
   PetscCall(PetscMalloc4(n + 1, &a->par, 3 * n + 1, &a->y, n + 1, &a->in, n + 1, &a->sic));
   PetscCall(PetscArrayzero(a->in, n + 1));
   PetscCall(PetscArrayzero(a->sic, n + 1));
+  PetscCall(PetscCalloc3(n + 1, &a->theta, n + 1, &a->ev, n + 1, &a->up));
+  a->nev = 0;
   PetscCall(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, 3 * n, a->y, &a->v));
   PetscCall(TSCreate(PETSC_COMM_SELF, &a->ts));
   PetscCall(TSSetOptionsPrefix(a->ts, prefix));
@@ -56,27 +59,7 @@ PetscErrorCode SpikingAstroSetUp(MPI_Comm comm, SpikingAstro *a, PetscInt n, Pet
   PetscCall(TSSetMaxSteps(a->ts, 1)); /* each solve is one slow step */
   PetscCall(TSSetMaxTime(a->ts, PETSC_MAX_REAL / 4));
   PetscCall(TSSetExactFinalTime(a->ts, TS_EXACTFINALTIME_STEPOVER));
-  { /* the TS lives on one rank, its options on all: a bad one is said once, on comm */
-    PetscErrorCode ierr;
-    PetscMPIInt rank, size, first;
-    char msg[512] = "";
-    PetscCallMPI(MPI_Comm_rank(comm, &rank));
-    PetscCallMPI(MPI_Comm_size(comm, &size));
-    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-    ierr = TSSetFromOptions(a->ts);
-    PetscCall(PetscPopErrorHandler());
-    first = ierr ? rank : size;
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm));
-    if (first < size) {
-      if (rank == first) {
-        char *text = NULL;
-        PetscCall(PetscErrorMessage(ierr, NULL, &text));
-        PetscCall(PetscStrncpy(msg, text && text[0] ? text : "refused", sizeof(msg)));
-      }
-      PetscCallMPI(MPI_Bcast(msg, sizeof(msg), MPI_CHAR, first, comm));
-      SETERRQ(comm, PETSC_ERR_ARG_OUTOFRANGE, "Options -%sts_*: the astrocytes' TS refuses them: %s", prefix, msg);
-    }
-  }
+  PetscCall(TpTSSetFromOptions(comm, a->ts)); /* (a TS on each rank: a bad option is said once, on comm) */
   {
     TSAdaptType type;
     PetscBool none;
@@ -123,13 +106,16 @@ PetscErrorCode SpikingAstroAfterNeuronStep(SpikingAstro *a, PetscInt64 t)
   const PetscInt64 end = t + 1;
 
   PetscFunctionBegin;
+  a->nev = 0;
   if (end % a->k || (!a->n && !a->gsf)) PetscFunctionReturn(0);
+  for (PetscInt i = 0; i < a->n; i++) a->up[i] = a->y[3 * i + 1] > a->theta[i];
   PetscCall(TSSetTime(a->ts, (double)(end - a->k) * a->h));
   PetscCall(TSSetStepNumber(a->ts, 0)); /* the step itself is fixed (set up) */
   PetscCall(TSSolve(a->ts, a->v));
   for (PetscInt i = 0; i < a->n; i++) {
     a->sic[i] = AstroLrAfterStep(a->par[i], &a->y[3 * i], a->in[i]);
     a->in[i]  = 0;
+    if (a->theta[i] > 0 && !a->up[i] && a->y[3 * i + 1] > a->theta[i]) a->ev[a->nev++] = i;
   }
   PetscFunctionReturn(0);
 }
@@ -152,5 +138,6 @@ PetscErrorCode SpikingAstroDestroy(SpikingAstro *a)
   PetscCall(TSDestroy(&a->ts));
   PetscCall(VecDestroy(&a->v));
   PetscCall(PetscFree4(a->par, a->y, a->in, a->sic));
+  PetscCall(PetscFree3(a->theta, a->ev, a->up));
   PetscFunctionReturn(0);
 }

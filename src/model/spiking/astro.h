@@ -4,8 +4,10 @@
    Splitting: the spikes that arrive at an astrocyte during the k neuron steps are summed and added to
    its IP3 after the slow step that covers them (NEST's "after each step", exact for k = 1); the slow
    inward current an astrocyte sends at a neuron step is the one of its state after the last slow step
-   (held between slow steps).  With k = 1 and the default classical Runge-Kutta step this is NEST's
-   astrocyte_lr_1994 step by step, with a far smaller integration error than NEST's RKF45 at 1e-3. */
+   (held between slow steps).  A calcium event is Ca rising past an astrocyte's threshold over a slow
+   step (Brian2's threshold and refractory condition C > C_Theta).  With k = 1 and the default classical Runge-Kutta
+   step this is NEST's astrocyte_lr_1994 step by step, with a far smaller integration error than NEST's RKF45 at 1e-3.
+ */
 #ifndef SPIKING_ASTRO_H
 #define SPIKING_ASTRO_H
 #include <petscts.h>
@@ -18,6 +20,9 @@ typedef struct {
   double *y;                 /* n x 3: IP3, Ca, h (the TS's solution) */
   double *in;                /* n: summed weight of the spikes arrived since the last slow step */
   double *sic;               /* n: the slow inward current after the last slow step */
+  double *theta;             /* n: Ca threshold of each one's calcium events (0: none; set by the caller) */
+  PetscInt nev, *ev;         /* the astrocytes whose Ca rose past theta in the last slow step (ascending) */
+  char *up;                  /* n: Ca above theta before the slow step (scratch) */
   PetscInt k;                /* neuron steps per slow step */
   double h;                  /* the neuron step (ms) */
   TS ts;

@@ -179,8 +179,7 @@ typedef struct {
   PetscInt64 *refr;    /* nloc: steps left refractory */
   /* astrocytes (rows of astrocyte_lr_1994 populations) and their slow inward currents */
   SpikingAstro astro;            /* the slow system of the local ones */
-  PetscBool caev;                /* some population has calcium events */
-  char *caup;                    /* astro.n: Ca above its threshold before the step (scratch) */
+  PetscInt *arow;                /* astro.n: each astrocyte's local row */
   PetscInt napop;                /* astrocyte populations (their totals are a series) */
   PetscCount ngap;               /* gap junctions between astrocytes (directed pairs) */
   PetscInt *astof;               /* nloc: each row's place among them, or -1 */
@@ -655,10 +654,6 @@ static int CompareFileEdges(const void *a, const void *b)
   return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* A -rule file projection's edges, SONATA style: /edges/<group>/source_node_id and target_node_id
-   (ids within the source and target populations) and, optionally, 0/syn_weight and 0/delay (ms; the
-   projection's -weight and -delay where absent).  Each rank reads a slice of the file and sends each
-   edge to its target's rank; nothing is held whole anywhere. */
 /* Every rank's rows, in their order: the rank of each natural id and, when aidx is given, its index
    among its rank's astrocytes (-1 for neurons).  O(N) on every rank, as the network is (issue 11). */
 static PetscErrorCode RowOwners(TpModel m, PetscInt *owner, PetscInt *aidx)
@@ -731,6 +726,10 @@ static PetscErrorCode RouteEdges(TpModel m, Projection *J, const FileEdge *e, Pe
   PetscFunctionReturn(0);
 }
 
+/* A -rule file projection's edges, SONATA style: /edges/<group>/source_node_id and target_node_id
+   (ids within the source and target populations) and, optionally, 0/syn_weight and 0/delay (ms; the
+   projection's -weight and -delay where absent).  Each rank reads a slice of the file and sends each
+   edge to its target's rank; nothing is held whole anywhere. */
 static PetscErrorCode ReadEdgeFile(TpModel m, Projection *J)
 {
   Spiking *d          = m->data;
@@ -1412,6 +1411,20 @@ static void Pool(const Spiking *d, const Projection *J, PetscInt p, PetscInt ti,
   for (PetscInt r = 0; r < M; r++) taken[pool[r]] = 0;
 }
 
+/* Projection p's synapses onto the local neurons as W->pairs (source, local target), by target in
+   draw order, W->npairs of them: the same draws as the wiring's. */
+static PetscErrorCode DrawPairs(Spiking *d, PetscInt p, char *marked, PetscInt *pick, Wiring *W)
+{
+  PetscFunctionBegin;
+  *W = (Wiring){.d = d, .only = p};
+  PetscCall(Draw(W, marked, pick)); /* counts */
+  PetscCall(PetscMalloc1(2 * W->npairs + 1, &W->pairs));
+  W->npairs = 0;
+  PetscCall(PetscArrayzero(W->fcur, SPIKING_MAX_PROJ));
+  PetscCall(Draw(W, marked, pick)); /* lists */
+  PetscFunctionReturn(0);
+}
+
 /* The third-factor pairs of each tripartite projection (NEST's third_factor_bernoulli_with_pool), from
    its synapses onto the local targets: with probability p_third a synapse s -> t gets an astrocyte a
    drawn uniformly from t's pool, and the pairs s -> a and a -> t become synapses of the projections of
@@ -1426,7 +1439,7 @@ static PetscErrorCode ThirdFactorEdges(TpModel m, char *marked, PetscInt *pick)
     const Projection *J = &d->proj[p];
     const Population *A, *T;
     Projection *Jin, *Jout;
-    Wiring W = {.d = d, .only = p};
+    Wiring W;
     FileEdge *ein, *eout;
     PetscInt64 n = 0, k = 0;
     PetscInt *pool, cur = -1;
@@ -1436,11 +1449,7 @@ static PetscErrorCode ThirdFactorEdges(TpModel m, char *marked, PetscInt *pick)
     T    = &d->pop[J->tgt];
     Jin  = &d->proj[d->projof[J->src][J->third]];
     Jout = &d->proj[d->projof[J->third][J->tgt]];
-    PetscCall(Draw(&W, marked, pick)); /* counts */
-    PetscCall(PetscMalloc1(2 * W.npairs + 1, &W.pairs));
-    W.npairs = 0;
-    PetscCall(PetscArrayzero(W.fcur, SPIKING_MAX_PROJ));
-    PetscCall(Draw(&W, marked, pick)); /* the synapses onto the local targets: by target, in draw order */
+    PetscCall(DrawPairs(d, p, marked, pick, &W));
     PetscCall(PetscMalloc2(W.npairs + 1, &ein, W.npairs + 1, &eout));
     PetscCall(PetscMalloc1(J->pool_size, &pool));
     PetscCall(PetscCalloc1(A->size, &taken));
@@ -1487,16 +1496,12 @@ static PetscErrorCode GapEdges(TpModel m, char *marked, PetscInt *pick)
   PetscFunctionBegin;
   for (PetscInt p = 0; p < d->nproj; p++) {
     Projection *J = &d->proj[p];
-    Wiring W      = {.d = d, .only = p};
+    Wiring W;
     FileEdge *e;
     PetscInt64 n = 0, k = 0;
     PetscInt cur = -1;
     if (!IS_GAP(J)) continue;
-    PetscCall(Draw(&W, marked, pick)); /* counts */
-    PetscCall(PetscMalloc1(2 * W.npairs + 1, &W.pairs));
-    W.npairs = 0;
-    PetscCall(PetscArrayzero(W.fcur, SPIKING_MAX_PROJ));
-    PetscCall(Draw(&W, marked, pick)); /* the pairs onto the local astrocytes: by target, in draw order */
+    PetscCall(DrawPairs(d, p, marked, pick, &W));
     PetscCall(PetscMalloc1(2 * W.npairs + 1, &e));
     for (PetscInt64 q = 0; q < W.npairs; q++) {
       const PetscInt j = (PetscInt)W.pairs[2 * q], i = (PetscInt)W.pairs[2 * q + 1], g = TpRowGid(&d->r, i);
@@ -1529,12 +1534,12 @@ static PetscErrorCode GapJunctionsSetUp(TpModel m)
   const AstroGapParams **gpar;
   PetscSFNode *remote;
   PetscSF sf;
-  PetscBool any = PETSC_FALSE;
+  PetscBool any = PETSC_FALSE; /* (the same on every rank: the projections are) */
 
   PetscFunctionBegin;
-  for (PetscInt p = 0; p < d->nproj; p++) any = (PetscBool)(any || IS_GAP(&d->proj[p]));
+  for (PetscInt p = 0; p < d->nproj; p++)
+    if (IS_GAP(&d->proj[p])) any = PETSC_TRUE, ngj += (PetscInt)d->proj[p].ngj;
   if (!any) PetscFunctionReturn(0);
-  for (PetscInt p = 0; p < d->nproj; p++) ngj += IS_GAP(&d->proj[p]) ? (PetscInt)d->proj[p].ngj : 0;
   PetscCall(PetscMalloc3(n + 1, &gptr, ngj + 1, &gnb, ngj + 1, &gpar));
   PetscCall(PetscMalloc1(ngj + 1, &slotgid));
   /* by astrocyte: each projection's junctions onto it are contiguous (by target) */
@@ -1574,10 +1579,8 @@ static PetscErrorCode GapJunctionsSetUp(TpModel m)
     PetscCall(PetscFree(d->proj[p].gj));
     d->proj[p].ngj = 0;
   }
-  d->ngap = 0;
-  for (PetscInt i = 0; i < n; i++) d->ngap += gptr[i + 1] - gptr[i];
   {
-    double total = (double)d->ngap;
+    double total = (double)ngj;
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, m->comm));
     d->ngap = (PetscCount)total;
   }
@@ -1836,14 +1839,15 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     for (PetscInt i = 0; i < nloc; i++) d->astof[i] = IS_ASTRO(&d->pop[d->popof[i]]) ? nast++ : -1;
     PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "%sastro_", m->prefix));
     PetscCall(SpikingAstroSetUp(m->comm, &d->astro, nast, d->astro_k, d->dt, prefix));
+    PetscCall(PetscCalloc2(4 * nloc + 1, &d->afield, nast + 1, &d->arow));
     for (PetscInt i = 0; i < nloc; i++)
-      if (d->astof[i] >= 0) d->astro.par[d->astof[i]] = &d->pop[d->popof[i]].lr;
+      if (d->astof[i] >= 0) {
+        d->astro.par[d->astof[i]]   = &d->pop[d->popof[i]].lr;
+        d->astro.theta[d->astof[i]] = d->pop[d->popof[i]].Ca_threshold;
+        d->arow[d->astof[i]]        = i;
+      }
     PetscCall(GapJunctionsSetUp(m));
-    PetscCall(PetscCalloc2(4 * nloc + 1, &d->afield, nast + 1, &d->caup));
-    for (PetscInt q = 0; q < d->npop; q++) {
-      d->napop += IS_ASTRO(&d->pop[q]);
-      if (IS_ASTRO(&d->pop[q]) && d->pop[q].Ca_threshold > 0) d->caev = PETSC_TRUE;
-    }
+    for (PetscInt q = 0; q < d->npop; q++) d->napop += IS_ASTRO(&d->pop[q]);
   } else
     for (PetscInt i = 0; i < nloc; i++) d->astof[i] = -1;
   if (d->sic)
@@ -2265,17 +2269,9 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
         }
       }
     }
-    if (d->astro.n || d->astro.gsf) { /* the slow system, its calcium events, the currents its astrocytes send */
-      if (d->caev)
-        for (PetscInt q = 0; q < d->npop; q++)
-          for (PetscInt i = d->pop[q].lo; d->pop[q].Ca_threshold > 0 && i >= 0 && i < d->pop[q].hi; i++)
-            d->caup[d->astof[i]] = d->astro.y[3 * d->astof[i] + 1] > d->pop[q].Ca_threshold;
+    if (d->napop) { /* the slow system, its calcium events, the currents its astrocytes send */
       PetscCall(SpikingAstroAfterNeuronStep(&d->astro, t));
-      if (d->caev)
-        for (PetscInt q = 0; q < d->npop; q++)
-          for (PetscInt i = d->pop[q].lo; d->pop[q].Ca_threshold > 0 && i >= 0 && i < d->pop[q].hi; i++)
-            if (!d->caup[d->astof[i]] && d->astro.y[3 * d->astof[i] + 1] > d->pop[q].Ca_threshold)
-              PetscCall(Spike(d, i, t));
+      for (PetscInt e = 0; e < d->astro.nev; e++) PetscCall(Spike(d, d->arow[d->astro.ev[e]], t));
       for (PetscInt q = 0; q < d->npop; q++)
         for (PetscInt i = d->pop[q].lo; d->pop[q].nsic && i >= 0 && i < d->pop[q].hi; i++)
           if (d->astro.sic[d->astof[i]] != 0) PetscCall(SicEvent(d, i, t, d->astro.sic[d->astof[i]]));
@@ -2704,24 +2700,25 @@ static PetscErrorCode SpikingViewResult(TpModel m, const double *first, const do
   Spiking *d     = m->data;
   const double T = (double)d->clock[0] * d->dt / 1000.0;
 
-  double sum[3 * SPIKING_MAX_POPS] = {0}; /* astrocytes: IP3, Ca, how many send a slow inward current */
+  double tot[2 * SPIKING_MAX_POPS];         /* astrocytes: total IP3 and Ca of each population */
+  PetscInt sending[SPIKING_MAX_POPS] = {0}; /* and how many send a slow inward current */
 
   PetscFunctionBegin;
+  PetscCall(AstroTotals(d, m->comm, tot));
   for (PetscInt q = 0; q < d->npop; q++)
-    for (PetscInt i = d->pop[q].lo; IS_ASTRO(&d->pop[q]) && i >= 0 && i < d->pop[q].hi; i++) {
-      const PetscInt a = d->astof[i];
-      sum[3 * q] += d->astro.y[3 * a], sum[3 * q + 1] += d->astro.y[3 * a + 1], sum[3 * q + 2] += d->astro.sic[a] > 0;
-    }
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sum, 3 * (int)d->npop, MPI_DOUBLE, MPI_SUM, m->comm));
-  for (PetscInt q = 0; q < d->npop; q++) {
+    for (PetscInt i = d->pop[q].lo; IS_ASTRO(&d->pop[q]) && i >= 0 && i < d->pop[q].hi; i++)
+      sending[q] += d->astro.sic[d->astof[i]] > 0;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sending, (int)d->npop, MPIU_INT, MPI_SUM, m->comm));
+  for (PetscInt q = 0, j = 0; q < d->npop; q++) {
     const Population *P = &d->pop[q];
-    if (IS_ASTRO(P))
-      PetscCall(PetscViewerASCIIPrintf(v,
-                                       "  result   %-8s mean IP3 %.4g uM, mean Ca %.4g uM, %.0f of %" PetscInt_FMT
-                                       " sending a slow inward current, %" PetscInt64_FMT " calcium events\n",
-                                       P->name, sum[3 * q] / P->size, sum[3 * q + 1] / P->size, sum[3 * q + 2], P->size,
-                                       d->popspk[q]));
-    else
+    if (IS_ASTRO(P)) {
+      PetscCall(PetscViewerASCIIPrintf(
+          v,
+          "  result   %-8s mean IP3 %.4g uM, mean Ca %.4g uM, %" PetscInt_FMT " of %" PetscInt_FMT
+          " sending a slow inward current, %" PetscInt64_FMT " calcium events\n",
+          P->name, tot[2 * j] / P->size, tot[2 * j + 1] / P->size, sending[q], P->size, d->popspk[q]));
+      j++;
+    } else
       PetscCall(PetscViewerASCIIPrintf(v, "  result   %-8s %" PetscInt64_FMT " spikes, rate %.4g Hz, CV of ISI %.3g\n",
                                        P->name, d->popspk[q], T > 0 ? (double)d->popspk[q] / P->size / T : 0.0,
                                        d->cv[q]));
@@ -3002,7 +2999,6 @@ static PetscErrorCode WriteEdges(TpModel m, hid_t file)
   PetscFunctionReturn(0);
 }
 
-/* /spikes/<population>/{timestamps (ms), node_ids (ids within the population)}, sorted by time then id */
 /* The recorded spikes (keys step N + id) redistributed so that rank r holds the r-th of P runs of
    their global order, sorted, the runs of about equal size (whole bins of a histogram of steps to
    each rank): nothing is gathered whole, and the file is the same on any number of ranks. */
@@ -3054,23 +3050,24 @@ static PetscErrorCode SpikesInOrder(TpModel m, PetscInt64 **out, PetscInt64 *nou
   PetscFunctionReturn(0);
 }
 
+/* /spikes/<population>/{timestamps (ms), node_ids (ids within the population)}, sorted by time then id */
 static PetscErrorCode SpikingWriteEvents(TpModel m, hid_t file)
 {
   Spiking *d         = m->data;
   const PetscInt64 N = d->r.N;
   PetscInt64 total = 0, *all = NULL;
+  double *ts;
+  uint64_t *ids;
   hid_t grp;
 
   PetscFunctionBegin;
   PetscCall(SpikesInOrder(m, &all, &total));
+  PetscCall(PetscMalloc2(total + 1, &ts, total + 1, &ids)); /* (each population's in turn) */
   PetscCall(TpH5CreateGroup(file, "spikes", &grp));
   for (PetscInt q = 0; q < d->npop; q++) {
     const Population *P = &d->pop[q];
     PetscCount k        = 0;
-    double *ts          = NULL;
-    uint64_t *ids       = NULL;
     hid_t g, ds;
-    PetscCall(PetscMalloc2(total + 1, &ts, total + 1, &ids));
     for (PetscInt64 s = 0; s < total; s++) {
       const PetscInt64 gid = all[s] % N;
       if (gid < P->first || gid >= P->first + P->size) continue;
@@ -3087,9 +3084,9 @@ static PetscErrorCode SpikingWriteEvents(TpModel m, hid_t file)
     PetscCall(TpH5WriteAttrString(ds, "units", "ms"));
     PetscCallH5(H5Dclose(ds));
     PetscCallH5(H5Gclose(g));
-    PetscCall(PetscFree2(ts, ids));
   }
   PetscCallH5(H5Gclose(grp));
+  PetscCall(PetscFree2(ts, ids));
   PetscCall(PetscFree(all));
   if (d->write_edges) PetscCall(WriteEdges(m, file));
   PetscFunctionReturn(0);
@@ -3177,7 +3174,7 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     PetscCall(PetscFree(d->selig));
     if (d->persyn) PetscCall(PetscFree2(d->fw, d->fd));
     PetscCall(PetscFree(d->astof));
-    PetscCall(PetscFree2(d->afield, d->caup));
+    PetscCall(PetscFree2(d->afield, d->arow));
     if (d->sic) PetscCall(PetscFree3(d->isic, d->sring, d->sringck));
   }
   PetscCall(SpikingAstroDestroy(&d->astro));

@@ -16,6 +16,57 @@ typedef struct {
   PetscBool solved;
 } StepperTS;
 
+/*@C
+  TpTSSetFromOptions - TSSetFromOptions() for a TS on every rank or on each alone, with one collective error
+
+  Collective
+
+  Input Parameters:
++ comm - the ranks that all set up such a TS (the TS's own communicator or a larger one)
+- ts   - the TS, its options prefix set
+
+  Notes:
+  PETSc checks the TS options' values on PETSC_COMM_SELF: each rank would print the error and abort
+  the job.  The error is raised once, on comm, naming the option (with the TS's prefix) where PETSc
+  does not.
+
+.seealso: `TpCatchBegin()`, `TpCatchEnd()`
+@*/
+PetscErrorCode TpTSSetFromOptions(MPI_Comm comm, TS ts)
+{
+  static const char *const opts[] = {"TSAdaptSetStepLimits",
+                                     "ts_adapt_dt_min or -%sts_adapt_dt_max",
+                                     "TSAdaptSetSafety",
+                                     "ts_adapt_safety or -%sts_adapt_reject_safety",
+                                     "TSAdaptSetScaleSolveFailed",
+                                     "ts_adapt_scale_solve_failed",
+                                     "TSAdaptSetClip",
+                                     "ts_adapt_clip",
+                                     "TSAdaptSetMaxIgnore",
+                                     "ts_adapt_max_ignore",
+                                     "TSSetTimeSpan",
+                                     "ts_time_span"};
+  enum { NOPT = sizeof(opts) / sizeof(opts[0]) };
+  char named[NOPT / 2][160];
+  const char *names[NOPT + 1], *prefix = NULL;
+  TpCaught c;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(TSGetOptionsPrefix(ts, &prefix));
+  for (int i = 0; i < NOPT; i += 2) {
+    char fmt[160];
+    PetscCall(PetscSNPrintf(fmt, sizeof(fmt), "-%%s%s", opts[i + 1]));
+    PetscCall(PetscSNPrintf(named[i / 2], sizeof(named[i / 2]), fmt, prefix ? prefix : "", prefix ? prefix : ""));
+    names[i] = opts[i], names[i + 1] = named[i / 2];
+  }
+  names[NOPT] = NULL;
+  PetscCall(TpCatchBegin(&c));
+  ierr = TSSetFromOptions(ts);
+  PetscCall(TpCatchEnd(comm, ierr, &c, names));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode RHSFunction(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
 {
   PetscFunctionBegin;
@@ -121,24 +172,7 @@ static PetscErrorCode SetFromOptions_TS(TpStepper st)
       "Runs resumed from a checkpoint repeat this run bit for bit (costs FSAL Runge-Kutta methods one RHS per step)",
       "TpStepperSetFromOptions", s->exact_restart, &s->exact_restart, NULL));
   PetscOptionsEnd();
-  { /* PETSc checks the TS options' values on PETSC_COMM_SELF: one collective error instead */
-    static const char *const names[] = {"TSAdaptSetStepLimits",
-                                        "-ts_adapt_dt_min or -ts_adapt_dt_max",
-                                        "TSAdaptSetSafety",
-                                        "-ts_adapt_safety or -ts_adapt_reject_safety",
-                                        "TSAdaptSetScaleSolveFailed",
-                                        "-ts_adapt_scale_solve_failed",
-                                        "TSAdaptSetClip",
-                                        "-ts_adapt_clip",
-                                        "TSAdaptSetMaxIgnore",
-                                        "-ts_adapt_max_ignore",
-                                        NULL};
-    TpCaught c;
-    PetscErrorCode ierr;
-    PetscCall(TpCatchBegin(&c));
-    ierr = TSSetFromOptions(ts);
-    PetscCall(TpCatchEnd(st->comm, ierr, &c, names));
-  }
+  PetscCall(TpTSSetFromOptions(st->comm, ts));
   {
     /* IMEX steppers get the model's stiff part implicitly, with an assembled Jacobian */
     PetscBool imex;
