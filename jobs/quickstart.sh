@@ -10,6 +10,9 @@ case "$mode" in run | test) ;; *) echo "usage: bash jobs/quickstart.sh [run|test
 
 packages=(build-essential cmake pkg-config petsc-dev libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
   libopenblas-dev python3-numpy python3-h5py python3-matplotlib dataset-fashion-mnist slurm-wlm munge procps)
+if [ "$mode" = test ]; then # the tests' independent integrations, and Brian2 itself for one of them
+  packages+=(python3-scipy python3-brian)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -144,8 +144,18 @@ RESTARTS = {
                        "pairwise_bernoulli", "-spiking_E-A_p", 0.3, "-spiking_E-A_delay", 1.2, "-spiking_A-E_weight",
                        3, "-spiking_A-E_delay", 2.5, "-spiking_record_astro", "30,37", "-stepper_max_time", 120,
                        "-monitor_every", 7], 67.3),
-
-
+    # G-ChI astrocytes (I, C, h, Gamma_A, x_A, G_A, the glutamate and the glutamate held over a slow step of
+    # 0.3 ms), fed by tripartite Tsodyks-Markram synapses, releasing gliotransmitter after the checkpoint (71.1 ms),
+    # with gap junctions
+    "spiking_gchi": (["-model", "spiking", "-spiking_populations", "E:30,A:8", "-spiking_E_type", "coba_lif",
+                      "-spiking_E_I_e", 150, "-spiking_E_V_m_uniform", "-60,-50", "-spiking_A_type", "astrocyte_gchi",
+                      "-spiking_A_I", 1.2, "-spiking_A_C", 0.35, "-spiking_A_O_N", 3, "-spiking_projections",
+                      "E-E,E-A,A-A", "-spiking_E-E_rule", "pairwise_bernoulli", "-spiking_E-E_p", 0.2,
+                      "-spiking_E-E_synapse", "tsodyks_markram", "-spiking_E-E_third", "A", "-spiking_E-A_rule",
+                      "third", "-spiking_E-A_synapse", "tsodyks_markram", "-spiking_A-A_synapse", "gap_junction",
+                      "-spiking_A-A_rule", "pairwise_bernoulli", "-spiking_A-A_p", 0.5, "-spiking_A-A_symmetric",
+                      "-spiking_A-A_weight", 0.002, "-spiking_astro_dt", 0.3, "-spiking_record_astro", "30,37",
+                      "-stepper_max_time", 120, "-monitor_every", 7], 67.3),
 }
 
 

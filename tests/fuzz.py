@@ -276,17 +276,18 @@ def make_cases(tmp, rng):
     # M4: every numeric option of a network with every kind of population and projection, each
     # parameter once (its first population or projection), four values
     pops = {"E": "aeif_cond_alpha", "I": "iaf_psc_exp", "L": "iaf_psc_alpha", "Z": "izhikevich", "C": "coba_lif",
-            "D": "iaf_psc_delta", "A": "astrocyte_lr_1994", "G": "spike_generator"}
+            "D": "iaf_psc_delta", "A": "astrocyte_lr_1994", "G": "spike_generator", "B": "astrocyte_gchi"}
     base = ["-model", "spiking", "-spiking_populations", ",".join("%s:%d" % (n, 6) for n in pops), "-stepper_max_time",
             "20", "-quiet", "-spiking_G_spike_times", "1,2", "-spiking_projections",
-            "E-I,I-E,L-Z,Z-C,C-D,D-L,E-A,A-E,A-A,G-E,E-E",
+            "E-I,I-E,L-Z,Z-C,C-D,D-L,E-A,A-E,A-A,G-E,E-E,E-B,B-B",
             "-spiking_E-I_synapse", "tsodyks_markram", "-spiking_I-E_synapse", "stdp_additive", "-spiking_I-E_weight",
             "0.001", "-spiking_L-Z_synapse", "stdp_multiplicative", "-spiking_L-Z_weight", "0.5",
             "-spiking_Z-C_synapse", "stdp_gated", "-spiking_Z-C_gate", "D", "-spiking_Z-C_weight", "0.5",
-            "-spiking_A-A_synapse", "gap_junction", "-spiking_A-A_weight", "0.001", "-spiking_E-E_rule",
+            "-spiking_A-A_synapse", "gap_junction", "-spiking_A-A_weight", "0.001", "-spiking_B-B_synapse",
+            "gap_junction", "-spiking_E-E_rule",
             "pairwise_bernoulli", "-spiking_E-E_p", "0.5", "-spiking_E-E_third", "A", "-spiking_E-A_rule", "third",
             "-spiking_A-E_rule", "third", "-spiking_A_Ca_threshold", "0.2", "-spiking_record_V", "0",
-            "-spiking_record_astro", "36"]
+            "-spiking_record_astro", "36,48"]
     for n, t in pops.items():
         base += ["-spiking_%s_type" % n, t]
     params = set()

@@ -4,23 +4,30 @@
 
 static PetscErrorCode AstroRhs(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
 {
-  SpikingAstro *a = ctx;
+  SpikingAstro *a  = ctx;
+  const PetscInt w = a->w;
   const PetscScalar *u;
   PetscScalar *f;
 
   PetscFunctionBegin;
   PetscCall(VecGetArrayRead(U, &u));
   PetscCall(VecGetArray(F, &f));
-  for (PetscInt i = 0; i < a->n; i++) AstroLrRhs(a->par[i], &u[3 * i], &f[3 * i]);
+  for (PetscInt i = 0; i < a->n; i++)
+    if (a->gc[i])
+      AstroGchiRhs(a->gc[i], a->gheld[i], &u[w * i], &f[w * i]);
+    else {
+      AstroLrRhs(a->par[i], &u[w * i], &f[w * i]);
+      for (PetscInt c = 3; c < w; c++) f[w * i + c] = 0;
+    }
   if (a->gsf) { /* gap junctions: the coupled astrocytes' IP3 at this stage, then the fluxes */
-    for (PetscInt i = 0; i < a->n; i++) a->groot[i] = u[3 * i];
+    for (PetscInt i = 0; i < a->n; i++) a->groot[i] = u[w * i];
     PetscCall(PetscSFBcastBegin(a->gsf, MPI_DOUBLE, a->groot, a->gleaf, MPI_REPLACE));
     PetscCall(PetscSFBcastEnd(a->gsf, MPI_DOUBLE, a->groot, a->gleaf, MPI_REPLACE));
     for (PetscInt i = 0; i < a->n; i++) {
       double J = 0;
       for (PetscInt k = a->gptr[i]; k < a->gptr[i + 1]; k++)
-        J += AstroGapFlux(a->gpar[k], u[3 * i], a->gleaf[a->gnb[k]]);
-      f[3 * i] += J;
+        J += AstroGapFlux(a->gpar[k], u[w * i], a->gleaf[a->gnb[k]]);
+      f[w * i] += J;
     }
     PetscCall(PetscLogFlops(20.0 * a->gptr[a->n]));
   }
@@ -30,22 +37,27 @@ static PetscErrorCode AstroRhs(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
   PetscFunctionReturn(0);
 }
 
-/* n astrocytes here (par, y set by the caller before the first step), k neuron steps of h per slow step
+/* n astrocytes here of w values each (par or gc, y, theta, and for G-ChI gdecay and gscale, set by the
+   caller before the first step), k neuron steps of h per slow step
    (collective on comm, for its checks);
    the TS takes options under prefix (-<prefix>ts_type ...); its default is rk 4 with no adaptivity,
    which keeps every astrocyte's trajectory independent of which others share its rank. */
-PetscErrorCode SpikingAstroSetUp(MPI_Comm comm, SpikingAstro *a, PetscInt n, PetscInt k, double h, const char *prefix)
+PetscErrorCode SpikingAstroSetUp(MPI_Comm comm, SpikingAstro *a, PetscInt n, PetscInt w, PetscInt k, double h,
+                                 const char *prefix)
 {
   TSAdapt adapt;
 
   PetscFunctionBegin;
-  a->n = n, a->k = k, a->h = h;
-  PetscCall(PetscMalloc4(n + 1, &a->par, 3 * n + 1, &a->y, n + 1, &a->in, n + 1, &a->sic));
+  a->n = n, a->w = w, a->k = k, a->h = h;
+  PetscCall(PetscMalloc4(n + 1, &a->par, w * n + 1, &a->y, n + 1, &a->in, n + 1, &a->sic));
+  PetscCall(PetscArrayzero(a->y, w * n + 1));
+  PetscCall(PetscArrayzero(a->par, n + 1));
+  PetscCall(PetscCalloc5(n + 1, &a->gc, n + 1, &a->glu, n + 1, &a->gheld, n + 1, &a->gdecay, n + 1, &a->gscale));
   PetscCall(PetscArrayzero(a->in, n + 1));
   PetscCall(PetscArrayzero(a->sic, n + 1));
   PetscCall(PetscCalloc3(n + 1, &a->theta, n + 1, &a->ev, n + 1, &a->up));
   a->nev = 0;
-  PetscCall(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, 3 * n, a->y, &a->v));
+  PetscCall(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, w * n, a->y, &a->v));
   PetscCall(TSCreate(PETSC_COMM_SELF, &a->ts));
   PetscCall(TSSetOptionsPrefix(a->ts, prefix));
   PetscCall(TSSetProblemType(a->ts, TS_NONLINEAR));
@@ -100,7 +112,8 @@ PetscErrorCode SpikingAstroSetGapJunctions(SpikingAstro *a, PetscSF sf, PetscInt
 }
 
 /* After neuron step t (which ends at (t + 1) h): the slow step that ends there, if one does, then
-   NEST's after-step work on every astrocyte.  (With gap junctions every rank steps, astrocytes or not.) */
+   NEST's after-step work on every astrocyte_lr_1994 and the gliotransmitter releases of G-ChI ones, whose
+   glutamate is then held for the next slow step.  (With gap junctions every rank steps, astrocytes or not.) */
 PetscErrorCode SpikingAstroAfterNeuronStep(SpikingAstro *a, PetscInt64 t)
 {
   const PetscInt64 end = t + 1;
@@ -108,14 +121,22 @@ PetscErrorCode SpikingAstroAfterNeuronStep(SpikingAstro *a, PetscInt64 t)
   PetscFunctionBegin;
   a->nev = 0;
   if (end % a->k || (!a->n && !a->gsf)) PetscFunctionReturn(0);
-  for (PetscInt i = 0; i < a->n; i++) a->up[i] = a->y[3 * i + 1] > a->theta[i];
+  for (PetscInt i = 0; i < a->n; i++) a->up[i] = a->y[a->w * i + 1] > a->theta[i];
   PetscCall(TSSetTime(a->ts, (double)(end - a->k) * a->h));
   PetscCall(TSSetStepNumber(a->ts, 0)); /* the step itself is fixed (set up) */
   PetscCall(TSSolve(a->ts, a->v));
   for (PetscInt i = 0; i < a->n; i++) {
-    a->sic[i] = AstroLrAfterStep(a->par[i], &a->y[3 * i], a->in[i]);
-    a->in[i]  = 0;
-    if (a->theta[i] > 0 && !a->up[i] && a->y[3 * i + 1] > a->theta[i]) a->ev[a->nev++] = i;
+    double *y = &a->y[a->w * i];
+    if (a->gc[i])
+      a->gheld[i] = a->glu[i];
+    else {
+      a->sic[i] = AstroLrAfterStep(a->par[i], y, a->in[i]);
+      a->in[i]  = 0;
+    }
+    if (a->theta[i] > 0 && !a->up[i] && y[1] > a->theta[i]) {
+      a->ev[a->nev++] = i;
+      if (a->gc[i]) AstroGchiRelease(a->gc[i], y);
+    }
   }
   PetscFunctionReturn(0);
 }
@@ -123,7 +144,7 @@ PetscErrorCode SpikingAstroAfterNeuronStep(SpikingAstro *a, PetscInt64 t)
 /* The currents from the state (after a restart) */
 void SpikingAstroRefresh(SpikingAstro *a)
 {
-  for (PetscInt i = 0; i < a->n; i++) a->sic[i] = AstroLrSic(a->par[i], a->y[3 * i + 1]);
+  for (PetscInt i = 0; i < a->n; i++) a->sic[i] = a->gc[i] ? 0.0 : AstroLrSic(a->par[i], a->y[a->w * i + 1]);
 }
 
 PetscErrorCode SpikingAstroDestroy(SpikingAstro *a)
@@ -139,5 +160,6 @@ PetscErrorCode SpikingAstroDestroy(SpikingAstro *a)
   PetscCall(VecDestroy(&a->v));
   PetscCall(PetscFree4(a->par, a->y, a->in, a->sic));
   PetscCall(PetscFree3(a->theta, a->ev, a->up));
+  PetscCall(PetscFree5(a->gc, a->glu, a->gheld, a->gdecay, a->gscale));
   PetscFunctionReturn(0);
 }

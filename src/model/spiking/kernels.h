@@ -394,6 +394,50 @@ static inline double AstroLrSic(const AstroLrParams *p, double Ca)
   return y > 1 ? p->SIC_scale * log(y) : 0.0;
 }
 
+/* G-ChI (De Pitta et al. 2009, as Brian2's Stimberg et al. (2018) example 6), time in ms, concentrations
+   in uM, the state y = [I, C, h, Gamma_A, x_A, G_A] driven by the synaptic glutamate Y (held over the
+   step), with Gamma = clip(Gamma_A, 0, 1):
+     dGamma_A/dt = O_N Y (1 - Gamma) - Omega_N (1 + zeta C / (C + K_KC)) Gamma
+     dI/dt = O_beta Gamma_A + O_delta / (1 + I / kappa_delta) C^2 / (C^2 + K_delta^2)
+             - O_3K C^4 / (C^4 + K_D^4) I / (I + K_3K) - Omega_5P I   (+ the gap junctions' flux)
+     dC/dt = Omega_C m_inf^3 h^3 (C_T - (1 + rho_A) C) + Omega_L (C_T - (1 + rho_A) C) - O_P C^2 / (C^2 + K_P^2)
+     m_inf = I / (I + d_1) C / (C + d_5),  dh/dt = (h_inf - h) / tau_h,  h_inf = Q_2 / (Q_2 + C),
+     tau_h = 1 / (O_2 (Q_2 + C)),  Q_2 = d_2 (I + d_1) / (I + d_3)
+     dx_A/dt = Omega_A (1 - x_A),  dG_A/dt = -Omega_e G_A
+   Synaptic glutamate: dY/dt = -Omega_c Y, and Y += rho_c Y_T r per release r (averaged over the
+   astrocyte's synapses, as Brian2's Y_S / N_incoming).  Gliotransmitter release when C rises past
+   C_Theta (AstroGchiRelease): G_A += rho_e G_T U_A x_A, x_A -= U_A x_A. */
+typedef struct {
+  double O_P, K_P, C_T, rho_A, Omega_C, Omega_L, d_1, d_2, O_2, d_3, d_5;
+  double O_beta, O_N, Omega_N, K_KC, zeta, O_delta, kappa_delta, K_delta, Omega_5P, K_D, K_3K, O_3K;
+  double Omega_c, rho_c, Y_T, C_Theta, Omega_A, U_A, G_T, rho_e, Omega_e;
+} AstroGchiParams;
+
+static inline void AstroGchiRhs(const AstroGchiParams *p, double Y, const double y[6], double f[6])
+{
+  const double ip3 = y[0], ca = y[1], h = y[2], G = y[3] < 0 ? 0 : y[3] > 1 ? 1 : y[3];
+  const double C2 = ca * ca, C4 = C2 * C2, KD2 = p->K_D * p->K_D;
+  const double J_beta  = p->O_beta * y[3];
+  const double J_delta = p->O_delta / (1 + ip3 / p->kappa_delta) * C2 / (C2 + p->K_delta * p->K_delta);
+  const double J_3K    = p->O_3K * C4 / (C4 + KD2 * KD2) * ip3 / (ip3 + p->K_3K);
+  const double J_5P    = p->Omega_5P * ip3;
+  const double m_inf = ip3 / (ip3 + p->d_1) * ca / (ca + p->d_5), mh = m_inf * h;
+  const double free_ = p->C_T - (1 + p->rho_A) * ca;
+  const double Q_2 = p->d_2 * (ip3 + p->d_1) / (ip3 + p->d_3), h_inf = Q_2 / (Q_2 + ca);
+  f[0] = J_beta + J_delta - J_3K - J_5P;
+  f[1] = p->Omega_C * mh * mh * mh * free_ + p->Omega_L * free_ - p->O_P * C2 / (C2 + p->K_P * p->K_P);
+  f[2] = (h_inf - h) * p->O_2 * (Q_2 + ca);
+  f[3] = p->O_N * Y * (1 - G) - p->Omega_N * (1 + p->zeta * ca / (ca + p->K_KC)) * G;
+  f[4] = p->Omega_A * (1 - y[4]);
+  f[5] = -p->Omega_e * y[5];
+}
+
+static inline void AstroGchiRelease(const AstroGchiParams *p, double y[6])
+{
+  y[5] += p->rho_e * p->G_T * p->U_A * y[4];
+  y[4] -= p->U_A * y[4];
+}
+
 /* NEST's work after a step: clip Ca, add the arrived input to IP3; returns the SIC */
 static inline double AstroLrAfterStep(const AstroLrParams *p, double y[3], double input)
 {

@@ -38,20 +38,15 @@ typedef enum {
   NT_AEIF_COND_ALPHA,
   NT_IZHIKEVICH,
   NT_COBA_LIF,
-  NT_ASTROCYTE_LR_1994
+  NT_ASTROCYTE_LR_1994,
+  NT_ASTROCYTE_GCHI
 } NeuronType;
-static const char *const NeuronTypes[] = {"iaf_psc_delta",
-                                          "iaf_psc_exp",
-                                          "spike_generator",
-                                          "iaf_psc_alpha",
-                                          "aeif_cond_alpha",
-                                          "izhikevich",
-                                          "coba_lif",
-                                          "astrocyte_lr_1994",
-                                          "NeuronType",
-                                          "NT_",
-                                          NULL};
-#define IS_ASTRO(P) ((P)->type == NT_ASTROCYTE_LR_1994)
+static const char *const NeuronTypes[] = {
+    "iaf_psc_delta", "iaf_psc_exp", "spike_generator",   "iaf_psc_alpha",  "aeif_cond_alpha",
+    "izhikevich",    "coba_lif",    "astrocyte_lr_1994", "astrocyte_gchi", "NeuronType",
+    "NT_",           NULL};
+#define IS_ASTRO(P) ((P)->type == NT_ASTROCYTE_LR_1994 || (P)->type == NT_ASTROCYTE_GCHI)
+#define IS_GCHI(P) ((P)->type == NT_ASTROCYTE_GCHI)
 typedef enum {
   SYN_STATIC,
   SYN_TSODYKS_MARKRAM,
@@ -107,7 +102,10 @@ typedef struct {
   IzhikevichParams izh;
   CobaParams coba;
   AstroLrParams lr;                   /* astrocyte_lr_1994 */
-  PetscReal IP3, Ca_astro, h_IP3R;    /* its initial state */
+  PetscReal IP3, Ca_astro, h_IP3R;    /* its initial state (G-ChI: I, C, h) */
+  AstroGchiParams gchi, gk;           /* astrocyte_gchi: as given (Brian2's units: s, uM, mM), in ms and uM */
+  PetscReal Gamma_A, x_A, G_A;        /* astrocyte_gchi: the rest of its initial state */
+  PetscBool glu_mean;                 /* astrocyte_gchi: glutamate averaged over its synapses (Brian2), else summed */
   PetscReal Ca_threshold;             /* > 0: a calcium event (recorded as its spike) when Ca rises past it */
   PetscInt nsic;                      /* its projections as source (slow inward currents) */
   PetscInt ntm, tm[SPIKING_MAX_POPS]; /* its Tsodyks-Markram projections (at most one per target) */
@@ -185,7 +183,9 @@ typedef struct {
   PetscInt *astof;               /* nloc: each row's place among them, or -1 */
   PetscReal astro_dt;            /* the slow step (ms), a whole number of steps */
   PetscInt astro_k;              /* neuron steps per slow step */
-  double *afield;                /* nloc x 4: IP3, Ca, h and input pending (the declared field) */
+  PetscBool gchi;                /* some astrocytes are G-ChI */
+  PetscInt afw, arw;             /* the declared field's values per row (4, or 9 with G-ChI); a recorded astrocyte's */
+  double *afield;                /* nloc x afw: IP3, Ca, h, input pending (G-ChI: then Gamma_A, x_A, G_A, Y, Y held) */
   PetscInt fastro;               /* its number */
   PetscBool sic;                 /* some projection carries slow inward currents */
   PetscBool write_edges;         /* -spiking_write_edges */
@@ -405,6 +405,43 @@ static void PopulationDefaults(Population *P)
     P->lr                  = lr;
     P->Ca_astro = 0.073, P->h_IP3R = 0.793, P->Ca_threshold = 0;
   } break;
+  case NT_ASTROCYTE_GCHI: { /* Brian2's Stimberg et al. (2018) example 6 (s, uM, mM) */
+    const AstroGchiParams g = {.O_P         = 0.9,
+                               .K_P         = 0.05,
+                               .C_T         = 2,
+                               .rho_A       = 0.18,
+                               .Omega_C     = 6,
+                               .Omega_L     = 0.1,
+                               .d_1         = 0.13,
+                               .d_2         = 1.05,
+                               .O_2         = 0.2,
+                               .d_3         = 0.9434,
+                               .d_5         = 0.08,
+                               .O_beta      = 0.5,
+                               .O_N         = 0.3,
+                               .Omega_N     = 0.5,
+                               .K_KC        = 0.5,
+                               .zeta        = 10,
+                               .O_delta     = 1.2,
+                               .kappa_delta = 1.5,
+                               .K_delta     = 0.1,
+                               .Omega_5P    = 0.05,
+                               .K_D         = 0.7,
+                               .K_3K        = 1.0,
+                               .O_3K        = 4.5,
+                               .Omega_c     = 40,
+                               .rho_c       = 0.005,
+                               .Y_T         = 500,
+                               .C_Theta     = 0.5,
+                               .Omega_A     = 0.6,
+                               .U_A         = 0.6,
+                               .G_T         = 200,
+                               .rho_e       = 6.5e-4,
+                               .Omega_e     = 60};
+    P->gchi                 = g;
+    P->IP3 = 0.01, P->Ca_astro = 0.01, P->h_IP3R = 0.9, P->Gamma_A = 0, P->x_A = 1, P->G_A = 0;
+    P->glu_mean = PETSC_TRUE;
+  } break;
   default:
     break;
   }
@@ -480,6 +517,99 @@ static PetscErrorCode ReadAstrocyte(TpModel m, Population *P, const char *prefix
              (double)A->Ca_tot, (double)P->Ca_threshold);
   PetscCheck(P->poisson_weight >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -%spoisson_weight %.6g: astrocyte_lr_1994 takes no negative weights", prefix,
+             (double)P->poisson_weight);
+  PetscFunctionReturn(0);
+}
+
+/* astrocyte_gchi's parameters (Brian2's names and units: s, uM, mM) and initial state; then in the
+   kernel's units (ms, uM) */
+static PetscErrorCode ReadGchi(TpModel m, Population *P, const char *prefix)
+{
+  AstroGchiParams *A = &P->gchi, *K = &P->gk;
+  struct {
+    const char *name, *help;
+    double *v;
+    int rate; /* 1: per second (to per ms); 2: mM (to uM); 0 as is */
+    int positive;
+  } const par[] = {
+      {"O_P", "Largest Ca uptake rate by SERCAs (uM/s)", &A->O_P, 1, 0},
+      {"K_P", "Ca affinity of SERCAs (uM)", &A->K_P, 0, 1},
+      {"C_T", "Total free Ca content of the cell (uM)", &A->C_T, 0, 1},
+      {"rho_A", "ER over cytoplasm volume", &A->rho_A, 0, 0},
+      {"Omega_C", "Largest rate of Ca release by IP3Rs (1/s)", &A->Omega_C, 1, 0},
+      {"Omega_L", "Largest rate of Ca leak from the ER (1/s)", &A->Omega_L, 1, 0},
+      {"d_1", "IP3 binding affinity (uM)", &A->d_1, 0, 1},
+      {"d_2", "Ca inactivation dissociation constant (uM)", &A->d_2, 0, 1},
+      {"O_2", "IP3R binding rate for Ca inhibition (1/(uM s))", &A->O_2, 1, 1},
+      {"d_3", "IP3 dissociation constant (uM)", &A->d_3, 0, 1},
+      {"d_5", "Ca activation dissociation constant (uM)", &A->d_5, 0, 1},
+      {"O_beta", "Largest rate of IP3 production by PLCbeta (uM/s)", &A->O_beta, 1, 0},
+      {"O_N", "Agonist binding rate (1/(uM s))", &A->O_N, 1, 0},
+      {"Omega_N", "Largest inactivation rate of the receptors (1/s)", &A->Omega_N, 1, 0},
+      {"K_KC", "Ca affinity of PKC (uM)", &A->K_KC, 0, 1},
+      {"zeta", "Largest reduction of receptor affinity by PKC", &A->zeta, 0, 0},
+      {"O_delta", "Largest rate of IP3 production by PLCdelta (uM/s)", &A->O_delta, 1, 0},
+      {"kappa_delta", "Inhibition constant of PLCdelta by IP3 (uM)", &A->kappa_delta, 0, 1},
+      {"K_delta", "Ca affinity of PLCdelta (uM)", &A->K_delta, 0, 1},
+      {"Omega_5P", "Largest rate of IP3 degradation by IP-5P (1/s)", &A->Omega_5P, 1, 0},
+      {"K_D", "Ca affinity of IP3-3K (uM)", &A->K_D, 0, 1},
+      {"K_3K", "IP3 affinity of IP3-3K (uM)", &A->K_3K, 0, 1},
+      {"O_3K", "Largest rate of IP3 degradation by IP3-3K (uM/s)", &A->O_3K, 1, 0},
+      {"Omega_c", "Clearance rate of synaptic glutamate (1/s)", &A->Omega_c, 1, 0},
+      {"rho_c", "Synaptic vesicle over extracellular volume", &A->rho_c, 0, 0},
+      {"Y_T", "Total vesicular glutamate (mM)", &A->Y_T, 2, 0},
+      {"C_Theta", "Ca threshold of gliotransmitter release (uM)", &A->C_Theta, 0, 1},
+      {"Omega_A", "Gliotransmitter recycling rate (1/s)", &A->Omega_A, 1, 0},
+      {"U_A", "Gliotransmitter release probability", &A->U_A, 0, 0},
+      {"G_T", "Total vesicular gliotransmitter (mM)", &A->G_T, 2, 0},
+      {"rho_e", "Astrocytic vesicle over extracellular volume", &A->rho_e, 0, 0},
+      {"Omega_e", "Gliotransmitter clearance rate (1/s)", &A->Omega_e, 1, 0},
+  };
+  const size_t npar = sizeof(par) / sizeof(par[0]);
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(m->comm, prefix, "Spiking network (M4): an astrocyte_gchi population (Brian2's units)", "TpModel");
+  for (size_t k = 0; k < npar; k++) {
+    char opt[32];
+    PetscCall(PetscSNPrintf(opt, sizeof(opt), "-%s", par[k].name));
+    PetscCall(PetscOptionsReal(opt, par[k].help, "", *par[k].v, par[k].v, NULL));
+  }
+  PetscCall(PetscOptionsReal("-I", "Initial IP3 (uM)", "", P->IP3, &P->IP3, NULL));
+  PetscCall(PetscOptionsReal("-C", "Initial Ca (uM)", "", P->Ca_astro, &P->Ca_astro, NULL));
+  PetscCall(PetscOptionsReal("-h", "Initial fraction of IP3Rs not inactivated", "", P->h_IP3R, &P->h_IP3R, NULL));
+  PetscCall(PetscOptionsReal("-Gamma_A", "Initial fraction of activated receptors", "", P->Gamma_A, &P->Gamma_A, NULL));
+  PetscCall(PetscOptionsReal("-x_A", "Initial fraction of gliotransmitter available", "", P->x_A, &P->x_A, NULL));
+  PetscCall(PetscOptionsReal("-G_A", "Initial extracellular gliotransmitter (mM)", "", P->G_A, &P->G_A, NULL));
+  PetscCall(PetscOptionsBool("-glutamate_mean",
+                             "The synaptic glutamate it sees is the mean over its synapses (Brian2's Y_S/N_incoming); "
+                             "false: their sum",
+                             "", P->glu_mean, &P->glu_mean, NULL));
+  PetscOptionsEnd();
+  *K = *A;
+  for (size_t k = 0; k < npar; k++) {
+    const double v = *par[k].v;
+    PetscCheck(PetscIsNormalReal(v + 1) && (par[k].positive ? v > 0 : v >= 0), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%s%s (astrocyte_gchi) must be %s; got %.6g", prefix, par[k].name,
+               par[k].positive ? "positive" : "non-negative and finite", v);
+    /* the same field of the kernel's copy, in ms and uM */
+    ((double *)K)[(double *)par[k].v - (double *)A] = par[k].rate == 1 ? v / 1000 : par[k].rate == 2 ? v * 1000 : v;
+  }
+  PetscCheck(A->U_A <= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -%sU_A (astrocyte_gchi) is a probability, in [0, 1]; got %.6g", prefix, (double)A->U_A);
+  PetscCheck(
+      A->C_Theta < A->C_T / (1 + A->rho_A), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+      "Option -%sC_Theta %.6g uM: the threshold must lie below the largest cytosolic Ca C_T/(1 + rho_A) = %.6g uM",
+      prefix, (double)A->C_Theta, (double)(A->C_T / (1 + A->rho_A)));
+  PetscCheck(PetscIsNormalReal(P->IP3 + 1) && P->IP3 >= 0 && PetscIsNormalReal(P->Ca_astro + 1) && P->Ca_astro >= 0 &&
+                 P->h_IP3R >= 0 && P->h_IP3R <= 1 && P->Gamma_A >= 0 && P->Gamma_A <= 1 && P->x_A >= 0 && P->x_A <= 1 &&
+                 PetscIsNormalReal(P->G_A + 1) && P->G_A >= 0,
+             m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Options -%sI %.6g, -%sC %.6g, -%sh %.6g, -%sGamma_A %.6g, -%sx_A %.6g, -%sG_A %.6g: I, C and G_A must "
+             "be non-negative, h, Gamma_A and x_A in [0, 1]",
+             prefix, (double)P->IP3, prefix, (double)P->Ca_astro, prefix, (double)P->h_IP3R, prefix, (double)P->Gamma_A,
+             prefix, (double)P->x_A, prefix, (double)P->G_A);
+  PetscCheck(P->poisson_weight >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -%spoisson_weight %.6g: astrocyte_gchi takes no negative weights", prefix,
              (double)P->poisson_weight);
   PetscFunctionReturn(0);
 }
@@ -635,7 +765,8 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
     B->fex = 1 - d->dt / P->tau_syn_ex, B->fin = 1 - d->dt / P->tau_syn_in, B->V_th = P->V_th;
     B->V_reset = P->V_reset, B->I_e = P->I_e, B->held = PetscMax(ref - 1, 0);
   }
-  if (IS_ASTRO(P)) PetscCall(ReadAstrocyte(m, P, prefix));
+  if (P->type == NT_ASTROCYTE_LR_1994) PetscCall(ReadAstrocyte(m, P, prefix));
+  if (IS_GCHI(P)) PetscCall(ReadGchi(m, P, prefix));
   P->lambda = P->poisson_rate * d->dt / 1000.0;
   PetscCheck(P->lambda < 1e6, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -%spoisson_rate %.6g Hz gives %.6g spikes per step; at most 1e6", prefix, (double)P->poisson_rate,
@@ -950,7 +1081,7 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
       PetscCheck(IS_ASTRO(&d->pop[J->third]) && !IS_ASTRO(S) && !IS_ASTRO(T) && J->rule != RULE_THIRD, m->comm,
                  PETSC_ERR_ARG_INCOMP,
                  "Option -%sthird %s: a tripartite projection joins neurons (not astrocytes) and names a population "
-                 "of astrocyte_lr_1994",
+                 "of astrocytes (astrocyte_lr_1994 or astrocyte_gchi)",
                  prefix, third);
       if (J->pool_size < 0) J->pool_size = d->pop[J->third].size;
       PetscCheck(!strcmp(pool, "random") || !strcmp(pool, "block"), m->comm, PETSC_ERR_ARG_WRONG,
@@ -1048,6 +1179,11 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
                "Options -%somega_I %.6g and -%sI_theta %.6g: omega_I must be positive, I_theta non-negative", prefix,
                (double)J->gap.omega_I, prefix, (double)J->gap.I_theta);
     J->gap.F = J->weight;
+  } else if (IS_GCHI(S)) {
+    SETERRQ(m->comm, PETSC_ERR_ARG_INCOMP,
+            "Projection %s: astrocyte_gchi astrocytes send no slow inward current (their gliotransmitter acts on "
+            "synapses, which this engine does not model yet); only gap_junction projections leave them",
+            J->name);
   } else if (IS_ASTRO(S)) { /* NEST's sic_connection */
     PetscCheck(T->type == NT_AEIF_COND_ALPHA, m->comm, PETSC_ERR_ARG_INCOMP,
                "Projection %s: astrocytes send a slow inward current, which only aeif_cond_alpha takes (NEST's "
@@ -1063,8 +1199,8 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
                "Option -%ssynapse %s: synapses onto astrocytes are static or tsodyks_markram", prefix,
                SynapseTypes[J->syn]);
     PetscCheck(J->weight >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "Option -%sweight %.6g: astrocyte_lr_1994 cannot take spikes with negative weights (as NEST)", prefix,
-               (double)J->weight);
+               "Option -%sweight %.6g: %s cannot take spikes with negative weights (as NEST)", prefix,
+               (double)J->weight, NeuronTypes[T->type]);
   }
   s = J->delay / d->dt;
   PetscCheck(J->delay >= d->dt * (1 - 1e-9), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -1081,8 +1217,8 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT64, MPI_MIN, m->comm));
     PetscCheck(bad == INT64_MAX, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "File %s, dataset /edges/%s/0/syn_weight: entry %" PetscInt64_FMT
-               " is negative; astrocyte_lr_1994 cannot take spikes with negative weights",
-               J->file, J->fgroup, bad);
+               " is negative; %s cannot take spikes with negative weights",
+               J->file, J->fgroup, bad, NeuronTypes[T->type]);
   }
   if (J->rule == RULE_FIXED_INDEGREE) {
     const PetscInt avail = S->size - (J->autapses || J->src != J->tgt ? 0 : 1);
@@ -1130,8 +1266,9 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
   PetscCall(PetscOptionsIntArray("-record_V", "Natural ids of neurons whose V_m is recorded as a series", "", d->rec,
                                  &nrec, &recset));
   PetscCall(PetscOptionsIntArray("-record_astro",
-                                 "Natural ids of astrocytes whose IP3, Ca, h and SIC are recorded as a series", "",
-                                 d->reca, &nreca, &recaset));
+                                 "Natural ids of astrocytes whose IP3, Ca, h and SIC (G-ChI: and Gamma_A, x_A, G_A, "
+                                 "glutamate) are recorded as a series",
+                                 "", d->reca, &nreca, &recaset));
   d->astro_dt = d->dt;
   PetscCall(PetscOptionsBool("-write_edges",
                              "Write every projection's synapses into the output as SONATA edges (/edges/<projection>)",
@@ -1162,7 +1299,7 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
     const PetscInt g = d->reca[q];
     PetscCheck(g >= 0 && g < N && IS_ASTRO(&d->pop[PopOf(d, g)]), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "Option -%srecord_astro: %" PetscInt_FMT " is not the id of an astrocyte (ids 0..%" PetscInt_FMT
-               " across the populations; astrocytes are those of type astrocyte_lr_1994)",
+               " across the populations; astrocytes are those of type astrocyte_lr_1994 or astrocyte_gchi)",
                m->prefix, g, N - 1);
   }
 
@@ -1229,7 +1366,12 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
     const Projection *J = &d->proj[p];
     PetscInt in, out;
     PetscBool fed = PETSC_FALSE;
-    if (J->third >= 0) {
+    if (J->third >= 0 && IS_GCHI(&d->pop[J->third])) { /* (G-ChI astrocytes send no slow inward current) */
+      in = d->projof[J->src][J->third];
+      PetscCheck(in >= 0 && d->proj[in].rule == RULE_THIRD, m->comm, PETSC_ERR_ARG_WRONG,
+                 "Option -%s%s_third %s needs projection %s-%s with -rule third in %s (the astrocytes' input)",
+                 m->prefix, J->name, d->pop[J->third].name, d->pop[J->src].name, d->pop[J->third].name, opt);
+    } else if (J->third >= 0) {
       in  = d->projof[J->src][J->third];
       out = d->projof[J->third][J->tgt];
       PetscCheck(in >= 0 && out >= 0 && d->proj[in].rule == RULE_THIRD && d->proj[out].rule == RULE_THIRD, m->comm,
@@ -1448,7 +1590,7 @@ static PetscErrorCode ThirdFactorEdges(TpModel m, char *marked, PetscInt *pick)
     A    = &d->pop[J->third];
     T    = &d->pop[J->tgt];
     Jin  = &d->proj[d->projof[J->src][J->third]];
-    Jout = &d->proj[d->projof[J->third][J->tgt]];
+    Jout = d->projof[J->third][J->tgt] >= 0 ? &d->proj[d->projof[J->third][J->tgt]] : NULL; /* (none: G-ChI) */
     PetscCall(DrawPairs(d, p, marked, pick, &W));
     PetscCall(PetscMalloc2(W.npairs + 1, &ein, W.npairs + 1, &eout));
     PetscCall(PetscMalloc1(J->pool_size, &pool));
@@ -1471,13 +1613,13 @@ static PetscErrorCode ThirdFactorEdges(TpModel m, char *marked, PetscInt *pick)
         const PetscInt64 o = (PetscInt64)p << 57;
         ein[n] =
             (FileEdge){.tgt = a, .src = j, .idx = o | ((PetscInt64)g << 26) | k, .w = Jin->weight, .ds = Jin->dsteps};
-        eout[n] = (FileEdge){.tgt = g, .src = a, .idx = o | k, .w = Jout->weight, .ds = Jout->dsteps};
+        if (Jout) eout[n] = (FileEdge){.tgt = g, .src = a, .idx = o | k, .w = Jout->weight, .ds = Jout->dsteps};
         n++;
       }
       k++;
     }
     PetscCall(RouteEdges(m, Jin, ein, n, J->name));
-    PetscCall(RouteEdges(m, Jout, eout, n, J->name));
+    if (Jout) PetscCall(RouteEdges(m, Jout, eout, n, J->name));
     PetscCall(PetscFree2(ein, eout));
     PetscCall(PetscFree(pool));
     PetscCall(PetscFree(taken));
@@ -1777,8 +1919,9 @@ static PetscErrorCode SpikingSetUp(TpModel m)
        "eligibility c of each stdp_gated synapse onto the neuron and the step it was last brought to (slots of "
        "stdp_weight)"},
       {"astrocyte", TP_ENTITY_NEURON, 4, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
-       "IP3 (uM), Ca (uM) and h_IP3R of each astrocyte_lr_1994 row, then the spike weight arrived since its last "
-       "step (0 for neurons)"},
+       "IP3 (uM), Ca (uM) and h_IP3R of each astrocyte row, then the spike weight arrived since its last step "
+       "(astrocyte_lr_1994); with astrocyte_gchi populations then Gamma_A, x_A, G_A (uM), the glutamate Y (uM) and Y "
+       "held over the slow step (0 where a row has no such value)"},
       {"I_SIC", TP_ENTITY_NEURON, 1, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
        "slow inward current from astrocytes held over the next step (pA, aeif_cond_alpha)"},
       {"sic_ring", TP_ENTITY_NEURON, d->dring, PETSC_DOUBLE, TP_FIELD_CHECKPOINT,
@@ -1788,7 +1931,9 @@ static PetscErrorCode SpikingSetUp(TpModel m)
                        "mean rate of each population since the previous sample (Hz)"};
   TpSeriesInfo vm   = {"V_m", "observables/V_m", d->nrec, PETSC_TRUE, "V_m of the -spiking_record_V neurons (mV)"};
   TpSeriesInfo as   = {"astrocyte", "observables/astrocyte", 4 * d->nreca, PETSC_TRUE,
-                       "IP3 (uM), Ca (uM), h_IP3R and SIC of each -spiking_record_astro astrocyte, at the sample"};
+                       "IP3 (uM), Ca (uM), h_IP3R and SIC of each -spiking_record_astro astrocyte, at the sample (with "
+                         "astrocyte_gchi populations 8 values each: then Gamma_A, x_A, G_A (uM) and the glutamate Y "
+                         "held over the slow step (uM), 0 for astrocyte_lr_1994)"};
   TpSeriesInfo wts  = {"weight", "observables/weight", 0, PETSC_TRUE,
                        "weight of each -spiking_<P-Q>_record_weights synapse (the first of each pair), at the sample"};
   TpSeriesInfo tot  = {"astrocyte_total", "observables/astrocyte_total", 0, PETSC_TRUE,
@@ -1830,22 +1975,44 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   for (PetscInt q = 0; q < d->npop; q++)
     if (d->pop[q].spike_file[0]) PetscCall(ReadSpikeFile(m, &d->pop[q]));
   PetscCall(SpikingWire(m));
-  for (PetscInt q = 0; q < d->npop; q++)
+  d->gchi = PETSC_FALSE;
+  for (PetscInt q = 0; q < d->npop; q++) {
     if (IS_ASTRO(&d->pop[q])) astro = PETSC_TRUE;
+    if (IS_GCHI(&d->pop[q])) d->gchi = PETSC_TRUE;
+  }
+  d->afw = d->gchi ? 9 : 4, d->arw = d->gchi ? 8 : 4;
   PetscCall(PetscMalloc1(nloc + 1, &d->astof));
   if (astro) { /* the slow system */
     char prefix[96];
     PetscInt nast = 0;
     for (PetscInt i = 0; i < nloc; i++) d->astof[i] = IS_ASTRO(&d->pop[d->popof[i]]) ? nast++ : -1;
     PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "%sastro_", m->prefix));
-    PetscCall(SpikingAstroSetUp(m->comm, &d->astro, nast, d->astro_k, d->dt, prefix));
-    PetscCall(PetscCalloc2(4 * nloc + 1, &d->afield, nast + 1, &d->arow));
-    for (PetscInt i = 0; i < nloc; i++)
-      if (d->astof[i] >= 0) {
-        d->astro.par[d->astof[i]]   = &d->pop[d->popof[i]].lr;
-        d->astro.theta[d->astof[i]] = d->pop[d->popof[i]].Ca_threshold;
-        d->arow[d->astof[i]]        = i;
+    PetscCall(SpikingAstroSetUp(m->comm, &d->astro, nast, d->gchi ? 6 : 3, d->astro_k, d->dt, prefix));
+    PetscCall(PetscCalloc2((size_t)d->afw * nloc + 1, &d->afield, nast + 1, &d->arow));
+    for (PetscInt i = 0; i < nloc; i++) {
+      const PetscInt a    = d->astof[i];
+      const Population *P = &d->pop[d->popof[i]];
+      if (a < 0) continue;
+      d->arow[a] = i;
+      if (IS_GCHI(P)) {
+        d->astro.gc[a]     = &P->gk;
+        d->astro.theta[a]  = P->gk.C_Theta;
+        d->astro.gdecay[a] = exp(-P->gk.Omega_c * d->dt);
+        d->astro.gscale[a] = P->gk.rho_c * P->gk.Y_T; /* (divided by the synapses onto it below, for the mean) */
+      } else {
+        d->astro.par[a]   = &P->lr;
+        d->astro.theta[a] = P->Ca_threshold;
       }
+    }
+    if (d->gchi) { /* the mean over each one's synapses (Brian2's N_incoming) */
+      PetscInt *nin;
+      PetscCall(PetscCalloc1(nloc + 1, &nin));
+      for (PetscCount q = 0; q < d->outptr[d->ncol]; q++) nin[d->tgt[q]]++;
+      for (PetscInt i = 0; i < nloc; i++)
+        if (d->astof[i] >= 0 && IS_GCHI(&d->pop[d->popof[i]]) && d->pop[d->popof[i]].glu_mean && nin[i] > 0)
+          d->astro.gscale[d->astof[i]] /= nin[i];
+      PetscCall(PetscFree(nin));
+    }
     PetscCall(GapJunctionsSetUp(m));
     for (PetscInt q = 0; q < d->npop; q++) d->napop += IS_ASTRO(&d->pop[q]);
   } else
@@ -1916,6 +2083,7 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     PetscCall(TpModelDeclareArrayField(m, &fields[15], d->selig));
   }
   if (astro) {
+    fields[16].width = d->afw;
     PetscCall(TpModelDeclareArrayField(m, &fields[16], d->afield));
     PetscCall(TpModelGetNumFields(m, &d->fastro));
     d->fastro--;
@@ -1930,6 +2098,7 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     d->fsring = -1;
   PetscCall(TpModelDeclareSeries(m, &rate));
   if (d->nrec) PetscCall(TpModelDeclareSeries(m, &vm));
+  as.width = d->arw * d->nreca;
   if (d->nreca) PetscCall(TpModelDeclareSeries(m, &as));
   tot.width = 2 * d->napop;
   if (d->napop) PetscCall(TpModelDeclareSeries(m, &tot));
@@ -2003,9 +2172,12 @@ static PetscErrorCode SpikingInitialState(TpModel m)
   for (PetscInt i = 0; i < d->r.nloc; i++) {
     const Population *P = &d->pop[d->popof[i]];
     const PetscInt a    = d->astof[i];
+    double *y;
     if (a < 0) continue;
-    d->astro.y[3 * a] = P->IP3, d->astro.y[3 * a + 1] = P->Ca_astro, d->astro.y[3 * a + 2] = P->h_IP3R;
-    d->astro.in[a] = 0;
+    y    = d->astro.y + d->astro.w * a;
+    y[0] = P->IP3, y[1] = P->Ca_astro, y[2] = P->h_IP3R;
+    if (IS_GCHI(P)) y[3] = P->Gamma_A, y[4] = P->x_A, y[5] = P->G_A * 1000; /* (mM to uM) */
+    d->astro.in[a] = d->astro.glu[a] = d->astro.gheld[a] = 0;
   }
   if (d->astro.n) SpikingAstroRefresh(&d->astro);
   if (d->sic) {
@@ -2038,18 +2210,23 @@ static void RingCopy(const Spiking *d, size_t C, double *byneuron, double *byslo
       }
 }
 
-/* The astrocytes' state (IP3, Ca, h, pending input) into the declared field by row, or back. */
+/* The astrocytes' state (IP3, Ca, h, pending input; with G-ChI then Gamma_A, x_A, G_A, Y, Y held) into
+   the declared field by row, or back. */
 static void AstroFieldCopy(Spiking *d, PetscBool tofield)
 {
+  SpikingAstro *A = &d->astro;
   for (PetscInt i = 0; i < d->r.nloc; i++) {
     const PetscInt a = d->astof[i];
-    double *f        = d->afield + 4 * i, *y;
+    double *f        = d->afield + (size_t)d->afw * i, *y;
     if (a < 0) continue;
-    y = d->astro.y + 3 * a;
-    if (tofield)
-      f[0] = y[0], f[1] = y[1], f[2] = y[2], f[3] = d->astro.in[a];
-    else
-      y[0] = f[0], y[1] = f[1], y[2] = f[2], d->astro.in[a] = f[3];
+    y = A->y + A->w * a;
+    if (tofield) {
+      f[0] = y[0], f[1] = y[1], f[2] = y[2], f[3] = A->in[a];
+      if (d->gchi) f[4] = y[3], f[5] = y[4], f[6] = y[5], f[7] = A->glu[a], f[8] = A->gheld[a];
+    } else {
+      y[0] = f[0], y[1] = f[1], y[2] = f[2], A->in[a] = f[3];
+      if (d->gchi) y[3] = f[4], y[4] = f[5], y[5] = f[6], A->glu[a] = f[7], A->gheld[a] = f[8];
+    }
   }
 }
 
@@ -2251,6 +2428,9 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
           break;
         case NT_ASTROCYTE_LR_1994:
           for (PetscInt i = lo; i < hi; i++) d->astro.in[d->astof[i]] += ex[i], fired[i] = 0;
+          break;
+        case NT_ASTROCYTE_GCHI:
+          for (PetscInt i = lo; i < hi; i++) SpikingAstroGlutamate(&d->astro, d->astof[i], ex[i]), fired[i] = 0;
           break;
         default:
           break;
@@ -2618,7 +2798,7 @@ static PetscErrorCode AstroTotals(const Spiking *d, MPI_Comm comm, double *tot)
     if (!IS_ASTRO(&d->pop[q])) continue;
     for (PetscInt i = d->pop[q].lo; i >= 0 && i < d->pop[q].hi; i++)
       for (int c = 0; c < 2; c++) {
-        const double v = d->astro.y[3 * d->astof[i] + c];
+        const double v = d->astro.y[d->astro.w * d->astof[i] + c];
         big[2 * k + c] = PetscMax(big[2 * k + c], PetscAbsReal(v));
         if (PetscAbsReal(v) < 0x1p30) sum[2 * k + c] += (uint64_t)llround(ldexp(v, 32));
       }
@@ -2641,7 +2821,7 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
 {
   Spiking *d = m->data;
   double *buf;
-  const PetscInt np = d->npop, nr = d->nrec, na = d->nreca, nw = d->nrw, W = nr + 2 * np + 4 * na + nw;
+  const PetscInt np = d->npop, nr = d->nrec, na = d->nreca, nw = d->nrw, aw = d->arw, W = nr + 2 * np + aw * na + nw;
   const double T = (double)(d->clock[0] - d->clock[1]) * d->dt / 1000.0;
 
   PetscFunctionBegin;
@@ -2651,17 +2831,19 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
   }
   d->clock[1] = d->clock[0];
   /* V_m of the recorded neurons and, per population, the sum and number of CVs */
-  PetscCall(AstroTotals(d, m->comm, sample + np + nr + 4 * na));
+  PetscCall(AstroTotals(d, m->comm, sample + np + nr + aw * na));
   PetscCall(PetscCalloc1(W, &buf));
   for (PetscInt q = 0; q < nr; q++)
     if (d->recloc[q] >= 0) buf[q] = d->V[d->recloc[q]];
   for (PetscInt q = 0; q < nw; q++) /* the recorded weights, from their targets' ranks */
-    if (d->rwslot[q] >= 0) buf[nr + 2 * np + 4 * na + q] = d->sw[d->rwslot[q]];
+    if (d->rwslot[q] >= 0) buf[nr + 2 * np + aw * na + q] = d->sw[d->rwslot[q]];
   for (PetscInt q = 0; q < na; q++) { /* the astrocytes' owners */
     const PetscInt i = d->recaloc[q], a = i < 0 ? -1 : d->astof[i];
-    double *b = buf + nr + 2 * np + 4 * q;
+    double *b = buf + nr + 2 * np + aw * q, *y;
     if (a < 0) continue;
-    b[0] = d->astro.y[3 * a], b[1] = d->astro.y[3 * a + 1], b[2] = d->astro.y[3 * a + 2], b[3] = d->astro.sic[a];
+    y    = d->astro.y + d->astro.w * a;
+    b[0] = y[0], b[1] = y[1], b[2] = y[2], b[3] = d->astro.sic[a];
+    if (d->astro.gc[a]) b[4] = y[3], b[5] = y[4], b[6] = y[5], b[7] = d->astro.gheld[a];
   }
   for (PetscInt i = 0; i < d->r.nloc; i++) {
     const double n = d->isi[3 * i];
@@ -2673,8 +2855,8 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
   }
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, buf, W, MPI_DOUBLE, MPI_SUM, m->comm));
   for (PetscInt q = 0; q < nr; q++) sample[np + q] = buf[q];
-  for (PetscInt q = 0; q < 4 * na; q++) sample[np + nr + q] = buf[nr + 2 * np + q];
-  for (PetscInt q = 0; q < nw; q++) sample[np + nr + 4 * na + 2 * d->napop + q] = buf[nr + 2 * np + 4 * na + q];
+  for (PetscInt q = 0; q < aw * na; q++) sample[np + nr + q] = buf[nr + 2 * np + q];
+  for (PetscInt q = 0; q < nw; q++) sample[np + nr + aw * na + 2 * d->napop + q] = buf[nr + 2 * np + aw * na + q];
   for (PetscInt q = 0; q < np; q++) d->cv[q] = buf[nr + 2 * q + 1] > 0 ? buf[nr + 2 * q] / buf[nr + 2 * q + 1] : NAN;
   PetscCall(PetscFree(buf));
   PetscFunctionReturn(0);
@@ -2711,7 +2893,14 @@ static PetscErrorCode SpikingViewResult(TpModel m, const double *first, const do
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sending, (int)d->npop, MPIU_INT, MPI_SUM, m->comm));
   for (PetscInt q = 0, j = 0; q < d->npop; q++) {
     const Population *P = &d->pop[q];
-    if (IS_ASTRO(P)) {
+    if (IS_GCHI(P)) {
+      PetscCall(PetscViewerASCIIPrintf(v,
+                                       "  result   %-8s mean IP3 %.4g uM, mean Ca %.4g uM, %" PetscInt64_FMT
+                                       " gliotransmitter releases (%.4g per astrocyte per s)\n",
+                                       P->name, tot[2 * j] / P->size, tot[2 * j + 1] / P->size, d->popspk[q],
+                                       T > 0 ? (double)d->popspk[q] / P->size / T : 0.0));
+      j++;
+    } else if (IS_ASTRO(P)) {
       PetscCall(PetscViewerASCIIPrintf(
           v,
           "  result   %-8s mean IP3 %.4g uM, mean Ca %.4g uM, %" PetscInt_FMT " of %" PetscInt_FMT
@@ -2753,6 +2942,19 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
     PetscCall(PetscViewerASCIIPrintf(v, "  gap      %g gap junctions between astrocytes\n", (double)d->ngap));
   for (PetscInt q = 0; q < d->npop; q++) {
     const Population *P = &d->pop[q];
+    if (IS_GCHI(P)) {
+      const AstroGchiParams *A = &P->gchi;
+      PetscCall(PetscViewerASCIIPrintf(
+          v,
+          "  pop      %s: %" PetscInt_FMT
+          " astrocyte_gchi (Brian2's units), O_beta %g uM/s, O_delta %g uM/s, K_P %g uM, O_N %g /(uM s), rho_c %g, "
+          "Y_T %g mM, C_Theta %g uM, glutamate %s over its synapses; initial I %g, C %g, h %g; step %g ms; "
+          "Poisson %g Hz x %g\n",
+          P->name, P->size, A->O_beta, A->O_delta, A->K_P, A->O_N, A->rho_c, A->Y_T, A->C_Theta,
+          P->glu_mean ? "averaged" : "summed", (double)P->IP3, (double)P->Ca_astro, (double)P->h_IP3R,
+          (double)d->astro_dt, (double)P->poisson_rate, (double)P->poisson_weight));
+      continue;
+    }
     if (IS_ASTRO(P)) {
       PetscCall(PetscViewerASCIIPrintf(v,
                                        "  pop      %s: %" PetscInt_FMT
@@ -2867,7 +3069,19 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
           (double)P->b, (double)P->c, (double)P->dd, (double)P->V_peak, (double)P->V_min, (double)P->U_m, P->substeps,
           (int)P->V_random, (double)P->V_uniform[0], (double)P->V_uniform[1]));
     }
-    if (IS_ASTRO(P)) {
+    if (IS_GCHI(P)) {
+      const double *g = (const double *)&P->gchi;
+      o               = strlen(buf) - 1;
+      PetscCall(PetscSNPrintf(buf + o, len - o, ",gchi="));
+      for (size_t k = 0; k < sizeof(P->gchi) / sizeof(double); k++) {
+        o = strlen(buf);
+        PetscCall(PetscSNPrintf(buf + o, len - o, "%.17g,", g[k]));
+      }
+      o = strlen(buf);
+      PetscCall(PetscSNPrintf(buf + o, len - o, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%d,astro_dt=%.17g;",
+                              (double)P->IP3, (double)P->Ca_astro, (double)P->h_IP3R, (double)P->Gamma_A,
+                              (double)P->x_A, (double)P->G_A, (int)P->glu_mean, (double)d->astro_dt));
+    } else if (IS_ASTRO(P)) {
       const AstroLrParams *A = &P->lr;
       o                      = strlen(buf) - 1;
       PetscCall(PetscSNPrintf(buf + o, len - o,
