@@ -1,11 +1,11 @@
 """M4 beside Brian2, on this machine, in one run: Brian2's Stimberg et al. (2018) example 1 (COBA
-LIF neurons, Tsodyks-Markram synapses) and Brunel's balanced network (NEST's brunel_delta_nest) at
-two sizes, each in Brian2's C++ standalone mode (one thread; its compile timed apart) and in
+LIF neurons, Tsodyks-Markram synapses), Brunel's balanced network (NEST's brunel_delta_nest) at two
+sizes, and example 6 (COBA with G-ChI astrocytes and gap junctions; see brian_ex6 for what differs), each in Brian2's C++ standalone mode (one thread; its compile timed apart) and in
 tripart on 1 and 2 ranks.  Prints wall time per simulated second (the simulation loop alone, as
 Brian2's own timer and tripart's "time" line measure it), synaptic events per second per core,
 bytes per synapse at peak, the 2-rank speed-up and the rates both produce.
 
-Usage: /usr/bin/python3 tests/bench/bench_spiking.py build/tripart [--quick]
+Usage: /usr/bin/python3 tests/bench/bench_spiking.py build/tripart [--quick] [--only=TEXT] [--time=MS]
 (needs python3-brian: apt-get install python3-brian)."""
 import os
 import re
@@ -20,6 +20,7 @@ import numpy as np
 
 TRIPART = os.path.abspath(sys.argv[1])
 QUICK = "--quick" in sys.argv
+ONLY = next((a[7:] for a in sys.argv if a.startswith("--only=")), None)  # the cases whose name has this
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OPENBLAS_NUM_THREADS="1")
 
 
@@ -162,6 +163,136 @@ def brian_brunel(order):
     return build
 
 
+# Stimberg et al.'s example 6 astrocyte, as its script writes it
+BRIAN2_ASTRO = """
+dGamma_A/dt = O_N * Y_S * (1 - clip(Gamma_A,0,1)) - Omega_N*(1 + zeta * C/(C + K_KC)) * clip(Gamma_A,0,1) : 1
+dI/dt = J_beta + J_delta - J_3K - J_5P + J_coupling : mmolar
+J_beta = O_beta * Gamma_A : mmolar/second
+J_delta = O_delta/(1 + I/kappa_delta) * C**2/(C**2 + K_delta**2) : mmolar/second
+J_3K = O_3K * C**4/(C**4 + K_D**4) * I/(I + K_3K) : mmolar/second
+J_5P = Omega_5P*I : mmolar/second
+J_coupling : mmolar/second
+dC/dt = J_r + J_l - J_p : mmolar
+dh/dt = (h_inf - h)/tau_h : 1
+J_r = (Omega_C * m_inf**3 * h**3) * (C_T - (1 + rho_A)*C) : mmolar/second
+J_l = Omega_L * (C_T - (1 + rho_A)*C) : mmolar/second
+J_p = O_P * C**2/(C**2 + K_P**2) : mmolar/second
+m_inf = I/(I + d_1) * C/(C + d_5) : 1
+h_inf = Q_2/(Q_2 + C) : 1
+tau_h = 1/(O_2 * (Q_2 + C)) : second
+Q_2 = d_2 * (I + d_1)/(I + d_3) : mmolar
+dx_A/dt = Omega_A * (1 - x_A) : 1
+dG_A/dt = -Omega_e*G_A : mmolar
+Y_S : mmolar
+x : meter (constant)
+y : meter (constant)
+"""
+
+
+EX6_DRIVE = 120.0  # pA: Stimberg et al.'s example 6, I_ex x stimulus of its second 2-s block
+
+
+def ex6_args(T):
+    """Brian2's example 6 in tripart's options (see brian_ex6): COBA E and I, Tsodyks-Markram synapses,
+    every E -> E synapse tripartite with its target's own G-ChI astrocyte (block pools of 1), whose
+    glutamate is the mean of its synapses' releases, and thresholded gap junctions of 4 per astrocyte
+    on average (random, symmetric: tripart has no spatial rule yet)."""
+    a = ["-model", "spiking", "-spiking_populations", "E:3200,I:800,A:3200", "-stepper_max_time", T, "-seed", 28371,
+         "-spiking_projections", "E-E,E-I,I-E,I-I,E-A,A-A", "-spiking_A_type", "astrocyte_gchi",
+         "-spiking_astro_dt", 10, "-spiking_E-E_third", "A", "-spiking_E-E_pool_type", "block",
+         "-spiking_E-E_pool_size", 1, "-spiking_E-A_rule", "third", "-spiking_A-A_synapse", "gap_junction",
+         "-spiking_A-A_rule", "pairwise_bernoulli", "-spiking_A-A_p", 2 / 3200.0, "-spiking_A-A_symmetric",
+         "-spiking_A-A_weight", 9e-5]
+    for p in "EI":
+        a += ["-spiking_%s_type" % p, "coba_lif", "-spiking_%s_I_e" % p, EX6_DRIVE, "-spiking_%s_V_m_uniform" % p,
+              "-60,-50"]
+    for pr in ("E-E", "E-I", "I-E", "I-I", "E-A"):
+        exc = pr[0] == "E"
+        a += ["-spiking_%s_synapse" % pr, "tsodyks_markram", "-spiking_%s_U_0" % pr, 0.6,
+              "-spiking_%s_tau_fac" % pr, 1000 / 3.33, "-spiking_%s_tau_rec" % pr, 500, "-spiking_%s_delay" % pr, 0.1]
+        if pr != "E-A":
+            a += ["-spiking_%s_rule" % pr, "pairwise_bernoulli", "-spiking_%s_p" % pr, 0.05 if exc else 0.2,
+                  "-spiking_%s_weight" % pr, 0.05 if exc else -1.0]
+    return [str(x) for x in a]
+
+
+def brian_ex6(b2):
+    """Brian2's examples/frompapers/Stimberg_et_al_2018/example_6_COBA_with_astro.py, its model as
+    written (seed 28371, monitors of spikes only) with two changes: alpha = U_0* (0.6), which makes
+    the gliotransmitter's modulation of release neutral (U_0 = 0.6 whatever Gamma_S; tripart does not
+    model it yet, so the two compute the same network), and the astrocyte of each excitatory synapse
+    fixed to its target's own (the script's position expression gives half of the excitatory targets
+    none and every inhibitory one astrocyte 0; here E target j has astrocyte j, I targets none).  The
+    drive is that of the script's second 2-s block throughout (I_ex 1.2 x 100 pA): at 100 pA, barely
+    above the rheobase, the network fires at 0.3 Hz and no astrocyte releases within 1 s."""
+    ms, mV, nS, pF, pA, second, umolar, mmolar, um, mm = (b2.ms, b2.mV, b2.nS, b2.pF, b2.pA, b2.second, b2.umolar,
+                                                          b2.mmolar, b2.umetre, b2.mmetre)
+    b2.seed(28371)
+    N_e, N_i, N_a = 3200, 800, 3200
+    ns = dict(E_l=-60 * mV, g_l=9.99 * nS, E_e=0 * mV, E_i=-80 * mV, C_m=198 * pF, tau_e=5 * ms, tau_i=10 * ms,
+              tau_r=5 * ms, I_ex=EX6_DRIVE * pA, V_th=-50 * mV, V_r=-60 * mV, w_e=0.05 * nS, w_i=1.0 * nS,
+              rho_c=0.005, Y_T=500. * mmolar, Omega_c=40 / second, U_0__star=0.6, Omega_f=3.33 / second,
+              Omega_d=2.0 / second, O_G=1.5 / umolar / second, Omega_G=0.5 / (60 * second),
+              O_P=0.9 * umolar / second, K_P=0.05 * umolar, C_T=2 * umolar, rho_A=0.18, Omega_C=6 / second,
+              Omega_L=0.1 / second, d_1=0.13 * umolar, d_2=1.05 * umolar, O_2=0.2 / umolar / second,
+              d_3=0.9434 * umolar, d_5=0.08 * umolar, O_beta=0.5 * umolar / second, O_N=0.3 / umolar / second,
+              Omega_N=0.5 / second, K_KC=0.5 * umolar, zeta=10, O_delta=1.2 * umolar / second,
+              kappa_delta=1.5 * umolar, K_delta=0.1 * umolar, Omega_5P=0.05 / second, K_D=0.7 * umolar,
+              K_3K=1.0 * umolar, O_3K=4.5 * umolar / second, F=0.09 * umolar / second, I_Theta=0.3 * umolar,
+              omega_I=0.05 * umolar, C_Theta=0.5 * umolar, Omega_A=0.6 / second, U_A=0.6, G_T=200 * mmolar,
+              rho_e=6.5e-4, Omega_e=60 / second, alpha=0.6, um=um)
+    ns.update(N_rows_a=int(np.sqrt(N_a)), N_cols_a=N_a / int(np.sqrt(N_a)), grid=3.75 * mm / int(np.sqrt(N_a)))
+    b2.defaultclock.dt = 0.1 * ms
+    neuron_eqs = """dv/dt = (g_l*(E_l-v) + g_e*(E_e-v) + g_i*(E_i-v) + I_ex)/C_m : volt (unless refractory)
+                    dg_e/dt = -g_e/tau_e : siemens
+                    dg_i/dt = -g_i/tau_i : siemens"""
+    neurons = b2.NeuronGroup(N_e + N_i, neuron_eqs, threshold="v>V_th", reset="v=V_r", refractory="tau_r",
+                             method="euler", namespace=ns)
+    neurons.v = "E_l + rand()*(V_th-E_l)"
+    neurons.g_e = "rand()*w_e"
+    neurons.g_i = "rand()*w_i"
+    exc, inh = neurons[:N_e], neurons[N_e:]
+    syn_eqs = """dY_S/dt = -Omega_c * Y_S : mmolar (clock-driven)
+                 dGamma_S/dt = O_G * G_A * (1 - Gamma_S) - Omega_G * Gamma_S : 1 (clock-driven)
+                 du_S/dt = -Omega_f * u_S : 1 (event-driven)
+                 dx_S/dt = Omega_d *(1 - x_S) : 1 (event-driven)
+                 U_0 : 1
+                 r_S : 1
+                 G_A : mmolar
+                 astrocyte_index : integer (constant)"""
+    action = """U_0 = (1 - Gamma_S) * U_0__star + alpha * Gamma_S
+                u_S += U_0 * (1 - u_S)
+                r_S = u_S * x_S
+                x_S -= r_S
+                Y_S += rho_c * Y_T * r_S
+                """
+    es = b2.Synapses(exc, neurons, syn_eqs, on_pre=action + "g_e_post += w_e*r_S", method="exact", namespace=ns)
+    es.connect(True, p=0.05)
+    es.x_S = 1.0
+    is_ = b2.Synapses(inh, neurons, syn_eqs, on_pre=action + "g_i_post += w_i*r_S", method="exact", namespace=ns)
+    is_.connect(True, p=0.2)
+    is_.x_S = 1.0
+    es.astrocyte_index = "j*int(j < %d) - int(j >= %d)" % (N_e, N_e)  # the fixed mapping: E target j has astrocyte j
+    astro_eqs = BRIAN2_ASTRO
+    astro = b2.NeuronGroup(N_a, astro_eqs, threshold="C>C_Theta", refractory="C>C_Theta",
+                           reset="G_A += rho_e * G_T * U_A * x_A\nx_A -= U_A * x_A", method="rk4", dt=10 * ms,
+                           namespace=ns)
+    astro.x = "(i // N_rows_a)*grid - N_rows_a/2.0*grid"
+    astro.y = "(i % N_rows_a)*grid - N_cols_a/2.0*grid"
+    astro.C, astro.h, astro.I, astro.x_A = 0.01 * umolar, 0.9, 0.01 * umolar, 1.0
+    to_syn = b2.Synapses(astro, es, "G_A_post = G_A_pre : mmolar (summed)", namespace=ns)
+    to_syn.connect("i == astrocyte_index_post")
+    to_astro = b2.Synapses(es, astro, "Y_S_post = Y_S_pre/N_incoming : mmolar (summed)", namespace=ns)
+    to_astro.connect("astrocyte_index_pre == j")
+    gap = b2.Synapses(astro, astro, """delta_I = I_post - I_pre : mmolar
+                      J_coupling_post = -(1 + tanh((abs(delta_I) - I_Theta)/omega_I))*sign(delta_I)*F/2 : mmolar/second (summed)""",
+                      namespace=ns)
+    gap.connect("i != j and sqrt((x_pre-x_post)**2 + (y_pre-y_post)**2) < 75*um")
+    mons = {"E": b2.SpikeMonitor(exc), "I": b2.SpikeMonitor(inh), "A": b2.SpikeMonitor(astro)}
+    return ([neurons, es, is_, astro, to_syn, to_astro, gap] + list(mons.values()), mons,
+            lambda: len(es) + len(is_), {"E": N_e, "I": N_i, "A": N_a})
+
+
 # ------------------------------------------------------------------------------------------------ report
 def events(spikes, outdeg):
     """synaptic events: each spike times its population's mean out-degree"""
@@ -173,7 +304,7 @@ def main():
         import brian2  # noqa: F401
     except ImportError:
         sys.exit("Brian2 is missing: apt-get install python3-brian")
-    T = 200 if QUICK else 1000
+    T = next((float(a[7:]) for a in sys.argv if a.startswith("--time=")), 200 if QUICK else 1000)
     print("M4 beside Brian2 2.5 (C++ standalone, one thread), %g ms simulated; %s, %d cores"
           % (T, cpu(), os.cpu_count()))
     rows = []
@@ -183,6 +314,10 @@ def main():
         for order in ((250, 2500) if not QUICK else (250,)):  # each neuron's mean out-degree is 0.5 order
             cases.append(("Brunel (brunel_delta_nest), %d neurons" % (5 * order), brian_brunel(order),
                           brunel_args(order, T), {"E": 0.5 * order, "I": 0.5 * order}))
+        cases.append(("Stimberg et al. example 6 (G-ChI astrocytes, gap junctions; neutral gliotransmission)",
+                      brian_ex6, ex6_args(T), {"E": 0.05 * 4000 + 0.05 * 3200, "I": 0.2 * 4000, "A": 0}))
+        if ONLY:
+            cases = [c for c in cases if ONLY in c[0]]
         for name, build, args, outdeg in cases:
             b = brian_run(build, T, os.path.join(tmp, "brian"))
             one = tripart(args, 1, os.path.join(tmp, "t1.h5"))
