@@ -482,14 +482,14 @@ PetscErrorCode TpRunViewSummary(TpRun run, PetscViewer viewer)
     PetscCall(TpRecorderGetSample(run->rec, -1, NULL, NULL, &last));
     PetscCall(TpModelViewResult(run->model, first, last, viewer));
   }
-  if (nsyn > 0)
+  if (nsyn >= 10000) /* (below, what grows above start-up is buffers, not synapses) */
     PetscCall(PetscViewerASCIIPrintf(viewer,
                                      "  time     %.3f s wall; peak memory %.1f MiB on %d ranks, %.0f bytes per synapse "
                                      "above the %.1f MiB at start; tanh: %s\n",
                                      run->wall, run->peak_bytes / 1048576.0, size,
                                      (run->peak_bytes - run->base_bytes) / (double)nsyn, run->base_bytes / 1048576.0,
                                      TpVecTanhImplementation()));
-  else /* (a network of astrocytes only: no synapses to divide by) */
+  else /* (few or no synapses to divide by) */
     PetscCall(PetscViewerASCIIPrintf(viewer,
                                      "  time     %.3f s wall; peak memory %.1f MiB on %d ranks, %.1f MiB at start; "
                                      "tanh: %s\n",
