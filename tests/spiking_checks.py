@@ -757,6 +757,54 @@ def check_brunel(tmp):
             fail("SONATA spikes of E are not sorted by time or not all there")
 
 
+def check_timed_drive(tmp):
+    """-spiking_E_I_e_timed 1,0.5,1.2 with blocks of 100 ms (Brian2's TimedArray, the last value held):
+    one coba_lif neuron's V_m at every step equals the forward-Euler recurrence of coba_lif with I_e
+    times the block's value, written out here (to 1e-12 mV; the spikes at the same steps, none in the
+    0.5 block, which lies below the rheobase); an izhikevich neuron's spikes change where the drive
+    does; a single value of 1 gives the constant-drive run bit for bit."""
+    T, dt, blocks, vals = 400, 0.1, 100.0, [1.0, 0.5, 1.2]
+    base = ["-model", "spiking", "-spiking_populations", "E:1", "-spiking_E_type", "coba_lif", "-spiking_E_I_e", 150,
+            "-spiking_record_V", 0, "-monitor_every", 1, "-stepper_max_time", T, "-quiet"]
+    out = os.path.join(tmp, "timed.h5")
+    run(1, base + ["-spiking_E_I_e_timed", ",".join(map(str, vals)), "-spiking_E_I_e_timed_dt", blocks, "-o", out])
+    with h5py.File(out, "r") as f:
+        v = f["observables/V_m"][()].ravel()
+        st = f["spikes/E/timestamps"][()]
+    C_m, g_L, E_L, V_th, V_reset, held = 198.0, 9.99, -60.0, -50.0, -60.0, 49  # t_ref 5 ms: 50 steps
+    V, r, ref, fired = E_L, 0, [E_L], []
+    for n in range(int(round(T / dt))):
+        sc = vals[min(n // int(round(blocks / dt)), len(vals) - 1)]
+        vi = V + dt / C_m * (g_L * (E_L - V) + 150 * sc)
+        x = vi if r == 0 else V
+        fire = x > V_th
+        V, r = (V_reset if fire else x), (held if fire else (0 if r == 0 else r - 1))
+        ref.append(V)
+        if fire:
+            fired.append(round((n + 1) * dt, 6))
+    ref = np.array(ref)
+    if len(v) != len(ref) or np.max(np.abs(v - ref)) > 1e-12:
+        fail("timed drive: V_m differs from the recurrence by %.3g mV" % np.max(np.abs(v - ref[:len(v)])))
+    if list(np.round(st, 6)) != fired or not fired:
+        fail("timed drive: spikes at %s, the recurrence's at %s" % (list(st), fired))
+    if any(100 < s <= 200 for s in fired) or not any(s > 300 for s in fired):
+        fail("timed drive: spikes in the 0.5 block, or none in the held last one: %s" % fired)
+    one = os.path.join(tmp, "timed1.h5")
+    const = os.path.join(tmp, "const.h5")
+    run(1, base + ["-spiking_E_I_e_timed", 1, "-o", one])
+    run(1, base + ["-o", const])
+    with h5py.File(one, "r") as a, h5py.File(const, "r") as b:
+        if not np.array_equal(a["observables/V_m"][()], b["observables/V_m"][()]):
+            fail("timed drive of a single 1 is not the constant drive bit for bit")
+    iz = ["-model", "spiking", "-spiking_populations", "Z:1", "-spiking_Z_type", "izhikevich", "-spiking_Z_I_e", 10,
+          "-stepper_max_time", T, "-quiet"]
+    run(1, iz + ["-o", const])
+    run(1, iz + ["-spiking_Z_I_e_timed", "1,0,1", "-spiking_Z_I_e_timed_dt", blocks, "-o", one])
+    a, b = spikes(const)["Z"][0], spikes(one)["Z"][0]
+    if not (np.array_equal(a[a <= 100], b[b <= 100]) and np.sum((b > 110) & (b <= 200)) == 0 and len(a[a > 200])):
+        fail("timed drive (izhikevich): spikes %s without, %s with an off block from 100 to 200 ms" % (a, b))
+
+
 def check_bad_input(tmp):
     """Bad input is refused with one message naming the option and the value, and nothing written."""
     P = ["-spiking_populations", "A:5,B:3"]
@@ -811,6 +859,10 @@ def check_bad_input(tmp):
               "-spiking_A-B_tau_c", 0], ["-spiking_A-B_tau_c", "0"]),
         (P + ["-connectivity", "random"], ["-connectivity", "random"]),
         (P + ["-N", 7], ["-N", "7", "8"]),
+        (P + ["-spiking_A_I_e_timed", "1,2"], ["-spiking_A_I_e_timed", "iaf_psc_delta", "coba_lif"]),
+        (P + ["-spiking_A_type", "coba_lif", "-spiking_A_I_e_timed", "1,2", "-spiking_A_I_e_timed_dt", 0.15],
+         ["-spiking_A_I_e_timed_dt", "0.15"]),
+        (P + ["-spiking_A_type", "coba_lif", "-spiking_A_I_e_timed", "1,nan"], ["-spiking_A_I_e_timed", "nan"]),
     ]
 
     expect_spiking_refusals(cases, tmp)
@@ -821,7 +873,7 @@ def main():
               "bad_input": check_bad_input, "types": check_types,
               "tsodyks_markram": check_tsodyks_markram, "adex_izhikevich": check_adex_izhikevich,
               "spike_file": check_spike_file, "stdp": check_stdp,
-              "stdp_gated": check_stdp_gated, "file_rule": check_file_rule}
+              "stdp_gated": check_stdp_gated, "file_rule": check_file_rule, "timed_drive": check_timed_drive}
     tp_main(checks)
 
 

@@ -1,6 +1,7 @@
 """M4 beside Brian2, on this machine, in one run: Brian2's Stimberg et al. (2018) example 1 (COBA
 LIF neurons, Tsodyks-Markram synapses), Brunel's balanced network (NEST's brunel_delta_nest) at two
-sizes, and example 6 (COBA with G-ChI astrocytes and gap junctions; see brian_ex6 for what differs), each in Brian2's C++ standalone mode (one thread; its compile timed apart) and in
+sizes, and example 6 (COBA with G-ChI astrocytes and gap junctions; see brian_ex6 for what differs),
+each in Brian2's C++ standalone mode (one thread; its compile timed apart) and in
 tripart on 1 and 2 ranks.  Prints wall time per simulated second (the simulation loop alone, as
 Brian2's own timer and tripart's "time" line measure it), synaptic events per second per core,
 bytes per synapse at peak, the 2-rank speed-up and the rates both produce.
@@ -189,7 +190,7 @@ y : meter (constant)
 """
 
 
-EX6_DRIVE = 120.0  # pA: Stimberg et al.'s example 6, I_ex x stimulus of its second 2-s block
+EX6_STIMULUS = [1.0, 1.2, 1.0, 1.0]  # Stimberg et al.'s example 6: I_ex = 100 pA times these in 2-s blocks
 
 
 def ex6_args(T):
@@ -204,8 +205,9 @@ def ex6_args(T):
          "-spiking_A-A_rule", "pairwise_bernoulli", "-spiking_A-A_p", 2 / 3200.0, "-spiking_A-A_symmetric",
          "-spiking_A-A_weight", 9e-5]
     for p in "EI":
-        a += ["-spiking_%s_type" % p, "coba_lif", "-spiking_%s_I_e" % p, EX6_DRIVE, "-spiking_%s_V_m_uniform" % p,
-              "-60,-50"]
+        a += ["-spiking_%s_type" % p, "coba_lif", "-spiking_%s_I_e" % p, 100, "-spiking_%s_V_m_uniform" % p,
+              "-60,-50", "-spiking_%s_I_e_timed" % p, ",".join(map(str, EX6_STIMULUS)),
+              "-spiking_%s_I_e_timed_dt" % p, 2000]
     for pr in ("E-E", "E-I", "I-E", "I-I", "E-A"):
         exc = pr[0] == "E"
         a += ["-spiking_%s_synapse" % pr, "tsodyks_markram", "-spiking_%s_U_0" % pr, 0.6,
@@ -223,14 +225,15 @@ def brian_ex6(b2):
     model it yet, so the two compute the same network), and the astrocyte of each excitatory synapse
     fixed to its target's own (the script's position expression gives half of the excitatory targets
     none and every inhibitory one astrocyte 0; here E target j has astrocyte j, I targets none).  The
-    drive is that of the script's second 2-s block throughout (I_ex 1.2 x 100 pA): at 100 pA, barely
-    above the rheobase, the network fires at 0.3 Hz and no astrocyte releases within 1 s."""
+    drive is the script's, I_ex = 100 pA times [1, 1.2, 1, 1] in 2-s blocks (-spiking_<P>_I_e_timed);
+    its 8 s are --time=8000."""
     ms, mV, nS, pF, pA, second, umolar, mmolar, um, mm = (b2.ms, b2.mV, b2.nS, b2.pF, b2.pA, b2.second, b2.umolar,
                                                           b2.mmolar, b2.umetre, b2.mmetre)
     b2.seed(28371)
     N_e, N_i, N_a = 3200, 800, 3200
     ns = dict(E_l=-60 * mV, g_l=9.99 * nS, E_e=0 * mV, E_i=-80 * mV, C_m=198 * pF, tau_e=5 * ms, tau_i=10 * ms,
-              tau_r=5 * ms, I_ex=EX6_DRIVE * pA, V_th=-50 * mV, V_r=-60 * mV, w_e=0.05 * nS, w_i=1.0 * nS,
+              tau_r=5 * ms, I_ex=100 * pA, stimulus=b2.TimedArray(EX6_STIMULUS, dt=2 * second), V_th=-50 * mV,
+              V_r=-60 * mV, w_e=0.05 * nS, w_i=1.0 * nS,
               rho_c=0.005, Y_T=500. * mmolar, Omega_c=40 / second, U_0__star=0.6, Omega_f=3.33 / second,
               Omega_d=2.0 / second, O_G=1.5 / umolar / second, Omega_G=0.5 / (60 * second),
               O_P=0.9 * umolar / second, K_P=0.05 * umolar, C_T=2 * umolar, rho_A=0.18, Omega_C=6 / second,
@@ -243,7 +246,7 @@ def brian_ex6(b2):
               rho_e=6.5e-4, Omega_e=60 / second, alpha=0.6, um=um)
     ns.update(N_rows_a=int(np.sqrt(N_a)), N_cols_a=N_a / int(np.sqrt(N_a)), grid=3.75 * mm / int(np.sqrt(N_a)))
     b2.defaultclock.dt = 0.1 * ms
-    neuron_eqs = """dv/dt = (g_l*(E_l-v) + g_e*(E_e-v) + g_i*(E_i-v) + I_ex)/C_m : volt (unless refractory)
+    neuron_eqs = """dv/dt = (g_l*(E_l-v) + g_e*(E_e-v) + g_i*(E_i-v) + I_ex*stimulus(t))/C_m : volt (unless refractory)
                     dg_e/dt = -g_e/tau_e : siemens
                     dg_i/dt = -g_i/tau_i : siemens"""
     neurons = b2.NeuronGroup(N_e + N_i, neuron_eqs, threshold="v>V_th", reset="v=V_r", refractory="tau_r",

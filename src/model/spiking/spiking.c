@@ -89,6 +89,9 @@ typedef struct {
   PetscReal g_L, E_ex, E_in, Delta_T, tau_w, a, b, c, dd, V_peak, V_min, U_m; /* AdEx, Izhikevich, COBA */
   PetscInt substeps;                                                          /* aeif_cond_alpha */
   PetscReal V_uniform[2];                                                     /* initial V_m uniform in [lo, hi) */
+  PetscInt ntimed; /* I_e x timed[k] in the k-th block of timed_dt (Brian2's TimedArray; 0: constant) */
+  PetscReal timed[64], timed_dt;
+  PetscInt64 timed_steps; /* steps per block */
   PetscBool V_random;
   PetscReal poisson_rate, poisson_weight; /* Hz, and mV (delta) or pA (exp) */
   PetscInt ntimes;
@@ -618,7 +621,7 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
 {
   Spiking *d = m->data;
   char prefix[80];
-  PetscBool set, fset = PETSC_FALSE;
+  PetscBool set, fset = PETSC_FALSE, tset;
   PetscInt n = 256, nu = 2;
   PetscBool cond;
   int64_t ref; /* t_ref in steps */
@@ -649,6 +652,13 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
   PetscCall(PetscOptionsRealArray("-V_m_uniform", "Initial V_m drawn uniformly in [lo, hi) per neuron (mV)", "",
                                   P->V_uniform, &nu, &P->V_random));
   PetscCall(PetscOptionsReal("-I_e", "Constant input current (pA)", "", P->I_e, &P->I_e, NULL));
+  P->ntimed = 64, P->timed_dt = 1000;
+  PetscCall(PetscOptionsRealArray("-I_e_timed",
+                                  "I_e times each value in turn, one per block of -I_e_timed_dt, the last held "
+                                  "(Brian2's TimedArray; coba_lif, izhikevich, aeif_cond_alpha)",
+                                  "", P->timed, &P->ntimed, &tset));
+  if (!tset) P->ntimed = 0;
+  PetscCall(PetscOptionsReal("-I_e_timed_dt", "The blocks of -I_e_timed (ms)", "", P->timed_dt, &P->timed_dt, NULL));
   PetscCall(PetscOptionsReal("-tau_syn_ex", "Excitatory synaptic time constant (ms)", "", P->tau_syn_ex, &P->tau_syn_ex,
                              NULL));
   PetscCall(PetscOptionsReal("-tau_syn_in", "Inhibitory synaptic time constant (ms)", "", P->tau_syn_in, &P->tau_syn_in,
@@ -698,6 +708,22 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
 #undef POSITIVE
   PetscCheck(P->t_ref >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -%st_ref must be non-negative; got %.6g", prefix,
              (double)P->t_ref);
+  if (P->ntimed) {
+    const double b = P->timed_dt / d->dt;
+    PetscCheck(P->type == NT_COBA_LIF || P->type == NT_IZHIKEVICH || P->type == NT_AEIF_COND_ALPHA, m->comm,
+               PETSC_ERR_ARG_INCOMP,
+               "Option -%sI_e_timed: population %s is %s, whose I_e is part of its exact propagator; only coba_lif, "
+               "izhikevich and aeif_cond_alpha take a timed I_e",
+               prefix, P->name, NeuronTypes[P->type]);
+    PetscCheck(b >= 1 - 1e-9 && PetscAbsReal(b - round(b)) < 1e-6 && b < 1e15, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%sI_e_timed_dt %.6g ms must be a whole number of steps of -stepper_dt %.6g ms", prefix,
+               (double)P->timed_dt, (double)d->dt);
+    P->timed_steps = (PetscInt64)round(b);
+    for (PetscInt k = 0; k < P->ntimed; k++)
+      PetscCheck(PetscIsNormalReal(P->timed[k] + 1), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "Option -%sI_e_timed: entry %" PetscInt_FMT " is %.6g, not a finite number", prefix, k,
+                 (double)P->timed[k]);
+  }
   if (P->type == NT_COBA_LIF)
     PetscCheck(P->tau_syn_ex > d->dt && P->tau_syn_in > d->dt && P->C_m / P->g_L > d->dt, m->comm,
                PETSC_ERR_ARG_OUTOFRANGE,
@@ -2383,8 +2409,13 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
         int *restrict fired = d->fired;
         /* the parameters as locals: loads the compiler can hoist, so the loops vectorise */
         const SpikingPropagator kk = *k;
-        const CobaParams cp        = P->coba;
-        const IzhikevichParams zp  = P->izh;
+        CobaParams cp              = P->coba;
+        IzhikevichParams zp        = P->izh;
+        AdexParams ap              = P->adex;
+        if (P->ntimed) { /* I_e times the value of the block holding this step */
+          const double sc = P->timed[PetscMin(t / P->timed_steps, (PetscInt64)P->ntimed - 1)];
+          cp.I_e *= sc, zp.I_e *= sc, ap.I_e *= sc;
+        }
         Inputs(d, P, slot, t, ex, in);
         switch (P->type) {
         case NT_IAF_PSC_DELTA:
@@ -2418,7 +2449,7 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
         case NT_AEIF_COND_ALPHA:
           for (PetscInt i = lo; i < hi; i++) {
             double y[6] = {V[i], ad[i], Is[2 * i], Rs[2 * i], Is[2 * i + 1], Rs[2 * i + 1]};
-            fired[i]    = AeifCondAlphaStep(&P->adex, y, &r[i], ex[i], -in[i], d->sic ? d->isic[i] : 0.0);
+            fired[i]    = AeifCondAlphaStep(&ap, y, &r[i], ex[i], -in[i], d->sic ? d->isic[i] : 0.0);
             V[i] = y[0], ad[i] = y[1], Is[2 * i] = y[2], Rs[2 * i] = y[3], Is[2 * i + 1] = y[4], Rs[2 * i + 1] = y[5];
           }
           if (d->sic) { /* the current that arrived in this step drives the next (NEST's I_SIC) */
@@ -2997,8 +3028,12 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
       if (P->type != NT_IAF_PSC_DELTA)
         PetscCall(PetscViewerASCIIPrintf(v, "tau_syn %g/%g, ", (double)P->tau_syn_ex, (double)P->tau_syn_in));
     }
-    PetscCall(PetscViewerASCIIPrintf(v, "I_e %g, Poisson %g Hz x %g\n", (double)P->I_e, (double)P->poisson_rate,
-                                     (double)P->poisson_weight));
+    PetscCall(PetscViewerASCIIPrintf(v, "I_e %g", (double)P->I_e));
+    for (PetscInt k = 0; k < P->ntimed; k++)
+      PetscCall(PetscViewerASCIIPrintf(v, "%s%g%s", k ? ", " : " x [", (double)P->timed[k],
+                                       k + 1 < P->ntimed ? "" : "] in blocks of "));
+    if (P->ntimed) PetscCall(PetscViewerASCIIPrintf(v, "%g ms", (double)P->timed_dt));
+    PetscCall(PetscViewerASCIIPrintf(v, ", Poisson %g Hz x %g\n", (double)P->poisson_rate, (double)P->poisson_weight));
   }
   for (PetscInt p = 0; p < d->nproj; p++) {
     const Projection *J = &d->proj[p];
@@ -3059,6 +3094,16 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
     if (P->spike_file[0]) {
       o = strlen(buf) - 1;
       PetscCall(PetscSNPrintf(buf + o, len - o, ",file=%s:%s;", P->spike_file, P->spike_group));
+    }
+    if (P->ntimed) {
+      o = strlen(buf) - 1;
+      PetscCall(PetscSNPrintf(buf + o, len - o, ",timed=%.17g", (double)P->timed_dt));
+      for (PetscInt k = 0; k < P->ntimed; k++) {
+        o = strlen(buf);
+        PetscCall(PetscSNPrintf(buf + o, len - o, ":%.17g", (double)P->timed[k]));
+      }
+      o = strlen(buf);
+      PetscCall(PetscSNPrintf(buf + o, len - o, ";"));
     }
     if (P->type >= NT_IAF_PSC_ALPHA || P->V_random) { /* the newer types' parameters (older descriptions unchanged) */
       o = strlen(buf) - 1;
