@@ -438,6 +438,7 @@ GCHI = dict(O_P=0.9, K_P=0.05, C_T=2.0, rho_A=0.18, Omega_C=6.0, Omega_L=0.1, d_
             kappa_delta=1.5, K_delta=0.1, Omega_5P=0.05, K_D=0.7, K_3K=1.0, O_3K=4.5, Omega_c=40.0, rho_c=0.005,
             Y_T=500.0, C_Theta=0.5, Omega_A=0.6, U_A=0.6, G_T=200.0, rho_e=6.5e-4, Omega_e=60.0)
 GCHI_Y0 = [0.01, 0.01, 0.9, 0.0, 1.0, 0.0]  # I, C, h, Gamma_A, x_A, G_A (uM)
+GCHI_GLIO = dict(O_G=1.5, Omega_G=0.5 / 60)  # per uM per s, per s: the synapses' receptors (Brian2's example 6)
 
 
 def gchi_rhs(t, y, Y, p=GCHI):
@@ -553,18 +554,21 @@ NETG = ["-spiking_populations", "E:60,I:15,A:16", "-spiking_E_type", "coba_lif",
         "-spiking_I-E_weight", -2, "-spiking_A-A_synapse", "gap_junction", "-spiking_A-A_rule", "pairwise_bernoulli",
         "-spiking_A-A_p", 0.25, "-spiking_A-A_symmetric", "-spiking_A-A_weight", 9e-5, "-spiking_astro_dt", 10,
         "-spiking_record_astro", "75,80,90", "-monitor_every", 100]
+GLIO = ["-spiking_E-E_glio_alpha", 0.2, "-spiking_A_G_A", 0.01]  # gliotransmission from the start
 
 
 def check_gchi_ranks(tmp):
     """A COBA network whose excitatory Tsodyks-Markram synapses are tripartite with G-ChI astrocytes
     (NEST's third-factor rule: each such synapse's releases become its astrocyte's glutamate), the
-    astrocytes coupled by Brian2's thresholded gap junctions, gives bit-identical spikes,
+    astrocytes coupled by Brian2's thresholded gap junctions and modulating the release of the synapses
+    they cover (gliotransmission: each synapse's own u and x, Gamma_S held from its astrocyte's rank;
+    half of the synapses have no astrocyte), gives bit-identical spikes,
     gliotransmitter releases, astrocyte traces, totals and state on 1, 2, 3 and 4 ranks, and is not
     vacuous (releases, glutamate, gap junctions)."""
     ref = None
     for np_ in (1, 2, 3, 4):
         out = os.path.join(tmp, "gnet%d.h5" % np_)
-        p = run(np_, ["-model", "spiking", "-stepper_max_time", 3000, "-o", out] + NETG)
+        p = run(np_, ["-model", "spiking", "-stepper_max_time", 3000, "-o", out] + NETG + GLIO)
         with h5py.File(out, "r") as f:
             got = {k: f[k][()] for k in ("spikes/E/timestamps", "spikes/E/node_ids", "spikes/I/timestamps",
                                          "spikes/A/timestamps", "spikes/A/node_ids", "observables/astrocyte",
@@ -572,10 +576,11 @@ def check_gchi_ranks(tmp):
         if ref is None:
             ref = got
             astro = got["observables/astrocyte"]
-            if (len(got["spikes/A/timestamps"]) < 1 or not np.any(astro[:, 7::8] > 0)
+            if (len(got["spikes/A/timestamps"]) < 1 or not np.any(astro[:, 7::9] > 0) or not np.any(astro[:, 8::9] > 0.1)
                     or " gap junctions between astrocytes" not in p.stdout or len(got["spikes/E/timestamps"]) < 100):
-                fail("the G-ChI network is vacuous: %d releases, largest glutamate %g uM, %d spikes"
-                     % (len(got["spikes/A/timestamps"]), astro[:, 7::8].max(), len(got["spikes/E/timestamps"])))
+                fail("the G-ChI network is vacuous: %d releases, largest glutamate %g uM, Gamma_S %g, %d spikes"
+                     % (len(got["spikes/A/timestamps"]), astro[:, 7::9].max(), astro[:, 8::9].max(),
+                        len(got["spikes/E/timestamps"])))
             continue
         for k in ref:
             if not np.array_equal(ref[k], got[k]):
@@ -665,6 +670,92 @@ def check_gchi_brian2(tmp):
              % (list(ev), list(b2ev)))
 
 
+def glio_single(tmp, name, extra, times, T):
+    """spike generator G -> T (an iaf_psc_delta that only integrates: tau_m 1e15 ms, V_th 1e9 mV), a
+    tripartite Tsodyks-Markram synapse whose astrocyte A (G-ChI) starts with 50 uM of gliotransmitter;
+    V of T, and A (Gamma_S last) at every 1-ms window"""
+    out = os.path.join(tmp, name + ".h5")
+    run(1, ["-model", "spiking", "-spiking_populations", "G:1,T:1,A:1", "-spiking_G_type", "spike_generator",
+            "-spiking_G_spike_times", ",".join("%.1f" % x for x in times), "-spiking_T_tau_m", 1e15,
+            "-spiking_T_V_th", 1e9, "-spiking_A_type", "astrocyte_gchi", "-spiking_A_G_A", 0.05,
+            "-spiking_projections", "G-T,G-A", "-spiking_G-T_rule", "all_to_all", "-spiking_G-T_weight", 2.0,
+            "-spiking_G-T_synapse", "tsodyks_markram", "-spiking_G-T_third", "A", "-spiking_G-A_rule", "third",
+            "-spiking_G-A_synapse", "tsodyks_markram", "-spiking_record_astro", 2, "-spiking_record_V", 1,
+            "-spiking_astro_dt", 10, "-monitor_every", 10, "-stepper_max_time", T, "-quiet", "-o", out] + extra)
+    with h5py.File(out, "r") as f:
+        return f["time"][()], f["observables/V_m"][()][:, 0], f["observables/astrocyte"][()]
+
+
+def check_glio(tmp):
+    """Gliotransmission (-spiking_<P>_glio_alpha, Brian2's example 6 synapses): (1) with a constant
+    G_A (Omega_e 0) the Gamma_S of the synapses an astrocyte covers reaches O_G G_A/(O_G G_A + Omega_G)
+    (the research note's check, to 1e-12) and every 10-ms slow step advances it by the exact solution
+    with the G_A after the previous step (1e-13); (2) a tripartite synapse's released fractions equal an
+    independent Tsodyks-Markram computed here from the spike times with U_0 = (1 - Gamma_S) U_0* +
+    alpha Gamma_S, Gamma_S as held (the value after the last slow step before the spike's 1-ms window):
+    the target's integrated V at every window to 1e-12 mV, for release-decreasing and -increasing alpha,
+    and it differs from the unmodulated synapse by more than 0.05 mV; (3) with O_G 0 the modulated path
+    gives the unmodulated network's spikes bit for bit."""
+    O_G, Omega_G = GCHI_GLIO["O_G"] / 1000, GCHI_GLIO["Omega_G"] / 1000  # per ms
+    times = [20.0 + 37.3 * k for k in range(60)]
+    T = 2500.0
+    t, V, a = glio_single(tmp, "glio_const", ["-spiking_A_Omega_e", 0, "-spiking_G-T_glio_alpha", 0,
+                                              "-spiking_G-A_weight", 0], times, T)  # (no glutamate: no release)
+    G_A, gam = a[:, 6], a[:, 8]
+    inf = O_G * 50 / (O_G * 50 + Omega_G)
+    if np.any(G_A != 50):
+        fail("glio: G_A was to stay at 50 uM (Omega_e 0, no release); it reached %g" % G_A.max())
+    if abs(gam[-1] - inf) > 1e-12:
+        fail("glio: with a constant G_A of 50 uM Gamma_S ends at %.15g, not O_G G_A/(O_G G_A + Omega_G) = %.15g"
+             % (gam[-1], inf))
+    for alpha in (0.0, 0.95):
+        t, V, a = glio_single(tmp, "glio_%g" % alpha, ["-spiking_G-T_glio_alpha", alpha], times, T)
+        G_A, gam = a[:, 6], a[:, 8]
+        slow = np.flatnonzero(np.abs(t / 10 - np.round(t / 10)) < 1e-9)  # the samples at slow-step ends
+        for i, j in zip(slow[:-1], slow[1:]):
+            k = O_G * G_A[i] + Omega_G
+            want = O_G * G_A[i] / k + (gam[i] - O_G * G_A[i] / k) * math.exp(-k * 10)
+            if abs(gam[j] - want) > 1e-13:
+                fail("glio alpha %g: Gamma_S at t = %g ms is %.15g, the exact step from %g ms %.15g"
+                     % (alpha, t[j], gam[j], t[i], want))
+        # the synapse: u, x between spikes exactly; U_0 from the Gamma_S held over the spike's window
+        held = {int(round(tt * 10)): g for tt, g in zip(t, gam)}
+        u, x, last, w, U0s, arrive = 0.0, 1.0, None, 2.0, 0.6, {}
+        ref0 = []
+        for s in times:
+            step = int(round(s / H))  # fired in the step that ends at s (step - 1 .. step)
+            win = (step - 1) // 10 * 10
+            g = held[win // 100 * 100]
+            if last is not None:
+                gap = (step - last) * H
+                u, x = u * math.exp(-gap / (1000 / 3.33)), 1 + (x - 1) * math.exp(-gap / 500)
+            last = step
+            u += ((1 - g) * U0s + alpha * g) * (1 - u)
+            r = u * x
+            x -= r
+            arrive[step + 10] = arrive.get(step + 10, 0) + w * r  # taken in the step that ends 1 ms later
+            ref0.append(r)
+        steps = np.round(t / H).astype(int)
+        want = np.array([-70 + sum(v for st, v in arrive.items() if st <= sp) for sp in steps])
+        err = np.max(np.abs(V - want))
+        if err > 1e-9:
+            i = int(np.argmax(np.abs(V - want)))
+            fail("glio alpha %g: V of the target at t = %g ms is %.15g, the modulated Tsodyks-Markram's %.15g"
+                 % (alpha, t[i], V[i], want[i]))
+        t0, V0, _ = glio_single(tmp, "glio_off", [], times, T)
+        if not abs(V0[-1] - V[-1]) > 0.05:
+            fail("glio alpha %g: the modulation is vacuous (V %g with it, %g without)" % (alpha, V[-1], V0[-1]))
+    ref = None
+    for extra in ([], ["-spiking_E-E_glio_alpha", 0, "-spiking_A_O_G", 0]):
+        out = os.path.join(tmp, "glio_net.h5")
+        run(1, ["-model", "spiking", "-stepper_max_time", 2000, "-quiet", "-o", out] + NETG + extra)
+        with h5py.File(out, "r") as f:
+            got = [f[k][()] for k in ("spikes/E/timestamps", "spikes/E/node_ids", "spikes/A/timestamps")]
+        if ref is not None and not all(np.array_equal(p, q) for p, q in zip(ref, got)):
+            fail("glio: with O_G 0 the modulated synapses' spikes differ from the unmodulated network's")
+        ref = got
+
+
 def check_bad_input(tmp):
     """Bad astrocyte input is refused with one message naming the option and the value, nothing written."""
     P = ["-spiking_populations", "A:3,N:4", "-spiking_A_type", "astrocyte_lr_1994"]
@@ -672,6 +763,8 @@ def check_bad_input(tmp):
              "third", "-spiking_A-N_rule", "third", "-spiking_N-N_third", "A"]
     G = P + ["-spiking_projections", "A-A", "-spiking_A-A_synapse", "gap_junction"]
     B = ["-spiking_populations", "B:3,N:4", "-spiking_B_type", "astrocyte_gchi"]
+    GT = ["-spiking_projections", "N-N,N-B", "-spiking_N-N_third", "B", "-spiking_N-B_rule", "third",
+          "-spiking_N-N_synapse", "tsodyks_markram"]
     cases = [
         (P + ["-spiking_projections", "A-N"], ["A-N", "aeif_cond_alpha", "iaf_psc_delta"]),
         (P + ["-spiking_projections", "N-A", "-spiking_N-A_synapse", "gap_junction"],
@@ -719,6 +812,17 @@ def check_bad_input(tmp):
         (B + ["-spiking_projections", "N-N", "-spiking_N-N_third", "B"], ["-spiking_N-N_third", "N-B", "third"]),
         (B + ["-spiking_projections", "N-B", "-spiking_N-B_weight", -1], ["-spiking_N-B_weight", "-1",
                                                                           "astrocyte_gchi"]),
+        # gliotransmission
+        (B + ["-spiking_projections", "N-N", "-spiking_N-N_synapse", "tsodyks_markram", "-spiking_N-N_glio_alpha",
+              0], ["-spiking_N-N_glio_alpha", "tripartite", "no -third"]),
+        (B + GT + ["-spiking_N-N_glio_alpha", 0, "-spiking_N-N_synapse", "static"],
+         ["-spiking_N-N_glio_alpha", "tsodyks_markram", "static"]),
+        (B + GT + ["-spiking_N-N_glio_alpha", 1.5], ["-spiking_N-N_glio_alpha", "[0, 1]", "1.5"]),
+        (P + ["-spiking_projections", "N-N,N-A,A-N", "-spiking_N_type", "aeif_cond_alpha", "-spiking_N-N_third", "A",
+              "-spiking_N-A_rule", "third", "-spiking_A-N_rule", "third", "-spiking_N-N_synapse", "tsodyks_markram",
+              "-spiking_N-N_glio_alpha", 0], ["-spiking_N-N_glio_alpha", "astrocyte_gchi", "astrocyte_lr_1994"]),
+        (B + ["-spiking_B_O_G", -1], ["-spiking_B_O_G", "-1"]),
+        (B + ["-spiking_B_Gamma_S", 1.5], ["-spiking_B_Gamma_S", "1.5", "[0, 1]"]),
     ]
 
     expect_spiking_refusals(cases, tmp)
@@ -728,7 +832,7 @@ def main():
     checks = {"relax": check_relax, "single": check_single, "events": check_events, "splitting": check_splitting,
               "sic": check_sic, "gap": check_gap, "ranks": check_ranks, "tripartite": check_tripartite, "bad_input": check_bad_input,
               "gchi": check_gchi, "gchi_ranks": check_gchi_ranks,
-              "gchi_brian2": check_gchi_brian2}
+              "gchi_brian2": check_gchi_brian2, "glio": check_glio}
     tp_main(checks)
 
 

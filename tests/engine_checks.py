@@ -146,7 +146,7 @@ RESTARTS = {
                        "-monitor_every", 7], 67.3),
     # G-ChI astrocytes (I, C, h, Gamma_A, x_A, G_A, the glutamate and the glutamate held over a slow step of
     # 0.3 ms), fed by tripartite Tsodyks-Markram synapses, releasing gliotransmitter after the checkpoint (71.1 ms),
-    # with gap junctions
+    # with gap junctions and gliotransmission (Gamma_S from the start: G_A 20 uM)
     "spiking_gchi": (["-model", "spiking", "-spiking_populations", "E:30,A:8", "-spiking_E_type", "coba_lif",
                       "-spiking_E_I_e", 150, "-spiking_E_V_m_uniform", "-60,-50", "-spiking_A_type", "astrocyte_gchi",
                       "-spiking_A_I", 1.2, "-spiking_A_C", 0.35, "-spiking_A_O_N", 3, "-spiking_projections",
@@ -155,7 +155,8 @@ RESTARTS = {
                       "third", "-spiking_E-A_synapse", "tsodyks_markram", "-spiking_A-A_synapse", "gap_junction",
                       "-spiking_A-A_rule", "pairwise_bernoulli", "-spiking_A-A_p", 0.5, "-spiking_A-A_symmetric",
                       "-spiking_A-A_weight", 0.002, "-spiking_astro_dt", 0.3, "-spiking_record_astro", "30,37",
-                      "-stepper_max_time", 120, "-monitor_every", 7], 67.3),
+                      "-spiking_E-E_glio_alpha", 0.1, "-spiking_A_G_A", 0.02,
+                      "-stepper_max_time", 120, "-monitor_every", 7], 69.5),
 }
 
 

@@ -196,12 +196,13 @@ EX6_STIMULUS = [1.0, 1.2, 1.0, 1.0]  # Stimberg et al.'s example 6: I_ex = 100 p
 def ex6_args(T):
     """Brian2's example 6 in tripart's options (see brian_ex6): COBA E and I, Tsodyks-Markram synapses,
     every E -> E synapse tripartite with its target's own G-ChI astrocyte (block pools of 1), whose
-    glutamate is the mean of its synapses' releases, and thresholded gap junctions of 4 per astrocyte
-    on average (random, symmetric: tripart has no spatial rule yet)."""
+    glutamate is the mean of its synapses' releases and whose gliotransmitter lowers their release
+    (alpha 0: U_0 = 0.6 (1 - Gamma_S)), and thresholded gap junctions of 4 per astrocyte on average
+    (random, symmetric: tripart has no spatial rule yet)."""
     a = ["-model", "spiking", "-spiking_populations", "E:3200,I:800,A:3200", "-stepper_max_time", T, "-seed", 28371,
          "-spiking_projections", "E-E,E-I,I-E,I-I,E-A,A-A", "-spiking_A_type", "astrocyte_gchi",
          "-spiking_astro_dt", 10, "-spiking_E-E_third", "A", "-spiking_E-E_pool_type", "block",
-         "-spiking_E-E_pool_size", 1, "-spiking_E-A_rule", "third", "-spiking_A-A_synapse", "gap_junction",
+         "-spiking_E-E_pool_size", 1, "-spiking_E-E_glio_alpha", 0, "-spiking_E-A_rule", "third", "-spiking_A-A_synapse", "gap_junction",
          "-spiking_A-A_rule", "pairwise_bernoulli", "-spiking_A-A_p", 2 / 3200.0, "-spiking_A-A_symmetric",
          "-spiking_A-A_weight", 9e-5]
     for p in "EI":
@@ -220,9 +221,8 @@ def ex6_args(T):
 
 def brian_ex6(b2):
     """Brian2's examples/frompapers/Stimberg_et_al_2018/example_6_COBA_with_astro.py, its model as
-    written (seed 28371, monitors of spikes only) with two changes: alpha = U_0* (0.6), which makes
-    the gliotransmitter's modulation of release neutral (U_0 = 0.6 whatever Gamma_S; tripart does not
-    model it yet, so the two compute the same network), and the astrocyte of each excitatory synapse
+    written (seed 28371, monitors of spikes only, alpha 0: release-decreasing gliotransmission) with one
+    change: the astrocyte of each excitatory synapse
     fixed to its target's own (the script's position expression gives half of the excitatory targets
     none and every inhibitory one astrocyte 0; here E target j has astrocyte j, I targets none).  The
     drive is the script's, I_ex = 100 pA times [1, 1.2, 1, 1] in 2-s blocks (-spiking_<P>_I_e_timed);
@@ -243,7 +243,7 @@ def brian_ex6(b2):
               kappa_delta=1.5 * umolar, K_delta=0.1 * umolar, Omega_5P=0.05 / second, K_D=0.7 * umolar,
               K_3K=1.0 * umolar, O_3K=4.5 * umolar / second, F=0.09 * umolar / second, I_Theta=0.3 * umolar,
               omega_I=0.05 * umolar, C_Theta=0.5 * umolar, Omega_A=0.6 / second, U_A=0.6, G_T=200 * mmolar,
-              rho_e=6.5e-4, Omega_e=60 / second, alpha=0.6, um=um)
+              rho_e=6.5e-4, Omega_e=60 / second, alpha=0.0, um=um)
     ns.update(N_rows_a=int(np.sqrt(N_a)), N_cols_a=N_a / int(np.sqrt(N_a)), grid=3.75 * mm / int(np.sqrt(N_a)))
     b2.defaultclock.dt = 0.1 * ms
     neuron_eqs = """dv/dt = (g_l*(E_l-v) + g_e*(E_e-v) + g_i*(E_i-v) + I_ex*stimulus(t))/C_m : volt (unless refractory)
@@ -317,7 +317,7 @@ def main():
         for order in ((250, 2500) if not QUICK else (250,)):  # each neuron's mean out-degree is 0.5 order
             cases.append(("Brunel (brunel_delta_nest), %d neurons" % (5 * order), brian_brunel(order),
                           brunel_args(order, T), {"E": 0.5 * order, "I": 0.5 * order}))
-        cases.append(("Stimberg et al. example 6 (G-ChI astrocytes, gap junctions; neutral gliotransmission)",
+        cases.append(("Stimberg et al. example 6 (G-ChI astrocytes, gap junctions, gliotransmission)",
                       brian_ex6, ex6_args(T), {"E": 0.05 * 4000 + 0.05 * 3200, "I": 0.2 * 4000, "A": 0}))
         if ONLY:
             cases = [c for c in cases if ONLY in c[0]]

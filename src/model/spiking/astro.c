@@ -53,6 +53,7 @@ PetscErrorCode SpikingAstroSetUp(MPI_Comm comm, SpikingAstro *a, PetscInt n, Pet
   PetscCall(PetscArrayzero(a->y, w * n + 1));
   PetscCall(PetscArrayzero(a->par, n + 1));
   PetscCall(PetscCalloc5(n + 1, &a->gc, n + 1, &a->glu, n + 1, &a->gheld, n + 1, &a->gdecay, n + 1, &a->gscale));
+  PetscCall(PetscCalloc1(n + 1, &a->gam));
   PetscCall(PetscArrayzero(a->in, n + 1));
   PetscCall(PetscArrayzero(a->sic, n + 1));
   PetscCall(PetscCalloc3(n + 1, &a->theta, n + 1, &a->ev, n + 1, &a->up));
@@ -121,7 +122,10 @@ PetscErrorCode SpikingAstroAfterNeuronStep(SpikingAstro *a, PetscInt64 t)
   PetscFunctionBegin;
   a->nev = 0;
   if (end % a->k || (!a->n && !a->gsf)) PetscFunctionReturn(0);
-  for (PetscInt i = 0; i < a->n; i++) a->up[i] = a->y[a->w * i + 1] > a->theta[i];
+  for (PetscInt i = 0; i < a->n; i++) { /* (Gamma_S with G_A as the step starts, Brian2's summed one) */
+    a->up[i] = a->y[a->w * i + 1] > a->theta[i];
+    if (a->gc[i]) a->gam[i] = AstroGammaS(a->gc[i], a->gam[i], a->y[a->w * i + 5], a->k * a->h);
+  }
   PetscCall(TSSetTime(a->ts, (double)(end - a->k) * a->h));
   PetscCall(TSSetStepNumber(a->ts, 0)); /* the step itself is fixed (set up) */
   PetscCall(TSSolve(a->ts, a->v));
@@ -161,5 +165,6 @@ PetscErrorCode SpikingAstroDestroy(SpikingAstro *a)
   PetscCall(PetscFree4(a->par, a->y, a->in, a->sic));
   PetscCall(PetscFree3(a->theta, a->ev, a->up));
   PetscCall(PetscFree5(a->gc, a->glu, a->gheld, a->gdecay, a->gscale));
+  PetscCall(PetscFree(a->gam));
   PetscFunctionReturn(0);
 }

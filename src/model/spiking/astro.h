@@ -6,7 +6,9 @@
    inward current an astrocyte sends at a neuron step is the one of its state after the last slow step
    (held between slow steps).  A G-ChI astrocyte's synaptic glutamate Y evolves exactly on the neurons'
    grid (decay, then the step's arrivals); each slow step holds it at its value at the step's start
-   (Brian2's summed Y_S, read at the astrocytes' clock).  A calcium event is Ca rising past an astrocyte's threshold
+   (Brian2's summed Y_S, read at the astrocytes' clock), and so is its gliotransmitter G_A for the Gamma_S of the
+   synapses it covers, advanced exactly over the step (Brian2's summed G_A); the synapses hold Gamma_S from the last
+   slow step before their window (see the model's exchange).  A calcium event is Ca rising past an astrocyte's threshold
    over a slow step (Brian2's threshold and refractory condition C > C_Theta); for G-ChI it releases gliotransmitter.
    With k = 1 and the default classical Runge-Kutta step this is NEST's astrocyte_lr_1994 step by step, with a far
    smaller integration error than NEST's RKF45 at 1e-3.
@@ -25,6 +27,7 @@ typedef struct {
   double *y;                  /* n x w: IP3, Ca, h (then Gamma_A, x_A, G_A for G-ChI, 0 otherwise): the TS's solution */
   double *glu, *gheld;        /* n: G-ChI: glutamate Y (uM) now, and held over the slow step under way */
   double *gdecay, *gscale;    /* n: G-ChI: Y's decay over a neuron step, Y's rise per unit of arrived weight */
+  double *gam;                /* n: G-ChI: Gamma_S of the synapses it covers, after the last slow step */
   double *in;                 /* n: astrocyte_lr_1994: summed weight of the spikes arrived since the last slow step */
   double *sic;                /* n: the slow inward current after the last slow step */
   double *theta;              /* n: Ca threshold of each one's calcium events (0: none; set by the caller) */

@@ -411,6 +411,7 @@ typedef struct {
   double O_P, K_P, C_T, rho_A, Omega_C, Omega_L, d_1, d_2, O_2, d_3, d_5;
   double O_beta, O_N, Omega_N, K_KC, zeta, O_delta, kappa_delta, K_delta, Omega_5P, K_D, K_3K, O_3K;
   double Omega_c, rho_c, Y_T, C_Theta, Omega_A, U_A, G_T, rho_e, Omega_e;
+  double O_G, Omega_G; /* the gliotransmitter receptors of the synapses it covers (Gamma_S) */
 } AstroGchiParams;
 
 static inline void AstroGchiRhs(const AstroGchiParams *p, double Y, const double y[6], double f[6])
@@ -436,6 +437,21 @@ static inline void AstroGchiRelease(const AstroGchiParams *p, double y[6])
 {
   y[5] += p->rho_e * p->G_T * p->U_A * y[4];
   y[4] -= p->U_A * y[4];
+}
+
+/* The presynaptic gliotransmitter receptors of the synapses a G-ChI astrocyte covers (De Pitta et al.
+   2011, Brian2's example 6), dGamma_S/dt = O_G G_A (1 - Gamma_S) - Omega_G Gamma_S, exactly over a step
+   of h with G_A held (Brian2's summed G_A, read at the astrocytes' clock); the release increment of a
+   Tsodyks-Markram synapse it covers is then U_0 = (1 - Gamma_S) U_0* + alpha Gamma_S. */
+static inline double AstroGammaS(const AstroGchiParams *p, double gamma, double G_A, double h)
+{
+  const double k = p->O_G * G_A + p->Omega_G, inf = k > 0 ? p->O_G * G_A / k : 0.0;
+  return inf + (gamma - inf) * exp(-k * h);
+}
+
+static inline double GlioU0(double U_0, double alpha, double gamma)
+{
+  return (1 - gamma) * U_0 + alpha * gamma;
 }
 
 /* NEST's work after a step: clip Ca, add the arrived input to IP3; returns the SIC */

@@ -108,6 +108,7 @@ typedef struct {
   PetscReal IP3, Ca_astro, h_IP3R;    /* its initial state (G-ChI: I, C, h) */
   AstroGchiParams gchi, gk;           /* astrocyte_gchi: as given (Brian2's units: s, uM, mM), in ms and uM */
   PetscReal Gamma_A, x_A, G_A;        /* astrocyte_gchi: the rest of its initial state */
+  PetscReal Gamma_S;                  /* astrocyte_gchi: the initial Gamma_S of the synapses it covers */
   PetscBool glu_mean;                 /* astrocyte_gchi: glutamate averaged over its synapses (Brian2), else summed */
   PetscReal Ca_threshold;             /* > 0: a calcium event (recorded as its spike) when Ca rises past it */
   PetscInt nsic;                      /* its projections as source (slow inward currents) */
@@ -147,6 +148,12 @@ typedef struct {
   PetscReal p_third;
   PetscBool pool_block;
   PetscInt pool_size;
+  /* gliotransmission (Tsodyks-Markram with -third astrocyte_gchi, and the rule third projection that feeds those
+     astrocytes): each synapse's own u and x, its U_0 modulated by the Gamma_S of its astrocyte */
+  PetscBool glio;
+  PetscReal glio_alpha; /* Brian2's alpha: U_0 at Gamma_S = 1 (U_0 is U_0*) */
+  PetscInt64 npa, pcur; /* tripartite: its local synapses in draw order, and the next to be placed */
+  PetscInt *pastro;     /* npa: the natural id of each one's astrocyte, or -1 */
   /* gap junctions between astrocytes: each pair the rule draws, j -> i, is an IP3 flux into i from j
      (Brian2's summed J_coupling_post); symmetric: each also flows back, j <- i (NEST's make_symmetric) */
   AstroGapParams gap;
@@ -239,6 +246,18 @@ typedef struct {
   PetscBool persyn;
   double *fw;
   uint16_t *fd;
+  /* gliotransmission (-glio_alpha projections): their synapses onto each local neuron by target, as STDP's, each
+     with its own Tsodyks-Markram state, and the Gamma_S of their astrocytes brought here from their ranks (held:
+     the value after the last slow step before the window being delivered) */
+  PetscBool glio;                    /* some projection has gliotransmission (all ranks) */
+  PetscInt Gmax;                     /* such synapses onto one neuron at most (all ranks) */
+  uint32_t *gpos;                    /* nsyn_loc: the slot of each column synapse of such a projection */
+  double *gux;                       /* nloc x Gmax x 2: u and x of each slot (checkpointed) */
+  int32_t *gls;                      /* nloc x Gmax: its astrocyte's place in glv (-1: none, -2: no synapse) */
+  PetscInt nleaf;                    /* astrocytes of the local such synapses */
+  double *glv;                       /* nleaf: their Gamma_S */
+  PetscSF glsf;                      /* roots: the local astrocytes (astro.gam); leaves: glv */
+  PetscInt64 gliostep;               /* the slow steps glv has seen */
   PetscInt64 scur[SPIKING_MAX_PROJ]; /* per STDP projection: the first local spike whose event is still to come */
   double *tmcol;                     /* ncol x tms */
   double *tmloc;                     /* nloc x tms */
@@ -440,9 +459,11 @@ static void PopulationDefaults(Population *P)
                                .U_A         = 0.6,
                                .G_T         = 200,
                                .rho_e       = 6.5e-4,
-                               .Omega_e     = 60};
+                               .Omega_e     = 60,
+                               .O_G         = 1.5,
+                               .Omega_G     = 0.5 / 60};
     P->gchi                 = g;
-    P->IP3 = 0.01, P->Ca_astro = 0.01, P->h_IP3R = 0.9, P->Gamma_A = 0, P->x_A = 1, P->G_A = 0;
+    P->IP3 = 0.01, P->Ca_astro = 0.01, P->h_IP3R = 0.9, P->Gamma_A = 0, P->x_A = 1, P->G_A = 0, P->Gamma_S = 0;
     P->glu_mean = PETSC_TRUE;
   } break;
   default:
@@ -567,6 +588,8 @@ static PetscErrorCode ReadGchi(TpModel m, Population *P, const char *prefix)
       {"G_T", "Total vesicular gliotransmitter (mM)", &A->G_T, 2, 0},
       {"rho_e", "Astrocytic vesicle over extracellular volume", &A->rho_e, 0, 0},
       {"Omega_e", "Gliotransmitter clearance rate (1/s)", &A->Omega_e, 1, 0},
+      {"O_G", "Activation rate of the covered synapses' gliotransmitter receptors (1/(uM s))", &A->O_G, 1, 0},
+      {"Omega_G", "Inactivation rate of those receptors (1/s)", &A->Omega_G, 1, 0},
   };
   const size_t npar = sizeof(par) / sizeof(par[0]);
 
@@ -583,6 +606,8 @@ static PetscErrorCode ReadGchi(TpModel m, Population *P, const char *prefix)
   PetscCall(PetscOptionsReal("-Gamma_A", "Initial fraction of activated receptors", "", P->Gamma_A, &P->Gamma_A, NULL));
   PetscCall(PetscOptionsReal("-x_A", "Initial fraction of gliotransmitter available", "", P->x_A, &P->x_A, NULL));
   PetscCall(PetscOptionsReal("-G_A", "Initial extracellular gliotransmitter (mM)", "", P->G_A, &P->G_A, NULL));
+  PetscCall(PetscOptionsReal("-Gamma_S", "Initial fraction of activated gliotransmitter receptors of its synapses", "",
+                             P->Gamma_S, &P->Gamma_S, NULL));
   PetscCall(PetscOptionsBool("-glutamate_mean",
                              "The synaptic glutamate it sees is the mean over its synapses (Brian2's Y_S/N_incoming); "
                              "false: their sum",
@@ -605,12 +630,12 @@ static PetscErrorCode ReadGchi(TpModel m, Population *P, const char *prefix)
       prefix, (double)A->C_Theta, (double)(A->C_T / (1 + A->rho_A)));
   PetscCheck(PetscIsNormalReal(P->IP3 + 1) && P->IP3 >= 0 && PetscIsNormalReal(P->Ca_astro + 1) && P->Ca_astro >= 0 &&
                  P->h_IP3R >= 0 && P->h_IP3R <= 1 && P->Gamma_A >= 0 && P->Gamma_A <= 1 && P->x_A >= 0 && P->x_A <= 1 &&
-                 PetscIsNormalReal(P->G_A + 1) && P->G_A >= 0,
+                 PetscIsNormalReal(P->G_A + 1) && P->G_A >= 0 && P->Gamma_S >= 0 && P->Gamma_S <= 1,
              m->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Options -%sI %.6g, -%sC %.6g, -%sh %.6g, -%sGamma_A %.6g, -%sx_A %.6g, -%sG_A %.6g: I, C and G_A must "
-             "be non-negative, h, Gamma_A and x_A in [0, 1]",
+             "Options -%sI %.6g, -%sC %.6g, -%sh %.6g, -%sGamma_A %.6g, -%sx_A %.6g, -%sG_A %.6g, -%sGamma_S %.6g: I, "
+             "C and G_A must be non-negative, h, Gamma_A, x_A and Gamma_S in [0, 1]",
              prefix, (double)P->IP3, prefix, (double)P->Ca_astro, prefix, (double)P->h_IP3R, prefix, (double)P->Gamma_A,
-             prefix, (double)P->x_A, prefix, (double)P->G_A);
+             prefix, (double)P->x_A, prefix, (double)P->G_A, prefix, (double)P->Gamma_S);
   PetscCheck(P->poisson_weight >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -%spoisson_weight %.6g: astrocyte_gchi takes no negative weights", prefix,
              (double)P->poisson_weight);
@@ -1030,6 +1055,12 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
                              &J->tau_fac, NULL));
   PetscCall(
       PetscOptionsReal("-tau_rec", "tsodyks_markram: recovery time constant (ms)", "", J->tau_rec, &J->tau_rec, NULL));
+  J->glio = PETSC_FALSE, J->glio_alpha = 0;
+  PetscCall(PetscOptionsReal("-glio_alpha",
+                             "tsodyks_markram with -third astrocyte_gchi: gliotransmission, U_0 = (1 - Gamma_S) U_0 + "
+                             "glio_alpha Gamma_S with the Gamma_S of each synapse's astrocyte (Brian2's alpha; 0: "
+                             "release-decreasing)",
+                             "", J->glio_alpha, &J->glio_alpha, &J->glio));
   PetscCall(PetscStrncpy(J->fgroup, J->name, sizeof(J->fgroup)));
   PetscCall(PetscOptionsString("-file",
                                "file: SONATA edges (/edges/<group>/source_node_id, target_node_id, 0/syn_weight, "
@@ -1113,6 +1144,9 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
       PetscCheck(!strcmp(pool, "random") || !strcmp(pool, "block"), m->comm, PETSC_ERR_ARG_WRONG,
                  "Option -%spool_type %s: pool_type must be 'random' or 'block'", prefix, pool);
       J->pool_block = (PetscBool)!strcmp(pool, "block");
+      PetscCheck(!J->glio || IS_GCHI(&d->pop[J->third]), m->comm, PETSC_ERR_ARG_INCOMP,
+                 "Option -%sglio_alpha: gliotransmission comes from astrocyte_gchi astrocytes; -%sthird %s is %s",
+                 prefix, prefix, third, NeuronTypes[d->pop[J->third].type]);
       PetscCheck(J->p_third >= 0 && J->p_third <= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
                  "Option -%sp_third %.6g: conditional probability of third-factor connection 0 <= p_third_if_primary "
                  "<= 1 required",
@@ -1178,6 +1212,13 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
                "Option -%sweight %.6g: an STDP synapse's weight must lie in [0, W_max = %.6g] (excitatory; -%sW_max)",
                prefix, (double)J->weight, (double)P->W_max, prefix);
   }
+  PetscCheck(!J->glio || (J->third >= 0 && J->syn == SYN_TSODYKS_MARKRAM && J->rule != RULE_FILE), m->comm,
+             PETSC_ERR_ARG_INCOMP,
+             "Option -%sglio_alpha: gliotransmission modulates the tsodyks_markram synapses of a tripartite projection "
+             "(-%sthird, a rule other than file); this one is %s with rule %s%s",
+             prefix, prefix, SynapseTypes[J->syn], Rules[J->rule], J->third < 0 ? " and no -third" : "");
+  PetscCheck(!J->glio || (J->glio_alpha >= 0 && J->glio_alpha <= 1), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -%sglio_alpha must lie in [0, 1] (a release increment); got %.6g", prefix, (double)J->glio_alpha);
   if (J->syn == SYN_TSODYKS_MARKRAM) {
     PetscCheck(J->U_0 > 0 && J->U_0 <= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "Option -%sU_0 must lie in (0, 1]; got %.6g", prefix, (double)J->U_0);
@@ -1208,7 +1249,7 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
   } else if (IS_GCHI(S)) {
     SETERRQ(m->comm, PETSC_ERR_ARG_INCOMP,
             "Projection %s: astrocyte_gchi astrocytes send no slow inward current (their gliotransmitter acts on "
-            "synapses, which this engine does not model yet); only gap_junction projections leave them",
+            "the synapses they cover: -<projection>_glio_alpha); only gap_junction projections leave them",
             J->name);
   } else if (IS_ASTRO(S)) { /* NEST's sic_connection */
     PetscCheck(T->type == NT_AEIF_COND_ALPHA, m->comm, PETSC_ERR_ARG_INCOMP,
@@ -1397,6 +1438,14 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
       PetscCheck(in >= 0 && d->proj[in].rule == RULE_THIRD, m->comm, PETSC_ERR_ARG_WRONG,
                  "Option -%s%s_third %s needs projection %s-%s with -rule third in %s (the astrocytes' input)",
                  m->prefix, J->name, d->pop[J->third].name, d->pop[J->src].name, d->pop[J->third].name, opt);
+      if (J->glio && d->proj[in].syn == SYN_TSODYKS_MARKRAM) { /* the astrocytes' glutamate: the modulated release */
+        Projection *K = &d->proj[in];
+        PetscCheck(!K->glio || K->glio_alpha == J->glio_alpha, m->comm, PETSC_ERR_ARG_INCOMP,
+                   "Projection %s feeds the astrocytes of tripartite projections with -glio_alpha %g and %g: its "
+                   "synapses take one",
+                   K->name, (double)K->glio_alpha, (double)J->glio_alpha);
+        K->glio = PETSC_TRUE, K->glio_alpha = J->glio_alpha;
+      }
     } else if (J->third >= 0) {
       in  = d->projof[J->src][J->third];
       out = d->projof[J->third][J->tgt];
@@ -1421,12 +1470,14 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
   d->tmw = d->spw = d->spinw = 0;
   d->gated                   = PETSC_FALSE;
   d->sic                     = PETSC_FALSE;
+  d->glio                    = PETSC_FALSE;
   for (PetscInt q = 0; q < d->npop; q++) d->pop[q].ntm = d->pop[q].nsp = d->pop[q].nspin = d->pop[q].nsic = 0;
   for (PetscInt p = 0; p < d->nproj; p++) {
     Projection *J = &d->proj[p];
     Population *S = &d->pop[J->src], *T = &d->pop[J->tgt];
     J->tmk = J->spk = J->spin = -1;
     if (IS_ASTRO(S) && !IS_GAP(J)) S->nsic++, d->sic = PETSC_TRUE;
+    if (J->glio) d->glio = PETSC_TRUE;
     if (J->syn == SYN_TSODYKS_MARKRAM) {
       J->tmk          = S->ntm;
       S->tm[S->ntm++] = p;
@@ -1452,6 +1503,7 @@ typedef struct {
   PetscBool fill;
   PetscCount *pos; /* N: count (first pass), then the next place of each presynaptic neuron */
   PetscInt *pin;   /* nloc: STDP synapses onto each local neuron so far */
+  PetscInt *gin;   /* nloc: gliotransmission synapses onto each local neuron so far */
   Spiking *d;
   PetscInt64 fcur[SPIKING_MAX_PROJ]; /* each -rule file projection's next edge */
   PetscInt only;                     /* >= 0: draw this projection only, into pairs (source, local target) */
@@ -1477,6 +1529,7 @@ static inline void EmitFile(Wiring *W, PetscInt j, PetscInt i, const Projection 
   if (!W->fill) {
     W->pos[j]++;
     if (IS_STDP(J)) W->pin[i]++;
+    if (J->glio) W->gin[i]++;
     return;
   }
   {
@@ -1489,6 +1542,14 @@ static inline void EmitFile(Wiring *W, PetscInt j, PetscInt i, const Projection 
       d->sw[slot]       = J->weight;
       d->scol[slot]     = (int32_t)d->colof[j];
       d->ssrc[slot]     = j;
+    }
+    if (J->glio) { /* its slot among the gliotransmission synapses onto i, and its astrocyte (natural id for now) */
+      Projection *G     = &d->proj[J - d->proj];
+      const size_t slot = (size_t)i * d->Gmax + W->gin[i]++;
+      d->gpos[o]        = (uint32_t)slot;
+      d->gls[slot]      = (int32_t)(J->rule == RULE_THIRD ? TpRowGid(&d->r, i)
+                                    : G->pcur < G->npa    ? G->pastro[G->pcur++]
+                                                          : -1);
     }
   }
 }
@@ -1619,6 +1680,11 @@ static PetscErrorCode ThirdFactorEdges(TpModel m, char *marked, PetscInt *pick)
     Jout = d->projof[J->third][J->tgt] >= 0 ? &d->proj[d->projof[J->third][J->tgt]] : NULL; /* (none: G-ChI) */
     PetscCall(DrawPairs(d, p, marked, pick, &W));
     PetscCall(PetscMalloc2(W.npairs + 1, &ein, W.npairs + 1, &eout));
+    if (J->glio) { /* each synapse's astrocyte, for its place in the wiring (Emit) */
+      d->proj[p].npa = W.npairs, d->proj[p].pcur = 0;
+      PetscCall(PetscMalloc1(W.npairs + 1, &d->proj[p].pastro));
+      for (PetscInt64 e = 0; e < W.npairs; e++) d->proj[p].pastro[e] = -1;
+    }
     PetscCall(PetscMalloc1(J->pool_size, &pool));
     PetscCall(PetscCalloc1(A->size, &taken));
     for (PetscInt64 e = 0; e < W.npairs; e++) {
@@ -1637,6 +1703,7 @@ static PetscErrorCode ThirdFactorEdges(TpModel m, char *marked, PetscInt *pick)
                                       J->pool_size);
         const PetscInt a   = A->first + pool[PetscMin(r, J->pool_size - 1)];
         const PetscInt64 o = (PetscInt64)p << 57;
+        if (J->glio) d->proj[p].pastro[e] = a;
         ein[n] =
             (FileEdge){.tgt = a, .src = j, .idx = o | ((PetscInt64)g << 26) | k, .w = Jin->weight, .ds = Jin->dsteps};
         if (Jout) eout[n] = (FileEdge){.tgt = g, .src = a, .idx = o | k, .w = Jout->weight, .ds = Jout->dsteps};
@@ -1755,6 +1822,51 @@ static PetscErrorCode GapJunctionsSetUp(TpModel m)
   PetscFunctionReturn(0);
 }
 
+/* The Gamma_S of the astrocytes of the local gliotransmission synapses: their places in glv (gls from natural
+   ids to places) and the star forest from their ranks.  Collective. */
+static PetscErrorCode GlioSetUp(TpModel m)
+{
+  Spiking *d      = m->data;
+  const size_t ns = (size_t)d->r.nloc * d->Gmax;
+  PetscInt *gid, n = 0, *arank, *aidx;
+  PetscSFNode *remote;
+
+  PetscFunctionBegin;
+  if (!d->glio) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc1(ns + 1, &gid));
+  for (size_t k = 0; k < ns; k++)
+    if (d->gls[k] >= 0) gid[n++] = d->gls[k];
+  PetscCall(PetscSortRemoveDupsInt(&n, gid));
+  for (size_t k = 0; k < ns; k++)
+    if (d->gls[k] >= 0) {
+      PetscInt l;
+      PetscCall(PetscFindInt(d->gls[k], n, gid, &l));
+      d->gls[k] = (int32_t)l;
+    }
+  PetscCall(PetscMalloc2(d->r.N, &arank, d->r.N, &aidx));
+  PetscCall(RowOwners(m, arank, aidx));
+  PetscCall(PetscMalloc1(n + 1, &remote));
+  for (PetscInt l = 0; l < n; l++) remote[l].rank = arank[gid[l]], remote[l].index = aidx[gid[l]];
+  PetscCall(PetscFree2(arank, aidx));
+  PetscCall(PetscFree(gid));
+  PetscCall(PetscSFCreate(m->comm, &d->glsf));
+  PetscCall(PetscSFSetGraph(d->glsf, d->astro.n, n, NULL, PETSC_OWN_POINTER, remote, PETSC_OWN_POINTER));
+  PetscCall(PetscSFSetUp(d->glsf));
+  d->nleaf = n;
+  PetscCall(PetscCalloc1(n + 1, &d->glv));
+  PetscFunctionReturn(0);
+}
+
+/* The held Gamma_S from the astrocytes' ranks.  Collective. */
+static PetscErrorCode GlioRefresh(Spiking *d)
+{
+  PetscFunctionBegin;
+  if (!d->glio) PetscFunctionReturn(0);
+  PetscCall(PetscSFBcastBegin(d->glsf, MPI_DOUBLE, d->astro.gam, d->glv, MPI_REPLACE));
+  PetscCall(PetscSFBcastEnd(d->glsf, MPI_DOUBLE, d->astro.gam, d->glv, MPI_REPLACE));
+  PetscFunctionReturn(0);
+}
+
 /* The synapses onto the local neurons, each projection's drawn from the stream keyed by
    (projection, target), stored by presynaptic neuron. */
 static PetscErrorCode SpikingWire(TpModel m)
@@ -1789,6 +1901,7 @@ static PetscErrorCode SpikingWire(TpModel m)
              "The projections make %.4g synapses on one rank; use more ranks", expect);
   PetscCall(PetscCalloc1(N + 1, &W.pos));
   PetscCall(PetscCalloc1(d->r.nloc + 1, &W.pin));
+  PetscCall(PetscCalloc1(d->r.nloc + 1, &W.gin));
   PetscCall(Draw(&W, marked, pick)); /* counts */
   d->ncol = 0;
   for (PetscInt j = 0; j < N; j++) d->colof[j] = W.pos[j] ? d->ncol++ : -1;
@@ -1822,12 +1935,31 @@ static PetscErrorCode SpikingWire(TpModel m)
       if (d->colof[j] >= 0) d->colpop[d->colof[j]] = (uint8_t)PopOf(d, j);
     PetscCall(PetscArrayzero(W.pin, d->r.nloc));
   }
+  d->Gmax = 0;
+  if (d->glio) { /* the gliotransmission synapses by target, likewise */
+    PetscInt kmax = 0;
+    for (PetscInt i = 0; i < d->r.nloc; i++) kmax = PetscMax(kmax, W.gin[i]);
+    PetscCall(MPIU_Allreduce(&kmax, &d->Gmax, 1, MPIU_INT, MPI_MAX, m->comm));
+    PetscCheck((double)d->r.nloc * d->Gmax < 4e9, PETSC_COMM_SELF, PETSC_ERR_MEM,
+               "%" PetscInt_FMT " neurons with up to %" PetscInt_FMT
+               " synapses with gliotransmission each do not fit; use more ranks",
+               d->r.nloc, d->Gmax);
+    PetscCall(PetscMalloc3(d->nsyn_loc + 1, &d->gpos, (size_t)d->r.nloc * d->Gmax * 2 + 1, &d->gux,
+                           (size_t)d->r.nloc * d->Gmax + 1, &d->gls));
+    for (size_t k = 0; k < (size_t)d->r.nloc * d->Gmax; k++) d->gls[k] = -2;
+    PetscCall(PetscArrayzero(W.gin, d->r.nloc));
+  }
   W.fill = PETSC_TRUE;
   PetscCall(PetscArrayzero(W.fcur, SPIKING_MAX_PROJ));
   PetscCall(Draw(&W, marked, pick)); /* places */
-  for (PetscInt p = 0; p < d->nproj; p++) PetscCall(PetscFree(d->proj[p].fe));
+  for (PetscInt p = 0; p < d->nproj; p++) {
+    PetscCall(PetscFree(d->proj[p].fe));
+    PetscCall(PetscFree(d->proj[p].pastro));
+    d->proj[p].npa = 0;
+  }
   PetscCall(PetscFree(W.pos));
   PetscCall(PetscFree(W.pin));
+  PetscCall(PetscFree(W.gin));
   if (maxk) PetscCall(PetscFree2(marked, pick));
   total = (double)d->nsyn_loc;
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, m->comm));
@@ -1947,19 +2079,22 @@ static PetscErrorCode SpikingSetUp(TpModel m)
       {"astrocyte", TP_ENTITY_NEURON, 4, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
        "IP3 (uM), Ca (uM) and h_IP3R of each astrocyte row, then the spike weight arrived since its last step "
        "(astrocyte_lr_1994); with astrocyte_gchi populations then Gamma_A, x_A, G_A (uM), the glutamate Y (uM) and Y "
-       "held over the slow step (0 where a row has no such value)"},
+       "held over the slow step, then the Gamma_S of the synapses it covers (0 where a row has no such value)"},
       {"I_SIC", TP_ENTITY_NEURON, 1, PETSC_DOUBLE, TP_FIELD_OUTPUT | TP_FIELD_CHECKPOINT,
        "slow inward current from astrocytes held over the next step (pA, aeif_cond_alpha)"},
       {"sic_ring", TP_ENTITY_NEURON, d->dring, PETSC_DOUBLE, TP_FIELD_CHECKPOINT,
-       "slow inward current arriving at each step modulo the longest delay (pA)"}};
+       "slow inward current arriving at each step modulo the longest delay (pA)"},
+      {"glio_synapse", TP_ENTITY_NEURON, 0, PETSC_DOUBLE, TP_FIELD_CHECKPOINT,
+       "u and x of each synapse with gliotransmission onto the neuron, in the order they were drawn"}};
   PetscBool rise = PETSC_FALSE, adap = PETSC_FALSE;
   TpSeriesInfo rate = {"rate", "observables/rate", d->npop, PETSC_TRUE,
                        "mean rate of each population since the previous sample (Hz)"};
   TpSeriesInfo vm   = {"V_m", "observables/V_m", d->nrec, PETSC_TRUE, "V_m of the -spiking_record_V neurons (mV)"};
   TpSeriesInfo as   = {"astrocyte", "observables/astrocyte", 4 * d->nreca, PETSC_TRUE,
                        "IP3 (uM), Ca (uM), h_IP3R and SIC of each -spiking_record_astro astrocyte, at the sample (with "
-                         "astrocyte_gchi populations 8 values each: then Gamma_A, x_A, G_A (uM) and the glutamate Y "
-                         "held over the slow step (uM), 0 for astrocyte_lr_1994)"};
+                         "astrocyte_gchi populations 9 values each: then Gamma_A, x_A, G_A (uM), the glutamate Y "
+                         "held over the slow step (uM) and the Gamma_S of the synapses it covers, 0 for "
+                         "astrocyte_lr_1994)"};
   TpSeriesInfo wts  = {"weight", "observables/weight", 0, PETSC_TRUE,
                        "weight of each -spiking_<P-Q>_record_weights synapse (the first of each pair), at the sample"};
   TpSeriesInfo tot  = {"astrocyte_total", "observables/astrocyte_total", 0, PETSC_TRUE,
@@ -2006,7 +2141,7 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     if (IS_ASTRO(&d->pop[q])) astro = PETSC_TRUE;
     if (IS_GCHI(&d->pop[q])) d->gchi = PETSC_TRUE;
   }
-  d->afw = d->gchi ? 9 : 4, d->arw = d->gchi ? 8 : 4;
+  d->afw = d->gchi ? 10 : 4, d->arw = d->gchi ? 9 : 4;
   PetscCall(PetscMalloc1(nloc + 1, &d->astof));
   if (astro) { /* the slow system */
     char prefix[96];
@@ -2040,6 +2175,7 @@ static PetscErrorCode SpikingSetUp(TpModel m)
       PetscCall(PetscFree(nin));
     }
     PetscCall(GapJunctionsSetUp(m));
+    PetscCall(GlioSetUp(m));
     for (PetscInt q = 0; q < d->npop; q++) d->napop += IS_ASTRO(&d->pop[q]);
   } else
     for (PetscInt i = 0; i < nloc; i++) d->astof[i] = -1;
@@ -2122,6 +2258,10 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     d->fsring--;
   } else
     d->fsring = -1;
+  if (d->Gmax) {
+    fields[19].width = 2 * d->Gmax;
+    PetscCall(TpModelDeclareArrayField(m, &fields[19], d->gux));
+  }
   PetscCall(TpModelDeclareSeries(m, &rate));
   if (d->nrec) PetscCall(TpModelDeclareSeries(m, &vm));
   as.width = d->arw * d->nreca;
@@ -2204,8 +2344,11 @@ static PetscErrorCode SpikingInitialState(TpModel m)
     y[0] = P->IP3, y[1] = P->Ca_astro, y[2] = P->h_IP3R;
     if (IS_GCHI(P)) y[3] = P->Gamma_A, y[4] = P->x_A, y[5] = P->G_A * 1000; /* (mM to uM) */
     d->astro.in[a] = d->astro.glu[a] = d->astro.gheld[a] = 0;
+    d->astro.gam[a]                                      = IS_GCHI(P) ? P->Gamma_S : 0;
   }
   if (d->astro.n) SpikingAstroRefresh(&d->astro);
+  for (size_t k = 0; k < (size_t)d->r.nloc * d->Gmax; k++) d->gux[2 * k] = 0, d->gux[2 * k + 1] = 1;
+  PetscCall(GlioRefresh(d));
   if (d->sic) {
     PetscCall(PetscArrayzero(d->isic, d->r.nloc));
     PetscCall(PetscArrayzero(d->sring, (size_t)d->r.nloc * d->dring));
@@ -2248,10 +2391,10 @@ static void AstroFieldCopy(Spiking *d, PetscBool tofield)
     y = A->y + A->w * a;
     if (tofield) {
       f[0] = y[0], f[1] = y[1], f[2] = y[2], f[3] = A->in[a];
-      if (d->gchi) f[4] = y[3], f[5] = y[4], f[6] = y[5], f[7] = A->glu[a], f[8] = A->gheld[a];
+      if (d->gchi) f[4] = y[3], f[5] = y[4], f[6] = y[5], f[7] = A->glu[a], f[8] = A->gheld[a], f[9] = A->gam[a];
     } else {
       y[0] = f[0], y[1] = f[1], y[2] = f[2], A->in[a] = f[3];
-      if (d->gchi) y[3] = f[4], y[4] = f[5], y[5] = f[6], A->glu[a] = f[7], A->gheld[a] = f[8];
+      if (d->gchi) y[3] = f[4], y[4] = f[5], y[5] = f[6], A->glu[a] = f[7], A->gheld[a] = f[8], A->gam[a] = f[9];
     }
   }
 }
@@ -2276,6 +2419,7 @@ static PetscErrorCode SpikingLoaded(TpModel m)
   if (d->sic) RingCopy(d, 1, d->sringck, d->sring, PETSC_FALSE);
   if (d->afield) AstroFieldCopy(d, PETSC_FALSE);
   if (d->astro.n) SpikingAstroRefresh(&d->astro);
+  PetscCall(GlioRefresh(d)); /* (a checkpoint follows an exchange, which brought them) */
   d->nsev = 0;
   for (PetscInt q = 0; q < d->npop; q++) d->pop[q].fcur = 0; /* Advance skips what fired before the checkpoint */
   PetscCall(PetscArrayzero(d->scur, SPIKING_MAX_PROJ));      /* and STDP what reached its synapses */
@@ -2494,10 +2638,12 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
 }
 
 /* The spike of neuron g (population pg, column c or -1) at step t through its Tsodyks-Markram
-   projections: rel[target population] is the released fraction of each, 1 for static ones.  The
-   state lives in the column's copy (to deliver) and in the owner's (to checkpoint); both see the
-   same sorted spikes, and both are updated. */
-static PetscErrorCode TmSpike(Spiking *d, PetscInt pg, PetscInt g, PetscInt c, PetscInt64 t, double *rel)
+   projections: rel[target population] is the released fraction of each, 1 for static ones, and eu, ex
+   the decays since the previous spike (for the synapses with gliotransmission, which keep their own u
+   and x).  The state lives in the column's copy (to deliver) and in the owner's (to checkpoint); both see
+   the same sorted spikes, and both are updated. */
+static PetscErrorCode TmSpike(Spiking *d, PetscInt pg, PetscInt g, PetscInt c, PetscInt64 t, double *rel, double *teu,
+                              double *tex)
 {
   const Population *S = &d->pop[pg];
   const PetscInt li = d->locof[g], W = d->tmw;
@@ -2513,6 +2659,7 @@ static PetscErrorCode TmSpike(Spiking *d, PetscInt pg, PetscInt g, PetscInt c, P
       const double eu     = last < 0 || J->tau_fac == 0 ? 0 : exp(-gap / J->tau_fac);
       const double ex     = last < 0 ? 0 : exp(-gap / J->tau_rec);
       rel[J->tgt]         = TsodyksMarkramRelease(J->U_0, eu, ex, &st[2 * k], &st[2 * k + 1]);
+      teu[J->tgt] = eu, tex[J->tgt] = ex;
     }
     for (PetscInt k = 0; k < S->nsp; k++) { /* K+ (NEST: K+ e^{(t_last - t)/tau_plus} + 1) */
       const Projection *J = &d->proj[S->sp[k]];
@@ -2603,6 +2750,22 @@ static __attribute__((noinline)) PetscCount StdpDeliver(Spiking *d, const Projec
 
 /* The spike at step t (ring slot base) through a run q .. of a -rule file projection's synapses
    (targets below hi), each with its own weight and delay, times the released fraction rel. */
+/* The spike of a column through the synapses [q, ...) of gliotransmission projection J onto population
+   hi's end: each synapse's own Tsodyks-Markram release, U_0 modulated by its astrocyte's held Gamma_S
+   (eu, ex: the decays since the column's previous spike), into ring slot rb.  Returns the next q. */
+static __attribute__((noinline)) PetscCount GlioDeliver(Spiking *d, const Projection *J, PetscCount q, PetscCount e,
+                                                        PetscInt hi, double eu, double ex, double *rb)
+{
+  for (; q < e && d->tgt[q] < hi; q++) {
+    const uint32_t slot = d->gpos[q];
+    const int32_t l     = d->gls[slot];
+    const double U_0    = l >= 0 ? GlioU0(J->U_0, J->glio_alpha, d->glv[l]) : J->U_0;
+    const double r      = TsodyksMarkramRelease(U_0, eu, ex, &d->gux[2 * (size_t)slot], &d->gux[2 * (size_t)slot + 1]);
+    rb[(size_t)d->tgt[q] * 2] += J->weight * r;
+  }
+  return q;
+}
+
 static __attribute__((noinline)) PetscCount FileDeliver(Spiking *d, PetscCount q, PetscCount e, PetscInt hi,
                                                         PetscInt base, double rel)
 {
@@ -2772,11 +2935,11 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
       if (t != T) break; /* the next step's */
       const PetscInt c = d->colof[g], pg = PopOf(d, (PetscInt)g);
       const PetscInt base = (PetscInt)(t % DR);
-      double rel[SPIKING_MAX_POPS];
+      double rel[SPIKING_MAX_POPS], teu[SPIKING_MAX_POPS], tex[SPIKING_MAX_POPS];
       d->popspk[pg]++;
       if (d->pop[pg].ntm || d->pop[pg].nsp) { /* short- and long-term plasticity */
         PetscCall(PetscLogEventBegin(EV_PLASTIC, 0, 0, 0, 0));
-        PetscCall(TmSpike(d, pg, (PetscInt)g, c, t, rel));
+        PetscCall(TmSpike(d, pg, (PetscInt)g, c, t, rel, teu, tex));
         PetscCall(PetscLogEventEnd(EV_PLASTIC, 0, 0, 0, 0));
       }
       if (c < 0 || IS_ASTRO(&d->pop[pg])) continue; /* (an astrocyte's calcium events are only recorded) */
@@ -2794,6 +2957,10 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
           q = StdpDeliver(d, J, q, e, hi, t, rb);
           continue;
         }
+        if (J->glio) {
+          q = GlioDeliver(d, J, q, e, hi, teu[tq], tex[tq], rb);
+          continue;
+        }
         if (J->rule == RULE_FILE) {
           q = FileDeliver(d, q, e, hi, base, d->pop[pg].ntm ? rel[tq] : 1.0);
           continue;
@@ -2809,6 +2976,8 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
     }
   }
   if (d->sic) PetscCall(SicExchange(m));
+  /* the Gamma_S the next window's spikes see: after the slow steps of this one, if it had any */
+  if (d->glio && step / d->astro_k != d->wstart / d->astro_k) PetscCall(GlioRefresh(d));
   PetscCall(PetscLogEventEnd(EV_DELIVER, 0, 0, 0, 0));
   d->nwin     = 0;
   d->clock[0] = step;
@@ -2874,7 +3043,7 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
     if (a < 0) continue;
     y    = d->astro.y + d->astro.w * a;
     b[0] = y[0], b[1] = y[1], b[2] = y[2], b[3] = d->astro.sic[a];
-    if (d->astro.gc[a]) b[4] = y[3], b[5] = y[4], b[6] = y[5], b[7] = d->astro.gheld[a];
+    if (d->astro.gc[a]) b[4] = y[3], b[5] = y[4], b[6] = y[5], b[7] = d->astro.gheld[a], b[8] = d->astro.gam[a];
   }
   for (PetscInt i = 0; i < d->r.nloc; i++) {
     const double n = d->isi[3 * i];
@@ -2979,11 +3148,11 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
           v,
           "  pop      %s: %" PetscInt_FMT
           " astrocyte_gchi (Brian2's units), O_beta %g uM/s, O_delta %g uM/s, K_P %g uM, O_N %g /(uM s), rho_c %g, "
-          "Y_T %g mM, C_Theta %g uM, glutamate %s over its synapses; initial I %g, C %g, h %g; step %g ms; "
-          "Poisson %g Hz x %g\n",
+          "Y_T %g mM, C_Theta %g uM, glutamate %s over its synapses, its synapses' O_G %g /(uM s), Omega_G %g /s; "
+          "initial I %g, C %g, h %g; step %g ms; Poisson %g Hz x %g\n",
           P->name, P->size, A->O_beta, A->O_delta, A->K_P, A->O_N, A->rho_c, A->Y_T, A->C_Theta,
-          P->glu_mean ? "averaged" : "summed", (double)P->IP3, (double)P->Ca_astro, (double)P->h_IP3R,
-          (double)d->astro_dt, (double)P->poisson_rate, (double)P->poisson_weight));
+          P->glu_mean ? "averaged" : "summed", A->O_G, A->Omega_G, (double)P->IP3, (double)P->Ca_astro,
+          (double)P->h_IP3R, (double)d->astro_dt, (double)P->poisson_rate, (double)P->poisson_weight));
       continue;
     }
     if (IS_ASTRO(P)) {
@@ -3062,6 +3231,8 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
     if (J->syn == SYN_TSODYKS_MARKRAM)
       PetscCall(PetscViewerASCIIPrintf(v, ", tsodyks_markram U_0 %g, tau_fac %g ms, tau_rec %g ms", (double)J->U_0,
                                        (double)J->tau_fac, (double)J->tau_rec));
+    if (J->glio)
+      PetscCall(PetscViewerASCIIPrintf(v, ", gliotransmission alpha %g (U_0 at Gamma_S = 1)", (double)J->glio_alpha));
     if (IS_STDP(J))
       PetscCall(PetscViewerASCIIPrintf(v, ", %s tau_plus %g, tau_minus %g ms, lambda %g, alpha %g, mu %g/%g, W_max %g",
                                        SynapseTypes[J->syn], J->stdp.tau_plus, J->stdp.tau_minus, J->stdp.lambda,
@@ -3176,6 +3347,10 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
       o = strlen(buf) - 1;
       PetscCall(PetscSNPrintf(buf + o, len - o, ",%s,%.17g,%.17g,%.17g;", SynapseTypes[J->syn], (double)J->U_0,
                               (double)J->tau_fac, (double)J->tau_rec));
+      if (J->glio) {
+        o = strlen(buf) - 1;
+        PetscCall(PetscSNPrintf(buf + o, len - o, ",glio,%.17g;", (double)J->glio_alpha));
+      }
     }
   }
   PetscFunctionReturn(0);
@@ -3432,6 +3607,9 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     if (d->spw) PetscCall(PetscFree5(d->wpos, d->sw, d->scol, d->ssrc, d->colpop));
     PetscCall(PetscFree(d->selig));
     if (d->persyn) PetscCall(PetscFree2(d->fw, d->fd));
+    if (d->glio) PetscCall(PetscFree3(d->gpos, d->gux, d->gls));
+    PetscCall(PetscFree(d->glv));
+    PetscCall(PetscSFDestroy(&d->glsf));
     PetscCall(PetscFree(d->astof));
     PetscCall(PetscFree2(d->afield, d->arow));
     if (d->sic) PetscCall(PetscFree3(d->isic, d->sring, d->sringck));
