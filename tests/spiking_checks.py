@@ -805,6 +805,63 @@ def check_timed_drive(tmp):
         fail("timed drive (izhikevich): spikes %s without, %s with an off block from 100 to 200 ms" % (a, b))
 
 
+def check_distance(tmp):
+    """-rule distance on grid positions (-spiking_<P>_grid_rows, _grid_spacing): Brian2's example 6
+    lattice, 3,200 points in 56 rows 66.96 um apart with a radius of 75 um and no autapses, is exactly
+    the set of pairs the test finds from the positions (12,572, four neighbours inside); with autapses
+    each point also reaches itself; between two grids of other spacings with p 0.3 every synapse lies
+    within the radius and their number is within 4 sigma of 0.3 times the pairs in range; both the same
+    on 1 and 3 ranks."""
+    args = ["-model", "spiking", "-spiking_populations", "N:3200,M:500", "-spiking_N_grid_rows", 56,
+            "-spiking_N_grid_spacing", 66.96, "-spiking_M_grid_rows", 20, "-spiking_M_grid_spacing", 150,
+            "-spiking_projections", "N-N,N-M,M-M", "-spiking_N-N_rule", "distance", "-spiking_N-N_radius", 75,
+            "-spiking_N-N_autapses", "false", "-spiking_N-M_rule", "distance", "-spiking_N-M_radius", 200,
+            "-spiking_N-M_p", 0.3, "-spiking_M-M_rule", "distance", "-spiking_M-M_radius", 151,
+            "-spiking_write_edges", "-stepper_max_time", 1, "-quiet"]
+
+    def grid(n, rows, h):
+        k = np.arange(n)
+        return (k // rows) * h, (k % rows) * h
+
+    def pairs(src, tgt, r, self_):
+        d2 = (src[0][:, None] - tgt[0][None, :]) ** 2 + (src[1][:, None] - tgt[1][None, :]) ** 2
+        m = d2 < r * r
+        if not self_:
+            np.fill_diagonal(m, False)
+        return m
+
+    N, M = grid(3200, 56, 66.96), grid(500, 20, 150.0)
+    ref = None
+    for np_ in (1, 3):
+        out = os.path.join(tmp, "distance%d.h5" % np_)
+        run(np_, args + ["-o", out])
+        with h5py.File(out, "r") as f:
+            got = {g: (f["edges"][g]["source_node_id"][()].astype(np.int64),
+                       f["edges"][g]["target_node_id"][()].astype(np.int64)) for g in ("N-N", "N-M", "M-M")}
+        if ref is None:
+            ref = got
+            for g, src, tgt, r, self_ in (("N-N", N, N, 75, False), ("M-M", M, M, 151, True)):
+                want = pairs(src, tgt, r, self_)
+                have = np.zeros_like(want)
+                have[got[g][0], got[g][1]] = True
+                if np.count_nonzero(want) != len(got[g][0]) or not np.array_equal(want, have):
+                    fail("rule distance %s: %d synapses, the positions give %d pairs within %g um%s"
+                         % (g, len(got[g][0]), np.count_nonzero(want), r, "" if np.array_equal(want, have) else
+                            " (not the same pairs)"))
+            if np.count_nonzero(pairs(N, N, 75, False).sum(axis=0) == 4) < 2900:
+                fail("rule distance: the 56-row lattice is not one of four neighbours inside")
+            inrange = pairs(N, M, 200, True)
+            s_, t_ = got["N-M"]
+            n, mean = len(s_), 0.3 * np.count_nonzero(inrange)
+            if not np.all(inrange[s_, t_]) or abs(n - mean) > 4 * math.sqrt(mean * 0.7):
+                fail("rule distance N-M with p 0.3: %d synapses (%d out of range), expected %.1f +- %.1f"
+                     % (n, np.count_nonzero(~inrange[s_, t_]), mean, math.sqrt(mean * 0.7)))
+            continue
+        for g in ref:
+            if not (np.array_equal(ref[g][0], got[g][0]) and np.array_equal(ref[g][1], got[g][1])):
+                fail("rule distance %s: the synapses on %d ranks differ from 1 rank's" % (g, np_))
+
+
 def check_bad_input(tmp):
     """Bad input is refused with one message naming the option and the value, and nothing written."""
     P = ["-spiking_populations", "A:5,B:3"]
@@ -825,6 +882,12 @@ def check_bad_input(tmp):
         (P + ["-spiking_projections", "A-B", "-spiking_A-B_rule", "pairwise_bernoulli", "-spiking_A-B_p", 1.5],
          ["-spiking_A-B_p", "1.5"]),
         (P + ["-spiking_projections", "A-B", "-spiking_A-B_rule", "gaussian"], ["-spiking_A-B_rule", "gaussian"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_rule", "distance", "-spiking_A_grid_rows", 5,
+              "-spiking_A-B_radius", 2], ["-spiking_A-B_rule distance", "-spiking_B_grid_rows", "0"]),
+        (P + ["-spiking_projections", "A-B", "-spiking_A-B_rule", "distance", "-spiking_A_grid_rows", 5,
+              "-spiking_B_grid_rows", 1], ["-spiking_A-B_radius", "0"]),
+        (P + ["-spiking_A_grid_rows", 6], ["-spiking_A_grid_rows", "6", "[0, 5]"]),
+        (P + ["-spiking_A_grid_rows", 2, "-spiking_A_grid_spacing", -3], ["-spiking_A_grid_spacing", "-3"]),
         (P + ["-spiking_A_type", "spike_generator", "-spiking_A_spike_times", "5,3"], ["-spiking_A_spike_times", "3"]),
         (P + ["-spiking_A_type", "spike_generator", "-spiking_A_spike_times", "5.05"], ["-spiking_A_spike_times",
                                                                                       "5.05"]),
@@ -873,7 +936,8 @@ def main():
               "bad_input": check_bad_input, "types": check_types,
               "tsodyks_markram": check_tsodyks_markram, "adex_izhikevich": check_adex_izhikevich,
               "spike_file": check_spike_file, "stdp": check_stdp,
-              "stdp_gated": check_stdp_gated, "file_rule": check_file_rule, "timed_drive": check_timed_drive}
+              "stdp_gated": check_stdp_gated, "file_rule": check_file_rule, "timed_drive": check_timed_drive,
+              "distance": check_distance}
     tp_main(checks)
 
 

@@ -67,9 +67,16 @@ static const char *const SynapseTypes[] = {"static",
 #define IS_STDP(J) ((J)->syn >= SYN_STDP_MULTIPLICATIVE)
 #define IS_GATED(J) ((J)->syn == SYN_STDP_GATED)
 #define IS_GAP(J) ((J)->syn == SYN_GAP_JUNCTION)
-typedef enum { RULE_ALL_TO_ALL, RULE_PAIRWISE_BERNOULLI, RULE_FIXED_INDEGREE, RULE_FILE, RULE_THIRD } Rule;
+typedef enum {
+  RULE_ALL_TO_ALL,
+  RULE_PAIRWISE_BERNOULLI,
+  RULE_FIXED_INDEGREE,
+  RULE_FILE,
+  RULE_THIRD,
+  RULE_DISTANCE
+} Rule;
 static const char *const Rules[] = {
-    "all_to_all", "pairwise_bernoulli", "fixed_indegree", "file", "third", "Rule", "RULE_", NULL};
+    "all_to_all", "pairwise_bernoulli", "fixed_indegree", "file", "third", "distance", "Rule", "RULE_", NULL};
 /* projections whose synapses are listed edges with their own weights and delays: read from a file, or
    the third-factor pairs of tripartite projections */
 #define HAS_EDGES(J) ((J)->rule == RULE_FILE || (J)->rule == RULE_THIRD)
@@ -98,7 +105,9 @@ typedef struct {
   PetscReal times[256]; /* spike_generator: ms */
   PetscInt64 steps[256];
   char spike_file[PETSC_MAX_PATH_LEN], spike_group[32]; /* spike_generator: SONATA spikes to replay */
-  PetscInt64 nfile, fcur, *fstep;                       /* their local entries: step, local row */
+  PetscInt grid_rows;     /* positions (rule distance): member k at x = (k / rows) spacing, y = (k % rows) spacing */
+  PetscReal grid_spacing; /* (um) */
+  PetscInt64 nfile, fcur, *fstep; /* their local entries: step, local row */
   PetscInt *frow;
   SpikingPropagator k;
   AdexParams adex;
@@ -127,6 +136,7 @@ typedef struct {
   Rule rule;
   PetscInt indegree;
   PetscReal p, weight, delay;
+  PetscReal radius; /* rule distance: sources closer than this (um) to the target, each with probability p */
   PetscBool autapses, multapses;
   PetscInt dsteps;
   SynapseType syn;
@@ -718,7 +728,19 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
                                "", P->spike_file, P->spike_file, sizeof(P->spike_file), &fset));
   PetscCall(PetscOptionsString("-spike_file_group", "spike_generator: the group of -spike_file (its population name)",
                                "", P->spike_group, P->spike_group, sizeof(P->spike_group), NULL));
+  P->grid_rows = 0, P->grid_spacing = 1;
+  PetscCall(PetscOptionsInt("-grid_rows",
+                            "Positions on a grid of this many rows, filled column by column (for -rule distance; 0: "
+                            "none)",
+                            "", P->grid_rows, &P->grid_rows, NULL));
+  PetscCall(PetscOptionsReal("-grid_spacing", "Distance between neighbouring grid points (um)", "", P->grid_spacing,
+                             &P->grid_spacing, NULL));
   PetscOptionsEnd();
+  PetscCheck(P->grid_rows >= 0 && P->grid_rows <= P->size && P->grid_spacing > 0 && PetscIsNormalReal(P->grid_spacing),
+             m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Options -%sgrid_rows %" PetscInt_FMT " and -%sgrid_spacing %.6g: rows must lie in [0, %" PetscInt_FMT
+             "] (the population's size; 0: no positions) and the spacing be positive",
+             prefix, P->grid_rows, prefix, (double)P->grid_spacing, P->size);
   P->ntimes = set ? n : 0;
   cond      = (PetscBool)(P->type == NT_AEIF_COND_ALPHA || P->type == NT_COBA_LIF);
 #define POSITIVE(x, what)                                                                                              \
@@ -1030,7 +1052,7 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
   char prefix[96];
   const Population *S = &d->pop[J->src], *T = &d->pop[J->tgt];
   double s;
-  PetscBool fset, rwset;
+  PetscBool fset, rwset, pset;
   char rw[1024] = "";
 
   PetscFunctionBegin;
@@ -1041,7 +1063,13 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
   PetscCall(PetscOptionsEnum("-rule", "Connection rule", "", Rules, (PetscEnum)J->rule, (PetscEnum *)&J->rule, NULL));
   PetscCall(
       PetscOptionsInt("-indegree", "fixed_indegree: synapses onto each target", "", J->indegree, &J->indegree, NULL));
-  PetscCall(PetscOptionsReal("-p", "pairwise_bernoulli: probability of each pair", "", J->p, &J->p, NULL));
+  PetscCall(PetscOptionsReal("-p", "pairwise_bernoulli: probability of each pair (distance: of each pair in range, 1)",
+                             "", J->p, &J->p, &pset));
+  J->radius = 0;
+  PetscCall(PetscOptionsReal("-radius",
+                             "distance: connect the sources closer than this to the target (um; positions from the "
+                             "populations' -grid_rows and -grid_spacing)",
+                             "", J->radius, &J->radius, NULL));
   PetscCall(
       PetscOptionsReal("-weight", "Weight (mV delta, pA exp; negative: inhibitory)", "", J->weight, &J->weight, NULL));
   PetscCall(PetscOptionsReal("-delay", "Delay (ms), at least one step", "", J->delay, &J->delay, NULL));
@@ -1296,7 +1324,16 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
                " distinct sources of population %s (-%smultapses false)",
                prefix, J->indegree, avail, S->name, prefix);
   }
-  if (J->rule == RULE_PAIRWISE_BERNOULLI)
+  if (J->rule == RULE_DISTANCE) {
+    if (!pset) J->p = 1;
+    PetscCheck(S->grid_rows > 0 && T->grid_rows > 0, m->comm, PETSC_ERR_ARG_INCOMP,
+               "Option -%srule distance needs positions for populations %s and %s (-%s%s_grid_rows, now %" PetscInt_FMT
+               " and %" PetscInt_FMT ")",
+               prefix, S->name, T->name, m->prefix, S->grid_rows ? T->name : S->name, S->grid_rows, T->grid_rows);
+    PetscCheck(J->radius > 0 && PetscIsNormalReal(J->radius), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%sradius must be positive and finite (um); got %.6g", prefix, (double)J->radius);
+  }
+  if (J->rule == RULE_PAIRWISE_BERNOULLI || J->rule == RULE_DISTANCE)
     PetscCheck(J->p >= 0 && J->p <= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -%sp must lie in [0, 1]; got %.6g",
                prefix, (double)J->p);
   PetscFunctionReturn(0);
@@ -1593,6 +1630,24 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
         PetscInt64 *c = &W->fcur[p];
         for (; *c < J->nfe && J->fe[*c].tgt == i; (*c)++)
           EmitFile(W, (PetscInt)J->fe[*c].src, i, J, J->fe[*c].w, J->fe[*c].ds);
+      } break;
+      case RULE_DISTANCE: { /* the grid points of S within the radius, ascending (column, then row) */
+        const Population *T = &d->pop[J->tgt];
+        const PetscInt R = S->grid_rows, C = (S->size + R - 1) / R, ti = g - T->first;
+        const double h = S->grid_spacing, x = (double)(ti / T->grid_rows) * T->grid_spacing,
+                     y = (double)(ti % T->grid_rows) * T->grid_spacing, r2 = J->radius * J->radius;
+        const PetscInt c0 = (PetscInt)PetscMax(0, PetscFloorReal((x - J->radius) / h)),
+                       c1 = (PetscInt)PetscMin(C - 1, PetscCeilReal((x + J->radius) / h)),
+                       r0 = (PetscInt)PetscMax(0, PetscFloorReal((y - J->radius) / h)),
+                       r1 = (PetscInt)PetscMin(R - 1, PetscCeilReal((y + J->radius) / h));
+        for (PetscInt c = c0; c <= c1; c++)
+          for (PetscInt rr = r0; rr <= r1; rr++) {
+            const PetscInt k = c * R + rr, j = S->first + k;
+            const double dx = (double)c * h - x, dy = (double)rr * h - y;
+            if (k >= S->size || dx * dx + dy * dy >= r2 || (self && j == g)) continue;
+            if (J->p < 1 && !(TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++) < J->p)) continue;
+            Emit(W, j, i, J);
+          }
       } break;
       case RULE_FIXED_INDEGREE:
         for (PetscInt k = 0; k < J->indegree;) {
@@ -1892,8 +1947,10 @@ static PetscErrorCode SpikingWire(TpModel m)
       if (J->tgt != q) continue;
       expect += J->rule == RULE_FIXED_INDEGREE ? J->indegree
                 : J->rule == RULE_ALL_TO_ALL   ? d->pop[J->src].size
-                : HAS_EDGES(J)                 ? 0
-                                               : J->p * d->pop[J->src].size;
+                : J->rule == RULE_DISTANCE
+                    ? J->p * PetscMin(d->pop[J->src].size, PetscSqr(2 * J->radius / d->pop[J->src].grid_spacing + 2))
+                : HAS_EDGES(J) ? 0
+                               : J->p * d->pop[J->src].size;
     }
   }
   for (PetscInt p = 0; p < d->nproj; p++) expect += HAS_EDGES(&d->proj[p]) ? (double)d->proj[p].nfe : 0;
@@ -3209,6 +3266,8 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
     PetscCall(PetscViewerASCIIPrintf(v, "  proj     %s: %s", J->name, Rules[J->rule]));
     if (J->rule == RULE_FIXED_INDEGREE) PetscCall(PetscViewerASCIIPrintf(v, " %" PetscInt_FMT, J->indegree));
     if (J->rule == RULE_PAIRWISE_BERNOULLI) PetscCall(PetscViewerASCIIPrintf(v, " p %g", (double)J->p));
+    if (J->rule == RULE_DISTANCE)
+      PetscCall(PetscViewerASCIIPrintf(v, " radius %g um, p %g", (double)J->radius, (double)J->p));
     if (J->rule == RULE_FILE)
       PetscCall(PetscViewerASCIIPrintf(v, " %s:/edges/%s, delays %g to %g ms", J->file, J->fgroup,
                                        (double)(J->dmin * d->dt), (double)(J->dmax * d->dt)));
@@ -3297,6 +3356,10 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
       PetscCall(PetscSNPrintf(buf + o, len - o, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%d,astro_dt=%.17g;",
                               (double)P->IP3, (double)P->Ca_astro, (double)P->h_IP3R, (double)P->Gamma_A,
                               (double)P->x_A, (double)P->G_A, (int)P->glu_mean, (double)d->astro_dt));
+      if (P->Gamma_S != 0) {
+        o = strlen(buf) - 1;
+        PetscCall(PetscSNPrintf(buf + o, len - o, ",Gamma_S=%.17g;", (double)P->Gamma_S));
+      }
     } else if (IS_ASTRO(P)) {
       const AstroLrParams *A = &P->lr;
       o                      = strlen(buf) - 1;
@@ -3312,6 +3375,11 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
         PetscCall(PetscSNPrintf(buf + o, len - o, ",Ca_threshold=%.17g;", (double)P->Ca_threshold));
       }
     }
+    if (P->grid_rows) {
+      o = strlen(buf) - 1;
+      PetscCall(
+          PetscSNPrintf(buf + o, len - o, ",grid=%" PetscInt_FMT ",%.17g;", P->grid_rows, (double)P->grid_spacing));
+    }
   }
   for (PetscInt p = 0; p < d->nproj; p++) {
     const Projection *J = &d->proj[p];
@@ -3319,6 +3387,10 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
     PetscCall(PetscSNPrintf(buf + o, len - o, "%s=%s,%" PetscInt_FMT ",%.17g,%.17g,%" PetscInt_FMT ",%d%d;", J->name,
                             Rules[J->rule], J->indegree, (double)J->p, (double)J->weight, J->dsteps, (int)J->autapses,
                             (int)J->multapses));
+    if (J->rule == RULE_DISTANCE) {
+      o = strlen(buf) - 1;
+      PetscCall(PetscSNPrintf(buf + o, len - o, ",radius=%.17g;", (double)J->radius));
+    }
     if (J->rule == RULE_FILE) {
       o = strlen(buf) - 1;
       PetscCall(PetscSNPrintf(buf + o, len - o, ",file=%s:%s,edges %016llx;", J->file, J->fgroup,
