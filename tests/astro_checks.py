@@ -430,6 +430,22 @@ def check_tripartite(tmp):
     a, t = e["A-T"][:, 0], e["A-T"][:, 1]
     if len(a) == 0 or np.any(a // 4 != t) or len(np.unique(a)) < 30:
         fail("block pools of size 4: target t must meet astrocytes 4t .. 4t + 3 (met %s)" % np.unique(a)[:10])
+    # a pool map (-pool_type map): target t meets astrocyte map[t] alone, or none where it is -1, on any ranks
+    amap = np.where(np.arange(40) % 3 == 1, -1, (np.arange(40) * 7) % 30).astype(np.int64)
+    mapfile = os.path.join(tmp, "pool_map.h5")
+    with h5py.File(mapfile, "w") as f:
+        f["astrocyte"] = amap
+    ref = None
+    for np_ in (1, 3):
+        e, _ = tripartite(tmp, "map%d" % np_, np_, (NS, 40, 30),
+                          ["-spiking_S-T_pool_type", "map", "-spiking_S-T_pool_file", mapfile])
+        st = [(s_, t_) for s_, t_ in e["S-T"].tolist() if amap[t_] >= 0]
+        if (not st or sorted(map(tuple, e["A-T"].tolist())) != sorted((int(amap[t_]), t_) for s_, t_ in st)
+                or sorted(map(tuple, e["S-A"].tolist())) != sorted((s_, int(amap[t_])) for s_, t_ in st)):
+            fail("pool map on %d ranks: the pairs are not those of each target's mapped astrocyte" % np_)
+        if ref is not None and any(not np.array_equal(ref[k], e[k]) for k in ref):
+            fail("pool map: the pairs on 3 ranks differ from 1 rank's")
+        ref = e
 
 
 # Brian2's Stimberg et al. (2018) example 6: G-ChI astrocytes (s, uM; Y_T and G_T in mM)
@@ -763,6 +779,10 @@ def check_bad_input(tmp):
              "third", "-spiking_A-N_rule", "third", "-spiking_N-N_third", "A"]
     G = P + ["-spiking_projections", "A-A", "-spiking_A-A_synapse", "gap_junction"]
     B = ["-spiking_populations", "B:3,N:4", "-spiking_B_type", "astrocyte_gchi"]
+    POOLS = [os.path.join(tmp, "pool%d.h5" % k) for k in range(3)]
+    for path, v in zip(POOLS, ([0, 1, 2], [0, -1, 3, 1], [0, 1, 2, -1])):
+        with h5py.File(path, "w") as f:
+            f["astrocyte"] = np.array(v, dtype=np.int64)
     GT = ["-spiking_projections", "N-N,N-B", "-spiking_N-N_third", "B", "-spiking_N-B_rule", "third",
           "-spiking_N-N_synapse", "tsodyks_markram"]
     cases = [
@@ -790,7 +810,14 @@ def check_bad_input(tmp):
         (Q + ["-spiking_N-N_pool_size", 0], ["-spiking_N-N_pool_size", "0", "pool_size"]),
         (Q + ["-spiking_N-N_pool_size", 4], ["-spiking_N-N_pool_size", "4", "third-factor population"]),
         (Q + ["-spiking_N-N_pool_type", "block", "-spiking_N-N_pool_size", 2], ["block", "do not fit"]),
-        (Q + ["-spiking_N-N_pool_type", "ring"], ["-spiking_N-N_pool_type", "ring", "'random' or 'block'"]),
+        (Q + ["-spiking_N-N_pool_type", "ring"], ["-spiking_N-N_pool_type", "ring", "'random', 'block' or 'map'"]),
+        (Q + ["-spiking_N-N_pool_type", "map"], ["-spiking_N-N_pool_file", "map"]),
+        (Q + ["-spiking_N-N_pool_file", "x.h5"], ["-spiking_N-N_pool_file", "x.h5", "random"]),
+        (Q + ["-spiking_N-N_pool_type", "map", "-spiking_N-N_pool_file", POOLS[0]], ["-spiking_N-N_pool_file", "4 entries"]),
+        (Q + ["-spiking_N-N_pool_type", "map", "-spiking_N-N_pool_file", POOLS[1]], ["-spiking_N-N_pool_file", "entry 2",
+                                                                                   "is 3", "0 .. 2"]),
+        (Q + ["-spiking_N-N_pool_type", "map", "-spiking_N-N_pool_file", POOLS[2], "-spiking_N-N_pool_size", 2],
+         ["-spiking_N-N_pool_size", "2", "one astrocyte"]),
         (Q[:-2] + ["-spiking_N-N_third", "N"], ["-spiking_N-N_third", "N", "astrocyte_lr_1994"]),
         (Q[:-2] + ["-spiking_N-N_third", "X"], ["-spiking_N-N_third", "X"]),
         (P + ["-spiking_N_type", "aeif_cond_alpha", "-spiking_projections", "N-N,A-N", "-spiking_N-N_third", "A",

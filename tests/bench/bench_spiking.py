@@ -80,7 +80,7 @@ def brian_run(build, T, workdir):
         b2.device.reinit()
         b2.device.activate(directory=workdir, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = 0
-    b2.prefs.codegen.cpp.extra_compile_args_gcc = ["-O3", "-march=native", "-w"]
+    # (Brian2's own compiler flags, -O3 -ffast-math -march=native among them: what its users run)
     objs, mons, nsyn, npop = build(b2)
     net = b2.Network(*objs)
     net.run(T * b2.ms)
@@ -193,18 +193,39 @@ y : meter (constant)
 EX6_STIMULUS = [1.0, 1.2, 1.0, 1.0]  # Stimberg et al.'s example 6: I_ex = 100 pA times these in 2-s blocks
 
 
-def ex6_args(T):
+def ex6_index():
+    """The script's astrocyte of each excitatory target, as written: int(x/grid_a) + N_cols_a int(y/grid_a)
+    on the centred positions of the 56 x 57 neuron grid (3.75 mm / 57 apart), truncated as C does, with
+    grid_a = 3.75 mm / 56 and the float N_cols_a = 3200 / 56; 1542 of 3200 land in [0, 3200)."""
+    i = np.arange(3200)
+    g_e, g_a = 3750.0 / 57, 3750.0 / 56
+    x, y = (i // 56) * g_e - 56 / 2.0 * g_e, (i % 56) * g_e - 57 / 2.0 * g_e
+    idx = np.trunc(np.trunc(x / g_a) + (3200 / 56.0) * np.trunc(y / g_a)).astype(np.int64)
+    return np.where((idx >= 0) & (idx < 3200), idx, -1)
+
+
+def ex6_args(T, written=None):
     """Brian2's example 6 in tripart's options (see brian_ex6): COBA E and I, Tsodyks-Markram synapses,
     every E -> E synapse tripartite with its target's own G-ChI astrocyte (block pools of 1), whose
     glutamate is the mean of its synapses' releases and whose gliotransmitter lowers their release
-    (alpha 0: U_0 = 0.6 (1 - Gamma_S)), and thresholded gap junctions of 4 per astrocyte on average
-    (random, symmetric: tripart has no spatial rule yet)."""
+    (alpha 0: U_0 = 0.6 (1 - Gamma_S)), and thresholded gap junctions between the astrocytes closer
+    than 75 um on the script's lattice (56 rows 3.75 mm / 56 apart: four neighbours inside)."""
     a = ["-model", "spiking", "-spiking_populations", "E:3200,I:800,A:3200", "-stepper_max_time", T, "-seed", 28371,
          "-spiking_projections", "E-E,E-I,I-E,I-I,E-A,A-A", "-spiking_A_type", "astrocyte_gchi",
          "-spiking_astro_dt", 10, "-spiking_E-E_third", "A", "-spiking_E-E_pool_type", "block",
-         "-spiking_E-E_pool_size", 1, "-spiking_E-E_glio_alpha", 0, "-spiking_E-A_rule", "third", "-spiking_A-A_synapse", "gap_junction",
-         "-spiking_A-A_rule", "pairwise_bernoulli", "-spiking_A-A_p", 2 / 3200.0, "-spiking_A-A_symmetric",
-         "-spiking_A-A_weight", 9e-5]
+         "-spiking_E-E_pool_size", 1, "-spiking_E-E_glio_alpha", 0, "-spiking_E-A_rule", "third",
+         "-spiking_A-A_synapse", "gap_junction",
+         "-spiking_A_grid_rows", 56, "-spiking_A_grid_spacing", 3750 / 56.0, "-spiking_A-A_rule", "distance",
+         "-spiking_A-A_radius", 75, "-spiking_A-A_autapses", "false", "-spiking_A-A_weight", 9e-5]
+    if written:  # the script's mapping (a directory for the pool maps): E targets by position, I targets astrocyte 0
+        for name, amap in (("E", ex6_index()), ("I", np.zeros(800, np.int64))):
+            path = os.path.join(written, "ex6_pool_%s.h5" % name)
+            with h5py.File(path, "w") as f:
+                f["astrocyte"] = amap
+            a += ["-spiking_E-%s_third" % name, "A", "-spiking_E-%s_pool_type" % name, "map",
+                  "-spiking_E-%s_pool_file" % name, path, "-spiking_E-%s_glio_alpha" % name, 0]
+        a[a.index("-spiking_E-E_pool_type") + 1] = "map"
+        del a[a.index("-spiking_E-E_pool_size"):a.index("-spiking_E-E_pool_size") + 2]
     for p in "EI":
         a += ["-spiking_%s_type" % p, "coba_lif", "-spiking_%s_I_e" % p, 100, "-spiking_%s_V_m_uniform" % p,
               "-60,-50", "-spiking_%s_I_e_timed" % p, ",".join(map(str, EX6_STIMULUS)),
@@ -219,14 +240,19 @@ def ex6_args(T):
     return [str(x) for x in a]
 
 
-def brian_ex6(b2):
+def brian_ex6_written(b2):
+    return brian_ex6(b2, written=True)
+
+
+def brian_ex6(b2, written=False):
     """Brian2's examples/frompapers/Stimberg_et_al_2018/example_6_COBA_with_astro.py, its model as
     written (seed 28371, monitors of spikes only, alpha 0: release-decreasing gliotransmission) with one
     change: the astrocyte of each excitatory synapse
     fixed to its target's own (the script's position expression gives half of the excitatory targets
     none and every inhibitory one astrocyte 0; here E target j has astrocyte j, I targets none).  The
     drive is the script's, I_ex = 100 pA times [1, 1.2, 1, 1] in 2-s blocks (-spiking_<P>_I_e_timed);
-    its 8 s are --time=8000."""
+    its 8 s are --time=8000.  written: the script's own mapping (positions of the excitatory neurons and
+    its index expression), with no change at all."""
     ms, mV, nS, pF, pA, second, umolar, mmolar, um, mm = (b2.ms, b2.mV, b2.nS, b2.pF, b2.pA, b2.second, b2.umolar,
                                                           b2.mmolar, b2.umetre, b2.mmetre)
     b2.seed(28371)
@@ -244,11 +270,14 @@ def brian_ex6(b2):
               K_3K=1.0 * umolar, O_3K=4.5 * umolar / second, F=0.09 * umolar / second, I_Theta=0.3 * umolar,
               omega_I=0.05 * umolar, C_Theta=0.5 * umolar, Omega_A=0.6 / second, U_A=0.6, G_T=200 * mmolar,
               rho_e=6.5e-4, Omega_e=60 / second, alpha=0.0, um=um)
-    ns.update(N_rows_a=int(np.sqrt(N_a)), N_cols_a=N_a / int(np.sqrt(N_a)), grid=3.75 * mm / int(np.sqrt(N_a)))
+    ns.update(N_rows_a=int(np.sqrt(N_a)), N_cols_a=N_a / int(np.sqrt(N_a)), grid=3.75 * mm / int(np.sqrt(N_a)),
+              N_rows=int(np.sqrt(N_e)), N_cols=N_e // int(np.sqrt(N_e)), grid_e=3.75 * mm / (N_e // int(np.sqrt(N_e))))
     b2.defaultclock.dt = 0.1 * ms
     neuron_eqs = """dv/dt = (g_l*(E_l-v) + g_e*(E_e-v) + g_i*(E_i-v) + I_ex*stimulus(t))/C_m : volt (unless refractory)
                     dg_e/dt = -g_e/tau_e : siemens
                     dg_i/dt = -g_i/tau_i : siemens"""
+    if written:
+        neuron_eqs += "\nx : meter (constant)\ny : meter (constant)"
     neurons = b2.NeuronGroup(N_e + N_i, neuron_eqs, threshold="v>V_th", reset="v=V_r", refractory="tau_r",
                              method="euler", namespace=ns)
     neurons.v = "E_l + rand()*(V_th-E_l)"
@@ -275,7 +304,12 @@ def brian_ex6(b2):
     is_ = b2.Synapses(inh, neurons, syn_eqs, on_pre=action + "g_i_post += w_i*r_S", method="exact", namespace=ns)
     is_.connect(True, p=0.2)
     is_.x_S = 1.0
-    es.astrocyte_index = "j*int(j < %d) - int(j >= %d)" % (N_e, N_e)  # the fixed mapping: E target j has astrocyte j
+    if written:  # the script's expression on its positions (neurons[N_e:] have none: x = y = 0)
+        exc.x = "(i // N_rows)*grid_e - N_rows/2.0*grid_e"
+        exc.y = "(i % N_rows)*grid_e - N_cols/2.0*grid_e"
+        es.astrocyte_index = "int(x_post/grid) + N_cols_a*int(y_post/grid)"
+    else:  # the fixed mapping: E target j has astrocyte j
+        es.astrocyte_index = "j*int(j < %d) - int(j >= %d)" % (N_e, N_e)
     astro_eqs = BRIAN2_ASTRO
     astro = b2.NeuronGroup(N_a, astro_eqs, threshold="C>C_Theta", refractory="C>C_Theta",
                            reset="G_A += rho_e * G_T * U_A * x_A\nx_A -= U_A * x_A", method="rk4", dt=10 * ms,
@@ -317,8 +351,11 @@ def main():
         for order in ((250, 2500) if not QUICK else (250,)):  # each neuron's mean out-degree is 0.5 order
             cases.append(("Brunel (brunel_delta_nest), %d neurons" % (5 * order), brian_brunel(order),
                           brunel_args(order, T), {"E": 0.5 * order, "I": 0.5 * order}))
-        cases.append(("Stimberg et al. example 6 (G-ChI astrocytes, gap junctions, gliotransmission)",
+        cases.append(("Stimberg et al. example 6 (G-ChI astrocytes, gap junctions, gliotransmission; mapping fixed)",
                       brian_ex6, ex6_args(T), {"E": 0.05 * 4000 + 0.05 * 3200, "I": 0.2 * 4000, "A": 0}))
+        mapped = int(np.count_nonzero(ex6_index() >= 0))
+        cases.append(("Stimberg et al. example 6 as written (the script's astrocyte mapping)", brian_ex6_written,
+                      ex6_args(T, tmp), {"E": 0.05 * 4000 + 0.05 * (mapped + 800), "I": 0.2 * 4000, "A": 0}))
         if ONLY:
             cases = [c for c in cases if ONLY in c[0]]
         for name, build, args, outdeg in cases:

@@ -158,6 +158,8 @@ typedef struct {
   PetscReal p_third;
   PetscBool pool_block;
   PetscInt pool_size;
+  char pool_file[PETSC_MAX_PATH_LEN]; /* pool_type map: /astrocyte, each target's one astrocyte (-1: none) */
+  PetscInt64 *pool_map;               /* its values, one per target (every rank) */
   /* gliotransmission (Tsodyks-Markram with -third astrocyte_gchi, and the rule third projection that feeds those
      astrocytes): each synapse's own u and x, its U_0 modulated by the Gamma_S of its astrocyte */
   PetscBool glio;
@@ -1046,6 +1048,43 @@ static PetscErrorCode ReadEdgeFile(TpModel m, Projection *J)
   PetscFunctionReturn(0);
 }
 
+/* A pool map (-pool_type map): the int64 /astrocyte of -pool_file, one entry per target of J, each an
+   index in J's third population or -1 (none); every rank reads it all. */
+static PetscErrorCode ReadPoolFile(TpModel m, Projection *J, const char *prefix)
+{
+  const Spiking *d    = m->data;
+  const Population *T = &d->pop[J->tgt], *A = &d->pop[J->third];
+  char why[PETSC_MAX_PATH_LEN + 256] = "", opt[112];
+  hid_t f                            = -1;
+  int nd;
+  hsize_t dims[2];
+  PetscBool ok;
+  long long bad = -1;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(opt, sizeof(opt), "-%spool_file", prefix));
+  PetscCall(TpH5OpenShared(m->comm, J->pool_file, H5P_DEFAULT, "pool file", opt, why, sizeof(why), &f));
+  PetscCheck(!why[0], m->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
+  PetscCheck(f >= 0, m->comm, PETSC_ERR_FILE_OPEN, "Option %s: cannot open '%s' as an HDF5 file", opt, J->pool_file);
+  ok = (PetscBool)(TpH5GetExtent(f, "astrocyte", &nd, dims) && nd == 1 && dims[0] == (hsize_t)T->size);
+  if (ok) {
+    PetscCall(PetscMalloc1(T->size + 1, &J->pool_map));
+    ok = (PetscBool)TpH5ReadWhole(f, "astrocyte", H5T_NATIVE_INT64, J->pool_map, T->size);
+  }
+  H5Fclose(f);
+  PetscCheck(ok, m->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Option %s: '%s' needs a readable 1-D integer /astrocyte of %" PetscInt_FMT
+             " entries (one per neuron of %s)",
+             opt, J->pool_file, T->size, T->name);
+  for (PetscInt t = 0; t < T->size && bad < 0; t++)
+    if (J->pool_map[t] < -1 || J->pool_map[t] >= A->size) bad = t;
+  PetscCheck(bad < 0, m->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Option %s: /astrocyte of '%s', entry %lld is %lld; it must be -1 (none) or an astrocyte of %s (0 .. "
+             "%" PetscInt_FMT ")",
+             opt, J->pool_file, bad, bad >= 0 ? (long long)J->pool_map[bad] : 0, A->name, A->size - 1);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ReadProjection(TpModel m, Projection *J)
 {
   Spiking *d = m->data;
@@ -1146,8 +1185,8 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
              SynapseTypes[J->syn], Rules[J->rule]);
   {
     char third[32] = "", pool[16] = "random";
-    PetscBool tset;
-    J->third = -1, J->p_third = 1, J->pool_block = PETSC_FALSE, J->pool_size = -1;
+    PetscBool tset, mset;
+    J->third = -1, J->p_third = 1, J->pool_block = PETSC_FALSE, J->pool_size = -1, J->pool_file[0] = 0;
     PetscOptionsBegin(m->comm, prefix, "Spiking network (M4): a tripartite projection", "TpModel");
     PetscCall(PetscOptionsString("-third",
                                  "Tripartite: the astrocyte population each synapse may pair with "
@@ -1155,7 +1194,11 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
                                  "", third, third, sizeof(third), &tset));
     PetscCall(PetscOptionsReal("-p_third", "Tripartite: probability that a synapse gets an astrocyte", "", J->p_third,
                                &J->p_third, NULL));
-    PetscCall(PetscOptionsString("-pool_type", "Tripartite: random or block", "", pool, pool, sizeof(pool), NULL));
+    PetscCall(PetscOptionsString("-pool_type", "Tripartite: random, block or map", "", pool, pool, sizeof(pool), NULL));
+    PetscCall(PetscOptionsString("-pool_file",
+                                 "Tripartite, pool_type map: HDF5 file whose int64 /astrocyte gives each target's "
+                                 "astrocyte (index in the third population; -1: none)",
+                                 "", J->pool_file, J->pool_file, sizeof(J->pool_file), &mset));
     PetscCall(PetscOptionsInt("-pool_size", "Tripartite: astrocytes in each target's pool (default all)", "",
                               J->pool_size, &J->pool_size, NULL));
     PetscOptionsEnd();
@@ -1168,10 +1211,22 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
                  "Option -%sthird %s: a tripartite projection joins neurons (not astrocytes) and names a population "
                  "of astrocytes (astrocyte_lr_1994 or astrocyte_gchi)",
                  prefix, third);
-      if (J->pool_size < 0) J->pool_size = d->pop[J->third].size;
-      PetscCheck(!strcmp(pool, "random") || !strcmp(pool, "block"), m->comm, PETSC_ERR_ARG_WRONG,
-                 "Option -%spool_type %s: pool_type must be 'random' or 'block'", prefix, pool);
+      PetscCheck(!strcmp(pool, "random") || !strcmp(pool, "block") || !strcmp(pool, "map"), m->comm,
+                 PETSC_ERR_ARG_WRONG, "Option -%spool_type %s: pool_type must be 'random', 'block' or 'map'", prefix,
+                 pool);
       J->pool_block = (PetscBool)!strcmp(pool, "block");
+      PetscCheck((!strcmp(pool, "map")) == (mset && J->pool_file[0]), m->comm, PETSC_ERR_ARG_WRONG,
+                 "Option -%spool_file goes with -%spool_type map (each target's astrocyte from a file); pool_type is "
+                 "%s and pool_file '%s'",
+                 prefix, prefix, pool, mset ? J->pool_file : "");
+      if (!strcmp(pool, "map")) {
+        PetscCheck(J->pool_size < 0 || J->pool_size == 1, m->comm, PETSC_ERR_ARG_INCOMP,
+                   "Option -%spool_size %" PetscInt_FMT ": a pool map gives each target one astrocyte", prefix,
+                   J->pool_size);
+        J->pool_size = 1;
+        PetscCall(ReadPoolFile(m, J, prefix));
+      }
+      if (J->pool_size < 0) J->pool_size = d->pop[J->third].size;
       PetscCheck(!J->glio || IS_GCHI(&d->pop[J->third]), m->comm, PETSC_ERR_ARG_INCOMP,
                  "Option -%sglio_alpha: gliotransmission comes from astrocyte_gchi astrocytes; -%sthird %s is %s",
                  prefix, prefix, third, NeuronTypes[d->pop[J->third].type]);
@@ -1540,7 +1595,13 @@ typedef struct {
   PetscBool fill;
   PetscCount *pos; /* N: count (first pass), then the next place of each presynaptic neuron */
   PetscInt *pin;   /* nloc: STDP synapses onto each local neuron so far */
-  PetscInt *gin;   /* nloc: gliotransmission synapses onto each local neuron so far */
+  PetscInt *gin;   /* nloc: gliotransmission slots of each local neuron so far */
+  /* gliotransmission: a source's consecutive synapses onto one target with one astrocyte share a slot (they
+     see the same spikes and the same Gamma_S: a -rule third projection's repeated pairs into a crowded
+     astrocyte); per source, the row (+1, and + nloc in the fill) and astrocyte of its last one, and its slot */
+  PetscInt *gmark, *gast;
+  size_t *gslot;
+  PetscInt64 pc[SPIKING_MAX_PROJ]; /* each tripartite projection's next synapse (count) */
   Spiking *d;
   PetscInt64 fcur[SPIKING_MAX_PROJ]; /* each -rule file projection's next edge */
   PetscInt only;                     /* >= 0: draw this projection only, into pairs (source, local target) */
@@ -1566,7 +1627,13 @@ static inline void EmitFile(Wiring *W, PetscInt j, PetscInt i, const Projection 
   if (!W->fill) {
     W->pos[j]++;
     if (IS_STDP(J)) W->pin[i]++;
-    if (J->glio) W->gin[i]++;
+    if (J->glio) {
+      const PetscInt a = (PetscInt)(J->rule == RULE_THIRD         ? TpRowGid(&d->r, i)
+                                    : W->pc[J - d->proj] < J->npa ? J->pastro[W->pc[J - d->proj]++]
+                                                                  : -1);
+      if (!(W->gmark[j] == i + 1 && W->gast[j] == a)) W->gin[i]++;
+      W->gmark[j] = i + 1, W->gast[j] = a;
+    }
     return;
   }
   {
@@ -1581,12 +1648,16 @@ static inline void EmitFile(Wiring *W, PetscInt j, PetscInt i, const Projection 
       d->ssrc[slot]     = j;
     }
     if (J->glio) { /* its slot among the gliotransmission synapses onto i, and its astrocyte (natural id for now) */
-      Projection *G     = &d->proj[J - d->proj];
-      const size_t slot = (size_t)i * d->Gmax + W->gin[i]++;
-      d->gpos[o]        = (uint32_t)slot;
-      d->gls[slot]      = (int32_t)(J->rule == RULE_THIRD ? TpRowGid(&d->r, i)
+      Projection *G    = &d->proj[J - d->proj];
+      const PetscInt a = (PetscInt)(J->rule == RULE_THIRD ? TpRowGid(&d->r, i)
                                     : G->pcur < G->npa    ? G->pastro[G->pcur++]
                                                           : -1);
+      if (!(W->gmark[j] == d->r.nloc + i + 1 && W->gast[j] == a)) { /* a new slot */
+        W->gslot[j]         = (size_t)i * d->Gmax + W->gin[i]++;
+        d->gls[W->gslot[j]] = (int32_t)a;
+      }
+      W->gmark[j] = d->r.nloc + i + 1, W->gast[j] = a;
+      d->gpos[o] = (uint32_t)W->gslot[j];
     }
   }
 }
@@ -1676,6 +1747,10 @@ static void Pool(const Spiking *d, const Projection *J, PetscInt p, PetscInt ti,
   const uint64_t key = ((uint64_t)p << 40) | (uint64_t)(d->pop[J->tgt].first + ti);
   PetscInt n         = 0;
 
+  if (J->pool_map) { /* (-1: none) */
+    pool[0] = (PetscInt)J->pool_map[ti];
+    return;
+  }
   if (J->pool_block) {
     const PetscInt first = M > 1 ? ti * M : ti / (NT / NA);
     for (PetscInt r = 0; r < M; r++) pool[r] = first + r;
@@ -1758,6 +1833,10 @@ static PetscErrorCode ThirdFactorEdges(TpModel m, char *marked, PetscInt *pick)
                                       J->pool_size);
         const PetscInt a   = A->first + pool[PetscMin(r, J->pool_size - 1)];
         const PetscInt64 o = (PetscInt64)p << 57;
+        if (a < A->first) { /* a pool map's target without an astrocyte */
+          k++;
+          continue;
+        }
         if (J->glio) d->proj[p].pastro[e] = a;
         ein[n] =
             (FileEdge){.tgt = a, .src = j, .idx = o | ((PetscInt64)g << 26) | k, .w = Jin->weight, .ds = Jin->dsteps};
@@ -1959,6 +2038,7 @@ static PetscErrorCode SpikingWire(TpModel m)
   PetscCall(PetscCalloc1(N + 1, &W.pos));
   PetscCall(PetscCalloc1(d->r.nloc + 1, &W.pin));
   PetscCall(PetscCalloc1(d->r.nloc + 1, &W.gin));
+  if (d->glio) PetscCall(PetscCalloc3(N + 1, &W.gmark, N + 1, &W.gast, N + 1, &W.gslot));
   PetscCall(Draw(&W, marked, pick)); /* counts */
   d->ncol = 0;
   for (PetscInt j = 0; j < N; j++) d->colof[j] = W.pos[j] ? d->ncol++ : -1;
@@ -2017,6 +2097,7 @@ static PetscErrorCode SpikingWire(TpModel m)
   PetscCall(PetscFree(W.pos));
   PetscCall(PetscFree(W.pin));
   PetscCall(PetscFree(W.gin));
+  if (d->glio) PetscCall(PetscFree3(W.gmark, W.gast, W.gslot));
   if (maxk) PetscCall(PetscFree2(marked, pick));
   total = (double)d->nsyn_loc;
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, m->comm));
@@ -2813,11 +2894,16 @@ static __attribute__((noinline)) PetscCount StdpDeliver(Spiking *d, const Projec
 static __attribute__((noinline)) PetscCount GlioDeliver(Spiking *d, const Projection *J, PetscCount q, PetscCount e,
                                                         PetscInt hi, double eu, double ex, double *rb)
 {
+  uint32_t last = UINT32_MAX;
+  double r      = 0;
   for (; q < e && d->tgt[q] < hi; q++) {
     const uint32_t slot = d->gpos[q];
-    const int32_t l     = d->gls[slot];
-    const double U_0    = l >= 0 ? GlioU0(J->U_0, J->glio_alpha, d->glv[l]) : J->U_0;
-    const double r      = TsodyksMarkramRelease(U_0, eu, ex, &d->gux[2 * (size_t)slot], &d->gux[2 * (size_t)slot + 1]);
+    if (slot != last) { /* (a shared slot's synapses come one after another: one release for all) */
+      const int32_t l  = d->gls[slot];
+      const double U_0 = l >= 0 ? GlioU0(J->U_0, J->glio_alpha, d->glv[l]) : J->U_0;
+      r                = TsodyksMarkramRelease(U_0, eu, ex, &d->gux[2 * (size_t)slot], &d->gux[2 * (size_t)slot + 1]);
+      last             = slot;
+    }
     rb[(size_t)d->tgt[q] * 2] += J->weight * r;
   }
   return q;
@@ -3273,9 +3359,12 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
                                        (double)(J->dmin * d->dt), (double)(J->dmax * d->dt)));
     if (J->rule == RULE_THIRD) PetscCall(PetscViewerASCIIPrintf(v, " (tripartite pairs)"));
     if (J->third >= 0)
-      PetscCall(PetscViewerASCIIPrintf(v, ", tripartite with %s: p_third %g, %s pools of %" PetscInt_FMT,
-                                       d->pop[J->third].name, (double)J->p_third, J->pool_block ? "block" : "random",
-                                       J->pool_size));
+      PetscCall(PetscViewerASCIIPrintf(v, ", tripartite with %s: p_third %g, %s pools of %" PetscInt_FMT "%s%s",
+                                       d->pop[J->third].name, (double)J->p_third,
+                                       J->pool_block ? "block"
+                                       : J->pool_map ? "map"
+                                                     : "random",
+                                       J->pool_size, J->pool_map ? " from " : "", J->pool_map ? J->pool_file : ""));
     if (IS_GAP(J))
       PetscCall(PetscViewerASCIIPrintf(v, ", F %g %s", (double)J->weight, J->gap.threshold ? "uM/ms" : "/ms"));
     else
@@ -3399,7 +3488,17 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
     if (J->third >= 0) {
       o = strlen(buf) - 1;
       PetscCall(PetscSNPrintf(buf + o, len - o, ",third=%s,%.17g,%s,%" PetscInt_FMT ";", d->pop[J->third].name,
-                              (double)J->p_third, J->pool_block ? "block" : "random", J->pool_size));
+                              (double)J->p_third,
+                              J->pool_block ? "block"
+                              : J->pool_map ? "map"
+                                            : "random",
+                              J->pool_size));
+      if (J->pool_map) { /* the map itself, by a hash of its entries */
+        uint64_t hsh = 1469598103934665603ULL;
+        for (PetscInt t = 0; t < d->pop[J->tgt].size; t++) hsh = (hsh ^ (uint64_t)J->pool_map[t]) * 1099511628211ULL;
+        o = strlen(buf) - 1;
+        PetscCall(PetscSNPrintf(buf + o, len - o, ",pool_map %016llx;", (unsigned long long)hsh));
+      }
     }
     if (IS_STDP(J)) {
       const StdpParams *P = &J->stdp;
@@ -3665,6 +3764,7 @@ static PetscErrorCode SpikingDestroy(TpModel m)
   Spiking *d = m->data;
 
   PetscFunctionBegin;
+  for (PetscInt p = 0; p < d->nproj; p++) PetscCall(PetscFree(d->proj[p].pool_map));
   if (d->popof) {
     PetscCall(PetscFree6(d->popof, d->V, d->Isyn, d->refr, d->nspk, d->last));
     PetscCall(PetscFree3(d->isi, d->ring, d->ringck));
