@@ -849,6 +849,10 @@ def check_bad_input(tmp):
               "-spiking_N-A_rule", "third", "-spiking_A-N_rule", "third", "-spiking_N-N_synapse", "tsodyks_markram",
               "-spiking_N-N_glio_alpha", 0], ["-spiking_N-N_glio_alpha", "astrocyte_gchi", "astrocyte_lr_1994"]),
         (B + ["-spiking_B_O_G", -1], ["-spiking_B_O_G", "-1"]),
+        (["-spiking_populations", "S:100000,T:1,B:1", "-spiking_B_type", "astrocyte_gchi", "-spiking_projections",
+          "S-T,S-B", "-spiking_S-T_synapse", "tsodyks_markram", "-spiking_S-T_third", "B", "-spiking_S-T_glio_alpha", 0,
+          "-spiking_S-B_rule", "third", "-spiking_S-B_synapse", "tsodyks_markram"],
+         ["gliotransmission", "100000", "GiB per rank"]),
         (B + ["-spiking_B_Gamma_S", 1.5], ["-spiking_B_Gamma_S", "1.5", "[0, 1]"]),
     ]
 

@@ -25,6 +25,7 @@
 #include <tph5.h>
 #include <tprandom.h>
 #include <tputil.h>
+#include <unistd.h>
 
 #define SPIKING_MAX_POPS 16
 #define SPIKING_MAX_PROJ 64
@@ -2054,6 +2055,28 @@ static PetscErrorCode SpikingWire(TpModel m)
   if (d->persyn) PetscCall(PetscMalloc2(d->nsyn_loc + 1, &d->fw, d->nsyn_loc + 1, &d->fd));
   for (PetscInt j = 0; j < N; j++)
     if (W.pos[j]) W.pos[j] = d->outptr[d->colof[j]];
+  if (d->spw || d->glio) { /* the by-target slots below (every row as many as the most any has), refused before
+                              anything is allocated when they cannot fit on this node */
+    PetscInt most[2] = {0, 0};
+    double bytes, node = (double)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
+    PetscMPIInt on_node;
+    MPI_Comm shm;
+    for (PetscInt i = 0; i < d->r.nloc; i++)
+      most[0] = PetscMax(most[0], W.pin[i]), most[1] = PetscMax(most[1], W.gin[i]);
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, most, 2, MPIU_INT, MPI_MAX, m->comm));
+    bytes = (double)d->r.nloc * (most[0] * (20.0 + (d->gated ? 16 : 0)) + most[1] * 20.0);
+    PetscCallMPI(MPI_Comm_split_type(m->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &shm));
+    PetscCallMPI(MPI_Comm_size(shm, &on_node));
+    PetscCallMPI(MPI_Comm_free(&shm));
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &bytes, 1, MPI_DOUBLE, MPI_MAX, m->comm));
+    PetscCheck(bytes * on_node < 0.9 * node, m->comm, PETSC_ERR_MEM,
+               "The plastic (STDP) and gliotransmission synapses are kept by target, every neuron with as many slots "
+               "as the most onto one (%" PetscInt_FMT " plastic, %" PetscInt_FMT
+               " with gliotransmission): %.3g GiB per rank, and %d ranks of this node have %.3g GiB. An astrocyte "
+               "covering many sources' synapses, or a target of very many plastic ones, makes every row pay for it: "
+               "spread them, or use more nodes",
+               most[0], most[1], bytes / 1073741824.0, on_node, node / 1073741824.0);
+  }
   d->Kmax = 0;
   if (d->spw) { /* the plastic synapses by target: as many slots per neuron as the most any has */
     PetscInt kmax = 0;
