@@ -76,4 +76,7 @@ PetscErrorCode TpListNames(PetscFunctionList list, char *buf, size_t len);
 
 /* Collective: the peak resident memory of this process, summed over comm. */
 PetscErrorCode TpPeakMemory(MPI_Comm comm, double *bytes);
+/* Collective: this node's physical memory (bytes; <= 0 if unknown) and how many ranks of comm share it
+   (either output may be NULL), for refusing what the ranks of a node cannot hold together. */
+PetscErrorCode TpNodeMemory(MPI_Comm comm, double *node, PetscMPIInt *ranks);
 #endif

@@ -4,6 +4,7 @@
 #include <tprecorder.h>
 #include <tprandom.h>
 #include <tph5.h>
+#include <tputil.h>
 #include <string.h>
 
 struct _p_TpRecorder {
@@ -42,12 +43,7 @@ PetscErrorCode TpRecorderCreate(TpModel model, TpRecorder *rec)
   PetscFunctionBegin;
   PetscCall(PetscNew(rec));
   PetscCall(TpModelGetComm(model, &(*rec)->comm));
-  {
-    MPI_Comm node;
-    PetscCallMPI(MPI_Comm_split_type((*rec)->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
-    PetscCallMPI(MPI_Comm_size(node, &(*rec)->node_ranks));
-    PetscCallMPI(MPI_Comm_free(&node));
-  }
+  PetscCall(TpNodeMemory((*rec)->comm, NULL, &(*rec)->node_ranks));
   (*rec)->model  = model;
   (*rec)->every  = 1;
   (*rec)->report = 3.0;

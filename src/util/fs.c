@@ -137,6 +137,20 @@ PetscErrorCode TpPeakMemory(MPI_Comm comm, double *bytes)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TpNodeMemory(MPI_Comm comm, double *node, PetscMPIInt *ranks)
+{
+  MPI_Comm shm;
+  PetscMPIInt n;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &shm));
+  PetscCallMPI(MPI_Comm_size(shm, &n));
+  PetscCallMPI(MPI_Comm_free(&shm));
+  if (ranks) *ranks = n;
+  if (node) *node = (double)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
+  PetscFunctionReturn(0);
+}
+
 /* The options that name files tripart reads; an output may be none of them. */
 const char *const TpInputOptions[] = {"-patterns_file", "-network_file", "-partition", "-restart", NULL};
 

@@ -400,13 +400,9 @@ static PetscErrorCode ConsSetUp(TpModel m)
   bytes = 8.0 * ((double)(nloc + CONS_TR) * (ncol + CONS_TV) * 2 + (double)C->r.nsyn_loc * (z + 1) +
                  (double)(M + CONS_TV) * (N + 2 * ncol + 3 * nloc + 2 * CONS_TV));
   {
-    const double node = (double)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
-    MPI_Comm shm;
+    double node, most = bytes;
     PetscMPIInt on_node;
-    double most = bytes;
-    PetscCallMPI(MPI_Comm_split_type(m->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &shm));
-    PetscCallMPI(MPI_Comm_size(shm, &on_node));
-    PetscCallMPI(MPI_Comm_free(&shm));
+    PetscCall(TpNodeMemory(m->comm, &node, &on_node));
     PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &most, 1, MPI_DOUBLE, MPI_MAX, m->comm));
     PetscCheck(most * on_node < 0.9 * node, m->comm, PETSC_ERR_MEM,
                "Model consolidation with N = %" PetscInt_FMT " and M = %" PetscInt_FMT

@@ -25,7 +25,6 @@
 #include <tph5.h>
 #include <tprandom.h>
 #include <tputil.h>
-#include <unistd.h>
 
 #define SPIKING_MAX_POPS 16
 #define SPIKING_MAX_PROJ 64
@@ -165,7 +164,7 @@ typedef struct {
      astrocytes): each synapse's own u and x, its U_0 modulated by the Gamma_S of its astrocyte */
   PetscBool glio;
   PetscReal glio_alpha; /* Brian2's alpha: U_0 at Gamma_S = 1 (U_0 is U_0*) */
-  PetscInt64 npa, pcur; /* tripartite: its local synapses in draw order, and the next to be placed */
+  PetscInt64 npa;       /* tripartite: its local synapses in draw order */
   PetscInt *pastro;     /* npa: the natural id of each one's astrocyte, or -1 */
   /* gap junctions between astrocytes: each pair the rule draws, j -> i, is an IP3 flux into i from j
      (Brian2's summed J_coupling_post); symmetric: each also flows back, j <- i (NEST's make_symmetric) */
@@ -267,10 +266,8 @@ typedef struct {
   uint32_t *gpos;                    /* nsyn_loc: the slot of each column synapse of such a projection */
   double *gux;                       /* nloc x Gmax x 2: u and x of each slot (checkpointed) */
   int32_t *gls;                      /* nloc x Gmax: its astrocyte's place in glv (-1: none, -2: no synapse) */
-  PetscInt nleaf;                    /* astrocytes of the local such synapses */
-  double *glv;                       /* nleaf: their Gamma_S */
+  double *glv;                       /* the Gamma_S of the astrocytes of the local such synapses */
   PetscSF glsf;                      /* roots: the local astrocytes (astro.gam); leaves: glv */
-  PetscInt64 gliostep;               /* the slow steps glv has seen */
   PetscInt64 scur[SPIKING_MAX_PROJ]; /* per STDP projection: the first local spike whose event is still to come */
   double *tmcol;                     /* ncol x tms */
   double *tmloc;                     /* nloc x tms */
@@ -1599,10 +1596,10 @@ typedef struct {
   PetscInt *gin;   /* nloc: gliotransmission slots of each local neuron so far */
   /* gliotransmission: a source's consecutive synapses onto one target with one astrocyte share a slot (they
      see the same spikes and the same Gamma_S: a -rule third projection's repeated pairs into a crowded
-     astrocyte); per source, the row (+1, and + nloc in the fill) and astrocyte of its last one, and its slot */
+     astrocyte); per source, the row (+1) and astrocyte of its last one, and its slot (fill) */
   PetscInt *gmark, *gast;
   size_t *gslot;
-  PetscInt64 pc[SPIKING_MAX_PROJ]; /* each tripartite projection's next synapse (count) */
+  PetscInt64 pc[SPIKING_MAX_PROJ]; /* each tripartite projection's next synapse (each pass) */
   Spiking *d;
   PetscInt64 fcur[SPIKING_MAX_PROJ]; /* each -rule file projection's next edge */
   PetscInt only;                     /* >= 0: draw this projection only, into pairs (source, local target) */
@@ -1610,6 +1607,22 @@ typedef struct {
 } Wiring;
 
 static inline void EmitFile(Wiring *W, PetscInt j, PetscInt i, const Projection *J, double w, PetscInt64 ds);
+
+/* Synapse j -> i of gliotransmission projection J (the next in draw order): its astrocyte's natural id
+   (-1: none) in *a, and whether it needs a slot of its own (not j's previous one onto i with that astrocyte). */
+static inline PetscBool GlioNewSlot(Wiring *W, PetscInt j, PetscInt i, const Projection *J, PetscInt *a)
+{
+  const Spiking *d = W->d;
+  PetscInt64 *c    = &W->pc[J - d->proj];
+  PetscBool fresh;
+  if (J->rule == RULE_THIRD)
+    *a = TpRowGid(&d->r, i); /* (the astrocyte is the target) */
+  else
+    *a = *c < J->npa ? J->pastro[(*c)++] : -1;
+  fresh       = (PetscBool) !(W->gmark[j] == i + 1 && W->gast[j] == *a);
+  W->gmark[j] = i + 1, W->gast[j] = *a;
+  return fresh;
+}
 
 static inline void Emit(Wiring *W, PetscInt j, PetscInt i, const Projection *J)
 {
@@ -1629,11 +1642,8 @@ static inline void EmitFile(Wiring *W, PetscInt j, PetscInt i, const Projection 
     W->pos[j]++;
     if (IS_STDP(J)) W->pin[i]++;
     if (J->glio) {
-      const PetscInt a = (PetscInt)(J->rule == RULE_THIRD         ? TpRowGid(&d->r, i)
-                                    : W->pc[J - d->proj] < J->npa ? J->pastro[W->pc[J - d->proj]++]
-                                                                  : -1);
-      if (!(W->gmark[j] == i + 1 && W->gast[j] == a)) W->gin[i]++;
-      W->gmark[j] = i + 1, W->gast[j] = a;
+      PetscInt a;
+      if (GlioNewSlot(W, j, i, J, &a)) W->gin[i]++;
     }
     return;
   }
@@ -1649,15 +1659,11 @@ static inline void EmitFile(Wiring *W, PetscInt j, PetscInt i, const Projection 
       d->ssrc[slot]     = j;
     }
     if (J->glio) { /* its slot among the gliotransmission synapses onto i, and its astrocyte (natural id for now) */
-      Projection *G    = &d->proj[J - d->proj];
-      const PetscInt a = (PetscInt)(J->rule == RULE_THIRD ? TpRowGid(&d->r, i)
-                                    : G->pcur < G->npa    ? G->pastro[G->pcur++]
-                                                          : -1);
-      if (!(W->gmark[j] == d->r.nloc + i + 1 && W->gast[j] == a)) { /* a new slot */
+      PetscInt a;
+      if (GlioNewSlot(W, j, i, J, &a)) {
         W->gslot[j]         = (size_t)i * d->Gmax + W->gin[i]++;
         d->gls[W->gslot[j]] = (int32_t)a;
       }
-      W->gmark[j] = d->r.nloc + i + 1, W->gast[j] = a;
       d->gpos[o] = (uint32_t)W->gslot[j];
     }
   }
@@ -1812,7 +1818,7 @@ static PetscErrorCode ThirdFactorEdges(TpModel m, char *marked, PetscInt *pick)
     PetscCall(DrawPairs(d, p, marked, pick, &W));
     PetscCall(PetscMalloc2(W.npairs + 1, &ein, W.npairs + 1, &eout));
     if (J->glio) { /* each synapse's astrocyte, for its place in the wiring (Emit) */
-      d->proj[p].npa = W.npairs, d->proj[p].pcur = 0;
+      d->proj[p].npa = W.npairs;
       PetscCall(PetscMalloc1(W.npairs + 1, &d->proj[p].pastro));
       for (PetscInt64 e = 0; e < W.npairs; e++) d->proj[p].pastro[e] = -1;
     }
@@ -1987,7 +1993,6 @@ static PetscErrorCode GlioSetUp(TpModel m)
   PetscCall(PetscSFCreate(m->comm, &d->glsf));
   PetscCall(PetscSFSetGraph(d->glsf, d->astro.n, n, NULL, PETSC_OWN_POINTER, remote, PETSC_OWN_POINTER));
   PetscCall(PetscSFSetUp(d->glsf));
-  d->nleaf = n;
   PetscCall(PetscCalloc1(n + 1, &d->glv));
   PetscFunctionReturn(0);
 }
@@ -2055,19 +2060,18 @@ static PetscErrorCode SpikingWire(TpModel m)
   if (d->persyn) PetscCall(PetscMalloc2(d->nsyn_loc + 1, &d->fw, d->nsyn_loc + 1, &d->fd));
   for (PetscInt j = 0; j < N; j++)
     if (W.pos[j]) W.pos[j] = d->outptr[d->colof[j]];
-  if (d->spw || d->glio) { /* the by-target slots below (every row as many as the most any has), refused before
-                              anything is allocated when they cannot fit on this node */
+  /* the plastic and gliotransmission synapses by target: every row as many slots as the most onto one,
+     refused before anything is allocated when they cannot fit on this node */
+  {
     PetscInt most[2] = {0, 0};
-    double bytes, node = (double)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
+    double bytes, node;
     PetscMPIInt on_node;
-    MPI_Comm shm;
     for (PetscInt i = 0; i < d->r.nloc; i++)
       most[0] = PetscMax(most[0], W.pin[i]), most[1] = PetscMax(most[1], W.gin[i]);
     PetscCall(MPIU_Allreduce(MPI_IN_PLACE, most, 2, MPIU_INT, MPI_MAX, m->comm));
-    bytes = (double)d->r.nloc * (most[0] * (20.0 + (d->gated ? 16 : 0)) + most[1] * 20.0);
-    PetscCallMPI(MPI_Comm_split_type(m->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &shm));
-    PetscCallMPI(MPI_Comm_size(shm, &on_node));
-    PetscCallMPI(MPI_Comm_free(&shm));
+    d->Kmax = most[0], d->Gmax = most[1];
+    bytes = (double)d->r.nloc * (d->Kmax * (20.0 + (d->gated ? 16 : 0)) + d->Gmax * 20.0);
+    PetscCall(TpNodeMemory(m->comm, &node, &on_node));
     PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &bytes, 1, MPI_DOUBLE, MPI_MAX, m->comm));
     PetscCheck(bytes * on_node < 0.9 * node, m->comm, PETSC_ERR_MEM,
                "The plastic (STDP) and gliotransmission synapses are kept by target, every neuron with as many slots "
@@ -2075,17 +2079,13 @@ static PetscErrorCode SpikingWire(TpModel m)
                " with gliotransmission): %.3g GiB per rank, and %d ranks of this node have %.3g GiB. An astrocyte "
                "covering many sources' synapses, or a target of very many plastic ones, makes every row pay for it: "
                "spread them, or use more nodes",
-               most[0], most[1], bytes / 1073741824.0, on_node, node / 1073741824.0);
+               d->Kmax, d->Gmax, bytes / 1073741824.0, on_node, node / 1073741824.0);
+    PetscCheck((double)d->r.nloc * PetscMax(d->Kmax, d->Gmax) < 4e9, PETSC_COMM_SELF, PETSC_ERR_MEM,
+               "%" PetscInt_FMT " neurons with up to %" PetscInt_FMT " plastic and %" PetscInt_FMT
+               " gliotransmission synapses each do not fit; use more ranks",
+               d->r.nloc, d->Kmax, d->Gmax);
   }
-  d->Kmax = 0;
-  if (d->spw) { /* the plastic synapses by target: as many slots per neuron as the most any has */
-    PetscInt kmax = 0;
-    for (PetscInt i = 0; i < d->r.nloc; i++) kmax = PetscMax(kmax, W.pin[i]);
-    PetscCall(MPIU_Allreduce(&kmax, &d->Kmax, 1, MPIU_INT, MPI_MAX, m->comm));
-    PetscCheck((double)d->r.nloc * d->Kmax < 4e9, PETSC_COMM_SELF, PETSC_ERR_MEM,
-               "%" PetscInt_FMT " neurons with up to %" PetscInt_FMT
-               " plastic synapses each do not fit; use more ranks",
-               d->r.nloc, d->Kmax);
+  if (d->spw) {
     PetscCall(PetscMalloc5(d->nsyn_loc + 1, &d->wpos, (size_t)d->r.nloc * d->Kmax + 1, &d->sw,
                            (size_t)d->r.nloc * d->Kmax + 1, &d->scol, (size_t)d->r.nloc * d->Kmax + 1, &d->ssrc,
                            d->ncol + 1, &d->colpop));
@@ -2095,19 +2095,13 @@ static PetscErrorCode SpikingWire(TpModel m)
       if (d->colof[j] >= 0) d->colpop[d->colof[j]] = (uint8_t)PopOf(d, j);
     PetscCall(PetscArrayzero(W.pin, d->r.nloc));
   }
-  d->Gmax = 0;
-  if (d->glio) { /* the gliotransmission synapses by target, likewise */
-    PetscInt kmax = 0;
-    for (PetscInt i = 0; i < d->r.nloc; i++) kmax = PetscMax(kmax, W.gin[i]);
-    PetscCall(MPIU_Allreduce(&kmax, &d->Gmax, 1, MPIU_INT, MPI_MAX, m->comm));
-    PetscCheck((double)d->r.nloc * d->Gmax < 4e9, PETSC_COMM_SELF, PETSC_ERR_MEM,
-               "%" PetscInt_FMT " neurons with up to %" PetscInt_FMT
-               " synapses with gliotransmission each do not fit; use more ranks",
-               d->r.nloc, d->Gmax);
+  if (d->glio) {
     PetscCall(PetscMalloc3(d->nsyn_loc + 1, &d->gpos, (size_t)d->r.nloc * d->Gmax * 2 + 1, &d->gux,
                            (size_t)d->r.nloc * d->Gmax + 1, &d->gls));
     for (size_t k = 0; k < (size_t)d->r.nloc * d->Gmax; k++) d->gls[k] = -2;
     PetscCall(PetscArrayzero(W.gin, d->r.nloc));
+    PetscCall(PetscArrayzero(W.gmark, N)); /* (the fill's pass over the same draws) */
+    PetscCall(PetscArrayzero(W.pc, SPIKING_MAX_PROJ));
   }
   W.fill = PETSC_TRUE;
   PetscCall(PetscArrayzero(W.fcur, SPIKING_MAX_PROJ));
@@ -2909,8 +2903,6 @@ static __attribute__((noinline)) PetscCount StdpDeliver(Spiking *d, const Projec
   return q;
 }
 
-/* The spike at step t (ring slot base) through a run q .. of a -rule file projection's synapses
-   (targets below hi), each with its own weight and delay, times the released fraction rel. */
 /* The spike of a column through the synapses [q, ...) of gliotransmission projection J onto population
    hi's end: each synapse's own Tsodyks-Markram release, U_0 modulated by its astrocyte's held Gamma_S
    (eu, ex: the decays since the column's previous spike), into ring slot rb.  Returns the next q. */
@@ -2932,6 +2924,8 @@ static __attribute__((noinline)) PetscCount GlioDeliver(Spiking *d, const Projec
   return q;
 }
 
+/* The spike at step t (ring slot base) through a run q .. of a -rule file projection's synapses
+   (targets below hi), each with its own weight and delay, times the released fraction rel. */
 static __attribute__((noinline)) PetscCount FileDeliver(Spiking *d, PetscCount q, PetscCount e, PetscInt hi,
                                                         PetscInt base, double rel)
 {
