@@ -137,6 +137,23 @@ PetscErrorCode TpPeakMemory(MPI_Comm comm, double *bytes)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpNodeMemory - This node's physical memory and how many ranks of a communicator share it
+
+  Collective
+
+  Input Parameter:
+. comm - the communicator
+
+  Output Parameters:
++ node  - the node's physical memory in bytes (<= 0 if unknown), or NULL
+- ranks - the ranks of comm on this node, or NULL
+
+  Notes:
+  For refusing, before allocating, what the ranks of one node cannot hold together.
+
+.seealso: `TpPeakMemory()`
+@*/
 PetscErrorCode TpNodeMemory(MPI_Comm comm, double *node, PetscMPIInt *ranks)
 {
   MPI_Comm shm;
