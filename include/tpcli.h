@@ -7,4 +7,5 @@ PetscErrorCode TpCliRun(int *status);
 PetscErrorCode TpSweepRun(int *status);
 PetscErrorCode TpPartitionMain(int *status);
 PetscErrorCode TpGenerateMain(int *status);
+PetscErrorCode TpCliInfo(int *status);
 #endif

@@ -8,13 +8,15 @@
 #define TPPARTITION_H
 #include <tpnetspec.h>
 
-/* Per rank of a partition: what it owns and what it receives per right-hand side. */
+/* Per rank of a partition: what it owns, what it receives per right-hand side, and from how many ranks. */
 typedef struct {
-  PetscInt neurons, synapses, ghosts, halo;
+  PetscInt neurons, synapses, ghosts, halo, peers;
 } TpPartStats;
 
 /* Collective: rankof[N] of the block partition over nparts. */
 PetscErrorCode TpPartitionBlock(const TpNetSpec *spec, PetscInt nparts, PetscMPIInt *rankof);
+/* ranges[nparts+1] of the block partition: part r holds natural ids ranges[r] .. ranges[r+1]-1. */
+void TpPartitionBlockRanges(PetscInt N, PetscInt nparts, PetscInt ranges[]);
 /* rankof of the block partition of each of ngroups consecutive groups of natural ids (M4's populations). */
 PetscErrorCode TpPartitionGroups(PetscInt ngroups, const PetscInt sizes[], PetscInt nparts, PetscMPIInt *rankof);
 /* Collective: a graph partition over nparts with MatPartitioning (type from -partitioner_type, default ptscotch). */

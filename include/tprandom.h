@@ -11,7 +11,7 @@
 enum {
   TP_STREAM_PATTERN          = 1,
   TP_STREAM_CUE              = 2,
-  TP_STREAM_WIRING           = 3,
+  TP_STREAM_WIRING           = 3, /* the random network's upper triangle, keyed by (row, draw): geometric skips */
   TP_STREAM_ABLATE_PROCESSES = 4, /* M1's lesions, keyed by a synapse's (post, pre) neurons */
   TP_STREAM_ABLATE_SYNAPSES  = 5,
   TP_STREAM_M5_PATTERNS      = 6,  /* M5's binary patterns, keyed by (attempt, neuron) and pattern */

@@ -74,6 +74,8 @@ PetscErrorCode TpOptionsWarnUnread(MPI_Comm comm);
 /* The names of a registry (PetscFunctionList), comma-separated, for messages and help. */
 PetscErrorCode TpListNames(PetscFunctionList list, char *buf, size_t len);
 
+/* The peak resident memory of this process (bytes). */
+double TpPeakMemorySelf(void);
 /* Collective: the peak resident memory of this process, summed over comm. */
 PetscErrorCode TpPeakMemory(MPI_Comm comm, double *bytes);
 /* Collective: this node's physical memory (bytes; <= 0 if unknown) and how many ranks of comm share it

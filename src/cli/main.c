@@ -1,10 +1,12 @@
 static const char help[] =
     "tripart: distributed simulation of neuron-astrocyte networks (PETSc, MPI, parallel HDF5).\n\n"
-    "Usage: mpirun -n RANKS tripart [run|sweep|generate|partition|version] [options]\n"
+    "Usage: mpirun -n RANKS tripart [run|sweep|generate|partition|info|version] [options]\n"
     "  run       simulate a model and write one HDF5 file (default)\n"
     "  sweep     run many independent trials over a grid of models, K, flipped bits and seeds; one HDF5 table\n"
     "  generate  write a network (synapses, astrocytes, process morphology, gap junctions) to an HDF5 network file\n"
     "  partition assign neurons to ranks (blocks or PT-Scotch) and write a partition file for -partition\n"
+    "  info      build the distributed network alone (a dry run): per-rank rows, synapses, ghosts, halo, set-up CPU,\n"
+    "            peak memory\n"
     "  version   print the version\n\n";
 
 #include <tpcli.h>
@@ -122,13 +124,15 @@ int main(int argc, char **argv)
     ierr = TpGenerateMain(&status);
   else if (!strcmp(cmd, "partition"))
     ierr = TpPartitionMain(&status);
+  else if (!strcmp(cmd, "info"))
+    ierr = TpCliInfo(&status);
   else if (!strcmp(cmd, "version"))
     ierr = PetscPrintf(PETSC_COMM_WORLD, "tripart %s (PETSc %d.%d.%d, tanh: %s)\n", TRIPART_VERSION,
                        PETSC_VERSION_MAJOR, PETSC_VERSION_MINOR, PETSC_VERSION_SUBMINOR, TpVecTanhImplementation());
   else {
     PetscCall(PetscPrintf(
         PETSC_COMM_WORLD,
-        "tripart: error: unknown subcommand '%s'; available: run, sweep, generate, partition, version\n", cmd));
+        "tripart: error: unknown subcommand '%s'; available: run, sweep, generate, partition, info, version\n", cmd));
     ierr = PETSC_ERR_ARG_UNKNOWN_TYPE;
   }
   if (ierr) {

@@ -175,15 +175,17 @@ static PetscErrorCode NaturalSF(MPI_Comm comm, PetscInt nleaves, const PetscInt 
 . net - the network
 
   Notes:
-  The description of the whole network is built (identically on every rank), distributed, and freed.
+  In blocks of natural ids (no partition file, no groups) the all and random generators build only
+  this rank's rows, and nothing on a rank is O(synapses of the network); otherwise the description
+  of the whole network is built (identically on every rank), distributed, and freed.
 
 .seealso: `TpNetworkGetRows()`, `TpNetworkGetMorphology()`, `TpNetworkGetGhostSF()`
 @*/
 PetscErrorCode TpNetworkSetUp(TpNetwork net)
 {
   MPI_Comm comm = net->comm;
-  PetscMPIInt size, rank, *rankof;
-  PetscInt *count, *lidx, *lsoff, *natrange, N;
+  PetscMPIInt size, rank, *rankof = NULL;
+  PetscInt *count, *lidx = NULL, *lsoff = NULL, *natrange, N;
   PetscBool permuted = PETSC_FALSE;
   TpNetSpec *sp;
 
@@ -191,64 +193,71 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
   if (net->setup) PetscFunctionReturn(0);
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(TpNetSpecCreateFromOptions(comm, net->N, net->kind, net->seed, &sp));
+  /* blocks of natural ids unless a partition file or groups say otherwise: then the generators
+     that can build only this rank's rows (a sliced description) */
+  PetscCall(TpNetSpecCreateFromOptions(comm, net->N, net->kind, net->seed,
+                                       (PetscBool)(!net->partition[0] && net->ngroups <= 1), &sp));
   N           = sp->N;
   net->N      = N;
   net->kind   = sp->kind;
   net->nastro = sp->nastro;
   net->hash   = sp->hash;
-  net->nsyn   = sp->nsyn;
+  net->nsyn   = sp->nsyn_global;
   net->dense  = sp->col ? PETSC_FALSE : PETSC_TRUE;
   PetscCall(PetscStrncpy(net->describe, sp->describe, sizeof(net->describe)));
 
-  /* who owns which neuron */
-  PetscCall(PetscMalloc1(N, &rankof));
-  PetscCall(PetscMalloc4(size + 1, &count, N, &lidx, N, &lsoff, size + 1, &natrange));
-  PetscCall(TpPartitionBlock(sp, size, rankof));
-  for (PetscMPIInt r = 0; r <= size; r++) natrange[r] = 0;
-  for (PetscInt g = 0; g < N; g++) natrange[rankof[g] + 1]++;
-  for (PetscMPIInt r = 0; r < size; r++) natrange[r + 1] += natrange[r];
-  if (!net->partition[0] && net->ngroups > 1) { /* the r-th block of each group (blocks if -N changed the size) */
-    PetscInt total = 0;
-    for (PetscInt q = 0; q < net->ngroups; q++) total += net->group[q];
-    if (total == N) PetscCall(TpPartitionGroups(net->ngroups, net->group, size, rankof));
-  }
-  if (net->partition[0]) {
-    PetscErrorCode ierr = TpPartitionLoad(comm, net->partition, sp, size, rankof);
-    if (ierr) {
-      PetscCall(PetscFree(rankof));
-      PetscCall(PetscFree4(count, lidx, lsoff, natrange));
-      PetscCall(TpNetSpecDestroy(&sp));
-      PetscCall(ierr);
+  /* who owns which neuron: blocks of natural ids (natrange), unless groups or a partition file
+     permute them (rankof, for a whole description only) */
+  PetscCall(PetscMalloc2(size + 1, &count, size + 1, &natrange));
+  TpPartitionBlockRanges(N, size, natrange);
+  if (sp->sliced) {
+    net->nloc   = sp->nrows;
+    net->rstart = sp->rstart;
+  } else {
+    PetscCall(PetscMalloc3(N, &rankof, N, &lidx, N, &lsoff));
+    PetscCall(TpPartitionBlock(sp, size, rankof));
+    if (!net->partition[0] && net->ngroups > 1) { /* the r-th block of each group (blocks if -N changed the size) */
+      PetscInt total = 0;
+      for (PetscInt q = 0; q < net->ngroups; q++) total += net->group[q];
+      if (total == N) PetscCall(TpPartitionGroups(net->ngroups, net->group, size, rankof));
     }
-  }
-  for (PetscMPIInt r = 0; r <= size; r++) count[r] = 0;
-  {
-    PetscInt *soff;
-    PetscCall(PetscCalloc1(size, &soff));
-    for (PetscInt g = 0; g < N; g++) {
-      const PetscMPIInt r = rankof[g];
-      lidx[g]             = count[r]++;
-      lsoff[g]            = soff[r];
-      soff[r] += sp->rowptr[g + 1] - sp->rowptr[g];
-      if (g < natrange[r] || g >= natrange[r + 1]) permuted = PETSC_TRUE;
+    if (net->partition[0]) {
+      PetscErrorCode ierr = TpPartitionLoad(comm, net->partition, sp, size, rankof);
+      if (ierr) {
+        PetscCall(PetscFree3(rankof, lidx, lsoff));
+        PetscCall(PetscFree2(count, natrange));
+        PetscCall(TpNetSpecDestroy(&sp));
+        PetscCall(ierr);
+      }
     }
-    PetscCall(PetscFree(soff));
-  }
-  net->nloc   = count[rank];
-  net->rstart = 0;
-  for (PetscMPIInt r = 0; r < rank; r++) net->rstart += count[r];
-  if (permuted) {
-    PetscCall(PetscMalloc1(net->nloc, &net->gid));
-    for (PetscInt g = 0; g < N; g++)
-      if (rankof[g] == rank) net->gid[lidx[g]] = g;
+    for (PetscMPIInt r = 0; r <= size; r++) count[r] = 0;
+    {
+      PetscInt *soff;
+      PetscCall(PetscCalloc1(size, &soff));
+      for (PetscInt g = 0; g < N; g++) {
+        const PetscMPIInt r = rankof[g];
+        lidx[g]             = count[r]++;
+        lsoff[g]            = soff[r];
+        soff[r] += sp->rowptr[g + 1] - sp->rowptr[g];
+        if (g < natrange[r] || g >= natrange[r + 1]) permuted = PETSC_TRUE;
+      }
+      PetscCall(PetscFree(soff));
+    }
+    net->nloc   = count[rank];
+    net->rstart = 0;
+    for (PetscMPIInt r = 0; r < rank; r++) net->rstart += count[r];
+    if (permuted) {
+      PetscCall(PetscMalloc1(net->nloc, &net->gid));
+      for (PetscInt g = 0; g < N; g++)
+        if (rankof[g] == rank) net->gid[lidx[g]] = g;
+    }
   }
 
-  /* local rows and column slots */
+  /* local rows and column slots (g - sp->rstart: the row of a sliced description) */
   PetscCall(PetscMalloc1(net->nloc + 1, &net->rowptr));
   net->rowptr[0] = 0;
   for (PetscInt i = 0; i < net->nloc; i++) {
-    const PetscInt g   = TpNetworkGid(net, i);
+    const PetscInt g   = TpNetworkGid(net, i) - sp->rstart;
     net->rowptr[i + 1] = net->rowptr[i] + sp->rowptr[g + 1] - sp->rowptr[g];
   }
   net->nsyn_loc = net->rowptr[net->nloc];
@@ -257,33 +266,47 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
     PetscCall(PetscMalloc1(N, &net->colgid));
     for (PetscInt j = 0; j < N; j++) net->colgid[j] = j;
   } else {
-    PetscInt n = (PetscInt)net->nsyn_loc;
-    PetscCall(PetscMalloc1(net->nsyn_loc + 1, &net->col));
-    PetscCall(PetscMalloc1(net->nsyn_loc + 1, &net->colgid));
+    /* the distinct presynaptic ids, ascending, are the column slots: a bitmap over the ids (N/8 bytes)
+       with a count per 64 ids, so that a slot is a count and a popcount (no sort, no search) */
+    const PetscInt nw = N / 64 + 1;
+    uint64_t *bits;
+    PetscInt *before, slot = 0;
+    PetscCall(PetscCalloc1(nw, &bits));
+    PetscCall(PetscMalloc1(nw, &before));
     for (PetscInt i = 0; i < net->nloc; i++) {
-      const PetscInt g = TpNetworkGid(net, i);
-      PetscCall(
-          PetscArraycpy(net->colgid + net->rowptr[i], sp->col + sp->rowptr[g], sp->rowptr[g + 1] - sp->rowptr[g]));
+      const PetscInt g = TpNetworkGid(net, i) - sp->rstart;
+      for (PetscInt s = sp->rowptr[g]; s < sp->rowptr[g + 1]; s++) bits[sp->col[s] / 64] |= 1ULL << (sp->col[s] % 64);
     }
-    PetscCall(PetscSortRemoveDupsInt(&n, net->colgid));
-    net->ncol = n;
+    for (PetscInt w = 0; w < nw; w++) {
+      before[w] = slot;
+      slot += __builtin_popcountll(bits[w]);
+    }
+    net->ncol = slot;
+    PetscCall(PetscMalloc1(net->nsyn_loc + 1, &net->col));
+    PetscCall(PetscMalloc1(net->ncol + 1, &net->colgid));
+    for (PetscInt w = 0, c = 0; w < nw; w++)
+      for (uint64_t b = bits[w]; b; b &= b - 1) net->colgid[c++] = 64 * w + __builtin_ctzll(b);
     for (PetscInt i = 0; i < net->nloc; i++) {
-      const PetscInt g = TpNetworkGid(net, i);
+      const PetscInt g = TpNetworkGid(net, i) - sp->rstart;
       for (PetscInt k = 0; k < sp->rowptr[g + 1] - sp->rowptr[g]; k++) {
-        PetscInt slot;
-        PetscCall(PetscFindInt(sp->col[sp->rowptr[g] + k], n, net->colgid, &slot));
-        net->col[net->rowptr[i] + k] = slot;
+        const PetscInt j             = sp->col[sp->rowptr[g] + k];
+        net->col[net->rowptr[i] + k] = before[j / 64] + __builtin_popcountll(bits[j / 64] & ((1ULL << (j % 64)) - 1));
       }
     }
+    PetscCall(PetscFree(bits));
+    PetscCall(PetscFree(before));
   }
-  PetscCall(PetscSFCreate(comm, &net->sf));
   if (net->dense && !permuted) {
     PetscLayout layout;
+    PetscCall(PetscSFCreate(comm, &net->sf));
     PetscCall(PetscLayoutCreateFromSizes(comm, net->nloc, N, 1, &layout));
     PetscCall(PetscSFSetGraphWithPattern(net->sf, layout, PETSCSF_PATTERN_ALLGATHER));
     PetscCall(PetscLayoutDestroy(&layout));
-  } else {
+  } else if (!rankof) /* blocks: the owner of a column from the ranges */
+    PetscCall(NaturalSF(comm, net->ncol, net->colgid, natrange, net->nloc, &net->sf));
+  else {
     PetscSFNode *remote;
+    PetscCall(PetscSFCreate(comm, &net->sf));
     PetscCall(PetscMalloc1(net->ncol, &remote));
     for (PetscInt c = 0; c < net->ncol; c++) {
       remote[c].rank  = rankof[net->colgid[c]];
@@ -294,10 +317,15 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
   PetscCall(PetscSFSetUp(net->sf));
 
   /* natural order: this rank's block of natural ids, and the SFs to it */
-  net->nat_rstart    = natrange[rank];
-  net->nat_nloc      = natrange[rank + 1] - natrange[rank];
-  net->nat_syn_start = sp->rowptr[natrange[rank]];
-  net->nat_nsyn      = sp->rowptr[natrange[rank + 1]] - sp->rowptr[natrange[rank]];
+  net->nat_rstart = natrange[rank];
+  net->nat_nloc   = natrange[rank + 1] - natrange[rank];
+  if (sp->sliced) {
+    net->nat_syn_start = sp->sstart;
+    net->nat_nsyn      = sp->nsyn;
+  } else {
+    net->nat_syn_start = sp->rowptr[natrange[rank]];
+    net->nat_nsyn      = sp->rowptr[natrange[rank + 1]] - sp->rowptr[natrange[rank]];
+  }
   if (permuted) {
     PetscInt *idx, *synrange;
     PetscCall(PetscMalloc2(PetscMax(net->nloc, (PetscInt)net->nsyn_loc) + 1, &idx, size + 1, &synrange));
@@ -313,6 +341,7 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
 
   /* morphology: the sheet in natural order is a stencil; anything else becomes adjacency lists */
   net->stencil = (PetscBool)(sp->sheet && !permuted);
+  PetscCheck(!sp->sliced || net->stencil || !sp->nastro, comm, PETSC_ERR_PLIB, "A sliced network with a morphology");
   if (sp->nastro > 0 && !net->stencil) {
     PetscInt *remote_nat = NULL, nremote = 0, cap = 0, buf[4];
     PetscSFNode *iremote;
@@ -385,8 +414,8 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
                               PETSC_OWN_POINTER));
     PetscCall(PetscSFSetUp(net->halo));
   }
-  PetscCall(PetscFree(rankof));
-  PetscCall(PetscFree4(count, lidx, lsoff, natrange));
+  PetscCall(PetscFree3(rankof, lidx, lsoff));
+  PetscCall(PetscFree2(count, natrange));
   PetscCall(TpNetSpecDestroy(&sp));
   net->setup = PETSC_TRUE;
   PetscFunctionReturn(0);

@@ -1,5 +1,6 @@
-/* The whole network, built identically on every rank: generators and the network file. */
+/* The network description: generators (all and random in slices of rows, spatial whole) and the network file. */
 #include <tpnetspec.h>
+#include <tppartition.h>
 #include <tprandom.h>
 #include <tph5.h>
 #include <tputil.h>
@@ -241,27 +242,110 @@ static void Nearest(const Grid *g, const double *pts, PetscInt q, PetscInt k, do
 }
 
 /* ------------------------------------------------------------------ generators */
-static PetscBool RandomEdge(PetscInt seed, double prob, PetscInt i, PetscInt j)
+static PetscMPIInt BlockOwner(PetscMPIInt size, const PetscInt *ranges, PetscInt g)
 {
-  uint64_t a = (uint64_t)(i < j ? i : j), b = (uint64_t)(i < j ? j : i);
-  return TpUniform((uint64_t)seed, TP_STREAM_WIRING, a, b) < prob ? PETSC_TRUE : PETSC_FALSE;
+  PetscMPIInt lo = 0, hi = size; /* ranges[lo] <= g < ranges[hi] */
+  while (hi - lo > 1) {
+    PetscMPIInt mid = (lo + hi) / 2;
+    if (ranges[mid] <= g)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return lo;
 }
 
-static PetscErrorCode GenerateRandom(TpNetSpec *sp, PetscInt seed, double degree)
+/* The random symmetric network (Erdos-Renyi with self-synapses): each pair {i, j} is a synapse of
+   both rows with probability p, decided once, by the row from which the other lies within half the
+   ring ahead: row i decides j = i + k mod N for k = 0 .. floor(N/2) (k = N/2 of an even N only for
+   i < N/2), so that every row decides as many pairs, whichever rank holds it.  The stream keyed by
+   (i, draw) gives the gaps between its synapses as geometric skips: O(synapses), not O(N^2), work.
+   The rows held are this rank's block of comm's block partition (PETSC_COMM_SELF: all of them);
+   each decided pair (i, j) is also synapse j <- i of row j, sent to its owner. */
+static PetscErrorCode GenerateRandom(MPI_Comm comm, TpNetSpec *sp, PetscInt seed, double degree)
 {
-  const double prob = PetscMin(1.0, degree / (double)sp->N);
-  IntList cols      = {0};
+  const PetscInt N  = sp->N;
+  const double prob = PetscMin(1.0, degree / (double)N), lq = log1p(-prob); /* -inf when prob = 1 */
+  PetscMPIInt size, rank, *scount, *rcount, *sdisp, *rdisp;
+  PetscInt *ranges, *uptr, *fill, *send = NULL, *recv = NULL, nrecv;
+  IntList up       = {0};
+  PetscCount nsend = 0;
 
   PetscFunctionBegin;
-  PetscCall(PetscMalloc1(sp->N + 1, &sp->rowptr));
-  sp->rowptr[0] = 0;
-  for (PetscInt i = 0; i < sp->N; i++) {
-    for (PetscInt j = 0; j < sp->N; j++)
-      if (RandomEdge(seed, prob, i, j)) PetscCall(ListPush(&cols, j));
-    sp->rowptr[i + 1] = cols.n;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscMalloc1(size + 1, &ranges));
+  TpPartitionBlockRanges(N, size, ranges);
+  sp->rstart = ranges[rank];
+  sp->nrows  = ranges[rank + 1] - ranges[rank];
+  /* the pairs the held rows decide */
+  PetscCall(PetscMalloc1(sp->nrows + 1, &uptr));
+  uptr[0] = 0;
+  for (PetscInt i = 0; i < sp->nrows; i++) {
+    const PetscInt g   = sp->rstart + i;
+    const double len   = (double)((N - 1) / 2 + 1 + (N % 2 == 0 && g < N / 2)); /* offsets k decided */
+    const uint64_t pre = TpHashPrefix((uint64_t)seed, TP_STREAM_WIRING, (uint64_t)g);
+    double k           = -1;
+    for (uint64_t draw = 0;; draw++) {
+      const double u = TpUniformAt(pre, draw);
+      k += 1 + (prob < 1 ? PetscFloorReal(log1p(-u) / lq) : 0);
+      if (k >= len) break;
+      PetscCall(ListPush(&up, (PetscInt)(((double)g + k) < (double)N ? g + (PetscInt)k : g + (PetscInt)k - N)));
+      nsend += k > 0;
+    }
+    uptr[i + 1] = up.n;
   }
-  sp->col  = cols.a;
-  sp->nsyn = cols.n;
+  /* each pair (i, j), j != i, is also synapse j <- i: to the owner of row j as (j, i) */
+  PetscCheck(2 * nsend < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP,
+             "A random network of %" PetscCount_FMT " synapses to send from one rank: use more ranks", nsend);
+  PetscCall(PetscCalloc4(size, &scount, size, &rcount, size + 1, &sdisp, size + 1, &rdisp));
+  for (PetscInt i = 0; i < sp->nrows; i++)
+    for (PetscInt q = uptr[i]; q < uptr[i + 1]; q++)
+      if (up.a[q] != sp->rstart + i) scount[BlockOwner(size, ranges, up.a[q])] += 2;
+  PetscCallMPI(MPI_Alltoall(scount, 1, MPI_INT, rcount, 1, MPI_INT, comm));
+  for (PetscMPIInt r = 0; r < size; r++) {
+    sdisp[r + 1] = sdisp[r] + scount[r];
+    PetscCheck((PetscCount)rdisp[r] + rcount[r] < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP,
+               "A random network of more than 2^30 synapses to receive on one rank: use more ranks");
+    rdisp[r + 1] = rdisp[r] + rcount[r];
+  }
+  nrecv = rdisp[size] / 2;
+  PetscCall(PetscMalloc1(sdisp[size] + 1, &send));
+  for (PetscMPIInt r = 0; r < size; r++) scount[r] = 0;
+  for (PetscInt i = 0; i < sp->nrows; i++)
+    for (PetscInt q = uptr[i]; q < uptr[i + 1]; q++) {
+      const PetscInt g = sp->rstart + i, j = up.a[q];
+      if (j != g) {
+        const PetscMPIInt r          = BlockOwner(size, ranges, j);
+        send[sdisp[r] + scount[r]++] = j;
+        send[sdisp[r] + scount[r]++] = g;
+      }
+    }
+  PetscCall(PetscMalloc1(rdisp[size] + 1, &recv));
+  PetscCallMPI(MPI_Alltoallv(send, scount, sdisp, MPIU_INT, recv, rcount, rdisp, MPIU_INT, comm));
+  PetscCall(PetscFree(send));
+  /* the rows: the pairs they decided and the transposes received, each row sorted */
+  PetscCall(PetscCalloc1(sp->nrows + 1, &fill));
+  for (PetscInt e = 0; e < nrecv; e++) fill[recv[2 * e] - sp->rstart]++;
+  PetscCall(PetscMalloc1(sp->nrows + 1, &sp->rowptr));
+  sp->rowptr[0] = 0;
+  for (PetscInt i = 0; i < sp->nrows; i++) {
+    sp->rowptr[i + 1] = sp->rowptr[i] + uptr[i + 1] - uptr[i] + fill[i];
+    fill[i]           = sp->rowptr[i] + uptr[i + 1] - uptr[i];
+  }
+  sp->nsyn = sp->rowptr[sp->nrows];
+  PetscCall(PetscMalloc1(sp->nsyn + 1, &sp->col));
+  for (PetscInt i = 0; i < sp->nrows; i++)
+    PetscCall(PetscArraycpy(sp->col + sp->rowptr[i], up.a + uptr[i], uptr[i + 1] - uptr[i]));
+  PetscCall(PetscFree(up.a));
+  PetscCall(PetscFree(uptr));
+  for (PetscInt e = 0; e < nrecv; e++) sp->col[fill[recv[2 * e] - sp->rstart]++] = recv[2 * e + 1];
+  for (PetscInt i = 0; i < sp->nrows; i++)
+    PetscCall(PetscSortInt(sp->rowptr[i + 1] - sp->rowptr[i], sp->col + sp->rowptr[i]));
+  PetscCall(PetscFree(recv));
+  PetscCall(PetscFree(fill));
+  PetscCall(PetscFree4(scount, rcount, sdisp, rdisp));
+  PetscCall(PetscFree(ranges));
   PetscFunctionReturn(0);
 }
 
@@ -764,15 +848,18 @@ PetscErrorCode TpNetSpecWrite(MPI_Comm comm, const TpNetSpec *sp, const char *pa
   PetscFunctionReturn(0);
 }
 
-/* Order-free hash of N, synapses (natural ids), astrocytes and links. */
-static uint64_t SpecHash(const TpNetSpec *sp)
+/* Order-free hash of N, synapses (natural ids), astrocytes and links: a sum of one hash per entry,
+   so that the sums of the slices, added over the ranks, give the hash of the whole. */
+static uint64_t SpecHashSum(const TpNetSpec *sp)
 {
   uint64_t h = 0;
-  for (PetscInt i = 0; i < sp->N; i++)
+  for (PetscInt i = 0; i < sp->nrows; i++) {
+    const uint64_t pre = TpHashPrefix(0x6e6574, 0, (uint64_t)(sp->rstart + i));
     for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1]; s++) {
-      h += TpHash(0x6e6574, 0, (uint64_t)i, (uint64_t)TpNetSpecCol(sp, s, i));
-      if (sp->astro) h += TpHash(0x617374, (uint64_t)sp->astro[s], (uint64_t)s, 0);
+      h += TpMix64(pre ^ (uint64_t)TpNetSpecCol(sp, s, i));
+      if (sp->astro) h += TpHash(0x617374, (uint64_t)sp->astro[s], (uint64_t)(sp->sstart + s), 0);
     }
+  }
   if (!sp->sheet && sp->mptr)
     for (PetscInt s = 0; s < sp->nsyn; s++)
       for (PetscInt q = sp->mptr[s]; q < sp->mptr[s + 1]; q++)
@@ -781,7 +868,7 @@ static uint64_t SpecHash(const TpNetSpec *sp)
     for (PetscInt s = 0; s < sp->nsyn; s++)
       for (PetscInt q = sp->gptr[s]; q < sp->gptr[s + 1]; q++)
         h += TpHash(0x6d6f72, 2, (uint64_t)s, (uint64_t)sp->gadj[q]);
-  return h ^ TpMix64((uint64_t)sp->N);
+  return h;
 }
 
 /* The description's options, as read (also listed by -help through TpNetSpecHelp()). */
@@ -840,15 +927,17 @@ PetscErrorCode TpNetSpecHelp(MPI_Comm comm, PetscInt N)
 }
 
 /*@C
-  TpNetSpecCreateFromOptions - Builds the description of the whole network, the same on every rank
+  TpNetSpecCreateFromOptions - Builds the description of the network: whole on every rank, or this rank's block of rows
 
   Collective
 
   Input Parameters:
-+ comm  - the ranks
-. N     - the default number of neurons (a network file sets its own)
-. deflt - the generator unless -connectivity says otherwise
-- seed  - the seed of the wiring and position streams
++ comm   - the ranks
+. N      - the default number of neurons (a network file sets its own)
+. deflt  - the generator unless -connectivity says otherwise
+. seed   - the seed of the wiring and position streams
+- blocks - the caller distributes the rows in blocks of natural ids (`TpPartitionBlock()`): all and
+           random then build only this rank's block (a sliced description)
 
   Output Parameter:
 . out - the description; free it with TpNetSpecDestroy()
@@ -867,9 +956,11 @@ PetscErrorCode TpNetSpecHelp(MPI_Comm comm, PetscInt N)
 .seealso: `TpNetworkSetUp()`, `TpNetSpecWrite()`
 @*/
 PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, TpConnectivity deflt, PetscInt seed,
-                                          TpNetSpec **out)
+                                          PetscBool blocks, TpNetSpec **out)
 {
   TpNetSpec *sp;
+  PetscMPIInt size, rank;
+  PetscBool sliced;
   SpecOptions o = {N, 3, 2, 4, 16, 50, "", deflt, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE};
   PetscBool Nset, fileset, kindset;
   PetscReal degree;
@@ -878,6 +969,8 @@ PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, TpConnectiv
   TpConnectivity kind;
 
   PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(ReadSpecOptions(comm, &o));
   Nset    = o.Nset;
   fileset = o.fileset;
@@ -907,30 +1000,42 @@ PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, TpConnectiv
     PetscCheck(gaps >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
                "Option -spatial_gap_junctions must be non-negative; got %" PetscInt_FMT, gaps);
   }
-  if (kind == TP_CONNECT_ALL)
-    PetscCheck((double)Nopt * Nopt < PETSC_MAX_INT, comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "Option -N %" PetscInt_FMT ": an all-to-all network of more than 2^31 synapses needs 64-bit indices",
-               Nopt);
+  sliced = (PetscBool)(blocks && (kind == TP_CONNECT_ALL || kind == TP_CONNECT_RANDOM) && size > 1);
+  if (kind == TP_CONNECT_ALL) { /* the largest block's synapses must index with PetscInt */
+    const double rows = sliced ? PetscCeilReal((double)Nopt / size) : (double)Nopt;
+    PetscCheck(rows * Nopt < PETSC_MAX_INT, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -N %" PetscInt_FMT ": an all-to-all network of %.0f synapses, %.0f on a rank of %d, needs more "
+               "ranks (fewer than 2^31 synapses each) or 64-bit indices",
+               Nopt, (double)Nopt * Nopt, rows * Nopt, (int)(sliced ? size : 1));
+  }
 
   PetscCall(PetscNew(&sp));
-  sp->kind = kind;
-  sp->N    = Nopt;
+  sp->kind   = kind;
+  sp->N      = Nopt;
+  sp->sliced = sliced;
+  sp->nrows  = Nopt;
   switch (kind) {
-  case TP_CONNECT_ALL:
-    PetscCall(PetscMalloc1(sp->N + 1, &sp->rowptr));
-    for (PetscInt i = 0; i <= sp->N; i++) sp->rowptr[i] = i * sp->N;
-    sp->nsyn   = sp->N * sp->N;
+  case TP_CONNECT_ALL: {
+    PetscInt *ranges;
+    PetscCall(PetscMalloc1(size + 1, &ranges));
+    TpPartitionBlockRanges(sp->N, sliced ? size : 1, ranges);
+    sp->rstart = ranges[sliced ? rank : 0];
+    sp->nrows  = ranges[(sliced ? rank : 0) + 1] - sp->rstart;
+    PetscCall(PetscFree(ranges));
+    PetscCall(PetscMalloc1(sp->nrows + 1, &sp->rowptr));
+    for (PetscInt i = 0; i <= sp->nrows; i++) sp->rowptr[i] = i * sp->N;
+    sp->nsyn   = sp->nrows * sp->N;
     sp->sheet  = PETSC_TRUE;
     sp->nastro = 1;
     PetscCall(PetscSNPrintf(sp->describe, sizeof(sp->describe),
                             "all-to-all (synapse i <- j for every pair, self included), one sheet astrocyte"));
-    break;
+  } break;
   case TP_CONNECT_NONE:
     PetscCall(PetscCalloc1(sp->N + 1, &sp->rowptr));
     PetscCall(PetscSNPrintf(sp->describe, sizeof(sp->describe), "neurons only (the model wires its own synapses)"));
     break;
   case TP_CONNECT_RANDOM:
-    PetscCall(GenerateRandom(sp, seed, degree));
+    PetscCall(GenerateRandom(sliced ? comm : PETSC_COMM_SELF, sp, seed, degree));
     PetscCall(PetscSNPrintf(sp->describe, sizeof(sp->describe),
                             "random symmetric, mean degree %.6g (seed %" PetscInt_FMT ")", (double)degree, seed));
     break;
@@ -958,8 +1063,18 @@ PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, TpConnectiv
   }
   if (sp->kind != TP_CONNECT_ALL && !sp->col)
     PetscCall(PetscMalloc1(1, &sp->col)); /* no synapse at all, still sparse */
-  sp->hash = SpecHash(sp);
-  *out     = sp;
+  if (!sliced) sp->nrows = sp->N;         /* a network file sets N */
+  sp->hash = SpecHashSum(sp);
+  if (sliced) {
+    PetscCount n = sp->nsyn;
+    PetscCallMPI(MPI_Exscan(&n, &sp->sstart, 1, MPIU_INT64, MPI_SUM, comm));
+    if (rank == 0) sp->sstart = 0;
+    PetscCallMPI(MPI_Allreduce(&n, &sp->nsyn_global, 1, MPIU_INT64, MPI_SUM, comm));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sp->hash, 1, MPI_UINT64_T, MPI_SUM, comm));
+  } else
+    sp->nsyn_global = sp->nsyn;
+  sp->hash ^= TpMix64((uint64_t)sp->N);
+  *out = sp;
   PetscFunctionReturn(0);
 }
 

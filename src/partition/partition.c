@@ -27,6 +27,26 @@ PetscErrorCode TpPartitionBlock(const TpNetSpec *spec, PetscInt nparts, PetscMPI
 }
 
 /*@C
+  TpPartitionBlockRanges - The block partition as ranges of natural ids, without an array over the neurons
+
+  Not Collective
+
+  Input Parameters:
++ N      - neurons
+- nparts - ranks
+
+  Output Parameter:
+. ranges - nparts+1 entries: part r holds natural ids ranges[r] .. ranges[r+1]-1 (as `TpPartitionBlock()`)
+
+.seealso: `TpPartitionBlock()`
+@*/
+void TpPartitionBlockRanges(PetscInt N, PetscInt nparts, PetscInt ranges[])
+{
+  ranges[0] = 0;
+  for (PetscInt r = 0; r < nparts; r++) ranges[r + 1] = ranges[r] + N / nparts + (r < N % nparts);
+}
+
+/*@C
   TpPartitionGroups - The block partition of each of consecutive groups of natural ids: rank r owns the
   r-th block of every group
 
@@ -217,12 +237,14 @@ PetscErrorCode TpPartitionGraph(MPI_Comm comm, const TpNetSpec *sp, PetscInt npa
 @*/
 PetscErrorCode TpPartitionStatistics(const TpNetSpec *sp, PetscInt nparts, const PetscMPIInt *rankof, TpPartStats *st)
 {
-  PetscMPIInt *gstamp, *hstamp, *prow;
+  PetscMPIInt *gstamp, *hstamp, *prow, *pstamp;
   PetscInt buf[4], *start, *order;
 
   PetscFunctionBegin;
   PetscCall(PetscArrayzero(st, nparts));
   PetscCall(PetscMalloc3(sp->N, &gstamp, sp->nsyn + 1, &hstamp, sp->nsyn + 1, &prow));
+  PetscCall(PetscMalloc1(nparts, &pstamp));
+  for (PetscInt r = 0; r < nparts; r++) pstamp[r] = -1;
   PetscCall(PetscCalloc2(nparts + 1, &start, sp->N, &order));
   /* the neurons rank after rank (a counting sort), so that one stamp array serves all ranks */
   for (PetscInt i = 0; i < sp->N; i++) start[rankof[i] + 1]++;
@@ -243,6 +265,7 @@ PetscErrorCode TpPartitionStatistics(const TpNetSpec *sp, PetscInt nparts, const
       if (rankof[j] != r && gstamp[j] != r) {
         gstamp[j] = (PetscMPIInt)r;
         st[r].ghosts++;
+        if (pstamp[rankof[j]] != r) pstamp[rankof[j]] = (PetscMPIInt)r, st[r].peers++;
       }
       TpNetSpecNeighbours(sp, s, buf, &nb, &n, &gp, &ng);
       for (int kind = 0; kind < 2; kind++)
@@ -251,11 +274,13 @@ PetscErrorCode TpPartitionStatistics(const TpNetSpec *sp, PetscInt nparts, const
           if (prow[t] != r && hstamp[t] != r) {
             hstamp[t] = (PetscMPIInt)r;
             st[r].halo++;
+            if (pstamp[prow[t]] != r) pstamp[prow[t]] = (PetscMPIInt)r, st[r].peers++;
           }
         }
     }
   }
   PetscCall(PetscFree3(gstamp, hstamp, prow));
+  PetscCall(PetscFree(pstamp));
   PetscCall(PetscFree2(start, order));
   PetscFunctionReturn(0);
 }
@@ -357,7 +382,8 @@ typedef struct {
 static PetscErrorCode WritePartition(MPI_Comm comm, hid_t f, void *ctx)
 {
   const PartitionFile *p = ctx;
-  const char *names[5]   = {"rank", "stats_neurons", "stats_synapses", "stats_ghost_neurons", "stats_halo_processes"};
+  const char *names[6]   = {
+        "rank", "stats_neurons", "stats_synapses", "stats_ghost_neurons", "stats_halo_processes", "stats_peers"};
   int *buf;
 
   PetscFunctionBegin;
@@ -369,11 +395,16 @@ static PetscErrorCode WritePartition(MPI_Comm comm, hid_t f, void *ctx)
   PetscCall(TpH5WriteAttrString(f, "partitioner", p->method));
   PetscCall(TpH5WriteAttrString(f, "network", p->sp->describe));
   PetscCall(PetscMalloc1(PetscMax(p->sp->N, p->nparts), &buf));
-  for (int k = 0; k < 5; k++) {
+  for (int k = 0; k < 6; k++) {
     const hsize_t dims[1] = {(hsize_t)(k ? p->nparts : p->sp->N)};
     for (hsize_t q = 0; q < dims[0]; q++) {
       const TpPartStats *s = &p->st[k ? q : 0];
-      buf[q] = k == 0 ? p->rankof[q] : k == 1 ? s->neurons : k == 2 ? s->synapses : k == 3 ? s->ghosts : s->halo;
+      buf[q]               = k == 0   ? p->rankof[q]
+                             : k == 1 ? s->neurons
+                             : k == 2 ? s->synapses
+                             : k == 3 ? s->ghosts
+                             : k == 4 ? s->halo
+                                      : s->peers;
     }
     PetscCall(TpH5WriteRoot(comm, f, names[k], H5T_NATIVE_INT, H5T_STD_I32LE, 1, dims, buf));
   }
@@ -393,27 +424,30 @@ static PetscErrorCode PrintStats(MPI_Comm comm, PetscInt nparts, const TpPartSta
   double maxsyn = 0, sumsyn = 0;
 
   PetscFunctionBegin;
-  PetscCall(PetscPrintf(comm, "  %6s %10s %12s %12s %12s %12s\n", "rank", "neurons", "synapses", "ghost_neur",
-                        "halo_proc", "bytes/RHS"));
+  PetscCall(PetscPrintf(comm, "  %6s %10s %12s %12s %12s %12s %6s\n", "rank", "neurons", "synapses", "ghost_neur",
+                        "halo_proc", "bytes/RHS", "peers"));
   for (PetscInt r = 0; r < nparts; r++) {
-    PetscCall(PetscPrintf(
-        comm,
-        "  %6" PetscInt_FMT " %10" PetscInt_FMT " %12" PetscInt_FMT " %12" PetscInt_FMT " %12" PetscInt_FMT " %12.0f\n",
-        r, st[r].neurons, st[r].synapses, st[r].ghosts, st[r].halo, 8.0 * (st[r].ghosts + st[r].halo)));
+    PetscCall(PetscPrintf(comm,
+                          "  %6" PetscInt_FMT " %10" PetscInt_FMT " %12" PetscInt_FMT " %12" PetscInt_FMT
+                          " %12" PetscInt_FMT " %12.0f %6" PetscInt_FMT "\n",
+                          r, st[r].neurons, st[r].synapses, st[r].ghosts, st[r].halo, 8.0 * (st[r].ghosts + st[r].halo),
+                          st[r].peers));
     maxsyn = PetscMax(maxsyn, (double)st[r].synapses);
     sumsyn += st[r].synapses;
   }
   {
-    PetscInt nn = 0, ns = 0, ng = 0, nh = 0;
+    PetscInt nn = 0, ns = 0, ng = 0, nh = 0, np = 0;
     for (PetscInt r = 0; r < nparts; r++) {
       nn += st[r].neurons;
       ns += st[r].synapses;
       ng += st[r].ghosts;
       nh += st[r].halo;
+      np += st[r].peers;
     }
-    PetscCall(PetscPrintf(
-        comm, "  %6s %10" PetscInt_FMT " %12" PetscInt_FMT " %12" PetscInt_FMT " %12" PetscInt_FMT " %12.0f\n", "total",
-        nn, ns, ng, nh, TotalBytes(nparts, st)));
+    PetscCall(PetscPrintf(comm,
+                          "  %6s %10" PetscInt_FMT " %12" PetscInt_FMT " %12" PetscInt_FMT " %12" PetscInt_FMT
+                          " %12.0f %6" PetscInt_FMT "\n",
+                          "total", nn, ns, ng, nh, TotalBytes(nparts, st), np));
   }
   PetscCall(PetscPrintf(comm, "  load imbalance (max / mean synapses) %.4f\n",
                         sumsyn > 0 ? maxsyn / (sumsyn / nparts) : 1.0));
@@ -467,7 +501,7 @@ PetscErrorCode TpPartitionMain(int *status)
     const TpOutputPath outputs[] = {{"-o", out, PETSC_FALSE, NULL}};
     PetscCall(TpCheckPaths(comm, 1, outputs));
   }
-  PetscCall(TpNetSpecCreateFromOptions(comm, 500, TP_CONNECT_ALL, seed, &sp));
+  PetscCall(TpNetSpecCreateFromOptions(comm, 500, TP_CONNECT_ALL, seed, PETSC_FALSE, &sp));
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (help) {
     PetscCall(TpNetSpecDestroy(&sp));
@@ -540,7 +574,7 @@ PetscErrorCode TpGenerateMain(int *status)
     const TpOutputPath outputs[] = {{"-o", out, PETSC_FALSE, NULL}};
     PetscCall(TpCheckPaths(comm, 1, outputs));
   }
-  PetscCall(TpNetSpecCreateFromOptions(comm, 500, TP_CONNECT_ALL, seed, &sp));
+  PetscCall(TpNetSpecCreateFromOptions(comm, 500, TP_CONNECT_ALL, seed, PETSC_FALSE, &sp));
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (!help) {
     PetscCall(TpOptionsCheckUnused(comm, "generate", TpGenerateMain));

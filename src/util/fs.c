@@ -101,25 +101,21 @@ PetscErrorCode TpCheckRoom(MPI_Comm comm, const char *path, double bytes, const 
 }
 
 /*@C
-  TpPeakMemory - The peak resident memory, summed over the ranks
+  TpPeakMemorySelf - The peak resident memory of this process
 
-  Collective
-
-  Input Parameter:
-. comm - the communicator
+  Not Collective
 
   Output Parameter:
-. bytes - the sum over the ranks of each process's peak resident set (VmHWM on Linux, else getrusage)
+. bytes - its peak resident set (VmHWM on Linux, else getrusage)
 
-.seealso: `TpRunViewSummary()`
+.seealso: `TpPeakMemory()`
 @*/
-PetscErrorCode TpPeakMemory(MPI_Comm comm, double *bytes)
+double TpPeakMemorySelf(void)
 {
   struct rusage ru;
   double mine = -1;
   FILE *f;
 
-  PetscFunctionBegin;
   /* Linux's VmHWM belongs to this program's memory; getrusage's ru_maxrss survives exec, so a
      program started by a large one (Python, say) would report its parent's peak */
   if ((f = fopen("/proc/self/status", "r"))) {
@@ -133,6 +129,27 @@ PetscErrorCode TpPeakMemory(MPI_Comm comm, double *bytes)
     getrusage(RUSAGE_SELF, &ru);
     mine = 1024.0 * (double)ru.ru_maxrss;
   }
+  return mine;
+}
+
+/*@C
+  TpPeakMemory - The peak resident memory, summed over the ranks
+
+  Collective
+
+  Input Parameter:
+. comm - the communicator
+
+  Output Parameter:
+. bytes - the sum over the ranks of each process's peak resident set (`TpPeakMemorySelf()`)
+
+.seealso: `TpRunViewSummary()`
+@*/
+PetscErrorCode TpPeakMemory(MPI_Comm comm, double *bytes)
+{
+  double mine = TpPeakMemorySelf();
+
+  PetscFunctionBegin;
   PetscCall(MPIU_Allreduce(&mine, bytes, 1, MPI_DOUBLE, MPI_SUM, comm));
   PetscFunctionReturn(0);
 }

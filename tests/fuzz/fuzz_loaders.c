@@ -61,7 +61,7 @@ static PetscErrorCode LoadNetwork(const char *path)
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(opts, sizeof(opts), "-connectivity file -network_file %s", path));
   PetscCall(Options(opts));
-  PetscCall(TpNetSpecCreateFromOptions(PETSC_COMM_WORLD, 30, TP_CONNECT_ALL, 1, &spec));
+  PetscCall(TpNetSpecCreateFromOptions(PETSC_COMM_WORLD, 30, TP_CONNECT_ALL, 1, PETSC_FALSE, &spec));
   PetscCall(TpNetSpecDestroy(&spec));
   PetscFunctionReturn(0);
 }
@@ -74,7 +74,7 @@ static PetscErrorCode LoadPartition(const char *path)
   PetscFunctionBegin;
   if (!fuzz_spec) {
     PetscCall(Options(net_opts));
-    PetscCall(TpNetSpecCreateFromOptions(PETSC_COMM_WORLD, 100, TP_CONNECT_ALL, 1, &fuzz_spec));
+    PetscCall(TpNetSpecCreateFromOptions(PETSC_COMM_WORLD, 100, TP_CONNECT_ALL, 1, PETSC_FALSE, &fuzz_spec));
   }
   PetscCall(PetscMalloc1(fuzz_spec->N, &rankof));
   ierr = TpPartitionLoad(PETSC_COMM_WORLD, path, fuzz_spec, 2, rankof);

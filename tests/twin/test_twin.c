@@ -176,7 +176,7 @@ int main(int argc, char **argv)
     PetscMPIInt rank;
     PetscCall(PetscOptionsGetInt(NULL, NULL, "-N", &n, NULL));
     PetscCall(PetscOptionsGetInt(NULL, NULL, "-seed", &sd, NULL));
-    PetscCall(TpNetSpecCreateFromOptions(comm, 12, TP_CONNECT_ALL, sd, &spec));
+    PetscCall(TpNetSpecCreateFromOptions(comm, 12, TP_CONNECT_ALL, sd, PETSC_FALSE, &spec));
     PetscCall(PetscCalloc1((size_t)n * n * n * n, &Fd));
     PetscCallMPI(MPI_Comm_rank(comm, &rank));
     PetscCall(PetscSNPrintf(tfile, sizeof(tfile), "twin_T_%d.h5", (int)getpid()));
@@ -217,7 +217,7 @@ int main(int argc, char **argv)
 
   /* the twin, on every rank, with the synapse mask and the process links of the whole network (made
      again by the same generator or file, before any distribution) */
-  PetscCall(TpNetSpecCreateFromOptions(comm, 12, TP_CONNECT_ALL, seed, &spec));
+  PetscCall(TpNetSpecCreateFromOptions(comm, 12, TP_CONNECT_ALL, seed, PETSC_FALSE, &spec));
   PetscCall(PetscCalloc1(N * N, &mask));
   for (PetscInt i = 0; i < N; i++)
     for (PetscInt s = spec->rowptr[i]; s < spec->rowptr[i + 1]; s++) mask[i * N + TpNetSpecCol(spec, s, i)] = 1;
