@@ -5,6 +5,8 @@
 
 Strong scaling: speed-up = T(1 rank) / T(r), efficiency = speed-up / r.
 Weak scaling: efficiency = T(1 rank) / T(r) (the work per rank stays the same).
+T is the time per step, the median over the seeds of a rank count (column step_s; time_per_step_s in
+tables of earlier versions).
 The smallest rank count of each mode stands in for 1 rank when 1 is absent (then speed-up is relative).
 """
 import csv
@@ -27,10 +29,11 @@ def main():
         sys.exit("plot_scaling: %s has no rows" % path)
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
     for mode in sorted({r["mode"] for r in rows}):
-        pts = {}
+        runs = {}
         for r in rows:
             if r["mode"] == mode:
-                pts[int(r["ranks"])] = float(r["time_per_step_s"])  # the last row of a rank count wins
+                runs.setdefault(int(r["ranks"]), []).append(float(r.get("step_s") or r["time_per_step_s"]))
+        pts = {k: sorted(v)[(len(v) - 1) // 2] for k, v in runs.items()}  # the median over seeds
         ranks = sorted(pts)
         base_r, base_t = ranks[0], pts[ranks[0]]
         if mode == "weak":

@@ -10,7 +10,8 @@ What it measures, on this machine:
     halo processes) and from how many ranks, from `tripart partition -partitioner graph` (PT-Scotch;
     the statistics need no P ranks), for one fixed network (strong scaling: the million-synapse
     network, 50,000 neurons) and for networks that grow with P (weak scaling: 6,250 neurons per rank,
-    degree 22, the same box and astrocyte density).
+    degree 22, astrocyte territories per side growing as P^(1/3), so that each covers about as many
+    neurons).
 
 The model of a step on P ranks (stated, not fitted):
     T(P) = c * max_r synapses_r                                   (compute: the slowest rank)

@@ -144,6 +144,8 @@ PetscErrorCode TpNetworkSetFromOptions(TpNetwork net)
   PetscFunctionReturn(0);
 }
 
+static PetscLogEvent TP_EVENT_NETWORK_SETUP; /* -log_view: the network's set-up (jobs/scaling.sbatch) */
+
 /* An SF whose leaves are the given natural indices of an array laid out in ranges over the ranks. */
 static PetscErrorCode NaturalSF(MPI_Comm comm, PetscInt nleaves, const PetscInt *natidx, const PetscInt *ranges,
                                 PetscInt nroots, PetscSF *sf)
@@ -191,6 +193,9 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
 
   PetscFunctionBegin;
   if (net->setup) PetscFunctionReturn(0);
+  if (!TP_EVENT_NETWORK_SETUP)
+    PetscCall(PetscLogEventRegister("TpNetworkSetUp", PETSC_OBJECT_CLASSID, &TP_EVENT_NETWORK_SETUP));
+  PetscCall(PetscLogEventBegin(TP_EVENT_NETWORK_SETUP, 0, 0, 0, 0));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   /* blocks of natural ids unless a partition file or groups say otherwise: then the generators
@@ -418,6 +423,7 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
   PetscCall(PetscFree2(count, natrange));
   PetscCall(TpNetSpecDestroy(&sp));
   net->setup = PETSC_TRUE;
+  PetscCall(PetscLogEventEnd(TP_EVENT_NETWORK_SETUP, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 

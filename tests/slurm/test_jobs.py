@@ -101,7 +101,8 @@ def test_array(c, work):
 
 def test_scaling(c, work):
     """A scaling series on 1 and 2 ranks produces its table and its plot."""
-    env = {"TRIPART_HOME": REPO, "TRIPART": TRIPART, "MODE": "strong", "RANKS": "1 2", "N": "300", "STEPS": "10",
+    env = {"TRIPART_HOME": REPO, "TRIPART": TRIPART, "MODE": "strong", "RANKS": "1 2", "SEEDS": "1 2", "N": "300",
+           "STEPS": "10",
            "TABLE": os.path.join(work, "scaling.csv"), "PLOT": os.path.join(work, "scaling.png"), "WORK": os.path.join(work, "runs")}
     job = c.sbatch("--ntasks=2", "--chdir=" + work, "--output=" + os.path.join(work, "scaling-%j.log"),
                    os.path.join(REPO, "jobs", "scaling.sbatch"), env=env)
@@ -111,11 +112,14 @@ def test_scaling(c, work):
         fail("scaling job ended %s:\n%s" % (info, logs(work)))
     with open(env["TABLE"]) as f:
         rows = list(csv.DictReader(f))
-    if [int(r["ranks"]) for r in rows] != [1, 2]:
+    if [(int(r["ranks"]), int(r["seed"])) for r in rows] != [(1, 1), (1, 2), (2, 1), (2, 2)]:
         fail("scaling table rows: %s" % rows)
     for r in rows:
-        if not (int(r["steps"]) == 10 and float(r["time_per_step_s"]) > 0 and int(r["synapses"]) == 90000):
+        if not (int(r["steps"]) == 10 and float(r["step_s"]) > 0 and int(r["synapses"]) == 90000
+                and float(r["setup_s"]) > 0 and float(r["rhs_s"]) > 0 and float(r["peak_mib"]) > 1):
             fail("bad scaling row %s" % r)
+        if int(r["ranks"]) == 2 and not float(r["ghost_s"]) > 0:
+            fail("no ghost exchange time on 2 ranks: %s" % r)
     if not os.path.getsize(env["PLOT"]) > 1000:
         fail("no scaling plot")
 
