@@ -1,8 +1,10 @@
 /* The network as one description: neurons, synapses, astrocytes, the morphology of their processes
-   and the gap junctions between them.  Either whole (the same on every rank: network files, the
-   spatial generator, partition files, `tripart partition` and `generate`) or sliced: each rank holds
-   only the rows of its block of natural ids (what TpPartitionBlock() gives it), built from streams
-   keyed by global ids, so that the network is the same on any number of ranks (all, random).
+   and the gap junctions between them.  Either whole (the same on every rank: network files,
+   partition files, `tripart partition` and `generate`) or sliced: each rank holds only the rows of
+   its block of natural ids (what TpPartitionBlock() gives it) and their processes, built from
+   streams keyed by global ids, so that the network is the same on any number of ranks (all, random,
+   spatial).  The morphology of a sliced description holds the rows of its processes, with global
+   process ids in madj and gadj.
 
    Generators (all, random, spatial) build it from a seed; a network file (the format `tripart
    generate` writes) brings a user's own.  Synapse s is the s-th entry of the CSR (post i <- pre j,
@@ -29,10 +31,10 @@ typedef struct {
   PetscBool sheet;        /* all-to-all with one astrocyte whose processes form a sheet (no explicit graph) */
   PetscInt nastro;        /* astrocytes (0: the network has no morphology) */
   PetscInt *astro;        /* nsyn: the astrocyte of each process (NULL for the sheet) */
-  PetscInt *mptr, *madj;  /* process adjacency inside astrocytes, symmetric CSR over processes (nsyn+1) */
-  PetscInt *gptr, *gadj;  /* gap junctions between processes of different astrocytes, symmetric CSR */
+  PetscInt *mptr, *madj;  /* process adjacency inside astrocytes: nsyn+1 rows (held processes), global ids */
+  PetscInt *gptr, *gadj;  /* gap junctions between processes of different astrocytes, likewise */
   PetscInt dim;           /* 0, 2 or 3 */
-  double *pos;            /* N x dim neuron positions (spatial), or NULL */
+  double *pos;            /* nrows x dim positions of the held neurons (spatial), or NULL */
   uint64_t hash;          /* of N, the synapses, astrocytes, adjacency and gap junctions */
   char describe[256];     /* one line for the run's header */
 } TpNetSpec;
@@ -40,7 +42,7 @@ typedef struct {
 /* Collective: from -connectivity all|random|spatial|file|none and their options; N is the default
    neuron count (a network file sets its own), kind the default generator (none: neurons only, for
    models that wire their own synapses, as spiking projections).  blocks: the caller distributes the
-   network in blocks of natural ids, and a generator that can (all, random) builds only this rank's
+   network in blocks of natural ids, and a generator that can (all, random, spatial) builds only this rank's
    block (sliced); otherwise every rank builds the whole. */
 PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, TpConnectivity kind, PetscInt seed,
                                           PetscBool blocks, TpNetSpec **spec);

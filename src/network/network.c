@@ -177,7 +177,7 @@ static PetscErrorCode NaturalSF(MPI_Comm comm, PetscInt nleaves, const PetscInt 
 . net - the network
 
   Notes:
-  In blocks of natural ids (no partition file, no groups) the all and random generators build only
+  In blocks of natural ids (no partition file, no groups) the all, random and spatial generators build only
   this rank's rows, and nothing on a rank is O(synapses of the network); otherwise the description
   of the whole network is built (identically on every rank), distributed, and freed.
 
@@ -346,8 +346,48 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
 
   /* morphology: the sheet in natural order is a stencil; anything else becomes adjacency lists */
   net->stencil = (PetscBool)(sp->sheet && !permuted);
-  PetscCheck(!sp->sliced || net->stencil || !sp->nastro, comm, PETSC_ERR_PLIB, "A sliced network with a morphology");
-  if (sp->nastro > 0 && !net->stencil) {
+  if (sp->sliced && sp->nastro > 0 && !net->stencil) {
+    /* the rows of the held processes, global ids in madj and gadj: ours are t - sstart, the others
+       halo slots in ascending order of their ids */
+    PetscInt *remote = NULL, *synrange, nremote = 0;
+    const PetscCount s0 = sp->sstart, s1 = sp->sstart + sp->nsyn;
+    PetscCall(PetscMalloc1(net->nsyn_loc + 1, &net->mptr));
+    PetscCall(PetscMalloc1(net->nsyn_loc + 1, &net->gptr));
+    PetscCall(PetscArraycpy(net->mptr, sp->mptr, net->nsyn_loc + 1));
+    PetscCall(PetscArraycpy(net->gptr, sp->gptr, net->nsyn_loc + 1));
+    PetscCall(PetscMalloc1(sp->mptr[sp->nsyn] + 1, &net->madj));
+    PetscCall(PetscMalloc1(sp->gptr[sp->nsyn] + 1, &net->gadj));
+    PetscCall(PetscMalloc1(sp->mptr[sp->nsyn] + sp->gptr[sp->nsyn] + 1, &remote));
+    for (PetscInt q = 0; q < sp->mptr[sp->nsyn]; q++)
+      if (sp->madj[q] < s0 || sp->madj[q] >= s1) remote[nremote++] = sp->madj[q];
+    for (PetscInt q = 0; q < sp->gptr[sp->nsyn]; q++)
+      if (sp->gadj[q] < s0 || sp->gadj[q] >= s1) remote[nremote++] = sp->gadj[q];
+    PetscCall(PetscSortRemoveDupsInt(&nremote, remote));
+    net->nhalo = nremote;
+    for (int kind = 0; kind < 2; kind++) {
+      const PetscInt n = kind ? sp->gptr[sp->nsyn] : sp->mptr[sp->nsyn], *in = kind ? sp->gadj : sp->madj;
+      PetscInt *out = kind ? net->gadj : net->madj;
+      for (PetscInt q = 0; q < n; q++) {
+        PetscInt h;
+        if (in[q] >= s0 && in[q] < s1)
+          out[q] = (PetscInt)(in[q] - s0);
+        else {
+          PetscCall(PetscFindInt(in[q], nremote, remote, &h));
+          out[q] = (PetscInt)net->nsyn_loc + h;
+        }
+      }
+    }
+    /* the processes of rank r are synapses synrange[r] .. synrange[r+1]-1 (fewer than 2^31: spatial.c) */
+    PetscCall(PetscMalloc1(size + 1, &synrange));
+    {
+      PetscInt mine = (PetscInt)s0;
+      PetscCallMPI(MPI_Allgather(&mine, 1, MPIU_INT, synrange, 1, MPIU_INT, comm));
+      synrange[size] = (PetscInt)sp->nsyn_global;
+    }
+    PetscCall(NaturalSF(comm, nremote, remote, synrange, (PetscInt)net->nsyn_loc, &net->halo));
+    PetscCall(PetscFree(synrange));
+    PetscCall(PetscFree(remote));
+  } else if (sp->nastro > 0 && !net->stencil) {
     PetscInt *remote_nat = NULL, nremote = 0, cap = 0, buf[4];
     PetscSFNode *iremote;
     PetscCall(PetscMalloc1(net->nsyn_loc + 1, &net->mptr));

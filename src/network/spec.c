@@ -1,5 +1,6 @@
-/* The network description: generators (all and random in slices of rows, spatial whole) and the network file. */
-#include <tpnetspec.h>
+/* The network description: the all and random generators (in slices of rows), the network file, and what they
+   share with the spatial generator (spatial.c). */
+#include "specimpl.h"
 #include <tppartition.h>
 #include <tprandom.h>
 #include <tph5.h>
@@ -9,8 +10,6 @@
 
 const char *const TpConnectivities[] = {"all",  "random",         "spatial",     "file",
                                         "none", "TpConnectivity", "TP_CONNECT_", NULL};
-
-enum { TP_STREAM_POSITION = 4 };
 
 /*@C
   TpNetSpecRow - The neuron (row) of synapse s
@@ -80,21 +79,6 @@ void TpNetSpecNeighbours(const TpNetSpec *spec, PetscInt s, PetscInt buf[4], con
 }
 
 /* ------------------------------------------------------------------ growable arrays and CSR */
-typedef struct {
-  PetscInt n, cap, *a;
-} IntList;
-
-static PetscErrorCode ListPush(IntList *l, PetscInt v)
-{
-  PetscFunctionBegin;
-  if (l->n == l->cap) {
-    l->cap = l->cap ? 2 * l->cap : 1024;
-    PetscCall(PetscRealloc(sizeof(PetscInt) * (size_t)l->cap, &l->a));
-  }
-  l->a[l->n++] = v;
-  PetscFunctionReturn(0);
-}
-
 /* A symmetric CSR over n vertices from undirected pairs (a, b), a != b; duplicates merged. */
 static PetscErrorCode SymmetricCSR(PetscInt n, PetscInt npairs, const PetscInt *pairs, PetscInt **ptr, PetscInt **adj)
 {
@@ -132,129 +116,7 @@ static PetscErrorCode SymmetricCSR(PetscInt n, PetscInt npairs, const PetscInt *
   PetscFunctionReturn(0);
 }
 
-/* ------------------------------------------------------------------ uniform cell grids over [0,1)^dim */
-typedef struct {
-  PetscInt dim, n; /* cells per side */
-  double h;
-  PetscInt *start, *idx; /* counting sort: points of cell c are idx[start[c] .. start[c+1]) */
-} Grid;
-
-static PetscInt GridCoord(const Grid *g, double x)
-{
-  PetscInt c = (PetscInt)(x * g->n);
-  return c < 0 ? 0 : (c >= g->n ? g->n - 1 : c);
-}
-
-static PetscErrorCode GridBuild(PetscInt dim, double h, PetscInt np, const double *pts, Grid *g)
-{
-  PetscInt ncell = 1, *cell;
-
-  PetscFunctionBegin;
-  g->dim = dim;
-  /* cells of side >= h (searches look at neighbouring cells), at most 1024 per side and not many more
-     than points (a tiny h, from a tiny -degree, would otherwise ask for 1024^3 cells) */
-  g->n = PetscMax(1, PetscMin(PetscMin(1024, (PetscInt)(1.0 / h)),
-                              (PetscInt)PetscCeilReal(2.0 * PetscPowReal((PetscReal)PetscMax(np, 1), 1.0 / dim))));
-  g->h = 1.0 / g->n;
-  for (PetscInt d = 0; d < dim; d++) ncell *= g->n;
-  PetscCall(PetscCalloc1(ncell + 1, &g->start));
-  PetscCall(PetscMalloc1(np, &g->idx));
-  PetscCall(PetscMalloc1(np, &cell));
-  for (PetscInt q = 0; q < np; q++) {
-    PetscInt c = 0;
-    for (PetscInt d = dim - 1; d >= 0; d--) c = c * g->n + GridCoord(g, pts[q * dim + d]);
-    cell[q] = c;
-    g->start[c + 1]++;
-  }
-  for (PetscInt c = 0; c < ncell; c++) g->start[c + 1] += g->start[c];
-  {
-    PetscInt *fill;
-    PetscCall(PetscMalloc1(ncell, &fill));
-    for (PetscInt c = 0; c < ncell; c++) fill[c] = g->start[c];
-    for (PetscInt q = 0; q < np; q++) g->idx[fill[cell[q]]++] = q; /* ascending within each cell */
-    PetscCall(PetscFree(fill));
-  }
-  PetscCall(PetscFree(cell));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode GridDestroy(Grid *g)
-{
-  PetscFunctionBegin;
-  PetscCall(PetscFree(g->start));
-  PetscCall(PetscFree(g->idx));
-  PetscFunctionReturn(0);
-}
-
-static double Dist2(PetscInt dim, const double *a, const double *b)
-{
-  double s = 0;
-  for (PetscInt d = 0; d < dim; d++) s += (a[d] - b[d]) * (a[d] - b[d]);
-  return s;
-}
-
-/* The k points nearest to point q (excluding q) that pass keep(), by rings of cells; ties by index.
-   Only points closer than rmax count.  Returns how many were found in *nfound. */
-typedef PetscBool (*KeepFn)(const void *ctx, PetscInt q, PetscInt cand);
-
-static void Nearest(const Grid *g, const double *pts, PetscInt q, PetscInt k, double rmax, KeepFn keep, const void *ctx,
-                    PetscInt *best, double *bd, PetscInt *nfound)
-{
-  const PetscInt dim = g->dim;
-  PetscInt c0[3] = {0, 0, 0}, nf = 0;
-  for (PetscInt d = 0; d < dim; d++) c0[d] = GridCoord(g, pts[q * dim + d]);
-  for (PetscInt R = 0; R <= g->n; R++) {
-    const PetscInt lo[3] = {-R, dim > 1 ? -R : 0, dim > 2 ? -R : 0}, hi[3] = {R, dim > 1 ? R : 0, dim > 2 ? R : 0};
-    for (PetscInt dz = lo[2]; dz <= hi[2]; dz++)
-      for (PetscInt dy = lo[1]; dy <= hi[1]; dy++)
-        for (PetscInt dx = lo[0]; dx <= hi[0]; dx++) {
-          const PetscInt off[3] = {dx, dy, dz};
-          PetscInt c = 0, ring = 0;
-          PetscBool in = PETSC_TRUE;
-          for (PetscInt d = 0; d < dim; d++) ring = PetscMax(ring, PetscAbsInt(off[d]));
-          if (ring != R) continue;
-          for (PetscInt d = dim - 1; d >= 0; d--) {
-            const PetscInt cd = c0[d] + off[d];
-            if (cd < 0 || cd >= g->n) in = PETSC_FALSE;
-            c = c * g->n + cd;
-          }
-          if (!in) continue;
-          for (PetscInt t = g->start[c]; t < g->start[c + 1]; t++) {
-            const PetscInt p = g->idx[t];
-            const double d2  = Dist2(dim, pts + q * dim, pts + p * dim);
-            PetscInt pos;
-            if (p == q || d2 >= rmax * rmax || !keep(ctx, q, p)) continue;
-            if (nf == k && (d2 > bd[k - 1] || (d2 == bd[k - 1] && p > best[k - 1]))) continue;
-            pos = nf < k ? nf++ : k - 1;
-            while (pos > 0 && (bd[pos - 1] > d2 || (bd[pos - 1] == d2 && best[pos - 1] > p))) {
-              bd[pos]   = bd[pos - 1];
-              best[pos] = best[pos - 1];
-              pos--;
-            }
-            bd[pos]   = d2;
-            best[pos] = p;
-          }
-        }
-    /* every point not yet seen is at least R h away */
-    if ((nf == k && bd[k - 1] <= (R * g->h) * (R * g->h)) || R * g->h >= rmax) break;
-  }
-  *nfound = nf;
-}
-
 /* ------------------------------------------------------------------ generators */
-static PetscMPIInt BlockOwner(PetscMPIInt size, const PetscInt *ranges, PetscInt g)
-{
-  PetscMPIInt lo = 0, hi = size; /* ranges[lo] <= g < ranges[hi] */
-  while (hi - lo > 1) {
-    PetscMPIInt mid = (lo + hi) / 2;
-    if (ranges[mid] <= g)
-      lo = mid;
-    else
-      hi = mid;
-  }
-  return lo;
-}
-
 /* The random symmetric network (Erdos-Renyi with self-synapses): each pair {i, j} is a synapse of
    both rows with probability p, decided once, by the row from which the other lies within half the
    ring ahead: row i decides j = i + k mod N for k = 0 .. floor(N/2) (k = N/2 of an even N only for
@@ -346,191 +208,6 @@ static PetscErrorCode GenerateRandom(MPI_Comm comm, TpNetSpec *sp, PetscInt seed
   PetscCall(PetscFree(fill));
   PetscCall(PetscFree4(scount, rcount, sdisp, rdisp));
   PetscCall(PetscFree(ranges));
-  PetscFunctionReturn(0);
-}
-
-typedef struct {
-  const PetscInt *astro, *tile; /* astrocyte of each process; tile coordinates (dim per astrocyte) */
-  PetscInt dim;
-} SpatialCtx;
-
-static PetscBool SameAstrocyte(const void *ctx, PetscInt q, PetscInt p)
-{
-  const SpatialCtx *c = ctx;
-  return c->astro[q] == c->astro[p] ? PETSC_TRUE : PETSC_FALSE;
-}
-
-/* territories sharing a face: tile coordinates differ by one in exactly one dimension */
-static PetscBool NeighbourAstrocyte(const void *ctx, PetscInt q, PetscInt p)
-{
-  const SpatialCtx *c = ctx;
-  const PetscInt *a = c->tile + c->astro[q] * c->dim, *b = c->tile + c->astro[p] * c->dim;
-  PetscInt diff = 0;
-  for (PetscInt d = 0; d < c->dim; d++) diff += PetscAbsInt(a[d] - b[d]);
-  return diff == 1 ? PETSC_TRUE : PETSC_FALSE;
-}
-
-typedef struct {
-  PetscInt a, b; /* astrocytes, a < b */
-  double d2;     /* squared distance */
-  PetscInt p, q; /* processes, p < q */
-} GapCandidate;
-
-static int CompareGap(const void *x, const void *y)
-{
-  const GapCandidate *u = x, *v = y;
-  if (u->a != v->a) return u->a < v->a ? -1 : 1;
-  if (u->b != v->b) return u->b < v->b ? -1 : 1;
-  if (u->d2 != v->d2) return u->d2 < v->d2 ? -1 : 1;
-  if (u->p != v->p) return u->p < v->p ? -1 : 1;
-  return u->q < v->q ? -1 : (u->q > v->q);
-}
-
-/* Neurons uniform in the unit box (ids along a Z-order curve); synapses between neurons closer than r (N V(r) =
-   degree); the process of synapse i <- j at x_i + (x_j - x_i)/3; astrocytes tile the box (tiles per side), each process
-   linked to its `links` nearest processes of the same astrocyte; across each face between territories, the `gaps`
-   closest pairs of processes (within two process spacings) form gap junctions. */
-static PetscErrorCode GenerateSpatial(TpNetSpec *sp, PetscInt seed, double degree, PetscInt dim, PetscInt tiles,
-                                      PetscInt links, PetscInt gaps)
-{
-  const PetscInt N = sp->N;
-  const double vol = dim == 2 ? PETSC_PI : 4.0 * PETSC_PI / 3.0;
-  const double r   = PetscPowReal(degree / (vol * N), 1.0 / dim);
-  double *ppos;
-  PetscInt *tile, nastro = 1;
-  IntList cols = {0}, pairs = {0};
-  Grid g;
-
-  PetscFunctionBegin;
-  sp->dim = dim;
-  PetscCall(PetscMalloc1((size_t)N * dim, &sp->pos));
-  {
-    /* uniform positions, numbered along a Z-order curve so that neighbours in space have nearby ids
-       (and the processes that diffusion couples lie close in memory) */
-    PetscInt *key, *perm;
-    double *raw;
-    const PetscInt bits = 30 / dim;
-    PetscCall(PetscMalloc3(N, &key, N, &perm, (size_t)N * dim, &raw));
-    for (PetscInt i = 0; i < N; i++) {
-      key[i]  = 0;
-      perm[i] = i;
-      for (PetscInt d = 0; d < dim; d++) raw[i * dim + d] = TpUniform((uint64_t)seed, TP_STREAM_POSITION, i, d);
-      for (PetscInt b = bits - 1; b >= 0; b--)
-        for (PetscInt d = 0; d < dim; d++) {
-          const PetscInt c = (PetscInt)(raw[i * dim + d] * (1 << bits));
-          key[i]           = (key[i] << 1) | ((c >> b) & 1);
-        }
-    }
-    PetscCall(PetscSortIntWithArray(N, key, perm));
-    for (PetscInt i = 0; i < N; i++)
-      for (PetscInt d = 0; d < dim; d++) sp->pos[i * dim + d] = raw[perm[i] * dim + d];
-    PetscCall(PetscFree3(key, perm, raw));
-  }
-  /* synapses: pairs closer than r, by a grid of cells of side >= r */
-  PetscCall(GridBuild(dim, r, N, sp->pos, &g));
-  PetscCall(PetscMalloc1(N + 1, &sp->rowptr));
-  sp->rowptr[0] = 0;
-  for (PetscInt i = 0; i < N; i++) {
-    PetscInt c[3] = {0, 0, 0}, start = cols.n, len;
-    for (PetscInt d = 0; d < dim; d++) c[d] = GridCoord(&g, sp->pos[i * dim + d]);
-    for (PetscInt dz = (dim > 2 ? -1 : 0); dz <= (dim > 2 ? 1 : 0); dz++)
-      for (PetscInt dy = -1; dy <= 1; dy++)
-        for (PetscInt dx = -1; dx <= 1; dx++) {
-          const PetscInt cc[3] = {c[0] + dx, c[1] + dy, c[2] + dz};
-          PetscInt cell        = 0;
-          PetscBool in         = PETSC_TRUE;
-          for (PetscInt d = dim - 1; d >= 0; d--) {
-            if (cc[d] < 0 || cc[d] >= g.n) in = PETSC_FALSE;
-            cell = cell * g.n + cc[d];
-          }
-          if (!in) continue;
-          for (PetscInt t = g.start[cell]; t < g.start[cell + 1]; t++) {
-            const PetscInt j = g.idx[t];
-            if (j != i && Dist2(dim, sp->pos + i * dim, sp->pos + j * dim) < r * r) PetscCall(ListPush(&cols, j));
-          }
-        }
-    len = cols.n - start;
-    PetscCall(PetscSortInt(len, cols.a + start));
-    sp->rowptr[i + 1] = cols.n;
-  }
-  PetscCall(GridDestroy(&g));
-  sp->col  = cols.a;
-  sp->nsyn = cols.n;
-
-  /* processes and their territories */
-  for (PetscInt d = 0; d < dim; d++) nastro *= tiles;
-  sp->nastro = nastro;
-  PetscCall(PetscMalloc1((size_t)sp->nsyn * dim, &ppos));
-  PetscCall(PetscMalloc1(sp->nsyn, &sp->astro));
-  PetscCall(PetscMalloc1(nastro * dim, &tile));
-  for (PetscInt a = 0; a < nastro; a++)
-    for (PetscInt d = 0, t = a; d < dim; d++, t /= tiles) tile[a * dim + d] = t % tiles;
-  for (PetscInt i = 0; i < N; i++)
-    for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1]; s++) {
-      const PetscInt j = sp->col[s];
-      PetscInt a       = 0;
-      for (PetscInt d = 0; d < dim; d++)
-        ppos[s * dim + d] = sp->pos[i * dim + d] + (sp->pos[j * dim + d] - sp->pos[i * dim + d]) / 3.0;
-      for (PetscInt d = dim - 1; d >= 0; d--) {
-        PetscInt t = (PetscInt)(ppos[s * dim + d] * tiles);
-        a          = a * tiles + (t < 0 ? 0 : (t >= tiles ? tiles - 1 : t));
-      }
-      sp->astro[s] = a;
-    }
-  if (sp->nsyn > 0) {
-    const double hp     = PetscPowReal(2.0 / (double)sp->nsyn, 1.0 / dim); /* about two processes per cell */
-    const SpatialCtx cx = {sp->astro, tile, dim};
-    PetscInt *best, nf, ncand = 0;
-    double *bd;
-    GapCandidate *cand;
-
-    PetscCall(GridBuild(dim, hp, sp->nsyn, ppos, &g));
-    PetscCall(PetscMalloc2(PetscMax(links, 1), &best, PetscMax(links, 1), &bd));
-    for (PetscInt s = 0; s < sp->nsyn; s++) {
-      Nearest(&g, ppos, s, links, PETSC_MAX_REAL, SameAstrocyte, &cx, best, bd, &nf);
-      for (PetscInt t = 0; t < nf; t++) {
-        PetscCall(ListPush(&pairs, s));
-        PetscCall(ListPush(&pairs, best[t]));
-      }
-    }
-    PetscCall(SymmetricCSR(sp->nsyn, pairs.n / 2, pairs.a, &sp->mptr, &sp->madj));
-    /* gap junctions: candidates are processes within w of a face of their tile */
-    PetscCall(PetscMalloc1(sp->nsyn, &cand));
-    for (PetscInt s = 0; s < sp->nsyn && gaps > 0; s++) {
-      const double w = 2 * g.h;
-      PetscBool near = PETSC_FALSE;
-      for (PetscInt d = 0; d < dim; d++) {
-        const double x = ppos[s * dim + d] * tiles, f = x - PetscFloorReal(x);
-        const PetscInt t = tile[sp->astro[s] * dim + d];
-        if ((f * 1.0 / tiles < w && t > 0) || ((1 - f) * 1.0 / tiles < w && t < tiles - 1)) near = PETSC_TRUE;
-      }
-      if (!near) continue;
-      Nearest(&g, ppos, s, 1, w, NeighbourAstrocyte, &cx, best, bd, &nf);
-      if (!nf) continue;
-      cand[ncand].a  = PetscMin(sp->astro[s], sp->astro[best[0]]);
-      cand[ncand].b  = PetscMax(sp->astro[s], sp->astro[best[0]]);
-      cand[ncand].d2 = bd[0];
-      cand[ncand].p  = PetscMin(s, best[0]);
-      cand[ncand].q  = PetscMax(s, best[0]);
-      ncand++;
-    }
-    qsort(cand, (size_t)ncand, sizeof(GapCandidate), CompareGap);
-    pairs.n = 0;
-    for (PetscInt e = 0, taken = 0; e < ncand; e++) {
-      if (e > 0 && (cand[e].a != cand[e - 1].a || cand[e].b != cand[e - 1].b)) taken = 0;
-      if (e > 0 && cand[e].p == cand[e - 1].p && cand[e].q == cand[e - 1].q) continue;
-      if (taken++ >= gaps) continue;
-      PetscCall(ListPush(&pairs, cand[e].p));
-      PetscCall(ListPush(&pairs, cand[e].q));
-    }
-    PetscCall(SymmetricCSR(sp->nsyn, pairs.n / 2, pairs.a, &sp->gptr, &sp->gadj));
-    PetscCall(PetscFree(cand));
-    PetscCall(PetscFree2(best, bd));
-    PetscCall(GridDestroy(&g));
-  }
-  PetscCall(PetscFree(pairs.a));
-  PetscCall(PetscFree(ppos));
-  PetscCall(PetscFree(tile));
   PetscFunctionReturn(0);
 }
 
@@ -863,11 +540,11 @@ static uint64_t SpecHashSum(const TpNetSpec *sp)
   if (!sp->sheet && sp->mptr)
     for (PetscInt s = 0; s < sp->nsyn; s++)
       for (PetscInt q = sp->mptr[s]; q < sp->mptr[s + 1]; q++)
-        h += TpHash(0x6d6f72, 1, (uint64_t)s, (uint64_t)sp->madj[q]);
+        h += TpHash(0x6d6f72, 1, (uint64_t)(sp->sstart + s), (uint64_t)sp->madj[q]);
   if (sp->gptr)
     for (PetscInt s = 0; s < sp->nsyn; s++)
       for (PetscInt q = sp->gptr[s]; q < sp->gptr[s + 1]; q++)
-        h += TpHash(0x6d6f72, 2, (uint64_t)s, (uint64_t)sp->gadj[q]);
+        h += TpHash(0x6d6f72, 2, (uint64_t)(sp->sstart + s), (uint64_t)sp->gadj[q]);
   return h;
 }
 
@@ -1000,7 +677,9 @@ PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, TpConnectiv
     PetscCheck(gaps >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
                "Option -spatial_gap_junctions must be non-negative; got %" PetscInt_FMT, gaps);
   }
-  sliced = (PetscBool)(blocks && (kind == TP_CONNECT_ALL || kind == TP_CONNECT_RANDOM) && size > 1);
+  /* spatial also on one rank: the sliced morphology's plans are cheaper to build than the whole's */
+  sliced = (PetscBool)(blocks && (((kind == TP_CONNECT_ALL || kind == TP_CONNECT_RANDOM) && size > 1) ||
+                                  kind == TP_CONNECT_SPATIAL));
   if (kind == TP_CONNECT_ALL) { /* the largest block's synapses must index with PetscInt */
     const double rows = sliced ? PetscCeilReal((double)Nopt / size) : (double)Nopt;
     PetscCheck(rows * Nopt < PETSC_MAX_INT, comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -1040,7 +719,7 @@ PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, TpConnectiv
                             "random symmetric, mean degree %.6g (seed %" PetscInt_FMT ")", (double)degree, seed));
     break;
   case TP_CONNECT_SPATIAL:
-    PetscCall(GenerateSpatial(sp, seed, degree, dim, tiles, links, gaps));
+    PetscCall(TpNetSpecGenerateSpatial(sliced ? comm : PETSC_COMM_SELF, sp, seed, degree, dim, tiles, links, gaps));
     PetscCall(PetscSNPrintf(sp->describe, sizeof(sp->describe),
                             "spatial %" PetscInt_FMT "-D, degree %.6g, %" PetscInt_FMT " astrocytes (%" PetscInt_FMT
                             " per side), %" PetscInt_FMT " links per process, %" PetscInt_FMT
@@ -1064,15 +743,15 @@ PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, TpConnectiv
   if (sp->kind != TP_CONNECT_ALL && !sp->col)
     PetscCall(PetscMalloc1(1, &sp->col)); /* no synapse at all, still sparse */
   if (!sliced) sp->nrows = sp->N;         /* a network file sets N */
-  sp->hash = SpecHashSum(sp);
   if (sliced) {
     PetscCount n = sp->nsyn;
     PetscCallMPI(MPI_Exscan(&n, &sp->sstart, 1, MPIU_INT64, MPI_SUM, comm));
     if (rank == 0) sp->sstart = 0;
     PetscCallMPI(MPI_Allreduce(&n, &sp->nsyn_global, 1, MPIU_INT64, MPI_SUM, comm));
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sp->hash, 1, MPI_UINT64_T, MPI_SUM, comm));
   } else
     sp->nsyn_global = sp->nsyn;
+  sp->hash = SpecHashSum(sp); /* summed over synapses: the same for any slicing */
+  if (sliced) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sp->hash, 1, MPI_UINT64_T, MPI_SUM, comm));
   sp->hash ^= TpMix64((uint64_t)sp->N);
   *out = sp;
   PetscFunctionReturn(0);
