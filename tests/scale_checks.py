@@ -8,6 +8,9 @@
   beyond2^31  a dry run (`tripart info`) of an all-to-all network of more than 2^31 synapses on 8
               ranks: totals and per-rank counts exact, the fingerprint independent of the ranks,
               and the refusal on too few ranks
+  spatial     the sliced spatial generator against a brute-force twin of its law (synapses, processes,
+              territories, links, gap junctions from the file's positions), and the same network
+              (fingerprint, and the file `tripart generate` writes) on 1-4 ranks
   weak        weak scaling of `random` on 1, 2, 4 and 8 ranks (the same neurons per rank): each
               rank's peak memory within 10 % of the one-rank run's, its set-up CPU time within 25 %
 """
@@ -105,6 +108,131 @@ def check_beyond(tmp):
         fail("an all-to-all network of more than 2^31 synapses on one rank was not refused:\n" + p.stdout + p.stderr)
 
 
+def spatial_twin(pos, deg, tiles, links, gaps):
+    """The spatial law by brute force, from the neurons' positions: (indptr, indices, astrocyte,
+    link pairs, gap-junction pairs) as README's -spatial_* options state it; distances are summed in
+    the engine's order, ties go to the lower id."""
+    N, dim = pos.shape
+    vol = np.pi if dim == 2 else 4.0 * np.pi / 3.0
+    r = (deg / (vol * N)) ** (1.0 / dim)
+
+    def d2(x, Y):
+        s = np.zeros(len(Y))
+        for d in range(dim):
+            s += (x[d] - Y[:, d]) * (x[d] - Y[:, d])
+        return s
+    ptr, idx = [0], []
+    for i in range(N):
+        near = np.flatnonzero(d2(pos[i], pos) < r * r)
+        idx.extend(near[near != i])
+        ptr.append(len(idx))
+    ptr, idx = np.array(ptr), np.array(idx, dtype=np.int64)
+    post = np.repeat(np.arange(N), np.diff(ptr))
+    pp = pos[post] + (pos[idx] - pos[post]) / 3.0
+    S = len(idx)
+    tc = np.clip((pp * tiles).astype(np.int64), 0, tiles - 1)
+    astro = np.zeros(S, dtype=np.int64)
+    for d in range(dim - 1, -1, -1):
+        astro = astro * tiles + tc[:, d]
+    lk = set()
+    for a in np.unique(astro):
+        mine = np.flatnonzero(astro == a)
+        for s in mine:
+            dd = d2(pp[s], pp[mine])
+            order = np.lexsort((mine, dd))
+            order = order[mine[order] != s][:links]
+            for t in mine[order]:
+                lk.add((min(s, t), max(s, t)))
+    # gap junctions: a process within w of a face of its tile (towards a neighbour) proposes the
+    # nearest process of a neighbouring territory closer than w; each pair of astrocytes keeps the
+    # `gaps` closest distinct proposals
+    hp = (2.0 / S) ** (1.0 / dim)
+    npc = max(1, min(1024, int(1.0 / hp), int(np.ceil(2.0 * S ** (1.0 / dim)))))
+    w = 2 * (1.0 / npc)
+    cand = []
+    for s in range(S):
+        x = pp[s] * tiles
+        f = x - np.floor(x)
+        t = tc[s]
+        if not any((f[d] * 1.0 / tiles < w and t[d] > 0) or ((1 - f[d]) * 1.0 / tiles < w and t[d] < tiles - 1)
+                   for d in range(dim)):
+            continue
+        nb = np.flatnonzero(np.abs(tc - t).sum(1) == 1)
+        if not len(nb):
+            continue
+        dd = d2(pp[s], pp[nb])
+        ok = dd < w * w
+        if not ok.any():
+            continue
+        nb, dd = nb[ok], dd[ok]
+        k = np.lexsort((nb, dd))[0]
+        q = nb[k]
+        cand.append((min(astro[s], astro[q]), max(astro[s], astro[q]), dd[k], min(s, q), max(s, q)))
+    cand.sort()
+    gp, taken, prev = set(), 0, None
+    for e, c in enumerate(cand):
+        if prev is not None and c[:2] != prev[:2]:
+            taken = 0
+        dup = prev is not None and c[3:] == prev[3:]
+        prev = c
+        if dup:
+            continue
+        taken += 1
+        if taken <= gaps:
+            gp.add(c[3:])
+    return ptr, idx, astro, lk, gp
+
+
+def check_spatial(tmp):
+    cases = [  # N, degree, dim, tiles, links, gap junctions, seed
+        (2000, 16, 3, 2, 4, 16, 3),
+        (1500, 12, 2, 3, 3, 6, 8),
+    ]
+    for N, deg, dim, tiles, links, gaps, seed in cases:
+        opts = ["-connectivity", "spatial", "-N", N, "-degree", deg, "-spatial_dim", dim, "-spatial_tiles", tiles,
+                "-spatial_links", links, "-spatial_gap_junctions", gaps, "-seed", seed]
+        name = "spatial N=%d %d-D" % (N, dim)
+        net = os.path.join(tmp, "s1.h5")
+        run(1, ["generate"] + opts + ["-o", net])
+        with h5py.File(net, "r") as f:
+            pos = f["neurons/position"][:]
+            ptr, idx, astro = f["synapses/indptr"][:], f["synapses/indices"][:], f["processes/astrocyte"][:]
+            mptr, madj, gj = f["morphology/indptr"][:], f["morphology/indices"][:], f["gap_junctions"][:]
+        if pos.shape != (N, dim) or not ((pos >= 0) & (pos < 1)).all():
+            fail("%s: positions of shape %s outside the unit box" % (name, pos.shape))
+        tptr, tidx, tastro, tlk, tgp = spatial_twin(pos, deg, tiles, links, gaps)
+        if not (np.array_equal(ptr, tptr) and np.array_equal(idx, tidx)):
+            fail("%s: the synapses differ from the pairs closer than r (%d against %d)" % (name, len(idx), len(tidx)))
+        if not np.array_equal(astro, tastro):
+            fail("%s: %d processes in the wrong territory" % (name, (astro != tastro).sum()))
+        lk = {(s, int(t)) for s in range(len(idx)) for t in madj[mptr[s]:mptr[s + 1]] if s < t}
+        back = {(int(t), s) for s in range(len(idx)) for t in madj[mptr[s]:mptr[s + 1]] if s > t}
+        if lk != back:
+            fail("%s: the process links are not symmetric" % name)
+        if lk != tlk:
+            fail("%s: links differ from each process's %d nearest of its astrocyte (%d extra, %d missing)"
+                 % (name, links, len(lk - tlk), len(tlk - lk)))
+        gp = {(int(min(a, b)), int(max(a, b))) for a, b in gj}
+        if len(gp) != len(gj) or gp != tgp or not tgp:
+            fail("%s: gap junctions differ from the closest pairs across faces (%d extra, %d missing, %d expected)"
+                 % (name, len(gp - tgp), len(tgp - gp), len(tgp)))
+        # the same network on 1-4 ranks: the sliced builder's fingerprint is the whole file's, and
+        # `tripart generate` on several ranks writes the same file
+        _, _, fp_file = info(1, ["-connectivity", "file", "-network_file", net])
+        for np_ in (1, 2, 3, 4):
+            (_, syn, nastro, _), rows, fp = info(np_, opts)
+            if fp != fp_file or syn != len(idx) or sum(r["synapses"] for r in rows) != len(idx):
+                fail("%s on %d ranks: fingerprint %s and %d synapses, the whole network's %s and %d"
+                     % (name, np_, fp, syn, fp_file, len(idx)))
+        net3 = os.path.join(tmp, "s3.h5")
+        run(3, ["generate"] + opts + ["-o", net3])
+        with h5py.File(net, "r") as a, h5py.File(net3, "r") as b:
+            for path in ("synapses/indptr", "synapses/indices", "processes/astrocyte", "morphology/indptr",
+                         "morphology/indices", "gap_junctions", "neurons/position"):
+                if not np.array_equal(a[path][:], b[path][:]):
+                    fail("%s: tripart generate on 3 ranks writes another %s" % (name, path))
+
+
 def check_weak(tmp):
     per, d = 30000, 80  # 2.4 M synapses per rank
     ranks = (1, 2, 4, 8)
@@ -126,4 +254,4 @@ def check_weak(tmp):
 
 
 if __name__ == "__main__":
-    main({"random": check_random, "beyond2^31": check_beyond, "weak": check_weak})
+    main({"random": check_random, "spatial": check_spatial, "beyond2^31": check_beyond, "weak": check_weak})

@@ -347,33 +347,40 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
   /* morphology: the sheet in natural order is a stencil; anything else becomes adjacency lists */
   net->stencil = (PetscBool)(sp->sheet && !permuted);
   if (sp->sliced && sp->nastro > 0 && !net->stencil) {
-    /* the rows of the held processes, global ids in madj and gadj: ours are t - sstart, the others
-       halo slots in ascending order of their ids */
-    PetscInt *remote = NULL, *synrange, nremote = 0;
+    /* the rows of the held processes, global ids in madj and gadj: ours become t - sstart, the others
+       halo slots in ascending order of their ids (the arrays are taken over and renumbered in place) */
     const PetscCount s0 = sp->sstart, s1 = sp->sstart + sp->nsyn;
-    PetscCall(PetscMalloc1(net->nsyn_loc + 1, &net->mptr));
-    PetscCall(PetscMalloc1(net->nsyn_loc + 1, &net->gptr));
-    PetscCall(PetscArraycpy(net->mptr, sp->mptr, net->nsyn_loc + 1));
-    PetscCall(PetscArraycpy(net->gptr, sp->gptr, net->nsyn_loc + 1));
-    PetscCall(PetscMalloc1(sp->mptr[sp->nsyn] + 1, &net->madj));
-    PetscCall(PetscMalloc1(sp->gptr[sp->nsyn] + 1, &net->gadj));
-    PetscCall(PetscMalloc1(sp->mptr[sp->nsyn] + sp->gptr[sp->nsyn] + 1, &remote));
-    for (PetscInt q = 0; q < sp->mptr[sp->nsyn]; q++)
-      if (sp->madj[q] < s0 || sp->madj[q] >= s1) remote[nremote++] = sp->madj[q];
-    for (PetscInt q = 0; q < sp->gptr[sp->nsyn]; q++)
-      if (sp->gadj[q] < s0 || sp->gadj[q] >= s1) remote[nremote++] = sp->gadj[q];
+    PetscInt *synrange, *remote, nremote = 0;
+    net->mptr = sp->mptr;
+    net->madj = sp->madj;
+    net->gptr = sp->gptr;
+    net->gadj = sp->gadj;
+    sp->mptr = sp->madj = sp->gptr = sp->gadj = NULL;
+    for (int pass = 0; pass < 2; pass++) { /* count, then list, the ids held elsewhere */
+      if (pass) PetscCall(PetscMalloc1(nremote + 1, &remote));
+      nremote = 0;
+      for (int kind = 0; kind < 2; kind++) {
+        const PetscInt n   = kind ? net->gptr[net->nsyn_loc] : net->mptr[net->nsyn_loc],
+                       *in = kind ? net->gadj : net->madj;
+        for (PetscInt q = 0; q < n; q++)
+          if (in[q] < s0 || in[q] >= s1) {
+            if (pass) remote[nremote] = in[q];
+            nremote++;
+          }
+      }
+    }
     PetscCall(PetscSortRemoveDupsInt(&nremote, remote));
     net->nhalo = nremote;
     for (int kind = 0; kind < 2; kind++) {
-      const PetscInt n = kind ? sp->gptr[sp->nsyn] : sp->mptr[sp->nsyn], *in = kind ? sp->gadj : sp->madj;
-      PetscInt *out = kind ? net->gadj : net->madj;
+      const PetscInt n = kind ? net->gptr[net->nsyn_loc] : net->mptr[net->nsyn_loc];
+      PetscInt *a      = kind ? net->gadj : net->madj;
       for (PetscInt q = 0; q < n; q++) {
         PetscInt h;
-        if (in[q] >= s0 && in[q] < s1)
-          out[q] = (PetscInt)(in[q] - s0);
+        if (a[q] >= s0 && a[q] < s1)
+          a[q] = (PetscInt)(a[q] - s0);
         else {
-          PetscCall(PetscFindInt(in[q], nremote, remote, &h));
-          out[q] = (PetscInt)net->nsyn_loc + h;
+          PetscCall(PetscFindInt(a[q], nremote, remote, &h));
+          a[q] = (PetscInt)net->nsyn_loc + h;
         }
       }
     }

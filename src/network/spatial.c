@@ -67,13 +67,20 @@ static PetscInt GridCell(const Grid *g, const PetscInt *c)
   return cell;
 }
 
+static PetscInt PointCell(const Grid *g, const Points *P, PetscInt q)
+{
+  PetscInt c[3] = {0, 0, 0};
+  for (PetscInt d = 0; d < g->dim; d++) c[d] = GridCoord(g, PointAt(P, q)[d], d);
+  return GridCell(g, c);
+}
+
 /* Cells of side >= hmin (searches look at neighbouring cells), at most 1024 per unit length and not
    many more than points over their bounding box (a tiny hmin would otherwise ask for 1024^3 cells). */
 static PetscErrorCode GridBuild(double hmin, const Points *P, PetscInt np, Grid *g)
 {
   const PetscInt dim = P->dim;
   double lo[3] = {1, 1, 1}, hi[3] = {0, 0, 0}, frac = 1;
-  PetscInt ncell = 1, *cell;
+  PetscInt ncell = 1;
 
   PetscFunctionBegin;
   for (PetscInt q = 0; q < np; q++)
@@ -84,7 +91,7 @@ static PetscErrorCode GridBuild(double hmin, const Points *P, PetscInt np, Grid 
   for (PetscInt d = 0; d < dim; d++) frac *= np ? PetscMin(1.0, PetscMax(hi[d] - lo[d], 1e-3)) : 1.0;
   g->dim  = dim;
   g->n    = PetscMax(1, PetscMin(PetscMin(1024, (PetscInt)(1.0 / hmin)),
-                                 (PetscInt)PetscCeilReal(2.0 * PetscPowReal(PetscMax(np, 1) / frac, 1.0 / dim))));
+                                 (PetscInt)PetscCeilReal(PetscPowReal(PetscMax(np, 1) / frac, 1.0 / dim))));
   g->h    = 1.0 / g->n;
   g->mmax = 1;
   for (PetscInt d = 0; d < 3; d++) {
@@ -100,22 +107,12 @@ static PetscErrorCode GridBuild(double hmin, const Points *P, PetscInt np, Grid 
   }
   PetscCall(PetscCalloc1(ncell + 1, &g->start));
   PetscCall(PetscMalloc1(np + 1, &g->idx));
-  PetscCall(PetscMalloc1(np + 1, &cell));
-  for (PetscInt q = 0; q < np; q++) {
-    PetscInt c[3] = {0, 0, 0};
-    for (PetscInt d = 0; d < dim; d++) c[d] = GridCoord(g, PointAt(P, q)[d], d);
-    cell[q] = GridCell(g, c);
-    g->start[cell[q] + 1]++;
-  }
+  for (PetscInt q = 0; q < np; q++) g->start[PointCell(g, P, q) + 1]++;
   for (PetscInt c = 0; c < ncell; c++) g->start[c + 1] += g->start[c];
-  {
-    PetscInt *fill;
-    PetscCall(PetscMalloc1(ncell, &fill));
-    for (PetscInt c = 0; c < ncell; c++) fill[c] = g->start[c];
-    for (PetscInt q = 0; q < np; q++) g->idx[fill[cell[q]]++] = q; /* ascending within each cell */
-    PetscCall(PetscFree(fill));
-  }
-  PetscCall(PetscFree(cell));
+  /* counting sort (ascending within each cell): start[c] runs to the end of cell c, then back */
+  for (PetscInt q = 0; q < np; q++) g->idx[g->start[PointCell(g, P, q)]++] = q;
+  for (PetscInt c = ncell; c > 0; c--) g->start[c] = g->start[c - 1];
+  g->start[0] = 0;
   PetscFunctionReturn(0);
 }
 
@@ -631,6 +628,7 @@ static PetscErrorCode RowsCSR(MPI_Comm comm, const PetscInt *synrange, PetscInt 
     w += len;
   }
   PetscCall(PetscFree(fill));
+  PetscCall(PetscRealloc(sizeof(PetscInt) * (size_t)(w + 1), &a)); /* the duplicates gone */
   *ptr = p;
   *adj = a;
   PetscFunctionReturn(0);
