@@ -263,8 +263,8 @@ static int CompareZ(const void *a, const void *b)
 }
 
 /* One exchange of fixed-size records, by byte counts. */
-static PetscErrorCode ExchangeBytes(MPI_Comm comm, size_t rec, const PetscCount *scount, const void *send,
-                                    PetscCount *nrecv, void **recv, PetscMPIInt **rdispl)
+PetscErrorCode TpSpecExchange(MPI_Comm comm, size_t rec, const PetscCount *scount, const void *send, PetscCount *nrecv,
+                              void **recv, PetscMPIInt **rdispl)
 {
   PetscMPIInt size, *sc, *sd, *rc, *rd;
 
@@ -274,7 +274,7 @@ static PetscErrorCode ExchangeBytes(MPI_Comm comm, size_t rec, const PetscCount 
   sd[0] = 0;
   for (PetscMPIInt r = 0; r < size; r++) {
     PetscCheck((PetscCount)sd[r] + scount[r] * (PetscCount)rec < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP,
-               "A spatial network with more than 2 GiB to send from one rank: use more ranks");
+               "A network with more than 2 GiB to send from one rank: use more ranks");
     sc[r]     = (PetscMPIInt)(scount[r] * (PetscCount)rec);
     sd[r + 1] = sd[r] + sc[r];
   }
@@ -282,7 +282,7 @@ static PetscErrorCode ExchangeBytes(MPI_Comm comm, size_t rec, const PetscCount 
   rd[0] = 0;
   for (PetscMPIInt r = 0; r < size; r++) {
     PetscCheck((PetscCount)rd[r] + rc[r] < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP,
-               "A spatial network with more than 2 GiB to receive on one rank: use more ranks");
+               "A network with more than 2 GiB to receive on one rank: use more ranks");
     rd[r + 1] = rd[r] + rc[r];
   }
   PetscCall(PetscMalloc(rd[size] + 1, recv));
@@ -328,7 +328,7 @@ static PetscErrorCode Positions(MPI_Comm comm, PetscInt N, PetscInt dim, PetscIn
     for (PetscInt i = 0; i < n; i++) send[fill[((int64_t)(mine[i].z >> 32) * size) >> (bits * dim)]++] = mine[i];
     PetscCall(PetscFree(fill));
   }
-  PetscCall(ExchangeBytes(comm, sizeof(ZPoint), count, send, &nb, (void **)&bucket, NULL));
+  PetscCall(TpSpecExchange(comm, sizeof(ZPoint), count, send, &nb, (void **)&bucket, NULL));
   PetscCall(PetscFree2(mine, send));
   qsort(bucket, (size_t)nb, sizeof(ZPoint), CompareZ);
   /* sorted, they are ids off .. off+nb-1: to the ranks of those ids */
@@ -336,7 +336,7 @@ static PetscErrorCode Positions(MPI_Comm comm, PetscInt N, PetscInt dim, PetscIn
   if (rank == 0) off = 0;
   for (PetscMPIInt r = 0; r < size; r++) count[r] = 0;
   for (PetscCount t = 0; t < nb; t++) count[BlockOwner(size, ranges, (PetscInt)(off + t))]++;
-  PetscCall(ExchangeBytes(comm, sizeof(ZPoint), count, bucket, &nmine, (void **)&mine, NULL));
+  PetscCall(TpSpecExchange(comm, sizeof(ZPoint), count, bucket, &nmine, (void **)&mine, NULL));
   PetscCheck(nmine == n, PETSC_COMM_SELF, PETSC_ERR_PLIB,
              "Spatial positions: %" PetscCount_FMT " for %" PetscInt_FMT " rows", nmine, n);
   for (PetscInt i = 0; i < n; i++) {
@@ -459,7 +459,7 @@ static PetscErrorCode FetchNear(MPI_Comm comm, PetscInt dim, PetscInt bits, doub
         }
       }
     }
-    PetscCall(ExchangeBytes(comm, 2 * sizeof(PetscInt), cnt, send, &nrq, (void **)&rreq, &f->from));
+    PetscCall(TpSpecExchange(comm, 2 * sizeof(PetscInt), cnt, send, &nrq, (void **)&rreq, &f->from));
     PetscCall(PetscFree(send));
     PetscCall(PetscFree2(cnt, off));
   }
@@ -498,7 +498,7 @@ static PetscErrorCode FetchNear(MPI_Comm comm, PetscInt dim, PetscInt bits, doub
     }
     PetscCall(PetscFree(rreq));
     PetscCall(PetscFree(f->from));
-    PetscCall(ExchangeBytes(comm, (size_t)m * sizeof(double), acnt, ans, &f->n, (void **)&f->v, &f->from));
+    PetscCall(TpSpecExchange(comm, (size_t)m * sizeof(double), acnt, ans, &f->n, (void **)&f->v, &f->from));
     PetscCall(PetscFree(ans));
     PetscCall(PetscFree(acnt));
   }
@@ -572,17 +572,12 @@ static int CompareGap(const void *x, const void *y)
 }
 
 /* pairs (row, neighbour): rows are this rank's processes (local), neighbours global ids */
-typedef struct {
-  PetscInt row, nbr;
-} Entry;
-
 /* Collective.  The CSR over this rank's n processes (ids synrange[rank] ..): each row's chosen
    neighbours (nchosen[s] of them at chosen[s K ..]; none if K = 0) and, for those that are ours, the
    row back, and the entries (row, neighbour), global ids, that `send` holds for each rank (cnt[q] for
    rank q, in rank order; freed here), each row sorted and its duplicates merged. */
-static PetscErrorCode RowsCSR(MPI_Comm comm, const PetscInt *synrange, PetscInt n, PetscInt K, const PetscInt *nchosen,
-                              const PetscInt *chosen, const PetscCount *cnt, Entry *send, PetscInt **ptr,
-                              PetscInt **adj)
+PetscErrorCode TpSpecRowsCSR(MPI_Comm comm, const PetscInt *synrange, PetscInt n, PetscInt K, const PetscInt *nchosen,
+                             const PetscInt *chosen, const PetscCount *cnt, Entry *send, PetscInt **ptr, PetscInt **adj)
 {
   PetscMPIInt rank;
   PetscInt *p, *a, *fill, w = 0, start = 0, s0;
@@ -592,7 +587,7 @@ static PetscErrorCode RowsCSR(MPI_Comm comm, const PetscInt *synrange, PetscInt 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   s0 = synrange[rank];
-  PetscCall(ExchangeBytes(comm, sizeof(Entry), cnt, send, &nin, (void **)&in, NULL));
+  PetscCall(TpSpecExchange(comm, sizeof(Entry), cnt, send, &nin, (void **)&in, NULL));
   PetscCall(PetscFree(send));
   PetscCall(PetscCalloc1(n + 1, &p));
   for (PetscInt v = 0; v < n && K; v++) {
@@ -918,7 +913,7 @@ PetscErrorCode TpNetSpecGenerateSpatial(MPI_Comm comm, TpNetSpec *sp, PetscInt s
           send[fill[q]].row   = T;
           send[fill[q]++].nbr = (PetscInt)(sp->sstart + s);
         }
-      PetscCall(RowsCSR(comm, synrange, sp->nsyn, links, nchosen, chosen, cnt, send, &sp->mptr, &sp->madj));
+      PetscCall(TpSpecRowsCSR(comm, synrange, sp->nsyn, links, nchosen, chosen, cnt, send, &sp->mptr, &sp->madj));
       PetscCall(PetscFree2(cnt, fill));
     }
     PetscCall(PetscFree2(chosen, nchosen));
@@ -936,7 +931,7 @@ PetscErrorCode TpNetSpecGenerateSpatial(MPI_Comm comm, TpNetSpec *sp, PetscInt s
       PetscCall(PetscMalloc1(ncand + 1, &send));
       for (PetscCount e = 0; e < ncand; e++) send[fill[((int64_t)cand[e].a * nastro + cand[e].b) % size]++] = cand[e];
       PetscCall(PetscFree(cand));
-      PetscCall(ExchangeBytes(comm, sizeof(GapCandidate), cnt, send, &nin, (void **)&in, NULL));
+      PetscCall(TpSpecExchange(comm, sizeof(GapCandidate), cnt, send, &nin, (void **)&in, NULL));
       PetscCall(PetscFree(send));
       qsort(in, (size_t)nin, sizeof(GapCandidate), CompareGap);
       PetscCall(PetscMalloc1(2 * nin + 1, &pick));
@@ -956,7 +951,7 @@ PetscErrorCode TpNetSpecGenerateSpatial(MPI_Comm comm, TpNetSpec *sp, PetscInt s
       PetscCall(PetscMalloc1(npick + 1, &out));
       for (PetscInt e = 0; e < npick; e++) out[fill[BlockOwner(size, synrange, pick[e].row)]++] = pick[e];
       PetscCall(PetscFree(pick));
-      PetscCall(RowsCSR(comm, synrange, sp->nsyn, 0, NULL, NULL, cnt, out, &sp->gptr, &sp->gadj));
+      PetscCall(TpSpecRowsCSR(comm, synrange, sp->nsyn, 0, NULL, NULL, cnt, out, &sp->gptr, &sp->gadj));
       PetscCall(PetscFree2(cnt, fill));
     }
     PetscCall(PetscFree2(best, bd));

@@ -32,6 +32,24 @@ static inline PetscMPIInt BlockOwner(PetscMPIInt size, const PetscInt *ranges, P
   return lo;
 }
 
+/* A link (row, neighbour) of a CSR being built, global ids. */
+typedef struct {
+  PetscInt row, nbr;
+} Entry;
+
+/* Collective (spatial.c): one exchange of fixed-size records of rec bytes, scount[r] of them to rank r;
+ *recv (freed by the caller) holds *nrecv, from rank r at (*rdispl)[r] (rdispl may be NULL). */
+PETSC_INTERN PetscErrorCode TpSpecExchange(MPI_Comm comm, size_t rec, const PetscCount *scount, const void *send,
+                                           PetscCount *nrecv, void **recv, PetscMPIInt **rdispl);
+/* Collective (spatial.c): the CSR over this rank's n processes (ids synrange[rank] ..) from each row's
+   chosen neighbours (K per row, nchosen[s] used; K = 0: none) and the entries `send` holds for each rank
+   (cnt[q] for rank q, in rank order; freed here), symmetric for the chosen, each row sorted, duplicates merged. */
+PETSC_INTERN PetscErrorCode TpSpecRowsCSR(MPI_Comm comm, const PetscInt *synrange, PetscInt n, PetscInt K,
+                                          const PetscInt *nchosen, const PetscInt *chosen, const PetscCount *cnt,
+                                          Entry *send, PetscInt **ptr, PetscInt **adj);
+/* Collective (file.c): the network file, whole on every rank or this rank's block of rows (sliced). */
+PETSC_INTERN PetscErrorCode TpNetSpecReadFile(MPI_Comm comm, const char *file, PetscBool sliced, TpNetSpec *sp);
+
 /* The spatial generator (spatial.c), collective on comm: this rank's block of rows (PETSC_COMM_SELF: all). */
 PETSC_INTERN PetscErrorCode TpNetSpecGenerateSpatial(MPI_Comm comm, TpNetSpec *sp, PetscInt seed, double degree,
                                                      PetscInt dim, PetscInt tiles, PetscInt links, PetscInt gaps);
