@@ -323,6 +323,37 @@ static PetscErrorCode ReadSlab(hid_t f, const char *file, const char *name, Pets
   PetscFunctionReturn(0);
 }
 
+/* Entries [lo, hi) of a 1-D dataset into PetscInt, read by chunks of 2^20 (no 64-bit copy of the
+   slab); an entry outside [0, bound) is stored as -1, and the first such one's position (from lo) and
+   value are *badq (-1: none) and *badv. */
+static PetscErrorCode ReadSlabInt(hid_t f, const char *file, const char *name, long long lo, long long hi,
+                                  long long bound, PetscInt *out, long long *badq, long long *badv, char *msg,
+                                  size_t len)
+{
+  const long long chunk = 1 << 20;
+  long long *buf;
+
+  PetscFunctionBegin;
+  *badq = -1;
+  for (long long c = lo; c < hi && !msg[0]; c += chunk) {
+    const long long e = PetscMin(hi, c + chunk);
+    PetscCall(ReadSlab(f, file, name, 0, c, e, &buf, msg, len));
+    for (long long q = 0; q < e - c && !msg[0]; q++) {
+      const long long v = buf[q];
+      if (v < 0 || v >= bound) {
+        if (*badq < 0) {
+          *badq = c - lo + q;
+          *badv = v;
+        }
+        out[c - lo + q] = -1;
+      } else
+        out[c - lo + q] = (PetscInt)v;
+    }
+    PetscCall(PetscFree(buf));
+  }
+  PetscFunctionReturn(0);
+}
+
 /* This rank's rows r0 .. r0+n-1 of a CSR whose indptr has n_all+1 entries and whose indices nent:
    ptr (n+1 offsets, read) checked as CheckCSR() does, with first/last the whole array's ends. */
 static void CheckSlabOffsets(const char *file, const char *what, long long n_all, long long r0, long long n,
@@ -348,23 +379,20 @@ static void CheckSlabOffsets(const char *file, const char *what, long long n_all
   (void)n_all;
 }
 
-/* The entries of rows r0 .. (local offsets ptr - ptr[0]) into PetscInt, each row sorted, checked in [0, ncol),
-   without repeats (and without r itself when noself). */
+/* The entries of rows r0 .. r0+n-1 (at ptr - ptr[0], read by ReadSlabInt(): badq/badv its first
+   entry out of [0, ncol)): each row sorted and checked, without repeats (nor r itself when noself). */
 static PetscErrorCode SlabIndices(const char *file, const char *what, long long r0, long long n, const long long *ptr,
-                                  const long long *in, long long ncol, PetscBool noself, PetscInt *out, char *msg,
-                                  size_t len)
+                                  long long badq, long long badv, long long ncol, PetscBool noself, PetscInt *out,
+                                  char *msg, size_t len)
 {
   PetscFunctionBegin;
   for (long long r = 0; r < n && !msg[0]; r++) {
     const long long a = ptr[r] - ptr[0], b = ptr[r + 1] - ptr[0];
-    for (long long q = a; q < b && !msg[0]; q++) {
-      if (in[q] < 0 || in[q] >= ncol)
-        snprintf(msg, len, "Network file '%s': %s/indices holds %lld in row %lld, out of range [0, %lld)", file, what,
-                 in[q], r0 + r, ncol);
-      else
-        out[q] = (PetscInt)in[q];
+    if (badq >= a && badq < b) {
+      snprintf(msg, len, "Network file '%s': %s/indices holds %lld in row %lld, out of range [0, %lld)", file, what,
+               badv, r0 + r, ncol);
+      break;
     }
-    if (msg[0]) break;
     PetscCall(PetscSortInt((PetscInt)(b - a), out + a));
     for (long long q = a; q < b && !msg[0]; q++) {
       if (q > a && out[q] == out[q - 1])
@@ -381,6 +409,23 @@ typedef struct {
   PetscInt t, s, a; /* process s (of astrocyte a) lists process t */
 } LinkCheck;
 
+/* The owner of t checks the link s -> t that s lists: the same astrocyte, and t lists s back. */
+static void LinkVerdict(const char *file, const TpNetSpec *sp, PetscInt s0, LinkCheck c, char *msg, size_t len)
+{
+  const PetscInt t = c.t - s0;
+  if (sp->astro[t] != c.a)
+    snprintf(msg, len,
+             "Network file '%s': /morphology links processes %" PetscInt_FMT " and %" PetscInt_FMT
+             " of different astrocytes (%" PetscInt_FMT ", %" PetscInt_FMT "); links between astrocytes are "
+             "/gap_junctions",
+             file, c.s, c.t, c.a, sp->astro[t]);
+  else if (!InRow(sp->mptr, sp->madj, t, c.s))
+    snprintf(msg, len,
+             "Network file '%s': /morphology is not symmetric: process %" PetscInt_FMT " lists %" PetscInt_FMT
+             " but not the reverse (diffusion needs a symmetric adjacency to conserve calcium)",
+             file, c.s, c.t);
+}
+
 typedef struct {
   PetscInt a, b, e, x; /* gap junction e joins processes a and b; x: the astrocyte of a */
 } GapCheck;
@@ -392,7 +437,7 @@ static PetscErrorCode ReadNetworkFileSliced(MPI_Comm comm, const char *file, TpN
   char msg[2 * PETSC_MAX_PATH_LEN + 512] = "";
   const size_t len                       = sizeof(msg);
   long long n, S, nast, nmptr, nmadj, ngap, r0, nr, e0 = 0, ng = 0, ends[2] = {0, 0};
-  long long *ptr = NULL, *idx = NULL, *buf = NULL;
+  long long *ptr = NULL, *buf = NULL, badq, badv = 0;
   PetscInt *ranges = NULL, *synrange = NULL;
   PetscCount *cnt = NULL;
   GapCheck *in = NULL, *in2 = NULL;
@@ -418,7 +463,6 @@ static PetscErrorCode ReadNetworkFileSliced(MPI_Comm comm, const char *file, TpN
     if (msg[0]) {                                                                                                      \
       H5Fclose(f);                                                                                                     \
       PetscCall(PetscFree(ptr));                                                                                       \
-      PetscCall(PetscFree(idx));                                                                                       \
       PetscCall(PetscFree(buf));                                                                                       \
       PetscCall(PetscFree2(ranges, synrange));                                                                         \
       PetscCall(PetscFree(cnt));                                                                                       \
@@ -468,10 +512,10 @@ static PetscErrorCode ReadNetworkFileSliced(MPI_Comm comm, const char *file, TpN
   sp->nsyn   = (PetscInt)(ptr[nr] - ptr[0]);
   PetscCall(PetscMalloc1(nr + 1, &sp->rowptr));
   for (long long r = 0; r <= nr; r++) sp->rowptr[r] = (PetscInt)(ptr[r] - ptr[0]);
-  PetscCall(ReadSlab(f, file, "/synapses/indices", 0, ptr[0], ptr[nr], &idx, msg, len));
   PetscCall(PetscMalloc1((size_t)sp->nsyn + 1, &sp->col));
-  if (!msg[0]) PetscCall(SlabIndices(file, "/synapses", r0, nr, ptr, idx, n - 1, PETSC_FALSE, sp->col, msg, len));
-  PetscCall(PetscFree(idx));
+  PetscCall(ReadSlabInt(f, file, "/synapses/indices", ptr[0], ptr[nr], n - 1, sp->col, &badq, &badv, msg, len));
+  if (!msg[0])
+    PetscCall(SlabIndices(file, "/synapses", r0, nr, ptr, badq, badv, n - 1, PETSC_FALSE, sp->col, msg, len));
   PetscCall(PetscFree(ptr));
   Verdict();
 
@@ -490,18 +534,12 @@ static PetscErrorCode ReadNetworkFileSliced(MPI_Comm comm, const char *file, TpN
       PetscCallMPI(MPI_Allgather(&mine, 1, MPIU_INT, synrange, 1, MPIU_INT, comm));
       synrange[size] = (PetscInt)S;
     }
-    PetscCall(ReadSlab(f, file, "/processes/astrocyte", 0, s0, s0 + ns, &buf, msg, len));
     PetscCall(PetscMalloc1(ns + 1, &sp->astro));
-    for (long long s = 0; s < ns && !msg[0]; s++) {
-      if (buf[s] < 0 || buf[s] >= PETSC_MAX_INT)
-        snprintf(msg, len, "Network file '%s': /processes/astrocyte[%lld] = %lld is out of range", file, s0 + s,
-                 buf[s]);
-      else {
-        sp->astro[s] = (PetscInt)buf[s];
-        sp->nastro   = PetscMax(sp->nastro, sp->astro[s] + 1);
-      }
-    }
-    PetscCall(PetscFree(buf));
+    PetscCall(
+        ReadSlabInt(f, file, "/processes/astrocyte", s0, s0 + ns, PETSC_MAX_INT, sp->astro, &badq, &badv, msg, len));
+    if (!msg[0] && badq >= 0)
+      snprintf(msg, len, "Network file '%s': /processes/astrocyte[%lld] = %lld is out of range", file, s0 + badq, badv);
+    for (long long s = 0; s < ns && !msg[0]; s++) sp->nastro = PetscMax(sp->nastro, sp->astro[s] + 1);
     Verdict();
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sp->nastro, 1, MPIU_INT, MPI_MAX, comm));
     if ((nmptr >= 0) != (nmadj >= 0))
@@ -530,44 +568,40 @@ static PetscErrorCode ReadNetworkFileSliced(MPI_Comm comm, const char *file, TpN
       Verdict();
       PetscCall(PetscMalloc1(ns + 1, &sp->mptr));
       for (long long s = 0; s <= ns; s++) sp->mptr[s] = (PetscInt)(ptr[s] - ptr[0]);
-      PetscCall(ReadSlab(f, file, "/morphology/indices", 0, ptr[0], ptr[ns], &idx, msg, len));
       PetscCall(PetscMalloc1((size_t)sp->mptr[ns] + 1, &sp->madj));
-      if (!msg[0]) PetscCall(SlabIndices(file, "/morphology", s0, ns, ptr, idx, S, PETSC_TRUE, sp->madj, msg, len));
-      PetscCall(PetscFree(idx));
+      PetscCall(ReadSlabInt(f, file, "/morphology/indices", ptr[0], ptr[ns], S, sp->madj, &badq, &badv, msg, len));
+      if (!msg[0])
+        PetscCall(SlabIndices(file, "/morphology", s0, ns, ptr, badq, badv, S, PETSC_TRUE, sp->madj, msg, len));
       PetscCall(PetscFree(ptr));
       Verdict();
-      /* each link s -> t goes to the owner of t, who checks t's astrocyte and that t lists s */
-      PetscCall(PetscMalloc1((size_t)sp->mptr[ns] + 1, &send));
+      /* each link s -> t is checked by the owner of t (here, or sent): t's astrocyte, and t lists s */
       for (PetscInt s = 0; s < ns; s++)
-        for (PetscInt q = sp->mptr[s]; q < sp->mptr[s + 1]; q++) cnt[BlockOwner(size, synrange, sp->madj[q])]++;
+        for (PetscInt q = sp->mptr[s]; q < sp->mptr[s + 1]; q++) {
+          const PetscInt t = sp->madj[q];
+          if (t >= s0 && t < s0 + ns) {
+            if (!msg[0])
+              LinkVerdict(file, sp, (PetscInt)s0, (LinkCheck){t, (PetscInt)(s0 + s), sp->astro[s]}, msg, len);
+          } else
+            cnt[BlockOwner(size, synrange, t)]++;
+        }
       {
-        PetscCount *fill;
+        PetscCount *fill, nsend = 0;
+        for (PetscMPIInt r = 0; r < size; r++) nsend += cnt[r];
+        PetscCall(PetscMalloc1(nsend + 1, &send));
         PetscCall(PetscMalloc1(size, &fill));
         fill[0] = 0;
         for (PetscMPIInt r = 1; r < size; r++) fill[r] = fill[r - 1] + cnt[r - 1];
         for (PetscInt s = 0; s < ns; s++)
           for (PetscInt q = sp->mptr[s]; q < sp->mptr[s + 1]; q++) {
-            const PetscInt t                            = sp->madj[q];
-            send[fill[BlockOwner(size, synrange, t)]++] = (LinkCheck){t, (PetscInt)(s0 + s), sp->astro[s]};
+            const PetscInt t = sp->madj[q];
+            if (t < s0 || t >= s0 + ns)
+              send[fill[BlockOwner(size, synrange, t)]++] = (LinkCheck){t, (PetscInt)(s0 + s), sp->astro[s]};
           }
         PetscCall(PetscFree(fill));
       }
       PetscCall(TpSpecExchange(comm, sizeof(LinkCheck), cnt, send, &nin, (void **)&lin, NULL));
       PetscCall(PetscFree(send));
-      for (PetscCount k = 0; k < nin && !msg[0]; k++) {
-        const PetscInt t = lin[k].t - (PetscInt)s0;
-        if (sp->astro[t] != lin[k].a)
-          snprintf(msg, len,
-                   "Network file '%s': /morphology links processes %" PetscInt_FMT " and %" PetscInt_FMT
-                   " of different astrocytes (%" PetscInt_FMT ", %" PetscInt_FMT
-                   "); links between astrocytes are /gap_junctions",
-                   file, lin[k].s, lin[k].t, lin[k].a, sp->astro[t]);
-        else if (!InRow(sp->mptr, sp->madj, t, lin[k].s))
-          snprintf(msg, len,
-                   "Network file '%s': /morphology is not symmetric: process %" PetscInt_FMT " lists %" PetscInt_FMT
-                   " but not the reverse (diffusion needs a symmetric adjacency to conserve calcium)",
-                   file, lin[k].s, lin[k].t);
-      }
+      for (PetscCount k = 0; k < nin && !msg[0]; k++) LinkVerdict(file, sp, (PetscInt)s0, lin[k], msg, len);
       PetscCall(PetscFree(lin));
       Verdict();
     } else {
@@ -679,84 +713,109 @@ PetscErrorCode TpNetSpecReadFile(MPI_Comm comm, const char *file, PetscBool slic
   PetscFunctionReturn(0);
 }
 
-/* One 1-D 64-bit integer dataset of n values v(q), or n x 2 when pairs; every rank holds the same. */
-static PetscErrorCode WriteInts(MPI_Comm comm, hid_t f, const char *name, PetscInt n, PetscBool pairs,
-                                const PetscInt *v)
+/* One 64-bit integer dataset written by slabs: this rank's n values (n x 2 when pairs) after those of
+   the lower ranks. */
+static PetscErrorCode WriteSlab64(MPI_Comm comm, hid_t f, const char *name, PetscCount n, PetscBool pairs,
+                                  const long long *v)
 {
-  const hsize_t dims[2] = {(hsize_t)n, 2};
-  const size_t len      = (size_t)n * (pairs ? 2 : 1);
-  long long *buf;
-
   PetscFunctionBegin;
-  PetscCall(PetscMalloc1(len + 1, &buf));
-  for (size_t q = 0; q < len; q++) buf[q] = v[q];
-  PetscCall(TpH5WriteRoot(comm, f, name, H5T_NATIVE_LLONG, H5T_STD_I64LE, pairs ? 2 : 1, dims, buf));
-  PetscCall(PetscFree(buf));
+  PetscCall(TpH5WriteDistributed(comm, f, name, H5T_NATIVE_LLONG, H5T_STD_I64LE, n, pairs ? 2 : 0, v));
   PetscFunctionReturn(0);
 }
 
+/* A whole description is written from rank 0; a sliced one by every rank, its rows after the lower
+   ranks' (global ids throughout). */
 static PetscErrorCode WriteNetwork(MPI_Comm comm, hid_t f, void *ctx)
 {
   const TpNetSpec *sp = ctx;
-  const PetscInt S    = sp->nsyn;
-  PetscInt *cols, *ptr = NULL, *adj = NULL, *pairs, ng = 0;
+  PetscMPIInt rank, size;
+  PetscBool held, last;
+  PetscInt nr, S;
+  long long s0, *buf, off = 0, mine;
+  PetscCount nbuf;
 
   PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  held = (PetscBool)(sp->sliced || rank == 0);                   /* this rank writes its rows */
+  last = (PetscBool)(sp->sliced ? rank == size - 1 : rank == 0); /* and the closing offsets */
+  nr   = held ? sp->nrows : 0;
+  S    = held ? sp->nsyn : 0;
+  s0   = (long long)sp->sstart;
+  nbuf = PetscMax((PetscCount)nr, (PetscCount)S) + 2; /* room for each dataset of this rank's slab */
+  if (held && sp->mptr) nbuf = PetscMax(nbuf, (PetscCount)sp->mptr[S] + 1);
+  if (held && sp->gptr) nbuf = PetscMax(nbuf, 2 * (PetscCount)sp->gptr[S] + 2);
+  PetscCall(PetscMalloc1(nbuf, &buf));
   PetscCall(TpH5WriteSignature(f, &TP_FORMAT_NETWORK));
   PetscCall(TpH5WriteAttrInt(f, "neurons", sp->N));
-  PetscCall(TpH5WriteAttrInt(f, "synapses", S));
+  PetscCall(TpH5WriteAttrInt(f, "synapses", (long long)sp->nsyn_global));
   PetscCall(TpH5WriteAttrInt(f, "astrocytes", sp->nastro));
   PetscCall(TpH5WriteAttrString(f, "generator", sp->describe));
   PetscCallH5(H5Gclose(H5Gcreate2(f, "synapses", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
-  PetscCall(WriteInts(comm, f, "/synapses/indptr", sp->N + 1, PETSC_FALSE, sp->rowptr));
-  PetscCall(PetscMalloc1(S + 1, &cols));
-  for (PetscInt i = 0; i < sp->N; i++)
-    for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1]; s++) cols[s] = TpNetSpecCol(sp, s, i);
-  PetscCall(WriteInts(comm, f, "/synapses/indices", S, PETSC_FALSE, cols));
-  PetscCall(PetscFree(cols));
+  for (PetscInt i = 0; i <= nr; i++) buf[i] = s0 + sp->rowptr[i];
+  PetscCall(WriteSlab64(comm, f, "/synapses/indptr", nr + (last ? 1 : 0), PETSC_FALSE, buf));
+  for (PetscInt i = 0; i < nr; i++)
+    for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1]; s++) buf[s] = TpNetSpecCol(sp, s, i);
+  PetscCall(WriteSlab64(comm, f, "/synapses/indices", S, PETSC_FALSE, buf));
   if (sp->nastro > 0) {
-    PetscInt buf[4], n, nb_gap;
-    const PetscInt *nb, *gp;
+    PetscCount nl = 0, ng = 0;
     PetscCallH5(H5Gclose(H5Gcreate2(f, "processes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
     PetscCallH5(H5Gclose(H5Gcreate2(f, "morphology", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
-    if (sp->astro)
-      PetscCall(WriteInts(comm, f, "/processes/astrocyte", S, PETSC_FALSE, sp->astro));
-    else {
-      PetscInt *zero;
-      PetscCall(PetscCalloc1(S + 1, &zero));
-      PetscCall(WriteInts(comm, f, "/processes/astrocyte", S, PETSC_FALSE, zero));
-      PetscCall(PetscFree(zero));
-    }
-    if (sp->sheet) { /* the sheet made explicit */
-      PetscCall(PetscMalloc2(S + 1, &ptr, 4 * (size_t)S + 1, &adj));
-      ptr[0] = 0;
+    for (PetscInt s = 0; s < S; s++) buf[s] = sp->astro ? sp->astro[s] : 0;
+    PetscCall(WriteSlab64(comm, f, "/processes/astrocyte", S, PETSC_FALSE, buf));
+    /* the links: offsets after the lower ranks' links, then the neighbours (the sheet's made explicit:
+       the grid neighbours of synapse i <- j, 64-bit as N^2 may pass 2^31) */
+    if (sp->sheet) {
+      const long long N = sp->N;
       for (PetscInt s = 0; s < S; s++) {
-        TpNetSpecNeighbours(sp, s, buf, &nb, &n, &gp, &nb_gap);
-        for (PetscInt t = 0; t < n; t++) adj[ptr[s] + t] = nb[t];
-        ptr[s + 1] = ptr[s] + n;
+        const long long g = s0 + s, i = g / N, j = g % N;
+        nl += (i > 0) + (j > 0) + (j < N - 1) + (i < N - 1);
       }
+    } else
+      nl = sp->mptr[S];
+    PetscCallMPI(MPI_Exscan(&nl, &off, 1, MPI_LONG_LONG, MPI_SUM, comm));
+    if (!rank) off = 0;
+    buf[0] = off;
+    for (PetscInt s = 0; s < S; s++) {
+      if (sp->sheet) {
+        const long long N = sp->N, g = s0 + s, i = g / N, j = g % N;
+        buf[s + 1] = buf[s] + (i > 0) + (j > 0) + (j < N - 1) + (i < N - 1);
+      } else
+        buf[s + 1] = off + sp->mptr[s + 1];
     }
-    PetscCall(WriteInts(comm, f, "/morphology/indptr", S + 1, PETSC_FALSE, sp->sheet ? ptr : sp->mptr));
-    PetscCall(WriteInts(comm, f, "/morphology/indices", sp->sheet ? ptr[S] : sp->mptr[S], PETSC_FALSE,
-                        sp->sheet ? adj : sp->madj));
-    PetscCall(PetscFree2(ptr, adj));
-    if (sp->gptr) { /* each gap junction once */
-      PetscCall(PetscMalloc1((size_t)sp->gptr[S] + 2, &pairs));
+    PetscCall(WriteSlab64(comm, f, "/morphology/indptr", S + (last ? 1 : 0), PETSC_FALSE, buf));
+    if (sp->sheet) {
+      PetscCall(PetscFree(buf));
+      PetscCall(PetscMalloc1(nl + 1, &buf));
+      nl = 0;
+      for (PetscInt s = 0; s < S; s++) {
+        const long long N = sp->N, g = s0 + s, i = g / N, j = g % N;
+        if (i > 0) buf[nl++] = g - N;
+        if (j > 0) buf[nl++] = g - 1;
+        if (j < N - 1) buf[nl++] = g + 1;
+        if (i < N - 1) buf[nl++] = g + N;
+      }
+    } else
+      for (PetscCount q = 0; q < nl; q++) buf[q] = sp->madj[q];
+    PetscCall(WriteSlab64(comm, f, "/morphology/indices", nl, PETSC_FALSE, buf));
+    if (sp->gptr) { /* each gap junction once, by its lower process */
       for (PetscInt s = 0; s < S; s++)
         for (PetscInt q = sp->gptr[s]; q < sp->gptr[s + 1]; q++)
-          if (s < sp->gadj[q]) {
-            pairs[2 * ng]     = s;
-            pairs[2 * ng + 1] = sp->gadj[q];
+          if (s0 + s < sp->gadj[q]) {
+            buf[2 * ng]     = s0 + s;
+            buf[2 * ng + 1] = sp->gadj[q];
             ng++;
           }
-      PetscCall(WriteInts(comm, f, "/gap_junctions", ng, PETSC_TRUE, pairs));
-      PetscCall(PetscFree(pairs));
+      PetscCall(WriteSlab64(comm, f, "/gap_junctions", ng, PETSC_TRUE, buf));
     }
   }
-  if (sp->pos) {
-    const hsize_t dims[2] = {(hsize_t)sp->N, (hsize_t)sp->dim};
+  PetscCall(PetscFree(buf));
+  mine = sp->pos ? 1 : 0;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &mine, 1, MPI_LONG_LONG, MPI_MAX, comm));
+  if (mine) {
     PetscCallH5(H5Gclose(H5Gcreate2(f, "neurons", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
-    PetscCall(TpH5WriteRoot(comm, f, "/neurons/position", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 2, dims, sp->pos));
+    PetscCall(
+        TpH5WriteDistributed(comm, f, "/neurons/position", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, nr, sp->dim, sp->pos));
   }
   PetscFunctionReturn(0);
 }

@@ -560,7 +560,7 @@ PetscErrorCode TpGenerateMain(int *status)
 {
   MPI_Comm comm                = PETSC_COMM_WORLD;
   char out[PETSC_MAX_PATH_LEN] = "network.h5";
-  PetscInt seed = 1, nlinks = 0, ngap = 0;
+  PetscInt seed                = 1;
   TpNetSpec *sp;
   PetscBool help;
 
@@ -574,19 +574,27 @@ PetscErrorCode TpGenerateMain(int *status)
     const TpOutputPath outputs[] = {{"-o", out, PETSC_FALSE, NULL}};
     PetscCall(TpCheckPaths(comm, 1, outputs));
   }
-  PetscCall(TpNetSpecCreateFromOptions(comm, 500, TP_CONNECT_ALL, seed, PETSC_FALSE, &sp));
+  /* in slices: each rank builds its block of rows and writes it (hyperslabs of one collective file) */
+  PetscCall(TpNetSpecCreateFromOptions(comm, 500, TP_CONNECT_ALL, seed, PETSC_TRUE, &sp));
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (!help) {
+    PetscMPIInt rank;
+    long long counts[2] = {0, 0}; /* process links, gap junctions */
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
     PetscCall(TpOptionsCheckUnused(comm, "generate", TpGenerateMain));
-    if (sp->mptr) nlinks = sp->mptr[sp->nsyn] / 2;
-    if (sp->sheet) nlinks = 2 * sp->N * (sp->N - 1);
-    if (sp->gptr) ngap = sp->gptr[sp->nsyn] / 2;
+    if (sp->sliced || rank == 0) {
+      if (sp->mptr) counts[0] = sp->mptr[sp->nsyn];
+      if (sp->gptr) counts[1] = sp->gptr[sp->nsyn];
+    }
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_LONG_LONG, MPI_SUM, comm));
+    if (sp->sheet) counts[0] = 4 * (long long)sp->N * (sp->N - 1);
     PetscCall(TpNetSpecWrite(comm, sp, out));
-    PetscCall(PetscPrintf(comm,
-                          "tripart generate: %s\n  %" PetscInt_FMT " neurons, %" PetscInt_FMT
-                          " synapses (mean degree %.4g), %" PetscInt_FMT " astrocytes, %" PetscInt_FMT
-                          " process links, %" PetscInt_FMT " gap junctions\n  wrote %s (run with -network_file %s)\n",
-                          sp->describe, sp->N, sp->nsyn, (double)sp->nsyn / sp->N, sp->nastro, nlinks, ngap, out, out));
+    PetscCall(PetscPrintf(
+        comm,
+        "tripart generate: %s\n  %" PetscInt_FMT " neurons, %lld synapses (mean degree %.4g), %" PetscInt_FMT
+        " astrocytes, %lld process links, %lld gap junctions\n  wrote %s (run with -network_file %s)\n",
+        sp->describe, sp->N, (long long)sp->nsyn_global, (double)sp->nsyn_global / sp->N, sp->nastro, counts[0] / 2,
+        counts[1] / 2, out, out));
   }
   PetscCall(TpNetSpecDestroy(&sp));
   *status = 0;
