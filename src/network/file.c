@@ -29,15 +29,8 @@ static PetscErrorCode SymmetricCSR(PetscInt n, PetscInt npairs, const PetscInt *
   }
   /* sort and merge duplicates row by row, compacting in place (no pairs: nothing to do, and a is NULL) */
   if (p[n]) {
-    PetscInt w = 0, start = 0;
-    for (PetscInt v = 0; v < n; v++) {
-      PetscInt len = p[v + 1] - start;
-      PetscCall(PetscSortRemoveDupsInt(&len, a + start));
-      for (PetscInt q = 0; q < len; q++) a[w + q] = a[start + q];
-      start    = p[v + 1];
-      p[v + 1] = w + len;
-      w += len;
-    }
+    PetscInt w;
+    PetscCall(TpSpecMergeRows(n, p, a, &w));
   }
   PetscCall(PetscFree(fill));
   *ptr = p;

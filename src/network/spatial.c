@@ -576,11 +576,29 @@ static int CompareGap(const void *x, const void *y)
    neighbours (nchosen[s] of them at chosen[s K ..]; none if K = 0) and, for those that are ours, the
    row back, and the entries (row, neighbour), global ids, that `send` holds for each rank (cnt[q] for
    rank q, in rank order; freed here), each row sorted and its duplicates merged. */
+/* Sort each row of the CSR (p, a) over n rows and merge its duplicates, compacting in place; *w: entries left. */
+PetscErrorCode TpSpecMergeRows(PetscInt n, PetscInt *p, PetscInt *a, PetscInt *w)
+{
+  PetscInt start = 0;
+
+  PetscFunctionBegin;
+  *w = 0;
+  for (PetscInt v = 0; v < n; v++) {
+    PetscInt len = p[v + 1] - start;
+    PetscCall(PetscSortRemoveDupsInt(&len, a + start));
+    for (PetscInt q = 0; q < len; q++) a[*w + q] = a[start + q];
+    start    = p[v + 1];
+    p[v + 1] = *w + len;
+    *w += len;
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TpSpecRowsCSR(MPI_Comm comm, const PetscInt *synrange, PetscInt n, PetscInt K, const PetscInt *nchosen,
                              const PetscInt *chosen, const PetscCount *cnt, Entry *send, PetscInt **ptr, PetscInt **adj)
 {
   PetscMPIInt rank;
-  PetscInt *p, *a, *fill, w = 0, start = 0, s0;
+  PetscInt *p, *a, *fill, w = 0, s0;
   PetscCount nin;
   Entry *in;
 
@@ -614,14 +632,7 @@ PetscErrorCode TpSpecRowsCSR(MPI_Comm comm, const PetscInt *synrange, PetscInt n
     }
   for (PetscCount t = 0; t < nin; t++) a[fill[in[t].row - s0]++] = in[t].nbr;
   PetscCall(PetscFree(in));
-  for (PetscInt v = 0; v < n; v++) {
-    PetscInt len = p[v + 1] - start;
-    PetscCall(PetscSortRemoveDupsInt(&len, a + start));
-    for (PetscInt q = 0; q < len; q++) a[w + q] = a[start + q];
-    start    = p[v + 1];
-    p[v + 1] = w + len;
-    w += len;
-  }
+  PetscCall(TpSpecMergeRows(n, p, a, &w));
   PetscCall(PetscFree(fill));
   PetscCall(PetscRealloc(sizeof(PetscInt) * (size_t)(w + 1), &a)); /* the duplicates gone */
   *ptr = p;

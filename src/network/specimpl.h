@@ -47,6 +47,8 @@ PETSC_INTERN PetscErrorCode TpSpecExchange(MPI_Comm comm, size_t rec, const Pets
 PETSC_INTERN PetscErrorCode TpSpecRowsCSR(MPI_Comm comm, const PetscInt *synrange, PetscInt n, PetscInt K,
                                           const PetscInt *nchosen, const PetscInt *chosen, const PetscCount *cnt,
                                           Entry *send, PetscInt **ptr, PetscInt **adj);
+/* Sort each CSR row and merge its duplicates, compacting in place (spatial.c); *w: the entries left. */
+PETSC_INTERN PetscErrorCode TpSpecMergeRows(PetscInt n, PetscInt *p, PetscInt *a, PetscInt *w);
 /* Collective (file.c): the network file, whole on every rank or this rank's block of rows (sliced). */
 PETSC_INTERN PetscErrorCode TpNetSpecReadFile(MPI_Comm comm, const char *file, PetscBool sliced, TpNetSpec *sp);
 
