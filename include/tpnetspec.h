@@ -50,8 +50,9 @@ PetscErrorCode TpNetSpecHelp(MPI_Comm comm, PetscInt N); /* -help: list the opti
 /* Collective: write the network file (FILE.part, renamed when complete). */
 PetscErrorCode TpNetSpecWrite(MPI_Comm comm, const TpNetSpec *spec, const char *path);
 PetscErrorCode TpNetSpecDestroy(TpNetSpec **spec);
-/* Whole descriptions only.  The neighbours of process s: nbr[0..n) inside its astrocyte, gap[0..ng) across gap
-   junctions. For the sheet, nbr points into buf (room for 4). */
+/* The neighbours of process s (global ids): nbr[0..n) inside its astrocyte, gap[0..ng) across gap junctions.
+   s is the process's index in the description's arrays (of a sliced one: held processes from 0), but for
+   the sheet, where it is the global id and nbr points into buf (room for 4). */
 void TpNetSpecNeighbours(const TpNetSpec *spec, PetscInt s, PetscInt buf[4], const PetscInt **nbr, PetscInt *n,
                          const PetscInt **gap, PetscInt *ng);
 /* Whole descriptions only: the neuron (row) of synapse s. */

@@ -19,10 +19,13 @@ PetscErrorCode TpPartitionBlock(const TpNetSpec *spec, PetscInt nparts, PetscMPI
 void TpPartitionBlockRanges(PetscInt N, PetscInt nparts, PetscInt ranges[]);
 /* rankof of the block partition of each of ngroups consecutive groups of natural ids (M4's populations). */
 PetscErrorCode TpPartitionGroups(PetscInt ngroups, const PetscInt sizes[], PetscInt nparts, PetscMPIInt *rankof);
-/* Collective: a graph partition over nparts with MatPartitioning (type from -partitioner_type, default ptscotch). */
-PetscErrorCode TpPartitionGraph(MPI_Comm comm, const TpNetSpec *spec, PetscInt nparts, PetscMPIInt *rankof);
-/* stats[nparts] of a partition. */
-PetscErrorCode TpPartitionStatistics(const TpNetSpec *spec, PetscInt nparts, const PetscMPIInt *rankof,
+/* The rows a rank holds of a description: a sliced one's own, of a whole one its block of comm's
+   block partition.  Both below work from them alone (one exchange or two), nothing O(network). */
+/* Collective: a graph partition over nparts with MatPartitioning (type from -partitioner_mat_partitioning_type, default
+   ptscotch) of a MatMPIAdj of the held rows; part[] of the held rows. */
+PetscErrorCode TpPartitionGraph(MPI_Comm comm, const TpNetSpec *spec, PetscInt nparts, PetscMPIInt *part);
+/* Collective: stats[nparts] (the same on every rank) of the partition that gives the held rows part[]. */
+PetscErrorCode TpPartitionStatistics(MPI_Comm comm, const TpNetSpec *spec, PetscInt nparts, const PetscMPIInt *part,
                                      TpPartStats *stats);
 /* Collective: read a partition file for this network and `nparts` ranks into rankof[N]; refused with a
    message naming the file when it is for another network or rank count. */

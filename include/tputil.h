@@ -16,6 +16,10 @@ PetscErrorCode TpCatchBegin(TpCaught *c);
 PetscErrorCode TpCatchEnd(MPI_Comm comm, PetscErrorCode ierr, const TpCaught *c, const char *const *options);
 /* Collective: *ok becomes true on every rank only if it is true on every rank. */
 PetscErrorCode TpAllTrue(MPI_Comm comm, PetscBool *ok);
+/* Collective: one all-to-all exchange of fixed-size records of rec bytes, scount[r] of them to rank r
+   (send rank after rank); *recv (free it) holds *nrecv, those of rank r from (*rdispl)[r] (rdispl may be NULL). */
+PetscErrorCode TpExchange(MPI_Comm comm, size_t rec, const PetscCount *scount, const void *send, PetscCount *nrecv,
+                          void **recv, PetscMPIInt **rdispl);
 
 /* Collective: refuse an output path (named by `option`) whose directory does not exist or is not
    writable, or that is a directory. */

@@ -592,7 +592,7 @@ static PetscErrorCode ReadNetworkFileSliced(MPI_Comm comm, const char *file, TpN
           }
         PetscCall(PetscFree(fill));
       }
-      PetscCall(TpSpecExchange(comm, sizeof(LinkCheck), cnt, send, &nin, (void **)&lin, NULL));
+      PetscCall(TpExchange(comm, sizeof(LinkCheck), cnt, send, &nin, (void **)&lin, NULL));
       PetscCall(PetscFree(send));
       for (PetscCount k = 0; k < nin && !msg[0]; k++) LinkVerdict(file, sp, (PetscInt)s0, lin[k], msg, len);
       PetscCall(PetscFree(lin));
@@ -637,7 +637,7 @@ static PetscErrorCode ReadNetworkFileSliced(MPI_Comm comm, const char *file, TpN
           send[fill[BlockOwner(size, synrange, a)]++] = (GapCheck){a, b, (PetscInt)(e0 + e), -1};
         }
         PetscCall(PetscFree(buf));
-        PetscCall(TpSpecExchange(comm, sizeof(GapCheck), cnt, send, &nin, (void **)&in, NULL));
+        PetscCall(TpExchange(comm, sizeof(GapCheck), cnt, send, &nin, (void **)&in, NULL));
         PetscCall(PetscFree(send));
         PetscCall(PetscMalloc1(nin + 1, &send));
         for (PetscMPIInt r = 0; r < size; r++) cnt[r] = 0;
@@ -649,7 +649,7 @@ static PetscErrorCode ReadNetworkFileSliced(MPI_Comm comm, const char *file, TpN
         for (PetscMPIInt r = 1; r < size; r++) fill[r] = fill[r - 1] + cnt[r - 1];
         for (PetscCount k = 0; k < nin; k++) send[fill[BlockOwner(size, synrange, in[k].b)]++] = in[k];
         PetscCall(PetscFree(fill));
-        PetscCall(TpSpecExchange(comm, sizeof(GapCheck), cnt, send, &nin2, (void **)&in2, NULL));
+        PetscCall(TpExchange(comm, sizeof(GapCheck), cnt, send, &nin2, (void **)&in2, NULL));
         PetscCall(PetscFree(send));
       }
       for (PetscCount k = 0; k < nin2 && !msg[0]; k++)

@@ -17,6 +17,7 @@
 #include "specimpl.h"
 #include <tppartition.h>
 #include <tprandom.h>
+#include <tputil.h>
 #include <petscsys.h>
 #include <stdlib.h>
 
@@ -262,40 +263,6 @@ static int CompareZ(const void *a, const void *b)
   return (u > v) - (u < v);
 }
 
-/* One exchange of fixed-size records, by byte counts. */
-PetscErrorCode TpSpecExchange(MPI_Comm comm, size_t rec, const PetscCount *scount, const void *send, PetscCount *nrecv,
-                              void **recv, PetscMPIInt **rdispl)
-{
-  PetscMPIInt size, *sc, *sd, *rc, *rd;
-
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCall(PetscMalloc4(size, &sc, size + 1, &sd, size, &rc, size + 1, &rd));
-  sd[0] = 0;
-  for (PetscMPIInt r = 0; r < size; r++) {
-    PetscCheck((PetscCount)sd[r] + scount[r] * (PetscCount)rec < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP,
-               "A network with more than 2 GiB to send from one rank: use more ranks");
-    sc[r]     = (PetscMPIInt)(scount[r] * (PetscCount)rec);
-    sd[r + 1] = sd[r] + sc[r];
-  }
-  PetscCallMPI(MPI_Alltoall(sc, 1, MPI_INT, rc, 1, MPI_INT, comm));
-  rd[0] = 0;
-  for (PetscMPIInt r = 0; r < size; r++) {
-    PetscCheck((PetscCount)rd[r] + rc[r] < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP,
-               "A network with more than 2 GiB to receive on one rank: use more ranks");
-    rd[r + 1] = rd[r] + rc[r];
-  }
-  PetscCall(PetscMalloc(rd[size] + 1, recv));
-  PetscCallMPI(MPI_Alltoallv(send, sc, sd, MPI_BYTE, *recv, rc, rd, MPI_BYTE, comm));
-  *nrecv = rd[size] / (PetscCount)rec;
-  if (rdispl) {
-    PetscCall(PetscMalloc1(size + 1, rdispl));
-    for (PetscMPIInt r = 0; r <= size; r++) (*rdispl)[r] = (PetscMPIInt)(rd[r] / (PetscMPIInt)rec);
-  }
-  PetscCall(PetscFree4(sc, sd, rc, rd));
-  PetscFunctionReturn(0);
-}
-
 /* The positions of this rank's block of ids (ids along the Z-order curve, ties by raw id) and their keys. */
 static PetscErrorCode Positions(MPI_Comm comm, PetscInt N, PetscInt dim, PetscInt bits, PetscInt seed,
                                 const PetscInt *ranges, double *pos, PetscInt *key)
@@ -328,7 +295,7 @@ static PetscErrorCode Positions(MPI_Comm comm, PetscInt N, PetscInt dim, PetscIn
     for (PetscInt i = 0; i < n; i++) send[fill[((int64_t)(mine[i].z >> 32) * size) >> (bits * dim)]++] = mine[i];
     PetscCall(PetscFree(fill));
   }
-  PetscCall(TpSpecExchange(comm, sizeof(ZPoint), count, send, &nb, (void **)&bucket, NULL));
+  PetscCall(TpExchange(comm, sizeof(ZPoint), count, send, &nb, (void **)&bucket, NULL));
   PetscCall(PetscFree2(mine, send));
   qsort(bucket, (size_t)nb, sizeof(ZPoint), CompareZ);
   /* sorted, they are ids off .. off+nb-1: to the ranks of those ids */
@@ -336,7 +303,7 @@ static PetscErrorCode Positions(MPI_Comm comm, PetscInt N, PetscInt dim, PetscIn
   if (rank == 0) off = 0;
   for (PetscMPIInt r = 0; r < size; r++) count[r] = 0;
   for (PetscCount t = 0; t < nb; t++) count[BlockOwner(size, ranges, (PetscInt)(off + t))]++;
-  PetscCall(TpSpecExchange(comm, sizeof(ZPoint), count, bucket, &nmine, (void **)&mine, NULL));
+  PetscCall(TpExchange(comm, sizeof(ZPoint), count, bucket, &nmine, (void **)&mine, NULL));
   PetscCheck(nmine == n, PETSC_COMM_SELF, PETSC_ERR_PLIB,
              "Spatial positions: %" PetscCount_FMT " for %" PetscInt_FMT " rows", nmine, n);
   for (PetscInt i = 0; i < n; i++) {
@@ -459,7 +426,7 @@ static PetscErrorCode FetchNear(MPI_Comm comm, PetscInt dim, PetscInt bits, doub
         }
       }
     }
-    PetscCall(TpSpecExchange(comm, 2 * sizeof(PetscInt), cnt, send, &nrq, (void **)&rreq, &f->from));
+    PetscCall(TpExchange(comm, 2 * sizeof(PetscInt), cnt, send, &nrq, (void **)&rreq, &f->from));
     PetscCall(PetscFree(send));
     PetscCall(PetscFree2(cnt, off));
   }
@@ -498,7 +465,7 @@ static PetscErrorCode FetchNear(MPI_Comm comm, PetscInt dim, PetscInt bits, doub
     }
     PetscCall(PetscFree(rreq));
     PetscCall(PetscFree(f->from));
-    PetscCall(TpSpecExchange(comm, (size_t)m * sizeof(double), acnt, ans, &f->n, (void **)&f->v, &f->from));
+    PetscCall(TpExchange(comm, (size_t)m * sizeof(double), acnt, ans, &f->n, (void **)&f->v, &f->from));
     PetscCall(PetscFree(ans));
     PetscCall(PetscFree(acnt));
   }
@@ -605,7 +572,7 @@ PetscErrorCode TpSpecRowsCSR(MPI_Comm comm, const PetscInt *synrange, PetscInt n
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   s0 = synrange[rank];
-  PetscCall(TpSpecExchange(comm, sizeof(Entry), cnt, send, &nin, (void **)&in, NULL));
+  PetscCall(TpExchange(comm, sizeof(Entry), cnt, send, &nin, (void **)&in, NULL));
   PetscCall(PetscFree(send));
   PetscCall(PetscCalloc1(n + 1, &p));
   for (PetscInt v = 0; v < n && K; v++) {
@@ -942,7 +909,7 @@ PetscErrorCode TpNetSpecGenerateSpatial(MPI_Comm comm, TpNetSpec *sp, PetscInt s
       PetscCall(PetscMalloc1(ncand + 1, &send));
       for (PetscCount e = 0; e < ncand; e++) send[fill[((int64_t)cand[e].a * nastro + cand[e].b) % size]++] = cand[e];
       PetscCall(PetscFree(cand));
-      PetscCall(TpSpecExchange(comm, sizeof(GapCandidate), cnt, send, &nin, (void **)&in, NULL));
+      PetscCall(TpExchange(comm, sizeof(GapCandidate), cnt, send, &nin, (void **)&in, NULL));
       PetscCall(PetscFree(send));
       qsort(in, (size_t)nin, sizeof(GapCandidate), CompareGap);
       PetscCall(PetscMalloc1(2 * nin + 1, &pick));

@@ -37,10 +37,6 @@ typedef struct {
   PetscInt row, nbr;
 } Entry;
 
-/* Collective (spatial.c): one exchange of fixed-size records of rec bytes, scount[r] of them to rank r;
- *recv (freed by the caller) holds *nrecv, from rank r at (*rdispl)[r] (rdispl may be NULL). */
-PETSC_INTERN PetscErrorCode TpSpecExchange(MPI_Comm comm, size_t rec, const PetscCount *scount, const void *send,
-                                           PetscCount *nrecv, void **recv, PetscMPIInt **rdispl);
 /* Collective (spatial.c): the CSR over this rank's n processes (ids synrange[rank] ..) from each row's
    chosen neighbours (K per row, nchosen[s] used; K = 0: none) and the entries `send` holds for each rank
    (cnt[q] for rank q, in rank order; freed here), symmetric for the chosen, each row sorted, duplicates merged. */

@@ -73,215 +73,480 @@ PetscErrorCode TpPartitionGroups(PetscInt ngroups, const PetscInt sizes[], Petsc
   PetscFunctionReturn(0);
 }
 
-/* The neuron graph: a and b are linked when a synapse joins them or processes of their rows are
-   adjacent; the weight counts such links (what would cross ranks if a and b were apart). */
-static PetscErrorCode NeuronGraph(const TpNetSpec *sp, PetscInt **ptr, PetscInt **adj, PetscInt **wgt)
+/* ------------------------------------------------------------------ the rows a rank holds */
+/* Records (key, val) for the owner of their key (a neuron's natural id, a process id, a part), each
+   one 64-bit code key * base + val (val < base), so that they sort as integers. */
+typedef struct {
+  PetscCount n, cap;
+  PetscInt64 *a;
+  PetscInt64 base;
+  PetscBool set; /* only distinct records matter: repeated ones are dropped whenever the list is full */
+} Codes;
+
+static PetscErrorCode CodeUnique(Codes *);
+
+static inline PetscErrorCode CodePush(Codes *l, PetscInt64 key, PetscInt64 val)
 {
-  const PetscInt N = sp->N;
-  PetscInt *p, *a, *fill, buf[4];
+  PetscFunctionBegin;
+  if (l->n == l->cap && l->set && l->n) PetscCall(CodeUnique(l));
+  if (l->n >= l->cap / 2 + (l->set ? 0 : l->cap / 2)) { /* a set grows only when half full of distinct records */
+    l->cap = l->cap ? 2 * l->cap : 1024;
+    PetscCall(PetscRealloc(sizeof(PetscInt64) * (size_t)l->cap, &l->a));
+  }
+  l->a[l->n++] = key * l->base + val;
+  PetscFunctionReturn(0);
+}
+
+/* Sort and drop repeated records. */
+static PetscErrorCode CodeUnique(Codes *l)
+{
+  PetscCount w = 0;
 
   PetscFunctionBegin;
-  PetscCall(PetscCalloc1(N + 1, &p));
-  for (int pass = 0; pass < 2; pass++) {
-    for (PetscInt i = 0; i < N; i++)
-      for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1]; s++) {
-        const PetscInt j = TpNetSpecCol(sp, s, i), *nb, *gp;
-        PetscInt n, ng;
-        if (j != i) {
-          if (pass == 0) {
-            p[i + 1]++;
-            p[j + 1]++;
-          } else {
-            a[fill[i]++] = j;
-            a[fill[j]++] = i;
-          }
-        }
-        TpNetSpecNeighbours(sp, s, buf, &nb, &n, &gp, &ng);
-        for (int kind = 0; kind < 2; kind++)
-          for (PetscInt e = 0; e < (kind ? ng : n); e++) {
-            const PetscInt t = kind ? gp[e] : nb[e], row = TpNetSpecRow(sp, t);
-            if (row == i) continue;
-            if (pass == 0)
-              p[i + 1]++;
-            else
-              a[fill[i]++] = row; /* the reverse link comes from t's own list */
-          }
-      }
-    if (pass == 0) {
-      for (PetscInt i = 0; i < N; i++) p[i + 1] += p[i];
-      PetscCall(PetscMalloc1(p[N] + 1, &a));
-      PetscCall(PetscMalloc1(N, &fill));
-      for (PetscInt i = 0; i < N; i++) fill[i] = p[i];
+  PetscCheck(l->n < PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_SUP,
+             "%" PetscCount_FMT " partition records on one rank: use more ranks", l->n);
+  PetscCall(PetscSortInt64((PetscInt)l->n, l->a));
+  for (PetscCount q = 0; q < l->n; q++)
+    if (!w || l->a[q] != l->a[w - 1]) l->a[w++] = l->a[q];
+  l->n = w;
+  PetscFunctionReturn(0);
+}
+
+static PetscMPIInt RangeOwner(PetscMPIInt size, const PetscInt64 *range, PetscInt64 k)
+{
+  PetscMPIInt lo = 0, hi = size;
+  while (hi - lo > 1) {
+    const PetscMPIInt mid = (lo + hi) / 2;
+    if (range[mid] <= k)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* Collective: each record to the rank whose range[r] <= key < range[r+1]; *in (emptied first, of the
+   same base) gets those that came here.  The list sent is emptied. */
+static PetscErrorCode SendToOwners(MPI_Comm comm, const PetscInt64 *range, Codes *out, Codes *in)
+{
+  PetscMPIInt size;
+  PetscCount *count, *fill, nrecv;
+  PetscInt64 *send;
+  void *recv;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscCalloc2(size + 1, &count, size + 1, &fill));
+  for (PetscCount q = 0; q < out->n; q++) count[RangeOwner(size, range, out->a[q] / out->base)]++;
+  for (PetscMPIInt r = 0; r < size; r++) fill[r + 1] = fill[r] + count[r];
+  PetscCall(PetscMalloc1(out->n + 1, &send));
+  for (PetscCount q = 0; q < out->n; q++) send[fill[RangeOwner(size, range, out->a[q] / out->base)]++] = out->a[q];
+  PetscCall(PetscFree(out->a));
+  out->n = out->cap = 0;
+  PetscCall(TpExchange(comm, sizeof(PetscInt64), count, send, &nrecv, &recv, NULL));
+  PetscCall(PetscFree(send));
+  PetscCall(PetscFree2(count, fill));
+  PetscCall(PetscFree(in->a));
+  in->a    = recv;
+  in->n    = nrecv;
+  in->cap  = nrecv;
+  in->base = out->base;
+  in->set  = out->set;
+  PetscFunctionReturn(0);
+}
+
+/* Codes of keys below nkeys and values below base, refused where they would not fit 64 bits. */
+static PetscErrorCode CodesInit(Codes *l, PetscInt64 nkeys, PetscInt64 base)
+{
+  PetscFunctionBegin;
+  PetscCheck((double)nkeys * (double)base < 9.0e18, PETSC_COMM_SELF, PETSC_ERR_SUP,
+             "A partition of %" PetscInt64_FMT " x %" PetscInt64_FMT " records does not fit 64-bit codes", nkeys, base);
+  l->n = l->cap = 0;
+  l->a          = NULL;
+  l->base       = PetscMax(base, 1);
+  l->set        = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* Drop repeated records whose keys are key0 .. key0+nkeys-1 (a rank's own): a counting sort by value
+   and a stamp per key, O(records + base + nkeys), no comparison sort. */
+static PetscErrorCode CodeDistinct(Codes *l, PetscInt64 key0, PetscInt nkeys)
+{
+  PetscCount *start, w = 0;
+  PetscInt64 *by;
+  PetscInt *stamp;
+
+  PetscFunctionBegin;
+  PetscCall(PetscCalloc1(l->base + 1, &start));
+  PetscCall(PetscMalloc2(l->n + 1, &by, nkeys + 1, &stamp));
+  for (PetscCount q = 0; q < l->n; q++) start[l->a[q] % l->base + 1]++;
+  for (PetscInt64 v = 0; v < l->base; v++) start[v + 1] += start[v];
+  for (PetscCount q = 0; q < l->n; q++) by[start[l->a[q] % l->base]++] = l->a[q];
+  for (PetscInt k = 0; k < nkeys; k++) stamp[k] = -1;
+  for (PetscCount q = 0; q < l->n; q++) {
+    const PetscInt k = (PetscInt)(by[q] / l->base - key0), v = (PetscInt)(by[q] % l->base);
+    if (stamp[k] != v) {
+      stamp[k]  = v;
+      l->a[w++] = by[q];
     }
   }
-  PetscCall(PetscFree(fill));
-  /* merge repeated neighbours into weights */
-  PetscCall(PetscMalloc1(p[N] + 1, wgt));
+  l->n = w;
+  PetscCall(PetscFree2(by, stamp));
+  PetscCall(PetscFree(start));
+  PetscFunctionReturn(0);
+}
+
+/* The rows a rank holds: a sliced description's own, or of a whole one its block of comm's block
+   partition; neurons and processes of rank r are range[r] .. and prange[r] .. (global ids). */
+typedef struct {
+  const TpNetSpec *sp;
+  PetscMPIInt size;
+  PetscInt r0, n;             /* natural ids r0 .. r0+n-1 */
+  PetscInt soff;              /* the index in sp's arrays of the first held synapse */
+  PetscInt64 s0;              /* the global id of the first held synapse (process) */
+  PetscInt64 *range, *prange; /* size+1 each */
+} Held;
+
+static PetscErrorCode HeldCreate(MPI_Comm comm, const TpNetSpec *sp, Held *h)
+{
+  PetscMPIInt rank;
+  PetscInt *ranges;
+  PetscInt64 s0;
+
+  PetscFunctionBegin;
+  h->sp = sp;
+  PetscCallMPI(MPI_Comm_size(comm, &h->size));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscMalloc1(h->size + 1, &ranges));
+  PetscCall(PetscMalloc2(h->size + 1, &h->range, h->size + 1, &h->prange));
+  TpPartitionBlockRanges(sp->N, h->size, ranges);
+  for (PetscMPIInt r = 0; r <= h->size; r++) h->range[r] = ranges[r];
+  if (sp->sliced) {
+    h->r0   = sp->rstart;
+    h->n    = sp->nrows;
+    h->soff = 0;
+    s0      = (PetscInt64)sp->sstart;
+  } else {
+    h->r0   = ranges[rank];
+    h->n    = ranges[rank + 1] - ranges[rank];
+    h->soff = sp->rowptr[h->r0];
+    s0      = h->soff;
+  }
+  PetscCall(PetscFree(ranges));
+  h->s0 = s0;
+  PetscCallMPI(MPI_Allgather(&s0, 1, MPIU_INT64, h->prange, 1, MPIU_INT64, comm));
+  h->prange[h->size] = (PetscInt64)sp->nsyn_global;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode HeldDestroy(Held *h)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree2(h->range, h->prange));
+  PetscFunctionReturn(0);
+}
+
+/* Held row i's synapses are held indices q = Ptr(i) .. Ptr(i+1)-1 (global ids s0 + q). */
+static inline PetscInt Ptr(const Held *h, PetscInt i)
+{
+  return h->sp->rowptr[(h->sp->sliced ? 0 : h->r0) + i] - h->soff;
+}
+
+/* The held row of held process q. */
+static PetscInt HeldRow(const Held *h, PetscInt q)
+{
+  PetscInt lo = 0, hi = h->n; /* Ptr(lo) <= q < Ptr(hi) */
+  while (hi - lo > 1) {
+    const PetscInt mid = (lo + hi) / 2;
+    if (Ptr(h, mid) <= q)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* The processes linked to held process q (inside its astrocyte and across gap junctions), global ids. */
+static inline void HeldNeighbours(const Held *h, PetscInt q, PetscInt buf[4], const PetscInt **nb, PetscInt *n,
+                                  const PetscInt **gp, PetscInt *ng)
+{
+  TpNetSpecNeighbours(h->sp, h->sp->sheet ? (PetscInt)(h->s0 + q) : h->soff + q, buf, nb, n, gp, ng);
+}
+
+/* The neuron graph over the held rows (global columns): a and b are linked when a synapse joins them
+   or processes of their rows are adjacent; the weight counts such links (what would cross ranks if
+   a and b were apart).  A synapse i <- j is also an entry of row j, and a link from a process of row
+   i to process t an entry i of the row of t (its reverse comes from t's own list): those of rows
+   held elsewhere travel to their owners in one exchange each. */
+static PetscErrorCode NeuronGraph(MPI_Comm comm, const Held *h, PetscInt **ptr, PetscInt **adj, PetscInt **wgt)
+{
+  const TpNetSpec *sp = h->sp;
+  const PetscInt64 N  = sp->N;
+  Codes mine, syn, link, in = {0};
+  PetscInt *p, *a, *w, *fill, buf[4];
+
+  PetscFunctionBegin;
+  PetscCall(CodesInit(&mine, N, N));
+  PetscCall(CodesInit(&syn, N, N));
+  PetscCall(CodesInit(&link, (PetscInt64)sp->nsyn_global, N));
+  for (PetscInt i = 0; i < h->n; i++) {
+    const PetscInt gi = h->r0 + i;
+    for (PetscInt q = Ptr(h, i); q < Ptr(h, i + 1); q++) {
+      const PetscInt j = TpNetSpecCol(sp, h->soff + q, (sp->sliced ? 0 : h->r0) + i), *nb, *gp;
+      PetscInt n, ng;
+      if (j != gi) {
+        PetscCall(CodePush(&mine, gi, j));
+        if (j >= h->r0 && j < h->r0 + h->n)
+          PetscCall(CodePush(&mine, j, gi));
+        else
+          PetscCall(CodePush(&syn, j, gi));
+      }
+      HeldNeighbours(h, q, buf, &nb, &n, &gp, &ng);
+      for (int kind = 0; kind < 2; kind++)
+        for (PetscInt e = 0; e < (kind ? ng : n); e++) {
+          const PetscInt64 t = kind ? gp[e] : nb[e];
+          if (t >= h->s0 && t < h->s0 + Ptr(h, h->n)) {
+            const PetscInt row = h->r0 + HeldRow(h, (PetscInt)(t - h->s0));
+            if (row != gi) PetscCall(CodePush(&mine, row, gi));
+          } else
+            PetscCall(CodePush(&link, t, gi));
+        }
+    }
+  }
+  PetscCall(SendToOwners(comm, h->range, &syn, &in));
+  for (PetscCount q = 0; q < in.n; q++) PetscCall(CodePush(&mine, in.a[q] / N, in.a[q] % N));
+  PetscCall(SendToOwners(comm, h->prange, &link, &in));
+  for (PetscCount q = 0; q < in.n; q++) {
+    const PetscInt row = h->r0 + HeldRow(h, (PetscInt)(in.a[q] / N - h->s0)), from = (PetscInt)(in.a[q] % N);
+    if (row != from) PetscCall(CodePush(&mine, row, from));
+  }
+  PetscCall(PetscFree(in.a));
+  PetscCheck(mine.n < PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_SUP,
+             "The neuron graph of this rank's rows has %" PetscCount_FMT " entries: use more ranks", mine.n);
+  /* rows by a counting sort, then each sorted with its repeated neighbours merged into weights */
+  PetscCall(PetscCalloc1(h->n + 1, &p));
+  PetscCall(PetscMalloc3(mine.n + 1, &a, mine.n + 1, &w, h->n + 1, &fill));
+  for (PetscCount q = 0; q < mine.n; q++) p[mine.a[q] / N - h->r0 + 1]++;
+  for (PetscInt i = 0; i < h->n; i++) p[i + 1] += p[i];
+  for (PetscInt i = 0; i <= h->n; i++) fill[i] = p[i];
+  for (PetscCount q = 0; q < mine.n; q++) a[fill[mine.a[q] / N - h->r0]++] = (PetscInt)(mine.a[q] % N);
+  PetscCall(PetscFree(mine.a));
   {
-    PetscInt w = 0, start = 0;
-    for (PetscInt i = 0; i < N; i++) {
+    PetscInt k = 0, start = 0;
+    for (PetscInt i = 0; i < h->n; i++) {
       const PetscInt end = p[i + 1];
       PetscCall(PetscSortInt(end - start, a + start));
-      p[i] = w;
+      p[i] = k;
       for (PetscInt q = start; q < end; q++) {
         if (q > start && a[q] == a[q - 1])
-          (*wgt)[w - 1]++;
+          w[k - 1]++;
         else {
-          a[w]        = a[q];
-          (*wgt)[w++] = 1;
+          a[k]   = a[q];
+          w[k++] = 1;
         }
       }
       start = end;
     }
-    p[N] = w;
+    p[h->n] = k;
   }
+  PetscCall(PetscMalloc1(p[h->n] + 1, adj));
+  PetscCall(PetscMalloc1(p[h->n] + 1, wgt));
+  PetscCall(PetscArraycpy(*adj, a, p[h->n]));
+  PetscCall(PetscArraycpy(*wgt, w, p[h->n]));
+  PetscCall(PetscFree3(a, w, fill));
   *ptr = p;
-  *adj = a;
   PetscFunctionReturn(0);
 }
 
 /*@C
-  TpPartitionGraph - A graph partition of the neurons (MatPartitioning, PT-Scotch by default)
+  TpPartitionGraph - A graph partition of the neurons (MatPartitioning, PT-Scotch by default), computed
+  from the rows each rank holds
 
   Collective
 
   Input Parameters:
 + comm   - the ranks
-. sp     - the description
+. sp     - the description: sliced, or whole (each rank then takes its block of rows)
 - nparts - the parts
 
   Output Parameter:
-. rankof - N ranks
+. part - the part of each held row
 
   Options Database Key:
-. -partitioner_type <ptscotch> - the MatPartitioning type
+. -partitioner_mat_partitioning_type <ptscotch> - the MatPartitioning type (and its own options, as
+-partitioner_mat_partitioning_ptscotch_imbalance)
 
   Notes:
-  Vertices are weighted by their synapses; edges by what crosses ranks when their ends are apart: a
-  presynaptic rate per synapse, a calcium value per process link or gap junction.
+  The graph is a MatMPIAdj of the held rows.  Vertices are weighted by their synapses; edges by what
+  crosses ranks when their ends are apart: a presynaptic rate per synapse, a calcium value per process
+  link or gap junction.
 
 .seealso: `TpPartitionBlock()`, `TpPartitionStatistics()`
 @*/
-PetscErrorCode TpPartitionGraph(MPI_Comm comm, const TpNetSpec *sp, PetscInt nparts, PetscMPIInt *rankof)
+PetscErrorCode TpPartitionGraph(MPI_Comm comm, const TpNetSpec *sp, PetscInt nparts, PetscMPIInt *part)
 {
-  PetscInt *p = NULL, *a = NULL, *w = NULL, *ia, *ja, *val, *vw, rstart, nloc;
-  PetscMPIInt size, rank;
-  PetscLayout layout;
-  MatPartitioning part;
+  PetscInt *ia = NULL, *ja = NULL, *val = NULL, *vw;
+  MatPartitioning mp;
   Mat adj;
-  IS is, all;
+  IS is;
   const PetscInt *parts;
+  Held h;
 
   PetscFunctionBegin;
+  PetscCall(HeldCreate(comm, sp, &h));
   if (nparts == 1) {
-    for (PetscInt g = 0; g < sp->N; g++) rankof[g] = 0;
+    for (PetscInt i = 0; i < h.n; i++) part[i] = 0;
+    PetscCall(HeldDestroy(&h));
     PetscFunctionReturn(0);
   }
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(NeuronGraph(sp, &p, &a, &w));
-  PetscCall(PetscLayoutCreateFromSizes(comm, PETSC_DECIDE, sp->N, 1, &layout));
-  PetscCall(PetscLayoutGetRange(layout, &rstart, NULL));
-  PetscCall(PetscLayoutGetLocalSize(layout, &nloc));
-  /* this rank's rows of the graph, in arrays MatMPIAdj takes over */
-  PetscCall(PetscMalloc1(nloc + 1, &ia));
-  PetscCall(PetscMalloc1(p[rstart + nloc] - p[rstart] + 1, &ja));
-  PetscCall(PetscMalloc1(p[rstart + nloc] - p[rstart] + 1, &val));
-  PetscCall(PetscMalloc1(nloc + 1, &vw));
-  for (PetscInt i = 0; i <= nloc; i++) ia[i] = p[rstart + i] - p[rstart];
-  for (PetscInt q = p[rstart]; q < p[rstart + nloc]; q++) {
-    ja[q - p[rstart]]  = a[q];
-    val[q - p[rstart]] = w[q];
-  }
-  for (PetscInt i = 0; i < nloc; i++)
-    vw[i] = 1 + sp->rowptr[rstart + i + 1] - sp->rowptr[rstart + i]; /* work ~ synapses */
-  PetscCall(PetscFree(p));
-  PetscCall(PetscFree(a));
-  PetscCall(PetscFree(w));
-  PetscCall(MatCreateMPIAdj(comm, nloc, sp->N, ia, ja, val, &adj));
-  PetscCall(MatPartitioningCreate(comm, &part));
-  PetscCall(MatPartitioningSetAdjacency(part, adj));
-  PetscCall(MatPartitioningSetNParts(part, nparts));
-  PetscCall(MatPartitioningSetVertexWeights(part, vw));
-  PetscCall(MatPartitioningSetUseEdgeWeights(part, PETSC_TRUE));
-  PetscCall(MatPartitioningSetType(part, MATPARTITIONINGPTSCOTCH));
-  PetscCall(PetscObjectSetOptionsPrefix((PetscObject)part, "partitioner_"));
-  PetscCall(MatPartitioningSetFromOptions(part));
-  PetscCall(MatPartitioningApply(part, &is));
-  PetscCall(ISAllGather(is, &all));
-  PetscCall(ISGetIndices(all, &parts));
-  for (PetscInt g = 0; g < sp->N; g++) rankof[g] = (PetscMPIInt)parts[g];
-  PetscCall(ISRestoreIndices(all, &parts));
-  PetscCall(ISDestroy(&all));
+  PetscCall(NeuronGraph(comm, &h, &ia, &ja, &val)); /* arrays MatMPIAdj takes over */
+  PetscCall(PetscMalloc1(h.n + 1, &vw));
+  for (PetscInt i = 0; i < h.n; i++) vw[i] = 1 + Ptr(&h, i + 1) - Ptr(&h, i); /* work ~ synapses */
+  PetscCall(MatCreateMPIAdj(comm, h.n, sp->N, ia, ja, val, &adj));
+  PetscCall(MatPartitioningCreate(comm, &mp));
+  PetscCall(MatPartitioningSetAdjacency(mp, adj));
+  PetscCall(MatPartitioningSetNParts(mp, nparts));
+  PetscCall(MatPartitioningSetVertexWeights(mp, vw));
+  PetscCall(MatPartitioningSetUseEdgeWeights(mp, PETSC_TRUE));
+  PetscCall(MatPartitioningSetType(mp, MATPARTITIONINGPTSCOTCH));
+  PetscCall(PetscObjectSetOptionsPrefix((PetscObject)mp, "partitioner_"));
+  PetscCall(MatPartitioningSetFromOptions(mp));
+  PetscCall(MatPartitioningApply(mp, &is));
+  PetscCall(ISGetIndices(is, &parts));
+  for (PetscInt i = 0; i < h.n; i++) part[i] = (PetscMPIInt)parts[i];
+  PetscCall(ISRestoreIndices(is, &parts));
   PetscCall(ISDestroy(&is));
-  PetscCall(MatPartitioningDestroy(&part));
+  PetscCall(MatPartitioningDestroy(&mp));
   PetscCall(MatDestroy(&adj));
-  PetscCall(PetscLayoutDestroy(&layout));
+  PetscCall(HeldDestroy(&h));
   PetscFunctionReturn(0);
 }
 
 /*@C
-  TpPartitionStatistics - What each rank of a partition owns and receives per right-hand side
+  TpPartitionStatistics - What each part of a partition owns and receives per right-hand side, from the
+  rows each rank holds
 
-  Not Collective
+  Collective
 
   Input Parameters:
-+ sp     - the description
++ comm   - the ranks
+. sp     - the description: sliced, or whole (each rank then takes its block of rows)
 . nparts - the parts
-- rankof - the rank of each neuron
+- part   - the part of each held row
 
   Output Parameter:
-. st - nparts entries: neurons, synapses, ghost neurons, halo processes
+. st - nparts entries, the same on every rank: neurons, synapses, ghost neurons, halo processes, peers
+
+  Notes:
+  A ghost is a presynaptic neuron of another part, counted once per part that needs it; a halo
+  process one linked to a process of the part, likewise; peers the parts it receives from.  Each
+  (neuron or process, part) pair is counted by the rank that holds the neuron or process, after one
+  exchange, so nothing is O(network) on a rank.
 
 .seealso: `TpPartitionGraph()`
 @*/
-PetscErrorCode TpPartitionStatistics(const TpNetSpec *sp, PetscInt nparts, const PetscMPIInt *rankof, TpPartStats *st)
+PetscErrorCode TpPartitionStatistics(MPI_Comm comm, const TpNetSpec *sp, PetscInt nparts, const PetscMPIInt *part,
+                                     TpPartStats *st)
 {
-  PetscMPIInt *gstamp, *hstamp, *prow, *pstamp;
-  PetscInt buf[4], *start, *order;
+  Codes ghost, halo, peer, in = {0};
+  PetscInt buf[4], *ranges, *count;
+  PetscInt64 *prange;
+  Held h;
 
   PetscFunctionBegin;
-  PetscCall(PetscArrayzero(st, nparts));
-  PetscCall(PetscMalloc3(sp->N, &gstamp, sp->nsyn + 1, &hstamp, sp->nsyn + 1, &prow));
-  PetscCall(PetscMalloc1(nparts, &pstamp));
-  for (PetscInt r = 0; r < nparts; r++) pstamp[r] = -1;
-  PetscCall(PetscCalloc2(nparts + 1, &start, sp->N, &order));
-  /* the neurons rank after rank (a counting sort), so that one stamp array serves all ranks */
-  for (PetscInt i = 0; i < sp->N; i++) start[rankof[i] + 1]++;
-  for (PetscInt r = 0; r < nparts; r++) start[r + 1] += start[r];
-  for (PetscInt i = 0; i < sp->N; i++) order[start[rankof[i]]++] = i;
-  for (PetscInt g = 0; g < sp->N; g++) gstamp[g] = -1;
-  for (PetscInt s = 0; s < sp->nsyn; s++) hstamp[s] = -1;
-  for (PetscInt i = 0; i < sp->N; i++)
-    for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1]; s++) prow[s] = rankof[i];
-  /* a stamp per (neuron or process, rank) pair: each is counted once per receiving rank */
-  for (PetscInt k = 0; k < sp->N; k++) {
-    const PetscInt i = order[k], r = rankof[i];
-    st[r].neurons++;
-    st[r].synapses += sp->rowptr[i + 1] - sp->rowptr[i];
-    for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1]; s++) {
-      const PetscInt j = TpNetSpecCol(sp, s, i), *nb, *gp;
-      PetscInt n, ng;
-      if (rankof[j] != r && gstamp[j] != r) {
-        gstamp[j] = (PetscMPIInt)r;
-        st[r].ghosts++;
-        if (pstamp[rankof[j]] != r) pstamp[rankof[j]] = (PetscMPIInt)r, st[r].peers++;
+  PetscCall(HeldCreate(comm, sp, &h));
+  PetscCall(CodesInit(&ghost, sp->N, nparts));
+  PetscCall(CodesInit(&halo, (PetscInt64)sp->nsyn_global, nparts));
+  PetscCall(CodesInit(&peer, nparts, nparts));
+  halo.set = peer.set = PETSC_TRUE;            /* ghost: distinct as made */
+  PetscCall(PetscCalloc1(5 * nparts, &count)); /* neurons, synapses, ghosts, halo, peers of each part */
+  /* the presynaptic neurons of each part's held rows, once each (a bit per neuron id, part after part) */
+  {
+    PetscInt *start, *order;
+    uint64_t *bits;
+    PetscCall(PetscCalloc2(nparts + 1, &start, h.n + 1, &order));
+    PetscCall(PetscCalloc1(sp->N / 64 + 1, &bits));
+    for (PetscInt i = 0; i < h.n; i++) start[part[i] + 1]++;
+    for (PetscInt r = 0; r < nparts; r++) start[r + 1] += start[r];
+    for (PetscInt i = 0; i < h.n; i++) order[start[part[i]]++] = i;
+    for (PetscInt k = 0, r = 0; k < h.n; r++) { /* start[r] is now where part r+1 begins */
+      const PetscInt k0 = k;
+      for (; k < start[r]; k++) {
+        const PetscInt i = order[k];
+        count[5 * r]++;
+        count[5 * r + 1] += Ptr(&h, i + 1) - Ptr(&h, i);
+        for (PetscInt q = Ptr(&h, i); q < Ptr(&h, i + 1); q++) {
+          const PetscInt j = TpNetSpecCol(sp, h.soff + q, (sp->sliced ? 0 : h.r0) + i);
+          if (!(bits[j / 64] >> (j % 64) & 1)) {
+            bits[j / 64] |= 1ULL << (j % 64);
+            PetscCall(CodePush(&ghost, j, r));
+          }
+        }
       }
-      TpNetSpecNeighbours(sp, s, buf, &nb, &n, &gp, &ng);
+      for (PetscInt kk = k0; kk < k; kk++)
+        for (PetscInt q = Ptr(&h, order[kk]); q < Ptr(&h, order[kk] + 1); q++) {
+          const PetscInt j = TpNetSpecCol(sp, h.soff + q, (sp->sliced ? 0 : h.r0) + order[kk]);
+          bits[j / 64]     = 0;
+        }
+    }
+    PetscCall(PetscFree(bits));
+    PetscCall(PetscFree2(start, order));
+  }
+  /* the processes linked to each part's, but for those held here in the same part */
+  for (PetscInt i = 0; i < h.n; i++) {
+    const PetscInt r = part[i];
+    for (PetscInt q = Ptr(&h, i); q < Ptr(&h, i + 1); q++) {
+      const PetscInt *nb, *gp;
+      PetscInt n, ng;
+      HeldNeighbours(&h, q, buf, &nb, &n, &gp, &ng);
       for (int kind = 0; kind < 2; kind++)
         for (PetscInt e = 0; e < (kind ? ng : n); e++) {
-          const PetscInt t = kind ? gp[e] : nb[e];
-          if (prow[t] != r && hstamp[t] != r) {
-            hstamp[t] = (PetscMPIInt)r;
-            st[r].halo++;
-            if (pstamp[prow[t]] != r) pstamp[prow[t]] = (PetscMPIInt)r, st[r].peers++;
-          }
+          const PetscInt64 t = kind ? gp[e] : nb[e];
+          if (t >= h.s0 && t < h.s0 + Ptr(&h, h.n) && part[HeldRow(&h, (PetscInt)(t - h.s0))] == r) continue;
+          PetscCall(CodePush(&halo, t, r));
         }
     }
   }
-  PetscCall(PetscFree3(gstamp, hstamp, prow));
-  PetscCall(PetscFree(pstamp));
-  PetscCall(PetscFree2(start, order));
+  /* each distinct (neuron, part) and (process, part) pair at the owner of the neuron or process */
+  PetscCall(SendToOwners(comm, h.range, &ghost, &in));
+  PetscCall(CodeDistinct(&in, h.r0, h.n));
+  for (PetscCount q = 0; q < in.n; q++) {
+    const PetscInt r = (PetscInt)(in.a[q] % nparts), p = part[in.a[q] / nparts - h.r0];
+    if (p != r) {
+      count[5 * r + 2]++;
+      PetscCall(CodePush(&peer, r, p));
+    }
+  }
+  PetscCall(CodeUnique(&halo));
+  PetscCall(SendToOwners(comm, h.prange, &halo, &in));
+  PetscCall(CodeDistinct(&in, h.s0, Ptr(&h, h.n)));
+  for (PetscCount q = 0; q < in.n; q++) {
+    const PetscInt r = (PetscInt)(in.a[q] % nparts), p = part[HeldRow(&h, (PetscInt)(in.a[q] / nparts - h.s0))];
+    if (p != r) {
+      count[5 * r + 3]++;
+      PetscCall(CodePush(&peer, r, p));
+    }
+  }
+  /* the parts each part receives from, at a rank of a block of the parts */
+  PetscCall(PetscMalloc2(h.size + 1, &ranges, h.size + 1, &prange));
+  TpPartitionBlockRanges(nparts, h.size, ranges);
+  for (PetscMPIInt r = 0; r <= h.size; r++) prange[r] = ranges[r];
+  PetscCall(CodeUnique(&peer));
+  PetscCall(SendToOwners(comm, prange, &peer, &in));
+  PetscCall(CodeUnique(&in));
+  for (PetscCount q = 0; q < in.n; q++) count[5 * (in.a[q] / nparts) + 4]++;
+  PetscCall(PetscFree(in.a));
+  PetscCall(PetscFree2(ranges, prange));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, count, (PetscMPIInt)(5 * nparts), MPIU_INT, MPI_SUM, comm));
+  for (PetscInt r = 0; r < nparts; r++) {
+    st[r].neurons  = count[5 * r];
+    st[r].synapses = count[5 * r + 1];
+    st[r].ghosts   = count[5 * r + 2];
+    st[r].halo     = count[5 * r + 3];
+    st[r].peers    = count[5 * r + 4];
+  }
+  PetscCall(PetscFree(count));
+  PetscCall(HeldDestroy(&h));
   PetscFunctionReturn(0);
 }
 
@@ -375,36 +640,34 @@ typedef struct {
   const TpNetSpec *sp;
   PetscInt nparts;
   const char *method;
-  const PetscMPIInt *rankof;
+  PetscInt nheld;            /* rows of this rank (its block of the ranks' block partition) */
+  const PetscMPIInt *rankof; /* their parts */
   const TpPartStats *st;
 } PartitionFile;
 
 static PetscErrorCode WritePartition(MPI_Comm comm, hid_t f, void *ctx)
 {
   const PartitionFile *p = ctx;
-  const char *names[6]   = {
-        "rank", "stats_neurons", "stats_synapses", "stats_ghost_neurons", "stats_halo_processes", "stats_peers"};
+  const char *names[5]   = {"stats_neurons", "stats_synapses", "stats_ghost_neurons", "stats_halo_processes",
+                            "stats_peers"};
+  const hsize_t dims[1]  = {(hsize_t)p->nparts};
   int *buf;
 
   PetscFunctionBegin;
   PetscCall(TpH5WriteSignature(f, &TP_FORMAT_PARTITION));
   PetscCall(TpH5WriteAttrInt(f, "nparts", p->nparts));
   PetscCall(TpH5WriteAttrInt(f, "neurons", p->sp->N));
-  PetscCall(TpH5WriteAttrInt(f, "synapses", p->sp->nsyn));
+  PetscCall(TpH5WriteAttrInt(f, "synapses", (long long)p->sp->nsyn_global));
   PetscCall(TpH5WriteAttrInt(f, "network_hash", (long long)p->sp->hash));
   PetscCall(TpH5WriteAttrString(f, "partitioner", p->method));
   PetscCall(TpH5WriteAttrString(f, "network", p->sp->describe));
-  PetscCall(PetscMalloc1(PetscMax(p->sp->N, p->nparts), &buf));
-  for (int k = 0; k < 6; k++) {
-    const hsize_t dims[1] = {(hsize_t)(k ? p->nparts : p->sp->N)};
-    for (hsize_t q = 0; q < dims[0]; q++) {
-      const TpPartStats *s = &p->st[k ? q : 0];
-      buf[q]               = k == 0   ? p->rankof[q]
-                             : k == 1 ? s->neurons
-                             : k == 2 ? s->synapses
-                             : k == 3 ? s->ghosts
-                             : k == 4 ? s->halo
-                                      : s->peers;
+  /* the ranks of the neurons by hyperslabs from the rows each rank holds; the statistics from rank 0 */
+  PetscCall(TpH5WriteDistributed(comm, f, "rank", H5T_NATIVE_INT, H5T_STD_I32LE, p->nheld, 0, p->rankof));
+  PetscCall(PetscMalloc1(p->nparts, &buf));
+  for (int k = 0; k < 5; k++) {
+    for (PetscInt q = 0; q < p->nparts; q++) {
+      const TpPartStats *s = &p->st[q];
+      buf[q] = k == 0 ? s->neurons : k == 1 ? s->synapses : k == 2 ? s->ghosts : k == 3 ? s->halo : s->peers;
     }
     PetscCall(TpH5WriteRoot(comm, f, names[k], H5T_NATIVE_INT, H5T_STD_I32LE, 1, dims, buf));
   }
@@ -483,6 +746,7 @@ PetscErrorCode TpPartitionMain(int *status)
   TpNetSpec *sp;
   TpPartStats *st, *bst;
   PetscBool help;
+  PetscInt nheld;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_size(comm, &size));
@@ -501,28 +765,54 @@ PetscErrorCode TpPartitionMain(int *status)
     const TpOutputPath outputs[] = {{"-o", out, PETSC_FALSE, NULL}};
     PetscCall(TpCheckPaths(comm, 1, outputs));
   }
-  PetscCall(TpNetSpecCreateFromOptions(comm, 500, TP_CONNECT_ALL, seed, PETSC_FALSE, &sp));
+  /* in slices: each rank builds or reads its block of rows, and the graph, the partition and its
+     statistics are computed from them (nothing on a rank is O(synapses of the network)) */
+  PetscCall(TpNetSpecCreateFromOptions(comm, 500, TP_CONNECT_ALL, seed, PETSC_TRUE, &sp));
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (help) {
     PetscCall(TpNetSpecDestroy(&sp));
     PetscFunctionReturn(0);
   }
+  if (method ==
+      TP_PART_GRAPH) { /* its own options (-partitioner_mat_partitioning_type, ...) read now, before the check */
+    MatPartitioning mp;
+    PetscCall(MatPartitioningCreate(comm, &mp));
+    PetscCall(MatPartitioningSetType(mp, MATPARTITIONINGPTSCOTCH));
+    PetscCall(PetscObjectSetOptionsPrefix((PetscObject)mp, "partitioner_"));
+    PetscCall(MatPartitioningSetFromOptions(mp));
+    PetscCall(MatPartitioningDestroy(&mp));
+  }
   PetscCall(TpOptionsCheckUnused(comm, "partition", TpPartitionMain));
   PetscCheck(nparts <= sp->N, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -nparts %" PetscInt_FMT " exceeds the %" PetscInt_FMT " neurons", nparts, sp->N);
-  PetscCall(PetscMalloc2(sp->N, &rankof, sp->N, &block));
-  PetscCall(PetscMalloc2(nparts, &st, nparts, &bst));
-  PetscCall(TpPartitionBlock(sp, nparts, block));
-  if (method == TP_PART_BLOCK)
-    PetscCall(PetscArraycpy(rankof, block, sp->N));
-  else
-    PetscCall(TpPartitionGraph(comm, sp, nparts, rankof));
-  PetscCall(TpPartitionStatistics(sp, nparts, rankof, st));
-  PetscCall(TpPartitionStatistics(sp, nparts, block, bst));
+  {
+    PetscInt *ranges, rstart, nrows;
+    PetscMPIInt rank;
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    PetscCall(PetscMalloc1(PetscMax(size, nparts) + 1, &ranges));
+    TpPartitionBlockRanges(sp->N, size, ranges); /* the rows held (as TpPartitionGraph() takes them) */
+    rstart = ranges[rank];
+    nrows  = ranges[rank + 1] - rstart;
+    PetscCall(PetscMalloc2(nrows + 1, &rankof, nrows + 1, &block));
+    TpPartitionBlockRanges(sp->N, nparts, ranges); /* the block partition over nparts */
+    for (PetscInt i = 0, r = 0; i < nrows; i++) {
+      while (rstart + i >= ranges[r + 1]) r++;
+      block[i] = (PetscMPIInt)r;
+    }
+    PetscCall(PetscFree(ranges));
+    PetscCall(PetscMalloc2(nparts, &st, nparts, &bst));
+    if (method == TP_PART_BLOCK)
+      PetscCall(PetscArraycpy(rankof, block, nrows));
+    else
+      PetscCall(TpPartitionGraph(comm, sp, nparts, rankof));
+    PetscCall(TpPartitionStatistics(comm, sp, nparts, rankof, st));
+    PetscCall(TpPartitionStatistics(comm, sp, nparts, block, bst));
+    nheld = nrows;
+  }
   PetscCall(PetscPrintf(comm,
-                        "tripart partition: %s\n  %" PetscInt_FMT " neurons, %" PetscInt_FMT " synapses, %" PetscInt_FMT
+                        "tripart partition: %s\n  %" PetscInt_FMT " neurons, %lld synapses, %" PetscInt_FMT
                         " astrocytes, %s partition over %" PetscInt_FMT " ranks\n",
-                        sp->describe, sp->N, sp->nsyn, sp->nastro, TpPartMethods[method], nparts));
+                        sp->describe, sp->N, (long long)sp->nsyn_global, sp->nastro, TpPartMethods[method], nparts));
   PetscCall(PrintStats(comm, nparts, st));
   if (method != TP_PART_BLOCK)
     PetscCall(PetscPrintf(
@@ -530,9 +820,16 @@ PetscErrorCode TpPartitionMain(int *status)
         TotalBytes(nparts, bst), TotalBytes(nparts, st),
         TotalBytes(nparts, bst) > 0 ? TotalBytes(nparts, st) / TotalBytes(nparts, bst) : 1.0));
   {
-    PartitionFile file      = {sp, nparts, TpPartMethods[method], rankof, st};
+    PartitionFile file      = {sp, nparts, TpPartMethods[method], nheld, rankof, st};
     const TpH5FileSpec spec = {"partition file", "-o", 0, PETSC_FALSE, PETSC_FALSE};
     PetscCall(TpH5WriteFile(comm, out, &spec, WritePartition, &file));
+  }
+  {
+    double peak = TpPeakMemorySelf() / 1048576.0, lo, hi; /* this command's own ranks, not the parts' */
+    PetscCallMPI(MPI_Allreduce(&peak, &lo, 1, MPI_DOUBLE, MPI_MIN, comm));
+    PetscCallMPI(MPI_Allreduce(&peak, &hi, 1, MPI_DOUBLE, MPI_MAX, comm));
+    PetscCall(
+        PetscPrintf(comm, "  peak memory per rank of this command: %.1f to %.1f MiB on %d ranks\n", lo, hi, (int)size));
   }
   PetscCall(PetscPrintf(comm, "  wrote %s (run with -partition %s on %" PetscInt_FMT " ranks)\n", out, out, nparts));
   PetscCall(PetscFree2(st, bst));

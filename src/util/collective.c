@@ -127,3 +127,57 @@ PetscErrorCode TpCatchEnd(MPI_Comm comm, PetscErrorCode ierr, const TpCaught *c,
   PetscCallMPI(MPI_Bcast(&code, 1, MPI_INT, root, comm));
   SETERRQ(comm, (PetscErrorCode)code, "%s", msg);
 }
+
+/*@C
+  TpExchange - One all-to-all exchange of fixed-size records
+
+  Collective
+
+  Input Parameters:
++ comm   - the ranks
+. rec    - bytes per record
+. scount - records to each rank
+- send   - the records, rank after rank
+
+  Output Parameters:
++ nrecv  - records received
+. recv   - them, rank after rank (free with PetscFree())
+- rdispl - where those of rank r start (size+1 entries; may be NULL)
+
+  Notes:
+  More than 2 GiB to or from one rank is refused (MPI counts are int).
+
+.seealso: `TpRootCheck()`
+@*/
+PetscErrorCode TpExchange(MPI_Comm comm, size_t rec, const PetscCount *scount, const void *send, PetscCount *nrecv,
+                          void **recv, PetscMPIInt **rdispl)
+{
+  PetscMPIInt size, *sc, *sd, *rc, *rd;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscMalloc4(size, &sc, size + 1, &sd, size, &rc, size + 1, &rd));
+  sd[0] = 0;
+  for (PetscMPIInt r = 0; r < size; r++) {
+    PetscCheck((PetscCount)sd[r] + scount[r] * (PetscCount)rec < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP,
+               "A network with more than 2 GiB to send from one rank: use more ranks");
+    sc[r]     = (PetscMPIInt)(scount[r] * (PetscCount)rec);
+    sd[r + 1] = sd[r] + sc[r];
+  }
+  PetscCallMPI(MPI_Alltoall(sc, 1, MPI_INT, rc, 1, MPI_INT, comm));
+  rd[0] = 0;
+  for (PetscMPIInt r = 0; r < size; r++) {
+    PetscCheck((PetscCount)rd[r] + rc[r] < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP,
+               "A network with more than 2 GiB to receive on one rank: use more ranks");
+    rd[r + 1] = rd[r] + rc[r];
+  }
+  PetscCall(PetscMalloc(rd[size] + 1, recv));
+  PetscCallMPI(MPI_Alltoallv(send, sc, sd, MPI_BYTE, *recv, rc, rd, MPI_BYTE, comm));
+  *nrecv = rd[size] / (PetscCount)rec;
+  if (rdispl) {
+    PetscCall(PetscMalloc1(size + 1, rdispl));
+    for (PetscMPIInt r = 0; r <= size; r++) (*rdispl)[r] = (PetscMPIInt)(rd[r] / (PetscMPIInt)rec);
+  }
+  PetscCall(PetscFree4(sc, sd, rc, rd));
+  PetscFunctionReturn(0);
+}
