@@ -1,10 +1,11 @@
 /* The network as one description: neurons, synapses, astrocytes, the morphology of their processes
-   and the gap junctions between them.  Either whole (the same on every rank: network files,
-   partition files, `tripart partition` and `generate`) or sliced: each rank holds only the rows of
-   its block of natural ids (what TpPartitionBlock() gives it) and their processes, built from
-   streams keyed by global ids, so that the network is the same on any number of ranks (all, random,
-   spatial).  The morphology of a sliced description holds the rows of its processes, with global
-   process ids in madj and gadj.
+   and the gap junctions between them.  Either whole (the same on every rank: all and random on one
+   rank, `none`) or sliced: each rank holds only the rows of its block of natural ids (what
+   TpPartitionBlock() gives it) and their processes, built from streams keyed by global ids, so that
+   the network is the same on any number of ranks (all, random, spatial), or read by hyperslabs
+   (files).  The morphology of a sliced description holds the rows of its processes, with global
+   process ids in madj and gadj.  TpNetSpecMigrate() moves a sliced description's rows to the ranks
+   of a partition (gid then lists the rows held).
 
    Generators (all, random, spatial) build it from a seed; a network file (the format `tripart
    generate` writes) brings a user's own.  Synapse s is the s-th entry of the CSR (post i <- pre j,
@@ -22,7 +23,8 @@ typedef struct {
   TpConnectivity kind;
   PetscInt N;             /* neurons */
   PetscBool sliced;       /* only the rows rstart .. rstart+nrows-1 are held (below); else all N */
-  PetscInt rstart, nrows; /* the rows held: natural ids */
+  PetscInt rstart, nrows; /* the rows held: natural ids rstart .. (rstart = -1 after TpNetSpecMigrate()) */
+  PetscInt *gid;          /* NULL, or after TpNetSpecMigrate() the natural ids of the rows held (ascending) */
   PetscCount sstart;      /* natural index of the first held synapse */
   PetscInt nsyn;          /* synapses = processes held (all of them unless sliced) */
   PetscCount nsyn_global; /* synapses in the network */
@@ -50,6 +52,8 @@ PetscErrorCode TpNetSpecHelp(MPI_Comm comm, PetscInt N); /* -help: list the opti
 /* Collective: write the network file (FILE.part, renamed when complete). */
 PetscErrorCode TpNetSpecWrite(MPI_Comm comm, const TpNetSpec *spec, const char *path);
 PetscErrorCode TpNetSpecDestroy(TpNetSpec **spec);
+/* Collective: the rows of a sliced description move to the ranks rankof[N] gives them (spec->gid). */
+PetscErrorCode TpNetSpecMigrate(MPI_Comm comm, TpNetSpec *spec, const PetscMPIInt *rankof);
 /* The neighbours of process s (global ids): nbr[0..n) inside its astrocyte, gap[0..ng) across gap junctions.
    s is the process's index in the description's arrays (of a sliced one: held processes from 0), but for
    the sheet, where it is the global id and nbr points into buf (room for 4). */

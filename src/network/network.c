@@ -168,6 +168,26 @@ static PetscErrorCode NaturalSF(MPI_Comm comm, PetscInt nleaves, const PetscInt 
   PetscFunctionReturn(0);
 }
 
+/* The row of local row i in the description: blocks and whole ones by natural id, a migrated one by position. */
+static inline PetscInt SpecRow(TpNetwork net, const TpNetSpec *sp, PetscInt i)
+{
+  return sp->gid ? i : TpNetworkGid(net, i) - sp->rstart;
+}
+
+/* The neuron of natural process t: natptr[row] <= t < natptr[row+1]. */
+static PetscInt NaturalRow(PetscInt N, const PetscCount *natptr, PetscInt t)
+{
+  PetscInt lo = 0, hi = N;
+  while (hi - lo > 1) {
+    const PetscInt mid = (lo + hi) / 2;
+    if (natptr[mid] <= t)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
 /*@C
   TpNetworkSetUp - Builds the description, assigns neurons to ranks and builds the communication plans
 
@@ -177,9 +197,10 @@ static PetscErrorCode NaturalSF(MPI_Comm comm, PetscInt nleaves, const PetscInt 
 . net - the network
 
   Notes:
-  In blocks of natural ids (no partition file, no groups) the all, random and spatial generators build only
-  this rank's rows, and nothing on a rank is O(synapses of the network); otherwise the description
-  of the whole network is built (identically on every rank), distributed, and freed.
+  The all, random and spatial generators build only this rank's block of natural ids, and network files
+  are read by hyperslabs of it; a partition file or groups then move the rows to their owners
+  (TpNetSpecMigrate()), with arrays of N entries for who owns which neuron (O(N), not O(synapses)).
+  Only `none`, and all or random on one rank, are built whole.
 
 .seealso: `TpNetworkGetRows()`, `TpNetworkGetMorphology()`, `TpNetworkGetGhostSF()`
 @*/
@@ -188,6 +209,7 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
   MPI_Comm comm = net->comm;
   PetscMPIInt size, rank, *rankof = NULL;
   PetscInt *count, *lidx = NULL, *lsoff = NULL, *natrange, N;
+  PetscCount *natptr = NULL; /* with rankof: the natural offset of every neuron's synapses (N+1) */
   PetscBool permuted = PETSC_FALSE;
   TpNetSpec *sp;
 
@@ -198,10 +220,9 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
   PetscCall(PetscLogEventBegin(TP_EVENT_NETWORK_SETUP, 0, 0, 0, 0));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  /* blocks of natural ids unless a partition file or groups say otherwise: then the generators
-     that can build only this rank's rows (a sliced description) */
-  PetscCall(TpNetSpecCreateFromOptions(comm, net->N, net->kind, net->seed,
-                                       (PetscBool)(!net->partition[0] && net->ngroups <= 1), &sp));
+  /* the generators that can, and network files, build or read only this rank's block of rows (a
+     sliced description); a partition file or groups then move them to their owners */
+  PetscCall(TpNetSpecCreateFromOptions(comm, net->N, net->kind, net->seed, PETSC_TRUE, &sp));
   N           = sp->N;
   net->N      = N;
   net->kind   = sp->kind;
@@ -212,14 +233,30 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
   PetscCall(PetscStrncpy(net->describe, sp->describe, sizeof(net->describe)));
 
   /* who owns which neuron: blocks of natural ids (natrange), unless groups or a partition file
-     permute them (rankof, for a whole description only) */
+     permute them (rankof, lidx, lsoff and natptr: O(N), not O(synapses)) */
   PetscCall(PetscMalloc2(size + 1, &count, size + 1, &natrange));
   TpPartitionBlockRanges(N, size, natrange);
-  if (sp->sliced) {
+  if (sp->sliced && !net->partition[0] && net->ngroups <= 1) {
     net->nloc   = sp->nrows;
     net->rstart = sp->rstart;
   } else {
     PetscCall(PetscMalloc3(N, &rankof, N, &lidx, N, &lsoff));
+    PetscCall(PetscMalloc1(N + 1, &natptr));
+    if (sp->sliced) { /* the degrees of all neurons, from the blocks */
+      PetscMPIInt *cnt, *dsp;
+      PetscInt *deg, *mine;
+      PetscCall(PetscMalloc4(size, &cnt, size, &dsp, N, &deg, sp->nrows + 1, &mine));
+      for (PetscMPIInt r = 0; r < size; r++) {
+        cnt[r] = (PetscMPIInt)(natrange[r + 1] - natrange[r]);
+        dsp[r] = (PetscMPIInt)natrange[r];
+      }
+      for (PetscInt i = 0; i < sp->nrows; i++) mine[i] = sp->rowptr[i + 1] - sp->rowptr[i];
+      PetscCallMPI(MPI_Allgatherv(mine, (PetscMPIInt)sp->nrows, MPIU_INT, deg, cnt, dsp, MPIU_INT, comm));
+      natptr[0] = 0;
+      for (PetscInt g = 0; g < N; g++) natptr[g + 1] = natptr[g] + deg[g];
+      PetscCall(PetscFree4(cnt, dsp, deg, mine));
+    } else
+      for (PetscInt g = 0; g <= N; g++) natptr[g] = sp->rowptr[g];
     PetscCall(TpPartitionBlock(sp, size, rankof));
     if (!net->partition[0] && net->ngroups > 1) { /* the r-th block of each group (blocks if -N changed the size) */
       PetscInt total = 0;
@@ -230,6 +267,7 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
       PetscErrorCode ierr = TpPartitionLoad(comm, net->partition, sp, size, rankof);
       if (ierr) {
         PetscCall(PetscFree3(rankof, lidx, lsoff));
+        PetscCall(PetscFree(natptr));
         PetscCall(PetscFree2(count, natrange));
         PetscCall(TpNetSpecDestroy(&sp));
         PetscCall(ierr);
@@ -243,7 +281,7 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
         const PetscMPIInt r = rankof[g];
         lidx[g]             = count[r]++;
         lsoff[g]            = soff[r];
-        soff[r] += sp->rowptr[g + 1] - sp->rowptr[g];
+        soff[r] += (PetscInt)(natptr[g + 1] - natptr[g]);
         if (g < natrange[r] || g >= natrange[r + 1]) permuted = PETSC_TRUE;
       }
       PetscCall(PetscFree(soff));
@@ -256,13 +294,23 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
       for (PetscInt g = 0; g < N; g++)
         if (rankof[g] == rank) net->gid[lidx[g]] = g;
     }
+    if (sp->sliced) {
+      if (permuted) /* this rank's rows of the partition, from the blocks that built them */
+        PetscCall(TpNetSpecMigrate(comm, sp, rankof));
+      else { /* the partition is the blocks */
+        PetscCall(PetscFree3(rankof, lidx, lsoff));
+        PetscCall(PetscFree(natptr));
+        net->nloc   = sp->nrows;
+        net->rstart = sp->rstart;
+      }
+    }
   }
 
-  /* local rows and column slots (g - sp->rstart: the row of a sliced description) */
+  /* local rows and column slots (SpecRow: a local row's in the description) */
   PetscCall(PetscMalloc1(net->nloc + 1, &net->rowptr));
   net->rowptr[0] = 0;
   for (PetscInt i = 0; i < net->nloc; i++) {
-    const PetscInt g   = TpNetworkGid(net, i) - sp->rstart;
+    const PetscInt g   = SpecRow(net, sp, i);
     net->rowptr[i + 1] = net->rowptr[i] + sp->rowptr[g + 1] - sp->rowptr[g];
   }
   net->nsyn_loc = net->rowptr[net->nloc];
@@ -279,7 +327,7 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
     PetscCall(PetscCalloc1(nw, &bits));
     PetscCall(PetscMalloc1(nw, &before));
     for (PetscInt i = 0; i < net->nloc; i++) {
-      const PetscInt g = TpNetworkGid(net, i) - sp->rstart;
+      const PetscInt g = SpecRow(net, sp, i);
       for (PetscInt s = sp->rowptr[g]; s < sp->rowptr[g + 1]; s++) bits[sp->col[s] / 64] |= 1ULL << (sp->col[s] % 64);
     }
     for (PetscInt w = 0; w < nw; w++) {
@@ -292,7 +340,7 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
     for (PetscInt w = 0, c = 0; w < nw; w++)
       for (uint64_t b = bits[w]; b; b &= b - 1) net->colgid[c++] = 64 * w + __builtin_ctzll(b);
     for (PetscInt i = 0; i < net->nloc; i++) {
-      const PetscInt g = TpNetworkGid(net, i) - sp->rstart;
+      const PetscInt g = SpecRow(net, sp, i);
       for (PetscInt k = 0; k < sp->rowptr[g + 1] - sp->rowptr[g]; k++) {
         const PetscInt j             = sp->col[sp->rowptr[g] + k];
         net->col[net->rowptr[i] + k] = before[j / 64] + __builtin_popcountll(bits[j / 64] & ((1ULL << (j % 64)) - 1));
@@ -324,29 +372,29 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
   /* natural order: this rank's block of natural ids, and the SFs to it */
   net->nat_rstart = natrange[rank];
   net->nat_nloc   = natrange[rank + 1] - natrange[rank];
-  if (sp->sliced) {
+  if (!natptr) {
     net->nat_syn_start = sp->sstart;
     net->nat_nsyn      = sp->nsyn;
   } else {
-    net->nat_syn_start = sp->rowptr[natrange[rank]];
-    net->nat_nsyn      = sp->rowptr[natrange[rank + 1]] - sp->rowptr[natrange[rank]];
+    net->nat_syn_start = natptr[natrange[rank]];
+    net->nat_nsyn      = natptr[natrange[rank + 1]] - natptr[natrange[rank]];
   }
   if (permuted) {
     PetscInt *idx, *synrange;
     PetscCall(PetscMalloc2(PetscMax(net->nloc, (PetscInt)net->nsyn_loc) + 1, &idx, size + 1, &synrange));
-    for (PetscMPIInt r = 0; r <= size; r++) synrange[r] = sp->rowptr[natrange[r]];
+    for (PetscMPIInt r = 0; r <= size; r++) synrange[r] = (PetscInt)natptr[natrange[r]];
     for (PetscInt i = 0; i < net->nloc; i++) idx[i] = net->gid[i];
     PetscCall(NaturalSF(comm, net->nloc, idx, natrange, net->nat_nloc, &net->natrow));
     for (PetscInt i = 0; i < net->nloc; i++)
       for (PetscInt q = net->rowptr[i]; q < net->rowptr[i + 1]; q++)
-        idx[q] = sp->rowptr[net->gid[i]] + q - net->rowptr[i];
+        idx[q] = (PetscInt)natptr[net->gid[i]] + q - net->rowptr[i];
     PetscCall(NaturalSF(comm, (PetscInt)net->nsyn_loc, idx, synrange, (PetscInt)net->nat_nsyn, &net->natsyn));
     PetscCall(PetscFree2(idx, synrange));
   }
 
   /* morphology: the sheet in natural order is a stencil; anything else becomes adjacency lists */
   net->stencil = (PetscBool)(sp->sheet && !permuted);
-  if (sp->sliced && sp->nastro > 0 && !net->stencil) {
+  if (!natptr && sp->nastro > 0 && !net->stencil) {
     /* the rows of the held processes, global ids in madj and gadj: ours become t - sstart, the others
        halo slots in ascending order of their ids (the arrays are taken over and renumbered in place) */
     const PetscCount s0 = sp->sstart, s1 = sp->sstart + sp->nsyn;
@@ -405,10 +453,11 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
       for (PetscInt i = 0; i < net->nloc; i++) {
         const PetscInt g = TpNetworkGid(net, i);
         for (PetscInt q = net->rowptr[i]; q < net->rowptr[i + 1]; q++) {
-          const PetscInt s = sp->rowptr[g] + q - net->rowptr[i];
+          const PetscInt s = (PetscInt)natptr[g] + q - net->rowptr[i]; /* natural */
           const PetscInt *nb, *gp;
           PetscInt n, ngap;
-          TpNetSpecNeighbours(sp, s, buf, &nb, &n, &gp, &ngap);
+          /* a migrated description's arrays are by held process (q), the whole one's and the sheet's natural */
+          TpNetSpecNeighbours(sp, sp->gid && !sp->sheet ? q : s, buf, &nb, &n, &gp, &ngap);
           if (pass == 0) {
             net->mptr[q] = nm;
             net->gptr[q] = ng;
@@ -416,10 +465,10 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
           for (int kind = 0; kind < 2; kind++) {
             const PetscInt *list = kind ? gp : nb, len = kind ? ngap : n;
             for (PetscInt e = 0; e < len; e++) {
-              const PetscInt t = list[e], row = TpNetSpecRow(sp, t);
+              const PetscInt t = list[e], row = NaturalRow(N, natptr, t);
               PetscInt slot;
               if (rankof[row] == rank)
-                slot = lsoff[row] + t - sp->rowptr[row];
+                slot = lsoff[row] + t - (PetscInt)natptr[row];
               else if (pass == 0) {
                 if (nremote == cap) {
                   cap = cap ? 2 * cap : 1024;
@@ -456,9 +505,9 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
     }
     PetscCall(PetscMalloc1(net->nhalo, &iremote));
     for (PetscInt h = 0; h < net->nhalo; h++) {
-      const PetscInt t = remote_nat[h], row = TpNetSpecRow(sp, t);
+      const PetscInt t = remote_nat[h], row = NaturalRow(N, natptr, t);
       iremote[h].rank  = rankof[row];
-      iremote[h].index = lsoff[row] + t - sp->rowptr[row];
+      iremote[h].index = lsoff[row] + t - (PetscInt)natptr[row];
     }
     PetscCall(PetscFree(remote_nat));
     PetscCall(PetscSFCreate(comm, &net->halo));
@@ -467,6 +516,7 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
     PetscCall(PetscSFSetUp(net->halo));
   }
   PetscCall(PetscFree3(rankof, lidx, lsoff));
+  PetscCall(PetscFree(natptr));
   PetscCall(PetscFree2(count, natrange));
   PetscCall(TpNetSpecDestroy(&sp));
   net->setup = PETSC_TRUE;

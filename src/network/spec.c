@@ -427,6 +427,157 @@ PetscErrorCode TpNetSpecDestroy(TpNetSpec **sp)
   PetscCall(PetscFree((*sp)->gptr));
   PetscCall(PetscFree((*sp)->gadj));
   PetscCall(PetscFree((*sp)->pos));
+  PetscCall(PetscFree((*sp)->gid));
   PetscCall(PetscFree(*sp));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpNetSpecMigrate - Moves the rows of a sliced description to the ranks a partition gives them
+
+  Collective
+
+  Input Parameters:
++ comm   - the ranks the description is sliced over
+. sp     - a sliced description (blocks of natural ids)
+- rankof - the rank of every neuron (N entries)
+
+  Notes:
+  Each held row travels, with its synapses' presynaptic ids and its processes' links and gap junctions
+  (global natural process ids), to rankof[] of its neuron, in one exchange; the rows a rank then holds
+  are in ascending natural order, their ids in sp->gid.  Positions and astrocytes of processes (not
+  needed once the morphology is built) are dropped; N, the counts and the fingerprint stay.
+
+.seealso: `TpNetSpecCreateFromOptions()`, `TpNetworkSetUp()`
+@*/
+PetscErrorCode TpNetSpecMigrate(MPI_Comm comm, TpNetSpec *sp, const PetscMPIInt *rankof)
+{
+  const PetscBool hasm = (PetscBool) !!sp->mptr, hasg = (PetscBool) !!sp->gptr, morph = (PetscBool)(hasm || hasg),
+                  dense = (PetscBool)!sp->col;
+  PetscMPIInt size;
+  PetscCount *count, *fill, nrecv;
+  PetscInt *send, *recv, **row;
+  PetscInt nrows = 0, nsyn = 0, nm = 0, ng = 0;
+
+  PetscFunctionBegin;
+  PetscCheck(sp->sliced && !sp->gid, comm, PETSC_ERR_ARG_WRONGSTATE, "Only a description sliced in blocks migrates");
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscCalloc2(size + 1, &count, size + 1, &fill));
+  /* a row is [g, synapses, (presynaptic ids), (links, gap junctions, their ids) per synapse]; process
+     ids are PetscInt in a description with a morphology */
+  for (int pass = 0; pass < 2; pass++) {
+    for (PetscInt i = 0; i < sp->nrows; i++) {
+      const PetscInt g = sp->rstart + i, r = rankof[g];
+      PetscInt *o    = pass ? send + fill[r] : NULL;
+      PetscCount len = 2 + (dense ? 0 : sp->rowptr[i + 1] - sp->rowptr[i]);
+      if (o) {
+        o[0] = g;
+        o[1] = sp->rowptr[i + 1] - sp->rowptr[i];
+        for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1] && !dense; s++) o[2 + s - sp->rowptr[i]] = sp->col[s];
+      }
+      for (PetscInt s = sp->rowptr[i]; s < sp->rowptr[i + 1] && morph; s++) {
+        const PetscInt a = sp->mptr ? sp->mptr[s + 1] - sp->mptr[s] : 0,
+                       b = sp->gptr ? sp->gptr[s + 1] - sp->gptr[s] : 0;
+        if (o) {
+          o[len]     = a;
+          o[len + 1] = b;
+          for (PetscInt e = 0; e < a; e++) o[len + 2 + e] = sp->madj[sp->mptr[s] + e];
+          for (PetscInt e = 0; e < b; e++) o[len + 2 + a + e] = sp->gadj[sp->gptr[s] + e];
+        }
+        len += 2 + a + b;
+      }
+      if (pass)
+        fill[r] += len;
+      else
+        count[r] += len;
+    }
+    if (!pass) {
+      for (PetscMPIInt r = 0; r < size; r++) fill[r + 1] = fill[r] + count[r];
+      PetscCall(PetscMalloc1(fill[size] + 1, &send));
+    }
+  }
+  /* what was packed is not needed any more: only the buffers then live through the exchange */
+  PetscCall(PetscFree(sp->rowptr));
+  PetscCall(PetscFree(sp->col));
+  PetscCall(PetscFree(sp->astro));
+  PetscCall(PetscFree(sp->mptr));
+  PetscCall(PetscFree(sp->madj));
+  PetscCall(PetscFree(sp->gptr));
+  PetscCall(PetscFree(sp->gadj));
+  PetscCall(PetscFree(sp->pos));
+  PetscCall(TpExchange(comm, sizeof(PetscInt), count, send, &nrecv, (void **)&recv, NULL));
+  PetscCall(PetscFree(send));
+  PetscCall(PetscFree2(count, fill));
+  /* the rows received, in natural order */
+  for (int pass = 0; pass < 2; pass++) {
+    PetscCount q = 0;
+    for (nrows = 0; q < nrecv; nrows++) {
+      const PetscInt n = (PetscInt)recv[q + 1];
+      if (pass) row[nrows] = recv + q;
+      q += 2 + (dense ? 0 : n);
+      for (PetscInt s = 0; s < n && morph; s++) q += 2 + recv[q] + recv[q + 1];
+    }
+    if (!pass) PetscCall(PetscMalloc1(nrows + 1, &row));
+  }
+  {
+    PetscInt *gid, *perm, *rowptr, *col = NULL, *mptr = NULL, *madj = NULL, *gptr = NULL, *gadj = NULL;
+    PetscCall(PetscMalloc1(nrows + 1, &gid));
+    PetscCall(PetscMalloc1(nrows + 1, &perm));
+    for (PetscInt k = 0; k < nrows; k++) {
+      gid[k]  = row[k][0];
+      perm[k] = k;
+      nsyn += row[k][1];
+    }
+    PetscCall(PetscSortIntWithArray(nrows, gid, perm));
+    PetscCall(PetscMalloc1(nrows + 1, &rowptr));
+    if (!dense) PetscCall(PetscMalloc1(nsyn + 1, &col));
+    rowptr[0] = 0;
+    for (PetscInt k = 0; k < nrows; k++) { /* synapses, and how many links each process has */
+      const PetscInt *o = row[perm[k]];
+      rowptr[k + 1]     = rowptr[k] + o[1];
+      for (PetscInt e = 0; e < o[1] && !dense; e++) col[rowptr[k] + e] = o[2 + e];
+    }
+    if (hasm) PetscCall(PetscMalloc1(nsyn + 1, &mptr));
+    if (hasg) PetscCall(PetscMalloc1(nsyn + 1, &gptr));
+    for (int pass = 0; pass < 2 && morph; pass++) {
+      nm = ng = 0;
+      for (PetscInt k = 0; k < nrows; k++) {
+        const PetscInt *o = row[perm[k]], *m = o + 2 + (dense ? 0 : o[1]);
+        for (PetscInt s = rowptr[k]; s < rowptr[k + 1]; s++) {
+          const PetscInt a = m[0], b = m[1];
+          if (!pass) {
+            if (mptr) mptr[s] = nm;
+            if (gptr) gptr[s] = ng;
+          } else {
+            for (PetscInt e = 0; e < a; e++) madj[nm + e] = m[2 + e];
+            for (PetscInt e = 0; e < b; e++) gadj[ng + e] = m[2 + a + e];
+          }
+          nm += a;
+          ng += b;
+          m += 2 + a + b;
+        }
+      }
+      if (!pass) {
+        if (mptr) mptr[nsyn] = nm;
+        if (gptr) gptr[nsyn] = ng;
+        if (mptr) PetscCall(PetscMalloc1(nm + 1, &madj));
+        if (gptr) PetscCall(PetscMalloc1(ng + 1, &gadj));
+      }
+    }
+    PetscCall(PetscFree(row));
+    PetscCall(PetscFree(recv));
+    PetscCall(PetscFree(perm));
+    sp->gid    = gid;
+    sp->nrows  = nrows;
+    sp->rstart = -1; /* not a block */
+    sp->sstart = -1;
+    sp->nsyn   = nsyn;
+    sp->rowptr = rowptr;
+    sp->col    = col;
+    sp->mptr   = mptr;
+    sp->madj   = madj;
+    sp->gptr   = gptr;
+    sp->gadj   = gadj;
+  }
   PetscFunctionReturn(0);
 }
