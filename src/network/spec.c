@@ -523,11 +523,17 @@ PetscErrorCode TpNetSpecMigrate(MPI_Comm comm, TpNetSpec *sp, const PetscMPIInt 
     PetscInt *gid, *perm, *rowptr, *col = NULL, *mptr = NULL, *madj = NULL, *gptr = NULL, *gadj = NULL;
     PetscCall(PetscMalloc1(nrows + 1, &gid));
     PetscCall(PetscMalloc1(nrows + 1, &perm));
+    PetscCount held = 0;
     for (PetscInt k = 0; k < nrows; k++) {
       gid[k]  = row[k][0];
       perm[k] = k;
-      nsyn += row[k][1];
+      held += row[k][1];
     }
+    PetscCheck(held < PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_SUP,
+               "The partition gives this rank %" PetscCount_FMT
+               " synapses: more than 2^31 on one rank needs more ranks (or 64-bit indices)",
+               held);
+    nsyn = (PetscInt)held;
     PetscCall(PetscSortIntWithArray(nrows, gid, perm));
     PetscCall(PetscMalloc1(nrows + 1, &rowptr));
     if (!dense) PetscCall(PetscMalloc1(nsyn + 1, &col));
