@@ -85,4 +85,17 @@ PetscErrorCode TpPeakMemory(MPI_Comm comm, double *bytes);
 /* Collective: this node's physical memory (bytes; <= 0 if unknown) and how many ranks of comm share it
    (either output may be NULL), for refusing what the ranks of a node cannot hold together. */
 PetscErrorCode TpNodeMemory(MPI_Comm comm, double *node, PetscMPIInt *ranks);
+/* The r in [0, n) with range[r] <= k < range[r+1] for ascending range[n+1] (empty ranges skipped). */
+static inline PetscInt64 TpRangeFind(PetscInt64 n, const PetscInt64 *range, PetscInt64 k)
+{
+  PetscInt64 lo = 0, hi = n;
+  while (hi - lo > 1) {
+    const PetscInt64 mid = (lo + hi) / 2;
+    if (range[mid] <= k)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return lo;
+}
 #endif

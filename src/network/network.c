@@ -4,6 +4,7 @@
 #include "networkimpl.h"
 #include <tppartition.h>
 #include <tph5.h>
+#include <tputil.h>
 #include <petscis.h>
 
 /*@C
@@ -174,20 +175,6 @@ static inline PetscInt SpecRow(TpNetwork net, const TpNetSpec *sp, PetscInt i)
   return sp->gid ? i : TpNetworkGid(net, i) - sp->rstart;
 }
 
-/* The neuron of natural process t: natptr[row] <= t < natptr[row+1]. */
-static PetscInt NaturalRow(PetscInt N, const PetscCount *natptr, PetscInt t)
-{
-  PetscInt lo = 0, hi = N;
-  while (hi - lo > 1) {
-    const PetscInt mid = (lo + hi) / 2;
-    if (natptr[mid] <= t)
-      lo = mid;
-    else
-      hi = mid;
-  }
-  return lo;
-}
-
 /*@C
   TpNetworkSetUp - Builds the description, assigns neurons to ranks and builds the communication plans
 
@@ -209,7 +196,7 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
   MPI_Comm comm = net->comm;
   PetscMPIInt size, rank, *rankof = NULL;
   PetscInt *count, *lidx = NULL, *lsoff = NULL, *natrange, N;
-  PetscCount *natptr = NULL; /* with rankof: the natural offset of every neuron's synapses (N+1) */
+  PetscInt64 *natptr = NULL; /* with rankof: the natural offset of every neuron's synapses (N+1) */
   PetscBool permuted = PETSC_FALSE;
   TpNetSpec *sp;
 
@@ -465,7 +452,7 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
           for (int kind = 0; kind < 2; kind++) {
             const PetscInt *list = kind ? gp : nb, len = kind ? ngap : n;
             for (PetscInt e = 0; e < len; e++) {
-              const PetscInt t = list[e], row = NaturalRow(N, natptr, t);
+              const PetscInt t = list[e], row = (PetscInt)TpRangeFind(N, natptr, t);
               PetscInt slot;
               if (rankof[row] == rank)
                 slot = lsoff[row] + t - (PetscInt)natptr[row];
@@ -505,7 +492,7 @@ PetscErrorCode TpNetworkSetUp(TpNetwork net)
     }
     PetscCall(PetscMalloc1(net->nhalo, &iremote));
     for (PetscInt h = 0; h < net->nhalo; h++) {
-      const PetscInt t = remote_nat[h], row = NaturalRow(N, natptr, t);
+      const PetscInt t = remote_nat[h], row = (PetscInt)TpRangeFind(N, natptr, t);
       iremote[h].rank  = rankof[row];
       iremote[h].index = lsoff[row] + t - (PetscInt)natptr[row];
     }

@@ -405,6 +405,21 @@ PetscErrorCode TpNetSpecCreateFromOptions(MPI_Comm comm, PetscInt N, TpConnectiv
   PetscFunctionReturn(0);
 }
 
+/* Frees what a description holds of its rows: synapses, processes, morphology, positions. */
+static PetscErrorCode FreeRows(TpNetSpec *sp)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(sp->rowptr));
+  PetscCall(PetscFree(sp->col));
+  PetscCall(PetscFree(sp->astro));
+  PetscCall(PetscFree(sp->mptr));
+  PetscCall(PetscFree(sp->madj));
+  PetscCall(PetscFree(sp->gptr));
+  PetscCall(PetscFree(sp->gadj));
+  PetscCall(PetscFree(sp->pos));
+  PetscFunctionReturn(0);
+}
+
 /*@C
   TpNetSpecDestroy - Frees a network description
 
@@ -419,14 +434,7 @@ PetscErrorCode TpNetSpecDestroy(TpNetSpec **sp)
 {
   PetscFunctionBegin;
   if (!*sp) PetscFunctionReturn(0);
-  PetscCall(PetscFree((*sp)->rowptr));
-  PetscCall(PetscFree((*sp)->col));
-  PetscCall(PetscFree((*sp)->astro));
-  PetscCall(PetscFree((*sp)->mptr));
-  PetscCall(PetscFree((*sp)->madj));
-  PetscCall(PetscFree((*sp)->gptr));
-  PetscCall(PetscFree((*sp)->gadj));
-  PetscCall(PetscFree((*sp)->pos));
+  PetscCall(FreeRows(*sp));
   PetscCall(PetscFree((*sp)->gid));
   PetscCall(PetscFree(*sp));
   PetscFunctionReturn(0);
@@ -497,14 +505,7 @@ PetscErrorCode TpNetSpecMigrate(MPI_Comm comm, TpNetSpec *sp, const PetscMPIInt 
     }
   }
   /* what was packed is not needed any more: only the buffers then live through the exchange */
-  PetscCall(PetscFree(sp->rowptr));
-  PetscCall(PetscFree(sp->col));
-  PetscCall(PetscFree(sp->astro));
-  PetscCall(PetscFree(sp->mptr));
-  PetscCall(PetscFree(sp->madj));
-  PetscCall(PetscFree(sp->gptr));
-  PetscCall(PetscFree(sp->gadj));
-  PetscCall(PetscFree(sp->pos));
+  PetscCall(FreeRows(sp));
   PetscCall(TpExchange(comm, sizeof(PetscInt), count, send, &nrecv, (void **)&recv, NULL));
   PetscCall(PetscFree(send));
   PetscCall(PetscFree2(count, fill));

@@ -112,19 +112,6 @@ static PetscErrorCode CodeUnique(Codes *l)
   PetscFunctionReturn(0);
 }
 
-static PetscMPIInt RangeOwner(PetscMPIInt size, const PetscInt64 *range, PetscInt64 k)
-{
-  PetscMPIInt lo = 0, hi = size;
-  while (hi - lo > 1) {
-    const PetscMPIInt mid = (lo + hi) / 2;
-    if (range[mid] <= k)
-      lo = mid;
-    else
-      hi = mid;
-  }
-  return lo;
-}
-
 /* Collective: each record to the rank whose range[r] <= key < range[r+1]; *in (emptied first, of the
    same base) gets those that came here.  The list sent is emptied. */
 static PetscErrorCode SendToOwners(MPI_Comm comm, const PetscInt64 *range, Codes *out, Codes *in)
@@ -137,10 +124,10 @@ static PetscErrorCode SendToOwners(MPI_Comm comm, const PetscInt64 *range, Codes
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(PetscCalloc2(size + 1, &count, size + 1, &fill));
-  for (PetscCount q = 0; q < out->n; q++) count[RangeOwner(size, range, out->a[q] / out->base)]++;
+  for (PetscCount q = 0; q < out->n; q++) count[TpRangeFind(size, range, out->a[q] / out->base)]++;
   for (PetscMPIInt r = 0; r < size; r++) fill[r + 1] = fill[r] + count[r];
   PetscCall(PetscMalloc1(out->n + 1, &send));
-  for (PetscCount q = 0; q < out->n; q++) send[fill[RangeOwner(size, range, out->a[q] / out->base)]++] = out->a[q];
+  for (PetscCount q = 0; q < out->n; q++) send[fill[TpRangeFind(size, range, out->a[q] / out->base)]++] = out->a[q];
   PetscCall(PetscFree(out->a));
   out->n = out->cap = 0;
   PetscCall(TpExchange(comm, sizeof(PetscInt64), count, send, &nrecv, &recv, NULL));
