@@ -42,6 +42,12 @@ NodeName={host} NodeAddr=127.0.0.1 CPUs={cpus} RealMemory=2000 State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 """
 
+# Every test cluster numbers its jobs from 1, and the PMIx plugin makes /tmp/spmix_appdir_<uid>_<job>.<step>
+# for each step: one left behind by a run that was killed made every step 1.0 on this machine fail to
+# launch ("Unspecified error", srun still returning 0).  Each cluster keeps those folders in its own.
+MPI_CONF = """PMIxCliTmpDirBase={d}/tmp
+"""
+
 
 class Cluster:
     def __init__(self, folder, port):
@@ -58,11 +64,13 @@ class Cluster:
         return p.stdout
 
     def __enter__(self):
-        for sub in ("spool", "state"):
+        for sub in ("spool", "state", "tmp"):
             os.makedirs(os.path.join(self.dir, sub), exist_ok=True)
         host = socket.gethostname().split(".")[0]
         with open(self.conf, "w") as f:
             f.write(CONF.format(d=self.dir, host=host, port=self.port, port2=self.port + 1, cpus=os.cpu_count()))
+        with open(os.path.join(self.dir, "mpi.conf"), "w") as f:  # read from slurm.conf's folder
+            f.write(MPI_CONF.format(d=self.dir))
         try:
             self._start_munge()
             self._daemon("slurmctld", ["slurmctld", "-f", self.conf], os.path.join(self.dir, "slurmctld.pid"))

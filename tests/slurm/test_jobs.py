@@ -2,7 +2,7 @@
 """The batch scripts of jobs/ against a real SLURM started for the test (cluster.py).  Silent on
 success.
 
-    test_jobs.py REPO BUILD_DIR requeue|array|scaling
+    test_jobs.py REPO BUILD_DIR requeue|array|scaling|launch
 """
 import csv
 import os
@@ -18,7 +18,7 @@ from cluster import Cluster  # noqa: E402
 
 REPO, BUILD, WHICH = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), sys.argv[3]
 TRIPART = os.path.join(BUILD, "tripart")
-PORTS = {"requeue": 17810, "array": 17820, "scaling": 17830}
+PORTS = {"requeue": 17810, "array": 17820, "scaling": 17830, "launch": 17840}
 
 
 def fail(msg):
@@ -124,12 +124,35 @@ def test_scaling(c, work):
         fail("no scaling plot")
 
 
+def test_launch(c, work):
+    """A job whose step never starts is a failure with a message, not a success: SLURM 22.05's srun
+    returns 0 when a step fails to launch (here the PMIx plugin finds its client folder taken, as a
+    folder left behind by a killed run once did on this machine)."""
+    jobs = {}
+    for script, env in (("run.sbatch", {"ARGS": "-N 50 -K 2 -quiet", "OUT": os.path.join(work, "run.h5")}),
+                        ("sweep.sbatch", {"K_LIST": "2", "SEEDS": "1", "ARGS": "-N 50", "RESULTS": os.path.join(work, "results")})):
+        env = dict(env, TRIPART_HOME=REPO, TRIPART=TRIPART, LAUNCHER="srun")
+        job = c.sbatch("--hold", "--ntasks=2", "--chdir=" + work, "--output=" + os.path.join(work, script + "-%j.log"),
+                       os.path.join(REPO, "jobs", script), env=env)
+        os.makedirs(os.path.join(c.dir, "tmp", "spmix_appdir_%d_%s.0" % (os.getuid(), job)))
+        c.run("scontrol", "release", job)
+        jobs[script] = job
+    c.wait(list(jobs.values()), timeout=300)
+    text = logs(work)
+    for script, job in jobs.items():
+        info = c.job(job)[0]
+        if info.get("JobState") != "FAILED" or info.get("ExitCode") != "1:0":
+            fail("%s whose step never launched ended %s, not FAILED with status 1:\n%s" % (script, info, text))
+    if text.count("was not written: the job step never ran") != 2 or "launch failed" not in text:
+        fail("the logs do not say that the step never ran:\n%s" % text)
+
+
 def main():
     work = os.path.join(BUILD, "slurm-" + WHICH)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     with Cluster(os.path.join(work, "cluster"), PORTS[WHICH]) as c:
-        {"requeue": test_requeue, "array": test_array, "scaling": test_scaling}[WHICH](c, work)
+        {"requeue": test_requeue, "array": test_array, "scaling": test_scaling, "launch": test_launch}[WHICH](c, work)
 
 
 if __name__ == "__main__":
