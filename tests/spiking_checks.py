@@ -3,6 +3,7 @@ the LIF neuron, closed-form PSPs, the Siegert mean-field rate of Brunel's networ
 serial twin (twin/spiking_twin.py).  Usage: spiking_checks.py TRIPART MPIEXEC CHECK"""
 import math
 import os
+import re
 import sys
 
 import h5py
@@ -862,6 +863,63 @@ def check_distance(tmp):
                 fail("rule distance %s: the synapses on %d ranks differ from 1 rank's" % (g, np_))
 
 
+def check_exchange(tmp):
+    """The spike exchange over the ghost plan: a lattice wired by distance (each neuron's synapses near
+    it) sends each rank's spikes only to the ranks that hold its neighbours (on 4 ranks, in blocks of
+    rows, to the neighbouring blocks only), and a Tsodyks-Markram projection from 40 sources onto 8
+    targets (most sources have no target on their own rank: the owner keeps the presynaptic state
+    without a column of its own); windows of thousands of spikes overflow the exchange's blocks.  Spikes, state
+    and the presynaptic state after a restart are the same bit for bit on 1, 2, 4 ranks and on 3 with a
+    scrambled partition (every rank then talks to every other)."""
+    args = ["-model", "spiking", "-spiking_populations", "N:2800,S:40,T:8", "-spiking_N_grid_rows", 40,
+            "-spiking_N_grid_spacing", 50, "-spiking_projections", "N-N,S-T,T-N", "-spiking_N-N_rule", "distance",
+            "-spiking_N-N_radius", 120, "-spiking_N-N_weight", 2.5, "-spiking_N-N_delay", 0.5,
+            "-spiking_N_poisson_rate", 12000, "-spiking_N_poisson_weight", 18, "-spiking_S_poisson_rate", 15000,
+            "-spiking_S_poisson_weight", 25, "-spiking_S-T_rule", "fixed_indegree", "-spiking_S-T_indegree", 3,
+            "-spiking_S-T_synapse", "tsodyks_markram", "-spiking_S-T_weight", 400, "-spiking_S-T_delay", 1.3,
+            "-spiking_T-N_rule", "fixed_indegree", "-spiking_T-N_indegree", 1, "-spiking_T-N_weight", 5,
+            "-stepper_max_time", 60, "-seed", 3]
+    part = os.path.join(tmp, "xpart.h5")
+    run(1, ["partition", "-N", 2848, "-connectivity", "none", "-nparts", 3, "-partitioner", "block", "-o", part])
+    with h5py.File(part, "r+") as f:
+        f["rank"][...] = np.random.default_rng(5).permutation(np.arange(2848) % 3)
+    ref = None
+    for np_, extra in ((1, []), (2, []), (4, []), (3, ["-partition", part])):
+        out = os.path.join(tmp, "x%d_%d.h5" % (np_, len(extra)))
+        p = run(np_, args + ["-o", out] + extra)
+        with h5py.File(out, "r") as f:
+            got = (spikes(out), f["state/V_m"][()], f["state/I_syn"][()])
+        if extra and "at most 2 of the 2 others" not in p.stdout:
+            fail("a scrambled partition should make every rank talk to every other:\n" + p.stdout)
+        if ref is None:
+            ref = got
+            if len(ref[0]["N"][0]) < 20000 or len(ref[0]["S"][0]) < 500 or len(ref[0]["T"][0]) < 40:
+                fail("the network is too quiet to test the exchange: %s spikes" % {q: len(v[0]) for q, v in ref[0].items()})
+            continue
+        for q in ref[0]:
+            if not all(np.array_equal(a, b) for a, b in zip(ref[0][q], got[0][q])):
+                fail("population %s: spikes on %d ranks %s differ from 1 rank" % (q, np_, extra))
+        if not (np.array_equal(ref[1], got[1]) and np.array_equal(ref[2], got[2])):
+            fail("final state on %d ranks %s differs from 1 rank" % (np_, extra))
+    # the lattice alone on 4 ranks (each population is split over the ranks: S's sources would be everywhere)
+    lattice = ["-model", "spiking", "-spiking_populations", "N:2800", "-spiking_N_grid_rows", 40,
+               "-spiking_N_grid_spacing", 50, "-spiking_projections", "N-N", "-spiking_N-N_rule", "distance",
+               "-spiking_N-N_radius", 120, "-stepper_max_time", 5, "-o", os.path.join(tmp, "xl.h5")]
+    p = run(4, lattice)
+    m = re.search(r"exchange each rank's spikes to at most (\d+) of the 3 others \(([0-9.]+) on average\)", p.stdout)
+    if not m or int(m.group(1)) != 2 or float(m.group(2)) != 1.5:
+        fail("a lattice in blocks of rows on 4 ranks should send spikes to the neighbouring blocks only (1, 2, 2, 1 "
+             "ranks): %s" % (m.group(0) if m else "no exchange line in\n" + p.stdout))
+    # the presynaptic state of sources without a column on their own rank survives a restart on 4 ranks
+    ck = os.path.join(tmp, "x.ckpt")
+    run(4, args + ["-o", os.path.join(tmp, "xa.h5"), "-checkpoint", ck, "-checkpoint_interval", 31.7])
+    run(4, args + ["-o", os.path.join(tmp, "xb.h5"), "-restart", ck])
+    a, b = spikes(os.path.join(tmp, "xa.h5")), spikes(os.path.join(tmp, "xb.h5"))
+    for q in a:
+        if not all(np.array_equal(x, y) for x, y in zip(a[q], b[q])):
+            fail("population %s: the run restarted on 4 ranks at 31.7 ms spikes differently" % q)
+
+
 def check_bad_input(tmp):
     """Bad input is refused with one message naming the option and the value, and nothing written."""
     P = ["-spiking_populations", "A:5,B:3"]
@@ -937,7 +995,7 @@ def main():
               "tsodyks_markram": check_tsodyks_markram, "adex_izhikevich": check_adex_izhikevich,
               "spike_file": check_spike_file, "stdp": check_stdp,
               "stdp_gated": check_stdp_gated, "file_rule": check_file_rule, "timed_drive": check_timed_drive,
-              "distance": check_distance}
+              "distance": check_distance, "exchange": check_exchange}
     tp_main(checks)
 
 

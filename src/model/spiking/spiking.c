@@ -12,10 +12,11 @@
    Inside: a rank owns a block of neurons (the network's rows) and the synapses onto them, wired
    from streams keyed by (projection, target) so that the network is the same on any number of
    ranks, and stored by presynaptic neuron (target, weight, delay).  Neurons advance a window of D
-   steps (the smallest delay) with no communication; at its end the window's spikes are gathered
-   by every rank, sorted by (step, id), and delivered into per-neuron ring buffers by delay, so
-   every sum is made in the same order on any number of ranks.  Poisson counts are a function of
-   (seed, neuron, step).
+   steps (the smallest delay) with no communication; at its end each spike travels only to the
+   ranks that hold synapses of its neuron (the ghost plan: a neighbourhood collective over the
+   ranks that exchange spikes), and each rank delivers what it received, sorted by (step, id), into
+   per-neuron ring buffers by delay, so every sum is made in the same order on any number of ranks.
+   Poisson counts are a function of (seed, neuron, step).
    Fields: V_m, I_syn, refractory, spike_count (output and checkpoint), ring and isi (checkpoint).
    Series: rate per population; V_m of -spiking_record_V neurons.  Events: /spikes/<population>/
    {timestamps, node_ids} (SONATA), sorted by time. */
@@ -189,14 +190,13 @@ typedef struct {
   PetscInt recloc[SPIKING_MAX_REC]; /* their local rows here, or -1 (found once, in set-up) */
   PetscInt window, dring;           /* D = smallest delay in steps; ring length = largest delay */
   /* state of the local neurons */
-  PetscInt *popof;     /* nloc: population of each local row */
-  double *V, *Isyn;    /* nloc, nloc x 2: currents (pA) or conductances (nS) */
-  double *rise;        /* nloc x 2: the alpha kernels' second variables */
-  double *adap;        /* nloc: w (aeif_cond_alpha, pA), u (izhikevich) */
-  double *inex, *inin; /* nloc: scratch, each neuron's input in the current step */
-  int *fired;          /* nloc: scratch, its spikes in the current step */
-  uint64_t *pkey;      /* nloc: the Poisson stream's key (seed, stream, neuron), mixed once */
-  PetscInt64 *refr;    /* nloc: steps left refractory */
+  PetscInt *popof;  /* nloc: population of each local row */
+  double *V, *Isyn; /* nloc, nloc x 2: currents (pA) or conductances (nS) */
+  double *rise;     /* nloc x 2: the alpha kernels' second variables */
+  double *adap;     /* nloc: w (aeif_cond_alpha, pA), u (izhikevich) */
+  int *fired;       /* nloc: scratch, its spikes in the current step */
+  uint64_t *pkey;   /* nloc: the Poisson stream's key (seed, stream, neuron), mixed once */
+  PetscInt64 *refr; /* nloc: steps left refractory */
   /* astrocytes (rows of astrocyte_lr_1994 populations) and their slow inward currents */
   SpikingAstro astro;            /* the slow system of the local ones */
   PetscInt *arow;                /* astro.n: each astrocyte's local row */
@@ -225,14 +225,20 @@ typedef struct {
   PetscInt64 *nspk;                                             /* nloc: spikes so far */
   PetscInt64 *last;                                             /* nloc: step of the last spike (-1: none) */
   double *isi;    /* nloc x 3: number, sum and sum of squares of inter-spike intervals (steps) */
-  double *ring;   /* dring x nloc x 2: input arriving at each step mod dring, excitatory and inhibitory (by slot:
+  double *ring;   /* dring x 2 x nloc: input arriving at each step mod dring, excitatory then inhibitory (by slot:
                      a step's deliveries and reads stay in one block of 16 nloc bytes) */
   double *ringck; /* nloc x dring x 2: the same by neuron, the declared field (TpModel sync and loaded) */
   PetscInt fring; /* that field's number */
-  PetscInt64 popspk[SPIKING_MAX_POPS]; /* global: spikes of each population so far (identical on every rank) */
-  /* synapses onto local neurons, by presynaptic neuron */
+  PetscInt64 popspk[SPIKING_MAX_POPS]; /* global: spikes of each population so far (summed over the ranks
+                                          at each sample and for checkpoints) */
+  PetscInt64 mypop[SPIKING_MAX_POPS];  /* this rank's own spikes of each population so far */
+  PetscInt fpop;                       /* the field of popspk */
+  /* synapses onto local neurons, by presynaptic neuron (a column: a source with targets here; every rank also
+     has a column for each neuron of a population that gates stdp_gated synapses, which every rank must hear) */
   PetscInt ncol;
-  PetscInt *colof;    /* N: the column slot of each natural id, or -1 */
+  PetscInt *colof;    /* N, set-up only: the column of each natural id, or -1 */
+  PetscInt *colgid;   /* ncol: the natural id of each column, ascending */
+  PetscInt *collocal; /* ncol: its local row when the source is local, else -1 */
   PetscCount *outptr; /* ncol + 1 */
   int32_t *tgt;       /* local row; weight and delay are the projection's (one per source and target
                          population: a column's synapses come by target, so in runs of one projection) */
@@ -253,7 +259,9 @@ typedef struct {
   double *spost;    /* nloc x 2 spinw: K- and the (delay-shifted) step of the last postsynaptic spike */
   double *selig;    /* nloc x Kmax x 2 (only with stdp_gated projections): eligibility c and the step it was at */
   PetscBool gated;  /* some projection is stdp_gated */
-  PetscInt64 gate0[SPIKING_MAX_POPS]; /* popspk at the start of the step being delivered (stdp_gated) */
+  PetscBool isgate[SPIKING_MAX_POPS];   /* the population gates some stdp_gated projection */
+  PetscInt64 gatecnt[SPIKING_MAX_POPS]; /* spikes of each gating population delivered here so far */
+  PetscInt64 gate0[SPIKING_MAX_POPS];   /* gatecnt at the start of the step being delivered (stdp_gated) */
   /* with -rule file projections: every local synapse's own weight and delay (steps) */
   PetscBool persyn;
   double *fw;
@@ -271,17 +279,34 @@ typedef struct {
   PetscInt64 scur[SPIKING_MAX_PROJ]; /* per STDP projection: the first local spike whose event is still to come */
   double *tmcol;                     /* ncol x tms */
   double *tmloc;                     /* nloc x tms */
-  PetscInt *locof;                   /* N: local row of each natural id, or -1 (only with TM projections) */
   PetscCount nsyn_loc;               /* local synapses */
   PetscCount nsyn;                   /* all synapses */
   /* this window's spikes, and the record of every local spike */
-  PetscInt64 wstart, nwin, capwin, *win; /* keys (step - wstart) N + id */
+  PetscInt64 wstart, nwin, capwin, *win; /* keys (step - wstart) 2^32 + local row */
   PetscInt64 nrecd, caprecd, *recd;      /* keys step N + id */
-  PetscInt64 *gath;                      /* the gathered window */
+  /* the spike exchange over the ghost plan: each local neuron's spikes go only to the ranks that hold a column
+     of it, as keys (step - wstart) 2^32 + that column; a rank delivers what it receives in (step, column)
+     order, which is (step, natural id) order: the same on any number of ranks */
+  PetscInt *selfcol;             /* nloc: the column here of each local neuron, or -1 */
+  PetscInt *dptr;                /* nloc + 1: its columns on other ranks, */
+  PetscMPIInt *dnbr;             /* each one's rank (as its place among the neighbours spikes go to) */
+  uint32_t *dcol;                /* and its column there */
+  MPI_Comm gcomm;                /* the neighbours: the ranks spikes go to and come from (a graph communicator) */
+  PetscMPIInt nout, nin;         /* their numbers, */
+  PetscMPIInt *outrank, *inrank; /* ranks, */
+  PetscMPIInt *outblk, *inblk;   /* and the block each window's message to or from each one holds (count, then
+                                    keys): sized by the pair's previous window, which both ends saw; the rest of
+                                    a longer window follows point to point */
+  PetscMPIInt *scnt, *sdsp, *rcnt, *rdsp, *ocnt; /* per neighbour: the block's length and place, this window's keys */
+  PetscInt64 *sbuf, *rbuf, *over;                /* the blocks sent and received, keys past a block */
+  size_t capsbuf, caprbuf, capover;
+  MPI_Request *req;
+  PetscInt64 xstat[4]; /* over the ranks: the most neighbours spikes go to, their sum, the most columns of other
+                          ranks' neurons on one rank, their sum (the run header shows them) */
+  PetscSF colsf;       /* leaves: the columns; roots: their sources' rows (the presynaptic state at a restart) */
+  PetscInt64 *gath;    /* the window's keys delivered here, sorted */
   PetscInt64 capgath;
-  PetscMPIInt *counts, *displs, *counts2, *displs2;
-  PetscInt64 block, *blk, *sendblk; /* the exchange's fixed blocks: spikes per rank they hold, all ranks' */
-  size_t capblk;
+  PetscMPIInt *counts, *displs; /* (slow inward currents: every rank gathers them) */
   /* observation */
   PetscInt64 clock[2]; /* global: the step of the last exchange, and of the last sample */
   PetscInt64 obs_popspk[SPIKING_MAX_POPS];
@@ -2047,12 +2072,16 @@ static PetscErrorCode SpikingWire(TpModel m)
   if (d->glio) PetscCall(PetscCalloc3(N + 1, &W.gmark, N + 1, &W.gast, N + 1, &W.gslot));
   PetscCall(Draw(&W, marked, pick)); /* counts */
   d->ncol = 0;
-  for (PetscInt j = 0; j < N; j++) d->colof[j] = W.pos[j] ? d->ncol++ : -1;
-  PetscCall(PetscMalloc1(d->ncol + 1, &d->outptr));
+  for (PetscInt j = 0; j < N; j++) d->colof[j] = W.pos[j] || d->isgate[PopOf(d, j)] ? d->ncol++ : -1;
+  PetscCheck(d->ncol < INT32_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "More than 2^31 presynaptic neurons on one rank");
+  PetscCall(PetscMalloc4(d->ncol + 1, &d->outptr, d->ncol + 1, &d->colgid, d->ncol + 1, &d->collocal, d->ncol + 1,
+                         &d->colpop));
   d->outptr[0] = 0;
   for (PetscInt j = 0, c = 0; j < N; j++)
-    if (W.pos[j]) {
+    if (d->colof[j] >= 0) {
       d->outptr[c + 1] = d->outptr[c] + W.pos[j];
+      d->colgid[c]     = j;
+      d->colpop[c]     = (uint8_t)PopOf(d, j);
       c++;
     }
   d->nsyn_loc = d->outptr[d->ncol];
@@ -2086,13 +2115,10 @@ static PetscErrorCode SpikingWire(TpModel m)
                d->r.nloc, d->Kmax, d->Gmax);
   }
   if (d->spw) {
-    PetscCall(PetscMalloc5(d->nsyn_loc + 1, &d->wpos, (size_t)d->r.nloc * d->Kmax + 1, &d->sw,
-                           (size_t)d->r.nloc * d->Kmax + 1, &d->scol, (size_t)d->r.nloc * d->Kmax + 1, &d->ssrc,
-                           d->ncol + 1, &d->colpop));
+    PetscCall(PetscMalloc4(d->nsyn_loc + 1, &d->wpos, (size_t)d->r.nloc * d->Kmax + 1, &d->sw,
+                           (size_t)d->r.nloc * d->Kmax + 1, &d->scol, (size_t)d->r.nloc * d->Kmax + 1, &d->ssrc));
     for (size_t k = 0; k < (size_t)d->r.nloc * d->Kmax; k++) d->sw[k] = NAN, d->scol[k] = -1, d->ssrc[k] = -1;
     if (d->gated) PetscCall(PetscMalloc1((size_t)d->r.nloc * d->Kmax * 2 + 1, &d->selig));
-    for (PetscInt j = 0; j < N; j++)
-      if (d->colof[j] >= 0) d->colpop[d->colof[j]] = (uint8_t)PopOf(d, j);
     PetscCall(PetscArrayzero(W.pin, d->r.nloc));
   }
   if (d->glio) {
@@ -2119,6 +2145,116 @@ static PetscErrorCode SpikingWire(TpModel m)
   total = (double)d->nsyn_loc;
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, m->comm));
   d->nsyn = (PetscCount)total;
+  PetscFunctionReturn(0);
+}
+
+/* The ghost plan of the spike exchange: a PetscSF whose leaves are the columns and roots their sources'
+   rows; gathered through it, each local neuron's columns on other ranks (or here); and the ranks that
+   spikes go to and come from as the neighbours of a graph communicator.  An astrocyte's calcium events
+   travel only where they gate (they are otherwise only recorded).  Collective. */
+static PetscErrorCode ExchangeSetUp(TpModel m)
+{
+  Spiking *d       = m->data;
+  const PetscInt N = d->r.N, nloc = d->r.nloc, ncol = d->ncol;
+  PetscMPIInt size, rank, nl                        = (PetscMPIInt)nloc, *cnt, *dsp, *mark;
+  PetscInt *gid, *all, *owner, *orow, *lrank, *lcol, *mrank, *mcol, nmulti = 0, nrem = 0, M;
+  PetscSFNode *remote;
+  const PetscInt *deg;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(m->comm, &size));
+  PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
+  /* each column's source: its rank and row there (O(N) for the moment, as the wiring is) */
+  PetscCall(PetscMalloc4(nl + 1, &gid, N + 1, &all, size, &cnt, size + 1, &dsp));
+  PetscCall(PetscMalloc2(N + 1, &owner, N + 1, &orow));
+  for (PetscInt i = 0; i < nloc; i++) gid[i] = TpRowGid(&d->r, i);
+  PetscCallMPI(MPI_Allgather(&nl, 1, MPI_INT, cnt, 1, MPI_INT, m->comm));
+  dsp[0] = 0;
+  for (PetscMPIInt r = 0; r < size; r++) dsp[r + 1] = dsp[r] + cnt[r];
+  PetscCallMPI(MPI_Allgatherv(gid, nl, MPIU_INT, all, cnt, dsp, MPIU_INT, m->comm));
+  for (PetscMPIInt r = 0; r < size; r++)
+    for (PetscMPIInt k = dsp[r]; k < dsp[r + 1]; k++) owner[all[k]] = r, orow[all[k]] = k - dsp[r];
+  PetscCall(PetscMalloc1(ncol + 1, &remote));
+  PetscCall(PetscCalloc1(size + 1, &mark));
+  for (PetscInt c = 0; c < ncol; c++) {
+    const PetscInt g = d->colgid[c];
+    remote[c].rank = owner[g], remote[c].index = orow[g];
+    d->collocal[c] = owner[g] == rank ? orow[g] : -1;
+    if (owner[g] != rank) mark[owner[g]] = 1;
+  }
+  PetscCall(PetscFree2(owner, orow));
+  PetscCall(PetscFree4(gid, all, cnt, dsp));
+  d->nin = 0;
+  for (PetscMPIInt r = 0; r < size; r++) d->nin += mark[r];
+  PetscCall(PetscSFCreate(m->comm, &d->colsf));
+  PetscCall(PetscSFSetGraph(d->colsf, nloc, ncol, NULL, PETSC_COPY_VALUES, remote, PETSC_OWN_POINTER));
+  PetscCall(PetscSFSetUp(d->colsf));
+  /* every column of each local neuron: (rank, column there), gathered to the neuron's row */
+  PetscCall(PetscSFComputeDegreeBegin(d->colsf, &deg));
+  PetscCall(PetscSFComputeDegreeEnd(d->colsf, &deg));
+  for (PetscInt i = 0; i < nloc; i++) nmulti += deg[i];
+  PetscCall(PetscMalloc4(ncol + 1, &lrank, ncol + 1, &lcol, nmulti + 1, &mrank, nmulti + 1, &mcol));
+  for (PetscInt c = 0; c < ncol; c++) lrank[c] = rank, lcol[c] = c;
+  PetscCall(PetscSFGatherBegin(d->colsf, MPIU_INT, lrank, mrank));
+  PetscCall(PetscSFGatherEnd(d->colsf, MPIU_INT, lrank, mrank));
+  PetscCall(PetscSFGatherBegin(d->colsf, MPIU_INT, lcol, mcol));
+  PetscCall(PetscSFGatherEnd(d->colsf, MPIU_INT, lcol, mcol));
+  PetscCall(PetscMalloc1(nloc + 1, &d->selfcol));
+  PetscCall(PetscArrayzero(mark, size));
+  for (PetscInt i = 0, o = 0; i < nloc; o += deg[i++]) {
+    const Population *P = &d->pop[d->popof[i]];
+    d->selfcol[i]       = -1;
+    if (IS_ASTRO(P) && !d->isgate[d->popof[i]]) continue;
+    for (PetscInt q = o; q < o + deg[i]; q++) {
+      if (mrank[q] == rank)
+        d->selfcol[i] = mcol[q];
+      else
+        nrem++, mark[mrank[q]] = 2;
+    }
+  }
+  d->nout = 0;
+  for (PetscMPIInt r = 0; r < size; r++) d->nout += mark[r] == 2;
+  M = PetscMax(d->nout, d->nin) + 1;
+  PetscCall(PetscMalloc5(M, &d->outrank, M, &d->inrank, M, &d->outblk, M, &d->inblk, M, &d->ocnt));
+  PetscCall(PetscMalloc4(M, &d->scnt, M, &d->sdsp, M, &d->rcnt, M, &d->rdsp));
+  PetscCall(PetscMalloc1(2 * M, &d->req));
+  for (PetscMPIInt r = 0, k = 0; r < size; r++)
+    if (mark[r] == 2)
+      mark[r] = k, d->outrank[k++] = r; /* (mark: the place among them) */
+    else
+      mark[r] = -1;
+  PetscCall(PetscMalloc3(nloc + 1, &d->dptr, nrem + 1, &d->dnbr, nrem + 1, &d->dcol));
+  d->dptr[0] = 0;
+  for (PetscInt i = 0, o = 0; i < nloc; o += deg[i++]) {
+    PetscInt k = d->dptr[i];
+    if (!(IS_ASTRO(&d->pop[d->popof[i]]) && !d->isgate[d->popof[i]]))
+      for (PetscInt q = o; q < o + deg[i]; q++)
+        if (mrank[q] != rank) d->dnbr[k] = mark[mrank[q]], d->dcol[k++] = (uint32_t)mcol[q];
+    d->dptr[i + 1] = k;
+  }
+  PetscCall(PetscFree4(lrank, lcol, mrank, mcol));
+  {
+    const PetscSFNode *rem;
+    PetscCall(PetscSFGetGraph(d->colsf, NULL, NULL, NULL, &rem));
+    PetscCall(PetscArrayzero(mark, size));
+    for (PetscInt c = 0; c < ncol; c++)
+      if (rem[c].rank != rank) mark[rem[c].rank] = 1;
+    for (PetscMPIInt r = 0, k = 0; r < size; r++)
+      if (mark[r]) d->inrank[k++] = r;
+  }
+  PetscCall(PetscFree(mark));
+  {
+    PetscInt64 ghost = 0, mx[2], sm[2];
+    for (PetscInt c = 0; c < ncol; c++) ghost += d->collocal[c] < 0;
+    mx[0] = sm[0] = d->nout, mx[1] = sm[1] = ghost;
+    PetscCallMPI(MPI_Allreduce(mx, d->xstat, 2, MPIU_INT64, MPI_MAX, m->comm));
+    PetscCallMPI(MPI_Allreduce(sm, d->xstat + 2, 2, MPIU_INT64, MPI_SUM, m->comm));
+    mx[1] = d->xstat[2], d->xstat[2] = d->xstat[1], d->xstat[1] = mx[1]; /* (most, sum; most, sum) */
+  }
+  for (PetscMPIInt k = 0; k < M; k++) d->outblk[k] = d->inblk[k] = 1; /* (as unit weights, then the blocks) */
+  PetscCallMPI(MPI_Dist_graph_create_adjacent(m->comm, d->nin, d->inrank, d->inblk, d->nout, d->outrank, d->outblk,
+                                              MPI_INFO_NULL, 0, &d->gcomm));
+  for (PetscMPIInt k = 0; k < M; k++) d->outblk[k] = d->inblk[k] = 16;
   PetscFunctionReturn(0);
 }
 
@@ -2272,10 +2408,11 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   PetscCall(PetscMalloc3(3 * nloc + 1, &d->isi, (size_t)2 * nloc * d->dring + 1, &d->ring,
                          (size_t)2 * nloc * d->dring + 1, &d->ringck));
   PetscCall(PetscCalloc2(2 * nloc + 1, &d->rise, nloc + 1, &d->adap));
-  PetscCall(PetscCalloc4(nloc + 1, &d->inex, nloc + 1, &d->inin, nloc + 1, &d->fired, nloc + 1, &d->pkey));
+  PetscCall(PetscCalloc2(nloc + 1, &d->fired, nloc + 1, &d->pkey));
   PetscCall(PetscMalloc1(N, &d->colof));
-  PetscCall(PetscMalloc4(size, &d->counts, size + 1, &d->displs, size, &d->counts2, size + 1, &d->displs2));
-  d->block = 16;
+  PetscCall(PetscMalloc2(size, &d->counts, size + 1, &d->displs));
+  for (PetscInt p = 0; p < d->nproj; p++)
+    if (IS_GATED(&d->proj[p])) d->isgate[d->proj[p].gate] = PETSC_TRUE;
   for (PetscInt q = 0; q < d->npop; q++) d->pop[q].lo = d->pop[q].hi = -1;
   for (PetscInt i = 0; i < nloc; i++) {
     const PetscInt q = PopOf(d, TpRowGid(&d->r, i));
@@ -2291,6 +2428,8 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   for (PetscInt q = 0; q < d->npop; q++)
     if (d->pop[q].spike_file[0]) PetscCall(ReadSpikeFile(m, &d->pop[q]));
   PetscCall(SpikingWire(m));
+  PetscCall(ExchangeSetUp(m));
+  PetscCall(PetscFree(d->colof)); /* (the columns' natural ids: colgid) */
   d->gchi = PETSC_FALSE;
   for (PetscInt q = 0; q < d->npop; q++) {
     if (IS_ASTRO(&d->pop[q])) astro = PETSC_TRUE;
@@ -2339,10 +2478,7 @@ static PetscErrorCode SpikingSetUp(TpModel m)
                            &d->sringck));
   if (d->spw) PetscCall(PetscMalloc1((size_t)nloc * 2 * d->spinw + 1, &d->spost));
   if (d->tms) {
-    PetscCall(
-        PetscMalloc3((size_t)d->ncol * d->tms + 1, &d->tmcol, (size_t)nloc * d->tms + 1, &d->tmloc, N, &d->locof));
-    for (PetscInt j = 0; j < N; j++) d->locof[j] = -1;
-    for (PetscInt i = 0; i < nloc; i++) d->locof[TpRowGid(&d->r, i)] = i;
+    PetscCall(PetscMalloc2((size_t)d->ncol * d->tms + 1, &d->tmcol, (size_t)nloc * d->tms + 1, &d->tmloc));
   }
   for (PetscInt q = 0; q < d->npop; q++) {
     const NeuronType t = d->pop[q].type;
@@ -2385,6 +2521,8 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   PetscCall(TpModelGetNumFields(m, &d->fring));
   d->fring--;
   PetscCall(TpModelDeclareArrayField(m, &fields[7], d->popspk));
+  PetscCall(TpModelGetNumFields(m, &d->fpop));
+  d->fpop--;
   PetscCall(TpModelDeclareArrayField(m, &fields[8], d->clock));
   if (rise) PetscCall(TpModelDeclareArrayField(m, &fields[9], d->rise));
   if (adap) PetscCall(TpModelDeclareArrayField(m, &fields[10], d->adap));
@@ -2512,6 +2650,7 @@ static PetscErrorCode SpikingInitialState(TpModel m)
   PetscCall(PetscArrayzero(d->scur, SPIKING_MAX_PROJ));
   PetscCall(PetscArrayzero(d->ring, (size_t)2 * d->r.nloc * d->dring));
   PetscCall(PetscArrayzero(d->popspk, SPIKING_MAX_POPS));
+  PetscCall(PetscArrayzero(d->mypop, SPIKING_MAX_POPS));
   PetscCall(PetscArrayzero(d->obs_popspk, SPIKING_MAX_POPS));
   d->nwin = d->nrecd = 0;
   d->clock[0] = d->clock[1] = 0;
@@ -2519,14 +2658,15 @@ static PetscErrorCode SpikingInitialState(TpModel m)
   PetscFunctionReturn(0);
 }
 
-/* The ring buffers by neuron (the declared field) from the working ones by slot, or back. */
+/* The ring buffers by neuron (the declared field: neuron, slot, C values) from the working ones by slot
+   (slot, C values, neuron), or back. */
 static void RingCopy(const Spiking *d, size_t C, double *byneuron, double *byslot, PetscBool toneuron)
 {
   const size_t n = (size_t)d->r.nloc, DR = (size_t)d->dring;
   for (size_t s = 0; s < DR; s++)
     for (size_t i = 0; i < n; i++)
       for (size_t c = 0; c < C; c++) {
-        double *a = &byneuron[(i * DR + s) * C + c], *b = &byslot[(s * n + i) * C + c];
+        double *a = &byneuron[(i * DR + s) * C + c], *b = &byslot[(s * C + c) * n + i];
         if (toneuron)
           *a = *b;
         else
@@ -2554,11 +2694,22 @@ static void AstroFieldCopy(Spiking *d, PetscBool tofield)
   }
 }
 
+/* Collective: the spikes of each population so far, summed over the ranks' own. */
+static PetscErrorCode PopulationSpikes(TpModel m)
+{
+  Spiking *d = m->data;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Allreduce(d->mypop, d->popspk, (PetscMPIInt)d->npop, MPIU_INT64, MPI_SUM, m->comm));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SpikingSync(TpModel m, PetscInt f)
 {
   Spiking *d = m->data;
 
   PetscFunctionBegin;
+  if (f == d->fpop) PetscCall(PopulationSpikes(m));
   if (f == d->fring) RingCopy(d, 2, d->ringck, d->ring, PETSC_TRUE);
   if (f == d->fsring) RingCopy(d, 1, d->sringck, d->sring, PETSC_TRUE);
   if (f == d->fastro) AstroFieldCopy(d, PETSC_TRUE);
@@ -2582,19 +2733,19 @@ static PetscErrorCode SpikingLoaded(TpModel m)
   PetscCallMPI(MPI_Bcast(d->popspk, SPIKING_MAX_POPS, MPIU_INT64, 0, m->comm));
   PetscCallMPI(MPI_Bcast(d->clock, 2, MPIU_INT64, 0, m->comm));
   PetscCall(PetscArraycpy(d->obs_popspk, d->popspk, SPIKING_MAX_POPS));
+  {
+    PetscMPIInt rank;
+    PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
+    for (PetscInt q = 0; q < SPIKING_MAX_POPS; q++) d->mypop[q] = rank ? 0 : d->popspk[q]; /* (summed: the same) */
+  }
   d->nwin = 0;
   if (d->tms) { /* the columns' copies of the presynaptic state, from the neurons' owners */
-    const PetscInt N = d->r.N, S = d->tms;
-    double *all;
-    PetscCheck((double)N * S < 1e9, PETSC_COMM_SELF, PETSC_ERR_SUP,
-               "Tsodyks-Markram state of %" PetscInt_FMT " neurons is too large to restore", N);
-    PetscCall(PetscCalloc1((size_t)N * S, &all));
-    for (PetscInt i = 0; i < d->r.nloc; i++)
-      PetscCall(PetscArraycpy(all + (size_t)TpRowGid(&d->r, i) * S, d->tmloc + (size_t)i * S, S));
-    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, all, (PetscMPIInt)(N * S), MPI_DOUBLE, MPI_SUM, m->comm));
-    for (PetscInt j = 0; j < N; j++)
-      if (d->colof[j] >= 0) PetscCall(PetscArraycpy(d->tmcol + (size_t)d->colof[j] * S, all + (size_t)j * S, S));
-    PetscCall(PetscFree(all));
+    MPI_Datatype row;
+    PetscCallMPI(MPI_Type_contiguous((PetscMPIInt)d->tms, MPI_DOUBLE, &row));
+    PetscCallMPI(MPI_Type_commit(&row));
+    PetscCall(PetscSFBcastBegin(d->colsf, row, d->tmloc, d->tmcol, MPI_REPLACE));
+    PetscCall(PetscSFBcastEnd(d->colsf, row, d->tmloc, d->tmcol, MPI_REPLACE));
+    PetscCallMPI(MPI_Type_free(&row));
   }
   PetscFunctionReturn(0);
 }
@@ -2624,25 +2775,22 @@ static PetscErrorCode Spike(Spiking *d, PetscInt i, PetscInt64 t)
     d->isi[3 * i + 2] += isi * isi;
   }
   d->last[i] = t;
-  PetscCall(Push(&d->win, &d->nwin, &d->capwin, (t - d->wstart) * N + g));
+  d->mypop[d->popof[i]]++;
+  PetscCall(Push(&d->win, &d->nwin, &d->capwin, ((t - d->wstart) << 32) + i));
   PetscCall(Push(&d->recd, &d->nrecd, &d->caprecd, t * N + g));
   PetscFunctionReturn(0);
 }
 
-/* The input each neuron of population P takes at step t: what its ring buffer holds for the step
-   (then emptied) and its Poisson input, excitatory and inhibitory. */
-static inline void Inputs(const Spiking *d, const Population *P, PetscInt slot, PetscInt64 t, double *restrict ex,
-                          double *restrict in)
+/* The Poisson input each neuron of population P takes at step t, into the ring buffer's slot of the
+   step (ex: excitatory, in: inhibitory), after what the spikes brought. */
+static inline void PoissonInput(const Spiking *d, const Population *P, PetscInt64 t, double *restrict ex,
+                                double *restrict in)
 {
-  double *restrict rb = d->ring + (size_t)slot * d->r.nloc * 2;
-  const double pw     = P->poisson_weight;
+  const double pw   = P->poisson_weight;
+  const PetscInt lo = P->lo, hi = P->hi;
 
-  for (PetscInt i = P->lo; i < P->hi; i++) {
-    ex[i] = rb[2 * i], in[i] = rb[2 * i + 1];
-    rb[2 * i] = rb[2 * i + 1] = 0;
-  }
   if (P->lambda > 0)
-    for (PetscInt i = P->lo; i < P->hi; i++) {
+    for (PetscInt i = lo; i < hi; i++) {
       const int n = SpikingPoisson(TpUniformAt(d->pkey[i], (uint64_t)t), P->cdf, P->kmax);
       if (pw >= 0)
         ex[i] += n * pw;
@@ -2703,7 +2851,7 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
         const PetscInt lo = P->lo, hi = P->hi;
         const double E_L   = P->E_L;
         double *restrict V = d->V, *restrict Is = d->Isyn, *restrict Rs = d->rise, *restrict ad = d->adap;
-        double *restrict ex = d->inex, *restrict in = d->inin;
+        double *restrict ex = d->ring + (size_t)slot * 2 * d->r.nloc, *restrict in = ex + d->r.nloc; /* its input */
         int64_t *restrict r = d->refr;
         int *restrict fired = d->fired;
         /* the parameters as locals: loads the compiler can hoist, so the loops vectorise */
@@ -2715,7 +2863,7 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
           const double sc = P->timed[PetscMin(t / P->timed_steps, (PetscInt64)P->ntimed - 1)];
           cp.I_e *= sc, zp.I_e *= sc, ap.I_e *= sc;
         }
-        Inputs(d, P, slot, t, ex, in);
+        PoissonInput(d, P, t, ex, in);
         switch (P->type) {
         case NT_IAF_PSC_DELTA:
           for (PetscInt i = lo; i < hi; i++) {
@@ -2765,6 +2913,8 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
         default:
           break;
         }
+        PetscCall(PetscArrayzero(ex + lo, hi - lo)); /* (the slot's next turn is dring steps on) */
+        PetscCall(PetscArrayzero(in + lo, hi - lo));
         for (PetscInt i = lo; i < hi;) { /* eight neurons at a time: few of them spike in a step */
           uint64_t eight[4];
           if (i + 8 <= hi) {
@@ -2792,17 +2942,17 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
   PetscFunctionReturn(0);
 }
 
-/* The spike of neuron g (population pg, column c or -1) at step t through its Tsodyks-Markram
-   projections: rel[target population] is the released fraction of each, 1 for static ones, and eu, ex
-   the decays since the previous spike (for the synapses with gliotransmission, which keep their own u
-   and x).  The state lives in the column's copy (to deliver) and in the owner's (to checkpoint); both see
-   the same sorted spikes, and both are updated. */
-static PetscErrorCode TmSpike(Spiking *d, PetscInt pg, PetscInt g, PetscInt c, PetscInt64 t, double *rel, double *teu,
+/* The spike of a neuron (population pg; column c here or -1, local row li or -1) at step t through its
+   Tsodyks-Markram projections: rel[target population] is the released fraction of each, 1 for static
+   ones, and eu, ex the decays since the previous spike (for the synapses with gliotransmission, which
+   keep their own u and x).  The state lives in the column's copy (to deliver) and in the owner's (to
+   checkpoint); both see the neuron's spikes in time order, and both are updated. */
+static PetscErrorCode TmSpike(Spiking *d, PetscInt pg, PetscInt c, PetscInt li, PetscInt64 t, double *rel, double *teu,
                               double *tex)
 {
   const Population *S = &d->pop[pg];
-  const PetscInt li = d->locof[g], W = d->tmw;
-  double *st = c >= 0 ? d->tmcol + (size_t)c * d->tms : li >= 0 ? d->tmloc + (size_t)li * d->tms : NULL;
+  const PetscInt W    = d->tmw;
+  double *st          = c >= 0 ? d->tmcol + (size_t)c * d->tms : li >= 0 ? d->tmloc + (size_t)li * d->tms : NULL;
 
   PetscFunctionBegin;
   for (PetscInt q = 0; q < d->npop; q++) rel[q] = 1;
@@ -2843,8 +2993,9 @@ static void StdpPost(Spiking *d, PetscInt64 T, PetscBool kminus)
     while (c < d->nrecd && d->recd[c] / N + J->dsteps < T) c++;
     d->scur[p] = c;
     for (; c < d->nrecd && d->recd[c] / N + J->dsteps == T; c++) {
-      const PetscInt i = d->locof[d->recd[c] % N];
-      if (d->popof[i] != J->tgt) continue;
+      const PetscInt g = (PetscInt)(d->recd[c] % N), first = d->pop[J->tgt].first;
+      const PetscInt i = g >= first && g < first + d->pop[J->tgt].size ? LocalRow(d, &d->pop[J->tgt], g) : -1;
+      if (i < 0) continue; /* (a spike of another population) */
       if (kminus) {
         double *sp = d->spost + (size_t)i * 2 * d->spinw + 2 * J->spin;
         sp[0]      = StdpTrace(sp[0], sp[1], (double)T, d->dt, J->stdp.tau_minus) + 1.0;
@@ -2888,7 +3039,7 @@ static __attribute__((noinline)) PetscCount StdpDeliver(Spiking *d, const Projec
       double *c        = d->selig + 2 * (size_t)d->wpos[q];
       c[0]             = StdpTrace(c[0], c[1], (double)t, d->dt, J->tau_c) + StdpDepression(&J->stdp, w, km);
       c[1]             = (double)t;
-      rb[(size_t)i * 2] += w;
+      rb[i] += w;
     }
     return q;
   }
@@ -2898,7 +3049,7 @@ static __attribute__((noinline)) PetscCount StdpDeliver(Spiking *d, const Projec
     const double km  = StdpTrace(sp[0], sp[1], (double)t, d->dt, J->stdp.tau_minus);
     double *wq       = &d->sw[d->wpos[q]];
     *wq              = StdpDepress(&J->stdp, *wq, km);
-    rb[(size_t)i * 2] += *wq;
+    rb[i] += *wq;
   }
   return q;
 }
@@ -2919,7 +3070,7 @@ static __attribute__((noinline)) PetscCount GlioDeliver(Spiking *d, const Projec
       r                = TsodyksMarkramRelease(U_0, eu, ex, &d->gux[2 * (size_t)slot], &d->gux[2 * (size_t)slot + 1]);
       last             = slot;
     }
-    rb[(size_t)d->tgt[q] * 2] += J->weight * r;
+    rb[d->tgt[q]] += J->weight * r;
   }
   return q;
 }
@@ -2930,12 +3081,12 @@ static __attribute__((noinline)) PetscCount FileDeliver(Spiking *d, PetscCount q
                                                         PetscInt base, double rel)
 {
   const PetscInt DR = d->dring;
-  const size_t n2   = (size_t)d->r.nloc * 2;
+  const size_t n    = (size_t)d->r.nloc;
   for (; q < e && d->tgt[q] < hi; q++) {
     const double w = d->fw[q] * rel;
     PetscInt slot  = base + d->fd[q];
     if (slot >= DR) slot -= DR;
-    d->ring[(size_t)slot * n2 + (size_t)d->tgt[q] * 2 + (w < 0)] += w;
+    d->ring[((size_t)slot * 2 + (w < 0)) * n + d->tgt[q]] += w;
   }
   return q;
 }
@@ -2997,8 +3148,10 @@ static PetscErrorCode SicExchange(TpModel m)
   qsort(d->sgath, (size_t)total / 2, 2 * sizeof(PetscInt64), CompareSic);
   for (PetscInt64 k = 0; k < total; k += 2) {
     const PetscInt64 key = d->sgath[k], g = key % N, t = d->wstart + key / N;
-    const PetscInt c = d->colof[g], pg = PopOf(d, (PetscInt)g), base = (PetscInt)(t % DR);
+    const PetscInt pg = PopOf(d, (PetscInt)g), base = (PetscInt)(t % DR);
+    PetscInt c;
     double v;
+    PetscCall(PetscFindInt((PetscInt)g, d->ncol, d->colgid, &c));
     if (c < 0) continue;
     memcpy(&v, &d->sgath[k + 1], sizeof(double));
     for (PetscCount q = d->outptr[c], e = d->outptr[c + 1]; q < e;) { /* runs of one projection (by target) */
@@ -3023,86 +3176,152 @@ static PetscErrorCode SicExchange(TpModel m)
   PetscFunctionReturn(0);
 }
 
-/* After a window: every rank gathers the window's spikes, sorts them by (step, id) and delivers
-   those of its presynaptic neurons into the ring buffers of their targets. */
-static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
+/* Room for n values in *a (capacity *cap, grown by half again). */
+static PetscErrorCode Room(PetscInt64 **a, size_t *cap, size_t n)
 {
-  Spiking *d         = m->data;
-  const PetscInt64 N = d->r.N;
-  const PetscInt DR  = d->dring;
-  PetscMPIInt size, n = (PetscMPIInt)d->nwin;
-  PetscInt64 total = 0;
+  PetscFunctionBegin;
+  if (n > *cap) {
+    *cap = PetscMax(n, *cap + *cap / 2);
+    PetscCall(PetscFree(*a));
+    PetscCall(PetscMalloc1(*cap, a));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The window's spikes to the ranks that hold their columns (d->gcomm's neighbours), and theirs to this
+   rank: in d->gath, sorted, the keys (step - wstart) 2^32 + column of every spike of a column here.  One
+   neighbourhood collective in the common case: each message is a block of a count and up to B keys, B
+   following the pair's previous window; the keys past a block follow point to point. */
+static PetscErrorCode SpikesToColumns(TpModel m, PetscInt64 *total)
+{
+  Spiking *d = m->data;
+  size_t n = 0, sb = 0, rb = 0, ob = 0;
+  PetscMPIInt nreq = 0;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_size(m->comm, &size));
-  PetscCheck(d->nwin < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "More than 2^31 spikes in one window");
-  PetscCall(PetscLogEventBegin(EV_GATHER, 0, 0, 0, 0));
-  /* one collective in the common case: every rank sends a block of B + 1 values, its count and up to
-     B spikes; a window with more than B spikes on some rank needs a second for the rest.  B follows
-     the largest count of the last window (the same on every rank). */
-  {
-    const PetscInt64 B = d->block, W = B + 1;
-    PetscInt64 most = 0;
-    if ((size_t)size * W > d->capblk) {
-      d->capblk = (size_t)size * W;
-      PetscCall(PetscFree2(d->blk, d->sendblk));
-      PetscCall(PetscMalloc2(d->capblk, &d->blk, W, &d->sendblk));
-    }
-    d->sendblk[0] = n;
-    PetscCall(PetscArraycpy(d->sendblk + 1, d->win, PetscMin(n, B)));
-    PetscCallMPI(MPI_Allgather(d->sendblk, (PetscMPIInt)W, MPIU_INT64, d->blk, (PetscMPIInt)W, MPIU_INT64, m->comm));
-    d->displs[0] = 0;
-    for (PetscMPIInt r = 0; r < size; r++) {
-      d->counts[r] = (PetscMPIInt)d->blk[r * W];
-      most         = PetscMax(most, d->counts[r]);
-      total += d->counts[r];
-      PetscCheck(total < PETSC_MPI_INT_MAX, m->comm, PETSC_ERR_SUP, "More than 2^31 spikes in one window");
-      d->displs[r + 1] = (PetscMPIInt)total;
-    }
-    if (total > d->capgath) {
-      d->capgath = PetscMax(total, 2 * d->capgath);
-      PetscCall(PetscFree(d->gath));
-      PetscCall(PetscMalloc1(d->capgath, &d->gath));
-    }
-    for (PetscMPIInt r = 0; r < size; r++)
-      PetscCall(PetscArraycpy(d->gath + d->displs[r], d->blk + r * W + 1, PetscMin(d->counts[r], B)));
-    if (most > B) { /* the rest, after each rank's first B, into place */
-      PetscMPIInt *rc = d->counts2, *rd = d->displs2;
-      PetscInt64 *rest;
-      for (PetscMPIInt r = 0; r < size; r++) rc[r] = (PetscMPIInt)PetscMax(d->counts[r] - B, 0);
-      rd[0] = 0;
-      for (PetscMPIInt r = 0; r < size; r++) rd[r + 1] = rd[r] + rc[r];
-      PetscCall(PetscMalloc1(rd[size] + 1, &rest));
-      PetscCallMPI(MPI_Allgatherv(d->win + PetscMin(n, B), (PetscMPIInt)PetscMax(n - B, 0), MPIU_INT64, rest, rc, rd,
-                                  MPIU_INT64, m->comm));
-      for (PetscMPIInt r = 0; r < size; r++) PetscCall(PetscArraycpy(d->gath + d->displs[r] + B, rest + rd[r], rc[r]));
-      PetscCall(PetscFree(rest));
-    }
-    d->block = PetscMax(16, most + most / 4);
+  /* the keys for each neighbour */
+  for (PetscMPIInt k = 0; k < d->nout; k++) d->ocnt[k] = 0;
+  for (PetscInt64 s = 0; s < d->nwin; s++) {
+    const PetscInt i = (PetscInt)(d->win[s] & 0xffffffff);
+    for (PetscInt q = d->dptr[i]; q < d->dptr[i + 1]; q++) d->ocnt[d->dnbr[q]]++;
+    n += d->selfcol[i] >= 0;
   }
-  PetscCall(PetscSortInt64((PetscInt)total, d->gath));
+  for (PetscMPIInt k = 0; k < d->nout; k++) {
+    PetscCheck(d->ocnt[k] < PETSC_MPI_INT_MAX / 2, PETSC_COMM_SELF, PETSC_ERR_SUP,
+               "More than 2^30 spikes to one rank in one window");
+    d->scnt[k] = d->outblk[k] + 1, d->sdsp[k] = (PetscMPIInt)sb;
+    sb += (size_t)d->scnt[k];
+    ob += (size_t)PetscMax(d->ocnt[k] - d->outblk[k], 0);
+  }
+  PetscCall(Room(&d->sbuf, &d->capsbuf, sb + 1));
+  PetscCall(Room(&d->over, &d->capover, ob + 1));
+  for (PetscMPIInt k = 0; k < d->nout; k++) { /* (ocnt becomes the place of the next key) */
+    d->sbuf[d->sdsp[k]] = d->ocnt[k];
+    d->ocnt[k]          = 0;
+  }
+  {
+    PetscMPIInt *odsp = d->rdsp; /* (scratch until the receive: each neighbour's place among the keys past blocks) */
+    size_t at         = 0;
+    for (PetscMPIInt k = 0; k < d->nout; k++) {
+      odsp[k] = (PetscMPIInt)at;
+      at += (size_t)PetscMax(d->sbuf[d->sdsp[k]] - d->outblk[k], 0);
+    }
+    for (PetscInt64 s = 0; s < d->nwin; s++) {
+      const PetscInt i      = (PetscInt)(d->win[s] & 0xffffffff);
+      const PetscInt64 toff = d->win[s] >> 32 << 32;
+      for (PetscInt q = d->dptr[i]; q < d->dptr[i + 1]; q++) {
+        const PetscMPIInt k = d->dnbr[q], at2 = d->ocnt[k]++;
+        const PetscInt64 key = toff + d->dcol[q];
+        if (at2 < d->outblk[k])
+          d->sbuf[d->sdsp[k] + 1 + at2] = key;
+        else
+          d->over[odsp[k] + at2 - d->outblk[k]] = key;
+      }
+    }
+    for (PetscMPIInt k = 0; k < d->nout; k++)
+      if (d->ocnt[k] > d->outblk[k])
+        PetscCallMPI(MPI_Isend(d->over + odsp[k], d->ocnt[k] - d->outblk[k], MPIU_INT64, d->outrank[k], 0, d->gcomm,
+                               &d->req[nreq++]));
+  }
+  for (PetscMPIInt k = 0; k < d->nin; k++) {
+    d->rcnt[k] = d->inblk[k] + 1, d->rdsp[k] = (PetscMPIInt)rb;
+    rb += (size_t)d->rcnt[k];
+  }
+  PetscCall(Room(&d->rbuf, &d->caprbuf, rb + 1));
+  PetscCallMPI(
+      MPI_Neighbor_alltoallv(d->sbuf, d->scnt, d->sdsp, MPIU_INT64, d->rbuf, d->rcnt, d->rdsp, MPIU_INT64, d->gcomm));
+  for (PetscMPIInt k = 0; k < d->nin; k++) n += (size_t)d->rbuf[d->rdsp[k]];
+  if (n > (size_t)d->capgath) {
+    d->capgath = (PetscInt64)PetscMax(n, (size_t)d->capgath + (size_t)d->capgath / 2);
+    PetscCall(PetscFree(d->gath));
+    PetscCall(PetscMalloc1(d->capgath, &d->gath));
+  }
+  n = 0;
+  for (PetscInt64 s = 0; s < d->nwin; s++) { /* this rank's own spikes to its own columns */
+    const PetscInt i = (PetscInt)(d->win[s] & 0xffffffff);
+    if (d->selfcol[i] >= 0) d->gath[n++] = (d->win[s] >> 32 << 32) + d->selfcol[i];
+  }
+  for (PetscMPIInt k = 0; k < d->nin; k++) {
+    const PetscInt64 c = d->rbuf[d->rdsp[k]];
+    PetscCall(PetscArraycpy(d->gath + n, d->rbuf + d->rdsp[k] + 1, PetscMin(c, d->inblk[k])));
+    if (c > d->inblk[k])
+      PetscCallMPI(MPI_Irecv(d->gath + n + d->inblk[k], (PetscMPIInt)(c - d->inblk[k]), MPIU_INT64, d->inrank[k], 0,
+                             d->gcomm, &d->req[nreq++]));
+    n += (size_t)c;
+    d->inblk[k] = (PetscMPIInt)PetscMin(PetscMax(16, c + c / 4), PETSC_MPI_INT_MAX / 4); /* the next window's */
+  }
+  for (PetscMPIInt k = 0; k < d->nout; k++)
+    d->outblk[k] = (PetscMPIInt)PetscMin(PetscMax(16, d->ocnt[k] + d->ocnt[k] / 4), PETSC_MPI_INT_MAX / 4);
+  if (nreq) PetscCallMPI(MPI_Waitall(nreq, d->req, MPI_STATUSES_IGNORE));
+  PetscCheck(n < (size_t)PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_SUP, "More than 2^31 spikes in one window");
+  PetscCall(PetscSortInt64((PetscInt)n, d->gath));
+  *total = (PetscInt64)n;
+  PetscFunctionReturn(0);
+}
+
+/* After a window: the spikes travel to the ranks of their columns (SpikesToColumns()), and each rank
+   delivers those it holds columns of, in (step, natural id) order, into the ring buffers of their
+   targets. */
+static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
+{
+  Spiking *d        = m->data;
+  const PetscInt DR = d->dring;
+  PetscInt64 total  = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(EV_GATHER, 0, 0, 0, 0));
+  PetscCall(SpikesToColumns(m, &total));
   PetscCall(PetscLogEventEnd(EV_GATHER, 0, 0, 0, 0));
+  /* the owners' copies of the presynaptic state of their spiking neurons that have no column here (those
+     with one follow their column's copy) */
+  if (d->tms)
+    for (PetscInt64 s = 0; s < d->nwin; s++) {
+      const PetscInt i = (PetscInt)(d->win[s] & 0xffffffff), pg = d->popof[i];
+      double rel[SPIKING_MAX_POPS], teu[SPIKING_MAX_POPS], tex[SPIKING_MAX_POPS];
+      if (d->selfcol[i] < 0 && (d->pop[pg].ntm || d->pop[pg].nsp))
+        PetscCall(TmSpike(d, pg, -1, i, d->wstart + (d->win[s] >> 32), rel, teu, tex));
+    }
   PetscCall(PetscLogEventBegin(EV_DELIVER, 0, 0, 0, 0));
   /* step by step: STDP's order at one step is potentiation by the postsynaptic spikes that reach
      their synapses then, the presynaptic spikes (depression, delivery), those postsynaptic spikes
-     into K- (NEST's stdp_synapse), then the gates of stdp_gated ones.  (Every rank sees every
-     spike, so every gate.) */
+     into K- (NEST's stdp_synapse), then the gates of stdp_gated ones.  (Every rank has a column of
+     every gating neuron, so it hears every gate.) */
   for (PetscInt64 T = d->wstart, s = 0; T < step; T++) {
-    if (d->gated) PetscCall(PetscArraycpy(d->gate0, d->popspk, d->npop));
+    if (d->gated) PetscCall(PetscArraycpy(d->gate0, d->gatecnt, d->npop));
     if (d->spw) StdpPost(d, T, PETSC_FALSE);
     for (; s < total; s++) {
-      const PetscInt64 key = d->gath[s], g = key % N, t = d->wstart + key / N;
+      const PetscInt64 key = d->gath[s], t = d->wstart + (key >> 32);
       if (t != T) break; /* the next step's */
-      const PetscInt c = d->colof[g], pg = PopOf(d, (PetscInt)g);
+      const PetscInt c = (PetscInt)(key & 0xffffffff), pg = d->colpop[c];
       const PetscInt base = (PetscInt)(t % DR);
       double rel[SPIKING_MAX_POPS], teu[SPIKING_MAX_POPS], tex[SPIKING_MAX_POPS];
-      d->popspk[pg]++;
+      if (d->isgate[pg]) d->gatecnt[pg]++;
       if (d->pop[pg].ntm || d->pop[pg].nsp) { /* short- and long-term plasticity */
         PetscCall(PetscLogEventBegin(EV_PLASTIC, 0, 0, 0, 0));
-        PetscCall(TmSpike(d, pg, (PetscInt)g, c, t, rel, teu, tex));
+        PetscCall(TmSpike(d, pg, c, d->collocal[c], t, rel, teu, tex));
         PetscCall(PetscLogEventEnd(EV_PLASTIC, 0, 0, 0, 0));
       }
-      if (c < 0 || IS_ASTRO(&d->pop[pg])) continue; /* (an astrocyte's calcium events are only recorded) */
+      if (IS_ASTRO(&d->pop[pg])) continue; /* (an astrocyte's calcium events gate, at most) */
       /* the column's synapses come by target, so by target population: one projection, weight and
          delay per run of them */
       for (PetscCount q = d->outptr[c], e = d->outptr[c + 1]; q < e;) {
@@ -3112,7 +3331,7 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
         PetscInt slot       = base + J->dsteps;
         double *rb;
         if (slot >= DR) slot -= DR;
-        rb = d->ring + (size_t)slot * d->r.nloc * 2 + (J->weight < 0);
+        rb = d->ring + ((size_t)slot * 2 + (J->weight < 0)) * d->r.nloc;
         if (IS_STDP(J)) {
           q = StdpDeliver(d, J, q, e, hi, t, rb);
           continue;
@@ -3125,14 +3344,14 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
           q = FileDeliver(d, q, e, hi, base, d->pop[pg].ntm ? rel[tq] : 1.0);
           continue;
         }
-        for (; q < e && d->tgt[q] < hi; q++) rb[(size_t)d->tgt[q] * 2] += w;
+        for (; q < e && d->tgt[q] < hi; q++) rb[d->tgt[q]] += w;
       }
     }
     if (d->spw) StdpPost(d, T, PETSC_TRUE);
     for (PetscInt p = 0; p < d->nproj && d->gated; p++) {
       const Projection *J = &d->proj[p];
-      if (IS_GATED(J) && d->popspk[J->gate] > d->gate0[J->gate])
-        StdpGates(d, J, T, d->popspk[J->gate] - d->gate0[J->gate]);
+      if (IS_GATED(J) && d->gatecnt[J->gate] > d->gate0[J->gate])
+        StdpGates(d, J, T, d->gatecnt[J->gate] - d->gate0[J->gate]);
     }
   }
   if (d->sic) PetscCall(SicExchange(m));
@@ -3185,6 +3404,7 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
   const double T = (double)(d->clock[0] - d->clock[1]) * d->dt / 1000.0;
 
   PetscFunctionBegin;
+  PetscCall(PopulationSpikes(m));
   for (PetscInt q = 0; q < np; q++) {
     sample[q]        = T > 0 ? (double)(d->popspk[q] - d->obs_popspk[q]) / d->pop[q].size / T : 0;
     d->obs_popspk[q] = d->popspk[q];
@@ -3300,6 +3520,16 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
       d->dring));
   if (d->ngap)
     PetscCall(PetscViewerASCIIPrintf(v, "  gap      %g gap junctions between astrocytes\n", (double)d->ngap));
+  {
+    PetscMPIInt size;
+    PetscCallMPI(MPI_Comm_size(m->comm, &size));
+    if (size > 1)
+      PetscCall(PetscViewerASCIIPrintf(
+          v,
+          "  exchange each rank's spikes to at most %" PetscInt64_FMT " of the %d others (%.3g "
+          "on average); %.4g presynaptic neurons of other ranks per rank, at most %" PetscInt64_FMT "\n",
+          d->xstat[0], size - 1, (double)d->xstat[1] / size, (double)d->xstat[3] / size, d->xstat[2]));
+  }
   for (PetscInt q = 0; q < d->npop; q++) {
     const Population *P = &d->pop[q];
     if (IS_GCHI(P)) {
@@ -3576,18 +3806,15 @@ static PetscErrorCode WriteEdges(TpModel m, hid_t file)
     uint64_t *src, *tgt;
     double *w, *dl;
     hid_t g, g0, ds;
-    for (PetscInt j = S->first; j < S->first + S->size; j++) {
-      const PetscInt c = d->colof[j];
-      for (PetscCount q = c < 0 ? 0 : d->outptr[c]; c >= 0 && q < d->outptr[c + 1]; q++)
+    for (PetscInt c = 0; c < d->ncol; c++) /* the columns of S's neurons */
+      for (PetscCount q = d->outptr[c]; d->colpop[c] == J->src && q < d->outptr[c + 1]; q++)
         n += d->popof[d->tgt[q]] == J->tgt;
-    }
     PetscCall(PetscMalloc5(n + 1, &e, n + 1, &src, n + 1, &tgt, n + 1, &w, n + 1, &dl));
-    for (PetscInt j = S->first; j < S->first + S->size; j++) {
-      const PetscInt c = d->colof[j];
-      for (PetscCount q = c < 0 ? 0 : d->outptr[c]; c >= 0 && q < d->outptr[c + 1]; q++) {
+    for (PetscInt c = 0; c < d->ncol; c++) {
+      for (PetscCount q = d->outptr[c]; d->colpop[c] == J->src && q < d->outptr[c + 1]; q++) {
         const PetscInt i = d->tgt[q];
         if (d->popof[i] != J->tgt) continue;
-        e[k].tgt = TpRowGid(&d->r, i), e[k].src = j, e[k].q = q;
+        e[k].tgt = TpRowGid(&d->r, i), e[k].src = d->colgid[c], e[k].q = q;
         e[k].w     = J->rule == RULE_FILE ? d->fw[q] : IS_STDP(J) ? d->sw[d->wpos[q]] : J->weight;
         e[k].delay = (double)(J->rule == RULE_FILE ? d->fd[q] : J->dsteps) * d->dt;
         k++;
@@ -3786,14 +4013,21 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     PetscCall(PetscFree6(d->popof, d->V, d->Isyn, d->refr, d->nspk, d->last));
     PetscCall(PetscFree3(d->isi, d->ring, d->ringck));
     PetscCall(PetscFree(d->colof));
-    PetscCall(PetscFree4(d->counts, d->displs, d->counts2, d->displs2));
-    PetscCall(PetscFree(d->outptr));
+    PetscCall(PetscFree2(d->counts, d->displs));
+    PetscCall(PetscFree(d->selfcol));
+    PetscCall(PetscFree3(d->dptr, d->dnbr, d->dcol));
+    PetscCall(PetscFree5(d->outrank, d->inrank, d->outblk, d->inblk, d->ocnt));
+    PetscCall(PetscFree4(d->scnt, d->sdsp, d->rcnt, d->rdsp));
+    PetscCall(PetscFree(d->req));
+    if (d->gcomm != MPI_COMM_NULL) PetscCallMPI(MPI_Comm_free(&d->gcomm));
+    PetscCall(PetscSFDestroy(&d->colsf));
+    PetscCall(PetscFree4(d->outptr, d->colgid, d->collocal, d->colpop));
     PetscCall(PetscFree(d->tgt));
     PetscCall(PetscFree2(d->rise, d->adap));
-    PetscCall(PetscFree4(d->inex, d->inin, d->fired, d->pkey));
-    if (d->tms) PetscCall(PetscFree3(d->tmcol, d->tmloc, d->locof));
+    PetscCall(PetscFree2(d->fired, d->pkey));
+    if (d->tms) PetscCall(PetscFree2(d->tmcol, d->tmloc));
     if (d->spw) PetscCall(PetscFree(d->spost));
-    if (d->spw) PetscCall(PetscFree5(d->wpos, d->sw, d->scol, d->ssrc, d->colpop));
+    if (d->spw) PetscCall(PetscFree4(d->wpos, d->sw, d->scol, d->ssrc));
     PetscCall(PetscFree(d->selig));
     if (d->persyn) PetscCall(PetscFree2(d->fw, d->fd));
     if (d->glio) PetscCall(PetscFree3(d->gpos, d->gux, d->gls));
@@ -3809,7 +4043,9 @@ static PetscErrorCode SpikingDestroy(TpModel m)
   PetscCall(PetscFree(d->win));
   PetscCall(PetscFree(d->recd));
   PetscCall(PetscFree(d->gath));
-  PetscCall(PetscFree2(d->blk, d->sendblk));
+  PetscCall(PetscFree(d->sbuf));
+  PetscCall(PetscFree(d->rbuf));
+  PetscCall(PetscFree(d->over));
   for (PetscInt q = 0; q < SPIKING_MAX_POPS; q++) {
     PetscCall(PetscFree(d->pop[q].cdf));
     if (d->pop[q].fstep) PetscCall(PetscFree2(d->pop[q].fstep, d->pop[q].frow));
@@ -3853,6 +4089,7 @@ PetscErrorCode TpModelCreate_Spiking(TpModel m)
     PetscCall(PetscLogEventRegister("M4Plasticity", cls, &EV_PLASTIC));
   }
   PetscCall(PetscNew(&d));
+  d->gcomm          = MPI_COMM_NULL;
   d->dt             = 0.1;
   d->brunel_order   = 2500;
   d->brunel_g       = 5;
