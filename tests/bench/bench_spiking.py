@@ -4,9 +4,11 @@ sizes, and example 6 (COBA with G-ChI astrocytes and gap junctions; see brian_ex
 each in Brian2's C++ standalone mode (one thread; its compile timed apart) and in
 tripart on 1 and 2 ranks.  Prints wall time per simulated second (the simulation loop alone, as
 Brian2's own timer and tripart's "time" line measure it), synaptic events per second per core,
-bytes per synapse at peak, the 2-rank speed-up and the rates both produce.
+bytes per synapse at peak, the 2-rank speed-up and the rates both produce.  Each simulation runs
+--repeat times (3), Brian2's binary and tripart on 1 and 2 ranks in turn, and the medians are shown:
+this machine's timings vary by a third from run to run.
 
-Usage: /usr/bin/python3 tests/bench/bench_spiking.py build/tripart [--quick] [--only=TEXT] [--time=MS]
+Usage: /usr/bin/python3 tests/bench/bench_spiking.py build/tripart [--quick] [--only=TEXT] [--time=MS] [--repeat=R]
 (needs python3-brian: apt-get install python3-brian)."""
 import os
 import re
@@ -22,6 +24,7 @@ import numpy as np
 TRIPART = os.path.abspath(sys.argv[1])
 QUICK = "--quick" in sys.argv
 ONLY = next((a[7:] for a in sys.argv if a.startswith("--only=")), None)  # the cases whose name has this
+REPEAT = int(next((a[9:] for a in sys.argv if a.startswith("--repeat=")), 3))
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OPENBLAS_NUM_THREADS="1")
 
 
@@ -70,9 +73,9 @@ def brunel_args(order, T):
 
 # ----------------------------------------------------------------------------------------------- Brian2
 def brian_run(build, T, workdir):
-    """Builds a network with build() in a fresh standalone project, compiles it (timed), runs it
-    (timed by Brian2's own clock around the simulation loop, and the whole binary), and returns the
-    figures and the spike counts per monitor."""
+    """Builds a network with build() in a fresh standalone project, compiles it (timed), and returns
+    a function that runs it (timed by Brian2's own clock around the simulation loop, and the whole
+    binary) and returns the figures and the spike counts per monitor."""
     import brian2 as b2
     if b2.get_device().__class__.__name__ != "CPPStandaloneDevice":
         b2.set_device("cpp_standalone", directory=workdir, build_on_run=False)
@@ -87,16 +90,23 @@ def brian_run(build, T, workdir):
     t0 = time.time()
     b2.device.build(directory=workdir, compile=True, run=False, debug=False)
     compile_s = time.time() - t0
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.time()
-    b2.device.run(directory=workdir, with_output=False, run_args=[])
-    binary_s = time.time() - t0
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    loop = b2.device._last_run_time
-    counts = {k: int(m.num_spikes) for k, m in mons.items()}
-    nsyn = int(nsyn())
-    return dict(compile=compile_s, binary=binary_s, wall=loop, rss_mib=max(rss, before) / 1024.0, spikes=counts,
-                rates={k: counts[k] / npop[k] / (T / 1000.0) for k in counts}, nsyn=nsyn)
+
+    def once():
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        t0 = time.time()
+        b2.device.run(directory=workdir, with_output=False, run_args=[])
+        binary_s = time.time() - t0
+        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        loop = b2.device._last_run_time
+        counts = {k: int(m.num_spikes) for k, m in mons.items()}
+        return dict(compile=compile_s, binary=binary_s, wall=loop, rss_mib=max(rss, before) / 1024.0, spikes=counts,
+                    rates={k: counts[k] / npop[k] / (T / 1000.0) for k in counts}, nsyn=int(nsyn()))
+    return once
+
+
+def median_run(runs):
+    """The run whose wall time is the median of the repeats (its other figures with it)."""
+    return sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
 
 
 def brian_coba(b2):
@@ -342,8 +352,8 @@ def main():
     except ImportError:
         sys.exit("Brian2 is missing: apt-get install python3-brian")
     T = next((float(a[7:]) for a in sys.argv if a.startswith("--time=")), 200 if QUICK else 1000)
-    print("M4 beside Brian2 2.5 (C++ standalone, one thread), %g ms simulated; %s, %d cores"
-          % (T, cpu(), os.cpu_count()))
+    print("M4 beside Brian2 2.5 (C++ standalone, one thread), %g ms simulated; %s, %d cores; medians of %d runs each"
+          % (T, cpu(), os.cpu_count(), REPEAT))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         cases = [("Stimberg et al. example 1 (COBA, Tsodyks-Markram)", brian_coba, coba_args(T),
@@ -359,9 +369,10 @@ def main():
         if ONLY:
             cases = [c for c in cases if ONLY in c[0]]
         for name, build, args, outdeg in cases:
-            b = brian_run(build, T, os.path.join(tmp, "brian"))
-            one = tripart(args, 1, os.path.join(tmp, "t1.h5"))
-            two = tripart(args, 2, os.path.join(tmp, "t2.h5"))
+            again = brian_run(build, T, os.path.join(tmp, "brian"))
+            runs = [(again(), tripart(args, 1, os.path.join(tmp, "t1.h5")), tripart(args, 2, os.path.join(tmp, "t2.h5")))
+                    for _ in range(REPEAT)]
+            b, one, two = (median_run([r[k] for r in runs]) for k in range(3))
             sec = T / 1000.0
             ev_b = events(b["spikes"], outdeg)
             ev_t = events(one["spikes"], outdeg)

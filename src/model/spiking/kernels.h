@@ -128,15 +128,15 @@ static inline int IafPscExpStep(const SpikingPropagator *k, double *V, double *I
 
 /* One step of iaf_psc_alpha (NEST's order): V from the step's start, then I and R, then R takes the
    arriving spikes; Is[0], Rs[0] excitatory, Is[1], Rs[1] inhibitory. */
-static inline int IafPscAlphaStep(const SpikingPropagator *k, double *V, double Is[2], double Rs[2], int64_t *r,
-                                  double in_ex, double in_in)
+static inline int IafPscAlphaStep(const SpikingPropagator *k, double *V, double *Iex, double *Iin, double *Rex,
+                                  double *Rin, int64_t *r, double in_ex, double in_in)
 {
   const double Vn =
-      k->P20 * k->I_e + k->P31ex * Rs[0] + k->P21ex * Is[0] + k->P31in * Rs[1] + k->P21in * Is[1] + k->P22 * *V;
-  Is[0] = k->Q21ex * Rs[0] + k->P11ex * Is[0];
-  Rs[0] = Rs[0] * k->P11ex + k->a0ex * in_ex;
-  Is[1] = k->Q21in * Rs[1] + k->P11in * Is[1];
-  Rs[1] = Rs[1] * k->P11in + k->a0in * in_in;
+      k->P20 * k->I_e + k->P31ex * *Rex + k->P21ex * *Iex + k->P31in * *Rin + k->P21in * *Iin + k->P22 * *V;
+  *Iex = k->Q21ex * *Rex + k->P11ex * *Iex;
+  *Rex = *Rex * k->P11ex + k->a0ex * in_ex;
+  *Iin = k->Q21in * *Rin + k->P11in * *Iin;
+  *Rin = *Rin * k->P11in + k->a0in * in_in;
   return SpikingClampFire(k, *V, Vn, V, r);
 }
 

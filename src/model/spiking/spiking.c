@@ -190,13 +190,17 @@ typedef struct {
   PetscInt recloc[SPIKING_MAX_REC]; /* their local rows here, or -1 (found once, in set-up) */
   PetscInt window, dring;           /* D = smallest delay in steps; ring length = largest delay */
   /* state of the local neurons */
-  PetscInt *popof;  /* nloc: population of each local row */
-  double *V, *Isyn; /* nloc, nloc x 2: currents (pA) or conductances (nS) */
-  double *rise;     /* nloc x 2: the alpha kernels' second variables */
-  double *adap;     /* nloc: w (aeif_cond_alpha, pA), u (izhikevich) */
-  int *fired;       /* nloc: scratch, its spikes in the current step */
-  uint64_t *pkey;   /* nloc: the Poisson stream's key (seed, stream, neuron), mixed once */
-  PetscInt64 *refr; /* nloc: steps left refractory */
+  PetscInt *popof;     /* nloc: population of each local row */
+  double *V;           /* nloc */
+  double *gex, *gin;   /* nloc each: excitatory and inhibitory currents (pA) or conductances (nS) */
+  double *rex, *rin;   /* nloc each: the alpha kernels' second variables */
+  double *Isyn;        /* nloc x 2: gex and gin by neuron, the declared field (sync and loaded) */
+  double *rise;        /* nloc x 2: rex and rin by neuron, the declared field */
+  PetscInt fsyn, fsyr; /* their numbers */
+  double *adap;        /* nloc: w (aeif_cond_alpha, pA), u (izhikevich) */
+  int *fired;          /* nloc: scratch, its spikes in the current step */
+  uint64_t *pkey;      /* nloc: the Poisson stream's key (seed, stream, neuron), mixed once */
+  PetscInt64 *refr;    /* nloc: steps left refractory */
   /* astrocytes (rows of astrocyte_lr_1994 populations) and their slow inward currents */
   SpikingAstro astro;            /* the slow system of the local ones */
   PetscInt *arow;                /* astro.n: each astrocyte's local row */
@@ -301,6 +305,7 @@ typedef struct {
   PetscInt64 *sbuf, *rbuf, *over;                /* the blocks sent and received, keys past a block */
   size_t capsbuf, caprbuf, capover;
   MPI_Request *req;
+  PetscBool xnone;     /* no rank sends spikes to another (one rank, or unconnected blocks): no communication */
   PetscInt64 xstat[4]; /* over the ranks: the most neighbours spikes go to, their sum, the most columns of other
                           ranks' neurons on one rank, their sum (the run header shows them) */
   PetscSF colsf;       /* leaves: the columns; roots: their sources' rows (the presynaptic state at a restart) */
@@ -2250,6 +2255,7 @@ static PetscErrorCode ExchangeSetUp(TpModel m)
     PetscCallMPI(MPI_Allreduce(mx, d->xstat, 2, MPIU_INT64, MPI_MAX, m->comm));
     PetscCallMPI(MPI_Allreduce(sm, d->xstat + 2, 2, MPIU_INT64, MPI_SUM, m->comm));
     mx[1] = d->xstat[2], d->xstat[2] = d->xstat[1], d->xstat[1] = mx[1]; /* (most, sum; most, sum) */
+    d->xnone = (PetscBool)(d->xstat[0] == 0);
   }
   for (PetscMPIInt k = 0; k < M; k++) d->outblk[k] = d->inblk[k] = 1; /* (as unit weights, then the blocks) */
   PetscCallMPI(MPI_Dist_graph_create_adjacent(m->comm, d->nin, d->inrank, d->inblk, d->nout, d->outrank, d->outblk,
@@ -2408,6 +2414,7 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   PetscCall(PetscMalloc3(3 * nloc + 1, &d->isi, (size_t)2 * nloc * d->dring + 1, &d->ring,
                          (size_t)2 * nloc * d->dring + 1, &d->ringck));
   PetscCall(PetscCalloc2(2 * nloc + 1, &d->rise, nloc + 1, &d->adap));
+  PetscCall(PetscCalloc4(nloc + 1, &d->gex, nloc + 1, &d->gin, nloc + 1, &d->rex, nloc + 1, &d->rin));
   PetscCall(PetscCalloc2(nloc + 1, &d->fired, nloc + 1, &d->pkey));
   PetscCall(PetscMalloc1(N, &d->colof));
   PetscCall(PetscMalloc2(size, &d->counts, size + 1, &d->displs));
@@ -2513,6 +2520,9 @@ static PetscErrorCode SpikingSetUp(TpModel m)
 
   PetscCall(TpModelDeclareArrayField(m, &fields[0], d->V));
   PetscCall(TpModelDeclareArrayField(m, &fields[1], d->Isyn));
+  PetscCall(TpModelGetNumFields(m, &d->fsyn));
+  d->fsyn--;
+  d->fsyr = -1;
   PetscCall(TpModelDeclareArrayField(m, &fields[2], d->refr));
   PetscCall(TpModelDeclareArrayField(m, &fields[3], d->nspk));
   PetscCall(TpModelDeclareArrayField(m, &fields[4], d->last));
@@ -2524,7 +2534,11 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   PetscCall(TpModelGetNumFields(m, &d->fpop));
   d->fpop--;
   PetscCall(TpModelDeclareArrayField(m, &fields[8], d->clock));
-  if (rise) PetscCall(TpModelDeclareArrayField(m, &fields[9], d->rise));
+  if (rise) {
+    PetscCall(TpModelDeclareArrayField(m, &fields[9], d->rise));
+    PetscCall(TpModelGetNumFields(m, &d->fsyr));
+    d->fsyr--;
+  }
   if (adap) PetscCall(TpModelDeclareArrayField(m, &fields[10], d->adap));
   if (d->tms) PetscCall(TpModelDeclareArrayField(m, &fields[11], d->tmloc));
   if (d->Kmax) {
@@ -2606,12 +2620,12 @@ static PetscErrorCode SpikingInitialState(TpModel m)
   for (PetscInt i = 0; i < d->r.nloc; i++) {
     const Population *P = &d->pop[d->popof[i]];
     d->V[i]             = P->V_m;
-    d->Isyn[2 * i] = d->Isyn[2 * i + 1] = 0;
+    d->gex[i] = d->gin[i] = 0;
     d->refr[i] = d->nspk[i] = 0;
     d->last[i]              = -1;
     d->isi[3 * i] = d->isi[3 * i + 1] = d->isi[3 * i + 2] = 0;
-    d->rise[2 * i] = d->rise[2 * i + 1] = 0;
-    d->adap[i]                          = P->type == NT_IZHIKEVICH ? P->U_m : 0;
+    d->rex[i] = d->rin[i] = 0;
+    d->adap[i]            = P->type == NT_IZHIKEVICH ? P->U_m : 0;
     if (P->V_random)
       d->V[i] = P->V_uniform[0] + (P->V_uniform[1] - P->V_uniform[0]) *
                                       TpUniform((uint64_t)d->seed, TP_STREAM_M4_INIT, (uint64_t)TpRowGid(&d->r, i), 0);
@@ -2674,6 +2688,18 @@ static void RingCopy(const Spiking *d, size_t C, double *byneuron, double *byslo
       }
 }
 
+/* A pair of values per neuron (the declared field, nloc x 2) from the working arrays (excitatory and
+   inhibitory), or back. */
+static void PairCopy(const Spiking *d, double *byneuron, double *ex, double *in, PetscBool toneuron)
+{
+  for (PetscInt i = 0; i < d->r.nloc; i++) {
+    if (toneuron)
+      byneuron[2 * i] = ex[i], byneuron[2 * i + 1] = in[i];
+    else
+      ex[i] = byneuron[2 * i], in[i] = byneuron[2 * i + 1];
+  }
+}
+
 /* The astrocytes' state (IP3, Ca, h, pending input; with G-ChI then Gamma_A, x_A, G_A, Y, Y held) into
    the declared field by row, or back. */
 static void AstroFieldCopy(Spiking *d, PetscBool tofield)
@@ -2710,6 +2736,8 @@ static PetscErrorCode SpikingSync(TpModel m, PetscInt f)
 
   PetscFunctionBegin;
   if (f == d->fpop) PetscCall(PopulationSpikes(m));
+  if (f == d->fsyn) PairCopy(d, d->Isyn, d->gex, d->gin, PETSC_TRUE);
+  if (f == d->fsyr) PairCopy(d, d->rise, d->rex, d->rin, PETSC_TRUE);
   if (f == d->fring) RingCopy(d, 2, d->ringck, d->ring, PETSC_TRUE);
   if (f == d->fsring) RingCopy(d, 1, d->sringck, d->sring, PETSC_TRUE);
   if (f == d->fastro) AstroFieldCopy(d, PETSC_TRUE);
@@ -2723,6 +2751,8 @@ static PetscErrorCode SpikingLoaded(TpModel m)
   PetscFunctionBegin;
   RingCopy(d, 2, d->ringck, d->ring, PETSC_FALSE);
   if (d->sic) RingCopy(d, 1, d->sringck, d->sring, PETSC_FALSE);
+  PairCopy(d, d->Isyn, d->gex, d->gin, PETSC_FALSE);
+  if (d->fsyr >= 0) PairCopy(d, d->rise, d->rex, d->rin, PETSC_FALSE);
   if (d->afield) AstroFieldCopy(d, PETSC_FALSE);
   if (d->astro.n) SpikingAstroRefresh(&d->astro);
   PetscCall(GlioRefresh(d)); /* (a checkpoint follows an exchange, which brought them) */
@@ -2820,6 +2850,74 @@ static PetscErrorCode SicEvent(Spiking *d, PetscInt i, PetscInt64 t, double v)
   PetscFunctionReturn(0);
 }
 
+/* One step of the neurons lo .. hi - 1 of one type: each reads its input (ex, in: the ring buffer's
+   slot of the step) and empties it, and says whether it fired.  Functions of their own, so that restrict
+   tells the compiler the arrays are apart: each loop vectorises with no run-time alias checks. */
+static __attribute__((noinline)) void LoopIafPscDelta(const SpikingPropagator *restrict k, double E_L, PetscInt lo,
+                                                      PetscInt hi, double *restrict V, int64_t *restrict r,
+                                                      double *restrict ex, double *restrict in, int *restrict fired)
+{
+  const SpikingPropagator kk = *k;
+  for (PetscInt i = lo; i < hi; i++) {
+    double y = V[i] - E_L;
+    fired[i] = IafPscDeltaStep(&kk, &y, &r[i], ex[i] + in[i]);
+    V[i]     = y + E_L;
+    ex[i] = in[i] = 0;
+  }
+}
+
+static __attribute__((noinline)) void LoopIafPscExp(const SpikingPropagator *restrict k, double E_L, PetscInt lo,
+                                                    PetscInt hi, double *restrict V, double *restrict gx,
+                                                    double *restrict gi, int64_t *restrict r, double *restrict ex,
+                                                    double *restrict in, int *restrict fired)
+{
+  const SpikingPropagator kk = *k;
+  for (PetscInt i = lo; i < hi; i++) {
+    double y = V[i] - E_L;
+    fired[i] = IafPscExpStep(&kk, &y, &gx[i], &gi[i], &r[i], ex[i], in[i]);
+    V[i]     = y + E_L;
+    ex[i] = in[i] = 0;
+  }
+}
+
+static __attribute__((noinline)) void LoopIafPscAlpha(const SpikingPropagator *restrict k, double E_L, PetscInt lo,
+                                                      PetscInt hi, double *restrict V, double *restrict gx,
+                                                      double *restrict gi, double *restrict rx, double *restrict ri,
+                                                      int64_t *restrict r, double *restrict ex, double *restrict in,
+                                                      int *restrict fired)
+{
+  const SpikingPropagator kk = *k;
+  for (PetscInt i = lo; i < hi; i++) {
+    double y = V[i] - E_L;
+    fired[i] = IafPscAlphaStep(&kk, &y, &gx[i], &gi[i], &rx[i], &ri[i], &r[i], ex[i], in[i]);
+    V[i]     = y + E_L;
+    ex[i] = in[i] = 0;
+  }
+}
+
+static __attribute__((noinline)) void LoopCobaLif(const CobaParams *restrict p, PetscInt lo, PetscInt hi,
+                                                  double *restrict V, double *restrict gx, double *restrict gi,
+                                                  int64_t *restrict r, double *restrict ex, double *restrict in,
+                                                  int *restrict fired)
+{
+  const CobaParams cp = *p;
+  for (PetscInt i = lo; i < hi; i++) {
+    fired[i] = CobaLifStep(&cp, &V[i], &gx[i], &gi[i], &r[i], ex[i], -in[i]);
+    ex[i] = in[i] = 0;
+  }
+}
+
+static __attribute__((noinline)) void LoopIzhikevich(const IzhikevichParams *restrict p, PetscInt lo, PetscInt hi,
+                                                     double *restrict V, double *restrict u, double *restrict ex,
+                                                     double *restrict in, int *restrict fired)
+{
+  const IzhikevichParams zp = *p;
+  for (PetscInt i = lo; i < hi; i++) {
+    fired[i] = IzhikevichStep(&zp, &V[i], &u[i], ex[i] + in[i]);
+    ex[i] = in[i] = 0;
+  }
+}
+
 /* nsteps steps of every local neuron, no communication */
 static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nsteps, PetscReal dt)
 {
@@ -2845,12 +2943,13 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
             for (PetscInt i = P->lo; i < P->hi; i++) PetscCall(Spike(d, i, t));
         continue;
       }
-      /* the input of each neuron (ring buffer and Poisson); then one loop per type with no calls,
-         which the compiler vectorises; then the spikes */
+      /* the input of each neuron (ring buffer and Poisson); then one loop per type, which reads the input
+         from the ring's slot and empties it for its next turn, dring steps on; then the spikes */
       {
         const PetscInt lo = P->lo, hi = P->hi;
         const double E_L   = P->E_L;
-        double *restrict V = d->V, *restrict Is = d->Isyn, *restrict Rs = d->rise, *restrict ad = d->adap;
+        double *restrict V = d->V, *restrict ad = d->adap;
+        double *restrict gx = d->gex, *restrict gi = d->gin, *restrict rx = d->rex, *restrict ri = d->rin;
         double *restrict ex = d->ring + (size_t)slot * 2 * d->r.nloc, *restrict in = ex + d->r.nloc; /* its input */
         int64_t *restrict r = d->refr;
         int *restrict fired = d->fired;
@@ -2866,38 +2965,26 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
         PoissonInput(d, P, t, ex, in);
         switch (P->type) {
         case NT_IAF_PSC_DELTA:
-          for (PetscInt i = lo; i < hi; i++) {
-            double y = V[i] - E_L;
-            fired[i] = IafPscDeltaStep(&kk, &y, &r[i], ex[i] + in[i]);
-            V[i]     = y + E_L;
-          }
+          LoopIafPscDelta(&kk, E_L, lo, hi, V, r, ex, in, fired);
           break;
         case NT_IAF_PSC_EXP:
-          for (PetscInt i = lo; i < hi; i++) {
-            double y = V[i] - E_L;
-            fired[i] = IafPscExpStep(&kk, &y, &Is[2 * i], &Is[2 * i + 1], &r[i], ex[i], in[i]);
-            V[i]     = y + E_L;
-          }
+          LoopIafPscExp(&kk, E_L, lo, hi, V, gx, gi, r, ex, in, fired);
           break;
         case NT_IAF_PSC_ALPHA:
-          for (PetscInt i = lo; i < hi; i++) {
-            double y = V[i] - E_L;
-            fired[i] = IafPscAlphaStep(&kk, &y, &Is[2 * i], &Rs[2 * i], &r[i], ex[i], in[i]);
-            V[i]     = y + E_L;
-          }
+          LoopIafPscAlpha(&kk, E_L, lo, hi, V, gx, gi, rx, ri, r, ex, in, fired);
           break;
         case NT_COBA_LIF:
-          for (PetscInt i = lo; i < hi; i++)
-            fired[i] = CobaLifStep(&cp, &V[i], &Is[2 * i], &Is[2 * i + 1], &r[i], ex[i], -in[i]);
+          LoopCobaLif(&cp, lo, hi, V, gx, gi, r, ex, in, fired);
           break;
         case NT_IZHIKEVICH:
-          for (PetscInt i = lo; i < hi; i++) fired[i] = IzhikevichStep(&zp, &V[i], &ad[i], ex[i] + in[i]);
+          LoopIzhikevich(&zp, lo, hi, V, ad, ex, in, fired);
           break;
         case NT_AEIF_COND_ALPHA:
           for (PetscInt i = lo; i < hi; i++) {
-            double y[6] = {V[i], ad[i], Is[2 * i], Rs[2 * i], Is[2 * i + 1], Rs[2 * i + 1]};
+            double y[6] = {V[i], ad[i], gx[i], rx[i], gi[i], ri[i]};
             fired[i]    = AeifCondAlphaStep(&ap, y, &r[i], ex[i], -in[i], d->sic ? d->isic[i] : 0.0);
-            V[i] = y[0], ad[i] = y[1], Is[2 * i] = y[2], Rs[2 * i] = y[3], Is[2 * i + 1] = y[4], Rs[2 * i + 1] = y[5];
+            V[i] = y[0], ad[i] = y[1], gx[i] = y[2], rx[i] = y[3], gi[i] = y[4], ri[i] = y[5];
+            ex[i] = in[i] = 0;
           }
           if (d->sic) { /* the current that arrived in this step drives the next (NEST's I_SIC) */
             double *restrict sr = d->sring + (size_t)slot * d->r.nloc;
@@ -2905,16 +2992,15 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
           }
           break;
         case NT_ASTROCYTE_LR_1994:
-          for (PetscInt i = lo; i < hi; i++) d->astro.in[d->astof[i]] += ex[i], fired[i] = 0;
+          for (PetscInt i = lo; i < hi; i++) d->astro.in[d->astof[i]] += ex[i], fired[i] = 0, ex[i] = in[i] = 0;
           break;
         case NT_ASTROCYTE_GCHI:
-          for (PetscInt i = lo; i < hi; i++) SpikingAstroGlutamate(&d->astro, d->astof[i], ex[i]), fired[i] = 0;
+          for (PetscInt i = lo; i < hi; i++)
+            SpikingAstroGlutamate(&d->astro, d->astof[i], ex[i]), fired[i] = 0, ex[i] = in[i] = 0;
           break;
         default:
           break;
         }
-        PetscCall(PetscArrayzero(ex + lo, hi - lo)); /* (the slot's next turn is dring steps on) */
-        PetscCall(PetscArrayzero(in + lo, hi - lo));
         for (PetscInt i = lo; i < hi;) { /* eight neurons at a time: few of them spike in a step */
           uint64_t eight[4];
           if (i + 8 <= hi) {
@@ -3248,8 +3334,9 @@ static PetscErrorCode SpikesToColumns(TpModel m, PetscInt64 *total)
     rb += (size_t)d->rcnt[k];
   }
   PetscCall(Room(&d->rbuf, &d->caprbuf, rb + 1));
-  PetscCallMPI(
-      MPI_Neighbor_alltoallv(d->sbuf, d->scnt, d->sdsp, MPIU_INT64, d->rbuf, d->rcnt, d->rdsp, MPIU_INT64, d->gcomm));
+  if (!d->xnone)
+    PetscCallMPI(
+        MPI_Neighbor_alltoallv(d->sbuf, d->scnt, d->sdsp, MPIU_INT64, d->rbuf, d->rcnt, d->rdsp, MPIU_INT64, d->gcomm));
   for (PetscMPIInt k = 0; k < d->nin; k++) n += (size_t)d->rbuf[d->rdsp[k]];
   if (n > (size_t)d->capgath) {
     d->capgath = (PetscInt64)PetscMax(n, (size_t)d->capgath + (size_t)d->capgath / 2);
@@ -4024,6 +4111,7 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     PetscCall(PetscFree4(d->outptr, d->colgid, d->collocal, d->colpop));
     PetscCall(PetscFree(d->tgt));
     PetscCall(PetscFree2(d->rise, d->adap));
+    PetscCall(PetscFree4(d->gex, d->gin, d->rex, d->rin));
     PetscCall(PetscFree2(d->fired, d->pkey));
     if (d->tms) PetscCall(PetscFree2(d->tmcol, d->tmloc));
     if (d->spw) PetscCall(PetscFree(d->spost));
