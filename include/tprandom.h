@@ -22,7 +22,8 @@ enum {
   TP_STREAM_M4_POISSON       = 11, /* M4's Poisson input, keyed by (neuron, step) */
   TP_STREAM_M4_INIT          = 12, /* M4's random initial state, keyed by (neuron, 0) */
   TP_STREAM_M4_THIRD         = 13, /* M4's tripartite pairs, keyed by (projection, target) and synapse */
-  TP_STREAM_M4_POOL          = 14  /* M4's astrocyte pools, keyed by (projection, target) and draw */
+  TP_STREAM_M4_POOL          = 14, /* M4's astrocyte pools, keyed by (projection, target) and draw */
+  TP_STREAM_M4_POSITION      = 15  /* M4's random positions, keyed by (neuron, axis) */
 };
 
 /* SplitMix64 finaliser: a bijective 64-bit mixer with full avalanche. */

@@ -863,6 +863,156 @@ def check_distance(tmp):
                 fail("rule distance %s: the synapses on %d ranks differ from 1 rank's" % (g, np_))
 
 
+def check_spatial(tmp):
+    """-rule distance on free positions, as NEST's spatial connections: uniform positions in a periodic
+    square (NEST's edge_wrap) with a Gaussian kernel and a constant one, and positions in 3-D from a file
+    with an exponential kernel.  From the output's /positions and edges: every synapse within the
+    radius (the nearest periodic image), the numbers within 4 sigma of sum p k(d) over the pairs in
+    range and their mean distance within 4 standard errors of the kernel's; synapses across the sides
+    of the periodic box (none without -periodic); the same network on 1 and 3 ranks; file positions on
+    a grid give the grid rule's synapses exactly (its draws included); bad positions and kernels
+    refused."""
+    L, sig = 1000.0, 50.0
+    args = ["-model", "spiking", "-spiking_populations", "N:1500,M:300", "-seed", 8,
+            "-spiking_projections", "N-N,N-M", "-spiking_N-N_rule", "distance", "-spiking_N-N_kernel", "gaussian",
+            "-spiking_N-N_sigma", sig, "-spiking_N-N_p", 0.8, "-spiking_N-M_rule", "distance", "-spiking_N-M_radius", 100,
+            "-spiking_N-M_p", 0.5, "-spiking_write_edges", "-stepper_max_time", 1]
+    for q in "NM":
+        args += ["-spiking_%s_positions" % q, "uniform", "-spiking_%s_extent" % q, "%g,%g" % (L, L)]
+    per = []
+    for q in "NM":
+        per += ["-spiking_%s_periodic" % q]
+
+    def load(out):
+        with h5py.File(out, "r") as f:
+            pos = {q: f["positions"][q][()] for q in f["positions"]}
+            e = {g: (f["edges"][g]["source_node_id"][()].astype(np.int64), f["edges"][g]["target_node_id"][()].astype(np.int64))
+                 for g in f["edges"]}
+        return pos, e
+
+    def dist(a, b, box):
+        dd = a[:, None, :] - b[None, :, :]
+        if box is not None:
+            dd -= box * np.round(dd / box)
+        return np.sqrt((dd ** 2).sum(axis=2))
+
+    def check_law(name, d, src, tgt, p, kern, radius):
+        """d: sources x targets distances; the made synapses (src, tgt) against p kern(d) in range"""
+        made = d[src, tgt]
+        if len(made) == 0 or made.max() >= radius:
+            fail("%s: %d synapses, the farthest at %g um, radius %g" % (name, len(made), made.max() if len(made) else 0, radius))
+        pk = np.where(d < radius, p * kern(d), 0.0)
+        mean, var = pk.sum(), (pk * (1 - pk)).sum()
+        if abs(len(made) - mean) > 4 * math.sqrt(var):
+            fail("%s: %d synapses, expected %.1f +- %.1f" % (name, len(made), mean, math.sqrt(var)))
+        want = (pk * d).sum() / mean
+        se = math.sqrt(((pk * (d - want) ** 2).sum() / mean) / len(made))
+        if abs(made.mean() - want) > 4 * se:
+            fail("%s: mean distance of the synapses %.3f um, the kernel's %.3f +- %.3f" % (name, made.mean(), want, se))
+
+    gauss = lambda d: np.exp(-d ** 2 / (2 * sig * sig))  # noqa: E731
+    ref = None
+    for np_ in (1, 3):
+        out = os.path.join(tmp, "sp%d.h5" % np_)
+        p = run(np_, args + per + ["-o", out])
+        pos, e = load(out)
+        if ref is None:
+            ref = e
+            if "gaussian kernel, sigma 50" not in p.stdout or "(periodic)" not in p.stdout:
+                fail("the run header does not show the kernel and the periodic box:\n" + p.stdout)
+            box = np.array([L, L])
+            for g, (S, T, pp, kern, r) in {"N-N": ("N", "N", 0.8, gauss, 5 * sig),
+                                           "N-M": ("N", "M", 0.5, lambda d: np.ones_like(d), 100.0)}.items():
+                check_law(g + " (periodic)", dist(pos[S], pos[T], box), e[g][0], e[g][1], pp, kern, r)
+            dn = dist(pos["N"], pos["N"], None)[e["N-N"][0], e["N-N"][1]]
+            if not np.any(dn > 5 * sig):
+                fail("no synapse crosses the sides of the periodic box")
+            continue
+        for g in ref:
+            if not all(np.array_equal(a, b) for a, b in zip(ref[g], e[g])):
+                fail("rule distance %s on free positions: the synapses on %d ranks differ from 1 rank's" % (g, np_))
+    out = os.path.join(tmp, "flat.h5")
+    run(1, args + ["-o", out])
+    pos, e = load(out)
+    check_law("N-N (not periodic)", dist(pos["N"], pos["N"], None), e["N-N"][0], e["N-N"][1], 0.8, gauss, 5 * sig)
+    # 3-D positions from a file, an exponential kernel, no autapses
+    rng = np.random.default_rng(4)
+    P3 = rng.uniform(0, 400, size=(800, 3))
+    pf = os.path.join(tmp, "pos3.h5")
+    with h5py.File(pf, "w") as f:
+        f["layer/xyz"] = P3
+    out = os.path.join(tmp, "sp3.h5")
+    a3 = ["-model", "spiking", "-spiking_populations", "C:800", "-spiking_C_positions", "file", "-spiking_C_positions_file",
+          pf, "-spiking_C_positions_dataset", "layer/xyz", "-spiking_projections", "C-C", "-spiking_C-C_rule", "distance",
+          "-spiking_C-C_kernel", "exponential", "-spiking_C-C_sigma", 30, "-spiking_C-C_radius", 120,
+          "-spiking_C-C_autapses", "false", "-spiking_write_edges", "-stepper_max_time", 1, "-quiet", "-o", out]
+    run(2, a3)
+    pos, e = load(out)
+    if not np.array_equal(pos["C"], P3):
+        fail("/positions/C is not the file's positions")
+    d3 = dist(P3, P3, None)
+    np.fill_diagonal(d3, 1e9)
+    check_law("C-C (3-D, exponential)", d3, e["C-C"][0], e["C-C"][1], 1.0, lambda d: np.exp(-d / 30.0), 120.0)
+    # a file of grid positions: the grid rule's synapses, draws included
+    base = ["-model", "spiking", "-spiking_populations", "N:600,M:120", "-spiking_projections", "N-N,N-M",
+            "-spiking_N-N_rule", "distance", "-spiking_N-N_radius", 75, "-spiking_N-N_autapses", "false",
+            "-spiking_N-M_rule", "distance", "-spiking_N-M_radius", 200, "-spiking_N-M_p", 0.3, "-spiking_write_edges",
+            "-stepper_max_time", 1, "-quiet"]
+    onfile, ongrid = [], []
+    for q, n, rows, h in (("N", 600, 20, 66.96), ("M", 120, 8, 150.0)):
+        k = np.arange(n)
+        f_ = os.path.join(tmp, "grid%s.h5" % q)
+        with h5py.File(f_, "w") as f:
+            f["positions"] = np.stack([(k // rows) * h, (k % rows) * h], axis=1).astype(float)
+        onfile += ["-spiking_%s_positions" % q, "file", "-spiking_%s_positions_file" % q, f_]
+        ongrid += ["-spiking_%s_grid_rows" % q, rows, "-spiking_%s_grid_spacing" % q, h]
+    run(1, base + ongrid + ["-o", os.path.join(tmp, "g.h5")])
+    run(1, base + onfile + ["-o", os.path.join(tmp, "gf.h5")])
+    _, eg = load(os.path.join(tmp, "g.h5"))
+    _, ef = load(os.path.join(tmp, "gf.h5"))
+    for g in eg:
+        if not all(np.array_equal(a, b) for a, b in zip(eg[g], ef[g])):
+            fail("rule distance %s: file positions on a grid do not give the grid rule's synapses" % g)
+    # refusals
+    bad = os.path.join(tmp, "bad.h5")
+    with h5py.File(bad, "w") as f:
+        f["positions"] = np.zeros((5, 4))
+        f["far"] = np.full((5, 2), 2000.0)
+        f["notfinite"] = np.where(np.arange(10).reshape(5, 2) == 7, np.nan, 1.0)
+    P = ["-spiking_populations", "A:5,B:3"]
+    expect_spiking_refusals([
+        (P + ["-spiking_A_positions", "uniform"], ["-spiking_A_positions uniform", "-spiking_A_extent"]),
+        (P + ["-spiking_A_positions", "grid"], ["-spiking_A_positions", "grid"]),
+        (P + ["-spiking_A_positions", "file"], ["-spiking_A_positions file", "-spiking_A_positions_file"]),
+        (P + ["-spiking_A_positions", "file", "-spiking_A_positions_file", bad], ["-spiking_A_positions_file", "/positions",
+                                                                                  "5 x 2"]),
+        (P + ["-spiking_A_positions", "file", "-spiking_A_positions_file", bad, "-spiking_A_positions_dataset", "far",
+              "-spiking_A_extent", "100,100"], ["-spiking_A_positions_file", "2000", "extent"]),
+        (P + ["-spiking_A_positions", "file", "-spiking_A_positions_file", bad, "-spiking_A_positions_dataset", "notfinite"],
+         ["-spiking_A_positions_file", "neuron 3", "nan"]),
+        (P + ["-spiking_A_positions", "uniform", "-spiking_A_extent", "10,-1"], ["-spiking_A_extent", "-1"]),
+        (P + ["-spiking_A_grid_rows", 5, "-spiking_A_positions", "uniform", "-spiking_A_extent", "1,1"],
+         ["-spiking_A_positions", "-spiking_A_grid_rows"]),
+        (P + ["-spiking_A_positions", "file", "-spiking_A_positions_file", bad, "-spiking_A_positions_dataset", "far",
+              "-spiking_A_periodic"], ["-spiking_A_periodic", "-spiking_A_extent"]),
+        (P + ["-spiking_A_positions", "uniform", "-spiking_A_extent", "9,9", "-spiking_B_positions", "uniform",
+              "-spiking_B_extent", "9,9,9", "-spiking_projections", "A-B", "-spiking_A-B_rule", "distance",
+              "-spiking_A-B_radius", 2], ["-spiking_A-B_rule distance", "2 and 3 dimensions"]),
+        (P + ["-spiking_A_positions", "uniform", "-spiking_A_extent", "9,9", "-spiking_A_periodic",
+              "-spiking_B_positions", "uniform", "-spiking_B_extent", "9,9", "-spiking_projections", "A-B",
+              "-spiking_A-B_rule", "distance", "-spiking_A-B_radius", 2], ["-spiking_A-B_rule distance", "periodic"]),
+        (P + ["-spiking_A_positions", "uniform", "-spiking_A_extent", "9,9", "-spiking_projections", "A-A",
+              "-spiking_A-A_rule", "distance", "-spiking_A-A_kernel", "gaussian"], ["-spiking_A-A_sigma", "gaussian"]),
+        (P + ["-spiking_A_positions", "uniform", "-spiking_A_extent", "9,9", "-spiking_projections", "A-A",
+              "-spiking_A-A_rule", "distance", "-spiking_A-A_radius", 3, "-spiking_A-A_sigma", 2],
+         ["-spiking_A-A_sigma", "-spiking_A-A_kernel"]),
+        (P + ["-spiking_projections", "A-A", "-spiking_A-A_kernel", "exponential"], ["-spiking_A-A_kernel", "distance"]),
+        (P + ["-spiking_A_positions", "uniform", "-spiking_A_extent", "9,9", "-spiking_projections", "A-A",
+              "-spiking_A-A_rule", "distance", "-spiking_A-A_kernel", "lorentzian", "-spiking_A-A_sigma", 1],
+         ["-spiking_A-A_kernel", "lorentzian"]),
+    ], tmp)
+
+
 def check_exchange(tmp):
     """The spike exchange over the ghost plan: a lattice wired by distance (each neuron's synapses near
     it) sends each rank's spikes only to the ranks that hold its neighbours (on 4 ranks, in blocks of
@@ -941,7 +1091,7 @@ def check_bad_input(tmp):
          ["-spiking_A-B_p", "1.5"]),
         (P + ["-spiking_projections", "A-B", "-spiking_A-B_rule", "gaussian"], ["-spiking_A-B_rule", "gaussian"]),
         (P + ["-spiking_projections", "A-B", "-spiking_A-B_rule", "distance", "-spiking_A_grid_rows", 5,
-              "-spiking_A-B_radius", 2], ["-spiking_A-B_rule distance", "-spiking_B_grid_rows", "0"]),
+              "-spiking_A-B_radius", 2], ["-spiking_A-B_rule distance", "-spiking_B_grid_rows", "-spiking_B_positions"]),
         (P + ["-spiking_projections", "A-B", "-spiking_A-B_rule", "distance", "-spiking_A_grid_rows", 5,
               "-spiking_B_grid_rows", 1], ["-spiking_A-B_radius", "0"]),
         (P + ["-spiking_A_grid_rows", 6], ["-spiking_A_grid_rows", "6", "[0, 5]"]),
@@ -995,7 +1145,7 @@ def main():
               "tsodyks_markram": check_tsodyks_markram, "adex_izhikevich": check_adex_izhikevich,
               "spike_file": check_spike_file, "stdp": check_stdp,
               "stdp_gated": check_stdp_gated, "file_rule": check_file_rule, "timed_drive": check_timed_drive,
-              "distance": check_distance, "exchange": check_exchange}
+              "distance": check_distance, "exchange": check_exchange, "spatial": check_spatial}
     tp_main(checks)
 
 

@@ -82,6 +82,9 @@ static const char *const Rules[] = {
    the third-factor pairs of tripartite projections */
 #define HAS_EDGES(J) ((J)->rule == RULE_FILE || (J)->rule == RULE_THIRD)
 
+typedef enum { KERNEL_CONSTANT, KERNEL_GAUSSIAN, KERNEL_EXPONENTIAL } Kernel;
+static const char *const Kernels[] = {"constant", "gaussian", "exponential", "Kernel", "KERNEL_", NULL};
+
 /* An edge of a -rule file projection on its target's rank, until the wiring has placed it. */
 typedef struct {
   PetscInt64 tgt, src, idx; /* local row of the target, natural id of the source, place in the file */
@@ -106,8 +109,17 @@ typedef struct {
   PetscReal times[256]; /* spike_generator: ms */
   PetscInt64 steps[256];
   char spike_file[PETSC_MAX_PATH_LEN], spike_group[32]; /* spike_generator: SONATA spikes to replay */
-  PetscInt grid_rows;     /* positions (rule distance): member k at x = (k / rows) spacing, y = (k % rows) spacing */
-  PetscReal grid_spacing; /* (um) */
+  /* positions (rule distance), um: on a grid (member k at x = (k / rows) spacing, y = (k % rows) spacing, columns
+     filled in turn), uniform in a box (each coordinate from a stream keyed by the neuron), or from a file */
+  PetscInt grid_rows;
+  PetscReal grid_spacing;
+  PetscInt dim;        /* 2 or 3 (0: no positions) */
+  PetscBool uniform;   /* uniform in [0, extent) */
+  PetscReal extent[3]; /* the box (the grid's: columns x rows x spacing) */
+  PetscBool periodic;  /* distances wrap over the box (NEST's edge_wrap) */
+  char pos_file[PETSC_MAX_PATH_LEN], pos_dataset[PETSC_MAX_PATH_LEN]; /* file positions: size x dim */
+  double *pos;                                                        /* size x dim, on every rank (not for a grid) */
+  uint64_t poshash;               /* a hash of a file's (a restart must read the same) */
   PetscInt64 nfile, fcur, *fstep; /* their local entries: step, local row */
   PetscInt *frow;
   SpikingPropagator k;
@@ -137,7 +149,12 @@ typedef struct {
   Rule rule;
   PetscInt indegree;
   PetscReal p, weight, delay;
-  PetscReal radius; /* rule distance: sources closer than this (um) to the target, each with probability p */
+  PetscReal radius; /* rule distance: sources closer than this (um) to the target (the mask), each with probability */
+  PetscInt kernel;  /* p times the kernel of their distance d: KERNEL_CONSTANT, _GAUSSIAN e^{-d^2/(2 sigma^2)}, */
+  PetscReal sigma;  /* _EXPONENTIAL e^{-d/sigma} (NEST's spatial_distributions gaussian std, exponential beta) */
+  /* the sources' cells for the distance rule (while wiring, where the positions are not a grid in range) */
+  PetscInt ncell[3], *cstart, *cmem;
+  PetscReal clo[3], csize[3];
   PetscBool autapses, multapses;
   PetscInt dsteps;
   SynapseType syn;
@@ -242,6 +259,7 @@ typedef struct {
      has a column for each neuron of a population that gates stdp_gated synapses, which every rank must hear) */
   PetscInt ncol;
   PetscInt *colof;    /* N, set-up only: the column of each natural id, or -1 */
+  PetscInt *cand;     /* set-up only: the distance rule's sources in range of one target (the largest population) */
   PetscInt *colgid;   /* ncol: the natural id of each column, ascending */
   PetscInt *collocal; /* ncol: its local row when the source is local, else -1 */
   PetscCount *outptr; /* ncol + 1 */
@@ -683,11 +701,64 @@ static PetscErrorCode ReadGchi(TpModel m, Population *P, const char *prefix)
   PetscFunctionReturn(0);
 }
 
+/* A population's -positions_file: its dataset (size x 2 or size x 3, um), finite, inside -extent when one
+   is given; every rank reads it. */
+static PetscErrorCode ReadPositions(TpModel m, Population *P, const char *prefix)
+{
+  char why[PETSC_MAX_PATH_LEN + 256] = "", opt[112];
+  hid_t f                            = -1;
+  int nd                             = 0;
+  hsize_t dims[2]                    = {0, 0};
+  PetscBool ok;
+  long long bad = -1;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(opt, sizeof(opt), "-%spositions_file", prefix));
+  PetscCall(TpH5OpenShared(m->comm, P->pos_file, H5P_DEFAULT, "positions file", opt, why, sizeof(why), &f));
+  PetscCheck(!why[0], m->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
+  PetscCheck(f >= 0, m->comm, PETSC_ERR_FILE_OPEN, "Option %s: cannot open '%s' as an HDF5 file", opt, P->pos_file);
+  ok = (PetscBool)(TpH5GetExtent(f, P->pos_dataset, &nd, dims) && nd == 2 && dims[0] == (hsize_t)P->size &&
+                   (dims[1] == 2 || dims[1] == 3));
+  if (!ok) {
+    H5Fclose(f);
+    SETERRQ(m->comm, PETSC_ERR_FILE_UNEXPECTED,
+            "Option %s: '%s' has no dataset /%s of %" PetscInt_FMT " x 2 or %" PetscInt_FMT
+            " x 3 positions (population %s; found %d dimensions, %llu x %llu)",
+            opt, P->pos_file, P->pos_dataset, P->size, P->size, P->name, nd, (unsigned long long)dims[0],
+            (unsigned long long)(nd > 1 ? dims[1] : 0));
+  }
+  PetscCheck(!P->dim || (hsize_t)P->dim == dims[1], m->comm, PETSC_ERR_ARG_INCOMP,
+             "Option %s: /%s of '%s' has %llu coordinates, -%sextent %" PetscInt_FMT, opt, P->pos_dataset, P->pos_file,
+             (unsigned long long)dims[1], prefix, P->dim);
+  P->dim = (PetscInt)dims[1];
+  PetscCall(PetscMalloc1((size_t)P->size * P->dim + 1, &P->pos));
+  ok = (PetscBool)TpH5ReadWhole(f, P->pos_dataset, H5T_NATIVE_DOUBLE, P->pos, (long long)P->size * P->dim);
+  H5Fclose(f);
+  PetscCheck(ok, m->comm, PETSC_ERR_FILE_READ, "Option %s: cannot read /%s of '%s'", opt, P->pos_dataset, P->pos_file);
+  P->poshash = 1469598103934665603ULL;
+  for (size_t k = 0; k < (size_t)P->size * P->dim; k++) {
+    uint64_t b;
+    memcpy(&b, &P->pos[k], sizeof(b));
+    P->poshash = TpMix64(P->poshash ^ b);
+  }
+  for (long long k = 0; k < (long long)P->size * P->dim && bad < 0; k++) {
+    const double x = P->pos[k], e = P->extent[k % P->dim];
+    if (!PetscIsNormalReal(x + 1) || (e > 0 && !(x >= 0 && x < e))) bad = k;
+  }
+  PetscCheck(bad < 0, m->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "Option %s: /%s of '%s', neuron %lld, coordinate %lld: %.10g is %s", opt, P->pos_dataset, P->pos_file,
+             bad / P->dim, bad % P->dim, bad >= 0 ? P->pos[bad] : 0.0,
+             P->extent[0] > 0 ? "not finite or outside [0, -extent)" : "not finite");
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ReadPopulation(TpModel m, Population *P)
 {
   Spiking *d = m->data;
-  char prefix[80];
-  PetscBool set, fset = PETSC_FALSE, tset;
+  char prefix[80], kind[16] = "";
+  PetscInt ne    = 3;
+  PetscBool eset = PETSC_FALSE, kset = PETSC_FALSE;
+  PetscBool set, fset                = PETSC_FALSE, tset;
   PetscInt n = 256, nu = 2;
   PetscBool cond;
   int64_t ref; /* t_ref in steps */
@@ -766,7 +837,48 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
                             "", P->grid_rows, &P->grid_rows, NULL));
   PetscCall(PetscOptionsReal("-grid_spacing", "Distance between neighbouring grid points (um)", "", P->grid_spacing,
                              &P->grid_spacing, NULL));
+  PetscCall(PetscOptionsString("-positions", "Positions: uniform (in -extent) or file (-positions_file)", "", kind,
+                               kind, sizeof(kind), &kset));
+  PetscCall(PetscOptionsRealArray("-extent", "The box of the positions, W,H or W,H,D (um; periodic: the period)", "",
+                                  P->extent, &ne, &eset));
+  PetscCall(PetscOptionsString("-positions_file", "An HDF5 file of the positions (um)", "", P->pos_file, P->pos_file,
+                               sizeof(P->pos_file), NULL));
+  PetscCall(PetscStrncpy(P->pos_dataset, "positions", sizeof(P->pos_dataset)));
+  PetscCall(PetscOptionsString("-positions_dataset", "Its dataset: size x 2 or size x 3 (um)", "", P->pos_dataset,
+                               P->pos_dataset, sizeof(P->pos_dataset), NULL));
+  PetscCall(PetscOptionsBool("-periodic", "Distances wrap over the extent (NEST's edge_wrap)", "", P->periodic,
+                             &P->periodic, NULL));
   PetscOptionsEnd();
+  {
+    PetscCheck(!kset || !strcmp(kind, "uniform") || !strcmp(kind, "file"), m->comm, PETSC_ERR_ARG_WRONG,
+               "Option -%spositions must be uniform or file; got '%s'", prefix, kind);
+    PetscCheck(!kset || !P->grid_rows, m->comm, PETSC_ERR_ARG_INCOMP,
+               "Options -%spositions %s and -%sgrid_rows: a population has one kind of positions", prefix, kind,
+               prefix);
+    PetscCheck(!P->pos_file[0] || (kset && !strcmp(kind, "file")), m->comm, PETSC_ERR_ARG_INCOMP,
+               "Option -%spositions_file needs -%spositions file", prefix, prefix);
+    PetscCheck(!kset || strcmp(kind, "file") || P->pos_file[0], m->comm, PETSC_ERR_ARG_WRONG,
+               "Option -%spositions file needs -%spositions_file", prefix, prefix);
+    P->uniform = (PetscBool)(kset && !strcmp(kind, "uniform"));
+    PetscCheck(!P->uniform || (eset && (ne == 2 || ne == 3)), m->comm, PETSC_ERR_ARG_WRONG,
+               "Option -%spositions uniform needs -%sextent W,H or W,H,D (um)", prefix, prefix);
+    PetscCheck(!P->periodic || P->grid_rows || eset, m->comm, PETSC_ERR_ARG_WRONG,
+               "Option -%speriodic needs -%sextent (the period) for positions that are not on a grid", prefix, prefix);
+    PetscCheck(!eset || ne == 2 || ne == 3, m->comm, PETSC_ERR_ARG_WRONG,
+               "Option -%sextent takes W,H or W,H,D (um); got %" PetscInt_FMT " values", prefix, ne);
+    PetscCheck(!eset || !P->grid_rows, m->comm, PETSC_ERR_ARG_INCOMP,
+               "Option -%sextent: a grid's box is its columns and rows times -%sgrid_spacing", prefix, prefix);
+    for (PetscInt a = 0; eset && a < ne; a++)
+      PetscCheck(PetscIsNormalReal(P->extent[a]) && P->extent[a] > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "Option -%sextent: every side must be positive and finite (um); got %.6g", prefix,
+                 (double)P->extent[a]);
+    P->dim = P->grid_rows ? 2 : eset ? ne : 0; /* (a file's: its second dimension, when it is read) */
+    if (P->grid_rows) {
+      P->extent[0] = (double)((P->size + P->grid_rows - 1) / P->grid_rows) * P->grid_spacing;
+      P->extent[1] = (double)P->grid_rows * P->grid_spacing;
+    }
+    if (!eset && !P->grid_rows) P->extent[0] = P->extent[1] = P->extent[2] = 0;
+  }
   PetscCheck(P->grid_rows >= 0 && P->grid_rows <= P->size && P->grid_spacing > 0 && PetscIsNormalReal(P->grid_spacing),
              m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Options -%sgrid_rows %" PetscInt_FMT " and -%sgrid_spacing %.6g: rows must lie in [0, %" PetscInt_FMT
@@ -879,6 +991,8 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
   P->kmax = SpikingPoissonTableSize(P->lambda);
   PetscCall(PetscMalloc1(P->kmax + 1, &P->cdf));
   SpikingPoissonTable(P->lambda, P->cdf);
+  PetscCall(PetscFree(P->pos)); /* (uniform ones are drawn at set-up, from the network's seed) */
+  if (P->pos_file[0]) PetscCall(ReadPositions(m, P, prefix));
   PetscFunctionReturn(0);
 }
 
@@ -1133,11 +1247,17 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
       PetscOptionsInt("-indegree", "fixed_indegree: synapses onto each target", "", J->indegree, &J->indegree, NULL));
   PetscCall(PetscOptionsReal("-p", "pairwise_bernoulli: probability of each pair (distance: of each pair in range, 1)",
                              "", J->p, &J->p, &pset));
-  J->radius = 0;
+  J->radius = 0, J->kernel = KERNEL_CONSTANT, J->sigma = 0;
   PetscCall(PetscOptionsReal("-radius",
                              "distance: connect the sources closer than this to the target (um; positions from the "
-                             "populations' -grid_rows and -grid_spacing)",
+                             "populations' -grid_rows and -grid_spacing, -positions)",
                              "", J->radius, &J->radius, NULL));
+  PetscCall(PetscOptionsEnum("-kernel",
+                             "distance: each source in range kept with probability p times this of its distance", "",
+                             Kernels, (PetscEnum)J->kernel, (PetscEnum *)&J->kernel, NULL));
+  PetscCall(PetscOptionsReal("-sigma",
+                             "distance: the kernel's width (um): gaussian's standard deviation, exponential's scale",
+                             "", J->sigma, &J->sigma, NULL));
   PetscCall(
       PetscOptionsReal("-weight", "Weight (mV delta, pA exp; negative: inhibitory)", "", J->weight, &J->weight, NULL));
   PetscCall(PetscOptionsReal("-delay", "Delay (ms), at least one step", "", J->delay, &J->delay, NULL));
@@ -1408,14 +1528,35 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
                " distinct sources of population %s (-%smultapses false)",
                prefix, J->indegree, avail, S->name, prefix);
   }
+  PetscCheck(J->rule == RULE_DISTANCE || (J->kernel == KERNEL_CONSTANT && J->sigma == 0), m->comm, PETSC_ERR_ARG_INCOMP,
+             "Options -%skernel and -%ssigma apply to -rule distance", prefix, prefix);
   if (J->rule == RULE_DISTANCE) {
     if (!pset) J->p = 1;
-    PetscCheck(S->grid_rows > 0 && T->grid_rows > 0, m->comm, PETSC_ERR_ARG_INCOMP,
-               "Option -%srule distance needs positions for populations %s and %s (-%s%s_grid_rows, now %" PetscInt_FMT
-               " and %" PetscInt_FMT ")",
-               prefix, S->name, T->name, m->prefix, S->grid_rows ? T->name : S->name, S->grid_rows, T->grid_rows);
+    PetscCheck(S->dim && T->dim, m->comm, PETSC_ERR_ARG_INCOMP,
+               "Option -%srule distance needs positions for populations %s and %s (-%s%s_grid_rows or -%s%s_positions)",
+               prefix, S->name, T->name, m->prefix, S->dim ? T->name : S->name, m->prefix, S->dim ? T->name : S->name);
+    PetscCheck(J->kernel == KERNEL_CONSTANT || (PetscIsNormalReal(J->sigma) && J->sigma > 0), m->comm,
+               PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%ssigma (the %s kernel's width) must be positive and finite (um); got %.6g", prefix,
+               Kernels[J->kernel], (double)J->sigma);
+    PetscCheck(J->kernel != KERNEL_CONSTANT || J->sigma == 0, m->comm, PETSC_ERR_ARG_INCOMP,
+               "Option -%ssigma needs -%skernel gaussian or exponential", prefix, prefix);
+    if (J->radius == 0 && J->kernel != KERNEL_CONSTANT) /* where the kernel falls below about 1e-5 */
+      J->radius = (J->kernel == KERNEL_GAUSSIAN ? 5 : 12) * J->sigma;
     PetscCheck(J->radius > 0 && PetscIsNormalReal(J->radius), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "Option -%sradius must be positive and finite (um); got %.6g", prefix, (double)J->radius);
+    PetscCheck(S->dim == T->dim, m->comm, PETSC_ERR_ARG_INCOMP,
+               "Option -%srule distance: populations %s and %s have positions in %" PetscInt_FMT " and %" PetscInt_FMT
+               " dimensions",
+               prefix, S->name, T->name, S->dim, T->dim);
+    PetscCheck(S->periodic == T->periodic, m->comm, PETSC_ERR_ARG_INCOMP,
+               "Option -%srule distance: populations %s and %s must both be periodic or neither (-%s%s_periodic)",
+               prefix, S->name, T->name, m->prefix, S->periodic ? T->name : S->name);
+    for (PetscInt a = 0; S->periodic && a < S->dim; a++)
+      PetscCheck(S->extent[a] == T->extent[a], m->comm, PETSC_ERR_ARG_INCOMP,
+                 "Option -%srule distance: periodic populations %s and %s must share their box (%.6g and %.6g um along "
+                 "axis %" PetscInt_FMT ")",
+                 prefix, S->name, T->name, (double)S->extent[a], (double)T->extent[a], a);
   }
   if (J->rule == RULE_PAIRWISE_BERNOULLI || J->rule == RULE_DISTANCE)
     PetscCheck(J->p >= 0 && J->p <= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -%sp must lie in [0, 1]; got %.6g",
@@ -1700,6 +1841,137 @@ static inline void EmitFile(Wiring *W, PetscInt j, PetscInt i, const Projection 
   }
 }
 
+/* The position of member k of population P (um): a grid's computed, the others stored. */
+static inline void PositionOf(const Population *P, PetscInt k, double x[3])
+{
+  x[2] = 0;
+  if (P->grid_rows) {
+    x[0] = (double)(k / P->grid_rows) * P->grid_spacing, x[1] = (double)(k % P->grid_rows) * P->grid_spacing;
+    return;
+  }
+  for (PetscInt a = 0; a < P->dim; a++) x[a] = P->pos[(size_t)k * P->dim + a];
+}
+
+/* The squared distance between x and y, across the box's sides where P is periodic (the nearest image). */
+static inline double Distance2(const Population *P, const double x[3], const double y[3])
+{
+  double s = 0;
+  for (PetscInt a = 0; a < P->dim; a++) {
+    double d = x[a] - y[a];
+    if (P->periodic) d -= P->extent[a] * round(d / P->extent[a]);
+    s += d * d;
+  }
+  return s;
+}
+
+/* Whether the distance rule of J draws by the grid's own box (both populations on grids, not periodic, no
+   kernel: the first form of the rule, kept as it was) rather than through the sources' cells. */
+static inline PetscBool GridDistance(const Spiking *d, const Projection *J)
+{
+  const Population *S = &d->pop[J->src], *T = &d->pop[J->tgt];
+  return (PetscBool)(S->grid_rows && T->grid_rows && !S->periodic && J->kernel == KERNEL_CONSTANT);
+}
+
+/* The box of population P's positions: the periodic box, or their bounds. */
+static void PositionBox(const Population *P, double lo[3], double len[3])
+{
+  for (PetscInt a = 0; a < 3; a++) lo[a] = 0, len[a] = P->extent[a];
+  if (P->periodic || P->grid_rows) return;
+  for (PetscInt a = 0; a < P->dim; a++) {
+    double mn = PETSC_MAX_REAL, mx = -PETSC_MAX_REAL;
+    for (PetscInt k = 0; k < P->size; k++) {
+      const double x = P->pos[(size_t)k * P->dim + a];
+      mn = PetscMin(mn, x), mx = PetscMax(mx, x);
+    }
+    lo[a] = mn, len[a] = PetscMax(mx - mn, 0);
+  }
+}
+
+/* About the most sources within r of a point (for the refusal of what cannot fit): a grid's box of points,
+   or the population's density over its box times the cube around the point. */
+static double DistanceExpect(const Population *S, double r)
+{
+  double lo[3], len[3], f = 1;
+  if (S->grid_rows) return PetscMin(S->size, PetscSqr(2 * r / S->grid_spacing + 2));
+  PositionBox(S, lo, len);
+  for (PetscInt a = 0; a < S->dim; a++) f *= len[a] > 0 ? PetscMin(1.0, 2 * r / len[a]) : 1.0;
+  return f * S->size;
+}
+
+/* The sources of distance projection J sorted into cells at least its radius wide (ascending ids within
+   each), over their box: every rank the same, so a target's candidates come in one order anywhere. */
+static PetscErrorCode CellsSetUp(Spiking *d, Projection *J)
+{
+  const Population *S = &d->pop[J->src];
+  double len[3];
+  PetscInt total = 1;
+
+  PetscFunctionBegin;
+  PositionBox(S, J->clo, len);
+  for (PetscInt a = 0; a < 3; a++) {
+    J->ncell[a] = 1, J->csize[a] = 1;
+    if (a >= S->dim) continue;
+    J->ncell[a] = (PetscInt)PetscMax(1.0, PetscMin(PetscFloorReal(len[a] / J->radius), 4096.0));
+    while (J->ncell[a] > 1 && (double)total * J->ncell[a] > 4.0 * S->size + 64)
+      J->ncell[a] /= 2; /* (cells <~ points) */
+    J->csize[a] = len[a] > 0 ? len[a] / J->ncell[a] : 1;
+    total *= J->ncell[a];
+  }
+  PetscCall(PetscCalloc2(total + 1, &J->cstart, S->size + 1, &J->cmem));
+  for (int pass = 0; pass < 2; pass++) {
+    for (PetscInt k = 0; k < S->size; k++) {
+      double x[3];
+      PetscInt c = 0;
+      PositionOf(S, k, x);
+      for (PetscInt a = S->dim - 1; a >= 0; a--) {
+        const PetscInt i = (PetscInt)PetscFloorReal((x[a] - J->clo[a]) / J->csize[a]);
+        c                = c * J->ncell[a] + PetscMin(PetscMax(i, 0), J->ncell[a] - 1);
+      }
+      if (pass == 0)
+        J->cstart[c + 1]++;
+      else
+        J->cmem[J->cstart[c]++] = k;
+    }
+    if (pass == 0)
+      for (PetscInt c = 0; c < total; c++) J->cstart[c + 1] += J->cstart[c];
+    else
+      for (PetscInt c = total; c > 0; c--) J->cstart[c] = J->cstart[c - 1]; /* (filling moved each start on) */
+  }
+  J->cstart[0] = 0;
+  PetscFunctionReturn(0);
+}
+
+/* The members of J's source population within its radius of position y, ascending, into cand; their number. */
+static PetscInt InRange(const Spiking *d, const Projection *J, const double y[3], PetscInt *cand)
+{
+  const Population *S = &d->pop[J->src];
+  const double r2     = J->radius * J->radius;
+  PetscInt lo[3] = {0, 0, 0}, hi[3] = {0, 0, 0}, n = 0;
+
+  for (PetscInt a = 0; a < S->dim; a++) {
+    lo[a] = (PetscInt)PetscFloorReal((y[a] - J->radius - J->clo[a]) / J->csize[a]);
+    hi[a] = (PetscInt)PetscFloorReal((y[a] + J->radius - J->clo[a]) / J->csize[a]);
+    if (!S->periodic || hi[a] - lo[a] + 1 >= J->ncell[a])
+      lo[a] = PetscMax(lo[a], 0), hi[a] = PetscMin(hi[a], J->ncell[a] - 1);
+    if (S->periodic && hi[a] - lo[a] + 1 >= J->ncell[a]) lo[a] = 0, hi[a] = J->ncell[a] - 1;
+  }
+  for (PetscInt i2 = lo[2]; i2 <= hi[2]; i2++)
+    for (PetscInt i1 = lo[1]; i1 <= hi[1]; i1++)
+      for (PetscInt i0 = lo[0]; i0 <= hi[0]; i0++) {
+        const PetscInt c0 = (i0 % J->ncell[0] + J->ncell[0]) % J->ncell[0],
+                       c1 = (i1 % J->ncell[1] + J->ncell[1]) % J->ncell[1],
+                       c2 = (i2 % J->ncell[2] + J->ncell[2]) % J->ncell[2],
+                       c  = (c2 * J->ncell[1] + c1) * J->ncell[0] + c0;
+        for (PetscInt q = J->cstart[c]; q < J->cstart[c + 1]; q++) {
+          double x[3];
+          PositionOf(S, J->cmem[q], x);
+          if (Distance2(S, x, y) < r2) cand[n++] = J->cmem[q];
+        }
+      }
+  (void)PetscSortInt(n, cand);
+  return n;
+}
+
 static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
 {
   Spiking *d = W->d;
@@ -1740,24 +2012,45 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
         for (; *c < J->nfe && J->fe[*c].tgt == i; (*c)++)
           EmitFile(W, (PetscInt)J->fe[*c].src, i, J, J->fe[*c].w, J->fe[*c].ds);
       } break;
-      case RULE_DISTANCE: { /* the grid points of S within the radius, ascending (column, then row) */
-        const Population *T = &d->pop[J->tgt];
-        const PetscInt R = S->grid_rows, C = (S->size + R - 1) / R, ti = g - T->first;
-        const double h = S->grid_spacing, x = (double)(ti / T->grid_rows) * T->grid_spacing,
-                     y = (double)(ti % T->grid_rows) * T->grid_spacing, r2 = J->radius * J->radius;
-        const PetscInt c0 = (PetscInt)PetscMax(0, PetscFloorReal((x - J->radius) / h)),
-                       c1 = (PetscInt)PetscMin(C - 1, PetscCeilReal((x + J->radius) / h)),
-                       r0 = (PetscInt)PetscMax(0, PetscFloorReal((y - J->radius) / h)),
-                       r1 = (PetscInt)PetscMin(R - 1, PetscCeilReal((y + J->radius) / h));
-        for (PetscInt c = c0; c <= c1; c++)
-          for (PetscInt rr = r0; rr <= r1; rr++) {
-            const PetscInt k = c * R + rr, j = S->first + k;
-            const double dx = (double)c * h - x, dy = (double)rr * h - y;
-            if (k >= S->size || dx * dx + dy * dy >= r2 || (self && j == g)) continue;
-            if (J->p < 1 && !(TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++) < J->p)) continue;
+      case RULE_DISTANCE:
+        if (!GridDistance(d, J)) { /* the sources in range, ascending, each with probability p k(d) */
+          const Population *T = &d->pop[J->tgt];
+          double y[3];
+          PetscInt n;
+          PositionOf(T, g - T->first, y);
+          n = InRange(d, J, y, d->cand);
+          for (PetscInt c = 0; c < n; c++) {
+            const PetscInt j = S->first + d->cand[c];
+            if (self && j == g) continue;
+            if (J->kernel != KERNEL_CONSTANT || J->p < 1) {
+              double x[3], pk = J->p;
+              PositionOf(S, d->cand[c], x);
+              if (J->kernel == KERNEL_GAUSSIAN) pk *= exp(-Distance2(S, x, y) / (2 * J->sigma * J->sigma));
+              if (J->kernel == KERNEL_EXPONENTIAL) pk *= exp(-PetscSqrtReal(Distance2(S, x, y)) / J->sigma);
+              if (!(TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++) < pk)) continue;
+            }
             Emit(W, j, i, J);
           }
-      } break;
+          break;
+        } else { /* the grid points of S within the radius, ascending (column, then row) */
+          const Population *T = &d->pop[J->tgt];
+          const PetscInt R = S->grid_rows, C = (S->size + R - 1) / R, ti = g - T->first;
+          const double h = S->grid_spacing, x = (double)(ti / T->grid_rows) * T->grid_spacing,
+                       y = (double)(ti % T->grid_rows) * T->grid_spacing, r2 = J->radius * J->radius;
+          const PetscInt c0 = (PetscInt)PetscMax(0, PetscFloorReal((x - J->radius) / h)),
+                         c1 = (PetscInt)PetscMin(C - 1, PetscCeilReal((x + J->radius) / h)),
+                         r0 = (PetscInt)PetscMax(0, PetscFloorReal((y - J->radius) / h)),
+                         r1 = (PetscInt)PetscMin(R - 1, PetscCeilReal((y + J->radius) / h));
+          for (PetscInt c = c0; c <= c1; c++)
+            for (PetscInt rr = r0; rr <= r1; rr++) {
+              const PetscInt k = c * R + rr, j = S->first + k;
+              const double dx = (double)c * h - x, dy = (double)rr * h - y;
+              if (k >= S->size || dx * dx + dy * dy >= r2 || (self && j == g)) continue;
+              if (J->p < 1 && !(TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++) < J->p)) continue;
+              Emit(W, j, i, J);
+            }
+        }
+        break;
       case RULE_FIXED_INDEGREE:
         for (PetscInt k = 0; k < J->indegree;) {
           const double u = TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++);
@@ -2053,6 +2346,13 @@ static PetscErrorCode SpikingWire(TpModel m)
   for (PetscInt p = 0; p < d->nproj; p++)
     if (d->proj[p].rule == RULE_FIXED_INDEGREE && !d->proj[p].multapses) maxk = PetscMax(maxk, d->proj[p].indegree);
   if (maxk) PetscCall(PetscCalloc2(N, &marked, maxk, &pick));
+  {
+    PetscInt most = 0;
+    for (PetscInt q = 0; q < d->npop; q++) most = PetscMax(most, d->pop[q].size);
+    PetscCall(PetscMalloc1(most + 1, &d->cand));
+    for (PetscInt p = 0; p < d->nproj; p++)
+      if (d->proj[p].rule == RULE_DISTANCE && !GridDistance(d, &d->proj[p])) PetscCall(CellsSetUp(d, &d->proj[p]));
+  }
   PetscCall(ThirdFactorEdges(m, marked, pick));
   PetscCall(GapEdges(m, marked, pick));
   /* refuse what cannot fit before drawing anything */
@@ -2063,10 +2363,9 @@ static PetscErrorCode SpikingWire(TpModel m)
       if (J->tgt != q) continue;
       expect += J->rule == RULE_FIXED_INDEGREE ? J->indegree
                 : J->rule == RULE_ALL_TO_ALL   ? d->pop[J->src].size
-                : J->rule == RULE_DISTANCE
-                    ? J->p * PetscMin(d->pop[J->src].size, PetscSqr(2 * J->radius / d->pop[J->src].grid_spacing + 2))
-                : HAS_EDGES(J) ? 0
-                               : J->p * d->pop[J->src].size;
+                : J->rule == RULE_DISTANCE     ? J->p * DistanceExpect(&d->pop[J->src], J->radius)
+                : HAS_EDGES(J)                 ? 0
+                                               : J->p * d->pop[J->src].size;
     }
   }
   for (PetscInt p = 0; p < d->nproj; p++) expect += HAS_EDGES(&d->proj[p]) ? (double)d->proj[p].nfe : 0;
@@ -2148,6 +2447,8 @@ static PetscErrorCode SpikingWire(TpModel m)
   PetscCall(PetscFree(W.gin));
   if (d->glio) PetscCall(PetscFree3(W.gmark, W.gast, W.gslot));
   if (maxk) PetscCall(PetscFree2(marked, pick));
+  PetscCall(PetscFree(d->cand));
+  for (PetscInt p = 0; p < d->nproj; p++) PetscCall(PetscFree2(d->proj[p].cstart, d->proj[p].cmem));
   total = (double)d->nsyn_loc;
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, m->comm));
   d->nsyn = (PetscCount)total;
@@ -2406,6 +2707,16 @@ static PetscErrorCode SpikingSetUp(TpModel m)
              "Model spiking wires its own synapses (-spiking_projections); -connectivity %s does not apply", conn);
   PetscCall(TpNetworkGetSeed(m->net, &seed));
   d->seed = seed;
+  for (PetscInt q = 0; q < d->npop; q++) { /* uniform positions, from the seed */
+    Population *P = &d->pop[q];
+    if (!P->uniform) continue;
+    PetscCall(PetscFree(P->pos));
+    PetscCall(PetscMalloc1((size_t)P->size * P->dim + 1, &P->pos));
+    for (PetscInt k = 0; k < P->size; k++)
+      for (PetscInt a = 0; a < P->dim; a++)
+        P->pos[(size_t)k * P->dim + a] =
+            P->extent[a] * TpUniform((uint64_t)d->seed, TP_STREAM_M4_POSITION, (uint64_t)(P->first + k), (uint64_t)a);
+  }
   PetscCallMPI(MPI_Comm_size(m->comm, &size));
   PetscCheck((double)nloc * 2 * d->dring < 4e9, PETSC_COMM_SELF, PETSC_ERR_MEM,
              "Ring buffers of %" PetscInt_FMT " neurons x %" PetscInt_FMT " steps do not fit; use more ranks", nloc,
@@ -3692,6 +4003,19 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
       PetscCall(PetscViewerASCIIPrintf(v, "%s%g%s", k ? ", " : " x [", (double)P->timed[k],
                                        k + 1 < P->ntimed ? "" : "] in blocks of "));
     if (P->ntimed) PetscCall(PetscViewerASCIIPrintf(v, "%g ms", (double)P->timed_dt));
+    if (P->dim) {
+      if (P->grid_rows)
+        PetscCall(PetscViewerASCIIPrintf(v, ", on a grid of %" PetscInt_FMT " rows %g um apart", P->grid_rows,
+                                         (double)P->grid_spacing));
+      else if (P->uniform && P->dim == 3)
+        PetscCall(PetscViewerASCIIPrintf(v, ", uniform in %g x %g x %g um", (double)P->extent[0], (double)P->extent[1],
+                                         (double)P->extent[2]));
+      else if (P->uniform)
+        PetscCall(PetscViewerASCIIPrintf(v, ", uniform in %g x %g um", (double)P->extent[0], (double)P->extent[1]));
+      else
+        PetscCall(PetscViewerASCIIPrintf(v, ", positions from %s:/%s", P->pos_file, P->pos_dataset));
+      if (P->periodic) PetscCall(PetscViewerASCIIPrintf(v, " (periodic)"));
+    }
     PetscCall(PetscViewerASCIIPrintf(v, ", Poisson %g Hz x %g\n", (double)P->poisson_rate, (double)P->poisson_weight));
   }
   for (PetscInt p = 0; p < d->nproj; p++) {
@@ -3699,8 +4023,12 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
     PetscCall(PetscViewerASCIIPrintf(v, "  proj     %s: %s", J->name, Rules[J->rule]));
     if (J->rule == RULE_FIXED_INDEGREE) PetscCall(PetscViewerASCIIPrintf(v, " %" PetscInt_FMT, J->indegree));
     if (J->rule == RULE_PAIRWISE_BERNOULLI) PetscCall(PetscViewerASCIIPrintf(v, " p %g", (double)J->p));
-    if (J->rule == RULE_DISTANCE)
+    if (J->rule == RULE_DISTANCE) {
       PetscCall(PetscViewerASCIIPrintf(v, " radius %g um, p %g", (double)J->radius, (double)J->p));
+      if (J->kernel != KERNEL_CONSTANT)
+        PetscCall(PetscViewerASCIIPrintf(v, " x %s kernel, %s %g um", Kernels[J->kernel],
+                                         J->kernel == KERNEL_GAUSSIAN ? "sigma" : "scale", (double)J->sigma));
+    }
     if (J->rule == RULE_FILE)
       PetscCall(PetscViewerASCIIPrintf(v, " %s:/edges/%s, delays %g to %g ms", J->file, J->fgroup,
                                        (double)(J->dmin * d->dt), (double)(J->dmax * d->dt)));
@@ -3816,6 +4144,20 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
       PetscCall(
           PetscSNPrintf(buf + o, len - o, ",grid=%" PetscInt_FMT ",%.17g;", P->grid_rows, (double)P->grid_spacing));
     }
+    if (P->uniform || P->pos_file[0]) { /* (absent for grids and none, as before these kinds) */
+      o = strlen(buf) - 1;
+      if (P->uniform)
+        PetscCall(PetscSNPrintf(buf + o, len - o, ",uniform=%.17g,%.17g,%.17g;", (double)P->extent[0],
+                                (double)P->extent[1], (double)P->extent[2]));
+      else
+        PetscCall(PetscSNPrintf(buf + o, len - o, ",positions=%s:%s,%016llx;", P->pos_file, P->pos_dataset,
+                                (unsigned long long)P->poshash));
+    }
+    if (P->periodic) {
+      o = strlen(buf) - 1;
+      PetscCall(PetscSNPrintf(buf + o, len - o, ",periodic=%.17g,%.17g,%.17g;", (double)P->extent[0],
+                              (double)P->extent[1], (double)P->extent[2]));
+    }
   }
   for (PetscInt p = 0; p < d->nproj; p++) {
     const Projection *J = &d->proj[p];
@@ -3826,6 +4168,10 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
     if (J->rule == RULE_DISTANCE) {
       o = strlen(buf) - 1;
       PetscCall(PetscSNPrintf(buf + o, len - o, ",radius=%.17g;", (double)J->radius));
+      if (J->kernel != KERNEL_CONSTANT) {
+        o = strlen(buf) - 1;
+        PetscCall(PetscSNPrintf(buf + o, len - o, ",kernel=%s,%.17g;", Kernels[J->kernel], (double)J->sigma));
+      }
     }
     if (J->rule == RULE_FILE) {
       o = strlen(buf) - 1;
@@ -3999,6 +4345,39 @@ static PetscErrorCode SpikesInOrder(TpModel m, PetscInt64 **out, PetscInt64 *nou
   PetscFunctionReturn(0);
 }
 
+/* /positions/<population> (size x dim, um) of the populations with positions, each rank writing a block. */
+static PetscErrorCode WritePositions(TpModel m, hid_t file)
+{
+  Spiking *d = m->data;
+  PetscMPIInt size, rank;
+  hid_t grp = -1;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(m->comm, &size));
+  PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
+  for (PetscInt q = 0; q < d->npop; q++) {
+    const Population *P = &d->pop[q];
+    const PetscInt k0 = P->size * rank / size, k1 = P->size * (rank + 1) / size;
+    double *x;
+    hid_t ds;
+    if (!P->dim) continue;
+    if (grp < 0) PetscCall(TpH5CreateGroup(file, "positions", &grp));
+    PetscCall(PetscMalloc1((size_t)(k1 - k0) * P->dim + 1, &x));
+    for (PetscInt k = k0; k < k1; k++) {
+      double y[3];
+      PositionOf(P, k, y);
+      for (PetscInt a = 0; a < P->dim; a++) x[(size_t)(k - k0) * P->dim + a] = y[a];
+    }
+    PetscCall(TpH5WriteDistributed(m->comm, grp, P->name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, k1 - k0, P->dim, x));
+    PetscCallH5(ds = H5Dopen2(grp, P->name, H5P_DEFAULT));
+    PetscCall(TpH5WriteAttrString(ds, "units", "um"));
+    PetscCallH5(H5Dclose(ds));
+    PetscCall(PetscFree(x));
+  }
+  if (grp >= 0) PetscCallH5(H5Gclose(grp));
+  PetscFunctionReturn(0);
+}
+
 /* /spikes/<population>/{timestamps (ms), node_ids (ids within the population)}, sorted by time then id */
 static PetscErrorCode SpikingWriteEvents(TpModel m, hid_t file)
 {
@@ -4037,6 +4416,7 @@ static PetscErrorCode SpikingWriteEvents(TpModel m, hid_t file)
   PetscCallH5(H5Gclose(grp));
   PetscCall(PetscFree2(ts, ids));
   PetscCall(PetscFree(all));
+  PetscCall(WritePositions(m, file));
   if (d->write_edges) PetscCall(WriteEdges(m, file));
   PetscFunctionReturn(0);
 }
@@ -4149,6 +4529,7 @@ static PetscErrorCode SpikingDestroy(TpModel m)
   PetscCall(PetscFree(d->over));
   for (PetscInt q = 0; q < SPIKING_MAX_POPS; q++) {
     PetscCall(PetscFree(d->pop[q].cdf));
+    PetscCall(PetscFree(d->pop[q].pos));
     if (d->pop[q].fstep) PetscCall(PetscFree2(d->pop[q].fstep, d->pop[q].frow));
   }
   PetscCall(PetscFree(m->data));
