@@ -1020,7 +1020,8 @@ def check_exchange(tmp):
     targets (most sources have no target on their own rank: the owner keeps the presynaptic state
     without a column of its own); windows of thousands of spikes overflow the exchange's blocks.  Spikes, state
     and the presynaptic state after a restart are the same bit for bit on 1, 2, 4 ranks and on 3 with a
-    scrambled partition (every rank then talks to every other)."""
+    scrambled partition (every rank then talks to every other); a subset recorded
+    (-spiking_N_record_spikes) is that subset of the full record, with the same spike counts."""
     args = ["-model", "spiking", "-spiking_populations", "N:2800,S:40,T:8", "-spiking_N_grid_rows", 40,
             "-spiking_N_grid_spacing", 50, "-spiking_projections", "N-N,S-T,T-N", "-spiking_N-N_rule", "distance",
             "-spiking_N-N_radius", 120, "-spiking_N-N_weight", 2.5, "-spiking_N-N_delay", 0.5,
@@ -1051,6 +1052,17 @@ def check_exchange(tmp):
                 fail("population %s: spikes on %d ranks %s differ from 1 rank" % (q, np_, extra))
         if not (np.array_equal(ref[1], got[1]) and np.array_equal(ref[2], got[2])):
             fail("final state on %d ranks %s differs from 1 rank" % (np_, extra))
+    # a subset recorded: the first 100 of N, none of T; the counts and every other spike as before
+    out = os.path.join(tmp, "xsub.h5")
+    run(2, args + ["-o", out, "-spiking_N_record_spikes", 100, "-spiking_T_record_spikes", 0])
+    sub = spikes(out)
+    keep = ref[0]["N"][1] < 100
+    if not (np.array_equal(sub["N"][0], ref[0]["N"][0][keep]) and np.array_equal(sub["N"][1], ref[0]["N"][1][keep])
+            and len(sub["T"][0]) == 0 and all(np.array_equal(a, b) for a, b in zip(sub["S"], ref[0]["S"]))):
+        fail("-spiking_N_record_spikes 100: the recorded spikes are not the first 100 neurons' of the full record")
+    with h5py.File(out, "r") as f:
+        if int(f["observables"].attrs["spikes_N"]) != len(ref[0]["N"][0]):
+            fail("-spiking_N_record_spikes 100 changed the population's spike count")
     # the lattice alone on 4 ranks (each population is split over the ranks: S's sources would be everywhere)
     lattice = ["-model", "spiking", "-spiking_populations", "N:2800", "-spiking_N_grid_rows", 40,
                "-spiking_N_grid_spacing", 50, "-spiking_projections", "N-N", "-spiking_N-N_rule", "distance",
@@ -1103,6 +1115,7 @@ def check_bad_input(tmp):
         (P + ["-spiking_A_tau_m", 0], ["-spiking_A_tau_m", "0"]),
         (P + ["-spiking_A_V_reset", -50], ["-spiking_A_V_reset", "-50"]),
         (P + ["-spiking_record_V", 8], ["-spiking_record_V", "8"]),
+        (P + ["-spiking_A_record_spikes", 9], ["-spiking_A_record_spikes", "9", "[0, 5]"]),
         (["-spiking_populations", "A:5,A:3"], ["-spiking_populations", "A"]),
         (["-spiking_populations", "A:0"], ["-spiking_populations", "0"]),
         (["-spiking_populations", "A_1:4"], ["-spiking_populations", "A_1"]),

@@ -137,6 +137,8 @@ typedef struct {
   PetscInt ntm, tm[SPIKING_MAX_POPS]; /* its Tsodyks-Markram projections (at most one per target) */
   PetscInt nsp, sp[SPIKING_MAX_POPS]; /* its STDP projections as source */
   PetscInt nspin;                     /* STDP projections onto it */
+  PetscInt recspk;                    /* its first members whose spikes are recorded (default all; the targets of
+                                         STDP keep every spike, which their synapses read) */
   double lambda;                      /* Poisson mean per step */
   double *cdf;                        /* its cumulative probabilities, 0 .. kmax */
   int kmax;
@@ -786,6 +788,13 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
   PetscCall(PetscOptionsReal("-V_th", "Threshold (mV)", "", P->V_th, &P->V_th, NULL));
   PetscCall(PetscOptionsReal("-V_reset", "Reset potential (mV)", "", P->V_reset, &P->V_reset, NULL));
   PetscCall(PetscOptionsReal("-V_m", "Initial membrane potential (mV)", "", P->V_m, &P->V_m, NULL));
+  P->recspk = P->size;
+  PetscCall(PetscOptionsInt("-record_spikes",
+                            "Record the spikes of the first this many members (all by default; 0: none)", "", P->recspk,
+                            &P->recspk, NULL));
+  PetscCheck(P->recspk >= 0 && P->recspk <= P->size, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -%srecord_spikes must lie in [0, %" PetscInt_FMT "] (the population's size); got %" PetscInt_FMT,
+             prefix, P->size, P->recspk);
   PetscCall(PetscOptionsRealArray("-V_m_uniform", "Initial V_m drawn uniformly in [lo, hi) per neuron (mV)", "",
                                   P->V_uniform, &nu, &P->V_random));
   PetscCall(PetscOptionsReal("-I_e", "Constant input current (pA)", "", P->I_e, &P->I_e, NULL));
@@ -3119,7 +3128,10 @@ static PetscErrorCode Spike(Spiking *d, PetscInt i, PetscInt64 t)
   d->last[i] = t;
   d->mypop[d->popof[i]]++;
   PetscCall(Push(&d->win, &d->nwin, &d->capwin, ((t - d->wstart) << 32) + i));
-  PetscCall(Push(&d->recd, &d->nrecd, &d->caprecd, t * N + g));
+  {
+    const Population *P = &d->pop[d->popof[i]];
+    if (g - P->first < P->recspk || P->nspin) PetscCall(Push(&d->recd, &d->nrecd, &d->caprecd, t * N + g));
+  }
   PetscFunctionReturn(0);
 }
 
