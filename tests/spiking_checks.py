@@ -1013,6 +1013,31 @@ def check_spatial(tmp):
     ], tmp)
 
 
+def check_yaml(tmp):
+    """A network described in YAML (jobs/stimberg_example1.yaml, PETSc's -options_file_yaml: nested keys
+    joined by underscores) is the network its options give on the command line: the same spikes, 30 ms,
+    on 2 ranks against 1; an option after the file wins."""
+    yaml = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "jobs", "stimberg_example1.yaml")
+    a, b = os.path.join(tmp, "yaml.h5"), os.path.join(tmp, "args.h5")
+    run(2, ["-options_file_yaml", yaml, "-stepper_max_time", 30, "-quiet", "-o", a])
+    args = ["-model", "spiking", "-seed", 11922, "-stepper_max_time", 30, "-quiet", "-o", b,
+            "-spiking_populations", "E:3200,I:800", "-spiking_projections", "E-E,E-I,I-E,I-I"]
+    for q in "EI":
+        args += ["-spiking_%s_type" % q, "coba_lif", "-spiking_%s_I_e" % q, 150, "-spiking_%s_V_m_uniform" % q, "-60,-50"]
+    for pr in ("E-E", "E-I", "I-E", "I-I"):
+        args += ["-spiking_%s_rule" % pr, "pairwise_bernoulli", "-spiking_%s_p" % pr, 0.05 if pr[0] == "E" else 0.2,
+                 "-spiking_%s_weight" % pr, 0.05 if pr[0] == "E" else -1.0, "-spiking_%s_delay" % pr, 0.1,
+                 "-spiking_%s_synapse" % pr, "tsodyks_markram", "-spiking_%s_U_0" % pr, 0.6,
+                 "-spiking_%s_tau_fac" % pr, 1000 / 3.33, "-spiking_%s_tau_rec" % pr, 500]
+    run(1, args)
+    x, y = spikes(a), spikes(b)
+    if sorted(x) != ["E", "I"] or any(not all(np.array_equal(u, v) for u, v in zip(x[q], y[q])) for q in x):
+        fail("the YAML network's spikes differ from its options' on the command line")
+    with h5py.File(a, "r") as f:
+        if abs(float(f["time"][-1]) - 30) > 1e-9 or int(f["observables"].attrs["synapses"]) < 1200000:
+            fail("the YAML run did not take -stepper_max_time 30 after the file, or not its network")
+
+
 def check_exchange(tmp):
     """The spike exchange over the ghost plan: a lattice wired by distance (each neuron's synapses near
     it) sends each rank's spikes only to the ranks that hold its neighbours (on 4 ranks, in blocks of
@@ -1158,7 +1183,8 @@ def main():
               "tsodyks_markram": check_tsodyks_markram, "adex_izhikevich": check_adex_izhikevich,
               "spike_file": check_spike_file, "stdp": check_stdp,
               "stdp_gated": check_stdp_gated, "file_rule": check_file_rule, "timed_drive": check_timed_drive,
-              "distance": check_distance, "exchange": check_exchange, "spatial": check_spatial}
+              "distance": check_distance, "exchange": check_exchange, "spatial": check_spatial,
+              "yaml": check_yaml}
     tp_main(checks)
 
 
