@@ -388,7 +388,9 @@ def same_as_twin(ref, twin, what):
 
 def check_types(tmp):
     """The newer types and Tsodyks-Markram synapses: every spike and the final state the same on 1 to
-    4 ranks (aeif_cond_alpha among them) and the same as the serial twin (without it)."""
+    4 ranks (aeif_cond_alpha among them) and the same as the serial twin (without it); their currents
+    and conductances recorded as a series (-spiking_record_I_syn) end at the final state, the same on 1
+    and 3 ranks."""
     for adex in (False, True):
         ref = None
         for np_ in (1, 2, 3, 4):
@@ -410,6 +412,22 @@ def check_types(tmp):
         if adex:
             break
         same_as_twin(ref, types_twin(), "")
+    # -spiking_record_I_syn: the recorded neurons' currents and conductances as a series, its last sample the state's
+    recd = [0, 31, 45, 61]  # an iaf_psc_alpha, an izhikevich (no synaptic state: 0) and two coba_lif
+    for np_ in (1, 3):
+        out = os.path.join(tmp, "syn%d.h5" % np_)
+        run(np_, types_args() + ["-spiking_record_V", ",".join(map(str, recd)), "-spiking_record_I_syn", "-o", out])
+        with h5py.File(out, "r") as f:
+            series, state = f["observables/I_syn"][()], f["state/I_syn"][()]
+        if series.shape[1] != 2 * len(recd) or not np.array_equal(series[-1].reshape(-1, 2), state[recd]):
+            fail("-spiking_record_I_syn on %d ranks: the last sample %s is not the final state %s"
+                 % (np_, series[-1], state[recd].ravel()))
+        if np_ == 1:
+            first = series
+            if not np.any(series[:, 2 * 2:] != 0):
+                fail("-spiking_record_I_syn: the coba_lif neurons' conductances are never nonzero")
+        elif not np.array_equal(first, series):
+            fail("-spiking_record_I_syn: the series on 3 ranks differs from 1 rank's")
 
 
 def check_spike_file(tmp):

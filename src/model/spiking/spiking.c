@@ -241,7 +241,8 @@ typedef struct {
   PetscInt fsring;               /* its number */
   PetscInt64 nsev, capsev, *sev; /* this window's slow inward currents: (key (step - wstart) N + id, value bits) */
   PetscInt64 capsgath, *sgath;   /* the gathered ones */
-  PetscInt nreca, reca[SPIKING_MAX_REC];                        /* natural ids of the astrocytes recorded as a series */
+  PetscInt nreca, reca[SPIKING_MAX_REC]; /* natural ids of the astrocytes recorded as a series */
+  PetscBool recsyn;                      /* the -record_V neurons' synaptic currents or conductances too (a series) */
   PetscInt nrw, rwsrc[SPIKING_MAX_REC], rwtgt[SPIKING_MAX_REC]; /* STDP synapses (natural ids) whose weight is a
                                                                    series (-spiking_<P-Q>_record_weights) */
   PetscInt64 rwslot[SPIKING_MAX_REC];                           /* each one's slot here, or -1 */
@@ -1603,6 +1604,9 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
                                sizeof(list), &set));
   PetscCall(PetscOptionsIntArray("-record_V", "Natural ids of neurons whose V_m is recorded as a series", "", d->rec,
                                  &nrec, &recset));
+  PetscCall(PetscOptionsBool(
+      "-record_I_syn", "Record the -record_V neurons' synaptic currents (pA) or conductances (nS) too, as a series", "",
+      d->recsyn, &d->recsyn, NULL));
   PetscCall(PetscOptionsIntArray("-record_astro",
                                  "Natural ids of astrocytes whose IP3, Ca, h and SIC (G-ChI: and Gamma_A, x_A, G_A, "
                                  "glutamate) are recorded as a series",
@@ -2898,6 +2902,13 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   if (d->napop) PetscCall(TpModelDeclareSeries(m, &tot));
   wts.width = d->nrw;
   if (d->nrw) PetscCall(TpModelDeclareSeries(m, &wts));
+  if (d->recsyn && d->nrec) {
+    TpSeriesInfo syn = {
+        "I_syn", "observables/I_syn", 2 * d->nrec, PETSC_TRUE,
+        "excitatory and inhibitory synaptic currents (pA) or conductances (nS) of each -spiking_record_V "
+        "neuron, at the sample"};
+    PetscCall(TpModelDeclareSeries(m, &syn));
+  }
   for (PetscInt q = 0; q < d->npop; q++) {
     char name[3][64], help[3][128];
     TpSummaryInfo s[3] = {
@@ -3823,8 +3834,9 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
 {
   Spiking *d = m->data;
   double *buf;
-  const PetscInt np = d->npop, nr = d->nrec, na = d->nreca, nw = d->nrw, aw = d->arw, W = nr + 2 * np + aw * na + nw;
-  const double T = (double)(d->clock[0] - d->clock[1]) * d->dt / 1000.0;
+  const PetscInt np = d->npop, nr = d->nrec, na = d->nreca, nw = d->nrw, aw = d->arw, ns = d->recsyn ? 2 * nr : 0,
+                 W = nr + 2 * np + aw * na + nw + ns;
+  const double T   = (double)(d->clock[0] - d->clock[1]) * d->dt / 1000.0;
 
   PetscFunctionBegin;
   PetscCall(PopulationSpikes(m));
@@ -3840,6 +3852,10 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
     if (d->recloc[q] >= 0) buf[q] = d->V[d->recloc[q]];
   for (PetscInt q = 0; q < nw; q++) /* the recorded weights, from their targets' ranks */
     if (d->rwslot[q] >= 0) buf[nr + 2 * np + aw * na + q] = d->sw[d->rwslot[q]];
+  for (PetscInt q = 0; q < nr && ns; q++) /* and currents */
+    if (d->recloc[q] >= 0)
+      buf[nr + 2 * np + aw * na + nw + 2 * q]                                          = d->gex[d->recloc[q]],
+                                           buf[nr + 2 * np + aw * na + nw + 2 * q + 1] = d->gin[d->recloc[q]];
   for (PetscInt q = 0; q < na; q++) { /* the astrocytes' owners */
     const PetscInt i = d->recaloc[q], a = i < 0 ? -1 : d->astof[i];
     double *b = buf + nr + 2 * np + aw * q, *y;
@@ -3860,6 +3876,8 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
   for (PetscInt q = 0; q < nr; q++) sample[np + q] = buf[q];
   for (PetscInt q = 0; q < aw * na; q++) sample[np + nr + q] = buf[nr + 2 * np + q];
   for (PetscInt q = 0; q < nw; q++) sample[np + nr + aw * na + 2 * d->napop + q] = buf[nr + 2 * np + aw * na + q];
+  for (PetscInt q = 0; q < ns; q++)
+    sample[np + nr + aw * na + 2 * d->napop + nw + q] = buf[nr + 2 * np + aw * na + nw + q];
   for (PetscInt q = 0; q < np; q++) d->cv[q] = buf[nr + 2 * q + 1] > 0 ? buf[nr + 2 * q] / buf[nr + 2 * q + 1] : NAN;
   PetscCall(PetscFree(buf));
   PetscFunctionReturn(0);
