@@ -888,8 +888,9 @@ def check_spatial(tmp):
     radius (the nearest periodic image), the numbers within 4 sigma of sum p k(d) over the pairs in
     range and their mean distance within 4 standard errors of the kernel's; synapses across the sides
     of the periodic box (none without -periodic); the same network on 1 and 3 ranks; file positions on
-    a grid give the grid rule's synapses exactly (its draws included); bad positions and kernels
-    refused."""
+    a grid give the grid rule's synapses exactly (its draws included); fixed_indegree within a mask
+    draws in proportion to the kernel (the mean distance of the draws against each target's law, the
+    same on 1 and 3 ranks); bad positions, kernels and masks refused."""
     L, sig = 1000.0, 50.0
     args = ["-model", "spiking", "-spiking_populations", "N:1500,M:300", "-seed", 8,
             "-spiking_projections", "N-N,N-M", "-spiking_N-N_rule", "distance", "-spiking_N-N_kernel", "gaussian",
@@ -991,6 +992,31 @@ def check_spatial(tmp):
     for g in eg:
         if not all(np.array_equal(a, b) for a, b in zip(eg[g], ef[g])):
             fail("rule distance %s: file positions on a grid do not give the grid rule's synapses" % g)
+    # fixed_indegree within a mask, each draw in proportion to the kernel (NEST's): 10 per target, with
+    # replacement, all within the radius; the mean distance of the draws that of the kernel's law
+    fi = args[:6] + ["-spiking_projections", "N-N", "-spiking_N-N_rule", "fixed_indegree", "-spiking_N-N_indegree", 10, "-spiking_N-N_radius",
+                     120, "-spiking_N-N_kernel", "gaussian", "-spiking_N-N_sigma", 40, "-spiking_write_edges",
+                     "-stepper_max_time", 1] + args[-8:] + per
+    ref = None
+    for np_ in (1, 3):
+        out = os.path.join(tmp, "fi%d.h5" % np_)
+        run(np_, fi + ["-o", out])
+        pos, e = load(out)
+        if ref is None:
+            ref = e
+            src, tgt = e["N-N"]
+            dd = dist(pos["N"], pos["N"], np.array([L, L]))
+            if len(tgt) != 10 * 1500 or np.any(np.bincount(tgt, minlength=1500) != 10) or dd[src, tgt].max() >= 120:
+                fail("fixed_indegree 10 within 120 um: %d synapses, farthest %.1f um" % (len(tgt), dd[src, tgt].max()))
+            w = np.where(dd < 120, np.exp(-dd ** 2 / (2 * 40.0 ** 2)), 0)
+            want = (w * dd).sum(axis=0) / w.sum(axis=0)  # each target's expected draw distance
+            var = (w * dd ** 2).sum(axis=0) / w.sum(axis=0) - want ** 2
+            z = (dd[src, tgt] - want[tgt]).sum() / math.sqrt(var[tgt].sum())
+            if abs(z) > 4:
+                fail("fixed_indegree within a mask: the draws' distances are %.1f standard errors from the kernel's" % z)
+            continue
+        if not all(np.array_equal(a, b) for a, b in zip(ref["N-N"], e["N-N"])):
+            fail("fixed_indegree within a mask: the synapses on %d ranks differ from 1 rank's" % np_)
     # refusals
     bad = os.path.join(tmp, "bad.h5")
     with h5py.File(bad, "w") as f:
@@ -1028,6 +1054,13 @@ def check_spatial(tmp):
         (P + ["-spiking_A_positions", "uniform", "-spiking_A_extent", "9,9", "-spiking_projections", "A-A",
               "-spiking_A-A_rule", "distance", "-spiking_A-A_kernel", "lorentzian", "-spiking_A-A_sigma", 1],
          ["-spiking_A-A_kernel", "lorentzian"]),
+        (P + ["-spiking_A_positions", "uniform", "-spiking_A_extent", "100,100", "-spiking_projections", "A-A",
+              "-spiking_A-A_rule", "fixed_indegree", "-spiking_A-A_indegree", 3, "-spiking_A-A_radius", 1,
+              "-spiking_A-A_multapses", "false"], ["A-A", "-spiking_A-A_radius", "fewer distinct sources"]),
+        (P + ["-spiking_projections", "A-A", "-spiking_A-A_rule", "pairwise_bernoulli", "-spiking_A-A_radius", 3],
+         ["-spiking_A-A_radius", "pairwise_bernoulli"]),
+        (P + ["-spiking_projections", "A-A", "-spiking_A-A_rule", "fixed_indegree", "-spiking_A-A_radius", 3],
+         ["fixed_indegree with a mask", "positions"]),
     ], tmp)
 
 

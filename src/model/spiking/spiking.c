@@ -152,6 +152,7 @@ typedef struct {
   PetscInt indegree;
   PetscReal p, weight, delay;
   PetscReal radius; /* rule distance: sources closer than this (um) to the target (the mask), each with probability */
+  PetscBool masked; /* fixed_indegree among the sources within the radius, drawn in proportion to the kernel */
   PetscInt kernel;  /* p times the kernel of their distance d: KERNEL_CONSTANT, _GAUSSIAN e^{-d^2/(2 sigma^2)}, */
   PetscReal sigma;  /* _EXPONENTIAL e^{-d/sigma} (NEST's spatial_distributions gaussian std, exponential beta) */
   /* the sources' cells for the distance rule (while wiring, where the positions are not a grid in range) */
@@ -263,6 +264,8 @@ typedef struct {
   PetscInt ncol;
   PetscInt *colof;    /* N, set-up only: the column of each natural id, or -1 */
   PetscInt *cand;     /* set-up only: the distance rule's sources in range of one target (the largest population) */
+  double *cw;         /* set-up only: their kernels' cumulative sums (fixed_indegree with a mask) */
+  PetscInt64 maskbad; /* set-up only: the first target (natural id) whose mask holds too few sources, else INT64_MAX */
   PetscInt *colgid;   /* ncol: the natural id of each column, ascending */
   PetscInt *collocal; /* ncol: its local row when the source is local, else -1 */
   PetscCount *outptr; /* ncol + 1 */
@@ -1538,13 +1541,18 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
                " distinct sources of population %s (-%smultapses false)",
                prefix, J->indegree, avail, S->name, prefix);
   }
-  PetscCheck(J->rule == RULE_DISTANCE || (J->kernel == KERNEL_CONSTANT && J->sigma == 0), m->comm, PETSC_ERR_ARG_INCOMP,
-             "Options -%skernel and -%ssigma apply to -rule distance", prefix, prefix);
-  if (J->rule == RULE_DISTANCE) {
-    if (!pset) J->p = 1;
+  J->masked = (PetscBool)(J->rule == RULE_FIXED_INDEGREE && (J->radius != 0 || J->kernel != KERNEL_CONSTANT));
+  PetscCheck(J->rule == RULE_DISTANCE || J->masked || (J->kernel == KERNEL_CONSTANT && J->sigma == 0), m->comm,
+             PETSC_ERR_ARG_INCOMP, "Options -%skernel and -%ssigma apply to -rule distance and fixed_indegree", prefix,
+             prefix);
+  PetscCheck(J->rule == RULE_DISTANCE || J->masked || J->radius == 0, m->comm, PETSC_ERR_ARG_INCOMP,
+             "Option -%sradius applies to -rule distance and fixed_indegree, not %s", prefix, Rules[J->rule]);
+  if (J->rule == RULE_DISTANCE || J->masked) {
+    if (!pset && !J->masked) J->p = 1;
     PetscCheck(S->dim && T->dim, m->comm, PETSC_ERR_ARG_INCOMP,
-               "Option -%srule distance needs positions for populations %s and %s (-%s%s_grid_rows or -%s%s_positions)",
-               prefix, S->name, T->name, m->prefix, S->dim ? T->name : S->name, m->prefix, S->dim ? T->name : S->name);
+               "Option -%srule %s needs positions for populations %s and %s (-%s%s_grid_rows or -%s%s_positions)",
+               prefix, J->masked ? "fixed_indegree with a mask" : "distance", S->name, T->name, m->prefix,
+               S->dim ? T->name : S->name, m->prefix, S->dim ? T->name : S->name);
     PetscCheck(J->kernel == KERNEL_CONSTANT || (PetscIsNormalReal(J->sigma) && J->sigma > 0), m->comm,
                PETSC_ERR_ARG_OUTOFRANGE,
                "Option -%ssigma (the %s kernel's width) must be positive and finite (um); got %.6g", prefix,
@@ -2065,6 +2073,45 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
         }
         break;
       case RULE_FIXED_INDEGREE:
+        if (J->masked) { /* indegree sources within the radius, each draw in proportion to the kernel (NEST) */
+          const Population *T = &d->pop[J->tgt];
+          double y[3], sum = 0;
+          PetscInt n, m = 0, avail = 0;
+          PositionOf(T, g - T->first, y);
+          n = InRange(d, J, y, d->cand);
+          for (PetscInt c = 0; c < n; c++) {
+            double x[3], w = 1;
+            if (self && S->first + d->cand[c] == g) continue;
+            PositionOf(S, d->cand[c], x);
+            if (J->kernel == KERNEL_GAUSSIAN) w = exp(-Distance2(S, x, y) / (2 * J->sigma * J->sigma));
+            if (J->kernel == KERNEL_EXPONENTIAL) w = exp(-PetscSqrtReal(Distance2(S, x, y)) / J->sigma);
+            if (!(w > 0)) continue;
+            d->cand[m] = d->cand[c], d->cw[m++] = sum += w, avail++;
+          }
+          if (J->indegree > 0 && (avail == 0 || (!J->multapses && avail < J->indegree))) {
+            d->maskbad = PetscMin(d->maskbad, (PetscInt64)g * SPIKING_MAX_PROJ + p);
+            break;
+          }
+          for (PetscInt k = 0; k < J->indegree;) {
+            const double u = sum * TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++);
+            PetscInt lo = 0, hi = m - 1, j;
+            while (lo < hi) { /* the first with cw > u */
+              const PetscInt mid = (lo + hi) / 2;
+              if (d->cw[mid] > u)
+                hi = mid;
+              else
+                lo = mid + 1;
+            }
+            j = S->first + d->cand[lo];
+            if (!J->multapses && marked[j]) continue;
+            if (!J->multapses) marked[j] = 1, picked[k] = j;
+            Emit(W, j, i, J);
+            k++;
+          }
+          if (!J->multapses)
+            for (PetscInt k = 0; k < J->indegree; k++) marked[picked[k]] = 0;
+          break;
+        }
         for (PetscInt k = 0; k < J->indegree;) {
           const double u = TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++);
           PetscInt j     = S->first + (PetscInt)(u * S->size);
@@ -2350,6 +2397,7 @@ static PetscErrorCode SpikingWire(TpModel m)
 {
   Spiking *d = m->data;
   PetscInt N = d->r.N, maxk = 0;
+  d->maskbad     = INT64_MAX;
   char *marked   = NULL;
   PetscInt *pick = NULL;
   Wiring W       = {.d = d, .only = -1};
@@ -2362,9 +2410,10 @@ static PetscErrorCode SpikingWire(TpModel m)
   {
     PetscInt most = 0;
     for (PetscInt q = 0; q < d->npop; q++) most = PetscMax(most, d->pop[q].size);
-    PetscCall(PetscMalloc1(most + 1, &d->cand));
+    PetscCall(PetscMalloc2(most + 1, &d->cand, most + 1, &d->cw));
     for (PetscInt p = 0; p < d->nproj; p++)
-      if (d->proj[p].rule == RULE_DISTANCE && !GridDistance(d, &d->proj[p])) PetscCall(CellsSetUp(d, &d->proj[p]));
+      if ((d->proj[p].rule == RULE_DISTANCE && !GridDistance(d, &d->proj[p])) || d->proj[p].masked)
+        PetscCall(CellsSetUp(d, &d->proj[p]));
   }
   PetscCall(ThirdFactorEdges(m, marked, pick));
   PetscCall(GapEdges(m, marked, pick));
@@ -2389,6 +2438,16 @@ static PetscErrorCode SpikingWire(TpModel m)
   PetscCall(PetscCalloc1(d->r.nloc + 1, &W.gin));
   if (d->glio) PetscCall(PetscCalloc3(N + 1, &W.gmark, N + 1, &W.gast, N + 1, &W.gslot));
   PetscCall(Draw(&W, marked, pick)); /* counts */
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &d->maskbad, 1, MPIU_INT64, MPI_MIN, m->comm));
+  if (d->maskbad != INT64_MAX) {
+    const Projection *J = &d->proj[d->maskbad % SPIKING_MAX_PROJ];
+    const PetscInt g = (PetscInt)(d->maskbad / SPIKING_MAX_PROJ), q = PopOf(d, g);
+    SETERRQ(m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+            "Projection %s (fixed_indegree %" PetscInt_FMT " within -%s%s_radius %g um): %s %" PetscInt_FMT
+            " has %s in its mask; widen the radius%s",
+            J->name, J->indegree, m->prefix, J->name, (double)J->radius, d->pop[q].name, g - d->pop[q].first,
+            J->multapses ? "no source" : "fewer distinct sources than that", J->multapses ? "" : " or allow multapses");
+  }
   d->ncol = 0;
   for (PetscInt j = 0; j < N; j++) d->colof[j] = W.pos[j] || d->isgate[PopOf(d, j)] ? d->ncol++ : -1;
   PetscCheck(d->ncol < INT32_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "More than 2^31 presynaptic neurons on one rank");
@@ -2460,7 +2519,7 @@ static PetscErrorCode SpikingWire(TpModel m)
   PetscCall(PetscFree(W.gin));
   if (d->glio) PetscCall(PetscFree3(W.gmark, W.gast, W.gslot));
   if (maxk) PetscCall(PetscFree2(marked, pick));
-  PetscCall(PetscFree(d->cand));
+  PetscCall(PetscFree2(d->cand, d->cw));
   for (PetscInt p = 0; p < d->nproj; p++) PetscCall(PetscFree2(d->proj[p].cstart, d->proj[p].cmem));
   total = (double)d->nsyn_loc;
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, m->comm));
@@ -4052,6 +4111,12 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
     const Projection *J = &d->proj[p];
     PetscCall(PetscViewerASCIIPrintf(v, "  proj     %s: %s", J->name, Rules[J->rule]));
     if (J->rule == RULE_FIXED_INDEGREE) PetscCall(PetscViewerASCIIPrintf(v, " %" PetscInt_FMT, J->indegree));
+    if (J->masked) {
+      PetscCall(PetscViewerASCIIPrintf(v, " within radius %g um", (double)J->radius));
+      if (J->kernel != KERNEL_CONSTANT)
+        PetscCall(PetscViewerASCIIPrintf(v, ", drawn by a %s kernel, %s %g um", Kernels[J->kernel],
+                                         J->kernel == KERNEL_GAUSSIAN ? "sigma" : "scale", (double)J->sigma));
+    }
     if (J->rule == RULE_PAIRWISE_BERNOULLI) PetscCall(PetscViewerASCIIPrintf(v, " p %g", (double)J->p));
     if (J->rule == RULE_DISTANCE) {
       PetscCall(PetscViewerASCIIPrintf(v, " radius %g um, p %g", (double)J->radius, (double)J->p));
@@ -4195,7 +4260,7 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
     PetscCall(PetscSNPrintf(buf + o, len - o, "%s=%s,%" PetscInt_FMT ",%.17g,%.17g,%" PetscInt_FMT ",%d%d;", J->name,
                             Rules[J->rule], J->indegree, (double)J->p, (double)J->weight, J->dsteps, (int)J->autapses,
                             (int)J->multapses));
-    if (J->rule == RULE_DISTANCE) {
+    if (J->rule == RULE_DISTANCE || J->masked) {
       o = strlen(buf) - 1;
       PetscCall(PetscSNPrintf(buf + o, len - o, ",radius=%.17g;", (double)J->radius));
       if (J->kernel != KERNEL_CONSTANT) {
