@@ -42,7 +42,14 @@ for case in "-N 40 -K 3 -ts_max_time 4 -save_synapses" \
   "-model gated -N 30 -K 5 -ts_max_time 3" \
   "-model oracle -N 30 -K 5" \
   "-model decay -N 30 -connectivity random -degree 4 -stepper_max_time 3" \
-  "-model jacobi -N 30 -connectivity random -degree 4"; do
+  "-model jacobi -N 30 -connectivity random -degree 4" \
+  "-model spiking -spiking_brunel_order 40 -stepper_max_time 20" \
+  "-model spiking -spiking_populations N:300,S:20,T:6 -spiking_N_positions uniform -spiking_N_extent 300,300
+   -spiking_projections N-N,S-T,T-N -spiking_N-N_rule distance -spiking_N-N_kernel gaussian -spiking_N-N_sigma 20
+   -spiking_N_poisson_rate 12000 -spiking_N_poisson_weight 18 -spiking_S_poisson_rate 15000 -spiking_S_poisson_weight 25
+   -spiking_S-T_rule fixed_indegree -spiking_S-T_indegree 3 -spiking_S-T_synapse tsodyks_markram -spiking_S-T_weight 400
+   -spiking_T-N_rule fixed_indegree -spiking_T-N_indegree 1 -spiking_record_V 1 -spiking_record_I_syn
+   -spiking_N_record_spikes 50 -stepper_max_time 20"; do
   # shellcheck disable=SC2086
   check mpi 2 "$T" $case -quiet -o "$tmp/a.h5" -checkpoint "$tmp/a.ckpt" -checkpoint_final -malloc_dump
   # shellcheck disable=SC2086

@@ -1156,6 +1156,15 @@ def check_exchange(tmp):
     for q in a:
         if not all(np.array_equal(x, y) for x, y in zip(a[q], b[q])):
             fail("population %s: the run restarted on 4 ranks at 31.7 ms spikes differently" % q)
+    # a restart from the final step (nothing left to run) reports the same summary: rates, counts and CVs
+    ck = os.path.join(tmp, "xf.ckpt")
+    run(2, args + ["-o", os.path.join(tmp, "xc.h5"), "-checkpoint", ck, "-checkpoint_final"])
+    run(2, args + ["-o", os.path.join(tmp, "xd.h5"), "-restart", ck])
+    with h5py.File(os.path.join(tmp, "xc.h5"), "r") as f, h5py.File(os.path.join(tmp, "xd.h5"), "r") as g:
+        x, y = dict(f["observables"].attrs), dict(g["observables"].attrs)
+    if sorted(x) != sorted(y) or any(not np.array_equal(x[k], y[k], equal_nan=True) for k in x):
+        fail("the summary after a restart at the final step differs: %s against %s"
+             % ({k: y[k] for k in y if not np.array_equal(x.get(k), y[k], equal_nan=True)}, x))
 
 
 def check_bad_input(tmp):

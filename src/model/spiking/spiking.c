@@ -3135,6 +3135,20 @@ static PetscErrorCode SpikingSync(TpModel m, PetscInt f)
   PetscFunctionReturn(0);
 }
 
+/* Per population, the sum of the local neurons' CVs of their intervals (those with two or more) and their
+   number, into s[2 q], s[2 q + 1]. */
+static void CvSums(const Spiking *d, double *s)
+{
+  for (PetscInt i = 0; i < d->r.nloc; i++) {
+    const double n = d->isi[3 * i];
+    if (n >= 2) {
+      const double mean = d->isi[3 * i + 1] / n, var = PetscMax(d->isi[3 * i + 2] / n - mean * mean, 0);
+      s[2 * d->popof[i]] += sqrt(var) / mean;
+      s[2 * d->popof[i] + 1] += 1;
+    }
+  }
+}
+
 static PetscErrorCode SpikingLoaded(TpModel m)
 {
   Spiking *d = m->data;
@@ -3154,6 +3168,12 @@ static PetscErrorCode SpikingLoaded(TpModel m)
   PetscCallMPI(MPI_Bcast(d->popspk, SPIKING_MAX_POPS, MPIU_INT64, 0, m->comm));
   PetscCallMPI(MPI_Bcast(d->clock, 2, MPIU_INT64, 0, m->comm));
   PetscCall(PetscArraycpy(d->obs_popspk, d->popspk, SPIKING_MAX_POPS));
+  { /* the CVs a summary shows, should the run have no sample left to take */
+    double sums[2 * SPIKING_MAX_POPS] = {0};
+    CvSums(d, sums);
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, sums, (PetscMPIInt)(2 * d->npop), MPI_DOUBLE, MPI_SUM, m->comm));
+    for (PetscInt q = 0; q < d->npop; q++) d->cv[q] = sums[2 * q + 1] > 0 ? sums[2 * q] / sums[2 * q + 1] : NAN;
+  }
   {
     PetscMPIInt rank;
     PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
@@ -3923,14 +3943,7 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
     b[0] = y[0], b[1] = y[1], b[2] = y[2], b[3] = d->astro.sic[a];
     if (d->astro.gc[a]) b[4] = y[3], b[5] = y[4], b[6] = y[5], b[7] = d->astro.gheld[a], b[8] = d->astro.gam[a];
   }
-  for (PetscInt i = 0; i < d->r.nloc; i++) {
-    const double n = d->isi[3 * i];
-    if (n >= 2) {
-      const double mean = d->isi[3 * i + 1] / n, var = PetscMax(d->isi[3 * i + 2] / n - mean * mean, 0);
-      buf[nr + 2 * d->popof[i]] += sqrt(var) / mean;
-      buf[nr + 2 * d->popof[i] + 1] += 1;
-    }
-  }
+  CvSums(d, buf + nr);
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, buf, W, MPI_DOUBLE, MPI_SUM, m->comm));
   for (PetscInt q = 0; q < nr; q++) sample[np + q] = buf[q];
   for (PetscInt q = 0; q < aw * na; q++) sample[np + nr + q] = buf[nr + 2 * np + q];
