@@ -707,22 +707,34 @@ static PetscErrorCode ReadGchi(TpModel m, Population *P, const char *prefix)
   PetscFunctionReturn(0);
 }
 
+/* Collective: the HDF5 file that option opt names, opened on every rank (fapl: H5P_DEFAULT, or MPI-IO's), or
+   one error naming the option, the file and what is wrong (what: "spike file", ...). */
+static PetscErrorCode OpenOptionFile(TpModel m, const char *path, hid_t fapl, const char *what, const char *opt,
+                                     hid_t *f)
+{
+  char why[PETSC_MAX_PATH_LEN + 256] = "";
+
+  PetscFunctionBegin;
+  PetscCall(TpH5OpenShared(m->comm, path, fapl, what, opt, why, sizeof(why), f));
+  PetscCheck(!why[0], m->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
+  PetscCheck(*f >= 0, m->comm, PETSC_ERR_FILE_OPEN, "Option %s: cannot open '%s' as an HDF5 file", opt, path);
+  PetscFunctionReturn(0);
+}
+
 /* A population's -positions_file: its dataset (size x 2 or size x 3, um), finite, inside -extent when one
    is given; every rank reads it. */
 static PetscErrorCode ReadPositions(TpModel m, Population *P, const char *prefix)
 {
-  char why[PETSC_MAX_PATH_LEN + 256] = "", opt[112];
-  hid_t f                            = -1;
-  int nd                             = 0;
-  hsize_t dims[2]                    = {0, 0};
+  char opt[112];
+  hid_t f         = -1;
+  int nd          = 0;
+  hsize_t dims[2] = {0, 0};
   PetscBool ok;
   long long bad = -1;
 
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(opt, sizeof(opt), "-%spositions_file", prefix));
-  PetscCall(TpH5OpenShared(m->comm, P->pos_file, H5P_DEFAULT, "positions file", opt, why, sizeof(why), &f));
-  PetscCheck(!why[0], m->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
-  PetscCheck(f >= 0, m->comm, PETSC_ERR_FILE_OPEN, "Option %s: cannot open '%s' as an HDF5 file", opt, P->pos_file);
+  PetscCall(OpenOptionFile(m, P->pos_file, H5P_DEFAULT, "positions file", opt, &f));
   ok = (PetscBool)(TpH5GetExtent(f, P->pos_dataset, &nd, dims) && nd == 2 && dims[0] == (hsize_t)P->size &&
                    (dims[1] == 2 || dims[1] == 3));
   if (!ok) {
@@ -1096,9 +1108,9 @@ static PetscErrorCode ReadEdgeFile(TpModel m, Projection *J)
 {
   Spiking *d          = m->data;
   const Population *S = &d->pop[J->src], *T = &d->pop[J->tgt];
-  char why[PETSC_MAX_PATH_LEN + 256] = "", opt[112], path[4][128];
-  const char *leaf[4]                = {"source_node_id", "target_node_id", "0/syn_weight", "0/delay"};
-  hid_t f                            = -1, fapl;
+  char opt[112], path[4][128];
+  const char *leaf[4] = {"source_node_id", "target_node_id", "0/syn_weight", "0/delay"};
+  hid_t f             = -1, fapl;
   int nd;
   hsize_t dims[2];
   PetscBool has[4] = {PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE}, ok = PETSC_TRUE;
@@ -1115,10 +1127,8 @@ static PetscErrorCode ReadEdgeFile(TpModel m, Projection *J)
   for (int k = 0; k < 4; k++) PetscCall(PetscSNPrintf(path[k], sizeof(path[k]), "edges/%s/%s", J->fgroup, leaf[k]));
   PetscCallH5(fapl = H5Pcreate(H5P_FILE_ACCESS));
   PetscCallH5(H5Pset_fapl_mpio(fapl, m->comm, MPI_INFO_NULL));
-  PetscCall(TpH5OpenShared(m->comm, J->file, fapl, "edge file", opt, why, sizeof(why), &f));
+  PetscCall(OpenOptionFile(m, J->file, fapl, "edge file", opt, &f));
   H5Pclose(fapl);
-  PetscCheck(!why[0], m->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
-  PetscCheck(f >= 0, m->comm, PETSC_ERR_FILE_OPEN, "Option %s: cannot open '%s' as an HDF5 file", opt, J->file);
   for (int k = 0; k < 4; k++) {
     if (k >= 2) has[k] = TpH5GetExtent(f, path[k], &nd, dims);
     if (!has[k]) continue;
@@ -1210,8 +1220,8 @@ static PetscErrorCode ReadPoolFile(TpModel m, Projection *J, const char *prefix)
 {
   const Spiking *d    = m->data;
   const Population *T = &d->pop[J->tgt], *A = &d->pop[J->third];
-  char why[PETSC_MAX_PATH_LEN + 256] = "", opt[112];
-  hid_t f                            = -1;
+  char opt[112];
+  hid_t f = -1;
   int nd;
   hsize_t dims[2];
   PetscBool ok;
@@ -1219,9 +1229,7 @@ static PetscErrorCode ReadPoolFile(TpModel m, Projection *J, const char *prefix)
 
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(opt, sizeof(opt), "-%spool_file", prefix));
-  PetscCall(TpH5OpenShared(m->comm, J->pool_file, H5P_DEFAULT, "pool file", opt, why, sizeof(why), &f));
-  PetscCheck(!why[0], m->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
-  PetscCheck(f >= 0, m->comm, PETSC_ERR_FILE_OPEN, "Option %s: cannot open '%s' as an HDF5 file", opt, J->pool_file);
+  PetscCall(OpenOptionFile(m, J->pool_file, H5P_DEFAULT, "pool file", opt, &f));
   ok = (PetscBool)(TpH5GetExtent(f, "astrocyte", &nd, dims) && nd == 1 && dims[0] == (hsize_t)T->size);
   if (ok) {
     PetscCall(PetscMalloc1(T->size + 1, &J->pool_map));
@@ -1885,6 +1893,14 @@ static inline double Distance2(const Population *P, const double x[3], const dou
   return s;
 }
 
+/* The kernel of projection J at squared distance d2 (um^2): 1, e^{-d^2/(2 sigma^2)} or e^{-d/sigma}. */
+static inline double KernelAt(const Projection *J, double d2)
+{
+  if (J->kernel == KERNEL_GAUSSIAN) return exp(-d2 / (2 * J->sigma * J->sigma));
+  if (J->kernel == KERNEL_EXPONENTIAL) return exp(-PetscSqrtReal(d2) / J->sigma);
+  return 1;
+}
+
 /* Whether the distance rule of J draws by the grid's own box (both populations on grids, not periodic, no
    kernel: the first form of the rule, kept as it was) rather than through the sources' cells. */
 static inline PetscBool GridDistance(const Spiking *d, const Projection *J)
@@ -2046,8 +2062,7 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
             if (J->kernel != KERNEL_CONSTANT || J->p < 1) {
               double x[3], pk = J->p;
               PositionOf(S, d->cand[c], x);
-              if (J->kernel == KERNEL_GAUSSIAN) pk *= exp(-Distance2(S, x, y) / (2 * J->sigma * J->sigma));
-              if (J->kernel == KERNEL_EXPONENTIAL) pk *= exp(-PetscSqrtReal(Distance2(S, x, y)) / J->sigma);
+              if (J->kernel != KERNEL_CONSTANT) pk *= KernelAt(J, Distance2(S, x, y));
               if (!(TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++) < pk)) continue;
             }
             Emit(W, j, i, J);
@@ -2072,49 +2087,39 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
             }
         }
         break;
-      case RULE_FIXED_INDEGREE:
-        if (J->masked) { /* indegree sources within the radius, each draw in proportion to the kernel (NEST) */
+      case RULE_FIXED_INDEGREE: {
+        PetscInt m = 0; /* with a mask: its sources, each drawn in proportion to the kernel (NEST's) */
+        double sum = 0;
+        if (J->masked) {
           const Population *T = &d->pop[J->tgt];
-          double y[3], sum = 0;
-          PetscInt n, m = 0, avail = 0;
-          PositionOf(T, g - T->first, y);
-          n = InRange(d, J, y, d->cand);
+          double y[3];
+          const PetscInt n = (PositionOf(T, g - T->first, y), InRange(d, J, y, d->cand));
           for (PetscInt c = 0; c < n; c++) {
-            double x[3], w = 1;
+            double x[3], w;
             if (self && S->first + d->cand[c] == g) continue;
             PositionOf(S, d->cand[c], x);
-            if (J->kernel == KERNEL_GAUSSIAN) w = exp(-Distance2(S, x, y) / (2 * J->sigma * J->sigma));
-            if (J->kernel == KERNEL_EXPONENTIAL) w = exp(-PetscSqrtReal(Distance2(S, x, y)) / J->sigma);
-            if (!(w > 0)) continue;
-            d->cand[m] = d->cand[c], d->cw[m++] = sum += w, avail++;
+            if (!((w = KernelAt(J, Distance2(S, x, y))) > 0)) continue;
+            d->cand[m] = d->cand[c], d->cw[m++] = sum += w;
           }
-          if (J->indegree > 0 && (avail == 0 || (!J->multapses && avail < J->indegree))) {
+          if (J->indegree > 0 && (m == 0 || (!J->multapses && m < J->indegree))) {
             d->maskbad = PetscMin(d->maskbad, (PetscInt64)g * SPIKING_MAX_PROJ + p);
             break;
           }
-          for (PetscInt k = 0; k < J->indegree;) {
-            const double u = sum * TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++);
-            PetscInt lo = 0, hi = m - 1, j;
-            while (lo < hi) { /* the first with cw > u */
+        }
+        for (PetscInt k = 0; k < J->indegree;) {
+          const double u = TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++);
+          PetscInt j     = S->first + (PetscInt)(u * S->size);
+          if (J->masked) { /* the first whose cumulative kernel passes u sum */
+            PetscInt lo = 0, hi = m - 1;
+            while (lo < hi) {
               const PetscInt mid = (lo + hi) / 2;
-              if (d->cw[mid] > u)
+              if (d->cw[mid] > u * sum)
                 hi = mid;
               else
                 lo = mid + 1;
             }
             j = S->first + d->cand[lo];
-            if (!J->multapses && marked[j]) continue;
-            if (!J->multapses) marked[j] = 1, picked[k] = j;
-            Emit(W, j, i, J);
-            k++;
           }
-          if (!J->multapses)
-            for (PetscInt k = 0; k < J->indegree; k++) marked[picked[k]] = 0;
-          break;
-        }
-        for (PetscInt k = 0; k < J->indegree;) {
-          const double u = TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++);
-          PetscInt j     = S->first + (PetscInt)(u * S->size);
           if (j >= S->first + S->size) j = S->first + S->size - 1;
           if ((self && j == g) || (!J->multapses && marked[j])) continue;
           if (!J->multapses) marked[j] = 1, picked[k] = j;
@@ -2123,7 +2128,7 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
         }
         if (!J->multapses)
           for (PetscInt k = 0; k < J->indegree; k++) marked[picked[k]] = 0;
-        break;
+      } break;
       }
     }
   }
@@ -2643,9 +2648,9 @@ static PetscErrorCode ExchangeSetUp(TpModel m)
    keeps its own neurons' entries. */
 static PetscErrorCode ReadSpikeFile(TpModel m, Population *P)
 {
-  Spiking *d                         = m->data;
-  char why[PETSC_MAX_PATH_LEN + 256] = "", path[2][96], opt[112];
-  hid_t f                            = -1;
+  Spiking *d = m->data;
+  char path[2][96], opt[112];
+  hid_t f = -1;
   int nd[2];
   hsize_t dims[2][2];
   double *ts    = NULL;
@@ -2657,9 +2662,7 @@ static PetscErrorCode ReadSpikeFile(TpModel m, Population *P)
   PetscCall(PetscSNPrintf(opt, sizeof(opt), "-%s%s_spike_file", m->prefix, P->name));
   PetscCall(PetscSNPrintf(path[0], 96, "spikes/%s/timestamps", P->spike_group));
   PetscCall(PetscSNPrintf(path[1], 96, "spikes/%s/node_ids", P->spike_group));
-  PetscCall(TpH5OpenShared(m->comm, P->spike_file, H5P_DEFAULT, "spike file", opt, why, sizeof(why), &f));
-  PetscCheck(!why[0], m->comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
-  PetscCheck(f >= 0, m->comm, PETSC_ERR_FILE_OPEN, "Option %s: cannot open '%s' as an HDF5 file", opt, P->spike_file);
+  PetscCall(OpenOptionFile(m, P->spike_file, H5P_DEFAULT, "spike file", opt, &f));
   if (!(TpH5GetExtent(f, path[0], &nd[0], dims[0]) && TpH5GetExtent(f, path[1], &nd[1], dims[1]) && nd[0] == 1 &&
         nd[1] == 1 && dims[0][0] == dims[1][0]))
     what = 1;
