@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Plot a spiking run (-model spiking): a raster of the first neurons of each population, the
-population rates against time and, when the run recorded them (-spiking_record_V), membrane traces.
+population rates against time and, when the run recorded them (-spiking_record_V), membrane traces;
+when its populations have positions (/positions), a second figure FIGURE-positions.png of each
+neuron at its place, coloured by its spikes (x and y; 3-D positions seen from above).
 
     /usr/bin/python3 analysis/plot_spikes.py RUN.h5 [FIGURE.png] [--neurons 100] [--tmax MS]
 """
@@ -31,6 +33,9 @@ def main():
         V = f["observables/V_m"][()] if "observables/V_m" in f else None
         obs = dict(f["observables"].attrs)
         T = float(f.attrs["final_time"])
+        where = {p: f["positions"][p][()] for p in f["positions"]} if "positions" in f else {}
+        count = f["state/spike_count"][()] if "state/spike_count" in f else None
+        first = {p: int(f["spikes"][p].attrs["first_id"]) for p in pops}
     tmax = a.tmax or T
     rows = 3 if V is not None else 2
     fig, ax = plt.subplots(rows, 1, figsize=(8, 2.6 * rows), sharex=True)
@@ -54,6 +59,21 @@ def main():
     fig.tight_layout()
     fig.savefig(png, dpi=120)
     print("wrote %s (%s)" % (png, ", ".join("%s %d spikes" % (p, len(spk[p][0])) for p in pops)))
+    if where and count is not None:
+        placed = [p for p in pops if p in where]
+        fig, ax = plt.subplots(1, len(placed), figsize=(4.2 * len(placed), 4), squeeze=False)
+        for k, p in enumerate(placed):
+            xy, n = where[p], count[first[p]:first[p] + len(where[p])] / (T / 1000.0)
+            sc = ax[0][k].scatter(xy[:, 0], xy[:, 1], c=n, s=4, cmap="viridis")
+            ax[0][k].set_title("%s: rate of each neuron" % p)
+            ax[0][k].set_xlabel("x (um)")
+            ax[0][k].set_ylabel("y (um)")
+            ax[0][k].set_aspect("equal")
+            fig.colorbar(sc, ax=ax[0][k], label="Hz")
+        fig.tight_layout()
+        out = png.rsplit(".", 1)[0] + "-positions.png"
+        fig.savefig(out, dpi=120)
+        print("wrote %s" % out)
 
 
 if __name__ == "__main__":
