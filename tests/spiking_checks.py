@@ -17,6 +17,11 @@ NEST_LIF = dict(C_m=250.0, tau_m=10.0, t_ref=2.0, E_L=-70.0, V_th=-55.0, V_reset
                 tau_syn_ex=2.0, tau_syn_in=2.0, poisson_rate=0.0, poisson_weight=0.0)
 
 
+def same(a, b):
+    """Whether two tuples of arrays (a population's spike times and ids, say) are equal, element by element."""
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
 def spikes(path):
     with h5py.File(path, "r") as f:
         return {p: (f["spikes"][p]["timestamps"][()], f["spikes"][p]["node_ids"][()]) for p in f["spikes"]}
@@ -1092,7 +1097,8 @@ def check_yaml(tmp):
 def check_exchange(tmp):
     """The spike exchange over the ghost plan: a lattice wired by distance (each neuron's synapses near
     it) sends each rank's spikes only to the ranks that hold its neighbours (on 4 ranks, in blocks of
-    rows, to the neighbouring blocks only), and a Tsodyks-Markram projection from 40 sources onto 8
+    rows, to the neighbouring blocks only; astrocytes on a rank of their own, whose events go nowhere,
+    hang nothing), and a Tsodyks-Markram projection from 40 sources onto 8
     targets (most sources have no target on their own rank: the owner keeps the presynaptic state
     without a column of its own); windows of thousands of spikes overflow the exchange's blocks.  Spikes, state
     and the presynaptic state after a restart are the same bit for bit on 1, 2, 4 ranks and on 3 with a
@@ -1139,6 +1145,24 @@ def check_exchange(tmp):
     with h5py.File(out, "r") as f:
         if int(f["observables"].attrs["spikes_N"]) != len(ref[0]["N"][0]):
             fail("-spiking_N_record_spikes 100 changed the population's spike count")
+    # astrocytes alone on one rank (a partition file), whose calcium events go nowhere but whose slow inward
+    # currents reach the neurons of the other: every rank hears only the ranks that send it spikes (a rank
+    # listing one that sends nothing once hung the neighbourhood exchange)
+    apart = os.path.join(tmp, "apart.h5")
+    run(1, ["partition", "-N", 24, "-connectivity", "none", "-nparts", 2, "-partitioner", "block", "-o", apart])
+    with h5py.File(apart, "r+") as f:
+        f["rank"][...] = (np.arange(24) >= 20).astype(f["rank"].dtype)
+    astro = ["-model", "spiking", "-spiking_populations", "E:20,A:4", "-spiking_E_type", "aeif_cond_alpha",
+             "-spiking_E_poisson_rate", 4000, "-spiking_E_poisson_weight", 20, "-spiking_A_type", "astrocyte_lr_1994",
+             "-spiking_A_IP3", 0.4, "-spiking_A_Ca_astro", 0.3, "-spiking_A_Ca_threshold", 0.31, "-spiking_A_delta_IP3",
+             0.05, "-spiking_projections", "E-A,A-E", "-spiking_E-A_rule", "pairwise_bernoulli", "-spiking_E-A_p", 0.3,
+             "-spiking_A-E_weight", 3, "-stepper_max_time", 300, "-quiet"]
+    run(1, astro + ["-o", os.path.join(tmp, "as1.h5")])
+    run(2, astro + ["-o", os.path.join(tmp, "as2.h5"), "-partition", apart])
+    a, b = spikes(os.path.join(tmp, "as1.h5")), spikes(os.path.join(tmp, "as2.h5"))
+    if len(a["E"][0]) < 100 or len(a["A"][0]) < 1 or any(not same(a[q], b[q]) for q in a):
+        fail("astrocytes on a rank of their own: spikes and calcium events on 2 ranks differ from 1 rank's (or too few: "
+             "%d, %d)" % (len(a["E"][0]), len(a["A"][0])))
     # the lattice alone on 4 ranks (each population is split over the ranks: S's sources would be everywhere)
     lattice = ["-model", "spiking", "-spiking_populations", "N:2800", "-spiking_N_grid_rows", 40,
                "-spiking_N_grid_spacing", 50, "-spiking_projections", "N-N", "-spiking_N-N_rule", "distance",

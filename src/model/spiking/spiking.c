@@ -2532,6 +2532,13 @@ static PetscErrorCode SpikingWire(TpModel m)
   PetscFunctionReturn(0);
 }
 
+/* Whether the spikes of population q travel to its columns: an astrocyte's calcium events only where they gate
+   (they are otherwise only recorded).  A rank's in-neighbours and the senders' out-neighbours both follow it. */
+static inline PetscBool Travels(const Spiking *d, PetscInt q)
+{
+  return (PetscBool)(!IS_ASTRO(&d->pop[q]) || d->isgate[q]);
+}
+
 /* The ghost plan of the spike exchange: a PetscSF whose leaves are the columns and roots their sources'
    rows; gathered through it, each local neuron's columns on other ranks (or here); and the ranks that
    spikes go to and come from as the neighbours of a graph communicator.  An astrocyte's calcium events
@@ -2564,7 +2571,7 @@ static PetscErrorCode ExchangeSetUp(TpModel m)
     const PetscInt g = d->colgid[c];
     remote[c].rank = owner[g], remote[c].index = orow[g];
     d->collocal[c] = owner[g] == rank ? orow[g] : -1;
-    if (owner[g] != rank) mark[owner[g]] = 1;
+    if (owner[g] != rank && Travels(d, d->colpop[c])) mark[owner[g]] = 1;
   }
   PetscCall(PetscFree2(owner, orow));
   PetscCall(PetscFree4(gid, all, cnt, dsp));
@@ -2586,9 +2593,8 @@ static PetscErrorCode ExchangeSetUp(TpModel m)
   PetscCall(PetscMalloc1(nloc + 1, &d->selfcol));
   PetscCall(PetscArrayzero(mark, size));
   for (PetscInt i = 0, o = 0; i < nloc; o += deg[i++]) {
-    const Population *P = &d->pop[d->popof[i]];
-    d->selfcol[i]       = -1;
-    if (IS_ASTRO(P) && !d->isgate[d->popof[i]]) continue;
+    d->selfcol[i] = -1;
+    if (!Travels(d, d->popof[i])) continue;
     for (PetscInt q = o; q < o + deg[i]; q++) {
       if (mrank[q] == rank)
         d->selfcol[i] = mcol[q];
@@ -2611,7 +2617,7 @@ static PetscErrorCode ExchangeSetUp(TpModel m)
   d->dptr[0] = 0;
   for (PetscInt i = 0, o = 0; i < nloc; o += deg[i++]) {
     PetscInt k = d->dptr[i];
-    if (!(IS_ASTRO(&d->pop[d->popof[i]]) && !d->isgate[d->popof[i]]))
+    if (Travels(d, d->popof[i]))
       for (PetscInt q = o; q < o + deg[i]; q++)
         if (mrank[q] != rank) d->dnbr[k] = mark[mrank[q]], d->dcol[k++] = (uint32_t)mcol[q];
     d->dptr[i + 1] = k;
@@ -2622,7 +2628,7 @@ static PetscErrorCode ExchangeSetUp(TpModel m)
     PetscCall(PetscSFGetGraph(d->colsf, NULL, NULL, NULL, &rem));
     PetscCall(PetscArrayzero(mark, size));
     for (PetscInt c = 0; c < ncol; c++)
-      if (rem[c].rank != rank) mark[rem[c].rank] = 1;
+      if (rem[c].rank != rank && Travels(d, d->colpop[c])) mark[rem[c].rank] = 1;
     for (PetscMPIInt r = 0, k = 0; r < size; r++)
       if (mark[r]) d->inrank[k++] = r;
   }
