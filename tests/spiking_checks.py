@@ -22,6 +22,16 @@ def same(a, b):
     return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
+def same_as_one_rank(ref, got, np_, extra):
+    """ref and got: (spikes, V_m, I_syn, ...) of a run on 1 rank and on np_ ranks (with the options extra); every
+    spike and the final V_m and I_syn must be the same."""
+    for p in ref[0]:
+        if not same(ref[0][p], got[0][p]):
+            fail("population %s: spikes on %d ranks %s differ from 1 rank" % (p, np_, extra))
+    if not (np.array_equal(ref[1], got[1]) and np.array_equal(ref[2], got[2])):
+        fail("final state on %d ranks %s differs from 1 rank" % (np_, extra))
+
+
 def spikes(path):
     with h5py.File(path, "r") as f:
         return {p: (f["spikes"][p]["timestamps"][()], f["spikes"][p]["node_ids"][()]) for p in f["spikes"]}
@@ -291,11 +301,7 @@ def check_invariance(tmp):
         if ref is None:
             ref = got
             continue
-        for p in ref[0]:
-            if not all(np.array_equal(a, b) for a, b in zip(ref[0][p], got[0][p])):
-                fail("population %s: spikes on %d ranks %s differ from 1 rank" % (p, np_, extra))
-        if not (np.array_equal(ref[1], got[1]) and np.array_equal(ref[2], got[2])):
-            fail("final state on %d ranks %s differs from 1 rank" % (np_, extra))
+        same_as_one_rank(ref, got, np_, extra)
     t = twin_of().run(1500)
     nspk = sum(len(v[0]) for v in ref[0].values())
     if nspk < 200:
@@ -409,7 +415,7 @@ def check_types(tmp):
                         fail("population %s fires %d spikes in 150 ms: too quiet to test" % (p, len(T)))
                 continue
             for p in ref[0]:
-                if not all(np.array_equal(a, b) for a, b in zip(ref[0][p], got[0][p])):
+                if not same(ref[0][p], got[0][p]):
                     fail("population %s: spikes on %d ranks differ from 1 rank (aeif %s)" % (p, np_, adex))
             for k in ref[1]:
                 if not np.array_equal(ref[1][k], got[1][k]):
@@ -676,7 +682,7 @@ def check_file_rule(tmp):
     run(2, types_args() + ["-spiking_C-C_rule", "file", "-spiking_C-C_file", cc, "-o", b])
     A, B = state_of(a), state_of(b)
     for p in A[0]:
-        if not all(np.array_equal(x, y) for x, y in zip(A[0][p], B[0][p])):
+        if not same(A[0][p], B[0][p]):
             fail("an edge file of all_to_all's pairs: the spikes of %s differ from the rule's" % p)
     for k in A[1]:
         if not np.array_equal(A[1][k], B[1][k]):
@@ -701,7 +707,7 @@ def check_file_rule(tmp):
             ref = got
             continue
         for p in ref[0]:
-            if not all(np.array_equal(x, y) for x, y in zip(ref[0][p], got[0][p])):
+            if not same(ref[0][p], got[0][p]):
                 fail("edge files: the spikes of %s on %d ranks differ from 1 rank" % (p, np_))
     same_as_twin(ref, types_twin(files={"A-Z": az, "Z-C": zc}), "edge files: ")
     # a checkpoint is bound to its edge files' contents, not only to their names
@@ -953,7 +959,7 @@ def check_spatial(tmp):
                 fail("no synapse crosses the sides of the periodic box")
             continue
         for g in ref:
-            if not all(np.array_equal(a, b) for a, b in zip(ref[g], e[g])):
+            if not same(ref[g], e[g]):
                 fail("rule distance %s on free positions: the synapses on %d ranks differ from 1 rank's" % (g, np_))
     out = os.path.join(tmp, "flat.h5")
     run(1, args + ["-o", out])
@@ -995,7 +1001,7 @@ def check_spatial(tmp):
     _, eg = load(os.path.join(tmp, "g.h5"))
     _, ef = load(os.path.join(tmp, "gf.h5"))
     for g in eg:
-        if not all(np.array_equal(a, b) for a, b in zip(eg[g], ef[g])):
+        if not same(eg[g], ef[g]):
             fail("rule distance %s: file positions on a grid do not give the grid rule's synapses" % g)
     # fixed_indegree within a mask, each draw in proportion to the kernel (NEST's): 10 per target, with
     # replacement, all within the radius; the mean distance of the draws that of the kernel's law
@@ -1020,7 +1026,7 @@ def check_spatial(tmp):
             if abs(z) > 4:
                 fail("fixed_indegree within a mask: the draws' distances are %.1f standard errors from the kernel's" % z)
             continue
-        if not all(np.array_equal(a, b) for a, b in zip(ref["N-N"], e["N-N"])):
+        if not same(ref["N-N"], e["N-N"]):
             fail("fixed_indegree within a mask: the synapses on %d ranks differ from 1 rank's" % np_)
     # refusals
     bad = os.path.join(tmp, "bad.h5")
@@ -1087,7 +1093,7 @@ def check_yaml(tmp):
                  "-spiking_%s_tau_fac" % pr, 1000 / 3.33, "-spiking_%s_tau_rec" % pr, 500]
     run(1, args)
     x, y = spikes(a), spikes(b)
-    if sorted(x) != ["E", "I"] or any(not all(np.array_equal(u, v) for u, v in zip(x[q], y[q])) for q in x):
+    if sorted(x) != ["E", "I"] or any(not same(x[q], y[q]) for q in x):
         fail("the YAML network's spikes differ from its options' on the command line")
     with h5py.File(a, "r") as f:
         if abs(float(f["time"][-1]) - 30) > 1e-9 or int(f["observables"].attrs["synapses"]) < 1200000:
@@ -1129,18 +1135,14 @@ def check_exchange(tmp):
             if len(ref[0]["N"][0]) < 20000 or len(ref[0]["S"][0]) < 500 or len(ref[0]["T"][0]) < 40:
                 fail("the network is too quiet to test the exchange: %s spikes" % {q: len(v[0]) for q, v in ref[0].items()})
             continue
-        for q in ref[0]:
-            if not all(np.array_equal(a, b) for a, b in zip(ref[0][q], got[0][q])):
-                fail("population %s: spikes on %d ranks %s differ from 1 rank" % (q, np_, extra))
-        if not (np.array_equal(ref[1], got[1]) and np.array_equal(ref[2], got[2])):
-            fail("final state on %d ranks %s differs from 1 rank" % (np_, extra))
+        same_as_one_rank(ref, got, np_, extra)
     # a subset recorded: the first 100 of N, none of T; the counts and every other spike as before
     out = os.path.join(tmp, "xsub.h5")
     run(2, args + ["-o", out, "-spiking_N_record_spikes", 100, "-spiking_T_record_spikes", 0])
     sub = spikes(out)
     keep = ref[0]["N"][1] < 100
     if not (np.array_equal(sub["N"][0], ref[0]["N"][0][keep]) and np.array_equal(sub["N"][1], ref[0]["N"][1][keep])
-            and len(sub["T"][0]) == 0 and all(np.array_equal(a, b) for a, b in zip(sub["S"], ref[0]["S"]))):
+            and len(sub["T"][0]) == 0 and same(sub["S"], ref[0]["S"])):
         fail("-spiking_N_record_spikes 100: the recorded spikes are not the first 100 neurons' of the full record")
     with h5py.File(out, "r") as f:
         if int(f["observables"].attrs["spikes_N"]) != len(ref[0]["N"][0]):
@@ -1178,7 +1180,7 @@ def check_exchange(tmp):
     run(4, args + ["-o", os.path.join(tmp, "xb.h5"), "-restart", ck])
     a, b = spikes(os.path.join(tmp, "xa.h5")), spikes(os.path.join(tmp, "xb.h5"))
     for q in a:
-        if not all(np.array_equal(x, y) for x, y in zip(a[q], b[q])):
+        if not same(a[q], b[q]):
             fail("population %s: the run restarted on 4 ranks at 31.7 ms spikes differently" % q)
     # a restart from the final step (nothing left to run) reports the same summary: rates, counts and CVs
     ck = os.path.join(tmp, "xf.ckpt")

@@ -155,7 +155,7 @@ typedef struct {
   PetscBool masked; /* fixed_indegree among the sources within the radius, drawn in proportion to the kernel */
   PetscInt kernel;  /* p times the kernel of their distance d: KERNEL_CONSTANT, _GAUSSIAN e^{-d^2/(2 sigma^2)}, */
   PetscReal sigma;  /* _EXPONENTIAL e^{-d/sigma} (NEST's spatial_distributions gaussian std, exponential beta) */
-  /* the sources' cells for the distance rule (while wiring, where the positions are not a grid in range) */
+  /* the sources' cells for the distance rule and the mask (while wiring) */
   PetscInt ncell[3], *cstart, *cmem;
   PetscReal clo[3], csize[3];
   PetscBool autapses, multapses;
@@ -264,7 +264,7 @@ typedef struct {
   PetscInt ncol;
   PetscInt *colof;    /* N, set-up only: the column of each natural id, or -1 */
   PetscInt *cand;     /* set-up only: the distance rule's sources in range of one target (the largest population) */
-  double *cw;         /* set-up only: their kernels' cumulative sums (fixed_indegree with a mask) */
+  double *cw;         /* set-up only: their kernels (and their cumulative sums, fixed_indegree with a mask) */
   PetscInt64 maskbad; /* set-up only: the first target (natural id) whose mask holds too few sources, else INT64_MAX */
   PetscInt *colgid;   /* ncol: the natural id of each column, ascending */
   PetscInt *collocal; /* ncol: its local row when the source is local, else -1 */
@@ -327,15 +327,16 @@ typedef struct {
                                     keys): sized by the pair's previous window, which both ends saw; the rest of
                                     a longer window follows point to point */
   PetscMPIInt *scnt, *sdsp, *rcnt, *rdsp, *ocnt; /* per neighbour: the block's length and place, this window's keys */
+  PetscMPIInt *odsp;                             /* and the place of its keys past a block */
   PetscInt64 *sbuf, *rbuf, *over;                /* the blocks sent and received, keys past a block */
   size_t capsbuf, caprbuf, capover;
   MPI_Request *req;
-  PetscBool xnone;     /* no rank sends spikes to another (one rank, or unconnected blocks): no communication */
-  PetscInt64 xstat[4]; /* over the ranks: the most neighbours spikes go to, their sum, the most columns of other
-                          ranks' neurons on one rank, their sum (the run header shows them) */
-  PetscSF colsf;       /* leaves: the columns; roots: their sources' rows (the presynaptic state at a restart) */
-  PetscInt64 *gath;    /* the window's keys delivered here, sorted */
-  PetscInt64 capgath;
+  PetscBool xnone; /* no rank sends spikes to another (one rank, or unconnected blocks): no communication */
+  PetscInt64 xmost[2], xsum[2]; /* over the ranks: the most and the sum of the neighbours spikes go to and of the
+                                   columns of other ranks' neurons (the run header shows them) */
+  PetscSF colsf;    /* leaves: the columns; roots: their sources' rows (the presynaptic state at a restart) */
+  PetscInt64 *gath; /* the window's keys delivered here, sorted */
+  size_t capgath;
   PetscMPIInt *counts, *displs; /* (slow inward currents: every rank gathers them) */
   /* observation */
   PetscInt64 clock[2]; /* global: the step of the last exchange, and of the last sample */
@@ -874,36 +875,32 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
   PetscCall(PetscOptionsBool("-periodic", "Distances wrap over the extent (NEST's edge_wrap)", "", P->periodic,
                              &P->periodic, NULL));
   PetscOptionsEnd();
-  {
-    PetscCheck(!kset || !strcmp(kind, "uniform") || !strcmp(kind, "file"), m->comm, PETSC_ERR_ARG_WRONG,
-               "Option -%spositions must be uniform or file; got '%s'", prefix, kind);
-    PetscCheck(!kset || !P->grid_rows, m->comm, PETSC_ERR_ARG_INCOMP,
-               "Options -%spositions %s and -%sgrid_rows: a population has one kind of positions", prefix, kind,
-               prefix);
-    PetscCheck(!P->pos_file[0] || (kset && !strcmp(kind, "file")), m->comm, PETSC_ERR_ARG_INCOMP,
-               "Option -%spositions_file needs -%spositions file", prefix, prefix);
-    PetscCheck(!kset || strcmp(kind, "file") || P->pos_file[0], m->comm, PETSC_ERR_ARG_WRONG,
-               "Option -%spositions file needs -%spositions_file", prefix, prefix);
-    P->uniform = (PetscBool)(kset && !strcmp(kind, "uniform"));
-    PetscCheck(!P->uniform || (eset && (ne == 2 || ne == 3)), m->comm, PETSC_ERR_ARG_WRONG,
-               "Option -%spositions uniform needs -%sextent W,H or W,H,D (um)", prefix, prefix);
-    PetscCheck(!P->periodic || P->grid_rows || eset, m->comm, PETSC_ERR_ARG_WRONG,
-               "Option -%speriodic needs -%sextent (the period) for positions that are not on a grid", prefix, prefix);
-    PetscCheck(!eset || ne == 2 || ne == 3, m->comm, PETSC_ERR_ARG_WRONG,
-               "Option -%sextent takes W,H or W,H,D (um); got %" PetscInt_FMT " values", prefix, ne);
-    PetscCheck(!eset || !P->grid_rows, m->comm, PETSC_ERR_ARG_INCOMP,
-               "Option -%sextent: a grid's box is its columns and rows times -%sgrid_spacing", prefix, prefix);
-    for (PetscInt a = 0; eset && a < ne; a++)
-      PetscCheck(PetscIsNormalReal(P->extent[a]) && P->extent[a] > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
-                 "Option -%sextent: every side must be positive and finite (um); got %.6g", prefix,
-                 (double)P->extent[a]);
-    P->dim = P->grid_rows ? 2 : eset ? ne : 0; /* (a file's: its second dimension, when it is read) */
-    if (P->grid_rows) {
-      P->extent[0] = (double)((P->size + P->grid_rows - 1) / P->grid_rows) * P->grid_spacing;
-      P->extent[1] = (double)P->grid_rows * P->grid_spacing;
-    }
-    if (!eset && !P->grid_rows) P->extent[0] = P->extent[1] = P->extent[2] = 0;
+  PetscCheck(!kset || !strcmp(kind, "uniform") || !strcmp(kind, "file"), m->comm, PETSC_ERR_ARG_WRONG,
+             "Option -%spositions must be uniform or file; got '%s'", prefix, kind);
+  PetscCheck(!kset || !P->grid_rows, m->comm, PETSC_ERR_ARG_INCOMP,
+             "Options -%spositions %s and -%sgrid_rows: a population has one kind of positions", prefix, kind, prefix);
+  PetscCheck(!P->pos_file[0] || (kset && !strcmp(kind, "file")), m->comm, PETSC_ERR_ARG_INCOMP,
+             "Option -%spositions_file needs -%spositions file", prefix, prefix);
+  PetscCheck(!kset || strcmp(kind, "file") || P->pos_file[0], m->comm, PETSC_ERR_ARG_WRONG,
+             "Option -%spositions file needs -%spositions_file", prefix, prefix);
+  P->uniform = (PetscBool)(kset && !strcmp(kind, "uniform"));
+  PetscCheck(!P->uniform || (eset && (ne == 2 || ne == 3)), m->comm, PETSC_ERR_ARG_WRONG,
+             "Option -%spositions uniform needs -%sextent W,H or W,H,D (um)", prefix, prefix);
+  PetscCheck(!P->periodic || P->grid_rows || eset, m->comm, PETSC_ERR_ARG_WRONG,
+             "Option -%speriodic needs -%sextent (the period) for positions that are not on a grid", prefix, prefix);
+  PetscCheck(!eset || ne == 2 || ne == 3, m->comm, PETSC_ERR_ARG_WRONG,
+             "Option -%sextent takes W,H or W,H,D (um); got %" PetscInt_FMT " values", prefix, ne);
+  PetscCheck(!eset || !P->grid_rows, m->comm, PETSC_ERR_ARG_INCOMP,
+             "Option -%sextent: a grid's box is its columns and rows times -%sgrid_spacing", prefix, prefix);
+  for (PetscInt a = 0; eset && a < ne; a++)
+    PetscCheck(PetscIsNormalReal(P->extent[a]) && P->extent[a] > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Option -%sextent: every side must be positive and finite (um); got %.6g", prefix, (double)P->extent[a]);
+  P->dim = P->grid_rows ? 2 : eset ? ne : 0; /* (a file's: its second dimension, when it is read) */
+  if (P->grid_rows) {
+    P->extent[0] = (double)((P->size + P->grid_rows - 1) / P->grid_rows) * P->grid_spacing;
+    P->extent[1] = (double)P->grid_rows * P->grid_spacing;
   }
+  if (!eset && !P->grid_rows) P->extent[0] = P->extent[1] = P->extent[2] = 0;
   PetscCheck(P->grid_rows >= 0 && P->grid_rows <= P->size && P->grid_spacing > 0 && PetscIsNormalReal(P->grid_spacing),
              m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Options -%sgrid_rows %" PetscInt_FMT " and -%sgrid_spacing %.6g: rows must lie in [0, %" PetscInt_FMT
@@ -1028,9 +1025,10 @@ static int CompareFileEdges(const void *a, const void *b)
   return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* Every rank's rows, in their order: the rank of each natural id and, when aidx is given, its index
-   among its rank's astrocytes (-1 for neurons).  O(N) on every rank, as the network is (issue 11). */
-static PetscErrorCode RowOwners(TpModel m, PetscInt *owner, PetscInt *aidx)
+/* Every rank's rows, in their order: the rank of each natural id, when row is given its local row there, and
+   when aidx is given its index among its rank's astrocytes (-1 for neurons).  O(N) on every rank, as the
+   network is (issue 11). */
+static PetscErrorCode RowOwners(TpModel m, PetscInt *owner, PetscInt *row, PetscInt *aidx)
 {
   Spiking *d = m->data;
   PetscMPIInt size, *cnt, *dsp, nl = (PetscMPIInt)d->r.nloc;
@@ -1047,6 +1045,7 @@ static PetscErrorCode RowOwners(TpModel m, PetscInt *owner, PetscInt *aidx)
   for (PetscMPIInt r = 0; r < size; r++)
     for (PetscMPIInt k = dsp[r], a = 0; k < dsp[r + 1]; k++) {
       owner[all[k]] = r;
+      if (row) row[all[k]] = k - dsp[r];
       if (aidx) aidx[all[k]] = IS_ASTRO(&d->pop[PopOf(d, all[k])]) ? a++ : -1;
     }
   PetscCall(PetscFree4(gid, all, cnt, dsp));
@@ -1066,7 +1065,7 @@ static PetscErrorCode RouteEdges(TpModel m, Projection *J, const FileEdge *e, Pe
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(m->comm, &size));
   PetscCall(PetscMalloc1(N, &owner));
-  PetscCall(RowOwners(m, owner, NULL));
+  PetscCall(RowOwners(m, owner, NULL, NULL));
   PetscCall(PetscMalloc5(size, &sc, size, &rc, size + 1, &sd, size + 1, &rd, size, &at));
   PetscCall(PetscArrayzero(sc, size));
   for (PetscInt64 k = 0; k < n; k++) sc[owner[e[k].tgt]]++;
@@ -1901,14 +1900,6 @@ static inline double KernelAt(const Projection *J, double d2)
   return 1;
 }
 
-/* Whether the distance rule of J draws by the grid's own box (both populations on grids, not periodic, no
-   kernel: the first form of the rule, kept as it was) rather than through the sources' cells. */
-static inline PetscBool GridDistance(const Spiking *d, const Projection *J)
-{
-  const Population *S = &d->pop[J->src], *T = &d->pop[J->tgt];
-  return (PetscBool)(S->grid_rows && T->grid_rows && !S->periodic && J->kernel == KERNEL_CONSTANT);
-}
-
 /* The box of population P's positions: the periodic box, or their bounds. */
 static void PositionBox(const Population *P, double lo[3], double len[3])
 {
@@ -2009,6 +2000,25 @@ static PetscInt InRange(const Spiking *d, const Projection *J, const double y[3]
   return n;
 }
 
+/* The members of J's source population within its radius of target g (natural id), ascending and without g
+   itself when self, into d->cand, and the kernel of each one's distance into d->cw; their number. */
+static PetscInt Mask(Spiking *d, const Projection *J, PetscInt g, PetscBool self)
+{
+  const Population *S = &d->pop[J->src], *T = &d->pop[J->tgt];
+  double y[3];
+  PetscInt n, m = 0;
+
+  PositionOf(T, g - T->first, y);
+  n = InRange(d, J, y, d->cand);
+  for (PetscInt c = 0; c < n; c++) {
+    double x[3];
+    if (self && S->first + d->cand[c] == g) continue;
+    PositionOf(S, d->cand[c], x);
+    d->cand[m] = d->cand[c], d->cw[m++] = KernelAt(J, Distance2(S, x, y));
+  }
+  return m;
+}
+
 static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
 {
   Spiking *d = W->d;
@@ -2049,58 +2059,22 @@ static PetscErrorCode Draw(Wiring *W, char *marked, PetscInt *picked)
         for (; *c < J->nfe && J->fe[*c].tgt == i; (*c)++)
           EmitFile(W, (PetscInt)J->fe[*c].src, i, J, J->fe[*c].w, J->fe[*c].ds);
       } break;
-      case RULE_DISTANCE:
-        if (!GridDistance(d, J)) { /* the sources in range, ascending, each with probability p k(d) */
-          const Population *T = &d->pop[J->tgt];
-          double y[3];
-          PetscInt n;
-          PositionOf(T, g - T->first, y);
-          n = InRange(d, J, y, d->cand);
-          for (PetscInt c = 0; c < n; c++) {
-            const PetscInt j = S->first + d->cand[c];
-            if (self && j == g) continue;
-            if (J->kernel != KERNEL_CONSTANT || J->p < 1) {
-              double x[3], pk = J->p;
-              PositionOf(S, d->cand[c], x);
-              if (J->kernel != KERNEL_CONSTANT) pk *= KernelAt(J, Distance2(S, x, y));
-              if (!(TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++) < pk)) continue;
-            }
-            Emit(W, j, i, J);
-          }
-          break;
-        } else { /* the grid points of S within the radius, ascending (column, then row) */
-          const Population *T = &d->pop[J->tgt];
-          const PetscInt R = S->grid_rows, C = (S->size + R - 1) / R, ti = g - T->first;
-          const double h = S->grid_spacing, x = (double)(ti / T->grid_rows) * T->grid_spacing,
-                       y = (double)(ti % T->grid_rows) * T->grid_spacing, r2 = J->radius * J->radius;
-          const PetscInt c0 = (PetscInt)PetscMax(0, PetscFloorReal((x - J->radius) / h)),
-                         c1 = (PetscInt)PetscMin(C - 1, PetscCeilReal((x + J->radius) / h)),
-                         r0 = (PetscInt)PetscMax(0, PetscFloorReal((y - J->radius) / h)),
-                         r1 = (PetscInt)PetscMin(R - 1, PetscCeilReal((y + J->radius) / h));
-          for (PetscInt c = c0; c <= c1; c++)
-            for (PetscInt rr = r0; rr <= r1; rr++) {
-              const PetscInt k = c * R + rr, j = S->first + k;
-              const double dx = (double)c * h - x, dy = (double)rr * h - y;
-              if (k >= S->size || dx * dx + dy * dy >= r2 || (self && j == g)) continue;
-              if (J->p < 1 && !(TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++) < J->p)) continue;
-              Emit(W, j, i, J);
-            }
+      case RULE_DISTANCE: { /* the sources in range, ascending, each with probability p k(d) */
+        const PetscInt n = Mask(d, J, g, self);
+        for (PetscInt c = 0; c < n; c++) {
+          if ((J->kernel != KERNEL_CONSTANT || J->p < 1) &&
+              !(TpUniform((uint64_t)d->seed, TP_STREAM_M4_WIRING, key, draw++) < J->p * d->cw[c]))
+            continue;
+          Emit(W, S->first + d->cand[c], i, J);
         }
-        break;
+      } break;
       case RULE_FIXED_INDEGREE: {
         PetscInt m = 0; /* with a mask: its sources, each drawn in proportion to the kernel (NEST's) */
         double sum = 0;
         if (J->masked) {
-          const Population *T = &d->pop[J->tgt];
-          double y[3];
-          const PetscInt n = (PositionOf(T, g - T->first, y), InRange(d, J, y, d->cand));
-          for (PetscInt c = 0; c < n; c++) {
-            double x[3], w;
-            if (self && S->first + d->cand[c] == g) continue;
-            PositionOf(S, d->cand[c], x);
-            if (!((w = KernelAt(J, Distance2(S, x, y))) > 0)) continue;
-            d->cand[m] = d->cand[c], d->cw[m++] = sum += w;
-          }
+          const PetscInt n = Mask(d, J, g, self);
+          for (PetscInt c = 0; c < n; c++) /* (their cumulative kernel, those of kernel 0 left out) */
+            if (d->cw[c] > 0) d->cand[m] = d->cand[c], d->cw[m++] = sum += d->cw[c];
           if (J->indegree > 0 && (m == 0 || (!J->multapses && m < J->indegree))) {
             d->maskbad = PetscMin(d->maskbad, (PetscInt64)g * SPIKING_MAX_PROJ + p);
             break;
@@ -2330,7 +2304,7 @@ static PetscErrorCode GapJunctionsSetUp(TpModel m)
   for (PetscInt k = 0; k < ngj; k++) PetscCall(PetscFindInt(gnb[k], nslot, slotgid, &gnb[k]));
   /* each astrocyte's rank and index there (every rank's rows, in their order) */
   PetscCall(PetscMalloc2(N, &arank, N, &aidx));
-  PetscCall(RowOwners(m, arank, aidx));
+  PetscCall(RowOwners(m, arank, NULL, aidx));
   PetscCall(PetscMalloc1(nslot + 1, &remote));
   for (PetscInt s = 0; s < nslot; s++) remote[s].rank = arank[slotgid[s]], remote[s].index = aidx[slotgid[s]];
   PetscCall(PetscFree2(arank, aidx));
@@ -2374,7 +2348,7 @@ static PetscErrorCode GlioSetUp(TpModel m)
       d->gls[k] = (int32_t)l;
     }
   PetscCall(PetscMalloc2(d->r.N, &arank, d->r.N, &aidx));
-  PetscCall(RowOwners(m, arank, aidx));
+  PetscCall(RowOwners(m, arank, NULL, aidx));
   PetscCall(PetscMalloc1(n + 1, &remote));
   for (PetscInt l = 0; l < n; l++) remote[l].rank = arank[gid[l]], remote[l].index = aidx[gid[l]];
   PetscCall(PetscFree2(arank, aidx));
@@ -2417,8 +2391,7 @@ static PetscErrorCode SpikingWire(TpModel m)
     for (PetscInt q = 0; q < d->npop; q++) most = PetscMax(most, d->pop[q].size);
     PetscCall(PetscMalloc2(most + 1, &d->cand, most + 1, &d->cw));
     for (PetscInt p = 0; p < d->nproj; p++)
-      if ((d->proj[p].rule == RULE_DISTANCE && !GridDistance(d, &d->proj[p])) || d->proj[p].masked)
-        PetscCall(CellsSetUp(d, &d->proj[p]));
+      if (d->proj[p].rule == RULE_DISTANCE || d->proj[p].masked) PetscCall(CellsSetUp(d, &d->proj[p]));
   }
   PetscCall(ThirdFactorEdges(m, marked, pick));
   PetscCall(GapEdges(m, marked, pick));
@@ -2547,36 +2520,28 @@ static PetscErrorCode ExchangeSetUp(TpModel m)
 {
   Spiking *d       = m->data;
   const PetscInt N = d->r.N, nloc = d->r.nloc, ncol = d->ncol;
-  PetscMPIInt size, rank, nl                        = (PetscMPIInt)nloc, *cnt, *dsp, *mark;
-  PetscInt *gid, *all, *owner, *orow, *lrank, *lcol, *mrank, *mcol, nmulti = 0, nrem = 0, M;
+  PetscMPIInt size, rank, *to, *from;
+  PetscInt *owner, *orow, *lrank, *lcol, *mrank, *mcol, nmulti = 0, nrem = 0, M;
+  PetscInt64 ghost = 0, mine[2];
   PetscSFNode *remote;
   const PetscInt *deg;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(m->comm, &size));
   PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
-  /* each column's source: its rank and row there (O(N) for the moment, as the wiring is) */
-  PetscCall(PetscMalloc4(nl + 1, &gid, N + 1, &all, size, &cnt, size + 1, &dsp));
+  /* each column's source: its rank and row there, and the ranks this one hears (whose spikes travel here) */
   PetscCall(PetscMalloc2(N + 1, &owner, N + 1, &orow));
-  for (PetscInt i = 0; i < nloc; i++) gid[i] = TpRowGid(&d->r, i);
-  PetscCallMPI(MPI_Allgather(&nl, 1, MPI_INT, cnt, 1, MPI_INT, m->comm));
-  dsp[0] = 0;
-  for (PetscMPIInt r = 0; r < size; r++) dsp[r + 1] = dsp[r] + cnt[r];
-  PetscCallMPI(MPI_Allgatherv(gid, nl, MPIU_INT, all, cnt, dsp, MPIU_INT, m->comm));
-  for (PetscMPIInt r = 0; r < size; r++)
-    for (PetscMPIInt k = dsp[r]; k < dsp[r + 1]; k++) owner[all[k]] = r, orow[all[k]] = k - dsp[r];
+  PetscCall(RowOwners(m, owner, orow, NULL));
   PetscCall(PetscMalloc1(ncol + 1, &remote));
-  PetscCall(PetscCalloc1(size + 1, &mark));
+  PetscCall(PetscCalloc2(size + 1, &to, size + 1, &from));
   for (PetscInt c = 0; c < ncol; c++) {
     const PetscInt g = d->colgid[c];
     remote[c].rank = owner[g], remote[c].index = orow[g];
     d->collocal[c] = owner[g] == rank ? orow[g] : -1;
-    if (owner[g] != rank && Travels(d, d->colpop[c])) mark[owner[g]] = 1;
+    ghost += d->collocal[c] < 0;
+    if (owner[g] != rank && Travels(d, d->colpop[c])) from[owner[g]] = 1;
   }
   PetscCall(PetscFree2(owner, orow));
-  PetscCall(PetscFree4(gid, all, cnt, dsp));
-  d->nin = 0;
-  for (PetscMPIInt r = 0; r < size; r++) d->nin += mark[r];
   PetscCall(PetscSFCreate(m->comm, &d->colsf));
   PetscCall(PetscSFSetGraph(d->colsf, nloc, ncol, NULL, PETSC_COPY_VALUES, remote, PETSC_OWN_POINTER));
   PetscCall(PetscSFSetUp(d->colsf));
@@ -2590,58 +2555,42 @@ static PetscErrorCode ExchangeSetUp(TpModel m)
   PetscCall(PetscSFGatherEnd(d->colsf, MPIU_INT, lrank, mrank));
   PetscCall(PetscSFGatherBegin(d->colsf, MPIU_INT, lcol, mcol));
   PetscCall(PetscSFGatherEnd(d->colsf, MPIU_INT, lcol, mcol));
-  PetscCall(PetscMalloc1(nloc + 1, &d->selfcol));
-  PetscCall(PetscArrayzero(mark, size));
-  for (PetscInt i = 0, o = 0; i < nloc; o += deg[i++]) {
-    d->selfcol[i] = -1;
-    if (!Travels(d, d->popof[i])) continue;
-    for (PetscInt q = o; q < o + deg[i]; q++) {
-      if (mrank[q] == rank)
-        d->selfcol[i] = mcol[q];
-      else
-        nrem++, mark[mrank[q]] = 2;
-    }
-  }
-  d->nout = 0;
-  for (PetscMPIInt r = 0; r < size; r++) d->nout += mark[r] == 2;
+  for (PetscInt i = 0, o = 0; i < nloc; o += deg[i++])
+    for (PetscInt q = o; q < o + deg[i] && Travels(d, d->popof[i]); q++)
+      if (mrank[q] != rank) nrem++, to[mrank[q]] = 1;
+  d->nout = d->nin = 0;
+  for (PetscMPIInt r = 0; r < size; r++) d->nout += to[r], d->nin += from[r];
   M = PetscMax(d->nout, d->nin) + 1;
   PetscCall(PetscMalloc5(M, &d->outrank, M, &d->inrank, M, &d->outblk, M, &d->inblk, M, &d->ocnt));
-  PetscCall(PetscMalloc4(M, &d->scnt, M, &d->sdsp, M, &d->rcnt, M, &d->rdsp));
+  PetscCall(PetscMalloc5(M, &d->scnt, M, &d->sdsp, M, &d->rcnt, M, &d->rdsp, M, &d->odsp));
   PetscCall(PetscMalloc1(2 * M, &d->req));
-  for (PetscMPIInt r = 0, k = 0; r < size; r++)
-    if (mark[r] == 2)
-      mark[r] = k, d->outrank[k++] = r; /* (mark: the place among them) */
-    else
-      mark[r] = -1;
+  for (PetscMPIInt r = 0, k = 0, l = 0; r < size; r++) {
+    if (from[r]) d->inrank[l++] = r;
+    if (to[r]) to[r] = k + 1, d->outrank[k++] = r; /* (to: the place among them, + 1) */
+  }
+  /* each local neuron's columns here and elsewhere */
+  PetscCall(PetscMalloc1(nloc + 1, &d->selfcol));
   PetscCall(PetscMalloc3(nloc + 1, &d->dptr, nrem + 1, &d->dnbr, nrem + 1, &d->dcol));
   d->dptr[0] = 0;
   for (PetscInt i = 0, o = 0; i < nloc; o += deg[i++]) {
-    PetscInt k = d->dptr[i];
-    if (Travels(d, d->popof[i]))
-      for (PetscInt q = o; q < o + deg[i]; q++)
-        if (mrank[q] != rank) d->dnbr[k] = mark[mrank[q]], d->dcol[k++] = (uint32_t)mcol[q];
+    PetscInt k    = d->dptr[i];
+    d->selfcol[i] = -1;
+    for (PetscInt q = o; q < o + deg[i] && Travels(d, d->popof[i]); q++) {
+      if (mrank[q] == rank)
+        d->selfcol[i] = mcol[q];
+      else
+        d->dnbr[k] = to[mrank[q]] - 1, d->dcol[k++] = (uint32_t)mcol[q];
+    }
     d->dptr[i + 1] = k;
   }
   PetscCall(PetscFree4(lrank, lcol, mrank, mcol));
-  {
-    const PetscSFNode *rem;
-    PetscCall(PetscSFGetGraph(d->colsf, NULL, NULL, NULL, &rem));
-    PetscCall(PetscArrayzero(mark, size));
-    for (PetscInt c = 0; c < ncol; c++)
-      if (rem[c].rank != rank && Travels(d, d->colpop[c])) mark[rem[c].rank] = 1;
-    for (PetscMPIInt r = 0, k = 0; r < size; r++)
-      if (mark[r]) d->inrank[k++] = r;
-  }
-  PetscCall(PetscFree(mark));
-  {
-    PetscInt64 ghost = 0, mx[2], sm[2];
-    for (PetscInt c = 0; c < ncol; c++) ghost += d->collocal[c] < 0;
-    mx[0] = sm[0] = d->nout, mx[1] = sm[1] = ghost;
-    PetscCallMPI(MPI_Allreduce(mx, d->xstat, 2, MPIU_INT64, MPI_MAX, m->comm));
-    PetscCallMPI(MPI_Allreduce(sm, d->xstat + 2, 2, MPIU_INT64, MPI_SUM, m->comm));
-    mx[1] = d->xstat[2], d->xstat[2] = d->xstat[1], d->xstat[1] = mx[1]; /* (most, sum; most, sum) */
-    d->xnone = (PetscBool)(d->xstat[0] == 0);
-  }
+  PetscCall(PetscFree2(to, from));
+  /* over the ranks, for the run header: the most neighbours spikes go to and their sum, the most columns of
+     other ranks' neurons and their sum */
+  mine[0] = d->nout, mine[1] = ghost;
+  PetscCallMPI(MPI_Allreduce(mine, d->xmost, 2, MPIU_INT64, MPI_MAX, m->comm));
+  PetscCallMPI(MPI_Allreduce(mine, d->xsum, 2, MPIU_INT64, MPI_SUM, m->comm));
+  d->xnone = (PetscBool)(d->xmost[0] == 0);
   for (PetscMPIInt k = 0; k < M; k++) d->outblk[k] = d->inblk[k] = 1; /* (as unit weights, then the blocks) */
   PetscCallMPI(MPI_Dist_graph_create_adjacent(m->comm, d->nin, d->inrank, d->inblk, d->nout, d->outrank, d->outblk,
                                               MPI_INFO_NULL, 0, &d->gcomm));
@@ -3158,6 +3107,12 @@ static void CvSums(const Spiking *d, double *s)
   }
 }
 
+/* Each population's mean CV from the sums over the ranks (NaN where no neuron has two intervals). */
+static void CvFromSums(Spiking *d, const double *s)
+{
+  for (PetscInt q = 0; q < d->npop; q++) d->cv[q] = s[2 * q + 1] > 0 ? s[2 * q] / s[2 * q + 1] : NAN;
+}
+
 static PetscErrorCode SpikingLoaded(TpModel m)
 {
   Spiking *d = m->data;
@@ -3181,7 +3136,7 @@ static PetscErrorCode SpikingLoaded(TpModel m)
     double sums[2 * SPIKING_MAX_POPS] = {0};
     CvSums(d, sums);
     PetscCall(MPIU_Allreduce(MPI_IN_PLACE, sums, (PetscMPIInt)(2 * d->npop), MPI_DOUBLE, MPI_SUM, m->comm));
-    for (PetscInt q = 0; q < d->npop; q++) d->cv[q] = sums[2 * q + 1] > 0 ? sums[2 * q] / sums[2 * q + 1] : NAN;
+    CvFromSums(d, sums);
   }
   {
     PetscMPIInt rank;
@@ -3709,6 +3664,12 @@ static PetscErrorCode Room(PetscInt64 **a, size_t *cap, size_t n)
   PetscFunctionReturn(0);
 }
 
+/* The block a pair's next window holds, from this window's count (both ends compute it alike). */
+static inline PetscMPIInt NextBlock(PetscInt64 count)
+{
+  return (PetscMPIInt)PetscMin(PetscMax(16, count + count / 4), PETSC_MPI_INT_MAX / 4);
+}
+
 /* The window's spikes to the ranks that hold their columns (d->gcomm's neighbours), and theirs to this
    rank: in d->gath, sorted, the keys (step - wstart) 2^32 + column of every spike of a column here.  One
    neighbourhood collective in the common case: each message is a block of a count and up to B keys, B
@@ -3730,7 +3691,7 @@ static PetscErrorCode SpikesToColumns(TpModel m, PetscInt64 *total)
   for (PetscMPIInt k = 0; k < d->nout; k++) {
     PetscCheck(d->ocnt[k] < PETSC_MPI_INT_MAX / 2, PETSC_COMM_SELF, PETSC_ERR_SUP,
                "More than 2^30 spikes to one rank in one window");
-    d->scnt[k] = d->outblk[k] + 1, d->sdsp[k] = (PetscMPIInt)sb;
+    d->scnt[k] = d->outblk[k] + 1, d->sdsp[k] = (PetscMPIInt)sb, d->odsp[k] = (PetscMPIInt)ob;
     sb += (size_t)d->scnt[k];
     ob += (size_t)PetscMax(d->ocnt[k] - d->outblk[k], 0);
   }
@@ -3740,30 +3701,22 @@ static PetscErrorCode SpikesToColumns(TpModel m, PetscInt64 *total)
     d->sbuf[d->sdsp[k]] = d->ocnt[k];
     d->ocnt[k]          = 0;
   }
-  {
-    PetscMPIInt *odsp = d->rdsp; /* (scratch until the receive: each neighbour's place among the keys past blocks) */
-    size_t at         = 0;
-    for (PetscMPIInt k = 0; k < d->nout; k++) {
-      odsp[k] = (PetscMPIInt)at;
-      at += (size_t)PetscMax(d->sbuf[d->sdsp[k]] - d->outblk[k], 0);
+  for (PetscInt64 s = 0; s < d->nwin; s++) {
+    const PetscInt i      = (PetscInt)(d->win[s] & 0xffffffff);
+    const PetscInt64 toff = d->win[s] >> 32 << 32;
+    for (PetscInt q = d->dptr[i]; q < d->dptr[i + 1]; q++) {
+      const PetscMPIInt k = d->dnbr[q], at = d->ocnt[k]++;
+      const PetscInt64 key = toff + d->dcol[q];
+      if (at < d->outblk[k])
+        d->sbuf[d->sdsp[k] + 1 + at] = key;
+      else
+        d->over[d->odsp[k] + at - d->outblk[k]] = key;
     }
-    for (PetscInt64 s = 0; s < d->nwin; s++) {
-      const PetscInt i      = (PetscInt)(d->win[s] & 0xffffffff);
-      const PetscInt64 toff = d->win[s] >> 32 << 32;
-      for (PetscInt q = d->dptr[i]; q < d->dptr[i + 1]; q++) {
-        const PetscMPIInt k = d->dnbr[q], at2 = d->ocnt[k]++;
-        const PetscInt64 key = toff + d->dcol[q];
-        if (at2 < d->outblk[k])
-          d->sbuf[d->sdsp[k] + 1 + at2] = key;
-        else
-          d->over[odsp[k] + at2 - d->outblk[k]] = key;
-      }
-    }
-    for (PetscMPIInt k = 0; k < d->nout; k++)
-      if (d->ocnt[k] > d->outblk[k])
-        PetscCallMPI(MPI_Isend(d->over + odsp[k], d->ocnt[k] - d->outblk[k], MPIU_INT64, d->outrank[k], 0, d->gcomm,
-                               &d->req[nreq++]));
   }
+  for (PetscMPIInt k = 0; k < d->nout; k++)
+    if (d->ocnt[k] > d->outblk[k])
+      PetscCallMPI(MPI_Isend(d->over + d->odsp[k], d->ocnt[k] - d->outblk[k], MPIU_INT64, d->outrank[k], 0, d->gcomm,
+                             &d->req[nreq++]));
   for (PetscMPIInt k = 0; k < d->nin; k++) {
     d->rcnt[k] = d->inblk[k] + 1, d->rdsp[k] = (PetscMPIInt)rb;
     rb += (size_t)d->rcnt[k];
@@ -3773,11 +3726,7 @@ static PetscErrorCode SpikesToColumns(TpModel m, PetscInt64 *total)
     PetscCallMPI(
         MPI_Neighbor_alltoallv(d->sbuf, d->scnt, d->sdsp, MPIU_INT64, d->rbuf, d->rcnt, d->rdsp, MPIU_INT64, d->gcomm));
   for (PetscMPIInt k = 0; k < d->nin; k++) n += (size_t)d->rbuf[d->rdsp[k]];
-  if (n > (size_t)d->capgath) {
-    d->capgath = (PetscInt64)PetscMax(n, (size_t)d->capgath + (size_t)d->capgath / 2);
-    PetscCall(PetscFree(d->gath));
-    PetscCall(PetscMalloc1(d->capgath, &d->gath));
-  }
+  PetscCall(Room(&d->gath, &d->capgath, n + 1));
   n = 0;
   for (PetscInt64 s = 0; s < d->nwin; s++) { /* this rank's own spikes to its own columns */
     const PetscInt i = (PetscInt)(d->win[s] & 0xffffffff);
@@ -3790,10 +3739,9 @@ static PetscErrorCode SpikesToColumns(TpModel m, PetscInt64 *total)
       PetscCallMPI(MPI_Irecv(d->gath + n + d->inblk[k], (PetscMPIInt)(c - d->inblk[k]), MPIU_INT64, d->inrank[k], 0,
                              d->gcomm, &d->req[nreq++]));
     n += (size_t)c;
-    d->inblk[k] = (PetscMPIInt)PetscMin(PetscMax(16, c + c / 4), PETSC_MPI_INT_MAX / 4); /* the next window's */
+    d->inblk[k] = NextBlock(c);
   }
-  for (PetscMPIInt k = 0; k < d->nout; k++)
-    d->outblk[k] = (PetscMPIInt)PetscMin(PetscMax(16, d->ocnt[k] + d->ocnt[k] / 4), PETSC_MPI_INT_MAX / 4);
+  for (PetscMPIInt k = 0; k < d->nout; k++) d->outblk[k] = NextBlock(d->ocnt[k]);
   if (nreq) PetscCallMPI(MPI_Waitall(nreq, d->req, MPI_STATUSES_IGNORE));
   PetscCheck(n < (size_t)PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_SUP, "More than 2^31 spikes in one window");
   PetscCall(PetscSortInt64((PetscInt)n, d->gath));
@@ -3941,9 +3889,10 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
   for (PetscInt q = 0; q < nw; q++) /* the recorded weights, from their targets' ranks */
     if (d->rwslot[q] >= 0) buf[nr + 2 * np + aw * na + q] = d->sw[d->rwslot[q]];
   for (PetscInt q = 0; q < nr && ns; q++) /* and currents */
-    if (d->recloc[q] >= 0)
-      buf[nr + 2 * np + aw * na + nw + 2 * q]                                          = d->gex[d->recloc[q]],
-                                           buf[nr + 2 * np + aw * na + nw + 2 * q + 1] = d->gin[d->recloc[q]];
+    if (d->recloc[q] >= 0) {
+      buf[nr + 2 * np + aw * na + nw + 2 * q]     = d->gex[d->recloc[q]];
+      buf[nr + 2 * np + aw * na + nw + 2 * q + 1] = d->gin[d->recloc[q]];
+    }
   for (PetscInt q = 0; q < na; q++) { /* the astrocytes' owners */
     const PetscInt i = d->recaloc[q], a = i < 0 ? -1 : d->astof[i];
     double *b = buf + nr + 2 * np + aw * q, *y;
@@ -3959,7 +3908,7 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
   for (PetscInt q = 0; q < nw; q++) sample[np + nr + aw * na + 2 * d->napop + q] = buf[nr + 2 * np + aw * na + q];
   for (PetscInt q = 0; q < ns; q++)
     sample[np + nr + aw * na + 2 * d->napop + nw + q] = buf[nr + 2 * np + aw * na + nw + q];
-  for (PetscInt q = 0; q < np; q++) d->cv[q] = buf[nr + 2 * q + 1] > 0 ? buf[nr + 2 * q] / buf[nr + 2 * q + 1] : NAN;
+  CvFromSums(d, buf + nr);
   PetscCall(PetscFree(buf));
   PetscFunctionReturn(0);
 }
@@ -4050,7 +3999,7 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
           v,
           "  exchange each rank's spikes to at most %" PetscInt64_FMT " of the %d others (%.3g "
           "on average); %.4g presynaptic neurons of other ranks per rank, at most %" PetscInt64_FMT "\n",
-          d->xstat[0], size - 1, (double)d->xstat[1] / size, (double)d->xstat[3] / size, d->xstat[2]));
+          d->xmost[0], size - 1, (double)d->xsum[0] / size, (double)d->xsum[1] / size, d->xmost[1]));
   }
   for (PetscInt q = 0; q < d->npop; q++) {
     const Population *P = &d->pop[q];
@@ -4133,19 +4082,14 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
     const Projection *J = &d->proj[p];
     PetscCall(PetscViewerASCIIPrintf(v, "  proj     %s: %s", J->name, Rules[J->rule]));
     if (J->rule == RULE_FIXED_INDEGREE) PetscCall(PetscViewerASCIIPrintf(v, " %" PetscInt_FMT, J->indegree));
-    if (J->masked) {
-      PetscCall(PetscViewerASCIIPrintf(v, " within radius %g um", (double)J->radius));
-      if (J->kernel != KERNEL_CONSTANT)
-        PetscCall(PetscViewerASCIIPrintf(v, ", drawn by a %s kernel, %s %g um", Kernels[J->kernel],
-                                         J->kernel == KERNEL_GAUSSIAN ? "sigma" : "scale", (double)J->sigma));
-    }
+    if (J->masked) PetscCall(PetscViewerASCIIPrintf(v, " within radius %g um", (double)J->radius));
     if (J->rule == RULE_PAIRWISE_BERNOULLI) PetscCall(PetscViewerASCIIPrintf(v, " p %g", (double)J->p));
-    if (J->rule == RULE_DISTANCE) {
+    if (J->rule == RULE_DISTANCE)
       PetscCall(PetscViewerASCIIPrintf(v, " radius %g um, p %g", (double)J->radius, (double)J->p));
-      if (J->kernel != KERNEL_CONSTANT)
-        PetscCall(PetscViewerASCIIPrintf(v, " x %s kernel, %s %g um", Kernels[J->kernel],
-                                         J->kernel == KERNEL_GAUSSIAN ? "sigma" : "scale", (double)J->sigma));
-    }
+    if (J->kernel != KERNEL_CONSTANT) /* (distance: times the kernel; a mask: draws in proportion to it) */
+      PetscCall(PetscViewerASCIIPrintf(v, "%s %s kernel, %s %g um", J->masked ? ", drawn by a" : " x",
+                                       Kernels[J->kernel], J->kernel == KERNEL_GAUSSIAN ? "sigma" : "scale",
+                                       (double)J->sigma));
     if (J->rule == RULE_FILE)
       PetscCall(PetscViewerASCIIPrintf(v, " %s:/edges/%s, delays %g to %g ms", J->file, J->fgroup,
                                        (double)(J->dmin * d->dt), (double)(J->dmax * d->dt)));
@@ -4614,7 +4558,7 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     PetscCall(PetscFree(d->selfcol));
     PetscCall(PetscFree3(d->dptr, d->dnbr, d->dcol));
     PetscCall(PetscFree5(d->outrank, d->inrank, d->outblk, d->inblk, d->ocnt));
-    PetscCall(PetscFree4(d->scnt, d->sdsp, d->rcnt, d->rdsp));
+    PetscCall(PetscFree5(d->scnt, d->sdsp, d->rcnt, d->rdsp, d->odsp));
     PetscCall(PetscFree(d->req));
     if (d->gcomm != MPI_COMM_NULL) PetscCallMPI(MPI_Comm_free(&d->gcomm));
     PetscCall(PetscSFDestroy(&d->colsf));
