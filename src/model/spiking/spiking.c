@@ -3308,6 +3308,17 @@ static __attribute__((noinline)) void LoopIzhikevich(const IzhikevichParams *res
   }
 }
 
+/* Whether any of 64 neurons' spike counts is nonzero: four vectors of 16 (GCC's vector extension; the
+   compiler splits them for narrower hardware). */
+static inline int AnyFired64(const int *f)
+{
+  typedef int v16 __attribute__((vector_size(64), aligned(4)));
+  const v16 *v = (const v16 *)f, o = v[0] | v[1] | v[2] | v[3];
+  typedef long long v8 __attribute__((vector_size(64)));
+  const v8 w = (v8)o;
+  return (w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]) != 0;
+}
+
 /* nsteps steps of every local neuron, no communication */
 static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nsteps, PetscReal dt)
 {
@@ -3391,16 +3402,12 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
         default:
           break;
         }
-        for (PetscInt i = lo; i < hi;) { /* eight neurons at a time: few of them spike in a step */
-          uint64_t eight[4];
-          if (i + 8 <= hi) {
-            memcpy(eight, fired + i, sizeof(eight));
-            if (!(eight[0] | eight[1] | eight[2] | eight[3])) {
-              i += 8;
-              continue;
-            }
+        for (PetscInt i = lo; i < hi;) { /* 64 neurons at a time: few of them spike in a step */
+          if (i + 64 <= hi && !AnyFired64(fired + i)) {
+            i += 64;
+            continue;
           }
-          for (const PetscInt e = PetscMin(i + 8, hi); i < e; i++)
+          for (const PetscInt e = PetscMin(i + 64, hi); i < e; i++)
             for (int f = fired[i]; f > 0; f--) PetscCall(Spike(d, i, t));
         }
       }
@@ -3772,6 +3779,12 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
         PetscCall(TmSpike(d, pg, -1, i, d->wstart + (d->win[s] >> 32), rel, teu, tex));
     }
   PetscCall(PetscLogEventBegin(EV_DELIVER, 0, 0, 0, 0));
+  /* the targets of every column that spiked, asked from memory at once (they lie anywhere in the synapse
+     arrays, several megabytes: fetched line by line as the delivery reaches them, each waits its turn) */
+  for (PetscInt64 s = 0; s < total; s++) {
+    const PetscInt c = (PetscInt)(d->gath[s] & 0xffffffff);
+    for (PetscCount q = d->outptr[c]; q < d->outptr[c + 1]; q += 64 / sizeof(*d->tgt)) __builtin_prefetch(d->tgt + q);
+  }
   /* step by step: STDP's order at one step is potentiation by the postsynaptic spikes that reach
      their synapses then, the presynaptic spikes (depression, delivery), those postsynaptic spikes
      into K- (NEST's stdp_synapse), then the gates of stdp_gated ones.  (Every rank has a column of
