@@ -1193,6 +1193,64 @@ def check_exchange(tmp):
              % ({k: y[k] for k in y if not np.array_equal(x.get(k), y[k], equal_nan=True)}, x))
 
 
+def overlap_args():
+    """types_args' network with every population able to step ahead of its input (the izhikevich one an
+    iaf_psc_exp), STDP of both forms, a spike generator and delays of 3 to 20 steps."""
+    return types_args(True) + [
+        "-spiking_populations", "A:30,Z:12,C:20,X:10,G:1", "-spiking_Z_type", "iaf_psc_exp",
+        "-spiking_Z_poisson_weight", 90, "-spiking_G_type", "spike_generator", "-spiking_G_spike_times",
+        "5,17.3,40,40.1,90", "-spiking_projections", ",".join(list(TYPES_PROJ) + ["A-X", "X-C", "Z-A", "C-Z", "G-C"]),
+        "-spiking_Z-A_synapse", "stdp_multiplicative", "-spiking_Z-A_weight", 20, "-spiking_Z-A_W_max", 60,
+        "-spiking_Z-A_rule", "fixed_indegree", "-spiking_Z-A_indegree", 4, "-spiking_Z-A_lambda", 0.1,
+        "-spiking_C-Z_synapse", "stdp_additive", "-spiking_C-Z_weight", 40, "-spiking_C-Z_W_max", 100,
+        "-spiking_C-Z_rule", "pairwise_bernoulli", "-spiking_C-Z_p", 0.3, "-spiking_C-Z_delay", 0.3,
+        "-spiking_G-C_weight", 30, "-spiking_G-C_delay", 2.0]
+
+
+def check_overlap(tmp):
+    """The exchange overlapped with the next window's first step (-spiking_overlap, where every population
+    steps ahead of its input): spikes, the final state and the STDP weights of a network of iaf_psc_exp,
+    iaf_psc_alpha, coba_lif, aeif_cond_alpha and a spike generator, with Poisson input, static,
+    Tsodyks-Markram and STDP synapses, are the same bit for bit on 2, 3 and 4 ranks as on 1, with and
+    without overlap (the default), and after a restart mid-run on 3 ranks; the run header says whether it
+    overlaps."""
+    args = [a for a in overlap_args() if a != "-quiet"]
+
+    def state(out):
+        with h5py.File(out, "r") as f:
+            return spikes(out), {k: f["state"][k][()] for k in f["state"]}
+
+    ref = None
+    on = ["-spiking_overlap"]
+    for np_, extra in ((1, on), (2, on), (3, on), (4, on), (3, [])):
+        out = os.path.join(tmp, "ov%d_%d.h5" % (np_, len(extra)))
+        p = run(np_, args + ["-o", out] + extra)
+        said = "overlapped with the next window's first step" in p.stdout
+        if np_ > 1 and said != bool(extra):
+            fail("on %d ranks %s the header should say the exchange is %soverlapped:\n%s"
+                 % (np_, extra, "" if extra else "not ", p.stdout))
+        got = state(out)
+        if ref is None:
+            ref = got
+            if any(len(T) < 20 for q, (T, _) in got[0].items() if q != "G") or np.nanstd(got[1]["stdp_weight"]) == 0:
+                fail("the network is too quiet to test the overlap: %s spikes" % {q: len(v[0]) for q, v in got[0].items()})
+            continue
+        for q in ref[0]:
+            if not same(ref[0][q], got[0][q]):
+                fail("population %s: spikes on %d ranks %s differ from 1 rank" % (q, np_, extra))
+        for k in ref[1]:
+            if not np.array_equal(ref[1][k], got[1][k], equal_nan=True):
+                fail("final %s on %d ranks %s differs from 1 rank" % (k, np_, extra))
+    # a restart mid-run (at a checkpoint between samples) on 3 ranks ends as the run that went through
+    ck = os.path.join(tmp, "ov.ckpt")
+    run(3, args + on + ["-o", os.path.join(tmp, "ova.h5"), "-checkpoint", ck, "-checkpoint_interval", 61.3])
+    run(3, args + on + ["-o", os.path.join(tmp, "ovb.h5"), "-restart", ck])
+    got = state(os.path.join(tmp, "ovb.h5"))
+    if any(not same(ref[0][q], got[0][q]) for q in ref[0]) or \
+            any(not np.array_equal(ref[1][k], got[1][k], equal_nan=True) for k in ref[1]):
+        fail("the run restarted on 3 ranks at 61.3 ms differs from the run that went through")
+
+
 def check_bad_input(tmp):
     """Bad input is refused with one message naming the option and the value, and nothing written."""
     P = ["-spiking_populations", "A:5,B:3"]
@@ -1270,7 +1328,7 @@ def main():
               "spike_file": check_spike_file, "stdp": check_stdp,
               "stdp_gated": check_stdp_gated, "file_rule": check_file_rule, "timed_drive": check_timed_drive,
               "distance": check_distance, "exchange": check_exchange, "spatial": check_spatial,
-              "yaml": check_yaml}
+              "yaml": check_yaml, "overlap": check_overlap}
     tp_main(checks)
 
 

@@ -115,29 +115,54 @@ static inline int IafPscDeltaStep(const SpikingPropagator *k, double *V, int64_t
   return SpikingClampFire(k, *V, k->P20 * k->I_e + k->P22 * *V + input, V, r);
 }
 
-/* One step of iaf_psc_exp: V from the currents at the step's start, then the currents decay and take
-   the spikes that arrive; returns 1 when the neuron spikes. */
-static inline int IafPscExpStep(const SpikingPropagator *k, double *V, double *Iex, double *Iin, int64_t *r,
-                                double in_ex, double in_in)
+/* The spikes that arrive in a step (their sums in_ex, in_in), taken at its end by the types whose input
+   is synaptic state: s_ex += a_ex in_ex, s_in += a_in in_in.  Each such type's step is its ...Advance
+   (the step without them; it reads no input) and then this: the first step of a window can run before
+   the spikes of the window that ended have arrived, while they travel. */
+static inline void SpikingArrive(double *s_ex, double *s_in, double a_ex, double a_in, double in_ex, double in_in)
+{
+  *s_ex = *s_ex + a_ex * in_ex;
+  *s_in = *s_in + a_in * in_in;
+}
+
+/* One step of iaf_psc_exp: V from the currents at the step's start, then the currents decay (and take
+   the spikes that arrive: SpikingArrive, a = 1); returns 1 when the neuron spikes. */
+static inline int IafPscExpAdvance(const SpikingPropagator *k, double *V, double *Iex, double *Iin, int64_t *r)
 {
   const double Vn = *V * k->P22 + *Iex * k->P21ex + *Iin * k->P21in + k->I_e * k->P20;
-  *Iex            = *Iex * k->P11ex + in_ex;
-  *Iin            = *Iin * k->P11in + in_in;
+  *Iex            = *Iex * k->P11ex;
+  *Iin            = *Iin * k->P11in;
   return SpikingClampFire(k, *V, Vn, V, r);
 }
 
-/* One step of iaf_psc_alpha (NEST's order): V from the step's start, then I and R, then R takes the
-   arriving spikes; Is[0], Rs[0] excitatory, Is[1], Rs[1] inhibitory. */
-static inline int IafPscAlphaStep(const SpikingPropagator *k, double *V, double *Iex, double *Iin, double *Rex,
-                                  double *Rin, int64_t *r, double in_ex, double in_in)
+static inline int IafPscExpStep(const SpikingPropagator *k, double *V, double *Iex, double *Iin, int64_t *r,
+                                double in_ex, double in_in)
+{
+  const int fire = IafPscExpAdvance(k, V, Iex, Iin, r);
+  SpikingArrive(Iex, Iin, 1.0, 1.0, in_ex, in_in);
+  return fire;
+}
+
+/* One step of iaf_psc_alpha (NEST's order): V from the step's start, then I and R (then R takes the
+   arriving spikes: SpikingArrive, a = a0). */
+static inline int IafPscAlphaAdvance(const SpikingPropagator *k, double *V, double *Iex, double *Iin, double *Rex,
+                                     double *Rin, int64_t *r)
 {
   const double Vn =
       k->P20 * k->I_e + k->P31ex * *Rex + k->P21ex * *Iex + k->P31in * *Rin + k->P21in * *Iin + k->P22 * *V;
   *Iex = k->Q21ex * *Rex + k->P11ex * *Iex;
-  *Rex = *Rex * k->P11ex + k->a0ex * in_ex;
+  *Rex = *Rex * k->P11ex;
   *Iin = k->Q21in * *Rin + k->P11in * *Iin;
-  *Rin = *Rin * k->P11in + k->a0in * in_in;
+  *Rin = *Rin * k->P11in;
   return SpikingClampFire(k, *V, Vn, V, r);
+}
+
+static inline int IafPscAlphaStep(const SpikingPropagator *k, double *V, double *Iex, double *Iin, double *Rex,
+                                  double *Rin, int64_t *r, double in_ex, double in_in)
+{
+  const int fire = IafPscAlphaAdvance(k, V, Iex, Iin, Rex, Rin, r);
+  SpikingArrive(Rex, Rin, k->a0ex, k->a0in, in_ex, in_in);
+  return fire;
 }
 
 /* Izhikevich's neuron as NEST's izhikevich (consistent_integration). */
@@ -184,10 +209,9 @@ static inline void AdexRhs(const AdexParams *p, int refractory, double I_sic, co
 }
 
 /* One step: nsub classical Runge-Kutta substeps, each followed by NEST's spike test (so a neuron may
-   fire more than once in a step when t_ref is 0), then the refractory count, then the arriving
-   spikes (conductance jumps in nS, both >= 0); returns the spikes. */
-static inline int AeifCondAlphaStep(const AdexParams *p, double y[6], int64_t *r, double in_ex, double in_in,
-                                    double I_sic)
+   fire more than once in a step when t_ref is 0), then the refractory count (then the arriving
+   spikes, conductance jumps in nS, both >= 0: SpikingArrive on R, a = a0); returns the spikes. */
+static inline int AeifCondAlphaAdvance(const AdexParams *p, double y[6], int64_t *r, double I_sic)
 {
   int spikes = 0;
   for (int s = 0; s < p->nsub; s++) {
@@ -212,8 +236,14 @@ static inline int AeifCondAlphaStep(const AdexParams *p, double y[6], int64_t *r
     }
   }
   if (*r > 0) --*r;
-  y[3] += p->a0ex * in_ex;
-  y[5] += p->a0in * in_in;
+  return spikes;
+}
+
+static inline int AeifCondAlphaStep(const AdexParams *p, double y[6], int64_t *r, double in_ex, double in_in,
+                                    double I_sic)
+{
+  const int spikes = AeifCondAlphaAdvance(p, y, r, I_sic);
+  SpikingArrive(&y[3], &y[5], p->a0ex, p->a0in, in_ex, in_in);
   return spikes;
 }
 
@@ -224,18 +254,26 @@ typedef struct {
   int64_t held; /* Brian2 holds V for t_ref / h - 1 steps after the spike's */
 } CobaParams;
 
-static inline int CobaLifStep(const CobaParams *p, double *V, double *gex, double *gin, int64_t *r, double in_ex,
-                              double in_in)
+static inline int CobaLifAdvance(const CobaParams *p, double *V, double *gex, double *gin, int64_t *r)
 {
   const double V0 = *V, ge = *gex, gi = *gin;
   const int64_t r0 = *r;
   const double Vi  = V0 + p->hC * (p->g_L * (p->E_L - V0) + ge * (p->E_ex - V0) + gi * (p->E_in - V0) + p->I_e);
   const double v   = r0 == 0 ? Vi : V0;
   const int fire   = v > p->V_th; /* a refractory neuron sits at V_reset, below V_th */
-  *gex             = ge * p->fex + in_ex;
-  *gin             = gi * p->fin + in_in;
+  *gex             = ge * p->fex;
+  *gin             = gi * p->fin;
   *V               = fire ? p->V_reset : v;
   *r               = fire ? p->held : (r0 == 0 ? 0 : r0 - 1);
+  return fire;
+}
+
+/* (the arrivals: SpikingArrive, a = 1; in_in >= 0, the magnitude of the inhibitory weights) */
+static inline int CobaLifStep(const CobaParams *p, double *V, double *gex, double *gin, int64_t *r, double in_ex,
+                              double in_in)
+{
+  const int fire = CobaLifAdvance(p, V, gex, gin, r);
+  SpikingArrive(gex, gin, 1.0, 1.0, in_ex, in_in);
   return fire;
 }
 

@@ -332,8 +332,15 @@ typedef struct {
   size_t capsbuf, caprbuf, capover;
   MPI_Request *req;
   PetscBool xnone; /* no rank sends spikes to another (one rank, or unconnected blocks): no communication */
-  PetscInt64 xmost[2], xsum[2]; /* over the ranks: the most and the sum of the neighbours spikes go to and of the
-                                   columns of other ranks' neurons (the run header shows them) */
+  /* the exchange overlapped with the next window's first step (-spiking_overlap, when every population can step
+     ahead of its input and no astrocyte signal travels): it starts after a window, travels while that step
+     advances, and ends before the step takes its input, or before anything reads the state */
+  PetscBool overlap, xtravel;       /* the option and whether it applies; an exchange travels now */
+  PetscInt64 xstart, xend;          /* the window it carries */
+  PetscInt64 nxwin, capxwin, *xwin; /* that window's spikes (the window's list, swapped out) */
+  PetscMPIInt nxreq;                /* its requests in req: the blocks received, sent, keys past blocks */
+  PetscInt64 xmost[2], xsum[2];     /* over the ranks: the most and the sum of the neighbours spikes go to and of the
+                                       columns of other ranks' neurons (the run header shows them) */
   PetscSF colsf;    /* leaves: the columns; roots: their sources' rows (the presynaptic state at a restart) */
   PetscInt64 *gath; /* the window's keys delivered here, sorted */
   size_t capgath;
@@ -346,6 +353,15 @@ typedef struct {
 
 /* -log_view's split of a spiking run */
 static PetscLogEvent EV_UPDATE, EV_GATHER, EV_DELIVER, EV_PLASTIC;
+static PetscErrorCode ExchangeEnd(TpModel m);
+
+/* Whether neurons of this type can step ahead of their input (the first step of a window, while the
+   previous window's spikes travel; then LoopArrive). */
+static inline PetscBool StepsAhead(NeuronType type)
+{
+  return (PetscBool)(type == NT_IAF_PSC_EXP || type == NT_IAF_PSC_ALPHA || type == NT_COBA_LIF ||
+                     type == NT_AEIF_COND_ALPHA || type == NT_SPIKE_GENERATOR);
+}
 
 static PetscInt PopOf(const Spiking *d, PetscInt g)
 {
@@ -1632,6 +1648,11 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
                              "", d->write_edges, &d->write_edges, NULL));
   PetscCall(PetscOptionsReal("-astro_dt", "The astrocytes' step (ms), a whole number of -stepper_dt steps", "",
                              d->astro_dt, &d->astro_dt, NULL));
+  PetscCall(PetscOptionsBool("-overlap",
+                             "Overlap each window's spike exchange with the next window's first step (where every "
+                             "population's input is synaptic state: iaf_psc_exp, iaf_psc_alpha, aeif_cond_alpha, "
+                             "coba_lif, spike generators); no gain measured on one node (README)",
+                             "", d->overlap, &d->overlap, NULL));
   PetscOptionsEnd();
   d->nreca = recaset ? nreca : 0;
   {
@@ -2563,7 +2584,7 @@ static PetscErrorCode ExchangeSetUp(TpModel m)
   M = PetscMax(d->nout, d->nin) + 1;
   PetscCall(PetscMalloc5(M, &d->outrank, M, &d->inrank, M, &d->outblk, M, &d->inblk, M, &d->ocnt));
   PetscCall(PetscMalloc5(M, &d->scnt, M, &d->sdsp, M, &d->rcnt, M, &d->rdsp, M, &d->odsp));
-  PetscCall(PetscMalloc1(2 * M, &d->req));
+  PetscCall(PetscMalloc1(4 * M, &d->req));
   for (PetscMPIInt r = 0, k = 0, l = 0; r < size; r++) {
     if (from[r]) d->inrank[l++] = r;
     if (to[r]) to[r] = k + 1, d->outrank[k++] = r; /* (to: the place among them, + 1) */
@@ -2778,6 +2799,10 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     if (d->pop[q].spike_file[0]) PetscCall(ReadSpikeFile(m, &d->pop[q]));
   PetscCall(SpikingWire(m));
   PetscCall(ExchangeSetUp(m));
+  /* the exchange overlaps the next window's first step where it travels at all and every population can step
+     ahead of its input (astrocytes cannot: so no slow inward current or gliotransmitter travels either) */
+  for (PetscInt q = 0; q < d->npop; q++) d->overlap = (PetscBool)(d->overlap && StepsAhead(d->pop[q].type));
+  d->overlap = (PetscBool)(d->overlap && !d->xnone && !d->sic && !d->glio);
   PetscCall(PetscFree(d->colof)); /* (the columns' natural ids: colgid) */
   d->gchi = PETSC_FALSE;
   for (PetscInt q = 0; q < d->npop; q++) {
@@ -3084,6 +3109,7 @@ static PetscErrorCode SpikingSync(TpModel m, PetscInt f)
   Spiking *d = m->data;
 
   PetscFunctionBegin;
+  PetscCall(ExchangeEnd(m)); /* (collective: every rank syncs a field at the same step) */
   if (f == d->fpop) PetscCall(PopulationSpikes(m));
   if (f == d->fsyn) PairCopy(d, d->Isyn, d->gex, d->gin, PETSC_TRUE);
   if (f == d->fsyr) PairCopy(d, d->rise, d->rex, d->rin, PETSC_TRUE);
@@ -3319,99 +3345,198 @@ static inline int AnyFired64(const int *f)
   return (w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]) != 0;
 }
 
-/* nsteps steps of every local neuron, no communication */
+/* The first step of a window ahead of the spikes of the window that ended (they travel meanwhile): the
+   types whose input is synaptic state advance without it (...Advance), then take it (LoopArrive). */
+static __attribute__((noinline)) void LoopIafPscExpAhead(const SpikingPropagator *restrict k, double E_L, PetscInt lo,
+                                                         PetscInt hi, double *restrict V, double *restrict gx,
+                                                         double *restrict gi, int64_t *restrict r, int *restrict fired)
+{
+  const SpikingPropagator kk = *k;
+  for (PetscInt i = lo; i < hi; i++) {
+    double y = V[i] - E_L;
+    fired[i] = IafPscExpAdvance(&kk, &y, &gx[i], &gi[i], &r[i]);
+    V[i]     = y + E_L;
+  }
+}
+
+static __attribute__((noinline)) void LoopIafPscAlphaAhead(const SpikingPropagator *restrict k, double E_L, PetscInt lo,
+                                                           PetscInt hi, double *restrict V, double *restrict gx,
+                                                           double *restrict gi, double *restrict rx,
+                                                           double *restrict ri, int64_t *restrict r,
+                                                           int *restrict fired)
+{
+  const SpikingPropagator kk = *k;
+  for (PetscInt i = lo; i < hi; i++) {
+    double y = V[i] - E_L;
+    fired[i] = IafPscAlphaAdvance(&kk, &y, &gx[i], &gi[i], &rx[i], &ri[i], &r[i]);
+    V[i]     = y + E_L;
+  }
+}
+
+static __attribute__((noinline)) void LoopCobaLifAhead(const CobaParams *restrict p, PetscInt lo, PetscInt hi,
+                                                       double *restrict V, double *restrict gx, double *restrict gi,
+                                                       int64_t *restrict r, int *restrict fired)
+{
+  const CobaParams cp = *p;
+  for (PetscInt i = lo; i < hi; i++) fired[i] = CobaLifAdvance(&cp, &V[i], &gx[i], &gi[i], &r[i]);
+}
+
+static __attribute__((noinline)) void LoopArrive(PetscInt lo, PetscInt hi, double a_ex, double a_in,
+                                                 double *restrict s_ex, double *restrict s_in, double *restrict ex,
+                                                 double *restrict in)
+{
+  for (PetscInt i = lo; i < hi; i++) {
+    SpikingArrive(&s_ex[i], &s_in[i], a_ex, a_in, ex[i], in[i]);
+    ex[i] = in[i] = 0;
+  }
+}
+
+typedef enum { STEP_WHOLE, STEP_AHEAD, STEP_ARRIVE } StepPart;
+
+/* Step t of the local neurons of population P: whole (the input of each neuron, ring buffer and Poisson,
+   then one loop per type, which reads the input from the ring's slot and empties it for its next turn,
+   dring steps on; then the spikes), or in two parts, ahead of the input (and the spikes) and then the
+   input (Poisson after the ring's deliveries, as whole). */
+static PetscErrorCode StepPopulation(Spiking *d, Population *P, PetscInt64 t, StepPart part)
+{
+  const PetscInt slot = (PetscInt)(t % d->dring);
+  const PetscInt lo = P->lo, hi = P->hi;
+  const double E_L   = P->E_L;
+  double *restrict V = d->V, *restrict ad = d->adap;
+  double *restrict gx = d->gex, *restrict gi = d->gin, *restrict rx = d->rex, *restrict ri = d->rin;
+  double *restrict ex = d->ring + (size_t)slot * 2 * d->r.nloc, *restrict in = ex + d->r.nloc; /* its input */
+  int64_t *restrict r = d->refr;
+  int *restrict fired = d->fired;
+  /* the parameters as locals: loads the compiler can hoist, so the loops vectorise */
+  const SpikingPropagator kk = P->k;
+  CobaParams cp              = P->coba;
+  IzhikevichParams zp        = P->izh;
+  AdexParams ap              = P->adex;
+
+  PetscFunctionBegin;
+  if (P->type == NT_SPIKE_GENERATOR) {
+    if (part == STEP_ARRIVE) PetscFunctionReturn(0);
+    while (P->fcur < P->nfile && P->fstep[P->fcur] < t) P->fcur++; /* (after a restart: those already fired) */
+    for (; P->fcur < P->nfile && P->fstep[P->fcur] == t; P->fcur++) PetscCall(Spike(d, P->frow[P->fcur], t));
+    for (PetscInt s = 0; s < P->ntimes; s++)
+      if (P->steps[s] == t)
+        for (PetscInt i = P->lo; i < P->hi; i++) PetscCall(Spike(d, i, t));
+    PetscFunctionReturn(0);
+  }
+  if (P->ntimed) { /* I_e times the value of the block holding this step */
+    const double sc = P->timed[PetscMin(t / P->timed_steps, (PetscInt64)P->ntimed - 1)];
+    cp.I_e *= sc, zp.I_e *= sc, ap.I_e *= sc;
+  }
+  if (part == STEP_ARRIVE) {
+    PoissonInput(d, P, t, ex, in);
+    switch (P->type) {
+    case NT_IAF_PSC_EXP:
+      LoopArrive(lo, hi, 1.0, 1.0, gx, gi, ex, in);
+      break;
+    case NT_IAF_PSC_ALPHA:
+      LoopArrive(lo, hi, kk.a0ex, kk.a0in, rx, ri, ex, in);
+      break;
+    case NT_COBA_LIF: /* (inhibitory weights are negative; their magnitude goes to g_in) */
+      LoopArrive(lo, hi, 1.0, -1.0, gx, gi, ex, in);
+      break;
+    case NT_AEIF_COND_ALPHA:
+      LoopArrive(lo, hi, ap.a0ex, -ap.a0in, rx, ri, ex, in);
+      break;
+    default:
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "Population %s cannot step ahead of its input", P->name);
+    }
+    PetscFunctionReturn(0);
+  }
+  if (part == STEP_WHOLE) PoissonInput(d, P, t, ex, in);
+  switch (P->type) {
+  case NT_IAF_PSC_DELTA:
+    LoopIafPscDelta(&kk, E_L, lo, hi, V, r, ex, in, fired);
+    break;
+  case NT_IAF_PSC_EXP:
+    if (part == STEP_AHEAD)
+      LoopIafPscExpAhead(&kk, E_L, lo, hi, V, gx, gi, r, fired);
+    else
+      LoopIafPscExp(&kk, E_L, lo, hi, V, gx, gi, r, ex, in, fired);
+    break;
+  case NT_IAF_PSC_ALPHA:
+    if (part == STEP_AHEAD)
+      LoopIafPscAlphaAhead(&kk, E_L, lo, hi, V, gx, gi, rx, ri, r, fired);
+    else
+      LoopIafPscAlpha(&kk, E_L, lo, hi, V, gx, gi, rx, ri, r, ex, in, fired);
+    break;
+  case NT_COBA_LIF:
+    if (part == STEP_AHEAD)
+      LoopCobaLifAhead(&cp, lo, hi, V, gx, gi, r, fired);
+    else
+      LoopCobaLif(&cp, lo, hi, V, gx, gi, r, ex, in, fired);
+    break;
+  case NT_IZHIKEVICH:
+    LoopIzhikevich(&zp, lo, hi, V, ad, ex, in, fired);
+    break;
+  case NT_AEIF_COND_ALPHA:
+    for (PetscInt i = lo; i < hi; i++) {
+      double y[6]        = {V[i], ad[i], gx[i], rx[i], gi[i], ri[i]};
+      const double I_sic = d->sic ? d->isic[i] : 0.0;
+      if (part == STEP_AHEAD)
+        fired[i] = AeifCondAlphaAdvance(&ap, y, &r[i], I_sic);
+      else
+        fired[i] = AeifCondAlphaStep(&ap, y, &r[i], ex[i], -in[i], I_sic);
+      V[i] = y[0], ad[i] = y[1], gx[i] = y[2], rx[i] = y[3], gi[i] = y[4], ri[i] = y[5];
+      if (part == STEP_WHOLE) ex[i] = in[i] = 0;
+    }
+    if (d->sic) { /* the current that arrived in this step drives the next (NEST's I_SIC) */
+      double *restrict sr = d->sring + (size_t)slot * d->r.nloc;
+      for (PetscInt i = lo; i < hi; i++) d->isic[i] = sr[i], sr[i] = 0;
+    }
+    break;
+  case NT_ASTROCYTE_LR_1994:
+    for (PetscInt i = lo; i < hi; i++) d->astro.in[d->astof[i]] += ex[i], fired[i] = 0, ex[i] = in[i] = 0;
+    break;
+  case NT_ASTROCYTE_GCHI:
+    for (PetscInt i = lo; i < hi; i++)
+      SpikingAstroGlutamate(&d->astro, d->astof[i], ex[i]), fired[i] = 0, ex[i] = in[i] = 0;
+    break;
+  default:
+    break;
+  }
+  for (PetscInt i = lo; i < hi;) { /* 64 neurons at a time: few of them spike in a step */
+    if (i + 64 <= hi && !AnyFired64(fired + i)) {
+      i += 64;
+      continue;
+    }
+    for (const PetscInt e = PetscMin(i + 64, hi); i < e; i++)
+      for (int f = fired[i]; f > 0; f--) PetscCall(Spike(d, i, t));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* nsteps steps of every local neuron, no communication but the end of the previous window's exchange when
+   it still travels: its first step runs ahead of it (every population steps ahead, SpikingSetUp), it is
+   delivered, and the step takes its input. */
 static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nsteps, PetscReal dt)
 {
-  Spiking *d        = m->data;
-  const PetscInt DR = d->dring;
+  Spiking *d = m->data;
 
   PetscFunctionBegin;
   PetscCheck(dt == d->dt, m->comm, PETSC_ERR_ARG_INCOMP, "Model spiking was set up for dt %.17g, not %.17g",
              (double)d->dt, (double)dt);
+  PetscCheck(!d->xtravel || d->xend == step, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+             "The exchange of the window to step %" PetscInt64_FMT " travels; advancing from step %" PetscInt64_FMT,
+             d->xend, step);
   d->wstart = step; /* the exchange emptied the window */
   PetscCall(PetscLogEventBegin(EV_UPDATE, 0, 0, 0, 0));
   for (PetscInt64 t = step; t < step + nsteps; t++) {
-    const PetscInt slot = (PetscInt)(t % DR);
-    for (PetscInt q = 0; q < d->npop; q++) {
-      Population *P              = &d->pop[q];
-      const SpikingPropagator *k = &P->k;
-      if (P->lo < 0) continue;
-      if (P->type == NT_SPIKE_GENERATOR) {
-        while (P->fcur < P->nfile && P->fstep[P->fcur] < t) P->fcur++; /* (after a restart: those already fired) */
-        for (; P->fcur < P->nfile && P->fstep[P->fcur] == t; P->fcur++) PetscCall(Spike(d, P->frow[P->fcur], t));
-        for (PetscInt s = 0; s < P->ntimes; s++)
-          if (P->steps[s] == t)
-            for (PetscInt i = P->lo; i < P->hi; i++) PetscCall(Spike(d, i, t));
-        continue;
-      }
-      /* the input of each neuron (ring buffer and Poisson); then one loop per type, which reads the input
-         from the ring's slot and empties it for its next turn, dring steps on; then the spikes */
-      {
-        const PetscInt lo = P->lo, hi = P->hi;
-        const double E_L   = P->E_L;
-        double *restrict V = d->V, *restrict ad = d->adap;
-        double *restrict gx = d->gex, *restrict gi = d->gin, *restrict rx = d->rex, *restrict ri = d->rin;
-        double *restrict ex = d->ring + (size_t)slot * 2 * d->r.nloc, *restrict in = ex + d->r.nloc; /* its input */
-        int64_t *restrict r = d->refr;
-        int *restrict fired = d->fired;
-        /* the parameters as locals: loads the compiler can hoist, so the loops vectorise */
-        const SpikingPropagator kk = *k;
-        CobaParams cp              = P->coba;
-        IzhikevichParams zp        = P->izh;
-        AdexParams ap              = P->adex;
-        if (P->ntimed) { /* I_e times the value of the block holding this step */
-          const double sc = P->timed[PetscMin(t / P->timed_steps, (PetscInt64)P->ntimed - 1)];
-          cp.I_e *= sc, zp.I_e *= sc, ap.I_e *= sc;
-        }
-        PoissonInput(d, P, t, ex, in);
-        switch (P->type) {
-        case NT_IAF_PSC_DELTA:
-          LoopIafPscDelta(&kk, E_L, lo, hi, V, r, ex, in, fired);
-          break;
-        case NT_IAF_PSC_EXP:
-          LoopIafPscExp(&kk, E_L, lo, hi, V, gx, gi, r, ex, in, fired);
-          break;
-        case NT_IAF_PSC_ALPHA:
-          LoopIafPscAlpha(&kk, E_L, lo, hi, V, gx, gi, rx, ri, r, ex, in, fired);
-          break;
-        case NT_COBA_LIF:
-          LoopCobaLif(&cp, lo, hi, V, gx, gi, r, ex, in, fired);
-          break;
-        case NT_IZHIKEVICH:
-          LoopIzhikevich(&zp, lo, hi, V, ad, ex, in, fired);
-          break;
-        case NT_AEIF_COND_ALPHA:
-          for (PetscInt i = lo; i < hi; i++) {
-            double y[6] = {V[i], ad[i], gx[i], rx[i], gi[i], ri[i]};
-            fired[i]    = AeifCondAlphaStep(&ap, y, &r[i], ex[i], -in[i], d->sic ? d->isic[i] : 0.0);
-            V[i] = y[0], ad[i] = y[1], gx[i] = y[2], rx[i] = y[3], gi[i] = y[4], ri[i] = y[5];
-            ex[i] = in[i] = 0;
-          }
-          if (d->sic) { /* the current that arrived in this step drives the next (NEST's I_SIC) */
-            double *restrict sr = d->sring + (size_t)slot * d->r.nloc;
-            for (PetscInt i = lo; i < hi; i++) d->isic[i] = sr[i], sr[i] = 0;
-          }
-          break;
-        case NT_ASTROCYTE_LR_1994:
-          for (PetscInt i = lo; i < hi; i++) d->astro.in[d->astof[i]] += ex[i], fired[i] = 0, ex[i] = in[i] = 0;
-          break;
-        case NT_ASTROCYTE_GCHI:
-          for (PetscInt i = lo; i < hi; i++)
-            SpikingAstroGlutamate(&d->astro, d->astof[i], ex[i]), fired[i] = 0, ex[i] = in[i] = 0;
-          break;
-        default:
-          break;
-        }
-        for (PetscInt i = lo; i < hi;) { /* 64 neurons at a time: few of them spike in a step */
-          if (i + 64 <= hi && !AnyFired64(fired + i)) {
-            i += 64;
-            continue;
-          }
-          for (const PetscInt e = PetscMin(i + 64, hi); i < e; i++)
-            for (int f = fired[i]; f > 0; f--) PetscCall(Spike(d, i, t));
-        }
-      }
-    }
+    if (t == step && d->xtravel) {
+      for (PetscInt q = 0; q < d->npop; q++)
+        if (d->pop[q].lo >= 0) PetscCall(StepPopulation(d, &d->pop[q], t, STEP_AHEAD));
+      PetscCall(PetscLogEventEnd(EV_UPDATE, 0, 0, 0, 0));
+      PetscCall(ExchangeEnd(m));
+      PetscCall(PetscLogEventBegin(EV_UPDATE, 0, 0, 0, 0));
+      for (PetscInt q = 0; q < d->npop; q++)
+        if (d->pop[q].lo >= 0) PetscCall(StepPopulation(d, &d->pop[q], t, STEP_ARRIVE));
+    } else
+      for (PetscInt q = 0; q < d->npop; q++)
+        if (d->pop[q].lo >= 0) PetscCall(StepPopulation(d, &d->pop[q], t, STEP_WHOLE));
     if (d->napop) { /* the slow system, its calcium events, the currents its astrocytes send */
       PetscCall(SpikingAstroAfterNeuronStep(&d->astro, t));
       for (PetscInt e = 0; e < d->astro.nev; e++) PetscCall(Spike(d, d->arow[d->astro.ev[e]], t));
@@ -3630,7 +3755,7 @@ static PetscErrorCode SicExchange(TpModel m)
   PetscCallMPI(MPI_Allgatherv(d->sev, mine, MPIU_INT64, d->sgath, d->counts, d->displs, MPIU_INT64, m->comm));
   qsort(d->sgath, (size_t)total / 2, 2 * sizeof(PetscInt64), CompareSic);
   for (PetscInt64 k = 0; k < total; k += 2) {
-    const PetscInt64 key = d->sgath[k], g = key % N, t = d->wstart + key / N;
+    const PetscInt64 key = d->sgath[k], g = key % N, t = d->xstart + key / N;
     const PetscInt pg = PopOf(d, (PetscInt)g), base = (PetscInt)(t % DR);
     PetscInt c;
     double v;
@@ -3677,23 +3802,24 @@ static inline PetscMPIInt NextBlock(PetscInt64 count)
   return (PetscMPIInt)PetscMin(PetscMax(16, count + count / 4), PETSC_MPI_INT_MAX / 4);
 }
 
-/* The window's spikes to the ranks that hold their columns (d->gcomm's neighbours), and theirs to this
-   rank: in d->gath, sorted, the keys (step - wstart) 2^32 + column of every spike of a column here.  One
-   neighbourhood collective in the common case: each message is a block of a count and up to B keys, B
-   following the pair's previous window; the keys past a block follow point to point. */
-static PetscErrorCode SpikesToColumns(TpModel m, PetscInt64 *total)
+/* The window that ended at `step` starts to travel: its spikes to the ranks that hold their columns (d->gcomm's
+   neighbours).  One neighbourhood collective in the common case: each message is a block of a count and up
+   to B keys ((step - wstart) 2^32 + column there), B following the pair's previous window; the keys past a
+   block follow point to point.  The window's list moves to xwin; the owners' copies of the presynaptic state
+   of their spiking neurons that have no column here are updated meanwhile (those with one follow their
+   column's copy). */
+static PetscErrorCode ExchangeBegin(TpModel m, PetscInt64 step)
 {
   Spiking *d = m->data;
-  size_t n = 0, sb = 0, rb = 0, ob = 0;
-  PetscMPIInt nreq = 0;
+  size_t sb = 0, ob = 0;
 
   PetscFunctionBegin;
-  /* the keys for each neighbour */
+  PetscCall(PetscLogEventBegin(EV_GATHER, 0, 0, 0, 0));
+  d->nxreq = 0;
   for (PetscMPIInt k = 0; k < d->nout; k++) d->ocnt[k] = 0;
   for (PetscInt64 s = 0; s < d->nwin; s++) {
     const PetscInt i = (PetscInt)(d->win[s] & 0xffffffff);
     for (PetscInt q = d->dptr[i]; q < d->dptr[i + 1]; q++) d->ocnt[d->dnbr[q]]++;
-    n += d->selfcol[i] >= 0;
   }
   for (PetscMPIInt k = 0; k < d->nout; k++) {
     PetscCheck(d->ocnt[k] < PETSC_MPI_INT_MAX / 2, PETSC_COMM_SELF, PETSC_ERR_SUP,
@@ -3720,64 +3846,87 @@ static PetscErrorCode SpikesToColumns(TpModel m, PetscInt64 *total)
         d->over[d->odsp[k] + at - d->outblk[k]] = key;
     }
   }
+  for (PetscMPIInt k = 0, rb = 0; k < d->nin; k++) {
+    d->rcnt[k] = d->inblk[k] + 1, d->rdsp[k] = rb;
+    rb += d->rcnt[k];
+  }
+  PetscCall(Room(&d->rbuf, &d->caprbuf, (d->nin ? (size_t)d->rdsp[d->nin - 1] + d->rcnt[d->nin - 1] : 0) + 1));
+  /* the blocks (tag 1; point to point, as Open MPI's neighbourhood collective does it, without the schedule
+     its nonblocking one builds each time), then the keys past them (tag 0); in req the blocks' receives first */
+  for (PetscMPIInt k = 0; k < d->nin; k++)
+    PetscCallMPI(
+        MPI_Irecv(d->rbuf + d->rdsp[k], d->rcnt[k], MPIU_INT64, d->inrank[k], 1, d->gcomm, &d->req[d->nxreq++]));
+  for (PetscMPIInt k = 0; k < d->nout; k++)
+    PetscCallMPI(
+        MPI_Isend(d->sbuf + d->sdsp[k], d->scnt[k], MPIU_INT64, d->outrank[k], 1, d->gcomm, &d->req[d->nxreq++]));
   for (PetscMPIInt k = 0; k < d->nout; k++)
     if (d->ocnt[k] > d->outblk[k])
       PetscCallMPI(MPI_Isend(d->over + d->odsp[k], d->ocnt[k] - d->outblk[k], MPIU_INT64, d->outrank[k], 0, d->gcomm,
-                             &d->req[nreq++]));
-  for (PetscMPIInt k = 0; k < d->nin; k++) {
-    d->rcnt[k] = d->inblk[k] + 1, d->rdsp[k] = (PetscMPIInt)rb;
-    rb += (size_t)d->rcnt[k];
+                             &d->req[d->nxreq++]));
+  for (PetscMPIInt k = 0; k < d->nout; k++) d->outblk[k] = NextBlock(d->ocnt[k]);
+  { /* the window's list to xwin; an empty one for the next window */
+    PetscInt64 *w = d->xwin, c = d->capxwin;
+    d->xwin = d->win, d->capxwin = d->capwin, d->nxwin = d->nwin;
+    d->win = w, d->capwin = c, d->nwin = 0;
   }
-  PetscCall(Room(&d->rbuf, &d->caprbuf, rb + 1));
-  if (!d->xnone)
-    PetscCallMPI(
-        MPI_Neighbor_alltoallv(d->sbuf, d->scnt, d->sdsp, MPIU_INT64, d->rbuf, d->rcnt, d->rdsp, MPIU_INT64, d->gcomm));
+  d->xstart = d->wstart, d->xend = step, d->xtravel = PETSC_TRUE;
+  PetscCall(PetscLogEventEnd(EV_GATHER, 0, 0, 0, 0));
+  if (d->tms)
+    for (PetscInt64 s = 0; s < d->nxwin; s++) {
+      const PetscInt i = (PetscInt)(d->xwin[s] & 0xffffffff), pg = d->popof[i];
+      double rel[SPIKING_MAX_POPS], teu[SPIKING_MAX_POPS], tex[SPIKING_MAX_POPS];
+      if (d->selfcol[i] < 0 && (d->pop[pg].ntm || d->pop[pg].nsp))
+        PetscCall(TmSpike(d, pg, -1, i, d->xstart + (d->xwin[s] >> 32), rel, teu, tex));
+    }
+  PetscFunctionReturn(0);
+}
+
+/* The travelling window arrives: in d->gath, sorted, the keys (step - xstart) 2^32 + column of every spike of a
+   column here, this rank's own and the neighbours'. */
+static PetscErrorCode SpikesToColumns(TpModel m, PetscInt64 *total)
+{
+  Spiking *d = m->data;
+  size_t n   = 0;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Waitall(d->nin, d->req, MPI_STATUSES_IGNORE)); /* the blocks */
+  for (PetscInt64 s = 0; s < d->nxwin; s++) n += d->selfcol[d->xwin[s] & 0xffffffff] >= 0;
   for (PetscMPIInt k = 0; k < d->nin; k++) n += (size_t)d->rbuf[d->rdsp[k]];
   PetscCall(Room(&d->gath, &d->capgath, n + 1));
   n = 0;
-  for (PetscInt64 s = 0; s < d->nwin; s++) { /* this rank's own spikes to its own columns */
-    const PetscInt i = (PetscInt)(d->win[s] & 0xffffffff);
-    if (d->selfcol[i] >= 0) d->gath[n++] = (d->win[s] >> 32 << 32) + d->selfcol[i];
+  for (PetscInt64 s = 0; s < d->nxwin; s++) { /* this rank's own spikes to its own columns */
+    const PetscInt i = (PetscInt)(d->xwin[s] & 0xffffffff);
+    if (d->selfcol[i] >= 0) d->gath[n++] = (d->xwin[s] >> 32 << 32) + d->selfcol[i];
   }
   for (PetscMPIInt k = 0; k < d->nin; k++) {
     const PetscInt64 c = d->rbuf[d->rdsp[k]];
     PetscCall(PetscArraycpy(d->gath + n, d->rbuf + d->rdsp[k] + 1, PetscMin(c, d->inblk[k])));
     if (c > d->inblk[k])
       PetscCallMPI(MPI_Irecv(d->gath + n + d->inblk[k], (PetscMPIInt)(c - d->inblk[k]), MPIU_INT64, d->inrank[k], 0,
-                             d->gcomm, &d->req[nreq++]));
+                             d->gcomm, &d->req[d->nxreq++]));
     n += (size_t)c;
     d->inblk[k] = NextBlock(c);
   }
-  for (PetscMPIInt k = 0; k < d->nout; k++) d->outblk[k] = NextBlock(d->ocnt[k]);
-  if (nreq) PetscCallMPI(MPI_Waitall(nreq, d->req, MPI_STATUSES_IGNORE));
+  if (d->nxreq > d->nin) PetscCallMPI(MPI_Waitall(d->nxreq - d->nin, d->req + d->nin, MPI_STATUSES_IGNORE));
   PetscCheck(n < (size_t)PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_SUP, "More than 2^31 spikes in one window");
   PetscCall(PetscSortInt64((PetscInt)n, d->gath));
   *total = (PetscInt64)n;
   PetscFunctionReturn(0);
 }
 
-/* After a window: the spikes travel to the ranks of their columns (SpikesToColumns()), and each rank
-   delivers those it holds columns of, in (step, natural id) order, into the ring buffers of their
-   targets. */
-static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
+/* The end of the travelling exchange (if one travels): each rank delivers the spikes it holds columns of, in
+   (step, natural id) order, into the ring buffers of their targets. */
+static PetscErrorCode ExchangeEnd(TpModel m)
 {
   Spiking *d        = m->data;
   const PetscInt DR = d->dring;
   PetscInt64 total  = 0;
 
   PetscFunctionBegin;
+  if (!d->xtravel) PetscFunctionReturn(0);
   PetscCall(PetscLogEventBegin(EV_GATHER, 0, 0, 0, 0));
   PetscCall(SpikesToColumns(m, &total));
   PetscCall(PetscLogEventEnd(EV_GATHER, 0, 0, 0, 0));
-  /* the owners' copies of the presynaptic state of their spiking neurons that have no column here (those
-     with one follow their column's copy) */
-  if (d->tms)
-    for (PetscInt64 s = 0; s < d->nwin; s++) {
-      const PetscInt i = (PetscInt)(d->win[s] & 0xffffffff), pg = d->popof[i];
-      double rel[SPIKING_MAX_POPS], teu[SPIKING_MAX_POPS], tex[SPIKING_MAX_POPS];
-      if (d->selfcol[i] < 0 && (d->pop[pg].ntm || d->pop[pg].nsp))
-        PetscCall(TmSpike(d, pg, -1, i, d->wstart + (d->win[s] >> 32), rel, teu, tex));
-    }
   PetscCall(PetscLogEventBegin(EV_DELIVER, 0, 0, 0, 0));
   /* the targets of every column that spiked, asked from memory at once (they lie anywhere in the synapse
      arrays, several megabytes: fetched line by line as the delivery reaches them, each waits its turn) */
@@ -3789,11 +3938,11 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
      their synapses then, the presynaptic spikes (depression, delivery), those postsynaptic spikes
      into K- (NEST's stdp_synapse), then the gates of stdp_gated ones.  (Every rank has a column of
      every gating neuron, so it hears every gate.) */
-  for (PetscInt64 T = d->wstart, s = 0; T < step; T++) {
+  for (PetscInt64 T = d->xstart, s = 0; T < d->xend; T++) {
     if (d->gated) PetscCall(PetscArraycpy(d->gate0, d->gatecnt, d->npop));
     if (d->spw) StdpPost(d, T, PETSC_FALSE);
     for (; s < total; s++) {
-      const PetscInt64 key = d->gath[s], t = d->wstart + (key >> 32);
+      const PetscInt64 key = d->gath[s], t = d->xstart + (key >> 32);
       if (t != T) break; /* the next step's */
       const PetscInt c = (PetscInt)(key & 0xffffffff), pg = d->colpop[c];
       const PetscInt base = (PetscInt)(t % DR);
@@ -3839,10 +3988,22 @@ static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
   }
   if (d->sic) PetscCall(SicExchange(m));
   /* the Gamma_S the next window's spikes see: after the slow steps of this one, if it had any */
-  if (d->glio && step / d->astro_k != d->wstart / d->astro_k) PetscCall(GlioRefresh(d));
+  if (d->glio && d->xend / d->astro_k != d->xstart / d->astro_k) PetscCall(GlioRefresh(d));
   PetscCall(PetscLogEventEnd(EV_DELIVER, 0, 0, 0, 0));
-  d->nwin     = 0;
-  d->clock[0] = step;
+  d->clock[0] = d->xend;
+  d->xtravel  = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* After a window: its spikes travel (ExchangeBegin()); with overlap they arrive in the next window's first
+   step (SpikingAdvance()), or before anything reads the state (ExchangeEnd() in the operations that do). */
+static PetscErrorCode SpikingExchange(TpModel m, PetscInt64 step)
+{
+  Spiking *d = m->data;
+
+  PetscFunctionBegin;
+  PetscCall(ExchangeBegin(m, step));
+  if (!d->overlap) PetscCall(ExchangeEnd(m));
   PetscFunctionReturn(0);
 }
 
@@ -3885,9 +4046,11 @@ static PetscErrorCode SpikingObserve(TpModel m, double *sample)
   double *buf;
   const PetscInt np = d->npop, nr = d->nrec, na = d->nreca, nw = d->nrw, aw = d->arw, ns = d->recsyn ? 2 * nr : 0,
                  W = nr + 2 * np + aw * na + nw + ns;
-  const double T   = (double)(d->clock[0] - d->clock[1]) * d->dt / 1000.0;
+  double T;
 
   PetscFunctionBegin;
+  PetscCall(ExchangeEnd(m)); /* (it sets clock[0]) */
+  T = (double)(d->clock[0] - d->clock[1]) * d->dt / 1000.0;
   PetscCall(PopulationSpikes(m));
   for (PetscInt q = 0; q < np; q++) {
     sample[q]        = T > 0 ? (double)(d->popspk[q] - d->obs_popspk[q]) / d->pop[q].size / T : 0;
@@ -4011,8 +4174,9 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
       PetscCall(PetscViewerASCIIPrintf(
           v,
           "  exchange each rank's spikes to at most %" PetscInt64_FMT " of the %d others (%.3g "
-          "on average); %.4g presynaptic neurons of other ranks per rank, at most %" PetscInt64_FMT "\n",
-          d->xmost[0], size - 1, (double)d->xsum[0] / size, (double)d->xsum[1] / size, d->xmost[1]));
+          "on average); %.4g presynaptic neurons of other ranks per rank, at most %" PetscInt64_FMT "; %s\n",
+          d->xmost[0], size - 1, (double)d->xsum[0] / size, (double)d->xsum[1] / size, d->xmost[1],
+          d->overlap ? "overlapped with the next window's first step" : "not overlapped"));
   }
   for (PetscInt q = 0; q < d->npop; q++) {
     const Population *P = &d->pop[q];
@@ -4463,6 +4627,7 @@ static PetscErrorCode SpikingWriteEvents(TpModel m, hid_t file)
   hid_t grp;
 
   PetscFunctionBegin;
+  PetscCall(ExchangeEnd(m));
   PetscCall(SpikesInOrder(m, &all, &total));
   PetscCall(PetscMalloc2(total + 1, &ts, total + 1, &ids)); /* (each population's in turn) */
   PetscCall(TpH5CreateGroup(file, "spikes", &grp));
@@ -4563,6 +4728,7 @@ static PetscErrorCode SpikingDestroy(TpModel m)
 
   PetscFunctionBegin;
   for (PetscInt p = 0; p < d->nproj; p++) PetscCall(PetscFree(d->proj[p].pool_map));
+  if (d->xtravel) PetscCall(ExchangeEnd(m)); /* (a run ends with a sample, which ends it: not reached) */
   if (d->popof) {
     PetscCall(PetscFree6(d->popof, d->V, d->Isyn, d->refr, d->nspk, d->last));
     PetscCall(PetscFree3(d->isi, d->ring, d->ringck));
@@ -4596,6 +4762,7 @@ static PetscErrorCode SpikingDestroy(TpModel m)
   PetscCall(PetscFree(d->sev));
   PetscCall(PetscFree(d->sgath));
   PetscCall(PetscFree(d->win));
+  PetscCall(PetscFree(d->xwin));
   PetscCall(PetscFree(d->recd));
   PetscCall(PetscFree(d->gath));
   PetscCall(PetscFree(d->sbuf));
