@@ -69,4 +69,5 @@ PetscErrorCode TpH5ReadAttrInt(hid_t loc, const char *name, long long *value, Pe
 PetscErrorCode TpH5WriteAttrString(hid_t loc, const char *name, const char *value);
 PetscErrorCode TpH5WriteAttrDouble(hid_t loc, const char *name, double value);
 PetscErrorCode TpH5WriteAttrInt(hid_t loc, const char *name, long long value);
+PetscErrorCode TpH5WriteAttrInts(hid_t loc, const char *name, int n, const long long *values);
 #endif

@@ -76,6 +76,7 @@ PetscErrorCode TpModelFinish(TpModel model);
 PetscErrorCode TpModelGetOwnNeurons(TpModel model, PetscInt *N, PetscInt *ngroups, const PetscInt **sizes);
 PetscErrorCode TpModelGetSynapseCount(TpModel model, PetscCount *nsyn);
 PetscErrorCode TpModelWriteEvents(TpModel model, hid_t file);
+PetscErrorCode TpModelWriteOutput(TpModel model, hid_t file);
 PetscErrorCode TpModelLoadEvents(TpModel model, hid_t file, PetscBool *ok);
 PetscErrorCode TpModelEstimateEventBytes(TpModel model, double *bytes);
 PetscErrorCode TpModelDestroy(TpModel *model);

@@ -44,11 +44,32 @@ def state(path, N, z):
                 "obs": {k: f["observables"].attrs[k] for k in f["observables"].attrs}}
 
 
+def check_csr(path, w, what):
+    """/W, the trained W's survivors as a CSR (scipy.sparse.csr_matrix((data, indices, indptr), shape)), holds
+    exactly the weights above the pruning threshold, rows in order, columns ascending in each row."""
+    with h5py.File(path, "r") as f:
+        g = f["W"]
+        indptr, indices, data, shape = g["indptr"][()], g["indices"][()], g["data"][()], tuple(g.attrs["shape"])
+    N = w.shape[0]
+    if shape != (N, N) or len(indptr) != N + 1 or indptr[0] != 0 or indptr[-1] != len(data) or \
+            len(indices) != len(data) or np.any(np.diff(indptr) < 0):
+        fail("%s: /W is not a CSR of shape (%d, %d): shape %s, indptr %s..%s of %d" % (what, N, N, shape, indptr[:2],
+                                                                                 indptr[-1:], len(data)))
+    rows = np.repeat(np.arange(N), np.diff(indptr))
+    if np.any((np.diff(indices) <= 0) & (np.diff(rows) == 0)):
+        fail("%s: /W's columns are not ascending within a row" % what)
+    dense = np.zeros((N, N))
+    dense[rows, indices] = data
+    if not np.array_equal(dense, np.where(w > PRUNE, w, 0)) or np.any(data <= PRUNE):
+        fail("%s: /W is not the survivors of /state/w (%d entries, %d survivors)" % (what, len(data),
+                                                                                   np.count_nonzero(w > PRUNE)))
+
+
 def check_twin(tmp):
     """After 200 epochs through both phases the engine's factors and thresholds are the twin's
     (patterns and initial factors from the same keyed streams) to 1e-12, on 1-4 ranks and on 3 with
     a scrambled partition, and bit for bit the same on every number of ranks; the summary is the
-    twin's statistics."""
+    twin's statistics; /W, the survivors as a CSR, is /state/w's above the threshold."""
     part = os.path.join(tmp, "part.h5")
     run(1, ["partition", "-N", 40, "-nparts", 3, "-partitioner", "block", "-o", part])
     with h5py.File(part, "r+") as f:  # a scrambled assignment of neurons to ranks
@@ -67,6 +88,7 @@ def check_twin(tmp):
             out = os.path.join(tmp, "%s_%d_%d.h5" % (name, np_, len(extra)))
             run(np_, args_of(c) + ["-o", out] + extra)
             s = state(out, c["N"], c["z"])
+            check_csr(out, s["w"], "%s on %d ranks %s" % (name, np_, extra))
             if not np.array_equal(s["patterns"].T, t.X):
                 fail("%s on %d ranks: the patterns are not the twin's" % (name, np_))
             for k, a, b in (("u", s["u"], t.U), ("theta", s["theta"], t.theta)):
@@ -85,7 +107,7 @@ def check_twin(tmp):
 def check_invariants(tmp):
     """On the engine's output (the twin checks them after every epoch): every neuron's factor norm is
     z L, no self-connection, no negative factor, and a synapse pruned by epoch 150 (in the
-    consolidation phase) is still pruned at 200."""
+    consolidation phase) is still pruned at 200; /W is the survivors, also of a sparse network."""
     for name in ("z1", "z2", "z3"):
         c = CASES[name]
         L = L_PUB[c["z"]] * c["N"] / 1000
@@ -101,9 +123,23 @@ def check_invariants(tmp):
                 fail("%s at epoch %d: a self-connection" % (name, e))
             if np.any(u < 0) or np.any(w < 0):
                 fail("%s at epoch %d: a negative factor or weight" % (name, e))
+            check_csr(out, w, "%s at epoch %d" % (name, e))
+            if e == 200 and np.count_nonzero(w > PRUNE) > c["N"] * (c["N"] - 1) - 50:
+                fail("%s at epoch %d: too few synapses pruned to test /W (%d survive)" % (name, e,
+                                                                                       np.count_nonzero(w > PRUNE)))
             if not np.allclose(np.prod(u, axis=2), w, rtol=1e-15, atol=0):
                 fail("%s at epoch %d: /state/w is not the product of /state/u" % (name, e))
         back = (s[150]["w"] <= PRUNE) & (s[200]["w"] > PRUNE)
+        if name == "z1":  # /W of a sparse network (its synapses' CSR with -save_synapses), on 3 ranks
+            out = os.path.join(tmp, "sparse.h5")
+            run(3, args_of(c, 200) + ["-connectivity", "random", "-degree", 25, "-save_synapses", "-o", out])
+            with h5py.File(out, "r") as f:
+                ws, ip, ix = f["state/w"][()], f["network/indptr"][()], f["network/indices"][()]
+            dense = np.zeros((c["N"], c["N"]))
+            dense[np.repeat(np.arange(c["N"]), np.diff(ip)), ix] = ws
+            if np.count_nonzero(ws <= PRUNE) < 10:
+                fail("the sparse network pruned too few synapses to test /W")
+            check_csr(out, dense, "a sparse network on 3 ranks")
         if back.any():
             fail("%s: %d synapses pruned at epoch 150 came back by 200" % (name, back.sum()))
 

@@ -245,6 +245,33 @@ PetscErrorCode TpH5WriteAttrInt(hid_t loc, const char *name, long long value)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TpH5WriteAttrInts - Writes an int64 array attribute (a shape, say)
+
+  Not Collective (every rank of the file calls it with the same values)
+
+  Input Parameters:
++ loc    - the object
+. name   - the attribute
+. n      - how many values
+- values - they
+
+.seealso: `TpH5WriteAttrInt()`
+@*/
+PetscErrorCode TpH5WriteAttrInts(hid_t loc, const char *name, int n, const long long *values)
+{
+  const hsize_t dim = (hsize_t)n;
+  hid_t space, attr;
+
+  PetscFunctionBegin;
+  PetscCallH5(space = H5Screate_simple(1, &dim, NULL));
+  PetscCallH5(attr = H5Acreate2(loc, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT));
+  PetscCallH5(H5Awrite(attr, H5T_NATIVE_LLONG, values));
+  PetscCallH5(H5Aclose(attr));
+  PetscCallH5(H5Sclose(space));
+  PetscFunctionReturn(0);
+}
+
 /* The probe's child: open the file and read everything HDF5 would parse for a loader (every object
    header, every attribute, the data of every dataset up to 64 MiB); exits 0, or 1 where HDF5 refused
    something (the parent's own open then says what). */

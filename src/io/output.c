@@ -68,6 +68,7 @@ static PetscErrorCode WriteOutput(MPI_Comm comm, hid_t f, void *ctx)
   /* series, and the summary as attributes of /observables */
   PetscCall(TpRecorderWrite(c->rec, f));
   PetscCall(TpModelWriteEvents(c->model, f));
+  PetscCall(TpModelWriteOutput(c->model, f));
   PetscCall(TpH5CreateGroup(f, "observables", &g));
   PetscCall(TpRecorderGetNumSamples(c->rec, &nsamples));
   PetscCall(TpModelGetNumSummaries(m, &ns));

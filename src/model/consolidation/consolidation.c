@@ -29,6 +29,7 @@
    Series: error, density, margin, synaptic_margin, rho, norm, theta. */
 #include "../interface/modelimpl.h"
 #include "kernels.h"
+#include <tph5.h>
 #include <tppatterns.h>
 #include <tprandom.h>
 #include <tputil.h>
@@ -1324,6 +1325,70 @@ static PetscErrorCode ConsCost(TpModel m, PetscInt K, double *cost)
   PetscFunctionReturn(0);
 }
 
+/* The trained W as a CSR of its survivors (w > CONS_PRUNE), rows the postsynaptic neurons in natural order:
+   /W/indptr (N + 1), /W/indices (presynaptic ids), /W/data, so that
+   scipy.sparse.csr_matrix((data, indices, indptr), shape=(N, N)) is W.  Each rank writes the rows of its slice
+   of natural order. */
+static PetscErrorCode ConsWriteOutput(TpModel m, hid_t file)
+{
+  Cons *C             = m->data;
+  const PetscInt nloc = C->r.nloc;
+  const PetscInt64 N  = C->r.N;
+  TpNetwork net;
+  PetscMPIInt rank, size;
+  PetscCount nn, ns, n;
+  PetscInt64 kept = 0, first = 0;
+  PetscInt *len, *natlen, *cols, *natcols;
+  double *natw, *data;
+  long long *indptr, *indices, dims[2] = {N, N};
+  hid_t g;
+
+  PetscFunctionBegin;
+  PetscCall(TpModelGetNetwork(m, &net));
+  PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
+  PetscCallMPI(MPI_Comm_size(m->comm, &size));
+  PetscCall(TpNetworkGetNaturalSizes(net, TP_PER_NEURON, &nn, NULL));
+  PetscCall(TpNetworkGetNaturalSizes(net, TP_PER_SYNAPSE, &ns, NULL));
+  PetscCall(PetscMalloc5(nloc + 1, &len, nn + 1, &natlen, C->r.nsyn_loc + 1, &cols, ns + 1, &natcols, ns + 1, &natw));
+  for (PetscInt i = 0; i < nloc; i++) len[i] = C->nrow[i];
+  for (PetscCount q = 0; q < C->r.nsyn_loc; q++) cols[q] = C->r.colgid[C->cs[q]];
+  PetscCall(TpNetworkToNatural(net, TP_PER_NEURON, MPIU_INT, len, natlen));
+  PetscCall(TpNetworkToNatural(net, TP_PER_SYNAPSE, MPIU_INT, cols, natcols));
+  PetscCall(TpNetworkToNatural(net, TP_PER_SYNAPSE, MPI_DOUBLE, C->w, natw));
+  /* the survivors of this slice (its rows' synapses, in natural order: row by row) and where they start */
+  for (PetscCount q = 0; q < ns; q++) kept += natw[q] > CONS_PRUNE;
+  PetscCallMPI(MPI_Exscan(&kept, &first, 1, MPIU_INT64, MPI_SUM, m->comm));
+  if (!rank) first = 0;
+  n = nn + (rank == size - 1 ? 1 : 0);
+  PetscCall(PetscMalloc3(n + 1, &indptr, kept + 1, &indices, kept + 1, &data));
+  indptr[0] = (long long)first;
+  for (PetscCount i = 0, q = 0, k = 0; i < nn; i++) {
+    for (const PetscCount e = q + natlen[i]; q < e; q++)
+      if (natw[q] > CONS_PRUNE) indices[k] = natcols[q], data[k++] = natw[q];
+    if (i + 1 < n) indptr[i + 1] = (long long)first + (long long)k;
+  }
+  PetscCall(TpH5CreateGroup(file, "W", &g));
+  PetscCall(TpH5WriteDistributed(m->comm, g, "indptr", H5T_NATIVE_LLONG, H5T_STD_I64LE, n, 0, indptr));
+  PetscCall(TpH5WriteDistributed(m->comm, g, "indices", H5T_NATIVE_LLONG, H5T_STD_I64LE, kept, 0, indices));
+  PetscCall(TpH5WriteDistributed(m->comm, g, "data", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, kept, 0, data));
+  PetscCall(TpH5WriteAttrInts(g, "shape", 2, dims));
+  PetscCall(TpH5WriteAttrDouble(g, "pruned_at", CONS_PRUNE));
+  PetscCallH5(H5Gclose(g));
+  PetscCall(PetscFree3(indptr, indices, data));
+  PetscCall(PetscFree5(len, natlen, cols, natcols, natw));
+  PetscFunctionReturn(0);
+}
+
+/* At most the bytes the trained W takes (every synapse a survivor). */
+static PetscErrorCode ConsEventBytes(TpModel m, double *bytes)
+{
+  Cons *C = m->data;
+
+  PetscFunctionBegin;
+  *bytes = 16.0 * (double)C->r.nsyn + 8.0 * (double)(C->r.N + 1) + 4096;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ConsDestroy(TpModel m)
 {
   Cons *C = m->data;
@@ -1358,6 +1423,8 @@ static const TpModelOps ConsOps = {.setfromoptions = ConsSetFromOptions,
                                    .loaded         = ConsLoaded,
                                    .destroy        = ConsDestroy,
                                    .finish         = ConsFinish,
+                                   .writeoutput    = ConsWriteOutput,
+                                   .eventbytes     = ConsEventBytes,
                                    .iterate        = ConsIterate};
 
 PetscErrorCode TpModelCreate_Consolidation(TpModel m)

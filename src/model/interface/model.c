@@ -617,6 +617,25 @@ PetscErrorCode TpModelWriteEvents(TpModel model, hid_t file)
 }
 
 /*@C
+  TpModelWriteOutput - Writes what the model adds to the run's output only (M5's trained W as a CSR), not to
+  checkpoints
+
+  Collective
+
+  Input Parameters:
++ model - the model, after the solve
+- file  - the output file
+
+.seealso: `TpOutputWrite()`, `TpModelWriteEvents()`
+@*/
+PetscErrorCode TpModelWriteOutput(TpModel model, hid_t file)
+{
+  PetscFunctionBegin;
+  if (model->ops.writeoutput) PetscCall(model->ops.writeoutput(model, file));
+  PetscFunctionReturn(0);
+}
+
+/*@C
   TpModelLoadEvents - Reads back the events a checkpoint holds (M4's spikes so far)
 
   Collective

@@ -24,7 +24,9 @@ typedef struct {
                             const PetscInt **);    /* optional: it wires its own synapses; the neurons it simulates,
                                                       in groups to spread over the ranks (populations) */
   PetscErrorCode (*writeevents)(TpModel, hid_t);   /* optional, collective: its events into the output (spikes) */
-  PetscErrorCode (*eventbytes)(TpModel, double *); /* optional: roughly the bytes writeevents takes */
+  PetscErrorCode (*eventbytes)(TpModel, double *); /* optional: roughly the bytes writeevents (and writeoutput) take */
+  PetscErrorCode (*writeoutput)(TpModel, hid_t);   /* optional, collective: datasets of its own in the run's output,
+                                                      not in checkpoints (M5's trained W) */
   PetscErrorCode (*loadevents)(TpModel, hid_t, PetscBool *); /* optional, collective: read them back (restart) */
   PetscErrorCode (*sync)(TpModel, PetscInt); /* optional: bring declared field f up to date from a working layout of the
                                                 model's own, before the field is read (loaded goes the other way) */
