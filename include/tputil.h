@@ -48,6 +48,22 @@ int TpHoldSignals(int hold);
 PetscErrorCode TpCatchSignalsPetsc(void);
 /* The first of those signals received, or 0 (later ones wait for its checkpoint). */
 int TpSignalCaught(void);
+/* Polling what one rank alone sees (a signal, a stop file, the wall clock) after steps, collectively: one
+   reduction about every TP_POLL_WALL seconds of wall time, at steps the comm's rank 0 picks from the pace of
+   the run (the gap at most doubling from one step), the same on every rank.  TpPollerStart() at the first
+   step; TpPollerReduce() after each step: when due (*due), the n flags (at most 7) are reduced with MPI_MAX. */
+#define TP_POLL_WALL 0.02
+typedef struct {
+  MPI_Comm comm;
+  PetscInt64 next, last; /* the step of the next poll, and of the last */
+  PetscLogDouble wall;   /* (rank 0) when the last one was */
+} TpPoller;
+PetscErrorCode TpPollerStart(TpPoller *p, MPI_Comm comm, PetscInt64 step);
+static inline PetscBool TpPollerDue(const TpPoller *p, PetscInt64 step)
+{
+  return (PetscBool)(step >= p->next);
+}
+PetscErrorCode TpPollerReduce(TpPoller *p, PetscInt64 step, int n, int64_t flags[], PetscBool *due);
 /* "SIGTERM", "SIGINT", "SIGUSR1" or "signal N". */
 const char *TpSignalName(int sig);
 /* FILE.stopped beside a checkpoint or table: removed when a run starts, written when a signal or the

@@ -312,7 +312,8 @@ def check_signals(tmp):
     to mpirun, SIGTERM five times to every rank, one just after start-up); the exit status 3 reaches
     the shell through mpirun, or, where mpirun cannot pass it (mpirun itself sent SIGTERM), the
     marker CHECKPOINT.stopped says so; the checkpoint continues to the uninterrupted run's state,
-    bit for bit; a sweep stopped the same way exits 3, leaves TABLE.stopped, and resumes."""
+    bit for bit; a sweep stopped the same way exits 3, leaves TABLE.stopped, and resumes; a sweep of trials
+    that take minutes stops within seconds, its stopped trials left to do."""
     base = ["-N", 200, "-K", 8, "-ts_type", "rk", "-ts_adapt_type", "none", "-ts_dt", 0.01, "-quiet"]
     ref = os.path.join(tmp, "ref.h5")
     t0 = time.time()
@@ -426,6 +427,28 @@ def check_signals(tmp):
             fail("the resumed sweep left trials undone")
     if os.path.exists(table + ".stopped"):
         fail("the marker outlived the sweep that finished")
+    # a sweep whose trials each take minutes stops within seconds of SIGTERM: the running trials stop (their
+    # ranks poll the signal after their steps) and stay to do
+    long = ["sweep", "-models", "naam", "-N", 60, "-K", 4, "-flips", 1, "-trials", 2, "-quiet", "-ts_type", "rk",
+            "-ts_adapt_type", "none", "-ts_dt", 1e-3, "-ts_max_time", 1e4, "-o", os.path.join(tmp, "long.h5")]
+    p = start(long)
+    pids = ranks_of(p)
+    for pid in pids:
+        catches(pid, signal.SIGTERM)
+    time.sleep(1.5)
+    t0 = time.time()
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    rc, text = finish(p, "a sweep of long trials sent SIGTERM")
+    if rc != 3 or time.time() - t0 > 20:
+        fail("a sweep of long trials sent SIGTERM exited %d after %.1f s (3 within 20 s expected):\n%s"
+             % (rc, time.time() - t0, text))
+    with h5py.File(os.path.join(tmp, "long.h5"), "r") as f:
+        if (f["results/status"][:] != 0).any():
+            fail("a trial stopped by SIGTERM was recorded as run")
 
 
 def check_options(tmp):

@@ -21,8 +21,7 @@ struct _p_TpCheckpoint {
   PetscReal next;                    /* the simulated time of the next interval checkpoint */
   PetscLogDouble last_wall;
   PetscInt64 start_step, checked_step;
-  PetscInt64 poll_step, poll_last; /* the step of the next poll of signals, stop file and wall clock, and the last */
-  PetscLogDouble poll_wall;        /* (rank 0) when the last one was */
+  TpPoller poll; /* of signals, the stop file and the wall clock */
   PetscBool stopped;
   int signal;
 };
@@ -137,35 +136,25 @@ PetscErrorCode TpCheckpointSetFromOptions(TpCheckpoint ck)
 
 /* Collective, after a step: a signal or the stop file ends the run with a checkpoint; the
    intervals of simulated and wall-clock time write one and go on.  Simulated time is the same on every
-   rank; signals, the stop file and the wall clock are polled by one reduction, at steps rank 0 picks
-   so that polls come about TP_POLL_WALL seconds apart (a step of a spiking network takes microseconds:
-   a reduction and a file lookup after every window would cost as much as the window). */
-#define TP_POLL_WALL 0.02
+   rank; signals, the stop file and the wall clock are polled (TpPollerReduce(): about every 20 ms of wall
+   time, not after every step: a step of a spiking network takes microseconds, and a reduction and a file
+   lookup after every window cost as much as the window). */
 static PetscErrorCode Triggers(TpCheckpoint ck, PetscInt64 step, PetscReal t)
 {
   PetscMPIInt rank;
-  int64_t flag[4] = {0, 0, 0, 0}; /* signal, stop file, wall clock, the next poll's step */
+  PetscLogDouble now;
+  int64_t flag[3] = {0, 0, 0}; /* signal, stop file, wall clock */
+  PetscBool due;
 
   PetscFunctionBegin;
-  if (step >= ck->poll_step) {
-    PetscLogDouble now;
-    PetscCallMPI(MPI_Comm_rank(ck->comm, &rank));
+  PetscCallMPI(MPI_Comm_rank(ck->comm, &rank));
+  if (TpPollerDue(&ck->poll, step)) { /* (what each rank sees; nothing is acted on unless reduced) */
     PetscCall(PetscTime(&now));
     flag[0] = TpSignalCaught();
-    if (!rank) { /* the gap to the next poll from the pace since the last one, at most doubling */
-      const PetscInt64 gap = step - ck->poll_last;
-      const double took    = now - ck->poll_wall;
-      double next          = took > 0 ? gap * (TP_POLL_WALL / took) : 2.0 * gap;
-      next                 = PetscMax(1.0, PetscMin(next, 2.0 * gap));
-      flag[1]              = ck->stopfile[0] && !access(ck->stopfile, F_OK);
-      flag[2]              = ck->wall > 0 && now - ck->last_wall >= ck->wall;
-      flag[3]              = step + (PetscInt64)next;
-      ck->poll_wall        = now;
-    }
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, flag, 4, MPI_INT64_T, MPI_MAX, ck->comm));
-    ck->poll_last = step;
-    ck->poll_step = flag[3];
+    flag[1] = !rank && ck->stopfile[0] && !access(ck->stopfile, F_OK);
+    flag[2] = !rank && ck->wall > 0 && now - ck->last_wall >= ck->wall;
   }
+  PetscCall(TpPollerReduce(&ck->poll, step, 3, flag, &due));
   if (flag[0] || flag[1]) {
     ck->stopped = PETSC_TRUE;
     ck->signal  = (int)flag[0];
@@ -193,9 +182,8 @@ static PetscErrorCode Hook(TpStepper st, TpHookPoint point, void *ctx)
     ck->start_step = step;
     ck->next       = t + ck->interval;
     ck->stopped    = PETSC_FALSE;
-    ck->poll_step = ck->poll_last = step;
+    PetscCall(TpPollerStart(&ck->poll, ck->comm, step));
     PetscCall(PetscTime(&ck->last_wall));
-    ck->poll_wall = ck->last_wall;
     break;
   case TP_HOOK_STEP:
     if (step > ck->start_step && step > ck->checked_step) {

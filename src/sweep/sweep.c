@@ -157,8 +157,37 @@ static void TrialIndex(const Sweep *sw, PetscInt t, PetscInt *im, PetscInt *k, P
 
 /* The run of a trial on comm, set up: the published protocol (explicit Euler, dt = 1e-3, to
    t = 10) unless -ts_* say otherwise; only the last state is observed. */
+/* A signal stops a running trial (polled by its ranks after its steps), which stays to do: a resumed sweep
+   runs it again.  Without this a trial that runs for hours held the sweep's stop until it ended. */
+typedef struct {
+  MPI_Comm comm;
+  TpPoller poll;
+  PetscBool stopped;
+} TrialStop;
+
+static PetscErrorCode TrialSignals(TpStepper st, TpHookPoint point, void *ctx)
+{
+  TrialStop *ts = ctx;
+  PetscInt64 step;
+  int64_t sig = 0;
+  PetscBool due;
+
+  PetscFunctionBegin;
+  PetscCall(TpStepperGetStep(st, &step));
+  if (point == TP_HOOK_START) PetscCall(TpPollerStart(&ts->poll, ts->comm, step));
+  if (point != TP_HOOK_STEP) PetscFunctionReturn(0);
+  if (TpPollerDue(&ts->poll, step)) sig = TpSignalCaught();
+  PetscCall(TpPollerReduce(&ts->poll, step, 1, &sig, &due));
+  if (sig) {
+    ts->stopped = PETSC_TRUE;
+    PetscCall(TpStepperRequestStop(st));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The run of a trial, set up; with stop, a signal stops it. */
 static PetscErrorCode TrialCreate(Sweep *sw, MPI_Comm comm, PetscInt im, PetscInt K, PetscInt flips, PetscInt s,
-                                  TpRun *run)
+                                  TrialStop *stop, TpRun *run)
 {
   TpPatterns pat;
 
@@ -176,6 +205,13 @@ static PetscErrorCode TrialCreate(Sweep *sw, MPI_Comm comm, PetscInt im, PetscIn
   PetscCall(TpRunSetRecording(*run, 0, PETSC_TRUE));
   PetscCall(TpRunSetFromOptions(*run));
   PetscCall(TpRunSetUp(*run));
+  if (stop) {
+    TpStepper st;
+    stop->comm    = comm;
+    stop->stopped = PETSC_FALSE;
+    PetscCall(TpRunGetStepper(*run, &st));
+    PetscCall(TpStepperAddHook(st, TrialSignals, stop, 0));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -188,11 +224,12 @@ static PetscErrorCode TrialRun(Sweep *sw, MPI_Comm comm, PetscInt t, double *res
   TpStepper st;
   TpModel model;
   TpRun run;
+  TrialStop stop;
 
   PetscFunctionBegin;
   TrialIndex(sw, t, &im, &k, &f, &s);
   PetscCall(PetscTime(&t0));
-  PetscCall(TrialCreate(sw, comm, im, sw->K[k], sw->F[f], s, &run));
+  PetscCall(TrialCreate(sw, comm, im, sw->K[k], sw->F[f], s, &stop, &run));
   PetscCall(TpRunSolve(run));
   PetscCall(TpRunSummarize(run, summary));
   PetscCall(TpRunGetStepper(run, &st));
@@ -202,6 +239,10 @@ static PetscErrorCode TrialRun(Sweep *sw, MPI_Comm comm, PetscInt t, double *res
   PetscCall(TpRunDestroy(&run));
   PetscCall(PetscTime(&t1));
   for (PetscInt q = 0; q < sw->NF; q++) res[q] = NAN;
+  if (stop.stopped) { /* stopped by a signal: not done */
+    res[sw->ncols + C_STATUS] = 0;
+    PetscFunctionReturn(0);
+  }
   for (PetscInt q = 0; q < sw->nsum[im]; q++) res[sw->colmap[im * MAXCOLS + q]] = summary[q];
   res[sw->ncols + C_STEPS]  = (double)steps;
   res[sw->ncols + C_RHS]    = (double)nrhs;
@@ -606,7 +647,7 @@ static PetscErrorCode SweepDescribe(Sweep *sw)
     TpStepper st;
     const char *type;
     uint64_t h;
-    PetscCall(TrialCreate(sw, sw->comm, im, sw->K[0], sw->F[0], 0, &run));
+    PetscCall(TrialCreate(sw, sw->comm, im, sw->K[0], sw->F[0], 0, NULL, &run));
     PetscCall(TpRunGetModel(run, &model));
     PetscCall(TpRunGetNetwork(run, &net));
     PetscCall(TpRunGetStepper(run, &st));
@@ -814,7 +855,7 @@ PetscErrorCode TpSweepRun(int *status)
         rec[0]      = (double)mine[pos];
         PetscCall(TrialRunGuarded(&sw, gcomm, mine[pos], rec + 1, &failures));
         pos++;
-        if (!grank) nnew++;
+        if (!grank && rec[1 + sw.ncols + C_STATUS] != 0) nnew++; /* (a trial a signal stopped stays to do) */
       }
     }
     /* every group's results to rank 0 */

@@ -94,6 +94,76 @@ int TpSignalCaught(void)
 }
 
 /*@C
+  TpPollerStart - Starts polling after steps (TpPollerReduce())
+
+  Not Collective
+
+  Input Parameters:
++ p    - the poller
+. comm - the ranks that poll together
+- step - the first step
+
+.seealso: `TpPollerReduce()`
+@*/
+PetscErrorCode TpPollerStart(TpPoller *p, MPI_Comm comm, PetscInt64 step)
+{
+  PetscFunctionBegin;
+  p->comm = comm;
+  p->next = p->last = step;
+  PetscCall(PetscTime(&p->wall));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpPollerReduce - After a step: when a poll is due, the flags reduced over the poller's ranks (MPI_MAX)
+
+  Collective on the poller's ranks when due (every rank is due at the same steps)
+
+  Input Parameters:
++ p     - the poller
+. step  - the step just made
+. n     - how many flags (at most 7)
+- flags - this rank's
+
+  Output Parameters:
++ flags - the maximum over the ranks, when due
+- due   - whether a poll was due (else flags are as given, and nothing was communicated)
+
+  Notes:
+  Polls come about TP_POLL_WALL seconds of wall time apart: rank 0 picks the next step from the pace since
+  the last poll, the gap at most doubling, and the reduction tells the others.
+
+.seealso: `TpPollerStart()`
+@*/
+PetscErrorCode TpPollerReduce(TpPoller *p, PetscInt64 step, int n, int64_t flags[], PetscBool *due)
+{
+  int64_t buf[8];
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  *due = (PetscBool)(step >= p->next);
+  if (!*due) PetscFunctionReturn(0);
+  PetscCheck(n >= 0 && n <= 7, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "TpPollerReduce() takes at most 7 flags");
+  PetscCallMPI(MPI_Comm_rank(p->comm, &rank));
+  for (int k = 0; k < n; k++) buf[k] = flags[k];
+  buf[n] = 0;
+  if (!rank) { /* the gap to the next poll from the pace since the last one, at most doubling */
+    PetscLogDouble now;
+    const PetscInt64 gap = PetscMax(step - p->last, 1);
+    double next;
+    PetscCall(PetscTime(&now));
+    next    = now > p->wall ? gap * (TP_POLL_WALL / (now - p->wall)) : 2.0 * gap;
+    buf[n]  = step + (PetscInt64)PetscMax(1.0, PetscMin(next, 2.0 * gap));
+    p->wall = now;
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, buf, n + 1, MPI_INT64_T, MPI_MAX, p->comm));
+  for (int k = 0; k < n; k++) flags[k] = buf[k];
+  p->last = step;
+  p->next = buf[n];
+  PetscFunctionReturn(0);
+}
+
+/*@C
   TpSignalName - The name of a signal, for messages
 
   Not Collective
