@@ -303,12 +303,54 @@ def check_sweep_any(tmp):
             fail("integer columns of models without them should be -1: %s" % r["crossings"][()])
 
 
+def check_sweep_grid(tmp):
+    """-grid_<option> v1,v2,...: each model a variant per combination (the table's first dimension, the values
+    under /grid); every trial is the run of its options and seed, bit for bit; M5 (no patterns) sweeps one K
+    and one cue by default; a rerun resumes, another grid is refused, and so are an option both swept and
+    given and a list with an empty value."""
+    out = os.path.join(tmp, "grid.h5")
+    base = ["sweep", "-models", "consolidation", "-N", 30, "-trials", 2, "-quiet", "-o", out]
+    grid = ["-grid_consolidation_z", "1,2", "-grid_consolidation_alpha", "0.1,0.2,0.3"]
+    run(2, base + grid)
+    with h5py.File(out, "r") as f:
+        g, r = f["grid"], f["results"]
+        z, alpha, status = g["consolidation_z"][()], g["consolidation_alpha"][()], r["status"][()]
+        dens, err = r["density"][()], r["error"][()]
+        if status.shape != (6, 1, 1, 2) or not np.all(status == 1):
+            fail("a grid of 2 z x 3 alpha: the table's status is %s, not 6 variants x 1 K x 1 cue x 2 trials done"
+                 % status.squeeze())
+        if sorted(zip(z, alpha)) != sorted((a, b) for a in (1.0, 2.0) for b in (0.1, 0.2, 0.3)):
+            fail("/grid's values are not each combination once: z %s, alpha %s" % (z, alpha))
+    for v in (0, 4):
+        for s in range(2):
+            one = os.path.join(tmp, "one.h5")
+            run(1, ["-model", "consolidation", "-N", 30, "-consolidation_z", "%g" % z[v], "-consolidation_alpha",
+                    "%g" % alpha[v], "-seed", 1 + s, "-quiet", "-o", one])
+            with h5py.File(one, "r") as f:
+                a = f["observables"].attrs
+                if a["density"] != dens[v, 0, 0, s] or a["error"] != err[v, 0, 0, s]:
+                    fail("trial (z %g, alpha %g, seed %d): density %r and error %r, the run's %r and %r"
+                         % (z[v], alpha[v], 1 + s, dens[v, 0, 0, s], err[v, 0, 0, s], a["density"], a["error"]))
+    p = run(1, [a for a in base if a != "-quiet"] + grid)
+    if "done: 0 trials" not in p.stdout:
+        fail("rerunning the same grid should resume a complete table:\n" + p.stdout)
+    for args, words in ((base + ["-grid_consolidation_z", "1,3", "-grid_consolidation_alpha", "0.1,0.2,0.3"],
+                         "holds another sweep"),
+                        (base[:-1] + [os.path.join(tmp, "b.h5"), "-grid_consolidation_z", "1,2", "-consolidation_z",
+                                      3], "-grid_consolidation_z sweeps -consolidation_z, which is also given"),
+                        (base[:-1] + [os.path.join(tmp, "b.h5"), "-grid_consolidation_z", "1,,2"], "needs values")):
+        p = run(1, args, expect_ok=False)
+        if p.returncode == 0 or words not in p.stdout + p.stderr or os.path.exists(os.path.join(tmp, "b.h5")):
+            fail("%s: should be refused saying '%s' (exit %d):\n%s%s" % (" ".join(map(str, args)), words,
+                                                                        p.returncode, p.stdout, p.stderr))
+
+
 def main():
     check = sys.argv[3]
     with tempfile.TemporaryDirectory() as tmp:
         {"fixed": check_fixed, "iterate": check_iterate, "restart_all": check_restart_all,
          "refusals": check_refusals, "aliases": check_aliases, "help": check_help,
-         "sweep_any": check_sweep_any}[check](tmp)
+         "sweep_any": check_sweep_any, "sweep_grid": check_sweep_grid}[check](tmp)
 
 
 if __name__ == "__main__":

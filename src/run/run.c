@@ -135,7 +135,8 @@ PetscErrorCode TpRunSetSeed(TpRun run, PetscInt seed)
 }
 
 /*@C
-  TpRunSetStepperDefaults - Sets the stepper's defaults (its options still override them)
+  TpRunSetStepperDefaults - Sets the defaults of a ts stepper (its options still override them; steppers of
+  other types keep their model's defaults)
 
   Logically Collective
 
@@ -294,10 +295,16 @@ PetscErrorCode TpRunSetFromOptions(TpRun run)
   PetscCall(TpModelSetUp(run->model));
 
   PetscCall(TpStepperCreate(run->model, &run->st));
-  if (run->ts_type[0]) PetscCall(TpStepperSetTSType(run->st, run->ts_type));
-  if (run->dt > 0) PetscCall(TpStepperSetTimeStep(run->st, run->dt));
-  if (run->tmax > 0) PetscCall(TpStepperSetMaxTime(run->st, run->tmax));
-  if (run->max_steps > 0) PetscCall(TpStepperSetMaxSteps(run->st, run->max_steps));
+  { /* TpRunSetStepperDefaults() are a ts stepper's; the fixed grid and iteration keep their model's */
+    const char *stype;
+    PetscCall(TpStepperGetType(run->st, &stype));
+    if (!strcmp(stype, "ts")) {
+      if (run->ts_type[0]) PetscCall(TpStepperSetTSType(run->st, run->ts_type));
+      if (run->dt > 0) PetscCall(TpStepperSetTimeStep(run->st, run->dt));
+      if (run->tmax > 0) PetscCall(TpStepperSetMaxTime(run->st, run->tmax));
+      if (run->max_steps > 0) PetscCall(TpStepperSetMaxSteps(run->st, run->max_steps));
+    }
+  }
   PetscCall(TpStepperSetFromOptions(run->st));
 
   PetscCall(TpRecorderCreate(run->model, &run->rec));

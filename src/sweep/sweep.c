@@ -1,6 +1,8 @@
 /* tripart sweep: independent trials over a grid, one HDF5 table of results.
 
-   The grid is models x K x flipped bits x pattern sets (trials).  Trial (model, K, f, s) stores
+   The grid is models x K x flipped bits x pattern sets (trials); -grid_<option> v1,v2,... (any model or
+   stepper option, several of them) makes each model a variant per combination of their values (the table's
+   first dimension: its model and each option's value under /grid).  Trial (model, K, f, s) stores
    the K patterns drawn with seed = -seed + s (the first K of -patterns_file if given), cues
    pattern 0 (pattern s mod K for a file) with exactly f bits flipped, and runs the model from it;
    every model sees the same patterns and cues.  Each trial is a TpRun (tprun.h) whose columns in
@@ -21,6 +23,8 @@
 
 #define MAXMODELS 16
 #define MAXCOLS 64
+#define MAXGRID 8        /* -grid_<option> dimensions */
+#define MAXVARIANTS 4096 /* models x their values */
 
 /* A column of the table: a summary scalar of some model, or one of the run's own. */
 typedef struct {
@@ -37,8 +41,12 @@ static const char *const OwnNames[C_OWN] = {"steps", "rhs_evaluations", "wall_ti
 
 typedef struct {
   MPI_Comm comm;                   /* world */
-  char models[MAXMODELS][32];      /* -models */
-  PetscInt nM, nK, nF, S, N, seed; /* grid sizes, neurons, base seed */
+  char (*models)[32];              /* each variant's model type (-models, times the -grid_ combinations) */
+  char (*vopts)[512];              /* each variant's options, "-name value ..." ("" without -grid_) */
+  PetscInt nM, nK, nF, S, N, seed; /* grid sizes (nM: variants), neurons, base seed */
+  PetscInt ngrid, gn[MAXGRID];     /* -grid_<option>: how many, each one's number of values */
+  char gname[MAXGRID][64];         /* the options (without "-") */
+  char *gval[MAXGRID];             /* their values, as given: comma-separated */
   PetscInt *K, *F;                 /* -K, -flips */
   PetscInt ranks_per_trial;        /* -ranks_per_trial */
   char out[PETSC_MAX_PATH_LEN];    /* -o */
@@ -155,8 +163,41 @@ static void TrialIndex(const Sweep *sw, PetscInt t, PetscInt *im, PetscInt *k, P
   *im = t / (sw->S * sw->nF * sw->nK);
 }
 
-/* The run of a trial on comm, set up: the published protocol (explicit Euler, dt = 1e-3, to
-   t = 10) unless -ts_* say otherwise; only the last state is observed. */
+/* The value of option g in combination `rest` (of one model's variants), and that value's text. */
+static PetscInt VariantPick(const Sweep *sw, PetscInt rest, PetscInt g)
+{
+  PetscInt stride = 1;
+  for (PetscInt h = g + 1; h < sw->ngrid; h++) stride *= sw->gn[h];
+  return (rest / stride) % sw->gn[g];
+}
+
+static void GridValue(const Sweep *sw, PetscInt g, PetscInt k, char v[64])
+{
+  const char *p = sw->gval[g];
+  size_t n;
+  for (PetscInt i = 0; i < k; i++) p = strchr(p, ',') + 1;
+  n = strcspn(p, ",");
+  memcpy(v, p, n);
+  v[n] = 0;
+}
+
+/* The options of variant im into the options database (set) or out of it again. */
+static PetscErrorCode VariantOptions(Sweep *sw, PetscInt im, PetscBool set)
+{
+  char buf[512], *save = NULL, *name;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(buf, sw->vopts[im], sizeof(buf)));
+  for (name = strtok_r(buf, " ", &save); name; name = strtok_r(NULL, " ", &save)) {
+    const char *value = strtok_r(NULL, " ", &save);
+    if (set)
+      PetscCall(PetscOptionsSetValue(NULL, name, value));
+    else
+      PetscCall(PetscOptionsClearValue(NULL, name));
+  }
+  PetscFunctionReturn(0);
+}
+
 /* A signal stops a running trial (polled by its ranks after its steps), which stays to do: a resumed sweep
    runs it again.  Without this a trial that runs for hours held the sweep's stop until it ended. */
 typedef struct {
@@ -185,7 +226,8 @@ static PetscErrorCode TrialSignals(TpStepper st, TpHookPoint point, void *ctx)
   PetscFunctionReturn(0);
 }
 
-/* The run of a trial, set up; with stop, a signal stops it. */
+/* The run of a trial on comm, set up: the published protocol (explicit Euler, dt = 1e-3, to
+   t = 10) unless -ts_* say otherwise; only the last state is observed; with stop, a signal stops it. */
 static PetscErrorCode TrialCreate(Sweep *sw, MPI_Comm comm, PetscInt im, PetscInt K, PetscInt flips, PetscInt s,
                                   TrialStop *stop, TpRun *run)
 {
@@ -203,8 +245,10 @@ static PetscErrorCode TrialCreate(Sweep *sw, MPI_Comm comm, PetscInt im, PetscIn
   PetscCall(TpRunSetPatterns(*run, pat));
   PetscCall(TpRunSetStepperDefaults(*run, TSEULER, 1e-3, 10.0, 1000000000));
   PetscCall(TpRunSetRecording(*run, 0, PETSC_TRUE));
+  PetscCall(VariantOptions(sw, im, PETSC_TRUE));
   PetscCall(TpRunSetFromOptions(*run));
   PetscCall(TpRunSetUp(*run));
+  PetscCall(VariantOptions(sw, im, PETSC_FALSE));
   if (stop) {
     TpStepper st;
     stop->comm    = comm;
@@ -317,6 +361,45 @@ typedef struct {
 } TableCtx;
 
 /* Collective: the whole table; its data on rank 0 (the others pass NULL to TpH5WriteRoot). */
+/* /grid/<option> for each -grid_<option>: each variant's value (float64 where every value is a number, else
+   strings), and /grid's attribute "options" naming them. */
+static PetscErrorCode WriteGridOptions(MPI_Comm comm, hid_t g, const Sweep *sw)
+{
+  const hsize_t n          = (hsize_t)sw->nM;
+  char names[MAXGRID * 65] = "";
+  double *num;
+  char(*str)[48];
+  hid_t s48;
+
+  PetscFunctionBegin;
+  if (!sw->ngrid) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc2(n, &num, n, &str));
+  PetscCallH5(s48 = H5Tcopy(H5T_C_S1));
+  PetscCallH5(H5Tset_size(s48, 48));
+  for (PetscInt q = 0; q < sw->ngrid; q++) {
+    PetscBool numeric = PETSC_TRUE;
+    PetscInt per      = 1;
+    for (PetscInt h = 0; h < sw->ngrid; h++) per *= sw->gn[h];
+    for (PetscInt im = 0; im < sw->nM; im++) {
+      char v[64], *end;
+      GridValue(sw, q, VariantPick(sw, im % per, q), v);
+      PetscCall(PetscStrncpy(str[im], v, sizeof(str[0])));
+      num[im] = strtod(v, &end);
+      if (end == v || *end) numeric = PETSC_FALSE;
+    }
+    if (numeric)
+      PetscCall(TpH5WriteRoot(comm, g, sw->gname[q], H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &n, num));
+    else
+      PetscCall(TpH5WriteRoot(comm, g, sw->gname[q], s48, s48, 1, &n, str));
+    if (q) PetscCall(PetscStrlcat(names, ",", sizeof(names)));
+    PetscCall(PetscStrlcat(names, sw->gname[q], sizeof(names)));
+  }
+  PetscCall(TpH5WriteAttrString(g, "options", names));
+  PetscCallH5(H5Tclose(s48));
+  PetscCall(PetscFree2(num, str));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode WriteTable(MPI_Comm comm, hid_t f, void *ctx)
 {
   const TableCtx *c = ctx;
@@ -390,6 +473,7 @@ static PetscErrorCode WriteTable(MPI_Comm comm, hid_t f, void *ctx)
     if (lv)
       for (PetscInt q = 0; q < sw->S; q++) lv[q] = sw->seed + q;
     PetscCall(TpH5WriteRoot(comm, g, "seed", H5T_NATIVE_LLONG, H5T_STD_I64LE, 1, &n, lv));
+    PetscCall(WriteGridOptions(comm, g, sw));
   }
   PetscCallH5(H5Tclose(s32));
   PetscCallH5(H5Gclose(g));
@@ -519,6 +603,67 @@ static PetscErrorCode ReadTable(Sweep *sw, double *tab, double *wall, PetscBool 
 
 /* ---------------------------------------------------------------- set-up */
 
+/* -grid_<option> v1,v2,...: every option so given (at most MAXGRID) and its values; the variants are each
+   model type with each combination of them (the first option's values vary slowest). */
+static PetscErrorCode GridSetUp(Sweep *sw, PetscInt nt, char types[][32])
+{
+  char *all, *save = NULL, *tok;
+  PetscInt nv = 1;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetAll(NULL, &all));
+  sw->ngrid = 0;
+  for (tok = strtok_r(all, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+    char opt[80], value[4096], *vs = NULL, *v;
+    PetscBool set;
+    size_t len;
+    PetscInt k;
+    if (strncmp(tok, "-grid_", 6)) continue;
+    PetscCall(PetscStrlen(tok + 6, &len));
+    PetscCheck(len > 0 && len < sizeof(sw->gname[0]), sw->comm, PETSC_ERR_ARG_WRONG,
+               "Option %s: -grid_<option> names a model or stepper option, e.g. -grid_consolidation_z 1,2,3", tok);
+    for (k = 0; k < sw->ngrid && strcmp(sw->gname[k], tok + 6); k++) {
+    }
+    if (k < sw->ngrid) continue; /* (listed twice in the database's text) */
+    PetscCheck(sw->ngrid < MAXGRID, sw->comm, PETSC_ERR_ARG_OUTOFRANGE, "At most %d -grid_<option> options", MAXGRID);
+    PetscCall(PetscOptionsGetString(NULL, NULL, tok, value, sizeof(value), &set));
+    PetscCall(PetscStrlen(value, &len));
+    PetscCheck(set && len && value[0] != ',' && value[len - 1] != ',' && !strstr(value, ",,"), sw->comm,
+               PETSC_ERR_ARG_WRONG, "Option %s needs values, comma-separated; got '%s'", tok, set ? value : "");
+    PetscCall(PetscSNPrintf(opt, sizeof(opt), "-%s", tok + 6));
+    PetscCall(PetscOptionsHasName(NULL, NULL, opt, &set));
+    PetscCheck(!set, sw->comm, PETSC_ERR_ARG_WRONG, "Option %s sweeps %s, which is also given: give one of them", tok,
+               opt);
+    PetscCall(PetscStrncpy(sw->gname[sw->ngrid], tok + 6, sizeof(sw->gname[0])));
+    PetscCall(PetscStrallocpy(value, &sw->gval[sw->ngrid]));
+    sw->gn[sw->ngrid] = 0;
+    for (v = strtok_r(value, ",", &vs); v; v = strtok_r(NULL, ",", &vs)) {
+      PetscCheck(strlen(v) < 48 && !strchr(v, ' '), sw->comm, PETSC_ERR_ARG_WRONG,
+                 "Option %s: value '%s' is too long or holds a space", tok, v);
+      sw->gn[sw->ngrid]++;
+    }
+    nv *= sw->gn[sw->ngrid];
+    PetscCheck(nv * nt <= MAXVARIANTS, sw->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "The -grid_ options make more than %d variants of the models; split the sweep", MAXVARIANTS);
+    sw->ngrid++;
+  }
+  PetscCall(PetscFree(all));
+  sw->nM = nt * nv;
+  PetscCall(PetscMalloc2(sw->nM, &sw->models, sw->nM, &sw->vopts));
+  for (PetscInt im = 0; im < sw->nM; im++) {
+    PetscInt rest = im % nv;
+    PetscCall(PetscStrncpy(sw->models[im], types[im / nv], sizeof(sw->models[0])));
+    sw->vopts[im][0] = 0;
+    for (PetscInt g = 0; g < sw->ngrid; g++) {
+      char part[128], v[64];
+      GridValue(sw, g, VariantPick(sw, rest, g), v);
+      PetscCall(PetscSNPrintf(part, sizeof(part), "%s-%s %s", g ? " " : "", sw->gname[g], v));
+      PetscCall(PetscStrlcat(sw->vopts[im], part, sizeof(sw->vopts[0])));
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SweepSetFromOptions(Sweep *sw, PetscBool *help)
 {
   char models[512] = "gated,naam,hopfield,dam,oracle", klist[1024] = "2:200@20", flist[1024] = "1:10";
@@ -568,22 +713,37 @@ static PetscErrorCode SweepSetFromOptions(Sweep *sw, PetscBool *help)
   PetscCheck(sw->ranks_per_trial > 0 && size % sw->ranks_per_trial == 0, sw->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -ranks_per_trial must divide the %d ranks; got %" PetscInt_FMT, size, sw->ranks_per_trial);
   {
-    char buf[512], *save = NULL, *item;
+    char buf[512], *save = NULL, *item, types[MAXMODELS][32];
+    PetscInt nt      = 0;
+    PetscBool anypat = PETSC_FALSE;
     PetscCall(PetscStrncpy(buf, models, sizeof(buf)));
     char names[512];
     PetscCall(TpModelListTypes(names, sizeof(names)));
     for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-      PetscCheck(sw->nM < MAXMODELS, sw->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -models lists more than %d models",
+      PetscCheck(nt < MAXMODELS, sw->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -models lists more than %d models",
                  MAXMODELS);
-      PetscBool exists;
+      PetscBool exists, uses;
+      TpModel probe;
       PetscCall(TpModelTypeExists(item, &exists));
-      PetscCheck(exists && strlen(item) < sizeof(sw->models[0]), sw->comm, PETSC_ERR_ARG_UNKNOWN_TYPE,
+      PetscCheck(exists && strlen(item) < sizeof(types[0]), sw->comm, PETSC_ERR_ARG_UNKNOWN_TYPE,
                  "Option -models: unknown model '%s'; available models: %s", item, names);
-      for (PetscInt q = 0; q < sw->nM; q++)
-        PetscCheck(strcmp(sw->models[q], item), sw->comm, PETSC_ERR_ARG_WRONG, "Option -models lists '%s' twice", item);
-      PetscCall(PetscStrncpy(sw->models[sw->nM++], item, sizeof(sw->models[0])));
+      for (PetscInt q = 0; q < nt; q++)
+        PetscCheck(strcmp(types[q], item), sw->comm, PETSC_ERR_ARG_WRONG, "Option -models lists '%s' twice", item);
+      PetscCall(PetscStrncpy(types[nt++], item, sizeof(types[0])));
+      PetscCall(TpModelCreate(sw->comm, &probe));
+      PetscCall(TpModelSetType(probe, item));
+      PetscCall(TpModelUsesPatterns(probe, &uses));
+      PetscCall(TpModelDestroy(&probe));
+      anypat = (PetscBool)(anypat || uses);
     }
-    PetscCheck(sw->nM > 0, sw->comm, PETSC_ERR_ARG_WRONG, "Option -models names no model: '%s'", models);
+    PetscCheck(nt > 0, sw->comm, PETSC_ERR_ARG_WRONG, "Option -models names no model: '%s'", models);
+    if (!anypat) { /* (no model stores patterns or takes a cue: one K and one cue, unless given) */
+      PetscCall(PetscOptionsGetString(NULL, NULL, "-K", klist, sizeof(klist), &set));
+      if (!set) PetscCall(PetscStrncpy(klist, "1", sizeof(klist)));
+      PetscCall(PetscOptionsGetString(NULL, NULL, "-flips", flist, sizeof(flist), &set));
+      if (!set) PetscCall(PetscStrncpy(flist, "0", sizeof(flist)));
+    }
+    PetscCall(GridSetUp(sw, nt, types));
   }
   PetscCall(ParseList(sw->comm, "-K", klist, 1, &sw->K, &sw->nK));
   PetscCall(ParseList(sw->comm, "-flips", flist, 0, &sw->F, &sw->nF));
@@ -653,6 +813,10 @@ static PetscErrorCode SweepDescribe(Sweep *sw)
     PetscCall(TpRunGetStepper(run, &st));
     PetscCall(TpModelDescribe(model, part, sizeof(part)));
     PetscCall(PetscStrlcat(sw->desc, part, sizeof(sw->desc)));
+    if (sw->vopts[im][0]) {
+      PetscCall(PetscSNPrintf(part, sizeof(part), "options=%s;", sw->vopts[im]));
+      PetscCall(PetscStrlcat(sw->desc, part, sizeof(sw->desc)));
+    }
     PetscCall(TpNetworkFingerprint(net, &h));
     PetscCall(PetscSNPrintf(part, sizeof(part), "network=%016llx;", (unsigned long long)h));
     PetscCall(PetscStrlcat(sw->desc, part, sizeof(sw->desc)));
@@ -761,7 +925,8 @@ static PetscErrorCode Schedule(Sweep *sw, const double *status, PetscInt G, Pets
   Options Database Keys:
 + -models <list>         - models to compare
 . -K <list>              - stored patterns: A, A:B, A:B:STEP or A:B@COUNT, comma-separated
-. -flips <list>          - flipped bits of the cue, the same forms
+. -flips <list>          - flipped bits of the cue, the same forms (without a model that takes a cue: -K 1, -flips 0)
+. -grid_<option> <list>  - values of a model or stepper option, comma-separated: each model once per combination
 . -trials <50>           - pattern sets per grid point
 . -N <20>, -seed <1>     - neurons, seed of the first pattern set
 . -patterns_file <file>  - trials store its first K patterns
@@ -822,10 +987,11 @@ PetscErrorCode TpSweepRun(int *status)
   PetscCall(PetscMalloc1((size_t)(nmine + 1) * (sw.NF + 1), &mybuf));
   if (!sw.quiet) {
     PetscCall(PetscPrintf(sw.comm,
-                          "tripart %s sweep: %" PetscInt_FMT " models x %" PetscInt_FMT " K x %" PetscInt_FMT
+                          "tripart %s sweep: %" PetscInt_FMT " models%s x %" PetscInt_FMT " K x %" PetscInt_FMT
                           " flips x %" PetscInt_FMT " trials = %" PetscInt_FMT " trials, N = %" PetscInt_FMT
                           ", %s patterns\n",
-                          TRIPART_VERSION, sw.nM, sw.nK, sw.nF, sw.S, nT, sw.N, sw.file[0] ? sw.file : "random"));
+                          TRIPART_VERSION, sw.nM, sw.ngrid ? " (with the -grid_ values)" : "", sw.nK, sw.nF, sw.S, nT,
+                          sw.N, sw.file[0] ? sw.file : "random"));
     PetscCall(PetscPrintf(sw.comm, "  stepper %s; %d ranks in %" PetscInt_FMT " groups of %" PetscInt_FMT "\n",
                           sw.stepper, size, G, sw.ranks_per_trial));
     if (found)
@@ -925,6 +1091,8 @@ cleanup:
   PetscCall(PetscFree(tab));
   PetscCall(PetscFree(mine));
   PetscCall(PetscFree(sw.K));
+  PetscCall(PetscFree2(sw.models, sw.vopts));
+  for (PetscInt g = 0; g < sw.ngrid; g++) PetscCall(PetscFree(sw.gval[g]));
   PetscCall(PetscFree(sw.F));
   PetscCall(PetscFree(sw.file_xi));
   PetscCall(PetscFree3(sw.colmap, sw.nsum, sw.cost));
