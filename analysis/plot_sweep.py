@@ -7,6 +7,14 @@ Writes PREFIX-curves.png (mean Hamming error against K for each model, one panel
 flipped bits and one averaged over all of them) and PREFIX-maps.png (mean error over (K, flipped
 bits) for each model), and prints the means and whether the published ordering
 gated < naam < hopfield holds at each K.
+
+A table swept over options (tripart sweep -grid_<option> ...) is drawn by option instead:
+
+    /usr/bin/python3 analysis/plot_sweep.py TABLE.h5 [--x OPTION] [--columns density,error]
+
+PREFIX-grid.png: each column's mean over the trials (bars: its standard deviation) against the option --x
+(default the first swept), one line per value of the other options and per model, at each K and cue; the
+means are printed as a table.
 """
 import argparse
 import os
@@ -37,12 +45,69 @@ def ordering(d, cols):
     return (g < a) & (a < h), g, a, h
 
 
+def grid(a, prefix):
+    """A table swept over options: each column's mean and spread over the done trials against one option."""
+    with h5py.File(a.table, "r") as f:
+        opts = f["grid"].attrs["options"]
+        opts = (opts.decode() if isinstance(opts, bytes) else str(opts)).split(",")
+        vals = {o: f["grid"][o][()] for o in opts}
+        models = [m.decode() if isinstance(m, bytes) else str(m) for m in f["grid/model"][()]]
+        K, F = f["grid/K"][()], f["grid/flips"][()]
+        status = f["results/status"][()]
+        cols = a.columns.split(",") if a.columns else [c for c in ("density", "error", "hamming_error")
+                                                        if c in f["results"]][:2]
+        res = {c: f["results"][c][()].astype(float) for c in cols}
+    x = a.x or opts[0]
+    if x not in opts:
+        raise SystemExit("--x %s: the table sweeps %s" % (x, ", ".join(opts)))
+    others = [o for o in opts if o != x]
+    done = status == 1
+    lines = {}  # (model, other options' values) -> [(x value, variant)]
+    for v, m in enumerate(models):
+        key = (m,) + tuple(vals[o][v] for o in others)
+        lines.setdefault(key, []).append((vals[x][v], v))
+    fig, axes = plt.subplots(1, len(cols), figsize=(4.6 * len(cols), 3.8), squeeze=False)
+    print("%s: %s against %s, mean over the done trials (of %d)" % (a.table, ", ".join(cols), x, status.shape[-1]))
+    for ax, c in zip(axes[0], cols):
+        for key, pts in sorted(lines.items(), key=lambda kv: str(kv[0])):
+            pts.sort(key=lambda p: p[0])
+            for k in range(len(K)):
+                for j in range(len(F)):
+                    xs = [p[0] for p in pts]
+                    data = [res[c][v, k, j][done[v, k, j]] for _, v in pts]
+                    mean = [np.mean(d_) if len(d_) else np.nan for d_ in data]
+                    sd = [np.std(d_) if len(d_) else np.nan for d_ in data]
+                    label = ", ".join([key[0]] + ["%s %s" % (o, _fmt(val)) for o, val in zip(others, key[1:])] +
+                                      (["K %d" % K[k]] if len(K) > 1 else []) + (["%d flips" % F[j]] if len(F) > 1 else []))
+                    ax.errorbar(xs, mean, yerr=sd, marker="o", ms=3, capsize=2, label=label)
+                    print("  %-12s %-40s " % (c, label) + " ".join("%s: %.4g" % (_fmt(xv), mv) for xv, mv in zip(xs, mean)))
+        ax.set_xlabel(x)
+        ax.set_ylabel(c)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(os.path.basename(a.table), fontsize=9)
+    fig.tight_layout()
+    fig.savefig(prefix + "-grid.png", dpi=110)
+    print("figure: %s-grid.png" % prefix)
+
+
+def _fmt(v):
+    return ("%g" % v) if isinstance(v, (float, np.floating, int, np.integer)) else (v.decode() if isinstance(v, bytes) else str(v))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("table")
     ap.add_argument("--out", help="prefix of the PNG files (default: the table's name without .h5)")
     ap.add_argument("--flips", default="1,3,5,7", help="flipped-bit counts with a panel of their own")
+    ap.add_argument("--x", help="a table swept over options: the option along the x axis")
+    ap.add_argument("--columns", help="a table swept over options: the columns drawn (default density, error)")
     a = ap.parse_args()
+    with h5py.File(a.table, "r") as f:
+        swept = "options" in f["grid"].attrs
+    if swept:
+        grid(a, a.out or os.path.splitext(a.table)[0])
+        return
     d = load(a.table)
     prefix = a.out or os.path.splitext(a.table)[0]
     K, F, names, mean = d["K"], d["flips"], d["names"], d["mean"]
