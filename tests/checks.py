@@ -169,8 +169,9 @@ def read_state(path):
 def check_restart(tmp):
     """A run stopped mid-way (stop file) and resumed from its checkpoint is the uninterrupted run:
     bit for bit on the same number of ranks, to 1e-10 relative on others; the output's time series
-    has no gap and no duplicated time."""
-    args = ["-N", 150, "-K", 5, "-ts_max_time", 60, "-save_synapses", "-quiet"]
+    has no gap and no duplicated time.  (N = 600: the run lasts most of a second, so that the stop file, polled
+    about every 20 ms of wall time, stops it mid-way.)"""
+    args = ["-N", 600, "-K", 5, "-ts_max_time", 60, "-save_synapses", "-quiet"]
     ref = os.path.join(tmp, "ref.h5")
     run(2, args + ["-o", ref])
     A = read_state(ref)
