@@ -772,6 +772,132 @@ def check_glio(tmp):
         ref = got
 
 
+def cell_laplacian(n, b):
+    """The graph Laplacian (sum over links of other - own) of one cell of n compartments, compartment k > 0
+    linked to (k - 1) // b: MODELS.md's diffusion along a morphology, written again here."""
+    L = np.zeros((n, n))
+    for k in range(1, n):
+        q = (k - 1) // b
+        L[k, q] += 1
+        L[q, k] += 1
+        L[k, k] -= 1
+        L[q, q] -= 1
+    return L
+
+
+def cells_run(tmp, name, np_, extra, T=1000.0):
+    """Astrocytes with processes and no input: a binary tree of 24 compartments and a chain of 24 (two
+    populations), initial IP3 and Ca drawn per compartment, Ca's kinetics off (pure diffusion) unless extra
+    says; every compartment recorded every 10 ms."""
+    out = os.path.join(tmp, name + ".h5")
+    args = ["-model", "spiking", "-spiking_populations", "A:24,B:24", "-spiking_record_astro",
+            ",".join(map(str, range(48))), "-monitor_every", 10, "-stepper_max_time", T, "-quiet", "-o", out]
+    for P, b in (("A", 2), ("B", 1)):
+        args += ["-spiking_%s_type" % P, "astrocyte_lr_1994", "-spiking_%s_cell_size" % P, 24,
+                 "-spiking_%s_branching" % P, b, "-spiking_%s_D_IP3" % P, 0.05, "-spiking_%s_D_Ca" % P, 0.02,
+                 "-spiking_%s_IP3_uniform" % P, "0.1,1.5", "-spiking_%s_Ca_uniform" % P, "0.05,0.8"]
+        for k in ("rate_IP3R", "rate_L", "rate_SERCA"):
+            args += ["-spiking_%s_%s" % (P, k), 0]
+    run(np_, args + extra)
+    with h5py.File(out, "r") as f:
+        return f["time"][()], f["observables/astrocyte"][()], f["observables/astrocyte_total"][()], f["state/astrocyte"][()]
+
+
+def check_compartments(tmp):
+    """Astrocytes with processes (-spiking_<A>_cell_size, _branching, _D_IP3, _D_Ca): IP3 and Ca diffuse along
+    each cell's links.  With Ca's kinetics off, total Ca is conserved to round-off and total IP3 - IP3_0 decays
+    as e^{-t/tau_IP3} (diffusion moves it, never makes or loses it); every compartment's IP3 and Ca follow the
+    exact solution of the linear system (a matrix exponential of the cell's Laplacian, done here) to 1e-8; on the
+    chain the slowest Fourier mode cos(pi (j + 1/2)/n) decays at its analytic rate 1/tau_IP3 + D (2 - 2 cos(pi/n))
+    to 1e-9 relative; the same bits on 1-4 ranks, also with symmetric gap junctions between the cells; D 0 is
+    the point astrocytes' trajectory bit for bit.  Each synapse its own compartment (-pool_type synapse): the
+    k-th synapse onto a target in draw order feeds and is fed by its own compartment, on 1 and 3 ranks."""
+    from scipy.linalg import expm
+    t, a, tot, st = cells_run(tmp, "cells1", 1, [])
+    ip3, ca = a[:, 0::4], a[:, 1::4]
+    dca = np.max(np.abs(tot[:, 1] + tot[:, 3] - (tot[0, 1] + tot[0, 3])))
+    c0 = math.fsum(ca[0])
+    drift = max(abs(math.fsum(row) - c0) for row in ca) / c0
+    if drift > 1e-13:
+        fail("compartments, pure diffusion: total Ca drifts by %.3g relative" % drift)
+    if dca > 48 * 2.0 ** -32:  # (each value rounded to 2^-32 uM in the exact sum)
+        fail("compartments: the astrocyte_total series' Ca moves by %.3g uM under pure diffusion" % dca)
+    tau, I0 = LR["tau_IP3"], LR["IP3_0"]
+    dev = np.array([math.fsum(row - I0) for row in ip3])
+    err = np.max(np.abs(dev - dev[0] * np.exp(-t / tau)) / abs(dev[0]))
+    if err > 1e-10:
+        fail("compartments: total IP3 - IP3_0 departs from e^{-t/tau_IP3} by %.3g relative" % err)
+    worst = 0.0
+    for c, b in ((0, 2), (1, 1)):
+        L = cell_laplacian(24, b)
+        sl = slice(24 * c, 24 * c + 24)
+        for k, tk in enumerate(t):
+            wi = I0 + expm(tk * (0.05 * L - np.eye(24) / tau)) @ (ip3[0, sl] - I0)
+            wc = expm(tk * 0.02 * L) @ ca[0, sl]
+            worst = max(worst, np.max(np.abs(ip3[k, sl] - wi) / wi), np.max(np.abs(ca[k, sl] - wc) / wc))
+    if worst > 1e-8:  # (classical Runge-Kutta's own error: 1.2e-9 at this 0.1 ms step, 1.9e-8 at 0.2 ms)
+        fail("compartments: IP3 and Ca depart from the exact solution of the diffusion by %.3g relative" % worst)
+    mode = np.cos(np.pi * (np.arange(24) + 0.5) / 24)
+    amp = (ip3[:, 24:] - I0) @ mode
+    rate = 1 / tau + 0.05 * (2 - 2 * np.cos(np.pi / 24))
+    err = np.max(np.abs(amp / amp[0] - np.exp(-rate * t))[1:] / np.exp(-rate * t)[1:])
+    if err > 1e-9 or not np.ptp(ip3[-1, 24:]) < 0.5 * np.ptp(ip3[0, 24:]):
+        fail("compartments, chain: the slowest mode decays %.3g relative off its analytic rate" % err)
+    # the same bits on any number of ranks, with gap junctions between the cells too
+    gap = ["-spiking_projections", "A-B", "-spiking_A-B_synapse", "gap_junction", "-spiking_A-B_rule",
+           "pairwise_bernoulli", "-spiking_A-B_p", 0.2, "-spiking_A-B_symmetric", "-spiking_A-B_gap_flux", "linear",
+           "-spiking_A-B_weight", 0.01]
+    ref = cells_run(tmp, "cellsg1", 1, gap, T=300.0)
+    for np_ in (2, 3, 4):
+        got = cells_run(tmp, "cellsg%d" % np_, np_, gap, T=300.0)
+        for k, what in enumerate(("time", "traces", "totals", "state")):
+            if not np.array_equal(ref[k], got[k]):
+                fail("compartments with gap junctions on %d ranks: the %s differ from 1 rank" % (np_, what))
+    c0 = math.fsum(ref[1][0, 1::4])
+    if max(abs(math.fsum(row) - c0) for row in ref[1][:, 1::4]) / c0 > 1e-13:
+        fail("compartments with gap junctions: total Ca not conserved")
+    dev = np.array([math.fsum(row - I0) for row in ref[1][:, 0::4]])
+    if np.max(np.abs(dev - dev[0] * np.exp(-ref[0] / tau)) / abs(dev[0])) > 1e-10:
+        fail("compartments with gap junctions: total IP3 - IP3_0 departs from e^{-t/tau_IP3}")
+    # no diffusion: the point astrocytes' trajectories bit for bit
+    nod = cells_run(tmp, "cellsd0", 2, ["-spiking_A_D_IP3", 0, "-spiking_A_D_Ca", 0, "-spiking_B_D_IP3", 0,
+                                        "-spiking_B_D_Ca", 0], T=300.0)
+    pt = cells_run(tmp, "cellspt", 1, ["-spiking_A_cell_size", 1, "-spiking_B_cell_size", 1], T=300.0)
+    if not np.array_equal(nod[1], pt[1]):
+        fail("compartments with D = 0: not the point astrocytes' trajectories")
+    # each synapse its own compartment
+    syn = ["-model", "spiking", "-spiking_populations", "S:20,T:10,A:50", "-spiking_S_type", "iaf_psc_delta",
+           "-spiking_S_poisson_rate", 50, "-spiking_S_poisson_weight", 20, "-spiking_T_type", "aeif_cond_alpha",
+           "-spiking_A_type", "astrocyte_lr_1994", "-spiking_A_cell_size", 25, "-spiking_A_delta_IP3", 0.05,
+           "-spiking_projections", "S-T,S-A,A-T", "-spiking_S-T_rule", "fixed_indegree", "-spiking_S-T_indegree", 5,
+           "-spiking_S-T_third", "A", "-spiking_S-T_pool_type", "synapse", "-spiking_S-A_rule", "third",
+           "-spiking_A-T_rule", "third", "-spiking_A-T_weight", 1, "-spiking_write_edges", "-stepper_max_time", 300,
+           "-spiking_astro_dt", 1, "-quiet"]
+    outs = []
+    for np_ in (1, 3):
+        out = os.path.join(tmp, "syn%d.h5" % np_)
+        run(np_, syn + ["-o", out])
+        outs.append(out)
+    e = edges(outs[0])
+    sa, at, st_ = e["S-A"], e["A-T"], e["S-T"]
+    if not (np.array_equal(np.sort(sa[:, 1]), np.arange(50)) and np.array_equal(np.sort(at[:, 0]), np.arange(50))):
+        fail("pool_type synapse: not one input and one output per compartment")
+    at_t = dict((int(c), int(t_)) for c, t_ in at)
+    src = dict((int(c), int(s_)) for s_, c in sa)
+    for tgt in range(10):
+        mine = [c for c in range(50) if at_t[c] == tgt]
+        if mine != list(range(5 * tgt, 5 * tgt + 5)):
+            fail("pool_type synapse: target %d's compartments are %s" % (tgt, mine))
+        if sorted(src[c] for c in mine) != sorted(st_[st_[:, 1] == tgt, 0].tolist()):
+            fail("pool_type synapse: target %d's compartments are not fed by its synapses' sources" % tgt)
+    with h5py.File(outs[0], "r") as f0, h5py.File(outs[1], "r") as f1:
+        for k in ("state/astrocyte", "state/V_m"):
+            if not np.array_equal(f0[k][()], f1[k][()]):
+                fail("pool_type synapse: %s differs between 1 and 3 ranks" % k)
+        if not np.max(f0["state/astrocyte"][()][20:, 0]) > LR["IP3_0"] + 0.01:
+            fail("pool_type synapse: the compartments received no input")
+
+
 def check_bad_input(tmp):
     """Bad astrocyte input is refused with one message naming the option and the value, nothing written."""
     P = ["-spiking_populations", "A:3,N:4", "-spiking_A_type", "astrocyte_lr_1994"]
@@ -810,7 +936,7 @@ def check_bad_input(tmp):
         (Q + ["-spiking_N-N_pool_size", 0], ["-spiking_N-N_pool_size", "0", "pool_size"]),
         (Q + ["-spiking_N-N_pool_size", 4], ["-spiking_N-N_pool_size", "4", "third-factor population"]),
         (Q + ["-spiking_N-N_pool_type", "block", "-spiking_N-N_pool_size", 2], ["block", "do not fit"]),
-        (Q + ["-spiking_N-N_pool_type", "ring"], ["-spiking_N-N_pool_type", "ring", "'random', 'block' or 'map'"]),
+        (Q + ["-spiking_N-N_pool_type", "ring"], ["-spiking_N-N_pool_type", "ring", "'random', 'block', 'map' or 'synapse'"]),
         (Q + ["-spiking_N-N_pool_type", "map"], ["-spiking_N-N_pool_file", "map"]),
         (Q + ["-spiking_N-N_pool_file", "x.h5"], ["-spiking_N-N_pool_file", "x.h5", "random"]),
         (Q + ["-spiking_N-N_pool_type", "map", "-spiking_N-N_pool_file", POOLS[0]], ["-spiking_N-N_pool_file", "4 entries"]),
@@ -854,6 +980,22 @@ def check_bad_input(tmp):
           "-spiking_S-B_rule", "third", "-spiking_S-B_synapse", "tsodyks_markram"],
          ["gliotransmission", "100000", "GiB per rank"]),
         (B + ["-spiking_B_Gamma_S", 1.5], ["-spiking_B_Gamma_S", "1.5", "[0, 1]"]),
+        # astrocytes with processes
+        (P + ["-spiking_A_cell_size", 2], ["-spiking_A_cell_size", "2", "divisor"]),
+        (P + ["-spiking_A_cell_size", 0], ["-spiking_A_cell_size", "0"]),
+        (P + ["-spiking_A_branching", 0], ["-spiking_A_branching", "0"]),
+        (P + ["-spiking_A_D_IP3", -1], ["-spiking_A_D_IP3", "-1"]),
+        (B + ["-spiking_B_D_Ca", "nan"], ["-spiking_B_D_Ca", "nan"]),
+        (P + ["-spiking_A_cell_size", 3, "-spiking_A_D_IP3", 20], ["-spiking_A_D_IP3", "-spiking_astro_dt",
+                                                                   "stability"]),
+        (P + ["-spiking_A_cell_size", 3, "-spiking_astro_ts_type", "beuler"], ["-spiking_astro_ts_type", "beuler",
+                                                                               "explicit"]),
+        (P + ["-spiking_A_IP3_uniform", "1,0.5"], ["-spiking_A_IP3_uniform", "lo < hi"]),
+        (P + ["-spiking_A_Ca_uniform", "0,3"], ["-spiking_A_Ca_uniform", "total Ca"]),
+        (Q + ["-spiking_N-N_pool_type", "synapse"], ["-spiking_N-N_pool_type synapse", "16 synapses", "A:16"]),
+        (Q + ["-spiking_N-N_pool_type", "synapse", "-spiking_N-N_p_third", 0.5], ["-spiking_N-N_p_third", "0.5",
+                                                                                  "must be 1"]),
+        (Q + ["-spiking_N-N_pool_type", "synapse", "-spiking_N-N_pool_size", 2], ["-spiking_N-N_pool_size", "2"]),
     ]
 
     expect_spiking_refusals(cases, tmp)
@@ -863,7 +1005,7 @@ def main():
     checks = {"relax": check_relax, "single": check_single, "events": check_events, "splitting": check_splitting,
               "sic": check_sic, "gap": check_gap, "ranks": check_ranks, "tripartite": check_tripartite, "bad_input": check_bad_input,
               "gchi": check_gchi, "gchi_ranks": check_gchi_ranks,
-              "gchi_brian2": check_gchi_brian2, "glio": check_glio}
+              "gchi_brian2": check_gchi_brian2, "glio": check_glio, "compartments": check_compartments}
     tp_main(checks)
 
 

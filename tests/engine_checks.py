@@ -157,6 +157,17 @@ RESTARTS = {
                       "-spiking_A-A_weight", 0.002, "-spiking_astro_dt", 0.3, "-spiking_record_astro", "30,37",
                       "-spiking_E-E_glio_alpha", 0.1, "-spiking_A_G_A", 0.02,
                       "-stepper_max_time", 120, "-monitor_every", 7], 69.5),
+    # astrocytes with processes: each tripartite synapse its own compartment (pool_type synapse), three cells of
+    # 30 compartments with IP3 and Ca diffusing along a binary tree, sending SIC back to the targets
+    "spiking_cells": (["-model", "spiking", "-spiking_populations", "E:30,A:90", "-spiking_E_type", "aeif_cond_alpha",
+                       "-spiking_E_poisson_rate", 4000, "-spiking_E_poisson_weight", 1, "-spiking_E_tau_syn_ex", 2,
+                       "-spiking_A_type", "astrocyte_lr_1994", "-spiking_A_delta_IP3", 0.3, "-spiking_A_cell_size", 30,
+                       "-spiking_A_D_IP3", 0.05, "-spiking_A_D_Ca", 0.02, "-spiking_A_IP3_uniform", "0.2,0.6",
+                       "-spiking_A_Ca_uniform", "0.1,0.4", "-spiking_astro_dt", 0.3, "-spiking_projections",
+                       "E-E,E-A,A-E", "-spiking_E-E_rule", "fixed_indegree", "-spiking_E-E_indegree", 3,
+                       "-spiking_E-E_third", "A", "-spiking_E-E_pool_type", "synapse", "-spiking_E-A_rule", "third",
+                       "-spiking_A-E_rule", "third", "-spiking_A-E_weight", 3, "-spiking_record_astro", "30,59,119",
+                       "-stepper_max_time", 120, "-monitor_every", 7], 67.3),
 }
 
 

@@ -19,17 +19,28 @@ static PetscErrorCode AstroRhs(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
       AstroLrRhs(a->par[i], &u[w * i], &f[w * i]);
       for (PetscInt c = 3; c < w; c++) f[w * i + c] = 0;
     }
-  if (a->gsf) { /* gap junctions: the coupled astrocytes' IP3 at this stage, then the fluxes */
-    for (PetscInt i = 0; i < a->n; i++) a->groot[i] = u[w * i];
-    PetscCall(PetscSFBcastBegin(a->gsf, MPI_DOUBLE, a->groot, a->gleaf, MPI_REPLACE));
-    PetscCall(PetscSFBcastEnd(a->gsf, MPI_DOUBLE, a->groot, a->gleaf, MPI_REPLACE));
-    for (PetscInt i = 0; i < a->n; i++) {
+  if (a->gsf) { /* the coupled astrocytes' (IP3, Ca) at this stage, then the fluxes */
+    for (PetscInt i = 0; i < a->n; i++) a->groot[2 * i] = u[w * i], a->groot[2 * i + 1] = u[w * i + 1];
+    PetscCall(PetscSFBcastBegin(a->gsf, a->pair, a->groot, a->gleaf, MPI_REPLACE));
+    PetscCall(PetscSFBcastEnd(a->gsf, a->pair, a->groot, a->gleaf, MPI_REPLACE));
+    for (PetscInt i = 0; i < a->n && a->gptr[a->n]; i++) { /* gap junctions */
       double J = 0;
       for (PetscInt k = a->gptr[i]; k < a->gptr[i + 1]; k++)
-        J += AstroGapFlux(a->gpar[k], u[w * i], a->gleaf[a->gnb[k]]);
+        J += AstroGapFlux(a->gpar[k], u[w * i], a->gleaf[2 * a->gnb[k]]);
       f[w * i] += J;
     }
-    PetscCall(PetscLogFlops(20.0 * a->gptr[a->n]));
+    for (PetscInt i = 0; i < a->n && a->dptr[a->n]; i++) { /* diffusion along the cells */
+      const double ip3 = u[w * i], ca = u[w * i + 1];
+      double sI = 0, sC = 0;
+      if (!a->dpar[i]) continue;
+      for (PetscInt k = a->dptr[i]; k < a->dptr[i + 1]; k++) {
+        const PetscInt o    = a->dnb[k];
+        const double *other = o >= 0 ? &u[w * o] : &a->gleaf[2 * (-1 - o)];
+        sI += other[0] - ip3, sC += other[1] - ca;
+      }
+      f[w * i] += a->dpar[i]->D_IP3 * sI, f[w * i + 1] += a->dpar[i]->D_Ca * sC;
+    }
+    PetscCall(PetscLogFlops(20.0 * a->gptr[a->n] + 4.0 * a->dptr[a->n]));
   }
   PetscCall(VecRestoreArray(F, &f));
   PetscCall(VecRestoreArrayRead(U, &u));
@@ -87,11 +98,14 @@ PetscErrorCode SpikingAstroSetUp(MPI_Comm comm, SpikingAstro *a, PetscInt n, Pet
   PetscFunctionReturn(0);
 }
 
-/* Gap junctions (the arrays are taken over; sf is referenced): see SpikingAstro.  Only explicit
-   methods, which evaluate the right-hand side the same number of times on every rank. */
-PetscErrorCode SpikingAstroSetGapJunctions(SpikingAstro *a, PetscSF sf, PetscInt nslot, PetscInt *gptr, PetscInt *gnb,
-                                           const AstroGapParams **gpar)
+/* The coupling (the arrays are taken over; sf is referenced): see SpikingAstro.  Only explicit methods,
+   which evaluate the right-hand side the same number of times on every rank (collective on sf's
+   communicator). */
+PetscErrorCode SpikingAstroSetCoupling(SpikingAstro *a, PetscSF sf, PetscInt nslot, PetscInt *gptr, PetscInt *gnb,
+                                       const AstroGapParams **gpar, PetscInt *dptr, PetscInt *dnb,
+                                       const AstroDiffusionParams **dpar)
 {
+  MPI_Comm comm = PetscObjectComm((PetscObject)sf);
   TSType type;
   PetscBool explicit_;
   char prefix[96] = "";
@@ -102,13 +116,16 @@ PetscErrorCode SpikingAstroSetGapJunctions(SpikingAstro *a, PetscSF sf, PetscInt
   PetscCall(PetscStrInList(type, TSRK "," TSEULER "," TSSSP, ',', &explicit_));
   PetscCall(TSGetOptionsPrefix(a->ts, &pre));
   if (pre) PetscCall(PetscStrncpy(prefix, pre, sizeof(prefix)));
-  PetscCheck(explicit_, PetscObjectComm((PetscObject)sf), PETSC_ERR_SUP,
-             "Option -%sts_type %s: with gap junctions between astrocytes the astrocytes' TS must be explicit (rk, "
-             "euler or ssp): every rank evaluates the coupling together",
+  PetscCheck(explicit_, comm, PETSC_ERR_SUP,
+             "Option -%sts_type %s: with gap junctions between astrocytes or astrocytes with processes the "
+             "astrocytes' TS must be explicit (rk, euler or ssp): every rank evaluates the coupling together",
              prefix, type);
   PetscCall(PetscObjectReference((PetscObject)sf));
   a->gsf = sf, a->nslot = nslot, a->gptr = gptr, a->gnb = gnb, a->gpar = gpar;
-  PetscCall(PetscMalloc2(a->n + 1, &a->groot, nslot + 1, &a->gleaf));
+  a->dptr = dptr, a->dnb = dnb, a->dpar = dpar;
+  PetscCallMPI(MPI_Type_contiguous(2, MPI_DOUBLE, &a->pair));
+  PetscCallMPI(MPI_Type_commit(&a->pair));
+  PetscCall(PetscMalloc2(2 * a->n + 1, &a->groot, 2 * nslot + 1, &a->gleaf));
   PetscFunctionReturn(0);
 }
 
@@ -159,6 +176,8 @@ PetscErrorCode SpikingAstroDestroy(SpikingAstro *a)
     PetscCall(PetscSFDestroy(&a->gsf));
     PetscCall(PetscFree2(a->groot, a->gleaf));
     PetscCall(PetscFree3(a->gptr, a->gnb, a->gpar));
+    PetscCall(PetscFree3(a->dptr, a->dnb, a->dpar));
+    PetscCallMPI(MPI_Type_free(&a->pair));
   }
   PetscCall(TSDestroy(&a->ts));
   PetscCall(VecDestroy(&a->v));

@@ -37,19 +37,25 @@ typedef struct {
   double h;                   /* the neuron step (ms) */
   TS ts;
   Vec v;
-  /* gap junctions: the IP3 flux into local astrocyte i from each of gnb[gptr[i] .. gptr[i+1]) (slots
-     of the coupled astrocytes' IP3, brought from their ranks by gsf at every right-hand side, which
-     is then collective over every rank: all take the same fixed steps) */
-  PetscSF gsf;                 /* roots: local astrocytes; leaves: the slots */
-  PetscInt *gptr, *gnb, nslot; /* n+1 offsets; slot of each junction */
-  const AstroGapParams **gpar; /* parameters of each junction (its projection's) */
-  double *groot, *gleaf;       /* n local IP3, nslot coupled IP3 */
+  /* coupling, through slots of other astrocytes' (IP3, Ca) brought from their ranks by gsf at every right-hand
+     side, which is then collective over every rank (all take the same fixed steps):
+     gap junctions: the IP3 flux into local astrocyte i from each of gnb[gptr[i] .. gptr[i+1]) (slots);
+     diffusion between the compartments of a cell (dpar[i] not NULL): D (other - own) of IP3 and of Ca from each of
+     dnb[dptr[i] .. dptr[i+1]), a local astrocyte (>= 0) or slot s (-1 - s), in a cell's order (parent, children) */
+  PetscSF gsf;                       /* roots: local astrocytes; leaves: the slots */
+  MPI_Datatype pair;                 /* (IP3, Ca) */
+  PetscInt *gptr, *gnb, nslot;       /* n+1 offsets; slot of each junction */
+  const AstroGapParams **gpar;       /* parameters of each junction (its projection's) */
+  PetscInt *dptr, *dnb;              /* n+1 offsets; each link's other end */
+  const AstroDiffusionParams **dpar; /* n: each one's diffusion (its population's), or NULL */
+  double *groot, *gleaf;             /* n local, nslot coupled (IP3, Ca) */
 } SpikingAstro;
 
 PetscErrorCode SpikingAstroSetUp(MPI_Comm comm, SpikingAstro *a, PetscInt n, PetscInt w, PetscInt k, double h,
                                  const char *prefix);
-PetscErrorCode SpikingAstroSetGapJunctions(SpikingAstro *a, PetscSF sf, PetscInt nslot, PetscInt *gptr, PetscInt *gnb,
-                                           const AstroGapParams **gpar);
+PetscErrorCode SpikingAstroSetCoupling(SpikingAstro *a, PetscSF sf, PetscInt nslot, PetscInt *gptr, PetscInt *gnb,
+                                       const AstroGapParams **gpar, PetscInt *dptr, PetscInt *dnb,
+                                       const AstroDiffusionParams **dpar);
 PetscErrorCode SpikingAstroAfterNeuronStep(SpikingAstro *a, PetscInt64 t);
 void SpikingAstroRefresh(SpikingAstro *a);
 

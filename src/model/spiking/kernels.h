@@ -419,6 +419,13 @@ typedef struct {
   double F, I_theta, omega_I; /* 1/ms (linear) or uM/ms; uM; uM */
 } AstroGapParams;
 
+/* Astrocytes with processes (compartments): IP3 and Ca diffuse between the compartments linked along a
+   cell's morphology, each link a flux D (other - own) into each end (1/ms): odd, so a cell conserves
+   both totals under pure diffusion. */
+typedef struct {
+  double D_IP3, D_Ca; /* 1/ms */
+} AstroDiffusionParams;
+
 static inline double AstroGapFlux(const AstroGapParams *g, double ip3, double other)
 {
   const double dI = ip3 - other;

@@ -126,13 +126,19 @@ typedef struct {
   AdexParams adex;
   IzhikevichParams izh;
   CobaParams coba;
-  AstroLrParams lr;                   /* astrocyte_lr_1994 */
-  PetscReal IP3, Ca_astro, h_IP3R;    /* its initial state (G-ChI: I, C, h) */
-  AstroGchiParams gchi, gk;           /* astrocyte_gchi: as given (Brian2's units: s, uM, mM), in ms and uM */
-  PetscReal Gamma_A, x_A, G_A;        /* astrocyte_gchi: the rest of its initial state */
-  PetscReal Gamma_S;                  /* astrocyte_gchi: the initial Gamma_S of the synapses it covers */
-  PetscBool glu_mean;                 /* astrocyte_gchi: glutamate averaged over its synapses (Brian2), else summed */
-  PetscReal Ca_threshold;             /* > 0: a calcium event (recorded as its spike) when Ca rises past it */
+  AstroLrParams lr;                /* astrocyte_lr_1994 */
+  PetscReal IP3, Ca_astro, h_IP3R; /* its initial state (G-ChI: I, C, h) */
+  AstroGchiParams gchi, gk;        /* astrocyte_gchi: as given (Brian2's units: s, uM, mM), in ms and uM */
+  PetscReal Gamma_A, x_A, G_A;     /* astrocyte_gchi: the rest of its initial state */
+  PetscReal Gamma_S;               /* astrocyte_gchi: the initial Gamma_S of the synapses it covers */
+  PetscBool glu_mean;              /* astrocyte_gchi: glutamate averaged over its synapses (Brian2), else summed */
+  PetscReal Ca_threshold;          /* > 0: a calcium event (recorded as its spike) when Ca rises past it */
+  /* astrocytes with processes: consecutive blocks of cell_size members are the compartments of one cell, member k
+     of a block linked to its parent (k - 1) / branching (1: a chain; 2: a binary tree rooted at the first) */
+  PetscInt cell_size, branching;
+  AstroDiffusionParams dif;                /* diffusion along the links */
+  PetscReal IP3_uniform[2], Ca_uniform[2]; /* initial IP3 and Ca uniform in [lo, hi) per member */
+  PetscBool IP3_random, Ca_random;
   PetscInt nsic;                      /* its projections as source (slow inward currents) */
   PetscInt ntm, tm[SPIKING_MAX_POPS]; /* its Tsodyks-Markram projections (at most one per target) */
   PetscInt nsp, sp[SPIKING_MAX_POPS]; /* its STDP projections as source */
@@ -178,6 +184,7 @@ typedef struct {
   PetscInt third;
   PetscReal p_third;
   PetscBool pool_block;
+  PetscBool pool_synapse; /* pool_type synapse: each synapse its own astrocyte (compartment), in (target, draw) order */
   PetscInt pool_size;
   char pool_file[PETSC_MAX_PATH_LEN]; /* pool_type map: /astrocyte, each target's one astrocyte (-1: none) */
   PetscInt64 *pool_map;               /* its values, one per target (every rank) */
@@ -227,6 +234,7 @@ typedef struct {
   PetscInt *arow;                /* astro.n: each astrocyte's local row */
   PetscInt napop;                /* astrocyte populations (their totals are a series) */
   PetscCount ngap;               /* gap junctions between astrocytes (directed pairs) */
+  PetscCount nlinks;             /* links between the compartments of astrocytes with processes */
   PetscInt *astof;               /* nloc: each row's place among them, or -1 */
   PetscReal astro_dt;            /* the slow step (ms), a whole number of steps */
   PetscInt astro_k;              /* neuron steps per slow step */
@@ -477,6 +485,8 @@ static void PopulationDefaults(Population *P)
   P->I_e = 0, P->tau_syn_ex = P->tau_syn_in = 2, P->poisson_rate = 0, P->poisson_weight = 0;
   P->g_L = 16.7, P->E_ex = 0, P->E_in = -85, P->Delta_T = 2, P->tau_w = 144, P->a = 4, P->b = 80.5;
   P->c = -65, P->dd = 8, P->V_peak = 0, P->V_min = -PETSC_MAX_REAL, P->U_m = 0, P->substeps = 10;
+  /* point astrocytes; with processes, Allbritton et al.'s (1992) IP3 283 and Ca 13 um^2/s over links of 5 um */
+  P->cell_size = 1, P->branching = 2, P->dif.D_IP3 = 283e-3 / 25, P->dif.D_Ca = 13e-3 / 25;
   switch (P->type) {
   case NT_AEIF_COND_ALPHA: /* aeif_cond_alpha */
     P->C_m = 281, P->g_L = 30, P->E_L = -70.6, P->V_th = -50.4, P->V_reset = -60, P->V_m = -70.6, P->t_ref = 0;
@@ -721,6 +731,53 @@ static PetscErrorCode ReadGchi(TpModel m, Population *P, const char *prefix)
   PetscCheck(P->poisson_weight >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -%spoisson_weight %.6g: astrocyte_gchi takes no negative weights", prefix,
              (double)P->poisson_weight);
+  PetscFunctionReturn(0);
+}
+
+/* An astrocyte population's cells (astrocytes with processes: its members are compartments) and the
+   initial IP3 and Ca drawn per member */
+static PetscErrorCode ReadCells(TpModel m, Population *P, const char *prefix)
+{
+  PetscInt n1 = 2, n2 = 2;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(m->comm, prefix, "Spiking network (M4): astrocytes with processes", "TpModel");
+  PetscCall(PetscOptionsInt("-cell_size",
+                            "Compartments per astrocyte: consecutive blocks of this many members are one cell's "
+                            "processes (1: point astrocytes)",
+                            "", P->cell_size, &P->cell_size, NULL));
+  PetscCall(PetscOptionsInt("-branching",
+                            "A cell's morphology: compartment k > 0 of a cell is linked to (k - 1) / branching "
+                            "(1: a chain, 2: a binary tree)",
+                            "", P->branching, &P->branching, NULL));
+  PetscCall(PetscOptionsReal("-D_IP3", "IP3 diffusion rate along each link of a cell (1/ms)", "", P->dif.D_IP3,
+                             &P->dif.D_IP3, NULL));
+  PetscCall(PetscOptionsReal("-D_Ca", "Ca diffusion rate along each link of a cell (1/ms)", "", P->dif.D_Ca,
+                             &P->dif.D_Ca, NULL));
+  PetscCall(PetscOptionsRealArray("-IP3_uniform", "Initial IP3 drawn uniformly in [lo, hi) per member (uM)", "",
+                                  P->IP3_uniform, &n1, &P->IP3_random));
+  PetscCall(PetscOptionsRealArray("-Ca_uniform", "Initial Ca drawn uniformly in [lo, hi) per member (uM)", "",
+                                  P->Ca_uniform, &n2, &P->Ca_random));
+  PetscOptionsEnd();
+  PetscCheck(P->cell_size >= 1 && P->size % P->cell_size == 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -%scell_size %" PetscInt_FMT ": the population's %" PetscInt_FMT
+             " members must split into whole cells (a divisor of its size, at least 1)",
+             prefix, P->cell_size, P->size);
+  PetscCheck(P->branching >= 1 && P->branching <= 1024, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -%sbranching must lie in [1, 1024]; got %" PetscInt_FMT, prefix, P->branching);
+  PetscCheck(PetscIsNormalReal(P->dif.D_IP3 + 1) && P->dif.D_IP3 >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -%sD_IP3 must be non-negative and finite; got %.6g", prefix, (double)P->dif.D_IP3);
+  PetscCheck(PetscIsNormalReal(P->dif.D_Ca + 1) && P->dif.D_Ca >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -%sD_Ca must be non-negative and finite; got %.6g", prefix, (double)P->dif.D_Ca);
+  PetscCheck(!P->IP3_random || (n1 == 2 && P->IP3_uniform[0] >= 0 && P->IP3_uniform[0] < P->IP3_uniform[1] &&
+                                PetscIsNormalReal(P->IP3_uniform[1] + 1)),
+             m->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -%sIP3_uniform needs two values lo,hi with 0 <= lo < hi",
+             prefix);
+  PetscCheck(!P->Ca_random || (n2 == 2 && P->Ca_uniform[0] >= 0 && P->Ca_uniform[0] < P->Ca_uniform[1] &&
+                               P->Ca_uniform[1] <= (IS_GCHI(P) ? P->gchi.C_T : P->lr.Ca_tot)),
+             m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Option -%sCa_uniform needs two values lo,hi with 0 <= lo < hi <= the total Ca (%.6g uM)", prefix,
+             (double)(IS_GCHI(P) ? P->gchi.C_T : P->lr.Ca_tot));
   PetscFunctionReturn(0);
 }
 
@@ -1021,6 +1078,7 @@ static PetscErrorCode ReadPopulation(TpModel m, Population *P)
   }
   if (P->type == NT_ASTROCYTE_LR_1994) PetscCall(ReadAstrocyte(m, P, prefix));
   if (IS_GCHI(P)) PetscCall(ReadGchi(m, P, prefix));
+  if (IS_ASTRO(P)) PetscCall(ReadCells(m, P, prefix));
   P->lambda = P->poisson_rate * d->dt / 1000.0;
   PetscCheck(P->lambda < 1e6, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -%spoisson_rate %.6g Hz gives %.6g spikes per step; at most 1e6", prefix, (double)P->poisson_rate,
@@ -1371,7 +1429,8 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
   {
     char third[32] = "", pool[16] = "random";
     PetscBool tset, mset;
-    J->third = -1, J->p_third = 1, J->pool_block = PETSC_FALSE, J->pool_size = -1, J->pool_file[0] = 0;
+    J->third = -1, J->p_third = 1, J->pool_block = J->pool_synapse = PETSC_FALSE, J->pool_size = -1;
+    J->pool_file[0] = 0;
     PetscOptionsBegin(m->comm, prefix, "Spiking network (M4): a tripartite projection", "TpModel");
     PetscCall(PetscOptionsString("-third",
                                  "Tripartite: the astrocyte population each synapse may pair with "
@@ -1379,7 +1438,8 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
                                  "", third, third, sizeof(third), &tset));
     PetscCall(PetscOptionsReal("-p_third", "Tripartite: probability that a synapse gets an astrocyte", "", J->p_third,
                                &J->p_third, NULL));
-    PetscCall(PetscOptionsString("-pool_type", "Tripartite: random, block or map", "", pool, pool, sizeof(pool), NULL));
+    PetscCall(PetscOptionsString("-pool_type", "Tripartite: random, block, map or synapse", "", pool, pool,
+                                 sizeof(pool), NULL));
     PetscCall(PetscOptionsString("-pool_file",
                                  "Tripartite, pool_type map: HDF5 file whose int64 /astrocyte gives each target's "
                                  "astrocyte (index in the third population; -1: none)",
@@ -1396,10 +1456,21 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
                  "Option -%sthird %s: a tripartite projection joins neurons (not astrocytes) and names a population "
                  "of astrocytes (astrocyte_lr_1994 or astrocyte_gchi)",
                  prefix, third);
-      PetscCheck(!strcmp(pool, "random") || !strcmp(pool, "block") || !strcmp(pool, "map"), m->comm,
-                 PETSC_ERR_ARG_WRONG, "Option -%spool_type %s: pool_type must be 'random', 'block' or 'map'", prefix,
-                 pool);
-      J->pool_block = (PetscBool)!strcmp(pool, "block");
+      PetscCheck(!strcmp(pool, "random") || !strcmp(pool, "block") || !strcmp(pool, "map") || !strcmp(pool, "synapse"),
+                 m->comm, PETSC_ERR_ARG_WRONG,
+                 "Option -%spool_type %s: pool_type must be 'random', 'block', 'map' or 'synapse'", prefix, pool);
+      J->pool_block   = (PetscBool)!strcmp(pool, "block");
+      J->pool_synapse = (PetscBool)!strcmp(pool, "synapse");
+      if (J->pool_synapse) { /* (the sizes are checked once the synapses are drawn) */
+        PetscCheck(J->pool_size < 0 || J->pool_size == 1, m->comm, PETSC_ERR_ARG_INCOMP,
+                   "Option -%spool_size %" PetscInt_FMT ": pool_type synapse gives each synapse its own astrocyte",
+                   prefix, J->pool_size);
+        PetscCheck(J->p_third == 1, m->comm, PETSC_ERR_ARG_INCOMP,
+                   "Option -%sp_third %.6g: pool_type synapse gives every synapse its own astrocyte (a compartment of "
+                   "an astrocyte with processes); p_third must be 1",
+                   prefix, (double)J->p_third);
+        J->pool_size = 1;
+      }
       PetscCheck((!strcmp(pool, "map")) == (mset && J->pool_file[0]), m->comm, PETSC_ERR_ARG_WRONG,
                  "Option -%spool_file goes with -%spool_type map (each target's astrocyte from a file); pool_type is "
                  "%s and pool_file '%s'",
@@ -2175,6 +2246,33 @@ static PetscErrorCode DrawPairs(Spiking *d, PetscInt p, char *marked, PetscInt *
   PetscFunctionReturn(0);
 }
 
+/* pool_type synapse: the first astrocyte (compartment) of each target of J, the number of J's synapses onto the
+   targets before it (W: J's synapses onto the local targets, by target), so that each synapse has its own in
+   (target, draw) order on any number of ranks; the third population must have exactly one per synapse.
+   Collective; *off has one entry per target. */
+static PetscErrorCode SynapseOffsets(TpModel m, const Projection *J, const Wiring *W, PetscInt64 **off)
+{
+  Spiking *d          = m->data;
+  const Population *T = &d->pop[J->tgt], *A = &d->pop[J->third];
+  PetscInt64 total = 0, *o;
+
+  PetscFunctionBegin;
+  PetscCall(PetscCalloc1(T->size + 1, &o));
+  for (PetscInt64 e = 0; e < W->npairs; e++) o[TpRowGid(&d->r, (PetscInt)W->pairs[2 * e + 1]) - T->first]++;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, o, (PetscMPIInt)T->size, MPIU_INT64, MPI_SUM, m->comm));
+  for (PetscInt t = 0; t < T->size; t++) {
+    const PetscInt64 c = o[t];
+    o[t]               = total, total += c;
+  }
+  PetscCheck(total == A->size, m->comm, PETSC_ERR_ARG_INCOMP,
+             "Option -spiking_%s_pool_type synapse gives each of the projection's %" PetscInt64_FMT
+             " synapses its own member of %s, which has %" PetscInt_FMT
+             " (make -spiking_populations %s:%" PetscInt64_FMT ", with -spiking_%s_cell_size a divisor of it)",
+             J->name, total, A->name, A->size, A->name, total, A->name);
+  *off = o;
+  PetscFunctionReturn(0);
+}
+
 /* The third-factor pairs of each tripartite projection (NEST's third_factor_bernoulli_with_pool), from
    its synapses onto the local targets: with probability p_third a synapse s -> t gets an astrocyte a
    drawn uniformly from t's pool, and the pairs s -> a and a -> t become synapses of the projections of
@@ -2193,6 +2291,7 @@ static PetscErrorCode ThirdFactorEdges(TpModel m, char *marked, PetscInt *pick)
     FileEdge *ein, *eout;
     PetscInt64 n = 0, k = 0;
     PetscInt *pool, cur = -1;
+    PetscInt64 *off = NULL;
     char *taken;
     if (J->third < 0) continue;
     A    = &d->pop[J->third];
@@ -2208,12 +2307,16 @@ static PetscErrorCode ThirdFactorEdges(TpModel m, char *marked, PetscInt *pick)
     }
     PetscCall(PetscMalloc1(J->pool_size, &pool));
     PetscCall(PetscCalloc1(A->size, &taken));
+    if (J->pool_synapse) PetscCall(SynapseOffsets(m, J, &W, &off));
     for (PetscInt64 e = 0; e < W.npairs; e++) {
       const PetscInt j = (PetscInt)W.pairs[2 * e], i = (PetscInt)W.pairs[2 * e + 1], g = TpRowGid(&d->r, i);
       const uint64_t key = ((uint64_t)p << 40) | (uint64_t)g;
       if (i != cur) { /* a new target: its synapses' count and its pool */
         cur = i, k = 0;
-        Pool(d, J, p, g - T->first, pool, taken);
+        if (J->pool_synapse)
+          pool[0] = (PetscInt)off[g - T->first];
+        else
+          Pool(d, J, p, g - T->first, pool, taken);
       }
       PetscCheck(k < ((PetscInt64)1 << 26), PETSC_COMM_SELF, PETSC_ERR_SUP,
                  "Projection %s: more than 2^26 synapses onto one target of a tripartite projection", J->name);
@@ -2222,7 +2325,7 @@ static PetscErrorCode ThirdFactorEdges(TpModel m, char *marked, PetscInt *pick)
                                  ? 0
                                  : (PetscInt)(TpUniform((uint64_t)d->seed, TP_STREAM_M4_THIRD, key, (uint64_t)(2 * k + 1)) *
                                       J->pool_size);
-        const PetscInt a   = A->first + pool[PetscMin(r, J->pool_size - 1)];
+        const PetscInt a   = A->first + pool[PetscMin(r, J->pool_size - 1)] + (J->pool_synapse ? (PetscInt)k : 0);
         const PetscInt64 o = (PetscInt64)p << 57;
         if (a < A->first) { /* a pool map's target without an astrocyte */
           k++;
@@ -2241,6 +2344,7 @@ static PetscErrorCode ThirdFactorEdges(TpModel m, char *marked, PetscInt *pick)
     PetscCall(PetscFree2(ein, eout));
     PetscCall(PetscFree(pool));
     PetscCall(PetscFree(taken));
+    PetscCall(PetscFree(off));
     PetscCall(PetscFree(W.pairs));
   }
   PetscFunctionReturn(0);
@@ -2283,26 +2387,74 @@ static PetscErrorCode GapEdges(TpModel m, char *marked, PetscInt *pick)
   PetscFunctionReturn(0);
 }
 
-/* The gap junctions of the local astrocytes into their slow system: by astrocyte, then projection,
-   then key (so the fluxes are summed in one order on any number of ranks); each coupled astrocyte
-   is a slot of an SF from its rank. */
+/* The coupling of the local astrocytes in their slow system: the links between the compartments of
+   each cell (astrocytes with processes: its parent, then its children, ascending) and the gap junctions
+   (by astrocyte, then projection, then key), so the fluxes are summed in one order on any number of ranks;
+   each coupled astrocyte of another rank, and each gap junction's, is a slot of an SF from its rank. */
 static PetscErrorCode GapJunctionsSetUp(TpModel m)
 {
   Spiking *d       = m->data;
   const PetscInt N = d->r.N, n = d->astro.n;
-  PetscInt *gptr, *gnb, *slotgid, nslot = 0, ngj = 0, *arank, *aidx;
+  PetscInt *gptr, *gnb, *slotgid, nslot = 0, ngj = 0, nlink = 0, *arank, *aidx, *dptr, *dnb;
   const AstroGapParams **gpar;
+  const AstroDiffusionParams **dpar;
   PetscSFNode *remote;
   PetscSF sf;
-  PetscBool any = PETSC_FALSE; /* (the same on every rank: the projections are) */
+  PetscBool any = PETSC_FALSE; /* (the same on every rank: the projections and populations are) */
 
   PetscFunctionBegin;
   for (PetscInt p = 0; p < d->nproj; p++)
     if (IS_GAP(&d->proj[p])) any = PETSC_TRUE, ngj += (PetscInt)d->proj[p].ngj;
+  for (PetscInt q = 0; q < d->npop; q++)
+    if (IS_ASTRO(&d->pop[q]) && d->pop[q].cell_size > 1) {
+      const Population *P = &d->pop[q];
+      /* Gershgorin: the diffusion's rates are at most 2 D times a compartment's links */
+      const double most = 2 * PetscMax(P->dif.D_IP3, P->dif.D_Ca) * (1 + PetscMin(P->branching, P->cell_size - 1));
+      PetscCheck(most * d->astro_dt <= 2, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+                 "Options -spiking_%s_D_IP3 %g, -spiking_%s_D_Ca %g (/ms) and -spiking_astro_dt %g ms: the diffusion "
+                 "along %s's compartments (rates up to %g /ms: 2 D times the links of a compartment) times the slow "
+                 "step is %g, beyond the explicit methods' stability bound 2; take a smaller -spiking_astro_dt or "
+                 "smaller rates",
+                 P->name, (double)P->dif.D_IP3, P->name, (double)P->dif.D_Ca, (double)d->astro_dt, P->name, most,
+                 most * d->astro_dt);
+      any = PETSC_TRUE;
+      for (PetscInt i = d->pop[q].lo; i >= 0 && i < d->pop[q].hi; i++) { /* its parent and children */
+        const PetscInt c = (TpRowGid(&d->r, i) - d->pop[q].first) % d->pop[q].cell_size;
+        nlink +=
+            (c > 0) + PetscMax(0, PetscMin(d->pop[q].branching, d->pop[q].cell_size - 1 - d->pop[q].branching * c));
+      }
+    }
   if (!any) PetscFunctionReturn(0);
   PetscCall(PetscMalloc3(n + 1, &gptr, ngj + 1, &gnb, ngj + 1, &gpar));
-  PetscCall(PetscMalloc1(ngj + 1, &slotgid));
-  /* by astrocyte: each projection's junctions onto it are contiguous (by target) */
+  PetscCall(PetscMalloc3(n + 1, &dptr, nlink + 1, &dnb, n + 1, &dpar));
+  PetscCall(PetscMalloc1(ngj + nlink + 1, &slotgid));
+  /* the links along the cells: a local other end by its place, another rank's as a slot (its natural id
+     for now, -1 - gid) */
+  {
+    PetscInt k = 0;
+    dptr[0]    = 0;
+    for (PetscInt i = 0; i < d->r.nloc; i++) {
+      const Population *P = &d->pop[d->popof[i]];
+      const PetscInt a = d->astof[i], g = TpRowGid(&d->r, i), c = (g - P->first) % P->cell_size, base = g - c;
+      PetscInt other[1025], no = 0;
+      if (a < 0) continue;
+      dpar[a] = P->cell_size > 1 ? &P->dif : NULL;
+      if (P->cell_size > 1) {
+        if (c > 0) other[no++] = base + (c - 1) / P->branching;
+        for (PetscInt b = 1; b <= P->branching && P->branching * c + b < P->cell_size; b++)
+          other[no++] = base + P->branching * c + b;
+      }
+      for (PetscInt o = 0; o < no; o++) {
+        const PetscInt l = LocalRow(d, P, other[o]);
+        if (l >= 0)
+          dnb[k++] = d->astof[l];
+        else
+          dnb[k++] = -1 - other[o], slotgid[nslot++] = other[o];
+      }
+      dptr[a + 1] = k;
+    }
+  }
+  /* the gap junctions, by astrocyte: each projection's junctions onto it are contiguous (by target) */
   {
     PetscInt64 at[SPIKING_MAX_PROJ] = {0};
     PetscInt k                      = 0;
@@ -2314,15 +2466,21 @@ static PetscErrorCode GapJunctionsSetUp(TpModel m)
         if (!IS_GAP(J)) continue;
         for (; at[p] < J->ngj && J->gj[at[p]].tgt == i; at[p]++) {
           gnb[k] = (PetscInt)J->gj[at[p]].src, gpar[k] = &J->gap;
-          slotgid[k++] = (PetscInt)J->gj[at[p]].src;
+          slotgid[nslot++] = (PetscInt)J->gj[at[p]].src;
+          k++;
         }
       }
       gptr[d->astof[i] + 1] = k;
     }
   }
-  nslot = ngj;
   PetscCall(PetscSortRemoveDupsInt(&nslot, slotgid));
   for (PetscInt k = 0; k < ngj; k++) PetscCall(PetscFindInt(gnb[k], nslot, slotgid, &gnb[k]));
+  for (PetscInt k = 0; k < dptr[n]; k++)
+    if (dnb[k] < 0) {
+      PetscInt s;
+      PetscCall(PetscFindInt(-1 - dnb[k], nslot, slotgid, &s));
+      dnb[k] = -1 - s;
+    }
   /* each astrocyte's rank and index there (every rank's rows, in their order) */
   PetscCall(PetscMalloc2(N, &arank, N, &aidx));
   PetscCall(RowOwners(m, arank, NULL, aidx));
@@ -2333,16 +2491,16 @@ static PetscErrorCode GapJunctionsSetUp(TpModel m)
   PetscCall(PetscSFCreate(m->comm, &sf));
   PetscCall(PetscSFSetGraph(sf, n, nslot, NULL, PETSC_OWN_POINTER, remote, PETSC_OWN_POINTER));
   PetscCall(PetscSFSetUp(sf));
-  PetscCall(SpikingAstroSetGapJunctions(&d->astro, sf, nslot, gptr, gnb, gpar));
+  PetscCall(SpikingAstroSetCoupling(&d->astro, sf, nslot, gptr, gnb, gpar, dptr, dnb, dpar));
   PetscCall(PetscSFDestroy(&sf));
   for (PetscInt p = 0; p < d->nproj; p++) {
     PetscCall(PetscFree(d->proj[p].gj));
     d->proj[p].ngj = 0;
   }
   {
-    double total = (double)ngj;
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, m->comm));
-    d->ngap = (PetscCount)total;
+    double total[2] = {(double)ngj, (double)dptr[n]};
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, total, 2, MPI_DOUBLE, MPI_SUM, m->comm));
+    d->ngap = (PetscCount)total[0], d->nlinks = (PetscCount)total[1] / 2;
   }
   PetscFunctionReturn(0);
 }
@@ -3023,6 +3181,12 @@ static PetscErrorCode SpikingInitialState(TpModel m)
     if (a < 0) continue;
     y    = d->astro.y + d->astro.w * a;
     y[0] = P->IP3, y[1] = P->Ca_astro, y[2] = P->h_IP3R;
+    if (P->IP3_random)
+      y[0] = P->IP3_uniform[0] + (P->IP3_uniform[1] - P->IP3_uniform[0]) *
+                                     TpUniform((uint64_t)d->seed, TP_STREAM_M4_INIT, (uint64_t)TpRowGid(&d->r, i), 1);
+    if (P->Ca_random)
+      y[1] = P->Ca_uniform[0] + (P->Ca_uniform[1] - P->Ca_uniform[0]) *
+                                    TpUniform((uint64_t)d->seed, TP_STREAM_M4_INIT, (uint64_t)TpRowGid(&d->r, i), 2);
     if (IS_GCHI(P)) y[3] = P->Gamma_A, y[4] = P->x_A, y[5] = P->G_A * 1000; /* (mM to uM) */
     d->astro.in[a] = d->astro.glu[a] = d->astro.gheld[a] = 0;
     d->astro.gam[a]                                      = IS_GCHI(P) ? P->Gamma_S : 0;
@@ -4167,6 +4331,23 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
       d->dring));
   if (d->ngap)
     PetscCall(PetscViewerASCIIPrintf(v, "  gap      %g gap junctions between astrocytes\n", (double)d->ngap));
+  for (PetscInt q = 0; q < d->npop; q++)
+    if (IS_ASTRO(&d->pop[q]) && d->pop[q].cell_size > 1)
+      PetscCall(PetscViewerASCIIPrintf(v,
+                                       "  cells    %s: %" PetscInt_FMT " astrocytes of %" PetscInt_FMT
+                                       " compartments (branching %" PetscInt_FMT "), D_IP3 %g, D_Ca %g /ms\n",
+                                       d->pop[q].name, d->pop[q].size / d->pop[q].cell_size, d->pop[q].cell_size,
+                                       d->pop[q].branching, (double)d->pop[q].dif.D_IP3, (double)d->pop[q].dif.D_Ca));
+  if (d->nlinks) PetscCall(PetscViewerASCIIPrintf(v, "  links    %g between compartments\n", (double)d->nlinks));
+  for (PetscInt q = 0; q < d->npop; q++) {
+    const Population *P = &d->pop[q];
+    if (IS_ASTRO(P) && P->IP3_random)
+      PetscCall(PetscViewerASCIIPrintf(v, "  initial  %s: IP3 uniform in [%g, %g) uM per member\n", P->name,
+                                       (double)P->IP3_uniform[0], (double)P->IP3_uniform[1]));
+    if (IS_ASTRO(P) && P->Ca_random)
+      PetscCall(PetscViewerASCIIPrintf(v, "  initial  %s: Ca uniform in [%g, %g) uM per member\n", P->name,
+                                       (double)P->Ca_uniform[0], (double)P->Ca_uniform[1]));
+  }
   {
     PetscMPIInt size;
     PetscCallMPI(MPI_Comm_size(m->comm, &size));
@@ -4274,9 +4455,10 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
     if (J->third >= 0)
       PetscCall(PetscViewerASCIIPrintf(v, ", tripartite with %s: p_third %g, %s pools of %" PetscInt_FMT "%s%s",
                                        d->pop[J->third].name, (double)J->p_third,
-                                       J->pool_block ? "block"
-                                       : J->pool_map ? "map"
-                                                     : "random",
+                                       J->pool_block     ? "block"
+                                       : J->pool_map     ? "map"
+                                       : J->pool_synapse ? "synapse"
+                                                         : "random",
                                        J->pool_size, J->pool_map ? " from " : "", J->pool_map ? J->pool_file : ""));
     if (IS_GAP(J))
       PetscCall(PetscViewerASCIIPrintf(v, ", F %g %s", (double)J->weight, J->gap.threshold ? "uM/ms" : "/ms"));
@@ -4377,6 +4559,17 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
         PetscCall(PetscSNPrintf(buf + o, len - o, ",Ca_threshold=%.17g;", (double)P->Ca_threshold));
       }
     }
+    if (IS_ASTRO(P) && (P->cell_size > 1 || P->IP3_random || P->Ca_random)) { /* (absent for point astrocytes) */
+      o = strlen(buf) - 1;
+      PetscCall(PetscSNPrintf(buf + o, len - o, ",cells=%" PetscInt_FMT ",%" PetscInt_FMT ",%.17g,%.17g;", P->cell_size,
+                              P->branching, (double)P->dif.D_IP3, (double)P->dif.D_Ca));
+      if (P->IP3_random || P->Ca_random) {
+        o = strlen(buf) - 1;
+        PetscCall(PetscSNPrintf(buf + o, len - o, ",uniform=%d,%.17g,%.17g,%d,%.17g,%.17g;", (int)P->IP3_random,
+                                (double)P->IP3_uniform[0], (double)P->IP3_uniform[1], (int)P->Ca_random,
+                                (double)P->Ca_uniform[0], (double)P->Ca_uniform[1]));
+      }
+    }
     if (P->grid_rows) {
       o = strlen(buf) - 1;
       PetscCall(
@@ -4420,9 +4613,10 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
       o = strlen(buf) - 1;
       PetscCall(PetscSNPrintf(buf + o, len - o, ",third=%s,%.17g,%s,%" PetscInt_FMT ";", d->pop[J->third].name,
                               (double)J->p_third,
-                              J->pool_block ? "block"
-                              : J->pool_map ? "map"
-                                            : "random",
+                              J->pool_block     ? "block"
+                              : J->pool_map     ? "map"
+                              : J->pool_synapse ? "synapse"
+                                                : "random",
                               J->pool_size));
       if (J->pool_map) { /* the map itself, by a hash of its entries */
         uint64_t hsh = 1469598103934665603ULL;
