@@ -41,14 +41,15 @@ typedef struct {
      side, which is then collective over every rank (all take the same fixed steps):
      gap junctions: the IP3 flux into local astrocyte i from each of gnb[gptr[i] .. gptr[i+1]) (slots);
      diffusion between the compartments of a cell (dpar[i] not NULL): D (other - own) of IP3 and of Ca from each of
-     dnb[dptr[i] .. dptr[i+1]), a local astrocyte (>= 0) or slot s (-1 - s), in a cell's order (parent, children) */
+     dnb[dptr[i] .. dptr[i+1]), a local astrocyte (>= 0) or slot s (-1 - s; set up: then n + s, its place in groot),
+     in a cell's order (parent, children) */
   PetscSF gsf;                       /* roots: local astrocytes; leaves: the slots */
   MPI_Datatype pair;                 /* (IP3, Ca) */
   PetscInt *gptr, *gnb, nslot;       /* n+1 offsets; slot of each junction */
   const AstroGapParams **gpar;       /* parameters of each junction (its projection's) */
   PetscInt *dptr, *dnb;              /* n+1 offsets; each link's other end */
   const AstroDiffusionParams **dpar; /* n: each one's diffusion (its population's), or NULL */
-  double *groot, *gleaf;             /* n local, nslot coupled (IP3, Ca) */
+  double *groot, *gleaf;             /* n local, then nslot coupled (IP3, Ca): gleaf = groot + 2 n */
 } SpikingAstro;
 
 PetscErrorCode SpikingAstroSetUp(MPI_Comm comm, SpikingAstro *a, PetscInt n, PetscInt w, PetscInt k, double h,

@@ -136,7 +136,9 @@ typedef struct {
   /* astrocytes with processes: consecutive blocks of cell_size members are the compartments of one cell, member k
      of a block linked to its parent (k - 1) / branching (1: a chain; 2: a binary tree rooted at the first) */
   PetscInt cell_size, branching;
-  AstroDiffusionParams dif;                /* diffusion along the links */
+  PetscBool sparse;         /* astrocyte_lr_1994 rows fed by synapses only: each step reads the rows that received input
+                               (Spiking's runs), not every row */
+  AstroDiffusionParams dif; /* diffusion along the links */
   PetscReal IP3_uniform[2], Ca_uniform[2]; /* initial IP3 and Ca uniform in [lo, hi) per member */
   PetscBool IP3_random, Ca_random;
   PetscInt nsic;                      /* its projections as source (slow inward currents) */
@@ -230,21 +232,27 @@ typedef struct {
   uint64_t *pkey;      /* nloc: the Poisson stream's key (seed, stream, neuron), mixed once */
   PetscInt64 *refr;    /* nloc: steps left refractory */
   /* astrocytes (rows of astrocyte_lr_1994 populations) and their slow inward currents */
-  SpikingAstro astro;            /* the slow system of the local ones */
-  PetscInt *arow;                /* astro.n: each astrocyte's local row */
-  PetscInt napop;                /* astrocyte populations (their totals are a series) */
-  PetscCount ngap;               /* gap junctions between astrocytes (directed pairs) */
-  PetscCount nlinks;             /* links between the compartments of astrocytes with processes */
-  PetscInt *astof;               /* nloc: each row's place among them, or -1 */
-  PetscReal astro_dt;            /* the slow step (ms), a whole number of steps */
-  PetscInt astro_k;              /* neuron steps per slow step */
-  PetscBool gchi;                /* some astrocytes are G-ChI */
-  PetscInt afw, arw;             /* the declared field's values per row (4, or 9 with G-ChI); a recorded astrocyte's */
-  double *afield;                /* nloc x afw: IP3, Ca, h, input pending (G-ChI: then Gamma_A, x_A, G_A, Y, Y held) */
-  PetscInt fastro;               /* its number */
-  PetscBool sic;                 /* some projection carries slow inward currents */
-  PetscBool write_edges;         /* -spiking_write_edges */
-  double *isic;                  /* nloc: I_SIC held over the current step (pA) */
+  SpikingAstro astro;        /* the slow system of the local ones */
+  PetscInt *arow;            /* astro.n: each astrocyte's local row */
+  PetscInt napop;            /* astrocyte populations (their totals are a series) */
+  PetscCount ngap;           /* gap junctions between astrocytes (directed pairs) */
+  PetscCount nlinks;         /* links between the compartments of astrocytes with processes */
+  PetscInt *astof;           /* nloc: each row's place among them, or -1 */
+  PetscReal astro_dt;        /* the slow step (ms), a whole number of steps */
+  PetscInt astro_k;          /* neuron steps per slow step */
+  PetscBool gchi;            /* some astrocytes are G-ChI */
+  PetscInt afw, arw;         /* the declared field's values per row (4, or 9 with G-ChI); a recorded astrocyte's */
+  double *afield;            /* nloc x afw: IP3, Ca, h, input pending (G-ChI: then Gamma_A, x_A, G_A, Y, Y held) */
+  PetscInt fastro;           /* its number */
+  PetscBool sic;             /* some projection carries slow inward currents */
+  PetscBool write_edges;     /* -spiking_write_edges */
+  double *isic;              /* nloc: I_SIC held over the current step (pA) */
+  PetscInt nsicrow, *sicrow; /* the rows of sending astrocytes whose current is not 0 (after the last slow step) */
+  /* deliveries into sparse populations (astrocyte_lr_1994 rows fed by synapses only), by ring slot: runs [q0, q1)
+     of tgt, whose rows a step reads and empties instead of every row; all[slot]: every row (after a restart) */
+  PetscCount **drun;
+  size_t *ndrun, *capdrun;
+  char *dall;
   double *sring;                 /* dring x nloc: I_SIC arriving at each step modulo dring (by slot) */
   double *sringck;               /* nloc x dring: the same by neuron, the declared field */
   PetscInt fsring;               /* its number */
@@ -360,7 +368,7 @@ typedef struct {
 } Spiking;
 
 /* -log_view's split of a spiking run */
-static PetscLogEvent EV_UPDATE, EV_GATHER, EV_DELIVER, EV_PLASTIC;
+static PetscLogEvent EV_UPDATE, EV_GATHER, EV_DELIVER, EV_PLASTIC, EV_ASTRO;
 static PetscErrorCode ExchangeEnd(TpModel m);
 
 /* Whether neurons of this type can step ahead of their input (the first step of a window, while the
@@ -3005,9 +3013,23 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     for (PetscInt q = 0; q < d->npop; q++) d->napop += IS_ASTRO(&d->pop[q]);
   } else
     for (PetscInt i = 0; i < nloc; i++) d->astof[i] = -1;
-  if (d->sic)
+  if (d->sic) {
     PetscCall(PetscCalloc3(nloc + 1, &d->isic, (size_t)nloc * d->dring + 1, &d->sring, (size_t)nloc * d->dring + 1,
                            &d->sringck));
+    PetscCall(PetscMalloc1(nloc + 1, &d->sicrow));
+  }
+  { /* sparse populations: astrocyte_lr_1994 fed by synapses only (no Poisson input, no edges of their own delays) */
+    PetscBool any = PETSC_FALSE;
+    for (PetscInt q = 0; q < d->npop; q++) {
+      Population *P = &d->pop[q];
+      P->sparse     = (PetscBool)(P->type == NT_ASTROCYTE_LR_1994 && !(P->poisson_rate > 0));
+      for (PetscInt p = 0; p < d->nproj; p++)
+        if (d->proj[p].tgt == q && d->proj[p].rule == RULE_FILE) P->sparse = PETSC_FALSE;
+      any = (PetscBool)(any || P->sparse);
+    }
+    if (any)
+      PetscCall(PetscCalloc4(d->dring, &d->drun, d->dring, &d->ndrun, d->dring, &d->capdrun, d->dring, &d->dall));
+  }
   if (d->spw) PetscCall(PetscMalloc1((size_t)nloc * 2 * d->spinw + 1, &d->spost));
   if (d->tms) {
     PetscCall(PetscMalloc2((size_t)d->ncol * d->tms + 1, &d->tmcol, (size_t)nloc * d->tms + 1, &d->tmloc));
@@ -3137,6 +3159,16 @@ static PetscErrorCode SpikingSetUp(TpModel m)
 }
 
 /* Tsodyks-Markram state at rest: u = 0, x = 1, no spike yet */
+/* The rows of the astrocytes that send slow inward currents, whose current (after the last slow step) is not 0:
+   they send it at every neuron step until the next slow step, in ascending rows. */
+static void SicRows(Spiking *d)
+{
+  d->nsicrow = 0;
+  for (PetscInt q = 0; q < d->npop; q++)
+    for (PetscInt i = d->pop[q].lo; d->pop[q].nsic && i >= 0 && i < d->pop[q].hi; i++)
+      if (d->astro.sic[d->astof[i]] != 0) d->sicrow[d->nsicrow++] = i;
+}
+
 static void TmRest(const Spiking *d, double *st)
 {
   for (PetscInt k = 0; k < d->tmw; k++) st[2 * k] = 0, st[2 * k + 1] = 1;
@@ -3192,6 +3224,8 @@ static PetscErrorCode SpikingInitialState(TpModel m)
     d->astro.gam[a]                                      = IS_GCHI(P) ? P->Gamma_S : 0;
   }
   if (d->astro.n) SpikingAstroRefresh(&d->astro);
+  if (d->sic) SicRows(d);
+  for (PetscInt k = 0; k < d->dring && d->drun; k++) d->ndrun[k] = 0, d->dall[k] = 0;
   for (size_t k = 0; k < (size_t)d->r.nloc * d->Gmax; k++) d->gux[2 * k] = 0, d->gux[2 * k + 1] = 1;
   PetscCall(GlioRefresh(d));
   if (d->sic) {
@@ -3314,6 +3348,8 @@ static PetscErrorCode SpikingLoaded(TpModel m)
   if (d->fsyr >= 0) PairCopy(d, d->rise, d->rex, d->rin, PETSC_FALSE);
   if (d->afield) AstroFieldCopy(d, PETSC_FALSE);
   if (d->astro.n) SpikingAstroRefresh(&d->astro);
+  if (d->sic) SicRows(d);
+  for (PetscInt k = 0; k < d->dring && d->drun; k++) d->ndrun[k] = 0, d->dall[k] = 1; /* (the ring came back whole) */
   PetscCall(GlioRefresh(d)); /* (a checkpoint follows an exchange, which brought them) */
   d->nsev = 0;
   for (PetscInt q = 0; q < d->npop; q++) d->pop[q].fcur = 0; /* Advance skips what fired before the checkpoint */
@@ -3654,6 +3690,15 @@ static PetscErrorCode StepPopulation(Spiking *d, Population *P, PetscInt64 t, St
     }
     break;
   case NT_ASTROCYTE_LR_1994:
+    if (P->sparse && !d->dall[slot]) { /* the rows that received input (each row's input is one sum, as below) */
+      double *restrict ain = d->astro.in;
+      for (size_t k = 0; k < d->ndrun[slot]; k += 2)
+        for (PetscCount q = d->drun[slot][k]; q < d->drun[slot][k + 1]; q++) {
+          const PetscInt i = d->tgt[q];
+          ain[d->astof[i]] += ex[i], ex[i] = in[i] = 0;
+        }
+      PetscFunctionReturn(0); /* (astrocytes fire no step: their calcium events are spikes of the slow system) */
+    }
     for (PetscInt i = lo; i < hi; i++) d->astro.in[d->astof[i]] += ex[i], fired[i] = 0, ex[i] = in[i] = 0;
     break;
   case NT_ASTROCYTE_GCHI:
@@ -3702,11 +3747,17 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
       for (PetscInt q = 0; q < d->npop; q++)
         if (d->pop[q].lo >= 0) PetscCall(StepPopulation(d, &d->pop[q], t, STEP_WHOLE));
     if (d->napop) { /* the slow system, its calcium events, the currents its astrocytes send */
+      PetscCall(PetscLogEventBegin(EV_ASTRO, 0, 0, 0, 0));
       PetscCall(SpikingAstroAfterNeuronStep(&d->astro, t));
+      PetscCall(PetscLogEventEnd(EV_ASTRO, 0, 0, 0, 0));
       for (PetscInt e = 0; e < d->astro.nev; e++) PetscCall(Spike(d, d->arow[d->astro.ev[e]], t));
-      for (PetscInt q = 0; q < d->npop; q++)
-        for (PetscInt i = d->pop[q].lo; d->pop[q].nsic && i >= 0 && i < d->pop[q].hi; i++)
-          if (d->astro.sic[d->astof[i]] != 0) PetscCall(SicEvent(d, i, t, d->astro.sic[d->astof[i]]));
+      if ((t + 1) % d->astro_k == 0) SicRows(d);
+      for (PetscInt k = 0; k < d->nsicrow; k++)
+        PetscCall(SicEvent(d, d->sicrow[k], t, d->astro.sic[d->astof[d->sicrow[k]]]));
+    }
+    if (d->drun) { /* the deliveries of the step are read */
+      const PetscInt slot = (PetscInt)(t % d->dring);
+      d->ndrun[slot] = 0, d->dall[slot] = 0;
     }
   }
   PetscCall(PetscLogFlops(10.0 * (double)nsteps * d->r.nloc));
@@ -4080,6 +4131,18 @@ static PetscErrorCode SpikesToColumns(TpModel m, PetscInt64 *total)
 
 /* The end of the travelling exchange (if one travels): each rank delivers the spikes it holds columns of, in
    (step, natural id) order, into the ring buffers of their targets. */
+/* A run [q0, q1) of synapses into a sparse population delivered into ring slot */
+static PetscErrorCode PushRun(Spiking *d, PetscInt slot, PetscCount q0, PetscCount q1)
+{
+  PetscFunctionBegin;
+  if (d->ndrun[slot] + 2 > d->capdrun[slot]) {
+    d->capdrun[slot] = PetscMax(256, 2 * d->capdrun[slot]);
+    PetscCall(PetscRealloc(sizeof(PetscCount) * d->capdrun[slot], &d->drun[slot]));
+  }
+  d->drun[slot][d->ndrun[slot]++] = q0, d->drun[slot][d->ndrun[slot]++] = q1;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ExchangeEnd(TpModel m)
 {
   Spiking *d        = m->data;
@@ -4138,6 +4201,12 @@ static PetscErrorCode ExchangeEnd(TpModel m)
         }
         if (J->rule == RULE_FILE) {
           q = FileDeliver(d, q, e, hi, base, d->pop[pg].ntm ? rel[tq] : 1.0);
+          continue;
+        }
+        if (d->pop[tq].sparse) {
+          const PetscCount q0 = q;
+          for (; q < e && d->tgt[q] < hi; q++) rb[d->tgt[q]] += w;
+          PetscCall(PushRun(d, slot, q0, q));
           continue;
         }
         for (; q < e && d->tgt[q] < hi; q++) rb[d->tgt[q]] += w;
@@ -4951,6 +5020,9 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     PetscCall(PetscFree(d->astof));
     PetscCall(PetscFree2(d->afield, d->arow));
     if (d->sic) PetscCall(PetscFree3(d->isic, d->sring, d->sringck));
+    PetscCall(PetscFree(d->sicrow));
+    for (PetscInt k = 0; k < d->dring && d->drun; k++) PetscCall(PetscFree(d->drun[k]));
+    PetscCall(PetscFree4(d->drun, d->ndrun, d->capdrun, d->dall));
   }
   PetscCall(SpikingAstroDestroy(&d->astro));
   PetscCall(PetscFree(d->sev));
@@ -5004,6 +5076,7 @@ PetscErrorCode TpModelCreate_Spiking(TpModel m)
     PetscCall(PetscLogEventRegister("M4SpikeGather", cls, &EV_GATHER));
     PetscCall(PetscLogEventRegister("M4SpikeDeliver", cls, &EV_DELIVER));
     PetscCall(PetscLogEventRegister("M4Plasticity", cls, &EV_PLASTIC));
+    PetscCall(PetscLogEventRegister("M4Astrocytes", cls, &EV_ASTRO));
   }
   PetscCall(PetscNew(&d));
   d->gcomm          = MPI_COMM_NULL;
