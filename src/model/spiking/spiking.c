@@ -258,6 +258,11 @@ typedef struct {
   PetscInt fsring;               /* its number */
   PetscInt64 nsev, capsev, *sev; /* this window's slow inward currents: (key (step - wstart) N + id, value bits) */
   PetscInt64 capsgath, *sgath;   /* the gathered ones */
+  PetscInt *sicc;                /* scratch: each one's column here and population, */
+  double *sicv;                  /* and current */
+  PetscInt sicdelay;             /* the delay (steps) of every slow inward current, if they have one, else -1 */
+  char *sicmark;                 /* nloc: scratch, the targets of a run of currents */
+  PetscInt *sictgt;              /* nloc: their list */
   PetscInt nreca, reca[SPIKING_MAX_REC]; /* natural ids of the astrocytes recorded as a series */
   PetscBool recsyn;                      /* the -record_V neurons' synaptic currents or conductances too (a series) */
   PetscInt nrw, rwsrc[SPIKING_MAX_REC], rwtgt[SPIKING_MAX_REC]; /* STDP synapses (natural ids) whose weight is a
@@ -1860,6 +1865,7 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
   d->tmw = d->spw = d->spinw = 0;
   d->gated                   = PETSC_FALSE;
   d->sic                     = PETSC_FALSE;
+  d->sicdelay                = -2;
   d->glio                    = PETSC_FALSE;
   for (PetscInt q = 0; q < d->npop; q++) d->pop[q].ntm = d->pop[q].nsp = d->pop[q].nspin = d->pop[q].nsic = 0;
   for (PetscInt p = 0; p < d->nproj; p++) {
@@ -1867,6 +1873,10 @@ static PetscErrorCode SpikingSetFromOptions(TpModel m)
     Population *S = &d->pop[J->src], *T = &d->pop[J->tgt];
     J->tmk = J->spk = J->spin = -1;
     if (IS_ASTRO(S) && !IS_GAP(J)) S->nsic++, d->sic = PETSC_TRUE;
+    if (IS_ASTRO(S) && !IS_GAP(J)) /* one delay for every current (-2: none yet, -1: several) */
+      d->sicdelay = J->rule == RULE_FILE || (d->sicdelay >= 0 && d->sicdelay != J->dsteps) ? -1
+                    : d->sicdelay == -1                                                    ? -1
+                                                                                           : J->dsteps;
     if (J->glio) d->glio = PETSC_TRUE;
     if (J->syn == SYN_TSODYKS_MARKRAM) {
       J->tmk          = S->ntm;
@@ -3017,6 +3027,7 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     PetscCall(PetscCalloc3(nloc + 1, &d->isic, (size_t)nloc * d->dring + 1, &d->sring, (size_t)nloc * d->dring + 1,
                            &d->sringck));
     PetscCall(PetscMalloc1(nloc + 1, &d->sicrow));
+    PetscCall(PetscCalloc2(nloc + 1, &d->sicmark, nloc + 1, &d->sictgt));
   }
   { /* sparse populations: astrocyte_lr_1994 fed by synapses only (no Poisson input, no edges of their own delays) */
     PetscBool any = PETSC_FALSE;
@@ -3453,16 +3464,19 @@ static PetscErrorCode SpikingWindow(TpModel m, PetscInt64 *steps)
 }
 
 /* a nonzero slow inward current of local astrocyte i at step t, to be sent at the window's end */
-static PetscErrorCode SicEvent(Spiking *d, PetscInt i, PetscInt64 t, double v)
+/* The slow inward current v that local row i sends at each of the len steps from t (it holds between slow steps):
+   one record (key (t - wstart) N + id, len, value bits) */
+static PetscErrorCode SicEvent(Spiking *d, PetscInt i, PetscInt64 t, PetscInt64 len, double v)
 {
   PetscFunctionBegin;
-  if (d->nsev + 2 > d->capsev) {
+  if (d->nsev + 3 > d->capsev) {
     d->capsev = PetscMax(4096, 2 * d->capsev);
     PetscCall(PetscRealloc(sizeof(PetscInt64) * (size_t)d->capsev, &d->sev));
   }
-  d->sev[d->nsev] = (t - d->wstart) * d->r.N + TpRowGid(&d->r, i);
-  memcpy(&d->sev[d->nsev + 1], &v, sizeof(double));
-  d->nsev += 2;
+  d->sev[d->nsev]     = (t - d->wstart) * d->r.N + TpRowGid(&d->r, i);
+  d->sev[d->nsev + 1] = len;
+  memcpy(&d->sev[d->nsev + 2], &v, sizeof(double));
+  d->nsev += 3;
   PetscFunctionReturn(0);
 }
 
@@ -3752,8 +3766,12 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
       PetscCall(PetscLogEventEnd(EV_ASTRO, 0, 0, 0, 0));
       for (PetscInt e = 0; e < d->astro.nev; e++) PetscCall(Spike(d, d->arow[d->astro.ev[e]], t));
       if ((t + 1) % d->astro_k == 0) SicRows(d);
-      for (PetscInt k = 0; k < d->nsicrow; k++)
-        PetscCall(SicEvent(d, d->sicrow[k], t, d->astro.sic[d->astof[d->sicrow[k]]]));
+      if (t == step || (t + 1) % d->astro_k == 0) { /* the currents from t until they change, or the window ends */
+        const PetscInt64 k = d->astro_k, next = (t + 1) / k * k + k - 1 > t ? (t + 1) / k * k + k - 1 : t + k;
+        const PetscInt64 len = PetscMin(next, step + nsteps) - t;
+        for (PetscInt r = 0; r < d->nsicrow; r++)
+          PetscCall(SicEvent(d, d->sicrow[r], t, len, d->astro.sic[d->astof[d->sicrow[r]]]));
+      }
     }
     if (d->drun) { /* the deliveries of the step are read */
       const PetscInt slot = (PetscInt)(t % d->dring);
@@ -3939,17 +3957,43 @@ static int CompareSic(const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
-/* After a window: every rank gathers the window's nonzero slow inward currents, sorts them by (step,
-   astrocyte) and adds those of its columns, times each synapse's weight, into the I_SIC ring of its
-   targets at the step plus the delay (NEST's sic_connection). */
+/* Column c's slow inward current v, sent at step t (its first ring slot base = t mod the ring), into the I_SIC ring
+   of its targets here at t plus each synapse's delay, times its weight (NEST's sic_connection) */
+static void SicDeliver(Spiking *d, PetscInt c, PetscInt pg, PetscInt base, double v)
+{
+  const PetscInt DR = d->dring;
+  const size_t n    = (size_t)d->r.nloc;
+
+  for (PetscCount q = d->outptr[c], e = d->outptr[c + 1]; q < e;) { /* runs of one projection (by target) */
+    const PetscInt tq = d->popof[d->tgt[q]], hi = d->pop[tq].hi;
+    const Projection *J = &d->proj[d->projof[pg][tq]];
+    double *restrict sr = d->sring;
+    if (J->rule == RULE_FILE) /* its own weights and delays (a third rule's are the projection's) */
+      for (; q < e && d->tgt[q] < hi; q++) {
+        PetscInt slot = base + d->fd[q];
+        if (slot >= DR) slot -= DR;
+        sr[(size_t)slot * n + (size_t)d->tgt[q]] += d->fw[q] * v;
+      }
+    else {
+      PetscInt slot = base + J->dsteps;
+      if (slot >= DR) slot -= DR;
+      sr += (size_t)slot * n;
+      for (const double wv = J->weight * v; q < e && d->tgt[q] < hi; q++) sr[d->tgt[q]] += wv;
+    }
+  }
+}
+
+/* After a window: every rank gathers the window's nonzero slow inward currents (each held over a run of steps, the
+   same runs for all: the window cut at slow steps), sorts them by (step, astrocyte) and, step by step of each run,
+   adds those of its columns into the I_SIC ring of their targets: the sums of sending each current at every step,
+   in the same order. */
 static PetscErrorCode SicExchange(TpModel m)
 {
   Spiking *d         = m->data;
   const PetscInt64 N = d->r.N;
-  const PetscInt DR  = d->dring;
-  const size_t n     = (size_t)d->r.nloc;
   PetscMPIInt size, mine = (PetscMPIInt)d->nsev;
   PetscInt64 total = 0;
+  PetscBool sorted = PETSC_TRUE;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(m->comm, &size));
@@ -3965,35 +4009,45 @@ static PetscErrorCode SicExchange(TpModel m)
   if (total > d->capsgath) {
     d->capsgath = PetscMax(total, 2 * d->capsgath);
     PetscCall(PetscFree(d->sgath));
+    PetscCall(PetscFree2(d->sicc, d->sicv));
     PetscCall(PetscMalloc1(d->capsgath, &d->sgath));
+    PetscCall(PetscMalloc2(2 * (d->capsgath / 3) + 1, &d->sicc, d->capsgath / 3 + 1, &d->sicv));
   }
   PetscCallMPI(MPI_Allgatherv(d->sev, mine, MPIU_INT64, d->sgath, d->counts, d->displs, MPIU_INT64, m->comm));
-  qsort(d->sgath, (size_t)total / 2, 2 * sizeof(PetscInt64), CompareSic);
-  for (PetscInt64 k = 0; k < total; k += 2) {
-    const PetscInt64 key = d->sgath[k], g = key % N, t = d->xstart + key / N;
-    const PetscInt pg = PopOf(d, (PetscInt)g), base = (PetscInt)(t % DR);
-    PetscInt c;
-    double v;
-    PetscCall(PetscFindInt((PetscInt)g, d->ncol, d->colgid, &c));
-    if (c < 0) continue;
-    memcpy(&v, &d->sgath[k + 1], sizeof(double));
-    for (PetscCount q = d->outptr[c], e = d->outptr[c + 1]; q < e;) { /* runs of one projection (by target) */
-      const PetscInt tq = d->popof[d->tgt[q]], hi = d->pop[tq].hi;
-      const Projection *J = &d->proj[d->projof[pg][tq]];
-      double *restrict sr = d->sring;
-      if (J->rule == RULE_FILE) /* its own weights and delays (a third rule's are the projection's) */
-        for (; q < e && d->tgt[q] < hi; q++) {
-          PetscInt slot = base + d->fd[q];
-          if (slot >= DR) slot -= DR;
-          sr[(size_t)slot * n + (size_t)d->tgt[q]] += d->fw[q] * v;
-        }
-      else {
-        PetscInt slot = base + J->dsteps;
-        if (slot >= DR) slot -= DR;
-        sr += (size_t)slot * n;
-        for (const double wv = J->weight * v; q < e && d->tgt[q] < hi; q++) sr[d->tgt[q]] += wv;
-      }
+  for (PetscInt64 k = 3; k < total && sorted; k += 3) sorted = (PetscBool)(d->sgath[k - 3] < d->sgath[k]);
+  if (!sorted) qsort(d->sgath, (size_t)total / 3, 3 * sizeof(PetscInt64), CompareSic);
+  for (PetscInt64 k = 0, kend; k < total; k = kend) { /* a run: the currents sent at steps t .. t + len - 1 */
+    const PetscInt64 g0 = d->sgath[k] / N, t = d->xstart + g0, len = d->sgath[k + 1];
+    PetscInt n = 0, c = 0;
+    for (kend = k; kend < total && d->sgath[kend] / N == g0;) kend += 3;
+    for (PetscInt64 r = k; r < kend; r += 3) { /* the senders with columns here: column, population, current */
+      const PetscInt g = (PetscInt)(d->sgath[r] % N);
+      while (c < d->ncol && d->colgid[c] < g) c++; /* (the astrocytes ascend: so do their columns) */
+      if (c == d->ncol || d->colgid[c] != g) continue;
+      d->sicc[2 * n] = c, d->sicc[2 * n + 1] = d->colpop[c];
+      memcpy(&d->sicv[n++], &d->sgath[r + 2], sizeof(double));
     }
+    if (d->sicdelay >= 0 && len > 1) { /* one delay: the run's currents reach each target over len consecutive slots,
+                                          and nothing else does: its first slot's sum, copied to the others */
+      const PetscInt DR = d->dring, s0 = (PetscInt)((t + d->sicdelay) % DR);
+      const size_t nl = (size_t)d->r.nloc;
+      PetscInt nt     = 0;
+      for (PetscInt r = 0; r < n; r++) {
+        const PetscInt c = d->sicc[2 * r];
+        SicDeliver(d, c, d->sicc[2 * r + 1], (PetscInt)(t % DR), d->sicv[r]);
+        for (PetscCount q = d->outptr[c]; q < d->outptr[c + 1]; q++)
+          if (!d->sicmark[d->tgt[q]]) d->sicmark[d->tgt[q]] = 1, d->sictgt[nt++] = d->tgt[q];
+      }
+      for (PetscInt j = 0; j < nt; j++) {
+        const PetscInt i = d->sictgt[j];
+        for (PetscInt64 u = 1; u < len; u++)
+          d->sring[(size_t)((s0 + u) % DR) * nl + (size_t)i] = d->sring[(size_t)s0 * nl + (size_t)i];
+        d->sicmark[i] = 0;
+      }
+    } else
+      for (PetscInt64 u = t; u < t + len; u++)
+        for (PetscInt r = 0; r < n; r++)
+          SicDeliver(d, d->sicc[2 * r], d->sicc[2 * r + 1], (PetscInt)(u % d->dring), d->sicv[r]);
   }
   d->nsev = 0;
   PetscFunctionReturn(0);
@@ -5021,12 +5075,14 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     PetscCall(PetscFree2(d->afield, d->arow));
     if (d->sic) PetscCall(PetscFree3(d->isic, d->sring, d->sringck));
     PetscCall(PetscFree(d->sicrow));
+    PetscCall(PetscFree2(d->sicmark, d->sictgt));
     for (PetscInt k = 0; k < d->dring && d->drun; k++) PetscCall(PetscFree(d->drun[k]));
     PetscCall(PetscFree4(d->drun, d->ndrun, d->capdrun, d->dall));
   }
   PetscCall(SpikingAstroDestroy(&d->astro));
   PetscCall(PetscFree(d->sev));
   PetscCall(PetscFree(d->sgath));
+  PetscCall(PetscFree2(d->sicc, d->sicv));
   PetscCall(PetscFree(d->win));
   PetscCall(PetscFree(d->xwin));
   PetscCall(PetscFree(d->recd));
