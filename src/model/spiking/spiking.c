@@ -2409,7 +2409,7 @@ static PetscErrorCode GapEdges(TpModel m, char *marked, PetscInt *pick)
    each cell (astrocytes with processes: its parent, then its children, ascending) and the gap junctions
    (by astrocyte, then projection, then key), so the fluxes are summed in one order on any number of ranks;
    each coupled astrocyte of another rank, and each gap junction's, is a slot of an SF from its rank. */
-static PetscErrorCode GapJunctionsSetUp(TpModel m)
+static PetscErrorCode CouplingSetUp(TpModel m)
 {
   Spiking *d       = m->data;
   const PetscInt N = d->r.N, n = d->astro.n;
@@ -3018,7 +3018,7 @@ static PetscErrorCode SpikingSetUp(TpModel m)
           d->astro.gscale[d->astof[i]] /= nin[i];
       PetscCall(PetscFree(nin));
     }
-    PetscCall(GapJunctionsSetUp(m));
+    PetscCall(CouplingSetUp(m));
     PetscCall(GlioSetUp(m));
     for (PetscInt q = 0; q < d->npop; q++) d->napop += IS_ASTRO(&d->pop[q]);
   } else
