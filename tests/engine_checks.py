@@ -169,6 +169,9 @@ RESTARTS = {
                        "-spiking_A-E_rule", "third", "-spiking_A-E_weight", 3, "-spiking_record_astro", "30,59,119",
                        "-stepper_max_time", 120, "-monitor_every", 7], 67.3),
 }
+# the same with the diffusion implicit (ARKIMEX; restarts bit for bit on the same ranks)
+RESTARTS["spiking_cells_arkimex"] = (RESTARTS["spiking_cells"][0] + ["-spiking_astro_ts_type", "arkimex",
+                                                                     "-spiking_A_D_IP3", 2], 67.3)
 
 
 def state_of(path):

@@ -45,7 +45,7 @@ static PetscErrorCode AstroRhs(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
         J += AstroGapFlux(a->gpar[k], u[w * i], a->gleaf[2 * a->gnb[k]]);
       f[w * i] += J;
     }
-    for (PetscInt i = 0; i < a->n && a->dptr[a->n]; i++) { /* diffusion along the cells */
+    for (PetscInt i = 0; i < a->n && a->dptr[a->n] && !a->imex; i++) { /* diffusion along the cells */
       const double *restrict g = a->groot, ip3 = g[2 * i], ca = g[2 * i + 1];
       double sI = 0, sC = 0;
       if (!a->dpar[i]) continue;
@@ -63,18 +63,55 @@ static PetscErrorCode AstroRhs(TS ts, PetscReal t, Vec U, Vec F, void *ctx)
   PetscFunctionReturn(0);
 }
 
+/* The implicit part with ARKIMEX: u' - L u (the diffusion along the cells) */
+static PetscErrorCode AstroIFunction(TS ts, PetscReal t, Vec U, Vec Udot, Vec F, void *ctx)
+{
+  SpikingAstro *a = ctx;
+
+  PetscFunctionBegin;
+  PetscCall(MatMult(a->L, U, F));
+  PetscCall(VecAYPX(F, -1.0, Udot));
+  PetscFunctionReturn(0);
+}
+
+/* Its Jacobian, shift I - L */
+static PetscErrorCode AstroIJacobian(TS ts, PetscReal t, Vec U, Vec Udot, PetscReal shift, Mat J, Mat P, void *ctx)
+{
+  SpikingAstro *a = ctx;
+
+  PetscFunctionBegin;
+  PetscCall(MatCopy(a->L, P, SAME_NONZERO_PATTERN));
+  PetscCall(MatScale(P, -1.0));
+  PetscCall(MatShift(P, shift));
+  PetscFunctionReturn(0);
+}
+
+/* Whether the diffusion along the cells is the implicit part of an ARKIMEX method (which needs no stability bound) */
+PetscBool SpikingAstroImplicitDiffusion(const SpikingAstro *a)
+{
+  PetscBool imex = PETSC_FALSE;
+  TSType type;
+  if (!a->coupled || TSGetType(a->ts, &type)) return PETSC_FALSE;
+  if (PetscStrcmp(type, TSARKIMEX, &imex)) return PETSC_FALSE;
+  return imex;
+}
+
 /* n astrocytes here of w values each (par or gc, y, theta, and for G-ChI gdecay and gscale, set by the
    caller before the first step), k neuron steps of h per slow step
    (collective on comm, for its checks);
    the TS takes options under prefix (-<prefix>ts_type ...); its default is rk 4 with no adaptivity,
-   which keeps every astrocyte's trajectory independent of which others share its rank. */
+   which keeps every astrocyte's trajectory independent of which others share its rank.  Coupled (gap junctions or
+   cells: SpikingAstroSetCoupling() follows), the TS is one over comm, which every rank steps. */
 PetscErrorCode SpikingAstroSetUp(MPI_Comm comm, SpikingAstro *a, PetscInt n, PetscInt w, PetscInt k, double h,
-                                 const char *prefix)
+                                 const char *prefix, PetscBool coupled)
 {
   TSAdapt adapt;
+  SNES snes;
+  KSP ksp;
+  PC pc;
 
   PetscFunctionBegin;
-  a->n = n, a->w = w, a->k = k, a->h = h;
+  a->n = n, a->w = w, a->k = k, a->h = h, a->coupled = coupled;
   PetscCall(PetscMalloc4(n + 1, &a->par, w * n + 1, &a->y, n + 1, &a->in, n + 1, &a->sic));
   PetscCall(PetscArrayzero(a->y, w * n + 1));
   PetscCall(PetscArrayzero(a->par, n + 1));
@@ -84,8 +121,13 @@ PetscErrorCode SpikingAstroSetUp(MPI_Comm comm, SpikingAstro *a, PetscInt n, Pet
   PetscCall(PetscArrayzero(a->sic, n + 1));
   PetscCall(PetscCalloc3(n + 1, &a->theta, n + 1, &a->ev, n + 1, &a->up));
   a->nev = 0;
-  PetscCall(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, w * n, a->y, &a->v));
-  PetscCall(TSCreate(PETSC_COMM_SELF, &a->ts));
+  if (coupled) {
+    PetscCall(VecCreateMPIWithArray(comm, 1, w * n, PETSC_DECIDE, a->y, &a->v));
+    PetscCall(TSCreate(comm, &a->ts));
+  } else {
+    PetscCall(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, w * n, a->y, &a->v));
+    PetscCall(TSCreate(PETSC_COMM_SELF, &a->ts));
+  }
   PetscCall(TSSetOptionsPrefix(a->ts, prefix));
   PetscCall(TSSetProblemType(a->ts, TS_NONLINEAR));
   PetscCall(TSSetType(a->ts, TSRK));
@@ -98,6 +140,15 @@ PetscErrorCode SpikingAstroSetUp(MPI_Comm comm, SpikingAstro *a, PetscInt n, Pet
   PetscCall(TSSetMaxSteps(a->ts, 1)); /* each solve is one slow step */
   PetscCall(TSSetMaxTime(a->ts, PETSC_MAX_REAL / 4));
   PetscCall(TSSetExactFinalTime(a->ts, TS_EXACTFINALTIME_STEPOVER));
+  /* ARKIMEX's implicit part is linear (the diffusion): one Krylov solve per stage, conjugate gradients (shift I - L is
+     symmetric positive definite), converged far enough that the totals stay conserved to round-off */
+  PetscCall(TSGetSNES(a->ts, &snes));
+  PetscCall(SNESSetType(snes, SNESKSPONLY));
+  PetscCall(SNESGetKSP(snes, &ksp));
+  PetscCall(KSPSetType(ksp, KSPCG));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCSetType(pc, PCJACOBI));
+  PetscCall(KSPSetTolerances(ksp, 1e-14, 1e-50, PETSC_DEFAULT, 10000));
   PetscCall(TpTSSetFromOptions(comm, a->ts)); /* (a TS on each rank: a bad option is said once, on comm) */
   {
     TSAdaptType type;
@@ -110,6 +161,61 @@ PetscErrorCode SpikingAstroSetUp(MPI_Comm comm, SpikingAstro *a, PetscInt n, Pet
                "choose the method with -%sts_type and its own options)",
                prefix, type, prefix);
   }
+  PetscFunctionReturn(0);
+}
+
+/* ARKIMEX's implicit part: L, the diffusion along the cells over every rank's astrocytes (w rows each, their IP3
+   and Ca rows coupled, the rest 0 on the diagonal), and the Jacobian's matrix of the same pattern */
+static PetscErrorCode AssembleDiffusion(SpikingAstro *a)
+{
+  MPI_Comm comm    = PetscObjectComm((PetscObject)a->gsf);
+  const PetscInt w = a->w, n = a->n;
+  PetscInt rstart = 0, mine = w * n, *dnz, *onz, *col;
+  PetscMPIInt size, rank;
+  PetscInt64 *starts, my64;
+  const PetscSFNode *remote;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Exscan(&mine, &rstart, 1, MPIU_INT, MPI_SUM, comm));
+  if (!rank) rstart = 0; /* (MPI_Exscan leaves rank 0's alone) */
+  PetscCall(PetscMalloc1(size, &starts));
+  my64 = rstart;
+  PetscCallMPI(MPI_Allgather(&my64, 1, MPIU_INT64, starts, 1, MPIU_INT64, comm));
+  PetscCall(PetscSFGetGraph(a->gsf, NULL, NULL, NULL, &remote));
+  PetscCall(PetscMalloc3(mine + 1, &dnz, mine + 1, &onz, a->dptr[n] + 1, &col));
+  for (PetscInt i = 0; i < n; i++) /* each link's other end, as a row of the IP3 block */
+    for (PetscInt k = a->dptr[i]; k < a->dptr[i + 1]; k++) {
+      const PetscInt o = a->dnb[k];
+      col[k]           = o < n ? rstart + w * o : (PetscInt)starts[remote[o - n].rank] + w * remote[o - n].index;
+    }
+  for (PetscInt r = 0; r < mine; r++) dnz[r] = 1, onz[r] = 0;
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt k = a->dptr[i]; k < a->dptr[i + 1] && a->dpar[i]; k++)
+      for (PetscInt s = 0; s < 2; s++) {
+        if (a->dnb[k] < n)
+          dnz[w * i + s]++;
+        else
+          onz[w * i + s]++;
+      }
+  PetscCall(MatCreateAIJ(comm, mine, mine, PETSC_DETERMINE, PETSC_DETERMINE, 0, dnz, 0, onz, &a->L));
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt s = 0; s < w; s++) {
+      const PetscInt row = rstart + w * i + s;
+      const double D     = !a->dpar[i] || s > 1 ? 0.0 : s == 0 ? a->dpar[i]->D_IP3 : a->dpar[i]->D_Ca;
+      PetscCall(
+          MatSetValue(a->L, row, row, a->dpar[i] && s < 2 ? -D * (a->dptr[i + 1] - a->dptr[i]) : 0.0, ADD_VALUES));
+      for (PetscInt k = a->dptr[i]; k < a->dptr[i + 1] && a->dpar[i] && s < 2; k++)
+        PetscCall(MatSetValue(a->L, row, col[k] + s, D, ADD_VALUES));
+    }
+  PetscCall(MatAssemblyBegin(a->L, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(a->L, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatDuplicate(a->L, MAT_DO_NOT_COPY_VALUES, &a->J));
+  PetscCall(TSSetIFunction(a->ts, NULL, AstroIFunction, a));
+  PetscCall(TSSetIJacobian(a->ts, a->J, a->J, AstroIJacobian, a));
+  PetscCall(PetscFree3(dnz, onz, col));
+  PetscCall(PetscFree(starts));
   PetscFunctionReturn(0);
 }
 
@@ -128,12 +234,13 @@ PetscErrorCode SpikingAstroSetCoupling(SpikingAstro *a, PetscSF sf, PetscInt nsl
 
   PetscFunctionBegin;
   PetscCall(TSGetType(a->ts, &type));
-  PetscCall(PetscStrInList(type, TSRK "," TSEULER "," TSSSP, ',', &explicit_));
+  PetscCall(PetscStrInList(type, TSRK "," TSEULER "," TSSSP "," TSARKIMEX, ',', &explicit_));
   PetscCall(TSGetOptionsPrefix(a->ts, &pre));
   if (pre) PetscCall(PetscStrncpy(prefix, pre, sizeof(prefix)));
   PetscCheck(explicit_, comm, PETSC_ERR_SUP,
              "Option -%sts_type %s: with gap junctions between astrocytes or astrocytes with processes the "
-             "astrocytes' TS must be explicit (rk, euler or ssp): every rank evaluates the coupling together",
+             "astrocytes' TS must be explicit (rk, euler or ssp; every rank evaluates the coupling together), or "
+             "arkimex, whose implicit part is the diffusion along the cells",
              prefix, type);
   PetscCall(PetscObjectReference((PetscObject)sf));
   a->gsf = sf, a->nslot = nslot, a->gptr = gptr, a->gnb = gnb, a->gpar = gpar;
@@ -144,6 +251,8 @@ PetscErrorCode SpikingAstroSetCoupling(SpikingAstro *a, PetscSF sf, PetscInt nsl
   a->gleaf = a->groot + 2 * a->n;
   for (PetscInt k = 0; k < dptr[a->n]; k++) /* a link's other end as its place in groot */
     if (dnb[k] < 0) dnb[k] = a->n + (-1 - dnb[k]);
+  a->imex = SpikingAstroImplicitDiffusion(a);
+  if (a->imex) PetscCall(AssembleDiffusion(a));
   PetscFunctionReturn(0);
 }
 
@@ -196,6 +305,8 @@ PetscErrorCode SpikingAstroDestroy(SpikingAstro *a)
     PetscCall(PetscFree3(a->gptr, a->gnb, a->gpar));
     PetscCall(PetscFree3(a->dptr, a->dnb, a->dpar));
     PetscCallMPI(MPI_Type_free(&a->pair));
+    PetscCall(MatDestroy(&a->L));
+    PetscCall(MatDestroy(&a->J));
   }
   PetscCall(TSDestroy(&a->ts));
   PetscCall(VecDestroy(&a->v));

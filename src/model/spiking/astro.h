@@ -50,10 +50,15 @@ typedef struct {
   PetscInt *dptr, *dnb;              /* n+1 offsets; each link's other end */
   const AstroDiffusionParams **dpar; /* n: each one's diffusion (its population's), or NULL */
   double *groot, *gleaf;             /* n local, then nslot coupled (IP3, Ca): gleaf = groot + 2 n */
+  /* with coupling, the TS is one over every rank (its vector the ranks' astrocytes); with ARKIMEX the diffusion is
+     its implicit part, u' - L u = 0, L assembled once over the ranks, and the right-hand side the rest */
+  PetscBool coupled, imex;
+  Mat L, J;
 } SpikingAstro;
 
 PetscErrorCode SpikingAstroSetUp(MPI_Comm comm, SpikingAstro *a, PetscInt n, PetscInt w, PetscInt k, double h,
-                                 const char *prefix);
+                                 const char *prefix, PetscBool coupled);
+PetscBool SpikingAstroImplicitDiffusion(const SpikingAstro *a);
 PetscErrorCode SpikingAstroSetCoupling(SpikingAstro *a, PetscSF sf, PetscInt nslot, PetscInt *gptr, PetscInt *gnb,
                                        const AstroGapParams **gpar, PetscInt *dptr, PetscInt *dnb,
                                        const AstroDiffusionParams **dpar);

@@ -2428,11 +2428,11 @@ static PetscErrorCode CouplingSetUp(TpModel m)
       const Population *P = &d->pop[q];
       /* Gershgorin: the diffusion's rates are at most 2 D times a compartment's links */
       const double most = 2 * PetscMax(P->dif.D_IP3, P->dif.D_Ca) * (1 + PetscMin(P->branching, P->cell_size - 1));
-      PetscCheck(most * d->astro_dt <= 2, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
+      PetscCheck(most * d->astro_dt <= 2 || SpikingAstroImplicitDiffusion(&d->astro), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
                  "Options -spiking_%s_D_IP3 %g, -spiking_%s_D_Ca %g (/ms) and -spiking_astro_dt %g ms: the diffusion "
                  "along %s's compartments (rates up to %g /ms: 2 D times the links of a compartment) times the slow "
                  "step is %g, beyond the explicit methods' stability bound 2; take a smaller -spiking_astro_dt or "
-                 "smaller rates",
+                 "smaller rates, or -spiking_astro_ts_type arkimex (the diffusion implicit)",
                  P->name, (double)P->dif.D_IP3, P->name, (double)P->dif.D_Ca, (double)d->astro_dt, P->name, most,
                  most * d->astro_dt);
       any = PETSC_TRUE;
@@ -2992,7 +2992,11 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     PetscInt nast = 0;
     for (PetscInt i = 0; i < nloc; i++) d->astof[i] = IS_ASTRO(&d->pop[d->popof[i]]) ? nast++ : -1;
     PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "%sastro_", m->prefix));
-    PetscCall(SpikingAstroSetUp(m->comm, &d->astro, nast, d->gchi ? 6 : 3, d->astro_k, d->dt, prefix));
+    PetscBool coupled = PETSC_FALSE; /* (gap junctions or cells: the same on every rank) */
+    for (PetscInt p = 0; p < d->nproj; p++) coupled = (PetscBool)(coupled || IS_GAP(&d->proj[p]));
+    for (PetscInt q = 0; q < d->npop; q++)
+      coupled = (PetscBool)(coupled || (IS_ASTRO(&d->pop[q]) && d->pop[q].cell_size > 1));
+    PetscCall(SpikingAstroSetUp(m->comm, &d->astro, nast, d->gchi ? 6 : 3, d->astro_k, d->dt, prefix, coupled));
     PetscCall(PetscCalloc2((size_t)d->afw * nloc + 1, &d->afield, nast + 1, &d->arow));
     for (PetscInt i = 0; i < nloc; i++) {
       const PetscInt a    = d->astof[i];
