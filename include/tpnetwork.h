@@ -58,6 +58,8 @@ PetscErrorCode TpNetworkGetComm(TpNetwork net, MPI_Comm *comm);
 PetscErrorCode TpNetworkGetSize(TpNetwork net, PetscInt *N);
 PetscErrorCode TpNetworkGetSeed(TpNetwork net, PetscInt *seed);
 PetscErrorCode TpNetworkGetRows(TpNetwork net, TpNetworkRows *rows);
+PetscErrorCode TpNetworkReadMorphology(MPI_Comm comm, const char *file, const char *option, PetscInt64 nproc,
+                                       PetscInt64 r0, PetscInt64 n, PetscInt64 **ptr, PetscInt **idx, uint64_t *hash);
 PetscErrorCode TpNetworkGetMorphology(TpNetwork net, TpNetworkMorphology *morph);
 PetscErrorCode TpNetworkGetGhostSF(TpNetwork net, PetscSF *sf);
 PetscErrorCode TpNetworkGetConnectivity(TpNetwork net, const char **name);

@@ -3,6 +3,8 @@ the slow inward currents they send to aeif_cond_alpha neurons) against independe
 MODELS.md's equations done here with SciPy and NumPy.  Usage: astro_checks.py TRIPART MPIEXEC CHECK"""
 import math
 import os
+import shutil
+import subprocess
 import sys
 
 import h5py
@@ -927,6 +929,105 @@ def check_compartments(tmp):
             fail("pool_type synapse: the compartments received no input")
 
 
+def check_morphology(tmp):
+    """Astrocytes with processes whose links come from a network file (-spiking_<A>_morphology_file: one member per
+    process of `tripart generate`'s spatial network, linked as its /morphology): with Ca's kinetics off the final IP3
+    and Ca of every compartment equal the exact solution of the diffusion on the file's graph (a matrix exponential
+    of its Laplacian, written here) to 1e-8, total Ca conserved to 1e-13, the same bits on 1 and 3 ranks.  The whole
+    M1 network as a spiking one: its synapses as SONATA edges (-rule file) with -pool_type synapse give synapse s
+    process s (its input comes from the synapse's source).  A file of the wrong size, asymmetric links, a link to
+    itself, an index out of range, no /morphology, or both a file and -cell_size are refused naming the file."""
+    from scipy.linalg import expm
+    net = os.path.join(tmp, "net.h5")
+    p = subprocess.run([sys.argv[1], "generate", "-connectivity", "spatial", "-N", "40", "-degree", "4", "-spatial_dim",
+                        "2", "-spatial_tiles", "2", "-o", net], capture_output=True, text=True)
+    if p.returncode:
+        fail("tripart generate failed:\n" + p.stdout + p.stderr)
+    with h5py.File(net, "r") as f:
+        ptr, idx = f["morphology/indptr"][()], f["morphology/indices"][()]
+        sptr, sidx = f["synapses/indptr"][()], f["synapses/indices"][()]
+    S = len(ptr) - 1
+    L = np.zeros((S, S))
+    for r in range(S):
+        for t in idx[ptr[r]:ptr[r + 1]]:
+            L[r, t] += 1
+            L[r, r] -= 1
+    base = ["-model", "spiking", "-spiking_populations", "A:%d" % S, "-spiking_A_type", "astrocyte_lr_1994",
+            "-spiking_A_morphology_file", net, "-spiking_A_IP3_uniform", "0.1,1.5", "-spiking_A_Ca_uniform",
+            "0.05,0.8", "-spiking_A_rate_IP3R", 0, "-spiking_A_rate_L", 0, "-spiking_A_rate_SERCA", 0,
+            "-spiking_A_D_IP3", 0.05, "-spiking_A_D_Ca", 0.02, "-stepper_max_time", 300, "-monitor_every", 10, "-quiet"]
+    got = {}
+    for np_ in (1, 3):
+        out = os.path.join(tmp, "morph%d.h5" % np_)
+        run(np_, base + ["-o", out])
+        with h5py.File(out, "r") as f:
+            got[np_] = (f["state/astrocyte"][()], f["observables/astrocyte_total"][()], f["time"][()])
+    st, tot, t = got[1]
+    if not np.array_equal(st, got[3][0]):
+        fail("morphology file: 3 ranks differ from 1")
+    # the initial state (the uniform draws) from a run with D = 0: the same draws, no coupling
+    out00 = os.path.join(tmp, "morph00.h5")
+    run(1, base + ["-spiking_A_D_IP3", 0, "-spiking_A_D_Ca", 0, "-o", out00])
+    with h5py.File(out00, "r") as f:
+        nod = f["state/astrocyte"][()]
+    I0, tau, T = LR["IP3_0"], LR["tau_IP3"], t[-1]
+    ca0 = nod[:, 1]  # (no kinetics: Ca is its initial value)
+    ip30 = I0 + (nod[:, 0] - I0) * np.exp(T / tau)  # (IP3 - IP3_0 only decays)
+    wi = I0 + expm(T * (0.05 * L - np.eye(S) / tau)) @ (ip30 - I0)
+    wc = expm(T * 0.02 * L) @ ca0
+    err = max(np.max(np.abs(st[:, 0] - wi) / wi), np.max(np.abs(st[:, 1] - wc) / wc))
+    if err > 1e-8:
+        fail("morphology file: %.3g off the exact diffusion on the file's links" % err)
+    if np.max(np.abs(tot[:, 1] - tot[0, 1])) > S * 2.0 ** -32:
+        fail("morphology file: total Ca not conserved")
+    # the M1 network as a spiking network: synapse s of the file is process s
+    edges_h5 = os.path.join(tmp, "syn_edges.h5")
+    tgt = np.repeat(np.arange(40), np.diff(sptr))
+    with h5py.File(edges_h5, "w") as f:
+        g = f.create_group("edges/N-N")
+        g["source_node_id"], g["target_node_id"] = sidx.astype(np.int64), tgt.astype(np.int64)
+    tri = ["-model", "spiking", "-spiking_populations", "N:40,A:%d" % S, "-spiking_N_type", "aeif_cond_alpha",
+           "-spiking_N_poisson_rate", 3000, "-spiking_N_poisson_weight", 3, "-spiking_A_type", "astrocyte_lr_1994",
+           "-spiking_A_morphology_file", net, "-spiking_projections", "N-N,N-A,A-N", "-spiking_N-N_rule", "file",
+           "-spiking_N-N_file", edges_h5, "-spiking_N-N_third", "A", "-spiking_N-N_pool_type", "synapse",
+           "-spiking_N-A_rule", "third", "-spiking_A-N_rule", "third", "-spiking_write_edges", "-stepper_max_time",
+           50, "-quiet"]
+    out = os.path.join(tmp, "m1net.h5")
+    run(2, tri + ["-o", out])
+    e = edges(out)["N-A"]
+    src = dict((int(c), int(s_)) for s_, c in e)
+    if len(src) != S or any(src[k] != sidx[k] for k in range(S)):
+        fail("morphology file with pool_type synapse: process s is not fed by synapse s's source")
+    # refusals
+    bad = []
+    def asymmetric(f):  # process 0 lists one that does not list it back
+        row0 = set(idx[ptr[0]:ptr[1]].tolist())
+        i = idx.copy()
+        i[0] = next(t for t in range(1, S) if t not in row0)
+        f["morphology/indices"][...] = i
+    for k, fn in enumerate((asymmetric,
+                            lambda f: f["morphology/indices"].__setitem__(0, 0),
+                            lambda f: f["morphology/indices"].__setitem__(3, S + 5),
+                            lambda f: f.__delitem__("morphology"))):
+        path = os.path.join(tmp, "badmorph%d.h5" % k)
+        shutil.copy(net, path)
+        with h5py.File(path, "r+") as f:
+            fn(f)
+        bad.append(path)
+    M = ["-spiking_populations", "A:%d" % S, "-spiking_A_type", "astrocyte_lr_1994"]
+    cases = [(M + ["-spiking_A_morphology_file", bad[0]], ["-spiking_A_morphology_file", bad[0], "not symmetric"]),
+             (M + ["-spiking_A_morphology_file", bad[1]], [bad[1], "itself"]),
+             (M + ["-spiking_A_morphology_file", os.path.join(tmp, "none.h5")], ["-spiking_A_morphology_file",
+                                                                               "none.h5"]),
+             (M + ["-spiking_A_morphology_file", bad[2]], [bad[2], str(S + 5)]),
+             (M + ["-spiking_A_morphology_file", bad[3]], ["-spiking_A_morphology_file", bad[3], "/morphology"]),
+             (["-spiking_populations", "A:%d" % (S - 1), "-spiking_A_type", "astrocyte_lr_1994",
+               "-spiking_A_morphology_file", net], ["-spiking_A_morphology_file", "%d entries" % (S + 1), str(S - 1)]),
+             (M + ["-spiking_A_morphology_file", net, "-spiking_A_cell_size", S], ["-spiking_A_cell_size",
+                                                                                 "-spiking_A_morphology_file"])]
+    expect_spiking_refusals(cases, tmp, ranks=(1, 3))
+
+
 def check_bad_input(tmp):
     """Bad astrocyte input is refused with one message naming the option and the value, nothing written."""
     P = ["-spiking_populations", "A:3,N:4", "-spiking_A_type", "astrocyte_lr_1994"]
@@ -1034,7 +1135,7 @@ def main():
     checks = {"relax": check_relax, "single": check_single, "events": check_events, "splitting": check_splitting,
               "sic": check_sic, "gap": check_gap, "ranks": check_ranks, "tripartite": check_tripartite, "bad_input": check_bad_input,
               "gchi": check_gchi, "gchi_ranks": check_gchi_ranks,
-              "gchi_brian2": check_gchi_brian2, "glio": check_glio, "compartments": check_compartments}
+              "gchi_brian2": check_gchi_brian2, "glio": check_glio, "compartments": check_compartments, "morphology": check_morphology}
     tp_main(checks)
 
 

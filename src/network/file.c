@@ -5,6 +5,7 @@
 #include <tppartition.h>
 #include <tph5.h>
 #include <tputil.h>
+#include <tprandom.h>
 #include <petscsys.h>
 #include <string.h>
 /* ------------------------------------------------------------------ growable arrays and CSR */
@@ -836,5 +837,105 @@ PetscErrorCode TpNetSpecWrite(MPI_Comm comm, const TpNetSpec *sp, const char *pa
     const TpH5FileSpec spec = {"network file", "-o", 0, PETSC_FALSE, PETSC_FALSE};
     PetscCall(TpH5WriteFile(comm, path, &spec, WriteNetwork, (void *)sp));
   }
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TpNetworkReadMorphology - Rows of the process links (`/morphology`) of a network file, read in a slab and checked
+
+  Collective
+
+  Input Parameters:
++ comm   - the communicator
+. file   - the HDF5 file: `/morphology/indptr` (nproc + 1 entries) and `/morphology/indices`, as `tripart generate`
+           writes them (any file with those two datasets will do)
+. option - the option that named it (for the messages)
+. nproc  - the processes the file must have
+. r0     - the first row this rank reads
+- n      - how many
+
+  Output Parameters:
++ ptr  - n + 1 offsets into idx (from 0)
+. idx  - each row's linked processes, ascending
+- hash - an order-independent hash of every link of the file, the same on every rank
+
+  Notes:
+  The file is checked as the network reader checks it: the extents, the offsets, every index in [0, nproc), no
+  repeat in a row, no process linked to itself, and the links symmetric (s -> t listed back as t -> s: a sum of
+  hashes over every rank's rows). A bad file gives one error on every rank naming the option, the file, the dataset
+  and the value.
+
+.seealso: `TpNetSpecReadFile()`
+@*/
+PetscErrorCode TpNetworkReadMorphology(MPI_Comm comm, const char *file, const char *option, PetscInt64 nproc,
+                                       PetscInt64 r0, PetscInt64 n, PetscInt64 **ptr, PetscInt **idx, uint64_t *hash)
+{
+  char msg[2 * PETSC_MAX_PATH_LEN + 512] = "", why[2 * PETSC_MAX_PATH_LEN + 256];
+  const size_t len                       = sizeof(msg);
+  hid_t f                                = -1;
+  long long np1, nent, *raw = NULL, first = 0, last = 0, badq = -1, badv = 0;
+  uint64_t sym[2] = {0, 0};
+
+  PetscFunctionBegin;
+  *ptr = NULL, *idx = NULL, *hash = 0;
+  PetscCall(TpH5OpenShared(comm, file, H5P_DEFAULT, "morphology file", option, why, sizeof(why), &f));
+  PetscCheck(!why[0], comm, PETSC_ERR_FILE_UNEXPECTED, "%s", why);
+  {
+    PetscBool ok = (PetscBool)(f >= 0);
+    PetscCall(TpAllTrue(comm, &ok));
+    if (!ok && f >= 0) H5Fclose(f);
+    PetscCheck(ok, comm, PETSC_ERR_FILE_OPEN, "Option %s: cannot open '%s' as an HDF5 file", option, file);
+  }
+  np1  = SlabExtent(f, file, "/morphology/indptr", 0, msg, len);
+  nent = msg[0] ? 0 : SlabExtent(f, file, "/morphology/indices", 0, msg, len);
+  if (!msg[0] && (np1 < 0 || nent < 0))
+    snprintf(msg, len, "Option %s: file '%s' has no /morphology/indptr and /morphology/indices", option, file);
+  else if (!msg[0] && np1 != nproc + 1)
+    snprintf(msg, len,
+             "Option %s: /morphology/indptr of '%s' has %lld entries; its population has %lld members, one per "
+             "process (%lld entries expected)",
+             option, file, np1, (long long)nproc, (long long)nproc + 1);
+  if (!msg[0]) PetscCall(ReadSlab(f, file, "/morphology/indptr", 0, r0, r0 + n + 1, &raw, msg, len));
+  if (!msg[0]) {
+    long long *e0 = NULL, *e1 = NULL;
+    PetscCall(ReadSlab(f, file, "/morphology/indptr", 0, 0, 1, &e0, msg, len));
+    PetscCall(ReadSlab(f, file, "/morphology/indptr", 0, nproc, nproc + 1, &e1, msg, len));
+    if (!msg[0]) first = e0[0], last = e1[0];
+    PetscCall(PetscFree(e0));
+    PetscCall(PetscFree(e1));
+  }
+  if (!msg[0]) CheckSlabOffsets(file, "/morphology", nproc, r0, n, raw, first, last, nent, msg, len);
+  PetscCall(Agree(comm, msg, len));
+  if (!msg[0]) {
+    const long long a = raw[0], b = raw[n];
+    PetscCall(PetscMalloc1(n + 1, ptr));
+    for (PetscInt64 r = 0; r <= n; r++) (*ptr)[r] = raw[r] - a;
+    PetscCall(PetscMalloc1(b - a + 1, idx));
+    PetscCall(ReadSlabInt(f, file, "/morphology/indices", a, b, nproc, *idx, &badq, &badv, msg, len));
+    if (!msg[0]) PetscCall(SlabIndices(file, "/morphology", r0, n, raw, badq, badv, nproc, PETSC_TRUE, *idx, msg, len));
+    for (PetscInt64 r = 0; r < n && !msg[0];
+         r++) /* each link both ways: the sums agree when every link is listed back */
+      for (PetscInt64 q = (*ptr)[r]; q < (*ptr)[r + 1]; q++) {
+        sym[0] += TpHash(0x6d6f7270686f6cULL, 1, (uint64_t)(r0 + r), (uint64_t)(*idx)[q]);
+        sym[1] += TpHash(0x6d6f7270686f6cULL, 1, (uint64_t)(*idx)[q], (uint64_t)(r0 + r));
+      }
+  }
+  PetscCall(Agree(comm, msg, len));
+  if (!msg[0]) {
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sym, 2, MPI_UINT64_T, MPI_SUM, comm));
+    if (sym[0] != sym[1])
+      snprintf(msg, len,
+               "Option %s: the links of '%s' (/morphology) are not symmetric: some process s lists t but t does "
+               "not list s",
+               option, file);
+    *hash = sym[0];
+  }
+  if (f >= 0) H5Fclose(f);
+  PetscCall(PetscFree(raw));
+  if (msg[0]) {
+    PetscCall(PetscFree(*ptr));
+    PetscCall(PetscFree(*idx));
+  }
+  PetscCheck(!msg[0], comm, PETSC_ERR_FILE_UNEXPECTED, "%s", msg);
   PetscFunctionReturn(0);
 }

@@ -136,6 +136,10 @@ typedef struct {
   /* astrocytes with processes: consecutive blocks of cell_size members are the compartments of one cell, member k
      of a block linked to its parent (k - 1) / branching (1: a chain; 2: a binary tree rooted at the first) */
   PetscInt cell_size, branching;
+  char morph_file[PETSC_MAX_PATH_LEN]; /* or each member a process of a network file, linked as its /morphology */
+  PetscInt64 *mptr, mr0;               /* (set-up only) the rows read: members mr0 .., offsets into midx */
+  PetscInt *midx;
+  uint64_t mhash;           /* a hash of the file's links (a restart must read the same) */
   PetscBool sparse;         /* astrocyte_lr_1994 rows fed by synapses only: each step reads the rows that received input
                                (Spiking's runs), not every row */
   AstroDiffusionParams dif; /* diffusion along the links */
@@ -767,6 +771,10 @@ static PetscErrorCode ReadCells(TpModel m, Population *P, const char *prefix)
                              &P->dif.D_IP3, NULL));
   PetscCall(PetscOptionsReal("-D_Ca", "Ca diffusion rate along each link of a cell (1/ms)", "", P->dif.D_Ca,
                              &P->dif.D_Ca, NULL));
+  PetscCall(PetscOptionsString("-morphology_file",
+                               "Each member a process of this network file (tripart generate), diffusing along its "
+                               "/morphology links (instead of -cell_size)",
+                               "", P->morph_file, P->morph_file, sizeof(P->morph_file), NULL));
   PetscCall(PetscOptionsRealArray("-IP3_uniform", "Initial IP3 drawn uniformly in [lo, hi) per member (uM)", "",
                                   P->IP3_uniform, &n1, &P->IP3_random));
   PetscCall(PetscOptionsRealArray("-Ca_uniform", "Initial Ca drawn uniformly in [lo, hi) per member (uM)", "",
@@ -776,6 +784,10 @@ static PetscErrorCode ReadCells(TpModel m, Population *P, const char *prefix)
              "Option -%scell_size %" PetscInt_FMT ": the population's %" PetscInt_FMT
              " members must split into whole cells (a divisor of its size, at least 1)",
              prefix, P->cell_size, P->size);
+  PetscCheck(!P->morph_file[0] || P->cell_size == 1, m->comm, PETSC_ERR_ARG_INCOMP,
+             "Options -%smorphology_file %s and -%scell_size %" PetscInt_FMT
+             ": the file's links are the morphology (leave cell_size 1)",
+             prefix, P->morph_file, prefix, P->cell_size);
   PetscCheck(P->branching >= 1 && P->branching <= 1024, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "Option -%sbranching must lie in [1, 1024]; got %" PetscInt_FMT, prefix, P->branching);
   PetscCheck(PetscIsNormalReal(P->dif.D_IP3 + 1) && P->dif.D_IP3 >= 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -2424,10 +2436,28 @@ static PetscErrorCode CouplingSetUp(TpModel m)
   for (PetscInt p = 0; p < d->nproj; p++)
     if (IS_GAP(&d->proj[p])) any = PETSC_TRUE, ngj += (PetscInt)d->proj[p].ngj;
   for (PetscInt q = 0; q < d->npop; q++)
-    if (IS_ASTRO(&d->pop[q]) && d->pop[q].cell_size > 1) {
-      const Population *P = &d->pop[q];
+    if (IS_ASTRO(&d->pop[q]) && (d->pop[q].cell_size > 1 || d->pop[q].morph_file[0])) {
+      Population *P = &d->pop[q];
+      PetscInt deg  = 1 + PetscMin(P->branching, P->cell_size - 1); /* a compartment's links at most */
+      double most;
+      if (P->morph_file[0]) { /* the span of the local members' rows of the file's /morphology */
+        char opt[112];
+        PetscInt64 n0 = 0;
+        PetscCall(PetscSNPrintf(opt, sizeof(opt), "-spiking_%s_morphology_file", P->name));
+        P->mr0 = P->lo >= 0 && P->hi > P->lo ? TpRowGid(&d->r, P->lo) - P->first : 0;
+        if (P->lo >= 0 && P->hi > P->lo) n0 = TpRowGid(&d->r, P->hi - 1) - P->first - P->mr0 + 1;
+        PetscCall(
+            TpNetworkReadMorphology(m->comm, P->morph_file, opt, P->size, P->mr0, n0, &P->mptr, &P->midx, &P->mhash));
+        deg = 0;
+        for (PetscInt i = P->lo; i >= 0 && i < P->hi; i++) {
+          const PetscInt64 r = TpRowGid(&d->r, i) - P->first - P->mr0;
+          deg                = PetscMax(deg, (PetscInt)(P->mptr[r + 1] - P->mptr[r]));
+          nlink += (PetscInt)(P->mptr[r + 1] - P->mptr[r]);
+        }
+        PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &deg, 1, MPIU_INT, MPI_MAX, m->comm));
+      }
       /* Gershgorin: the diffusion's rates are at most 2 D times a compartment's links */
-      const double most = 2 * PetscMax(P->dif.D_IP3, P->dif.D_Ca) * (1 + PetscMin(P->branching, P->cell_size - 1));
+      most = 2 * PetscMax(P->dif.D_IP3, P->dif.D_Ca) * deg;
       PetscCheck(most * d->astro_dt <= 2 || SpikingAstroImplicitDiffusion(&d->astro), m->comm, PETSC_ERR_ARG_OUTOFRANGE,
                  "Options -spiking_%s_D_IP3 %g, -spiking_%s_D_Ca %g (/ms) and -spiking_astro_dt %g ms: the diffusion "
                  "along %s's compartments (rates up to %g /ms: 2 D times the links of a compartment) times the slow "
@@ -2436,7 +2466,7 @@ static PetscErrorCode CouplingSetUp(TpModel m)
                  P->name, (double)P->dif.D_IP3, P->name, (double)P->dif.D_Ca, (double)d->astro_dt, P->name, most,
                  most * d->astro_dt);
       any = PETSC_TRUE;
-      for (PetscInt i = d->pop[q].lo; i >= 0 && i < d->pop[q].hi; i++) { /* its parent and children */
+      for (PetscInt i = d->pop[q].lo; i >= 0 && i < d->pop[q].hi && !P->morph_file[0]; i++) { /* parent, children */
         const PetscInt c = (TpRowGid(&d->r, i) - d->pop[q].first) % d->pop[q].cell_size;
         nlink +=
             (c > 0) + PetscMax(0, PetscMin(d->pop[q].branching, d->pop[q].cell_size - 1 - d->pop[q].branching * c));
@@ -2455,19 +2485,23 @@ static PetscErrorCode CouplingSetUp(TpModel m)
       const Population *P = &d->pop[d->popof[i]];
       const PetscInt a = d->astof[i], g = TpRowGid(&d->r, i), c = (g - P->first) % P->cell_size, base = g - c;
       PetscInt other[1025], no = 0;
+      const PetscInt *list = other;
       if (a < 0) continue;
-      dpar[a] = P->cell_size > 1 ? &P->dif : NULL;
-      if (P->cell_size > 1) {
+      dpar[a] = P->cell_size > 1 || P->morph_file[0] ? &P->dif : NULL;
+      if (P->morph_file[0]) { /* the file's row, ascending */
+        const PetscInt64 r = g - P->first - P->mr0;
+        list = P->midx + P->mptr[r], no = (PetscInt)(P->mptr[r + 1] - P->mptr[r]);
+      } else if (P->cell_size > 1) {
         if (c > 0) other[no++] = base + (c - 1) / P->branching;
         for (PetscInt b = 1; b <= P->branching && P->branching * c + b < P->cell_size; b++)
           other[no++] = base + P->branching * c + b;
       }
       for (PetscInt o = 0; o < no; o++) {
-        const PetscInt l = LocalRow(d, P, other[o]);
+        const PetscInt gid = list[o] + (P->morph_file[0] ? P->first : 0), l = LocalRow(d, P, gid);
         if (l >= 0)
           dnb[k++] = d->astof[l];
         else
-          dnb[k++] = -1 - other[o], slotgid[nslot++] = other[o];
+          dnb[k++] = -1 - gid, slotgid[nslot++] = gid;
       }
       dptr[a + 1] = k;
     }
@@ -2490,6 +2524,10 @@ static PetscErrorCode CouplingSetUp(TpModel m)
       }
       gptr[d->astof[i] + 1] = k;
     }
+  }
+  for (PetscInt q = 0; q < d->npop; q++) { /* (the file's rows are in the links now) */
+    PetscCall(PetscFree(d->pop[q].mptr));
+    PetscCall(PetscFree(d->pop[q].midx));
   }
   PetscCall(PetscSortRemoveDupsInt(&nslot, slotgid));
   for (PetscInt k = 0; k < ngj; k++) PetscCall(PetscFindInt(gnb[k], nslot, slotgid, &gnb[k]));
@@ -2995,7 +3033,7 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     PetscBool coupled = PETSC_FALSE; /* (gap junctions or cells: the same on every rank) */
     for (PetscInt p = 0; p < d->nproj; p++) coupled = (PetscBool)(coupled || IS_GAP(&d->proj[p]));
     for (PetscInt q = 0; q < d->npop; q++)
-      coupled = (PetscBool)(coupled || (IS_ASTRO(&d->pop[q]) && d->pop[q].cell_size > 1));
+      coupled = (PetscBool)(coupled || (IS_ASTRO(&d->pop[q]) && (d->pop[q].cell_size > 1 || d->pop[q].morph_file[0])));
     PetscCall(SpikingAstroSetUp(m->comm, &d->astro, nast, d->gchi ? 6 : 3, d->astro_k, d->dt, prefix, coupled));
     PetscCall(PetscCalloc2((size_t)d->afw * nloc + 1, &d->afield, nast + 1, &d->arow));
     for (PetscInt i = 0; i < nloc; i++) {
@@ -4459,7 +4497,12 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
   if (d->ngap)
     PetscCall(PetscViewerASCIIPrintf(v, "  gap      %g gap junctions between astrocytes\n", (double)d->ngap));
   for (PetscInt q = 0; q < d->npop; q++)
-    if (IS_ASTRO(&d->pop[q]) && d->pop[q].cell_size > 1)
+    if (IS_ASTRO(&d->pop[q]) && d->pop[q].morph_file[0])
+      PetscCall(PetscViewerASCIIPrintf(
+          v, "  cells    %s: %" PetscInt_FMT " processes linked as %s's /morphology, D_IP3 %g, D_Ca %g /ms\n",
+          d->pop[q].name, d->pop[q].size, d->pop[q].morph_file, (double)d->pop[q].dif.D_IP3,
+          (double)d->pop[q].dif.D_Ca));
+    else if (IS_ASTRO(&d->pop[q]) && d->pop[q].cell_size > 1)
       PetscCall(PetscViewerASCIIPrintf(v,
                                        "  cells    %s: %" PetscInt_FMT " astrocytes of %" PetscInt_FMT
                                        " compartments (branching %" PetscInt_FMT "), D_IP3 %g, D_Ca %g /ms\n",
@@ -4685,6 +4728,11 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
         o = strlen(buf) - 1;
         PetscCall(PetscSNPrintf(buf + o, len - o, ",Ca_threshold=%.17g;", (double)P->Ca_threshold));
       }
+    }
+    if (IS_ASTRO(P) && P->morph_file[0]) {
+      o = strlen(buf) - 1;
+      PetscCall(PetscSNPrintf(buf + o, len - o, ",morphology=%016llx,%.17g,%.17g;", (unsigned long long)P->mhash,
+                              (double)P->dif.D_IP3, (double)P->dif.D_Ca));
     }
     if (IS_ASTRO(P) && (P->cell_size > 1 || P->IP3_random || P->Ca_random)) { /* (absent for point astrocytes) */
       o = strlen(buf) - 1;
