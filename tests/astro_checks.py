@@ -1028,6 +1028,55 @@ def check_morphology(tmp):
     expect_spiking_refusals(cases, tmp, ranks=(1, 3))
 
 
+def check_sic_held(tmp):
+    """Slow inward currents are sent once per run of steps over which they hold (the window cut at slow steps), and
+    with one delay summed once and held over the run and over the windows in which no slow step ends.  Against
+    the general path (each current delivered at every step, taken when the currents have several delays: a second
+    SIC projection onto a population F that feeds nothing back): with a 5 ms slow step and 1 ms windows, the
+    spikes, membranes, I_SIC and astrocytes of the shared part bit for bit, on 1 and 3 ranks, and across a
+    restart whose first window holds currents (the held sums are not checkpointed: the window after a restart
+    sends them again)."""
+    net = NET + ["-spiking_astro_dt", 5, "-spiking_A_Ca_astro", 0.3, "-stepper_max_time", 400, "-quiet"]
+    two = list(net)
+    k = two.index("-spiking_populations")
+    two[k + 1] = "E:40,A:12,F:6"
+    k = two.index("-spiking_projections")
+    two[k + 1] += ",A-F"
+    two += ["-spiking_F_type", "aeif_cond_alpha", "-spiking_A-F_rule", "fixed_indegree", "-spiking_A-F_indegree", 2,
+            "-spiking_A-F_weight", 10, "-spiking_A-F_delay", 3.3]
+
+    def load(path):
+        with h5py.File(path, "r") as f:
+            return {"spikes": (f["spikes/E/timestamps"][()], f["spikes/E/node_ids"][()]), "V": f["state/V_m"][()][:52],
+                    "I_SIC": f["state/I_SIC"][()][:40], "astro": f["state/astrocyte"][()][40:52]}
+    res = {}
+    for name, args in (("one", net), ("two", two)):
+        for np_ in (1, 3):
+            out = os.path.join(tmp, "held_%s%d.h5" % (name, np_))
+            run(np_, ["-model", "spiking"] + args + ["-o", out])
+            res[name, np_] = load(out)
+    ref = res["two", 1]
+    if not np.any(ref["I_SIC"] != 0):
+        fail("sic_held: no slow inward current arrives (the check would test nothing)")
+    for key, got in res.items():
+        for k in ref:
+            a, b = ref[k], got[k]
+            same = all(np.array_equal(x, y) for x, y in zip(a, b)) if k == "spikes" else np.array_equal(a, b)
+            if not same:
+                fail("sic_held: %s on %d ranks differs from the general path's %s" % (key[0], key[1], k))
+    # a restart in the middle of a slow step (windows that hold currents on both sides)
+    ck = os.path.join(tmp, "held_ck.h5")
+    full = os.path.join(tmp, "held_full.h5")
+    run(2, ["-model", "spiking"] + net + ["-checkpoint_interval", 201.0, "-checkpoint", ck, "-o", full])
+    res2 = os.path.join(tmp, "held_res.h5")
+    run(2, ["-model", "spiking"] + net + ["-restart", ck, "-o", res2])
+    a, b = load(full), load(res2)
+    for k in a:
+        same = all(np.array_equal(x, y) for x, y in zip(a[k], b[k])) if k == "spikes" else np.array_equal(a[k], b[k])
+        if not same:
+            fail("sic_held: the restart's %s differs" % k)
+
+
 def check_bad_input(tmp):
     """Bad astrocyte input is refused with one message naming the option and the value, nothing written."""
     P = ["-spiking_populations", "A:3,N:4", "-spiking_A_type", "astrocyte_lr_1994"]
@@ -1135,7 +1184,7 @@ def main():
     checks = {"relax": check_relax, "single": check_single, "events": check_events, "splitting": check_splitting,
               "sic": check_sic, "gap": check_gap, "ranks": check_ranks, "tripartite": check_tripartite, "bad_input": check_bad_input,
               "gchi": check_gchi, "gchi_ranks": check_gchi_ranks,
-              "gchi_brian2": check_gchi_brian2, "glio": check_glio, "compartments": check_compartments, "morphology": check_morphology}
+              "gchi_brian2": check_gchi_brian2, "glio": check_glio, "compartments": check_compartments, "morphology": check_morphology, "sic_held": check_sic_held}
     tp_main(checks)
 
 

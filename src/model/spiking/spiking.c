@@ -266,7 +266,11 @@ typedef struct {
   double *sicv;                  /* and current */
   PetscInt sicdelay;             /* the delay (steps) of every slow inward current, if they have one, else -1 */
   char *sicmark;                 /* nloc: scratch, the targets of a run of currents */
-  PetscInt *sictgt;              /* nloc: their list */
+  PetscInt *sictgt;              /* nloc: their list (those of the last run of the last window, */
+  double *sicS;                  /* with their summed currents) */
+  PetscInt nsicheld;             /* their number */
+  PetscBool sicheld;             /* they are valid: a window with no slow step repeats them (one delay) */
+  PetscBool sicreuse;            /* this window does */
   PetscInt nreca, reca[SPIKING_MAX_REC]; /* natural ids of the astrocytes recorded as a series */
   PetscBool recsyn;                      /* the -record_V neurons' synaptic currents or conductances too (a series) */
   PetscInt nrw, rwsrc[SPIKING_MAX_REC], rwtgt[SPIKING_MAX_REC]; /* STDP synapses (natural ids) whose weight is a
@@ -3069,7 +3073,7 @@ static PetscErrorCode SpikingSetUp(TpModel m)
     PetscCall(PetscCalloc3(nloc + 1, &d->isic, (size_t)nloc * d->dring + 1, &d->sring, (size_t)nloc * d->dring + 1,
                            &d->sringck));
     PetscCall(PetscMalloc1(nloc + 1, &d->sicrow));
-    PetscCall(PetscCalloc2(nloc + 1, &d->sicmark, nloc + 1, &d->sictgt));
+    PetscCall(PetscCalloc3(nloc + 1, &d->sicmark, nloc + 1, &d->sictgt, nloc + 1, &d->sicS));
   }
   { /* sparse populations: astrocyte_lr_1994 fed by synapses only (no Poisson input, no edges of their own delays) */
     PetscBool any = PETSC_FALSE;
@@ -3278,6 +3282,7 @@ static PetscErrorCode SpikingInitialState(TpModel m)
   }
   if (d->astro.n) SpikingAstroRefresh(&d->astro);
   if (d->sic) SicRows(d);
+  d->sicheld = PETSC_FALSE; /* (the next window sends its currents) */
   for (PetscInt k = 0; k < d->dring && d->drun; k++) d->ndrun[k] = 0, d->dall[k] = 0;
   for (size_t k = 0; k < (size_t)d->r.nloc * d->Gmax; k++) d->gux[2 * k] = 0, d->gux[2 * k + 1] = 1;
   PetscCall(GlioRefresh(d));
@@ -3402,6 +3407,7 @@ static PetscErrorCode SpikingLoaded(TpModel m)
   if (d->afield) AstroFieldCopy(d, PETSC_FALSE);
   if (d->astro.n) SpikingAstroRefresh(&d->astro);
   if (d->sic) SicRows(d);
+  d->sicheld = PETSC_FALSE; /* (the next window sends its currents) */
   for (PetscInt k = 0; k < d->dring && d->drun; k++) d->ndrun[k] = 0, d->dall[k] = 1; /* (the ring came back whole) */
   PetscCall(GlioRefresh(d)); /* (a checkpoint follows an exchange, which brought them) */
   d->nsev = 0;
@@ -3789,6 +3795,9 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
              "The exchange of the window to step %" PetscInt64_FMT " travels; advancing from step %" PetscInt64_FMT,
              d->xend, step);
   d->wstart = step; /* the exchange emptied the window */
+  /* one delay, and no slow step ends in this window: its currents are the last window's, held (not sent again) */
+  d->sicreuse =
+      (PetscBool)(d->sic && d->sicdelay >= 0 && d->sicheld && (step + nsteps) / d->astro_k == step / d->astro_k);
   PetscCall(PetscLogEventBegin(EV_UPDATE, 0, 0, 0, 0));
   for (PetscInt64 t = step; t < step + nsteps; t++) {
     if (t == step && d->xtravel) {
@@ -3808,7 +3817,7 @@ static PetscErrorCode SpikingAdvance(TpModel m, PetscInt64 step, PetscInt64 nste
       PetscCall(PetscLogEventEnd(EV_ASTRO, 0, 0, 0, 0));
       for (PetscInt e = 0; e < d->astro.nev; e++) PetscCall(Spike(d, d->arow[d->astro.ev[e]], t));
       if ((t + 1) % d->astro_k == 0) SicRows(d);
-      if (t == step || (t + 1) % d->astro_k == 0) { /* the currents from t until they change, or the window ends */
+      if (!d->sicreuse && (t == step || (t + 1) % d->astro_k == 0)) { /* from t until they change or the window ends */
         const PetscInt64 k = d->astro_k, next = (t + 1) / k * k + k - 1 > t ? (t + 1) / k * k + k - 1 : t + k;
         const PetscInt64 len = PetscMin(next, step + nsteps) - t;
         for (PetscInt r = 0; r < d->nsicrow; r++)
@@ -4038,6 +4047,14 @@ static PetscErrorCode SicExchange(TpModel m)
   PetscBool sorted = PETSC_TRUE;
 
   PetscFunctionBegin;
+  if (d->sicreuse) { /* the last window's sums, held over this one (every rank knows: no slow step ended) */
+    const size_t nl = (size_t)d->r.nloc;
+    for (PetscInt64 u = d->xstart; u < d->xend; u++) {
+      double *restrict sr = d->sring + (size_t)((u + d->sicdelay) % d->dring) * nl;
+      for (PetscInt j = 0; j < d->nsicheld; j++) sr[d->sictgt[j]] = d->sicS[j];
+    }
+    PetscFunctionReturn(0);
+  }
   PetscCallMPI(MPI_Comm_size(m->comm, &size));
   PetscCheck(d->nsev < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP,
              "Too many slow inward currents in one window");
@@ -4058,6 +4075,7 @@ static PetscErrorCode SicExchange(TpModel m)
   PetscCallMPI(MPI_Allgatherv(d->sev, mine, MPIU_INT64, d->sgath, d->counts, d->displs, MPIU_INT64, m->comm));
   for (PetscInt64 k = 3; k < total && sorted; k += 3) sorted = (PetscBool)(d->sgath[k - 3] < d->sgath[k]);
   if (!sorted) qsort(d->sgath, (size_t)total / 3, 3 * sizeof(PetscInt64), CompareSic);
+  d->nsicheld = 0;
   for (PetscInt64 k = 0, kend; k < total; k = kend) { /* a run: the currents sent at steps t .. t + len - 1 */
     const PetscInt64 g0 = d->sgath[k] / N, t = d->xstart + g0, len = d->sgath[k + 1];
     PetscInt n = 0, c = 0;
@@ -4069,8 +4087,8 @@ static PetscErrorCode SicExchange(TpModel m)
       d->sicc[2 * n] = c, d->sicc[2 * n + 1] = d->colpop[c];
       memcpy(&d->sicv[n++], &d->sgath[r + 2], sizeof(double));
     }
-    if (d->sicdelay >= 0 && len > 1) { /* one delay: the run's currents reach each target over len consecutive slots,
-                                          and nothing else does: its first slot's sum, copied to the others */
+    if (d->sicdelay >= 0) { /* one delay: the run's currents reach each target over len consecutive slots, and nothing
+                               else does: its first slot's sum, copied to the others (and kept for the next windows) */
       const PetscInt DR = d->dring, s0 = (PetscInt)((t + d->sicdelay) % DR);
       const size_t nl = (size_t)d->r.nloc;
       PetscInt nt     = 0;
@@ -4082,16 +4100,18 @@ static PetscErrorCode SicExchange(TpModel m)
       }
       for (PetscInt j = 0; j < nt; j++) {
         const PetscInt i = d->sictgt[j];
-        for (PetscInt64 u = 1; u < len; u++)
-          d->sring[(size_t)((s0 + u) % DR) * nl + (size_t)i] = d->sring[(size_t)s0 * nl + (size_t)i];
+        d->sicS[j]       = d->sring[(size_t)s0 * nl + (size_t)i];
+        for (PetscInt64 u = 1; u < len; u++) d->sring[(size_t)((s0 + u) % DR) * nl + (size_t)i] = d->sicS[j];
         d->sicmark[i] = 0;
       }
+      d->nsicheld = nt;
     } else
       for (PetscInt64 u = t; u < t + len; u++)
         for (PetscInt r = 0; r < n; r++)
           SicDeliver(d, d->sicc[2 * r], d->sicc[2 * r + 1], (PetscInt)(u % d->dring), d->sicv[r]);
   }
-  d->nsev = 0;
+  d->nsev    = 0;
+  d->sicheld = (PetscBool)(d->sicdelay >= 0);
   PetscFunctionReturn(0);
 }
 
@@ -5127,7 +5147,7 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     PetscCall(PetscFree2(d->afield, d->arow));
     if (d->sic) PetscCall(PetscFree3(d->isic, d->sring, d->sringck));
     PetscCall(PetscFree(d->sicrow));
-    PetscCall(PetscFree2(d->sicmark, d->sictgt));
+    PetscCall(PetscFree3(d->sicmark, d->sictgt, d->sicS));
     for (PetscInt k = 0; k < d->dring && d->drun; k++) PetscCall(PetscFree(d->drun[k]));
     PetscCall(PetscFree4(d->drun, d->ndrun, d->capdrun, d->dall));
   }
