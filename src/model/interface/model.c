@@ -824,6 +824,31 @@ PetscErrorCode TpModelDeclareArrayField(TpModel model, const TpFieldInfo *info, 
 }
 
 /*@C
+  TpModelSetFieldArray - Points an array field at another array (a model that makes its array when first asked for it)
+
+  Not Collective
+
+  Input Parameters:
++ model - the model
+. f     - the field, declared by TpModelDeclareArrayField()
+- array - local rows x width values, in engine order; must live as long as the model (or until set again)
+
+  Notes:
+  A model may declare an array field with a NULL array and set it in its sync operation, which
+  TpModelGetFieldArray() calls first: fields read only by checkpoints then cost nothing in runs that write none.
+
+.seealso: `TpModelDeclareArrayField()`, `TpModelGetFieldArray()`
+@*/
+PetscErrorCode TpModelSetFieldArray(TpModel model, PetscInt f, void *array)
+{
+  PetscFunctionBegin;
+  PetscCheck(f >= 0 && f < model->nfields && model->fields[f].offset < 0, model->comm, PETSC_ERR_ARG_WRONG,
+             "Field %" PetscInt_FMT " is not an array field", f);
+  model->fields[f].array = array;
+  PetscFunctionReturn(0);
+}
+
+/*@C
   TpModelDeclareSeries - Declares a series the recorder samples
 
   Not Collective

@@ -93,6 +93,7 @@ PetscErrorCode TpModelSetStepperTypes(TpModel model, const char *deflt, const ch
 PetscErrorCode TpModelCreateState(TpModel model, PetscInt nlocal);
 PetscErrorCode TpModelDeclareStateField(TpModel model, const TpFieldInfo *info, PetscInt offset);
 PetscErrorCode TpModelDeclareArrayField(TpModel model, const TpFieldInfo *info, void *array);
+PetscErrorCode TpModelSetFieldArray(TpModel model, PetscInt f, void *array);
 PetscErrorCode TpModelDeclareSeries(TpModel model, const TpSeriesInfo *info);
 PetscErrorCode TpModelDeclareSummary(TpModel model, const TpSummaryInfo *info);
 

@@ -2992,8 +2992,8 @@ static PetscErrorCode SpikingSetUp(TpModel m)
              d->dring);
   PetscCall(PetscMalloc6(nloc + 1, &d->popof, nloc + 1, &d->V, 2 * nloc + 1, &d->Isyn, nloc + 1, &d->refr, nloc + 1,
                          &d->nspk, nloc + 1, &d->last));
-  PetscCall(PetscMalloc3(3 * nloc + 1, &d->isi, (size_t)2 * nloc * d->dring + 1, &d->ring,
-                         (size_t)2 * nloc * d->dring + 1, &d->ringck));
+  PetscCall(PetscMalloc2(3 * nloc + 1, &d->isi, (size_t)2 * nloc * d->dring + 1, &d->ring));
+  d->ringck = NULL; /* (made when a checkpoint first asks for it) */
   PetscCall(PetscCalloc2(2 * nloc + 1, &d->rise, nloc + 1, &d->adap));
   PetscCall(PetscCalloc4(nloc + 1, &d->gex, nloc + 1, &d->gin, nloc + 1, &d->rex, nloc + 1, &d->rin));
   PetscCall(PetscCalloc3(nloc + 1, &d->fired, nloc + 1, &d->pkey, nloc + 1, &d->pcnt));
@@ -3070,8 +3070,8 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   } else
     for (PetscInt i = 0; i < nloc; i++) d->astof[i] = -1;
   if (d->sic) {
-    PetscCall(PetscCalloc3(nloc + 1, &d->isic, (size_t)nloc * d->dring + 1, &d->sring, (size_t)nloc * d->dring + 1,
-                           &d->sringck));
+    PetscCall(PetscCalloc2(nloc + 1, &d->isic, (size_t)nloc * d->dring + 1, &d->sring));
+    d->sringck = NULL;
     PetscCall(PetscMalloc1(nloc + 1, &d->sicrow));
     PetscCall(PetscCalloc3(nloc + 1, &d->sicmark, nloc + 1, &d->sictgt, nloc + 1, &d->sicS));
   }
@@ -3369,8 +3369,20 @@ static PetscErrorCode SpikingSync(TpModel m, PetscInt f)
   if (f == d->fpop) PetscCall(PopulationSpikes(m));
   if (f == d->fsyn) PairCopy(d, d->Isyn, d->gex, d->gin, PETSC_TRUE);
   if (f == d->fsyr) PairCopy(d, d->rise, d->rex, d->rin, PETSC_TRUE);
-  if (f == d->fring) RingCopy(d, 2, d->ringck, d->ring, PETSC_TRUE);
-  if (f == d->fsring) RingCopy(d, 1, d->sringck, d->sring, PETSC_TRUE);
+  if (f == d->fring) {
+    if (!d->ringck) { /* (only checkpoints read it: made when the first one does) */
+      PetscCall(PetscMalloc1((size_t)2 * d->r.nloc * d->dring + 1, &d->ringck));
+      PetscCall(TpModelSetFieldArray(m, f, d->ringck));
+    }
+    RingCopy(d, 2, d->ringck, d->ring, PETSC_TRUE);
+  }
+  if (f == d->fsring) {
+    if (!d->sringck) {
+      PetscCall(PetscMalloc1((size_t)d->r.nloc * d->dring + 1, &d->sringck));
+      PetscCall(TpModelSetFieldArray(m, f, d->sringck));
+    }
+    RingCopy(d, 1, d->sringck, d->sring, PETSC_TRUE);
+  }
   if (f == d->fastro) AstroFieldCopy(d, PETSC_TRUE);
   PetscFunctionReturn(0);
 }
@@ -3400,6 +3412,7 @@ static PetscErrorCode SpikingLoaded(TpModel m)
   Spiking *d = m->data;
 
   PetscFunctionBegin;
+  PetscCheck(d->ringck && (!d->sic || d->sringck), PETSC_COMM_SELF, PETSC_ERR_PLIB, "The ring buffers were not loaded");
   RingCopy(d, 2, d->ringck, d->ring, PETSC_FALSE);
   if (d->sic) RingCopy(d, 1, d->sringck, d->sring, PETSC_FALSE);
   PairCopy(d, d->Isyn, d->gex, d->gin, PETSC_FALSE);
@@ -5120,7 +5133,8 @@ static PetscErrorCode SpikingDestroy(TpModel m)
   if (d->xtravel) PetscCall(ExchangeEnd(m)); /* (a run ends with a sample, which ends it: not reached) */
   if (d->popof) {
     PetscCall(PetscFree6(d->popof, d->V, d->Isyn, d->refr, d->nspk, d->last));
-    PetscCall(PetscFree3(d->isi, d->ring, d->ringck));
+    PetscCall(PetscFree2(d->isi, d->ring));
+    PetscCall(PetscFree(d->ringck));
     PetscCall(PetscFree(d->colof));
     PetscCall(PetscFree2(d->counts, d->displs));
     PetscCall(PetscFree(d->selfcol));
@@ -5145,7 +5159,8 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     PetscCall(PetscSFDestroy(&d->glsf));
     PetscCall(PetscFree(d->astof));
     PetscCall(PetscFree2(d->afield, d->arow));
-    if (d->sic) PetscCall(PetscFree3(d->isic, d->sring, d->sringck));
+    if (d->sic) PetscCall(PetscFree2(d->isic, d->sring));
+    PetscCall(PetscFree(d->sringck));
     PetscCall(PetscFree(d->sicrow));
     PetscCall(PetscFree3(d->sicmark, d->sictgt, d->sicS));
     for (PetscInt k = 0; k < d->dring && d->drun; k++) PetscCall(PetscFree(d->drun[k]));
