@@ -4015,10 +4015,46 @@ static void StdpGates(Spiking *d, const Projection *J, PetscInt64 T, PetscInt64 
     }
 }
 
-static int CompareSic(const void *a, const void *b)
+/* The gathered records (3 values each, key first) in key order: each rank's run of them is (it sends them by step,
+   then row), so they are merged pairwise, log2(ranks) passes, through a second buffer */
+static PetscErrorCode MergeSic(Spiking *d, PetscMPIInt size, PetscInt64 total)
 {
-  const PetscInt64 x = *(const PetscInt64 *)a, y = *(const PetscInt64 *)b;
-  return x < y ? -1 : x > y;
+  PetscInt64 *a = d->sgath, *b, *seg, nseg = size;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(total + 1, &b));
+  PetscCall(PetscMalloc1(size + 1, &seg));
+  for (PetscMPIInt r = 0; r <= size; r++) seg[r] = d->displs[r];
+  while (nseg > 1) {
+    PetscInt64 m = 0;
+    for (PetscInt64 s = 0; s < nseg; s += 2) {
+      const PetscInt64 lo = seg[s], mid = seg[PetscMin(s + 1, nseg)], hi = seg[PetscMin(s + 2, nseg)];
+      PetscInt64 i = lo, j = mid, o = lo;
+      while (i < mid && j < hi) {
+        const PetscInt64 *src = a[i] <= a[j] ? &a[i] : &a[j];
+        b[o] = src[0], b[o + 1] = src[1], b[o + 2] = src[2], o += 3;
+        if (src == &a[i])
+          i += 3;
+        else
+          j += 3;
+      }
+      for (; i < mid; i++) b[o++] = a[i];
+      for (; j < hi; j++) b[o++] = a[j];
+      seg[m++] = lo;
+    }
+    seg[m] = total, nseg = m;
+    {
+      PetscInt64 *t = a;
+      a = b, b = t;
+    }
+  }
+  {
+    PetscInt64 *own = a == d->sgath ? b : a; /* (the buffer made here) */
+    if (a != d->sgath) PetscCall(PetscArraycpy(d->sgath, a, total));
+    PetscCall(PetscFree(own));
+  }
+  PetscCall(PetscFree(seg));
+  PetscFunctionReturn(0);
 }
 
 /* Column c's slow inward current v, sent at step t (its first ring slot base = t mod the ring), into the I_SIC ring
@@ -4087,7 +4123,7 @@ static PetscErrorCode SicExchange(TpModel m)
   }
   PetscCallMPI(MPI_Allgatherv(d->sev, mine, MPIU_INT64, d->sgath, d->counts, d->displs, MPIU_INT64, m->comm));
   for (PetscInt64 k = 3; k < total && sorted; k += 3) sorted = (PetscBool)(d->sgath[k - 3] < d->sgath[k]);
-  if (!sorted) qsort(d->sgath, (size_t)total / 3, 3 * sizeof(PetscInt64), CompareSic);
+  if (!sorted) PetscCall(MergeSic(d, size, total));
   d->nsicheld = 0;
   for (PetscInt64 k = 0, kend; k < total; k = kend) { /* a run: the currents sent at steps t .. t + len - 1 */
     const PetscInt64 g0 = d->sgath[k] / N, t = d->xstart + g0, len = d->sgath[k + 1];
