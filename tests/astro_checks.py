@@ -1077,6 +1077,48 @@ def check_sic_held(tmp):
             fail("sic_held: the restart's %s differs" % k)
 
 
+def check_territories(tmp):
+    """Tripartite wiring by territory (-pool_type nearest): each synapse S -> T with an astrocyte gets the astrocyte
+    nearest its target (its territory is a Voronoi cell; the lowest id among equally near).  Uniform positions in
+    2-D and 3-D boxes, periodic and not, and a grid: every A -> T pair against a brute-force search over the
+    positions the output writes (/positions), p_third 0.5 keeping about half; the same pairs on 1 and 3 ranks."""
+    cases = [("2d", ["-spiking_T_positions", "uniform", "-spiking_T_extent", "500,300", "-spiking_A_positions",
+                     "uniform", "-spiking_A_extent", "500,300"], False),
+             ("3d_periodic", ["-spiking_T_positions", "uniform", "-spiking_T_extent", "200,200,100",
+                              "-spiking_T_periodic", "-spiking_A_positions", "uniform", "-spiking_A_extent",
+                              "200,200,100", "-spiking_A_periodic"], True),
+             ("grid", ["-spiking_T_grid_rows", 30, "-spiking_T_grid_spacing", 10, "-spiking_A_grid_rows", 6,
+                       "-spiking_A_grid_spacing", 50], False)]
+    for name, pos, periodic in cases:
+        args = ["-model", "spiking", "-spiking_populations", "S:50,T:600,A:36", "-spiking_T_type", "aeif_cond_alpha",
+                "-spiking_A_type", "astrocyte_lr_1994", "-spiking_projections", "S-T,S-A,A-T", "-spiking_S-T_rule",
+                "fixed_indegree", "-spiking_S-T_indegree", 4, "-spiking_S-T_third", "A", "-spiking_S-T_pool_type",
+                "nearest", "-spiking_S-T_p_third", 0.5, "-spiking_S-A_rule", "third", "-spiking_A-T_rule", "third",
+                "-spiking_write_edges", "-stepper_max_time", 1, "-quiet"] + pos
+        outs = []
+        for np_ in (1, 3):
+            out = os.path.join(tmp, "terr_%s%d.h5" % (name, np_))
+            run(np_, args + ["-o", out])
+            outs.append(out)
+        e1, e3 = edges(outs[0]), edges(outs[1])
+        if any(not np.array_equal(e1[k], e3[k]) for k in e1):
+            fail("pool_type nearest (%s): the pairs differ between 1 and 3 ranks" % name)
+        with h5py.File(outs[0], "r") as f:
+            xt, xa = f["positions/T"][()], f["positions/A"][()]
+        ext = np.array([float(v) for v in pos[pos.index("-spiking_T_extent") + 1].split(",")]) if periodic else None
+        at = e1["A-T"]
+        if not 0.35 < len(at) / (4 * 600) < 0.65:
+            fail("pool_type nearest (%s): %d pairings of 2400 synapses at p_third 0.5" % (name, len(at)))
+        for a, t in at:
+            dx = xa - xt[t]
+            if periodic:
+                dx -= ext * np.round(dx / ext)
+            d2 = np.sum(dx * dx, axis=1)
+            want = int(np.flatnonzero(d2 == d2.min())[0])
+            if a != want:
+                fail("pool_type nearest (%s): target %d paired with astrocyte %d, nearest is %d" % (name, t, a, want))
+
+
 def check_bad_input(tmp):
     """Bad astrocyte input is refused with one message naming the option and the value, nothing written."""
     P = ["-spiking_populations", "A:3,N:4", "-spiking_A_type", "astrocyte_lr_1994"]
@@ -1115,7 +1157,8 @@ def check_bad_input(tmp):
         (Q + ["-spiking_N-N_pool_size", 0], ["-spiking_N-N_pool_size", "0", "pool_size"]),
         (Q + ["-spiking_N-N_pool_size", 4], ["-spiking_N-N_pool_size", "4", "third-factor population"]),
         (Q + ["-spiking_N-N_pool_type", "block", "-spiking_N-N_pool_size", 2], ["block", "do not fit"]),
-        (Q + ["-spiking_N-N_pool_type", "ring"], ["-spiking_N-N_pool_type", "ring", "'random', 'block', 'map' or 'synapse'"]),
+        (Q + ["-spiking_N-N_pool_type", "ring"], ["-spiking_N-N_pool_type", "ring", "'random', 'block', 'map', 'synapse' or 'nearest'"]),
+        (Q + ["-spiking_N-N_pool_type", "nearest"], ["-spiking_N-N_pool_type nearest", "positions"]),
         (Q + ["-spiking_N-N_pool_type", "map"], ["-spiking_N-N_pool_file", "map"]),
         (Q + ["-spiking_N-N_pool_file", "x.h5"], ["-spiking_N-N_pool_file", "x.h5", "random"]),
         (Q + ["-spiking_N-N_pool_type", "map", "-spiking_N-N_pool_file", POOLS[0]], ["-spiking_N-N_pool_file", "4 entries"]),
@@ -1184,7 +1227,7 @@ def main():
     checks = {"relax": check_relax, "single": check_single, "events": check_events, "splitting": check_splitting,
               "sic": check_sic, "gap": check_gap, "ranks": check_ranks, "tripartite": check_tripartite, "bad_input": check_bad_input,
               "gchi": check_gchi, "gchi_ranks": check_gchi_ranks,
-              "gchi_brian2": check_gchi_brian2, "glio": check_glio, "compartments": check_compartments, "morphology": check_morphology, "sic_held": check_sic_held}
+              "gchi_brian2": check_gchi_brian2, "glio": check_glio, "compartments": check_compartments, "morphology": check_morphology, "sic_held": check_sic_held, "territories": check_territories}
     tp_main(checks)
 
 

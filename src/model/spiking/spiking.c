@@ -157,6 +157,13 @@ typedef struct {
   PetscInt lo, hi; /* its local rows */
 } Population;
 
+/* A population's members sorted into cells of a grid over their box (ascending ids within each): every rank the
+   same, so what a search finds comes in one order anywhere */
+typedef struct {
+  PetscInt n[3], *start, *mem;
+  PetscReal lo[3], size[3];
+} Cells;
+
 typedef struct {
   char name[72];
   PetscInt src, tgt;
@@ -167,9 +174,7 @@ typedef struct {
   PetscBool masked; /* fixed_indegree among the sources within the radius, drawn in proportion to the kernel */
   PetscInt kernel;  /* p times the kernel of their distance d: KERNEL_CONSTANT, _GAUSSIAN e^{-d^2/(2 sigma^2)}, */
   PetscReal sigma;  /* _EXPONENTIAL e^{-d/sigma} (NEST's spatial_distributions gaussian std, exponential beta) */
-  /* the sources' cells for the distance rule and the mask (while wiring) */
-  PetscInt ncell[3], *cstart, *cmem;
-  PetscReal clo[3], csize[3];
+  Cells cells;      /* the sources' cells for the distance rule and the mask (while wiring) */
   PetscBool autapses, multapses;
   PetscInt dsteps;
   SynapseType syn;
@@ -191,6 +196,8 @@ typedef struct {
   PetscReal p_third;
   PetscBool pool_block;
   PetscBool pool_synapse; /* pool_type synapse: each synapse its own astrocyte (compartment), in (target, draw) order */
+  PetscBool pool_nearest; /* pool_type nearest: the astrocyte nearest the target (its territory: a Voronoi cell) */
+  Cells acells;           /* (while wiring) the astrocytes' cells for it */
   PetscInt pool_size;
   char pool_file[PETSC_MAX_PATH_LEN]; /* pool_type map: /astrocyte, each target's one astrocyte (-1: none) */
   PetscInt64 *pool_map;               /* its values, one per target (every rank) */
@@ -1458,7 +1465,7 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
   {
     char third[32] = "", pool[16] = "random";
     PetscBool tset, mset;
-    J->third = -1, J->p_third = 1, J->pool_block = J->pool_synapse = PETSC_FALSE, J->pool_size = -1;
+    J->third = -1, J->p_third = 1, J->pool_block = J->pool_synapse = J->pool_nearest = PETSC_FALSE, J->pool_size = -1;
     J->pool_file[0] = 0;
     PetscOptionsBegin(m->comm, prefix, "Spiking network (M4): a tripartite projection", "TpModel");
     PetscCall(PetscOptionsString("-third",
@@ -1467,7 +1474,7 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
                                  "", third, third, sizeof(third), &tset));
     PetscCall(PetscOptionsReal("-p_third", "Tripartite: probability that a synapse gets an astrocyte", "", J->p_third,
                                &J->p_third, NULL));
-    PetscCall(PetscOptionsString("-pool_type", "Tripartite: random, block, map or synapse", "", pool, pool,
+    PetscCall(PetscOptionsString("-pool_type", "Tripartite: random, block, map, synapse or nearest", "", pool, pool,
                                  sizeof(pool), NULL));
     PetscCall(PetscOptionsString("-pool_file",
                                  "Tripartite, pool_type map: HDF5 file whose int64 /astrocyte gives each target's "
@@ -1485,9 +1492,24 @@ static PetscErrorCode ReadProjection(TpModel m, Projection *J)
                  "Option -%sthird %s: a tripartite projection joins neurons (not astrocytes) and names a population "
                  "of astrocytes (astrocyte_lr_1994 or astrocyte_gchi)",
                  prefix, third);
-      PetscCheck(!strcmp(pool, "random") || !strcmp(pool, "block") || !strcmp(pool, "map") || !strcmp(pool, "synapse"),
+      PetscCheck(!strcmp(pool, "random") || !strcmp(pool, "block") || !strcmp(pool, "map") ||
+                     !strcmp(pool, "synapse") || !strcmp(pool, "nearest"),
                  m->comm, PETSC_ERR_ARG_WRONG,
-                 "Option -%spool_type %s: pool_type must be 'random', 'block', 'map' or 'synapse'", prefix, pool);
+                 "Option -%spool_type %s: pool_type must be 'random', 'block', 'map', 'synapse' or 'nearest'", prefix,
+                 pool);
+      J->pool_nearest = (PetscBool)!strcmp(pool, "nearest");
+      if (J->pool_nearest) {
+        const Population *A = &d->pop[J->third];
+        PetscCheck(J->pool_size < 0 || J->pool_size == 1, m->comm, PETSC_ERR_ARG_INCOMP,
+                   "Option -%spool_size %" PetscInt_FMT ": pool_type nearest gives each target one astrocyte", prefix,
+                   J->pool_size);
+        PetscCheck(T->dim && A->dim == T->dim, m->comm, PETSC_ERR_ARG_INCOMP,
+                   "Option -%spool_type nearest: the targets (%s) and the astrocytes (%s) need positions of one "
+                   "dimension (-spiking_<P>_grid_rows, _positions uniform or file); they have %" PetscInt_FMT
+                   " and %" PetscInt_FMT,
+                   prefix, T->name, A->name, T->dim, A->dim);
+        J->pool_size = 1;
+      }
       J->pool_block   = (PetscBool)!strcmp(pool, "block");
       J->pool_synapse = (PetscBool)!strcmp(pool, "synapse");
       if (J->pool_synapse) { /* (the sizes are checked once the synapses are drawn) */
@@ -2052,74 +2074,110 @@ static double DistanceExpect(const Population *S, double r)
   return f * S->size;
 }
 
-/* The sources of distance projection J sorted into cells at least its radius wide (ascending ids within
-   each), over their box: every rank the same, so a target's candidates come in one order anywhere. */
-static PetscErrorCode CellsSetUp(Spiking *d, Projection *J)
+/* The members of S sorted into cells at least r wide (fewer cells than about 4 per member) over their box */
+static PetscErrorCode CellsSetUp(const Population *S, double r, Cells *C)
 {
-  const Population *S = &d->pop[J->src];
   double len[3];
   PetscInt total = 1;
 
   PetscFunctionBegin;
-  PositionBox(S, J->clo, len);
+  PositionBox(S, C->lo, len);
   for (PetscInt a = 0; a < 3; a++) {
-    J->ncell[a] = 1, J->csize[a] = 1;
+    C->n[a] = 1, C->size[a] = 1;
     if (a >= S->dim) continue;
-    J->ncell[a] = (PetscInt)PetscMax(1.0, PetscMin(PetscFloorReal(len[a] / J->radius), 4096.0));
-    while (J->ncell[a] > 1 && (double)total * J->ncell[a] > 4.0 * S->size + 64)
-      J->ncell[a] /= 2; /* (cells <~ points) */
-    J->csize[a] = len[a] > 0 ? len[a] / J->ncell[a] : 1;
-    total *= J->ncell[a];
+    C->n[a] = (PetscInt)PetscMax(1.0, PetscMin(PetscFloorReal(len[a] / r), 4096.0));
+    while (C->n[a] > 1 && (double)total * C->n[a] > 4.0 * S->size + 64) C->n[a] /= 2; /* (cells <~ points) */
+    C->size[a] = len[a] > 0 ? len[a] / C->n[a] : 1;
+    total *= C->n[a];
   }
-  PetscCall(PetscCalloc2(total + 1, &J->cstart, S->size + 1, &J->cmem));
+  PetscCall(PetscCalloc2(total + 1, &C->start, S->size + 1, &C->mem));
   for (int pass = 0; pass < 2; pass++) {
     for (PetscInt k = 0; k < S->size; k++) {
       double x[3];
       PetscInt c = 0;
       PositionOf(S, k, x);
       for (PetscInt a = S->dim - 1; a >= 0; a--) {
-        const PetscInt i = (PetscInt)PetscFloorReal((x[a] - J->clo[a]) / J->csize[a]);
-        c                = c * J->ncell[a] + PetscMin(PetscMax(i, 0), J->ncell[a] - 1);
+        const PetscInt i = (PetscInt)PetscFloorReal((x[a] - C->lo[a]) / C->size[a]);
+        c                = c * C->n[a] + PetscMin(PetscMax(i, 0), C->n[a] - 1);
       }
       if (pass == 0)
-        J->cstart[c + 1]++;
+        C->start[c + 1]++;
       else
-        J->cmem[J->cstart[c]++] = k;
+        C->mem[C->start[c]++] = k;
     }
     if (pass == 0)
-      for (PetscInt c = 0; c < total; c++) J->cstart[c + 1] += J->cstart[c];
+      for (PetscInt c = 0; c < total; c++) C->start[c + 1] += C->start[c];
     else
-      for (PetscInt c = total; c > 0; c--) J->cstart[c] = J->cstart[c - 1]; /* (filling moved each start on) */
+      for (PetscInt c = total; c > 0; c--) C->start[c] = C->start[c - 1]; /* (filling moved each start on) */
   }
-  J->cstart[0] = 0;
+  C->start[0] = 0;
   PetscFunctionReturn(0);
+}
+
+/* The range of cells of C (per axis, lo .. hi, wrapped later when periodic) within r of position y */
+static void CellRange(const Population *S, const Cells *C, const double y[3], double r, PetscInt lo[3], PetscInt hi[3])
+{
+  for (PetscInt a = 0; a < 3; a++) lo[a] = hi[a] = 0;
+  for (PetscInt a = 0; a < S->dim; a++) {
+    lo[a] = (PetscInt)PetscFloorReal((y[a] - r - C->lo[a]) / C->size[a]);
+    hi[a] = (PetscInt)PetscFloorReal((y[a] + r - C->lo[a]) / C->size[a]);
+    if (!S->periodic || hi[a] - lo[a] + 1 >= C->n[a]) lo[a] = PetscMax(lo[a], 0), hi[a] = PetscMin(hi[a], C->n[a] - 1);
+    if (S->periodic && hi[a] - lo[a] + 1 >= C->n[a]) lo[a] = 0, hi[a] = C->n[a] - 1;
+  }
+}
+
+/* Cell (i0, i1, i2) of C, wrapped */
+static inline PetscInt CellAt(const Cells *C, PetscInt i0, PetscInt i1, PetscInt i2)
+{
+  const PetscInt c0 = (i0 % C->n[0] + C->n[0]) % C->n[0], c1 = (i1 % C->n[1] + C->n[1]) % C->n[1],
+                 c2 = (i2 % C->n[2] + C->n[2]) % C->n[2];
+  return (c2 * C->n[1] + c1) * C->n[0] + c0;
+}
+
+/* The member of S (cells C) nearest position y, the lowest id among equally near ones: cells searched in growing
+   boxes until no unsearched cell can hold a nearer one */
+static PetscInt Nearest(const Population *S, const Cells *C, const double y[3])
+{
+  double best = PETSC_MAX_REAL, cmin = PETSC_MAX_REAL;
+  PetscInt who = -1;
+  for (PetscInt a = 0; a < S->dim; a++) cmin = PetscMin(cmin, C->size[a]);
+  for (double r = cmin;; r *= 2) {
+    PetscInt lo[3], hi[3];
+    PetscBool all = PETSC_TRUE;
+    CellRange(S, C, y, r, lo, hi);
+    for (PetscInt i2 = lo[2]; i2 <= hi[2]; i2++)
+      for (PetscInt i1 = lo[1]; i1 <= hi[1]; i1++)
+        for (PetscInt i0 = lo[0]; i0 <= hi[0]; i0++) {
+          const PetscInt c = CellAt(C, i0, i1, i2);
+          for (PetscInt q = C->start[c]; q < C->start[c + 1]; q++) {
+            double x[3], d2;
+            PositionOf(S, C->mem[q], x);
+            d2 = Distance2(S, x, y);
+            if (d2 < best || (d2 == best && C->mem[q] < who)) best = d2, who = C->mem[q];
+          }
+        }
+    for (PetscInt a = 0; a < S->dim; a++) all = (PetscBool)(all && lo[a] == 0 && hi[a] == C->n[a] - 1);
+    if (all || (who >= 0 && best <= r * r)) return who; /* (every member within r of y was in the box searched) */
+  }
 }
 
 /* The members of J's source population within its radius of position y, ascending, into cand; their number. */
 static PetscInt InRange(const Spiking *d, const Projection *J, const double y[3], PetscInt *cand)
 {
   const Population *S = &d->pop[J->src];
+  const Cells *C      = &J->cells;
   const double r2     = J->radius * J->radius;
-  PetscInt lo[3] = {0, 0, 0}, hi[3] = {0, 0, 0}, n = 0;
+  PetscInt lo[3], hi[3], n = 0;
 
-  for (PetscInt a = 0; a < S->dim; a++) {
-    lo[a] = (PetscInt)PetscFloorReal((y[a] - J->radius - J->clo[a]) / J->csize[a]);
-    hi[a] = (PetscInt)PetscFloorReal((y[a] + J->radius - J->clo[a]) / J->csize[a]);
-    if (!S->periodic || hi[a] - lo[a] + 1 >= J->ncell[a])
-      lo[a] = PetscMax(lo[a], 0), hi[a] = PetscMin(hi[a], J->ncell[a] - 1);
-    if (S->periodic && hi[a] - lo[a] + 1 >= J->ncell[a]) lo[a] = 0, hi[a] = J->ncell[a] - 1;
-  }
+  CellRange(S, C, y, J->radius, lo, hi);
   for (PetscInt i2 = lo[2]; i2 <= hi[2]; i2++)
     for (PetscInt i1 = lo[1]; i1 <= hi[1]; i1++)
       for (PetscInt i0 = lo[0]; i0 <= hi[0]; i0++) {
-        const PetscInt c0 = (i0 % J->ncell[0] + J->ncell[0]) % J->ncell[0],
-                       c1 = (i1 % J->ncell[1] + J->ncell[1]) % J->ncell[1],
-                       c2 = (i2 % J->ncell[2] + J->ncell[2]) % J->ncell[2],
-                       c  = (c2 * J->ncell[1] + c1) * J->ncell[0] + c0;
-        for (PetscInt q = J->cstart[c]; q < J->cstart[c + 1]; q++) {
+        const PetscInt c = CellAt(C, i0, i1, i2);
+        for (PetscInt q = C->start[c]; q < C->start[c + 1]; q++) {
           double x[3];
-          PositionOf(S, J->cmem[q], x);
-          if (Distance2(S, x, y) < r2) cand[n++] = J->cmem[q];
+          PositionOf(S, C->mem[q], x);
+          if (Distance2(S, x, y) < r2) cand[n++] = C->mem[q];
         }
       }
   (void)PetscSortInt(n, cand);
@@ -2245,6 +2303,12 @@ static void Pool(const Spiking *d, const Projection *J, PetscInt p, PetscInt ti,
 
   if (J->pool_map) { /* (-1: none) */
     pool[0] = (PetscInt)J->pool_map[ti];
+    return;
+  }
+  if (J->pool_nearest) { /* the astrocyte whose territory holds the target */
+    double y[3];
+    PositionOf(&d->pop[J->tgt], ti, y);
+    pool[0] = Nearest(&d->pop[J->third], &J->acells, y);
     return;
   }
   if (J->pool_block) {
@@ -2630,7 +2694,16 @@ static PetscErrorCode SpikingWire(TpModel m)
     for (PetscInt q = 0; q < d->npop; q++) most = PetscMax(most, d->pop[q].size);
     PetscCall(PetscMalloc2(most + 1, &d->cand, most + 1, &d->cw));
     for (PetscInt p = 0; p < d->nproj; p++)
-      if (d->proj[p].rule == RULE_DISTANCE || d->proj[p].masked) PetscCall(CellsSetUp(d, &d->proj[p]));
+      if (d->proj[p].rule == RULE_DISTANCE || d->proj[p].masked)
+        PetscCall(CellsSetUp(&d->pop[d->proj[p].src], d->proj[p].radius, &d->proj[p].cells));
+    for (PetscInt p = 0; p < d->nproj; p++)
+      if (d->proj[p].pool_nearest) { /* cells about the astrocytes' spacing wide */
+        const Population *A = &d->pop[d->proj[p].third];
+        double lo[3], len[3], vol = 1;
+        PositionBox(A, lo, len);
+        for (PetscInt a = 0; a < A->dim; a++) vol *= len[a] > 0 ? len[a] : 1;
+        PetscCall(CellsSetUp(A, PetscMax(pow(vol / A->size, 1.0 / A->dim), 1e-300), &d->proj[p].acells));
+      }
   }
   PetscCall(ThirdFactorEdges(m, marked, pick));
   PetscCall(GapEdges(m, marked, pick));
@@ -2737,7 +2810,10 @@ static PetscErrorCode SpikingWire(TpModel m)
   if (d->glio) PetscCall(PetscFree3(W.gmark, W.gast, W.gslot));
   if (maxk) PetscCall(PetscFree2(marked, pick));
   PetscCall(PetscFree2(d->cand, d->cw));
-  for (PetscInt p = 0; p < d->nproj; p++) PetscCall(PetscFree2(d->proj[p].cstart, d->proj[p].cmem));
+  for (PetscInt p = 0; p < d->nproj; p++) {
+    PetscCall(PetscFree2(d->proj[p].cells.start, d->proj[p].cells.mem));
+    PetscCall(PetscFree2(d->proj[p].acells.start, d->proj[p].acells.mem));
+  }
   total = (double)d->nsyn_loc;
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, m->comm));
   d->nsyn = (PetscCount)total;
@@ -4697,6 +4773,7 @@ static PetscErrorCode SpikingView(TpModel m, PetscViewer v)
                                        J->pool_block     ? "block"
                                        : J->pool_map     ? "map"
                                        : J->pool_synapse ? "synapse"
+                                       : J->pool_nearest ? "nearest"
                                                          : "random",
                                        J->pool_size, J->pool_map ? " from " : "", J->pool_map ? J->pool_file : ""));
     if (IS_GAP(J))
@@ -4860,6 +4937,7 @@ static PetscErrorCode SpikingDescribe(TpModel m, char *buf, size_t len)
                               J->pool_block     ? "block"
                               : J->pool_map     ? "map"
                               : J->pool_synapse ? "synapse"
+                              : J->pool_nearest ? "nearest"
                                                 : "random",
                               J->pool_size));
       if (J->pool_map) { /* the map itself, by a hash of its entries */
