@@ -268,10 +268,13 @@ typedef struct {
   double *sringck;               /* nloc x dring: the same by neuron, the declared field */
   PetscInt fsring;               /* its number */
   PetscInt64 nsev, capsev, *sev; /* this window's slow inward currents: (key (step - wstart) N + id, value bits) */
+  PetscInt *sevrow;              /* the local row of each */
   PetscInt64 capsgath, *sgath;   /* the gathered ones */
   PetscInt *sicc;                /* scratch: each one's column here and population, */
   double *sicv;                  /* and current */
   PetscInt sicdelay;             /* the delay (steps) of every slow inward current, if they have one, else -1 */
+  PetscInt *sptr;                /* nloc + 1: the ranks each local sending astrocyte's currents go to, */
+  PetscMPIInt *srank;            /* with columns of it (this one included) */
   char *sicmark;                 /* nloc: scratch, the targets of a run of currents */
   PetscInt *sictgt;              /* nloc: their list (those of the last run of the last window, */
   double *sicS;                  /* with their summed currents) */
@@ -2898,6 +2901,22 @@ static PetscErrorCode ExchangeSetUp(TpModel m)
     }
     d->dptr[i + 1] = k;
   }
+  if (d->sic) { /* the ranks with columns of each local astrocyte that sends slow inward currents (they go there) */
+    PetscInt n = 0;
+    PetscCall(PetscMalloc1(nloc + 1, &d->sptr));
+    for (PetscInt i = 0; i < nloc; i++) n += IS_ASTRO(&d->pop[d->popof[i]]) && d->pop[d->popof[i]].nsic ? deg[i] : 0;
+    PetscCall(PetscMalloc1(n + 1, &d->srank));
+    d->sptr[0] = 0;
+    for (PetscInt i = 0, o = 0; i < nloc; o += deg[i++]) {
+      PetscInt k = d->sptr[i];
+      for (PetscInt q = o; q < o + deg[i] && IS_ASTRO(&d->pop[d->popof[i]]) && d->pop[d->popof[i]].nsic; q++) {
+        PetscInt j = d->sptr[i];
+        while (j < k && d->srank[j] != (PetscMPIInt)mrank[q]) j++;
+        if (j == k) d->srank[k++] = (PetscMPIInt)mrank[q];
+      }
+      d->sptr[i + 1] = k;
+    }
+  }
   PetscCall(PetscFree4(lrank, lcol, mrank, mcol));
   PetscCall(PetscFree2(to, from));
   /* over the ranks, for the run header: the most neighbours spikes go to and their sum, the most columns of
@@ -3609,9 +3628,11 @@ static PetscErrorCode SicEvent(Spiking *d, PetscInt i, PetscInt64 t, PetscInt64 
   if (d->nsev + 3 > d->capsev) {
     d->capsev = PetscMax(4096, 2 * d->capsev);
     PetscCall(PetscRealloc(sizeof(PetscInt64) * (size_t)d->capsev, &d->sev));
+    PetscCall(PetscRealloc(sizeof(PetscInt) * (size_t)(d->capsev / 3 + 1), &d->sevrow));
   }
-  d->sev[d->nsev]     = (t - d->wstart) * d->r.N + TpRowGid(&d->r, i);
-  d->sev[d->nsev + 1] = len;
+  d->sevrow[d->nsev / 3] = i;
+  d->sev[d->nsev]        = (t - d->wstart) * d->r.N + TpRowGid(&d->r, i);
+  d->sev[d->nsev + 1]    = len;
   memcpy(&d->sev[d->nsev + 2], &v, sizeof(double));
   d->nsev += 3;
   PetscFunctionReturn(0);
@@ -4091,6 +4112,20 @@ static void StdpGates(Spiking *d, const Projection *J, PetscInt64 T, PetscInt64 
     }
 }
 
+/* Room for total values of received slow inward currents (and the scratch of their records) */
+static PetscErrorCode SicRoom(Spiking *d, PetscInt64 total)
+{
+  PetscFunctionBegin;
+  if (total > d->capsgath) {
+    d->capsgath = PetscMax(total, 2 * d->capsgath);
+    PetscCall(PetscFree(d->sgath));
+    PetscCall(PetscFree2(d->sicc, d->sicv));
+    PetscCall(PetscMalloc1(d->capsgath, &d->sgath));
+    PetscCall(PetscMalloc2(2 * (d->capsgath / 3) + 1, &d->sicc, d->capsgath / 3 + 1, &d->sicv));
+  }
+  PetscFunctionReturn(0);
+}
+
 /* The gathered records (3 values each, key first) in key order: each rank's run of them is (it sends them by step,
    then row), so they are merged pairwise, log2(ranks) passes, through a second buffer */
 static PetscErrorCode MergeSic(Spiking *d, PetscMPIInt size, PetscInt64 total)
@@ -4159,15 +4194,15 @@ static void SicDeliver(Spiking *d, PetscInt c, PetscInt pg, PetscInt base, doubl
   }
 }
 
-/* After a window: every rank gathers the window's nonzero slow inward currents (each held over a run of steps, the
-   same runs for all: the window cut at slow steps), sorts them by (step, astrocyte) and, step by step of each run,
-   adds those of its columns into the I_SIC ring of their targets: the sums of sending each current at every step,
-   in the same order. */
+/* After a window: the window's nonzero slow inward currents (each held over a run of steps, the same runs for all:
+   the window cut at slow steps) go to the ranks that hold columns of their astrocytes; each rank merges what it
+   received by (step, astrocyte) and, step by step of each run, adds them into the I_SIC ring of their targets: the
+   sums of sending each current at every step, in the same order. */
 static PetscErrorCode SicExchange(TpModel m)
 {
   Spiking *d         = m->data;
   const PetscInt64 N = d->r.N;
-  PetscMPIInt size, mine = (PetscMPIInt)d->nsev;
+  PetscMPIInt size, rank;
   PetscInt64 total = 0;
   PetscBool sorted = PETSC_TRUE;
 
@@ -4181,24 +4216,46 @@ static PetscErrorCode SicExchange(TpModel m)
     PetscFunctionReturn(0);
   }
   PetscCallMPI(MPI_Comm_size(m->comm, &size));
-  PetscCheck(d->nsev < PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP,
-             "Too many slow inward currents in one window");
-  PetscCallMPI(MPI_Allgather(&mine, 1, MPI_INT, d->counts, 1, MPI_INT, m->comm));
-  d->displs[0] = 0;
-  for (PetscMPIInt r = 0; r < size; r++) {
-    total += d->counts[r];
-    PetscCheck(total < PETSC_MPI_INT_MAX, m->comm, PETSC_ERR_SUP, "Too many slow inward currents in one window");
-    d->displs[r + 1] = (PetscMPIInt)total;
+  PetscCallMPI(MPI_Comm_rank(m->comm, &rank));
+  if (size == 1) { /* (all here, in order) */
+    total = d->nsev;
+    PetscCall(SicRoom(d, total));
+    PetscCall(PetscArraycpy(d->sgath, d->sev, total));
+  } else { /* each record to the ranks that hold columns of its astrocyte (the spike exchange's plan), this one too */
+    PetscCount *scount, *at, nrecv;
+    PetscInt64 *sbuf, *recv;
+    PetscMPIInt *rdispl;
+    PetscCall(PetscCalloc2(size + 1, &scount, size + 1, &at));
+    for (int pass = 0; pass < 2; pass++) {
+      for (PetscInt64 k = 0; k < d->nsev; k += 3) {
+        const PetscInt i = d->sevrow[k / 3];
+        for (PetscInt q = d->sptr[i]; q < d->sptr[i + 1]; q++) {
+          const PetscMPIInt to = d->srank[q];
+          if (pass == 0)
+            scount[to]++;
+          else {
+            PetscInt64 *o = &sbuf[3 * at[to]++];
+            o[0] = d->sev[k], o[1] = d->sev[k + 1], o[2] = d->sev[k + 2];
+          }
+        }
+      }
+      if (pass == 0) {
+        PetscCount n = 0;
+        for (PetscMPIInt r = 0; r < size; r++) at[r] = n, n += scount[r];
+        PetscCall(PetscMalloc1(3 * n + 1, &sbuf));
+      }
+    }
+    PetscCall(TpExchange(m->comm, 3 * sizeof(PetscInt64), scount, sbuf, &nrecv, (void **)&recv, &rdispl));
+    PetscCall(PetscFree(sbuf));
+    PetscCall(PetscFree2(scount, at));
+    total = 3 * (PetscInt64)nrecv;
+    PetscCall(SicRoom(d, total));
+    PetscCall(PetscArraycpy(d->sgath, recv, total));
+    PetscCall(PetscFree(recv));
+    for (PetscInt64 k = 3; k < total && sorted; k += 3) sorted = (PetscBool)(d->sgath[k - 3] < d->sgath[k]);
+    for (PetscMPIInt r = 0; r <= size; r++) d->displs[r] = 3 * rdispl[r]; /* (each rank's records, in order) */
+    PetscCall(PetscFree(rdispl));
   }
-  if (total > d->capsgath) {
-    d->capsgath = PetscMax(total, 2 * d->capsgath);
-    PetscCall(PetscFree(d->sgath));
-    PetscCall(PetscFree2(d->sicc, d->sicv));
-    PetscCall(PetscMalloc1(d->capsgath, &d->sgath));
-    PetscCall(PetscMalloc2(2 * (d->capsgath / 3) + 1, &d->sicc, d->capsgath / 3 + 1, &d->sicv));
-  }
-  PetscCallMPI(MPI_Allgatherv(d->sev, mine, MPIU_INT64, d->sgath, d->counts, d->displs, MPIU_INT64, m->comm));
-  for (PetscInt64 k = 3; k < total && sorted; k += 3) sorted = (PetscBool)(d->sgath[k - 3] < d->sgath[k]);
   if (!sorted) PetscCall(MergeSic(d, size, total));
   d->nsicheld = 0;
   for (PetscInt64 k = 0, kend; k < total; k = kend) { /* a run: the currents sent at steps t .. t + len - 1 */
@@ -5276,12 +5333,15 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     if (d->sic) PetscCall(PetscFree2(d->isic, d->sring));
     PetscCall(PetscFree(d->sringck));
     PetscCall(PetscFree(d->sicrow));
+    PetscCall(PetscFree(d->sptr));
+    PetscCall(PetscFree(d->srank));
     PetscCall(PetscFree3(d->sicmark, d->sictgt, d->sicS));
     for (PetscInt k = 0; k < d->dring && d->drun; k++) PetscCall(PetscFree(d->drun[k]));
     PetscCall(PetscFree4(d->drun, d->ndrun, d->capdrun, d->dall));
   }
   PetscCall(SpikingAstroDestroy(&d->astro));
   PetscCall(PetscFree(d->sev));
+  PetscCall(PetscFree(d->sevrow));
   PetscCall(PetscFree(d->sgath));
   PetscCall(PetscFree2(d->sicc, d->sicv));
   PetscCall(PetscFree(d->win));
