@@ -383,7 +383,7 @@ typedef struct {
   PetscSF colsf;    /* leaves: the columns; roots: their sources' rows (the presynaptic state at a restart) */
   PetscInt64 *gath; /* the window's keys delivered here, sorted */
   size_t capgath;
-  PetscMPIInt *counts, *displs; /* (slow inward currents: every rank gathers them) */
+  PetscMPIInt *displs; /* (slow inward currents: where each rank's records start, received) */
   /* observation */
   PetscInt64 clock[2]; /* global: the step of the last exchange, and of the last sample */
   PetscInt64 obs_popspk[SPIKING_MAX_POPS];
@@ -3093,7 +3093,7 @@ static PetscErrorCode SpikingSetUp(TpModel m)
   PetscCall(PetscCalloc4(nloc + 1, &d->gex, nloc + 1, &d->gin, nloc + 1, &d->rex, nloc + 1, &d->rin));
   PetscCall(PetscCalloc3(nloc + 1, &d->fired, nloc + 1, &d->pkey, nloc + 1, &d->pcnt));
   PetscCall(PetscMalloc1(N, &d->colof));
-  PetscCall(PetscMalloc2(size, &d->counts, size + 1, &d->displs));
+  PetscCall(PetscMalloc1(size + 1, &d->displs));
   for (PetscInt p = 0; p < d->nproj; p++)
     if (IS_GATED(&d->proj[p])) d->isgate[d->proj[p].gate] = PETSC_TRUE;
   for (PetscInt q = 0; q < d->npop; q++) d->pop[q].lo = d->pop[q].hi = -1;
@@ -5307,7 +5307,7 @@ static PetscErrorCode SpikingDestroy(TpModel m)
     PetscCall(PetscFree2(d->isi, d->ring));
     PetscCall(PetscFree(d->ringck));
     PetscCall(PetscFree(d->colof));
-    PetscCall(PetscFree2(d->counts, d->displs));
+    PetscCall(PetscFree(d->displs));
     PetscCall(PetscFree(d->selfcol));
     PetscCall(PetscFree3(d->dptr, d->dnbr, d->dcol));
     PetscCall(PetscFree5(d->outrank, d->inrank, d->outblk, d->inblk, d->ocnt));
