@@ -389,7 +389,10 @@ def check_signals(tmp):
         if not os.path.exists(marker) or "status 3" not in open(marker).read():
             fail("%s: no marker %s saying status 3 (exit %d):\n%s" % (label, marker, rc, text))
         if to == "ranks" or sig == signal.SIGUSR1:
-            if rc != 3:
+            # (when one rank has exited 3 while the other still finishes, mpirun aborts the job and sends that one
+            # SIGTERM itself, then reports "exited on signal 15": the documented case where the marker says 3)
+            aborted = rc == 128 + signal.SIGTERM and "exited on signal 15" in text and "job has been aborted" in text
+            if rc != 3 and not aborted:
                 fail("%s: exit %d through mpirun, not 3:\n%s" % (label, rc, text))
         if text.count("tripart: stopped by") != 1:
             fail("%s: %d stop messages (one expected):\n%s" % (label, text.count("tripart: stopped by"), text))
