@@ -170,25 +170,20 @@ static PetscErrorCode AssembleDiffusion(SpikingAstro *a)
 {
   MPI_Comm comm    = PetscObjectComm((PetscObject)a->gsf);
   const PetscInt w = a->w, n = a->n;
-  PetscInt rstart = 0, mine = w * n, *dnz, *onz, *col;
-  PetscMPIInt size, rank;
-  PetscInt64 *starts, my64;
+  const PetscInt mine = w * n;
+  PetscInt rstart, *dnz, *onz, *col;
+  const PetscInt *starts; /* (every rank's first row: the slow system's vector's layout) */
   const PetscSFNode *remote;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCallMPI(MPI_Exscan(&mine, &rstart, 1, MPIU_INT, MPI_SUM, comm));
-  if (!rank) rstart = 0; /* (MPI_Exscan leaves rank 0's alone) */
-  PetscCall(PetscMalloc1(size, &starts));
-  my64 = rstart;
-  PetscCallMPI(MPI_Allgather(&my64, 1, MPIU_INT64, starts, 1, MPIU_INT64, comm));
+  PetscCall(VecGetOwnershipRanges(a->v, &starts));
+  PetscCall(VecGetOwnershipRange(a->v, &rstart, NULL));
   PetscCall(PetscSFGetGraph(a->gsf, NULL, NULL, NULL, &remote));
   PetscCall(PetscMalloc3(mine + 1, &dnz, mine + 1, &onz, a->dptr[n] + 1, &col));
   for (PetscInt i = 0; i < n; i++) /* each link's other end, as a row of the IP3 block */
     for (PetscInt k = a->dptr[i]; k < a->dptr[i + 1]; k++) {
       const PetscInt o = a->dnb[k];
-      col[k]           = o < n ? rstart + w * o : (PetscInt)starts[remote[o - n].rank] + w * remote[o - n].index;
+      col[k]           = o < n ? rstart + w * o : starts[remote[o - n].rank] + w * remote[o - n].index;
     }
   for (PetscInt r = 0; r < mine; r++) dnz[r] = 1, onz[r] = 0;
   for (PetscInt i = 0; i < n; i++)
@@ -215,7 +210,6 @@ static PetscErrorCode AssembleDiffusion(SpikingAstro *a)
   PetscCall(TSSetIFunction(a->ts, NULL, AstroIFunction, a));
   PetscCall(TSSetIJacobian(a->ts, a->J, a->J, AstroIJacobian, a));
   PetscCall(PetscFree3(dnz, onz, col));
-  PetscCall(PetscFree(starts));
   PetscFunctionReturn(0);
 }
 
